@@ -1,0 +1,70 @@
+# gestor — top-level build. See README.md.
+#
+#   make            build every user-space program (and the kernel module when
+#                   kernel headers are present; KDIR=... to choose them)
+#   make test       set up the machine, build with ASan+UBSan, run every suite
+#   make run        set up, build, and run the whole system (DURATION=s to stop)
+#   make stop       clean up after a run that was killed
+#   make bench      run the benchmarks under bench/
+#   make images     build the container images (no registry needed)
+#   make lint       clang-format, cppcheck and clang-tidy on user-space code
+
+SHELL := /bin/bash
+TOP := $(CURDIR)
+export BUILD ?= $(TOP)/build
+
+# user-space components, lib first; each has its own Makefile
+USER_DIRS := lib $(filter-out lib kernel,$(patsubst %/Makefile,%,$(wildcard */Makefile)))
+
+# Kernel headers: this kernel's, or else the newest Debian -amd64 ones installed.
+KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
+	$(lastword $(sort $(wildcard /lib/modules/*-amd64/build))))
+export KDIR
+
+.PHONY: all user kernel test test-bins run stop bench images lint fuzz clean setup
+
+all: user kernel
+
+user:
+	@for d in $(USER_DIRS); do $(MAKE) -s -C $$d all || exit 1; done
+
+kernel:
+	@if [ ! -f kernel/Makefile ]; then echo "kernel: no module sources yet"; \
+	elif [ -n "$(KDIR)" ] && [ -d "$(KDIR)" ]; then $(MAKE) -s -C kernel KDIR=$(KDIR) || exit 1; \
+	else echo "kernel: no kernel headers (install linux-headers-amd64 or set KDIR): module not built"; fi
+
+test-bins:
+	@for d in $(USER_DIRS); do $(MAKE) -s -C $$d test-bins || exit 1; done
+
+setup:
+	@scripts/setup.sh --quiet
+
+# T=pattern runs only the suites whose name contains it
+test: setup
+	@$(MAKE) -s all test-bins
+	@tests/run.sh $(T)
+
+run: setup
+	@$(MAKE) -s all
+	@scripts/run.sh
+
+stop:
+	@scripts/stop.sh
+
+bench: setup
+	@$(MAKE) -s all
+	@bench/run.sh $(B)
+
+images: setup
+	@for d in contenedores admin_logs; do \
+		if grep -q '^images:' $$d/Makefile 2>/dev/null; then $(MAKE) -s -C $$d images || exit 1; fi; done
+
+lint:
+	@scripts/lint.sh
+
+fuzz:
+	@if [ -x tests/fuzz/run.sh ]; then tests/fuzz/run.sh $(SECONDS); else echo "fuzz: no fuzz targets yet"; fi
+
+clean:
+	rm -rf $(BUILD)
+	@[ -f kernel/Makefile ] && [ -n "$(KDIR)" ] && $(MAKE) -s -C kernel KDIR=$(KDIR) clean || true

@@ -1,0 +1,172 @@
+/*
+ * util_test.c — unit tests for lib/util.c: bounded reads, strict number
+ * parsing at the edges of its ranges, complete writes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "util.h"
+
+static char tmpdir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	strcpy(tmpdir, "/tmp/gestor-util-XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void write_file(const char *name, const char *data, size_t len)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(util_write_all(fd, data, len), 0);
+	close(fd);
+}
+
+static void test_read_file_at_bounded(void **state)
+{
+	char buf[8];
+	int dfd;
+
+	(void)state;
+	write_file("f", "0123456789", 10);
+	dfd = open(tmpdir, O_RDONLY | O_DIRECTORY);
+	assert_true(dfd >= 0);
+	assert_int_equal(util_read_file_at(dfd, "f", buf, sizeof(buf)), 7);
+	assert_string_equal(buf, "0123456");
+	assert_int_equal(util_read_file_at(dfd, "missing", buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(util_read_file_at(dfd, "f", buf, 0), -EINVAL);
+	close(dfd);
+}
+
+static void test_slurp_limits(void **state)
+{
+	char path[128], *out = NULL;
+	size_t len = 0;
+	char big[10000];
+
+	(void)state;
+	memset(big, 'x', sizeof(big));
+	write_file("big", big, sizeof(big));
+	snprintf(path, sizeof(path), "%s/big", tmpdir);
+	assert_int_equal(util_slurp(path, sizeof(big), &out, &len), 0);
+	assert_int_equal(len, sizeof(big));
+	assert_int_equal(strlen(out), sizeof(big));
+	free(out);
+	out = NULL;
+	assert_int_equal(util_slurp(path, sizeof(big) - 1, &out, &len), -EFBIG);
+	assert_null(out);
+	write_file("empty", "", 0);
+	snprintf(path, sizeof(path), "%s/empty", tmpdir);
+	assert_int_equal(util_slurp(path, 100, &out, &len), 0);
+	assert_int_equal(len, 0);
+	assert_string_equal(out, "");
+	free(out);
+}
+
+static void test_parse_i64(void **state)
+{
+	int64_t v;
+	const char *end;
+
+	(void)state;
+	assert_int_equal(util_parse_i64("  42 rest", &end, 0, 100, &v), 0);
+	assert_int_equal(v, 42);
+	assert_string_equal(end, " rest");
+	assert_int_equal(util_parse_i64("-5", NULL, -10, 10, &v), 0);
+	assert_int_equal(v, -5);
+	assert_int_equal(util_parse_i64("101", NULL, 0, 100, &v), -ERANGE);
+	assert_int_equal(util_parse_i64("99999999999999999999", NULL, INT64_MIN, INT64_MAX, &v),
+			 -ERANGE);
+	assert_int_equal(util_parse_i64("x1", NULL, 0, 100, &v), -EINVAL);
+	assert_int_equal(util_parse_i64("", NULL, 0, 100, &v), -EINVAL);
+	assert_int_equal(util_parse_i64("-", NULL, -1, 100, &v), -EINVAL);
+}
+
+static void test_parse_u64(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	assert_int_equal(util_parse_u64("18446744073709551615", NULL, UINT64_MAX, &v), 0);
+	assert_true(v == UINT64_MAX);
+	assert_int_equal(util_parse_u64("18446744073709551616", NULL, UINT64_MAX, &v), -ERANGE);
+	assert_int_equal(util_parse_u64("-1", NULL, UINT64_MAX, &v), -EINVAL);
+	assert_int_equal(util_parse_u64("7", NULL, 6, &v), -ERANGE);
+}
+
+static void test_parse_double(void **state)
+{
+	double v;
+
+	(void)state;
+	assert_int_equal(util_parse_double("12.5\n", 0, 100, &v), 0);
+	assert_true(v == 12.5);
+	assert_int_equal(util_parse_double("12.5x", 0, 100, &v), -EINVAL);
+	assert_int_equal(util_parse_double("nan", 0, 100, &v), -ERANGE);
+	assert_int_equal(util_parse_double("1e400", 0, 1e300, &v), -ERANGE);
+	assert_int_equal(util_parse_double("", 0, 1, &v), -EINVAL);
+}
+
+static void test_strlcpy_and_hex(void **state)
+{
+	char b[4];
+
+	(void)state;
+	assert_true(util_strlcpy(b, "abc", sizeof(b)));
+	assert_false(util_strlcpy(b, "abcd", sizeof(b)));
+	assert_string_equal(b, "abc");
+	assert_true(util_is_hex("00ff", 4));
+	assert_false(util_is_hex("00fF", 4));
+	assert_false(util_is_hex("00ff0", 4));
+}
+
+static void test_clocks_move(void **state)
+{
+	uint64_t a, b;
+
+	(void)state;
+	a = util_mono_ns();
+	b = util_mono_ns();
+	assert_true(b >= a);
+	assert_true(util_real_ns() > 1600000000ull * 1000000000ull);
+	assert_true(util_boot_ns() > 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_read_file_at_bounded),
+		cmocka_unit_test(test_slurp_limits),
+		cmocka_unit_test(test_parse_i64),
+		cmocka_unit_test(test_parse_u64),
+		cmocka_unit_test(test_parse_double),
+		cmocka_unit_test(test_strlcpy_and_hex),
+		cmocka_unit_test(test_clocks_move),
+	};
+	return cmocka_run_group_tests_name("lib_util", tests, setup, teardown);
+}

@@ -1,0 +1,221 @@
+/*
+ * util.c — bounded file reads, strict number parsing, complete writes and
+ * clocks for the rest of gestor (see util.h for the contracts).
+ */
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+ssize_t util_read_file_at(int dirfd, const char *path, char *buf, size_t cap)
+{
+	size_t got = 0;
+	int fd;
+
+	if (cap == 0)
+		return -EINVAL;
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	while (got < cap - 1) {
+		ssize_t r = read(fd, buf + got, cap - 1 - got);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			close(fd);
+			buf[0] = '\0';
+			return -e;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	buf[got] = '\0';
+	return (ssize_t)got;
+}
+
+int util_slurp(const char *path, size_t max, char **out, size_t *len)
+{
+	size_t cap = 4096, got = 0;
+	char *buf = NULL;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	buf = malloc(cap);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	for (;;) {
+		if (got == cap - 1) {
+			if (cap > max) {
+				ret = -EFBIG;
+				goto err;
+			}
+			size_t ncap = cap * 2 > max + 2 ? max + 2 : cap * 2;
+			char *n = realloc(buf, ncap);
+			if (!n) {
+				ret = -ENOMEM;
+				goto err;
+			}
+			buf = n;
+			cap = ncap;
+		}
+		ssize_t r = read(fd, buf + got, cap - 1 - got);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			goto err;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+		if (got > max) {
+			ret = -EFBIG;
+			goto err;
+		}
+	}
+	close(fd);
+	buf[got] = '\0';
+	*out = buf;
+	if (len)
+		*len = got;
+	return 0;
+err:
+	free(buf);
+	close(fd);
+	return ret;
+}
+
+int util_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int util_parse_i64(const char *s, const char **end, int64_t min, int64_t max, int64_t *out)
+{
+	char *e;
+	long long v;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (!(isdigit((unsigned char)*s) ||
+	      ((*s == '-' || *s == '+') && isdigit((unsigned char)s[1]))))
+		return -EINVAL;
+	errno = 0;
+	v = strtoll(s, &e, 10);
+	if (end)
+		*end = e;
+	if (errno == ERANGE || v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int util_parse_u64(const char *s, const char **end, uint64_t max, uint64_t *out)
+{
+	char *e;
+	unsigned long long v;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &e, 10);
+	if (end)
+		*end = e;
+	if (errno == ERANGE || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int util_parse_double(const char *s, double min, double max, double *out)
+{
+	char *e;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &e);
+	if (e == s)
+		return -EINVAL;
+	while (*e == ' ' || *e == '\t' || *e == '\n')
+		e++;
+	if (*e != '\0')
+		return -EINVAL;
+	if (errno == ERANGE || !isfinite(v) || v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+static uint64_t util_clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t util_mono_ns(void)
+{
+	return util_clock_ns(CLOCK_MONOTONIC);
+}
+
+uint64_t util_real_ns(void)
+{
+	return util_clock_ns(CLOCK_REALTIME);
+}
+
+uint64_t util_boot_ns(void)
+{
+	return util_clock_ns(CLOCK_BOOTTIME);
+}
+
+bool util_strlcpy(char *dst, const char *src, size_t cap)
+{
+	size_t n = strlen(src);
+
+	if (cap == 0)
+		return false;
+	if (n >= cap) {
+		memcpy(dst, src, cap - 1);
+		dst[cap - 1] = '\0';
+		return false;
+	}
+	memcpy(dst, src, n + 1);
+	return true;
+}
+
+bool util_is_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	}
+	return s[n] == '\0';
+}

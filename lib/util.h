@@ -1,0 +1,58 @@
+/*
+ * util.h — small helpers shared by servicio and admin_logs: one bounded
+ * read of a file (relative to a directory fd, as /proc walkers want),
+ * strict number parsing with range checks, complete writes, clocks.
+ *
+ * Actions return 0 (or a byte count) on success and -errno on failure;
+ * nothing here prints.
+ */
+#ifndef GESTOR_UTIL_H
+#define GESTOR_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define UTIL_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Read at most cap-1 bytes of path (relative to dirfd, or AT_FDCWD) into buf
+ * and NUL-terminate. Returns the byte count or -errno. A file longer than
+ * the buffer is cut (the count equals cap-1): callers that must have the
+ * whole file check for that.
+ */
+ssize_t util_read_file_at(int dirfd, const char *path, char *buf, size_t cap);
+
+/*
+ * Read a whole file into a new malloc'd, NUL-terminated buffer of at most
+ * max bytes. Returns 0 and sets *out and *len, -EFBIG when longer than max, or
+ * -errno. The caller frees *out.
+ */
+int util_slurp(const char *path, size_t max, char **out, size_t *len);
+
+/* Write all of buf to fd, retrying on EINTR and short writes. 0 or -errno. */
+int util_write_all(int fd, const void *buf, size_t len);
+
+/*
+ * Parse a base-10 integer at s. Leading blanks are skipped; *end (if not
+ * NULL) is set past the digits. 0, -EINVAL (no digits) or -ERANGE (outside
+ * [min, max]).
+ */
+int util_parse_i64(const char *s, const char **end, int64_t min, int64_t max, int64_t *out);
+int util_parse_u64(const char *s, const char **end, uint64_t max, uint64_t *out);
+/* Parse a whole string (trailing blanks allowed) as a number. */
+int util_parse_double(const char *s, double min, double max, double *out);
+
+/* Nanoseconds on CLOCK_MONOTONIC / CLOCK_REALTIME / CLOCK_BOOTTIME. */
+uint64_t util_mono_ns(void);
+uint64_t util_real_ns(void);
+uint64_t util_boot_ns(void);
+
+/* Copy src into dst (size cap), always terminated; true when it fit. */
+bool util_strlcpy(char *dst, const char *src, size_t cap);
+
+/* true when s is exactly n lowercase hex digits. */
+bool util_is_hex(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,65 @@
+# tests/lib.sh — helpers for the shell integration suites (source it).
+#
+# A suite exits 0 when it passed, 77 when it cannot run here (after printing
+# "skipped: <why>"), anything else when it failed. Helpers here: skip, fail,
+# check (one named assertion, counted), need_root, need_docker, and
+# on_exit (cleanup actions that run also when the suite fails).
+
+set -uo pipefail
+GESTOR_TOP=${GESTOR_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+GESTOR_BUILD=${GESTOR_BUILD:-$GESTOR_TOP/build}
+GESTOR_BIN=${GESTOR_BIN:-$GESTOR_BUILD/bin}
+T_CHECKS=0
+T_FAILS=0
+T_CLEANUP=()
+
+skip() {
+	echo "skipped: $*"
+	exit 77
+}
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+# check "what" command...: runs the command, records and prints the result
+check() {
+	local what=$1
+	shift
+	T_CHECKS=$((T_CHECKS + 1))
+	if "$@"; then
+		echo "ok $T_CHECKS - $what"
+	else
+		T_FAILS=$((T_FAILS + 1))
+		echo "not ok $T_CHECKS - $what"
+	fi
+}
+# finish: the suite's verdict from its checks
+finish() {
+	echo "# $T_CHECKS checks, $T_FAILS failed"
+	[ "$T_CHECKS" -gt 0 ] || fail "no checks ran"
+	[ "$T_FAILS" = 0 ] || exit 1
+	exit 0
+}
+t_run_cleanup() {
+	local i
+	for ((i = ${#T_CLEANUP[@]} - 1; i >= 0; i--)); do eval "${T_CLEANUP[i]}" >/dev/null 2>&1 || true; done
+}
+on_exit() { T_CLEANUP+=("$*"); }
+trap t_run_cleanup EXIT
+
+need_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
+need_cmd() {
+	local c
+	for c in "$@"; do command -v "$c" >/dev/null 2>&1 || skip "'$c' is not installed"; done
+}
+docker_up() { curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1; }
+need_docker() { docker_up || skip "no Docker daemon answers on /var/run/docker.sock"; }
+# wait_for SECONDS command...: poll every 0.2 s until the command succeeds
+wait_for() {
+	local deadline=$(($(date +%s) + $1))
+	shift
+	until "$@"; do
+		[ "$(date +%s)" -lt "$deadline" ] || return 1
+		sleep 0.2
+	done
+}
