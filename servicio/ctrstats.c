@@ -1,0 +1,254 @@
+/*
+ * ctrstats.c — CPU rates between two snapshots and per-container figures:
+ * process matching by pid + start time, container CPU % from the sum of its
+ * processes' cpu_time_ns deltas, system CPU %, and the cgroup memory usage as
+ * docker stats computes it (usage minus inactive file pages). See ctrstats.h.
+ */
+#include "ctrstats.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+bool ctrstats_sys_cpu(const struct snap_cpu *prev, const struct snap_cpu *cur, double *pct)
+{
+	uint64_t pidle = prev->idle_ns + prev->iowait_ns, cidle = cur->idle_ns + cur->iowait_ns;
+	uint64_t pbusy = prev->user_ns + prev->nice_ns + prev->system_ns + prev->irq_ns +
+			 prev->softirq_ns + prev->steal_ns;
+	uint64_t cbusy = cur->user_ns + cur->nice_ns + cur->system_ns + cur->irq_ns +
+			 cur->softirq_ns + cur->steal_ns;
+	uint64_t dbusy, didle;
+
+	/* a counter going backwards (iowait may, on some kernels) counts as 0 */
+	dbusy = cbusy > pbusy ? cbusy - pbusy : 0;
+	didle = cidle > pidle ? cidle - pidle : 0;
+	if (dbusy + didle == 0)
+		return false;
+	*pct = 100.0 * (double)dbusy / (double)(dbusy + didle);
+	return true;
+}
+
+int ctrstats_parse_memstat_buf(const char *buf, const char *key, uint64_t *out)
+{
+	size_t kl = strlen(key);
+	const char *p = buf;
+
+	while (p && *p) {
+		if (strncmp(p, key, kl) == 0 && p[kl] == ' ')
+			return util_parse_u64(p + kl, NULL, UINT64_MAX, out) < 0 ? -EINVAL : 0;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return -ENOENT;
+}
+
+/* Read one number file (e.g. memory.current, or "max"). -errno or 0; *is_max for "max". */
+static int ctrstats_read_num(const char *dir, const char *file, uint64_t *out, bool *is_max)
+{
+	char path[SNAP_CGROUP_MAX + 256], buf[64];
+	ssize_t r;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	r = util_read_file_at(AT_FDCWD, path, buf, sizeof(buf));
+	if (r < 0)
+		return (int)r;
+	if (is_max)
+		*is_max = strncmp(buf, "max", 3) == 0;
+	if (is_max && *is_max) {
+		*out = UINT64_MAX;
+		return 0;
+	}
+	return util_parse_u64(buf, NULL, UINT64_MAX, out) < 0 ? -EINVAL : 0;
+}
+
+/* Try one directory as v1 (version 1) or v2 (version 2). */
+static int ctrstats_try_dir(const char *dir, int version, uint64_t ram_bytes, struct ctr_cgmem *out)
+{
+	char path[SNAP_CGROUP_MAX + 256], buf[8192];
+	uint64_t raw, limit, inactive = 0;
+	bool is_max = false;
+	ssize_t r;
+	int ret;
+
+	ret = ctrstats_read_num(dir, version == 1 ? "memory.usage_in_bytes" : "memory.current",
+				&raw, NULL);
+	if (ret < 0)
+		return ret;
+	ret = ctrstats_read_num(dir, version == 1 ? "memory.limit_in_bytes" : "memory.max", &limit,
+				&is_max);
+	if (ret < 0)
+		limit = UINT64_MAX;
+	snprintf(path, sizeof(path), "%s/memory.stat", dir);
+	r = util_read_file_at(AT_FDCWD, path, buf, sizeof(buf));
+	if (r >= 0) {
+		ret = ctrstats_parse_memstat_buf(
+			buf, version == 1 ? "total_inactive_file" : "inactive_file", &inactive);
+		if (ret == -EINVAL)
+			return -EINVAL;
+	}
+	memset(out, 0, sizeof(*out));
+	out->version = version;
+	out->raw = raw;
+	out->inactive_file = inactive;
+	out->usage = raw > inactive ? raw - inactive : 0;
+	/* v1 "unlimited" is a huge page-aligned number; docker caps at the RAM */
+	out->limit = (limit == 0 || limit > ram_bytes) ? ram_bytes : limit;
+	util_strlcpy(out->dir, dir, sizeof(out->dir));
+	return 0;
+}
+
+int ctrstats_read_cgmem(const char *root, const char *cgroup_dir, const char *id,
+			uint64_t ram_bytes, struct ctr_cgmem *out)
+{
+	char dir[SNAP_CGROUP_MAX + 64];
+	const char *sub = cgroup_dir ? cgroup_dir : "";
+
+	if (!root)
+		root = CTRSTATS_CGROUP_ROOT;
+	if (sub[0]) {
+		/* v1 memory hierarchy, then v2 unified root, then hybrid's unified */
+		snprintf(dir, sizeof(dir), "%s/memory%s", root, sub);
+		if (ctrstats_try_dir(dir, 1, ram_bytes, out) == 0)
+			return 0;
+		snprintf(dir, sizeof(dir), "%s%s", root, sub);
+		if (ctrstats_try_dir(dir, 2, ram_bytes, out) == 0)
+			return 0;
+		snprintf(dir, sizeof(dir), "%s/unified%s", root, sub);
+		if (ctrstats_try_dir(dir, 2, ram_bytes, out) == 0)
+			return 0;
+	}
+	if (id && util_is_hex(id, SNAP_CTR_ID_LEN)) {
+		static const char *const v1[] = { "%s/memory/docker/%s",
+						  "%s/memory/system.slice/docker-%s.scope" };
+		static const char *const v2[] = { "%s/system.slice/docker-%s.scope",
+						  "%s/docker/%s" };
+		for (size_t i = 0; i < UTIL_ARRAY_LEN(v1); i++) {
+			snprintf(dir, sizeof(dir), v1[i], root, id);
+			if (ctrstats_try_dir(dir, 1, ram_bytes, out) == 0)
+				return 0;
+		}
+		for (size_t i = 0; i < UTIL_ARRAY_LEN(v2); i++) {
+			snprintf(dir, sizeof(dir), v2[i], root, id);
+			if (ctrstats_try_dir(dir, 2, ram_bytes, out) == 0)
+				return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+void ctrstats_free(struct ctrstats *st)
+{
+	free(st->proc_cpu_pct);
+	free(st->ctrs);
+	memset(st, 0, sizeof(*st));
+}
+
+int ctrstats_compute(const struct snapshot *prev, const struct snapshot *cur,
+		     const struct ctrstats_opts *opts, struct ctrstats *out, char *err,
+		     size_t errlen)
+{
+	const char *cgroot = opts && opts->cgroup_root ? opts->cgroup_root : CTRSTATS_CGROUP_ROOT;
+	uint64_t ram = cur->mem.total_kb * 1024;
+	bool rates;
+	double dt = 0;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (prev && prev->boottime_ns > cur->boottime_ns) {
+		snprintf(err, errlen, "previous snapshot is newer than the current one");
+		return -EINVAL;
+	}
+	rates = prev && prev->source == cur->source && cur->boottime_ns > prev->boottime_ns;
+	if (rates) {
+		out->interval_ns = cur->boottime_ns - prev->boottime_ns;
+		dt = (double)out->interval_ns;
+		out->has_sys_cpu = ctrstats_sys_cpu(&prev->cpu, &cur->cpu, &out->sys_cpu_pct);
+	}
+	if (cur->nprocs) {
+		out->proc_cpu_pct = malloc(cur->nprocs * sizeof(double));
+		if (!out->proc_cpu_pct)
+			goto nomem;
+	}
+	if (cur->nctrs) {
+		out->ctrs = calloc(cur->nctrs, sizeof(*out->ctrs));
+		if (!out->ctrs)
+			goto nomem;
+	}
+	out->nctrs = cur->nctrs;
+	for (size_t i = 0; i < cur->nctrs; i++) {
+		struct ctr_stat *cs = &out->ctrs[i];
+		const struct snap_ctr *sc = &cur->ctrs[i];
+
+		memcpy(cs->id, sc->id, sizeof(cs->id));
+		cs->procs = sc->nprocs;
+		cs->rss_kb = sc->rss_kb;
+		cs->cpu_time_ns = sc->cpu_time_ns;
+		cs->has_cpu = rates && snapshot_find_ctr(prev, sc->id) != NULL;
+	}
+	for (size_t i = 0; i < cur->nprocs; i++) {
+		const struct snap_proc *p = &cur->procs[i], *q;
+		uint64_t delta;
+		bool known;
+
+		out->proc_cpu_pct[i] = NAN;
+		if (!rates)
+			continue;
+		q = snapshot_find_proc(prev, p->pid);
+		known = q && q->start_time_ns == p->start_time_ns &&
+			p->cpu_time_ns >= q->cpu_time_ns;
+		if (known) {
+			delta = p->cpu_time_ns - q->cpu_time_ns;
+			out->proc_cpu_pct[i] = 100.0 * (double)delta / dt;
+		} else if (p->start_time_ns > prev->boottime_ns) {
+			/* born during the interval: all its CPU time is in it */
+			delta = p->cpu_time_ns;
+		} else {
+			/* older than the previous snapshot but not in it (moved into
+			 * the container, or missed): nothing to subtract from */
+			continue;
+		}
+		if (p->ctr >= 0 && out->ctrs[p->ctr].has_cpu)
+			out->ctrs[p->ctr].cpu_pct += 100.0 * (double)delta / dt;
+	}
+	for (size_t i = 0; i < out->nctrs; i++) {
+		struct ctr_stat *cs = &out->ctrs[i];
+
+		cs->mem_kb = cs->rss_kb;
+		if (!cgroot[0])
+			continue;
+		ret = ctrstats_read_cgmem(cgroot, cur->ctrs[i].cgroup, cs->id, ram, &cs->mem);
+		if (ret == 0) {
+			cs->has_mem = true;
+			cs->mem_kb = cs->mem.usage / 1024;
+			cs->mem_pct = cs->mem.limit ? 100.0 * (double)cs->mem.usage /
+							      (double)cs->mem.limit
+						    : 0;
+		} else if (ram) {
+			cs->mem_pct = 100.0 * (double)cs->rss_kb * 1024.0 / (double)ram;
+		}
+	}
+	return 0;
+nomem:
+	ctrstats_free(out);
+	snprintf(err, errlen, "out of memory");
+	return -ENOMEM;
+}
+
+const struct ctr_stat *ctrstats_find(const struct ctrstats *st, const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n < 12 || n > SNAP_CTR_ID_LEN)
+		return NULL;
+	for (size_t i = 0; i < st->nctrs; i++)
+		if (strncmp(st->ctrs[i].id, id, n) == 0)
+			return &st->ctrs[i];
+	return NULL;
+}

@@ -1,0 +1,369 @@
+/*
+ * modsrc.c — the module source: a strict jansson parse of the kernel
+ * module's document (format version 1) into a snapshot. Every documented
+ * field is checked for presence, type and range; errors name the field
+ * ("processes[3].rss_kb: ..."); a document that fails anywhere leaves the
+ * snapshot empty. Reading the file is a bounded slurp, apart from the parse.
+ */
+#include "modsrc.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "util.h"
+
+/* Where a field lives, for error messages: "memory.total_kb", "processes[3].pid". */
+struct modsrc_ctx {
+	char *err;
+	size_t errlen;
+	const char *obj; /* "" at top level, "memory", "processes[%zu]" */
+	size_t index; /* for processes */
+};
+
+__attribute__((format(printf, 3, 4))) static int modsrc_fail(struct modsrc_ctx *c, const char *key,
+							     const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (strcmp(c->obj, "processes") == 0)
+		snprintf(c->err, c->errlen, "processes[%zu].%s: %s", c->index, key, what);
+	else if (c->obj[0])
+		snprintf(c->err, c->errlen, "%s.%s: %s", c->obj, key, what);
+	else
+		snprintf(c->err, c->errlen, "%s: %s", key, what);
+	return -EINVAL;
+}
+
+/* The member key of o; with alt (NULL or another accepted spelling). */
+static json_t *modsrc_get(json_t *o, const char *key, const char *alt)
+{
+	json_t *v = json_object_get(o, key);
+	if (!v && alt)
+		v = json_object_get(o, alt);
+	return v;
+}
+
+static int modsrc_u64(struct modsrc_ctx *c, json_t *o, const char *key, const char *alt,
+		      uint64_t max, uint64_t *out)
+{
+	json_t *v = modsrc_get(o, key, alt);
+	json_int_t i;
+
+	if (!v)
+		return modsrc_fail(c, key, "missing");
+	if (!json_is_integer(v))
+		return modsrc_fail(c, key, "expected a non-negative integer, got %s",
+				   json_is_real(v)	? "a real number"
+				   : json_is_string(v)	? "a string"
+				   : json_is_null(v)	? "null"
+				   : json_is_boolean(v) ? "a boolean"
+				   : json_is_array(v)	? "an array"
+							: "an object");
+	i = json_integer_value(v);
+	if (i < 0 || (uint64_t)i > max)
+		return modsrc_fail(c, key, "%lld is out of range [0, %llu]", (long long)i,
+				   (unsigned long long)max);
+	*out = (uint64_t)i;
+	return 0;
+}
+
+static int modsrc_u32(struct modsrc_ctx *c, json_t *o, const char *key, uint32_t max, uint32_t *out)
+{
+	uint64_t v;
+	int ret = modsrc_u64(c, o, key, NULL, max, &v);
+	if (ret == 0)
+		*out = (uint32_t)v;
+	return ret;
+}
+
+static int modsrc_double(struct modsrc_ctx *c, json_t *o, const char *key, double max, double *out)
+{
+	json_t *v = json_object_get(o, key);
+	double d;
+
+	if (!v)
+		return modsrc_fail(c, key, "missing");
+	if (!json_is_number(v))
+		return modsrc_fail(c, key, "expected a number");
+	d = json_number_value(v);
+	if (!isfinite(d) || d < 0 || d > max)
+		return modsrc_fail(c, key, "%g is out of range [0, %g]", d, max);
+	*out = d;
+	return 0;
+}
+
+/* A string of at most cap-1 bytes, without NUL bytes (jansson rejects \u0000 already). */
+static int modsrc_str(struct modsrc_ctx *c, json_t *o, const char *key, char *out, size_t cap)
+{
+	json_t *v = json_object_get(o, key);
+	size_t n;
+
+	if (!v)
+		return modsrc_fail(c, key, "missing");
+	if (!json_is_string(v))
+		return modsrc_fail(c, key, "expected a string");
+	n = json_string_length(v);
+	if (n >= cap)
+		return modsrc_fail(c, key, "too long (%zu bytes, at most %zu)", n, cap - 1);
+	memcpy(out, json_string_value(v), n);
+	out[n] = '\0';
+	return 0;
+}
+
+static json_t *modsrc_object(struct modsrc_ctx *c, json_t *o, const char *key, int *ret)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!v) {
+		*ret = modsrc_fail(c, key, "missing");
+		return NULL;
+	}
+	if (!json_is_object(v)) {
+		*ret = modsrc_fail(c, key, "expected an object");
+		return NULL;
+	}
+	return v;
+}
+
+#define KB_MAX (UINT64_MAX / 2048) /* room for kB -> bytes */
+#define NS_MAX ((uint64_t)INT64_MAX)
+
+static int modsrc_memory(struct modsrc_ctx *c, json_t *m, struct snap_memory *mem)
+{
+	struct {
+		const char *key, *alt;
+		uint64_t *dst;
+	} f[] = {
+		{ "total_kb", "total", &mem->total_kb },
+		{ "free_kb", "free", &mem->free_kb },
+		{ "available_kb", "available", &mem->available_kb },
+		{ "used_kb", "used", &mem->used_kb },
+		{ "buffers_kb", "buffers", &mem->buffers_kb },
+		{ "cached_kb", "cached", &mem->cached_kb },
+		{ "swap_total_kb", "swap_total", &mem->swap_total_kb },
+		{ "swap_free_kb", "swap_free", &mem->swap_free_kb },
+	};
+	int ret;
+
+	for (size_t i = 0; i < UTIL_ARRAY_LEN(f); i++)
+		if ((ret = modsrc_u64(c, m, f[i].key, f[i].alt, KB_MAX, f[i].dst)) < 0)
+			return ret;
+	if (mem->total_kb == 0)
+		return modsrc_fail(c, "total_kb", "is 0");
+	if (mem->free_kb > mem->total_kb || mem->available_kb > mem->total_kb ||
+	    mem->used_kb > mem->total_kb)
+		return modsrc_fail(c, "total_kb", "smaller than free, available or used");
+	return 0;
+}
+
+static int modsrc_cpu(struct modsrc_ctx *c, json_t *o, struct snap_cpu *cpu)
+{
+	struct {
+		const char *key, *alt;
+		uint64_t *dst;
+	} f[] = {
+		{ "user_ns", "user", &cpu->user_ns },
+		{ "nice_ns", "nice", &cpu->nice_ns },
+		{ "system_ns", "system", &cpu->system_ns },
+		{ "idle_ns", "idle", &cpu->idle_ns },
+		{ "iowait_ns", "iowait", &cpu->iowait_ns },
+		{ "irq_ns", "irq", &cpu->irq_ns },
+		{ "softirq_ns", "softirq", &cpu->softirq_ns },
+		{ "steal_ns", "steal", &cpu->steal_ns },
+	};
+	int ret;
+
+	for (size_t i = 0; i < UTIL_ARRAY_LEN(f); i++)
+		if ((ret = modsrc_u64(c, o, f[i].key, f[i].alt, NS_MAX, f[i].dst)) < 0)
+			return ret;
+	return 0;
+}
+
+static int modsrc_proc(struct modsrc_ctx *c, json_t *o, struct snap_proc *p)
+{
+	uint64_t v;
+	int ret;
+
+	if (!json_is_object(o)) {
+		snprintf(c->err, c->errlen, "processes[%zu]: expected an object", c->index);
+		return -EINVAL;
+	}
+	if ((ret = modsrc_u64(c, o, "pid", NULL, INT32_MAX, &v)) < 0)
+		return ret;
+	if (v == 0)
+		return modsrc_fail(c, "pid", "is 0");
+	p->pid = (int32_t)v;
+	if ((ret = modsrc_u64(c, o, "ppid", NULL, INT32_MAX, &v)) < 0)
+		return ret;
+	p->ppid = (int32_t)v;
+	if ((ret = modsrc_str(c, o, "name", p->name, sizeof(p->name))) < 0 ||
+	    (ret = modsrc_str(c, o, "cmdline", p->cmdline, sizeof(p->cmdline))) < 0 ||
+	    (ret = modsrc_str(c, o, "state", p->state, sizeof(p->state))) < 0 ||
+	    (ret = modsrc_u32(c, o, "uid", UINT32_MAX, &p->uid)) < 0 ||
+	    (ret = modsrc_u32(c, o, "threads", UINT32_MAX, &p->threads)) < 0 ||
+	    (ret = modsrc_str(c, o, "container_id", p->container_id, sizeof(p->container_id))) <
+		    0 ||
+	    (ret = modsrc_str(c, o, "cgroup", p->cgroup, sizeof(p->cgroup))) < 0 ||
+	    (ret = modsrc_u64(c, o, "vsz_kb", NULL, KB_MAX, &p->vsz_kb)) < 0 ||
+	    (ret = modsrc_u64(c, o, "rss_kb", NULL, KB_MAX, &p->rss_kb)) < 0 ||
+	    (ret = modsrc_double(c, o, "mem_pct", 100.0, &p->mem_pct)) < 0 ||
+	    (ret = modsrc_u64(c, o, "cpu_time_ns", NULL, NS_MAX, &p->cpu_time_ns)) < 0 ||
+	    (ret = modsrc_double(c, o, "cpu_pct", 1e9, &p->cpu_pct)) < 0 ||
+	    (ret = modsrc_u64(c, o, "start_time_ns", NULL, NS_MAX, &p->start_time_ns)) < 0)
+		return ret;
+	if (p->state[0] == '\0')
+		return modsrc_fail(c, "state", "is empty");
+	if (p->container_id[0] && !util_is_hex(p->container_id, SNAP_CTR_ID_LEN))
+		return modsrc_fail(c, "container_id", "expected \"\" or 64 lowercase hex digits");
+	return 0;
+}
+
+int modsrc_parse_buf(const char *buf, size_t len, struct snapshot *out, char *err, size_t errlen)
+{
+	struct modsrc_ctx c = { .err = err, .errlen = errlen, .obj = "" };
+	json_error_t jerr;
+	json_t *doc, *o, *procs;
+	uint64_t version = 0;
+	int ret = -EINVAL;
+
+	memset(out, 0, sizeof(*out));
+	if (len > MODSRC_MAX_DOC) {
+		snprintf(err, errlen, "document too large (%zu bytes, at most %u)", len,
+			 MODSRC_MAX_DOC);
+		return -E2BIG;
+	}
+	doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!doc) {
+		if (len == 0)
+			snprintf(err, errlen, "empty document");
+		else
+			snprintf(err, errlen, "not valid JSON at line %d column %d (byte %d): %s",
+				 jerr.line, jerr.column, jerr.position, jerr.text);
+		return -EINVAL;
+	}
+	if (!json_is_object(doc)) {
+		snprintf(err, errlen, "document: expected a JSON object");
+		goto err;
+	}
+	o = json_object_get(doc, "version");
+	if (!o) {
+		modsrc_fail(&c, "version", "missing");
+		goto err;
+	}
+	if (!json_is_integer(o)) {
+		modsrc_fail(&c, "version", "expected an integer");
+		goto err;
+	}
+	if (json_integer_value(o) != SNAP_FORMAT_VERSION) {
+		snprintf(err, errlen,
+			 "version: unsupported format version %lld (this reader knows %d)",
+			 (long long)json_integer_value(o), SNAP_FORMAT_VERSION);
+		ret = -EPROTO;
+		goto err;
+	}
+	version = SNAP_FORMAT_VERSION;
+	out->version = (uint32_t)version;
+	out->source = SNAP_SRC_MODULE;
+	if ((ret = modsrc_u64(&c, doc, "timestamp_ns", NULL, NS_MAX, &out->timestamp_ns)) < 0 ||
+	    (ret = modsrc_u64(&c, doc, "boottime_ns", NULL, NS_MAX, &out->boottime_ns)) < 0 ||
+	    (ret = modsrc_u32(&c, doc, "cpus", 1u << 20, &out->cpus)) < 0 ||
+	    (ret = modsrc_u32(&c, doc, "hz", 1u << 20, &out->hz)) < 0)
+		goto err;
+	if (out->cpus == 0) {
+		ret = modsrc_fail(&c, "cpus", "is 0");
+		goto err;
+	}
+	if (!(o = modsrc_object(&c, doc, "memory", &ret)))
+		goto err;
+	c.obj = "memory";
+	if ((ret = modsrc_memory(&c, o, &out->mem)) < 0)
+		goto err;
+	c.obj = "";
+	if (!(o = modsrc_object(&c, doc, "cpu", &ret)))
+		goto err;
+	c.obj = "cpu";
+	if ((ret = modsrc_cpu(&c, o, &out->cpu)) < 0)
+		goto err;
+	c.obj = "";
+	procs = json_object_get(doc, "processes");
+	if (!procs || !json_is_array(procs)) {
+		ret = modsrc_fail(&c, "processes", procs ? "expected an array" : "missing");
+		goto err;
+	}
+	if (json_array_size(procs) > MODSRC_MAX_PROCS) {
+		snprintf(err, errlen, "processes: %zu entries, at most %u", json_array_size(procs),
+			 MODSRC_MAX_PROCS);
+		ret = -E2BIG;
+		goto err;
+	}
+	if (json_array_size(procs) > 0) {
+		out->procs = malloc(json_array_size(procs) * sizeof(*out->procs));
+		if (!out->procs) {
+			snprintf(err, errlen, "out of memory");
+			ret = -ENOMEM;
+			goto err;
+		}
+		out->procs_cap = json_array_size(procs);
+	}
+	c.obj = "processes";
+	for (size_t i = 0; i < json_array_size(procs); i++) {
+		struct snap_proc *p = snapshot_add_proc(out);
+		c.index = i;
+		if ((ret = modsrc_proc(&c, json_array_get(procs, i), p)) < 0)
+			goto err;
+	}
+	/* duplicate pids are a broken document: check on the sorted array */
+	ret = snapshot_group(out, false);
+	if (ret < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto err;
+	}
+	if (out->nprocs != json_array_size(procs)) {
+		snprintf(err, errlen, "processes: %zu duplicate pid(s)",
+			 json_array_size(procs) - out->nprocs);
+		ret = -EINVAL;
+		goto err;
+	}
+	json_decref(doc);
+	return 0;
+err:
+	json_decref(doc);
+	snapshot_free(out);
+	return ret < 0 ? ret : -EINVAL;
+}
+
+int modsrc_read(const char *path, struct snapshot *out, char *err, size_t errlen)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (!path)
+		path = SNAP_MODULE_PATH;
+	ret = util_slurp(path, MODSRC_MAX_DOC, &buf, &len);
+	if (ret < 0) {
+		snprintf(err, errlen, "%s: %s", path,
+			 ret == -EFBIG ? "larger than the 128 MiB limit" : strerror(-ret));
+		return ret;
+	}
+	ret = modsrc_parse_buf(buf, len, out, err, errlen);
+	free(buf);
+	if (ret < 0) {
+		/* prefix the path to the parser's reason */
+		char tmp[512];
+		snprintf(tmp, sizeof(tmp), "%s: %s", path, err);
+		util_strlcpy(err, tmp, errlen);
+	}
+	return ret;
+}

@@ -1,0 +1,37 @@
+/*
+ * modsrc.h — the module source: reads the kernel module's JSON document
+ * (/proc/sysinfo_202002591, format version 1, docs/proc-format.md) into a
+ * snapshot.
+ *
+ * The parse is strict and pure (modsrc_parse_buf() works on a buffer, so
+ * tests feed it captured, truncated and hostile documents): every documented
+ * field must be present with its type and range, `version` must be 1,
+ * strings must fit their bounds; unknown extra fields are ignored (the format
+ * may grow). Any violation is an error naming the field, e.g.
+ * "processes[17].rss_kb: expected a non-negative integer", and leaves the
+ * snapshot empty — never half filled.
+ */
+#ifndef SERVICIO_MODSRC_H
+#define SERVICIO_MODSRC_H
+
+#include <stddef.h>
+
+#include "snapshot.h"
+
+/* Largest document accepted (bytes): ~1 KiB a process, 10^5 processes. */
+#define MODSRC_MAX_DOC (128u << 20)
+/* Most processes accepted in one document. */
+#define MODSRC_MAX_PROCS 1000000u
+
+/*
+ * Parse len bytes of buf (need not be NUL-terminated) into *out (which must
+ * be empty). Fills every field the document has, sets source = module, then
+ * groups (snapshot_group). 0, -EINVAL (bad document, reason in err),
+ * -EPROTO (unknown version), -E2BIG (too many processes) or -ENOMEM.
+ */
+int modsrc_parse_buf(const char *buf, size_t len, struct snapshot *out, char *err, size_t errlen);
+
+/* Read path (NULL: SNAP_MODULE_PATH) and parse it. -errno of the read too. */
+int modsrc_read(const char *path, struct snapshot *out, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,426 @@
+/*
+ * procfs.c — the procfs source: builds a snapshot from /proc (or a fixture
+ * tree given as the root). One bounded read per file, pure parse functions,
+ * the pid directory opened once, vanished processes skipped. See procfs.h.
+ */
+#include "procfs.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cgroupid.h"
+#include "util.h"
+
+#define NS_PER_SEC 1000000000ull
+
+static uint64_t procfs_ticks_ns(uint64_t ticks, uint32_t hz)
+{
+	/* exact for hz dividing 1e9 (100, 250, 1000, ...) */
+	if (hz == 0)
+		return 0;
+	return ticks * (NS_PER_SEC / hz) + (ticks % hz) * (NS_PER_SEC % hz) / hz;
+}
+
+/* Skip n space-separated fields starting at p. NULL when the line ends first. */
+static const char *procfs_skip_fields(const char *p, int n)
+{
+	while (n-- > 0) {
+		while (*p == ' ')
+			p++;
+		if (!*p || *p == '\n')
+			return NULL;
+		while (*p && *p != ' ' && *p != '\n')
+			p++;
+	}
+	while (*p == ' ')
+		p++;
+	return (*p && *p != '\n') ? p : NULL;
+}
+
+int procfs_parse_stat_buf(const char *buf, struct procfs_stat *out)
+{
+	const char *open, *close, *p;
+	int64_t pid, ppid, threads, rss;
+	uint64_t utime, stime, start, vsize;
+	size_t n;
+
+	memset(out, 0, sizeof(*out));
+	if (util_parse_i64(buf, NULL, 1, INT32_MAX, &pid) < 0)
+		return -EINVAL;
+	open = strchr(buf, '(');
+	close = strrchr(buf, ')');
+	if (!open || !close || close < open)
+		return -EINVAL;
+	n = (size_t)(close - open - 1);
+	if (n >= sizeof(out->comm))
+		n = sizeof(out->comm) - 1;
+	memcpy(out->comm, open + 1, n);
+	out->comm[n] = '\0';
+	/* after ") ": field 3 state, 4 ppid, 14 utime, 15 stime, 20
+	 * num_threads, 22 starttime, 23 vsize, 24 rss */
+	p = close + 1;
+	if (*p != ' ' || !isalpha((unsigned char)p[1]) || (p[2] != ' '))
+		return -EINVAL;
+	out->state = p[1];
+	p += 3;
+	if (util_parse_i64(p, &p, 0, INT32_MAX, &ppid) < 0)
+		return -EINVAL;
+	if (!(p = procfs_skip_fields(p, 14 - 4 - 1 + 0)) ||
+	    util_parse_u64(p, &p, UINT64_MAX, &utime) < 0 ||
+	    util_parse_u64(p, &p, UINT64_MAX, &stime) < 0)
+		return -EINVAL;
+	if (!(p = procfs_skip_fields(p, 20 - 15 - 1)) ||
+	    util_parse_i64(p, &p, 0, INT32_MAX, &threads) < 0)
+		return -EINVAL;
+	if (!(p = procfs_skip_fields(p, 22 - 20 - 1)) ||
+	    util_parse_u64(p, &p, UINT64_MAX, &start) < 0 ||
+	    util_parse_u64(p, &p, UINT64_MAX, &vsize) < 0 ||
+	    util_parse_i64(p, &p, INT64_MIN, INT64_MAX, &rss) < 0)
+		return -EINVAL;
+	out->pid = (int32_t)pid;
+	out->ppid = (int32_t)ppid;
+	out->utime = utime;
+	out->stime = stime;
+	out->num_threads = threads;
+	out->starttime = start;
+	out->vsize = vsize;
+	out->rss_pages = rss;
+	return 0;
+}
+
+int procfs_parse_statm_buf(const char *buf, uint64_t *size_pages, uint64_t *resident_pages)
+{
+	const char *p = buf;
+
+	if (util_parse_u64(p, &p, UINT64_MAX, size_pages) < 0 || *p != ' ' ||
+	    util_parse_u64(p, &p, UINT64_MAX, resident_pages) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+/* The value after "key:" at the start of a line of buf, NULL when absent. */
+static const char *procfs_field(const char *buf, const char *key)
+{
+	size_t kl = strlen(key);
+	const char *p = buf;
+
+	while (p && *p) {
+		if (strncmp(p, key, kl) == 0 && p[kl] == ':')
+			return p + kl + 1;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return NULL;
+}
+
+int procfs_parse_status_buf(const char *buf, uint32_t *uid, uint32_t *threads)
+{
+	const char *u = procfs_field(buf, "Uid"), *t = procfs_field(buf, "Threads");
+	uint64_t v;
+
+	if (!u || !t)
+		return -EINVAL;
+	if (util_parse_u64(u, NULL, UINT32_MAX, &v) < 0)
+		return -EINVAL;
+	*uid = (uint32_t)v;
+	if (util_parse_u64(t, NULL, UINT32_MAX, &v) < 0)
+		return -EINVAL;
+	*threads = (uint32_t)v;
+	return 0;
+}
+
+void procfs_parse_cmdline_buf(const char *buf, size_t len, char *out, size_t cap)
+{
+	size_t n;
+
+	if (cap == 0)
+		return;
+	while (len > 0 && buf[len - 1] == '\0')
+		len--;
+	n = len < cap - 1 ? len : cap - 1;
+	for (size_t i = 0; i < n; i++)
+		out[i] = buf[i] == '\0' ? ' ' : buf[i];
+	out[n] = '\0';
+}
+
+int procfs_parse_meminfo_buf(const char *buf, struct snap_memory *out)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} keys[] = {
+		{ "MemTotal", offsetof(struct snap_memory, total_kb) },
+		{ "MemFree", offsetof(struct snap_memory, free_kb) },
+		{ "MemAvailable", offsetof(struct snap_memory, available_kb) },
+		{ "Buffers", offsetof(struct snap_memory, buffers_kb) },
+		{ "Cached", offsetof(struct snap_memory, cached_kb) },
+		{ "SwapTotal", offsetof(struct snap_memory, swap_total_kb) },
+		{ "SwapFree", offsetof(struct snap_memory, swap_free_kb) },
+	};
+	bool have_avail = false;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < UTIL_ARRAY_LEN(keys); i++) {
+		const char *v = procfs_field(buf, keys[i].key);
+		uint64_t x;
+
+		if (!v) {
+			if (i < 2)
+				return -EINVAL;
+			continue;
+		}
+		if (util_parse_u64(v, NULL, UINT64_MAX / 2, &x) < 0)
+			return -EINVAL;
+		*(uint64_t *)((char *)out + keys[i].off) = x;
+		if (i == 2)
+			have_avail = true;
+	}
+	if (!have_avail)
+		out->available_kb = out->free_kb + out->buffers_kb + out->cached_kb;
+	if (out->available_kb > out->total_kb)
+		out->available_kb = out->total_kb;
+	out->used_kb = out->total_kb - out->available_kb;
+	return 0;
+}
+
+int procfs_parse_sysstat_buf(const char *buf, uint32_t hz, struct snap_cpu *out, uint32_t *cpus)
+{
+	uint64_t v[8] = { 0 };
+	const char *p = buf;
+	uint32_t n = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (strncmp(p, "cpu ", 4) != 0)
+		return -EINVAL;
+	p += 4;
+	for (int i = 0; i < 8; i++) {
+		/* old kernels stop early: missing fields stay 0, but the first 4 must be there */
+		if (util_parse_u64(p, &p, UINT64_MAX, &v[i]) < 0) {
+			if (i < 4)
+				return -EINVAL;
+			break;
+		}
+	}
+	out->user_ns = procfs_ticks_ns(v[0], hz);
+	out->nice_ns = procfs_ticks_ns(v[1], hz);
+	out->system_ns = procfs_ticks_ns(v[2], hz);
+	out->idle_ns = procfs_ticks_ns(v[3], hz);
+	out->iowait_ns = procfs_ticks_ns(v[4], hz);
+	out->irq_ns = procfs_ticks_ns(v[5], hz);
+	out->softirq_ns = procfs_ticks_ns(v[6], hz);
+	out->steal_ns = procfs_ticks_ns(v[7], hz);
+	while ((p = strchr(p, '\n')) != NULL) {
+		p++;
+		if (strncmp(p, "cpu", 3) == 0 && isdigit((unsigned char)p[3]))
+			n++;
+	}
+	*cpus = n ? n : 1;
+	return 0;
+}
+
+int procfs_parse_uptime_buf(const char *buf, uint64_t *out_ns)
+{
+	uint64_t sec = 0, frac = 0, scale = NS_PER_SEC;
+	const char *p = buf;
+
+	if (util_parse_u64(p, &p, UINT64_MAX / NS_PER_SEC - 1, &sec) < 0)
+		return -EINVAL;
+	if (*p == '.') {
+		p++;
+		while (isdigit((unsigned char)*p) && scale > 1) {
+			scale /= 10;
+			frac += (uint64_t)(*p - '0') * scale;
+			p++;
+		}
+	}
+	*out_ns = sec * NS_PER_SEC + frac;
+	return 0;
+}
+
+/* A read that found the process gone. */
+static bool procfs_gone(ssize_t r)
+{
+	return r == -ENOENT || r == -ESRCH;
+}
+
+int procfs_read_pid(int piddir, uint32_t hz, uint64_t page_kb, uint64_t total_kb, uint64_t now_ns,
+		    struct snap_proc *p)
+{
+	char buf[8192];
+	struct procfs_stat st;
+	uint64_t size, resident;
+	ssize_t r;
+
+	r = util_read_file_at(piddir, "stat", buf, sizeof(buf));
+	if (r < 0)
+		return procfs_gone(r) ? -ESRCH : (int)r;
+	if (r == 0)
+		return -ESRCH; /* reaped between open and read */
+	if (procfs_parse_stat_buf(buf, &st) < 0)
+		return -EINVAL;
+	p->pid = st.pid;
+	p->ppid = st.ppid;
+	util_strlcpy(p->name, st.comm, sizeof(p->name));
+	p->state[0] = st.state;
+	p->state[1] = '\0';
+	p->threads = (uint32_t)st.num_threads;
+	p->cpu_time_ns = procfs_ticks_ns(st.utime + st.stime, hz);
+	p->start_time_ns = procfs_ticks_ns(st.starttime, hz);
+
+	r = util_read_file_at(piddir, "statm", buf, sizeof(buf));
+	if (r < 0)
+		return procfs_gone(r) ? -ESRCH : (int)r;
+	if (procfs_parse_statm_buf(buf, &size, &resident) < 0)
+		return r == 0 ? -ESRCH : -EINVAL;
+	p->vsz_kb = size * page_kb;
+	p->rss_kb = resident * page_kb;
+	p->mem_pct = total_kb ? (double)p->rss_kb * 100.0 / (double)total_kb : 0.0;
+	p->mem_pct = (double)(int64_t)(p->mem_pct * 100.0 + 0.5) / 100.0; /* two decimals */
+
+	r = util_read_file_at(piddir, "status", buf, sizeof(buf));
+	if (r < 0)
+		return procfs_gone(r) ? -ESRCH : (int)r;
+	if (procfs_parse_status_buf(buf, &p->uid, &p->threads) < 0)
+		return r == 0 ? -ESRCH : -EINVAL;
+
+	r = util_read_file_at(piddir, "cmdline", buf, PROCFS_CMDLINE_MAX + 1);
+	if (r < 0)
+		return procfs_gone(r) ? -ESRCH : (int)r;
+	procfs_parse_cmdline_buf(buf, (size_t)r, p->cmdline,
+				 PROCFS_CMDLINE_MAX < sizeof(p->cmdline) ? PROCFS_CMDLINE_MAX
+									 : sizeof(p->cmdline));
+
+	r = util_read_file_at(piddir, "cgroup", buf, sizeof(buf));
+	if (r < 0)
+		return procfs_gone(r) ? -ESRCH : (int)r;
+	cgroupid_from_file_buf(buf, p->container_id, p->cgroup, sizeof(p->cgroup));
+
+	if (now_ns > p->start_time_ns)
+		p->cpu_pct = (double)p->cpu_time_ns * 100.0 / (double)(now_ns - p->start_time_ns);
+	p->cpu_pct = (double)(int64_t)(p->cpu_pct * 100.0 + 0.5) / 100.0;
+	return 0;
+}
+
+static bool procfs_is_pid(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+int procfs_snapshot(const char *root, struct snapshot *out, char *err, size_t errlen)
+{
+	char buf[16384];
+	int rootfd = -1, ret;
+	DIR *dir = NULL;
+	struct dirent *de;
+	bool live;
+	long hz_l = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
+	uint32_t hz = hz_l > 0 ? (uint32_t)hz_l : 100;
+	uint64_t page_kb = page > 0 ? (uint64_t)page / 1024 : 4;
+	ssize_t r;
+
+	if (!root)
+		root = SNAP_PROC_ROOT;
+	live = strcmp(root, SNAP_PROC_ROOT) == 0;
+	memset(out, 0, sizeof(*out));
+	out->source = SNAP_SRC_PROCFS;
+	out->version = SNAP_FORMAT_VERSION;
+	out->hz = hz;
+	out->timestamp_ns = util_real_ns();
+
+	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot open %s: %s", root, strerror(-ret));
+		goto err;
+	}
+	r = util_read_file_at(rootfd, "meminfo", buf, sizeof(buf));
+	if (r < 0 || procfs_parse_meminfo_buf(buf, &out->mem) < 0) {
+		ret = r < 0 ? (int)r : -EINVAL;
+		snprintf(err, errlen, "%s/meminfo: %s", root,
+			 r < 0 ? strerror((int)-r) : "malformed (no MemTotal/MemFree)");
+		goto err;
+	}
+	r = util_read_file_at(rootfd, "stat", buf, sizeof(buf));
+	if (r < 0 || procfs_parse_sysstat_buf(buf, hz, &out->cpu, &out->cpus) < 0) {
+		ret = r < 0 ? (int)r : -EINVAL;
+		snprintf(err, errlen, "%s/stat: %s", root,
+			 r < 0 ? strerror((int)-r) : "malformed (no cpu line)");
+		goto err;
+	}
+	if (live) {
+		out->boottime_ns = util_boot_ns();
+	} else {
+		r = util_read_file_at(rootfd, "uptime", buf, sizeof(buf));
+		if (r < 0 || procfs_parse_uptime_buf(buf, &out->boottime_ns) < 0) {
+			ret = r < 0 ? (int)r : -EINVAL;
+			snprintf(err, errlen, "%s/uptime: %s", root,
+				 r < 0 ? strerror((int)-r) : "malformed");
+			goto err;
+		}
+	}
+
+	dir = fdopendir(dup(rootfd));
+	if (!dir) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot list %s: %s", root, strerror(-ret));
+		goto err;
+	}
+	while ((errno = 0, de = readdir(dir)) != NULL) {
+		struct snap_proc *p;
+		int piddir;
+
+		if (!procfs_is_pid(de->d_name))
+			continue;
+		piddir = openat(rootfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (piddir < 0)
+			continue; /* gone already */
+		p = snapshot_add_proc(out);
+		if (!p) {
+			close(piddir);
+			ret = -ENOMEM;
+			snprintf(err, errlen, "out of memory");
+			goto err;
+		}
+		ret = procfs_read_pid(piddir, hz, page_kb, out->mem.total_kb, out->boottime_ns, p);
+		close(piddir);
+		if (ret < 0) {
+			/* vanished, or a file we cannot read or parse: skip it */
+			out->nprocs--;
+			continue;
+		}
+	}
+	if (errno != 0) {
+		ret = -errno;
+		snprintf(err, errlen, "reading %s: %s", root, strerror(-ret));
+		goto err;
+	}
+	closedir(dir);
+	dir = NULL;
+	close(rootfd);
+	rootfd = -1;
+	ret = snapshot_group(out, false);
+	if (ret < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto err;
+	}
+	return 0;
+err:
+	if (dir)
+		closedir(dir);
+	if (rootfd >= 0)
+		close(rootfd);
+	snapshot_free(out);
+	return ret;
+}

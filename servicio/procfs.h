@@ -1,0 +1,76 @@
+/*
+ * procfs.h — the procfs source: the same snapshot as the module's, built
+ * from /proc/stat, /proc/meminfo, /proc/uptime and, per process,
+ * /proc/<pid>/{stat,statm,status,cmdline,cgroup}.
+ *
+ * In the manner of earlyoom and htop: the /proc root is a parameter (tests
+ * point it at fixture trees under servicio/tests/fixtures/), each file gets
+ * one bounded read and a pure procfs_parse_*_buf() function, the pid
+ * directory is opened once and its files are read with openat(), comm is
+ * taken up to the last ')' of stat, and a process that vanishes during the
+ * walk is skipped, not an error.
+ *
+ * Field meanings follow the module's format: cpu_time_ns = (utime + stime)
+ * ticks * 1e9 / hz, start_time_ns = starttime ticks * 1e9 / hz (since boot),
+ * rss/vsz from statm pages, uid = real uid, cmdline = arguments joined by
+ * spaces (cut at 255 bytes like the module), container from cgroupid.h.
+ */
+#ifndef SERVICIO_PROCFS_H
+#define SERVICIO_PROCFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "snapshot.h"
+
+/* Bytes of the cmdline kept, like the module's bound. */
+#define PROCFS_CMDLINE_MAX 256
+
+/* The fields of /proc/<pid>/stat that a snapshot needs. */
+struct procfs_stat {
+	int32_t pid, ppid;
+	char comm[SNAP_NAME_MAX];
+	char state;
+	uint64_t utime, stime; /* ticks */
+	int64_t num_threads;
+	uint64_t starttime; /* ticks since boot */
+	uint64_t vsize; /* bytes */
+	int64_t rss_pages;
+};
+
+/* /proc/<pid>/stat. 0 or -EINVAL when malformed. */
+int procfs_parse_stat_buf(const char *buf, struct procfs_stat *out);
+/* /proc/<pid>/statm: size and resident, pages. 0 or -EINVAL. */
+int procfs_parse_statm_buf(const char *buf, uint64_t *size_pages, uint64_t *resident_pages);
+/* /proc/<pid>/status: real uid and Threads. 0 or -EINVAL when either is missing. */
+int procfs_parse_status_buf(const char *buf, uint32_t *uid, uint32_t *threads);
+/* /proc/<pid>/cmdline (len bytes, NULs between arguments): joined by spaces
+ * into out (cap bytes, cut), non-printable bytes kept as they are. */
+void procfs_parse_cmdline_buf(const char *buf, size_t len, char *out, size_t cap);
+/* /proc/meminfo. used = total - available. 0 or -EINVAL when MemTotal or
+ * MemFree is missing (MemAvailable falls back to free + buffers + cached). */
+int procfs_parse_meminfo_buf(const char *buf, struct snap_memory *out);
+/* /proc/stat: the "cpu" line (ticks -> ns with hz) and the number of "cpuN"
+ * lines. 0 or -EINVAL. */
+int procfs_parse_sysstat_buf(const char *buf, uint32_t hz, struct snap_cpu *out, uint32_t *cpus);
+/* /proc/uptime: first number, seconds -> ns. 0 or -EINVAL. */
+int procfs_parse_uptime_buf(const char *buf, uint64_t *out_ns);
+
+/*
+ * Read one process from its open pid directory into *p (pid from the stat
+ * file); total_kb is the system's MemTotal for mem_pct, now_ns the boot time
+ * of the snapshot for the lifetime cpu_pct. -ENOENT/-ESRCH when the process
+ * went away (the caller skips it), -EINVAL when a file is malformed.
+ */
+int procfs_read_pid(int piddir, uint32_t hz, uint64_t page_kb, uint64_t total_kb, uint64_t now_ns,
+		    struct snap_proc *p);
+
+/*
+ * Walk root (NULL: "/proc") into *out (empty) and group it. When root is the
+ * live /proc, the snapshot's boottime_ns is CLOCK_BOOTTIME; for any other
+ * root it is root/uptime. 0 or -errno with err.
+ */
+int procfs_snapshot(const char *root, struct snapshot *out, char *err, size_t errlen);
+
+#endif

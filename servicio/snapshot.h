@@ -1,0 +1,139 @@
+/*
+ * snapshot.h — one measurement of the machine: system memory, cumulative CPU
+ * times and every process (the fields of the kernel module's format version
+ * 1, docs/proc-format.md), grouped per container.
+ *
+ * A snapshot comes from one of two sources with the same meaning for every
+ * field: the module's file /proc/sysinfo_202002591 (modsrc.c) or a walk of
+ * /proc (procfs.c). snapshot_take() chooses the source (auto: the module file
+ * when it exists, else procfs; or forced by the caller) and says which one it
+ * used and why in snapshot.source_why. Rates (CPU %) need two snapshots and
+ * live in ctrstats.h.
+ *
+ * Ownership: a struct snapshot owns its arrays; snapshot_free() releases
+ * them and leaves an empty snapshot. A failed take leaves *out empty (never
+ * half filled).
+ */
+#ifndef SERVICIO_SNAPSHOT_H
+#define SERVICIO_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define SNAP_MODULE_PATH "/proc/sysinfo_202002591"
+#define SNAP_PROC_ROOT "/proc"
+#define SNAP_FORMAT_VERSION 1
+
+/* Field bounds (bytes including the NUL). Longer input is cut (procfs) or
+ * rejected (module: the format promises these bounds). */
+#define SNAP_NAME_MAX 64 /* comm is 15 bytes; room for escaped bytes */
+#define SNAP_CMDLINE_MAX 512 /* the module cuts at 256 bytes */
+#define SNAP_CGROUP_MAX 512
+#define SNAP_STATE_MAX 16 /* "R", "S", ... or a word */
+#define SNAP_CTR_ID_LEN 64 /* full container id, lowercase hex */
+
+enum snap_source { SNAP_SRC_MODULE, SNAP_SRC_PROCFS };
+enum snap_source_pref { SNAP_PREF_AUTO, SNAP_PREF_MODULE, SNAP_PREF_PROCFS };
+
+/* System memory, kB (as /proc/meminfo; used = total - available). */
+struct snap_memory {
+	uint64_t total_kb, free_kb, available_kb, used_kb;
+	uint64_t buffers_kb, cached_kb, swap_total_kb, swap_free_kb;
+};
+
+/* Cumulative CPU times of all CPUs, ns (the first line of /proc/stat). */
+struct snap_cpu {
+	uint64_t user_ns, nice_ns, system_ns, idle_ns, iowait_ns, irq_ns, softirq_ns, steal_ns;
+};
+
+/* One thread group. Strings are NUL-terminated UTF-8 as decoded. */
+struct snap_proc {
+	int32_t pid, ppid;
+	uint32_t uid, threads;
+	char name[SNAP_NAME_MAX];
+	char cmdline[SNAP_CMDLINE_MAX];
+	char state[SNAP_STATE_MAX];
+	char container_id[SNAP_CTR_ID_LEN + 1]; /* "" when not in a container */
+	char cgroup[SNAP_CGROUP_MAX];
+	uint64_t vsz_kb, rss_kb;
+	double mem_pct; /* rss / total RAM * 100 */
+	uint64_t cpu_time_ns; /* user + system of all threads */
+	double cpu_pct; /* lifetime average, 100 = one core */
+	uint64_t start_time_ns; /* since boot */
+	int32_t ctr; /* index in snapshot.ctrs, -1 when none */
+};
+
+/* One container as seen in the processes (filled by snapshot_group()). */
+struct snap_ctr {
+	char id[SNAP_CTR_ID_LEN + 1];
+	/* cgroup directory of the container (path inside a hierarchy, e.g.
+	 * "/docker/<id>" or "/system.slice/docker-<id>.scope"), "" unknown */
+	char cgroup[SNAP_CGROUP_MAX];
+	uint32_t nprocs;
+	uint64_t rss_kb, vsz_kb, cpu_time_ns;
+};
+
+struct snapshot {
+	enum snap_source source;
+	char source_why[160]; /* e.g. "module file /proc/sysinfo_202002591 present" */
+	uint32_t version; /* format version (1) */
+	uint64_t timestamp_ns; /* real time of the measurement */
+	uint64_t boottime_ns; /* CLOCK_BOOTTIME of the measurement: rates use it */
+	uint32_t cpus, hz;
+	struct snap_memory mem;
+	struct snap_cpu cpu;
+	struct snap_proc *procs; /* sorted by pid after snapshot_group() */
+	size_t nprocs, procs_cap;
+	struct snap_ctr *ctrs; /* sorted by id */
+	size_t nctrs;
+};
+
+/* Where to read from. Zero-initialised fields take the defaults. */
+struct snap_config {
+	enum snap_source_pref pref;
+	const char *module_path; /* NULL: SNAP_MODULE_PATH */
+	const char *proc_root; /* NULL: SNAP_PROC_ROOT; a fixture tree in tests */
+	bool containers_only; /* keep only processes that are in a container */
+};
+
+/*
+ * Which source cfg selects right now: forced, or auto (the module file when it
+ * exists and is readable, else procfs). why gets one sentence saying why.
+ * Returns 0, or -ENOENT when the module is forced but its file is missing.
+ */
+int snapshot_select(const struct snap_config *cfg, enum snap_source *out, char *why, size_t whylen);
+
+/*
+ * Take one snapshot with the selected source, then group it. In auto mode a
+ * module file that fails to read or parse falls back to procfs (source_why
+ * says so, with the module's error); a forced source never falls back.
+ * 0 or -errno with the reason in err. On error *out is empty.
+ */
+int snapshot_take(const struct snap_config *cfg, struct snapshot *out, char *err, size_t errlen);
+
+/* Release everything *s owns; *s becomes an empty snapshot. */
+void snapshot_free(struct snapshot *s);
+
+/* Append one zeroed process (ctr = -1) and return it; NULL when out of memory. */
+struct snap_proc *snapshot_add_proc(struct snapshot *s);
+
+/*
+ * Sort the processes by pid, drop duplicates of a pid (keeps the first),
+ * build ctrs from the container ids and set each process's ctr. Drops the
+ * processes outside containers when containers_only. 0 or -ENOMEM.
+ */
+int snapshot_group(struct snapshot *s, bool containers_only);
+
+/* Lookups on a grouped snapshot (binary search); NULL when absent. */
+const struct snap_proc *snapshot_find_proc(const struct snapshot *s, int32_t pid);
+const struct snap_ctr *snapshot_find_ctr(const struct snapshot *s, const char *id);
+/* A container id given as a prefix (>= 1 char, like docker's 12-char short ids). */
+const struct snap_ctr *snapshot_find_ctr_prefix(const struct snapshot *s, const char *prefix);
+
+/* "module" / "procfs"; parse "module", "procfs", "auto" (false when unknown). */
+const char *snapshot_source_name(enum snap_source src);
+bool snapshot_pref_parse(const char *s, enum snap_source_pref *out);
+
+#endif
