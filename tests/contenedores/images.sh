@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# contenedores/images suite — `make images` builds the three load images
+# FROM scratch (no registry); a container of each runs; by Docker's own stats
+# API (the CPU % that `docker stats` shows, memory = usage - inactive_file)
+# high-cpu uses about one core (and about half with CPU_PCT=50), high-ram
+# about MEM_MB MiB (also in the process's VmRSS), low about nothing; each
+# stops within 2 s on `docker stop` with exit status 0; a bad setting exits 2.
+# The containers carry the label gestor.test=<this run> (never
+# gestor.managed, so no manager touches them) and are removed at the end.
+# timeout: 300
+. "$(dirname "$0")/../lib.sh"
+need_root
+need_cmd docker curl /usr/bin/python3
+need_docker
+
+run_id=contenedores-images-$$
+on_exit "docker ps -aq --filter label=gestor.test=$run_id | xargs -r docker rm -f"
+
+check "make images builds the three images" make -s -C "$GESTOR_TOP/contenedores" images
+for c in high-cpu high-ram low; do
+	layers=$(docker image inspect -f '{{len .RootFS.Layers}}' "gestor/$c:latest" 2>/dev/null)
+	size=$(docker image inspect -f '{{.Size}}' "gestor/$c:latest" 2>/dev/null)
+	check "gestor/$c:latest is one layer FROM scratch (layers=$layers)" [ "$layers" = 1 ]
+	check "gestor/$c:latest is small ($size bytes)" [ "${size:-99999999}" -lt 2000000 ]
+done
+check "rebuilding is cached and quick" bash -c "s=\$(date +%s%N); make -s -C '$GESTOR_TOP/contenedores' images >/dev/null &&
+	[ \$(( (\$(date +%s%N) - s) / 1000000 )) -lt 20000 ]"
+
+# start NAME IMAGE MEMORY [ENV...]: a detached container of ours
+start() {
+	local name=$1 image=$2 mem=$3
+	shift 3
+	local envs=() e
+	for e in "$@"; do envs+=(-e "$e"); done
+	docker run -d --name "gestor-t-$run_id-$name" --label "gestor.test=$run_id" \
+		--network none --memory "$mem" --memory-swap "$mem" "${envs[@]}" \
+		"gestor/$image:latest" >/dev/null
+}
+# stats NAME: prints "<cpu %> <memory MiB>" from one /containers/<id>/stats call
+stats() {
+	curl -sf --max-time 10 --unix-socket /var/run/docker.sock \
+		"http://d/containers/gestor-t-$run_id-$1/stats?stream=false" |
+		/usr/bin/python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+c, p = s["cpu_stats"], s["precpu_stats"]
+cd = c["cpu_usage"]["total_usage"] - p["cpu_usage"]["total_usage"]
+sd = c.get("system_cpu_usage", 0) - p.get("system_cpu_usage", 0)
+n = c.get("online_cpus") or len(c["cpu_usage"].get("percpu_usage") or [1])
+cpu = cd / sd * n * 100.0 if sd > 0 and cd >= 0 else 0.0
+m = s["memory_stats"]
+st = m.get("stats", {})
+inactive = st.get("total_inactive_file", st.get("inactive_file", 0))
+print("%.1f %.1f" % (cpu, (m["usage"] - inactive) / 1048576.0))'
+}
+# in_range VALUE LOW HIGH (decimals allowed)
+in_range() { awk -v v="$1" -v l="$2" -v h="$3" 'BEGIN { exit !(v >= l && v <= h) }'; }
+# sample_until NAME CPU_LO CPU_HI MEM_LO MEM_HI: up to 6 stats samples, until
+# one is in range (a busy host may starve one sample); sets $last
+sample_until() {
+	local i
+	for i in 1 2 3 4 5 6; do
+		last=$(stats "$1") || last="? ?"
+		echo "# $1: cpu% mem_mib = $last"
+		read -r cpu mem <<<"$last"
+		in_range "$cpu" "$2" "$3" && in_range "$mem" "$4" "$5" && return 0
+	done
+	return 1
+}
+
+mem_mb=256
+check "high-cpu starts" start cpu high-cpu 64m
+check "high-cpu at CPU_PCT=50 starts" start cpu50 high-cpu 64m CPU_PCT=50
+check "high-ram starts (MEM_MB=$mem_mb)" start ram high-ram $((mem_mb + 64))m MEM_MB=$mem_mb
+check "low starts" start low low 64m
+sleep 3
+
+check "high-cpu uses about one core (75-115 %)" sample_until cpu 75 115 0 8
+check "high-cpu CPU_PCT=50 uses about half a core (35-65 %)" sample_until cpu50 35 65 0 8
+check "high-ram holds about $mem_mb MiB (cgroup memory)" sample_until ram 0 5 $((mem_mb * 95 / 100)) $((mem_mb + 16))
+pid=$(docker inspect -f '{{.State.Pid}}' "gestor-t-$run_id-ram")
+rss_kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+echo "# high-ram VmRSS = ${rss_kb:-?} kB"
+check "high-ram's process has about $mem_mb MiB resident (VmRSS)" in_range "${rss_kb:-0}" $((mem_mb * 1024)) $(((mem_mb + 8) * 1024))
+check "low uses about nothing (< 2 % CPU, < 4 MiB)" sample_until low 0 2 0 4
+
+# stop NAME: docker stop takes under 2 s and the program exits 0 on SIGTERM
+stop_fast() {
+	local t0 ms rc
+	t0=$(date +%s%N)
+	docker stop -t 10 "gestor-t-$run_id-$1" >/dev/null || return 1
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	rc=$(docker inspect -f '{{.State.ExitCode}}' "gestor-t-$run_id-$1")
+	echo "# $1: stopped in $ms ms, exit status $rc"
+	[ "$ms" -lt 2000 ] && [ "$rc" = 0 ] &&
+		docker logs "gestor-t-$run_id-$1" 2>&1 | grep -q 'stopping on signal 15'
+}
+for n in cpu cpu50 ram low; do
+	check "$n stops within 2 s on docker stop, exit 0" stop_fast "$n"
+done
+
+# SIGINT too (docker kill -s INT), on a fresh low container
+start int low 64m
+sleep 0.5
+docker kill -s INT "gestor-t-$run_id-int" >/dev/null
+check "low exits 0 on SIGINT" wait_for 2 bash -c \
+	"[ \"\$(docker inspect -f '{{.State.Status}} {{.State.ExitCode}}' gestor-t-$run_id-int)\" = 'exited 0' ]"
+
+bad_env() {
+	docker run --rm --label "gestor.test=$run_id" --network none --memory 64m -e "$2" "gestor/$1:latest" >/dev/null 2>&1
+	[ $? = 2 ]
+}
+check "high-ram refuses MEM_MB=abc (exit 2)" bad_env high-ram MEM_MB=abc
+check "high-cpu refuses CPU_PCT=101 (exit 2)" bad_env high-cpu CPU_PCT=101
+finish
