@@ -1,0 +1,48 @@
+/*
+ * config.h — admin_logs settings: defaults, then environment variables
+ * (ADMIN_LOGS_*), then command-line flags, each checked and bounded.
+ *
+ * Listen address: 127.0.0.1 by default (the image sets
+ * ADMIN_LOGS_LISTEN=0.0.0.0, so only the published port reaches it). Port 0 asks the kernel for a free port; the
+ * bound port is printed and, with --port-file, written to a file for tests.
+ */
+#ifndef ADMIN_LOGS_CONFIG_H
+#define ADMIN_LOGS_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_PATH_MAX 1024
+
+struct config {
+	char listen[64]; /* IPv4 or IPv6 literal */
+	unsigned port; /* 0: any free port */
+	char db_path[CONFIG_PATH_MAX]; /* SQLite database */
+	char report_dir[CONFIG_PATH_MAX]; /* graphs go here */
+	char port_file[CONFIG_PATH_MAX]; /* "" or where to write the bound port */
+	char gnuplot[CONFIG_PATH_MAX]; /* gnuplot program (PATH is searched) */
+	size_t max_body; /* bytes; larger bodies get 413 */
+	unsigned threads; /* HTTP threads */
+	unsigned timeout_s; /* idle/slow connection timeout */
+	unsigned max_conns; /* concurrent connections */
+	unsigned top_n; /* busiest containers in the charts */
+	unsigned group_max; /* batches per group commit, at most */
+	bool quiet; /* no access lines on stdout */
+};
+
+/* Fill c with the defaults. */
+void config_defaults(struct config *c);
+
+/*
+ * Apply the ADMIN_LOGS_* variables found by getenv_fn (getenv in the
+ * program, a fake in tests), then argv. 0, 1 when --help was asked (usage
+ * already in err), or -EINVAL with the reason in err.
+ */
+int config_load(struct config *c, int argc, char **argv, const char *(*getenv_fn)(const char *),
+		char *err, size_t errlen);
+
+/* The usage text. */
+const char *config_usage(void);
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * graphs.h — draw the report: charts of the stored samples and decisions,
+ * rendered by gnuplot (pngcairo and SVG) into a report directory, each with
+ * the CSV it was drawn from beside it, and an index.html showing them all.
+ *
+ * Charts: system memory used, system CPU %, per-container CPU % and memory
+ * of the busiest N containers (line charts and heatmaps), containers removed
+ * per class (bar chart, and cumulative over time), containers running per
+ * class. Series longer than GRAPHS_MAX_POINTS are averaged into equal time
+ * buckets (the CSV holds exactly what is drawn). gnuplot runs as child
+ * processes with script files (fork/exec, no shell), in parallel.
+ */
+#ifndef ADMIN_LOGS_GRAPHS_H
+#define ADMIN_LOGS_GRAPHS_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#define GRAPHS_MAX_POINTS 1500
+
+struct graphs_opts {
+	const char *db_path; /* SQLite database to read */
+	const char *dir; /* report directory (created when missing) */
+	const char *gnuplot; /* gnuplot program */
+	unsigned top_n; /* busiest containers charted */
+};
+
+/*
+ * Draw every chart now. *files gets a new JSON array of the file names
+ * written (relative to dir). 0 or -errno with the reason in err.
+ */
+int graphs_draw(const struct graphs_opts *o, json_t **files, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,572 @@
+/*
+ * http.c — routing and request handling on libmicrohttpd (see http.h).
+ *
+ * Life of a request: MHD's URI-log callback creates its struct req (start
+ * time, method, path, client), the access handler routes it and collects the
+ * body (rejecting it with 413 as soon as Content-Length, or the streamed
+ * bytes, pass the limit), answers errors at once, and for a valid POST /logs
+ * suspends the connection and queues the batch; http_batch_done (writer
+ * thread) records the outcome and resumes it. The completion callback turns
+ * req into an access-log entry for the store and frees it.
+ */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "batch.h"
+#include "graphs.h"
+#include "log.h"
+#include "query.h"
+#include "util.h"
+
+enum route { R_NONE, R_HEALTH, R_LOGS, R_GRAFICAR };
+
+struct http_server {
+	struct MHD_Daemon *mhd;
+	const struct config *cfg;
+	struct store *store;
+	uint64_t started_ns;
+	atomic_ullong auto_ids;
+	pthread_mutex_t graph_mu; /* one drawing at a time */
+};
+
+struct req {
+	struct http_server *h;
+	struct MHD_Connection *conn;
+	uint64_t start_mono, start_real;
+	char method[16];
+	char path[256];
+	char client[48];
+	enum route route;
+	char *body;
+	size_t len, cap;
+	uint64_t bytes_in;
+	bool too_big;
+	bool suspended;
+	atomic_uint result; /* set by the writer: 201, 200, 500 */
+	char result_msg[160];
+	char batch_id[BATCH_ID_MAX + 1];
+	size_t nrecords;
+	unsigned status; /* answered with */
+	uint64_t bytes_out;
+};
+
+#define HTTP_DISCARD_FACTOR 16 /* close instead of draining a body this many limits long */
+
+static void http_client(struct MHD_Connection *conn, char *buf, size_t cap)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	util_strlcpy(buf, "-", cap);
+	if (!sa)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, buf,
+			  (socklen_t)cap);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+			  buf, (socklen_t)cap);
+}
+
+static void *http_uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct req *r = calloc(1, sizeof(*r));
+	const char *q;
+	size_t n;
+
+	if (!r)
+		return NULL;
+	r->h = cls;
+	r->conn = conn;
+	r->start_mono = util_mono_ns();
+	r->start_real = util_real_ns();
+	q = uri ? strchr(uri, '?') : NULL;
+	n = q ? (size_t)(q - uri) : (uri ? strlen(uri) : 0);
+	if (n >= sizeof(r->path))
+		n = sizeof(r->path) - 1;
+	if (uri) {
+		char tmp[sizeof(r->path)];
+		memcpy(tmp, uri, n);
+		tmp[n] = '\0';
+		access_clean(r->path, tmp, sizeof(r->path));
+	}
+	http_client(conn, r->client, sizeof(r->client));
+	atomic_init(&r->result, 0);
+	return r;
+}
+
+static void http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			   enum MHD_RequestTerminationCode toe)
+{
+	struct http_server *h = cls;
+	struct req *r = *con_cls;
+	struct access_entry e;
+
+	(void)conn;
+	(void)toe;
+	if (!r)
+		return;
+	memset(&e, 0, sizeof(e));
+	e.ts_ns = r->start_real;
+	util_strlcpy(e.client, r->client, sizeof(e.client));
+	util_strlcpy(e.method, r->method[0] ? r->method : "-", sizeof(e.method));
+	util_strlcpy(e.path, r->path, sizeof(e.path));
+	e.status = r->status;
+	e.bytes_in = r->bytes_in;
+	e.bytes_out = r->bytes_out;
+	e.duration_us = (util_mono_ns() - r->start_mono) / 1000;
+	store_submit_access(h->store, &e);
+	free(r->body);
+	free(r);
+	*con_cls = NULL;
+}
+
+/* Queue a response whose body is the malloc'd buf (taken). */
+static enum MHD_Result http_send(struct req *r, unsigned status, char *buf, size_t len,
+				 const char *allow)
+{
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+	enum MHD_Result ret;
+
+	if (!resp) {
+		free(buf);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	if (allow)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+	ret = MHD_queue_response(r->conn, status, resp);
+	MHD_destroy_response(resp);
+	if (ret == MHD_YES) {
+		r->status = status;
+		r->bytes_out = strcmp(r->method, "HEAD") == 0 ? 0 : len;
+	}
+	return ret;
+}
+
+static enum MHD_Result http_send_json(struct req *r, unsigned status, json_t *doc,
+				      const char *allow)
+{
+	char *s = json_dumps(doc, JSON_COMPACT);
+	size_t n;
+
+	json_decref(doc);
+	if (!s)
+		return MHD_NO;
+	n = strlen(s);
+	/* a trailing newline makes curl output readable */
+	char *t = realloc(s, n + 2);
+	if (!t) {
+		free(s);
+		return MHD_NO;
+	}
+	t[n] = '\n';
+	t[n + 1] = '\0';
+	return http_send(r, status, t, n + 1, allow);
+}
+
+static const char *http_reason(unsigned status)
+{
+	switch (status) {
+	case 400:
+		return "bad request";
+	case 404:
+		return "not found";
+	case 405:
+		return "method not allowed";
+	case 413:
+		return "payload too large";
+	case 422:
+		return "unprocessable entity";
+	case 503:
+		return "shutting down";
+	default:
+		return "internal error";
+	}
+}
+
+/* {"error": reason, "status": n, "detail": ..., ["field": ...]} */
+static enum MHD_Result http_error(struct req *r, unsigned status, const char *detail,
+				  const char *allow)
+{
+	json_t *doc = json_pack("{s:s,s:I,s:s}", "error", http_reason(status), "status",
+				(json_int_t)status, "detail", detail ? detail : "");
+	if (!doc)
+		return MHD_NO;
+	if (status == 422 && detail) {
+		const char *colon = strstr(detail, ": ");
+		if (colon)
+			json_object_set_new(doc, "field",
+					    json_stringn(detail, (size_t)(colon - detail)));
+	}
+	return http_send_json(r, status, doc, allow);
+}
+
+static enum route http_route(const char *path)
+{
+	if (strcmp(path, "/health") == 0)
+		return R_HEALTH;
+	if (strcmp(path, "/logs") == 0 || strcmp(path, "/logs/") == 0)
+		return R_LOGS;
+	if (strcmp(path, "/graficar") == 0)
+		return R_GRAFICAR;
+	return R_NONE;
+}
+
+static const char *http_allowed(enum route rt)
+{
+	switch (rt) {
+	case R_LOGS:
+		return "GET, HEAD, POST";
+	case R_GRAFICAR:
+		return "GET, POST";
+	default:
+		return "GET, HEAD";
+	}
+}
+
+static bool http_method_ok(enum route rt, const char *m)
+{
+	bool get = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
+
+	switch (rt) {
+	case R_LOGS:
+		return get || strcmp(m, "POST") == 0;
+	case R_GRAFICAR:
+		return strcmp(m, "GET") == 0 || strcmp(m, "POST") == 0;
+	default:
+		return get;
+	}
+}
+
+static enum MHD_Result http_health(struct req *r)
+{
+	struct store_stats st;
+
+	store_get_stats(r->h->store, &st);
+	return http_send_json(
+		r, 200,
+		json_pack("{s:s,s:I,s:I,s:I,s:I,s:I}", "status", "ok", "batches",
+			  (json_int_t)st.batches, "records", (json_int_t)st.records, "commits",
+			  (json_int_t)st.commits, "queued", (json_int_t)st.queued, "uptime_s",
+			  (json_int_t)((util_real_ns() - r->h->started_ns) / 1000000000ull)),
+		NULL);
+}
+
+struct http_args {
+	struct query *q;
+	char err[256];
+	bool bad;
+};
+
+static enum MHD_Result http_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				const char *value)
+{
+	struct http_args *a = cls;
+
+	(void)kind;
+	if (!a->bad && query_set(a->q, key, value, a->err, sizeof(a->err)) < 0)
+		a->bad = true;
+	return MHD_YES;
+}
+
+static enum MHD_Result http_get_logs(struct req *r)
+{
+	struct query q;
+	struct http_args a = { .q = &q };
+	sqlite3 *db = NULL;
+	char err[256];
+	char *out = NULL;
+	size_t len = 0;
+	int rc;
+
+	query_init(&q);
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, http_arg, &a);
+	if (a.bad)
+		return http_error(r, 400, a.err, NULL);
+	if (store_open_reader(store_path(r->h->store), &db, err, sizeof(err)) < 0)
+		return http_error(r, 500, err, NULL);
+	rc = query_run(db, &q, &out, &len, err, sizeof(err));
+	sqlite3_close(db);
+	if (rc < 0)
+		return http_error(r, 500, err, NULL);
+	return http_send(r, 200, out, len, NULL);
+}
+
+static enum MHD_Result http_graficar(struct req *r)
+{
+	const struct config *c = r->h->cfg;
+	struct graphs_opts o = { .db_path = store_path(r->h->store),
+				 .dir = c->report_dir,
+				 .gnuplot = c->gnuplot,
+				 .top_n = c->top_n };
+	json_t *files = NULL;
+	char err[512];
+	uint64_t t0 = util_mono_ns();
+	int rc;
+
+	pthread_mutex_lock(&r->h->graph_mu);
+	rc = graphs_draw(&o, &files, err, sizeof(err));
+	pthread_mutex_unlock(&r->h->graph_mu);
+	if (rc < 0) {
+		log_warnx("graphs: %s", err);
+		return http_error(r, 500, err, NULL);
+	}
+	return http_send_json(r, 200,
+			      json_pack("{s:s,s:o,s:f}", "dir", c->report_dir, "files", files,
+					"seconds", (double)(util_mono_ns() - t0) / 1e9),
+			      NULL);
+}
+
+/* Writer thread: the batch of r is committed (or not). */
+static void http_batch_done(void *ctx, unsigned status, const char *msg)
+{
+	struct req *r = ctx;
+
+	util_strlcpy(r->result_msg, msg ? msg : "", sizeof(r->result_msg));
+	atomic_store(&r->result, status);
+	MHD_resume_connection(r->conn);
+}
+
+static enum MHD_Result http_post_logs(struct req *r)
+{
+	struct batch b;
+	char err[256], auto_id[BATCH_ID_MAX + 1];
+	enum batch_status bs;
+	int rc;
+
+	snprintf(auto_id, sizeof(auto_id), "auto-%llu-%llu", (unsigned long long)r->start_real,
+		 (unsigned long long)atomic_fetch_add(&r->h->auto_ids, 1));
+	bs = batch_parse(r->body ? r->body : "", r->len, auto_id, &b, err, sizeof(err));
+	free(r->body);
+	r->body = NULL;
+	if (bs != BATCH_OK)
+		return http_error(r, (unsigned)bs, err, NULL);
+	util_strlcpy(r->batch_id, b.batch_id, sizeof(r->batch_id));
+	r->nrecords = json_array_size(b.records);
+	/* suspend first: the writer may resume before this function returns */
+	MHD_suspend_connection(r->conn);
+	r->suspended = true;
+	rc = store_submit_batch(r->h->store, &b, http_batch_done, r);
+	if (rc < 0) {
+		MHD_resume_connection(r->conn);
+		r->suspended = false;
+		return http_error(r, rc == -ESHUTDOWN ? 503 : 500,
+				  rc == -ESHUTDOWN ? "server is shutting down" : "out of memory",
+				  NULL);
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result http_answer_batch(struct req *r)
+{
+	unsigned st = atomic_load(&r->result);
+	json_t *doc;
+
+	if (st == 201 || st == 200)
+		doc = json_pack("{s:s,s:s,s:I}", "status", st == 201 ? "stored" : "duplicate",
+				"batch_id", r->batch_id, "records", (json_int_t)r->nrecords);
+	else
+		return http_error(r, 500, r->result_msg, NULL);
+	return http_send_json(r, st, doc, NULL);
+}
+
+/* Body bytes: keep them up to the limit, then count and drop. */
+static enum MHD_Result http_collect(struct req *r, const char *data, size_t n)
+{
+	size_t max = r->h->cfg->max_body;
+
+	r->bytes_in += n;
+	if (r->too_big || r->len + n > max) {
+		r->too_big = true;
+		free(r->body);
+		r->body = NULL;
+		r->len = r->cap = 0;
+		/* a client streaming without end is cut off */
+		return r->bytes_in > (uint64_t)max * HTTP_DISCARD_FACTOR ? MHD_NO : MHD_YES;
+	}
+	if (r->len + n > r->cap) {
+		size_t cap = r->cap ? r->cap : 4096;
+		char *nb;
+		while (cap < r->len + n)
+			cap *= 2;
+		if (cap > max)
+			cap = max;
+		nb = realloc(r->body, cap);
+		if (!nb)
+			return MHD_NO;
+		r->body = nb;
+		r->cap = cap;
+	}
+	memcpy(r->body + r->len, data, n);
+	r->len += n;
+	return MHD_YES;
+}
+
+static enum MHD_Result http_handler(void *cls, struct MHD_Connection *conn, const char *url,
+				    const char *method, const char *version,
+				    const char *upload_data, size_t *upload_data_size,
+				    void **con_cls)
+{
+	struct req *r = *con_cls;
+
+	(void)cls;
+	(void)url;
+	(void)version;
+	if (!r)
+		return MHD_NO;
+	if (r->method[0] == '\0') {
+		/* first call: headers are in */
+		char tmp[sizeof(r->method)];
+		util_strlcpy(tmp, method, sizeof(tmp));
+		access_clean(r->method, tmp, sizeof(r->method));
+		r->route = http_route(r->path);
+		if (r->route == R_NONE)
+			return http_error(r, 404, "no such path (try /logs, /health, /graficar)",
+					  NULL);
+		if (!http_method_ok(r->route, method)) {
+			char d[320];
+			snprintf(d, sizeof(d), "%s does not accept %s", r->path, r->method);
+			return http_error(r, 405, d, http_allowed(r->route));
+		}
+		if (r->route == R_LOGS && strcmp(method, "POST") == 0) {
+			const char *cl = MHD_lookup_connection_value(
+				conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+			uint64_t v;
+			const char *end;
+			if (cl && util_parse_u64(cl, &end, UINT64_MAX, &v) == 0 &&
+			    v > r->h->cfg->max_body) {
+				char d[96];
+				snprintf(d, sizeof(d),
+					 "body of %llu bytes is over the %zu-byte limit",
+					 (unsigned long long)v, r->h->cfg->max_body);
+				return http_error(r, 413, d, NULL);
+			}
+			return MHD_YES; /* the body follows */
+		}
+		switch (r->route) {
+		case R_HEALTH:
+			return http_health(r);
+		case R_LOGS:
+			return http_get_logs(r);
+		default:
+			return http_graficar(r);
+		}
+	}
+	if (*upload_data_size > 0) {
+		enum MHD_Result ret = http_collect(r, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return ret;
+	}
+	if (r->suspended) {
+		/* resumed by the writer */
+		r->suspended = false;
+		return http_answer_batch(r);
+	}
+	if (r->status)
+		return MHD_YES;
+	if (r->too_big) {
+		char d[96];
+		snprintf(d, sizeof(d), "body of %llu bytes is over the %zu-byte limit",
+			 (unsigned long long)r->bytes_in, r->h->cfg->max_body);
+		return http_error(r, 413, d, NULL);
+	}
+	return http_post_logs(r);
+}
+
+static void http_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char buf[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	log_warnx("http: %s", buf);
+}
+
+int http_start(struct http_server **out, const struct config *cfg, struct store *st,
+	       unsigned *port_out, char *err, size_t errlen)
+{
+	struct http_server *h = calloc(1, sizeof(*h));
+	struct sockaddr_storage ss;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	const union MHD_DaemonInfo *di;
+
+	*out = NULL;
+	if (!h) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	memset(&ss, 0, sizeof(ss));
+	if (strchr(cfg->listen, ':')) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)cfg->port);
+		if (inet_pton(AF_INET6, cfg->listen, &s6->sin6_addr) != 1)
+			goto badaddr;
+		flags |= MHD_USE_IPv6;
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)cfg->port);
+		if (inet_pton(AF_INET, cfg->listen, &s4->sin_addr) != 1)
+			goto badaddr;
+	}
+	h->cfg = cfg;
+	h->store = st;
+	h->started_ns = util_real_ns();
+	atomic_init(&h->auto_ids, 0);
+	pthread_mutex_init(&h->graph_mu, NULL);
+	h->mhd = MHD_start_daemon(
+		flags, (uint16_t)cfg->port, NULL, NULL, http_handler, h, MHD_OPTION_EXTERNAL_LOGGER,
+		http_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(cfg->threads > 1 ? cfg->threads : 0),
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->timeout_s,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_conns,
+		MHD_OPTION_URI_LOG_CALLBACK, http_uri_log, h, MHD_OPTION_NOTIFY_COMPLETED,
+		http_completed, h, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_END);
+	if (!h->mhd) {
+		snprintf(err, errlen, "cannot listen on %s port %u (in use, or bad address)",
+			 cfg->listen, cfg->port);
+		pthread_mutex_destroy(&h->graph_mu);
+		free(h);
+		return -EADDRINUSE;
+	}
+	di = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	*port_out = di ? di->port : cfg->port;
+	*out = h;
+	return 0;
+badaddr:
+	snprintf(err, errlen, "listen address '%s' is not an IPv4 or IPv6 literal", cfg->listen);
+	free(h);
+	return -EINVAL;
+}
+
+void http_stop(struct http_server *h)
+{
+	if (!h)
+		return;
+	MHD_quiesce_daemon(h->mhd);
+	store_drain(h->store);
+	MHD_stop_daemon(h->mhd);
+	pthread_mutex_destroy(&h->graph_mu);
+	free(h);
+}

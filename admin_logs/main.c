@@ -1,0 +1,94 @@
+/*
+ * main.c — admin_logs: the gestor log server. Loads the configuration,
+ * opens the store, starts the HTTP server, prints where it listens, and
+ * waits for SIGINT/SIGTERM (taken with sigwait in this thread, so no
+ * handler runs in signal context); then stops in order: HTTP (in-flight
+ * batches are committed and answered), then the store.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+static const char *main_getenv(const char *name)
+{
+	return getenv(name);
+}
+
+static int main_write_port(const char *path, unsigned port)
+{
+	char tmp[CONFIG_PATH_MAX + 8], buf[16];
+	int fd, n, r;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%u\n", port);
+	r = util_write_all(fd, buf, (size_t)n);
+	close(fd);
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	static struct config cfg; /* the HTTP threads read it until the end */
+	struct store *st = NULL;
+	struct http_server *h = NULL;
+	char err[1024];
+	unsigned port = 0;
+	sigset_t set;
+	int r, sig;
+
+	log_init("admin_logs", LOG_LVL_INFO);
+	config_defaults(&cfg);
+	r = config_load(&cfg, argc, argv, main_getenv, err, sizeof(err));
+	if (r == 1) {
+		fputs(err, stdout);
+		return 0;
+	}
+	if (r < 0) {
+		fprintf(stderr, "admin_logs: %s\n", err);
+		return 2;
+	}
+	/* Every thread started from here on inherits the blocked signals. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (store_open(&st, cfg.db_path, cfg.group_max, !cfg.quiet, err, sizeof(err)) < 0)
+		fatalx("store: %s", err);
+	if (http_start(&h, &cfg, st, &port, err, sizeof(err)) < 0) {
+		store_close(st);
+		fatalx("http: %s", err);
+	}
+	if (cfg.port_file[0] && (r = main_write_port(cfg.port_file, port)) < 0)
+		log_warnx("port file %s: %s", cfg.port_file, strerror(-r));
+	log_info("listening on http://%s%s%s:%u/ (database %s, reports %s)",
+		 strchr(cfg.listen, ':') ? "[" : "", cfg.listen, strchr(cfg.listen, ':') ? "]" : "",
+		 port, cfg.db_path, cfg.report_dir);
+
+	do {
+		if (sigwait(&set, &sig) != 0)
+			sig = SIGTERM;
+	} while (sig != SIGINT && sig != SIGTERM);
+	log_info("signal %d: stopping", sig);
+	http_stop(h);
+	store_close(st);
+	log_info("stopped");
+	return 0;
+}

@@ -1,0 +1,234 @@
+/*
+ * query.c — GET /logs filters and their SQL (see query.h). Values are
+ * always bound as parameters, never pasted into the SQL text.
+ */
+#include "query.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "batch.h"
+#include "util.h"
+
+void query_init(struct query *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->until_ns = INT64_MAX;
+	q->limit = QUERY_LIMIT_DEFAULT;
+}
+
+int query_parse_time(const char *s, int64_t *ns)
+{
+	struct tm tm;
+	const char *p;
+	int64_t v, frac = 0;
+	int digits = 0;
+	time_t t;
+
+	if (util_parse_i64(s, &p, 0, INT64_MAX, &v) == 0 && *p == '\0' && strlen(s) > 0 &&
+	    s[0] >= '0' && s[0] <= '9') {
+		*ns = v;
+		return 0;
+	}
+	memset(&tm, 0, sizeof(tm));
+	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!p)
+		return -EINVAL;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+			if (digits < 9)
+				frac = frac * 10 + (*p - '0');
+		if (digits == 0)
+			return -EINVAL;
+		for (int d = digits; d < 9; d++)
+			frac *= 10;
+	}
+	if (!(p[0] == 'Z' && p[1] == '\0') && strcmp(p, "+00:00") != 0)
+		return -EINVAL;
+	t = timegm(&tm);
+	if (t < 0 || (int64_t)t > INT64_MAX / 1000000000LL - 1)
+		return -EINVAL;
+	*ns = (int64_t)t * 1000000000LL + frac;
+	return 0;
+}
+
+static int query_copy(char *dst, size_t cap, const char *key, const char *val, char *err,
+		      size_t errlen)
+{
+	if (val[0] == '\0' || !util_strlcpy(dst, val, cap)) {
+		snprintf(err, errlen, "%s: must be 1..%zu characters", key, cap - 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int query_set(struct query *q, const char *key, const char *val, char *err, size_t errlen)
+{
+	const char *end;
+	uint64_t v;
+
+	if (!val)
+		val = "";
+	if (strcmp(key, "since") == 0 || strcmp(key, "until") == 0) {
+		int64_t ns;
+		if (query_parse_time(val, &ns) < 0) {
+			snprintf(err, errlen,
+				 "%s: must be nanoseconds or an RFC 3339 UTC time "
+				 "(2026-11-28T15:00:00Z)",
+				 key);
+			return -EINVAL;
+		}
+		if (key[0] == 's')
+			q->since_ns = ns;
+		else
+			q->until_ns = ns;
+		return 0;
+	}
+	if (strcmp(key, "type") == 0) {
+		if (strcmp(val, "sample") != 0 && strcmp(val, "decision") != 0) {
+			snprintf(err, errlen, "type: must be \"sample\" or \"decision\"");
+			return -EINVAL;
+		}
+		return query_copy(q->type, sizeof(q->type), key, val, err, errlen);
+	}
+	if (strcmp(key, "container") == 0)
+		return query_copy(q->container, sizeof(q->container), key, val, err, errlen);
+	if (strcmp(key, "action") == 0)
+		return query_copy(q->action, sizeof(q->action), key, val, err, errlen);
+	if (strcmp(key, "batch") == 0 || strcmp(key, "batch_id") == 0) {
+		if (!batch_id_valid(val)) {
+			snprintf(err, errlen, "%s: not a valid batch_id", key);
+			return -EINVAL;
+		}
+		return query_copy(q->batch, sizeof(q->batch), key, val, err, errlen);
+	}
+	if (strcmp(key, "limit") == 0) {
+		if (util_parse_u64(val, &end, QUERY_LIMIT_MAX, &v) < 0 || *end || v == 0) {
+			snprintf(err, errlen, "limit: must be a number in 1..%d", QUERY_LIMIT_MAX);
+			return -EINVAL;
+		}
+		q->limit = (unsigned)v;
+		return 0;
+	}
+	if (strcmp(key, "offset") == 0) {
+		if (util_parse_u64(val, &end, INT64_MAX, &v) < 0 || *end) {
+			snprintf(err, errlen, "offset: must be a number >= 0");
+			return -EINVAL;
+		}
+		q->offset = v;
+		return 0;
+	}
+	if (strcmp(key, "order") == 0) {
+		if (strcmp(val, "asc") != 0 && strcmp(val, "desc") != 0) {
+			snprintf(err, errlen, "order: must be \"asc\" or \"desc\"");
+			return -EINVAL;
+		}
+		q->desc = val[0] == 'd';
+		return 0;
+	}
+	snprintf(err, errlen,
+		 "unknown parameter '%.40s' (since, until, type, container, action, "
+		 "batch, limit, offset, order)",
+		 key);
+	return -EINVAL;
+}
+
+static void query_iso(int64_t ns, char *buf, size_t cap)
+{
+	time_t sec = (time_t)(ns / 1000000000LL);
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&sec, &tm);
+	n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, cap - n, ".%06lldZ", (long long)(ns % 1000000000LL / 1000));
+}
+
+int query_run(sqlite3 *db, const struct query *q, char **out, size_t *outlen, char *err,
+	      size_t errlen)
+{
+	char sql[1024];
+	sqlite3_stmt *st = NULL;
+	json_t *doc = NULL, *arr = NULL;
+	size_t n = 0;
+	int rc, r = -EIO;
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT r.body, b.batch_id, b.stored_ns, r.id FROM records r "
+		 "JOIN batches b ON b.id = r.batch WHERE r.ts_ns >= ?1 AND r.ts_ns <= ?2"
+		 "%s%s%s%s ORDER BY r.ts_ns %s, r.id %s LIMIT ?7 OFFSET ?8",
+		 q->type[0] ? " AND r.type = ?3" : "",
+		 q->container[0] ? " AND (r.container_id = ?4 OR r.container_name = ?4 OR r.id IN "
+				   "(SELECT record FROM sample_containers WHERE cid = ?4 OR "
+				   "name = ?4))"
+				 : "",
+		 q->action[0] ? " AND r.action = ?5" : "",
+		 q->batch[0] ? " AND b.batch_id = ?6" : "", q->desc ? "DESC" : "ASC",
+		 q->desc ? "DESC" : "ASC");
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "query: %s", sqlite3_errmsg(db));
+		goto err;
+	}
+	sqlite3_bind_int64(st, 1, q->since_ns);
+	sqlite3_bind_int64(st, 2, q->until_ns);
+	sqlite3_bind_text(st, 3, q->type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, q->container, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, q->action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, q->batch, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, (int)q->limit);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)q->offset);
+	arr = json_array();
+	if (!arr)
+		goto nomem;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *body = (const char *)sqlite3_column_text(st, 0);
+		json_t *rec = body ? json_loads(body, 0, NULL) : NULL;
+		int64_t stored = sqlite3_column_int64(st, 2);
+		char iso[40];
+
+		if (!json_is_object(rec)) {
+			json_decref(rec);
+			snprintf(err, errlen, "record %lld: stored body is not an object",
+				 (long long)sqlite3_column_int64(st, 3));
+			goto err;
+		}
+		query_iso(stored, iso, sizeof(iso));
+		if (json_object_set_new(rec, "id", json_integer(sqlite3_column_int64(st, 3))) ||
+		    json_object_set_new(rec, "batch_id",
+					json_string((const char *)sqlite3_column_text(st, 1))) ||
+		    json_object_set_new(rec, "stored_ns", json_integer(stored)) ||
+		    json_object_set_new(rec, "stored_at", json_string(iso)) ||
+		    json_array_append_new(arr, rec))
+			goto nomem;
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "query: %s", sqlite3_errmsg(db));
+		goto err;
+	}
+	doc = json_pack("{s:I,s:I,s:I,s:o,s:O}", "count", (json_int_t)n, "limit",
+			(json_int_t)q->limit, "offset", (json_int_t)q->offset, "next_offset",
+			n == q->limit ? json_integer((json_int_t)(q->offset + n)) : json_null(),
+			"records", arr);
+	if (!doc)
+		goto nomem;
+	*out = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	if (!*out)
+		goto nomem;
+	*outlen = strlen(*out);
+	r = 0;
+	goto err;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	r = -ENOMEM;
+err:
+	json_decref(doc);
+	json_decref(arr);
+	sqlite3_finalize(st);
+	return r;
+}

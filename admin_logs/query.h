@@ -1,0 +1,51 @@
+/*
+ * query.h — GET /logs: turn query-string filters into one parameterised SQL
+ * query and render the matching records as JSON.
+ *
+ * Filters: since, until (record time ts_ns; nanoseconds or RFC 3339 UTC like
+ * 2026-11-28T15:00:00Z / .123Z), type (sample|decision), container (id or
+ * name: decisions about it and samples that list it), action, batch
+ * (batch_id), limit (1..10000, default 100), offset (paging), order
+ * (asc|desc by time). Every record comes back as stored, plus its batch_id,
+ * stored_ns and stored_at.
+ */
+#ifndef ADMIN_LOGS_QUERY_H
+#define ADMIN_LOGS_QUERY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#define QUERY_LIMIT_DEFAULT 100
+#define QUERY_LIMIT_MAX 10000
+
+struct query {
+	int64_t since_ns; /* inclusive; 0 = no bound */
+	int64_t until_ns; /* inclusive; INT64_MAX = no bound */
+	char type[16];
+	char container[257];
+	char action[32];
+	char batch[65];
+	unsigned limit;
+	uint64_t offset;
+	bool desc;
+};
+
+void query_init(struct query *q);
+
+/* Apply one key=value filter. 0, or -EINVAL naming the parameter in err. */
+int query_set(struct query *q, const char *key, const char *val, char *err, size_t errlen);
+
+/* Parse a time: decimal nanoseconds or RFC 3339 UTC. 0 or -EINVAL. */
+int query_parse_time(const char *s, int64_t *ns);
+
+/*
+ * Run q against db; *out is a malloc'd JSON document (caller frees) of
+ * *outlen bytes. 0 or -EIO with the reason in err.
+ */
+int query_run(sqlite3 *db, const struct query *q, char **out, size_t *outlen, char *err,
+	      size_t errlen);
+
+#endif

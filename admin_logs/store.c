@@ -1,0 +1,563 @@
+/*
+ * store.c — SQLite storage and the group-commit writer thread (see store.h).
+ *
+ * Schema: batches (one row per batch_id, UNIQUE), records (one row per
+ * record: indexed columns for the query filters plus the record's JSON as
+ * received), samples and sample_containers (the numbers the graphs need, so
+ * drawing never re-parses JSON), and access_log (every HTTP request).
+ *
+ * The writer loop: wait for work; take up to group_max batches and all
+ * queued access entries; BEGIN IMMEDIATE; per batch SAVEPOINT, insert, RELEASE
+ * (ROLLBACK TO on error: that batch gets 500, the others are unaffected);
+ * insert the access entries; COMMIT (one WAL fsync with synchronous=FULL);
+ * then report each batch's status and print the access lines.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+
+struct store_job {
+	struct store_job *next;
+	struct batch batch;
+	store_done_fn done;
+	void *ctx;
+	unsigned status;
+	char msg[160];
+};
+
+struct store_acc {
+	struct store_acc *next;
+	struct access_entry e;
+};
+
+enum store_stmt {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
+	ST_INS_BATCH,
+	ST_INS_RECORD,
+	ST_INS_SAMPLE,
+	ST_INS_SCONT,
+	ST_INS_ACCESS,
+	ST_COUNT
+};
+
+static const char *const store_sql[ST_COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_SAVEPOINT] = "SAVEPOINT b",
+	[ST_RELEASE] = "RELEASE b",
+	[ST_ROLLBACK_TO] = "ROLLBACK TO b",
+	[ST_INS_BATCH] = "INSERT OR IGNORE INTO batches(batch_id, host, stored_ns, n_records) "
+			 "VALUES (?1, ?2, ?3, ?4)",
+	[ST_INS_RECORD] =
+		"INSERT INTO records(batch, type, ts_ns, cycle, container_id, "
+		"container_name, class, action, body) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+	[ST_INS_SAMPLE] = "INSERT INTO samples(record, ts_ns, source, total_kb, used_kb, "
+			  "available_kb, cpu_pct) VALUES (?1,?2,?3,?4,?5,?6,?7)",
+	[ST_INS_SCONT] = "INSERT INTO sample_containers(record, ts_ns, cid, name, class, "
+			 "label_class, cpu_pct, rss_kb, mem_kb, mem_pct, procs) "
+			 "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+	[ST_INS_ACCESS] = "INSERT INTO access_log(ts_ns, client, method, path, status, bytes_in, "
+			  "bytes_out, duration_us) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+};
+
+static const char store_schema[] =
+	"CREATE TABLE IF NOT EXISTS batches(id INTEGER PRIMARY KEY, batch_id TEXT NOT NULL UNIQUE,"
+	" host TEXT NOT NULL, stored_ns INTEGER NOT NULL, n_records INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS records(id INTEGER PRIMARY KEY, batch INTEGER NOT NULL,"
+	" type TEXT NOT NULL, ts_ns INTEGER NOT NULL, cycle INTEGER NOT NULL, container_id TEXT,"
+	" container_name TEXT, class TEXT, action TEXT, body TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS records_ts ON records(ts_ns);"
+	"CREATE INDEX IF NOT EXISTS records_batch ON records(batch);"
+	"CREATE TABLE IF NOT EXISTS samples(record INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL,"
+	" source TEXT, total_kb INTEGER, used_kb INTEGER, available_kb INTEGER, cpu_pct REAL);"
+	"CREATE TABLE IF NOT EXISTS sample_containers(record INTEGER NOT NULL,"
+	" ts_ns INTEGER NOT NULL, cid TEXT NOT NULL, name TEXT, class TEXT, label_class TEXT,"
+	" cpu_pct REAL, rss_kb INTEGER, mem_kb INTEGER, mem_pct REAL, procs INTEGER);"
+	"CREATE TABLE IF NOT EXISTS access_log(id INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL,"
+	" client TEXT, method TEXT, path TEXT, status INTEGER, bytes_in INTEGER,"
+	" bytes_out INTEGER, duration_us INTEGER);";
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_COUNT];
+	char path[1024];
+	unsigned group_max;
+	bool print_access;
+
+	pthread_t writer;
+	bool started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stopping; /* no new batches */
+	bool exiting; /* writer: leave when the queues are empty */
+	bool in_group;
+	pthread_cond_t idle_cv;
+	struct store_job *jobs, **jobs_tail;
+	size_t njobs;
+	struct store_acc *accs, **accs_tail;
+
+	uint64_t batches, records, commits; /* under mu */
+	char *linebuf; /* writer only */
+	size_t linecap;
+};
+
+static int store_exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", sql, msg ? msg : sqlite3_errmsg(db));
+		sqlite3_free(msg);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int store_count(sqlite3 *db, const char *sql, uint64_t *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -EIO;
+}
+
+int store_open_reader(const char *path, sqlite3 **db, char *err, size_t errlen)
+{
+	if (sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "open %s: %s", path, *db ? sqlite3_errmsg(*db) : "no memory");
+		sqlite3_close(*db);
+		*db = NULL;
+		return -EIO;
+	}
+	sqlite3_busy_timeout(*db, 5000);
+	return 0;
+}
+
+/* Steps a statement without results, then resets it. */
+static int store_step(struct store *s, enum store_stmt i)
+{
+	int rc = sqlite3_step(s->st[i]);
+
+	sqlite3_reset(s->st[i]);
+	sqlite3_clear_bindings(s->st[i]);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -EIO;
+}
+
+static const char *jstr(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static int store_insert_sample(struct store *s, sqlite3_int64 rid, json_t *rec, json_int_t ts)
+{
+	sqlite3_stmt *st = s->st[ST_INS_SAMPLE];
+	json_t *mem = json_object_get(rec, "memory"), *c;
+	size_t i;
+
+	sqlite3_bind_int64(st, 1, rid);
+	sqlite3_bind_int64(st, 2, ts);
+	bind_text(st, 3, jstr(rec, "source"));
+	sqlite3_bind_int64(st, 4, json_integer_value(json_object_get(mem, "total_kb")));
+	sqlite3_bind_int64(st, 5, json_integer_value(json_object_get(mem, "used_kb")));
+	sqlite3_bind_int64(st, 6, json_integer_value(json_object_get(mem, "available_kb")));
+	sqlite3_bind_double(st, 7, json_number_value(json_object_get(rec, "cpu_pct")));
+	if (store_step(s, ST_INS_SAMPLE) < 0)
+		return -EIO;
+	st = s->st[ST_INS_SCONT];
+	json_array_foreach(json_object_get(rec, "containers"), i, c)
+	{
+		sqlite3_bind_int64(st, 1, rid);
+		sqlite3_bind_int64(st, 2, ts);
+		bind_text(st, 3, jstr(c, "id"));
+		bind_text(st, 4, jstr(c, "name"));
+		bind_text(st, 5, jstr(c, "class"));
+		bind_text(st, 6, jstr(c, "label_class"));
+		sqlite3_bind_double(st, 7, json_number_value(json_object_get(c, "cpu_pct")));
+		sqlite3_bind_int64(st, 8, json_integer_value(json_object_get(c, "rss_kb")));
+		sqlite3_bind_int64(st, 9, json_integer_value(json_object_get(c, "mem_kb")));
+		sqlite3_bind_double(st, 10, json_number_value(json_object_get(c, "mem_pct")));
+		sqlite3_bind_int64(st, 11, json_integer_value(json_object_get(c, "procs")));
+		if (store_step(s, ST_INS_SCONT) < 0)
+			return -EIO;
+	}
+	return 0;
+}
+
+/* Insert one batch's rows (inside the caller's savepoint). 201, 200 or -EIO. */
+static int store_insert_batch(struct store *s, struct batch *b, size_t *nrec)
+{
+	sqlite3_stmt *st = s->st[ST_INS_BATCH];
+	sqlite3_int64 bid;
+	json_t *rec;
+	size_t i;
+
+	sqlite3_bind_text(st, 1, b->batch_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, b->host, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)util_real_ns());
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)json_array_size(b->records));
+	if (store_step(s, ST_INS_BATCH) < 0)
+		return -EIO;
+	if (sqlite3_changes(s->db) == 0)
+		return 200;
+	bid = sqlite3_last_insert_rowid(s->db);
+	json_array_foreach(b->records, i, rec)
+	{
+		const char *type = jstr(rec, "type");
+		json_int_t ts = json_integer_value(json_object_get(rec, "ts_ns"));
+		json_t *c = json_object_get(rec, "container");
+		char *body =
+			json_dumps(rec, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15));
+		int r;
+
+		if (!body)
+			return -EIO;
+		st = s->st[ST_INS_RECORD];
+		sqlite3_bind_int64(st, 1, bid);
+		bind_text(st, 2, type);
+		sqlite3_bind_int64(st, 3, ts);
+		sqlite3_bind_int64(st, 4, json_integer_value(json_object_get(rec, "cycle")));
+		bind_text(st, 5, jstr(c, "id"));
+		bind_text(st, 6, jstr(c, "name"));
+		bind_text(st, 7, c ? jstr(rec, "class") : NULL);
+		bind_text(st, 8, jstr(rec, "action"));
+		sqlite3_bind_text(st, 9, body, -1, free);
+		r = store_step(s, ST_INS_RECORD);
+		if (r < 0)
+			return r;
+		if (strcmp(type, "sample") == 0 &&
+		    store_insert_sample(s, sqlite3_last_insert_rowid(s->db), rec, ts) < 0)
+			return -EIO;
+	}
+	*nrec = json_array_size(b->records);
+	return 201;
+}
+
+static int store_insert_access(struct store *s, const struct access_entry *e)
+{
+	sqlite3_stmt *st = s->st[ST_INS_ACCESS];
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)e->ts_ns);
+	sqlite3_bind_text(st, 2, e->client, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, e->method, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, e->path, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, (int)e->status);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)e->bytes_in);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)e->bytes_out);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)e->duration_us);
+	return store_step(s, ST_INS_ACCESS);
+}
+
+/* Print the access lines of one group with as few writes as possible. */
+static void store_print_access(struct store *s, struct store_acc *a)
+{
+	size_t n = 0;
+
+	for (; a; a = a->next) {
+		if (s->linecap - n < 512) {
+			if (n > 0 && util_write_all(1, s->linebuf, n) < 0)
+				return;
+			n = 0;
+		}
+		n += access_format(&a->e, s->linebuf + n, s->linecap - n);
+	}
+	if (n > 0)
+		(void)util_write_all(1, s->linebuf, n);
+}
+
+/* One group: write jobs and accs in one transaction, then report. */
+static void store_run_group(struct store *s, struct store_job *jobs, struct store_acc *accs)
+{
+	uint64_t nb = 0, nr = 0;
+	bool ok = store_step(s, ST_BEGIN) == 0;
+	struct store_job *j;
+	struct store_acc *a;
+
+	for (j = jobs; ok && j; j = j->next) {
+		size_t nrec = 0;
+		int r;
+
+		if (store_step(s, ST_SAVEPOINT) < 0) {
+			ok = false;
+			break;
+		}
+		r = store_insert_batch(s, &j->batch, &nrec);
+		if (r < 0) {
+			j->status = 500;
+			snprintf(j->msg, sizeof(j->msg), "database: %s", sqlite3_errmsg(s->db));
+			if (store_step(s, ST_ROLLBACK_TO) < 0) {
+				ok = false;
+				break;
+			}
+		} else {
+			j->status = (unsigned)r;
+			if (r == 201) {
+				nb++;
+				nr += nrec;
+			}
+		}
+		if (store_step(s, ST_RELEASE) < 0)
+			ok = false;
+	}
+	for (a = accs; ok && a; a = a->next)
+		if (store_insert_access(s, &a->e) < 0)
+			log_warnx("access log insert: %s", sqlite3_errmsg(s->db));
+	if (ok && store_step(s, ST_COMMIT) < 0) {
+		log_warnx("commit: %s", sqlite3_errmsg(s->db));
+		ok = false;
+	}
+	if (!ok) {
+		if (!sqlite3_get_autocommit(s->db))
+			store_step(s, ST_ROLLBACK);
+		for (j = jobs; j; j = j->next) {
+			j->status = 500;
+			snprintf(j->msg, sizeof(j->msg), "database: transaction failed");
+		}
+		nb = nr = 0;
+	}
+	pthread_mutex_lock(&s->mu);
+	s->batches += nb;
+	s->records += nr;
+	s->commits += ok;
+	pthread_mutex_unlock(&s->mu);
+	while (jobs) {
+		j = jobs;
+		jobs = j->next;
+		j->done(j->ctx, j->status, j->msg);
+		batch_free(&j->batch);
+		free(j);
+	}
+	if (s->print_access)
+		store_print_access(s, accs);
+	while (accs) {
+		a = accs;
+		accs = a->next;
+		free(a);
+	}
+}
+
+static void *store_writer(void *arg)
+{
+	struct store *s = arg;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		struct store_job *jobs = NULL, **jt = &jobs;
+		struct store_acc *accs;
+		unsigned n = 0;
+
+		while (!s->jobs && !s->accs && !s->exiting)
+			pthread_cond_wait(&s->cv, &s->mu);
+		if (!s->jobs && !s->accs)
+			break;
+		s->in_group = true;
+		while (s->jobs && n < s->group_max) {
+			*jt = s->jobs;
+			s->jobs = s->jobs->next;
+			jt = &(*jt)->next;
+			n++;
+		}
+		*jt = NULL;
+		s->njobs -= n;
+		if (!s->jobs)
+			s->jobs_tail = &s->jobs;
+		accs = s->accs;
+		s->accs = NULL;
+		s->accs_tail = &s->accs;
+		pthread_mutex_unlock(&s->mu);
+		store_run_group(s, jobs, accs);
+		pthread_mutex_lock(&s->mu);
+		s->in_group = false;
+		pthread_cond_broadcast(&s->idle_cv);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+int store_open(struct store **out, const char *path, unsigned group_max, bool print_access,
+	       char *err, size_t errlen)
+{
+	struct store *s = calloc(1, sizeof(*s));
+	int i, r = -EIO;
+
+	*out = NULL;
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	util_strlcpy(s->path, path, sizeof(s->path));
+	s->group_max = group_max ? group_max : 1;
+	s->print_access = print_access;
+	s->jobs_tail = &s->jobs;
+	s->accs_tail = &s->accs;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	pthread_cond_init(&s->idle_cv, NULL);
+	s->linecap = 64 * 1024;
+	s->linebuf = malloc(s->linecap);
+	if (!s->linebuf) {
+		r = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto err;
+	}
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "open %s: %s", path,
+			 s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto err;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	if (store_exec(s->db, "PRAGMA journal_mode=WAL", err, errlen) < 0 ||
+	    store_exec(s->db, "PRAGMA synchronous=FULL", err, errlen) < 0 ||
+	    store_exec(s->db, "PRAGMA cache_size=-2000", err, errlen) < 0 ||
+	    store_exec(s->db, store_schema, err, errlen) < 0)
+		goto err;
+	for (i = 0; i < ST_COUNT; i++) {
+		if (sqlite3_prepare_v3(s->db, store_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+				       &s->st[i], NULL) != SQLITE_OK) {
+			snprintf(err, errlen, "prepare '%s': %s", store_sql[i],
+				 sqlite3_errmsg(s->db));
+			goto err;
+		}
+	}
+	if (store_count(s->db, "SELECT count(*) FROM batches", &s->batches) < 0 ||
+	    store_count(s->db, "SELECT count(*) FROM records", &s->records) < 0) {
+		snprintf(err, errlen, "count: %s", sqlite3_errmsg(s->db));
+		goto err;
+	}
+	r = pthread_create(&s->writer, NULL, store_writer, s);
+	if (r != 0) {
+		snprintf(err, errlen, "writer thread: %s", strerror(r));
+		r = -r;
+		goto err;
+	}
+	s->started = true;
+	*out = s;
+	return 0;
+err:
+	store_close(s);
+	return r;
+}
+
+int store_submit_batch(struct store *s, struct batch *b, store_done_fn done, void *ctx)
+{
+	struct store_job *j = calloc(1, sizeof(*j));
+
+	if (!j) {
+		batch_free(b);
+		return -ENOMEM;
+	}
+	j->batch = *b;
+	memset(b, 0, sizeof(*b));
+	j->done = done;
+	j->ctx = ctx;
+	pthread_mutex_lock(&s->mu);
+	if (s->stopping) {
+		pthread_mutex_unlock(&s->mu);
+		batch_free(&j->batch);
+		free(j);
+		return -ESHUTDOWN;
+	}
+	*s->jobs_tail = j;
+	s->jobs_tail = &j->next;
+	s->njobs++;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	return 0;
+}
+
+void store_submit_access(struct store *s, const struct access_entry *e)
+{
+	struct store_acc *a = malloc(sizeof(*a));
+
+	if (!a)
+		return;
+	a->e = *e;
+	a->next = NULL;
+	pthread_mutex_lock(&s->mu);
+	*s->accs_tail = a;
+	s->accs_tail = &a->next;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+void store_get_stats(struct store *s, struct store_stats *st)
+{
+	pthread_mutex_lock(&s->mu);
+	st->batches = s->batches;
+	st->records = s->records;
+	st->commits = s->commits;
+	st->queued = s->njobs;
+	pthread_mutex_unlock(&s->mu);
+}
+
+const char *store_path(const struct store *s)
+{
+	return s->path;
+}
+
+void store_drain(struct store *s)
+{
+	pthread_mutex_lock(&s->mu);
+	s->stopping = true;
+	while (s->started && (s->jobs || s->in_group))
+		pthread_cond_wait(&s->idle_cv, &s->mu);
+	pthread_mutex_unlock(&s->mu);
+}
+
+void store_close(struct store *s)
+{
+	struct store_acc *a;
+
+	if (!s)
+		return;
+	if (s->started) {
+		pthread_mutex_lock(&s->mu);
+		s->stopping = true;
+		s->exiting = true;
+		pthread_cond_signal(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->writer, NULL);
+		s->started = false;
+	}
+	while ((a = s->accs)) {
+		s->accs = a->next;
+		free(a);
+	}
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	if (s->db && sqlite3_close(s->db) != SQLITE_OK)
+		log_warnx("close %s: %s", s->path, sqlite3_errmsg(s->db));
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
+	pthread_cond_destroy(&s->idle_cv);
+	free(s->linebuf);
+	free(s);
+}

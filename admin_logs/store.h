@@ -1,0 +1,79 @@
+/*
+ * store.h — durable storage in SQLite (WAL, synchronous=FULL) with group
+ * commit.
+ *
+ * One writer thread owns the write connection. Request threads hand it
+ * validated batches (store_submit_batch) and access-log entries
+ * (store_submit_access); the writer takes everything queued, writes it in
+ * ONE transaction (each batch inside its own savepoint, so a batch is stored
+ * whole or not at all) and commits with one fsync, then tells each batch's
+ * submitter the outcome: 201 stored, 200 already stored (same batch_id),
+ * 500 failed. A 201 is therefore only ever reported after the commit.
+ * Access-log lines are printed on stdout by the writer after each commit, one
+ * write(2) per group.
+ *
+ * Readers (queries, graphs) open their own connections (store_open_reader).
+ */
+#ifndef ADMIN_LOGS_STORE_H
+#define ADMIN_LOGS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "access.h"
+#include "batch.h"
+
+struct store;
+
+struct store_stats {
+	uint64_t batches; /* batches in the database */
+	uint64_t records; /* records in the database */
+	uint64_t commits; /* group transactions committed since start */
+	uint64_t queued; /* batches waiting for the writer now */
+};
+
+/*
+ * Called by the writer thread when a batch's fate is known: status 201, 200
+ * or 500 (msg says why). Must not block for long.
+ */
+typedef void (*store_done_fn)(void *ctx, unsigned status, const char *msg);
+
+/*
+ * Open (creating when missing) the database at path and start the writer.
+ * group_max bounds the batches per transaction; print_access sends access
+ * lines to stdout. 0 or -errno with the reason in err.
+ */
+int store_open(struct store **out, const char *path, unsigned group_max, bool print_access,
+	       char *err, size_t errlen);
+
+/*
+ * Queue b for the writer (the store takes b->root; b is emptied). done(ctx)
+ * will be called exactly once, from the writer thread. -ESHUTDOWN (b freed,
+ * done not called) after store_drain or store_close began, -ENOMEM.
+ */
+int store_submit_batch(struct store *s, struct batch *b, store_done_fn done, void *ctx);
+
+/* Queue an access-log entry (copied). Dropped (and counted) when shutting down. */
+void store_submit_access(struct store *s, const struct access_entry *e);
+
+void store_get_stats(struct store *s, struct store_stats *st);
+
+/*
+ * Refuse new batches (-ESHUTDOWN) and wait until every queued batch has been
+ * committed and reported. Access entries are still accepted.
+ */
+void store_drain(struct store *s);
+
+/* Commit everything queued, stop the writer, close. NULL is a no-op. */
+void store_close(struct store *s);
+
+/* A read-only connection to the same database (caller closes it). */
+int store_open_reader(const char *path, sqlite3 **db, char *err, size_t errlen);
+
+/* The database path the store was opened with. */
+const char *store_path(const struct store *s);
+
+#endif
