@@ -1,0 +1,255 @@
+/*
+ * docker_ctl.c — kill/remove and the admin_logs container (see docker_ctl.h).
+ *
+ * Every call is one or two docker_request()s; the status codes the API
+ * documents as harmless are absorbed here (409 "is not running" on kill,
+ * 404 on delete: the container is already gone; 304 on start: already
+ * running), everything else becomes -errno with the API's message.
+ */
+#include "docker_ctl.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util.h"
+
+/* One request whose body we do not need; returns the status or -errno. */
+static long call(struct docker *d, const char *method, const char *path, const char *body,
+		 long timeout_ms, char *err, size_t errlen)
+{
+	struct docker_response r = { 0 };
+	long st;
+	int ret = docker_request(d, method, path, body, timeout_ms, &r, err, errlen);
+
+	if (ret)
+		return ret;
+	st = r.status;
+	if (st >= 400)
+		docker_response_error(&r, err, errlen);
+	docker_response_free(&r);
+	return st;
+}
+
+static bool valid_ref(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 128)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+int dctl_remove(struct docker *d, const char *id, bool *gone, char *err, size_t errlen)
+{
+	char path[256];
+	long st;
+
+	*gone = false;
+	if (!valid_ref(id)) {
+		snprintf(err, errlen, "bad container reference");
+		return -EINVAL;
+	}
+	snprintf(path, sizeof(path), "/containers/%s/kill?signal=SIGKILL", id);
+	st = call(d, "POST", path, NULL, 0, err, errlen);
+	if (st < 0)
+		return (int)st;
+	if (st == 404) {
+		*gone = true;
+		return 0;
+	}
+	/* 409: not running (already exited): the delete still has to happen */
+	if (st >= 400 && st != 409)
+		return -EIO;
+	snprintf(path, sizeof(path), "/containers/%s?force=1&v=1", id);
+	st = call(d, "DELETE", path, NULL, 0, err, errlen);
+	if (st < 0)
+		return (int)st;
+	if (st == 404 || st == 204 || st == 200)
+		return 0;
+	/* 409 "removal already in progress" is the daemon's own removal of it */
+	if (st == 409 && strstr(err, "in progress"))
+		return 0;
+	return st == 409 ? -EBUSY : -EIO;
+}
+
+char *dctl_admin_create_body(const struct dctl_admin *a)
+{
+	char port[16], hport[16], bind[1100];
+	json_t *root, *exposed, *hc, *pb, *bindings, *binds, *labels;
+	char *out;
+
+	snprintf(port, sizeof(port), "%d/tcp", a->ctr_port);
+	snprintf(hport, sizeof(hport), "%d", a->host_port);
+	snprintf(bind, sizeof(bind), "%s:/data", a->data_dir);
+	labels = json_pack("{s:s}", "gestor.role", "admin_logs");
+	exposed = json_object();
+	json_object_set_new(exposed, port, json_object());
+	bindings = json_pack("[{s:s,s:s}]", "HostIp", "127.0.0.1", "HostPort", hport);
+	pb = json_object();
+	json_object_set_new(pb, port, bindings);
+	binds = json_pack("[s]", bind);
+	hc = json_pack("{s:o,s:o,s:{s:s},s:{s:s,s:{s:s,s:s}}}", "PortBindings", pb, "Binds", binds,
+		       "RestartPolicy", "Name", "no", "LogConfig", "Type", "json-file", "Config",
+		       "max-size", "10m", "max-file", "2");
+	root = json_pack("{s:s,s:o,s:o,s:o}", "Image", a->image, "Labels", labels, "ExposedPorts",
+			 exposed, "HostConfig", hc);
+	if (!root)
+		return NULL;
+	out = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	return out;
+}
+
+static int mkdir_p(const char *dir)
+{
+	char buf[1024];
+
+	if (!util_strlcpy(buf, dir, sizeof(buf)))
+		return -ENAMETOOLONG;
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int start(struct docker *d, const char *id, char *err, size_t errlen)
+{
+	char path[128];
+	long st;
+
+	snprintf(path, sizeof(path), "/containers/%s/start", id);
+	st = call(d, "POST", path, NULL, 0, err, errlen);
+	if (st < 0)
+		return (int)st;
+	if (st == 204 || st == 304)
+		return 0;
+	return -EIO;
+}
+
+int dctl_admin_ensure(struct docker *d, const struct dctl_admin *a, enum dctl_admin_state *state,
+		      char id[65], char *err, size_t errlen)
+{
+	struct docker_inspect in = { 0 };
+	struct docker_response r = { 0 };
+	char path[512], e2[512];
+	char *body = NULL;
+	json_t *root = NULL;
+	int ret;
+
+	id[0] = '\0';
+	if (!valid_ref(a->name)) {
+		snprintf(err, errlen, "bad admin_logs container name '%s'", a->name);
+		return -EINVAL;
+	}
+	ret = docker_inspect(d, a->name, &in, e2, sizeof(e2));
+	if (ret == 0) {
+		util_strlcpy(id, in.id, 65);
+		bool running = in.running;
+		docker_inspect_free(&in);
+		if (running) {
+			*state = DCTL_ADMIN_REUSED;
+			return 0;
+		}
+		ret = start(d, id, err, errlen);
+		if (ret == 0)
+			*state = DCTL_ADMIN_STARTED;
+		return ret;
+	}
+	if (ret != -ENOENT) {
+		snprintf(err, errlen, "inspect %s: %s", a->name, e2);
+		return ret;
+	}
+	docker_inspect_free(&in);
+	ret = mkdir_p(a->data_dir);
+	if (ret) {
+		snprintf(err, errlen, "admin_logs data directory %s: %s", a->data_dir,
+			 strerror(-ret));
+		return ret;
+	}
+	body = dctl_admin_create_body(a);
+	if (!body) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	snprintf(path, sizeof(path), "/containers/create?name=%s", a->name);
+	ret = docker_request(d, "POST", path, body, 0, &r, err, errlen);
+	free(body);
+	if (ret)
+		return ret;
+	if (r.status == 404) {
+		docker_response_error(&r, e2, sizeof(e2));
+		snprintf(err, errlen, "image %s is not here (%s): build it with `make images`",
+			 a->image, e2);
+		docker_response_free(&r);
+		return -ENOENT;
+	}
+	if (r.status != 201) {
+		ret = docker_response_error(&r, e2, sizeof(e2));
+		snprintf(err, errlen, "create %s: %s", a->name, e2);
+		docker_response_free(&r);
+		return ret ? ret : -EIO;
+	}
+	root = json_loadb(r.body, r.len, 0, NULL);
+	docker_response_free(&r);
+	if (!json_is_string(json_object_get(root, "Id"))) {
+		snprintf(err, errlen, "create %s: no Id in the answer", a->name);
+		json_decref(root);
+		return -EPROTO;
+	}
+	util_strlcpy(id, json_string_value(json_object_get(root, "Id")), 65);
+	json_decref(root);
+	ret = start(d, id, err, errlen);
+	if (ret)
+		return ret;
+	*state = DCTL_ADMIN_CREATED;
+	return 0;
+}
+
+int dctl_stop_remove(struct docker *d, const char *id, int grace_s, char *err, size_t errlen)
+{
+	char path[256];
+	long st;
+
+	if (!valid_ref(id)) {
+		snprintf(err, errlen, "bad container reference");
+		return -EINVAL;
+	}
+	snprintf(path, sizeof(path), "/containers/%s/stop?t=%d", id, grace_s);
+	st = call(d, "POST", path, NULL, (long)(grace_s + 10) * 1000, err, errlen);
+	if (st < 0)
+		return (int)st;
+	if (st >= 400 && st != 404)
+		return -EIO;
+	snprintf(path, sizeof(path), "/containers/%s?force=1&v=1", id);
+	st = call(d, "DELETE", path, NULL, 0, err, errlen);
+	if (st < 0)
+		return (int)st;
+	return st < 400 || st == 404 ? 0 : -EIO;
+}
+
+int dctl_reconnect(struct docker **d, const char *socket, char *err, size_t errlen)
+{
+	struct docker_opts o = { .socket_path = socket };
+
+	if (*d)
+		docker_close(*d);
+	*d = NULL;
+	return docker_open(d, &o, err, errlen);
+}

@@ -1,0 +1,59 @@
+/*
+ * docker_ctl.h — the Docker Engine API's write side for servicio, on the
+ * transport of docker.h: remove a container at once (kill with SIGKILL,
+ * then force-delete: `docker stop` would wait 10 s on a PID 1 that ignores
+ * SIGTERM), and run the admin_logs container (reuse a running one, start a
+ * stopped one, or create it from its image with its port and data volume).
+ *
+ * Errors carry the API's own message (docker_response_error) and the
+ * transport's -errno: -ECONNREFUSED/-ENOENT daemon down, -EACCES permission,
+ * -ETIMEDOUT. The connection is re-established by the next request after a
+ * daemon restart (libcurl opens a new socket when the old one is dead);
+ * dctl_reconnect() rebuilds the client when a request keeps failing.
+ */
+#ifndef SERVICIO_DOCKER_CTL_H
+#define SERVICIO_DOCKER_CTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "docker.h"
+
+/*
+ * Kill (SIGKILL) then DELETE ?force=1&v=1. A container already gone counts
+ * as removed (*gone set when it was not there to begin with). 0 or -errno.
+ */
+int dctl_remove(struct docker *d, const char *id, bool *gone, char *err, size_t errlen);
+
+struct dctl_admin {
+	const char *image; /* gestor/admin_logs:latest */
+	const char *name; /* gestor-admin_logs */
+	int host_port; /* published on 127.0.0.1 */
+	int ctr_port; /* the server's port inside (8000) */
+	const char *data_dir; /* host directory mounted at /data */
+};
+
+enum dctl_admin_state { DCTL_ADMIN_REUSED, DCTL_ADMIN_STARTED, DCTL_ADMIN_CREATED };
+
+/*
+ * Make sure the admin_logs container runs: reuse it when running, start it
+ * when stopped, create + start it otherwise (creating data_dir on the host).
+ * -ENOENT with a hint when the image is missing. *state says which; *id
+ * (65 bytes) gets its id.
+ */
+int dctl_admin_ensure(struct docker *d, const struct dctl_admin *a, enum dctl_admin_state *state,
+		      char id[65], char *err, size_t errlen);
+
+/* The body of POST /containers/create for a (new string; caller frees). */
+char *dctl_admin_create_body(const struct dctl_admin *a);
+
+/* Stop (SIGTERM, up to grace_s) then remove the container. 0 or -errno. */
+int dctl_stop_remove(struct docker *d, const char *id, int grace_s, char *err, size_t errlen);
+
+/*
+ * Close d and open a new client on socket (API version negotiated again).
+ * On failure *d is NULL and err says why. 0 or -errno.
+ */
+int dctl_reconnect(struct docker **d, const char *socket, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * logclient.h — servicio's HTTP client for admin_logs (libcurl): POST /logs
+ * with a batch, GET /health, GET /graficar. One reused connection, short
+ * timeouts (a log server that hangs must not stall the manager), and an
+ * answer classified as delivered, retry later, or rejected for good.
+ */
+#ifndef SERVICIO_LOGCLIENT_H
+#define SERVICIO_LOGCLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct logclient;
+
+/* base: "http://127.0.0.1:8000" (no trailing slash needed). NULL on error. */
+struct logclient *logclient_new(const char *base, char *err, size_t errlen);
+void logclient_free(struct logclient *lc);
+const char *logclient_base(const struct logclient *lc);
+
+enum logclient_result { LOGCLIENT_OK, LOGCLIENT_RETRY, LOGCLIENT_REJECTED };
+
+/*
+ * POST /logs with one batch (a JSON document). OK on 200/201; RETRY on a
+ * transport error, 5xx, 429 or 408; REJECTED on any other 4xx (err holds
+ * the server's answer).
+ */
+enum logclient_result logclient_post(struct logclient *lc, const char *body, size_t len, char *err,
+				     size_t errlen);
+
+/* GET /health answers 200 within timeout_ms. */
+bool logclient_healthy(struct logclient *lc, long timeout_ms);
+
+/*
+ * GET /graficar (drawing can take a while: timeout_ms). On success *dir is a
+ * new string with the report directory as the server sees it and *nfiles
+ * the number of graphs. 0 or -errno (err explains).
+ */
+int logclient_graficar(struct logclient *lc, long timeout_ms, char **dir, size_t *nfiles, char *err,
+		       size_t errlen);
+
+#endif

@@ -1,0 +1,887 @@
+/*
+ * manager.c — servicio's main loop.
+ *
+ * Start: read the configuration; open the spool (what a previous run left
+ * is sent first); reach Docker (a clear error when it is down); run the
+ * admin_logs container or use --log-url, waiting for /health; install the
+ * cron job; say which metrics source is used and why; take the first
+ * snapshot.
+ *
+ * Each cycle: snapshot + rates against the previous one (containers seen
+ * for the first time get a second, short sample so they are decided now,
+ * not one interval later); list the running containers; policy_decide();
+ * remove the excess (kill + force delete); print the table; send one batch
+ * (a sample record and one decision per managed container) to admin_logs,
+ * directly or through the spool when admin_logs does not answer.
+ *
+ * Signals only set a flag (a second SIGINT/SIGTERM exits at once). The
+ * stop: flush the spool (bounded wait), GET /graficar, remove the cron
+ * lines, remove the admin_logs container it started (the data stays on the
+ * host) and print where the report is.
+ */
+#include "manager.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroupid.h"
+#include "config.h"
+#include "ctrstats.h"
+#include "docker.h"
+#include "docker_ctl.h"
+#include "log.h"
+#include "logclient.h"
+#include "policy.h"
+#include "snapshot.h"
+#include "spool.h"
+#include "table.h"
+#include "util.h"
+
+#define MGR_VERSION "1.0"
+#define MGR_FLUSH_S 15 /* how long the stop waits for admin_logs to take the spool */
+#define MGR_GRAFICAR_MS 120000
+
+static volatile sig_atomic_t mgr_stop;
+
+static void on_signal(int sig)
+{
+	static const char msg[] = "\nservicio: stopping (press Ctrl+C again to quit at once)\n";
+
+	(void)sig;
+	if (mgr_stop)
+		_exit(130);
+	mgr_stop = 1;
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		(void)0;
+}
+
+struct mgr {
+	struct config cfg;
+	struct docker *dk;
+	bool docker_down;
+	struct logclient *lc;
+	bool logs_down;
+	struct spool sp;
+	bool spool_ok;
+	struct snap_config snapcfg;
+	struct snapshot prev;
+	bool have_prev;
+	int last_source;
+	char self_id[CGROUPID_LEN + 1];
+	char admin_id[65];
+	bool admin_ours; /* we created or started it */
+	uint64_t admin_check_ns;
+	char run_id[48];
+	uint64_t cycle;
+	bool cron_installed;
+	char cron_script[PATH_MAX];
+	bool colour;
+	uint64_t batches_sent, batches_spooled, removed_total;
+};
+
+/* ---------- small helpers ---------- */
+
+static const char *env_get(const char *name)
+{
+	return getenv(name);
+}
+
+/* Sleep until the monotonic deadline or a stop request. */
+static void sleep_until(uint64_t deadline_ns)
+{
+	for (;;) {
+		uint64_t now = util_mono_ns();
+		if (mgr_stop || now >= deadline_ns)
+			return;
+		uint64_t left = deadline_ns - now;
+		if (left > 200000000ull)
+			left = 200000000ull;
+		struct timespec ts = { (time_t)(left / 1000000000ull),
+				       (long)(left % 1000000000ull) };
+		nanosleep(&ts, NULL);
+	}
+}
+
+static void find_self(struct mgr *m)
+{
+	char buf[8192], path[512];
+
+	m->self_id[0] = '\0';
+	if (util_read_file_at(AT_FDCWD, "/proc/self/cgroup", buf, sizeof(buf)) > 0 &&
+	    cgroupid_from_file_buf(buf, m->self_id, path, sizeof(path)))
+		log_info("servicio runs in container %.12s: it never removes itself", m->self_id);
+}
+
+/* <repo>/scripts/cron.sh from <repo>/build/bin/servicio. */
+static void default_cron_script(char *out, size_t cap)
+{
+	char exe[PATH_MAX], tmp[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	out[0] = '\0';
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	util_strlcpy(tmp, exe, sizeof(tmp));
+	char *bindir = dirname(tmp); /* <repo>/build/bin (or build/asan/bin) */
+	char cand[PATH_MAX + 64];
+	for (int up = 2; up <= 3; up++) {
+		char base[PATH_MAX];
+		util_strlcpy(base, bindir, sizeof(base));
+		for (int i = 0; i < up; i++)
+			util_strlcpy(base, dirname(base), sizeof(base));
+		snprintf(cand, sizeof(cand), "%s/scripts/cron.sh", base);
+		if (access(cand, X_OK) == 0) {
+			util_strlcpy(out, cand, cap);
+			return;
+		}
+	}
+}
+
+/* Run the cron script with one argument; its output goes to the log. 0 or -1. */
+static int run_cron(struct mgr *m, const char *what)
+{
+	int pfd[2];
+	pid_t pid;
+	int status;
+	FILE *f;
+	char line[512];
+
+	if (pipe2(pfd, O_CLOEXEC) != 0) {
+		log_warn("cron: pipe");
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		log_warn("cron: fork");
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		dup2(pfd[1], STDOUT_FILENO);
+		dup2(pfd[1], STDERR_FILENO);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		execl(m->cron_script, m->cron_script, what, (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	f = fdopen(pfd[0], "r");
+	if (f) {
+		while (fgets(line, sizeof(line), f)) {
+			line[strcspn(line, "\n")] = '\0';
+			if (line[0])
+				log_info("cron.sh %s: %s", what, line);
+		}
+		fclose(f);
+	} else {
+		close(pfd[0]);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		log_warnx("cron: %s %s failed (status %d)", m->cron_script, what,
+			  WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---------- logs: direct send, spool, drain ---------- */
+
+static enum spool_send send_cb(void *ctx, const char *line, size_t len)
+{
+	struct mgr *m = ctx;
+	char err[512];
+	enum logclient_result r = logclient_post(m->lc, line, len, err, sizeof(err));
+
+	if (r == LOGCLIENT_OK)
+		return SPOOL_SENT;
+	if (r == LOGCLIENT_REJECTED) {
+		log_errorx("admin_logs rejected a spooled batch, dropped: %s", err);
+		return SPOOL_REJECTED;
+	}
+	if (!m->logs_down)
+		log_warnx("admin_logs unreachable (%s): logs go to the spool %s", err,
+			  m->cfg.spool_path);
+	m->logs_down = true;
+	return SPOOL_RETRY;
+}
+
+static void drain(struct mgr *m, bool force)
+{
+	char err[512];
+	size_t rej = 0, before = m->sp.pending;
+	int n;
+
+	if (!m->spool_ok || spool_empty(&m->sp))
+		return;
+	n = spool_drain(&m->sp, send_cb, m, util_mono_ns(), force, SIZE_MAX, &rej, err,
+			sizeof(err));
+	if (n < 0) {
+		log_errorx("%s", err);
+		return;
+	}
+	m->batches_sent += (uint64_t)n;
+	if (n > 0 || rej > 0) {
+		if (m->logs_down)
+			log_info("admin_logs answers again");
+		m->logs_down = false;
+		log_info("spool: delivered %d of %zu waiting batches (%zu left)", n, before,
+			 m->sp.pending);
+	}
+}
+
+static void ship(struct mgr *m, const char *body, size_t len)
+{
+	char err[512];
+
+	if (!m->spool_ok || (spool_empty(&m->sp) && util_mono_ns() >= m->sp.next_try_ns)) {
+		enum logclient_result r = logclient_post(m->lc, body, len, err, sizeof(err));
+		if (r == LOGCLIENT_OK) {
+			if (m->logs_down)
+				log_info("admin_logs answers again");
+			m->logs_down = false;
+			m->batches_sent++;
+			return;
+		}
+		if (r == LOGCLIENT_REJECTED) {
+			log_errorx("admin_logs rejected a batch (a bug: not retried): %s", err);
+			return;
+		}
+		if (!m->logs_down)
+			log_warnx("admin_logs unreachable (%s): logs go to the spool %s", err,
+				  m->cfg.spool_path);
+		m->logs_down = true;
+		if (m->spool_ok)
+			spool_note_failure(&m->sp, util_mono_ns());
+	}
+	if (!m->spool_ok) {
+		log_errorx("no spool: a batch of logs is lost");
+		return;
+	}
+	if (spool_append(&m->sp, body, len, err, sizeof(err)) != 0) {
+		log_errorx("%s", err);
+		return;
+	}
+	m->batches_spooled++;
+	drain(m, false);
+}
+
+/* When we run admin_logs and it stopped answering, start it again (at most every 10 s). */
+static void admin_revive(struct mgr *m)
+{
+	char err[512], id[65];
+	enum dctl_admin_state st;
+	struct dctl_admin a = { m->cfg.admin_image, m->cfg.admin_name, m->cfg.admin_port, 8000,
+				m->cfg.admin_data };
+	uint64_t now = util_mono_ns();
+
+	if (m->cfg.log_url[0] || !m->logs_down || m->docker_down || now < m->admin_check_ns)
+		return;
+	m->admin_check_ns = now + 10000000000ull;
+	if (dctl_admin_ensure(m->dk, &a, &st, id, err, sizeof(err)) != 0) {
+		log_warnx("admin_logs container: %s", err);
+		return;
+	}
+	if (st != DCTL_ADMIN_REUSED) {
+		log_info("admin_logs container was not running: %s it (%.12s)",
+			 st == DCTL_ADMIN_CREATED ? "created" : "started", id);
+		util_strlcpy(m->admin_id, id, sizeof(m->admin_id));
+		m->admin_ours = true;
+	}
+}
+
+/* ---------- the cycle ---------- */
+
+struct row {
+	const struct docker_container *dc;
+	const struct ctr_stat *st;
+	const char *cls; /* for the sample: high/low/unknown */
+	const char *action;
+	const char *note; /* table text when not decided */
+	struct policy_decision *dec;
+	char reason[400];
+};
+
+static double clampd(double v, double lo, double hi)
+{
+	if (!(v >= lo)) /* NaN too */
+		return lo;
+	return v > hi ? hi : v;
+}
+
+static json_t *sample_record(struct mgr *m, const struct snapshot *s, const struct ctrstats *cs,
+			     struct row *rows, size_t n)
+{
+	json_t *ctrs = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		const struct ctr_stat *st = rows[i].st;
+		const char *lc = docker_container_label(rows[i].dc, "gestor.class");
+		if (!st)
+			continue;
+		json_array_append_new(
+			ctrs,
+			json_pack("{s:s,s:s,s:s,s:s,s:f,s:b,s:I,s:I,s:f,s:I}", "id", rows[i].dc->id,
+				  "name", rows[i].dc->name, "class", rows[i].cls, "label_class",
+				  lc ? lc : "", "cpu_pct", clampd(st->cpu_pct, 0, 1e6), "has_rate",
+				  st->has_cpu, "rss_kb", (json_int_t)st->rss_kb, "mem_kb",
+				  (json_int_t)st->mem_kb, "mem_pct", clampd(st->mem_pct, 0, 100),
+				  "procs", (json_int_t)st->procs));
+	}
+	return json_pack("{s:s,s:I,s:I,s:s,s:{s:I,s:I,s:I},s:f,s:o,s:b}", "type", "sample", "ts_ns",
+			 (json_int_t)s->timestamp_ns, "cycle", (json_int_t)m->cycle, "source",
+			 snapshot_source_name(s->source), "memory", "total_kb",
+			 (json_int_t)s->mem.total_kb, "used_kb", (json_int_t)s->mem.used_kb,
+			 "available_kb", (json_int_t)s->mem.available_kb, "cpu_pct",
+			 cs->has_sys_cpu ? clampd(cs->sys_cpu_pct, 0, 100) : 0.0, "containers",
+			 ctrs, "dry_run", m->cfg.dry_run);
+}
+
+static json_t *decision_record(struct mgr *m, const struct row *r, uint64_t ts)
+{
+	const struct ctr_stat *st = r->st;
+
+	return json_pack("{s:s,s:I,s:I,s:{s:s,s:s},s:s,s:s,s:s,s:i,s:{s:f,s:I,s:I,s:f}}", "type",
+			 "decision", "ts_ns", (json_int_t)ts, "cycle", (json_int_t)m->cycle,
+			 "container", "id", r->dc->id, "name", r->dc->name, "class",
+			 policy_class_name(r->dec->cls), "action", r->action, "reason", r->reason,
+			 "rank", r->dec->rank, "metrics", "cpu_pct", clampd(st->cpu_pct, 0, 1e6),
+			 "rss_kb", (json_int_t)st->rss_kb, "mem_kb", (json_int_t)st->mem_kb,
+			 "mem_pct", clampd(st->mem_pct, 0, 100));
+}
+
+static bool label_is(const struct docker_container *c, const char *k, const char *v)
+{
+	const char *x = docker_container_label(c, k);
+
+	return x && strcmp(x, v) == 0;
+}
+
+/* Take a snapshot and its stats against base (NULL: none). */
+static int measure(struct mgr *m, const struct snapshot *base, struct snapshot *s,
+		   struct ctrstats *cs)
+{
+	char err[512];
+	int ret = snapshot_take(&m->snapcfg, s, err, sizeof(err));
+
+	if (ret) {
+		log_warnx("metrics: %s", err);
+		return ret;
+	}
+	if ((int)s->source != m->last_source) {
+		log_info("metrics source: %s (%s)", snapshot_source_name(s->source), s->source_why);
+		m->last_source = (int)s->source;
+	}
+	ret = ctrstats_compute(base, s, NULL, cs, err, sizeof(err));
+	if (ret) {
+		log_warnx("metrics: %s", err);
+		snapshot_free(s);
+	}
+	return ret;
+}
+
+static void docker_trouble(struct mgr *m, const char *what, const char *err)
+{
+	if (!m->docker_down)
+		log_errorx("Docker daemon unreachable (%s: %s): cycles skip decisions until it is "
+			   "back",
+			   what, err);
+	m->docker_down = true;
+}
+
+static void run_cycle(struct mgr *m)
+{
+	struct snapshot cur = { 0 }, cur2 = { 0 };
+	struct ctrstats cs = { 0 }, cs2 = { 0 };
+	struct docker_container_list dl = { 0 };
+	struct policy_ctr *pc = NULL;
+	struct policy_decision *dec = NULL;
+	struct row *rows = NULL;
+	struct table_row *trows = NULL;
+	struct policy_params pp = { m->cfg.high_cpu,
+				    (uint64_t)(m->cfg.high_mem_mb * 1024.0),
+				    m->cfg.keep_high,
+				    m->cfg.keep_low,
+				    m->cfg.ranking == CONFIG_RANK_OLDEST ? POLICY_RANK_OLDEST
+									 : POLICY_RANK_CPU,
+				    m->cfg.admin_name };
+	char err[512], title[160];
+	size_t n, nd;
+	int ret;
+
+	m->cycle++;
+	if (measure(m, m->have_prev ? &m->prev : NULL, &cur, &cs) != 0)
+		return;
+	ret = docker_list_containers(m->dk, false, NULL, &dl, err, sizeof(err));
+	if (ret) {
+		docker_trouble(m, "list containers", err);
+		goto out_keep;
+	}
+	if (m->docker_down) {
+		log_info("Docker daemon answers again");
+		m->docker_down = false;
+	}
+	n = dl.n;
+	/* containers with no rate yet: a second, short sample decides them now */
+	bool settle = false;
+	for (size_t i = 0; i < n && !settle; i++) {
+		const struct docker_container *c = &dl.items[i];
+		const struct ctr_stat *st = ctrstats_find(&cs, c->id);
+		if (label_is(c, "gestor.managed", "true") && (!st || !st->has_cpu))
+			settle = true;
+	}
+	if (settle && !mgr_stop) {
+		struct timespec ts = { m->cfg.settle_ms / 1000,
+				       (m->cfg.settle_ms % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+		if (measure(m, &cur, &cur2, &cs2) == 0) {
+			/* rates of the known ones over the whole interval, new ones over the settle */
+			struct ctrstats full = { 0 };
+			if (ctrstats_compute(m->have_prev ? &m->prev : NULL, &cur2, NULL, &full,
+					     err, sizeof(err)) == 0) {
+				for (size_t i = 0; i < full.nctrs; i++) {
+					const struct ctr_stat *s2 =
+						ctrstats_find(&cs2, full.ctrs[i].id);
+					if (!full.ctrs[i].has_cpu && s2 && s2->has_cpu) {
+						full.ctrs[i].has_cpu = true;
+						full.ctrs[i].cpu_pct = s2->cpu_pct;
+					}
+				}
+				ctrstats_free(&cs);
+				cs = full;
+				snapshot_free(&cur);
+				cur = cur2;
+				memset(&cur2, 0, sizeof(cur2));
+			} else {
+				ctrstats_free(&full);
+			}
+			ctrstats_free(&cs2);
+			snapshot_free(&cur2);
+		}
+	}
+
+	pc = calloc(n ? n : 1, sizeof(*pc));
+	dec = calloc(n ? n : 1, sizeof(*dec));
+	rows = calloc(n ? n : 1, sizeof(*rows));
+	trows = calloc(n ? n : 1, sizeof(*trows));
+	if (!pc || !dec || !rows || !trows) {
+		log_errorx("out of memory: cycle skipped");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct docker_container *c = &dl.items[i];
+		const struct ctr_stat *st = ctrstats_find(&cs, c->id);
+		rows[i].dc = c;
+		rows[i].st = st;
+		rows[i].cls = "unknown";
+		pc[i] = (struct policy_ctr){
+			.id = c->id,
+			.name = c->name,
+			.managed = label_is(c, "gestor.managed", "true"),
+			.admin_logs = label_is(c, "gestor.role", "admin_logs") ||
+				      (m->admin_id[0] && strcmp(c->id, m->admin_id) == 0),
+			.self = m->self_id[0] && strcmp(c->id, m->self_id) == 0,
+			.has_rate = st && st->has_cpu,
+			.cpu_pct = st ? st->cpu_pct : 0,
+			.mem_kb = st ? st->mem_kb : 0,
+			.started = c->created,
+		};
+		const char *why = policy_excluded(&pc[i], &pp);
+		if (why) {
+			rows[i].note = !st && pc[i].managed ? "pending (no processes seen)"
+				       : pc[i].admin_logs   ? "admin_logs (never touched)"
+				       : pc[i].self	    ? "servicio (never touched)"
+				       : !pc[i].managed	    ? "not managed"
+							    : "pending (first sample)";
+		}
+	}
+	nd = policy_decide(pc, n, &pp, dec);
+	uint64_t dec_ts = util_real_ns();
+	for (size_t k = 0; k < nd; k++) {
+		struct row *r = &rows[dec[k].idx];
+		r->dec = &dec[k];
+		r->cls = policy_class_name(dec[k].cls);
+		util_strlcpy(r->reason, dec[k].reason, sizeof(r->reason));
+		if (dec[k].keep) {
+			r->action = "kept";
+			continue;
+		}
+		if (m->cfg.dry_run) {
+			r->action = "would_remove";
+			continue;
+		}
+		bool gone = false;
+		ret = dctl_remove(m->dk, r->dc->id, &gone, err, sizeof(err));
+		if (ret == 0) {
+			r->action = "removed";
+			m->removed_total++;
+			if (gone)
+				strncat(r->reason, "; it was already gone",
+					sizeof(r->reason) - strlen(r->reason) - 1);
+			log_info("removed %s (%.12s): %s", r->dc->name, r->dc->id, r->reason);
+		} else {
+			r->action = "remove_failed";
+			size_t l = strlen(r->reason);
+			snprintf(r->reason + l, sizeof(r->reason) - l, "; removal failed: %s", err);
+			log_warnx("could not remove %s (%.12s): %s", r->dc->name, r->dc->id, err);
+			if (ret == -ECONNREFUSED || ret == -ENOENT || ret == -ETIMEDOUT)
+				docker_trouble(m, "remove", err);
+		}
+	}
+	/* the table: decided ones first (in decision order), then the others */
+	size_t t = 0;
+	for (size_t k = 0; k < nd; k++) {
+		const struct row *r = &rows[dec[k].idx];
+		trows[t++] = (struct table_row){ r->dc->name,	 r->dc->id,	r->cls,	  true,
+						 r->st->cpu_pct, r->st->mem_kb, r->action };
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct row *r = &rows[i];
+		if (r->dec)
+			continue;
+		trows[t++] = (struct table_row){ r->dc->name,
+						 r->dc->id,
+						 "-",
+						 r->st && r->st->has_cpu,
+						 r->st ? r->st->cpu_pct : 0,
+						 r->st ? r->st->mem_kb : 0,
+						 r->note ? r->note : "" };
+	}
+	{
+		time_t now = time(NULL);
+		struct tm tm;
+		char hhmmss[16];
+		gmtime_r(&now, &tm);
+		strftime(hhmmss, sizeof(hhmmss), "%H:%M:%S", &tm);
+		snprintf(title, sizeof(title), "cycle %" PRIu64 " · %sZ · %s%s · CPU %.1f%%",
+			 m->cycle, hhmmss, snapshot_source_name(cur.source),
+			 m->cfg.dry_run ? " · dry-run" : "", cs.has_sys_cpu ? cs.sys_cpu_pct : 0.0);
+	}
+	table_print(stdout, title, trows, t, m->colour);
+
+	/* the batch: one sample + one decision per decided container */
+	{
+		json_t *recs = json_array(), *batch;
+		char bid[80];
+		char *body;
+
+		json_array_append_new(recs, sample_record(m, &cur, &cs, rows, n));
+		for (size_t k = 0; k < nd; k++)
+			json_array_append_new(recs, decision_record(m, &rows[dec[k].idx], dec_ts));
+		snprintf(bid, sizeof(bid), "%s-%" PRIu64, m->run_id, m->cycle);
+		batch = json_pack("{s:s,s:s,s:o}", "batch_id", bid, "host", m->cfg.host, "records",
+				  recs);
+		body = batch ? json_dumps(batch, JSON_COMPACT) : NULL;
+		json_decref(batch);
+		if (body) {
+			ship(m, body, strlen(body));
+			free(body);
+		} else {
+			log_errorx("out of memory: the logs of cycle %" PRIu64 " are lost",
+				   m->cycle);
+		}
+	}
+out:
+	free(pc);
+	free(dec);
+	free(rows);
+	free(trows);
+	docker_container_list_free(&dl);
+out_keep:
+	ctrstats_free(&cs);
+	snapshot_free(&m->prev);
+	m->prev = cur; /* ownership moves */
+	m->have_prev = true;
+}
+
+/* ---------- start and stop ---------- */
+
+static int start_admin_logs(struct mgr *m)
+{
+	char err[512], url[64], id[65];
+	enum dctl_admin_state st;
+	struct dctl_admin a = { m->cfg.admin_image, m->cfg.admin_name, m->cfg.admin_port, 8000,
+				m->cfg.admin_data };
+
+	if (m->cfg.log_url[0]) {
+		m->lc = logclient_new(m->cfg.log_url, err, sizeof(err));
+		if (!m->lc) {
+			log_errorx("%s", err);
+			return -1;
+		}
+		if (logclient_healthy(m->lc, 2000))
+			log_info("log server: %s (external, answers /health)", m->cfg.log_url);
+		else
+			log_warnx(
+				"log server %s does not answer /health yet: logs are spooled until "
+				"it does",
+				m->cfg.log_url);
+		return 0;
+	}
+	if (dctl_admin_ensure(m->dk, &a, &st, id, err, sizeof(err)) != 0) {
+		log_errorx("admin_logs container: %s", err);
+		return -1;
+	}
+	util_strlcpy(m->admin_id, id, sizeof(m->admin_id));
+	m->admin_ours = st != DCTL_ADMIN_REUSED;
+	log_info("admin_logs container %s (%.12s): %s; data in %s", m->cfg.admin_name, id,
+		 st == DCTL_ADMIN_REUSED    ? "already running, reused"
+		 : st == DCTL_ADMIN_STARTED ? "was stopped, started"
+					    : "created and started",
+		 m->cfg.admin_data);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", m->cfg.admin_port);
+	m->lc = logclient_new(url, err, sizeof(err));
+	if (!m->lc) {
+		log_errorx("%s", err);
+		return -1;
+	}
+	uint64_t deadline = util_mono_ns() + (uint64_t)(m->cfg.health_timeout_s * 1e9);
+	while (!logclient_healthy(m->lc, 1000)) {
+		if (mgr_stop)
+			return -1;
+		if (util_mono_ns() >= deadline) {
+			log_errorx("admin_logs at %s did not answer /health within %.0f s (see: "
+				   "docker "
+				   "logs %s)",
+				   url, m->cfg.health_timeout_s, m->cfg.admin_name);
+			return -1;
+		}
+		sleep_until(util_mono_ns() + 200000000ull);
+	}
+	log_info("admin_logs answers at %s", url);
+	return 0;
+}
+
+static void stop_sequence(struct mgr *m, bool graphs)
+{
+	char err[512];
+
+	/* flush: what could not be sent waits in the spool for the next run */
+	if (m->spool_ok && !spool_empty(&m->sp)) {
+		uint64_t deadline = util_mono_ns() + (uint64_t)MGR_FLUSH_S * 1000000000ull;
+		log_info("flushing %zu spooled batches to admin_logs", m->sp.pending);
+		for (;;) {
+			drain(m, true);
+			if (spool_empty(&m->sp) || util_mono_ns() >= deadline)
+				break;
+			struct timespec ts = { 1, 0 };
+			nanosleep(&ts, NULL);
+		}
+		if (!spool_empty(&m->sp))
+			log_warnx("%zu batches stay in the spool %s: the next run sends them",
+				  m->sp.pending, m->cfg.spool_path);
+	}
+	if (graphs && m->lc) {
+		char *dir = NULL;
+		size_t nfiles = 0;
+		log_info("asking admin_logs for the graphs (GET /graficar)");
+		if (logclient_graficar(m->lc, MGR_GRAFICAR_MS, &dir, &nfiles, err, sizeof(err)) ==
+		    0) {
+			char host[CONFIG_STR_MAX + 300];
+			if (!m->cfg.log_url[0] && strncmp(dir, "/data", 5) == 0 &&
+			    (dir[5] == '/' || dir[5] == '\0'))
+				snprintf(host, sizeof(host), "%s%s", m->cfg.admin_data, dir + 5);
+			else
+				snprintf(host, sizeof(host), "%s", dir);
+			printf("report: %s (%zu graphs)\n", host, nfiles);
+			fflush(stdout);
+			log_info("report: %s (%zu graphs)", host, nfiles);
+			free(dir);
+		} else {
+			log_warnx("no graphs: %s", err);
+		}
+	}
+	if (m->cron_installed && run_cron(m, "remove") == 0)
+		m->cron_installed = false;
+	if (m->admin_ours && !m->cfg.keep_admin_logs && m->admin_id[0] && !m->docker_down) {
+		if (dctl_stop_remove(m->dk, m->admin_id, 5, err, sizeof(err)) == 0)
+			log_info("admin_logs container removed (its data stays in %s)",
+				 m->cfg.admin_data);
+		else
+			log_warnx("could not remove the admin_logs container: %s", err);
+	}
+}
+
+static void mgr_free(struct mgr *m)
+{
+	snapshot_free(&m->prev);
+	logclient_free(m->lc);
+	if (m->dk)
+		docker_close(m->dk);
+	if (m->spool_ok)
+		spool_close(&m->sp);
+}
+
+static int mgr_run(struct mgr *m)
+{
+	char err[1024];
+	struct docker_opts dopt = { .socket_path = m->cfg.docker_socket };
+	enum snap_source src;
+	char why[256];
+	int ret;
+
+	log_info("servicio %s: interval %gs, keep %d high / %d low, ranking %s, thresholds CPU "
+		 "%g%% or memory %g MiB%s",
+		 MGR_VERSION, m->cfg.interval_s, m->cfg.keep_high, m->cfg.keep_low,
+		 config_ranking_name(m->cfg.ranking), m->cfg.high_cpu, m->cfg.high_mem_mb,
+		 m->cfg.dry_run ? ", DRY RUN (nothing is removed)" : "");
+	if (m->cfg.config_file[0])
+		log_info("configuration file: %s", m->cfg.config_file);
+
+	if (spool_open(&m->sp, m->cfg.spool_path, (uint64_t)(m->cfg.spool_max_mb * 1048576.0), err,
+		       sizeof(err)) != 0) {
+		log_errorx("%s: logs admin_logs does not take are lost", err);
+	} else {
+		m->spool_ok = true;
+		if (m->sp.pending)
+			log_info("spool %s: %zu batches left by an earlier run, sent first",
+				 m->cfg.spool_path, m->sp.pending);
+	}
+
+	ret = docker_open(&m->dk, &dopt, err, sizeof(err));
+	if (ret == 0)
+		ret = docker_ping(m->dk, err, sizeof(err));
+	if (ret) {
+		log_errorx("cannot use Docker at %s: %s%s", m->cfg.docker_socket, err,
+			   ret == -EACCES
+				   ? " (run as root or in the docker group)"
+				   : " (is dockerd running? try: sudo systemctl start docker)");
+		return 1;
+	}
+	log_info("Docker API %s at %s", docker_api_version(m->dk), m->cfg.docker_socket);
+	find_self(m);
+
+	if (start_admin_logs(m) != 0)
+		return mgr_stop ? 0 : 1;
+	drain(m, true);
+
+	if (!m->cfg.no_cron && !m->cfg.once) {
+		if (m->cfg.cron_script[0])
+			util_strlcpy(m->cron_script, m->cfg.cron_script, sizeof(m->cron_script));
+		else
+			default_cron_script(m->cron_script, sizeof(m->cron_script));
+		if (!m->cron_script[0] || access(m->cron_script, X_OK) != 0)
+			log_warnx("cron: no executable cron.sh (%s): the cron job is not installed "
+				  "(set --cron-script)",
+				  m->cron_script[0] ? m->cron_script
+						    : "not found beside the binary");
+		else if (run_cron(m, "install") == 0)
+			m->cron_installed = true;
+	}
+
+	m->snapcfg.pref = m->cfg.source == CONFIG_SRC_MODULE   ? SNAP_PREF_MODULE
+			  : m->cfg.source == CONFIG_SRC_PROCFS ? SNAP_PREF_PROCFS
+							       : SNAP_PREF_AUTO;
+	m->snapcfg.module_path = m->cfg.module_path;
+	m->snapcfg.containers_only = true;
+	if (snapshot_select(&m->snapcfg, &src, why, sizeof(why)) != 0) {
+		log_errorx("metrics: %s", why);
+		stop_sequence(m, false);
+		return 1;
+	}
+	log_info("metrics source: %s (%s)", snapshot_source_name(src), why);
+	m->last_source = (int)src;
+
+	/* the first sample: rates need two */
+	struct ctrstats cs0 = { 0 };
+	if (measure(m, NULL, &m->prev, &cs0) == 0) {
+		m->have_prev = true;
+		ctrstats_free(&cs0);
+	}
+	uint64_t t0 = util_mono_ns();
+	uint64_t end =
+		m->cfg.duration_s > 0 ? t0 + (uint64_t)(m->cfg.duration_s * 1e9) : UINT64_MAX;
+	uint64_t step = m->cfg.once ? 1000000000ull : (uint64_t)(m->cfg.interval_s * 1e9);
+	uint64_t next = t0 + step;
+
+	while (!mgr_stop) {
+		sleep_until(next < end ? next : end);
+		if (mgr_stop || util_mono_ns() >= end)
+			break;
+		next += step;
+		if (next < util_mono_ns()) /* a slow cycle: do not try to catch up */
+			next = util_mono_ns() + step;
+		admin_revive(m);
+		drain(m, false);
+		run_cycle(m);
+		if (m->cfg.once)
+			break;
+	}
+	if (mgr_stop)
+		log_info("stop requested: finishing");
+	else if (!m->cfg.once)
+		log_info("--duration %gs reached: finishing", m->cfg.duration_s);
+	stop_sequence(m, !m->cfg.once);
+	log_info("done: %" PRIu64 " cycles, %" PRIu64 " containers removed, %" PRIu64
+		 " batches delivered, %" PRIu64 " went through the spool",
+		 m->cycle, m->removed_total, m->batches_sent, m->batches_spooled);
+	return 0;
+}
+
+int manager_main(int argc, char **argv)
+{
+	struct mgr *m = calloc(1, sizeof(*m));
+	char err[1024];
+	enum log_level lvl;
+	struct sigaction sa;
+	int ret;
+
+	if (!m) {
+		fprintf(stderr, "servicio: out of memory\n");
+		return 1;
+	}
+	ret = config_load(&m->cfg, argc, argv, env_get, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "servicio: %s\n", err);
+		free(m);
+		return 2;
+	}
+	if (m->cfg.help) {
+		config_usage(stdout, "servicio");
+		free(m);
+		return 0;
+	}
+	if (m->cfg.version) {
+		printf("servicio %s\n", MGR_VERSION);
+		free(m);
+		return 0;
+	}
+	if (!log_level_parse(m->cfg.log_level, &lvl))
+		lvl = LOG_LVL_INFO;
+	log_init("servicio", lvl);
+	m->colour = m->cfg.colour == CONFIG_COLOUR_ALWAYS ||
+		    (m->cfg.colour == CONFIG_COLOUR_AUTO && isatty(STDOUT_FILENO));
+	snprintf(m->run_id, sizeof(m->run_id), "s%" PRIx64 ".%d", util_real_ns(), (int)getpid());
+	m->last_source = -1;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+
+	ret = mgr_run(m);
+
+	mgr_free(m);
+	free(m);
+	curl_global_cleanup();
+	return ret;
+}

@@ -1,0 +1,75 @@
+/*
+ * policy.h — the decision, and nothing else: from each container's labels
+ * and measured CPU % and memory, which containers are high and which low,
+ * and which of them stay. Pure (no I/O, no clock), so every rule is
+ * unit-tested on plain arrays.
+ *
+ * Only containers labelled gestor.managed=true are considered. Never the
+ * admin_logs container (label gestor.role=admin_logs or its name), never
+ * servicio's own container, never one without a CPU rate yet (seen for the
+ * first time: it is decided next time, not on a wrong number).
+ *
+ * A container is high when its CPU % (of one core) reaches high_cpu or its
+ * memory reaches high_mem_kb; otherwise low. Of each class at most keep_n
+ * stay, chosen by the ranking:
+ *   cpu    (the original project's) high ones sorted by CPU then memory,
+ *          heaviest first; low ones sorted by CPU then memory, lightest
+ *          first; the first keep_n of each stay.
+ *   oldest the longest-running (earliest start) stay.
+ * Ties fall back to the earlier start, then the id, so a decision is stable.
+ */
+#ifndef SERVICIO_POLICY_H
+#define SERVICIO_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum policy_class { POLICY_NONE, POLICY_HIGH, POLICY_LOW };
+enum policy_ranking { POLICY_RANK_CPU, POLICY_RANK_OLDEST };
+
+struct policy_ctr {
+	const char *id; /* full container id */
+	const char *name; /* without the leading '/' */
+	bool managed; /* label gestor.managed=true */
+	bool admin_logs; /* label gestor.role=admin_logs (or the admin_logs name) */
+	bool self; /* servicio's own container */
+	bool has_rate; /* CPU % measured over an interval */
+	double cpu_pct; /* % of one core */
+	uint64_t mem_kb; /* memory as docker stats counts it (RSS when unknown) */
+	int64_t started; /* start time, any monotonic unit (seconds since epoch) */
+};
+
+struct policy_params {
+	double high_cpu; /* % of one core */
+	uint64_t high_mem_kb; /* 0: memory never makes a container high */
+	int keep_high, keep_low;
+	enum policy_ranking ranking;
+	const char *admin_name; /* admin_logs container name, never touched */
+};
+
+struct policy_decision {
+	size_t idx; /* index into the input array */
+	enum policy_class cls;
+	bool keep;
+	int rank; /* 1-based place in its class under the ranking */
+	char reason[160];
+};
+
+/* Why a container is not decided at all, or NULL when it is. */
+const char *policy_excluded(const struct policy_ctr *c, const struct policy_params *p);
+
+/* High or low (assumes not excluded). */
+enum policy_class policy_classify(const struct policy_ctr *c, const struct policy_params *p);
+
+/*
+ * Decide for all n containers. out must hold n entries; the decisions
+ * written (one per decided container, high ones first by rank, then low
+ * ones by rank) are counted in the return value.
+ */
+size_t policy_decide(const struct policy_ctr *ctrs, size_t n, const struct policy_params *p,
+		     struct policy_decision *out);
+
+const char *policy_class_name(enum policy_class c);
+
+#endif
