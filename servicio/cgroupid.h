@@ -7,10 +7,10 @@
  *     (Docker's cgroupfs layout, v1 and v2: /docker/<id>),
  *   - docker-<id>.scope (Docker with the systemd driver),
  *   - cri-containerd-<id>.scope (containerd/CRI),
- *   - libpod-<id>.scope or libpod-<id> (podman),
+ *   - libpod-<id>.scope (podman),
  *   - crio-<id>.scope (CRI-O),
- * with <id> exactly 64 lowercase hex digits. The innermost (last) such
- * component wins, so nested layouts (/docker/<a>/docker/<b>) give <b>.
+ * with <id> exactly 64 lowercase hex digits. The outermost (first) such
+ * component wins, as in the module (kernel/sysinfo.c si_container_id()).
  */
 #ifndef SERVICIO_CGROUPID_H
 #define SERVICIO_CGROUPID_H
@@ -29,12 +29,13 @@
 bool cgroupid_from_path(const char *path, char id[CGROUPID_LEN + 1], size_t *dir_len);
 
 /*
- * Parse a /proc/<pid>/cgroup file ("hier:controllers:path" lines, v1 and v2).
- * The id comes from the first line whose path names a container, preferring
- * the memory controller's line, then the v2 ("0::") line. path gets the
- * matching line's path (or, with no container, the v2 line's, else the first
- * line's), cut to pathcap. Returns true when a container was found (id set,
- * else id = "").
+ * Parse a /proc/<pid>/cgroup file ("hier:controllers:path" lines, v1 and v2)
+ * the way the module looks at a task's cgroups: the v2 ("0::") path first,
+ * then the v1 hierarchies of the memory, cpu, pids and cpuset controllers;
+ * the first path naming a container gives the id and path. With no
+ * container, path is the memory controller's v1 path when there is one,
+ * else the v2 path, else "/". path is cut to pathcap. Returns true when a
+ * container was found (id set, else id = "").
  */
 bool cgroupid_from_file_buf(const char *buf, char id[CGROUPID_LEN + 1], char *path, size_t pathcap);
 

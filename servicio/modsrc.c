@@ -141,22 +141,18 @@ static json_t *modsrc_object(struct modsrc_ctx *c, json_t *o, const char *key, i
 static int modsrc_memory(struct modsrc_ctx *c, json_t *m, struct snap_memory *mem)
 {
 	struct {
-		const char *key, *alt;
+		const char *key;
 		uint64_t *dst;
 	} f[] = {
-		{ "total_kb", "total", &mem->total_kb },
-		{ "free_kb", "free", &mem->free_kb },
-		{ "available_kb", "available", &mem->available_kb },
-		{ "used_kb", "used", &mem->used_kb },
-		{ "buffers_kb", "buffers", &mem->buffers_kb },
-		{ "cached_kb", "cached", &mem->cached_kb },
-		{ "swap_total_kb", "swap_total", &mem->swap_total_kb },
-		{ "swap_free_kb", "swap_free", &mem->swap_free_kb },
+		{ "total_kb", &mem->total_kb },		  { "free_kb", &mem->free_kb },
+		{ "available_kb", &mem->available_kb },	  { "used_kb", &mem->used_kb },
+		{ "buffers_kb", &mem->buffers_kb },	  { "cached_kb", &mem->cached_kb },
+		{ "swap_total_kb", &mem->swap_total_kb }, { "swap_free_kb", &mem->swap_free_kb },
 	};
 	int ret;
 
 	for (size_t i = 0; i < UTIL_ARRAY_LEN(f); i++)
-		if ((ret = modsrc_u64(c, m, f[i].key, f[i].alt, KB_MAX, f[i].dst)) < 0)
+		if ((ret = modsrc_u64(c, m, f[i].key, NULL, KB_MAX, f[i].dst)) < 0)
 			return ret;
 	if (mem->total_kb == 0)
 		return modsrc_fail(c, "total_kb", "is 0");
@@ -169,22 +165,18 @@ static int modsrc_memory(struct modsrc_ctx *c, json_t *m, struct snap_memory *me
 static int modsrc_cpu(struct modsrc_ctx *c, json_t *o, struct snap_cpu *cpu)
 {
 	struct {
-		const char *key, *alt;
+		const char *key;
 		uint64_t *dst;
 	} f[] = {
-		{ "user_ns", "user", &cpu->user_ns },
-		{ "nice_ns", "nice", &cpu->nice_ns },
-		{ "system_ns", "system", &cpu->system_ns },
-		{ "idle_ns", "idle", &cpu->idle_ns },
-		{ "iowait_ns", "iowait", &cpu->iowait_ns },
-		{ "irq_ns", "irq", &cpu->irq_ns },
-		{ "softirq_ns", "softirq", &cpu->softirq_ns },
-		{ "steal_ns", "steal", &cpu->steal_ns },
+		{ "user_ns", &cpu->user_ns },	    { "nice_ns", &cpu->nice_ns },
+		{ "system_ns", &cpu->system_ns },   { "idle_ns", &cpu->idle_ns },
+		{ "iowait_ns", &cpu->iowait_ns },   { "irq_ns", &cpu->irq_ns },
+		{ "softirq_ns", &cpu->softirq_ns }, { "steal_ns", &cpu->steal_ns },
 	};
 	int ret;
 
 	for (size_t i = 0; i < UTIL_ARRAY_LEN(f); i++)
-		if ((ret = modsrc_u64(c, o, f[i].key, f[i].alt, NS_MAX, f[i].dst)) < 0)
+		if ((ret = modsrc_u64(c, o, f[i].key, NULL, NS_MAX, f[i].dst)) < 0)
 			return ret;
 	return 0;
 }

@@ -127,7 +127,9 @@ int procfs_parse_status_buf(const char *buf, uint32_t *uid, uint32_t *threads)
 
 	if (!u || !t)
 		return -EINVAL;
-	if (util_parse_u64(u, NULL, UINT32_MAX, &v) < 0)
+	/* "Uid:\treal\teffective\tsaved\tfs": the module reports the effective one */
+	if (util_parse_u64(u, &u, UINT32_MAX, &v) < 0 ||
+	    util_parse_u64(u, NULL, UINT32_MAX, &v) < 0)
 		return -EINVAL;
 	*uid = (uint32_t)v;
 	if (util_parse_u64(t, NULL, UINT32_MAX, &v) < 0)
@@ -138,16 +140,19 @@ int procfs_parse_status_buf(const char *buf, uint32_t *uid, uint32_t *threads)
 
 void procfs_parse_cmdline_buf(const char *buf, size_t len, char *out, size_t cap)
 {
-	size_t n;
+	char raw[PROCFS_CMDLINE_MAX];
 
 	if (cap == 0)
 		return;
+	/* like the module: at most 256 raw bytes, trailing NULs dropped, the
+	 * NULs between arguments become spaces, then decoded as it decodes */
+	if (len > sizeof(raw))
+		len = sizeof(raw);
 	while (len > 0 && buf[len - 1] == '\0')
 		len--;
-	n = len < cap - 1 ? len : cap - 1;
-	for (size_t i = 0; i < n; i++)
-		out[i] = buf[i] == '\0' ? ' ' : buf[i];
-	out[n] = '\0';
+	for (size_t i = 0; i < len; i++)
+		raw[i] = buf[i] == '\0' ? ' ' : buf[i];
+	snapshot_decode_raw(raw, len, out, cap);
 }
 
 int procfs_parse_meminfo_buf(const char *buf, struct snap_memory *out)
@@ -267,7 +272,7 @@ int procfs_read_pid(int piddir, uint32_t hz, uint64_t page_kb, uint64_t total_kb
 		return -EINVAL;
 	p->pid = st.pid;
 	p->ppid = st.ppid;
-	util_strlcpy(p->name, st.comm, sizeof(p->name));
+	snapshot_decode_raw(st.comm, strlen(st.comm), p->name, sizeof(p->name));
 	p->state[0] = st.state;
 	p->state[1] = '\0';
 	p->threads = (uint32_t)st.num_threads;
@@ -281,8 +286,8 @@ int procfs_read_pid(int piddir, uint32_t hz, uint64_t page_kb, uint64_t total_kb
 		return r == 0 ? -ESRCH : -EINVAL;
 	p->vsz_kb = size * page_kb;
 	p->rss_kb = resident * page_kb;
-	p->mem_pct = total_kb ? (double)p->rss_kb * 100.0 / (double)total_kb : 0.0;
-	p->mem_pct = (double)(int64_t)(p->mem_pct * 100.0 + 0.5) / 100.0; /* two decimals */
+	/* two decimals, cut like the module's integer arithmetic */
+	p->mem_pct = total_kb ? (double)(p->rss_kb * 10000 / total_kb) / 100.0 : 0.0;
 
 	r = util_read_file_at(piddir, "status", buf, sizeof(buf));
 	if (r < 0)
@@ -293,18 +298,25 @@ int procfs_read_pid(int piddir, uint32_t hz, uint64_t page_kb, uint64_t total_kb
 	r = util_read_file_at(piddir, "cmdline", buf, PROCFS_CMDLINE_MAX + 1);
 	if (r < 0)
 		return procfs_gone(r) ? -ESRCH : (int)r;
-	procfs_parse_cmdline_buf(buf, (size_t)r, p->cmdline,
-				 PROCFS_CMDLINE_MAX < sizeof(p->cmdline) ? PROCFS_CMDLINE_MAX
-									 : sizeof(p->cmdline));
+	procfs_parse_cmdline_buf(buf, (size_t)r, p->cmdline, sizeof(p->cmdline));
 
 	r = util_read_file_at(piddir, "cgroup", buf, sizeof(buf));
 	if (r < 0)
 		return procfs_gone(r) ? -ESRCH : (int)r;
-	cgroupid_from_file_buf(buf, p->container_id, p->cgroup, sizeof(p->cgroup));
+	{
+		char raw[SNAP_RAW_MAX + 1];
 
-	if (now_ns > p->start_time_ns)
-		p->cpu_pct = (double)p->cpu_time_ns * 100.0 / (double)(now_ns - p->start_time_ns);
-	p->cpu_pct = (double)(int64_t)(p->cpu_pct * 100.0 + 0.5) / 100.0;
+		cgroupid_from_file_buf(buf, p->container_id, raw, sizeof(raw));
+		snapshot_decode_raw(raw, strlen(raw), p->cgroup, sizeof(p->cgroup));
+	}
+
+	if (now_ns > p->start_time_ns) {
+		uint64_t age = now_ns - p->start_time_ns;
+		/* hundredths of a percent, cut like the module's */
+		p->cpu_pct = p->cpu_time_ns <= UINT64_MAX / 10000
+				     ? (double)(p->cpu_time_ns * 10000 / age) / 100.0
+				     : (double)p->cpu_time_ns * 100.0 / (double)age;
+	}
 	return 0;
 }
 

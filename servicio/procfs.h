@@ -12,8 +12,9 @@
  *
  * Field meanings follow the module's format: cpu_time_ns = (utime + stime)
  * ticks * 1e9 / hz, start_time_ns = starttime ticks * 1e9 / hz (since boot),
- * rss/vsz from statm pages, uid = real uid, cmdline = arguments joined by
- * spaces (cut at 255 bytes like the module), container from cgroupid.h.
+ * rss/vsz from statm pages, uid = effective uid, cmdline = arguments joined
+ * by spaces (cut at 256 raw bytes like the module), strings decoded as the
+ * module's JSON decodes (snapshot_decode_raw), container from cgroupid.h.
  */
 #ifndef SERVICIO_PROCFS_H
 #define SERVICIO_PROCFS_H
@@ -43,10 +44,11 @@ struct procfs_stat {
 int procfs_parse_stat_buf(const char *buf, struct procfs_stat *out);
 /* /proc/<pid>/statm: size and resident, pages. 0 or -EINVAL. */
 int procfs_parse_statm_buf(const char *buf, uint64_t *size_pages, uint64_t *resident_pages);
-/* /proc/<pid>/status: real uid and Threads. 0 or -EINVAL when either is missing. */
+/* /proc/<pid>/status: effective uid and Threads. 0 or -EINVAL when either is missing. */
 int procfs_parse_status_buf(const char *buf, uint32_t *uid, uint32_t *threads);
 /* /proc/<pid>/cmdline (len bytes, NULs between arguments): joined by spaces
- * into out (cap bytes, cut), non-printable bytes kept as they are. */
+ * into out (cap bytes), cut at PROCFS_CMDLINE_MAX raw bytes, then decoded
+ * like the module's output (snapshot_decode_raw). */
 void procfs_parse_cmdline_buf(const char *buf, size_t len, char *out, size_t cap);
 /* /proc/meminfo. used = total - available. 0 or -EINVAL when MemTotal or
  * MemFree is missing (MemAvailable falls back to free + buffers + cached). */

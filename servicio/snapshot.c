@@ -263,6 +263,67 @@ const struct snap_ctr *snapshot_find_ctr_prefix(const struct snapshot *s, const 
 	return NULL;
 }
 
+/* Length of the valid UTF-8 sequence at s (1..4), 0 when invalid (the module's rules). */
+static size_t snapshot_utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+size_t snapshot_decode_raw(const char *raw, size_t n, char *out, size_t cap)
+{
+	const unsigned char *s = (const unsigned char *)raw;
+	size_t i = 0, o = 0;
+
+	if (cap == 0)
+		return 0;
+	while (i < n) {
+		size_t len = snapshot_utf8_len(s + i, n - i);
+
+		if (len) {
+			if (o + len >= cap)
+				break;
+			memcpy(out + o, s + i, len);
+			o += len;
+			i += len;
+		} else {
+			if (o + 2 >= cap)
+				break;
+			out[o++] = (char)(0xc0 | (s[i] >> 6));
+			out[o++] = (char)(0x80 | (s[i] & 0x3f));
+			i++;
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
+
 const char *snapshot_source_name(enum snap_source src)
 {
 	return src == SNAP_SRC_MODULE ? "module" : "procfs";

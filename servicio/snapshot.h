@@ -26,11 +26,16 @@
 #define SNAP_PROC_ROOT "/proc"
 #define SNAP_FORMAT_VERSION 1
 
-/* Field bounds (bytes including the NUL). Longer input is cut (procfs) or
- * rejected (module: the format promises these bounds). */
-#define SNAP_NAME_MAX 64 /* comm is 15 bytes; room for escaped bytes */
-#define SNAP_CMDLINE_MAX 512 /* the module cuts at 256 bytes */
-#define SNAP_CGROUP_MAX 512
+/*
+ * Field bounds (bytes including the NUL). The module cuts comm at 15 bytes,
+ * cmdline and cgroup at 256 raw bytes, and writes each byte that is not
+ * valid UTF-8 as \u00XX, which decodes to 2 bytes: so at most 30, 512, 512
+ * decoded bytes. Longer input is rejected (module) or cut (procfs).
+ */
+#define SNAP_RAW_MAX 256 /* the module's cut of cmdline and cgroup, raw bytes */
+#define SNAP_NAME_MAX 64
+#define SNAP_CMDLINE_MAX 520
+#define SNAP_CGROUP_MAX 520
 #define SNAP_STATE_MAX 16 /* "R", "S", ... or a word */
 #define SNAP_CTR_ID_LEN 64 /* full container id, lowercase hex */
 
@@ -51,14 +56,14 @@ struct snap_cpu {
 /* One thread group. Strings are NUL-terminated UTF-8 as decoded. */
 struct snap_proc {
 	int32_t pid, ppid;
-	uint32_t uid, threads;
+	uint32_t uid, threads; /* uid: effective, as the module reports */
 	char name[SNAP_NAME_MAX];
 	char cmdline[SNAP_CMDLINE_MAX];
 	char state[SNAP_STATE_MAX];
 	char container_id[SNAP_CTR_ID_LEN + 1]; /* "" when not in a container */
 	char cgroup[SNAP_CGROUP_MAX];
 	uint64_t vsz_kb, rss_kb;
-	double mem_pct; /* rss / total RAM * 100 */
+	double mem_pct; /* rss / total RAM * 100, cut to two decimals */
 	uint64_t cpu_time_ns; /* user + system of all threads */
 	double cpu_pct; /* lifetime average, 100 = one core */
 	uint64_t start_time_ns; /* since boot */
@@ -131,6 +136,14 @@ const struct snap_proc *snapshot_find_proc(const struct snapshot *s, int32_t pid
 const struct snap_ctr *snapshot_find_ctr(const struct snapshot *s, const char *id);
 /* A container id given as a prefix (>= 1 char, like docker's 12-char short ids). */
 const struct snap_ctr *snapshot_find_ctr_prefix(const struct snapshot *s, const char *prefix);
+
+/*
+ * Copy n raw bytes to out (cap bytes, always terminated) as the module's
+ * JSON decodes them: valid UTF-8 stays, every other byte b becomes the
+ * character U+00bb (two bytes). Stops before a character that would not
+ * fit. Returns the length written.
+ */
+size_t snapshot_decode_raw(const char *raw, size_t n, char *out, size_t cap);
 
 /* "module" / "procfs"; parse "module", "procfs", "auto" (false when unknown). */
 const char *snapshot_source_name(enum snap_source src);
