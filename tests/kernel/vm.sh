@@ -7,8 +7,11 @@
 # else TCG; -nographic style, console on the first serial port, -no-reboot,
 # panic=-1, a hard timeout), runs your commands with /bin/sh and powers off.
 #
+# (Not executable on purpose: tests/run.sh runs every executable *.sh as a
+# suite. Run it with bash.)
+#
 # Usage:
-#   tests/kernel/vm.sh [--add FILE...] [--out DIR] [--mem MB] [--cpus N]
+#   bash tests/kernel/vm.sh [--add FILE...] [--out DIR] [--mem MB] [--cpus N]
 #                      [--timeout S] [--log FILE] -- 'shell commands'
 #
 #   --add FILE...  files copied into the VM's /opt (the working directory,
@@ -32,7 +35,7 @@
 # /boot/vmlinuz-*-amd64), GESTOR_QEMU_ACCEL (kvm|tcg, default automatic).
 #
 # Example (the metrics helper running its own collector in the VM):
-#   tests/kernel/vm.sh --add build/bin/collector-static --out /tmp/o -- \
+#   bash tests/kernel/vm.sh --add build/bin/collector-static --out /tmp/o -- \
 #       'collector-static > /out/sample.json'
 set -uo pipefail
 
@@ -50,7 +53,7 @@ while [ $# -gt 0 ]; do
 	--timeout) limit=$2; shift ;;
 	--log) log=$2; shift ;;
 	--) shift; cmds=$*; break ;;
-	-h | --help) sed -n '2,39p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,42p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "vm.sh: unknown option '$1'" >&2; exit 2 ;;
 	esac
 	shift

@@ -1,0 +1,44 @@
+# module-guest.sh — runs inside the VM (tests/kernel/vm.sh) for the module
+# suite tests/kernel/module.sh. Needs /opt/sysinfo.ko and /opt/sysinfo_test.
+# Prints TAP-like lines; exits non-zero when any check failed. Documents
+# read from the module are left in /out as fixtures for the metrics parser.
+T=/opt/sysinfo_test
+F=/proc/sysinfo_202002591
+fail=0
+n=0
+ok() {
+	n=$((n + 1))
+	if "$@"; then echo "ok - guest: $what"; else echo "not ok - guest: $what"; fail=1; fi
+}
+run() {
+	echo "## sysinfo_test $*"
+	"$T" "$@" || fail=1
+}
+
+what="insmod sysinfo.ko" ok insmod /opt/sysinfo.ko
+what="$F exists with mode 0444" ok [ "$(stat -c %a "$F" 2>/dev/null)" = 444 ]
+run parse /out/normal.json
+run compare
+run hostile /out/hostile.json
+run cgroups /out/containers.json /out/containers_only.json
+run storm "${STORM_SECONDS:-15}"
+
+# unload while a reader holds the file open (and has read part of it)
+exec 3<"$F"
+dd bs=100 count=1 <&3 >/dev/null 2>&1
+what="rmmod with the file open" ok rmmod sysinfo
+what="no $F after rmmod" ok [ ! -e "$F" ]
+what="read on the stale descriptor fails cleanly" ok sh -c '! cat <&3 >/dev/null 2>&1'
+exec 3<&-
+
+what="proc_name=gestor_custom" ok sh -c 'insmod /opt/sysinfo.ko proc_name=gestor_custom && [ -r /proc/gestor_custom ] && [ ! -e '"$F"' ] && rmmod sysinfo && [ ! -e /proc/gestor_custom ]'
+what="containers_only=1 at load" ok sh -c 'insmod /opt/sysinfo.ko containers_only=1 && grep -q "\"containers_only\":true" '"$F"' && rmmod sysinfo'
+
+run cycles "${CYCLES:-100}" /opt/sysinfo.ko "${CHURN:-1000}"
+what="no $F after the cycles" ok [ ! -e "$F" ]
+what="module not loaded at the end" ok sh -c '! grep -q "^sysinfo " /proc/modules'
+
+dmesg >/out/dmesg.txt
+what="kernel log has no WARNING, BUG, Oops or Call Trace" ok sh -c '! grep -E "WARNING|BUG|Oops|Call Trace|general protection|refcount_t" /out/dmesg.txt'
+grep -E "WARNING|BUG|Oops|Call Trace" -A20 /out/dmesg.txt | head -60
+exit "$fail"

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# module.sh — the sysinfo kernel module on a real kernel.
+#
+# Builds kernel/sysinfo.c with W=1 (zero warnings required) in a scratch
+# copy under $GESTOR_BUILD, links the static in-VM test program
+# (tests/kernel/sysinfo_test.c + libjansson.a), boots Debian's kernel in
+# qemu through tests/kernel/vm.sh and runs tests/kernel/module-guest.sh
+# inside: insmod/rmmod, parsing with 4 KiB reads, every process against
+# /proc/<pid>/stat|statm|status|cmdline, hostile names and argv, container
+# attribution for each cgroup layout on v1 and v2, containers_only, readers
+# during a fork/exit storm, unload with the file open, 100 insmod/rmmod
+# cycles with a reader and 1,000 short-lived hostile-named processes, no
+# /proc entry left, a clean kernel log. Documents read in the VM are saved
+# to $GESTOR_BUILD/fixtures/module/*.json for the metrics parser tests.
+# timeout: 600
+. "$(dirname "$0")/../lib.sh"
+
+need_cmd qemu-system-x86_64 cpio gzip gcc make base64
+kver=${GESTOR_KVER:-$(ls /lib/modules 2>/dev/null | grep -- '-amd64$' | sort -V | tail -n1)}
+KDIR=${KDIR:-/lib/modules/$kver/build}
+[ -n "$kver" ] && [ -d "$KDIR" ] || skip "no kernel headers (install linux-headers-amd64)"
+[ -r "/boot/vmlinuz-$kver" ] || skip "no kernel image /boot/vmlinuz-$kver (install linux-image-amd64)"
+[ -x /bin/busybox ] && file -L /bin/busybox | grep -q 'statically linked' || skip "busybox-static is not installed"
+jansson_a=$(ls /usr/lib/*/libjansson.a 2>/dev/null | head -n1)
+[ -n "$jansson_a" ] || skip "libjansson.a (libjansson-dev) is missing"
+
+work=$GESTOR_BUILD/kernel
+rm -rf "$work/mod" && mkdir -p "$work/mod" "$GESTOR_BUILD/fixtures/module"
+cp "$GESTOR_TOP/kernel/sysinfo.c" "$GESTOR_TOP/kernel/Makefile" "$work/mod/"
+make -C "$work/mod" KDIR="$KDIR" W=1 >"$work/build-w1.log" 2>&1
+check "module builds against $KDIR" [ -f "$work/mod/sysinfo.ko" ]
+check "W=1 build has zero warnings" sh -c "! grep -i 'warning' '$work/build-w1.log' | grep -v 'Skipping BTF'"
+gcc -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wmissing-prototypes -Werror -O2 -static \
+	-o "$work/sysinfo_test" "$GESTOR_TOP/tests/kernel/sysinfo_test.c" "$jansson_a" -lpthread
+check "static test program builds" [ -x "$work/sysinfo_test" ]
+[ -f "$work/mod/sysinfo.ko" ] && [ -x "$work/sysinfo_test" ] || finish
+
+out=$(mktemp -d /tmp/gestor-kernel-test.XXXXXX)
+on_exit rm -rf "$out"
+GESTOR_KERNEL=/boot/vmlinuz-$kver bash "$GESTOR_TOP/tests/kernel/vm.sh" --timeout 480 --mem 768 \
+	--add "$work/mod/sysinfo.ko" "$work/sysinfo_test" "$GESTOR_TOP/tests/kernel/module-guest.sh" \
+	--out "$out" --log "$work/console.log" -- 'sh /opt/module-guest.sh' >"$work/vm.log" 2>&1
+rc=$?
+cat "$work/vm.log"
+check "VM ran the guest tests (vm.sh exit $rc; 0 = all guest checks passed)" [ "$rc" = 0 ]
+guest_ok=$(grep -c '^ok ' "$work/vm.log")
+guest_bad=$(grep -c '^not ok ' "$work/vm.log")
+echo "# guest: $guest_ok ok, $guest_bad not ok"
+check "guest reported $guest_ok passing checks and no failure" [ "$guest_ok" -ge 60 -a "$guest_bad" = 0 ]
+for f in normal hostile containers containers_only; do
+	[ -s "$out/$f.json" ] && cp "$out/$f.json" "$GESTOR_BUILD/fixtures/module/$f.json"
+	check "fixture $f.json saved" [ -s "$GESTOR_BUILD/fixtures/module/$f.json" ]
+done
+[ -f "$out/dmesg.txt" ] && cp "$out/dmesg.txt" "$work/dmesg.txt"
+finish
