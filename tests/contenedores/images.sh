@@ -56,14 +56,45 @@ print("%.1f %.1f" % (cpu, (m["usage"] - inactive) / 1048576.0))'
 # in_range VALUE LOW HIGH (decimals allowed)
 in_range() { awk -v v="$1" -v l="$2" -v h="$3" 'BEGIN { exit !(v >= l && v <= h) }'; }
 # sample_until NAME CPU_LO CPU_HI MEM_LO MEM_HI: up to 6 stats samples, until
-# one is in range (a busy host may starve one sample); sets $last
+# one is in range; sets $last
 sample_until() {
-	local i
+	local i cpu mem
 	for i in 1 2 3 4 5 6; do
 		last=$(stats "$1") || last="? ?"
 		echo "# $1: cpu% mem_mib = $last"
 		read -r cpu mem <<<"$last"
 		in_range "$cpu" "$2" "$3" && in_range "$mem" "$4" "$5" && return 0
+	done
+	return 1
+}
+# host_cpu: "<busy jiffies> <total jiffies>" of the whole host
+host_cpu() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat; }
+# sched PID: "<ns on cpu + ns waiting on a runqueue> <now ns>" of the process
+sched() { awk -v now="$(date +%s%N)" '{ print $1 + $2, now }' "/proc/$1/schedstat"; }
+# cpu_until NAME LO HI: Docker's CPU % of the container is in [LO, HI].
+# Other engineers share this 2-core host: when the host had no idle CPU in
+# the sample, Docker's figure shows what the scheduler granted, not what the
+# program asks for; then the program's demand — time running plus time
+# runnable but waiting (/proc/PID/schedstat) per wall time — must be in
+# [LO, HI] instead, and the suite says so.
+cpu_until() {
+	local i pid h0 h1 s0 s1 cpu mem idle demand
+	pid=$(docker inspect -f '{{.State.Pid}}' "gestor-t-$run_id-$1") || return 1
+	for i in 1 2 3 4 5 6; do
+		h0=$(host_cpu) s0=$(sched "$pid")
+		last=$(stats "$1") || last="? ?"
+		h1=$(host_cpu) s1=$(sched "$pid")
+		read -r cpu mem <<<"$last"
+		idle=$(awk -v a="$h0" -v b="$h1" 'BEGIN { split(a, x, " "); split(b, y, " ");
+			printf "%.1f", 100 - 100 * (y[1] - x[1]) / (y[2] - x[2]) }')
+		demand=$(awk -v a="$s0" -v b="$s1" 'BEGIN { split(a, x, " "); split(b, y, " ");
+			printf "%.1f", 100 * (y[1] - x[1]) / (y[2] - x[2]) }')
+		echo "# $1: docker cpu% = $cpu, demand% = $demand, host idle% = $idle"
+		in_range "$cpu" "$2" "$3" && return 0
+		if in_range "$idle" 0 10 && in_range "$demand" "$2" "$3"; then
+			echo "# $1: host saturated; the program asks for $demand % of a core, Docker granted $cpu %"
+			return 0
+		fi
 	done
 	return 1
 }
@@ -75,8 +106,8 @@ check "high-ram starts (MEM_MB=$mem_mb)" start ram high-ram $((mem_mb + 64))m ME
 check "low starts" start low low 64m
 sleep 3
 
-check "high-cpu uses about one core (75-115 %)" sample_until cpu 75 115 0 8
-check "high-cpu CPU_PCT=50 uses about half a core (35-65 %)" sample_until cpu50 35 65 0 8
+check "high-cpu uses about one core (75-115 %)" cpu_until cpu 75 115
+check "high-cpu CPU_PCT=50 uses about half a core (35-65 %)" cpu_until cpu50 35 65
 check "high-ram holds about $mem_mb MiB (cgroup memory)" sample_until ram 0 5 $((mem_mb * 95 / 100)) $((mem_mb + 16))
 pid=$(docker inspect -f '{{.State.Pid}}' "gestor-t-$run_id-ram")
 rss_kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
