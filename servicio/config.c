@@ -92,6 +92,8 @@ static const struct opt opts[] = {
 	  "lowest level logged on stderr" },
 	{ "color", OPT_ENUM, F(colour), 0, 0, colour_names, "auto|always|never",
 	  "colour in the table (auto: only on a terminal)" },
+	{ "scope", OPT_STR, F(scope), 0, 0, NULL, "LABEL=VALUE",
+	  "manage only the managed containers that also carry this label (tests, shared hosts)" },
 	{ "host", OPT_STR, F(host), 0, 0, NULL, "NAME", "host name sent with the logs" },
 	{ "help", OPT_BOOL, F(help), 0, 0, NULL, NULL, "print this help and exit" },
 	{ "version", OPT_BOOL, F(version), 0, 0, NULL, NULL, "print the version and exit" },
@@ -407,6 +409,10 @@ int config_load(struct config *c, int argc, char **argv, const char *(*getenv_fn
 		return ret;
 	if (c->once && c->duration_s > 0) {
 		snprintf(err, errlen, "--once and --duration exclude each other");
+		return -EINVAL;
+	}
+	if (c->scope[0] && (!strchr(c->scope, '=') || c->scope[0] == '=')) {
+		snprintf(err, errlen, "scope: '%s' is not LABEL=VALUE", c->scope);
 		return -EINVAL;
 	}
 	if (c->spool_path[0] == '\0') {

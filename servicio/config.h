@@ -46,6 +46,7 @@ struct config {
 	char log_level[16];
 	int colour; /* enum config_colour */
 	char host[128];
+	char scope[CONFIG_STR_MAX]; /* "key=value": manage only containers with this label too */
 	bool help, version;
 };
 

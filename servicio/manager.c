@@ -405,6 +405,21 @@ static void docker_trouble(struct mgr *m, const char *what, const char *err)
 	m->docker_down = true;
 }
 
+/* Labelled gestor.managed=true and, with --scope, carrying that label too. */
+static bool is_managed(const struct mgr *m, const struct docker_container *c)
+{
+	char key[CONFIG_STR_MAX];
+	const char *eq;
+
+	if (!label_is(c, "gestor.managed", "true"))
+		return false;
+	if (!m->cfg.scope[0])
+		return true;
+	eq = strchr(m->cfg.scope, '=');
+	snprintf(key, sizeof(key), "%.*s", (int)(eq - m->cfg.scope), m->cfg.scope);
+	return label_is(c, key, eq + 1);
+}
+
 static void run_cycle(struct mgr *m)
 {
 	struct snapshot cur = { 0 }, cur2 = { 0 };
@@ -443,7 +458,7 @@ static void run_cycle(struct mgr *m)
 	for (size_t i = 0; i < n && !settle; i++) {
 		const struct docker_container *c = &dl.items[i];
 		const struct ctr_stat *st = ctrstats_find(&cs, c->id);
-		if (label_is(c, "gestor.managed", "true") && (!st || !st->has_cpu))
+		if (is_managed(m, c) && (!st || !st->has_cpu))
 			settle = true;
 	}
 	if (settle && !mgr_stop) {
@@ -493,7 +508,7 @@ static void run_cycle(struct mgr *m)
 		pc[i] = (struct policy_ctr){
 			.id = c->id,
 			.name = c->name,
-			.managed = label_is(c, "gestor.managed", "true"),
+			.managed = is_managed(m, c),
 			.admin_logs = label_is(c, "gestor.role", "admin_logs") ||
 				      (m->admin_id[0] && strcmp(c->id, m->admin_id) == 0),
 			.self = m->self_id[0] && strcmp(c->id, m->self_id) == 0,
@@ -674,7 +689,8 @@ static void stop_sequence(struct mgr *m, bool graphs)
 
 	/* flush: what could not be sent waits in the spool for the next run */
 	if (m->spool_ok && !spool_empty(&m->sp)) {
-		uint64_t deadline = util_mono_ns() + (uint64_t)MGR_FLUSH_S * 1000000000ull;
+		uint64_t deadline =
+			util_mono_ns() + (uint64_t)(graphs ? MGR_FLUSH_S : 5) * 1000000000ull;
 		log_info("flushing %zu spooled batches to admin_logs", m->sp.pending);
 		for (;;) {
 			drain(m, true);
@@ -743,6 +759,8 @@ static int mgr_run(struct mgr *m)
 		 m->cfg.dry_run ? ", DRY RUN (nothing is removed)" : "");
 	if (m->cfg.config_file[0])
 		log_info("configuration file: %s", m->cfg.config_file);
+	if (m->cfg.scope[0])
+		log_info("scope: only managed containers labelled %s", m->cfg.scope);
 
 	if (spool_open(&m->sp, m->cfg.spool_path, (uint64_t)(m->cfg.spool_max_mb * 1048576.0), err,
 		       sizeof(err)) != 0) {
