@@ -359,3 +359,71 @@ int modsrc_read(const char *path, struct snapshot *out, char *err, size_t errlen
 	}
 	return ret;
 }
+
+/* Two decimals, cut, as the module prints them. */
+static json_t *modsrc_pct(double v)
+{
+	return json_real(floor(v * 100.0 + 1e-7) / 100.0);
+}
+
+char *modsrc_format(const struct snapshot *s, size_t *len)
+{
+	json_t *doc, *procs;
+	char *txt;
+
+	doc = json_pack("{s:i,s:I,s:I,s:i,s:i,s:b}", "version", SNAP_FORMAT_VERSION, "timestamp_ns",
+			(json_int_t)s->timestamp_ns, "boottime_ns", (json_int_t)s->boottime_ns,
+			"cpus", (int)s->cpus, "hz", (int)s->hz, "containers_only", 0);
+	procs = json_array();
+	if (!doc || !procs)
+		goto nomem;
+	if (json_object_set_new(doc, "memory",
+				json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "total_kb",
+					  (json_int_t)s->mem.total_kb, "free_kb",
+					  (json_int_t)s->mem.free_kb, "available_kb",
+					  (json_int_t)s->mem.available_kb, "used_kb",
+					  (json_int_t)s->mem.used_kb, "buffers_kb",
+					  (json_int_t)s->mem.buffers_kb, "cached_kb",
+					  (json_int_t)s->mem.cached_kb, "swap_total_kb",
+					  (json_int_t)s->mem.swap_total_kb, "swap_free_kb",
+					  (json_int_t)s->mem.swap_free_kb)) < 0 ||
+	    json_object_set_new(
+		    doc, "cpu",
+		    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "user_ns",
+			      (json_int_t)s->cpu.user_ns, "nice_ns", (json_int_t)s->cpu.nice_ns,
+			      "system_ns", (json_int_t)s->cpu.system_ns, "idle_ns",
+			      (json_int_t)s->cpu.idle_ns, "iowait_ns", (json_int_t)s->cpu.iowait_ns,
+			      "irq_ns", (json_int_t)s->cpu.irq_ns, "softirq_ns",
+			      (json_int_t)s->cpu.softirq_ns, "steal_ns",
+			      (json_int_t)s->cpu.steal_ns)) < 0)
+		goto nomem;
+	for (size_t i = 0; i < s->nprocs; i++) {
+		const struct snap_proc *p = &s->procs[i];
+		json_t *o = json_pack(
+			"{s:i,s:i,s:s%,s:s%,s:s,s:I,s:I,s:s,s:s%,s:I,s:I,s:o,s:I,s:o,s:I}", "pid",
+			(int)p->pid, "ppid", (int)p->ppid, "name", p->name, strlen(p->name),
+			"cmdline", p->cmdline, strlen(p->cmdline), "state", p->state, "uid",
+			(json_int_t)p->uid, "threads", (json_int_t)p->threads, "container_id",
+			p->container_id, "cgroup", p->cgroup, strlen(p->cgroup), "vsz_kb",
+			(json_int_t)p->vsz_kb, "rss_kb", (json_int_t)p->rss_kb, "mem_pct",
+			modsrc_pct(p->mem_pct), "cpu_time_ns", (json_int_t)p->cpu_time_ns,
+			"cpu_pct", modsrc_pct(p->cpu_pct), "start_time_ns",
+			(json_int_t)p->start_time_ns);
+		if (!o || json_array_append_new(procs, o) < 0)
+			goto nomem;
+	}
+	if (json_object_set_new(doc, "processes", procs) < 0) {
+		procs = NULL;
+		goto nomem;
+	}
+	procs = NULL;
+	txt = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	if (txt && len)
+		*len = strlen(txt);
+	return txt;
+nomem:
+	json_decref(procs);
+	json_decref(doc);
+	return NULL;
+}

@@ -34,4 +34,12 @@ int modsrc_parse_buf(const char *buf, size_t len, struct snapshot *out, char *er
 /* Read path (NULL: SNAP_MODULE_PATH) and parse it. -errno of the read too. */
 int modsrc_read(const char *path, struct snapshot *out, char *err, size_t errlen);
 
+/*
+ * The inverse: s as a format-v1 document, byte for byte the shape the module
+ * writes (used to replay a procfs snapshot through the module parser in
+ * tests, benchmarks and the VM comparison). Returns a malloc'd
+ * NUL-terminated text (len set when not NULL) or NULL when out of memory.
+ */
+char *modsrc_format(const struct snapshot *s, size_t *len);
+
 #endif
