@@ -118,7 +118,7 @@ void config_defaults(struct config *c)
 	c->health_timeout_s = 60;
 	util_strlcpy(c->spool_path, "/var/lib/gestor/servicio/spool", sizeof(c->spool_path));
 	c->spool_max_mb = 64;
-	c->settle_ms = 250;
+	c->settle_ms = 100;
 	util_strlcpy(c->log_level, "info", sizeof(c->log_level));
 	c->colour = CONFIG_COLOUR_AUTO;
 	if (gethostname(c->host, sizeof(c->host) - 1) != 0 || c->host[0] == '\0')

@@ -440,10 +440,14 @@ static void run_cycle(struct mgr *m)
 	size_t n, nd;
 	int ret;
 
+	uint64_t t_start = util_mono_ns(), t_meas, t_list, t_act = 0, t_log = 0;
+
 	m->cycle++;
 	if (measure(m, m->have_prev ? &m->prev : NULL, &cur, &cs) != 0)
 		return;
+	t_meas = util_mono_ns();
 	ret = docker_list_containers(m->dk, false, NULL, &dl, err, sizeof(err));
+	t_list = util_mono_ns();
 	if (ret) {
 		docker_trouble(m, "list containers", err);
 		goto out_keep;
@@ -528,6 +532,7 @@ static void run_cycle(struct mgr *m)
 	}
 	nd = policy_decide(pc, n, &pp, dec);
 	uint64_t dec_ts = util_real_ns();
+	t_act = util_mono_ns();
 	for (size_t k = 0; k < nd; k++) {
 		struct row *r = &rows[dec[k].idx];
 		r->dec = &dec[k];
@@ -559,6 +564,7 @@ static void run_cycle(struct mgr *m)
 				docker_trouble(m, "remove", err);
 		}
 	}
+	t_act = util_mono_ns() - t_act;
 	/* the table: decided ones first (in decision order), then the others */
 	size_t t = 0;
 	for (size_t k = 0; k < nd; k++) {
@@ -604,6 +610,7 @@ static void run_cycle(struct mgr *m)
 				  recs);
 		body = batch ? json_dumps(batch, JSON_COMPACT) : NULL;
 		json_decref(batch);
+		t_log = util_mono_ns();
 		if (body) {
 			ship(m, body, strlen(body));
 			free(body);
@@ -611,7 +618,14 @@ static void run_cycle(struct mgr *m)
 			log_errorx("out of memory: the logs of cycle %" PRIu64 " are lost",
 				   m->cycle);
 		}
+		t_log = util_mono_ns() - t_log;
 	}
+	log_debug(
+		"cycle %" PRIu64 " timing: measure %.3f ms (%zu containers), docker list %.3f ms, "
+		"removals %.3f ms, logs %.3f ms, whole cycle %.3f ms%s",
+		m->cycle, (double)(t_meas - t_start) / 1e6, cs.nctrs,
+		(double)(t_list - t_meas) / 1e6, (double)t_act / 1e6, (double)t_log / 1e6,
+		(double)(util_mono_ns() - t_start) / 1e6, settle ? " (with a settle sample)" : "");
 out:
 	free(pc);
 	free(dec);
