@@ -107,40 +107,43 @@ static int ctrstats_try_dir(const char *dir, int version, uint64_t ram_bytes, st
 int ctrstats_read_cgmem(const char *root, const char *cgroup_dir, const char *id,
 			uint64_t ram_bytes, struct ctr_cgmem *out)
 {
+	static const char *const v1[] = { "%s/memory/docker/%s",
+					  "%s/memory/system.slice/docker-%s.scope" };
+	static const char *const v2[] = { "%s/system.slice/docker-%s.scope", "%s/docker/%s",
+					  "%s/unified/system.slice/docker-%s.scope",
+					  "%s/unified/docker/%s" };
 	char dir[SNAP_CGROUP_MAX + 64];
 	const char *sub = cgroup_dir ? cgroup_dir : "";
+	int ret, worst = -ENOENT;
 
 	if (!root)
 		root = CTRSTATS_CGROUP_ROOT;
+	/* the directory the processes are in: the v1 memory hierarchy, the v2
+	 * root, hybrid's unified; then Docker's usual places for the id */
 	if (sub[0]) {
-		/* v1 memory hierarchy, then v2 unified root, then hybrid's unified */
-		snprintf(dir, sizeof(dir), "%s/memory%s", root, sub);
-		if (ctrstats_try_dir(dir, 1, ram_bytes, out) == 0)
-			return 0;
-		snprintf(dir, sizeof(dir), "%s%s", root, sub);
-		if (ctrstats_try_dir(dir, 2, ram_bytes, out) == 0)
-			return 0;
-		snprintf(dir, sizeof(dir), "%s/unified%s", root, sub);
-		if (ctrstats_try_dir(dir, 2, ram_bytes, out) == 0)
-			return 0;
+		static const char *const fmts[] = { "%s/memory%s", "%s%s", "%s/unified%s" };
+		for (size_t i = 0; i < UTIL_ARRAY_LEN(fmts); i++) {
+			snprintf(dir, sizeof(dir), fmts[i], root, sub);
+			ret = ctrstats_try_dir(dir, i == 0 ? 1 : 2, ram_bytes, out);
+			if (ret == 0)
+				return 0;
+			if (ret == -EINVAL)
+				worst = ret;
+		}
 	}
 	if (id && util_is_hex(id, SNAP_CTR_ID_LEN)) {
-		static const char *const v1[] = { "%s/memory/docker/%s",
-						  "%s/memory/system.slice/docker-%s.scope" };
-		static const char *const v2[] = { "%s/system.slice/docker-%s.scope",
-						  "%s/docker/%s" };
-		for (size_t i = 0; i < UTIL_ARRAY_LEN(v1); i++) {
-			snprintf(dir, sizeof(dir), v1[i], root, id);
-			if (ctrstats_try_dir(dir, 1, ram_bytes, out) == 0)
+		for (size_t i = 0; i < UTIL_ARRAY_LEN(v1) + UTIL_ARRAY_LEN(v2); i++) {
+			bool is_v1 = i < UTIL_ARRAY_LEN(v1);
+			snprintf(dir, sizeof(dir), is_v1 ? v1[i] : v2[i - UTIL_ARRAY_LEN(v1)], root,
+				 id);
+			ret = ctrstats_try_dir(dir, is_v1 ? 1 : 2, ram_bytes, out);
+			if (ret == 0)
 				return 0;
-		}
-		for (size_t i = 0; i < UTIL_ARRAY_LEN(v2); i++) {
-			snprintf(dir, sizeof(dir), v2[i], root, id);
-			if (ctrstats_try_dir(dir, 2, ram_bytes, out) == 0)
-				return 0;
+			if (ret == -EINVAL)
+				worst = ret;
 		}
 	}
-	return -ENOENT;
+	return worst;
 }
 
 void ctrstats_free(struct ctrstats *st)

@@ -1,0 +1,268 @@
+/*
+ * ctrstats_test.c — rates and per-container figures on hand-built snapshot
+ * pairs: CPU % per process and per container, pid reuse (start time), new
+ * processes and containers (no rate), processes born or gone during the
+ * interval, mixed sources, system CPU %; and the cgroup memory as docker
+ * stats computes it, on v1 and v2 fixture trees (limits, "max", malformed).
+ */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../ctrstats.h"
+#include "../snapshot.h"
+#include "util.h"
+
+#define ID_A "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define ID_B "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+#define ID_C "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define ID_D "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
+#define SEC 1000000000ull
+
+static char fixtures[4096];
+
+static void add(struct snapshot *s, int pid, const char *ctr, uint64_t cpu_ns, uint64_t start_ns,
+		uint64_t rss_kb)
+{
+	struct snap_proc *p = snapshot_add_proc(s);
+
+	assert_non_null(p);
+	p->pid = pid;
+	p->cpu_time_ns = cpu_ns;
+	p->start_time_ns = start_ns;
+	p->rss_kb = rss_kb;
+	util_strlcpy(p->container_id, ctr ? ctr : "", sizeof(p->container_id));
+	if (ctr)
+		snprintf(p->cgroup, sizeof(p->cgroup), "/docker/%s", ctr);
+}
+
+static void base(struct snapshot *s, uint64_t boot_ns, uint64_t busy, uint64_t idle)
+{
+	memset(s, 0, sizeof(*s));
+	s->source = SNAP_SRC_PROCFS;
+	s->boottime_ns = boot_ns;
+	s->cpus = 2;
+	s->mem.total_kb = 1024 * 1024; /* 1 GiB */
+	s->cpu.user_ns = busy;
+	s->cpu.idle_ns = idle;
+}
+
+static const struct snap_proc *proc(const struct snapshot *s, int pid)
+{
+	const struct snap_proc *p = snapshot_find_proc(s, pid);
+	assert_non_null(p);
+	return p;
+}
+
+static void test_rates(void **state)
+{
+	struct snapshot a, b;
+	struct ctrstats st;
+	struct ctrstats_opts o = { .cgroup_root = "" };
+	char err[128];
+	const struct ctr_stat *c;
+
+	(void)state;
+	base(&a, 100 * SEC, 10 * SEC, 30 * SEC);
+	add(&a, 10, ID_A, 5 * SEC, 1 * SEC, 1000); /* steady */
+	add(&a, 11, ID_A, 9 * SEC, 2 * SEC, 1000); /* pid reused below */
+	add(&a, 20, ID_B, 1 * SEC, 3 * SEC, 500); /* exits */
+	add(&a, 21, ID_B, 1 * SEC, 3 * SEC, 500); /* idle */
+	add(&a, 30, NULL, 1 * SEC, 4 * SEC, 100); /* no container */
+	add(&a, 40, NULL, 1 * SEC, 4 * SEC, 100); /* moves into ID_A */
+	assert_int_equal(snapshot_group(&a, false), 0);
+
+	base(&b, 102 * SEC, 12 * SEC, 31 * SEC); /* 2 s later; 2 s busy of 3 */
+	add(&b, 10, ID_A, 7 * SEC, 1 * SEC, 1000); /* +2 s in 2 s: 100 % */
+	add(&b, 11, ID_A, SEC / 2, 101 * SEC, 2000); /* new process on pid 11, 0.5 s */
+	add(&b, 12, ID_A, SEC / 4, 100 * SEC + SEC / 2, 10); /* born in the interval */
+	add(&b, 40, ID_A, 3 * SEC, 4 * SEC, 100); /* known process, moved into ID_A */
+	add(&b, 21, ID_B, 1 * SEC + SEC / 10, 3 * SEC, 500); /* +0.1 s: 5 % */
+	add(&b, 30, NULL, 1 * SEC, 4 * SEC, 100); /* 0 % */
+	add(&b, 50, ID_C, 9 * SEC, 50 * SEC, 300); /* new container */
+	assert_int_equal(snapshot_group(&b, false), 0);
+
+	assert_int_equal(ctrstats_compute(&a, &b, &o, &st, err, sizeof(err)), 0);
+	assert_int_equal(st.interval_ns, 2 * SEC);
+	assert_true(st.has_sys_cpu);
+	assert_true(fabs(st.sys_cpu_pct - 200.0 / 3.0) < 1e-9);
+
+	/* per process */
+	assert_true(fabs(st.proc_cpu_pct[proc(&b, 10) - b.procs] - 100.0) < 1e-9);
+	assert_true(isnan(st.proc_cpu_pct[proc(&b, 11) - b.procs])); /* reused pid: no rate */
+	assert_true(isnan(st.proc_cpu_pct[proc(&b, 12) - b.procs])); /* new: no rate */
+	assert_true(fabs(st.proc_cpu_pct[proc(&b, 21) - b.procs] - 5.0) < 1e-9);
+	assert_true(fabs(st.proc_cpu_pct[proc(&b, 30) - b.procs]) < 1e-9);
+	assert_true(fabs(st.proc_cpu_pct[proc(&b, 40) - b.procs] - 100.0) < 1e-9);
+
+	/* ID_A: 2 s (pid 10) + 0.5 s (new pid 11) + 0.25 s (pid 12) + 2 s (pid 40,
+	 * known process moved in: its delta counts) over 2 s */
+	c = ctrstats_find(&st, ID_A);
+	assert_non_null(c);
+	assert_true(c->has_cpu);
+	assert_true(fabs(c->cpu_pct - 237.5) < 1e-9);
+	assert_int_equal(c->procs, 4);
+	assert_int_equal(c->rss_kb, 3110);
+	assert_false(c->has_mem); /* cgroup reads off */
+	assert_int_equal(c->mem_kb, 3110);
+
+	/* ID_B: pid 20 exited (its last interval is lost), pid 21 5 % */
+	c = ctrstats_find(&st, ID_B);
+	assert_non_null(c);
+	assert_true(fabs(c->cpu_pct - 5.0) < 1e-9);
+	assert_int_equal(c->procs, 1);
+
+	/* ID_C: first seen, no rate, not a wrong one */
+	c = ctrstats_find(&st, "aaaaaaaaaaaa");
+	assert_non_null(c);
+	assert_false(c->has_cpu);
+	assert_true(c->cpu_pct == 0);
+	assert_null(ctrstats_find(&st, "aaaa")); /* prefixes of < 12 chars are refused */
+	ctrstats_free(&st);
+
+	/* no previous snapshot: nothing has a rate */
+	assert_int_equal(ctrstats_compute(NULL, &b, &o, &st, err, sizeof(err)), 0);
+	assert_false(st.has_sys_cpu);
+	for (size_t i = 0; i < st.nctrs; i++)
+		assert_false(st.ctrs[i].has_cpu);
+	for (size_t i = 0; i < b.nprocs; i++)
+		assert_true(isnan(st.proc_cpu_pct[i]));
+	ctrstats_free(&st);
+
+	/* different sources: no rates either */
+	a.source = SNAP_SRC_MODULE;
+	assert_int_equal(ctrstats_compute(&a, &b, &o, &st, err, sizeof(err)), 0);
+	assert_false(ctrstats_find(&st, ID_A)->has_cpu);
+	ctrstats_free(&st);
+	a.source = SNAP_SRC_PROCFS;
+
+	/* reversed order is an error */
+	assert_int_equal(ctrstats_compute(&b, &a, &o, &st, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "previous snapshot is newer than the current one");
+	assert_null(st.ctrs);
+	snapshot_free(&a);
+	snapshot_free(&b);
+}
+
+static void test_sys_cpu(void **state)
+{
+	struct snap_cpu a = { 0 }, b = { 0 };
+	double pct = -1;
+
+	(void)state;
+	assert_false(ctrstats_sys_cpu(&a, &b, &pct));
+	b.idle_ns = 10;
+	assert_true(ctrstats_sys_cpu(&a, &b, &pct));
+	assert_true(pct == 0.0);
+	b.user_ns = 5;
+	b.system_ns = 3;
+	b.steal_ns = 1;
+	b.softirq_ns = 1;
+	b.iowait_ns = 10;
+	assert_true(ctrstats_sys_cpu(&a, &b, &pct));
+	assert_true(fabs(pct - 100.0 * 10 / 30) < 1e-9);
+	/* a counter going backwards (iowait can) counts as no time */
+	a.iowait_ns = 100;
+	assert_true(ctrstats_sys_cpu(&a, &b, &pct));
+	assert_true(fabs(pct - 100.0) < 1e-9);
+}
+
+static void test_cgroup_memory(void **state)
+{
+	struct ctr_cgmem m;
+	char root[4200];
+	const uint64_t ram = 1ull << 30;
+
+	(void)state;
+	/* v1, unlimited: usage 100 MiB - total_inactive_file 10 MiB, limit = RAM */
+	snprintf(root, sizeof(root), "%s/cgroup-v1", fixtures);
+	assert_int_equal(ctrstats_read_cgmem(root, "/docker/" ID_A, ID_A, ram, &m), 0);
+	assert_int_equal(m.version, 1);
+	assert_int_equal(m.raw, 100u << 20);
+	assert_int_equal(m.inactive_file, 10u << 20);
+	assert_int_equal(m.usage, 90u << 20);
+	assert_int_equal(m.limit, ram);
+	/* found by id alone, v1 systemd layout, 64 MiB limit */
+	assert_int_equal(ctrstats_read_cgmem(root, "", ID_C, ram, &m), 0);
+	assert_int_equal(m.usage, 50u << 20);
+	assert_int_equal(m.limit, 64u << 20);
+	assert_non_null(strstr(m.dir, "docker-" ID_C ".scope"));
+	/* absent */
+	assert_int_equal(ctrstats_read_cgmem(root, "/docker/" ID_B, ID_B, ram, &m), -ENOENT);
+
+	/* v2, "max": memory.current 200 MiB - inactive_file 50 MiB */
+	snprintf(root, sizeof(root), "%s/cgroup-v2", fixtures);
+	assert_int_equal(
+		ctrstats_read_cgmem(root, "/system.slice/docker-" ID_B ".scope", ID_B, ram, &m), 0);
+	assert_int_equal(m.version, 2);
+	assert_int_equal(m.raw, 200u << 20);
+	assert_int_equal(m.inactive_file, 50u << 20);
+	assert_int_equal(m.usage, 150u << 20);
+	assert_int_equal(m.limit, ram);
+	/* malformed memory.current is an error, not a zero */
+	assert_int_equal(ctrstats_read_cgmem(root, "/docker/" ID_D, ID_D, ram, &m), -EINVAL);
+	/* parser */
+	uint64_t v;
+	assert_int_equal(ctrstats_parse_memstat_buf("a 1\ninactive_file 7\n", "inactive_file", &v),
+			 0);
+	assert_int_equal(v, 7);
+	assert_int_equal(ctrstats_parse_memstat_buf("total_inactive_file 7\n", "inactive_file", &v),
+			 -ENOENT);
+	assert_int_equal(ctrstats_parse_memstat_buf("inactive_file x\n", "inactive_file", &v),
+			 -EINVAL);
+}
+
+static void test_container_memory_in_stats(void **state)
+{
+	struct snapshot a, b;
+	struct ctrstats st;
+	struct ctrstats_opts o = { .cgroup_root = fixtures };
+	char err[128], root[4200];
+	const struct ctr_stat *c;
+
+	(void)state;
+	snprintf(root, sizeof(root), "%s/cgroup-v1", fixtures);
+	o.cgroup_root = root;
+	base(&a, 10 * SEC, 0, 0);
+	add(&a, 10, ID_A, 0, 1, 4096);
+	assert_int_equal(snapshot_group(&a, false), 0);
+	base(&b, 11 * SEC, 0, 0);
+	add(&b, 10, ID_A, SEC / 2, 1, 4096);
+	add(&b, 11, ID_B, 0, 1, 2048); /* no cgroup files: falls back to RSS */
+	assert_int_equal(snapshot_group(&b, false), 0);
+	assert_int_equal(ctrstats_compute(&a, &b, &o, &st, err, sizeof(err)), 0);
+	c = ctrstats_find(&st, ID_A);
+	assert_true(c->has_mem);
+	assert_int_equal(c->mem_kb, 90 * 1024);
+	assert_true(fabs(c->mem_pct - 100.0 * 90 / 1024) < 1e-9); /* 90 MiB of 1 GiB RAM */
+	assert_true(fabs(c->cpu_pct - 50.0) < 1e-9);
+	c = ctrstats_find(&st, ID_B);
+	assert_false(c->has_mem);
+	assert_int_equal(c->mem_kb, 2048);
+	assert_true(fabs(c->mem_pct - 100.0 * 2048 / (1024 * 1024)) < 1e-9);
+	ctrstats_free(&st);
+	snapshot_free(&a);
+	snapshot_free(&b);
+}
+
+int main(void)
+{
+	const char *top = getenv("GESTOR_TOP");
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rates),
+		cmocka_unit_test(test_sys_cpu),
+		cmocka_unit_test(test_cgroup_memory),
+		cmocka_unit_test(test_container_memory_in_stats),
+	};
+
+	snprintf(fixtures, sizeof(fixtures), "%s/servicio/tests/fixtures", top ? top : ".");
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
