@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
@@ -297,7 +298,21 @@ enum batch_status batch_parse(const char *body, size_t len, const char *auto_id,
 		if (!batch_record_valid(rec, path, err, errlen))
 			goto invalid;
 	}
+	b->bodies = calloc(json_array_size(b->records), sizeof(*b->bodies));
+	if (!b->bodies)
+		goto nomem;
+	json_array_foreach(b->records, i, rec)
+	{
+		b->bodies[i] =
+			json_dumps(rec, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15));
+		if (!b->bodies[i])
+			goto nomem;
+	}
 	return BATCH_OK;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	batch_free(b);
+	return BATCH_NOMEM;
 invalid:
 	batch_free(b);
 	return BATCH_INVALID;
@@ -305,6 +320,12 @@ invalid:
 
 void batch_free(struct batch *b)
 {
+	if (b->bodies) {
+		for (size_t i = 0; i < json_array_size(b->records); i++)
+			free(b->bodies[i]);
+		free(b->bodies);
+		b->bodies = NULL;
+	}
 	json_decref(b->root);
 	b->root = NULL;
 	b->records = NULL;

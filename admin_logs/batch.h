@@ -7,7 +7,9 @@
  * present with the right JSON type and range. The first problem found is
  * reported with the path of the field ("records[2].memory.used_kb") so the
  * client can fix it; nothing is stored for a rejected batch. Unknown extra
- * fields are allowed and kept. Pure: no I/O, no globals.
+ * fields are allowed and kept. A valid batch also gets each record serialised
+ * (compact JSON) here, on the request's thread, so the single writer thread
+ * only binds and inserts. Pure: no I/O, no globals.
  */
 #ifndef ADMIN_LOGS_BATCH_H
 #define ADMIN_LOGS_BATCH_H
@@ -24,6 +26,7 @@ enum batch_status {
 	BATCH_OK = 0,
 	BATCH_MALFORMED = 400, /* not JSON */
 	BATCH_INVALID = 422, /* JSON, but a field is missing or of the wrong type */
+	BATCH_NOMEM = 500,
 };
 
 struct batch {
@@ -32,6 +35,7 @@ struct batch {
 	const char *host; /* borrowed from root; "" when absent */
 	json_t *root; /* owned: the parsed body */
 	json_t *records; /* borrowed: the records array */
+	char **bodies; /* owned: each record as compact JSON, as it will be stored */
 };
 
 /*

@@ -1,10 +1,716 @@
+/*
+ * graphs.c — the report (see graphs.h).
+ *
+ * For each chart: one SQL query (averaged into time buckets so no chart has
+ * more than GRAPHS_MAX_POINTS points per series) writes <name>.csv, then a
+ * gnuplot script <name>.gp draws <name>.png (pngcairo) and <name>.svg from
+ * that CSV. Two gnuplot children share the scripts (fork/exec, no shell,
+ * cwd = the report directory, output kept in .gnuplot-<n>.log only when it
+ * fails) and are waited for with a deadline. index.html shows every chart with links to
+ * its SVG and CSV. Times are UTC; epoch seconds are in the CSV beside the
+ * readable time so the CSV can be checked against the stored ns values.
+ */
 #include "graphs.h"
+
 #include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "util.h"
+
+#define GRAPHS_TIMEOUT_NS (60ull * 1000000000ull)
+#define GRAPHS_NAME_MAX 64
+
+enum chart_kind { CK_LINES, CK_HEATMAP, CK_BARS, CK_STEPS };
+
+enum chart_id {
+	C_MEMORY,
+	C_CPU,
+	C_CCPU,
+	C_CMEM,
+	C_CCPU_HEAT,
+	C_CMEM_HEAT,
+	C_REMOVED,
+	C_REMOVED_CUM,
+	C_RUNNING,
+	NCHARTS
+};
+
+#define GRAPHS_PROCS 2u /* gnuplot processes, one per core here */
+#define GRAPHS_SERIES 64 /* top_n is capped at this */
+
+struct chart {
+	const char *name;
+	const char *title;
+	const char *ylabel;
+	enum chart_kind kind;
+	const char *cblabel; /* heatmaps: the colour's meaning */
+};
+
+static const struct chart graphs_charts[NCHARTS] = {
+	[C_MEMORY] = { "memory", "System memory used", "memory (MiB)", CK_LINES, NULL },
+	[C_CPU] = { "cpu", "System CPU usage", "CPU (%)", CK_LINES, NULL },
+	[C_CCPU] = { "container_cpu", "CPU of the busiest containers", "CPU (% of one core)",
+		     CK_LINES, NULL },
+	[C_CMEM] = { "container_mem", "Memory of the busiest containers", "memory (MiB)", CK_LINES,
+		     NULL },
+	[C_CCPU_HEAT] = { "container_cpu_heatmap", "CPU of the busiest containers (heatmap)",
+			  "container", CK_HEATMAP, "CPU (% of one core)" },
+	[C_CMEM_HEAT] = { "container_mem_heatmap", "Memory of the busiest containers (heatmap)",
+			  "container", CK_HEATMAP, "memory (MiB)" },
+	[C_REMOVED] = { "removed_by_class", "Containers removed per class", "containers removed",
+			CK_BARS, NULL },
+	[C_REMOVED_CUM] = { "removed_cumulative", "Containers removed over time (cumulative)",
+			    "containers removed", CK_STEPS, NULL },
+	[C_RUNNING] = { "running_by_class", "Containers running per class", "containers", CK_LINES,
+			NULL },
+};
+
+/* What a chart's CSV turned out to hold, for its gnuplot script. */
+struct chart_data {
+	unsigned nseries; /* value columns after time_utc,epoch_s */
+	char series[GRAPHS_SERIES][GRAPHS_NAME_MAX];
+	uint64_t rows;
+	double dx; /* heatmap cell width in seconds */
+};
+
+struct gctx {
+	sqlite3 *db;
+	const struct graphs_opts *o;
+	int64_t t0, t1, bucket; /* samples' time span and bucket width, ns */
+	int64_t nsamples;
+	FILE *f[NCHARTS];
+	struct chart_data d[NCHARTS];
+	char err[512];
+};
+
+static void csv_time(FILE *f, int64_t ns)
+{
+	time_t sec = (time_t)(ns / 1000000000LL);
+	struct tm tm;
+	char buf[32];
+
+	gmtime_r(&sec, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(f, "%s.%03dZ,%lld.%09lld", buf, (int)(ns % 1000000000LL / 1000000), (long long)sec,
+		(long long)(ns % 1000000000LL));
+}
+
+/* A name for a CSV header and a gnuplot string: keep it plain. */
+static void csv_name(char *dst, const char *src, size_t cap)
+{
+	size_t i = 0;
+
+	for (; src && src[i] && i + 1 < cap; i++) {
+		unsigned char ch = (unsigned char)src[i];
+		dst[i] = (ch < 0x20 || ch >= 0x7f || ch == ',' || ch == '"' || ch == '\\' ||
+			  ch == '\'' || ch == '@' || ch == '&' || ch == '<' || ch == '>' ||
+			  ch == '_' || ch == '^' || ch == '{' || ch == '}')
+				 ? (ch == '_' ? '-' : '.')
+				 : (char)ch;
+	}
+	dst[i] = '\0';
+	if (i == 0)
+		util_strlcpy(dst, "?", cap);
+}
+
+static void d_series(struct chart_data *d, const char *name)
+{
+	if (d->nseries < GRAPHS_SERIES)
+		csv_name(d->series[d->nseries++], name, GRAPHS_NAME_MAX);
+}
+
+static int g_prepare(struct gctx *g, const char *sql, sqlite3_stmt **st)
+{
+	if (sqlite3_prepare_v2(g->db, sql, -1, st, NULL) != SQLITE_OK) {
+		snprintf(g->err, sizeof(g->err), "sql: %s", sqlite3_errmsg(g->db));
+		return -EIO;
+	}
+	return 0;
+}
+
+static int g_done(struct gctx *g, sqlite3_stmt *st, int rc)
+{
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		snprintf(g->err, sizeof(g->err), "sql: %s", sqlite3_errmsg(g->db));
+		return -EIO;
+	}
+	return 0;
+}
+
+/* memory.csv, cpu.csv, running_by_class.csv: one pass over samples. */
+static int produce_samples(struct gctx *g)
+{
+	FILE *fm = g->f[C_MEMORY], *fc = g->f[C_CPU], *fr = g->f[C_RUNNING];
+	sqlite3_stmt *st;
+	int rc;
+
+	if (g_prepare(g,
+		      "SELECT min(ts_ns), avg(used_kb) / 1024.0, avg(total_kb) / 1024.0,"
+		      " avg(available_kb) / 1024.0, avg(cpu_pct), avg(n_high), avg(n_low),"
+		      " avg(n_unknown) FROM samples GROUP BY (ts_ns - ?1) / ?2 ORDER BY 1",
+		      &st) < 0)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, g->t0);
+	sqlite3_bind_int64(st, 2, g->bucket);
+	fputs("time_utc,epoch_s,used_mib,total_mib,available_mib\n", fm);
+	fputs("time_utc,epoch_s,cpu_pct\n", fc);
+	fputs("time_utc,epoch_s,high,low,unknown\n", fr);
+	d_series(&g->d[C_MEMORY], "used");
+	d_series(&g->d[C_MEMORY], "total");
+	d_series(&g->d[C_CPU], "CPU");
+	d_series(&g->d[C_RUNNING], "high");
+	d_series(&g->d[C_RUNNING], "low");
+	d_series(&g->d[C_RUNNING], "unknown");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t ts = sqlite3_column_int64(st, 0);
+		csv_time(fm, ts);
+		fprintf(fm, ",%.3f,%.3f,%.3f\n", sqlite3_column_double(st, 1),
+			sqlite3_column_double(st, 2), sqlite3_column_double(st, 3));
+		csv_time(fc, ts);
+		fprintf(fc, ",%.3f\n", sqlite3_column_double(st, 4));
+		csv_time(fr, ts);
+		fprintf(fr, ",%.3f,%.3f,%.3f\n", sqlite3_column_double(st, 5),
+			sqlite3_column_double(st, 6), sqlite3_column_double(st, 7));
+		g->d[C_MEMORY].rows++;
+		g->d[C_CPU].rows++;
+		g->d[C_RUNNING].rows++;
+	}
+	return g_done(g, st, rc);
+}
+
+struct point {
+	int64_t k, ts;
+	unsigned s;
+	double v;
+};
+
+static int point_cmp(const void *a, const void *b)
+{
+	const struct point *x = a, *y = b;
+
+	if (x->k != y->k)
+		return x->k < y->k ? -1 : 1;
+	return x->s < y->s ? -1 : (x->s > y->s);
+}
+
+/*
+ * The busiest containers by mem (or CPU): their series from their own
+ * record range, into the line chart (wide: one column per container, empty
+ * where it did not run) and the heatmap (long: one row per cell).
+ */
+static int produce_containers(struct gctx *g, bool mem)
+{
+	enum chart_id lid = mem ? C_CMEM : C_CCPU, hid = mem ? C_CMEM_HEAT : C_CCPU_HEAT;
+	const char *val = mem ? "mem_kb / 1024.0" : "cpu_pct";
+	FILE *fl = g->f[lid], *fh = g->f[hid];
+	struct chart_data *dl = &g->d[lid], *dh = &g->d[hid];
+	struct point *pts = NULL;
+	size_t npts = 0, cap = 0, i, j;
+	sqlite3_stmt *top = NULL, *st = NULL;
+	char sql[320];
+	double *row = NULL;
+	int rc, r = -EIO;
+	unsigned s;
+
+	if (g_prepare(g,
+		      mem ? "SELECT cid, name, first_record, last_record FROM containers "
+			    "ORDER BY sum_mem_kb / n DESC, cid LIMIT ?1"
+			  : "SELECT cid, name, first_record, last_record FROM containers "
+			    "ORDER BY sum_cpu / n DESC, cid LIMIT ?1",
+		      &top) < 0)
+		return -EIO;
+	snprintf(sql, sizeof(sql),
+		 "SELECT (ts_ns - ?1) / ?2 AS k, min(ts_ns), avg(%s) FROM sample_containers "
+		 "WHERE record BETWEEN ?3 AND ?4 AND cid = ?5 GROUP BY k ORDER BY k",
+		 val);
+	if (g_prepare(g, sql, &st) < 0)
+		goto out;
+	sqlite3_bind_int(top, 1, (int)(g->o->top_n < GRAPHS_SERIES ? g->o->top_n : GRAPHS_SERIES));
+	sqlite3_bind_int64(st, 1, g->t0);
+	sqlite3_bind_int64(st, 2, g->bucket);
+	while ((rc = sqlite3_step(top)) == SQLITE_ROW) {
+		s = dl->nseries;
+		d_series(dl, (const char *)sqlite3_column_text(top, 1));
+		d_series(dh, (const char *)sqlite3_column_text(top, 1));
+		sqlite3_bind_int64(st, 3, sqlite3_column_int64(top, 2));
+		sqlite3_bind_int64(st, 4, sqlite3_column_int64(top, 3));
+		sqlite3_bind_text(st, 5, (const char *)sqlite3_column_text(top, 0), -1,
+				  SQLITE_TRANSIENT);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if (npts == cap) {
+				size_t nc = cap ? cap * 2 : 1024;
+				struct point *np = realloc(pts, nc * sizeof(*np));
+				if (!np) {
+					snprintf(g->err, sizeof(g->err), "out of memory");
+					goto out;
+				}
+				pts = np;
+				cap = nc;
+			}
+			pts[npts++] = (struct point){ .k = sqlite3_column_int64(st, 0),
+						      .ts = sqlite3_column_int64(st, 1),
+						      .s = s,
+						      .v = sqlite3_column_double(st, 2) };
+		}
+		if (rc != SQLITE_DONE) {
+			snprintf(g->err, sizeof(g->err), "sql: %s", sqlite3_errmsg(g->db));
+			goto out;
+		}
+		sqlite3_reset(st);
+	}
+	if (rc != SQLITE_DONE) {
+		snprintf(g->err, sizeof(g->err), "sql: %s", sqlite3_errmsg(g->db));
+		goto out;
+	}
+	qsort(pts, npts, sizeof(*pts), point_cmp);
+	fputs("time_utc,epoch_s", fl);
+	for (s = 0; s < dl->nseries; s++)
+		fprintf(fl, ",%s", dl->series[s]);
+	fputc('\n', fl);
+	fprintf(fh, "time_utc,epoch_s,rank,container,%s\n", mem ? "mem_mib" : "cpu_pct");
+	row = malloc((dl->nseries + 1) * sizeof(*row));
+	if (!row) {
+		snprintf(g->err, sizeof(g->err), "out of memory");
+		goto out;
+	}
+	for (i = 0; i < npts; i = j) {
+		int64_t ts = pts[i].ts;
+		for (s = 0; s < dl->nseries; s++)
+			row[s] = NAN;
+		for (j = i; j < npts && pts[j].k == pts[i].k; j++) {
+			row[pts[j].s] = pts[j].v;
+			if (pts[j].ts < ts)
+				ts = pts[j].ts;
+			csv_time(fh, pts[j].ts);
+			fprintf(fh, ",%u,%s,%.3f\n", pts[j].s, dh->series[pts[j].s], pts[j].v);
+			dh->rows++;
+		}
+		csv_time(fl, ts);
+		for (s = 0; s < dl->nseries; s++)
+			if (isnan(row[s]))
+				fputc(',', fl);
+			else
+				fprintf(fl, ",%.3f", row[s]);
+		fputc('\n', fl);
+		dl->rows++;
+	}
+	dh->dx = (double)g->bucket / 1e9;
+	if (g->bucket == 1 && g->nsamples > 1)
+		dh->dx = (double)(g->t1 - g->t0) / 1e9 / (double)(g->nsamples - 1);
+	r = 0;
+out:
+	free(row);
+	free(pts);
+	sqlite3_finalize(st);
+	sqlite3_finalize(top);
+	return r;
+}
+
+/* removed_by_class.csv and removed_cumulative.csv from the removal decisions. */
+static int produce_removed(struct gctx *g)
+{
+	FILE *fb = g->f[C_REMOVED], *fc = g->f[C_REMOVED_CUM];
+	sqlite3_stmt *st;
+	int64_t high = 0, low = 0, n = 0, total = 0, step;
+	int rc;
+
+	if (g_prepare(g, "SELECT count(*) FROM records WHERE action = 'removed'", &st) < 0)
+		return -EIO;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		total = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	step = total / GRAPHS_MAX_POINTS + 1;
+	if (g_prepare(g,
+		      "SELECT ts_ns, class FROM records WHERE action = 'removed' "
+		      "ORDER BY ts_ns",
+		      &st) < 0)
+		return -EIO;
+	fputs("time_utc,epoch_s,high,low\n", fc);
+	d_series(&g->d[C_REMOVED_CUM], "high");
+	d_series(&g->d[C_REMOVED_CUM], "low");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *cls = (const char *)sqlite3_column_text(st, 1);
+		if (cls && strcmp(cls, "high") == 0)
+			high++;
+		else
+			low++;
+		n++;
+		if (n % step == 0 || n == total) {
+			csv_time(fc, sqlite3_column_int64(st, 0));
+			fprintf(fc, ",%lld,%lld\n", (long long)high, (long long)low);
+			g->d[C_REMOVED_CUM].rows++;
+		}
+	}
+	fprintf(fb, "class,removed\nhigh,%lld\nlow,%lld\n", (long long)high, (long long)low);
+	g->d[C_REMOVED].rows = 2;
+	d_series(&g->d[C_REMOVED], "removed");
+	return g_done(g, st, rc);
+}
+
+/* The common head of each terminal's output, then the plot command. */
+static void gp_plot(FILE *f, const struct chart *c, const struct chart_data *d, int64_t span_ns)
+{
+	const char *csv = c->name;
+	unsigned i;
+
+	fprintf(f, "set title \"%s\"\nset ylabel \"%s\"\nset grid\n", c->title, c->ylabel);
+	if (d->rows == 0) {
+		fprintf(f,
+			"set xlabel \"%s\"\nunset xtics\nunset ytics\n"
+			"set label 1 \"no data yet\" at graph 0.5, graph 0.5 center\n"
+			"plot [0:1] [0:1] NaN notitle\n",
+			c->kind == CK_BARS ? "class" : "time (UTC)");
+		return;
+	}
+	if (c->kind == CK_BARS) {
+		fprintf(f,
+			"set xlabel \"class\"\nset style fill solid 0.8 border -1\n"
+			"set boxwidth 0.6\nset yrange [0:*]\nset offsets 0, 0, graph 0.1, 0\n"
+			"set key off\n"
+			"plot \"%s.csv\" using 0:2:xtic(1) skip 1 with boxes lc rgb \"#c0392b\" "
+			"title \"removed\", \"\" using 0:2:2 skip 1 with labels offset 0,1 "
+			"notitle\n",
+			csv);
+		return;
+	}
+	fprintf(f,
+		"set xlabel \"time (UTC)\"\nset xdata time\nset format x \"%s\"\n"
+		"set key outside right top\nset yrange [0:*]\nset offsets 0, 0, graph 0.05, 0\n",
+		span_ns > 86400LL * 1000000000LL ? "%m-%d\\n%H:%M" : "%H:%M:%S");
+	if (c->kind == CK_HEATMAP) {
+		fprintf(f, "set yrange [-0.5:%u.5]\nset ytics (", d->nseries ? d->nseries - 1 : 0);
+		for (i = 0; i < d->nseries; i++)
+			fprintf(f, "%s\"%s\" %u", i ? ", " : "", d->series[i], i);
+		fprintf(f,
+			")\nset palette defined (0 \"#ffffcc\", 0.5 \"#fd8d3c\", 1 \"#800026\")\n"
+			"set cblabel \"%s\"\nset cbrange [0:*]\nset key off\n"
+			"plot \"%s.csv\" using ($2):($3):(%.6f):(0.5):($5) skip 1 "
+			"with boxxyerror fs solid 1.0 noborder lc palette notitle\n",
+			c->cblabel, csv, d->dx > 0 ? d->dx / 2 : 0.5);
+		return;
+	}
+	fprintf(f, "plot ");
+	for (i = 0; i < d->nseries; i++)
+		fprintf(f, "%s\"%s.csv\" using ($2):($%u) skip 1 with %s lw 2 title \"%s\"",
+			i ? ", \\\n  " : "", csv, i + 3, c->kind == CK_STEPS ? "steps" : "lines",
+			d->series[i]);
+	fputc('\n', f);
+}
+
+static int gp_script(struct gctx *g, int dfd, const struct chart *c, const struct chart_data *d)
+{
+	char name[GRAPHS_NAME_MAX + 8];
+	FILE *f;
+	int fd;
+
+	snprintf(name, sizeof(name), "%s.gp", c->name);
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		snprintf(g->err, sizeof(g->err), "%s: %s", name, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -EIO;
+	}
+	fprintf(f,
+		"# %s: drawn from %s.csv by admin_logs\n"
+		"reset\nunset label\nset datafile separator \",\"\nset encoding utf8\n",
+		c->title, c->name);
+	fprintf(f,
+		"set terminal pngcairo size 1200,600 enhanced font \"DejaVu Sans,10\"\n"
+		"set output \"%s.png\"\n",
+		c->name);
+	gp_plot(f, c, d, g->t1 - g->t0);
+	fprintf(f,
+		"set output\nset terminal svg size 1200,600 dynamic enhanced "
+		"font \"DejaVu Sans,10\" background \"#ffffff\"\nset output \"%s.svg\"\nreplot\n"
+		"set output\n",
+		c->name);
+	if (fclose(f) != 0) {
+		snprintf(g->err, sizeof(g->err), "%s: %s", name, strerror(errno));
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * Start one gnuplot on the scripts of charts k, k+GRAPHS_PROCS, ... (one
+ * process draws several charts: gnuplot's start-up, fonts included, is the
+ * larger cost). Returns the child pid or -errno.
+ */
+static pid_t gp_spawn(struct gctx *g, const char *dir, unsigned k)
+{
+	char scripts[NCHARTS][GRAPHS_NAME_MAX + 8], logname[32];
+	const char *argv[NCHARTS + 2];
+	size_t n = 0;
+	pid_t pid;
+
+	argv[n++] = g->o->gnuplot;
+	for (size_t i = k; i < NCHARTS; i += GRAPHS_PROCS) {
+		snprintf(scripts[i], sizeof(scripts[i]), "%s.gp", graphs_charts[i].name);
+		argv[n++] = scripts[i];
+	}
+	argv[n] = NULL;
+	snprintf(logname, sizeof(logname), ".gnuplot-%u.log", k);
+	pid = fork();
+	if (pid < 0) {
+		snprintf(g->err, sizeof(g->err), "fork: %s", strerror(errno));
+		return -errno;
+	}
+	if (pid == 0) {
+		int fd;
+		if (chdir(dir) < 0)
+			_exit(126);
+		fd = open(logname, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd >= 0) {
+			dup2(fd, 2);
+			dup2(fd, 1);
+			close(fd);
+		}
+		fd = open("/dev/null", O_RDONLY);
+		if (fd >= 0) {
+			dup2(fd, 0);
+			close(fd);
+		}
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static int graphs_index(struct gctx *g, int dfd)
+{
+	FILE *f;
+	int fd = openat(dfd, "index.html", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	time_t now = time(NULL);
+	char when[40];
+	struct tm tm;
+
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		snprintf(g->err, sizeof(g->err), "index.html: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -EIO;
+	}
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	fprintf(f,
+		"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+		"<title>gestor report</title>\n<style>body{font-family:sans-serif;margin:2em}"
+		"figure{margin:2em 0}img{max-width:100%%;border:1px solid #ccc}</style>"
+		"</head><body>\n<h1>gestor report</h1>\n<p>Drawn %s from %lld samples.</p>\n",
+		when, (long long)g->nsamples);
+	for (size_t i = 0; i < NCHARTS; i++)
+		fprintf(f,
+			"<figure><h2>%s</h2><img src=\"%s.png\" alt=\"%s\">\n<figcaption>"
+			"<a href=\"%s.svg\">SVG</a> · <a href=\"%s.csv\">CSV data</a>"
+			"</figcaption></figure>\n",
+			graphs_charts[i].title, graphs_charts[i].name, graphs_charts[i].title,
+			graphs_charts[i].name, graphs_charts[i].name);
+	fprintf(f, "</body></html>\n");
+	if (fclose(f) != 0) {
+		snprintf(g->err, sizeof(g->err), "index.html: %s", strerror(errno));
+		return -EIO;
+	}
+	return 0;
+}
+
+static int graphs_mkdir(const char *dir, char *err, size_t errlen)
+{
+	char tmp[1024];
+	size_t n = strlen(dir);
+
+	if (n == 0 || n >= sizeof(tmp)) {
+		snprintf(err, errlen, "report directory: bad path");
+		return -EINVAL;
+	}
+	memcpy(tmp, dir, n + 1);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+			goto fail;
+		*p = '/';
+	}
+	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+		goto fail;
+	return 0;
+fail:
+	snprintf(err, errlen, "mkdir %s: %s", tmp, strerror(errno));
+	return -errno;
+}
+
 int graphs_draw(const struct graphs_opts *o, json_t **files, char *err, size_t errlen)
 {
-	(void)o;
+	struct gctx *g = calloc(1, sizeof(*g));
+	pid_t pids[GRAPHS_PROCS];
+	sqlite3_stmt *st = NULL;
+	json_t *list = NULL;
+	int dfd = -1, r = -EIO;
+	size_t i;
+	uint64_t deadline;
+
 	*files = NULL;
-	snprintf(err, errlen, "graphs: not built yet");
-	return -ENOSYS;
+	if (!g) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	g->o = o;
+	for (i = 0; i < GRAPHS_PROCS; i++)
+		pids[i] = -1;
+	if ((r = graphs_mkdir(o->dir, err, errlen)) < 0) {
+		free(g);
+		return r;
+	}
+	dfd = open(o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "open %s: %s", o->dir, strerror(errno));
+		free(g);
+		return r;
+	}
+	if (store_open_reader(o->db_path, &g->db, g->err, sizeof(g->err)) < 0)
+		goto out;
+	/* one read transaction: every chart sees the same data */
+	sqlite3_exec(g->db, "BEGIN", NULL, NULL, NULL);
+	if (g_prepare(g,
+		      "SELECT coalesce(min(ts_ns), 0), coalesce(max(ts_ns), 0), count(*) "
+		      "FROM samples",
+		      &st) < 0)
+		goto out;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		g->t0 = sqlite3_column_int64(st, 0);
+		g->t1 = sqlite3_column_int64(st, 1);
+		g->nsamples = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_finalize(st);
+	g->bucket = (g->t1 - g->t0) / GRAPHS_MAX_POINTS + 1;
+	/* with few samples, keep each one: bucket narrower than any gap */
+	if (g->nsamples <= GRAPHS_MAX_POINTS)
+		g->bucket = 1;
+
+	list = json_array();
+	if (!list) {
+		snprintf(g->err, sizeof(g->err), "out of memory");
+		goto out;
+	}
+	for (i = 0; i < NCHARTS; i++) {
+		char name[GRAPHS_NAME_MAX + 8];
+		int fd;
+
+		snprintf(name, sizeof(name), "%s.csv", graphs_charts[i].name);
+		fd = openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0 || !(g->f[i] = fdopen(fd, "w"))) {
+			snprintf(g->err, sizeof(g->err), "%s: %s", name, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			goto out;
+		}
+	}
+	if (produce_samples(g) < 0 || produce_containers(g, false) < 0 ||
+	    produce_containers(g, true) < 0 || produce_removed(g) < 0)
+		goto out;
+	sqlite3_exec(g->db, "COMMIT", NULL, NULL, NULL);
+	for (i = 0; i < NCHARTS; i++) {
+		int fr = fclose(g->f[i]);
+		g->f[i] = NULL;
+		if (fr != 0) {
+			snprintf(g->err, sizeof(g->err), "%s.csv: %s", graphs_charts[i].name,
+				 strerror(errno));
+			goto out;
+		}
+		if (gp_script(g, dfd, &graphs_charts[i], &g->d[i]) < 0)
+			goto out;
+	}
+	for (i = 0; i < GRAPHS_PROCS; i++) {
+		pids[i] = gp_spawn(g, o->dir, (unsigned)i);
+		if (pids[i] < 0) {
+			r = -EIO;
+			goto out;
+		}
+	}
+	if ((r = graphs_index(g, dfd)) < 0)
+		goto out;
+	r = 0;
+out:
+	/* wait for every child, with a deadline */
+	deadline = util_mono_ns() + GRAPHS_TIMEOUT_NS;
+	for (i = 0; i < GRAPHS_PROCS; i++) {
+		int status;
+		char logname[32];
+
+		if (pids[i] <= 0)
+			continue;
+		for (;;) {
+			pid_t w = waitpid(pids[i], &status, WNOHANG);
+			if (w == pids[i] || (w < 0 && errno != EINTR))
+				break;
+			if (util_mono_ns() > deadline) {
+				kill(pids[i], SIGKILL);
+				waitpid(pids[i], &status, 0);
+				status = -1;
+				break;
+			}
+			usleep(2000);
+		}
+		snprintf(logname, sizeof(logname), ".gnuplot-%zu.log", i);
+		if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+			unlinkat(dfd, logname, 0);
+			continue;
+		}
+		if (r == 0) {
+			char msg[200] = "";
+			int lfd = openat(dfd, logname, O_RDONLY | O_CLOEXEC);
+			if (lfd >= 0) {
+				ssize_t n = read(lfd, msg, sizeof(msg) - 1);
+				msg[n > 0 ? n : 0] = '\0';
+				close(lfd);
+			}
+			for (char *p = msg; *p; p++)
+				if (*p == '\n' || *p == '"')
+					*p = ' ';
+			snprintf(g->err, sizeof(g->err), "gnuplot failed (status %d): %s", status,
+				 msg);
+			r = -EIO;
+		}
+	}
+	if (r == 0) {
+		static const char *const ext[] = { "png", "svg", "csv" };
+		for (i = 0; i < NCHARTS; i++)
+			for (size_t e = 0; e < UTIL_ARRAY_LEN(ext); e++) {
+				char fn[GRAPHS_NAME_MAX + 8];
+				snprintf(fn, sizeof(fn), "%s.%s", graphs_charts[i].name, ext[e]);
+				json_array_append_new(list, json_string(fn));
+			}
+		json_array_append_new(list, json_string("index.html"));
+		*files = list;
+		list = NULL;
+	} else {
+		util_strlcpy(err, g->err[0] ? g->err : "graphs failed", errlen);
+	}
+	json_decref(list);
+	for (i = 0; i < NCHARTS; i++)
+		if (g->f[i])
+			fclose(g->f[i]);
+	if (g->db)
+		sqlite3_close(g->db);
+	if (dfd >= 0)
+		close(dfd);
+	free(g);
+	return r;
 }

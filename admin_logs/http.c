@@ -257,13 +257,19 @@ static enum MHD_Result http_health(struct req *r)
 {
 	struct store_stats st;
 
+	double c;
+
 	store_get_stats(r->h->store, &st);
+	c = st.commits ? (double)st.commits : 1.0;
 	return http_send_json(
 		r, 200,
-		json_pack("{s:s,s:I,s:I,s:I,s:I,s:I}", "status", "ok", "batches",
+		json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:f}", "status", "ok", "batches",
 			  (json_int_t)st.batches, "records", (json_int_t)st.records, "commits",
 			  (json_int_t)st.commits, "queued", (json_int_t)st.queued, "uptime_s",
-			  (json_int_t)((util_real_ns() - r->h->started_ns) / 1000000000ull)),
+			  (json_int_t)((util_real_ns() - r->h->started_ns) / 1000000000ull),
+			  "batches_per_commit", (double)st.group_batches / c, "write_us_per_commit",
+			  (double)st.write_ns / c / 1000.0, "commit_us_per_commit",
+			  (double)st.commit_ns / c / 1000.0),
 		NULL);
 }
 
@@ -507,7 +513,7 @@ int http_start(struct http_server **out, const struct config *cfg, struct store 
 	struct http_server *h = calloc(1, sizeof(*h));
 	struct sockaddr_storage ss;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
 	const union MHD_DaemonInfo *di;
 
 	*out = NULL;

@@ -49,6 +49,7 @@ enum store_stmt {
 	ST_INS_RECORD,
 	ST_INS_SAMPLE,
 	ST_INS_SCONT,
+	ST_UPS_CONT,
 	ST_INS_ACCESS,
 	ST_COUNT
 };
@@ -66,10 +67,19 @@ static const char *const store_sql[ST_COUNT] = {
 		"INSERT INTO records(batch, type, ts_ns, cycle, container_id, "
 		"container_name, class, action, body) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
 	[ST_INS_SAMPLE] = "INSERT INTO samples(record, ts_ns, source, total_kb, used_kb, "
-			  "available_kb, cpu_pct) VALUES (?1,?2,?3,?4,?5,?6,?7)",
+			  "available_kb, cpu_pct, n_high, n_low, n_unknown) "
+			  "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+	[ST_UPS_CONT] =
+		"INSERT INTO containers(cid, name, class, label_class, first_record, "
+		"last_record, first_ns, last_ns, n, sum_cpu, sum_mem_kb) "
+		"VALUES (?1,?2,?3,?4,?5,?5,?6,?6,1,?7,?8) ON CONFLICT(cid) DO UPDATE SET "
+		"name = excluded.name, class = excluded.class, "
+		"last_record = excluded.last_record, last_ns = excluded.last_ns, n = n + 1, "
+		"sum_cpu = sum_cpu + excluded.sum_cpu, "
+		"sum_mem_kb = sum_mem_kb + excluded.sum_mem_kb",
 	[ST_INS_SCONT] = "INSERT INTO sample_containers(record, ts_ns, cid, name, class, "
-			 "label_class, cpu_pct, rss_kb, mem_kb, mem_pct, procs) "
-			 "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+			 "label_class, cpu_pct, rss_kb, mem_kb, mem_pct, procs, idx) "
+			 "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
 	[ST_INS_ACCESS] = "INSERT INTO access_log(ts_ns, client, method, path, status, bytes_in, "
 			  "bytes_out, duration_us) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
 };
@@ -82,11 +92,18 @@ static const char store_schema[] =
 	" container_name TEXT, class TEXT, action TEXT, body TEXT NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS records_ts ON records(ts_ns);"
 	"CREATE INDEX IF NOT EXISTS records_batch ON records(batch);"
+	"CREATE INDEX IF NOT EXISTS records_removed ON records(ts_ns) WHERE action = 'removed';"
 	"CREATE TABLE IF NOT EXISTS samples(record INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL,"
-	" source TEXT, total_kb INTEGER, used_kb INTEGER, available_kb INTEGER, cpu_pct REAL);"
-	"CREATE TABLE IF NOT EXISTS sample_containers(record INTEGER NOT NULL,"
+	" source TEXT, total_kb INTEGER, used_kb INTEGER, available_kb INTEGER, cpu_pct REAL,"
+	" n_high INTEGER, n_low INTEGER, n_unknown INTEGER);"
+	"CREATE TABLE IF NOT EXISTS containers(cid TEXT PRIMARY KEY, name TEXT, class TEXT,"
+	" label_class TEXT, first_record INTEGER, last_record INTEGER, first_ns INTEGER,"
+	" last_ns INTEGER, n INTEGER, sum_cpu REAL, sum_mem_kb INTEGER);"
+	"CREATE TABLE IF NOT EXISTS sample_containers(record INTEGER NOT NULL, idx INTEGER NOT "
+	"NULL,"
 	" ts_ns INTEGER NOT NULL, cid TEXT NOT NULL, name TEXT, class TEXT, label_class TEXT,"
-	" cpu_pct REAL, rss_kb INTEGER, mem_kb INTEGER, mem_pct REAL, procs INTEGER);"
+	" cpu_pct REAL, rss_kb INTEGER, mem_kb INTEGER, mem_pct REAL, procs INTEGER,"
+	" PRIMARY KEY (record, idx)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS access_log(id INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL,"
 	" client TEXT, method TEXT, path TEXT, status INTEGER, bytes_in INTEGER,"
 	" bytes_out INTEGER, duration_us INTEGER);";
@@ -111,6 +128,7 @@ struct store {
 	struct store_acc *accs, **accs_tail;
 
 	uint64_t batches, records, commits; /* under mu */
+	uint64_t group_batches, write_ns, commit_ns; /* under mu: sums over the commits */
 	char *linebuf; /* writer only */
 	size_t linecap;
 };
@@ -180,8 +198,22 @@ static int store_insert_sample(struct store *s, sqlite3_int64 rid, json_t *rec, 
 {
 	sqlite3_stmt *st = s->st[ST_INS_SAMPLE];
 	json_t *mem = json_object_get(rec, "memory"), *c;
+	int64_t nh = 0, nl = 0, nu = 0;
 	size_t i;
 
+	json_array_foreach(json_object_get(rec, "containers"), i, c)
+	{
+		const char *cls = jstr(c, "class");
+		if (strcmp(cls, "high") == 0)
+			nh++;
+		else if (strcmp(cls, "low") == 0)
+			nl++;
+		else
+			nu++;
+	}
+	sqlite3_bind_int64(st, 8, nh);
+	sqlite3_bind_int64(st, 9, nl);
+	sqlite3_bind_int64(st, 10, nu);
 	sqlite3_bind_int64(st, 1, rid);
 	sqlite3_bind_int64(st, 2, ts);
 	bind_text(st, 3, jstr(rec, "source"));
@@ -205,8 +237,21 @@ static int store_insert_sample(struct store *s, sqlite3_int64 rid, json_t *rec, 
 		sqlite3_bind_int64(st, 9, json_integer_value(json_object_get(c, "mem_kb")));
 		sqlite3_bind_double(st, 10, json_number_value(json_object_get(c, "mem_pct")));
 		sqlite3_bind_int64(st, 11, json_integer_value(json_object_get(c, "procs")));
+		sqlite3_bind_int64(st, 12, (sqlite3_int64)i);
 		if (store_step(s, ST_INS_SCONT) < 0)
 			return -EIO;
+		st = s->st[ST_UPS_CONT];
+		bind_text(st, 1, jstr(c, "id"));
+		bind_text(st, 2, jstr(c, "name"));
+		bind_text(st, 3, jstr(c, "class"));
+		bind_text(st, 4, jstr(c, "label_class"));
+		sqlite3_bind_int64(st, 5, rid);
+		sqlite3_bind_int64(st, 6, ts);
+		sqlite3_bind_double(st, 7, json_number_value(json_object_get(c, "cpu_pct")));
+		sqlite3_bind_int64(st, 8, json_integer_value(json_object_get(c, "mem_kb")));
+		if (store_step(s, ST_UPS_CONT) < 0)
+			return -EIO;
+		st = s->st[ST_INS_SCONT];
 	}
 	return 0;
 }
@@ -248,7 +293,7 @@ static int store_insert_batch(struct store *s, struct batch *b, size_t *nrec)
 		bind_text(st, 6, jstr(c, "name"));
 		bind_text(st, 7, c ? jstr(rec, "class") : NULL);
 		bind_text(st, 8, jstr(rec, "action"));
-		sqlite3_bind_text(st, 9, body, -1, free);
+		sqlite3_bind_text(st, 9, b->bodies[i], -1, SQLITE_STATIC);
 		r = store_step(s, ST_INS_RECORD);
 		if (r < 0)
 			return r;
@@ -295,7 +340,7 @@ static void store_print_access(struct store *s, struct store_acc *a)
 /* One group: write jobs and accs in one transaction, then report. */
 static void store_run_group(struct store *s, struct store_job *jobs, struct store_acc *accs)
 {
-	uint64_t nb = 0, nr = 0;
+	uint64_t nb = 0, nr = 0, ng = 0, t0 = util_mono_ns(), t1 = t0;
 	bool ok = store_step(s, ST_BEGIN) == 0;
 	struct store_job *j;
 	struct store_acc *a;
@@ -325,10 +370,12 @@ static void store_run_group(struct store *s, struct store_job *jobs, struct stor
 		}
 		if (store_step(s, ST_RELEASE) < 0)
 			ok = false;
+		ng++;
 	}
 	for (a = accs; ok && a; a = a->next)
 		if (store_insert_access(s, &a->e) < 0)
 			log_warnx("access log insert: %s", sqlite3_errmsg(s->db));
+	t1 = util_mono_ns();
 	if (ok && store_step(s, ST_COMMIT) < 0) {
 		log_warnx("commit: %s", sqlite3_errmsg(s->db));
 		ok = false;
@@ -346,6 +393,11 @@ static void store_run_group(struct store *s, struct store_job *jobs, struct stor
 	s->batches += nb;
 	s->records += nr;
 	s->commits += ok;
+	if (ok) {
+		s->group_batches += ng;
+		s->write_ns += t1 - t0;
+		s->commit_ns += util_mono_ns() - t1;
+	}
 	pthread_mutex_unlock(&s->mu);
 	while (jobs) {
 		j = jobs;
@@ -515,6 +567,9 @@ void store_get_stats(struct store *s, struct store_stats *st)
 	st->records = s->records;
 	st->commits = s->commits;
 	st->queued = s->njobs;
+	st->group_batches = s->group_batches;
+	st->write_ns = s->write_ns;
+	st->commit_ns = s->commit_ns;
 	pthread_mutex_unlock(&s->mu);
 }
 

@@ -33,6 +33,9 @@ struct store_stats {
 	uint64_t records; /* records in the database */
 	uint64_t commits; /* group transactions committed since start */
 	uint64_t queued; /* batches waiting for the writer now */
+	uint64_t group_batches; /* sum over commits of the batches in each */
+	uint64_t write_ns; /* time spent inserting, summed over commits */
+	uint64_t commit_ns; /* time spent in COMMIT (the fsync), summed */
 };
 
 /*
