@@ -50,7 +50,7 @@ PKGS=(
 	# local Debian base image for admin_logs
 	debootstrap
 	# linters and checkers
-	cppcheck clang-tidy clang-format valgrind sparse
+	cppcheck clang-tidy clang-format valgrind sparse linux-source-6.1
 	# benchmark reference implementation (the original Python design)
 	python3-fastapi python3-uvicorn wrk hyperfine
 )
