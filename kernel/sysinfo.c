@@ -259,18 +259,27 @@ static void si_task_cgroup(struct si_iter *it, struct task_struct *task)
 	it->id[0] = '\0';
 	cgrp = task_dfl_cgroup(task);
 	fallback = cgrp;
-	ret = kernfs_path(cgrp->kn, it->path, sizeof(it->path));
-	if (ret > 0 && si_container_id(it->path, it->id))
-		return;
+	/* a root cgroup ("/") never names a container */
+	if (cgroup_parent(cgrp)) {
+		ret = kernfs_path(cgrp->kn, it->path, sizeof(it->path));
+		if (ret > 0 && si_container_id(it->path, it->id))
+			return;
+	}
 	for (i = 0; i < ARRAY_SIZE(si_v1_ids); i++) {
 		cgrp = task_css(task, si_v1_ids[i])->cgroup;
 		if (cgrp->root == &cgrp_dfl_root)
 			continue;
 		if (i == 0)
 			fallback = cgrp;
+		if (!cgroup_parent(cgrp))
+			continue;
 		ret = kernfs_path(cgrp->kn, it->path, sizeof(it->path));
 		if (ret > 0 && si_container_id(it->path, it->id))
 			return;
+	}
+	if (!cgroup_parent(fallback)) {
+		strscpy(it->path, "/", sizeof(it->path));
+		return;
 	}
 	ret = kernfs_path(fallback->kn, it->path, sizeof(it->path));
 	if (ret < 0)
@@ -284,19 +293,15 @@ static u64 si_group_runtime(struct task_struct *task)
 {
 	struct signal_struct *sig = task->signal;
 	struct task_struct *t;
-	unsigned int seq, nextseq = 0;
-	unsigned long flags;
+	unsigned int seq;
 	u64 sum;
 
 	do {
-		seq = nextseq;
-		flags = read_seqbegin_or_lock_irqsave(&sig->stats_lock, &seq);
+		seq = read_seqbegin(&sig->stats_lock);
 		sum = sig->sum_sched_runtime;
 		for_each_thread(task, t)
 			sum += READ_ONCE(t->se.sum_exec_runtime);
-		nextseq = 1;
-	} while (need_seqretry(&sig->stats_lock, seq));
-	done_seqretry_irqrestore(&sig->stats_lock, seq, flags);
+	} while (read_seqretry(&sig->stats_lock, seq));
 	return sum;
 }
 

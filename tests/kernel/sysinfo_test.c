@@ -588,7 +588,7 @@ static pid_t spawn_hostile(const struct hostile *h, const char *longarg, char *j
 	int pfd[2];
 	pid_t pid;
 
-	for (i = 0; h->name[i] && i < 30; i++)
+	for (i = 0; i < 30 && h->name[i]; i++)
 		snprintf(hex + 2 * i, 3, "%02x", (unsigned char)h->name[i]);
 	if (pipe(pfd) < 0)
 		return -1;
