@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -143,6 +144,50 @@ static int start(struct docker *d, const char *id, char *err, size_t errlen)
 	return -EIO;
 }
 
+int dctl_image_user(struct docker *d, const char *image, long *uid, long *gid, char *err,
+		    size_t errlen)
+{
+	struct docker_response r = { 0 };
+	char path[512], esc[400];
+	const char *user;
+	json_t *root;
+	int ret;
+
+	*uid = *gid = -1;
+	if (!docker_url_escape(image, esc, sizeof(esc))) {
+		snprintf(err, errlen, "image name too long");
+		return -EINVAL;
+	}
+	snprintf(path, sizeof(path), "/images/%s/json", esc);
+	ret = docker_request(d, "GET", path, NULL, 0, &r, err, errlen);
+	if (ret)
+		return ret;
+	if (r.status != 200) {
+		ret = docker_response_error(&r, err, errlen);
+		docker_response_free(&r);
+		return ret ? ret : -EIO;
+	}
+	root = json_loadb(r.body, r.len, 0, NULL);
+	docker_response_free(&r);
+	user = json_string_value(json_object_get(json_object_get(root, "Config"), "User"));
+	if (user && user[0]) {
+		char *end;
+		long u = strtol(user, &end, 10);
+		if (end != user && u >= 0 && (*end == '\0' || *end == ':')) {
+			*uid = u;
+			*gid = u;
+			if (*end == ':') {
+				char *e2;
+				long g = strtol(end + 1, &e2, 10);
+				if (e2 != end + 1 && *e2 == '\0' && g >= 0)
+					*gid = g;
+			}
+		}
+	}
+	json_decref(root);
+	return 0;
+}
+
 int dctl_admin_ensure(struct docker *d, const struct dctl_admin *a, enum dctl_admin_state *state,
 		      char id[65], char *err, size_t errlen)
 {
@@ -181,6 +226,19 @@ int dctl_admin_ensure(struct docker *d, const struct dctl_admin *a, enum dctl_ad
 	if (ret) {
 		snprintf(err, errlen, "admin_logs data directory %s: %s", a->data_dir,
 			 strerror(-ret));
+		return ret;
+	}
+	/* the server may run as a fixed non-root user: the data directory is its */
+	long uid, gid;
+	if (dctl_image_user(d, a->image, &uid, &gid, e2, sizeof(e2)) == -ENOENT) {
+		snprintf(err, errlen, "image %s is not here (%s): build it with `make images`",
+			 a->image, e2);
+		return -ENOENT;
+	}
+	if (uid > 0 && chown(a->data_dir, (uid_t)uid, (gid_t)gid) != 0) {
+		ret = -errno;
+		snprintf(err, errlen, "admin_logs data directory %s: chown to %ld:%ld: %s",
+			 a->data_dir, uid, gid, strerror(-ret));
 		return ret;
 	}
 	body = dctl_admin_create_body(a);

@@ -37,12 +37,20 @@ enum dctl_admin_state { DCTL_ADMIN_REUSED, DCTL_ADMIN_STARTED, DCTL_ADMIN_CREATE
 
 /*
  * Make sure the admin_logs container runs: reuse it when running, start it
- * when stopped, create + start it otherwise (creating data_dir on the host).
+ * when stopped, create + start it otherwise (creating data_dir on the host,
+ * owned by the image's numeric user when it names one).
  * -ENOENT with a hint when the image is missing. *state says which; *id
  * (65 bytes) gets its id.
  */
 int dctl_admin_ensure(struct docker *d, const struct dctl_admin *a, enum dctl_admin_state *state,
 		      char id[65], char *err, size_t errlen);
+
+/*
+ * The numeric user an image runs as (Config.User "uid[:gid]"); -1 when it
+ * names none or a user by name. 0, or -ENOENT when the image is missing.
+ */
+int dctl_image_user(struct docker *d, const char *image, long *uid, long *gid, char *err,
+		    size_t errlen);
 
 /* The body of POST /containers/create for a (new string; caller frees). */
 char *dctl_admin_create_body(const struct dctl_admin *a);

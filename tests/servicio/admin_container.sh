@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# admin_container.sh — servicio runs admin_logs in its own container (from
+# gestor/admin_logs:latest; a test name, port and data directory so the real
+# one is never touched): created with label gestor.role=admin_logs, its port
+# published on 127.0.0.1 only and the data directory mounted at /data;
+# never decided about; started again when it stops during the run; on
+# SIGINT the graphs land in <data>/report on the host, the path printed is
+# that host path, and the container servicio created is removed. A running
+# one is reused (and then left running).
+# timeout: 300
+source "$(dirname "$0")/common.sh"
+svt_need
+docker image inspect gestor/admin_logs:latest >/dev/null 2>&1 || skip "image gestor/admin_logs:latest is missing (make images)"
+NAME=$SVT_TAG-admin_logs
+PORT=$(svt_free_port)
+DATA=$SVT_TMP/data
+on_exit "docker rm -f $NAME"
+for i in 1 2 3 4; do mk low "l$i"; done
+ARGS=(--admin-name "$NAME" --admin-port "$PORT" --admin-data "$DATA" --no-cron
+	--scope "gestor.test=$SVT_TAG" --spool "$SVT_TMP/spool/spool" --interval 1)
+LOG=$SVT_TMP/run.log
+"$SVT_BIN" "${ARGS[@]}" >"$LOG" 2>&1 &
+PID=$!
+on_exit "kill -9 $PID"
+wait_for 90 grep -q '^cycle 2 ' "$LOG" || fail "no cycles: $(tail -n 5 "$LOG")"
+check "servicio created the container" grep -q "admin_logs container $NAME .*created and started" "$LOG"
+check "label gestor.role=admin_logs" [ "$(docker inspect -f '{{index .Config.Labels "gestor.role"}}' "$NAME")" = admin_logs ]
+check "no gestor.managed label" [ -z "$(docker inspect -f '{{index .Config.Labels "gestor.managed"}}' "$NAME")" ]
+check "port published on 127.0.0.1 only" [ "$(docker inspect -f '{{json .HostConfig.PortBindings}}' "$NAME")" = "{\"8000/tcp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"$PORT\"}]}" ]
+check "data directory mounted at /data" [ "$(docker inspect -f '{{range .Mounts}}{{.Source}}:{{.Destination}}{{end}}' "$NAME")" = "$DATA:/data" ]
+check "it answers /health on 127.0.0.1:$PORT" curl -sf "http://127.0.0.1:$PORT/health" -o /dev/null
+check "the excess low container was removed (3 remain)" wait_for 30 bash -c "[ \$(docker ps -q --filter label=gestor.test=$SVT_TAG --filter label=gestor.class=low | wc -l) = 3 ]"
+
+# stopped behind servicio's back: started again, nothing lost
+docker stop -t 1 "$NAME" >/dev/null
+wait_for 40 grep -q 'was not running: started it' "$LOG"
+check "servicio started the stopped admin_logs again" grep -q 'was not running: started it' "$LOG"
+wait_for 60 grep -q '(0 left)' "$LOG"
+check "the spooled batches were delivered" grep -q '(0 left)' "$LOG"
+c=$(grep -c '^cycle [0-9]' "$LOG")
+wait_for 30 bash -c "[ \$(grep -c '^cycle [0-9]' '$LOG') -ge $((c + 2)) ]"
+kill -INT "$PID"
+wait "$PID"
+check "SIGINT: exit 0" [ $? = 0 ]
+grep -v '^gsvt\|^CONTAINER\|^cycle' "$LOG" | tail -n 12
+report=$(sed -n 's/^report: \(.*\) ([0-9]* graphs)$/\1/p' "$LOG")
+check "the printed report path is the host path $DATA/report" [ "$report" = "$DATA/report" ]
+check "the graphs are on the host" bash -c "ls '$DATA/report' | grep -q ."
+check "the database is on the host" test -s "$DATA/gestor.db"
+check "the container servicio created is removed at exit" bash -c "! docker inspect '$NAME' >/dev/null 2>&1"
+n=$(sed -n 's/.*done: \([0-9]*\) cycles.*/\1/p' "$LOG")
+
+# reuse: one that runs already is used and left running
+"$SVT_BIN" "${ARGS[@]}" --once --keep-admin-logs >"$SVT_TMP/r1.log" 2>&1
+check "--keep-admin-logs leaves it running" [ "$(docker inspect -f '{{.State.Running}}' "$NAME" 2>/dev/null)" = true ]
+"$SVT_BIN" "${ARGS[@]}" --once >"$SVT_TMP/r2.log" 2>&1
+check "a running admin_logs is reused" grep -q 'already running, reused' "$SVT_TMP/r2.log"
+check "and left running at exit" [ "$(docker inspect -f '{{.State.Running}}' "$NAME" 2>/dev/null)" = true ]
+# every cycle of the first run is in the database (kept across the restart of the container)
+got=$(curl -sf "http://127.0.0.1:$PORT/logs?type=sample&limit=10000" | jq '[.records[].cycle] | length')
+check "all $n samples of the first run plus 2 are stored ($got)" [ "$got" = $((n + 2)) ]
+finish
