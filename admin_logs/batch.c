@@ -238,7 +238,7 @@ enum batch_status batch_parse(const char *body, size_t len, const char *auto_id,
 
 	memset(b, 0, sizeof(*b));
 	b->host = "";
-	b->root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	b->root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (!b->root) {
 		snprintf(err, errlen, "malformed JSON at line %d column %d: %s", jerr.line,
 			 jerr.column, jerr.text);

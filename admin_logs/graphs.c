@@ -152,21 +152,58 @@ static int g_done(struct gctx *g, sqlite3_stmt *st, int rc)
 	return 0;
 }
 
-/* memory.csv, cpu.csv, running_by_class.csv: one pass over samples. */
+/* Per time bucket sums of the sample columns. */
+struct sbucket {
+	int64_t ts; /* earliest sample in the bucket */
+	int64_t n;
+	double v[7]; /* used, total, available (KiB), cpu %, high, low, unknown */
+};
+
+/*
+ * memory.csv, cpu.csv, running_by_class.csv: one pass over samples in
+ * storage order, averaged into at most GRAPHS_MAX_POINTS buckets in memory
+ * (no sort in SQL); with few samples every sample is its own row.
+ */
 static int produce_samples(struct gctx *g)
 {
 	FILE *fm = g->f[C_MEMORY], *fc = g->f[C_CPU], *fr = g->f[C_RUNNING];
+	bool each = g->bucket == 1;
+	size_t nb = each ? (size_t)g->nsamples : (size_t)((g->t1 - g->t0) / g->bucket + 1), i;
+	struct sbucket *b = calloc(nb ? nb : 1, sizeof(*b));
 	sqlite3_stmt *st;
-	int rc;
+	int rc, c;
 
-	if (g_prepare(g,
-		      "SELECT min(ts_ns), avg(used_kb) / 1024.0, avg(total_kb) / 1024.0,"
-		      " avg(available_kb) / 1024.0, avg(cpu_pct), avg(n_high), avg(n_low),"
-		      " avg(n_unknown) FROM samples GROUP BY (ts_ns - ?1) / ?2 ORDER BY 1",
-		      &st) < 0)
+	if (!b) {
+		snprintf(g->err, sizeof(g->err), "out of memory");
+		return -ENOMEM;
+	}
+	if (g_prepare(
+		    g,
+		    each ? "SELECT ts_ns, used_kb, total_kb, available_kb, cpu_pct, n_high, n_low,"
+			   " n_unknown FROM samples ORDER BY ts_ns, record"
+			 : "SELECT ts_ns, used_kb, total_kb, available_kb, cpu_pct, n_high, n_low,"
+			   " n_unknown FROM samples",
+		    &st) < 0) {
+		free(b);
 		return -EIO;
-	sqlite3_bind_int64(st, 1, g->t0);
-	sqlite3_bind_int64(st, 2, g->bucket);
+	}
+	for (i = 0; (rc = sqlite3_step(st)) == SQLITE_ROW; i++) {
+		int64_t ts = sqlite3_column_int64(st, 0);
+		size_t k = each ? i : (size_t)((ts - g->t0) / g->bucket);
+		if (k >= nb)
+			continue; /* a sample stored after the span was taken */
+		if (b[k].n == 0 || ts < b[k].ts)
+			b[k].ts = ts;
+		b[k].n++;
+		for (c = 0; c < 7; c++)
+			b[k].v[c] += sqlite3_column_double(st, c + 1);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		snprintf(g->err, sizeof(g->err), "sql: %s", sqlite3_errmsg(g->db));
+		free(b);
+		return -EIO;
+	}
 	fputs("time_utc,epoch_s,used_mib,total_mib,available_mib\n", fm);
 	fputs("time_utc,epoch_s,cpu_pct\n", fc);
 	fputs("time_utc,epoch_s,high,low,unknown\n", fr);
@@ -176,21 +213,23 @@ static int produce_samples(struct gctx *g)
 	d_series(&g->d[C_RUNNING], "high");
 	d_series(&g->d[C_RUNNING], "low");
 	d_series(&g->d[C_RUNNING], "unknown");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t ts = sqlite3_column_int64(st, 0);
-		csv_time(fm, ts);
-		fprintf(fm, ",%.3f,%.3f,%.3f\n", sqlite3_column_double(st, 1),
-			sqlite3_column_double(st, 2), sqlite3_column_double(st, 3));
-		csv_time(fc, ts);
-		fprintf(fc, ",%.3f\n", sqlite3_column_double(st, 4));
-		csv_time(fr, ts);
-		fprintf(fr, ",%.3f,%.3f,%.3f\n", sqlite3_column_double(st, 5),
-			sqlite3_column_double(st, 6), sqlite3_column_double(st, 7));
+	for (i = 0; i < nb; i++) {
+		double n = (double)b[i].n;
+		if (b[i].n == 0)
+			continue;
+		csv_time(fm, b[i].ts);
+		fprintf(fm, ",%.3f,%.3f,%.3f\n", b[i].v[0] / n / 1024.0, b[i].v[1] / n / 1024.0,
+			b[i].v[2] / n / 1024.0);
+		csv_time(fc, b[i].ts);
+		fprintf(fc, ",%.3f\n", b[i].v[3] / n);
+		csv_time(fr, b[i].ts);
+		fprintf(fr, ",%.3f,%.3f,%.3f\n", b[i].v[4] / n, b[i].v[5] / n, b[i].v[6] / n);
 		g->d[C_MEMORY].rows++;
 		g->d[C_CPU].rows++;
 		g->d[C_RUNNING].rows++;
 	}
-	return g_done(g, st, rc);
+	free(b);
+	return 0;
 }
 
 struct point {

@@ -17,7 +17,7 @@
 
 #include <jansson.h>
 
-#define GRAPHS_MAX_POINTS 1500
+#define GRAPHS_MAX_POINTS 800
 
 struct graphs_opts {
 	const char *db_path; /* SQLite database to read */

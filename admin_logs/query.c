@@ -156,6 +156,7 @@ int query_run(sqlite3 *db, const struct query *q, char **out, size_t *outlen, ch
 	sqlite3_stmt *st = NULL;
 	json_t *doc = NULL, *arr = NULL;
 	size_t n = 0;
+	bool more = false;
 	int rc, r = -EIO;
 
 	snprintf(sql, sizeof(sql),
@@ -180,12 +181,17 @@ int query_run(sqlite3 *db, const struct query *q, char **out, size_t *outlen, ch
 	sqlite3_bind_text(st, 4, q->container, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, q->action, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, q->batch, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 7, (int)q->limit);
+	sqlite3_bind_int(st, 7, (int)q->limit + 1); /* one more: is there a next page? */
 	sqlite3_bind_int64(st, 8, (sqlite3_int64)q->offset);
 	arr = json_array();
 	if (!arr)
 		goto nomem;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == q->limit) {
+			more = true;
+			rc = SQLITE_DONE;
+			break;
+		}
 		const char *body = (const char *)sqlite3_column_text(st, 0);
 		json_t *rec = body ? json_loads(body, 0, NULL) : NULL;
 		int64_t stored = sqlite3_column_int64(st, 2);
@@ -213,8 +219,8 @@ int query_run(sqlite3 *db, const struct query *q, char **out, size_t *outlen, ch
 	}
 	doc = json_pack("{s:I,s:I,s:I,s:o,s:O}", "count", (json_int_t)n, "limit",
 			(json_int_t)q->limit, "offset", (json_int_t)q->offset, "next_offset",
-			n == q->limit ? json_integer((json_int_t)(q->offset + n)) : json_null(),
-			"records", arr);
+			more ? json_integer((json_int_t)(q->offset + n)) : json_null(), "records",
+			arr);
 	if (!doc)
 		goto nomem;
 	*out = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15));

@@ -92,7 +92,8 @@ static const char store_schema[] =
 	" container_name TEXT, class TEXT, action TEXT, body TEXT NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS records_ts ON records(ts_ns);"
 	"CREATE INDEX IF NOT EXISTS records_batch ON records(batch);"
-	"CREATE INDEX IF NOT EXISTS records_removed ON records(ts_ns) WHERE action = 'removed';"
+	"CREATE INDEX IF NOT EXISTS records_removed ON records(ts_ns, class) WHERE action = "
+	"'removed';"
 	"CREATE TABLE IF NOT EXISTS samples(record INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL,"
 	" source TEXT, total_kb INTEGER, used_kb INTEGER, available_kb INTEGER, cpu_pct REAL,"
 	" n_high INTEGER, n_low INTEGER, n_unknown INTEGER);"
@@ -278,12 +279,8 @@ static int store_insert_batch(struct store *s, struct batch *b, size_t *nrec)
 		const char *type = jstr(rec, "type");
 		json_int_t ts = json_integer_value(json_object_get(rec, "ts_ns"));
 		json_t *c = json_object_get(rec, "container");
-		char *body =
-			json_dumps(rec, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15));
 		int r;
 
-		if (!body)
-			return -EIO;
 		st = s->st[ST_INS_RECORD];
 		sqlite3_bind_int64(st, 1, bid);
 		bind_text(st, 2, type);
