@@ -42,7 +42,7 @@ PKGS=(
 	build-essential pkg-config clang llvm libclang-rt-14-dev
 	# libraries
 	libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev libsqlite3-dev
-	libcmocka-dev libinih-dev sqlite3
+	libcmocka-dev libinih-dev sqlite3 jq
 	# runtime: docker, cron, graphs, http
 	docker.io cron gnuplot-nox curl ca-certificates procps kmod iproute2
 	# kernel module: headers, a real kernel to boot, initramfs tools
