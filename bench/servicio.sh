@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# bench/servicio.sh — servicio's own cost and speed, against the real Docker
+# engine, with N (default 50) managed containers of gestor/low:
+#   1. servicio's CPU % (of one core) and RSS over 60 s at a 1 s interval
+#      (release build, nothing removed: --keep-low N);
+#   2. the measuring part of a cycle (snapshot + per-container CPU % and
+#      memory; from servicio's debug timing line) beside
+#      `docker stats --no-stream` for the same containers;
+#   3. the time from a container crossing the quota (its start, with keep_low
+#      already reached) to its removal: Docker's own event times for start,
+#      kill and destroy (--ranking oldest, so the newcomer is the one removed).
+# Prints a Markdown table. Needs root, Docker, the images, build/bin/servicio
+# and build/bin/admin_logs.
+# Usage: bench/servicio.sh [N] (env SECONDS_RUN=60 TRIALS=8)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-50}
+RUN=${SECONDS_RUN:-60}
+TRIALS=${TRIALS:-8}
+TAG=gsvb-$$
+TMP=$(mktemp -d /tmp/gsvb.XXXXXX)
+SVT=build/bin/servicio
+ADM=build/bin/admin_logs
+SPID= APID=
+die() {
+	echo "bench/servicio: $*" >&2
+	exit 1
+}
+cleanup() {
+	[ -n "$SPID" ] && kill -9 "$SPID" 2>/dev/null
+	[ -n "$APID" ] && kill "$APID" 2>/dev/null
+	ids=$(docker ps -aq --filter "label=gestor.test=$TAG")
+	[ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+[ -x "$SVT" ] && [ -x "$ADM" ] || die "build first (make)"
+docker image inspect gestor/low:latest >/dev/null 2>&1 || die "gestor/low:latest is missing (make images)"
+HZ=$(getconf CLK_TCK)
+
+mk() { docker run -d --name "$TAG-$1" --network none --label gestor.managed=true \
+	--label gestor.class=low --label "gestor.test=$TAG" gestor/low:latest >/dev/null; }
+export -f mk
+export TAG
+echo "creating $N containers..." >&2
+seq 1 "$N" | xargs -P 4 -I{} bash -c 'mk c{}' || die "docker run failed"
+
+"$ADM" --port 0 --port-file "$TMP/port" --db "$TMP/gestor.db" --quiet >"$TMP/admin.log" 2>&1 &
+APID=$!
+for _ in $(seq 100); do [ -s "$TMP/port" ] && break; sleep 0.1; done
+PORT=$(cat "$TMP/port")
+COMMON=(--log-url "http://127.0.0.1:$PORT" --no-cron --scope "gestor.test=$TAG"
+	--spool "$TMP/spool" --interval 1 --log-level debug --color never)
+
+# 1 + 2: steady state
+"$SVT" "${COMMON[@]}" --keep-low "$N" >"$TMP/run.log" 2>&1 &
+SPID=$!
+sleep 5
+ticks() { awk '{print $14 + $15}' "/proc/$SPID/stat"; }
+t0=$(ticks)
+s0=$(date +%s%N)
+sleep "$RUN"
+t1=$(ticks)
+s1=$(date +%s%N)
+rss=$(awk '/^VmRSS/ {print $2}' "/proc/$SPID/status")
+hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$SPID/status")
+kill -INT "$SPID"
+wait "$SPID"
+SPID=
+cpu=$(awk -v t=$((t1 - t0)) -v hz="$HZ" -v ns=$((s1 - s0)) 'BEGIN {printf "%.3f", t / hz / (ns / 1e9) * 100}')
+# timing lines: "timing: measure X ms (K containers), docker list Y ms, ..."
+sed -n 's/.*timing: measure \([0-9.]*\) ms.*docker list \([0-9.]*\) ms.*whole cycle \([0-9.]*\) ms.*/\1 \2 \3/p' \
+	"$TMP/run.log" | tail -n +2 >"$TMP/timing"
+cycles=$(wc -l <"$TMP/timing")
+med() { sort -n | awk '{a[NR] = $1} END {if (NR) printf "%.2f", (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}'; }
+p95() { sort -n | awk '{a[NR] = $1} END {if (NR) {i = int(NR * 0.95); if (i < 1) i = 1; printf "%.2f", a[i]}}'; }
+meas_med=$(cut -d' ' -f1 "$TMP/timing" | med)
+meas_p95=$(cut -d' ' -f1 "$TMP/timing" | p95)
+list_med=$(cut -d' ' -f2 "$TMP/timing" | med)
+cyc_med=$(cut -d' ' -f3 "$TMP/timing" | med)
+
+# docker stats --no-stream for the same containers
+ids=$(docker ps -q --filter "label=gestor.test=$TAG")
+for i in 1 2 3 4 5; do
+	a=$(date +%s%N)
+	docker stats --no-stream $ids >/dev/null
+	b=$(date +%s%N)
+	echo $(((b - a) / 1000)) | awk '{printf "%.1f\n", $1 / 1000}'
+done >"$TMP/dstats"
+ds_med=$(med <"$TMP/dstats")
+ratio=$(awk -v a="$ds_med" -v b="$meas_med" 'BEGIN {printf "%.0f", a / b}')
+
+# 3: crossing the quota -> removal
+since=$(date +%s)
+"$SVT" "${COMMON[@]}" --keep-low "$N" --ranking oldest >"$TMP/rm.log" 2>&1 &
+SPID=$!
+sleep 3
+for i in $(seq 1 "$TRIALS"); do
+	mk "n$i"
+	for _ in $(seq 200); do docker inspect "$TAG-n$i" >/dev/null 2>&1 || break; sleep 0.05; done
+	sleep "0.$((RANDOM % 10))" # a different phase of the cycle each time
+done
+kill -INT "$SPID"
+wait "$SPID"
+SPID=
+docker events --since "$since" --until "$(date +%s)" --filter "label=gestor.test=$TAG" \
+	--filter type=container --format '{{.TimeNano}} {{.Action}} {{.Actor.Attributes.name}}' >"$TMP/events"
+for i in $(seq 1 "$TRIALS"); do
+	n=$TAG-n$i
+	st=$(awk -v n="$n" '$2 == "start" && $3 == n {print $1; exit}' "$TMP/events")
+	kl=$(awk -v n="$n" '$2 ~ /^kill/ && $3 == n {print $1; exit}' "$TMP/events")
+	de=$(awk -v n="$n" '$2 == "destroy" && $3 == n {print $1; exit}' "$TMP/events")
+	[ -n "$st" ] && [ -n "$kl" ] && [ -n "$de" ] || continue
+	echo "$(((kl - st) / 1000000)) $(((de - st) / 1000000)) $(((de - kl) / 1000000))"
+done >"$TMP/removal"
+others=$(awk '$2 == "destroy" && $3 !~ /-n[0-9]+$/' "$TMP/events" | wc -l)
+rk_med=$(cut -d' ' -f1 "$TMP/removal" | med)
+rk_max=$(cut -d' ' -f1 "$TMP/removal" | sort -n | tail -n1)
+rd_med=$(cut -d' ' -f2 "$TMP/removal" | med)
+rd_max=$(cut -d' ' -f2 "$TMP/removal" | sort -n | tail -n1)
+kd_med=$(cut -d' ' -f3 "$TMP/removal" | med)
+
+cat <<EOT
+### servicio — $N managed containers, 1 s interval ($(date -u +%Y-%m-%d), $(nproc) cores)
+
+| what | measured | target |
+| --- | --- | --- |
+| servicio CPU over ${RUN} s (release build) | ${cpu} % of one core | < 0.5 % |
+| servicio RSS at the end / peak | $((rss / 1024)).$((rss % 1024 * 10 / 1024)) MiB / $((hwm / 1024)).$((hwm % 1024 * 10 / 1024)) MiB | < 5 MiB |
+| measuring part of a cycle (snapshot + per-container CPU % and memory), median / p95 of $cycles cycles | ${meas_med} ms / ${meas_p95} ms | |
+| docker list (names, labels) per cycle, median | ${list_med} ms | |
+| whole cycle (measure, list, decide, table, log POST), median | ${cyc_med} ms | |
+| \`docker stats --no-stream\` for the same $N containers, median of 5 | ${ds_med} ms | |
+| measuring part vs docker stats | ${ratio}x faster | >= 500x |
+| container start -> servicio's kill, median / max of $(wc -l <"$TMP/removal") | ${rk_med} ms / ${rk_max} ms | |
+| container start -> container destroyed, median / max | ${rd_med} ms / ${rd_max} ms | <= 1200 ms (interval + 200 ms) |
+| kill -> destroyed (Docker's own teardown), median | ${kd_med} ms | |
+| other containers removed during the removal trials | ${others} | 0 |
+EOT
