@@ -27,9 +27,26 @@ jansson_a=$(ls /usr/lib/*/libjansson.a 2>/dev/null | head -n1)
 work=$GESTOR_BUILD/kernel
 rm -rf "$work/mod" && mkdir -p "$work/mod" "$GESTOR_BUILD/fixtures/module"
 cp "$GESTOR_TOP/kernel/sysinfo.c" "$GESTOR_TOP/kernel/Makefile" "$work/mod/"
-make -C "$work/mod" KDIR="$KDIR" W=1 >"$work/build-w1.log" 2>&1
+# one build: compiler warnings with W=1 and, when installed, sparse (C=1)
+sparse=
+command -v sparse >/dev/null && sparse=C=1
+make -C "$work/mod" KDIR="$KDIR" W=1 $sparse >"$work/build-w1.log" 2>&1
 check "module builds against $KDIR" [ -f "$work/mod/sysinfo.ko" ]
-check "W=1 build has zero warnings" sh -c "! grep -i 'warning' '$work/build-w1.log' | grep -v 'Skipping BTF'"
+check "W=1 ${sparse:+and sparse }build has zero warnings" sh -c "! grep -iE 'warning|error' '$work/build-w1.log' | grep -v 'Skipping BTF'"
+# checkpatch.pl from Debian's linux-source-6.1 (extracted once into $GESTOR_BUILD)
+cp_pl=$GESTOR_BUILD/checkpatch/scripts/checkpatch.pl
+src_tar=$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V | tail -n1)
+if [ ! -f "$cp_pl" ] && [ -n "$src_tar" ]; then
+	mkdir -p "$GESTOR_BUILD/checkpatch"
+	tar -xJf "$src_tar" -C "$GESTOR_BUILD/checkpatch" --strip-components=1 --wildcards \
+		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' '*/scripts/const_structs.checkpatch'
+fi
+if [ -f "$cp_pl" ]; then
+	check "checkpatch.pl --no-tree --strict finds nothing" \
+		perl "$cp_pl" --no-tree --strict --quiet -f "$GESTOR_TOP/kernel/sysinfo.c"
+else
+	echo "# checkpatch not run: linux-source-6.1 is not installed (scripts/setup.sh installs it)"
+fi
 gcc -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wmissing-prototypes -Werror -O2 -static \
 	-o "$work/sysinfo_test" "$GESTOR_TOP/tests/kernel/sysinfo_test.c" "$jansson_a" -lpthread
 check "static test program builds" [ -x "$work/sysinfo_test" ]
