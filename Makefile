@@ -45,7 +45,7 @@ test: setup
 	@tests/run.sh $(T)
 
 run: setup
-	@$(MAKE) -s all
+	@$(MAKE) -s all images
 	@scripts/run.sh
 
 stop:

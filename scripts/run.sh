@@ -1,17 +1,31 @@
 #!/usr/bin/env bash
-# run.sh — `make run`: start the whole system in the foreground.
-# (Called after scripts/setup.sh and the build.) Grows with the components:
-# it says plainly which parts are not there yet.
+# run.sh — `make run`: the whole system in the foreground.
+#
+# Called by the Makefile after scripts/setup.sh, the build and the images.
+# Loads the kernel module when this kernel allows (else one line says why and
+# servicio uses its procfs collector), then runs servicio in the foreground:
+# it starts admin_logs in its container, installs the cron job that runs
+# contenedores.sh every 30 s, and prints a table each cycle. Ctrl+C (or
+# DURATION seconds) ends it cleanly: graphs drawn, cron lines removed, the
+# report's path printed.
+#
+# Environment: DURATION (seconds, 0 = until Ctrl+C), SERVICIO_ARGS (more
+# flags for servicio, e.g. "--interval 5 --dry-run"), and every GESTOR_*
+# variable servicio reads (see build/bin/servicio --help).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-$PWD/build}
-missing=()
-[ -x "$BUILD/bin/servicio" ] || missing+=("servicio (the manager daemon)")
-[ -x "$BUILD/bin/admin_logs" ] || missing+=("admin_logs (the log server)")
-[ -x contenedores.sh ] || missing+=("contenedores.sh (the load generator)")
-if [ "${#missing[@]}" -gt 0 ]; then
-	echo "gestor: built what exists; not there yet:"
-	printf '  - %s\n' "${missing[@]}"
-	exit 1
-fi
-exec "$BUILD/bin/servicio" ${DURATION:+--duration "$DURATION"}
+
+[ -x "$BUILD/bin/servicio" ] || { echo "run: $BUILD/bin/servicio is not built (make)" >&2; exit 1; }
+for img in gestor/admin_logs gestor/high-cpu gestor/high-ram gestor/low; do
+	docker image inspect "$img:latest" >/dev/null 2>&1 ||
+		{ echo "run: image $img:latest is missing (sudo make images)" >&2; exit 1; }
+done
+
+scripts/module.sh load || true
+args=()
+[ -n "${DURATION:-}" ] && [ "${DURATION}" != 0 ] && args+=(--duration "$DURATION")
+# shellcheck disable=SC2206 # word splitting of SERVICIO_ARGS is intended
+[ -n "${SERVICIO_ARGS:-}" ] && args+=(${SERVICIO_ARGS})
+echo "run: starting servicio ${args[*]:-} (Ctrl+C to stop)"
+exec "$BUILD/bin/servicio" "${args[@]}"
