@@ -316,7 +316,8 @@ static int produce_containers(struct gctx *g, bool mem)
 		snprintf(g->err, sizeof(g->err), "sql: %s", sqlite3_errmsg(g->db));
 		goto out;
 	}
-	qsort(pts, npts, sizeof(*pts), point_cmp);
+	if (npts > 0)
+		qsort(pts, npts, sizeof(*pts), point_cmp);
 	fputs("time_utc,epoch_s", fl);
 	for (s = 0; s < dl->nseries; s++)
 		fprintf(fl, ",%s", dl->series[s]);

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# graphs.sh — an hour of generated samples and decisions (one every 5 s,
+# 6 containers, removals) posted over HTTP; GET /graficar then draws every
+# chart as a non-empty PNG and SVG with its CSV and an index.html showing
+# them, and the CSV values equal the stored data.
+# timeout: 180
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib_server.sh"
+need_cmd curl jq gnuplot /usr/bin/python3
+
+W=$(mktemp -d /tmp/gestor-al-graphs.XXXXXX)
+on_exit "rm -rf '$W'"
+on_exit 'al_kill9'
+al_start "$W" --quiet --report-dir "$W/report" --top 4
+here=$(dirname "$0")
+
+# an empty database still gives a complete report ("no data yet")
+r=$(al_curl "$AL_URL/graficar")
+check "graficar on an empty database -> 200" test "$(al_status "$r")" = 200
+check "empty report has every file" test "$(al_body "$r" | jq '.files | length')" = 28
+
+gen=$(/usr/bin/python3 "$here/gen.py" --url "$AL_URL" --samples 720 --interval 5 --containers 6 --batch 50)
+echo "# generated: $gen"
+check "one hour stored" test "$(echo "$gen" | jq .samples)" = 720
+r=$(al_curl "$AL_URL/graficar")
+check "GET /graficar -> 200" test "$(al_status "$r")" = 200
+body=$(al_body "$r")
+check "answer names the report directory" test "$(jq -r .dir <<<"$body")" = "$W/report"
+charts="memory cpu container_cpu container_mem container_cpu_heatmap container_mem_heatmap removed_by_class removed_cumulative running_by_class"
+for c in $charts; do
+	for e in png svg csv; do
+		check "$c.$e listed" bash -c 'jq -e --arg f "$2" ".files | index(\$f)" <<<"$1" >/dev/null' _ "$body" "$c.$e"
+	done
+	check "$c.png is a real PNG" bash -c '[ "$(head -c 8 "$1" | od -An -tx1 | tr -d " \n")" = 89504e470d0a1a0a ] && [ "$(stat -c %s "$1")" -gt 5000 ]' _ "$W/report/$c.png"
+	check "$c.svg is an SVG" bash -c 'grep -q "<svg" "$1" && [ "$(stat -c %s "$1")" -gt 5000 ]' _ "$W/report/$c.svg"
+	check "$c.csv has data rows" test "$(wc -l <"$W/report/$c.csv")" -ge 3
+	check "$c.png is shown in index.html" grep -q "src=\"$c.png\"" "$W/report/index.html"
+	check "$c has a title and axis labels" bash -c 'grep -q "^set title" "$1" && grep -q "^set ylabel" "$1" && grep -q "^set xlabel" "$1"' _ "$W/report/$c.gp"
+done
+check "time axes are real time (UTC)" grep -q 'set xdata time' "$W/report/memory.gp"
+check "SVG carries the title" grep -q 'System memory used' "$W/report/memory.svg"
+check "no gnuplot error logs left" bash -c '! ls "$1"/.gnuplot-*.log 2>/dev/null | grep -q .' _ "$W/report"
+check "CSV values equal the stored data" /usr/bin/python3 "$here/check_report.py" "$W/gestor.db" "$W/report"
+check "removed per class matches what was generated" test \
+	"$(awk -F, '$1=="high"{h=$2} $1=="low"{l=$2} END{print "{\"high\": " h ", \"low\": " l "}"}' "$W/report/removed_by_class.csv")" = "$(echo "$gen" | jq -c .removed | sed 's/,/, /; s/:/: /g')"
+t=$(jq .seconds <<<"$body")
+echo "# drawn in $t s"
+al_stop
+check "clean stop" test $? = 0
+finish
