@@ -6,11 +6,12 @@
 # qemu; TCG here, so absolute times are slow, the ratio is what matters).
 # Target: module >= 10x cheaper at 1,000 processes, never < 5x.
 #
-# Usage: bench/kernel.sh [REPS]    (default 10 reads of each per size)
+# Usage: bench/kernel.sh [REPS]    (default 11 interleaved reads of each per
+# size; the medians are reported)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
-reps=${1:-10}
+reps=${1:-11}
 kver=$(ls /lib/modules 2>/dev/null | grep -- '-amd64$' | sort -V | tail -n1)
 KDIR=${KDIR:-/lib/modules/$kver/build}
 jansson_a=$(ls /usr/lib/*/libjansson.a 2>/dev/null | head -n1)

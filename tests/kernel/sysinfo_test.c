@@ -1021,15 +1021,34 @@ static long procfs_walk(void)
 	return sum >= 0 ? n : n;
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* median of n samples (sorts them) */
+static double median_us(int64_t *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_i64);
+	return (n % 2 ? (double)v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0) / 1000.0;
+}
+
 static int cmd_bench(int nprocs, int reps)
 {
 	pid_t *kids = calloc((size_t)nprocs, sizeof(pid_t));
-	int64_t t0, tmod = 0, twalk = 0;
+	int64_t *tmod = calloc((size_t)reps, sizeof(int64_t)),
+		*twalk = calloc((size_t)reps, sizeof(int64_t));
+	int64_t t0;
 	long listed = 0, walked = 0;
+	double m, w;
 	char *buf;
 	size_t len;
 	int i;
 
+	if (!kids || !tmod || !twalk)
+		return 1;
 	for (i = 0; i < nprocs; i++) {
 		kids[i] = fork();
 		if (kids[i] == 0) {
@@ -1038,10 +1057,11 @@ static int cmd_bench(int nprocs, int reps)
 		}
 	}
 	usleep(200000);
+	/* interleaved, so that load changes hit both alike; medians reported */
 	for (i = 0; i < reps; i++) {
 		t0 = now_ns();
 		if (read_all(PROC_FILE, 1 << 16, &buf, &len) == 0) {
-			tmod += now_ns() - t0;
+			tmod[i] = now_ns() - t0;
 			if (i == 0) {
 				json_t *doc = json_loadb(buf, len, 0, NULL);
 
@@ -1052,16 +1072,19 @@ static int cmd_bench(int nprocs, int reps)
 		}
 		t0 = now_ns();
 		walked = procfs_walk();
-		twalk += now_ns() - t0;
+		twalk[i] = now_ns() - t0;
 	}
+	m = median_us(tmod, reps);
+	w = median_us(twalk, reps);
 	printf("BENCH procs=%ld walked=%ld module_us=%.0f procfs_us=%.0f ratio=%.1f\n", listed,
-	       walked, tmod / 1000.0 / reps, twalk / 1000.0 / reps,
-	       (double)twalk / (double)(tmod ? tmod : 1));
+	       walked, m, w, m > 0 ? w / m : 0);
 	for (i = 0; i < nprocs; i++)
 		kill(kids[i], SIGKILL);
 	while (wait(NULL) > 0)
 		;
 	free(kids);
+	free(tmod);
+	free(twalk);
 	return 0;
 }
 
