@@ -215,7 +215,10 @@ bool batch_record_valid(json_t *rec, const char *path, char *err, size_t errlen)
 	const char *type;
 
 	if (!json_is_object(rec)) {
-		snprintf(err, errlen, "%s: must be an object", path[0] ? path : "record");
+		size_t n = strlen(path);
+		if (n > 0 && path[n - 1] == '.')
+			n--; /* "records[2]." names "records[2]" */
+		snprintf(err, errlen, "%.*s: must be an object", (int)n, n ? path : "record");
 		return false;
 	}
 	if (!need_enum(rec, path, "type", batch_types, err, errlen) ||

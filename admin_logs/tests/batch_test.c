@@ -1,0 +1,178 @@
+/*
+ * batch_test.c — unit tests for batch.c: valid batches of both record types
+ * and the bare-array form, and each kind of bad input rejected with the
+ * status and the path of the field at fault.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "batch.h"
+
+#define SAMPLE                                                                              \
+	"{\"type\":\"sample\",\"ts_ns\":10,\"cycle\":1,\"source\":\"module\","              \
+	"\"memory\":{\"total_kb\":100,\"used_kb\":50,\"available_kb\":50},\"cpu_pct\":5.5," \
+	"\"containers\":[{\"id\":\"a\",\"name\":\"n\",\"class\":\"high\",\"label_class\":"  \
+	"\"high-cpu\",\"cpu_pct\":150.0,\"rss_kb\":1,\"mem_kb\":2,\"mem_pct\":0.5,\"procs\":1}]}"
+#define DECISION                                                                                \
+	"{\"type\":\"decision\",\"ts_ns\":11,\"cycle\":1,\"container\":{\"id\":\"a\",\"name\":" \
+	"\"n\"},\"class\":\"low\",\"action\":\"removed\",\"reason\":\"r\",\"rank\":2,"          \
+	"\"metrics\":{\"cpu_pct\":1,\"rss_kb\":1,\"mem_kb\":2,\"mem_pct\":0.5},\"x\":1}"
+
+static enum batch_status parse(const char *s, struct batch *b, char *err)
+{
+	return batch_parse(s, strlen(s), "auto-1", b, err, 256);
+}
+
+/* Expect status and an error starting with field (when not NULL). */
+static void expect_bad(const char *body, enum batch_status st, const char *field)
+{
+	struct batch b;
+	char err[256] = "";
+
+	assert_int_equal(parse(body, &b, err), st);
+	assert_null(b.root);
+	if (field) {
+		if (strncmp(err, field, strlen(field)) != 0 || err[strlen(field)] != ':')
+			fail_msg("error '%s' does not name '%s'", err, field);
+	}
+}
+
+static void test_valid_batch(void **state)
+{
+	struct batch b;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(parse("{\"batch_id\":\"c-1.2:3_x\",\"host\":\"h\",\"records\":[" SAMPLE
+			       "," DECISION "]}",
+			       &b, err),
+			 BATCH_OK);
+	assert_string_equal(b.batch_id, "c-1.2:3_x");
+	assert_string_equal(b.host, "h");
+	assert_false(b.generated_id);
+	assert_int_equal(json_array_size(b.records), 2);
+	assert_non_null(b.bodies[0]);
+	assert_non_null(strstr(b.bodies[1], "\"x\":1")); /* extra fields kept */
+	batch_free(&b);
+	assert_null(b.root);
+}
+
+static void test_bare_array(void **state)
+{
+	struct batch b;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(parse("[" DECISION "]", &b, err), BATCH_OK);
+	assert_true(b.generated_id);
+	assert_string_equal(b.batch_id, "auto-1");
+	assert_string_equal(b.host, "");
+	batch_free(&b);
+}
+
+static void test_malformed(void **state)
+{
+	(void)state;
+	expect_bad("{\"batch_id\":", BATCH_MALFORMED, NULL);
+	expect_bad("", BATCH_MALFORMED, NULL);
+	expect_bad("{\"a\":1,\"a\":2}", BATCH_MALFORMED, NULL);
+	expect_bad("[1] x", BATCH_MALFORMED, NULL);
+	expect_bad("\"\xff\"", BATCH_MALFORMED, NULL);
+}
+
+static void test_batch_fields(void **state)
+{
+	char id65[512];
+
+	(void)state;
+	expect_bad("42", BATCH_INVALID, "body");
+	expect_bad("{\"records\":[" DECISION "]}", BATCH_INVALID, "batch_id");
+	expect_bad("{\"batch_id\":7,\"records\":[" DECISION "]}", BATCH_INVALID, "batch_id");
+	expect_bad("{\"batch_id\":\"\",\"records\":[" DECISION "]}", BATCH_INVALID, "batch_id");
+	expect_bad("{\"batch_id\":\"a/b\",\"records\":[" DECISION "]}", BATCH_INVALID, "batch_id");
+	snprintf(id65, sizeof(id65), "{\"batch_id\":\"%065d\",\"records\":[" DECISION "]}", 0);
+	expect_bad(id65, BATCH_INVALID, "batch_id");
+	expect_bad("{\"batch_id\":\"a\",\"host\":1,\"records\":[" DECISION "]}", BATCH_INVALID,
+		   "host");
+	expect_bad("{\"batch_id\":\"a\"}", BATCH_INVALID, "records");
+	expect_bad("{\"batch_id\":\"a\",\"records\":{}}", BATCH_INVALID, "records");
+	expect_bad("{\"batch_id\":\"a\",\"records\":[]}", BATCH_INVALID, "records");
+	expect_bad("[]", BATCH_INVALID, "records");
+	expect_bad("[1]", BATCH_INVALID, "records[0]");
+}
+
+/* Take a valid record, replace `from` by `to`, expect `field` rejected. */
+static void mutate(const char *rec, const char *from, const char *to, const char *field)
+{
+	char body[2048], *p;
+	const char *at = strstr(rec, from);
+
+	assert_non_null(at);
+	p = body + sprintf(body, "[%.*s%s", (int)(at - rec), rec, to);
+	sprintf(p, "%s]", at + strlen(from));
+	expect_bad(body, BATCH_INVALID, field);
+}
+
+static void test_record_fields(void **state)
+{
+	(void)state;
+	mutate(SAMPLE, "\"type\":\"sample\",", "", "records[0].type");
+	mutate(SAMPLE, "\"sample\"", "\"other\"", "records[0].type");
+	mutate(SAMPLE, "\"ts_ns\":10", "\"ts_ns\":\"10\"", "records[0].ts_ns");
+	mutate(SAMPLE, "\"ts_ns\":10", "\"ts_ns\":0", "records[0].ts_ns");
+	mutate(SAMPLE, "\"cycle\":1", "\"cycle\":1.5", "records[0].cycle");
+	mutate(SAMPLE, "\"module\"", "\"kernel\"", "records[0].source");
+	mutate(SAMPLE, "\"used_kb\":50", "\"used_kb\":-1", "records[0].memory.used_kb");
+	mutate(SAMPLE, "\"cpu_pct\":5.5", "\"cpu_pct\":100.5", "records[0].cpu_pct");
+	mutate(SAMPLE, "\"memory\"", "\"mem\"", "records[0].memory");
+	mutate(SAMPLE, "\"class\":\"high\"", "\"class\":\"mid\"", "records[0].containers[0].class");
+	mutate(SAMPLE, "\"procs\":1", "\"procs\":null", "records[0].containers[0].procs");
+	mutate(SAMPLE, "\"mem_pct\":0.5", "\"mem_pct\":101", "records[0].containers[0].mem_pct");
+	mutate(SAMPLE, "\"containers\":[", "\"containers\":[3,", "records[0].containers[0]");
+	mutate(DECISION, "\"container\"", "\"ctr\"", "records[0].container");
+	mutate(DECISION, "\"name\":\"n\"", "\"name\":5", "records[0].container.name");
+	mutate(DECISION, "\"class\":\"low\"", "\"class\":\"unknown\"", "records[0].class");
+	mutate(DECISION, "\"removed\"", "\"deleted\"", "records[0].action");
+	mutate(DECISION, "\"reason\":\"r\",", "", "records[0].reason");
+	mutate(DECISION, "\"rank\":2", "\"rank\":true", "records[0].rank");
+	mutate(DECISION, "\"rss_kb\":1", "\"rss_kb\":1.5", "records[0].metrics.rss_kb");
+}
+
+static void test_second_record_bad(void **state)
+{
+	(void)state;
+	expect_bad("{\"batch_id\":\"a\",\"records\":[" DECISION ",{\"type\":\"decision\"}]}",
+		   BATCH_INVALID, "records[1].ts_ns");
+}
+
+static void test_id_valid(void **state)
+{
+	(void)state;
+	assert_true(batch_id_valid("a"));
+	assert_true(batch_id_valid("host-1:2026.11.28_0001"));
+	assert_false(batch_id_valid(""));
+	assert_false(batch_id_valid("a b"));
+	assert_false(batch_id_valid("é"));
+	assert_false(
+		batch_id_valid("0123456789012345678901234567890123456789012345678901234567890123"
+			       "4"));
+	assert_true(
+		batch_id_valid("0123456789012345678901234567890123456789012345678901234567890123"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_valid_batch),   cmocka_unit_test(test_bare_array),
+		cmocka_unit_test(test_malformed),     cmocka_unit_test(test_batch_fields),
+		cmocka_unit_test(test_record_fields), cmocka_unit_test(test_second_record_bad),
+		cmocka_unit_test(test_id_valid),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
