@@ -197,7 +197,7 @@ int ctrstats_compute(const struct snapshot *prev, const struct snapshot *cur,
 	}
 	for (size_t i = 0; i < cur->nprocs; i++) {
 		const struct snap_proc *p = &cur->procs[i], *q;
-		uint64_t delta;
+		double pdt = dt, pct;
 		bool known;
 
 		out->proc_cpu_pct[i] = NAN;
@@ -207,18 +207,22 @@ int ctrstats_compute(const struct snapshot *prev, const struct snapshot *cur,
 		known = q && q->start_time_ns == p->start_time_ns &&
 			p->cpu_time_ns >= q->cpu_time_ns;
 		if (known) {
-			delta = p->cpu_time_ns - q->cpu_time_ns;
-			out->proc_cpu_pct[i] = 100.0 * (double)delta / dt;
+			/* each process over the time between its own two reads when
+			 * the source says (a procfs walk takes a while) */
+			if (p->sample_ns && q->sample_ns && p->sample_ns > q->sample_ns)
+				pdt = (double)(p->sample_ns - q->sample_ns);
+			pct = 100.0 * (double)(p->cpu_time_ns - q->cpu_time_ns) / pdt;
+			out->proc_cpu_pct[i] = pct;
 		} else if (p->start_time_ns > prev->boottime_ns) {
 			/* born during the interval: all its CPU time is in it */
-			delta = p->cpu_time_ns;
+			pct = 100.0 * (double)p->cpu_time_ns / dt;
 		} else {
 			/* older than the previous snapshot but not in it (moved into
 			 * the container, or missed): nothing to subtract from */
 			continue;
 		}
 		if (p->ctr >= 0 && out->ctrs[p->ctr].has_cpu)
-			out->ctrs[p->ctr].cpu_pct += 100.0 * (double)delta / dt;
+			out->ctrs[p->ctr].cpu_pct += pct;
 	}
 	for (size_t i = 0; i < out->nctrs; i++) {
 		struct ctr_stat *cs = &out->ctrs[i];

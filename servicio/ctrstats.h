@@ -2,7 +2,8 @@
  * ctrstats.h — rates and per-container figures from two snapshots.
  *
  * CPU % comes from cpu_time_ns deltas over the boot-clock interval between
- * the snapshots, in percent of one CPU (100 = one full core, as docker stats
+ * the snapshots (per process, between its own two reads when the source
+ * stamps them: snap_proc.sample_ns), in percent of one CPU (100 = one full core, as docker stats
  * and top report it). A process is matched with its previous self by pid
  * and start time, so a reused pid is a new process; a process or container
  * seen for the first time has no rate yet (has_cpu false), never a wrong

@@ -338,12 +338,15 @@ int modsrc_read(const char *path, struct snapshot *out, char *err, size_t errlen
 {
 	char *buf = NULL;
 	size_t len = 0;
+	uint64_t t0, t1;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
 	if (!path)
 		path = SNAP_MODULE_PATH;
+	t0 = util_boot_ns();
 	ret = util_slurp(path, MODSRC_MAX_DOC, &buf, &len);
+	t1 = util_boot_ns();
 	if (ret < 0) {
 		snprintf(err, errlen, "%s: %s", path,
 			 ret == -EFBIG ? "larger than the 128 MiB limit" : strerror(-ret));
@@ -356,8 +359,20 @@ int modsrc_read(const char *path, struct snapshot *out, char *err, size_t errlen
 		char tmp[512];
 		snprintf(tmp, sizeof(tmp), "%s: %s", path, err);
 		util_strlcpy(err, tmp, errlen);
+		return ret;
 	}
-	return ret;
+	/*
+	 * The module stamps its header when the read starts and writes the
+	 * processes in pid order while the reader reads. When this document was
+	 * made during this read (its boot time falls inside it), stamp each
+	 * process by its place in the document, so rates use its own interval.
+	 */
+	if (out->boottime_ns + 1000000 >= t0 && out->boottime_ns <= t1 && out->nprocs) {
+		uint64_t from = out->boottime_ns > t0 ? out->boottime_ns : t0;
+		for (size_t i = 0; i < out->nprocs; i++)
+			out->procs[i].sample_ns = from + (t1 - from) * (i + 1) / out->nprocs;
+	}
+	return 0;
 }
 
 /* Two decimals, cut, as the module prints them. */

@@ -31,7 +31,11 @@
  */
 int modsrc_parse_buf(const char *buf, size_t len, struct snapshot *out, char *err, size_t errlen);
 
-/* Read path (NULL: SNAP_MODULE_PATH) and parse it. -errno of the read too. */
+/*
+ * Read path (NULL: SNAP_MODULE_PATH) and parse it. -errno of the read too.
+ * When the document was generated during this read (the live module file),
+ * each process's sample_ns is estimated from its place in the document.
+ */
 int modsrc_read(const char *path, struct snapshot *out, char *err, size_t errlen);
 
 /*

@@ -71,7 +71,11 @@ int procfs_parse_stat_buf(const char *buf, struct procfs_stat *out)
 	p += 3;
 	if (util_parse_i64(p, &p, 0, INT32_MAX, &ppid) < 0)
 		return -EINVAL;
-	if (!(p = procfs_skip_fields(p, 14 - 4 - 1 + 0)) ||
+	/* 5 pgrp, 6 session, 7 tty_nr, 8 tpgid, 9 flags */
+	if (!(p = procfs_skip_fields(p, 9 - 4 - 1)) ||
+	    util_parse_u64(p, &p, UINT64_MAX, &out->flags) < 0)
+		return -EINVAL;
+	if (!(p = procfs_skip_fields(p, 14 - 9 - 1)) ||
 	    util_parse_u64(p, &p, UINT64_MAX, &utime) < 0 ||
 	    util_parse_u64(p, &p, UINT64_MAX, &stime) < 0)
 		return -EINVAL;
@@ -249,6 +253,17 @@ int procfs_parse_uptime_buf(const char *buf, uint64_t *out_ns)
 	return 0;
 }
 
+void procfs_comm_as_module(char *name, bool kthread)
+{
+	if (!kthread)
+		return;
+	/* kworker/%d:%d[H] and kworker/u%d:%d never hold '-' or '+' themselves */
+	if (strncmp(name, "kworker/", 8) == 0)
+		name[8 + strcspn(name + 8, "-+")] = '\0';
+	if (strlen(name) > 15)
+		name[15] = '\0';
+}
+
 /* A read that found the process gone. */
 static bool procfs_gone(ssize_t r)
 {
@@ -272,6 +287,7 @@ int procfs_read_pid(int piddir, uint32_t hz, uint64_t page_kb, uint64_t total_kb
 		return -EINVAL;
 	p->pid = st.pid;
 	p->ppid = st.ppid;
+	procfs_comm_as_module(st.comm, st.flags & PROCFS_PF_KTHREAD);
 	snapshot_decode_raw(st.comm, strlen(st.comm), p->name, sizeof(p->name));
 	p->state[0] = st.state;
 	p->state[1] = '\0';
@@ -407,6 +423,8 @@ int procfs_snapshot(const char *root, struct snapshot *out, char *err, size_t er
 		}
 		ret = procfs_read_pid(piddir, hz, page_kb, out->mem.total_kb, out->boottime_ns, p);
 		close(piddir);
+		if (live)
+			p->sample_ns = util_boot_ns();
 		if (ret < 0) {
 			/* vanished, or a file we cannot read or parse: skip it */
 			out->nprocs--;

@@ -10,7 +10,7 @@
  * taken up to the last ')' of stat, and a process that vanishes during the
  * walk is skipped, not an error.
  *
- * Field meanings follow the module's format: cpu_time_ns = (utime + stime)
+ * Field meanings follow the module's format (see also procfs_comm_as_module): cpu_time_ns = (utime + stime)
  * ticks * 1e9 / hz, start_time_ns = starttime ticks * 1e9 / hz (since boot),
  * rss/vsz from statm pages, uid = effective uid, cmdline = arguments joined
  * by spaces (cut at 256 raw bytes like the module), strings decoded as the
@@ -38,7 +38,19 @@ struct procfs_stat {
 	uint64_t starttime; /* ticks since boot */
 	uint64_t vsize; /* bytes */
 	int64_t rss_pages;
+	uint64_t flags; /* PF_* (PROCFS_PF_KTHREAD) */
 };
+
+#define PROCFS_PF_KTHREAD 0x00200000u
+
+/*
+ * The name as the module reports it (the task's comm, at most 15 bytes):
+ * /proc shows kernel threads decorated — a kworker's workqueue after '-' or
+ * '+' ("kworker/0:1-events"), a long kthread name in full
+ * ("rcu_tasks_kthread") — so for kernel threads the decoration is dropped
+ * and the name cut to 15 bytes. In place.
+ */
+void procfs_comm_as_module(char *name, bool kthread);
 
 /* /proc/<pid>/stat. 0 or -EINVAL when malformed. */
 int procfs_parse_stat_buf(const char *buf, struct procfs_stat *out);

@@ -67,6 +67,9 @@ struct snap_proc {
 	uint64_t cpu_time_ns; /* user + system of all threads */
 	double cpu_pct; /* lifetime average, 100 = one core */
 	uint64_t start_time_ns; /* since boot */
+	/* CLOCK_BOOTTIME when this process was read (procfs walks take a
+	 * while; rates use it), 0 when only the document's time is known */
+	uint64_t sample_ns;
 	int32_t ctr; /* index in snapshot.ctrs, -1 when none */
 };
 

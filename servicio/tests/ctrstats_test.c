@@ -152,6 +152,32 @@ static void test_rates(void **state)
 	snapshot_free(&b);
 }
 
+static void test_sample_times(void **state)
+{
+	/* a walk that read the process 0.3 s after the snapshot's stamp the
+	 * first time and right away the second: its own interval counts */
+	struct snapshot a, b;
+	struct ctrstats st;
+	struct ctrstats_opts o = { .cgroup_root = "" };
+	char err[128];
+
+	(void)state;
+	base(&a, 100 * SEC, 0, 0);
+	add(&a, 10, ID_A, 5 * SEC, 1 * SEC, 1);
+	a.procs[0].sample_ns = 100 * SEC + 3 * SEC / 10;
+	assert_int_equal(snapshot_group(&a, false), 0);
+	base(&b, 101 * SEC, 0, 0);
+	add(&b, 10, ID_A, 5 * SEC + 7 * SEC / 10, 1 * SEC, 1); /* +0.7 s in 0.7 s */
+	b.procs[0].sample_ns = 101 * SEC;
+	assert_int_equal(snapshot_group(&b, false), 0);
+	assert_int_equal(ctrstats_compute(&a, &b, &o, &st, err, sizeof(err)), 0);
+	assert_true(fabs(st.proc_cpu_pct[0] - 100.0) < 1e-9);
+	assert_true(fabs(st.ctrs[0].cpu_pct - 100.0) < 1e-9);
+	ctrstats_free(&st);
+	snapshot_free(&a);
+	snapshot_free(&b);
+}
+
 static void test_sys_cpu(void **state)
 {
 	struct snap_cpu a = { 0 }, b = { 0 };
@@ -258,6 +284,7 @@ int main(void)
 	const char *top = getenv("GESTOR_TOP");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rates),
+		cmocka_unit_test(test_sample_times),
 		cmocka_unit_test(test_sys_cpu),
 		cmocka_unit_test(test_cgroup_memory),
 		cmocka_unit_test(test_container_memory_in_stats),

@@ -58,6 +58,7 @@ static void test_parse_stat(void **state)
 	assert_int_equal(st.starttime, 987654);
 	assert_int_equal(st.vsize, 12345678);
 	assert_int_equal(st.rss_pages, 1500);
+	assert_int_equal(st.flags, 4194304);
 	/* comm runs to the last ')' */
 	assert_int_equal(procfs_parse_stat_buf(hostile, &st), 0);
 	assert_string_equal(st.comm, ") (evil) x");
@@ -75,6 +76,32 @@ static void test_parse_stat(void **state)
 			 -EINVAL);
 	assert_int_equal(procfs_parse_stat_buf("", &st), -EINVAL);
 	assert_int_equal(procfs_parse_stat_buf("-5 (x) S 1", &st), -EINVAL);
+}
+
+static void test_kthread_names(void **state)
+{
+	struct {
+		const char *proc, *want;
+		bool kthread;
+	} cases[] = {
+		{ "kworker/0:0-events", "kworker/0:0", true },
+		{ "kworker/1:0H-events_highpri", "kworker/1:0H", true },
+		{ "kworker/u4:1+events_unbound", "kworker/u4:1", true },
+		{ "kworker/0:1", "kworker/0:1", true },
+		{ "rcu_tasks_kthread", "rcu_tasks_kthre", true },
+		{ "ksoftirqd/0", "ksoftirqd/0", true },
+		/* user processes are never touched */
+		{ "kworker/0:0-x", "kworker/0:0-x", false },
+		{ "a-b+c", "a-b+c", false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < UTIL_ARRAY_LEN(cases); i++) {
+		char name[SNAP_NAME_MAX];
+		util_strlcpy(name, cases[i].proc, sizeof(name));
+		procfs_comm_as_module(name, cases[i].kthread);
+		assert_string_equal(name, cases[i].want);
+	}
 }
 
 static void test_parse_small_files(void **state)
@@ -480,9 +507,10 @@ int main(void)
 {
 	const char *top = getenv("GESTOR_TOP");
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_stat),     cmocka_unit_test(test_parse_small_files),
-		cmocka_unit_test(test_synthetic_tree), cmocka_unit_test(test_copied_tree),
-		cmocka_unit_test(test_live_children),  cmocka_unit_test(test_vanishing),
+		cmocka_unit_test(test_parse_stat),	  cmocka_unit_test(test_kthread_names),
+		cmocka_unit_test(test_parse_small_files), cmocka_unit_test(test_synthetic_tree),
+		cmocka_unit_test(test_copied_tree),	  cmocka_unit_test(test_live_children),
+		cmocka_unit_test(test_vanishing),
 	};
 
 	snprintf(fixtures, sizeof(fixtures), "%s/servicio/tests/fixtures", top ? top : ".");
