@@ -9,7 +9,7 @@ batches of --batch records with unique batch_ids. Deterministic for a given
 --seed. Prints one JSON summary line: {"batches":..,"records":..,"samples":..,
 "decisions":..,"removed":{"high":..,"low":..}}.
 
-Usage: gen.py --url http://127.0.0.1:PORT [--samples 720] [--interval 5]
+Usage: gen.py --url http://127.0.0.1:PORT | --out FILE.jsonl [--samples 720] [--interval 5]
               [--containers 6] [--batch 50] [--start-ns NS] [--seed 1]
 """
 import argparse
@@ -29,7 +29,8 @@ def post(url, body):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--url", required=True)
+    ap.add_argument("--url", help="server to POST to")
+    ap.add_argument("--out", help="instead: write each batch as a JSON line to this file")
     ap.add_argument("--samples", type=int, default=720)
     ap.add_argument("--interval", type=float, default=5.0)
     ap.add_argument("--containers", type=int, default=6)
@@ -38,6 +39,9 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--prefix", default="gen")
     a = ap.parse_args()
+    if not a.url and not a.out:
+        ap.error("--url or --out is needed")
+    outf = open(a.out, "w", encoding="utf-8") if a.out else None
     rnd = random.Random(a.seed)
     classes = ["high-cpu", "high-ram", "low"]
     serial = 0
@@ -59,8 +63,12 @@ def main():
         nonlocal out, nb
         if out:
             nb += 1
-            post(a.url, json.dumps({"batch_id": "%s-%d-%d" % (a.prefix, a.seed, nb),
-                                    "host": "gen", "records": out}).encode())
+            body = json.dumps({"batch_id": "%s-%d-%d" % (a.prefix, a.seed, nb),
+                               "host": "gen", "records": out})
+            if outf:
+                outf.write(body + "\n")
+            else:
+                post(a.url, body.encode())
             out = []
 
     def add(rec):
@@ -105,6 +113,8 @@ def main():
             keep.append(new_container())
         live = keep
     flush()
+    if outf:
+        outf.close()
     print(json.dumps({"batches": nb, "records": nrec, "samples": ns, "decisions": nd,
                       "removed": removed}))
 

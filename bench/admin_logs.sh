@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# admin_logs.sh — the log server against the original design, in one run,
+# on loopback only:
+#   1. ingestion: wrk, 16 connections, batches of 10 and of 100 records,
+#      entries/s and p99 latency, for admin_logs (every 201 fsync'd: SQLite
+#      WAL, synchronous=FULL, group commit) and the Python reference
+#      (FastAPI + uvicorn appending each batch to a JSON-lines file; as the
+#      original, no fsync; and once more with an fsync per batch, the same
+#      guarantee as ours);
+#   2. idle RSS of admin_logs (fresh, and after the load);
+#   3. graphs for 100,000 samples: GET /graficar (9 charts, PNG + SVG + CSV)
+#      against matplotlib drawing the original's 3 charts from the
+#      JSON-lines log.
+# Usage: bench/admin_logs.sh [SECONDS per wrk run, default 10]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DUR=${1:-10}
+PY=/usr/bin/python3
+for c in wrk curl jq; do command -v $c >/dev/null || { echo "bench: $c missing (scripts/setup.sh)"; exit 1; }; done
+$PY -c 'import fastapi, uvicorn' 2>/dev/null || { echo "bench: python3-fastapi/python3-uvicorn missing"; exit 1; }
+make -s -C admin_logs all
+BIN=${BUILD:-$PWD/build}/bin/admin_logs
+
+W=$(mktemp -d /var/tmp/gestor-bench-al.XXXXXX)
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$W"
+}
+trap cleanup EXIT
+
+start_al() { # start_al NAME -> sets AL_PID AL_PORT
+	rm -f "$W/$1.port"
+	"$BIN" --port 0 --port-file "$W/$1.port" --db "$W/$1/gestor.db" >"$W/$1.access" 2>"$W/$1.err" &
+	AL_PID=$!
+	PIDS+=("$AL_PID")
+	for _ in $(seq 100); do [ -s "$W/$1.port" ] && break; sleep 0.05; done
+	AL_PORT=$(cat "$W/$1.port")
+}
+start_ref() { # start_ref PORT FSYNC -> sets REF_PID
+	REF_LOG=$W/ref-$1.jsonl REF_FSYNC=$2 $PY -m uvicorn --app-dir bench/ref app:app \
+		--host 127.0.0.1 --port "$1" --no-access-log --log-level warning >"$W/ref-$1.err" 2>&1 &
+	REF_PID=$!
+	PIDS+=("$REF_PID")
+	for _ in $(seq 100); do curl -sf "http://127.0.0.1:$1/health" >/dev/null && break; sleep 0.1; done
+}
+stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# wrk_run URL N -> "entries_per_s p99_ms non2xx requests"
+wrk_run() {
+	local out rps p99 non2xx reqs
+	out=$(RUN="r$RANDOM$RANDOM" N=$2 wrk -t2 -c16 -d"${DUR}s" --latency -s bench/admin_logs.lua "$1")
+	rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+	reqs=$(awk '/requests in/ {print $1}' <<<"$out")
+	non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$out")
+	p99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' <<<"$out")
+	echo "$(awk -v r="$rps" -v n="$2" 'BEGIN {printf "%.0f", r * n}') ${p99:-?} ${non2xx:-0} $reqs"
+}
+
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+echo "admin_logs benchmark — $(nproc) cores, $(date -u +%FT%TZ), wrk -t2 -c16 -d${DUR}s on 127.0.0.1"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# --- idle RSS of a fresh server
+mkdir -p "$W/idle"
+start_al idle
+sleep 1
+IDLE_RSS=$(rss_kb "$AL_PID")
+stop_pid "$AL_PID"
+
+# --- ingestion, side by side
+printf '\n%-46s %12s %10s %8s\n' "ingestion (16 connections)" "entries/s" "p99 ms" "non-2xx"
+declare -A E
+for n in 10 100; do
+	mkdir -p "$W/al$n"
+	start_al "al$n"
+	read -r e p x reqs < <(wrk_run "http://127.0.0.1:$AL_PORT" $n)
+	h=$(curl -s "http://127.0.0.1:$AL_PORT/health")
+	stored=$(jq .batches <<<"$h")
+	E[al$n]=$e
+	printf '%-46s %12s %10s %8s\n' "admin_logs, $n/request (fsync'd, group commit)" "$e" "$p" "$x"
+	echo "    $(jq -r '"stored \(.batches) batches = \(.records) records; \(.commits) commits, \(.batches_per_commit*10|round/10) batches/commit, commit \(.commit_us_per_commit|round) us"' <<<"$h"); wrk counted $reqs"
+	[ "$n" = 10 ] && LOADED_RSS=$(rss_kb "$AL_PID")
+	stop_pid "$AL_PID"
+	[ "$stored" -ge "$((reqs - 16))" ] || echo "    WARNING: fewer batches stored ($stored) than requests answered ($reqs)"
+	port=$(free_port)
+	start_ref "$port" 0
+	read -r e p x reqs < <(wrk_run "http://127.0.0.1:$port" $n)
+	E[ref$n]=$e
+	printf '%-46s %12s %10s %8s\n' "Python reference, $n/request (no fsync)" "$e" "$p" "$x"
+	stop_pid "$REF_PID"
+	port=$(free_port)
+	start_ref "$port" 1
+	read -r e p x reqs < <(wrk_run "http://127.0.0.1:$port" $n)
+	E[reffs$n]=$e
+	printf '%-46s %12s %10s %8s\n' "Python reference, $n/request (fsync each)" "$e" "$p" "$x"
+	stop_pid "$REF_PID"
+done
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1fx", (b > 0 ? a / b : 0)}'; }
+echo "ratio at 10/request: $(ratio "${E[al10]}" "${E[ref10]}") the reference without fsync, $(ratio "${E[al10]}" "${E[reffs10]}") with fsync"
+echo "ratio at 100/request: $(ratio "${E[al100]}" "${E[ref100]}") without fsync, $(ratio "${E[al100]}" "${E[reffs100]}") with fsync"
+echo
+echo "idle RSS: ${IDLE_RSS} KiB fresh; ${LOADED_RSS} KiB after the 10/request run"
+
+# --- graphs for 100,000 samples
+mkdir -p "$W/g"
+start_al g
+t0=$(date +%s.%N)
+$PY tests/admin_logs/gen.py --url "http://127.0.0.1:$AL_PORT" --samples 100000 --interval 1 \
+	--containers 6 --batch 1000 --prefix bench >"$W/gen.json"
+$PY tests/admin_logs/gen.py --out "$W/ref-100k.jsonl" --samples 100000 --interval 1 \
+	--containers 6 --batch 1000 --prefix bench >/dev/null
+echo
+echo "graphs: $(jq -r '"\(.samples) samples, \(.records) records"' "$W/gen.json") stored in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.0f", b - a}') s"
+times=()
+for i in 1 2 3; do
+	s=$(curl -s "http://127.0.0.1:$AL_PORT/graficar" | jq .seconds)
+	times+=("$s")
+done
+med=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 2p)
+echo "admin_logs GET /graficar, 9 charts x (PNG + SVG + CSV): median $(printf '%.3f' "$med") s (runs: ${times[*]})"
+stop_pid "$AL_PID"
+if $PY -c 'import matplotlib' 2>/dev/null; then
+	r=$($PY bench/ref/plots.py "$W/ref-100k.jsonl" "$W/mpl")
+	echo "matplotlib, the original's 3 charts (PNG): $(jq -r '"draw \(.draw_s) s + parse the JSON lines \(.parse_s) s"' <<<"$r")"
+else
+	echo "matplotlib: python3-matplotlib not installed (scripts/setup.sh), skipped"
+fi
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
