@@ -52,7 +52,7 @@ PKGS=(
 	# linters and checkers
 	cppcheck clang-tidy clang-format valgrind sparse linux-source-6.1
 	# benchmark reference implementation (the original Python design)
-	python3-fastapi python3-uvicorn wrk hyperfine
+	python3-fastapi python3-uvicorn wrk hyperfine python3-matplotlib
 )
 
 missing=()
