@@ -275,7 +275,6 @@ int procfs_read_pid(int piddir, uint32_t hz, uint64_t page_kb, uint64_t total_kb
 {
 	char buf[8192];
 	struct procfs_stat st;
-	uint64_t size, resident;
 	ssize_t r;
 
 	r = util_read_file_at(piddir, "stat", buf, sizeof(buf));
@@ -295,13 +294,10 @@ int procfs_read_pid(int piddir, uint32_t hz, uint64_t page_kb, uint64_t total_kb
 	p->cpu_time_ns = procfs_ticks_ns(st.utime + st.stime, hz);
 	p->start_time_ns = procfs_ticks_ns(st.starttime, hz);
 
-	r = util_read_file_at(piddir, "statm", buf, sizeof(buf));
-	if (r < 0)
-		return procfs_gone(r) ? -ESRCH : (int)r;
-	if (procfs_parse_statm_buf(buf, &size, &resident) < 0)
-		return r == 0 ? -ESRCH : -EINVAL;
-	p->vsz_kb = size * page_kb;
-	p->rss_kb = resident * page_kb;
+	/* stat's vsize and rss are statm's size and resident (total_vm and
+	 * get_mm_rss()): one file fewer per process */
+	p->vsz_kb = st.vsize / 1024;
+	p->rss_kb = st.rss_pages > 0 ? (uint64_t)st.rss_pages * page_kb : 0;
 	/* two decimals, cut like the module's integer arithmetic */
 	p->mem_pct = total_kb ? (double)(p->rss_kb * 10000 / total_kb) / 100.0 : 0.0;
 
@@ -311,10 +307,13 @@ int procfs_read_pid(int piddir, uint32_t hz, uint64_t page_kb, uint64_t total_kb
 	if (procfs_parse_status_buf(buf, &p->uid, &p->threads) < 0)
 		return r == 0 ? -ESRCH : -EINVAL;
 
-	r = util_read_file_at(piddir, "cmdline", buf, PROCFS_CMDLINE_MAX + 1);
-	if (r < 0)
-		return procfs_gone(r) ? -ESRCH : (int)r;
-	procfs_parse_cmdline_buf(buf, (size_t)r, p->cmdline, sizeof(p->cmdline));
+	/* kernel threads have no arguments (the module reports ""): skip the read */
+	if (!(st.flags & PROCFS_PF_KTHREAD)) {
+		r = util_read_file_at(piddir, "cmdline", buf, PROCFS_CMDLINE_MAX + 1);
+		if (r < 0)
+			return procfs_gone(r) ? -ESRCH : (int)r;
+		procfs_parse_cmdline_buf(buf, (size_t)r, p->cmdline, sizeof(p->cmdline));
+	}
 
 	r = util_read_file_at(piddir, "cgroup", buf, sizeof(buf));
 	if (r < 0)

@@ -1,7 +1,9 @@
 /*
  * procfs.h — the procfs source: the same snapshot as the module's, built
  * from /proc/stat, /proc/meminfo, /proc/uptime and, per process,
- * /proc/<pid>/{stat,statm,status,cmdline,cgroup}.
+ * /proc/<pid>/{stat,status,cmdline,cgroup} (statm's size and resident are
+ * the same counters as stat's vsize and rss, so the walk does not read it;
+ * kernel threads' cmdline is not read either: it is always empty).
  *
  * In the manner of earlyoom and htop: the /proc root is a parameter (tests
  * point it at fixture trees under servicio/tests/fixtures/), each file gets
@@ -12,7 +14,7 @@
  *
  * Field meanings follow the module's format (see also procfs_comm_as_module): cpu_time_ns = (utime + stime)
  * ticks * 1e9 / hz, start_time_ns = starttime ticks * 1e9 / hz (since boot),
- * rss/vsz from statm pages, uid = effective uid, cmdline = arguments joined
+ * rss/vsz from stat (= statm's resident/size), uid = effective uid, cmdline = arguments joined
  * by spaces (cut at 256 raw bytes like the module), strings decoded as the
  * module's JSON decodes (snapshot_decode_raw), container from cgroupid.h.
  */
@@ -54,7 +56,7 @@ void procfs_comm_as_module(char *name, bool kthread);
 
 /* /proc/<pid>/stat. 0 or -EINVAL when malformed. */
 int procfs_parse_stat_buf(const char *buf, struct procfs_stat *out);
-/* /proc/<pid>/statm: size and resident, pages. 0 or -EINVAL. */
+/* /proc/<pid>/statm: size and resident, pages. 0 or -EINVAL. (Not needed by the walk.) */
 int procfs_parse_statm_buf(const char *buf, uint64_t *size_pages, uint64_t *resident_pages);
 /* /proc/<pid>/status: effective uid and Threads. 0 or -EINVAL when either is missing. */
 int procfs_parse_status_buf(const char *buf, uint32_t *uid, uint32_t *threads);

@@ -204,7 +204,7 @@ static void test_synthetic_tree(void **state)
 	assert_int_equal(s.mem.used_kb, 500000);
 	assert_int_equal(s.boottime_ns, 1000500000000ull);
 	assert_int_equal(s.cpu.user_ns, 1000 * hzns);
-	/* 1, 7, 8, 42, 77: 99 is malformed and 100 lost its statm (vanished): skipped */
+	/* 1, 7, 8, 42, 77: 99 is malformed and 100 lost its status (vanished): skipped */
 	assert_int_equal(s.nprocs, 5);
 	assert_null(snapshot_find_proc(&s, 99));
 	assert_null(snapshot_find_proc(&s, 100));
