@@ -22,6 +22,7 @@ run compare
 run hostile /out/hostile.json
 run cgroups /out/containers.json /out/containers_only.json
 run storm "${STORM_SECONDS:-15}"
+run scale "${SCALE:-10000}"
 
 # unload while a reader holds the file open (and has read part of it)
 exec 3<"$F"

@@ -5,10 +5,10 @@
 # copy under $GESTOR_BUILD, links the static in-VM test program
 # (tests/kernel/sysinfo_test.c + libjansson.a), boots Debian's kernel in
 # qemu through tests/kernel/vm.sh and runs tests/kernel/module-guest.sh
-# inside: insmod/rmmod, parsing with 4 KiB reads, every process against
+# inside: insmod/rmmod, parsing with 4 KiB (and 1, 777, 64 Ki-byte) reads, every process against
 # /proc/<pid>/stat|statm|status|cmdline, hostile names and argv, container
 # attribution for each cgroup layout on v1 and v2, containers_only, readers
-# during a fork/exit storm, unload with the file open, 100 insmod/rmmod
+# during a fork/exit storm, 10,000 extra processes, unload with the file open, 100 insmod/rmmod
 # cycles with a reader and 1,000 short-lived hostile-named processes, no
 # /proc entry left, a clean kernel log. Documents read in the VM are saved
 # to $GESTOR_BUILD/fixtures/module/*.json for the metrics parser tests.
@@ -54,7 +54,7 @@ check "static test program builds" [ -x "$work/sysinfo_test" ]
 
 out=$(mktemp -d /tmp/gestor-kernel-test.XXXXXX)
 on_exit rm -rf "$out"
-GESTOR_KERNEL=/boot/vmlinuz-$kver bash "$GESTOR_TOP/tests/kernel/vm.sh" --timeout 480 --mem 768 \
+GESTOR_KERNEL=/boot/vmlinuz-$kver bash "$GESTOR_TOP/tests/kernel/vm.sh" --timeout 480 --mem 1536 \
 	--add "$work/mod/sysinfo.ko" "$work/sysinfo_test" "$GESTOR_TOP/tests/kernel/module-guest.sh" \
 	--out "$out" --log "$work/console.log" -- 'sh /opt/module-guest.sh' >"$work/vm.log" 2>&1
 rc=$?

@@ -14,6 +14,7 @@
  *   storm SECONDS         concurrent readers during a fork/exit storm
  *   cycles N KO PROCS     N insmod/rmmod cycles with a reader running and
  *                         PROCS short-lived hostile-named processes
+ *   scale N               N extra processes: still one valid document
  *   bench N REPS          time the module file vs a procfs walk, N processes
  *   sleeper HEXNAME FD ARGS...  (internal) set comm, signal FD, wait
  */
@@ -1104,6 +1105,55 @@ static int cmd_parse(const char *copy)
 	}
 	json_decref(doc);
 	free(buf);
+	/* odd read sizes cut records at every place: still one document */
+	{
+		static const size_t chunks[] = { 1, 777, 65536 };
+		size_t k;
+
+		for (k = 0; k < sizeof(chunks) / sizeof(chunks[0]); k++) {
+			doc = doc_read(chunks[k], NULL, NULL, err, sizeof(err));
+			t_check(doc != NULL, "document read with %zu-byte reads parses%s%s",
+				chunks[k], doc ? "" : ": ", doc ? "" : err);
+			json_decref(doc);
+		}
+	}
+	return t_done();
+}
+
+/* many processes: the document stays whole, nothing huge is allocated */
+static int cmd_scale(int nprocs)
+{
+	pid_t *kids = calloc((size_t)nprocs, sizeof(pid_t));
+	char err[256];
+	int64_t t0;
+	json_t *doc;
+	int i, made = 0;
+	size_t listed = 0;
+
+	for (i = 0; kids && i < nprocs; i++) {
+		kids[i] = fork();
+		if (kids[i] == 0) {
+			for (;;)
+				pause();
+		}
+		if (kids[i] > 0)
+			made++;
+	}
+	t0 = now_ns();
+	doc = doc_read(4096, NULL, NULL, err, sizeof(err));
+	if (doc)
+		listed = json_array_size(json_object_get(doc, "processes"));
+	t_check(doc != NULL && made == nprocs && listed >= (size_t)nprocs,
+		"%d extra processes: one valid document with %zu processes in %.0f ms (4 KiB "
+		"reads)%s%s",
+		made, listed, (now_ns() - t0) / 1e6, doc ? "" : ": ", doc ? "" : err);
+	json_decref(doc);
+	for (i = 0; kids && i < nprocs; i++)
+		if (kids[i] > 0)
+			kill(kids[i], SIGKILL);
+	while (wait(NULL) > 0)
+		;
+	free(kids);
 	return t_done();
 }
 
@@ -1124,6 +1174,8 @@ int main(int argc, char **argv)
 		return cmd_storm(atoi(argv[2]));
 	if (!strcmp(c, "cycles") && argc > 3)
 		return cmd_cycles(atoi(argv[2]), argv[3], argc > 4 ? atol(argv[4]) : 0);
+	if (!strcmp(c, "scale") && argc > 2)
+		return cmd_scale(atoi(argv[2]));
 	if (!strcmp(c, "bench") && argc > 3)
 		return cmd_bench(atoi(argv[2]), atoi(argv[3]));
 	if (!strcmp(c, "sleeper") && argc > 3)
