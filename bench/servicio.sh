@@ -8,7 +8,8 @@
 #      `docker stats --no-stream` for the same containers;
 #   3. the time from a container crossing the quota (its start, with keep_low
 #      already reached) to its removal: Docker's own event times for start,
-#      kill and destroy (--ranking oldest, so the newcomer is the one removed).
+#      kill and destroy. A separate scope of 3 low containers and keep_low 3,
+#      --ranking oldest, so the newcomer is the one removed.
 # Prints a Markdown table. Needs root, Docker, the images, build/bin/servicio
 # and build/bin/admin_logs.
 # Usage: bench/servicio.sh [N] (env SECONDS_RUN=60 TRIALS=8)
@@ -29,7 +30,7 @@ die() {
 cleanup() {
 	[ -n "$SPID" ] && kill -9 "$SPID" 2>/dev/null
 	[ -n "$APID" ] && kill "$APID" 2>/dev/null
-	ids=$(docker ps -aq --filter "label=gestor.test=$TAG")
+	ids=$(docker ps -aq --filter "label=gestor.test=$TAG"; docker ps -aq --filter "label=gestor.test=$TAG-rm")
 	[ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1
 	rm -rf "$TMP"
 }
@@ -38,8 +39,9 @@ trap cleanup EXIT
 docker image inspect gestor/low:latest >/dev/null 2>&1 || die "gestor/low:latest is missing (make images)"
 HZ=$(getconf CLK_TCK)
 
+# mk NAME [SCOPE]: a managed low container of this run
 mk() { docker run -d --name "$TAG-$1" --network none --label gestor.managed=true \
-	--label gestor.class=low --label "gestor.test=$TAG" gestor/low:latest >/dev/null; }
+	--label gestor.class=low --label "gestor.test=${2:-$TAG}" gestor/low:latest >/dev/null; }
 export -f mk
 export TAG
 echo "creating $N containers..." >&2
@@ -49,11 +51,11 @@ seq 1 "$N" | xargs -P 4 -I{} bash -c 'mk c{}' || die "docker run failed"
 APID=$!
 for _ in $(seq 100); do [ -s "$TMP/port" ] && break; sleep 0.1; done
 PORT=$(cat "$TMP/port")
-COMMON=(--log-url "http://127.0.0.1:$PORT" --no-cron --scope "gestor.test=$TAG"
-	--spool "$TMP/spool" --interval 1 --log-level debug --color never)
+COMMON=(--log-url "http://127.0.0.1:$PORT" --no-cron --spool "$TMP/spool" --interval 1
+	--log-level debug --color never)
 
 # 1 + 2: steady state
-"$SVT" "${COMMON[@]}" --keep-low "$N" >"$TMP/run.log" 2>&1 &
+"$SVT" "${COMMON[@]}" --scope "gestor.test=$TAG" --keep-low "$N" >"$TMP/run.log" 2>&1 &
 SPID=$!
 sleep 5
 ticks() { awk '{print $14 + $15}' "/proc/$SPID/stat"; }
@@ -91,19 +93,21 @@ ds_med=$(med <"$TMP/dstats")
 ratio=$(awk -v a="$ds_med" -v b="$meas_med" 'BEGIN {printf "%.0f", a / b}')
 
 # 3: crossing the quota -> removal
+for i in 1 2 3; do mk "base$i" "$TAG-rm"; done
+sleep 1
 since=$(date +%s)
-"$SVT" "${COMMON[@]}" --keep-low "$N" --ranking oldest >"$TMP/rm.log" 2>&1 &
+"$SVT" "${COMMON[@]}" --scope "gestor.test=$TAG-rm" --keep-low 3 --ranking oldest >"$TMP/rm.log" 2>&1 &
 SPID=$!
 sleep 3
 for i in $(seq 1 "$TRIALS"); do
-	mk "n$i"
+	mk "n$i" "$TAG-rm"
 	for _ in $(seq 200); do docker inspect "$TAG-n$i" >/dev/null 2>&1 || break; sleep 0.05; done
 	sleep "0.$((RANDOM % 10))" # a different phase of the cycle each time
 done
 kill -INT "$SPID"
 wait "$SPID"
 SPID=
-docker events --since "$since" --until "$(date +%s)" --filter "label=gestor.test=$TAG" \
+docker events --since "$since" --until "$(date +%s)" --filter "label=gestor.test=$TAG-rm" \
 	--filter type=container --format '{{.TimeNano}} {{.Action}} {{.Actor.Attributes.name}}' >"$TMP/events"
 for i in $(seq 1 "$TRIALS"); do
 	n=$TAG-n$i
