@@ -5,7 +5,8 @@
 # (gestor-mtest-load:<pid>). `servicio stats --json` (procfs source, this
 # machine has no module) and GET /containers/<id>/stats?stream=false run
 # over the same seconds; they must agree:
-#   CPU %     within 10 points (busy ~100 %, idle < 2 %)
+#   CPU %     within 10 points (busy ~100 % unless the machine is saturated,
+#             which Docker's own figure shows; idle < 2 %)
 #   memory    cgroup usage (usage - inactive file) within 2 MiB, memory %
 #             within 0.1 point; RSS of the holder 64 MiB within 4 MiB
 # plus names, class labels and process counts. Everything created here is
@@ -36,7 +37,9 @@ docker run -d --name "$idle" --label gestor.mtest=$$ --label gestor.class=low "$
 	fail "cannot start $idle"
 busy_id=$(docker inspect -f '{{.Id}}' "$busy")
 idle_id=$(docker inspect -f '{{.Id}}' "$idle")
-sleep 2 # the holder has touched its pages, the spinner is spinning
+ready() { docker logs "$idle" 2>/dev/null | grep -q ready; }
+wait_for 120 ready || fail "the holder never finished touching its 64 MiB"
+sleep 1 # the spinner is spinning
 
 # the two measurements side by side over the same seconds
 api() { curl -sf --max-time 20 --unix-socket /var/run/docker.sock "http://d/v1.41/containers/$1/stats?stream=false"; }
@@ -58,6 +61,7 @@ ours = json.load(open(sys.argv[1]))
 d = {sys.argv[4]: json.load(open(sys.argv[2])), sys.argv[5]: json.load(open(sys.argv[3]))}
 names = {sys.argv[4]: sys.argv[6], sys.argv[5]: sys.argv[7]}
 rows = {c["id"]: c for c in ours["containers"]}
+dcpus = {}
 bad = 0
 def ok(what, cond):
     global bad
@@ -79,6 +83,7 @@ for cid, st in d.items():
     inactive = ms["stats"].get("total_inactive_file", ms["stats"].get("inactive_file", 0))
     dmem = ms["usage"] - inactive
     dpct = dmem / ms["limit"] * 100.0
+    dcpus[cid] = dcpu
     print(f"  {names[cid]}: ours cpu {r['cpu_pct']:.1f}% mem {r['mem_kb']} kB ({r['mem_pct']:.3f}%) rss {r['rss_kb']} kB procs {r['procs']}"
           f" | docker cpu {dcpu:.1f}% mem {dmem // 1024} kB ({dpct:.3f}%)")
     ok(f"{names[cid]} name", r["name"] == names[cid])
@@ -93,7 +98,11 @@ b, i = rows.get(sys.argv[4]), rows.get(sys.argv[5])
 if b and i:
     ok("busy container's label class is high-cpu", b["label_class"] == "high-cpu")
     ok("idle container's label class is low", i["label_class"] == "low")
-    ok("busy container spins (> 50 %)", (b["cpu_pct"] or 0) > 50)
+    dbusy = next(v for k, v in dcpus.items() if k == sys.argv[4])
+    if dbusy >= 50:
+        ok("busy container spins (> 50 %)", (b["cpu_pct"] or 0) > 50)
+    else:
+        print(f"note: the machine is saturated: Docker itself gave the spinner {dbusy:.1f} %")
     ok("idle container is idle (< 2 %)", i["cpu_pct"] is not None and i["cpu_pct"] < 2)
     ok(f"holder RSS 64 MiB within 4 MiB ({i['rss_kb']} kB)", abs(i["rss_kb"] - 65536) <= 4096)
 sys.exit(1 if bad else 0)
