@@ -4,10 +4,12 @@
 -- 5 containers) per batch, like one manager cycle.
 local n = tonumber(os.getenv("N") or "10")
 local run = os.getenv("RUN") or tostring(os.time())
-local tid = 0
+-- threads are numbered in the main state; each thread's own state gets its
+-- number as the global `id` (a local here would shadow it)
+local nthreads = 0
 function setup(thread)
-  tid = tid + 1
-  thread:set("tid", tid)
+  nthreads = nthreads + 1
+  thread:set("id", nthreads)
 end
 function init(args)
   counter = 0
@@ -27,5 +29,5 @@ function init(args)
 end
 function request()
   counter = counter + 1
-  return wrk.format(nil, "/logs", nil, '{"batch_id":"' .. run .. '-' .. tid .. '-' .. counter .. tail)
+  return wrk.format(nil, "/logs", nil, '{"batch_id":"' .. run .. '-' .. id .. '-' .. counter .. tail)
 end
