@@ -405,6 +405,26 @@ static void docker_trouble(struct mgr *m, const char *what, const char *err)
 	m->docker_down = true;
 }
 
+/*
+ * When the container started, ns since the epoch: its oldest process's start
+ * (precise) when the snapshot has it, else Docker's creation second.
+ */
+static int64_t started_ns(const struct snapshot *s, const struct docker_container *c)
+{
+	const struct snap_ctr *sc = snapshot_find_ctr(s, c->id);
+	uint64_t first = UINT64_MAX;
+
+	if (sc) {
+		for (size_t i = 0; i < s->nprocs; i++)
+			if (s->procs[i].ctr == (int32_t)(sc - s->ctrs) &&
+			    s->procs[i].start_time_ns < first)
+				first = s->procs[i].start_time_ns;
+	}
+	if (first != UINT64_MAX && first <= s->boottime_ns && s->timestamp_ns > s->boottime_ns)
+		return (int64_t)(s->timestamp_ns - (s->boottime_ns - first));
+	return c->created * 1000000000ll;
+}
+
 /* Labelled gestor.managed=true and, with --scope, carrying that label too. */
 static bool is_managed(const struct mgr *m, const struct docker_container *c)
 {
@@ -519,7 +539,7 @@ static void run_cycle(struct mgr *m)
 			.has_rate = st && st->has_cpu,
 			.cpu_pct = st ? st->cpu_pct : 0,
 			.mem_kb = st ? st->mem_kb : 0,
-			.started = c->created,
+			.started = started_ns(&cur, c),
 		};
 		const char *why = policy_excluded(&pc[i], &pp);
 		if (why) {
@@ -572,10 +592,15 @@ static void run_cycle(struct mgr *m)
 		trows[t++] = (struct table_row){ r->dc->name,	 r->dc->id,	r->cls,	  true,
 						 r->st->cpu_pct, r->st->mem_kb, r->action };
 	}
+	size_t hidden = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct row *r = &rows[i];
 		if (r->dec)
 			continue;
+		if (!pc[i].managed && !pc[i].admin_logs && !pc[i].self) {
+			hidden++;
+			continue;
+		}
 		trows[t++] = (struct table_row){ r->dc->name,
 						 r->dc->id,
 						 "-",
@@ -594,7 +619,7 @@ static void run_cycle(struct mgr *m)
 			 m->cycle, hhmmss, snapshot_source_name(cur.source),
 			 m->cfg.dry_run ? " · dry-run" : "", cs.has_sys_cpu ? cs.sys_cpu_pct : 0.0);
 	}
-	table_print(stdout, title, trows, t, m->colour);
+	table_print(stdout, title, trows, t, hidden, m->colour);
 
 	/* the batch: one sample + one decision per decided container */
 	{
@@ -799,8 +824,12 @@ static int mgr_run(struct mgr *m)
 	log_info("Docker API %s at %s", docker_api_version(m->dk), m->cfg.docker_socket);
 	find_self(m);
 
-	if (start_admin_logs(m) != 0)
+	if (start_admin_logs(m) != 0) {
+		if (mgr_stop && m->admin_ours && !m->cfg.keep_admin_logs &&
+		    dctl_stop_remove(m->dk, m->admin_id, 5, err, sizeof(err)) == 0)
+			log_info("admin_logs container removed");
 		return mgr_stop ? 0 : 1;
+	}
 	drain(m, true);
 
 	if (!m->cfg.no_cron && !m->cfg.once) {

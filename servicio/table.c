@@ -46,7 +46,8 @@ static const char *decision_colour(const char *d)
 	return C_DIM;
 }
 
-void table_print(FILE *out, const char *title, const struct table_row *rows, size_t n, bool colour)
+void table_print(FILE *out, const char *title, const struct table_row *rows, size_t n,
+		 size_t hidden, bool colour)
 {
 	size_t removed = 0, kept = 0;
 
@@ -56,8 +57,8 @@ void table_print(FILE *out, const char *title, const struct table_row *rows, siz
 		else if (strstr(rows[i].decision, "remove"))
 			removed++;
 	}
-	fprintf(out, "%s%s%s  (%zu containers, %zu kept, %zu removed)\n", colour ? C_BOLD : "",
-		title, colour ? C_RESET : "", n, kept, removed);
+	fprintf(out, "%s%s%s  (%zu managed, %zu kept, %zu removed)\n", colour ? C_BOLD : "", title,
+		colour ? C_RESET : "", kept + removed, kept, removed);
 	fprintf(out, "%-32s %-12s %-5s %8s %9s  %s\n", "CONTAINER", "ID", "CLASS", "CPU %",
 		"MEMORY", "DECISION");
 	for (size_t i = 0; i < n; i++) {
@@ -80,5 +81,8 @@ void table_print(FILE *out, const char *title, const struct table_row *rows, siz
 			fprintf(out, "%-32s %-12s %-5s %8s %9s  %s\n", name, id, r->cls, cpu, mem,
 				dec);
 	}
+	if (hidden)
+		fprintf(out, "%s(+%zu other containers, not managed: not shown)%s\n",
+			colour ? C_DIM : "", hidden, colour ? C_RESET : "");
 	fflush(out);
 }

@@ -22,8 +22,12 @@ struct table_row {
 	const char *decision; /* "kept", "removed", "would_remove", "remove_failed", or a note */
 };
 
-/* One cycle. title: e.g. "cycle 3 · 12:00:01 · procfs". */
-void table_print(FILE *out, const char *title, const struct table_row *rows, size_t n, bool colour);
+/*
+ * One cycle. title: e.g. "cycle 3 · 12:00:01 · procfs"; hidden: containers
+ * left out of the rows (not managed), counted in a last line when > 0.
+ */
+void table_print(FILE *out, const char *title, const struct table_row *rows, size_t n,
+		 size_t hidden, bool colour);
 
 /* "512.0M", "1.2G", "840K": memory for people, into buf. */
 const char *table_fmt_mem(uint64_t kb, char *buf, size_t cap);
