@@ -53,7 +53,7 @@ while [ $# -gt 0 ]; do
 	--timeout) limit=$2; shift ;;
 	--log) log=$2; shift ;;
 	--) shift; cmds=$*; break ;;
-	-h | --help) sed -n '2,40p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,39p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "vm.sh: unknown option '$1'" >&2; exit 2 ;;
 	esac
 	shift
