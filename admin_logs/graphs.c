@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -94,6 +95,7 @@ struct gctx {
 	int64_t nsamples;
 	FILE *f[NCHARTS];
 	struct chart_data d[NCHARTS];
+	double child_cpu; /* gnuplot's user + system seconds */
 	char err[512];
 };
 
@@ -595,8 +597,18 @@ fail:
 	return -errno;
 }
 
-int graphs_draw(const struct graphs_opts *o, json_t **files, char *err, size_t errlen)
+static double graphs_thread_cpu(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int graphs_draw(const struct graphs_opts *o, json_t **files, double *cpu_s, char *err,
+		size_t errlen)
+{
+	double cpu0 = graphs_thread_cpu();
 	struct gctx *g = calloc(1, sizeof(*g));
 	pid_t pids[GRAPHS_PROCS];
 	sqlite3_stmt *st = NULL;
@@ -697,7 +709,14 @@ out:
 		if (pids[i] <= 0)
 			continue;
 		for (;;) {
-			pid_t w = waitpid(pids[i], &status, WNOHANG);
+			struct rusage ru;
+			pid_t w = wait4(pids[i], &status, WNOHANG, &ru);
+			if (w == pids[i])
+				g->child_cpu += (double)ru.ru_utime.tv_sec +
+						(double)ru.ru_stime.tv_sec +
+						((double)ru.ru_utime.tv_usec +
+						 (double)ru.ru_stime.tv_usec) /
+							1e6;
 			if (w == pids[i] || (w < 0 && errno != EINTR))
 				break;
 			if (util_mono_ns() > deadline) {
@@ -747,6 +766,8 @@ out:
 	for (i = 0; i < NCHARTS; i++)
 		if (g->f[i])
 			fclose(g->f[i]);
+	if (cpu_s)
+		*cpu_s = graphs_thread_cpu() - cpu0 + g->child_cpu;
 	if (g->db)
 		sqlite3_close(g->db);
 	if (dfd >= 0)

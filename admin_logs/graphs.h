@@ -28,8 +28,10 @@ struct graphs_opts {
 
 /*
  * Draw every chart now. *files gets a new JSON array of the file names
- * written (relative to dir). 0 or -errno with the reason in err.
+ * written (relative to dir); *cpu_s (when not NULL) the CPU seconds spent,
+ * this thread's and gnuplot's. 0 or -errno with the reason in err.
  */
-int graphs_draw(const struct graphs_opts *o, json_t **files, char *err, size_t errlen);
+int graphs_draw(const struct graphs_opts *o, json_t **files, double *cpu_s, char *err,
+		size_t errlen);
 
 #endif

@@ -321,20 +321,22 @@ static enum MHD_Result http_graficar(struct req *r)
 				 .gnuplot = c->gnuplot,
 				 .top_n = c->top_n };
 	json_t *files = NULL;
+	double cpu = 0;
 	char err[512];
 	uint64_t t0 = util_mono_ns();
 	int rc;
 
 	pthread_mutex_lock(&r->h->graph_mu);
-	rc = graphs_draw(&o, &files, err, sizeof(err));
+	rc = graphs_draw(&o, &files, &cpu, err, sizeof(err));
 	pthread_mutex_unlock(&r->h->graph_mu);
 	if (rc < 0) {
 		log_warnx("graphs: %s", err);
 		return http_error(r, 500, err, NULL);
 	}
 	return http_send_json(r, 200,
-			      json_pack("{s:s,s:o,s:f}", "dir", c->report_dir, "files", files,
-					"seconds", (double)(util_mono_ns() - t0) / 1e9),
+			      json_pack("{s:s,s:o,s:f,s:f}", "dir", c->report_dir, "files", files,
+					"seconds", (double)(util_mono_ns() - t0) / 1e9,
+					"cpu_seconds", cpu),
 			      NULL);
 }
 

@@ -3,8 +3,11 @@
  *
  * Schema: batches (one row per batch_id, UNIQUE), records (one row per
  * record: indexed columns for the query filters plus the record's JSON as
- * received), samples and sample_containers (the numbers the graphs need, so
- * drawing never re-parses JSON), and access_log (every HTTP request).
+ * received; a partial index on the removals), samples and sample_containers
+ * (the numbers the graphs need, so drawing never re-parses JSON; each sample
+ * keeps its per-class container counts), containers (one row per container
+ * id: its record range and running sums, so "the busiest N" is a lookup),
+ * and access_log (every HTTP request).
  *
  * The writer loop: wait for work; take up to group_max batches and all
  * queued access entries; BEGIN IMMEDIATE; per batch SAVEPOINT, insert, RELEASE
