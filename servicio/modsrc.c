@@ -44,19 +44,9 @@ __attribute__((format(printf, 3, 4))) static int modsrc_fail(struct modsrc_ctx *
 	return -EINVAL;
 }
 
-/* The member key of o; with alt (NULL or another accepted spelling). */
-static json_t *modsrc_get(json_t *o, const char *key, const char *alt)
+static int modsrc_u64(struct modsrc_ctx *c, json_t *o, const char *key, uint64_t max, uint64_t *out)
 {
 	json_t *v = json_object_get(o, key);
-	if (!v && alt)
-		v = json_object_get(o, alt);
-	return v;
-}
-
-static int modsrc_u64(struct modsrc_ctx *c, json_t *o, const char *key, const char *alt,
-		      uint64_t max, uint64_t *out)
-{
-	json_t *v = modsrc_get(o, key, alt);
 	json_int_t i;
 
 	if (!v)
@@ -80,7 +70,7 @@ static int modsrc_u64(struct modsrc_ctx *c, json_t *o, const char *key, const ch
 static int modsrc_u32(struct modsrc_ctx *c, json_t *o, const char *key, uint32_t max, uint32_t *out)
 {
 	uint64_t v;
-	int ret = modsrc_u64(c, o, key, NULL, max, &v);
+	int ret = modsrc_u64(c, o, key, max, &v);
 	if (ret == 0)
 		*out = (uint32_t)v;
 	return ret;
@@ -152,7 +142,7 @@ static int modsrc_memory(struct modsrc_ctx *c, json_t *m, struct snap_memory *me
 	int ret;
 
 	for (size_t i = 0; i < UTIL_ARRAY_LEN(f); i++)
-		if ((ret = modsrc_u64(c, m, f[i].key, NULL, KB_MAX, f[i].dst)) < 0)
+		if ((ret = modsrc_u64(c, m, f[i].key, KB_MAX, f[i].dst)) < 0)
 			return ret;
 	if (mem->total_kb == 0)
 		return modsrc_fail(c, "total_kb", "is 0");
@@ -176,7 +166,7 @@ static int modsrc_cpu(struct modsrc_ctx *c, json_t *o, struct snap_cpu *cpu)
 	int ret;
 
 	for (size_t i = 0; i < UTIL_ARRAY_LEN(f); i++)
-		if ((ret = modsrc_u64(c, o, f[i].key, NULL, NS_MAX, f[i].dst)) < 0)
+		if ((ret = modsrc_u64(c, o, f[i].key, NS_MAX, f[i].dst)) < 0)
 			return ret;
 	return 0;
 }
@@ -190,12 +180,12 @@ static int modsrc_proc(struct modsrc_ctx *c, json_t *o, struct snap_proc *p)
 		snprintf(c->err, c->errlen, "processes[%zu]: expected an object", c->index);
 		return -EINVAL;
 	}
-	if ((ret = modsrc_u64(c, o, "pid", NULL, INT32_MAX, &v)) < 0)
+	if ((ret = modsrc_u64(c, o, "pid", INT32_MAX, &v)) < 0)
 		return ret;
 	if (v == 0)
 		return modsrc_fail(c, "pid", "is 0");
 	p->pid = (int32_t)v;
-	if ((ret = modsrc_u64(c, o, "ppid", NULL, INT32_MAX, &v)) < 0)
+	if ((ret = modsrc_u64(c, o, "ppid", INT32_MAX, &v)) < 0)
 		return ret;
 	p->ppid = (int32_t)v;
 	if ((ret = modsrc_str(c, o, "name", p->name, sizeof(p->name))) < 0 ||
@@ -206,12 +196,12 @@ static int modsrc_proc(struct modsrc_ctx *c, json_t *o, struct snap_proc *p)
 	    (ret = modsrc_str(c, o, "container_id", p->container_id, sizeof(p->container_id))) <
 		    0 ||
 	    (ret = modsrc_str(c, o, "cgroup", p->cgroup, sizeof(p->cgroup))) < 0 ||
-	    (ret = modsrc_u64(c, o, "vsz_kb", NULL, KB_MAX, &p->vsz_kb)) < 0 ||
-	    (ret = modsrc_u64(c, o, "rss_kb", NULL, KB_MAX, &p->rss_kb)) < 0 ||
+	    (ret = modsrc_u64(c, o, "vsz_kb", KB_MAX, &p->vsz_kb)) < 0 ||
+	    (ret = modsrc_u64(c, o, "rss_kb", KB_MAX, &p->rss_kb)) < 0 ||
 	    (ret = modsrc_double(c, o, "mem_pct", 100.0, &p->mem_pct)) < 0 ||
-	    (ret = modsrc_u64(c, o, "cpu_time_ns", NULL, NS_MAX, &p->cpu_time_ns)) < 0 ||
+	    (ret = modsrc_u64(c, o, "cpu_time_ns", NS_MAX, &p->cpu_time_ns)) < 0 ||
 	    (ret = modsrc_double(c, o, "cpu_pct", 1e9, &p->cpu_pct)) < 0 ||
-	    (ret = modsrc_u64(c, o, "start_time_ns", NULL, NS_MAX, &p->start_time_ns)) < 0)
+	    (ret = modsrc_u64(c, o, "start_time_ns", NS_MAX, &p->start_time_ns)) < 0)
 		return ret;
 	if (p->state[0] == '\0')
 		return modsrc_fail(c, "state", "is empty");
@@ -266,8 +256,8 @@ int modsrc_parse_buf(const char *buf, size_t len, struct snapshot *out, char *er
 	version = SNAP_FORMAT_VERSION;
 	out->version = (uint32_t)version;
 	out->source = SNAP_SRC_MODULE;
-	if ((ret = modsrc_u64(&c, doc, "timestamp_ns", NULL, NS_MAX, &out->timestamp_ns)) < 0 ||
-	    (ret = modsrc_u64(&c, doc, "boottime_ns", NULL, NS_MAX, &out->boottime_ns)) < 0 ||
+	if ((ret = modsrc_u64(&c, doc, "timestamp_ns", NS_MAX, &out->timestamp_ns)) < 0 ||
+	    (ret = modsrc_u64(&c, doc, "boottime_ns", NS_MAX, &out->boottime_ns)) < 0 ||
 	    (ret = modsrc_u32(&c, doc, "cpus", 1u << 20, &out->cpus)) < 0 ||
 	    (ret = modsrc_u32(&c, doc, "hz", 1u << 20, &out->hz)) < 0)
 		goto err;
