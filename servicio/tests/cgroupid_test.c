@@ -74,6 +74,7 @@ static void test_non_matches(void **state)
 	expect_id("/system.slice/docker.service", NULL, 0);
 	expect_id("/system.slice/containerd-" ID_A ".scope", NULL, 0);
 	expect_id("/docker", NULL, 0);
+	expect_id("/machine.slice/libpod-conmon-" ID_A ".scope", NULL, 0); /* podman's monitor */
 }
 
 static void test_file_v1_hybrid(void **state)
