@@ -72,6 +72,19 @@ PYEOF
 }
 check "figures from the fixture tree are exact" synth
 
+# with Docker answering, rows are Docker's running containers; --all adds
+# the containers seen in the processes that Docker does not know
+if docker_up; then
+	run --source procfs --proc-root "$FIX/proc-synth" --cgroup-root "$FIX/cgroup-v1" --json --interval 0.05
+	check "with Docker: the fixture's containers (unknown to Docker) are not rows" bash -c "! grep -q '$ID_A' '$tmp/out'"
+	run --source procfs --proc-root "$FIX/proc-synth" --cgroup-root "$FIX/cgroup-v1" --json --interval 0.05 --all
+	check "with --all they are" bash -c "grep -q '\"id\": \"$ID_A\"' '$tmp/out' && grep -q '\"id\": \"$ID_B\"' '$tmp/out'"
+fi
+run --docker-socket /nonexistent.sock --proc-root "$FIX/proc-synth" --source procfs --interval 0.05
+check "Docker unreachable: still a table, exit 0" rc_is 0
+check "... saying the daemon is down" err_has "docker: Docker daemon down: /nonexistent.sock does not exist; showing containers without names"
+check "... with the containers seen in the processes" out_has "^${ID_A:0:12} *- *- *2 "
+
 # module source on documents captured from the real module, when the VM suites left some
 docs=("$GESTOR_BUILD"/fixtures/module/containers.json "$GESTOR_BUILD"/fixtures/metrics-vm/module*.json)
 found=0
