@@ -22,10 +22,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "util.h"
+
+#define STORE_ACCESS_FLUSH_NS (200ull * 1000000ull) /* access entries wait at most this */
+#define STORE_DELAY_MAX_NS (2000ull * 1000ull) /* commit delay, at most */
 
 struct store_job {
 	struct store_job *next;
@@ -130,6 +134,7 @@ struct store {
 	struct store_job *jobs, **jobs_tail;
 	size_t njobs;
 	struct store_acc *accs, **accs_tail;
+	uint64_t accs_since; /* monotonic time the oldest queued access entry came */
 
 	uint64_t batches, records, commits; /* under mu */
 	uint64_t group_batches, write_ns, commit_ns; /* under mu: sums over the commits */
@@ -415,20 +420,57 @@ static void store_run_group(struct store *s, struct store_job *jobs, struct stor
 	}
 }
 
+/* Wait on s->cv until the CLOCK_MONOTONIC time deadline_ns at the latest. */
+static void store_wait_until(struct store *s, uint64_t deadline_ns)
+{
+	struct timespec ts = { .tv_sec = (time_t)(deadline_ns / 1000000000ull),
+			       .tv_nsec = (long)(deadline_ns % 1000000000ull) };
+
+	pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+}
+
+/*
+ * The writer. Batches start a group; access entries alone wait (up to
+ * STORE_ACCESS_FLUSH_NS) to ride along with the next group, so they never
+ * cost a commit of their own while batches are flowing. Before a group, when
+ * the last group had several batches, the writer waits a little (at most
+ * the last commit's time, and STORE_DELAY_MAX_NS) for the clients it
+ * just answered to send their next batches: they then share this commit
+ * instead of waiting for the next one (commit delay, as in PostgreSQL).
+ */
 static void *store_writer(void *arg)
 {
 	struct store *s = arg;
+	uint64_t last_n = 0, last_commit_ns = 0, end_ns = 0, pending_at_end = 0;
 
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
 		struct store_job *jobs = NULL, **jt = &jobs;
 		struct store_acc *accs;
 		unsigned n = 0;
+		uint64_t t0;
 
-		while (!s->jobs && !s->accs && !s->exiting)
-			pthread_cond_wait(&s->cv, &s->mu);
+		while (!s->jobs && !s->exiting) {
+			if (!s->accs) {
+				pthread_cond_wait(&s->cv, &s->mu);
+				continue;
+			}
+			uint64_t due = s->accs_since + STORE_ACCESS_FLUSH_NS;
+			if (util_mono_ns() >= due)
+				break;
+			store_wait_until(s, due);
+		}
 		if (!s->jobs && !s->accs)
 			break;
+		if (s->jobs && last_n >= 2 && !s->exiting) {
+			uint64_t delay = last_commit_ns < STORE_DELAY_MAX_NS ? last_commit_ns
+									     : STORE_DELAY_MAX_NS;
+			uint64_t want = pending_at_end + last_n;
+			if (want > s->group_max)
+				want = s->group_max;
+			while (s->njobs < want && !s->exiting && util_mono_ns() < end_ns + delay)
+				store_wait_until(s, end_ns + delay);
+		}
 		s->in_group = true;
 		while (s->jobs && n < s->group_max) {
 			*jt = s->jobs;
@@ -444,8 +486,15 @@ static void *store_writer(void *arg)
 		s->accs = NULL;
 		s->accs_tail = &s->accs;
 		pthread_mutex_unlock(&s->mu);
+		t0 = util_mono_ns();
 		store_run_group(s, jobs, accs);
+		end_ns = util_mono_ns();
 		pthread_mutex_lock(&s->mu);
+		if (n > 0) {
+			last_n = n;
+			last_commit_ns = end_ns - t0;
+		}
+		pending_at_end = s->njobs;
 		s->in_group = false;
 		pthread_cond_broadcast(&s->idle_cv);
 	}
@@ -470,7 +519,11 @@ int store_open(struct store **out, const char *path, unsigned group_max, bool pr
 	s->jobs_tail = &s->jobs;
 	s->accs_tail = &s->accs;
 	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->cv, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->cv, &ca);
+	pthread_condattr_destroy(&ca);
 	pthread_cond_init(&s->idle_cv, NULL);
 	s->linecap = 64 * 1024;
 	s->linebuf = malloc(s->linecap);
@@ -554,6 +607,8 @@ void store_submit_access(struct store *s, const struct access_entry *e)
 	a->e = *e;
 	a->next = NULL;
 	pthread_mutex_lock(&s->mu);
+	if (!s->accs)
+		s->accs_since = util_mono_ns();
 	*s->accs_tail = a;
 	s->accs_tail = &a->next;
 	pthread_cond_signal(&s->cv);
