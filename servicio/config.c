@@ -87,7 +87,8 @@ static const struct opt opts[] = {
 	{ "spool-max-mb", OPT_DOUBLE, F(spool_max_mb), 0.01, 1e6, NULL, "MIB",
 	  "spool size limit (new batches are dropped, loudly, past it)" },
 	{ "settle-ms", OPT_INT, F(settle_ms), 10, 5000, NULL, "MS",
-	  "second sample delay for containers seen for the first time" },
+	  "a container seen for the first time is rated over its lifetime once this old "
+	  "(a younger one: measured again when it is)" },
 	{ "log-level", OPT_ENUM, F(log_level), 0, 0, level_names, "debug|info|warn|error",
 	  "lowest level logged on stderr" },
 	{ "color", OPT_ENUM, F(colour), 0, 0, colour_names, "auto|always|never",
@@ -118,7 +119,7 @@ void config_defaults(struct config *c)
 	c->health_timeout_s = 60;
 	util_strlcpy(c->spool_path, "/var/lib/gestor/servicio/spool", sizeof(c->spool_path));
 	c->spool_max_mb = 64;
-	c->settle_ms = 100;
+	c->settle_ms = 200;
 	util_strlcpy(c->log_level, "info", sizeof(c->log_level));
 	c->colour = CONFIG_COLOUR_AUTO;
 	if (gethostname(c->host, sizeof(c->host) - 1) != 0 || c->host[0] == '\0')

@@ -42,7 +42,7 @@ struct config {
 	char cron_script[CONFIG_STR_MAX]; /* "" = <repo>/scripts/cron.sh next to the binary */
 	char spool_path[CONFIG_STR_MAX];
 	double spool_max_mb;
-	int settle_ms; /* resample delay for containers seen for the first time */
+	int settle_ms; /* age at which a first-seen container is rated over its lifetime */
 	char log_level[16];
 	int colour; /* enum config_colour */
 	char host[128];

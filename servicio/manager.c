@@ -440,6 +440,52 @@ static bool is_managed(const struct mgr *m, const struct docker_container *c)
 	return label_is(c, key, eq + 1);
 }
 
+/*
+ * Give each managed container without an interval rate its lifetime rate
+ * (CPU time of its processes over the age of the oldest) when it is at
+ * least settle_ms old. Returns how long to wait until the youngest of the
+ * others is old enough (0: none left).
+ */
+static uint64_t lifetime_rates(struct mgr *m, const struct snapshot *s, struct ctrstats *cs,
+			       const struct docker_container_list *dl)
+{
+	uint64_t min_age = (uint64_t)m->cfg.settle_ms * 1000000ull, wait = 0;
+
+	for (size_t i = 0; i < dl->n; i++) {
+		const struct docker_container *c = &dl->items[i];
+		const struct snap_ctr *sc;
+		struct ctr_stat *st;
+		uint64_t cpu = 0, first = UINT64_MAX;
+		size_t k;
+
+		if (!is_managed(m, c) || !(sc = snapshot_find_ctr(s, c->id)))
+			continue;
+		k = (size_t)(sc - s->ctrs);
+		if (k >= cs->nctrs)
+			continue;
+		st = &cs->ctrs[k];
+		if (st->has_cpu)
+			continue;
+		for (size_t p = 0; p < s->nprocs; p++) {
+			if (s->procs[p].ctr != (int32_t)k)
+				continue;
+			cpu += s->procs[p].cpu_time_ns;
+			if (s->procs[p].start_time_ns < first)
+				first = s->procs[p].start_time_ns;
+		}
+		if (first == UINT64_MAX || first > s->boottime_ns)
+			continue;
+		uint64_t age = s->boottime_ns - first;
+		if (age >= min_age) {
+			st->has_cpu = true;
+			st->cpu_pct = (double)cpu * 100.0 / (double)age;
+		} else if (min_age - age > wait) {
+			wait = min_age - age;
+		}
+	}
+	return wait;
+}
+
 static void run_cycle(struct mgr *m)
 {
 	struct snapshot cur = { 0 }, cur2 = { 0 };
@@ -477,41 +523,26 @@ static void run_cycle(struct mgr *m)
 		m->docker_down = false;
 	}
 	n = dl.n;
-	/* containers with no rate yet: a second, short sample decides them now */
-	bool settle = false;
-	for (size_t i = 0; i < n && !settle; i++) {
-		const struct docker_container *c = &dl.items[i];
-		const struct ctr_stat *st = ctrstats_find(&cs, c->id);
-		if (is_managed(m, c) && (!st || !st->has_cpu))
-			settle = true;
-	}
+	/*
+	 * Containers seen for the first time have no interval rate: they are
+	 * rated over their lifetime once settle_ms old (a burner is a burner
+	 * from its start); a younger one makes the cycle wait until it is, then
+	 * measure again. Either way it is decided in this cycle.
+	 */
+	uint64_t wait_ns = lifetime_rates(m, &cur, &cs, &dl);
+	bool settle = wait_ns > 0;
 	if (settle && !mgr_stop) {
-		struct timespec ts = { m->cfg.settle_ms / 1000,
-				       (m->cfg.settle_ms % 1000) * 1000000L };
+		struct timespec ts = { (time_t)(wait_ns / 1000000000ull),
+				       (long)(wait_ns % 1000000000ull) };
 		nanosleep(&ts, NULL);
-		if (measure(m, &cur, &cur2, &cs2) == 0) {
-			/* rates of the known ones over the whole interval, new ones over the settle */
-			struct ctrstats full = { 0 };
-			if (ctrstats_compute(m->have_prev ? &m->prev : NULL, &cur2, NULL, &full,
-					     err, sizeof(err)) == 0) {
-				for (size_t i = 0; i < full.nctrs; i++) {
-					const struct ctr_stat *s2 =
-						ctrstats_find(&cs2, full.ctrs[i].id);
-					if (!full.ctrs[i].has_cpu && s2 && s2->has_cpu) {
-						full.ctrs[i].has_cpu = true;
-						full.ctrs[i].cpu_pct = s2->cpu_pct;
-					}
-				}
-				ctrstats_free(&cs);
-				cs = full;
-				snapshot_free(&cur);
-				cur = cur2;
-				memset(&cur2, 0, sizeof(cur2));
-			} else {
-				ctrstats_free(&full);
-			}
-			ctrstats_free(&cs2);
-			snapshot_free(&cur2);
+		if (measure(m, m->have_prev ? &m->prev : NULL, &cur2, &cs2) == 0) {
+			ctrstats_free(&cs);
+			cs = cs2;
+			memset(&cs2, 0, sizeof(cs2));
+			snapshot_free(&cur);
+			cur = cur2;
+			memset(&cur2, 0, sizeof(cur2));
+			lifetime_rates(m, &cur, &cs, &dl);
 		}
 	}
 
