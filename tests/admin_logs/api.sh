@@ -3,7 +3,7 @@
 # admin_logs (ASan build when present): store and query, every filter,
 # idempotent retry, every bad input answered as documented with nothing
 # stored, the access log (stdout and database) complete, idle clients timed
-# out, clean shutdown without leaks.
+# out, hostile requests survived, clean shutdown without leaks.
 # timeout: 180
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib_server.sh"
@@ -152,5 +152,16 @@ check "access rows have client, method, path, sizes, duration" \
 check "the slow client is logged too" \
 	test "$(sqlite3 "$W/gestor.db" "SELECT count(*) FROM access_log WHERE method = 'POST' AND status = 0")" -ge 1
 check "no errors on stderr" bash -c '! grep -E "ERROR|AddressSanitizer|runtime error" "$1"' _ "$W/stderr.log"
+
+# --- hostile clients: cut, bit-flipped, deeply nested and lying requests
+al_start "$W" --timeout 2 --max-body 65536
+before=$(curl -s "$AL_URL/health" | jq .batches)
+g=$(/usr/bin/python3 "$(dirname "$0")/garbage.py" "$AL_PORT" 300)
+echo "# hostile requests answered: $g"
+check "still answers after 300 hostile requests" test "$(curl -s "$AL_URL/health" | jq -r .status)" = ok
+check "none of them stored anything" test "$(curl -s "$AL_URL/health" | jq .batches)" = "$before"
+al_stop
+check "clean exit after them (no ASan report)" test $? = 0
+check "no sanitizer report" bash -c '! grep -E "AddressSanitizer|LeakSanitizer|runtime error" "$1"' _ "$W/stderr.log"
 [ "$T_FAILS" = 0 ] || tail -n 60 "$W/stderr.log"
 finish
