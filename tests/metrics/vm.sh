@@ -6,7 +6,7 @@
 # tests/kernel/vm.sh and, inside: loads the module, puts a spinning process
 # into a Docker cgroupfs-layout cgroup (v1 memory + cpu), a 16 MiB holder
 # into a systemd-layout v2 scope and an idle one into a containerd scope,
-# then runs the collector, which reads both sources twice a second apart and
+# then runs the collector, which reads both sources twice 3 s apart and
 # checks they agree field by field (tolerances in collector.c), per
 # container, and in CPU rates. The documents read there are kept in
 # $GESTOR_BUILD/fixtures/metrics-vm/ for the parser's unit tests.
