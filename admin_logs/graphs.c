@@ -4,7 +4,7 @@
  * For each chart: one SQL query (averaged into time buckets so no chart has
  * more than GRAPHS_MAX_POINTS points per series) writes <name>.csv, then a
  * gnuplot script <name>.gp draws <name>.png (pngcairo) and <name>.svg from
- * that CSV. Two gnuplot children share the scripts (fork/exec, no shell,
+ * that CSV. Two gnuplot children share the scripts (posix_spawn, no shell,
  * cwd = the report directory, output kept in .gnuplot-<n>.log only when it
  * fails) and are waited for with a deadline. index.html shows every chart with links to
  * its SVG and CSV. Times are UTC; epoch seconds are in the CSV beside the
@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -497,39 +498,30 @@ static int gp_script(struct gctx *g, int dfd, const struct chart *c, const struc
 static pid_t gp_spawn(struct gctx *g, const char *dir, unsigned k)
 {
 	char scripts[NCHARTS][GRAPHS_NAME_MAX + 8], logname[32];
-	const char *argv[NCHARTS + 2];
+	char *argv[NCHARTS + 2];
+	posix_spawn_file_actions_t fa;
 	size_t n = 0;
 	pid_t pid;
+	int rc;
 
-	argv[n++] = g->o->gnuplot;
+	argv[n++] = (char *)g->o->gnuplot;
 	for (size_t i = k; i < NCHARTS; i += GRAPHS_PROCS) {
 		snprintf(scripts[i], sizeof(scripts[i]), "%s.gp", graphs_charts[i].name);
 		argv[n++] = scripts[i];
 	}
 	argv[n] = NULL;
 	snprintf(logname, sizeof(logname), ".gnuplot-%u.log", k);
-	pid = fork();
-	if (pid < 0) {
-		snprintf(g->err, sizeof(g->err), "fork: %s", strerror(errno));
-		return -errno;
-	}
-	if (pid == 0) {
-		int fd;
-		if (chdir(dir) < 0)
-			_exit(126);
-		fd = open(logname, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (fd >= 0) {
-			dup2(fd, 2);
-			dup2(fd, 1);
-			close(fd);
-		}
-		fd = open("/dev/null", O_RDONLY);
-		if (fd >= 0) {
-			dup2(fd, 0);
-			close(fd);
-		}
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
+	/* posix_spawn, not fork: this process has threads (and may be large) */
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addchdir_np(&fa, dir);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, logname, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0) {
+		snprintf(g->err, sizeof(g->err), "cannot run %s: %s", argv[0], strerror(rc));
+		return -rc;
 	}
 	return pid;
 }
@@ -743,7 +735,11 @@ out:
 			for (char *p = msg; *p; p++)
 				if (*p == '\n' || *p == '"')
 					*p = ' ';
-			snprintf(g->err, sizeof(g->err), "gnuplot failed (status %d): %s", status,
+			snprintf(g->err, sizeof(g->err), "gnuplot failed (%s %d): %s",
+				 status == -1 ? "killed after" : "exit status",
+				 status == -1 ? (int)(GRAPHS_TIMEOUT_NS / 1000000000ull)
+					      : (WIFEXITED(status) ? WEXITSTATUS(status)
+								   : 128 + WTERMSIG(status)),
 				 msg);
 			r = -EIO;
 		}

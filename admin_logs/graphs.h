@@ -8,7 +8,7 @@
  * per class (bar chart, and cumulative over time), containers running per
  * class. Series longer than GRAPHS_MAX_POINTS are averaged into equal time
  * buckets (the CSV holds exactly what is drawn). gnuplot runs as child
- * processes with script files (fork/exec, no shell), in parallel.
+ * processes with script files (posix_spawn, no shell), in parallel.
  */
 #ifndef ADMIN_LOGS_GRAPHS_H
 #define ADMIN_LOGS_GRAPHS_H
