@@ -53,6 +53,7 @@
 #define MGR_VERSION "1.0"
 #define MGR_FLUSH_S 15 /* how long the stop waits for admin_logs to take the spool */
 #define MGR_GRAFICAR_MS 120000
+#define MGR_LIST_EVERY 30 /* cycles a container list is reused at most */
 
 static volatile sig_atomic_t mgr_stop;
 
@@ -90,6 +91,10 @@ struct mgr {
 	char cron_script[PATH_MAX];
 	bool colour;
 	uint64_t batches_sent, batches_spooled, removed_total;
+	struct docker_container_list dl; /* the last list of running containers */
+	bool dl_valid;
+	uint64_t dl_sig;
+	unsigned dl_cycles;
 };
 
 /* ---------- small helpers ---------- */
@@ -440,6 +445,19 @@ static bool is_managed(const struct mgr *m, const struct docker_container *c)
 	return label_is(c, key, eq + 1);
 }
 
+/* FNV-1a over the container ids of a snapshot (sorted by id). */
+static uint64_t ctr_signature(const struct snapshot *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < s->nctrs; i++) {
+		for (const char *p = s->ctrs[i].id; *p; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ull;
+		h = (h ^ ',') * 1099511628211ull;
+	}
+	return h ^ s->nctrs;
+}
+
 /*
  * Give each managed container without an interval rate its lifetime rate
  * (CPU time of its processes over the age of the oldest) when it is at
@@ -490,7 +508,7 @@ static void run_cycle(struct mgr *m)
 {
 	struct snapshot cur = { 0 }, cur2 = { 0 };
 	struct ctrstats cs = { 0 }, cs2 = { 0 };
-	struct docker_container_list dl = { 0 };
+	struct docker_container_list *dl = &m->dl;
 	struct policy_ctr *pc = NULL;
 	struct policy_decision *dec = NULL;
 	struct row *rows = NULL;
@@ -512,24 +530,41 @@ static void run_cycle(struct mgr *m)
 	if (measure(m, m->have_prev ? &m->prev : NULL, &cur, &cs) != 0)
 		return;
 	t_meas = util_mono_ns();
-	ret = docker_list_containers(m->dk, false, NULL, &dl, err, sizeof(err));
-	t_list = util_mono_ns();
-	if (ret) {
-		docker_trouble(m, "list containers", err);
-		goto out_keep;
+	/*
+	 * Names and labels do not change while a container lives: the list is
+	 * asked again only when the set of containers in the snapshot changed,
+	 * after a removal, or every MGR_LIST_EVERY cycles.
+	 */
+	uint64_t sig = ctr_signature(&cur);
+	if (!m->dl_valid || sig != m->dl_sig || m->dl_cycles >= MGR_LIST_EVERY || m->docker_down) {
+		struct docker_container_list fresh = { 0 };
+		ret = docker_list_containers(m->dk, false, NULL, &fresh, err, sizeof(err));
+		if (ret) {
+			t_list = util_mono_ns();
+			docker_trouble(m, "list containers", err);
+			goto out_keep;
+		}
+		docker_container_list_free(&m->dl);
+		m->dl = fresh;
+		m->dl_sig = sig;
+		m->dl_cycles = 0;
+		m->dl_valid = true;
+	} else {
+		m->dl_cycles++;
 	}
+	t_list = util_mono_ns();
 	if (m->docker_down) {
 		log_info("Docker daemon answers again");
 		m->docker_down = false;
 	}
-	n = dl.n;
+	n = dl->n;
 	/*
 	 * Containers seen for the first time have no interval rate: they are
 	 * rated over their lifetime once settle_ms old (a burner is a burner
 	 * from its start); a younger one makes the cycle wait until it is, then
 	 * measure again. Either way it is decided in this cycle.
 	 */
-	uint64_t wait_ns = lifetime_rates(m, &cur, &cs, &dl);
+	uint64_t wait_ns = lifetime_rates(m, &cur, &cs, dl);
 	bool settle = wait_ns > 0;
 	if (settle && !mgr_stop) {
 		struct timespec ts = { (time_t)(wait_ns / 1000000000ull),
@@ -542,7 +577,7 @@ static void run_cycle(struct mgr *m)
 			snapshot_free(&cur);
 			cur = cur2;
 			memset(&cur2, 0, sizeof(cur2));
-			lifetime_rates(m, &cur, &cs, &dl);
+			lifetime_rates(m, &cur, &cs, dl);
 		}
 	}
 
@@ -555,7 +590,7 @@ static void run_cycle(struct mgr *m)
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct docker_container *c = &dl.items[i];
+		const struct docker_container *c = &dl->items[i];
 		const struct ctr_stat *st = ctrstats_find(&cs, c->id);
 		rows[i].dc = c;
 		rows[i].st = st;
@@ -599,6 +634,7 @@ static void run_cycle(struct mgr *m)
 		}
 		bool gone = false;
 		ret = dctl_remove(m->dk, r->dc->id, &gone, err, sizeof(err));
+		m->dl_valid = false; /* the set changes: list again next cycle */
 		if (ret == 0) {
 			r->action = "removed";
 			m->removed_total++;
@@ -664,7 +700,7 @@ static void run_cycle(struct mgr *m)
 		snprintf(bid, sizeof(bid), "%s-%" PRIu64, m->run_id, m->cycle);
 		batch = json_pack("{s:s,s:s,s:o}", "batch_id", bid, "host", m->cfg.host, "records",
 				  recs);
-		body = batch ? json_dumps(batch, JSON_COMPACT) : NULL;
+		body = batch ? json_dumps(batch, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
 		json_decref(batch);
 		t_log = util_mono_ns();
 		if (body) {
@@ -687,7 +723,6 @@ out:
 	free(dec);
 	free(rows);
 	free(trows);
-	docker_container_list_free(&dl);
 out_keep:
 	ctrstats_free(&cs);
 	snapshot_free(&m->prev);
@@ -806,6 +841,7 @@ static void stop_sequence(struct mgr *m, bool graphs)
 
 static void mgr_free(struct mgr *m)
 {
+	docker_container_list_free(&m->dl);
 	snapshot_free(&m->prev);
 	logclient_free(m->lc);
 	if (m->dk)
