@@ -30,6 +30,8 @@
 
 #define STORE_ACCESS_FLUSH_NS (200ull * 1000000ull) /* access entries wait at most this */
 #define STORE_DELAY_MAX_NS (2000ull * 1000ull) /* commit delay, at most */
+#define STORE_CKPT_PAGES 1000 /* WAL pages that start a checkpoint */
+#define STORE_CKPT_HARD_PAGES 16384 /* past this, one that waits for the writer */
 
 struct store_job {
 	struct store_job *next;
@@ -135,6 +137,18 @@ struct store {
 	size_t njobs;
 	struct store_acc *accs, **accs_tail;
 	uint64_t accs_since; /* monotonic time the oldest queued access entry came */
+
+	/* the checkpointer: its own connection and thread, so commits never wait
+	 * for the database file to be written and synced */
+	sqlite3 *ckpt_db;
+	pthread_t ckpt;
+	bool ckpt_started;
+	pthread_mutex_t ckpt_mu;
+	pthread_cond_t ckpt_cv;
+	int wal_pages; /* under ckpt_mu: WAL size after the last commit */
+	bool ckpt_want; /* under ckpt_mu */
+	bool ckpt_exit; /* under ckpt_mu */
+	uint64_t ckpts; /* under ckpt_mu: checkpoints run */
 
 	uint64_t batches, records, commits; /* under mu */
 	uint64_t group_batches, write_ns, commit_ns; /* under mu: sums over the commits */
@@ -502,6 +516,58 @@ static void *store_writer(void *arg)
 	return NULL;
 }
 
+/* sqlite3_wal_hook, on the writer thread after each commit. */
+static int store_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct store *s = arg;
+
+	(void)db;
+	(void)name;
+	pthread_mutex_lock(&s->ckpt_mu);
+	s->wal_pages = pages;
+	if (pages >= STORE_CKPT_PAGES && !s->ckpt_want) {
+		s->ckpt_want = true;
+		pthread_cond_signal(&s->ckpt_cv);
+	}
+	pthread_mutex_unlock(&s->ckpt_mu);
+	return SQLITE_OK;
+}
+
+/*
+ * The checkpointer: copies committed WAL pages into the database file and
+ * syncs it (PASSIVE: alongside the writer, never blocking it). Under
+ * sustained load the writer keeps appending, so a passive checkpoint never
+ * catches up and the WAL cannot restart; past STORE_CKPT_HARD_PAGES one
+ * RESTART checkpoint waits for the writer's current transaction, finishes
+ * (little is left to copy by then) and lets the WAL start over.
+ */
+static void *store_checkpointer(void *arg)
+{
+	struct store *s = arg;
+
+	pthread_mutex_lock(&s->ckpt_mu);
+	for (;;) {
+		int pages, mode, log = 0, done = 0;
+
+		while (!s->ckpt_want && !s->ckpt_exit)
+			pthread_cond_wait(&s->ckpt_cv, &s->ckpt_mu);
+		if (s->ckpt_exit)
+			break;
+		s->ckpt_want = false;
+		pages = s->wal_pages;
+		pthread_mutex_unlock(&s->ckpt_mu);
+		mode = pages >= STORE_CKPT_HARD_PAGES ? SQLITE_CHECKPOINT_RESTART
+						      : SQLITE_CHECKPOINT_PASSIVE;
+		int rc = sqlite3_wal_checkpoint_v2(s->ckpt_db, NULL, mode, &log, &done);
+		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+			log_warnx("checkpoint: %s", sqlite3_errmsg(s->ckpt_db));
+		pthread_mutex_lock(&s->ckpt_mu);
+		s->ckpts++;
+	}
+	pthread_mutex_unlock(&s->ckpt_mu);
+	return NULL;
+}
+
 int store_open(struct store **out, const char *path, unsigned group_max, bool print_access,
 	       char *err, size_t errlen)
 {
@@ -525,6 +591,8 @@ int store_open(struct store **out, const char *path, unsigned group_max, bool pr
 	pthread_cond_init(&s->cv, &ca);
 	pthread_condattr_destroy(&ca);
 	pthread_cond_init(&s->idle_cv, NULL);
+	pthread_mutex_init(&s->ckpt_mu, NULL);
+	pthread_cond_init(&s->ckpt_cv, NULL);
 	s->linecap = 64 * 1024;
 	s->linebuf = malloc(s->linecap);
 	if (!s->linebuf) {
@@ -557,6 +625,22 @@ int store_open(struct store **out, const char *path, unsigned group_max, bool pr
 		snprintf(err, errlen, "count: %s", sqlite3_errmsg(s->db));
 		goto err;
 	}
+	if (sqlite3_open_v2(path, &s->ckpt_db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "open %s: %s", path,
+			 s->ckpt_db ? sqlite3_errmsg(s->ckpt_db) : "out of memory");
+		goto err;
+	}
+	sqlite3_busy_timeout(s->ckpt_db, 10000);
+	if (store_exec(s->ckpt_db, "PRAGMA synchronous=FULL", err, errlen) < 0)
+		goto err;
+	r = pthread_create(&s->ckpt, NULL, store_checkpointer, s);
+	if (r != 0) {
+		snprintf(err, errlen, "checkpoint thread: %s", strerror(r));
+		r = -r;
+		goto err;
+	}
+	s->ckpt_started = true;
+	sqlite3_wal_hook(s->db, store_wal_hook, s); /* replaces the automatic checkpoints */
 	r = pthread_create(&s->writer, NULL, store_writer, s);
 	if (r != 0) {
 		snprintf(err, errlen, "writer thread: %s", strerror(r));
@@ -657,6 +741,16 @@ void store_close(struct store *s)
 		pthread_join(s->writer, NULL);
 		s->started = false;
 	}
+	if (s->ckpt_started) {
+		pthread_mutex_lock(&s->ckpt_mu);
+		s->ckpt_exit = true;
+		pthread_cond_signal(&s->ckpt_cv);
+		pthread_mutex_unlock(&s->ckpt_mu);
+		pthread_join(s->ckpt, NULL);
+		s->ckpt_started = false;
+	}
+	if (s->ckpt_db)
+		sqlite3_close(s->ckpt_db);
 	while ((a = s->accs)) {
 		s->accs = a->next;
 		free(a);
@@ -668,6 +762,8 @@ void store_close(struct store *s)
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
 	pthread_cond_destroy(&s->idle_cv);
+	pthread_mutex_destroy(&s->ckpt_mu);
+	pthread_cond_destroy(&s->ckpt_cv);
 	free(s->linebuf);
 	free(s);
 }

@@ -12,6 +12,8 @@
  * Access-log lines are printed on stdout by the writer after each commit, one
  * write(2) per group.
  *
+ * A checkpointer thread with its own connection copies the WAL into the
+ * database file, so commits never wait for that (only for the WAL fsync).
  * Readers (queries, graphs) open their own connections (store_open_reader).
  */
 #ifndef ADMIN_LOGS_STORE_H
