@@ -66,6 +66,9 @@ t1=$(ticks)
 s1=$(date +%s%N)
 rss=$(awk '/^VmRSS/ {print $2}' "/proc/$SPID/status")
 hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$SPID/status")
+priv=$(awk '/^Private_Dirty/ {print $2}' "/proc/$SPID/smaps_rollup")
+libs=$(awk '/^[0-9a-f]/ {name = $6} /^Rss/ && name ~ /\.so/ {s += $2} END {print s}' "/proc/$SPID/smaps")
+load=$(cut -d' ' -f1-3 /proc/loadavg)
 kill -INT "$SPID"
 wait "$SPID"
 SPID=
@@ -125,12 +128,13 @@ rd_max=$(cut -d' ' -f2 "$TMP/removal" | sort -n | tail -n1)
 kd_med=$(cut -d' ' -f3 "$TMP/removal" | med)
 
 cat <<EOT
-### servicio — $N managed containers, 1 s interval ($(date -u +%Y-%m-%d), $(nproc) cores)
+### servicio — $N managed containers, 1 s interval ($(date -u +%Y-%m-%d), $(nproc) cores, load average $load)
 
 | what | measured | target |
 | --- | --- | --- |
 | servicio CPU over ${RUN} s (release build) | ${cpu} % of one core | < 0.5 % |
 | servicio RSS at the end / peak | $((rss / 1024)).$((rss % 1024 * 10 / 1024)) MiB / $((hwm / 1024)).$((hwm % 1024 * 10 / 1024)) MiB | < 5 MiB |
+| of which shared-library pages / servicio's own (private dirty) memory | $((libs / 1024)).$((libs % 1024 * 10 / 1024)) MiB / $((priv / 1024)).$((priv % 1024 * 10 / 1024)) MiB | |
 | measuring part of a cycle (snapshot + per-container CPU % and memory), median / p95 of $cycles cycles | ${meas_med} ms / ${meas_p95} ms | |
 | docker list (names, labels) per cycle, median | ${list_med} ms | |
 | whole cycle (measure, list, decide, table, log POST), median | ${cyc_med} ms | |

@@ -548,7 +548,15 @@ static void run_cycle(struct mgr *m)
 		m->dl = fresh;
 		m->dl_sig = sig;
 		m->dl_cycles = 0;
+		/*
+		 * A container's processes can show before Docker lists it as
+		 * running: then the list is not trusted for this set, and asked
+		 * again next cycle.
+		 */
 		m->dl_valid = true;
+		for (size_t i = 0; i < cur.nctrs && m->dl_valid; i++)
+			if (!docker_container_find(&m->dl, cur.ctrs[i].id))
+				m->dl_valid = false;
 	} else {
 		m->dl_cycles++;
 	}
