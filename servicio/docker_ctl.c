@@ -50,7 +50,7 @@ static bool valid_ref(const char *s)
 	return true;
 }
 
-int dctl_remove(struct docker *d, const char *id, bool *gone, char *err, size_t errlen)
+int dctl_kill(struct docker *d, const char *id, bool *gone, char *err, size_t errlen)
 {
 	char path[256];
 	long st;
@@ -71,6 +71,18 @@ int dctl_remove(struct docker *d, const char *id, bool *gone, char *err, size_t 
 	/* 409: not running (already exited): the delete still has to happen */
 	if (st >= 400 && st != 409)
 		return -EIO;
+	return 0;
+}
+
+int dctl_delete(struct docker *d, const char *id, char *err, size_t errlen)
+{
+	char path[256];
+	long st;
+
+	if (!valid_ref(id)) {
+		snprintf(err, errlen, "bad container reference");
+		return -EINVAL;
+	}
 	snprintf(path, sizeof(path), "/containers/%s?force=1&v=1", id);
 	st = call(d, "DELETE", path, NULL, 0, err, errlen);
 	if (st < 0)
@@ -81,6 +93,15 @@ int dctl_remove(struct docker *d, const char *id, bool *gone, char *err, size_t 
 	if (st == 409 && strstr(err, "in progress"))
 		return 0;
 	return st == 409 ? -EBUSY : -EIO;
+}
+
+int dctl_remove(struct docker *d, const char *id, bool *gone, char *err, size_t errlen)
+{
+	int ret = dctl_kill(d, id, gone, err, errlen);
+
+	if (ret || *gone)
+		return ret;
+	return dctl_delete(d, id, err, errlen);
 }
 
 char *dctl_admin_create_body(const struct dctl_admin *a)

@@ -25,6 +25,10 @@
  */
 int dctl_remove(struct docker *d, const char *id, bool *gone, char *err, size_t errlen);
 
+/* The two halves, so many containers can be killed first and die together. */
+int dctl_kill(struct docker *d, const char *id, bool *gone, char *err, size_t errlen);
+int dctl_delete(struct docker *d, const char *id, char *err, size_t errlen);
+
 struct dctl_admin {
 	const char *image; /* gestor/admin_logs:latest */
 	const char *name; /* gestor-admin_logs */

@@ -320,8 +320,32 @@ struct row {
 	const char *action;
 	const char *note; /* table text when not decided */
 	struct policy_decision *dec;
+	bool gone; /* not there any more when we came to remove it */
 	char reason[400];
 };
+
+static void removed(struct mgr *m, struct row *r)
+{
+	r->action = "removed";
+	m->removed_total++;
+	if (r->gone)
+		strncat(r->reason, "; it was already gone",
+			sizeof(r->reason) - strlen(r->reason) - 1);
+	log_info("removed %s (%.12s): %s", r->dc->name, r->dc->id, r->reason);
+}
+
+static void docker_trouble(struct mgr *m, const char *what, const char *err);
+
+static void remove_failed(struct mgr *m, struct row *r, int ret, const char *err)
+{
+	size_t l = strlen(r->reason);
+
+	r->action = "remove_failed";
+	snprintf(r->reason + l, sizeof(r->reason) - l, "; removal failed: %s", err);
+	log_warnx("could not remove %s (%.12s): %s", r->dc->name, r->dc->id, err);
+	if (ret == -ECONNREFUSED || ret == -ENOENT || ret == -ETIMEDOUT)
+		docker_trouble(m, "remove", err);
+}
 
 static double clampd(double v, double lo, double hi)
 {
@@ -640,24 +664,26 @@ static void run_cycle(struct mgr *m)
 			r->action = "would_remove";
 			continue;
 		}
-		bool gone = false;
-		ret = dctl_remove(m->dk, r->dc->id, &gone, err, sizeof(err));
+		/* first pass: SIGKILL now; the deletes below then find them dead */
+		r->action = NULL;
+		ret = dctl_kill(m->dk, r->dc->id, &r->gone, err, sizeof(err));
 		m->dl_valid = false; /* the set changes: list again next cycle */
-		if (ret == 0) {
-			r->action = "removed";
-			m->removed_total++;
-			if (gone)
-				strncat(r->reason, "; it was already gone",
-					sizeof(r->reason) - strlen(r->reason) - 1);
-			log_info("removed %s (%.12s): %s", r->dc->name, r->dc->id, r->reason);
-		} else {
-			r->action = "remove_failed";
-			size_t l = strlen(r->reason);
-			snprintf(r->reason + l, sizeof(r->reason) - l, "; removal failed: %s", err);
-			log_warnx("could not remove %s (%.12s): %s", r->dc->name, r->dc->id, err);
-			if (ret == -ECONNREFUSED || ret == -ENOENT || ret == -ETIMEDOUT)
-				docker_trouble(m, "remove", err);
-		}
+		if (ret)
+			remove_failed(m, r, ret, err);
+		else if (r->gone)
+			removed(m, r);
+		else
+			r->action = "killed";
+	}
+	for (size_t k = 0; k < nd; k++) {
+		struct row *r = &rows[dec[k].idx];
+		if (!r->action || strcmp(r->action, "killed") != 0)
+			continue;
+		ret = dctl_delete(m->dk, r->dc->id, err, sizeof(err));
+		if (ret)
+			remove_failed(m, r, ret, err);
+		else
+			removed(m, r);
 	}
 	t_act = util_mono_ns() - t_act;
 	/* the table: decided ones first (in decision order), then the others */
