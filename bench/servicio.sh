@@ -9,7 +9,9 @@
 #   3. the time from a container crossing the quota (its start, with keep_low
 #      already reached) to its removal: Docker's own event times for start,
 #      kill and destroy. A separate scope of 3 low containers and keep_low 3,
-#      --ranking oldest, so the newcomer is the one removed.
+#      --ranking oldest, so the newcomer is the one removed;
+#   4. one --once cycle that removes N-3 of the N containers at once (all are
+#      killed first, then deleted): the removal part's time.
 # Prints a Markdown table. Needs root, Docker, the images, build/bin/servicio
 # and build/bin/admin_logs.
 # Usage: bench/servicio.sh [N] (env SECONDS_RUN=60 TRIALS=8)
@@ -127,6 +129,12 @@ rd_med=$(cut -d' ' -f2 "$TMP/removal" | med)
 rd_max=$(cut -d' ' -f2 "$TMP/removal" | sort -n | tail -n1)
 kd_med=$(cut -d' ' -f3 "$TMP/removal" | med)
 
+# 4: mass removal, N-3 containers in one cycle
+"$SVT" "${COMMON[@]}" --scope "gestor.test=$TAG" --keep-low 3 --once >"$TMP/mass.log" 2>&1
+mass_ms=$(sed -n 's/.*removals \([0-9.]*\) ms.*/\1/p' "$TMP/mass.log" | tail -n1)
+mass_n=$(grep -c 'INFO  removed ' "$TMP/mass.log")
+left=$(docker ps -q --filter "label=gestor.test=$TAG" | wc -l)
+
 cat <<EOT
 ### servicio — $N managed containers, 1 s interval ($(date -u +%Y-%m-%d), $(nproc) cores, load average $load)
 
@@ -144,4 +152,5 @@ cat <<EOT
 | container start -> container destroyed, median / max | ${rd_med} ms / ${rd_max} ms | <= 1200 ms (interval + 200 ms) |
 | kill -> destroyed (Docker's own teardown), median | ${kd_med} ms | |
 | other containers removed during the removal trials | ${others} | 0 |
+| one cycle removing $mass_n of $N containers (kill all, then delete): removal part | ${mass_ms} ms ($left left) | |
 EOT
