@@ -29,7 +29,9 @@
 #include <libgen.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +55,7 @@
 #define MGR_VERSION "1.0"
 #define MGR_FLUSH_S 15 /* how long the stop waits for admin_logs to take the spool */
 #define MGR_GRAFICAR_MS 120000
+#define MGR_RM_WORKERS 4 /* containers removed at the same time */
 #define MGR_LIST_EVERY 30 /* cycles a container list is reused at most */
 
 static volatile sig_atomic_t mgr_stop;
@@ -321,6 +324,8 @@ struct row {
 	const char *note; /* table text when not decided */
 	struct policy_decision *dec;
 	bool gone; /* not there any more when we came to remove it */
+	int rm_ret;
+	char rm_err[256];
 	char reason[400];
 };
 
@@ -528,6 +533,77 @@ static uint64_t lifetime_rates(struct mgr *m, const struct snapshot *s, struct c
 	return wait;
 }
 
+/*
+ * Removal workers: Docker takes a few hundred ms per kill + delete, most of
+ * it waiting, so several containers are removed at once, each worker on
+ * its own connection (a struct docker is for one thread).
+ */
+struct rm_job {
+	struct row **todo;
+	size_t n;
+	atomic_size_t next;
+	const char *socket, *api;
+};
+
+static void *rm_worker(void *arg)
+{
+	struct rm_job *j = arg;
+	struct docker_opts o = { .socket_path = j->socket, .api_version = j->api };
+	struct docker *d = NULL;
+	char err[256];
+	int oret = docker_open(&d, &o, err, sizeof(err));
+
+	for (size_t i; (i = atomic_fetch_add(&j->next, 1)) < j->n;) {
+		struct row *r = j->todo[i];
+		if (oret) {
+			r->rm_ret = oret;
+			util_strlcpy(r->rm_err, err, sizeof(r->rm_err));
+			continue;
+		}
+		r->rm_ret = dctl_remove(d, r->dc->id, &r->gone, r->rm_err, sizeof(r->rm_err));
+	}
+	if (d)
+		docker_close(d);
+	return NULL;
+}
+
+static void remove_all(struct mgr *m, struct row *rows, struct policy_decision *dec, size_t nd)
+{
+	struct rm_job j = { .socket = m->cfg.docker_socket, .api = docker_api_version(m->dk) };
+	pthread_t th[MGR_RM_WORKERS];
+	size_t nth = 0;
+
+	j.todo = calloc(nd ? nd : 1, sizeof(*j.todo));
+	if (!j.todo)
+		return;
+	for (size_t k = 0; k < nd; k++) {
+		struct row *r = &rows[dec[k].idx];
+		if (r->action && strcmp(r->action, "remove") == 0)
+			j.todo[j.n++] = r;
+	}
+	atomic_init(&j.next, 0);
+	if (j.n > 1) {
+		while (nth < MGR_RM_WORKERS && nth < j.n &&
+		       pthread_create(&th[nth], NULL, rm_worker, &j) == 0)
+			nth++;
+	}
+	if (nth == 0) { /* one container, or no thread: this one does it */
+		for (size_t i = 0; i < j.n; i++)
+			j.todo[i]->rm_ret =
+				dctl_remove(m->dk, j.todo[i]->dc->id, &j.todo[i]->gone,
+					    j.todo[i]->rm_err, sizeof(j.todo[i]->rm_err));
+	}
+	for (size_t i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	for (size_t i = 0; i < j.n; i++) {
+		if (j.todo[i]->rm_ret)
+			remove_failed(m, j.todo[i], j.todo[i]->rm_ret, j.todo[i]->rm_err);
+		else
+			removed(m, j.todo[i]);
+	}
+	free(j.todo);
+}
+
 static void run_cycle(struct mgr *m)
 {
 	struct snapshot cur = { 0 }, cur2 = { 0 };
@@ -664,27 +740,10 @@ static void run_cycle(struct mgr *m)
 			r->action = "would_remove";
 			continue;
 		}
-		/* first pass: SIGKILL now; the deletes below then find them dead */
-		r->action = NULL;
-		ret = dctl_kill(m->dk, r->dc->id, &r->gone, err, sizeof(err));
+		r->action = "remove";
 		m->dl_valid = false; /* the set changes: list again next cycle */
-		if (ret)
-			remove_failed(m, r, ret, err);
-		else if (r->gone)
-			removed(m, r);
-		else
-			r->action = "killed";
 	}
-	for (size_t k = 0; k < nd; k++) {
-		struct row *r = &rows[dec[k].idx];
-		if (!r->action || strcmp(r->action, "killed") != 0)
-			continue;
-		ret = dctl_delete(m->dk, r->dc->id, err, sizeof(err));
-		if (ret)
-			remove_failed(m, r, ret, err);
-		else
-			removed(m, r);
-	}
+	remove_all(m, rows, dec, nd);
 	t_act = util_mono_ns() - t_act;
 	/* the table: decided ones first (in decision order), then the others */
 	size_t t = 0;
