@@ -431,6 +431,11 @@ static void gp_plot(FILE *f, const struct chart *c, const struct chart_data *d, 
 			csv);
 		return;
 	}
+	/* one instant only (a single cycle): give the axis a minute each side */
+	fprintf(f,
+		"stats \"%s.csv\" using 2 skip 1 nooutput\n"
+		"if (STATS_max - STATS_min < 1) set xrange [STATS_min - 60:STATS_max + 60]\n",
+		csv);
 	fprintf(f,
 		"set xlabel \"time (UTC)\"\nset xdata time\nset format x \"%s\"\n"
 		"set key outside right top\nset yrange [0:*]\nset offsets 0, 0, graph 0.05, 0\n",
@@ -440,17 +445,25 @@ static void gp_plot(FILE *f, const struct chart *c, const struct chart_data *d, 
 		for (i = 0; i < d->nseries; i++)
 			fprintf(f, "%s\"%s\" %u", i ? ", " : "", d->series[i], i);
 		fprintf(f,
-			")\nset palette defined (0 \"#ffffcc\", 0.5 \"#fd8d3c\", 1 \"#800026\")\n"
+			")\nset palette defined (0 \"#ffffcc\", 0.5 \"#fd8d3c\", 1 "
+			"\"#800026\")\n"
 			"set cblabel \"%s\"\nset cbrange [0:*]\nset key off\n"
 			"plot \"%s.csv\" using ($2):($3):(%.6f):(0.5):($5) skip 1 "
-			"with boxxyerror fs solid 1.0 noborder lc palette notitle\n",
-			c->cblabel, csv, d->dx > 0 ? d->dx / 2 : 0.5);
+			"with boxxyerror fs solid 1.0 noborder lc palette "
+			"notitle\n",
+			c->cblabel, csv, d->dx > 0 ? d->dx / 2 : 5.0);
 		return;
 	}
 	fprintf(f, "plot ");
 	for (i = 0; i < d->nseries; i++)
-		fprintf(f, "%s\"%s.csv\" using ($2):($%u) skip 1 with %s lw 2 title \"%s\"",
-			i ? ", \\\n  " : "", csv, i + 3, c->kind == CK_STEPS ? "steps" : "lines",
+		fprintf(f,
+			"%s\"%s.csv\" using ($2):($%u) skip 1 with %s lw 2 title "
+			"\"%s\"",
+			i ? ", \\\n  " : "", csv, i + 3,
+			/* few points: mark them, so one or two samples still show */
+			d->rows < 60	      ? "linespoints pt 7 ps 0.8"
+			: c->kind == CK_STEPS ? "steps"
+					      : "lines",
 			d->series[i]);
 	fputc('\n', f);
 }
