@@ -10,8 +10,8 @@
 #      already reached) to its removal: Docker's own event times for start,
 #      kill and destroy. A separate scope of 3 low containers and keep_low 3,
 #      --ranking oldest, so the newcomer is the one removed;
-#   4. one --once cycle that removes N-3 of the N containers at once (all are
-#      killed first, then deleted): the removal part's time.
+#   4. one --once cycle that removes N-3 of the N containers at once (4
+#      workers, each kill + delete): the removal part's time.
 # Prints a Markdown table. Needs root, Docker, the images, build/bin/servicio
 # and build/bin/admin_logs.
 # Usage: bench/servicio.sh [N] (env SECONDS_RUN=60 TRIALS=8)
@@ -152,5 +152,5 @@ cat <<EOT
 | container start -> container destroyed, median / max | ${rd_med} ms / ${rd_max} ms | <= 1200 ms (interval + 200 ms) |
 | kill -> destroyed (Docker's own teardown), median | ${kd_med} ms | |
 | other containers removed during the removal trials | ${others} | 0 |
-| one cycle removing $mass_n of $N containers (kill all, then delete): removal part | ${mass_ms} ms ($left left) | |
+| one cycle removing $mass_n of $N containers (4 workers, kill + delete each): removal part | ${mass_ms} ms ($left left) | |
 EOT
