@@ -1,34 +1,34 @@
 #!/usr/bin/env bash
 # stop.sh — `make stop`: clean up after a run that was killed.
 #
-# Stops a servicio that is still running (SIGTERM, so it cleans up itself),
-# then removes what a run leaves behind: the containers it manages (label
-# gestor.managed=true), the admin_logs container (label gestor.role=admin_logs),
-# and the project's cron lines (scripts/cron.sh remove, which keeps every other
-# line of the crontab). Nothing else is touched: not unlabelled containers,
-# not the images, not the data in /var/lib/gestor (logs database and report).
+# Refuses while a servicio is still running (Ctrl+C cleans up by itself);
+# otherwise removes what a run leaves behind: the containers it manages
+# (label gestor.managed=true), the admin_logs container (label
+# gestor.role=admin_logs), and the project's cron lines (scripts/cron.sh
+# remove, which keeps every other line of the crontab). Nothing else is
+# touched: not unlabelled containers, not containers of a running test suite
+# (label gestor.test), not the images, not the data in /var/lib/gestor (logs
+# database and report).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-$PWD/build}
 
-pids=$(pgrep -f "^$BUILD/bin/servicio( |\$)" || true)
+pids=$(pgrep -d ' ' -f "^$BUILD/bin/servicio( |\$)" || true)
 if [ -n "$pids" ]; then
-	echo "stop: asking servicio ($pids) to stop"
-	kill -TERM $pids 2>/dev/null || true
-	for _ in $(seq 1 100); do
-		pgrep -f "^$BUILD/bin/servicio( |\$)" >/dev/null || break
-		sleep 0.1
-	done
-	pgrep -f "^$BUILD/bin/servicio( |\$)" >/dev/null && { echo "stop: servicio did not stop in 10 s; killing it"; pkill -KILL -f "^$BUILD/bin/servicio( |\$)"; }
+	echo "stop: servicio is still running (pid $pids): stop it with Ctrl+C (or kill -INT $pids)," >&2
+	echo "stop: which cleans up by itself; make stop is for a run that was killed" >&2
+	exit 1
 fi
 
 scripts/cron.sh remove
 
 if curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1; then
 	for filter in label=gestor.managed=true label=gestor.role=admin_logs; do
-		ids=$(docker ps -aq --filter "$filter")
+		# containers of a test suite (label gestor.test) are the suite's to remove
+		ids=$(docker ps -a --filter "$filter" --format '{{.ID}} {{.Label "gestor.test"}}' | awk 'NF == 1 { print $1 }')
 		if [ -n "$ids" ]; then
 			n=$(wc -w <<<"$ids")
+			# shellcheck disable=SC2086 # one word per id
 			docker rm -f $ids >/dev/null && echo "stop: removed $n container(s) with $filter"
 		fi
 	done
