@@ -4,7 +4,7 @@
  * database in a fresh directory under $TMPDIR) and the libmicrohttpd front
  * (http_start) on 127.0.0.1, port 0, in this process; every input is then
  * sent as raw bytes on a new loopback connection, the write side is shut
- * and the answer read until the server closes (at most 3 s). So request
+ * and the answer read until the server closes (at most 1 s of silence). So request
  * lines, headers, chunked and lying bodies, routing, the access log and the
  * batch hand-off to the writer all run under ASan/UBSan in this process;
  * a crash in any server thread is a crash of the target. gnuplot is pointed
@@ -97,7 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ssize_t r;
 
-		if (poll(&p, 1, 3000) <= 0)
+		if (poll(&p, 1, 1000) <= 0)
 			break;
 		r = recv(fd, buf, sizeof(buf), 0);
 		if (r < 0 && errno == EINTR)

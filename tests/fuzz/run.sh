@@ -15,7 +15,9 @@ SECS=${1:-60}
 [ -n "$SECS" ] || SECS=60
 command -v clang-14 >/dev/null || { echo "fuzz: clang-14 is not installed"; exit 1; }
 make -s -C "$HERE" -j2 BUILD="$BUILD" || exit 1
-export TMPDIR=$(mktemp -d /tmp/gestor-fuzz.XXXXXX)
+# the HTTP target's database: on tmpfs when there is one (fsync is the cost)
+shm=/tmp; [ -d /dev/shm ] && [ -w /dev/shm ] && shm=/dev/shm
+export TMPDIR=$(mktemp -d $shm/gestor-fuzz.XXXXXX)
 trap 'rm -rf "$TMPDIR"' EXIT
 summary=$BUILD/fuzz/last-run.txt
 echo "# make fuzz SECONDS=$SECS, $(date -u +%FT%TZ), $(nproc) cores" >"$summary"
