@@ -8,6 +8,11 @@
 # root, and the labels gestor.managed=true and gestor.class=<class> that the
 # manager relies on. One line per created container goes to stdout:
 #   <UTC time> created <name> class=<class> id=<12 hex> mem=<limit>
+# Cron keeps adding containers whether or not the manager removes them, so
+# two guards keep the host safe: no more than GESTOR_MAX_CONTAINERS managed
+# containers run at once (it creates fewer, or none), and a high-ram
+# container is replaced by a low one when the host's MemAvailable would fall
+# below GESTOR_MEM_RESERVE_MB. Either prints a "<UTC time> note: ..." line.
 # cron runs it every 30 s (scripts/cron.sh), so it sets its own PATH, needs
 # no tty and bounds every docker call with a timeout.
 #
@@ -16,6 +21,8 @@
 #   GESTOR_COUNT       K when -n is not given (default 10; 1..100)
 #   GESTOR_MEM_MB      MiB that high-ram containers hold (default 256; 1..4096)
 #   GESTOR_CPU_PCT     share of one core high-cpu containers use (default 100)
+#   GESTOR_MAX_CONTAINERS  most managed containers running at once (default 60)
+#   GESTOR_MEM_RESERVE_MB  MiB of MemAvailable that high-ram leaves (default 1024)
 #   GESTOR_TEST_LABEL  adds the label gestor.test=<value> (test cleanup)
 #   GESTOR_IMAGE_PREFIX  repository prefix of the images (default gestor/)
 #   GESTOR_DOCKER_TIMEOUT  seconds allowed per docker call (default 20)
@@ -69,6 +76,12 @@ int_in GESTOR_CPU_PCT "$cpu_pct" 1 100
 cpu_pct=$((10#$cpu_pct))
 tmo=${GESTOR_DOCKER_TIMEOUT:-20}
 int_in GESTOR_DOCKER_TIMEOUT "$tmo" 1 600
+max=${GESTOR_MAX_CONTAINERS:-60}
+int_in GESTOR_MAX_CONTAINERS "$max" 1 1000
+max=$((10#$max))
+reserve=${GESTOR_MEM_RESERVE_MB:-1024}
+int_in GESTOR_MEM_RESERVE_MB "$reserve" 0 999999
+reserve=$((10#$reserve))
 prefix=${GESTOR_IMAGE_PREFIX:-gestor/}
 [[ "$prefix" =~ ^[a-z0-9._/-]{1,64}$ ]] || die 2 "GESTOR_IMAGE_PREFIX must be 1-64 characters of [a-z0-9._/-]"
 test_label=${GESTOR_TEST_LABEL:-}
@@ -91,11 +104,32 @@ done
 
 errf=$(mktemp "${TMPDIR:-/tmp}/contenedores.XXXXXX") || die 1 "cannot create a temporary file"
 trap 'rm -f "$errf"' EXIT
+now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
+note() { printf '%s note: %s\n' "$(now)" "$*"; }
 rand_hex() { od -An -N4 -tx1 /dev/urandom | tr -d ' \n'; }
+
+running=$(dk ps -q --filter label=gestor.managed=true --filter status=running 2>"$errf") ||
+	die 3 "cannot list the running containers: $(tail -n1 "$errf")"
+running=$(printf '%s' "$running" | grep -c .)
+room=$((max - running))
+if ((room <= 0)); then
+	note "$running managed containers run (GESTOR_MAX_CONTAINERS=$max): creating none"
+	exit 0
+elif ((count > room)); then
+	note "$running managed containers run (GESTOR_MAX_CONTAINERS=$max): creating $room of $count"
+	count=$room
+fi
 
 made=0 failed=0
 for ((i = 0; i < count; i++)); do
 	class=${classes[$(od -An -N1 -tu1 /dev/urandom | tr -d ' ') % 3]}
+	if [ "$class" = high-ram ]; then
+		avail=$(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo)
+		if [ "${avail:-0}" -lt $((mem_mb + 64 + reserve)) ]; then
+			note "only ${avail:-?} MiB available (GESTOR_MEM_RESERVE_MB=$reserve): low instead of high-ram"
+			class=low
+		fi
+	fi
 	case $class in
 	high-ram) mem=$((mem_mb + 64))m ;;
 	*) mem=64m ;;
@@ -106,7 +140,7 @@ for ((i = 0; i < count; i++)); do
 		-e "MEM_MB=$mem_mb" -e "CPU_PCT=$cpu_pct")
 	[ -z "$test_label" ] || args+=(--label "gestor.test=$test_label")
 	ok=0
-	for try in 1 2 3; do # a fresh name if one is taken
+	for _ in 1 2 3; do # a fresh name if one is taken
 		name=gestor-$class-$(rand_hex)
 		if id=$(dk "${args[@]}" --name "$name" "$prefix$class:latest" 2>"$errf") &&
 			[[ "$id" =~ ^[0-9a-f]{64}$ ]]; then
@@ -118,8 +152,7 @@ for ((i = 0; i < count; i++)); do
 	done
 	if [ $ok = 1 ]; then
 		made=$((made + 1))
-		printf '%s created %s class=%s id=%.12s mem=%s\n' \
-			"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$name" "$class" "$id" "$mem"
+		printf '%s created %s class=%s id=%.12s mem=%s\n' "$(now)" "$name" "$class" "$id" "$mem"
 	else
 		failed=$((failed + 1))
 		printf '%s: could not create %s: %s\n' "$prog" "$name" "${err:-unexpected output '$id'}" >&2

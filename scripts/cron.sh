@@ -22,7 +22,8 @@
 #   GESTOR_CRONTAB_FILE  edit this file instead of root's crontab (tests)
 #   GESTOR_CRON_LOCK  lock file (default /run/lock/gestor-cron.lock)
 #   GESTOR_COUNT, GESTOR_MEM_MB, GESTOR_CPU_PCT, GESTOR_TEST_LABEL,
-#   GESTOR_IMAGE_PREFIX, GESTOR_DOCKER_TIMEOUT, DOCKER_HOST: when set at
+#   GESTOR_MAX_CONTAINERS, GESTOR_MEM_RESERVE_MB, GESTOR_IMAGE_PREFIX,
+#   GESTOR_DOCKER_TIMEOUT, DOCKER_HOST: when set at
 #                     install time they are written into the cron lines and so
 #                     passed to every run of contenedores.sh
 # Exit status: 0 done (status: installed); 1 status: not installed;
@@ -35,7 +36,8 @@ prog=cron.sh
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 job=$top/contenedores.sh
 passthrough=(GESTOR_COUNT GESTOR_MEM_MB GESTOR_CPU_PCT GESTOR_TEST_LABEL
-	GESTOR_IMAGE_PREFIX GESTOR_DOCKER_TIMEOUT DOCKER_HOST)
+	GESTOR_MAX_CONTAINERS GESTOR_MEM_RESERVE_MB GESTOR_IMAGE_PREFIX
+	GESTOR_DOCKER_TIMEOUT DOCKER_HOST)
 
 die() {
 	printf '%s: %s\n' "$prog" "$*" >&2

@@ -18,7 +18,8 @@ run_id=contenedores-cronrun-$$
 cron=$GESTOR_TOP/scripts/cron.sh
 tmp=$(mktemp -d)
 log=$tmp/log/contenedores.log
-export GESTOR_CRON_ID=test-cronrun-$$ GESTOR_COUNT=1 GESTOR_TEST_LABEL=$run_id GESTOR_CRON_LOG=$log
+export GESTOR_CRON_ID=test-cronrun-$$ GESTOR_COUNT=1 GESTOR_TEST_LABEL=$run_id GESTOR_CRON_LOG=$log \
+	GESTOR_MAX_CONTAINERS=1000
 on_exit "rm -rf '$tmp'"
 # a run already started by cron (the one after sleep 30) may still create a
 # container after the pair is gone: remove ours again once that could be over

@@ -58,8 +58,8 @@ in_range() { awk -v v="$1" -v l="$2" -v h="$3" 'BEGIN { exit !(v >= l && v <= h)
 # sample_until NAME CPU_LO CPU_HI MEM_LO MEM_HI: up to 6 stats samples, until
 # one is in range; sets $last
 sample_until() {
-	local i cpu mem
-	for i in 1 2 3 4 5 6; do
+	local cpu mem
+	for _ in 1 2 3 4 5 6; do
 		last=$(stats "$1") || last="? ?"
 		echo "# $1: cpu% mem_mib = $last"
 		read -r cpu mem <<<"$last"
@@ -78,7 +78,7 @@ sched() { awk -v now="$(date +%s%N)" '{ print $1 + $2, now }' "/proc/$1/schedsta
 # runnable but waiting (/proc/PID/schedstat) per wall time — must be in
 # [LO, HI] instead, and the suite says so.
 cpu_until() {
-	local i pid h0 h1 s0 s1 cpu mem idle demand
+	local pid h0 h1 s0 s1 cpu mem idle demand
 	pid=$(docker inspect -f '{{.State.Pid}}' "gestor-t-$run_id-$1") || return 1
 	for i in 1 2 3 4 5 6; do
 		h0=$(host_cpu) s0=$(sched "$pid")

@@ -8,7 +8,9 @@
 # (DOCKER_HOST at a socket that does not exist — dockerd itself is never
 # stopped) or an image missing it fails with a clear message and creates
 # nothing. Every container carries gestor.test=<this run> and is removed at
-# the end, also on failure.
+# the end, also on failure. The guards: with GESTOR_MAX_CONTAINERS reached it
+# creates fewer (or none) and says so; with too little memory to spare a
+# high-ram container becomes a low one.
 # timeout: 300
 . "$(dirname "$0")/../lib.sh"
 need_root
@@ -21,6 +23,8 @@ tmp=$(mktemp -d)
 on_exit "rm -rf '$tmp'"
 on_exit "docker ps -aq --filter label=gestor.test=$run_id | xargs -r docker rm -f"
 make -s -C "$GESTOR_TOP/contenedores" images >/dev/null || fail "make images failed"
+# other engineers' managed containers must not make ours hit the cap
+export GESTOR_MAX_CONTAINERS=1000
 
 line_re='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z created gestor-(high-cpu|high-ram|low)-[0-9a-f]{8} class=(high-cpu|high-ram|low) id=[0-9a-f]{12} mem=[0-9]+m$'
 
@@ -33,6 +37,11 @@ creates() {
 # well_formed LOG K: K output lines, each a well-formed "created" line
 well_formed() {
 	[ "$(wc -l <"$1.out")" = "$2" ] && ! grep -Evq "$line_re" "$1.out"
+}
+# well_formed_notes LOG K: K well-formed "created" lines, the rest notes
+well_formed_notes() {
+	[ "$(grep -c ' created ' "$1.out")" = "$2" ] &&
+		! grep -v ' note: ' "$1.out" | grep -Evq "$line_re"
 }
 # container_ok ID: what the manager relies on, read back from the engine
 container_ok() {
@@ -58,7 +67,7 @@ container_ok() {
 }
 all_ok() {
 	local id
-	for id in $(awk '{ sub("id=", "", $5); print $5 }' "$1.out"); do
+	for id in $(awk '$2 == "created" { sub("id=", "", $5); print $5 }' "$1.out"); do
 		container_ok "$id" || return 1
 	done
 }
@@ -76,7 +85,7 @@ check "the 3 containers are labelled, limited, network-less" all_ok "$tmp/b"
 
 # as cron runs it: no environment but what cron gives, no tty, cwd /
 check "it runs with an empty environment and no tty (cron-like)" \
-	bash -c "cd / && env -i HOME=/root SHELL=/bin/sh GESTOR_TEST_LABEL=$run_id GESTOR_COUNT=3 \
+	bash -c "cd / && env -i HOME=/root SHELL=/bin/sh GESTOR_TEST_LABEL=$run_id GESTOR_COUNT=3 GESTOR_MAX_CONTAINERS=1000 \
 		'$script' >'$tmp/c.out' 2>'$tmp/c.err' </dev/null"
 check "it prints 3 well-formed lines" well_formed "$tmp/c" 3
 check "the 12 containers have 12 distinct names" \
@@ -86,6 +95,29 @@ check "the mix holds more than one class" \
 check "a high-ram container gets MEM_MB + 64 MiB" bash -c "
 	grep -h 'class=high-ram' '$tmp'/[abc].out | grep -qv 'mem=320m\$' && exit 1
 	! grep -h 'class=high-cpu\|class=low' '$tmp'/[abc].out | grep -qv 'mem=64m\$'"
+
+# the guards (our 12 containers run, so a cap of 1 is reached whatever
+# other engineers start or stop meanwhile)
+GESTOR_MAX_CONTAINERS=1 creates "$tmp/g" "$script" -n 2
+rc=$?
+cat "$tmp/g.out"
+check "at GESTOR_MAX_CONTAINERS it creates none, exit 0" [ "$rc" = 0 -a ! -s "$tmp/g.err" ]
+check "and says so in one note line" bash -c "[ \$(wc -l <'$tmp/g.out') = 1 ] &&
+	grep -Eq '^[0-9T:-]+Z note: [0-9]+ managed containers run \(GESTOR_MAX_CONTAINERS=1\): creating none\$' '$tmp/g.out'"
+cap=$(($(docker ps -q --filter label=gestor.managed=true --filter status=running | wc -l) + 1))
+GESTOR_MAX_CONTAINERS=$cap creates "$tmp/h" "$script" -n 3
+cat "$tmp/h.out"
+# the note gives the count the script saw: it must create exactly cap - count
+cap_kept() {
+	local seen made
+	seen=$(sed -n 's/.* note: \([0-9]*\) managed containers run .*/\1/p' "$tmp/h.out")
+	made=$(grep -c ' created ' "$tmp/h.out")
+	[ -n "$seen" ] && [ "$made" = $((cap - seen > 0 ? (cap - seen < 3 ? cap - seen : 3) : 0)) ]
+}
+check "near the cap it creates only up to the cap" cap_kept
+GESTOR_MEM_RESERVE_MB=999999 creates "$tmp/i" "$script" -n 6
+check "with no memory to spare it still creates 6" well_formed_notes "$tmp/i" 6
+check "but none of them high-ram" bash -c "! grep -q 'class=high-ram' '$tmp/i.out'"
 
 before=$(ours)
 DOCKER_HOST=unix:///nonexistent GESTOR_TEST_LABEL=$run_id "$script" -n 2 >"$tmp/d.out" 2>"$tmp/d.err"
