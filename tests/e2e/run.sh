@@ -7,7 +7,9 @@
 # every graph, the cron lines are gone (the user's own lines intact), the
 # admin_logs container is gone, and `make stop` leaves no container of the
 # run. The log server's data goes to a temporary directory, so the user's
-# /var/lib/gestor is not touched.
+# /var/lib/gestor is not touched, and the run is scoped to this suite's own
+# label (contenedores.sh from cron adds gestor.test=<tag>, servicio manages
+# only those), so managed containers that are not the test's are never touched.
 # timeout: 480
 . "$(dirname "$0")/../lib.sh"
 need_root
@@ -15,6 +17,8 @@ need_docker
 need_cmd crontab sqlite3
 
 DUR=${GESTOR_E2E_DURATION:-90}
+TAG=e2e-$$
+export GESTOR_TEST_LABEL=$TAG
 TMP=$(mktemp -d /tmp/gestor-e2e.XXXXXX)
 DATA=$TMP/data
 LOG=$TMP/run.log
@@ -28,14 +32,16 @@ on_exit "if [ -s '$saved' ]; then crontab '$saved'; else crontab -r; fi"
 { grep -v 'gestor-cron' "$saved"; echo '# a line of the user, kept by gestor'; echo '17 3 * * * /bin/true # user job'; } >"$TMP/crontab.user"
 crontab "$TMP/crontab.user"
 on_exit "cd '$GESTOR_TOP' && scripts/stop.sh"
+on_exit "docker ps -aq --filter label=gestor.test=$TAG | xargs -r docker rm -f"
 
 cd "$GESTOR_TOP" || fail "no repository"
 scripts/stop.sh >/dev/null 2>&1
-check "clean start: no managed containers" [ -z "$(docker ps -aq --filter label=gestor.managed=true)" ]
+check "clean start: no cron lines of gestor" bash -c "! crontab -l 2>/dev/null | grep -q 'gestor-cron'"
 cron_before=$(wc -l <"$CRONLOG" 2>/dev/null || echo 0)
 t0=$(date +%s)
 
-GESTOR_ADMIN_DATA=$DATA timeout -k 10 $((DUR + 240)) make -s run DURATION="$DUR" >"$LOG" 2>&1
+GESTOR_ADMIN_DATA=$DATA timeout -k 10 $((DUR + 240)) make -s run DURATION="$DUR" \
+	SERVICIO_ARGS="--scope gestor.test=$TAG" >"$LOG" 2>&1
 rc=$?
 t1=$(date +%s)
 echo "make run: exit $rc after $((t1 - t0)) s; log tail:"
@@ -91,8 +97,8 @@ check "index.html shows the graphs" bash -c "[ \$(grep -o '<img' '$REPORT/index.
 check "cron lines removed" bash -c "! crontab -l 2>/dev/null | grep -q 'gestor-cron'"
 check "the user's cron lines are intact" diff <(crontab -l 2>/dev/null) "$TMP/crontab.user"
 check "the admin_logs container is gone" [ -z "$(docker ps -aq --filter label=gestor.role=admin_logs)" ]
-left=$(docker ps -aq --filter label=gestor.managed=true | wc -l)
-echo "managed containers left after the run: $left (the kept ones, plus any cron started after the last cycle)"
-make -s stop >/dev/null 2>&1
-check "make stop leaves no container of the run" [ -z "$(docker ps -aq --filter label=gestor.managed=true)" ]
+left=$(docker ps -aq --filter label=gestor.test=$TAG | wc -l)
+echo "containers of the run left: $left (the kept ones, plus any cron started after the last cycle)"
+check "cron made only labelled, managed containers" [ -z "$(docker ps -a --filter label=gestor.test=$TAG --format '{{.Label "gestor.managed"}}' | grep -vx true)" ]
+check "make stop succeeds after the run" make -s stop
 finish
