@@ -13,7 +13,8 @@
 #   http      those batches as raw HTTP requests (Content-Length, chunked,
 #             pipelined) and the GET routes of docs/log-api.md
 # Seeds are named by their SHA-1 and added next to what is there (crash
-# reproducers in corpus/*/crash-* stay). Usage: gen_corpus.sh [OUTDIR]
+# reproducers in corpus/*/crash-* stay). Not executable on purpose (tests/run.sh
+# would take it for a suite): bash tests/fuzz/gen_corpus.sh [OUTDIR]
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
