@@ -1011,6 +1011,7 @@ static int mgr_run(struct mgr *m)
 							       : SNAP_PREF_AUTO;
 	m->snapcfg.module_path = m->cfg.module_path;
 	m->snapcfg.containers_only = true;
+	m->snapcfg.skip_details = true; /* no uid or cmdline: the cycle uses neither */
 	if (snapshot_select(&m->snapcfg, &src, why, sizeof(why)) != 0) {
 		log_errorx("metrics: %s", why);
 		stop_sequence(m, false);

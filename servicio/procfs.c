@@ -1,7 +1,9 @@
 /*
  * procfs.c — the procfs source: builds a snapshot from /proc (or a fixture
  * tree given as the root). One bounded read per file, pure parse functions,
- * the pid directory opened once, vanished processes skipped. See procfs.h.
+ * files opened relative to the /proc root, processes outside containers
+ * left after their cgroup when only containers matter, vanished processes
+ * skipped. See procfs.h.
  */
 #include "procfs.h"
 
@@ -270,19 +272,73 @@ static bool procfs_gone(ssize_t r)
 	return r == -ENOENT || r == -ESRCH;
 }
 
-int procfs_read_pid(int piddir, uint32_t hz, uint64_t page_kb, uint64_t total_kb, uint64_t now_ns,
+/*
+ * One open and one read of a per-process file: /proc/<pid>/{stat,status,
+ * cmdline,cgroup} hand their whole text to the first read when the buffer
+ * holds it (the kernel formats them in one piece), so the read that would
+ * only see the end of file is saved (this is the walk's hot loop: a
+ * syscall per file less). Text beyond cap - 1 bytes is cut, as with
+ * util_read_file_at(). Bytes read, or -errno.
+ */
+static ssize_t procfs_read_once(int dirfd, const char *name, char *buf, size_t cap)
+{
+	ssize_t r;
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return -errno;
+	do
+		r = read(fd, buf, cap - 1);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		r = -errno;
+	close(fd);
+	buf[r > 0 ? r : 0] = '\0';
+	return r;
+}
+
+/* path holds "<pid>" (plen bytes, room for the longest file name): "<pid>/name". */
+static const char *procfs_path(char *path, size_t plen, const char *name)
+{
+	path[plen] = '/';
+	memcpy(path + plen + 1, name, strlen(name) + 1);
+	return path;
+}
+
+int procfs_read_pid(int rootfd, const char *pid, const struct procfs_pid_ctx *ctx,
 		    struct snap_proc *p)
 {
-	char buf[8192];
+	char buf[8192], path[32];
 	struct procfs_stat st;
+	size_t plen = strlen(pid);
+	int64_t want;
 	ssize_t r;
 
-	r = util_read_file_at(piddir, "stat", buf, sizeof(buf));
+	if (plen + sizeof("/cmdline") > sizeof(path) ||
+	    util_parse_i64(pid, NULL, 1, INT32_MAX, &want) < 0)
+		return -EINVAL;
+	memcpy(path, pid, plen);
+
+	/* cgroup first: when only containers matter, a process outside one
+	 * costs this one file */
+	r = procfs_read_once(rootfd, procfs_path(path, plen, "cgroup"), buf, sizeof(buf));
+	if (r < 0)
+		return procfs_gone(r) ? -ESRCH : (int)r;
+	{
+		char raw[SNAP_RAW_MAX + 1];
+
+		cgroupid_from_file_buf(buf, p->container_id, raw, sizeof(raw));
+		if (ctx->containers_only && !p->container_id[0])
+			return PROCFS_NOT_IN_CTR;
+		snapshot_decode_raw(raw, strlen(raw), p->cgroup, sizeof(p->cgroup));
+	}
+
+	r = procfs_read_once(rootfd, procfs_path(path, plen, "stat"), buf, sizeof(buf));
 	if (r < 0)
 		return procfs_gone(r) ? -ESRCH : (int)r;
 	if (r == 0)
 		return -ESRCH; /* reaped between open and read */
-	if (procfs_parse_stat_buf(buf, &st) < 0)
+	if (procfs_parse_stat_buf(buf, &st) < 0 || st.pid != want)
 		return -EINVAL;
 	p->pid = st.pid;
 	p->ppid = st.ppid;
@@ -291,42 +347,35 @@ int procfs_read_pid(int piddir, uint32_t hz, uint64_t page_kb, uint64_t total_kb
 	p->state[0] = st.state;
 	p->state[1] = '\0';
 	p->threads = (uint32_t)st.num_threads;
-	p->cpu_time_ns = procfs_ticks_ns(st.utime + st.stime, hz);
-	p->start_time_ns = procfs_ticks_ns(st.starttime, hz);
+	p->cpu_time_ns = procfs_ticks_ns(st.utime + st.stime, ctx->hz);
+	p->start_time_ns = procfs_ticks_ns(st.starttime, ctx->hz);
 
 	/* stat's vsize and rss are statm's size and resident (total_vm and
 	 * get_mm_rss()): one file fewer per process */
 	p->vsz_kb = st.vsize / 1024;
-	p->rss_kb = st.rss_pages > 0 ? (uint64_t)st.rss_pages * page_kb : 0;
+	p->rss_kb = st.rss_pages > 0 ? (uint64_t)st.rss_pages * ctx->page_kb : 0;
 	/* two decimals, cut like the module's integer arithmetic */
-	p->mem_pct = total_kb ? (double)(p->rss_kb * 10000 / total_kb) / 100.0 : 0.0;
+	p->mem_pct = ctx->total_kb ? (double)(p->rss_kb * 10000 / ctx->total_kb) / 100.0 : 0.0;
 
-	r = util_read_file_at(piddir, "status", buf, sizeof(buf));
-	if (r < 0)
-		return procfs_gone(r) ? -ESRCH : (int)r;
-	if (procfs_parse_status_buf(buf, &p->uid, &p->threads) < 0)
-		return r == 0 ? -ESRCH : -EINVAL;
-
-	/* kernel threads have no arguments (the module reports ""): skip the read */
-	if (!(st.flags & PROCFS_PF_KTHREAD)) {
-		r = util_read_file_at(piddir, "cmdline", buf, PROCFS_CMDLINE_MAX + 1);
+	if (!ctx->skip_details) {
+		r = procfs_read_once(rootfd, procfs_path(path, plen, "status"), buf, sizeof(buf));
 		if (r < 0)
 			return procfs_gone(r) ? -ESRCH : (int)r;
-		procfs_parse_cmdline_buf(buf, (size_t)r, p->cmdline, sizeof(p->cmdline));
+		if (procfs_parse_status_buf(buf, &p->uid, &p->threads) < 0)
+			return r == 0 ? -ESRCH : -EINVAL;
+
+		/* kernel threads have no arguments (the module reports ""): skip the read */
+		if (!(st.flags & PROCFS_PF_KTHREAD)) {
+			r = procfs_read_once(rootfd, procfs_path(path, plen, "cmdline"), buf,
+					     PROCFS_CMDLINE_MAX + 1);
+			if (r < 0)
+				return procfs_gone(r) ? -ESRCH : (int)r;
+			procfs_parse_cmdline_buf(buf, (size_t)r, p->cmdline, sizeof(p->cmdline));
+		}
 	}
 
-	r = util_read_file_at(piddir, "cgroup", buf, sizeof(buf));
-	if (r < 0)
-		return procfs_gone(r) ? -ESRCH : (int)r;
-	{
-		char raw[SNAP_RAW_MAX + 1];
-
-		cgroupid_from_file_buf(buf, p->container_id, raw, sizeof(raw));
-		snapshot_decode_raw(raw, strlen(raw), p->cgroup, sizeof(p->cgroup));
-	}
-
-	if (now_ns > p->start_time_ns) {
-		uint64_t age = now_ns - p->start_time_ns;
+	if (ctx->now_ns > p->start_time_ns) {
+		uint64_t age = ctx->now_ns - p->start_time_ns;
 		/* hundredths of a percent, cut like the module's */
 		p->cpu_pct = p->cpu_time_ns <= UINT64_MAX / 10000
 				     ? (double)(p->cpu_time_ns * 10000 / age) / 100.0
@@ -347,6 +396,13 @@ static bool procfs_is_pid(const char *s)
 
 int procfs_snapshot(const char *root, struct snapshot *out, char *err, size_t errlen)
 {
+	return procfs_snapshot_opts(root, NULL, out, err, errlen);
+}
+
+int procfs_snapshot_opts(const char *root, const struct procfs_opts *opts, struct snapshot *out,
+			 char *err, size_t errlen)
+{
+	struct procfs_pid_ctx ctx = { 0 };
 	char buf[16384];
 	int rootfd = -1, ret;
 	DIR *dir = NULL;
@@ -398,6 +454,12 @@ int procfs_snapshot(const char *root, struct snapshot *out, char *err, size_t er
 		}
 	}
 
+	ctx.hz = hz;
+	ctx.page_kb = page_kb;
+	ctx.total_kb = out->mem.total_kb;
+	ctx.now_ns = out->boottime_ns;
+	ctx.containers_only = opts && opts->containers_only;
+	ctx.skip_details = opts && opts->skip_details;
 	dir = fdopendir(dup(rootfd));
 	if (!dir) {
 		ret = -errno;
@@ -406,26 +468,21 @@ int procfs_snapshot(const char *root, struct snapshot *out, char *err, size_t er
 	}
 	while ((errno = 0, de = readdir(dir)) != NULL) {
 		struct snap_proc *p;
-		int piddir;
 
 		if (!procfs_is_pid(de->d_name))
 			continue;
-		piddir = openat(rootfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (piddir < 0)
-			continue; /* gone already */
 		p = snapshot_add_proc(out);
 		if (!p) {
-			close(piddir);
 			ret = -ENOMEM;
 			snprintf(err, errlen, "out of memory");
 			goto err;
 		}
-		ret = procfs_read_pid(piddir, hz, page_kb, out->mem.total_kb, out->boottime_ns, p);
-		close(piddir);
+		ret = procfs_read_pid(rootfd, de->d_name, &ctx, p);
 		if (live)
 			p->sample_ns = util_boot_ns();
-		if (ret < 0) {
-			/* vanished, or a file we cannot read or parse: skip it */
+		if (ret != 0) {
+			/* outside a container when only containers matter, vanished,
+			 * or a file we cannot read or parse: skip it */
 			out->nprocs--;
 			continue;
 		}
@@ -439,7 +496,7 @@ int procfs_snapshot(const char *root, struct snapshot *out, char *err, size_t er
 	dir = NULL;
 	close(rootfd);
 	rootfd = -1;
-	ret = snapshot_group(out, false);
+	ret = snapshot_group(out, ctx.containers_only);
 	if (ret < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto err;

@@ -1,14 +1,14 @@
 /*
  * procfs.h — the procfs source: the same snapshot as the module's, built
  * from /proc/stat, /proc/meminfo, /proc/uptime and, per process,
- * /proc/<pid>/{stat,status,cmdline,cgroup} (statm's size and resident are
+ * /proc/<pid>/{cgroup,stat,status,cmdline} (statm's size and resident are
  * the same counters as stat's vsize and rss, so the walk does not read it;
  * kernel threads' cmdline is not read either: it is always empty).
  *
  * In the manner of earlyoom and htop: the /proc root is a parameter (tests
  * point it at fixture trees under servicio/tests/fixtures/), each file gets
- * one bounded read and a pure procfs_parse_*_buf() function, the pid
- * directory is opened once and its files are read with openat(), comm is
+ * one bounded read and a pure procfs_parse_*_buf() function, its files are
+ * read with openat() from the open /proc root, comm is
  * taken up to the last ')' of stat, and a process that vanishes during the
  * walk is skipped, not an error.
  *
@@ -73,20 +73,51 @@ int procfs_parse_sysstat_buf(const char *buf, uint32_t hz, struct snap_cpu *out,
 /* /proc/uptime: first number, seconds -> ns. 0 or -EINVAL. */
 int procfs_parse_uptime_buf(const char *buf, uint64_t *out_ns);
 
+/* What a walk reads (zero: everything, every process). */
+struct procfs_opts {
+	/* keep only processes in a container: /proc/<pid>/cgroup is read
+	 * first and nothing else of a process outside one */
+	bool containers_only;
+	/* per process only stat and cgroup: no status (uid stays 0, threads
+	 * come from stat) and no cmdline (""); enough for CPU rates and the
+	 * per-container sums */
+	bool skip_details;
+};
+
+/* What procfs_read_pid() needs besides the pid directory. */
+struct procfs_pid_ctx {
+	uint32_t hz;
+	uint64_t page_kb;
+	uint64_t total_kb; /* the system's MemTotal, for mem_pct */
+	uint64_t now_ns; /* boot time of the snapshot, for the lifetime cpu_pct */
+	bool containers_only, skip_details; /* as in struct procfs_opts */
+};
+
+/* procfs_read_pid(): containers_only and the process is in no container. */
+#define PROCFS_NOT_IN_CTR 1
+
 /*
- * Read one process from its open pid directory into *p (pid from the stat
- * file); total_kb is the system's MemTotal for mem_pct, now_ns the boot time
- * of the snapshot for the lifetime cpu_pct. -ENOENT/-ESRCH when the process
- * went away (the caller skips it), -EINVAL when a file is malformed.
+ * Read process pid (its directory name, decimal) of the /proc open as rootfd
+ * into *p: cgroup first, then stat, status and cmdline (see procfs_opts),
+ * each opened as "<pid>/<file>" from rootfd (a syscall per process fewer
+ * than opening the pid directory first; stat's pid must be pid).
+ * 0 when read; PROCFS_NOT_IN_CTR when ctx->containers_only and the process
+ * is in no container (only its cgroup was read; the caller skips it);
+ * -ENOENT/-ESRCH when the process went away (the caller skips it), -EINVAL
+ * when a file is malformed.
  */
-int procfs_read_pid(int piddir, uint32_t hz, uint64_t page_kb, uint64_t total_kb, uint64_t now_ns,
+int procfs_read_pid(int rootfd, const char *pid, const struct procfs_pid_ctx *ctx,
 		    struct snap_proc *p);
 
 /*
- * Walk root (NULL: "/proc") into *out (empty) and group it. When root is the
- * live /proc, the snapshot's boottime_ns is CLOCK_BOOTTIME; for any other
- * root it is root/uptime. 0 or -errno with err.
+ * Walk root (NULL: "/proc") into *out (empty) and group it (dropping the
+ * processes outside containers when opts->containers_only; opts NULL: read
+ * everything). When root is the live /proc, the snapshot's boottime_ns is
+ * CLOCK_BOOTTIME; for any other root it is root/uptime. 0 or -errno with err.
  */
+int procfs_snapshot_opts(const char *root, const struct procfs_opts *opts, struct snapshot *out,
+			 char *err, size_t errlen);
+/* procfs_snapshot_opts() reading everything of every process. */
 int procfs_snapshot(const char *root, struct snapshot *out, char *err, size_t errlen);
 
 #endif

@@ -62,6 +62,8 @@ int snapshot_take(const struct snap_config *cfg, struct snapshot *out, char *err
 {
 	const char *root = cfg && cfg->proc_root ? cfg->proc_root : SNAP_PROC_ROOT;
 	bool ctr_only = cfg && cfg->containers_only;
+	struct procfs_opts popts = { .containers_only = ctr_only,
+				     .skip_details = cfg && cfg->skip_details };
 	enum snap_source src;
 	char why[sizeof(out->source_why)];
 	int ret;
@@ -84,12 +86,13 @@ int snapshot_take(const struct snap_config *cfg, struct snapshot *out, char *err
 		}
 		snprintf(why, sizeof(why), "module file unusable (%.100s): using procfs", merr);
 	}
-	ret = procfs_snapshot(root, out, err, errlen);
+	ret = procfs_snapshot_opts(root, &popts, out, err, errlen);
 	if (ret < 0)
 		return ret;
 done:
 	util_strlcpy(out->source_why, why, sizeof(out->source_why));
-	if (ctr_only) {
+	/* the procfs walk already kept only the containers' processes */
+	if (ctr_only && out->source == SNAP_SRC_MODULE) {
 		ret = snapshot_group(out, true);
 		if (ret < 0) {
 			snapshot_free(out);

@@ -104,6 +104,9 @@ struct snap_config {
 	const char *module_path; /* NULL: SNAP_MODULE_PATH */
 	const char *proc_root; /* NULL: SNAP_PROC_ROOT; a fixture tree in tests */
 	bool containers_only; /* keep only processes that are in a container */
+	/* procfs source: per process only what CPU rates and the per-container
+	 * sums need (no uid, cmdline; see procfs_opts.skip_details) */
+	bool skip_details;
 };
 
 /*

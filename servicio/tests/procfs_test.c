@@ -257,6 +257,38 @@ static void test_synthetic_tree(void **state)
 	snapshot_free(&s);
 	assert_null(s.procs);
 
+	/* the containers-only walk reads cgroup first and nothing else of the
+	 * others; the lean one skips status and cmdline */
+	const struct procfs_opts co = { .containers_only = true },
+				 lean = { .containers_only = true, .skip_details = true };
+	assert_int_equal(procfs_snapshot_opts(root, &co, &s, err, sizeof(err)), 0);
+	assert_int_equal(s.nprocs, 3);
+	assert_int_equal(s.nctrs, 2);
+	p = snapshot_find_proc(&s, 42);
+	assert_non_null(p);
+	assert_int_equal(p->uid, 1001);
+	assert_string_equal(p->cmdline, "python3 -c print(\"hi\") \xc3\xbf\xc3\xbe");
+	snapshot_free(&s);
+	assert_int_equal(procfs_snapshot_opts(root, &lean, &s, err, sizeof(err)), 0);
+	assert_int_equal(s.nprocs, 3);
+	assert_non_null(snapshot_find_proc(&s, 7));
+	assert_non_null(snapshot_find_proc(&s, 8));
+	assert_null(snapshot_find_proc(&s, 1));
+	p = snapshot_find_proc(&s, 42);
+	assert_non_null(p);
+	assert_int_equal(p->uid, 0);
+	assert_string_equal(p->cmdline, "");
+	assert_int_equal(p->threads, 3); /* from stat */
+	assert_string_equal(p->name, ") (evil x");
+	assert_int_equal(p->rss_kb, 512 * pg);
+	assert_int_equal(p->cpu_time_ns, 10000 * hzns);
+	assert_string_equal(p->cgroup, "/docker/" ID_A);
+	a = snapshot_find_ctr(&s, ID_A);
+	assert_non_null(a);
+	assert_int_equal(a->nprocs, 2);
+	assert_int_equal(a->rss_kb, (512 + 100) * pg);
+	snapshot_free(&s);
+
 	/* a root that does not exist is an error naming it */
 	assert_int_equal(procfs_snapshot("/nonexistent-proc", &s, err, sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "/nonexistent-proc"));
