@@ -54,7 +54,7 @@ struct req {
 	uint64_t bytes_in;
 	bool too_big;
 	bool suspended;
-	atomic_uint result; /* set by the writer: 201, 200, 500 */
+	atomic_uint result; /* set by the writer: 201, 200, 500, 503 (disk full) */
 	char result_msg[160];
 	char batch_id[BATCH_ID_MAX + 1];
 	size_t nrecords;
@@ -193,7 +193,7 @@ static const char *http_reason(unsigned status)
 	case 422:
 		return "unprocessable entity";
 	case 503:
-		return "shutting down";
+		return "service unavailable";
 	default:
 		return "internal error";
 	}
@@ -389,7 +389,7 @@ static enum MHD_Result http_answer_batch(struct req *r)
 		doc = json_pack("{s:s,s:s,s:I}", "status", st == 201 ? "stored" : "duplicate",
 				"batch_id", r->batch_id, "records", (json_int_t)r->nrecords);
 	else
-		return http_error(r, 500, r->result_msg, NULL);
+		return http_error(r, st == 503 ? 503 : 500, r->result_msg, NULL);
 	return http_send_json(r, st, doc, NULL);
 }
 

@@ -356,6 +356,19 @@ static void store_print_access(struct store *s, struct store_acc *a)
 		(void)util_write_all(1, s->linebuf, n);
 }
 
+/*
+ * The status a failed write earns: 503 when the database's disk is full (a
+ * condition that passes: the client should retry later), 500 otherwise.
+ */
+static unsigned store_failure_status(struct store *s)
+{
+	int e = sqlite3_extended_errcode(s->db);
+
+	return (e & 0xff) == SQLITE_FULL || e == SQLITE_IOERR_WRITE || e == SQLITE_IOERR_FSYNC
+		       ? 503
+		       : 500;
+}
+
 /* One group: write jobs and accs in one transaction, then report. */
 static void store_run_group(struct store *s, struct store_job *jobs, struct store_acc *accs)
 {
@@ -374,7 +387,7 @@ static void store_run_group(struct store *s, struct store_job *jobs, struct stor
 		}
 		r = store_insert_batch(s, &j->batch, &nrec);
 		if (r < 0) {
-			j->status = 500;
+			j->status = store_failure_status(s);
 			snprintf(j->msg, sizeof(j->msg), "database: %s", sqlite3_errmsg(s->db));
 			if (store_step(s, ST_ROLLBACK_TO) < 0) {
 				ok = false;
@@ -400,11 +413,15 @@ static void store_run_group(struct store *s, struct store_job *jobs, struct stor
 		ok = false;
 	}
 	if (!ok) {
+		unsigned st = store_failure_status(s);
+
 		if (!sqlite3_get_autocommit(s->db))
 			store_step(s, ST_ROLLBACK);
 		for (j = jobs; j; j = j->next) {
-			j->status = 500;
-			snprintf(j->msg, sizeof(j->msg), "database: transaction failed");
+			j->status = st;
+			snprintf(j->msg, sizeof(j->msg), "%s",
+				 st == 503 ? "database: disk full, not stored (retry later)"
+					   : "database: transaction failed");
 		}
 		nb = nr = 0;
 	}
