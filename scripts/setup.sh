@@ -55,14 +55,13 @@ PKGS=(
 	python3-fastapi python3-uvicorn wrk hyperfine python3-matplotlib
 )
 
+# One dpkg-query for all of them; a package dpkg has never heard of prints
+# nothing, so "missing" is every name not reported as installed.
+installed=" $(dpkg-query -W -f='${db:Status-Status}:${Package}\n' "${PKGS[@]}" 2>/dev/null |
+	sed -n 's/^installed://p' | tr '\n' ' ') "
 missing=()
-while read -r st pkg; do
-	[ "$st" = "installed" ] || missing+=("$pkg")
-done < <(dpkg-query -W -f='${db:Status-Status} ${Package}\n' "${PKGS[@]}" 2>/dev/null || true)
-# dpkg-query prints nothing for packages it has never heard of
 for p in "${PKGS[@]}"; do
-	dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -q '^installed$' ||
-		[[ " ${missing[*]-} " == *" $p "* ]] || missing+=("$p")
+	[[ "$installed" == *" $p "* ]] || missing+=("$p")
 done
 
 if [ "${#missing[@]}" -gt 0 ]; then

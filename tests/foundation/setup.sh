@@ -14,7 +14,9 @@ echo "second run: ${ms} ms: $out"
 check "second run succeeds" [ "$rc" = 0 ]
 check "second run installs nothing" grep -q 'packages present' <<<"$out"
 check "second run starts nothing" bash -c "! grep -qE 'installing|starting' <<<\"\$1\"" _ "$out"
-check "second run under 2 s (${ms} ms)" [ "$ms" -lt 2000 ]
+# its speed is measured by bench/setup.sh; here only a guard against a hang
+# or a hidden apt-get run (a loaded CI machine must not fail the suite)
+check "second run is quick (${ms} ms, guard 15 s)" [ "$ms" -lt 15000 ]
 check "docker answers" docker_up
 check "cron runs" pgrep -x cron
 check "unknown option is refused" bash -c "! '$GESTOR_TOP/scripts/setup.sh' --bogus 2>/dev/null"
