@@ -8,13 +8,6 @@
 # line per target (executions, crashes) and keeps them in
 # build/fuzz/last-run.txt. Exits 1 when any target found a problem.
 set -uo pipefail
-# tests/run.sh (make test) picks up every executable tests/*/*.sh and runs it
-# with no argument and GESTOR_BUILD set: this is the fuzzing driver, not a
-# suite (regress.sh is), so say so and stand aside.
-if [ $# = 0 ] && [ -n "${GESTOR_BUILD:-}" ]; then
-	echo "skipped: run.sh is the make fuzz driver; the suite is tests/fuzz/regress.sh"
-	exit 77
-fi
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 BUILD=${BUILD:-$TOP/build}
