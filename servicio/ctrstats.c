@@ -49,14 +49,35 @@ int ctrstats_parse_memstat_buf(const char *buf, const char *key, uint64_t *out)
 	return -ENOENT;
 }
 
-/* Read one number file (e.g. memory.current, or "max"). -errno or 0; *is_max for "max". */
-static int ctrstats_read_num(const char *dir, const char *file, uint64_t *out, bool *is_max)
+/*
+ * One open and one read of a cgroup file (kernfs hands the whole text to
+ * the first read when the buffer holds it): the read that would only see
+ * the end of file is saved. Bytes read or -errno; buf is terminated.
+ */
+static ssize_t ctrstats_read_once(int dirfd, const char *name, char *buf, size_t cap)
 {
-	char path[SNAP_CGROUP_MAX + 256], buf[64];
+	ssize_t r;
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return -errno;
+	do
+		r = read(fd, buf, cap - 1);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		r = -errno;
+	close(fd);
+	buf[r > 0 ? r : 0] = '\0';
+	return r;
+}
+
+/* Read one number file (e.g. memory.current, or "max"). -errno or 0; *is_max for "max". */
+static int ctrstats_read_num(int dirfd, const char *file, uint64_t *out, bool *is_max)
+{
+	char buf[64];
 	ssize_t r;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	r = util_read_file_at(AT_FDCWD, path, buf, sizeof(buf));
+	r = ctrstats_read_once(dirfd, file, buf, sizeof(buf));
 	if (r < 0)
 		return (int)r;
 	if (is_max)
@@ -68,30 +89,33 @@ static int ctrstats_read_num(const char *dir, const char *file, uint64_t *out, b
 	return util_parse_u64(buf, NULL, UINT64_MAX, out) < 0 ? -EINVAL : 0;
 }
 
-/* Try one directory as v1 (version 1) or v2 (version 2). */
+/* Try one directory as v1 (version 1) or v2 (version 2): the directory is
+ * opened once and its three files read relative to it. */
 static int ctrstats_try_dir(const char *dir, int version, uint64_t ram_bytes, struct ctr_cgmem *out)
 {
-	char path[SNAP_CGROUP_MAX + 256], buf[8192];
+	char buf[8192];
 	uint64_t raw, limit, inactive = 0;
 	bool is_max = false;
 	ssize_t r;
-	int ret;
+	int ret, dfd;
 
-	ret = ctrstats_read_num(dir, version == 1 ? "memory.usage_in_bytes" : "memory.current",
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	ret = ctrstats_read_num(dfd, version == 1 ? "memory.usage_in_bytes" : "memory.current",
 				&raw, NULL);
 	if (ret < 0)
-		return ret;
-	ret = ctrstats_read_num(dir, version == 1 ? "memory.limit_in_bytes" : "memory.max", &limit,
+		goto out;
+	ret = ctrstats_read_num(dfd, version == 1 ? "memory.limit_in_bytes" : "memory.max", &limit,
 				&is_max);
 	if (ret < 0)
 		limit = UINT64_MAX;
-	snprintf(path, sizeof(path), "%s/memory.stat", dir);
-	r = util_read_file_at(AT_FDCWD, path, buf, sizeof(buf));
+	r = ctrstats_read_once(dfd, "memory.stat", buf, sizeof(buf));
 	if (r >= 0) {
 		ret = ctrstats_parse_memstat_buf(
 			buf, version == 1 ? "total_inactive_file" : "inactive_file", &inactive);
 		if (ret == -EINVAL)
-			return -EINVAL;
+			goto out;
 	}
 	memset(out, 0, sizeof(*out));
 	out->version = version;
@@ -101,7 +125,10 @@ static int ctrstats_try_dir(const char *dir, int version, uint64_t ram_bytes, st
 	/* v1 "unlimited" is a huge page-aligned number; docker caps at the RAM */
 	out->limit = (limit == 0 || limit > ram_bytes) ? ram_bytes : limit;
 	util_strlcpy(out->dir, dir, sizeof(out->dir));
-	return 0;
+	ret = 0;
+out:
+	close(dfd);
+	return ret;
 }
 
 int ctrstats_read_cgmem(const char *root, const char *cgroup_dir, const char *id,
