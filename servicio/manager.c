@@ -658,6 +658,13 @@ static void run_cycle(struct mgr *m)
 			if (!docker_container_find(&m->dl, cur.ctrs[i].id))
 				m->dl_valid = false;
 	} else {
+		/* the cached list needs no daemon: a ping still notices it gone */
+		ret = docker_ping(m->dk, err, sizeof(err));
+		if (ret) {
+			t_list = util_mono_ns();
+			docker_trouble(m, "ping", err);
+			goto out_keep;
+		}
 		m->dl_cycles++;
 	}
 	t_list = util_mono_ns();

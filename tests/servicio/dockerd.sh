@@ -37,6 +37,7 @@ restart_dockerd() {
 restart_dockerd
 wait_for 60 docker_up || fail "dockerd is not back"
 wait_for 60 grep -q 'Docker daemon answers again' "$LOG"
+grep -E 'Docker|ERROR|WARN' "$LOG" | tail -n 20
 check "servicio reported the daemon down" grep -q 'Docker daemon unreachable' "$LOG"
 check "servicio reported it back" grep -q 'Docker daemon answers again' "$LOG"
 check "servicio is still running" kill -0 "$PID"
