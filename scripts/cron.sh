@@ -176,7 +176,10 @@ run="$env_words$job >>$logfile 2>&1"
 without_marker "$tmp/cur" "$tmp/new"
 {
 	printf '* * * * * %s %s\n' "$run" "$marker"
-	printf '* * * * * sleep 30; %s %s\n' "$run" "$marker"
+	# cron started the sleep at the minute: if the pair was removed meanwhile
+	# (servicio stopped), the second half must not run any more
+	printf "* * * * * sleep 30; crontab -l 2>/dev/null | grep -qE -- ' %s\$' && %s %s\n" \
+		"$marker" "$run" "$marker"
 } >>"$tmp/new"
 write_crontab "$tmp/new"
 echo "installed: contenedores.sh runs every 30 s, log $logfile"

@@ -36,7 +36,15 @@ check "install succeeds" "$cron" install
 check "install writes one pair of marked lines" [ "$(marked)" = 2 ]
 check "one line runs at the minute, one after sleep 30" bash -c "
 	grep -q '^\* \* \* \* \* $GESTOR_TOP/contenedores.sh >>$tmp/log/run.log 2>&1 # gestor-cron\$' '$f' &&
-	grep -q '^\* \* \* \* \* sleep 30; $GESTOR_TOP/contenedores.sh >>$tmp/log/run.log 2>&1 # gestor-cron\$' '$f'"
+	grep -qxF -- \"* * * * * sleep 30; crontab -l 2>/dev/null | grep -qE -- ' # gestor-cron\\\$' && $GESTOR_TOP/contenedores.sh >>$tmp/log/run.log 2>&1 # gestor-cron\" '$f'"
+# The half-minute line was started by cron at the minute; when the pair is
+# removed during its sleep (servicio stopped), it must not run. Root's real
+# crontab does not hold the marked pair here, so its command runs nothing.
+half=$(grep 'sleep 30;' "$f" | sed 's/^\* \* \* \* \* sleep 30;/true;/')
+before=$(cat "$tmp/log/run.log" 2>/dev/null | wc -l)
+crontab -l 2>/dev/null | grep -qE ' # gestor-cron$' && skip "root's crontab holds the gestor pair (a run is going on)"
+bash -c "$half"
+check "the half-minute line runs nothing once the pair is gone" [ "$(cat "$tmp/log/run.log" 2>/dev/null | wc -l)" = "$before" ]
 check "install creates the log directory" [ -d "$tmp/log" ]
 check "the other lines are untouched while installed" \
 	cmp -s <(grep -v ' # gestor-cron$' "$f") "$tmp/orig"
