@@ -42,6 +42,28 @@ ssize_t util_read_file_at(int dirfd, const char *path, char *buf, size_t cap)
 	return (ssize_t)got;
 }
 
+ssize_t util_read_once_at(int dirfd, const char *path, char *buf, size_t cap)
+{
+	ssize_t r;
+	int fd;
+
+	if (cap == 0)
+		return -EINVAL;
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		buf[0] = '\0';
+		return -errno;
+	}
+	do
+		r = read(fd, buf, cap - 1);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		r = -errno;
+	close(fd);
+	buf[r > 0 ? r : 0] = '\0';
+	return r;
+}
+
 int util_slurp(const char *path, size_t max, char **out, size_t *len)
 {
 	size_t cap = 4096, got = 0;

@@ -25,6 +25,15 @@
 ssize_t util_read_file_at(int dirfd, const char *path, char *buf, size_t cap);
 
 /*
+ * One open and one read(2) of path (relative to dirfd): for kernel files
+ * (/proc/<pid>/stat, cgroup files) that hand their whole text to the first
+ * read when the buffer holds it, this saves the read that would only see
+ * the end of file. Text beyond cap-1 bytes is cut. Byte count or -errno;
+ * buf is always terminated.
+ */
+ssize_t util_read_once_at(int dirfd, const char *path, char *buf, size_t cap);
+
+/*
  * Read a whole file into a new malloc'd, NUL-terminated buffer of at most
  * max bytes. Returns 0 and sets *out and *len, -EFBIG when longer than max, or
  * -errno. The caller frees *out.

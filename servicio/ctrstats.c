@@ -49,35 +49,13 @@ int ctrstats_parse_memstat_buf(const char *buf, const char *key, uint64_t *out)
 	return -ENOENT;
 }
 
-/*
- * One open and one read of a cgroup file (kernfs hands the whole text to
- * the first read when the buffer holds it): the read that would only see
- * the end of file is saved. Bytes read or -errno; buf is terminated.
- */
-static ssize_t ctrstats_read_once(int dirfd, const char *name, char *buf, size_t cap)
-{
-	ssize_t r;
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-
-	if (fd < 0)
-		return -errno;
-	do
-		r = read(fd, buf, cap - 1);
-	while (r < 0 && errno == EINTR);
-	if (r < 0)
-		r = -errno;
-	close(fd);
-	buf[r > 0 ? r : 0] = '\0';
-	return r;
-}
-
 /* Read one number file (e.g. memory.current, or "max"). -errno or 0; *is_max for "max". */
 static int ctrstats_read_num(int dirfd, const char *file, uint64_t *out, bool *is_max)
 {
 	char buf[64];
 	ssize_t r;
 
-	r = ctrstats_read_once(dirfd, file, buf, sizeof(buf));
+	r = util_read_once_at(dirfd, file, buf, sizeof(buf));
 	if (r < 0)
 		return (int)r;
 	if (is_max)
@@ -110,7 +88,7 @@ static int ctrstats_try_dir(const char *dir, int version, uint64_t ram_bytes, st
 				&is_max);
 	if (ret < 0)
 		limit = UINT64_MAX;
-	r = ctrstats_read_once(dfd, "memory.stat", buf, sizeof(buf));
+	r = util_read_once_at(dfd, "memory.stat", buf, sizeof(buf));
 	if (r >= 0) {
 		ret = ctrstats_parse_memstat_buf(
 			buf, version == 1 ? "total_inactive_file" : "inactive_file", &inactive);

@@ -272,31 +272,6 @@ static bool procfs_gone(ssize_t r)
 	return r == -ENOENT || r == -ESRCH;
 }
 
-/*
- * One open and one read of a per-process file: /proc/<pid>/{stat,status,
- * cmdline,cgroup} hand their whole text to the first read when the buffer
- * holds it (the kernel formats them in one piece), so the read that would
- * only see the end of file is saved (this is the walk's hot loop: a
- * syscall per file less). Text beyond cap - 1 bytes is cut, as with
- * util_read_file_at(). Bytes read, or -errno.
- */
-static ssize_t procfs_read_once(int dirfd, const char *name, char *buf, size_t cap)
-{
-	ssize_t r;
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-
-	if (fd < 0)
-		return -errno;
-	do
-		r = read(fd, buf, cap - 1);
-	while (r < 0 && errno == EINTR);
-	if (r < 0)
-		r = -errno;
-	close(fd);
-	buf[r > 0 ? r : 0] = '\0';
-	return r;
-}
-
 /* path holds "<pid>" (plen bytes, room for the longest file name): "<pid>/name". */
 static const char *procfs_path(char *path, size_t plen, const char *name)
 {
@@ -321,7 +296,7 @@ int procfs_read_pid(int rootfd, const char *pid, const struct procfs_pid_ctx *ct
 
 	/* cgroup first: when only containers matter, a process outside one
 	 * costs this one file */
-	r = procfs_read_once(rootfd, procfs_path(path, plen, "cgroup"), buf, sizeof(buf));
+	r = util_read_once_at(rootfd, procfs_path(path, plen, "cgroup"), buf, sizeof(buf));
 	if (r < 0)
 		return procfs_gone(r) ? -ESRCH : (int)r;
 	{
@@ -333,7 +308,7 @@ int procfs_read_pid(int rootfd, const char *pid, const struct procfs_pid_ctx *ct
 		snapshot_decode_raw(raw, strlen(raw), p->cgroup, sizeof(p->cgroup));
 	}
 
-	r = procfs_read_once(rootfd, procfs_path(path, plen, "stat"), buf, sizeof(buf));
+	r = util_read_once_at(rootfd, procfs_path(path, plen, "stat"), buf, sizeof(buf));
 	if (r < 0)
 		return procfs_gone(r) ? -ESRCH : (int)r;
 	if (r == 0)
@@ -358,7 +333,7 @@ int procfs_read_pid(int rootfd, const char *pid, const struct procfs_pid_ctx *ct
 	p->mem_pct = ctx->total_kb ? (double)(p->rss_kb * 10000 / ctx->total_kb) / 100.0 : 0.0;
 
 	if (!ctx->skip_details) {
-		r = procfs_read_once(rootfd, procfs_path(path, plen, "status"), buf, sizeof(buf));
+		r = util_read_once_at(rootfd, procfs_path(path, plen, "status"), buf, sizeof(buf));
 		if (r < 0)
 			return procfs_gone(r) ? -ESRCH : (int)r;
 		if (procfs_parse_status_buf(buf, &p->uid, &p->threads) < 0)
@@ -366,8 +341,8 @@ int procfs_read_pid(int rootfd, const char *pid, const struct procfs_pid_ctx *ct
 
 		/* kernel threads have no arguments (the module reports ""): skip the read */
 		if (!(st.flags & PROCFS_PF_KTHREAD)) {
-			r = procfs_read_once(rootfd, procfs_path(path, plen, "cmdline"), buf,
-					     PROCFS_CMDLINE_MAX + 1);
+			r = util_read_once_at(rootfd, procfs_path(path, plen, "cmdline"), buf,
+					      PROCFS_CMDLINE_MAX + 1);
 			if (r < 0)
 				return procfs_gone(r) ? -ESRCH : (int)r;
 			procfs_parse_cmdline_buf(buf, (size_t)r, p->cmdline, sizeof(p->cmdline));

@@ -63,6 +63,26 @@ static void test_read_file_at_bounded(void **state)
 	close(dfd);
 }
 
+static void test_read_once_at(void **state)
+{
+	char buf[8];
+	int dfd;
+
+	(void)state;
+	write_file("g", "abc\n", 4);
+	dfd = open(tmpdir, O_RDONLY | O_DIRECTORY);
+	assert_true(dfd >= 0);
+	assert_int_equal(util_read_once_at(dfd, "g", buf, sizeof(buf)), 4);
+	assert_string_equal(buf, "abc\n");
+	write_file("h", "0123456789", 10);
+	assert_int_equal(util_read_once_at(dfd, "h", buf, sizeof(buf)), 7);
+	assert_string_equal(buf, "0123456");
+	assert_int_equal(util_read_once_at(dfd, "missing", buf, sizeof(buf)), -ENOENT);
+	assert_string_equal(buf, "");
+	assert_int_equal(util_read_once_at(dfd, "g", buf, 0), -EINVAL);
+	close(dfd);
+}
+
 static void test_slurp_limits(void **state)
 {
 	char path[128], *out = NULL;
@@ -161,6 +181,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_read_file_at_bounded),
+		cmocka_unit_test(test_read_once_at),
 		cmocka_unit_test(test_slurp_limits),
 		cmocka_unit_test(test_parse_i64),
 		cmocka_unit_test(test_parse_u64),
