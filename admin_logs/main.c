@@ -44,10 +44,15 @@ static void main_trim_code(void)
 		return;
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long lo, hi;
-		char perms[8];
+		char *p;
 
-		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3 ||
-		    strcmp(perms, "r-xp") != 0 || !strchr(line, '/'))
+		/* "lo-hi perms ...": hex bounds, then the 4-character permissions. */
+		errno = 0;
+		lo = strtoul(line, &p, 16);
+		if (errno || p == line || *p != '-')
+			continue;
+		hi = strtoul(p + 1, &p, 16);
+		if (errno || hi <= lo || strncmp(p, " r-xp ", 6) != 0 || !strchr(line, '/'))
 			continue;
 		madvise((void *)lo, hi - lo, MADV_RANDOM);
 		madvise((void *)lo, hi - lo, MADV_DONTNEED);

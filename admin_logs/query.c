@@ -219,8 +219,8 @@ int query_run(sqlite3 *db, const struct query *q, char **out, size_t *outlen, ch
 	}
 	doc = json_pack("{s:I,s:I,s:I,s:o,s:O}", "count", (json_int_t)n, "limit",
 			(json_int_t)q->limit, "offset", (json_int_t)q->offset, "next_offset",
-			more ? json_integer((json_int_t)(q->offset + n)) : json_null(), "records",
-			arr);
+			more ? json_integer((json_int_t)q->offset + (json_int_t)n) : json_null(),
+			"records", arr);
 	if (!doc)
 		goto nomem;
 	*out = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15));

@@ -372,7 +372,7 @@ static unsigned store_failure_status(struct store *s)
 /* One group: write jobs and accs in one transaction, then report. */
 static void store_run_group(struct store *s, struct store_job *jobs, struct store_acc *accs)
 {
-	uint64_t nb = 0, nr = 0, ng = 0, t0 = util_mono_ns(), t1 = t0;
+	uint64_t nb = 0, nr = 0, ng = 0, t0 = util_mono_ns(), t1;
 	bool ok = store_step(s, ST_BEGIN) == 0;
 	struct store_job *j;
 	struct store_acc *a;

@@ -345,7 +345,10 @@ int docker_open(struct docker **out, const struct docker_opts *opts, char *err, 
 		ret = docker_version(d, &v, err, errlen);
 		if (ret < 0)
 			goto err;
+		/* DOCKER_API_DEFAULT and DOCKER_API_MAX are separate settings that
+		 * happen to be equal today, hence identical-looking branches. */
 		if (docker_api_num(v.api_version) < 0)
+			// NOLINTNEXTLINE(bugprone-branch-clone): see above
 			util_strlcpy(d->api, DOCKER_API_DEFAULT, sizeof(d->api));
 		else if (docker_api_num(v.api_version) > docker_api_num(DOCKER_API_MAX))
 			util_strlcpy(d->api, DOCKER_API_MAX, sizeof(d->api));

@@ -69,7 +69,7 @@ static int modsrc_u64(struct modsrc_ctx *c, json_t *o, const char *key, uint64_t
 
 static int modsrc_u32(struct modsrc_ctx *c, json_t *o, const char *key, uint32_t max, uint32_t *out)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int ret = modsrc_u64(c, o, key, max, &v);
 	if (ret == 0)
 		*out = (uint32_t)v;

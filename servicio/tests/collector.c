@@ -128,18 +128,18 @@ static void compare_pair(const struct snapshot *m, const struct snapshot *p, uin
 		both++;
 		if (a->pid == self)
 			continue; /* it is busy reading: threads and memory move */
-		if (strcmp(a->name, b->name))
+		if (strcmp(a->name, b->name) != 0)
 			snprintf(why, sizeof(why), "name '%s' vs '%s'", a->name, b->name);
 		else if (a->ppid != b->ppid)
 			snprintf(why, sizeof(why), "ppid %d vs %d", a->ppid, b->ppid);
 		else if (a->uid != b->uid)
 			snprintf(why, sizeof(why), "uid %u vs %u", a->uid, b->uid);
-		else if (strcmp(a->cmdline, b->cmdline))
+		else if (strcmp(a->cmdline, b->cmdline) != 0)
 			snprintf(why, sizeof(why), "cmdline '%s' vs '%s'", a->cmdline, b->cmdline);
-		else if (strcmp(a->container_id, b->container_id))
+		else if (strcmp(a->container_id, b->container_id) != 0)
 			snprintf(why, sizeof(why), "container '%s' vs '%s'", a->container_id,
 				 b->container_id);
-		else if (strcmp(a->cgroup, b->cgroup))
+		else if (strcmp(a->cgroup, b->cgroup) != 0)
 			snprintf(why, sizeof(why), "cgroup '%s' vs '%s'", a->cgroup, b->cgroup);
 		else if (a->threads != b->threads)
 			snprintf(why, sizeof(why), "threads %u vs %u", a->threads, b->threads);
