@@ -5,6 +5,7 @@
  * paging over the stored records. Also query time and parameter parsing.
  */
 #include <errno.h>
+#include <ftw.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -108,13 +110,27 @@ static int setup(void **state)
 	return 0;
 }
 
+/* nftw callback for rm_rf(): remove one entry, children first. */
+static int rm_rf_one(const char *fpath, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	return remove(fpath) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+/* Remove the tree at path, like `rm -rf` (a missing path is fine); 0 or -1. */
+static int rm_rf(const char *top)
+{
+	if (nftw(top, rm_rf_one, 16, FTW_DEPTH | FTW_PHYS) == 0)
+		return 0;
+	return errno == ENOENT ? 0 : -1;
+}
+
 static int teardown(void **state)
 {
-	char cmd[160];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return rm_rf(dir);
 }
 
 static void run_query(const char *args[][2], size_t n, json_t **doc)
