@@ -292,7 +292,8 @@ int procfs_read_pid(int rootfd, const char *pid, const struct procfs_pid_ctx *ct
 	if (plen + sizeof("/cmdline") > sizeof(path) ||
 	    util_parse_i64(pid, NULL, 1, INT32_MAX, &want) < 0)
 		return -EINVAL;
-	memcpy(path, pid, plen);
+	/* procfs_path() appends "/<file>" and the terminator */
+	memcpy(path, pid, plen); // NOLINT(bugprone-not-null-terminated-result): see above
 
 	/* cgroup first: when only containers matter, a process outside one
 	 * costs this one file */

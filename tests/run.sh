@@ -26,7 +26,21 @@ if [ -t 1 ]; then G=$'\e[32m' R=$'\e[1;31m' Y=$'\e[33m' N=$'\e[0m'; else G= R= Y
 
 suites=()
 for f in "$BUILD"/test/*; do [ -f "$f" ] && [ -x "$f" ] && suites+=("$f"); done
-while IFS= read -r f; do suites+=("$f"); done < <(find "$TOP/tests" -mindepth 2 -maxdepth 2 -name '*.sh' -perm -u+x | sort)
+# Areas run in an order that feeds later ones: the kernel suite saves the
+# module documents (build/fixtures) that metrics and hardening use; the
+# end-to-end run comes last.
+area_rank() {
+	case "$1" in
+	*/tests/foundation/*) echo 0 ;;
+	*/tests/kernel/*) echo 1 ;;
+	*/tests/e2e/*) echo 9 ;;
+	*) echo 5 ;;
+	esac
+}
+while IFS= read -r f; do suites+=("${f#* }"); done < <(
+	find "$TOP/tests" -mindepth 2 -maxdepth 2 -name '*.sh' -perm -u+x |
+		while IFS= read -r f; do echo "$(area_rank "$f")$f $f"; done | sort | cut -d" " -f2-
+)
 
 pass=0 fail=0 skip=0 failed=()
 for s in "${suites[@]}"; do
