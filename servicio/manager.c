@@ -573,7 +573,8 @@ static void remove_all(struct mgr *m, struct row *rows, struct policy_decision *
 	pthread_t th[MGR_RM_WORKERS];
 	size_t nth = 0;
 
-	j.todo = calloc(nd ? nd : 1, sizeof(*j.todo));
+	/* an array of row pointers: each element is a pointer */
+	j.todo = calloc(nd ? nd : 1, sizeof(*j.todo)); // NOLINT(bugprone-sizeof-expression)
 	if (!j.todo)
 		return;
 	for (size_t k = 0; k < nd; k++) {
@@ -640,7 +641,6 @@ static void run_cycle(struct mgr *m)
 		struct docker_container_list fresh = { 0 };
 		ret = docker_list_containers(m->dk, false, NULL, &fresh, err, sizeof(err));
 		if (ret) {
-			t_list = util_mono_ns();
 			docker_trouble(m, "list containers", err);
 			goto out_keep;
 		}
@@ -661,7 +661,6 @@ static void run_cycle(struct mgr *m)
 		/* the cached list needs no daemon: a ping still notices it gone */
 		ret = docker_ping(m->dk, err, sizeof(err));
 		if (ret) {
-			t_list = util_mono_ns();
 			docker_trouble(m, "ping", err);
 			goto out_keep;
 		}
