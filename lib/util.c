@@ -7,6 +7,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +120,22 @@ err:
 	free(buf);
 	close(fd);
 	return ret;
+}
+
+/* nftw callback for util_rm_tree(): remove one entry (children come first). */
+static int util_rm_one(const char *fpath, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	return remove(fpath) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+int util_rm_tree(const char *path)
+{
+	if (nftw(path, util_rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0)
+		return 0;
+	return errno == ENOENT ? 0 : -errno;
 }
 
 int util_write_all(int fd, const void *buf, size_t len)

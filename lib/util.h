@@ -40,6 +40,12 @@ ssize_t util_read_once_at(int dirfd, const char *path, char *buf, size_t cap);
  */
 int util_slurp(const char *path, size_t max, char **out, size_t *len);
 
+/*
+ * Remove the tree at path, children first, without following links, like
+ * `rm -rf` (a missing path is fine). 0 or -errno.
+ */
+int util_rm_tree(const char *path);
+
 /* Write all of buf to fd, retrying on EINTR and short writes. 0 or -errno. */
 int util_write_all(int fd, const void *buf, size_t len);
 

@@ -28,27 +28,10 @@ static int setup(void **state)
 	return mkdtemp(tmpdir) ? 0 : -1;
 }
 
-/* nftw callback for rm_rf(): remove one entry, children first. */
-static int rm_rf_one(const char *fpath, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st;
-	(void)type;
-	(void)ftw;
-	return remove(fpath) == 0 || errno == ENOENT ? 0 : -1;
-}
-
-/* Remove the tree at path, like `rm -rf` (a missing path is fine); 0 or -1. */
-static int rm_rf(const char *top)
-{
-	if (nftw(top, rm_rf_one, 16, FTW_DEPTH | FTW_PHYS) == 0)
-		return 0;
-	return errno == ENOENT ? 0 : -1;
-}
-
 static int teardown(void **state)
 {
 	(void)state;
-	return rm_rf(tmpdir);
+	return util_rm_tree(tmpdir);
 }
 
 static void write_file(const char *name, const char *data, size_t len)
@@ -77,6 +60,30 @@ static void test_read_file_at_bounded(void **state)
 	assert_int_equal(util_read_file_at(dfd, "missing", buf, sizeof(buf)), -ENOENT);
 	assert_int_equal(util_read_file_at(dfd, "f", buf, 0), -EINVAL);
 	close(dfd);
+}
+
+static void test_rm_tree(void **state)
+{
+	char top[128], path[192], outside[128];
+	int fd;
+
+	(void)state;
+	snprintf(top, sizeof(top), "%s/tree", tmpdir);
+	snprintf(outside, sizeof(outside), "%s/outside", tmpdir);
+	write_file("outside", "keep", 4);
+	assert_int_equal(mkdir(top, 0700), 0);
+	snprintf(path, sizeof(path), "%s/sub", top);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/sub/f", top);
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/link", top);
+	assert_int_equal(symlink(outside, path), 0);
+	assert_int_equal(util_rm_tree(top), 0);
+	assert_int_equal(access(top, F_OK), -1);
+	assert_int_equal(access(outside, F_OK), 0); /* links are not followed */
+	assert_int_equal(util_rm_tree(top), 0); /* missing is fine */
 }
 
 static void test_read_once_at(void **state)
@@ -197,6 +204,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_read_file_at_bounded),
+		cmocka_unit_test(test_rm_tree),
 		cmocka_unit_test(test_read_once_at),
 		cmocka_unit_test(test_slurp_limits),
 		cmocka_unit_test(test_parse_i64),

@@ -325,23 +325,6 @@ static void copy_pid(const char *dir, int pid)
 	}
 }
 
-/* nftw callback for rm_rf(): remove one entry, children first. */
-static int rm_rf_one(const char *fpath, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st;
-	(void)type;
-	(void)ftw;
-	return remove(fpath) == 0 || errno == ENOENT ? 0 : -1;
-}
-
-/* Remove the tree at path, like `rm -rf` (a missing path is fine); 0 or -1. */
-static int rm_rf(const char *top)
-{
-	if (nftw(top, rm_rf_one, 16, FTW_DEPTH | FTW_PHYS) == 0)
-		return 0;
-	return errno == ENOENT ? 0 : -1;
-}
-
 static void test_copied_tree(void **state)
 {
 	char dir[] = "/tmp/gestor-mtest-proc-XXXXXX", path[4200], err[256];
@@ -392,7 +375,7 @@ static void test_copied_tree(void **state)
 	assert_true(self->rss_kb > 0 && self->vsz_kb >= self->rss_kb);
 	snapshot_free(&copy);
 	snapshot_free(&live);
-	assert_int_equal(rm_rf(dir), 0);
+	assert_int_equal(util_rm_tree(dir), 0);
 }
 
 /* ---- live children -------------------------------------------------------- */

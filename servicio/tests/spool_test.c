@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "util.h"
+
 #include "../spool.h"
 
 static char dir[64], path[128];
@@ -53,27 +55,10 @@ static int setup(void **state)
 	return 0;
 }
 
-/* nftw callback for rm_rf(): remove one entry, children first. */
-static int rm_rf_one(const char *fpath, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st;
-	(void)type;
-	(void)ftw;
-	return remove(fpath) == 0 || errno == ENOENT ? 0 : -1;
-}
-
-/* Remove the tree at path, like `rm -rf` (a missing path is fine); 0 or -1. */
-static int rm_rf(const char *top)
-{
-	if (nftw(top, rm_rf_one, 16, FTW_DEPTH | FTW_PHYS) == 0)
-		return 0;
-	return errno == ENOENT ? 0 : -1;
-}
-
 static int teardown(void **state)
 {
 	(void)state;
-	return rm_rf(dir);
+	return util_rm_tree(dir);
 }
 
 static void append(struct spool *sp, const char *s)
@@ -220,7 +205,7 @@ static int each_setup(void **state)
 
 	(void)state;
 	snprintf(sub, sizeof(sub), "%s/sub", dir);
-	return rm_rf(sub);
+	return util_rm_tree(sub);
 }
 
 int main(void)
