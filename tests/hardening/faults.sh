@@ -14,7 +14,7 @@
 #     of a document the real module wrote in the VM, deleted mid-run): servicio
 #     falls back to procfs and says so.
 # Never touches dockerd, needs root for mount; parts 2 and 4 need Docker up.
-# timeout: 240
+# timeout: 360
 . "$(dirname "$0")/../lib.sh"
 need_root
 svc=$GESTOR_BIN/servicio adm=$GESTOR_BIN/admin_logs
@@ -86,8 +86,9 @@ check "admin_logs unreachable: a batch is spooled ($first)" [ -n "$first" ]
 dd if=/dev/zero of="$smnt/filler" bs=16k status=none 2>/dev/null
 dd if=/dev/zero of="$smnt/filler2" bs=1k status=none 2>/dev/null
 # The spool's last page may still have room for a small batch or two (tmpfs
-# allocates whole pages): run until a batch no longer fits, at most 8 times.
-for _ in 1 2 3 4 5 6 7 8; do
+# allocates whole pages; a batch here is ~0.4 KiB): run until a batch no
+# longer fits, at most 16 times.
+for _ in $(seq 1 16); do
 	cp "$smnt/spool" "$dir/spool.before"
 	svc_once --log-url http://127.0.0.1:1 --spool "$smnt/spool" >"$dir/s2.out" 2>"$dir/s2.err"
 	grep -qiE 'no space|ENOSPC' "$dir/s2.err" && break # else it still fitted
