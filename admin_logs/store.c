@@ -362,11 +362,7 @@ static void store_print_access(struct store *s, struct store_acc *a)
  */
 static unsigned store_failure_status(struct store *s)
 {
-	int e = sqlite3_extended_errcode(s->db);
-
-	return (e & 0xff) == SQLITE_FULL || e == SQLITE_IOERR_WRITE || e == SQLITE_IOERR_FSYNC
-		       ? 503
-		       : 500;
+	return (sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_FULL ? 503 : 500;
 }
 
 /* One group: write jobs and accs in one transaction, then report. */
