@@ -50,12 +50,12 @@ int ctrstats_parse_memstat_buf(const char *buf, const char *key, uint64_t *out)
 }
 
 /* Read one number file (e.g. memory.current, or "max"). -errno or 0; *is_max for "max". */
-static int ctrstats_read_num(int dirfd, const char *file, uint64_t *out, bool *is_max)
+static int ctrstats_read_num(const char *path, uint64_t *out, bool *is_max)
 {
 	char buf[64];
 	ssize_t r;
 
-	r = util_read_once_at(dirfd, file, buf, sizeof(buf));
+	r = util_read_once_at(AT_FDCWD, path, buf, sizeof(buf));
 	if (r < 0)
 		return (int)r;
 	if (is_max)
@@ -67,33 +67,50 @@ static int ctrstats_read_num(int dirfd, const char *file, uint64_t *out, bool *i
 	return util_parse_u64(buf, NULL, UINT64_MAX, out) < 0 ? -EINVAL : 0;
 }
 
-/* Try one directory as v1 (version 1) or v2 (version 2): the directory is
- * opened once and its three files read relative to it. */
+/* "<dir>/<file>" into path; false when it does not fit. */
+static bool ctrstats_path(char *path, size_t cap, const char *dir, const char *file)
+{
+	int n = snprintf(path, cap, "%s/%s", dir, file);
+
+	return n > 0 && (size_t)n < cap;
+}
+
+/*
+ * Try one directory as v1 (version 1) or v2 (version 2). Each file is opened
+ * by its full path: this runs for every container every cycle, and a
+ * directory descriptor would cost two more system calls than it saves. On
+ * v1 the limit comes from memory.stat's hierarchical_memory_limit (the
+ * effective limit, the container's own unless a parent's is lower), so v1
+ * reads two files; v2 reads memory.max as the third.
+ */
 static int ctrstats_try_dir(const char *dir, int version, uint64_t ram_bytes, struct ctr_cgmem *out)
 {
-	char buf[8192];
-	uint64_t raw, limit, inactive = 0;
+	char buf[8192], path[SNAP_CGROUP_MAX + 96];
+	uint64_t raw, limit = UINT64_MAX, inactive = 0;
 	bool is_max = false;
 	ssize_t r;
-	int ret, dfd;
+	int ret;
 
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
-	ret = ctrstats_read_num(dfd, version == 1 ? "memory.usage_in_bytes" : "memory.current",
-				&raw, NULL);
+	if (!ctrstats_path(path, sizeof(path), dir,
+			   version == 1 ? "memory.usage_in_bytes" : "memory.current"))
+		return -ENAMETOOLONG;
+	ret = ctrstats_read_num(path, &raw, NULL);
 	if (ret < 0)
-		goto out;
-	ret = ctrstats_read_num(dfd, version == 1 ? "memory.limit_in_bytes" : "memory.max", &limit,
-				&is_max);
-	if (ret < 0)
+		return ret;
+	if (version == 2 && ctrstats_path(path, sizeof(path), dir, "memory.max") &&
+	    ctrstats_read_num(path, &limit, &is_max) < 0)
 		limit = UINT64_MAX;
-	r = util_read_once_at(dfd, "memory.stat", buf, sizeof(buf));
+	if (!ctrstats_path(path, sizeof(path), dir, "memory.stat"))
+		return -ENAMETOOLONG;
+	r = util_read_once_at(AT_FDCWD, path, buf, sizeof(buf));
 	if (r >= 0) {
 		ret = ctrstats_parse_memstat_buf(
 			buf, version == 1 ? "total_inactive_file" : "inactive_file", &inactive);
 		if (ret == -EINVAL)
-			goto out;
+			return ret;
+		if (version == 1 &&
+		    ctrstats_parse_memstat_buf(buf, "hierarchical_memory_limit", &limit) < 0)
+			limit = UINT64_MAX;
 	}
 	memset(out, 0, sizeof(*out));
 	out->version = version;
@@ -103,10 +120,7 @@ static int ctrstats_try_dir(const char *dir, int version, uint64_t ram_bytes, st
 	/* v1 "unlimited" is a huge page-aligned number; docker caps at the RAM */
 	out->limit = (limit == 0 || limit > ram_bytes) ? ram_bytes : limit;
 	util_strlcpy(out->dir, dir, sizeof(out->dir));
-	ret = 0;
-out:
-	close(dfd);
-	return ret;
+	return 0;
 }
 
 int ctrstats_read_cgmem(const char *root, const char *cgroup_dir, const char *id,
