@@ -11,53 +11,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "http.h"
 #include "log.h"
+#include "memtrim.h"
 #include "store.h"
 #include "util.h"
 
 static const char *main_getenv(const char *name)
 {
 	return getenv(name);
-}
-
-/*
- * Drop from this process's page tables the read-only code pages of the
- * program and its libraries faulted in at start-up (the kernel maps up to
- * 64 KiB around each fault, most of it never used again), and ask for no
- * fault-around from now on (MADV_RANDOM): code comes back one page at a
- * time, as used, from the page cache. Only r-xp file mappings are touched:
- * their pages are never written, so nothing can be lost. This keeps idle RSS
- * to what the server really uses; failures are harmless and ignored.
- */
-static void main_trim_code(void)
-{
-	FILE *f = fopen("/proc/self/maps", "re");
-	char line[512];
-
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long lo, hi;
-		char *p;
-
-		/* "lo-hi perms ...": hex bounds, then the 4-character permissions. */
-		errno = 0;
-		lo = strtoul(line, &p, 16);
-		if (errno || p == line || *p != '-')
-			continue;
-		hi = strtoul(p + 1, &p, 16);
-		if (errno || hi <= lo || strncmp(p, " r-xp ", 6) != 0 || !strchr(line, '/'))
-			continue;
-		madvise((void *)lo, hi - lo, MADV_RANDOM);
-		madvise((void *)lo, hi - lo, MADV_DONTNEED);
-	}
-	fclose(f);
 }
 
 static int main_write_port(const char *path, unsigned port)
@@ -113,7 +79,7 @@ int main(int argc, char **argv)
 	}
 	if (cfg.port_file[0] && (r = main_write_port(cfg.port_file, port)) < 0)
 		log_warnx("port file %s: %s", cfg.port_file, strerror(-r));
-	main_trim_code();
+	memtrim_code(); /* idle RSS: start-up code pages go (lib/memtrim.c) */
 	log_info("listening on http://%s%s%s:%u/ (database %s, reports %s)",
 		 strchr(cfg.listen, ':') ? "[" : "", cfg.listen, strchr(cfg.listen, ':') ? "]" : "",
 		 port, cfg.db_path, cfg.report_dir);

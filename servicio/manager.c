@@ -46,6 +46,7 @@
 #include "docker_ctl.h"
 #include "log.h"
 #include "logclient.h"
+#include "memtrim.h"
 #include "policy.h"
 #include "snapshot.h"
 #include "spool.h"
@@ -1032,6 +1033,13 @@ static int mgr_run(struct mgr *m)
 		m->have_prev = true;
 		ctrstats_free(&cs0);
 	}
+	/* start-up is over (curl, TLS libraries, Docker, admin_logs): give back
+	 * the code pages only it ran (lib/memtrim.c) */
+	size_t rss0 = memtrim_rss_kb();
+	memtrim_code();
+	log_debug("memory: RSS %zu KiB after start-up, %zu KiB once its code pages were trimmed",
+		  rss0, memtrim_rss_kb());
+
 	uint64_t t0 = util_mono_ns();
 	uint64_t end =
 		m->cfg.duration_s > 0 ? t0 + (uint64_t)(m->cfg.duration_s * 1e9) : UINT64_MAX;
