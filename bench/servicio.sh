@@ -75,7 +75,7 @@ kill -INT "$SPID"
 wait "$SPID"
 SPID=
 cpu=$(awk -v t=$((t1 - t0)) -v hz="$HZ" -v ns=$((s1 - s0)) 'BEGIN {printf "%.3f", t / hz / (ns / 1e9) * 100}')
-# timing lines: "timing: measure X ms (K containers), docker list Y ms, ..."
+# timing lines: "timing: measure X ms (K containers; ...), docker list Y ms, ..."
 sed -n 's/.*timing: measure \([0-9.]*\) ms.*docker list \([0-9.]*\) ms.*whole cycle \([0-9.]*\) ms.*/\1 \2 \3/p' \
 	"$TMP/run.log" | tail -n +2 >"$TMP/timing"
 cycles=$(wc -l <"$TMP/timing")

@@ -48,6 +48,7 @@
 #include "logclient.h"
 #include "memtrim.h"
 #include "policy.h"
+#include "procfs.h"
 #include "snapshot.h"
 #include "spool.h"
 #include "table.h"
@@ -813,9 +814,11 @@ static void run_cycle(struct mgr *m)
 		t_log = util_mono_ns() - t_log;
 	}
 	log_debug(
-		"cycle %" PRIu64 " timing: measure %.3f ms (%zu containers), docker list %.3f ms, "
+		"cycle %" PRIu64 " timing: measure %.3f ms (%zu containers; %zu processes outside "
+		"containers and %zu cgroup files not read again), docker list %.3f ms, "
 		"removals %.3f ms, logs %.3f ms, whole cycle %.3f ms%s",
 		m->cycle, (double)(t_meas - t_start) / 1e6, cs.nctrs,
+		procfs_skip_skipped(m->snapcfg.skip), procfs_skip_reused(m->snapcfg.skip),
 		(double)(t_list - t_meas) / 1e6, (double)t_act / 1e6, (double)t_log / 1e6,
 		(double)(util_mono_ns() - t_start) / 1e6, settle ? " (with a settle sample)" : "");
 out:
@@ -943,6 +946,7 @@ static void mgr_free(struct mgr *m)
 {
 	docker_container_list_free(&m->dl);
 	snapshot_free(&m->prev);
+	procfs_skip_free(m->snapcfg.skip);
 	logclient_free(m->lc);
 	if (m->dk)
 		docker_close(m->dk);
@@ -1019,6 +1023,10 @@ static int mgr_run(struct mgr *m)
 	m->snapcfg.module_path = m->cfg.module_path;
 	m->snapcfg.containers_only = true;
 	m->snapcfg.skip_details = true; /* no uid or cmdline: the cycle uses neither */
+	/* processes long outside containers are re-read every
+	 * PROCFS_SKIP_RECHECK cycles, not every cycle; without memory for it,
+	 * every process is read */
+	m->snapcfg.skip = procfs_skip_new(0);
 	if (snapshot_select(&m->snapcfg, &src, why, sizeof(why)) != 0) {
 		log_errorx("metrics: %s", why);
 		stop_sequence(m, false);

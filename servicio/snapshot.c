@@ -63,7 +63,8 @@ int snapshot_take(const struct snap_config *cfg, struct snapshot *out, char *err
 	const char *root = cfg && cfg->proc_root ? cfg->proc_root : SNAP_PROC_ROOT;
 	bool ctr_only = cfg && cfg->containers_only;
 	struct procfs_opts popts = { .containers_only = ctr_only,
-				     .skip_details = cfg && cfg->skip_details };
+				     .skip_details = cfg && cfg->skip_details,
+				     .skip = cfg ? cfg->skip : NULL };
 	enum snap_source src;
 	char why[sizeof(out->source_why)];
 	int ret;

@@ -98,6 +98,8 @@ struct snapshot {
 	size_t nctrs;
 };
 
+struct procfs_skip; /* procfs.h */
+
 /* Where to read from. Zero-initialised fields take the defaults. */
 struct snap_config {
 	enum snap_source_pref pref;
@@ -107,6 +109,9 @@ struct snap_config {
 	/* procfs source: per process only what CPU rates and the per-container
 	 * sums need (no uid, cmdline; see procfs_opts.skip_details) */
 	bool skip_details;
+	/* procfs source with containers_only: leave long-standing processes
+	 * outside containers unread most walks (procfs.h; the caller owns it) */
+	struct procfs_skip *skip;
 };
 
 /*

@@ -296,6 +296,121 @@ static void test_synthetic_tree(void **state)
 	assert_int_equal(s.nprocs, 0);
 }
 
+/* Write text to dir/name. */
+static void put(const char *dir, const char *name, const char *text)
+{
+	char path[4400];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(util_write_all(fd, text, strlen(text)), 0);
+	close(fd);
+}
+
+/* dir/<pid>/{stat,cgroup} for a process in cgroup cg. */
+static void put_pid(const char *dir, int pid, const char *cg)
+{
+	char sub[4300], stat[256];
+
+	snprintf(sub, sizeof(sub), "%s/%d", dir, pid);
+	(void)mkdir(sub, 0755);
+	snprintf(stat, sizeof(stat),
+		 "%d (p%d) S 1 1 1 0 -1 4194560 100 0 0 0 100 100 0 0 20 0 1 0 60000 2048000 "
+		 "100 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
+		 pid, pid);
+	put(sub, "stat", stat);
+	put(sub, "cgroup", cg);
+}
+
+/* One containers-only walk of root with sk; the number of processes kept. */
+static size_t walk(const char *root, struct procfs_skip *sk)
+{
+	const struct procfs_opts o = { .containers_only = true, .skip_details = true, .skip = sk };
+	struct snapshot s;
+	char err[256];
+	size_t n;
+
+	assert_int_equal(procfs_snapshot_opts(root, &o, &s, err, sizeof(err)), 0);
+	n = s.nprocs;
+	snapshot_free(&s);
+	return n;
+}
+
+static void test_skip_outside(void **state)
+{
+	char dir[] = "/tmp/gestor-skip-XXXXXX", from[4200], path[4400];
+	char *buf = NULL;
+	size_t len = 0;
+	struct procfs_skip *sk = procfs_skip_new(4);
+	static const char *const top[] = { "meminfo", "stat", "uptime" };
+
+	(void)state;
+	assert_non_null(sk);
+	assert_non_null(mkdtemp(dir));
+	for (size_t i = 0; i < UTIL_ARRAY_LEN(top); i++) {
+		snprintf(from, sizeof(from), "%s/proc-synth/%s", fixtures, top[i]);
+		assert_int_equal(util_slurp(from, 1 << 20, &buf, &len), 0);
+		put(dir, top[i], buf);
+		free(buf);
+	}
+	put_pid(dir, 10, "0::/user.slice\n");
+	put_pid(dir, 11, "0::/init.scope\n");
+	put_pid(dir, 20, "0::/docker/" ID_A "\n");
+
+	/* walks 1 and 2 read everything; from walk 3 on, 10 and 11 are left
+	 * unread and 20's cgroup is not read again */
+	assert_int_equal(walk(dir, sk), 1);
+	assert_int_equal(procfs_skip_skipped(sk), 0);
+	assert_int_equal(procfs_skip_reused(sk), 0);
+	assert_int_equal(walk(dir, sk), 1);
+	assert_int_equal(procfs_skip_skipped(sk), 0);
+	assert_int_equal(procfs_skip_size(sk), 3);
+	/* 11 joins the container and 20's cgroup file changes: neither is seen
+	 * while remembered (stat is still read: 20 is still there)... */
+	put_pid(dir, 11, "0::/docker/" ID_A "\n");
+	put_pid(dir, 20, "0::/user.slice\n");
+	assert_int_equal(walk(dir, sk), 1);
+	assert_int_equal(procfs_skip_skipped(sk), 2);
+	assert_int_equal(procfs_skip_reused(sk), 1);
+	assert_int_equal(walk(dir, sk), 1);
+	assert_int_equal(walk(dir, sk), 1);
+	/* ...until the re-read (walk 6: 4 walks after the last read, walk 2) */
+	assert_int_equal(walk(dir, sk), 1);
+	assert_int_equal(procfs_skip_skipped(sk), 0);
+	assert_int_equal(procfs_skip_reused(sk), 0);
+	{
+		/* now 11 is the one in the container, 20 outside */
+		const struct procfs_opts o = { .containers_only = true,
+					       .skip_details = true,
+					       .skip = sk };
+		struct snapshot s;
+		char err[256];
+
+		assert_int_equal(procfs_snapshot_opts(dir, &o, &s, err, sizeof(err)), 0);
+		assert_int_equal(s.nprocs, 1);
+		assert_non_null(snapshot_find_proc(&s, 11));
+		assert_string_equal(snapshot_find_proc(&s, 11)->container_id, ID_A);
+		snapshot_free(&s);
+	}
+
+	/* a process in a container that exits is gone at once (its stat) */
+	snprintf(path, sizeof(path), "%s/11", dir);
+	assert_int_equal(util_rm_tree(path), 0);
+	assert_int_equal(walk(dir, sk), 0);
+
+	/* pid 10 exits and a new process gets its pid, in a container: read */
+	snprintf(path, sizeof(path), "%s/10", dir);
+	assert_int_equal(util_rm_tree(path), 0);
+	assert_int_equal(walk(dir, sk), 0);
+	put_pid(dir, 12, "0::/user.slice\n"); /* a filler: a fresh inode number */
+	put_pid(dir, 10, "0::/docker/" ID_A "\n");
+	assert_int_equal(walk(dir, sk), 1);
+	assert_int_equal(util_rm_tree(dir), 0);
+	procfs_skip_free(sk);
+}
+
 /* Copy the files a snapshot reads for pid from /proc into dir/<pid>/. */
 static void copy_file(const char *from, const char *to)
 {
@@ -542,7 +657,7 @@ int main(void)
 		cmocka_unit_test(test_parse_stat),	  cmocka_unit_test(test_kthread_names),
 		cmocka_unit_test(test_parse_small_files), cmocka_unit_test(test_synthetic_tree),
 		cmocka_unit_test(test_copied_tree),	  cmocka_unit_test(test_live_children),
-		cmocka_unit_test(test_vanishing),
+		cmocka_unit_test(test_vanishing),	  cmocka_unit_test(test_skip_outside),
 	};
 
 	snprintf(fixtures, sizeof(fixtures), "%s/servicio/tests/fixtures", top ? top : ".");
