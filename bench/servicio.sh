@@ -63,7 +63,14 @@ sleep 5
 ticks() { awk '{print $14 + $15}' "/proc/$SPID/stat"; }
 t0=$(ticks)
 s0=$(date +%s%N)
-sleep "$RUN"
+# RSS sampled every second of the run: its largest value is the run's peak
+# (VmHWM also counts start-up, before servicio trims its start-up pages)
+rss_max=0
+for _ in $(seq "$RUN"); do
+	sleep 1
+	r=$(awk '/^VmRSS/ {print $2}' "/proc/$SPID/status")
+	[ "${r:-0}" -gt "$rss_max" ] && rss_max=$r
+done
 t1=$(ticks)
 s1=$(date +%s%N)
 rss=$(awk '/^VmRSS/ {print $2}' "/proc/$SPID/status")
@@ -141,7 +148,8 @@ cat <<EOT
 | what | measured | target |
 | --- | --- | --- |
 | servicio CPU over ${RUN} s (release build) | ${cpu} % of one core | < 0.5 % |
-| servicio RSS at the end / peak | $((rss / 1024)).$((rss % 1024 * 10 / 1024)) MiB / $((hwm / 1024)).$((hwm % 1024 * 10 / 1024)) MiB | < 5 MiB |
+| servicio RSS at the end / largest of $RUN samples (1 per s) | $((rss / 1024)).$((rss % 1024 * 10 / 1024)) MiB / $((rss_max / 1024)).$((rss_max % 1024 * 10 / 1024)) MiB | < 5 MiB |
+| servicio peak RSS since its start (VmHWM: start-up, before it trims its start-up pages) | $((hwm / 1024)).$((hwm % 1024 * 10 / 1024)) MiB | |
 | of which shared-library pages / servicio's own (private dirty) memory | $((libs / 1024)).$((libs % 1024 * 10 / 1024)) MiB / $((priv / 1024)).$((priv % 1024 * 10 / 1024)) MiB | |
 | measuring part of a cycle (snapshot + per-container CPU % and memory), median / p95 of $cycles cycles | ${meas_med} ms / ${meas_p95} ms | |
 | docker list (names, labels) per cycle, median | ${list_med} ms | |
