@@ -99,8 +99,8 @@ static void *ceil_loop(void *arg)
 					close(fd);
 				continue;
 			}
-			for (const char *p = buf; (p = memmem(p, (size_t)(buf + r - p), "\r\n\r\n", 4));
-			     p += 4)
+			for (const char *p = buf;
+			     (p = memmem(p, (size_t)(buf + r - p), "\r\n\r\n", 4)); p += 4)
 				if (util_write_all(fd, ceil_answer, sizeof(ceil_answer) - 1) < 0)
 					break;
 		}
