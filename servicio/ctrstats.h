@@ -53,8 +53,26 @@ struct ctr_stat {
 	uint64_t mem_kb; /* mem.usage / 1024 when has_mem, else rss_kb */
 };
 
+/*
+ * The memory cgroup files of the containers of the last computation, kept
+ * open from one to the next (owned by the caller): reading them again at
+ * offset 0 costs one system call per file instead of open, read and close,
+ * and no path lookup. A container gone closes its files; one whose kept
+ * files fail is looked up again. At most CTRSTATS_FDS_MAX containers (3
+ * descriptors each at most); the others are read by path.
+ */
+struct ctrstats_fds;
+#define CTRSTATS_FDS_MAX 128
+
+/* NULL when out of memory. */
+struct ctrstats_fds *ctrstats_fds_new(void);
+void ctrstats_fds_free(struct ctrstats_fds *c);
+/* Containers whose files are open. */
+size_t ctrstats_fds_size(const struct ctrstats_fds *c);
+
 struct ctrstats_opts {
 	const char *cgroup_root; /* NULL: CTRSTATS_CGROUP_ROOT; "" to skip cgroup reads */
+	struct ctrstats_fds *fds; /* NULL: open each file every time */
 };
 
 struct ctrstats {

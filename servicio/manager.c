@@ -83,6 +83,7 @@ struct mgr {
 	struct spool sp;
 	bool spool_ok;
 	struct snap_config snapcfg;
+	struct ctrstats_fds *cgfds; /* memory cgroup files kept open (NULL: none) */
 	struct snapshot prev;
 	bool have_prev;
 	int last_source;
@@ -424,7 +425,9 @@ static int measure(struct mgr *m, const struct snapshot *base, struct snapshot *
 		log_info("metrics source: %s (%s)", snapshot_source_name(s->source), s->source_why);
 		m->last_source = (int)s->source;
 	}
-	ret = ctrstats_compute(base, s, NULL, cs, err, sizeof(err));
+	const struct ctrstats_opts copts = { .fds = m->cgfds };
+
+	ret = ctrstats_compute(base, s, &copts, cs, err, sizeof(err));
 	if (ret) {
 		log_warnx("metrics: %s", err);
 		snapshot_free(s);
@@ -947,6 +950,7 @@ static void mgr_free(struct mgr *m)
 	docker_container_list_free(&m->dl);
 	snapshot_free(&m->prev);
 	procfs_skip_free(m->snapcfg.skip);
+	ctrstats_fds_free(m->cgfds);
 	logclient_free(m->lc);
 	if (m->dk)
 		docker_close(m->dk);
@@ -1027,6 +1031,7 @@ static int mgr_run(struct mgr *m)
 	 * PROCFS_SKIP_RECHECK cycles, not every cycle; without memory for it,
 	 * every process is read */
 	m->snapcfg.skip = procfs_skip_new(0);
+	m->cgfds = ctrstats_fds_new(); /* NULL: files opened each cycle */
 	if (snapshot_select(&m->snapcfg, &src, why, sizeof(why)) != 0) {
 		log_errorx("metrics: %s", why);
 		stop_sequence(m, false);

@@ -6,6 +6,7 @@
  * stats computes it, on v1 and v2 fixture trees (limits, "max", malformed).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -246,6 +249,77 @@ static void test_cgroup_memory(void **state)
 			 -EINVAL);
 }
 
+/* Write text to path in place (same inode: a kept descriptor sees it). */
+static void rewrite(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(util_write_all(fd, text, strlen(text)), 0);
+	close(fd);
+}
+
+static void test_kept_files(void **state)
+{
+	char root[] = "/tmp/gestor-cgfds-XXXXXX", dir[4200], path[4300], err[128];
+	struct ctrstats_fds *fds = ctrstats_fds_new();
+	struct ctrstats_opts o = { .fds = fds };
+	struct snapshot a, b;
+	struct ctrstats st;
+	int devnull = open("/dev/null", O_RDONLY);
+
+	(void)state;
+	assert_non_null(fds);
+	assert_non_null(mkdtemp(root));
+	o.cgroup_root = root;
+	snprintf(dir, sizeof(dir), "%s/memory", root);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(dir, sizeof(dir), "%s/memory/docker", root);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(dir, sizeof(dir), "%s/memory/docker/%s", root, ID_A);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(path, sizeof(path), "%s/memory.usage_in_bytes", dir);
+	rewrite(path, "10485760\n");
+	snprintf(path, sizeof(path), "%s/memory.stat", dir);
+	rewrite(path, "hierarchical_memory_limit 67108864\ntotal_inactive_file 1048576\n");
+
+	base(&a, 10 * SEC, 0, 0);
+	add(&a, 10, ID_A, 0, 1, 4096);
+	assert_int_equal(snapshot_group(&a, false), 0);
+	assert_int_equal(ctrstats_compute(NULL, &a, &o, &st, err, sizeof(err)), 0);
+	assert_int_equal(st.ctrs[0].mem_kb, 9 * 1024);
+	assert_int_equal(st.ctrs[0].mem.limit, 64u << 20);
+	ctrstats_free(&st);
+	assert_int_equal(ctrstats_fds_size(fds), 1);
+
+	/* new values are read through the kept descriptors */
+	snprintf(path, sizeof(path), "%s/memory.usage_in_bytes", dir);
+	rewrite(path, "20971520\n");
+	snprintf(path, sizeof(path), "%s/memory.stat", dir);
+	rewrite(path, "hierarchical_memory_limit 134217728\ntotal_inactive_file 0\n");
+	assert_int_equal(ctrstats_compute(NULL, &a, &o, &st, err, sizeof(err)), 0);
+	assert_int_equal(st.ctrs[0].mem_kb, 20 * 1024);
+	assert_int_equal(st.ctrs[0].mem.limit, 128u << 20);
+	ctrstats_free(&st);
+	assert_int_equal(ctrstats_fds_size(fds), 1);
+
+	/* the container gone from the snapshot: its files close */
+	base(&b, 11 * SEC, 0, 0);
+	add(&b, 11, ID_B, 0, 1, 2048);
+	assert_int_equal(snapshot_group(&b, false), 0);
+	assert_int_equal(ctrstats_compute(&a, &b, &o, &st, err, sizeof(err)), 0);
+	ctrstats_free(&st);
+	assert_int_equal(ctrstats_fds_size(fds), 0);
+	/* nothing but its own descriptors was closed (the /dev/null opened first) */
+	assert_true(devnull >= 0 && fcntl(devnull, F_GETFD) >= 0);
+
+	ctrstats_fds_free(fds);
+	close(devnull);
+	snapshot_free(&a);
+	snapshot_free(&b);
+	assert_int_equal(util_rm_tree(root), 0);
+}
+
 static void test_container_memory_in_stats(void **state)
 {
 	struct snapshot a, b;
@@ -288,6 +362,7 @@ int main(void)
 		cmocka_unit_test(test_sys_cpu),
 		cmocka_unit_test(test_cgroup_memory),
 		cmocka_unit_test(test_container_memory_in_stats),
+		cmocka_unit_test(test_kept_files),
 	};
 
 	snprintf(fixtures, sizeof(fixtures), "%s/servicio/tests/fixtures", top ? top : ".");
