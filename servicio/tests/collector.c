@@ -201,7 +201,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: collector MODULE_FILE OUTDIR BURNER_PID\n");
 		return 2;
 	}
-	burner = atoi(argv[3]);
+	{
+		int64_t v;
+
+		if (util_parse_i64(argv[3], NULL, 1, INT32_MAX, &v) < 0) {
+			fprintf(stderr, "collector: BURNER_PID '%s' is not a pid\n", argv[3]);
+			return 2;
+		}
+		burner = (int)v;
+	}
 	take_pair(argv[1], &m1, &p1, &raw1, &l1, &gap1, &mr1);
 	sleep(3);
 	take_pair(argv[1], &m2, &p2, &raw2, &l2, &gap2, &mr2);

@@ -41,17 +41,27 @@ static void report(const char *what, uint64_t *t, int runs, size_t nprocs)
 
 int main(int argc, char **argv)
 {
-	int n = argc > 1 ? atoi(argv[1]) : 2000, runs = argc > 2 ? atoi(argv[2]) : 15;
-	pid_t *kids = calloc((size_t)n, sizeof(pid_t));
-	uint64_t *t = calloc((size_t)runs, sizeof(uint64_t));
+	int64_t n = 2000, runs = 15;
+	pid_t *kids;
+	uint64_t *t;
 	struct snapshot prev, cur;
 	struct ctrstats st;
 	char err[256], path[] = "/tmp/gestor-mtest-bench-XXXXXX", *doc;
 	size_t len;
 	int fd;
 
-	if (!kids || !t || n < 0 || runs < 1)
+	if ((argc > 1 && util_parse_i64(argv[1], NULL, 0, 1000000, &n) < 0) ||
+	    (argc > 2 && util_parse_i64(argv[2], NULL, 1, 100000, &runs) < 0)) {
+		fprintf(stderr, "usage: mbench [N [RUNS]]\n");
 		return 2;
+	}
+	kids = calloc((size_t)n, sizeof(pid_t));
+	t = calloc((size_t)runs, sizeof(uint64_t));
+	if (!kids || !t) {
+		free(kids);
+		free(t);
+		return 2;
+	}
 	for (int i = 0; i < n; i++) {
 		kids[i] = fork();
 		if (kids[i] == 0) {
@@ -118,5 +128,7 @@ fail:
 	for (int i = 0; i < n; i++)
 		kill(kids[i], SIGKILL);
 	unlink(path);
+	free(kids);
+	free(t);
 	return 1;
 }

@@ -337,9 +337,16 @@ static void test_structure(void **state)
 	assert_string_equal(err, "processes[0]: expected an object");
 	/* duplicate keys inside a process */
 	{
-		char *d = strdup(base_doc), *p = strstr(d, "\"ppid\":1,");
-		assert_non_null(p);
-		memcpy(p, "\"pid\":42,", 9);
+		/* "ppid":1, becomes a second "pid": the same length */
+		static const char from[] = "\"ppid\":1,", to[] = "\"pid\":42,";
+		const char *at = strstr(base_doc, from);
+		size_t n = strlen(base_doc) + 1;
+		char *d = malloc(n);
+
+		assert_non_null(at);
+		assert_non_null(d);
+		assert_int_equal(sizeof(from), sizeof(to));
+		snprintf(d, n, "%.*s%s%s", (int)(at - base_doc), base_doc, to, at + strlen(from));
 		assert_int_equal(parse(d, strlen(d), &s, err, sizeof(err)), -EINVAL);
 		assert_non_null(strstr(err, "duplicate"));
 		free(d);
@@ -351,6 +358,11 @@ static void set_name(json_t *doc, void *arg)
 	json_t *p = json_array_get(json_object_get(doc, "processes"), 1);
 	json_object_set_new(p, "name", json_stringn(arg, strlen(arg)));
 }
+
+/* 15 bytes of invalid UTF-8 as the module escapes them: each Latin-1 byte
+ * 0xff becomes U+00FF, "\xc3\xbf" */
+static const char latin1_15[] = "\xc3\xbf\xc3\xbf\xc3\xbf\xc3\xbf\xc3\xbf\xc3\xbf\xc3\xbf\xc3\xbf"
+				"\xc3\xbf\xc3\xbf\xc3\xbf\xc3\xbf\xc3\xbf\xc3\xbf\xc3\xbf";
 
 static void test_hostile_names(void **state)
 {
@@ -365,9 +377,7 @@ static void test_hostile_names(void **state)
 		"{\"pid\":1}",
 		"</script>",
 		"%s%n%x",
-		"\xc3\xbf\xc3\xbf\xc3\xbf\xc3\xbf\xc3\xbf\xc3\xbf\xc3\xbf\xc3\xbf\xc3\xbf\xc3\xbf"
-		"\xc3"
-		"\xbf\xc3\xbf\xc3\xbf\xc3\xbf\xc3\xbf", /* 15 invalid bytes as the module writes them */
+		latin1_15, /* 15 invalid bytes as the module writes them */
 	};
 
 	(void)state;

@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -79,18 +80,48 @@ static int64_t now_ns(void)
 /* ---- reading ---------------------------------------------------------- */
 
 /* Read a whole file with reads of `chunk` bytes; 0 or -errno. */
+/*
+ * The decimal number at s (leading blanks skipped) into *v, and where it ends
+ * into *end (when end is not NULL). false when there is none or it is outside
+ * [min, max].
+ */
+static bool num_at(const char *s, long long min, long long max, const char **end, long long *v)
+{
+	char *e;
+	long long x;
+
+	errno = 0;
+	x = strtoll(s, &e, 10);
+	if (e == s || errno == ERANGE || x < min || x > max)
+		return false;
+	if (end)
+		*end = e;
+	*v = x;
+	return true;
+}
+
+/* -errno, never 0 or positive: a failure stays one */
+static int neg_errno(void)
+{
+	return errno > 0 ? -errno : -EIO;
+}
+
 static int read_all(const char *path, size_t chunk, char **out, size_t *outlen)
 {
 	size_t cap = 1 << 16, len = 0;
-	char *buf = malloc(cap + 1);
+	char *buf;
 	int fd, err = 0;
 
+	*out = NULL; /* set on success only */
+	*outlen = 0;
+	buf = malloc(cap + 1);
 	if (!buf)
 		return -ENOMEM;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
+		err = neg_errno(); /* before free(), which may change errno */
 		free(buf);
-		return -errno;
+		return err;
 	}
 	for (;;) {
 		ssize_t n;
@@ -109,7 +140,7 @@ static int read_all(const char *path, size_t chunk, char **out, size_t *outlen)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			err = -errno;
+			err = neg_errno();
 			break;
 		}
 		if (n == 0)
@@ -394,8 +425,8 @@ static bool ref_read(pid_t pid, struct ref *r)
 		for (i = 3; i <= 22 && *p; i++) {
 			while (*p == ' ')
 				p++;
-			if (i > 3)
-				f[i] = strtoll(p, NULL, 10);
+			if (i > 3 && !num_at(p, LLONG_MIN, LLONG_MAX, NULL, &f[i]))
+				return false;
 			while (*p && *p != ' ')
 				p++;
 		}
@@ -404,18 +435,35 @@ static bool ref_read(pid_t pid, struct ref *r)
 		r->start_ticks = f[22];
 	}
 	snprintf(path, sizeof(path), "/proc/%d/statm", pid);
-	if (read_small(path, buf, sizeof(buf)) <= 0 ||
-	    sscanf(buf, "%ld %ld", &r->vsz_pages, &r->rss_pages) != 2)
-		return false;
+	{
+		const char *q;
+		long long size, resident;
+
+		if (read_small(path, buf, sizeof(buf)) <= 0 ||
+		    !num_at(buf, 0, LONG_MAX, &q, &size) ||
+		    !num_at(q, 0, LONG_MAX, NULL, &resident))
+			return false;
+		r->vsz_pages = (long)size;
+		r->rss_pages = (long)resident;
+	}
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
 	if (read_small(path, buf, sizeof(buf)) <= 0)
 		return false;
-	p = strstr(buf, "\nUid:");
-	if (!p || sscanf(p + 5, "%*d %ld", &r->uid) != 1)
-		return false;
-	p = strstr(buf, "\nThreads:");
-	if (!p || sscanf(p + 9, "%ld", &r->threads) != 1)
-		return false;
+	{
+		const char *q;
+		long long real, eff, threads;
+
+		/* "Uid:\treal\teffective\t...": the effective one, as the module */
+		p = strstr(buf, "\nUid:");
+		if (!p || !num_at(p + 5, 0, UINT32_MAX, &q, &real) ||
+		    !num_at(q, 0, UINT32_MAX, NULL, &eff))
+			return false;
+		r->uid = (long)eff;
+		p = strstr(buf, "\nThreads:");
+		if (!p || !num_at(p + 9, 0, INT32_MAX, NULL, &threads))
+			return false;
+		r->threads = (long)threads;
+	}
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
 	n = read_small(path, r->cmd, sizeof(r->cmd));
 	if (n < 0)
@@ -439,9 +487,13 @@ static size_t list_pids(pid_t *pids, size_t max)
 
 	if (!d)
 		return 0;
-	while ((e = readdir(d)) && n < max)
-		if (isdigit((unsigned char)e->d_name[0]))
-			pids[n++] = (pid_t)atoi(e->d_name);
+	while ((e = readdir(d)) && n < max) {
+		long long v;
+
+		if (isdigit((unsigned char)e->d_name[0]) &&
+		    num_at(e->d_name, 1, INT32_MAX, NULL, &v))
+			pids[n++] = (pid_t)v;
+	}
 	closedir(d);
 	return n;
 }
@@ -492,8 +544,8 @@ static int cmd_compare(void)
 			nm = json_string_value(json_object_get(p, "name"));
 			/* /proc decorates kernel threads' names (workqueue, full
 			 * kthread name); the module reports the raw comm */
-			if (strcmp(nm, exp) &&
-			    !((b->ppid == 2 || pids[i] == 2) && !strncmp(nm, exp, strlen(nm))))
+			if (strcmp(nm, exp) != 0 &&
+			    !((b->ppid == 2 || pids[i] == 2) && strncmp(nm, exp, strlen(nm)) == 0))
 				why = "name";
 			else if (!in_range(json_integer_value(json_object_get(p, "ppid")), b->ppid,
 					   a->ppid, 0))
@@ -519,7 +571,8 @@ static int cmd_compare(void)
 				why = "threads";
 			else {
 				expect_str(b->cmd, b->cmdlen, exp, sizeof(exp));
-				if (strcmp(json_string_value(json_object_get(p, "cmdline")), exp))
+				if (strcmp(json_string_value(json_object_get(p, "cmdline")), exp) !=
+				    0)
 					why = "cmdline";
 			}
 		}
@@ -550,13 +603,15 @@ static int cmd_sleeper(int argc, char **argv)
 {
 	char name[64] = { 0 };
 	size_t i, n = strlen(argv[2]) / 2;
-	int fd = atoi(argv[3]);
+	long long fd;
 
 	(void)argc;
+	if (!num_at(argv[3], 0, INT32_MAX, NULL, &fd))
+		return 2;
 	for (i = 0; i < n && i < sizeof(name) - 1; i++)
 		name[i] = (char)(hexval(argv[2][2 * i]) << 4 | hexval(argv[2][2 * i + 1]));
 	prctl(PR_SET_NAME, name);
-	if (write(fd, "x", 1) != 1)
+	if (write((int)fd, "x", 1) != 1)
 		return 1;
 	close(fd);
 	for (;;)
@@ -689,9 +744,19 @@ static void rand_id(char *id)
 	int fd = open("/dev/urandom", O_RDONLY);
 	size_t i;
 
-	if (fd < 0 || read(fd, b, sizeof(b)) != (ssize_t)sizeof(b))
-		for (i = 0; i < sizeof(b); i++)
-			b[i] = (unsigned char)(rand() & 0xff);
+	if (fd < 0 || read(fd, b, sizeof(b)) != (ssize_t)sizeof(b)) {
+		/* no /dev/urandom: ids need only differ, so a counter and the
+		 * clock through xorshift64 will do */
+		static uint64_t seq;
+		uint64_t x = (uint64_t)now_ns() ^ (++seq * 0x9e3779b97f4a7c15ull);
+
+		for (i = 0; i < sizeof(b); i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			b[i] = (unsigned char)(x & 0xff);
+		}
+	}
 	if (fd >= 0)
 		close(fd);
 	for (i = 0; i < 32; i++)
@@ -968,6 +1033,9 @@ static int cmd_cycles(int n, const char *ko, long procs)
 /* ---- benchmark ------------------------------------------------------------------ */
 
 /* the user-space alternative: walk /proc reading the same fields */
+/* what procfs_walk() read, kept so that the compiler keeps the reading */
+static volatile long walk_sink;
+
 static long procfs_walk(void)
 {
 	static const char *const files[] = { "stat", "statm", "cgroup", "cmdline", "status" };
@@ -1004,10 +1072,12 @@ static long procfs_walk(void)
 				if (p)
 					sum += strtol(p + 4, NULL, 10);
 			} else if (k == 1) {
-				long a, b;
+				const char *q;
+				long long a, b;
 
-				if (sscanf(buf, "%ld %ld", &a, &b) == 2)
-					sum += b;
+				if (num_at(buf, 0, LLONG_MAX, &q, &a) &&
+				    num_at(q, 0, LLONG_MAX, NULL, &b))
+					sum += (long)b;
 			} else if (k == 4) {
 				const char *p = strstr(buf, "\nUid:");
 
@@ -1019,7 +1089,8 @@ static long procfs_walk(void)
 		n++;
 	}
 	closedir(d);
-	return sum >= 0 ? n : n;
+	walk_sink = sum; /* the parsing must not be optimised away */
+	return n;
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -1048,8 +1119,12 @@ static int cmd_bench(int nprocs, int reps)
 	size_t len;
 	int i;
 
-	if (!kids || !tmod || !twalk)
+	if (!kids || !tmod || !twalk) {
+		free(kids);
+		free(tmod);
+		free(twalk);
 		return 1;
+	}
 	for (i = 0; i < nprocs; i++) {
 		kids[i] = fork();
 		if (kids[i] == 0) {
@@ -1160,6 +1235,7 @@ static int cmd_scale(int nprocs)
 int main(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "";
+	long long a1, a2 = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(c, "parse"))
@@ -1170,14 +1246,16 @@ int main(int argc, char **argv)
 		return cmd_hostile(argc > 2 ? argv[2] : NULL);
 	if (!strcmp(c, "cgroups"))
 		return cmd_cgroups(argc > 2 ? argv[2] : NULL, argc > 3 ? argv[3] : NULL);
-	if (!strcmp(c, "storm") && argc > 2)
-		return cmd_storm(atoi(argv[2]));
-	if (!strcmp(c, "cycles") && argc > 3)
-		return cmd_cycles(atoi(argv[2]), argv[3], argc > 4 ? atol(argv[4]) : 0);
-	if (!strcmp(c, "scale") && argc > 2)
-		return cmd_scale(atoi(argv[2]));
-	if (!strcmp(c, "bench") && argc > 3)
-		return cmd_bench(atoi(argv[2]), atoi(argv[3]));
+	if (strcmp(c, "storm") == 0 && argc > 2 && num_at(argv[2], 0, INT32_MAX, NULL, &a1))
+		return cmd_storm((int)a1);
+	if (strcmp(c, "cycles") == 0 && argc > 3 && num_at(argv[2], 0, INT32_MAX, NULL, &a1) &&
+	    (argc <= 4 || num_at(argv[4], 0, LONG_MAX, NULL, &a2)))
+		return cmd_cycles((int)a1, argv[3], argc > 4 ? (long)a2 : 0);
+	if (strcmp(c, "scale") == 0 && argc > 2 && num_at(argv[2], 0, INT32_MAX, NULL, &a1))
+		return cmd_scale((int)a1);
+	if (strcmp(c, "bench") == 0 && argc > 3 && num_at(argv[2], 0, INT32_MAX, NULL, &a1) &&
+	    num_at(argv[3], 1, INT32_MAX, NULL, &a2))
+		return cmd_bench((int)a1, (int)a2);
 	if (!strcmp(c, "sleeper") && argc > 3)
 		return cmd_sleeper(argc, argv);
 	fprintf(stderr,
