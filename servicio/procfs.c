@@ -280,6 +280,22 @@ static const char *procfs_path(char *path, size_t plen, const char *name)
 	return path;
 }
 
+/* The cgroup file at path into p: 0, PROCFS_NOT_IN_CTR (see procfs_read_pid), or -errno. */
+static int procfs_read_cgroup(int rootfd, const char *path, const struct procfs_pid_ctx *ctx,
+			      struct snap_proc *p)
+{
+	char buf[8192], raw[SNAP_RAW_MAX + 1];
+	ssize_t r = util_read_once_at(rootfd, path, buf, sizeof(buf));
+
+	if (r < 0)
+		return procfs_gone(r) ? -ESRCH : (int)r;
+	cgroupid_from_file_buf(buf, p->container_id, raw, sizeof(raw));
+	if (ctx->containers_only && !p->container_id[0])
+		return PROCFS_NOT_IN_CTR;
+	snapshot_decode_raw(raw, strlen(raw), p->cgroup, sizeof(p->cgroup));
+	return 0;
+}
+
 int procfs_read_pid(int rootfd, const char *pid, const struct procfs_pid_ctx *ctx,
 		    struct snap_proc *p)
 {
@@ -300,21 +316,13 @@ int procfs_read_pid(int rootfd, const char *pid, const struct procfs_pid_ctx *ct
 	if (ctx->known_id && ctx->known_cgroup) {
 		util_strlcpy(p->container_id, ctx->known_id, sizeof(p->container_id));
 		util_strlcpy(p->cgroup, ctx->known_cgroup, sizeof(p->cgroup));
-		goto stat;
-	}
-	r = util_read_once_at(rootfd, procfs_path(path, plen, "cgroup"), buf, sizeof(buf));
-	if (r < 0)
-		return procfs_gone(r) ? -ESRCH : (int)r;
-	{
-		char raw[SNAP_RAW_MAX + 1];
+	} else {
+		int rc = procfs_read_cgroup(rootfd, procfs_path(path, plen, "cgroup"), ctx, p);
 
-		cgroupid_from_file_buf(buf, p->container_id, raw, sizeof(raw));
-		if (ctx->containers_only && !p->container_id[0])
-			return PROCFS_NOT_IN_CTR;
-		snapshot_decode_raw(raw, strlen(raw), p->cgroup, sizeof(p->cgroup));
+		if (rc != 0)
+			return rc;
 	}
 
-stat:
 	r = util_read_once_at(rootfd, procfs_path(path, plen, "stat"), buf, sizeof(buf));
 	if (r < 0)
 		return procfs_gone(r) ? -ESRCH : (int)r;
