@@ -202,9 +202,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	{
+		const char *end;
 		int64_t v;
 
-		if (util_parse_i64(argv[3], NULL, 1, INT32_MAX, &v) < 0) {
+		/* the whole argument, not a number's prefix: "12ab" is no pid */
+		if (util_parse_i64(argv[3], &end, 1, INT32_MAX, &v) < 0 || *end != '\0') {
 			fprintf(stderr, "collector: BURNER_PID '%s' is not a pid\n", argv[3]);
 			return 2;
 		}

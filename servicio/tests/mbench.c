@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,14 @@ static void report(const char *what, uint64_t *t, int runs, size_t nprocs)
 	       (double)t[0] / 1e6, (double)t[runs / 2] / 1e3 / (double)nprocs);
 }
 
+/* argument s, all of it, as a number in [min, max] into *v */
+static bool arg_i64(const char *s, int64_t min, int64_t max, int64_t *v)
+{
+	const char *end;
+
+	return util_parse_i64(s, &end, min, max, v) == 0 && *end == '\0';
+}
+
 int main(int argc, char **argv)
 {
 	int64_t n = 2000, runs = 15;
@@ -50,8 +59,8 @@ int main(int argc, char **argv)
 	size_t len;
 	int fd;
 
-	if ((argc > 1 && util_parse_i64(argv[1], NULL, 0, 1000000, &n) < 0) ||
-	    (argc > 2 && util_parse_i64(argv[2], NULL, 1, 100000, &runs) < 0)) {
+	if ((argc > 1 && !arg_i64(argv[1], 0, 1000000, &n)) ||
+	    (argc > 2 && !arg_i64(argv[2], 1, 100000, &runs))) {
 		fprintf(stderr, "usage: mbench [N [RUNS]]\n");
 		return 2;
 	}

@@ -79,7 +79,6 @@ static int64_t now_ns(void)
 
 /* ---- reading ---------------------------------------------------------- */
 
-/* Read a whole file with reads of `chunk` bytes; 0 or -errno. */
 /*
  * The decimal number at s (leading blanks skipped) into *v, and where it ends
  * into *end (when end is not NULL). false when there is none or it is outside
@@ -100,12 +99,21 @@ static bool num_at(const char *s, long long min, long long max, const char **end
 	return true;
 }
 
+/* the whole of s (a command-line argument, a /proc entry name) as a number */
+static bool num_all(const char *s, long long min, long long max, long long *v)
+{
+	const char *end;
+
+	return num_at(s, min, max, &end, v) && *end == '\0';
+}
+
 /* -errno, never 0 or positive: a failure stays one */
 static int neg_errno(void)
 {
 	return errno > 0 ? -errno : -EIO;
 }
 
+/* Read a whole file with reads of `chunk` bytes; 0 or -errno. */
 static int read_all(const char *path, size_t chunk, char **out, size_t *outlen)
 {
 	size_t cap = 1 << 16, len = 0;
@@ -490,8 +498,7 @@ static size_t list_pids(pid_t *pids, size_t max)
 	while ((e = readdir(d)) && n < max) {
 		long long v;
 
-		if (isdigit((unsigned char)e->d_name[0]) &&
-		    num_at(e->d_name, 1, INT32_MAX, NULL, &v))
+		if (isdigit((unsigned char)e->d_name[0]) && num_all(e->d_name, 1, INT32_MAX, &v))
 			pids[n++] = (pid_t)v;
 	}
 	closedir(d);
@@ -606,7 +613,7 @@ static int cmd_sleeper(int argc, char **argv)
 	long long fd;
 
 	(void)argc;
-	if (!num_at(argv[3], 0, INT32_MAX, NULL, &fd))
+	if (!num_all(argv[3], 0, INT32_MAX, &fd))
 		return 2;
 	for (i = 0; i < n && i < sizeof(name) - 1; i++)
 		name[i] = (char)(hexval(argv[2][2 * i]) << 4 | hexval(argv[2][2 * i + 1]));
@@ -817,8 +824,8 @@ static int cmd_cgroups(const char *normal_copy, const char *copy)
 		}
 		snprintf(full, sizeof(full), "%s%s/cgroup.procs", l->root, l->path);
 		snprintf(pidstr, sizeof(pidstr), "%d", l->pid);
-		t_check(rc == 0 && write_str(full, pidstr) == 0, "moved pid %d into %s:%s", l->pid,
-			l->root, l->path);
+		t_check(rc == 0 && l->pid > 0 && write_str(full, pidstr) == 0,
+			"moved pid %d into %s:%s", l->pid, l->root, l->path);
 	}
 	doc = doc_read(4096, &buf, &len, err, sizeof(err));
 	t_check(doc != NULL, "document parses%s%s", doc ? "" : ": ", doc ? "" : err);
@@ -873,8 +880,10 @@ static int cmd_cgroups(const char *normal_copy, const char *copy)
 	free(buf);
 	write_str(PARAM_CONTAINERS, "0");
 	for (i = 0; i < NL; i++) {
-		kill(ls[i].pid, SIGKILL);
-		waitpid(ls[i].pid, NULL, 0);
+		if (ls[i].pid > 0) { /* not a failed fork: kill(-1) would signal everything */
+			kill(ls[i].pid, SIGKILL);
+			waitpid(ls[i].pid, NULL, 0);
+		}
 		snprintf(full, sizeof(full), "%s%s", ls[i].root, ls[i].path);
 		rmdir(full);
 	}
@@ -1155,7 +1164,8 @@ static int cmd_bench(int nprocs, int reps)
 	printf("BENCH procs=%ld walked=%ld module_us=%.0f procfs_us=%.0f ratio=%.1f\n", listed,
 	       walked, m, w, m > 0 ? w / m : 0);
 	for (i = 0; i < nprocs; i++)
-		kill(kids[i], SIGKILL);
+		if (kids[i] > 0) /* not a failed fork: kill(-1) would signal everything */
+			kill(kids[i], SIGKILL);
 	while (wait(NULL) > 0)
 		;
 	free(kids);
@@ -1246,15 +1256,15 @@ int main(int argc, char **argv)
 		return cmd_hostile(argc > 2 ? argv[2] : NULL);
 	if (!strcmp(c, "cgroups"))
 		return cmd_cgroups(argc > 2 ? argv[2] : NULL, argc > 3 ? argv[3] : NULL);
-	if (strcmp(c, "storm") == 0 && argc > 2 && num_at(argv[2], 0, INT32_MAX, NULL, &a1))
+	if (strcmp(c, "storm") == 0 && argc > 2 && num_all(argv[2], 0, INT32_MAX, &a1))
 		return cmd_storm((int)a1);
-	if (strcmp(c, "cycles") == 0 && argc > 3 && num_at(argv[2], 0, INT32_MAX, NULL, &a1) &&
-	    (argc <= 4 || num_at(argv[4], 0, LONG_MAX, NULL, &a2)))
+	if (strcmp(c, "cycles") == 0 && argc > 3 && num_all(argv[2], 0, INT32_MAX, &a1) &&
+	    (argc <= 4 || num_all(argv[4], 0, LONG_MAX, &a2)))
 		return cmd_cycles((int)a1, argv[3], argc > 4 ? (long)a2 : 0);
-	if (strcmp(c, "scale") == 0 && argc > 2 && num_at(argv[2], 0, INT32_MAX, NULL, &a1))
+	if (strcmp(c, "scale") == 0 && argc > 2 && num_all(argv[2], 0, INT32_MAX, &a1))
 		return cmd_scale((int)a1);
-	if (strcmp(c, "bench") == 0 && argc > 3 && num_at(argv[2], 0, INT32_MAX, NULL, &a1) &&
-	    num_at(argv[3], 1, INT32_MAX, NULL, &a2))
+	if (strcmp(c, "bench") == 0 && argc > 3 && num_all(argv[2], 0, INT32_MAX, &a1) &&
+	    num_all(argv[3], 1, INT32_MAX, &a2))
 		return cmd_bench((int)a1, (int)a2);
 	if (!strcmp(c, "sleeper") && argc > 3)
 		return cmd_sleeper(argc, argv);
