@@ -62,6 +62,15 @@ static const char *ctrstats_cg_file(int version, int i)
 	return version == 1 ? v1[i] : v2[i];
 }
 
+/* "<dir>/<file i>" into path; false when it does not fit or the version has no such file. */
+static bool ctrstats_cg_path(char *path, size_t cap, const char *dir, int version, int i)
+{
+	const char *f = ctrstats_cg_file(version, i);
+	int n = f ? snprintf(path, cap, "%s/%s", dir, f) : -1;
+
+	return n >= 0 && (size_t)n < cap;
+}
+
 /*
  * Read file i of dir into buf (NUL-terminated): by its full path, or, with
  * fds, from the descriptor kept open (a read at offset 0 makes the kernel
@@ -71,7 +80,6 @@ static ssize_t ctrstats_cg_read(const char *dir, const int *fds, int version, in
 				size_t cap)
 {
 	char path[SNAP_CGROUP_MAX + 96];
-	int n;
 
 	if (fds) {
 		ssize_t r = pread(fds[i], buf, cap - 1, 0);
@@ -81,8 +89,7 @@ static ssize_t ctrstats_cg_read(const char *dir, const int *fds, int version, in
 		buf[r] = '\0';
 		return r;
 	}
-	n = snprintf(path, sizeof(path), "%s/%s", dir, ctrstats_cg_file(version, i));
-	if (n < 0 || (size_t)n >= sizeof(path))
+	if (!ctrstats_cg_path(path, sizeof(path), dir, version, i))
 		return -ENAMETOOLONG;
 	return util_read_once_at(AT_FDCWD, path, buf, cap);
 }
@@ -257,14 +264,11 @@ static void ctrstats_fds_add(struct ctrstats_fds *c, const char *id, const struc
 	util_strlcpy(e.id, id, sizeof(e.id));
 	util_strlcpy(e.dir, m->dir, sizeof(e.dir));
 	for (int i = 0; i < CG_NFILES; i++) {
-		const char *f = ctrstats_cg_file(m->version, i);
 		char path[SNAP_CGROUP_MAX + 96];
-		int n;
 
-		if (!f)
+		if (!ctrstats_cg_file(m->version, i))
 			continue;
-		n = snprintf(path, sizeof(path), "%s/%s", m->dir, f);
-		if (n < 0 || (size_t)n >= sizeof(path) ||
+		if (!ctrstats_cg_path(path, sizeof(path), m->dir, m->version, i) ||
 		    (e.fd[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 			ctrstats_fds_close(&e);
 			return;
