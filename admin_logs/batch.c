@@ -4,6 +4,7 @@
  */
 #include "batch.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -231,6 +232,57 @@ bool batch_record_valid(json_t *rec, const char *path, char *err, size_t errlen)
 	return batch_decision_valid(rec, path, err, errlen);
 }
 
+/*
+ * Each record's text: a copy of the body with the records' ranges in it, or
+ * (when jspan cannot place them) the records serialised one after another.
+ * 0 or -ENOMEM.
+ */
+static int batch_texts(struct batch *b, const char *body, size_t len)
+{
+	size_t n = json_array_size(b->records), cap = 0, used = 0;
+	json_t *rec;
+	size_t i;
+
+	b->spans = calloc(n, sizeof(*b->spans));
+	if (!b->spans)
+		return -ENOMEM;
+	if (jspan_records(body, len, b->spans, n) == 0) {
+		b->text = malloc(len ? len : 1);
+		if (!b->text)
+			return -ENOMEM;
+		memcpy(b->text, body, len);
+		return 0;
+	}
+	json_array_foreach(b->records, i, rec)
+	{
+		char *one = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(17));
+		size_t k = one ? strlen(one) : 0;
+
+		if (!one)
+			return -ENOMEM;
+		if (used + k > cap) {
+			size_t ncap = cap ? cap : 4096;
+			char *nt;
+
+			while (ncap < used + k)
+				ncap *= 2;
+			nt = realloc(b->text, ncap);
+			if (!nt) {
+				free(one);
+				return -ENOMEM;
+			}
+			b->text = nt;
+			cap = ncap;
+		}
+		memcpy(b->text + used, one, k);
+		b->spans[i].off = used;
+		b->spans[i].len = k;
+		used += k;
+		free(one);
+	}
+	return 0;
+}
+
 enum batch_status batch_parse(const char *body, size_t len, const char *auto_id, struct batch *b,
 			      char *err, size_t errlen)
 {
@@ -301,16 +353,8 @@ enum batch_status batch_parse(const char *body, size_t len, const char *auto_id,
 		if (!batch_record_valid(rec, path, err, errlen))
 			goto invalid;
 	}
-	b->bodies = calloc(json_array_size(b->records), sizeof(*b->bodies));
-	if (!b->bodies)
+	if (batch_texts(b, body, len) < 0)
 		goto nomem;
-	json_array_foreach(b->records, i, rec)
-	{
-		b->bodies[i] =
-			json_dumps(rec, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15));
-		if (!b->bodies[i])
-			goto nomem;
-	}
 	return BATCH_OK;
 nomem:
 	snprintf(err, errlen, "out of memory");
@@ -323,12 +367,10 @@ invalid:
 
 void batch_free(struct batch *b)
 {
-	if (b->bodies) {
-		for (size_t i = 0; i < json_array_size(b->records); i++)
-			free(b->bodies[i]);
-		free(b->bodies);
-		b->bodies = NULL;
-	}
+	free(b->text);
+	b->text = NULL;
+	free(b->spans);
+	b->spans = NULL;
 	json_decref(b->root);
 	b->root = NULL;
 	b->records = NULL;

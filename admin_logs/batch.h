@@ -7,9 +7,11 @@
  * present with the right JSON type and range. The first problem found is
  * reported with the path of the field ("records[2].memory.used_kb") so the
  * client can fix it; nothing is stored for a rejected batch. Unknown extra
- * fields are allowed and kept. A valid batch also gets each record serialised
- * (compact JSON) here, on the request's thread, so the single writer thread
- * only binds and inserts. Pure: no I/O, no globals.
+ * fields are allowed and kept. A valid batch also gets each record's JSON
+ * text as it will be stored: the record's bytes as received (jspan.h), or,
+ * when they cannot be located plainly, the record serialised again. That
+ * happens here, on the request's thread, so the single writer thread only
+ * binds and inserts. Pure: no I/O, no globals.
  */
 #ifndef ADMIN_LOGS_BATCH_H
 #define ADMIN_LOGS_BATCH_H
@@ -18,6 +20,8 @@
 #include <stddef.h>
 
 #include <jansson.h>
+
+#include "jspan.h"
 
 #define BATCH_ID_MAX 64
 #define BATCH_MAX_RECORDS 100000
@@ -35,7 +39,8 @@ struct batch {
 	const char *host; /* borrowed from root; "" when absent */
 	json_t *root; /* owned: the parsed body */
 	json_t *records; /* borrowed: the records array */
-	char **bodies; /* owned: each record as compact JSON, as it will be stored */
+	char *text; /* owned: the records' JSON text */
+	struct jspan *spans; /* owned: record i is text[spans[i].off .. + len) */
 };
 
 /*

@@ -6,8 +6,9 @@
  * body (rejecting it with 413 as soon as Content-Length, or the streamed
  * bytes, pass the limit), answers errors at once, and for a valid POST /logs
  * suspends the connection and queues the batch; http_batch_done (writer
- * thread) records the outcome and resumes it. The completion callback turns
- * req into an access-log entry for the store and frees it.
+ * thread) records the outcome and resumes it, and the request's thread frees
+ * the batch as it answers. The completion callback turns req into an
+ * access-log entry for the store and frees it.
  */
 #include "http.h"
 
@@ -54,6 +55,7 @@ struct req {
 	uint64_t bytes_in;
 	bool too_big;
 	bool suspended;
+	struct batch batch; /* a POST /logs batch while the writer has it; freed here */
 	atomic_uint result; /* set by the writer: 201, 200, 500, 503 (disk full) */
 	char result_msg[160];
 	char batch_id[BATCH_ID_MAX + 1];
@@ -129,6 +131,7 @@ static void http_completed(void *cls, struct MHD_Connection *conn, void **con_cl
 	e.bytes_out = r->bytes_out;
 	e.duration_us = (util_mono_ns() - r->start_mono) / 1000;
 	store_submit_access(h->store, &e);
+	batch_free(&r->batch);
 	free(r->body);
 	free(r);
 	*con_cls = NULL;
@@ -352,27 +355,27 @@ static void http_batch_done(void *ctx, unsigned status, const char *msg)
 
 static enum MHD_Result http_post_logs(struct req *r)
 {
-	struct batch b;
 	char err[256], auto_id[BATCH_ID_MAX + 1];
 	enum batch_status bs;
 	int rc;
 
 	snprintf(auto_id, sizeof(auto_id), "auto-%llu-%llu", (unsigned long long)r->start_real,
 		 (unsigned long long)atomic_fetch_add(&r->h->auto_ids, 1));
-	bs = batch_parse(r->body ? r->body : "", r->len, auto_id, &b, err, sizeof(err));
+	bs = batch_parse(r->body ? r->body : "", r->len, auto_id, &r->batch, err, sizeof(err));
 	free(r->body);
 	r->body = NULL;
 	if (bs != BATCH_OK)
 		return http_error(r, (unsigned)bs, err, NULL);
-	util_strlcpy(r->batch_id, b.batch_id, sizeof(r->batch_id));
-	r->nrecords = json_array_size(b.records);
+	util_strlcpy(r->batch_id, r->batch.batch_id, sizeof(r->batch_id));
+	r->nrecords = json_array_size(r->batch.records);
 	/* suspend first: the writer may resume before this function returns */
 	MHD_suspend_connection(r->conn);
 	r->suspended = true;
-	rc = store_submit_batch(r->h->store, &b, http_batch_done, r);
+	rc = store_submit_batch(r->h->store, &r->batch, http_batch_done, r);
 	if (rc < 0) {
 		MHD_resume_connection(r->conn);
 		r->suspended = false;
+		batch_free(&r->batch);
 		return http_error(r, rc == -ESHUTDOWN ? 503 : 500,
 				  rc == -ESHUTDOWN ? "server is shutting down" : "out of memory",
 				  NULL);
@@ -384,6 +387,8 @@ static enum MHD_Result http_answer_batch(struct req *r)
 {
 	unsigned st = atomic_load(&r->result);
 	json_t *doc;
+
+	batch_free(&r->batch); /* the writer is done with it */
 
 	if (st == 201 || st == 200)
 		doc = json_pack("{s:s,s:s,s:I}", "status", st == 201 ? "stored" : "duplicate",

@@ -55,11 +55,14 @@ int store_open(struct store **out, const char *path, unsigned group_max, bool pr
 	       char *err, size_t errlen);
 
 /*
- * Queue b for the writer (the store takes b->root; b is emptied). done(ctx)
- * will be called exactly once, from the writer thread. -ESHUTDOWN (b freed,
- * done not called) after store_drain or store_close began, -ENOMEM.
+ * Queue b for the writer. b stays the caller's: it must stay valid and
+ * unchanged until done(ctx) is called (exactly once, from the writer
+ * thread), after which the store no longer touches it and the caller frees
+ * it (on its own thread: the memory goes back where it came from, and the
+ * writer spends no time freeing). -ESHUTDOWN (done not called) after
+ * store_drain or store_close began, -ENOMEM.
  */
-int store_submit_batch(struct store *s, struct batch *b, store_done_fn done, void *ctx);
+int store_submit_batch(struct store *s, const struct batch *b, store_done_fn done, void *ctx);
 
 /* Queue an access-log entry (copied). Dropped (and counted) when shutting down. */
 void store_submit_access(struct store *s, const struct access_entry *e);

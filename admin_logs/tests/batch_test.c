@@ -57,8 +57,11 @@ static void test_valid_batch(void **state)
 	assert_string_equal(b.host, "h");
 	assert_false(b.generated_id);
 	assert_int_equal(json_array_size(b.records), 2);
-	assert_non_null(b.bodies[0]);
-	assert_non_null(strstr(b.bodies[1], "\"x\":1")); /* extra fields kept */
+	/* each record's text is its bytes in the body, extra fields kept */
+	assert_int_equal(b.spans[0].len, strlen(SAMPLE));
+	assert_memory_equal(b.text + b.spans[0].off, SAMPLE, strlen(SAMPLE));
+	assert_int_equal(b.spans[1].len, strlen(DECISION));
+	assert_memory_equal(b.text + b.spans[1].off, DECISION, strlen(DECISION));
 	batch_free(&b);
 	assert_null(b.root);
 }
@@ -73,6 +76,52 @@ static void test_bare_array(void **state)
 	assert_true(b.generated_id);
 	assert_string_equal(b.batch_id, "auto-1");
 	assert_string_equal(b.host, "");
+	batch_free(&b);
+}
+
+/* Expect record i's stored text to parse back to an equal JSON value. */
+static void expect_text_is_record(const struct batch *b, size_t i)
+{
+	json_t *back = json_loadb(b->text + b->spans[i].off, b->spans[i].len, 0, NULL);
+
+	assert_non_null(back);
+	assert_true(json_equal(back, json_array_get(b->records, i)));
+	json_decref(back);
+}
+
+/*
+ * Record texts when the body is not plain: whitespace and strings holding
+ * brackets and quotes around the records, another "records" key nested
+ * before the real one; and when the key is written with an escape (the
+ * records are then serialised again, and still parse back to themselves).
+ */
+static void test_record_text(void **state)
+{
+	static const char odd[] =
+		"{ \"host\" : \"h]}\\\"[{\" , \"x\": {\"records\": [1, 2, 3]},\n"
+		"  \"batch_id\":\"b1\", \"records\" :\n [ " DECISION " ,\n\t" SAMPLE " ] }  ";
+	static const char escaped[] =
+		"{\"batch_id\":\"b2\",\"rec\\u006frds\":[" DECISION "," SAMPLE "]}";
+	struct batch b;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(parse(odd, &b, err), BATCH_OK);
+	assert_string_equal(b.host, "h]}\"[{");
+	assert_int_equal(json_array_size(b.records), 2);
+	assert_int_equal(b.spans[0].len, strlen(DECISION));
+	assert_memory_equal(b.text + b.spans[0].off, DECISION, strlen(DECISION));
+	assert_int_equal(b.spans[1].len, strlen(SAMPLE));
+	assert_memory_equal(b.text + b.spans[1].off, SAMPLE, strlen(SAMPLE));
+	batch_free(&b);
+
+	assert_int_equal(parse(escaped, &b, err), BATCH_OK);
+	assert_string_equal(b.batch_id, "b2");
+	expect_text_is_record(&b, 0);
+	expect_text_is_record(&b, 1);
+	assert_int_equal(b.spans[0].off, 0); /* serialised, compact, one after another */
+	assert_int_equal(b.spans[1].off, b.spans[0].len);
+	assert_null(memchr(b.text, ' ', b.spans[1].off + b.spans[1].len));
 	batch_free(&b);
 }
 
@@ -169,10 +218,10 @@ static void test_id_valid(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_valid_batch),   cmocka_unit_test(test_bare_array),
-		cmocka_unit_test(test_malformed),     cmocka_unit_test(test_batch_fields),
-		cmocka_unit_test(test_record_fields), cmocka_unit_test(test_second_record_bad),
-		cmocka_unit_test(test_id_valid),
+		cmocka_unit_test(test_valid_batch),	  cmocka_unit_test(test_record_text),
+		cmocka_unit_test(test_bare_array),	  cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_batch_fields),	  cmocka_unit_test(test_record_fields),
+		cmocka_unit_test(test_second_record_bad), cmocka_unit_test(test_id_valid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
