@@ -83,6 +83,8 @@ for n in 10 100; do
 	E[al$n]=$e
 	printf '%-46s %12s %10s %8s\n' "admin_logs, $n/request (fsync'd, group commit)" "$e" "$p" "$x"
 	echo "    $(jq -r '"stored \(.batches) batches = \(.records) records; \(.commits) commits, \(.batches_per_commit*10|round/10) batches/commit, commit \(.commit_us_per_commit|round) us"' <<<"$h"); wrk counted $reqs"
+	# SQLite has one writer: its insert time per batch bounds the rate whatever the rest costs
+	echo "    $(jq -r --argjson n "$n" '(.write_us_per_commit / .batches_per_commit) as $u | "writer: \($u*10|round/10) us of inserts per batch -> one writer inserts at most \(1e6/$u|round) batches/s = \(1e6/$u*$n|round) entries/s, before any HTTP, JSON or fsync"' <<<"$h")"
 	[ "$n" = 10 ] && LOADED_RSS=$(rss_kb "$AL_PID")
 	stop_pid "$AL_PID"
 	[ "$stored" -ge "$((reqs - 16))" ] || echo "    WARNING: fewer batches stored ($stored) than requests answered ($reqs)"
