@@ -43,6 +43,13 @@ static void expect_bad(const char *body, enum batch_status st, const char *field
 	}
 }
 
+/* Expect record i's stored text to be exactly want: its bytes in the body. */
+static void expect_text(const struct batch *b, size_t i, const char *want)
+{
+	assert_int_equal(b->spans[i].len, strlen(want));
+	assert_memory_equal(b->text + b->spans[i].off, want, strlen(want));
+}
+
 static void test_valid_batch(void **state)
 {
 	struct batch b;
@@ -58,10 +65,8 @@ static void test_valid_batch(void **state)
 	assert_false(b.generated_id);
 	assert_int_equal(json_array_size(b.records), 2);
 	/* each record's text is its bytes in the body, extra fields kept */
-	assert_int_equal(b.spans[0].len, strlen(SAMPLE));
-	assert_memory_equal(b.text + b.spans[0].off, SAMPLE, strlen(SAMPLE));
-	assert_int_equal(b.spans[1].len, strlen(DECISION));
-	assert_memory_equal(b.text + b.spans[1].off, DECISION, strlen(DECISION));
+	expect_text(&b, 0, SAMPLE);
+	expect_text(&b, 1, DECISION);
 	batch_free(&b);
 	assert_null(b.root);
 }
@@ -109,10 +114,8 @@ static void test_record_text(void **state)
 	assert_int_equal(parse(odd, &b, err), BATCH_OK);
 	assert_string_equal(b.host, "h]}\"[{");
 	assert_int_equal(json_array_size(b.records), 2);
-	assert_int_equal(b.spans[0].len, strlen(DECISION));
-	assert_memory_equal(b.text + b.spans[0].off, DECISION, strlen(DECISION));
-	assert_int_equal(b.spans[1].len, strlen(SAMPLE));
-	assert_memory_equal(b.text + b.spans[1].off, SAMPLE, strlen(SAMPLE));
+	expect_text(&b, 0, DECISION);
+	expect_text(&b, 1, SAMPLE);
 	batch_free(&b);
 
 	assert_int_equal(parse(escaped, &b, err), BATCH_OK);
