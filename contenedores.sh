@@ -24,6 +24,11 @@
 #   GESTOR_MAX_CONTAINERS  most managed containers running at once (default 60)
 #   GESTOR_MEM_RESERVE_MB  MiB of MemAvailable that high-ram leaves (default 1024)
 #   GESTOR_TEST_LABEL  adds the label gestor.test=<value> (test cleanup)
+#   GESTOR_CRON_GUARD  set by the cron lines (scripts/cron.sh) to their marker,
+#                      e.g. gestor-cron: before each container the run checks
+#                      that root's crontab still holds a line ending in
+#                      "# <marker>", and stops (with a note) when it does not:
+#                      the manager stopped and removed the job mid-run
 #   GESTOR_IMAGE_PREFIX  repository prefix of the images (default gestor/)
 #   GESTOR_DOCKER_TIMEOUT  seconds allowed per docker call (default 20)
 #   DOCKER_HOST        the daemon to talk to (docker's own variable)
@@ -84,6 +89,9 @@ int_in GESTOR_MEM_RESERVE_MB "$reserve" 0 999999
 reserve=$((10#$reserve))
 prefix=${GESTOR_IMAGE_PREFIX:-gestor/}
 [[ "$prefix" =~ ^[a-z0-9._/-]{1,64}$ ]] || die 2 "GESTOR_IMAGE_PREFIX must be 1-64 characters of [a-z0-9._/-]"
+guard=${GESTOR_CRON_GUARD:-}
+[ -z "$guard" ] || [[ "$guard" =~ ^gestor-cron(:[A-Za-z0-9._-]{1,64})?$ ]] ||
+	die 2 "GESTOR_CRON_GUARD must be gestor-cron or gestor-cron:<id>"
 test_label=${GESTOR_TEST_LABEL:-}
 [ -z "$test_label" ] || [[ "$test_label" =~ ^[A-Za-z0-9._-]{1,64}$ ]] ||
 	die 2 "GESTOR_TEST_LABEL must be 1-64 characters of [A-Za-z0-9._-]"
@@ -107,6 +115,13 @@ trap 'rm -f "$errf"' EXIT
 now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 note() { printf '%s note: %s\n' "$(now)" "$*"; }
 rand_hex() { od -An -N4 -tx1 /dev/urandom | tr -d ' \n'; }
+# cron_job_gone: started by cron (GESTOR_CRON_GUARD) and the job's lines are gone
+cron_job_gone() {
+	[ -n "$guard" ] || return 1
+	! crontab -l 2>/dev/null | awk -v m=" # $guard" \
+		'length($0) >= length(m) && substr($0, length($0) - length(m) + 1) == m { f = 1 }
+		 END { exit !f }'
+}
 
 running=$(dk ps -q --filter label=gestor.managed=true --filter status=running 2>"$errf") ||
 	die 3 "cannot list the running containers: $(tail -n1 "$errf")"
@@ -122,6 +137,10 @@ fi
 
 made=0 failed=0
 for ((i = 0; i < count; i++)); do
+	if cron_job_gone; then
+		note "the cron job was removed (gestor stopped): created $made of $count, stopping"
+		break
+	fi
 	class=${classes[$(od -An -N1 -tu1 /dev/urandom | tr -d ' ') % 3]}
 	if [ "$class" = high-ram ]; then
 		avail=$(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo)

@@ -6,7 +6,8 @@
 # minute, the other after `sleep 30`. Both end with the marker "# gestor-cron"
 # (the shell that cron starts reads it as a comment) so they can be found
 # again; every other line of the crontab is left exactly as it was. Each run
-# appends its output to a log file. Edits are serialized with flock(1), since
+# appends its output to a log file, and gets the marker in GESTOR_CRON_GUARD so
+# that it stops creating containers as soon as the pair is removed. Edits are serialized with flock(1), since
 # the manager, the tests and a user may call this at the same time.
 #
 # Usage: scripts/cron.sh install|remove|status
@@ -172,7 +173,9 @@ for v in "${passthrough[@]}"; do
 	env_words+="$v=${!v} "
 done
 mkdir -p "$(dirname "$logfile")" || die "cannot create the log directory $(dirname "$logfile")"
-run="$env_words$job >>$logfile 2>&1"
+# GESTOR_CRON_GUARD: the run itself stops between two containers once the
+# pair is gone (a run still going on when servicio stops adds nothing more)
+run="${env_words}GESTOR_CRON_GUARD=${marker#\# } $job >>$logfile 2>&1"
 without_marker "$tmp/cur" "$tmp/new"
 {
 	printf '* * * * * %s %s\n' "$run" "$marker"

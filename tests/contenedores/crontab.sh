@@ -35,8 +35,8 @@ check "status before install: not installed (exit 1)" [ $? = 1 ]
 check "install succeeds" "$cron" install
 check "install writes one pair of marked lines" [ "$(marked)" = 2 ]
 check "one line runs at the minute, one after sleep 30" bash -c "
-	grep -q '^\* \* \* \* \* $GESTOR_TOP/contenedores.sh >>$tmp/log/run.log 2>&1 # gestor-cron\$' '$f' &&
-	grep -qxF -- \"* * * * * sleep 30; crontab -l 2>/dev/null | grep -qE -- ' # gestor-cron\\\$' && $GESTOR_TOP/contenedores.sh >>$tmp/log/run.log 2>&1 # gestor-cron\" '$f'"
+	grep -q '^\* \* \* \* \* GESTOR_CRON_GUARD=gestor-cron $GESTOR_TOP/contenedores.sh >>$tmp/log/run.log 2>&1 # gestor-cron\$' '$f' &&
+	grep -qxF -- \"* * * * * sleep 30; crontab -l 2>/dev/null | grep -qE -- ' # gestor-cron\\\$' && GESTOR_CRON_GUARD=gestor-cron $GESTOR_TOP/contenedores.sh >>$tmp/log/run.log 2>&1 # gestor-cron\" '$f'"
 # The half-minute line was started by cron at the minute; when the pair is
 # removed during its sleep (servicio stopped), it must not run. Root's real
 # crontab does not hold the marked pair here, so its command runs nothing.
@@ -59,7 +59,7 @@ check "remove again is a no-op" bash -c "'$cron' remove && cmp '$f' '$tmp/orig'"
 
 check "GESTOR_COUNT and GESTOR_TEST_LABEL pass into the lines" bash -c "
 	GESTOR_COUNT=4 GESTOR_TEST_LABEL=x.y '$cron' install >/dev/null &&
-	[ \$(grep -c '^\* \* \* \* \* .*GESTOR_COUNT=4 GESTOR_TEST_LABEL=x.y $GESTOR_TOP/contenedores.sh' '$f') = 2 ]"
+	[ \$(grep -c '^\* \* \* \* \* .*GESTOR_COUNT=4 GESTOR_TEST_LABEL=x.y GESTOR_CRON_GUARD=gestor-cron $GESTOR_TOP/contenedores.sh' '$f') = 2 ]"
 cp "$f" "$tmp/installed"
 GESTOR_COUNT='4; rm -rf /' "$cron" install >/dev/null 2>&1
 check "an unsafe value is refused (exit 2)" [ $? = 2 ]
@@ -121,7 +121,7 @@ check "real install succeeds" "$cron" install
 cur >"$tmp/installed"
 check "crontab -l shows our pair" [ "$(grep -c " # gestor-cron:$run_id\$" "$tmp/installed")" = 2 ]
 check "the pair runs contenedores.sh with its settings into the log" \
-	[ "$(grep -c "GESTOR_COUNT=2 DOCKER_HOST=unix:///nonexistent $GESTOR_TOP/contenedores.sh >>$tmp/log/real.log 2>&1 # gestor-cron:$run_id\$" "$tmp/installed")" = 2 ]
+	[ "$(grep -c "GESTOR_COUNT=2 DOCKER_HOST=unix:///nonexistent GESTOR_CRON_GUARD=gestor-cron:$run_id $GESTOR_TOP/contenedores.sh >>$tmp/log/real.log 2>&1 # gestor-cron:$run_id\$" "$tmp/installed")" = 2 ]
 check "the user's lines are all there while installed" \
 	cmp <(grep -v " # gestor-cron:$run_id\$" "$tmp/installed" | norm) <(norm <"$tmp/before")
 check "real install again succeeds" "$cron" install

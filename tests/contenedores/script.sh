@@ -10,7 +10,8 @@
 # nothing. Every container carries gestor.test=<this run> and is removed at
 # the end, also on failure. The guards: with GESTOR_MAX_CONTAINERS reached it
 # creates fewer (or none) and says so; with too little memory to spare a
-# high-ram container becomes a low one.
+# high-ram container becomes a low one; started by cron after its job was
+# removed it creates nothing more.
 # timeout: 300
 . "$(dirname "$0")/../lib.sh"
 need_root
@@ -118,6 +119,17 @@ check "near the cap it creates only up to the cap" cap_kept
 GESTOR_MEM_RESERVE_MB=999999 creates "$tmp/i" "$script" -n 6
 check "with no memory to spare it still creates 6" well_formed_notes "$tmp/i" 6
 check "but none of them high-ram" bash -c "! grep -q 'class=high-ram' '$tmp/i.out'"
+# a run from cron whose job was removed meanwhile (servicio stopped) stops:
+# no line of root's crontab ends in this marker (the cron suites show that
+# runs whose job is there do create)
+GESTOR_CRON_GUARD=gestor-cron:gone-$$ creates "$tmp/k" "$script" -n 3
+rc=$?
+cat "$tmp/k.out"
+check "a cron run whose job is gone creates none, exit 0" [ "$rc" = 0 -a ! -s "$tmp/k.err" ]
+check "and says so in one note line" bash -c "[ \$(wc -l <'$tmp/k.out') = 1 ] &&
+	grep -Eq '^[0-9T:-]+Z note: the cron job was removed \(gestor stopped\): created 0 of 3, stopping\$' '$tmp/k.out'"
+GESTOR_CRON_GUARD='gestor-cron;rm' "$script" -n 1 >/dev/null 2>&1
+check "a malformed GESTOR_CRON_GUARD is refused (exit 2)" [ $? = 2 ]
 
 before=$(ours)
 DOCKER_HOST=unix:///nonexistent GESTOR_TEST_LABEL=$run_id "$script" -n 2 >"$tmp/d.out" 2>"$tmp/d.err"

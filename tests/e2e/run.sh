@@ -32,7 +32,10 @@ on_exit "if [ -s '$saved' ]; then crontab '$saved'; else crontab -r; fi"
 { grep -v 'gestor-cron' "$saved"; echo '# a line of the user, kept by gestor'; echo '17 3 * * * /bin/true # user job'; } >"$TMP/crontab.user"
 crontab "$TMP/crontab.user"
 on_exit "cd '$GESTOR_TOP' && scripts/stop.sh"
-on_exit "docker ps -aq --filter label=gestor.test=$TAG | xargs -r docker rm -f"
+# a contenedores.sh run from cron may be between two containers when servicio
+# removes the job: it stops before the next one; let it finish, then clean up
+on_exit "for i in \$(seq 40); do pgrep -f '$GESTOR_TOP/contenedores.sh' >/dev/null || break; sleep 1; done;
+	docker ps -aq --filter label=gestor.test=$TAG | xargs -r docker rm -f"
 
 cd "$GESTOR_TOP" || fail "no repository"
 scripts/stop.sh >/dev/null 2>&1
