@@ -588,6 +588,23 @@ static void *store_checkpointer(void *arg)
 	return NULL;
 }
 
+/*
+ * Process-wide SQLite settings, before SQLite initialises (afterwards the
+ * call fails and changes nothing): no memory statistics, which nothing here
+ * reads and which take a global mutex on every SQLite allocation. Each
+ * connection is also opened with SQLITE_OPEN_NOMUTEX, as each is used by
+ * one thread at a time (the writer's by the writer, the checkpointer's by
+ * the checkpointer, a reader's by its request). Together the two mutexes
+ * were 8 % of the writer's perf samples at 100 records per batch (the
+ * ingestion rate did not move beyond run-to-run noise).
+ */
+static pthread_once_t store_once = PTHREAD_ONCE_INIT;
+
+static void store_sqlite_config(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int store_open(struct store **out, const char *path, unsigned group_max, bool print_access,
 	       char *err, size_t errlen)
 {
@@ -620,8 +637,10 @@ int store_open(struct store **out, const char *path, unsigned group_max, bool pr
 		snprintf(err, errlen, "out of memory");
 		goto err;
 	}
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK) {
+	pthread_once(&store_once, store_sqlite_config);
+	if (sqlite3_open_v2(path, &s->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "open %s: %s", path,
 			 s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		goto err;
@@ -645,7 +664,8 @@ int store_open(struct store **out, const char *path, unsigned group_max, bool pr
 		snprintf(err, errlen, "count: %s", sqlite3_errmsg(s->db));
 		goto err;
 	}
-	if (sqlite3_open_v2(path, &s->ckpt_db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &s->ckpt_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
 		snprintf(err, errlen, "open %s: %s", path,
 			 s->ckpt_db ? sqlite3_errmsg(s->ckpt_db) : "out of memory");
 		goto err;
