@@ -144,11 +144,9 @@ struct store {
 	bool ckpt_started;
 	pthread_mutex_t ckpt_mu;
 	pthread_cond_t ckpt_cv;
-	int wal_pages; /* under ckpt_mu: WAL size after the last commit */
-	int wal_now; /* writer only: the same, read without a lock */
+	int wal_pages; /* writer only: WAL size after the last commit */
 	bool ckpt_want; /* under ckpt_mu */
 	bool ckpt_exit; /* under ckpt_mu */
-	uint64_t ckpts; /* under ckpt_mu: checkpoints run */
 
 	uint64_t batches, records, commits; /* under mu */
 	uint64_t group_batches, write_ns, commit_ns; /* under mu: sums over the commits */
@@ -472,7 +470,7 @@ static void store_finish_checkpoint(struct store *s)
 {
 	int log = 0, done = 0, rc;
 
-	if (s->wal_now < STORE_CKPT_FINISH_PAGES)
+	if (s->wal_pages < STORE_CKPT_FINISH_PAGES)
 		return;
 	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
 	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
@@ -486,7 +484,7 @@ static void store_finish_checkpoint(struct store *s)
  * is queued when the writer comes round: it never waits for more. Batches
  * that arrive during a commit form the next group, so the request threads
  * parse while the writer inserts and syncs (a commit delay that gathered all
- * 16 clients of the benchmark into one group cost a third of the
+ * 16 clients of the benchmark into one group cost a quarter of the
  * throughput: parsing, writing and syncing then took turns instead of
  * overlapping).
  */
@@ -544,9 +542,8 @@ static int store_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 
 	(void)db;
 	(void)name;
-	s->wal_now = pages;
-	pthread_mutex_lock(&s->ckpt_mu);
 	s->wal_pages = pages;
+	pthread_mutex_lock(&s->ckpt_mu);
 	if (pages >= STORE_CKPT_PAGES && !s->ckpt_want) {
 		s->ckpt_want = true;
 		pthread_cond_signal(&s->ckpt_cv);
@@ -582,7 +579,6 @@ static void *store_checkpointer(void *arg)
 		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 			log_warnx("checkpoint: %s", sqlite3_errmsg(s->ckpt_db));
 		pthread_mutex_lock(&s->ckpt_mu);
-		s->ckpts++;
 	}
 	pthread_mutex_unlock(&s->ckpt_mu);
 	return NULL;
