@@ -234,12 +234,13 @@ bool batch_record_valid(json_t *rec, const char *path, char *err, size_t errlen)
 
 /*
  * Each record's text: a copy of the body with the records' ranges in it, or
- * (when jspan cannot place them) the records serialised one after another.
- * 0 or -ENOMEM.
+ * (when jspan cannot place them) the records serialised one after another
+ * into one buffer, sized by a first pass. 0 or -ENOMEM.
  */
 static int batch_texts(struct batch *b, const char *body, size_t len)
 {
-	size_t n = json_array_size(b->records), cap = 0, used = 0;
+	const size_t flags = JSON_COMPACT | JSON_REAL_PRECISION(17);
+	size_t n = json_array_size(b->records), used = 0;
 	json_t *rec;
 	size_t i;
 
@@ -255,30 +256,20 @@ static int batch_texts(struct batch *b, const char *body, size_t len)
 	}
 	json_array_foreach(b->records, i, rec)
 	{
-		char *one = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(17));
-		size_t k = one ? strlen(one) : 0;
-
-		if (!one)
-			return -ENOMEM;
-		if (used + k > cap) {
-			size_t ncap = cap ? cap : 4096;
-			char *nt;
-
-			while (ncap < used + k)
-				ncap *= 2;
-			nt = realloc(b->text, ncap);
-			if (!nt) {
-				free(one);
-				return -ENOMEM;
-			}
-			b->text = nt;
-			cap = ncap;
-		}
-		memcpy(b->text + used, one, k);
 		b->spans[i].off = used;
-		b->spans[i].len = k;
-		used += k;
-		free(one);
+		b->spans[i].len = json_dumpb(rec, NULL, 0, flags);
+		if (b->spans[i].len == 0)
+			return -ENOMEM;
+		used += b->spans[i].len;
+	}
+	b->text = malloc(used + 1); /* used > 0: batches are never empty */
+	if (!b->text)
+		return -ENOMEM;
+	json_array_foreach(b->records, i, rec)
+	{
+		if (json_dumpb(rec, b->text + b->spans[i].off, b->spans[i].len, flags) !=
+		    b->spans[i].len)
+			return -ENOMEM;
 	}
 	return 0;
 }
