@@ -131,7 +131,7 @@ static void http_completed(void *cls, struct MHD_Connection *conn, void **con_cl
 	e.bytes_out = r->bytes_out;
 	e.duration_us = (util_mono_ns() - r->start_mono) / 1000;
 	store_submit_access(h->store, &e);
-	batch_free(&r->batch);
+	batch_free(&r->batch); /* a client gone while its batch was stored is never answered */
 	free(r->body);
 	free(r);
 	*con_cls = NULL;
