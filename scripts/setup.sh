@@ -1,77 +1,141 @@
 #!/usr/bin/env bash
-# setup.sh — make this Debian 12 machine ready to build, test and run gestor.
+# setup.sh — make this Debian 12 machine ready to build, run, test or
+# benchmark gestor.
 #
-# Idempotent: installs with apt-get only the packages that are missing (one
-# `apt-get update` at most, and only when something is missing), starts
-# dockerd in the background when nothing answers on /var/run/docker.sock
-# (waiting up to 60 s), and starts cron when it is not running. On a ready
-# machine it changes nothing and returns in well under 2 s.
+# Installs with apt-get only the packages that are missing (one `apt-get
+# update` at most, and only when something is missing), starts dockerd in the
+# background when nothing answers on /var/run/docker.sock (waiting up to
+# 60 s), and starts cron when it is not running. On a ready machine it changes
+# nothing and returns in well under 2 s. Every failure says what failed and
+# what to do; the script never stops without a word.
 #
-# Usage: scripts/setup.sh [--no-docker] [--no-cron] [--quiet]
+# Package sets (each includes the one before it):
+#   run    what `make run` needs: compiler, libraries, docker.io, cron,
+#          debootstrap (the admin_logs base image), and the headers of the
+#          running kernel when this kernel can load modules
+#   test   + what `make test` needs: cmocka, sanitizers, linters, qemu and
+#          Debian's kernel for the module's VM suites, gnuplot, python3, ...
+#   bench  + the benchmarks' tools and the reference design (wrk, hyperfine,
+#          fastapi/uvicorn, matplotlib)
+#
+# Usage: scripts/setup.sh [--for run|test|bench] [--no-docker] [--no-cron]
+#                         [--quiet] [--list]
+#   --list   print the packages of the chosen set and exit
 set -euo pipefail
-
-want_docker=1 want_cron=1 quiet=0
-for a in "$@"; do
-	case "$a" in
-	--no-docker) want_docker=0 ;;
-	--no-cron) want_cron=0 ;;
-	--quiet) quiet=1 ;;
-	-h | --help)
-		sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
-		exit 0
-		;;
-	*)
-		echo "setup: unknown option '$a'" >&2
-		exit 2
-		;;
-	esac
-done
 
 say() { [ "$quiet" = 1 ] || echo "setup: $*"; }
 die() {
 	echo "setup: error: $*" >&2
 	exit 1
 }
+# Anything that fails without its own message still says where and why.
+trap 'rc=$?; echo "setup: error: \"$BASH_COMMAND\" failed (exit $rc) at line $LINENO of $0" >&2; exit $rc' ERR
 
-[ "$(id -u)" = 0 ] || die "must run as root (try: sudo $0)"
-command -v dpkg-query >/dev/null || die "this script needs Debian (dpkg-query not found)"
+want_docker=1 want_cron=1 quiet=0 set=test list=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--for)
+		[ $# -ge 2 ] || die "--for needs run, test or bench"
+		set=$2
+		shift
+		;;
+	--for=*) set=${1#--for=} ;;
+	--no-docker) want_docker=0 ;;
+	--no-cron) want_cron=0 ;;
+	--quiet) quiet=1 ;;
+	--list) list=1 ;;
+	-h | --help)
+		sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
+		exit 0
+		;;
+	*) die "unknown option '$1' (see $0 --help)" ;;
+	esac
+	shift
+done
+case "$set" in run | test | bench) ;; *) die "--for takes run, test or bench, not '$set'" ;; esac
 
-# Every Debian package the project uses, by purpose.
-PKGS=(
-	# build
-	build-essential pkg-config clang llvm libclang-rt-14-dev
-	# libraries
-	libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev libsqlite3-dev
-	libcmocka-dev libinih-dev sqlite3 jq
-	# runtime: docker, cron, graphs, http
-	docker.io cron gnuplot-nox curl ca-certificates procps kmod iproute2
-	# kernel module: headers, a real kernel to boot, initramfs tools
-	linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static cpio
-	# local Debian base image for admin_logs
+command -v dpkg-query >/dev/null || die "this script needs Debian 12 (dpkg-query not found)"
+
+# What `make run` needs on the host.
+RUN_PKGS=(
+	build-essential pkg-config
+	libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev libsqlite3-dev libinih-dev
+	docker.io cron curl ca-certificates procps kmod iproute2
 	debootstrap
-	# linters and checkers
-	cppcheck clang-tidy clang-format valgrind sparse linux-source-6.1
-	# benchmark reference implementation (the original Python design)
-	python3-fastapi python3-uvicorn wrk hyperfine python3-matplotlib
 )
+# What only the test suites and linters need.
+TEST_PKGS=(
+	clang llvm libclang-rt-14-dev libcmocka-dev
+	sqlite3 jq gnuplot-nox python3 file
+	# the module's VM suites: Debian's kernel, its headers, qemu, busybox
+	linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static cpio e2fsprogs
+	cppcheck clang-tidy clang-format valgrind sparse linux-source-6.1
+)
+# What only the benchmarks need (the original Python design among them).
+BENCH_PKGS=(python3-fastapi python3-uvicorn python3-matplotlib wrk hyperfine)
 
-# One dpkg-query for all of them; a package dpkg has never heard of prints
-# nothing, so "missing" is every name not reported as installed.
-installed=" $(dpkg-query -W -f='${db:Status-Status}:${Package}\n' "${PKGS[@]}" 2>/dev/null |
-	sed -n 's/^installed://p' | tr '\n' ' ') "
+PKGS=("${RUN_PKGS[@]}")
+[ "$set" = run ] || PKGS+=("${TEST_PKGS[@]}")
+[ "$set" = bench ] && PKGS+=("${BENCH_PKGS[@]}")
+
+# This kernel's headers, for building the module on the machine that runs it:
+# only when this kernel can load modules at all, and only when they are not
+# already there (a custom kernel may have them without a package).
+can_load_modules() {
+	[ -e /proc/modules ] && [ "$(cat /proc/sys/kernel/modules_disabled 2>/dev/null || echo 0)" != 1 ]
+}
+kheaders=
+if can_load_modules && [ ! -e "/lib/modules/$(uname -r)/build" ]; then
+	kheaders=linux-headers-$(uname -r)
+fi
+
+if [ "$list" = 1 ]; then
+	printf '%s\n' "${PKGS[@]}" ${kheaders:+"$kheaders"}
+	exit 0
+fi
+[ "$(id -u)" = 0 ] || die "must run as root (try: sudo $0, or run it as root)"
+
+# One dpkg-query for all of them. It exits 1 when any name is unknown or not
+# installed, which is the normal case on a new machine, so its status is not
+# an error here: "missing" is every name not reported as installed.
+status=$(dpkg-query -W -f='${db:Status-Status}:${Package}\n' "${PKGS[@]}" 2>/dev/null || true)
+installed=" $(printf '%s\n' "$status" | sed -n 's/^installed://p' | tr '\n' ' ') "
 missing=()
 for p in "${PKGS[@]}"; do
 	[[ "$installed" == *" $p "* ]] || missing+=("$p")
 done
 
+apt_updated=0
+apt_update() {
+	[ "$apt_updated" = 1 ] && return 0
+	apt-get update -qq >/tmp/gestor-apt-update.log 2>&1 || {
+		tail -n 5 /tmp/gestor-apt-update.log >&2
+		die "apt-get update failed: is a Debian mirror reachable? (/etc/apt/sources.list*; log /tmp/gestor-apt-update.log)"
+	}
+	apt_updated=1
+}
+
+if [ -n "$kheaders" ]; then
+	apt_update
+	if apt-cache show "$kheaders" >/dev/null 2>&1; then
+		missing+=("$kheaders")
+	else
+		echo "setup: warning: no package $kheaders for this kernel: the module will not be built, and servicio will use another metrics source" >&2
+	fi
+fi
+
 if [ "${#missing[@]}" -gt 0 ]; then
-	say "installing ${#missing[@]} missing package(s): ${missing[*]}"
+	say "installing ${#missing[@]} missing package(s) for '$set': ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq || die "apt-get update failed (is a Debian mirror reachable?)"
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
-		die "apt-get install failed for: ${missing[*]}"
+	apt_update
+	log=/tmp/gestor-apt-install.log
+	apt-get install -y -q --no-install-recommends "${missing[@]}" >"$log" 2>&1 || {
+		tail -n 15 "$log" >&2
+		die "apt-get install failed for: ${missing[*]} (full log: $log)"
+	}
+	say "installed ${#missing[@]} package(s)"
 else
-	say "all ${#PKGS[@]} packages present"
+	say "all ${#PKGS[@]} packages for '$set' present"
 fi
 
 docker_up() { [ -S /var/run/docker.sock ] && curl -sf --max-time 2 --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1; }
@@ -79,23 +143,27 @@ docker_up() { [ -S /var/run/docker.sock ] && curl -sf --max-time 2 --unix-socket
 if [ "$want_docker" = 1 ] && ! docker_up; then
 	say "starting dockerd (log: /var/log/gestor-dockerd.log)"
 	mkdir -p /var/log
-	# Prefer Debian's daemon; setsid so it survives the caller's session.
-	dockerd_bin=$(command -v /usr/sbin/dockerd dockerd 2>/dev/null | head -n1)
-	[ -n "$dockerd_bin" ] || die "dockerd not found after install"
+	dockerd_bin=$(command -v /usr/sbin/dockerd dockerd 2>/dev/null | head -n1 || true)
+	[ -n "$dockerd_bin" ] || die "dockerd not found after installing docker.io"
+	# setsid so it survives the caller's session.
 	setsid "$dockerd_bin" >>/var/log/gestor-dockerd.log 2>&1 </dev/null &
 	for _ in $(seq 1 120); do
 		docker_up && break
 		sleep 0.5
 	done
-	docker_up || die "dockerd did not answer on /var/run/docker.sock within 60 s; see /var/log/gestor-dockerd.log"
+	docker_up || {
+		tail -n 10 /var/log/gestor-dockerd.log >&2
+		die "dockerd did not answer on /var/run/docker.sock within 60 s; see /var/log/gestor-dockerd.log"
+	}
 	say "dockerd is up"
 fi
 
 if [ "$want_cron" = 1 ] && ! pgrep -x cron >/dev/null 2>&1; then
 	say "starting cron"
 	if command -v service >/dev/null 2>&1 && service cron start >/dev/null 2>&1; then :; else
-		setsid /usr/sbin/cron </dev/null >/dev/null 2>&1 || die "could not start cron"
+		setsid /usr/sbin/cron </dev/null >/dev/null 2>&1 || die "could not start cron (/usr/sbin/cron)"
 	fi
+	for _ in 1 2 3 4 5 6 7 8 9 10; do pgrep -x cron >/dev/null && break; sleep 0.2; done
 	pgrep -x cron >/dev/null || die "cron did not start"
 fi
 exit 0
