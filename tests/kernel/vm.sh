@@ -3,8 +3,8 @@
 # Debian kernel, and bring their results back to the host.
 #
 # Builds an initramfs of busybox-static plus the files you add, boots
-# /boot/vmlinuz-<ver> in qemu-system-x86_64 (KVM when /dev/kvm is usable,
-# else TCG; -nographic style, console on the first serial port, -no-reboot,
+# /boot/vmlinuz-<ver> in qemu-system-x86_64 (KVM when a probe guest boots
+# with it, else TCG: scripts/qemu-accel.sh; -nographic style, console on the first serial port, -no-reboot,
 # panic=-1, a hard timeout), runs your commands with /bin/sh and powers off.
 #
 # (Not executable on purpose: tests/run.sh runs every executable *.sh as a
@@ -106,10 +106,9 @@ EOF
 chmod +x "$stage/init" "$stage/cmd.sh"
 (cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$tmp/initrd.gz"
 
-accel=${GESTOR_QEMU_ACCEL:-}
-if [ -z "$accel" ]; then
-	if [ -w /dev/kvm ]; then accel=kvm; else accel=tcg; fi
-fi
+# KVM only when a guest really runs with it (scripts/qemu-accel.sh probes
+# once per host boot and says which it chose); GESTOR_QEMU_ACCEL overrides.
+accel=$("$(dirname "$0")/../../scripts/qemu-accel.sh" "$kernel") || exit 2
 cpu=max
 [ "$accel" = kvm ] && cpu=host
 console=$tmp/console.log
