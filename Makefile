@@ -21,7 +21,8 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 	$(lastword $(sort $(wildcard /lib/modules/*-amd64/build))))
 export KDIR
 
-.PHONY: all user kernel test test-bins run stop bench images lint fuzz clean setup
+.PHONY: all user kernel test test-bins run stop bench images images-only lint fuzz clean \
+	setup setup-run setup-test setup-bench
 
 all: user kernel
 
@@ -36,26 +37,36 @@ kernel:
 test-bins:
 	@for d in $(USER_DIRS); do $(MAKE) -s -C $$d test-bins || exit 1; done
 
-setup:
-	@scripts/setup.sh --quiet
+# scripts/setup.sh installs what each command needs, no more: `make run` the
+# run set; `make test` and `make bench` add theirs (scripts/setup.sh --help)
+setup setup-test:
+	@scripts/setup.sh --quiet --for test
+setup-run:
+	@scripts/setup.sh --quiet --for run
+setup-bench:
+	@scripts/setup.sh --quiet --for bench
 
 # T=pattern runs only the suites whose name contains it
+# the images too, so that any subset of suites finds them (T=servicio)
 test: setup
-	@$(MAKE) -s all test-bins
+	@$(MAKE) -s all test-bins images-only
 	@tests/run.sh $(T)
 
-run: setup
-	@$(MAKE) -s all images
+run: setup-run
+	@$(MAKE) -s all images-only
 	@scripts/run.sh
 
 stop:
 	@scripts/stop.sh
 
-bench: setup
+bench: setup-bench
 	@$(MAKE) -s all
 	@bench/run.sh $(B)
 
-images: setup
+images: setup-run
+	@$(MAKE) -s images-only
+
+images-only:
 	@for d in contenedores admin_logs; do \
 		if grep -q '^images:' $$d/Makefile 2>/dev/null; then $(MAKE) -s -C $$d images || exit 1; fi; done
 
