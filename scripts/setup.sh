@@ -108,7 +108,7 @@ done
 apt_updated=0
 apt_update() {
 	[ "$apt_updated" = 1 ] && return 0
-	apt-get update -qq >/tmp/gestor-apt-update.log 2>&1 || {
+	apt-get update -qq --error-on=any >/tmp/gestor-apt-update.log 2>&1 || {
 		tail -n 5 /tmp/gestor-apt-update.log >&2
 		die "apt-get update failed: is a Debian mirror reachable? (/etc/apt/sources.list*; log /tmp/gestor-apt-update.log)"
 	}
@@ -135,7 +135,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	}
 	say "installed ${#missing[@]} package(s)"
 else
-	say "all ${#PKGS[@]} packages for '$set' present"
+	say "all ${#PKGS[@]} packages present (set '$set')"
 fi
 
 docker_up() { [ -S /var/run/docker.sock ] && curl -sf --max-time 2 --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1; }
