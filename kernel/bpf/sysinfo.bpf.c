@@ -101,6 +101,8 @@ struct si_sess {
 	__s64 w_psum;
 	/* the process being written */
 	__u64 vsz_kb, rss_kb, runtime, start;
+	__u64 ns; /* the reader's pid namespace, and its level */
+	__u32 ns_level;
 	__u32 pid, ppid, uid, threads, cmdlen;
 	char state;
 	__u64 cpu_off[SI_MAX_CPUS];
@@ -623,6 +625,44 @@ static __always_inline int si_task_cgroup(struct si_sess *s, struct task_struct 
 	return 0;
 }
 
+/*
+ * pid_nr_ns(): the number of a struct pid in the reader's pid namespace,
+ * 0 when the pid is not visible there (like the module, which numbers
+ * processes in the namespace of the /proc mount).
+ */
+static __always_inline __u32 si_nr(struct si_sess *s, struct pid *pid)
+{
+	struct upid up = {};
+	__u32 level;
+
+	if (!pid)
+		return 0;
+	level = BPF_CORE_READ(pid, level);
+	if (s->ns_level > level || s->ns_level > 63)
+		return 0;
+	bpf_probe_read_kernel(&up, sizeof(up),
+			      (void *)(si_addr(pid) + bpf_core_field_offset(struct pid, numbers) +
+				       (__u64)s->ns_level * bpf_core_type_size(struct upid)));
+	if (si_addr(up.ns) != s->ns)
+		return 0;
+	return up.nr;
+}
+
+/* The reader's pid namespace (the iterator lists the tasks of that one). */
+static __always_inline void si_reader_ns(struct si_sess *s)
+{
+	struct task_struct *cur = bpf_get_current_task_btf();
+	struct pid *pid = BPF_CORE_READ(cur, thread_pid);
+	struct upid up = {};
+	__u32 level = BPF_CORE_READ(pid, level);
+
+	bpf_probe_read_kernel(&up, sizeof(up),
+			      (void *)(si_addr(pid) + bpf_core_field_offset(struct pid, numbers) +
+				       (__u64)(level & 63) * bpf_core_type_size(struct upid)));
+	s->ns_level = level & 63;
+	s->ns = si_addr(up.ns);
+}
+
 /* ---- per-process data ------------------------------------------------------ */
 
 
@@ -916,6 +956,7 @@ static __always_inline int si_render(struct bpf_iter__task *ctx, bool sleepable)
 		if (!s)
 			return 0;
 		s->off = 0;
+		si_reader_ns(s);
 		si_header(s, sleepable);
 		if (si_flush(seq, s) < 0)
 			return 0;
@@ -938,8 +979,10 @@ static __always_inline int si_render(struct bpf_iter__task *ctx, bool sleepable)
 	if (containers_only && !s->id[0])
 		return 0;
 
-	s->pid = tgid;
-	s->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	s->pid = si_nr(s, BPF_CORE_READ(task, thread_pid));
+	if (!s->pid)
+		return 0;
+	s->ppid = si_nr(s, BPF_CORE_READ(task, real_parent, thread_pid));
 	s->uid = BPF_CORE_READ(task, cred, euid.val);
 	s->threads = BPF_CORE_READ(task, signal, nr_threads);
 	s->state = si_state(task);
