@@ -33,6 +33,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
+#include "sysinfo_bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -67,13 +68,6 @@ char LICENSE[] SEC("license") = "GPL";
  * memory and CPU blocks as /proc/meminfo and /proc/stat give them, read just
  * before each of the loader's reads (see the file comment).
  */
-struct si_hdr {
-	__u64 total_kb, free_kb, available_kb, used_kb;
-	__u64 buffers_kb, cached_kb, swap_total_kb, swap_free_kb;
-	__u64 user_ns, nice_ns, system_ns, idle_ns, iowait_ns, irq_ns, softirq_ns, steal_ns;
-	__s64 realtime_off_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME */
-	__u32 cpus, user_hz;
-};
 struct si_hdr hdr = {};
 __u32 containers_only = 0;
 __u32 page_shift = 12;
