@@ -931,50 +931,19 @@ __noinline int si_emit(struct si_sess *s)
 	return 0;
 }
 
-static __always_inline int si_render(struct bpf_iter__task *ctx, bool sleepable)
+/* Gather one process into s and write its record; 0, or < 0 when it did not fit. */
+static __always_inline int si_task(struct seq_file *seq, struct si_sess *s,
+				   struct task_struct *task, bool sleepable)
 {
-	struct seq_file *seq = ctx->meta->seq;
-	struct task_struct *task = ctx->task;
-	__u64 sid = ctx->meta->session_id;
-	struct si_sess *s;
 	struct mm_struct *mm;
-	__u32 zero = 0, tgid;
 
-	if (ctx->meta->seq_num == 0 && task) {
-		struct si_sess *z = bpf_map_lookup_elem(&zero_sess, &zero);
-
-		if (!z)
-			return 0;
-		bpf_map_update_elem(&sessions, &sid, z, BPF_ANY);
-		s = bpf_map_lookup_elem(&sessions, &sid);
-		if (!s)
-			return 0;
-		s->off = 0;
-		si_reader_ns(s);
-		si_header(s, sleepable);
-		if (si_flush(seq, s) < 0)
-			return 0;
-	} else {
-		s = bpf_map_lookup_elem(&sessions, &sid);
-		if (!s)
-			return 0;
-	}
-	s->off = 0;
-	if (!task) {
-		SI_PUTS(s, "\n]}\n");
-		if (si_flush(seq, s) == 0)
-			bpf_map_delete_elem(&sessions, &sid);
+	if (task->pid != task->tgid)
 		return 0;
-	}
-	tgid = task->tgid;
-	if (task->pid != tgid || tgid == 0)
+	s->pid = si_nr(s, BPF_CORE_READ(task, thread_pid));
+	if (!s->pid)
 		return 0;
 	si_task_cgroup(s, task);
 	if (containers_only && !s->id[0])
-		return 0;
-
-	s->pid = si_nr(s, BPF_CORE_READ(task, thread_pid));
-	if (!s->pid)
 		return 0;
 	s->ppid = si_nr(s, BPF_CORE_READ(task, real_parent, thread_pid));
 	s->uid = BPF_CORE_READ(task, cred, euid.val);
@@ -1005,8 +974,47 @@ static __always_inline int si_render(struct bpf_iter__task *ctx, bool sleepable)
 		}
 	}
 	si_emit(s);
-	if (si_flush(seq, s) == 0)
-		s->listed = 1;
+	if (si_flush(seq, s) < 0)
+		return -1;
+	s->listed = 1;
+	return 0;
+}
+
+static __always_inline int si_render(struct bpf_iter__task *ctx, bool sleepable)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *task = ctx->task;
+	__u64 sid = ctx->meta->session_id;
+	struct si_sess *s;
+	__u32 zero = 0;
+
+	if (ctx->meta->seq_num == 0 && task) {
+		struct si_sess *z = bpf_map_lookup_elem(&zero_sess, &zero);
+
+		if (!z)
+			return 0;
+		bpf_map_update_elem(&sessions, &sid, z, BPF_ANY);
+		s = bpf_map_lookup_elem(&sessions, &sid);
+		if (!s)
+			return 0;
+		s->off = 0;
+		si_reader_ns(s);
+		si_header(s, sleepable);
+		if (si_flush(seq, s) < 0)
+			return 0;
+	} else {
+		s = bpf_map_lookup_elem(&sessions, &sid);
+		if (!s)
+			return 0;
+	}
+	s->off = 0;
+	if (!task) {
+		SI_PUTS(s, "\n]}\n");
+		if (si_flush(seq, s) == 0)
+			bpf_map_delete_elem(&sessions, &sid);
+		return 0;
+	}
+	si_task(seq, s, task, sleepable);
 	return 0;
 }
 
