@@ -945,7 +945,7 @@ static __always_inline int si_task(struct seq_file *seq, struct si_sess *s,
 	si_task_cgroup(s, task);
 	if (containers_only && !s->id[0])
 		return 0;
-	s->ppid = si_nr(s, BPF_CORE_READ(task, real_parent, thread_pid));
+	s->ppid = si_nr(s, BPF_CORE_READ(task, real_parent, group_leader, thread_pid));
 	s->uid = BPF_CORE_READ(task, cred, euid.val);
 	s->threads = BPF_CORE_READ(task, signal, nr_threads);
 	s->state = si_state(task);
