@@ -7,6 +7,7 @@
 #include "bpfsrc.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -238,16 +239,27 @@ int bpfsrc_read(struct bpfsrc *b, struct snapshot *out, char *err, size_t errlen
 	size_t len;
 	int ret;
 
+	uint64_t t0, t1;
+
 	memset(out, 0, sizeof(*out));
+	t0 = util_boot_ns();
 	ret = bpfsrc_read_doc(b, &buf, &len, err, errlen);
+	t1 = util_boot_ns();
 	if (ret < 0)
 		return ret;
 	ret = modsrc_parse_buf(buf, len, out, err, errlen);
 	free(buf);
-	if (ret == 0)
-		snprintf(out->source_why, sizeof(out->source_why), "bpf task iterator%s",
-			 b->args ? "" : " (arguments not readable: cmdline empty)");
-	return ret;
+	if (ret < 0)
+		return ret;
+	out->source = SNAP_SRC_BPF;
+	snprintf(out->source_why, sizeof(out->source_why), "bpf task iterator%s",
+		 b->args ? "" : " (arguments not readable: cmdline empty)");
+	/* written while read, in pid order: stamp each process by its place (as modsrc_read) */
+	if (out->nprocs && out->boottime_ns >= t0 && out->boottime_ns <= t1)
+		for (size_t i = 0; i < out->nprocs; i++)
+			out->procs[i].sample_ns =
+				out->boottime_ns + (t1 - out->boottime_ns) * (i + 1) / out->nprocs;
+	return 0;
 }
 
 int bpfsrc_pin(struct bpfsrc *b, const char *path, char *err, size_t errlen)
@@ -287,4 +299,46 @@ void bpfsrc_close(struct bpfsrc *b)
 	bpf_link__destroy(b->link);
 	sysinfo_bpf__destroy(b->skel);
 	free(b);
+}
+
+static struct bpfsrc *bpfsrc_g;
+static int bpfsrc_g_ret = 1; /* 1: not tried yet */
+static char bpfsrc_g_err[160];
+
+static void bpfsrc_shared_close(void)
+{
+	bpfsrc_close(bpfsrc_g);
+	bpfsrc_g = NULL;
+}
+
+int bpfsrc_shared_select(bool forced, char *why, size_t whylen)
+{
+	if (bpfsrc_g_ret == 1) {
+		bpfsrc_g_ret = bpfsrc_open(&bpfsrc_g, false, bpfsrc_g_err, sizeof(bpfsrc_g_err));
+		if (bpfsrc_g_ret == 0)
+			atexit(bpfsrc_shared_close);
+	}
+	if (bpfsrc_g_ret < 0) {
+		snprintf(why, whylen, "%s%s", forced ? "bpf forced but " : "", bpfsrc_g_err);
+		return bpfsrc_g_ret;
+	}
+	snprintf(why, whylen, "%sBPF task iterator loaded%s", forced ? "bpf forced: " : "",
+		 bpfsrc_g->args ? "" : " (no sleepable iterator: cmdline empty)");
+	return 0;
+}
+
+int bpfsrc_shared_read(bool containers_only, struct snapshot *out, char *err, size_t errlen)
+{
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (!bpfsrc_g) {
+		snprintf(err, errlen, "BPF source not loaded: %s", bpfsrc_g_err);
+		return bpfsrc_g_ret < 0 ? bpfsrc_g_ret : -ENODEV;
+	}
+	bpfsrc_g->skel->bss->containers_only = containers_only;
+	ret = bpfsrc_read(bpfsrc_g, out, err, errlen);
+	if (ret == 0)
+		out->source = SNAP_SRC_BPF;
+	return ret;
 }

@@ -53,4 +53,18 @@ int bpfsrc_pin(struct bpfsrc *b, const char *path, char *err, size_t errlen);
 /* Detach, unpin if pinned, unload, free. NULL is fine. */
 void bpfsrc_close(struct bpfsrc *b);
 
+/*
+ * The process-wide instance the snapshot sources use: loaded at the first
+ * call, kept until exit (the kernel unloads it when the process's
+ * descriptors close; an atexit handler closes it first). A failed load is
+ * remembered: auto does not retry it every cycle.
+ *
+ * bpfsrc_shared_select(): 0 when the BPF source is usable (why says so),
+ * else -errno with the reason in why (forced: the caller fails; auto: the
+ * caller falls back to procfs).
+ */
+int bpfsrc_shared_select(bool forced, char *why, size_t whylen);
+/* Read the shared instance into *out; containers_only lists only containers' processes. */
+int bpfsrc_shared_read(bool containers_only, struct snapshot *out, char *err, size_t errlen);
+
 #endif

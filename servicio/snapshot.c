@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bpfsrc.h"
 #include "modsrc.h"
 #include "cgroupid.h"
 #include "procfs.h"
@@ -42,6 +43,9 @@ int snapshot_select(const struct snap_config *cfg, enum snap_source *out, char *
 		}
 		snprintf(why, whylen, "module forced by configuration (%s)", path);
 		return 0;
+	case SNAP_PREF_BPF:
+		*out = SNAP_SRC_BPF;
+		return bpfsrc_shared_select(true, why, whylen);
 	case SNAP_PREF_AUTO:
 	default:
 		break;
@@ -52,9 +56,18 @@ int snapshot_select(const struct snap_config *cfg, enum snap_source *out, char *
 		return 0;
 	}
 	int e = errno;
+	char bwhy[120] = "a fixture /proc tree is read";
+
+	/* BPF reads the live system: not when a fixture tree stands for /proc */
+	if ((!cfg || !cfg->proc_root) && bpfsrc_shared_select(false, bwhy, sizeof(bwhy)) == 0) {
+		*out = SNAP_SRC_BPF;
+		snprintf(why, whylen, "module file %s is %s; %s", path,
+			 e == ENOENT ? "absent" : strerror(e), bwhy);
+		return 0;
+	}
 	*out = SNAP_SRC_PROCFS;
-	snprintf(why, whylen, "module file %s is %s: using procfs", path,
-		 e == ENOENT ? "absent (module not loaded)" : strerror(e));
+	snprintf(why, whylen, "module file %s is %s, BPF unusable (%s): using procfs", path,
+		 e == ENOENT ? "absent (module not loaded)" : strerror(e), bwhy);
 	return 0;
 }
 
@@ -75,6 +88,12 @@ int snapshot_take(const struct snap_config *cfg, struct snapshot *out, char *err
 		snprintf(err, errlen, "%s", why);
 		return ret;
 	}
+	if (src == SNAP_SRC_BPF) {
+		ret = bpfsrc_shared_read(ctr_only, out, err, errlen);
+		if (ret < 0)
+			return ret;
+		goto done;
+	}
 	if (src == SNAP_SRC_MODULE) {
 		char merr[256];
 
@@ -93,7 +112,7 @@ int snapshot_take(const struct snap_config *cfg, struct snapshot *out, char *err
 done:
 	util_strlcpy(out->source_why, why, sizeof(out->source_why));
 	/* the procfs walk already kept only the containers' processes */
-	if (ctr_only && out->source == SNAP_SRC_MODULE) {
+	if (ctr_only && out->source != SNAP_SRC_PROCFS) {
 		ret = snapshot_group(out, true);
 		if (ret < 0) {
 			snapshot_free(out);
@@ -330,7 +349,7 @@ size_t snapshot_decode_raw(const char *raw, size_t n, char *out, size_t cap)
 
 const char *snapshot_source_name(enum snap_source src)
 {
-	return src == SNAP_SRC_MODULE ? "module" : "procfs";
+	return src == SNAP_SRC_MODULE ? "module" : src == SNAP_SRC_BPF ? "bpf" : "procfs";
 }
 
 bool snapshot_pref_parse(const char *s, enum snap_source_pref *out)
@@ -341,6 +360,8 @@ bool snapshot_pref_parse(const char *s, enum snap_source_pref *out)
 		*out = SNAP_PREF_MODULE;
 	else if (strcmp(s, "procfs") == 0)
 		*out = SNAP_PREF_PROCFS;
+	else if (strcmp(s, "bpf") == 0)
+		*out = SNAP_PREF_BPF;
 	else
 		return false;
 	return true;
