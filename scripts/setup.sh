@@ -46,7 +46,7 @@ while [ $# -gt 0 ]; do
 	--quiet) quiet=1 ;;
 	--list) list=1 ;;
 	-h | --help)
-		sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	*) die "unknown option '$1' (see $0 --help)" ;;
