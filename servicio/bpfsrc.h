@@ -12,9 +12,9 @@
  * CLOCK_REALTIME. Optionally the iterator is pinned on bpffs so that `cat`
  * shows the document (BPFSRC_PIN_PATH).
  *
- * Needs: kernel >= 5.18 with BTF (/sys/kernel/btf/vmlinux) for the sleepable
- * iterator that reads arguments (older kernels with task iterators get the
- * non-sleepable one and "args":false), CAP_BPF + CAP_PERFMON or root.
+ * Needs: kernel >= 5.19 with BTF (/sys/kernel/btf/vmlinux), CAP_BPF +
+ * CAP_PERFMON or root. The sleepable iterator reads the arguments; when the
+ * kernel refuses it the plain one is loaded ("args":false, cmdline "").
  */
 #ifndef SERVICIO_BPFSRC_H
 #define SERVICIO_BPFSRC_H
