@@ -4,7 +4,9 @@
  * processes (bench/bpf.sh runs it in a fresh one, so N is exact), then times
  * R runs each of
  *   bpf read      bpf_iter_create + read of the whole document (bpfsrc_read_doc)
- *   bpf + parse   the same, parsed strictly into a snapshot (bpfsrc_read)
+ *   parse only    modsrc_parse_buf() of one such document (the module's
+ *                 source pays it too)
+ *   bpf + parse   read and parse, what the BPF source does (bpfsrc_read)
  *   procfs walk   procfs_snapshot() of the live /proc (stat, statm, status,
  *                 cmdline, cgroup per process), what the procfs source does
  * and prints the median and best, in ms, and the median per process in us.
@@ -22,6 +24,7 @@
 #include <unistd.h>
 
 #include "../servicio/bpfsrc.h"
+#include "../servicio/modsrc.h"
 #include "../servicio/procfs.h"
 #include "../servicio/snapshot.h"
 #include "util.h"
@@ -32,7 +35,7 @@ static int cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static void report(const char *what, uint64_t *t, int runs, size_t nprocs)
+static void report(const char *what, uint64_t *t, long runs, size_t nprocs)
 {
 	qsort(t, (size_t)runs, sizeof(*t), cmp_u64);
 	printf("| %-14s | %6zu | %9.2f | %9.2f | %8.2f |\n", what, nprocs,
@@ -58,7 +61,7 @@ static size_t count_procs(void)
 int main(int argc, char **argv)
 {
 	size_t want = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000;
-	int runs = argc > 2 ? atoi(argv[2]) : 15;
+	long runs = argc > 2 ? strtol(argv[2], NULL, 10) : 15;
 	struct bpfsrc *b;
 	char err[512];
 	uint64_t *t;
@@ -75,6 +78,7 @@ int main(int argc, char **argv)
 
 		if (pid < 0) {
 			perror("fork");
+			free(t);
 			return 1;
 		}
 		if (pid == 0) {
@@ -86,29 +90,54 @@ int main(int argc, char **argv)
 	usleep(200000);
 	if (bpfsrc_open(&b, false, err, sizeof(err)) < 0) {
 		fprintf(stderr, "bpf_bench: %s\n", err);
+		free(t);
 		return 1;
 	}
 	n = count_procs();
-	for (int i = 0; i < runs; i++) {
+	for (long i = 0; i < runs; i++) {
 		char *buf;
 		size_t len;
 		uint64_t t0 = util_boot_ns();
 
 		if (bpfsrc_read_doc(b, &buf, &len, err, sizeof(err)) < 0) {
 			fprintf(stderr, "bpf_bench: %s\n", err);
-			return 1;
+			goto err;
 		}
 		t[i] = util_boot_ns() - t0;
 		free(buf);
 	}
 	report("bpf read", t, runs, n);
-	for (int i = 0; i < runs; i++) {
+	{
+		/* the strict parse alone, of one document (both the module and BPF sources pay it) */
+		char *buf;
+		size_t len;
+
+		if (bpfsrc_read_doc(b, &buf, &len, err, sizeof(err)) < 0) {
+			fprintf(stderr, "bpf_bench: %s\n", err);
+			goto err;
+		}
+		for (long i = 0; i < runs; i++) {
+			struct snapshot s;
+			uint64_t t0 = util_boot_ns();
+
+			if (modsrc_parse_buf(buf, len, &s, err, sizeof(err)) < 0) {
+				fprintf(stderr, "bpf_bench: %s\n", err);
+				free(buf);
+				goto err;
+			}
+			t[i] = util_boot_ns() - t0;
+			snapshot_free(&s);
+		}
+		free(buf);
+		report("parse only", t, runs, n);
+	}
+	for (long i = 0; i < runs; i++) {
 		struct snapshot s;
 		uint64_t t0 = util_boot_ns();
 
 		if (bpfsrc_read(b, &s, err, sizeof(err)) < 0) {
 			fprintf(stderr, "bpf_bench: %s\n", err);
-			return 1;
+			goto err;
 		}
 		t[i] = util_boot_ns() - t0;
 		if (s.nprocs + 5 < n)
@@ -117,13 +146,13 @@ int main(int argc, char **argv)
 		snapshot_free(&s);
 	}
 	report("bpf + parse", t, runs, n);
-	for (int i = 0; i < runs; i++) {
+	for (long i = 0; i < runs; i++) {
 		struct snapshot s;
 		uint64_t t0 = util_boot_ns();
 
 		if (procfs_snapshot(NULL, &s, err, sizeof(err)) < 0) {
 			fprintf(stderr, "bpf_bench: %s\n", err);
-			return 1;
+			goto err;
 		}
 		t[i] = util_boot_ns() - t0;
 		snapshot_free(&s);
@@ -132,4 +161,8 @@ int main(int argc, char **argv)
 	bpfsrc_close(b);
 	free(t);
 	return 0;
+err:
+	bpfsrc_close(b);
+	free(t);
+	return 1;
 }

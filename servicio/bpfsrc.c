@@ -22,6 +22,7 @@
 #include <linux/types.h>
 
 #include "modsrc.h"
+#include "procfs.h"
 #include "../kernel/bpf/sysinfo_bpf.h"
 #include "sysinfo.skel.h"
 #include "util.h"
@@ -105,59 +106,53 @@ bool bpfsrc_args(const struct bpfsrc *b)
 	return b && b->args;
 }
 
-/* "Key:   123 kB" from /proc/meminfo text */
-static unsigned long long bpfsrc_kb(const char *txt, const char *key)
-{
-	const char *p = strstr(txt, key);
-
-	return p ? strtoull(p + strlen(key), NULL, 10) : 0;
-}
-
-/* The header values the iterator takes from the loader. */
+/* The header values the iterator takes from the loader (procfs.c's parsers). */
 static int bpfsrc_refresh(struct bpfsrc *b)
 {
+	struct si_hdr *h = &b->skel->bss->hdr;
+	struct snap_memory mem;
+	struct snap_cpu cpu;
 	struct timespec rt, bt;
+	long hz = sysconf(_SC_CLK_TCK);
+	uint32_t ncpu = 0;
 	char *txt = NULL;
 	size_t len = 0;
-	unsigned long long v[8] = { 0 }, avail;
-	long hz = sysconf(_SC_CLK_TCK);
-	struct si_hdr *h = &b->skel->bss->hdr;
 	int ret;
 
+	if (hz <= 0)
+		hz = 100;
 	ret = util_slurp("/proc/meminfo", 1 << 16, &txt, &len);
 	if (ret < 0)
 		return ret;
-	h->total_kb = bpfsrc_kb(txt, "MemTotal:");
-	h->free_kb = bpfsrc_kb(txt, "MemFree:");
-	avail = bpfsrc_kb(txt, "MemAvailable:");
-	h->available_kb = avail;
-	h->used_kb = h->total_kb > avail ? h->total_kb - avail : 0;
-	h->buffers_kb = bpfsrc_kb(txt, "Buffers:");
-	h->cached_kb = bpfsrc_kb(txt, "\nCached:");
-	h->swap_total_kb = bpfsrc_kb(txt, "SwapTotal:");
-	h->swap_free_kb = bpfsrc_kb(txt, "SwapFree:");
+	ret = procfs_parse_meminfo_buf(txt, &mem);
 	free(txt);
-	txt = NULL;
+	if (ret < 0)
+		return ret;
 	ret = util_slurp("/proc/stat", 1 << 20, &txt, &len);
 	if (ret < 0)
 		return ret;
-	if (sscanf(txt, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
-		   &v[4], &v[5], &v[6], &v[7]) == 8 &&
-	    hz > 0) {
-		unsigned long long ns = 1000000000ull / (unsigned long long)hz;
-
-		h->user_ns = v[0] * ns;
-		h->nice_ns = v[1] * ns;
-		h->system_ns = v[2] * ns;
-		h->idle_ns = v[3] * ns;
-		h->iowait_ns = v[4] * ns;
-		h->irq_ns = v[5] * ns;
-		h->softirq_ns = v[6] * ns;
-		h->steal_ns = v[7] * ns;
-	}
+	ret = procfs_parse_sysstat_buf(txt, (uint32_t)hz, &cpu, &ncpu);
 	free(txt);
-	h->cpus = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
-	h->user_hz = hz > 0 ? (unsigned)hz : 100;
+	if (ret < 0)
+		return ret;
+	h->total_kb = mem.total_kb;
+	h->free_kb = mem.free_kb;
+	h->available_kb = mem.available_kb;
+	h->used_kb = mem.used_kb;
+	h->buffers_kb = mem.buffers_kb;
+	h->cached_kb = mem.cached_kb;
+	h->swap_total_kb = mem.swap_total_kb;
+	h->swap_free_kb = mem.swap_free_kb;
+	h->user_ns = cpu.user_ns;
+	h->nice_ns = cpu.nice_ns;
+	h->system_ns = cpu.system_ns;
+	h->idle_ns = cpu.idle_ns;
+	h->iowait_ns = cpu.iowait_ns;
+	h->irq_ns = cpu.irq_ns;
+	h->softirq_ns = cpu.softirq_ns;
+	h->steal_ns = cpu.steal_ns;
+	h->cpus = ncpu;
+	h->user_hz = (uint32_t)hz;
 	clock_gettime(CLOCK_REALTIME, &rt);
 	clock_gettime(CLOCK_BOOTTIME, &bt);
 	h->realtime_off_ns =
