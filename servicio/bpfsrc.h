@@ -29,9 +29,11 @@
 struct bpfsrc; /* opaque: the loaded skeleton and its link */
 
 /*
- * Open, load and attach the iterator. containers_only asks the iterator to
- * list only containerised processes. 0 or -errno with the reason in err
- * (e.g. no BTF, not permitted, verifier refusal).
+ * Open, load and attach the iterator: the sleepable program, else the plain
+ * one (GESTOR_BPF_PLAIN=1 in the environment: the plain one directly).
+ * containers_only asks the iterator to list only containerised processes.
+ * 0 or -errno with the reason in err (e.g. no BTF, not permitted, verifier
+ * refusal).
  */
 int bpfsrc_open(struct bpfsrc **out, bool containers_only, char *err, size_t errlen);
 

@@ -8,7 +8,7 @@
  * module's shape field by field (the module's own document from the VM
  * suite when $GESTOR_BUILD/fixtures/module/normal.json exists, else
  * modsrc_format(), the module's byte shape); pinning gives the same document
- * to a plain read; containers named in $GESTOR_BPF_CTRS (full ids, set by
+ * to a plain read; the non-sleepable fallback loads and says "args":false; containers named in $GESTOR_BPF_CTRS (full ids, set by
  * tests/metrics/bpf.sh) are attributed.
  */
 #include <errno.h>
@@ -146,7 +146,9 @@ static int statm_kb(int32_t pid, uint64_t *vsz, uint64_t *rss)
 	return ret;
 }
 
-/* statm of every process of a snapshot, in pid order (vsz, rss in kB; 0 when gone) */
+#define GONE UINT64_MAX
+
+/* statm of every process of a snapshot, in pid order (vsz, rss in kB; GONE when gone) */
 static uint64_t (*statm_all(const struct snapshot *s))[2]
 {
 	uint64_t(*m)[2] = calloc(s->nprocs ? s->nprocs : 1, sizeof(*m));
@@ -154,7 +156,7 @@ static uint64_t (*statm_all(const struct snapshot *s))[2]
 	assert_non_null(m);
 	for (size_t i = 0; i < s->nprocs; i++)
 		if (statm_kb(s->procs[i].pid, &m[i][0], &m[i][1]) < 0)
-			m[i][0] = m[i][1] = 0;
+			m[i][0] = m[i][1] = GONE;
 	return m;
 }
 
@@ -214,7 +216,7 @@ static void test_agrees_with_proc(void **state)
 		    !near(q0->start_time_ns, q->start_time_ns, 0))
 			continue;
 		j = (size_t)(q0 - p0.procs);
-		if (!m0[j][0] || !m1[i][0])
+		if (m0[j][0] == GONE || m1[i][0] == GONE)
 			continue; /* exited during the reads */
 		common++;
 		/* identities, where /proc did not change them meanwhile (exec, moves) */
@@ -456,6 +458,33 @@ static void test_pin(void **state)
 	assert_int_equal(bpfsrc_open(&g_bpf, false, g_why, sizeof(g_why)), 0);
 }
 
+/* The fallback for kernels without sleepable iterators: same document, "args":false, no cmdline. */
+static void test_plain_iterator(void **state)
+{
+	struct bpfsrc *plain = NULL;
+	struct snapshot s;
+	char err[512], *buf;
+	size_t len, with_cmd = 0;
+
+	(void)state;
+	NEED_BPF();
+	setenv("GESTOR_BPF_PLAIN", "1", 1);
+	assert_int_equal(bpfsrc_open(&plain, false, err, sizeof(err)), 0);
+	unsetenv("GESTOR_BPF_PLAIN");
+	assert_false(bpfsrc_args(plain));
+	assert_int_equal(bpfsrc_read_doc(plain, &buf, &len, err, sizeof(err)), 0);
+	assert_non_null(strstr(buf, "\"producer\":\"bpf\",\"args\":false"));
+	assert_int_equal(modsrc_parse_buf(buf, len, &s, err, sizeof(err)), 0);
+	free(buf);
+	assert_non_null(snapshot_find_proc(&s, getpid()));
+	for (size_t i = 0; i < s.nprocs; i++)
+		if (s.procs[i].cmdline[0])
+			with_cmd++;
+	assert_int_equal(with_cmd, 0);
+	snapshot_free(&s);
+	bpfsrc_close(plain);
+}
+
 static void test_containers(void **state)
 {
 	const char *ids = getenv("GESTOR_BPF_CTRS");
@@ -493,7 +522,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parses),	      cmocka_unit_test(test_agrees_with_proc),
 		cmocka_unit_test(test_hostile_names), cmocka_unit_test(test_shape_matches_module),
-		cmocka_unit_test(test_pin),	      cmocka_unit_test(test_containers),
+		cmocka_unit_test(test_pin),	      cmocka_unit_test(test_plain_iterator),
+		cmocka_unit_test(test_containers),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
