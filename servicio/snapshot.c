@@ -12,11 +12,29 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bpfsrc.h"
 #include "modsrc.h"
 #include "cgroupid.h"
 #include "procfs.h"
 #include "util.h"
+
+/*
+ * The BPF source (bpfsrc.c), weak: programs linked without it (the fuzzers,
+ * the static collector of the VM suite, the metrics benchmark) have no BPF
+ * source, and auto goes from the module to procfs.
+ */
+__attribute__((weak)) int bpfsrc_shared_select(bool forced, char *why, size_t whylen);
+__attribute__((weak)) int bpfsrc_shared_read(bool containers_only, struct snapshot *out, char *err,
+					     size_t errlen);
+
+static int snapshot_bpf_select(bool forced, char *why, size_t whylen)
+{
+	if (!bpfsrc_shared_select) {
+		snprintf(why, whylen, "%sthis program is built without the BPF source",
+			 forced ? "bpf forced but " : "");
+		return -ENOTSUP;
+	}
+	return bpfsrc_shared_select(forced, why, whylen);
+}
 
 static const char *snapshot_module_path(const struct snap_config *cfg)
 {
@@ -45,7 +63,7 @@ int snapshot_select(const struct snap_config *cfg, enum snap_source *out, char *
 		return 0;
 	case SNAP_PREF_BPF:
 		*out = SNAP_SRC_BPF;
-		return bpfsrc_shared_select(true, why, whylen);
+		return snapshot_bpf_select(true, why, whylen);
 	case SNAP_PREF_AUTO:
 	default:
 		break;
@@ -59,7 +77,7 @@ int snapshot_select(const struct snap_config *cfg, enum snap_source *out, char *
 	char bwhy[120] = "a fixture /proc tree is read";
 
 	/* BPF reads the live system: not when a fixture tree stands for /proc */
-	if ((!cfg || !cfg->proc_root) && bpfsrc_shared_select(false, bwhy, sizeof(bwhy)) == 0) {
+	if ((!cfg || !cfg->proc_root) && snapshot_bpf_select(false, bwhy, sizeof(bwhy)) == 0) {
 		*out = SNAP_SRC_BPF;
 		snprintf(why, whylen, "module file %s is %s; %s", path,
 			 e == ENOENT ? "absent" : strerror(e), bwhy);
