@@ -20,12 +20,15 @@
  * iterators and leaves every cmdline empty, saying so in the header
  * ("args":false). The loader chooses.
  *
- * What BPF cannot reach on every kernel comes from the loader: the memory
- * block of the header (the global vm counters are not in BTF and are not in
- * kallsyms without CONFIG_KALLSYMS_ALL) and the offset from CLOCK_BOOTTIME
- * to CLOCK_REALTIME. The loader refreshes both before each of its reads.
- * Everything else (clocks, CPU times, every process field, the cgroup path
- * and the container id) is read here at iteration time.
+ * What BPF cannot reach on every kernel comes from the loader (the .bss
+ * struct si_hdr, sysinfo_bpf.h): the header's memory and CPU blocks, the
+ * online CPU count and USER_HZ (the kernel's global counters, even the
+ * per-CPU ones, are located through kallsyms, which lists no data without
+ * CONFIG_KALLSYMS_ALL), and the offset from CLOCK_BOOTTIME to
+ * CLOCK_REALTIME. The loader refreshes them before each of its reads.
+ * Everything else (boottime_ns, every process field, the cgroup path and the
+ * container id) is read here at iteration time. Pids are numbered in the
+ * reader's pid namespace.
  *
  * Reads of kernel memory go through BPF_CORE_READ (fault-safe probe reads):
  * a task that is exiting may give stale values, never a crash.
@@ -37,7 +40,6 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define SI_FORMAT_VERSION 1
 #define SI_COMM_LEN 16
 #define SI_CMDLINE_MAX 256
 #define SI_CGROUP_MAX 256 /* written to the document */
@@ -78,7 +80,6 @@ struct si_sess {
 	__u64 total_kb;
 	__u32 listed; /* a process record is in the output */
 	__u32 off; /* bytes in out */
-	__u32 in_len;
 	__u32 path_len;
 	char id[SI_ID_LEN + 1];
 	char comm[SI_COMM_LEN];
