@@ -357,6 +357,52 @@ static void test_hostile_names(void **state)
 	snapshot_free(&s);
 }
 
+/* Every byte value 1..255 in some process name: each decodes to its raw bytes. */
+static void test_every_byte_in_names(void **state)
+{
+	enum { KIDS = 17 };
+	pid_t kids[KIDS];
+	char names[KIDS][16], want[SNAP_NAME_MAX];
+	struct snapshot s;
+	int ready[2];
+	char c;
+
+	(void)state;
+	NEED_BPF();
+	assert_int_equal(pipe(ready), 0);
+	for (int k = 0; k < KIDS; k++) {
+		for (int j = 0; j < 15; j++) {
+			int v = 1 + k * 15 + j;
+
+			names[k][j] = (char)(v <= 255 ? v : 'x');
+		}
+		names[k][15] = '\0';
+		kids[k] = fork();
+		if (kids[k] == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			prctl(PR_SET_NAME, names[k]);
+			(void)!write(ready[1], "x", 1);
+			for (;;)
+				pause();
+		}
+		assert_true(kids[k] > 0);
+		assert_int_equal(read(ready[0], &c, 1), 1);
+	}
+	read_snap(&s);
+	for (int k = 0; k < KIDS; k++) {
+		const struct snap_proc *r = snapshot_find_proc(&s, kids[k]);
+
+		assert_non_null(r);
+		snapshot_decode_raw(names[k], strlen(names[k]), want, sizeof(want));
+		assert_string_equal(r->name, want);
+		kill(kids[k], SIGKILL);
+		waitpid(kids[k], NULL, 0);
+	}
+	close(ready[0]);
+	close(ready[1]);
+	snapshot_free(&s);
+}
+
 /* The keys of an object, in order, joined by commas. */
 static void keys_of(json_t *o, char *out, size_t cap, bool drop_bpf_extras)
 {
@@ -520,9 +566,13 @@ static void test_containers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parses),	      cmocka_unit_test(test_agrees_with_proc),
-		cmocka_unit_test(test_hostile_names), cmocka_unit_test(test_shape_matches_module),
-		cmocka_unit_test(test_pin),	      cmocka_unit_test(test_plain_iterator),
+		cmocka_unit_test(test_parses),
+		cmocka_unit_test(test_agrees_with_proc),
+		cmocka_unit_test(test_hostile_names),
+		cmocka_unit_test(test_every_byte_in_names),
+		cmocka_unit_test(test_shape_matches_module),
+		cmocka_unit_test(test_pin),
+		cmocka_unit_test(test_plain_iterator),
 		cmocka_unit_test(test_containers),
 	};
 
