@@ -8,7 +8,8 @@
  * module's shape field by field (the module's own document from the VM
  * suite when $GESTOR_BUILD/fixtures/module/normal.json exists, else
  * modsrc_format(), the module's byte shape); pinning gives the same document
- * to a plain read; the non-sleepable fallback loads and says "args":false; containers named in $GESTOR_BPF_CTRS (full ids, set by
+ * to a plain read; the non-sleepable fallback loads and says "args":false;
+ * containers_only lists containerised processes only; containers named in $GESTOR_BPF_CTRS (full ids, set by
  * tests/metrics/bpf.sh) are attributed.
  */
 #include <errno.h>
@@ -531,6 +532,29 @@ static void test_plain_iterator(void **state)
 	bpfsrc_close(plain);
 }
 
+/* containers_only: only containerised processes, and the header says so. */
+static void test_containers_only(void **state)
+{
+	struct bpfsrc *only = NULL;
+	struct snapshot s;
+	char err[512], *buf;
+	size_t len;
+
+	(void)state;
+	NEED_BPF();
+	assert_int_equal(bpfsrc_open(&only, true, err, sizeof(err)), 0);
+	assert_int_equal(bpfsrc_read_doc(only, &buf, &len, err, sizeof(err)), 0);
+	assert_non_null(strstr(buf, "\"containers_only\":true"));
+	assert_int_equal(modsrc_parse_buf(buf, len, &s, err, sizeof(err)), 0);
+	free(buf);
+	print_message("# containers_only: %zu processes in %zu containers\n", s.nprocs, s.nctrs);
+	for (size_t i = 0; i < s.nprocs; i++)
+		assert_int_equal(strlen(s.procs[i].container_id), SNAP_CTR_ID_LEN);
+	assert_null(snapshot_find_proc(&s, getpid()));
+	snapshot_free(&s);
+	bpfsrc_close(only);
+}
+
 static void test_containers(void **state)
 {
 	const char *ids = getenv("GESTOR_BPF_CTRS");
@@ -573,6 +597,7 @@ int main(void)
 		cmocka_unit_test(test_shape_matches_module),
 		cmocka_unit_test(test_pin),
 		cmocka_unit_test(test_plain_iterator),
+		cmocka_unit_test(test_containers_only),
 		cmocka_unit_test(test_containers),
 	};
 
