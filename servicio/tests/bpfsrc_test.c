@@ -9,8 +9,9 @@
  * suite when $GESTOR_BUILD/fixtures/module/normal.json exists, else
  * modsrc_format(), the module's byte shape); pinning gives the same document
  * to a plain read; the non-sleepable fallback loads and says "args":false;
- * containers_only lists containerised processes only; containers named in $GESTOR_BPF_CTRS (full ids, set by
- * tests/metrics/bpf.sh) are attributed.
+ * containers_only lists containerised processes only; every byte value in a
+ * name decodes to itself; containers named in $GESTOR_BPF_CTRS (full ids,
+ * set by tests/metrics/bpf.sh) are attributed like the procfs walk does.
  */
 #include <errno.h>
 #include <setjmp.h>
