@@ -28,6 +28,8 @@ rm -f /tmp/gestor-format.$$
 
 incs=()
 for d in lib $(git ls-files '*.h' | xargs -r -n1 dirname | sort -u); do incs+=("-I$d"); done
+# the BPF source's generated skeleton (servicio/bpfsrc.c includes it)
+make -s -C kernel/bpf >/dev/null 2>&1 && incs+=("-I${BUILD:-build}/bpf")
 if ! cppcheck -q --error-exitcode=1 --enable=warning,portability,performance \
 	--inline-suppr --std=c11 -D_GNU_SOURCE --suppress=missingIncludeSystem \
 	"${incs[@]}" "${files[@]}"; then
@@ -39,11 +41,11 @@ if [ "$tidy" = 1 ] && [ -f .clang-tidy ]; then
 	# clang-tidy, two files at a time; a finding is "path:check". Those listed
 	# in scripts/tidy-baseline.txt (known when .clang-tidy was written) are
 	# shown but do not fail; any other does. --update-baseline rewrites it.
-	cflags=$(pkg-config --cflags libcurl jansson libmicrohttpd sqlite3 cmocka inih 2>/dev/null)
+	cflags=$(pkg-config --cflags libcurl jansson libmicrohttpd sqlite3 cmocka inih libbpf 2>/dev/null)
 	out=$(mktemp /tmp/gestor-tidy.XXXXXX)
 	printf '%s\n' "${files[@]}" | grep '\.c$' |
 		xargs -r -P2 -I{} sh -c 'clang-tidy --quiet "$1" -- -std=c17 -D_GNU_SOURCE $2 2>/dev/null | grep -E "(warning|error):"' _ {} "${incs[*]} $cflags" |
-		sed "s|^$PWD/||" | sort -u >"$out"
+		sed "s|^$PWD/||" | grep -v '^build/' | sort -u >"$out"
 	keys=$(sed -nE 's/^([^:]+):[0-9]+:[0-9]+: (warning|error): .*\[([^]]+)\]$/\1:\3/p' "$out" | sort -u)
 	if [ "$update_baseline" = 1 ]; then
 		printf '%s\n' "$keys" | sed '/^$/d' >scripts/tidy-baseline.txt

@@ -10,7 +10,8 @@
 # what to do; the script never stops without a word.
 #
 # Package sets (each includes the one before it):
-#   run    what `make run` needs: compiler, libraries, docker.io, cron,
+#   run    what `make run` needs: compilers (clang for the BPF source),
+#          libraries (libbpf among them), bpftool, docker.io, cron,
 #          debootstrap (the admin_logs base image), and the headers of the
 #          running kernel when this kernel can load modules
 #   test   + what `make test` needs: cmocka, sanitizers, linters, qemu and
@@ -62,10 +63,13 @@ RUN_PKGS=(
 	libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev libsqlite3-dev libinih-dev
 	docker.io cron curl ca-certificates procps kmod iproute2
 	debootstrap
+	# the BPF metrics source (kernel/bpf/): compiler, libbpf, bpftool for
+	# vmlinux.h and the skeleton
+	clang llvm libbpf-dev bpftool
 )
 # What only the test suites and linters need.
 TEST_PKGS=(
-	clang llvm libclang-rt-14-dev libcmocka-dev
+	libclang-rt-14-dev libcmocka-dev
 	sqlite3 jq gnuplot-nox python3 file
 	# the module's VM suites: Debian's kernel, its headers, qemu, busybox
 	linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static cpio e2fsprogs

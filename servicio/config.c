@@ -33,7 +33,7 @@ struct opt {
 };
 
 static const char *const ranking_names[] = { "cpu", "oldest", NULL };
-static const char *const source_names[] = { "auto", "module", "procfs", NULL };
+static const char *const source_names[] = { "auto", "module", "procfs", "bpf", NULL };
 static const char *const colour_names[] = { "auto", "always", "never", NULL };
 static const char *const level_names[] = { "debug", "info", "warn", "error", NULL };
 
@@ -61,8 +61,9 @@ static const struct opt opts[] = {
 	  "CPU % (of one core) at or above which a container is high" },
 	{ "high-mem", OPT_DOUBLE, F(high_mem_mb), 0, 1e9, NULL, "MIB",
 	  "memory (MiB, as docker stats counts it) at or above which a container is high" },
-	{ "source", OPT_ENUM, F(source), 0, 0, source_names, "auto|module|procfs",
-	  "metrics source (auto: the module file when present, else procfs)" },
+	{ "source", OPT_ENUM, F(source), 0, 0, source_names, "auto|module|procfs|bpf",
+	  "metrics source (auto: the module file when present, else BPF when the kernel allows, "
+	  "else procfs)" },
 	{ "module-path", OPT_STR, F(module_path), 0, 0, NULL, "PATH", "the kernel module's file" },
 	{ "docker-socket", OPT_STR, F(docker_socket), 0, 0, NULL, "PATH",
 	  "Docker Engine API socket" },
@@ -489,5 +490,5 @@ const char *config_ranking_name(int r)
 
 const char *config_source_name(int s)
 {
-	return s >= 0 && s < 3 ? source_names[s] : "?";
+	return s >= 0 && s < 4 ? source_names[s] : "?";
 }

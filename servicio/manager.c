@@ -1023,6 +1023,7 @@ static int mgr_run(struct mgr *m)
 
 	m->snapcfg.pref = m->cfg.source == CONFIG_SRC_MODULE   ? SNAP_PREF_MODULE
 			  : m->cfg.source == CONFIG_SRC_PROCFS ? SNAP_PREF_PROCFS
+			  : m->cfg.source == CONFIG_SRC_BPF    ? SNAP_PREF_BPF
 							       : SNAP_PREF_AUTO;
 	m->snapcfg.module_path = m->cfg.module_path;
 	m->snapcfg.containers_only = true;

@@ -17,6 +17,25 @@
 #include "procfs.h"
 #include "util.h"
 
+/*
+ * The BPF source (bpfsrc.c), weak: programs linked without it (the fuzzers,
+ * the static collector of the VM suite, the metrics benchmark) have no BPF
+ * source, and auto goes from the module to procfs.
+ */
+__attribute__((weak)) int bpfsrc_shared_select(bool forced, char *why, size_t whylen);
+__attribute__((weak)) int bpfsrc_shared_read(bool containers_only, struct snapshot *out, char *err,
+					     size_t errlen);
+
+static int snapshot_bpf_select(bool forced, char *why, size_t whylen)
+{
+	if (!bpfsrc_shared_select) {
+		snprintf(why, whylen, "%sthis program is built without the BPF source",
+			 forced ? "bpf forced but " : "");
+		return -ENOTSUP;
+	}
+	return bpfsrc_shared_select(forced, why, whylen);
+}
+
 static const char *snapshot_module_path(const struct snap_config *cfg)
 {
 	return cfg && cfg->module_path ? cfg->module_path : SNAP_MODULE_PATH;
@@ -42,6 +61,9 @@ int snapshot_select(const struct snap_config *cfg, enum snap_source *out, char *
 		}
 		snprintf(why, whylen, "module forced by configuration (%s)", path);
 		return 0;
+	case SNAP_PREF_BPF:
+		*out = SNAP_SRC_BPF;
+		return snapshot_bpf_select(true, why, whylen);
 	case SNAP_PREF_AUTO:
 	default:
 		break;
@@ -52,9 +74,18 @@ int snapshot_select(const struct snap_config *cfg, enum snap_source *out, char *
 		return 0;
 	}
 	int e = errno;
+	char bwhy[120] = "a fixture /proc tree is read";
+
+	/* BPF reads the live system: not when a fixture tree stands for /proc */
+	if ((!cfg || !cfg->proc_root) && snapshot_bpf_select(false, bwhy, sizeof(bwhy)) == 0) {
+		*out = SNAP_SRC_BPF;
+		snprintf(why, whylen, "module file %s is %s; %s", path,
+			 e == ENOENT ? "absent" : strerror(e), bwhy);
+		return 0;
+	}
 	*out = SNAP_SRC_PROCFS;
-	snprintf(why, whylen, "module file %s is %s: using procfs", path,
-		 e == ENOENT ? "absent (module not loaded)" : strerror(e));
+	snprintf(why, whylen, "module file %s is %s, BPF unusable (%s): using procfs", path,
+		 e == ENOENT ? "absent (module not loaded)" : strerror(e), bwhy);
 	return 0;
 }
 
@@ -75,6 +106,12 @@ int snapshot_take(const struct snap_config *cfg, struct snapshot *out, char *err
 		snprintf(err, errlen, "%s", why);
 		return ret;
 	}
+	if (src == SNAP_SRC_BPF) {
+		ret = bpfsrc_shared_read(ctr_only, out, err, errlen);
+		if (ret < 0)
+			return ret;
+		goto done;
+	}
 	if (src == SNAP_SRC_MODULE) {
 		char merr[256];
 
@@ -93,7 +130,7 @@ int snapshot_take(const struct snap_config *cfg, struct snapshot *out, char *err
 done:
 	util_strlcpy(out->source_why, why, sizeof(out->source_why));
 	/* the procfs walk already kept only the containers' processes */
-	if (ctr_only && out->source == SNAP_SRC_MODULE) {
+	if (ctr_only && out->source != SNAP_SRC_PROCFS) {
 		ret = snapshot_group(out, true);
 		if (ret < 0) {
 			snapshot_free(out);
@@ -330,7 +367,7 @@ size_t snapshot_decode_raw(const char *raw, size_t n, char *out, size_t cap)
 
 const char *snapshot_source_name(enum snap_source src)
 {
-	return src == SNAP_SRC_MODULE ? "module" : "procfs";
+	return src == SNAP_SRC_MODULE ? "module" : src == SNAP_SRC_BPF ? "bpf" : "procfs";
 }
 
 bool snapshot_pref_parse(const char *s, enum snap_source_pref *out)
@@ -341,6 +378,8 @@ bool snapshot_pref_parse(const char *s, enum snap_source_pref *out)
 		*out = SNAP_PREF_MODULE;
 	else if (strcmp(s, "procfs") == 0)
 		*out = SNAP_PREF_PROCFS;
+	else if (strcmp(s, "bpf") == 0)
+		*out = SNAP_PREF_BPF;
 	else
 		return false;
 	return true;

@@ -39,8 +39,8 @@
 #define SNAP_STATE_MAX 16 /* "R", "S", ... or a word */
 #define SNAP_CTR_ID_LEN 64 /* full container id, lowercase hex */
 
-enum snap_source { SNAP_SRC_MODULE, SNAP_SRC_PROCFS };
-enum snap_source_pref { SNAP_PREF_AUTO, SNAP_PREF_MODULE, SNAP_PREF_PROCFS };
+enum snap_source { SNAP_SRC_MODULE, SNAP_SRC_PROCFS, SNAP_SRC_BPF /* bpfsrc.h */ };
+enum snap_source_pref { SNAP_PREF_AUTO, SNAP_PREF_MODULE, SNAP_PREF_PROCFS, SNAP_PREF_BPF };
 
 /* System memory, kB (as /proc/meminfo; used = total - available). */
 struct snap_memory {
@@ -156,7 +156,7 @@ const struct snap_ctr *snapshot_find_ctr_prefix(const struct snapshot *s, const 
  */
 size_t snapshot_decode_raw(const char *raw, size_t n, char *out, size_t cap);
 
-/* "module" / "procfs"; parse "module", "procfs", "auto" (false when unknown). */
+/* "module" / "procfs" / "bpf"; parse those and "auto" (false when unknown). */
 const char *snapshot_source_name(enum snap_source src);
 bool snapshot_pref_parse(const char *s, enum snap_source_pref *out);
 

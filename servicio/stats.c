@@ -36,7 +36,7 @@ static void stats_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: servicio stats [--interval SECONDS] [--json] [--source "
-		"auto|module|procfs]\n"
+		"auto|module|procfs|bpf]\n"
 		"                      [--module-path FILE] [--proc-root DIR] [--cgroup-root DIR]\n"
 		"                      [--docker-socket PATH] [--no-docker] [--all]\n"
 		"One row per container: id, name, gestor.class label, processes, CPU %% (100 =\n"
@@ -228,8 +228,8 @@ int stats_main(int argc, char **argv)
 		case 's':
 			if (!snapshot_pref_parse(optarg, &cfg.pref)) {
 				fprintf(stderr,
-					"servicio stats: --source: expected auto, module or "
-					"procfs, got '%s'\n",
+					"servicio stats: --source: expected auto, module, "
+					"procfs or bpf, got '%s'\n",
 					optarg);
 				return 2;
 			}
@@ -278,7 +278,9 @@ int stats_main(int argc, char **argv)
 			;
 	}
 	/* the second sample uses the same source as the first */
-	cfg.pref = s1.source == SNAP_SRC_MODULE ? SNAP_PREF_MODULE : SNAP_PREF_PROCFS;
+	cfg.pref = s1.source == SNAP_SRC_MODULE ? SNAP_PREF_MODULE
+		   : s1.source == SNAP_SRC_BPF	? SNAP_PREF_BPF
+						: SNAP_PREF_PROCFS;
 	ret = snapshot_take(&cfg, &s2, err, sizeof(err));
 	if (ret < 0) {
 		fprintf(stderr, "servicio stats: %s\n", err);

@@ -76,9 +76,18 @@ static void test_select(void **state)
 
 	(void)state;
 	assert_int_equal(snapshot_select(&cfg, &src, why, sizeof(why)), 0);
+	/* without the module, auto takes BPF where this kernel and user allow it */
+	if (src == SNAP_SRC_BPF) {
+		assert_non_null(strstr(why, "BPF task iterator loaded"));
+	} else {
+		assert_int_equal(src, SNAP_SRC_PROCFS);
+		assert_non_null(strstr(why, "module file /nonexistent/sysinfo_202002591 is absent "
+					    "(module not loaded), BPF unusable ("));
+	}
+	cfg.proc_root = "/nonexistent/proc";
+	assert_int_equal(snapshot_select(&cfg, &src, why, sizeof(why)), 0);
 	assert_int_equal(src, SNAP_SRC_PROCFS);
-	assert_string_equal(why, "module file /nonexistent/sysinfo_202002591 is absent (module not "
-				 "loaded): using procfs");
+	cfg.proc_root = NULL;
 	cfg.module_path = modfile;
 	assert_int_equal(snapshot_select(&cfg, &src, why, sizeof(why)), 0);
 	assert_int_equal(src, SNAP_SRC_MODULE);

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# bpf.sh — the BPF source (kernel/bpf/ + servicio/bpfsrc.c) on this kernel,
+# beside the real Docker engine: two containers of a throw-away FROM-scratch
+# image (gestor-bpftest-load:<pid>: one spinning, one holding 16 MiB), then
+#   - the unit program servicio_bpfsrc_test with their ids: strict parse,
+#     agreement with /proc read before and after, hostile names, the
+#     module's shape, pinning, both containers attributed like procfs does
+#   - the pinned iterator (make -C kernel/bpf pin, bpftool) read with `cat`
+#     gives a document python's json accepts, listing both containers
+#   - `servicio stats --source bpf --json` names the source and measures both
+#     containers (the spinner near one core); auto picks bpf here (no module)
+#     and procfs when a fixture tree stands for /proc
+# Everything created here is removed at the end, also on failure.
+# timeout: 240
+. "$(dirname "$0")/../lib.sh"
+need_root
+need_docker
+need_cmd cc docker curl python3 bpftool clang
+[ -r /sys/kernel/btf/vmlinux ] || skip "no kernel BTF (/sys/kernel/btf/vmlinux)"
+PY=/usr/bin/python3
+T=$GESTOR_BUILD/test/servicio_bpfsrc_test
+BIN=$GESTOR_BUILD/asan/bin/servicio
+[ -x "$BIN" ] || BIN=$GESTOR_BIN/servicio
+[ -x "$T" ] && [ -x "$BIN" ] || fail "build first (make test-bins)"
+
+tag=gestor-bpftest-load:$$
+busy=gestor-bpftest-busy-$$
+idle=gestor-bpftest-idle-$$
+pin=/sys/fs/bpf/gestor-bpftest-$$/sysinfo
+tmp=$(mktemp -d /tmp/gestor-bpftest.XXXXXX)
+on_exit "rm -rf '$tmp'"
+on_exit "docker rmi -f '$tag'"
+on_exit "docker rm -f '$busy' '$idle'"
+on_exit "rm -f '$pin'; rmdir '$(dirname "$pin")'"
+
+cc -static -O2 -o "$tmp/load" "$GESTOR_TOP/tests/metrics/mtest_load.c" || fail "cannot build the static load program"
+printf 'FROM scratch\nCOPY load /load\nENTRYPOINT ["/load"]\n' >"$tmp/Dockerfile"
+docker build -q -t "$tag" "$tmp" >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log"; fail "docker build of $tag failed"; }
+docker run -d --name "$busy" --label gestor.bpftest=$$ "$tag" burn >/dev/null || fail "cannot start $busy"
+docker run -d --name "$idle" --label gestor.bpftest=$$ "$tag" hold 16 >/dev/null || fail "cannot start $idle"
+busy_id=$(docker inspect -f '{{.Id}}' "$busy")
+idle_id=$(docker inspect -f '{{.Id}}' "$idle")
+ready() { docker logs "$idle" 2>/dev/null | grep -q ready; }
+wait_for 60 ready || fail "the holder never finished touching its memory"
+
+GESTOR_BPF_CTRS="$busy_id $idle_id" "$T" >"$tmp/unit.log" 2>&1
+rc=$?
+grep -E '^\[|^#|skipped' "$tmp/unit.log"
+check "servicio_bpfsrc_test passes with the containers (exit $rc)" [ "$rc" = 0 ]
+check "... the container test ran (not skipped)" grep -q '^\[       OK \] test_containers' "$tmp/unit.log"
+
+# the pinned iterator, read by cat
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+make -s -C "$GESTOR_TOP/kernel/bpf" BUILD="$GESTOR_BUILD" pin PIN="$pin" >"$tmp/pin.log" 2>&1
+check "make -C kernel/bpf pin pins the iterator" [ -e "$pin" ]
+cat "$pin" >"$tmp/cat.json" 2>"$tmp/cat.err"
+pinned() {
+	"$PY" - "$tmp/cat.json" "$busy_id" "$idle_id" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["version"] == 1 and d["producer"] == "bpf", (d["version"], d.get("producer"))
+ids = {p["container_id"] for p in d["processes"]}
+for i in sys.argv[2:]:
+    assert i in ids, "container %s not in the document" % i[:12]
+pids = [p["pid"] for p in d["processes"]]
+assert pids == sorted(pids) and len(pids) == len(set(pids)), "pids not increasing"
+print("# cat of the pin: %d processes, both containers" % len(pids))
+PYEOF
+}
+check "cat of the pinned iterator is one JSON document with both containers" pinned
+
+# servicio stats with the BPF source, beside Docker's stats API over the same second
+api() { curl -sf --max-time 20 --unix-socket /var/run/docker.sock "http://d/v1.41/containers/$1/stats?stream=false"; }
+api "$busy_id" >"$tmp/busy.json" &
+p1=$!
+"$BIN" stats --source bpf --json --interval 2 --no-docker >"$tmp/stats.json" 2>"$tmp/stats.err"
+rc=$?
+wait $p1
+check "servicio stats --source bpf exits 0" [ "$rc" = 0 ]
+stats_ok() {
+	"$PY" - "$tmp/stats.json" "$busy_id" "$idle_id" "$tmp/busy.json" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["source"] == "bpf", d["source"]
+c = {x["id"]: x for x in d["containers"]}
+busy, idle = c[sys.argv[2]], c[sys.argv[3]]
+st = json.load(open(sys.argv[4]))
+cpu, pre = st["cpu_stats"], st["precpu_stats"]
+sysd = cpu["system_cpu_usage"] - pre.get("system_cpu_usage", 0)
+cd = cpu["cpu_usage"]["total_usage"] - pre["cpu_usage"]["total_usage"]
+ncpu = cpu.get("online_cpus") or 1
+dcpu = cd / sysd * ncpu * 100.0 if sysd > 0 else 0.0
+print("# busy %.1f %% CPU (Docker: %.1f %%), idle %.1f %% CPU, idle RSS %d kB" % (busy["cpu_pct"], dcpu, idle["cpu_pct"], idle["rss_kb"]))
+assert abs(busy["cpu_pct"] - dcpu) <= 10, (busy["cpu_pct"], dcpu)
+assert busy["cpu_pct"] > 2, busy["cpu_pct"]
+assert idle["cpu_pct"] < 2, idle["cpu_pct"]
+assert idle["rss_kb"] >= 16 * 1024, idle["rss_kb"]
+PYEOF
+}
+check "... measures both containers (spinner as busy as Docker says within 10 points, holder idle with its 16 MiB)" stats_ok
+"$BIN" stats --json --interval 0.2 --no-docker --module-path "$tmp/none" >"$tmp/auto.json" 2>/dev/null
+check "auto without the module picks bpf here" "$PY" -c "import json,sys; d=json.load(open('$tmp/auto.json')); assert d['source']=='bpf', d['source']"
+finish
