@@ -578,28 +578,11 @@ static int graphs_index(struct gctx *g, int dfd)
 
 static int graphs_mkdir(const char *dir, char *err, size_t errlen)
 {
-	char tmp[1024];
-	size_t n = strlen(dir);
+	int r = util_mkdir_p(dir, 0755);
 
-	if (n == 0 || n >= sizeof(tmp)) {
-		snprintf(err, errlen, "report directory: bad path");
-		return -EINVAL;
-	}
-	memcpy(tmp, dir, n + 1);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			goto fail;
-		*p = '/';
-	}
-	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-		goto fail;
-	return 0;
-fail:
-	snprintf(err, errlen, "mkdir %s: %s", tmp, strerror(errno));
-	return -errno;
+	if (r < 0)
+		snprintf(err, errlen, "mkdir %s: %s", dir, strerror(-r));
+	return r;
 }
 
 static double graphs_thread_cpu(void)

@@ -132,25 +132,6 @@ char *dctl_admin_create_body(const struct dctl_admin *a)
 	return out;
 }
 
-static int mkdir_p(const char *dir)
-{
-	char buf[1024];
-
-	if (!util_strlcpy(buf, dir, sizeof(buf)))
-		return -ENAMETOOLONG;
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static int start(struct docker *d, const char *id, char *err, size_t errlen)
 {
 	char path[128];
@@ -243,7 +224,7 @@ int dctl_admin_ensure(struct docker *d, const struct dctl_admin *a, enum dctl_ad
 		return ret;
 	}
 	docker_inspect_free(&in);
-	ret = mkdir_p(a->data_dir);
+	ret = util_mkdir_p(a->data_dir, 0755);
 	if (ret) {
 		snprintf(err, errlen, "admin_logs data directory %s: %s", a->data_dir,
 			 strerror(-ret));
