@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "docker.h"
+#include "modsrc.h"
 #include "util.h"
 
 #define CONFIG_DEFAULT_FILE "/etc/gestor/servicio.ini"
@@ -109,9 +111,9 @@ void config_defaults(struct config *c)
 	c->ranking = CONFIG_RANK_CPU;
 	c->high_cpu = 20;
 	c->high_mem_mb = 64;
-	c->source = CONFIG_SRC_AUTO;
-	util_strlcpy(c->module_path, "/proc/sysinfo_202002591", sizeof(c->module_path));
-	util_strlcpy(c->docker_socket, "/var/run/docker.sock", sizeof(c->docker_socket));
+	util_strlcpy(c->source, "auto", sizeof(c->source));
+	util_strlcpy(c->module_path, MODSRC_PATH, sizeof(c->module_path));
+	util_strlcpy(c->docker_socket, DOCKER_SOCKET, sizeof(c->docker_socket));
 	util_strlcpy(c->admin_image, "gestor/admin_logs:latest", sizeof(c->admin_image));
 	util_strlcpy(c->admin_name, "gestor-admin_logs", sizeof(c->admin_name));
 	c->admin_port = 8000;
@@ -485,9 +487,4 @@ void config_usage(FILE *out, const char *prog)
 const char *config_ranking_name(int r)
 {
 	return r >= 0 && r < 2 ? ranking_names[r] : "?";
-}
-
-const char *config_source_name(int s)
-{
-	return s >= 0 && s < 3 ? source_names[s] : "?";
 }

@@ -15,7 +15,6 @@
 #define CONFIG_STR_MAX 512
 
 enum config_ranking { CONFIG_RANK_CPU, CONFIG_RANK_OLDEST };
-enum config_source { CONFIG_SRC_AUTO, CONFIG_SRC_MODULE, CONFIG_SRC_PROCFS };
 enum config_colour { CONFIG_COLOUR_AUTO, CONFIG_COLOUR_ALWAYS, CONFIG_COLOUR_NEVER };
 
 struct config {
@@ -28,7 +27,7 @@ struct config {
 	int ranking; /* enum config_ranking */
 	double high_cpu; /* CPU % of one core at or above which a container is high */
 	double high_mem_mb; /* memory (MiB) at or above which a container is high */
-	int source; /* enum config_source */
+	char source[16]; /* auto or a source's name (metrics_source_parse) */
 	char module_path[CONFIG_STR_MAX];
 	char docker_socket[CONFIG_STR_MAX];
 	char log_url[CONFIG_STR_MAX]; /* external log server; "" = run the container */
@@ -85,6 +84,5 @@ int config_load(struct config *c, int argc, char **argv, const char *(*getenv_fn
 void config_usage(FILE *out, const char *prog);
 
 const char *config_ranking_name(int r);
-const char *config_source_name(int s);
 
 #endif

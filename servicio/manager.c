@@ -48,7 +48,8 @@
 #include "logclient.h"
 #include "memtrim.h"
 #include "policy.h"
-#include "procfs.h"
+#include "metrics.h"
+#include "procskip.h"
 #include "snapshot.h"
 #include "spool.h"
 #include "table.h"
@@ -82,10 +83,7 @@ struct mgr {
 	bool logs_down;
 	struct spool sp;
 	bool spool_ok;
-	struct snap_config snapcfg;
-	struct ctrstats_fds *cgfds; /* memory cgroup files kept open (NULL: none) */
-	struct snapshot prev;
-	bool have_prev;
+	struct metrics met; /* the previous snapshot and the caches */
 	int last_source;
 	char self_id[CGROUPID_LEN + 1];
 	char admin_id[65];
@@ -383,7 +381,7 @@ static json_t *sample_record(struct mgr *m, const struct snapshot *s, const stru
 	}
 	return json_pack("{s:s,s:I,s:I,s:s,s:{s:I,s:I,s:I},s:f,s:o,s:b}", "type", "sample", "ts_ns",
 			 (json_int_t)s->timestamp_ns, "cycle", (json_int_t)m->cycle, "source",
-			 snapshot_source_name(s->source), "memory", "total_kb",
+			 metrics_source_name(s->source), "memory", "total_kb",
 			 (json_int_t)s->mem.total_kb, "used_kb", (json_int_t)s->mem.used_kb,
 			 "available_kb", (json_int_t)s->mem.available_kb, "cpu_pct",
 			 cs->has_sys_cpu ? clampd(cs->sys_cpu_pct, 0, 100) : 0.0, "containers",
@@ -410,29 +408,21 @@ static bool label_is(const struct docker_container *c, const char *k, const char
 	return x && strcmp(x, v) == 0;
 }
 
-/* Take a snapshot and its stats against base (NULL: none). */
-static int measure(struct mgr *m, const struct snapshot *base, struct snapshot *s,
-		   struct ctrstats *cs)
+/* Take a snapshot and its stats against the previous one. */
+static int measure(struct mgr *m, struct snapshot *s, struct ctrstats *cs)
 {
 	char err[512];
-	int ret = snapshot_take(&m->snapcfg, s, err, sizeof(err));
+	int ret = metrics_measure(&m->met, s, cs, err, sizeof(err));
 
 	if (ret) {
 		log_warnx("metrics: %s", err);
 		return ret;
 	}
 	if ((int)s->source != m->last_source) {
-		log_info("metrics source: %s (%s)", snapshot_source_name(s->source), s->source_why);
+		log_info("metrics source: %s (%s)", metrics_source_name(s->source), s->source_why);
 		m->last_source = (int)s->source;
 	}
-	const struct ctrstats_opts copts = { .fds = m->cgfds };
-
-	ret = ctrstats_compute(base, s, &copts, cs, err, sizeof(err));
-	if (ret) {
-		log_warnx("metrics: %s", err);
-		snapshot_free(s);
-	}
-	return ret;
+	return 0;
 }
 
 static void docker_trouble(struct mgr *m, const char *what, const char *err)
@@ -633,7 +623,7 @@ static void run_cycle(struct mgr *m)
 	uint64_t t_start = util_mono_ns(), t_meas, t_list, t_act = 0, t_log = 0;
 
 	m->cycle++;
-	if (measure(m, m->have_prev ? &m->prev : NULL, &cur, &cs) != 0)
+	if (measure(m, &cur, &cs) != 0)
 		return;
 	t_meas = util_mono_ns();
 	/*
@@ -689,7 +679,7 @@ static void run_cycle(struct mgr *m)
 		struct timespec ts = { (time_t)(wait_ns / 1000000000ull),
 				       (long)(wait_ns % 1000000000ull) };
 		nanosleep(&ts, NULL);
-		if (measure(m, m->have_prev ? &m->prev : NULL, &cur2, &cs2) == 0) {
+		if (measure(m, &cur2, &cs2) == 0) {
 			ctrstats_free(&cs);
 			cs = cs2;
 			memset(&cs2, 0, sizeof(cs2));
@@ -787,7 +777,7 @@ static void run_cycle(struct mgr *m)
 		gmtime_r(&now, &tm);
 		strftime(hhmmss, sizeof(hhmmss), "%H:%M:%S", &tm);
 		snprintf(title, sizeof(title), "cycle %" PRIu64 " · %sZ · %s%s · CPU %.1f%%",
-			 m->cycle, hhmmss, snapshot_source_name(cur.source),
+			 m->cycle, hhmmss, metrics_source_name(cur.source),
 			 m->cfg.dry_run ? " · dry-run" : "", cs.has_sys_cpu ? cs.sys_cpu_pct : 0.0);
 	}
 	table_print(stdout, title, trows, t, hidden, m->colour);
@@ -821,7 +811,7 @@ static void run_cycle(struct mgr *m)
 		"containers and %zu cgroup files not read again), docker list %.3f ms, "
 		"removals %.3f ms, logs %.3f ms, whole cycle %.3f ms%s",
 		m->cycle, (double)(t_meas - t_start) / 1e6, cs.nctrs,
-		procfs_skip_skipped(m->snapcfg.skip), procfs_skip_reused(m->snapcfg.skip),
+		procskip_skipped(m->met.cfg.skip), procskip_reused(m->met.cfg.skip),
 		(double)(t_list - t_meas) / 1e6, (double)t_act / 1e6, (double)t_log / 1e6,
 		(double)(util_mono_ns() - t_start) / 1e6, settle ? " (with a settle sample)" : "");
 out:
@@ -831,9 +821,7 @@ out:
 	free(trows);
 out_keep:
 	ctrstats_free(&cs);
-	snapshot_free(&m->prev);
-	m->prev = cur; /* ownership moves */
-	m->have_prev = true;
+	metrics_advance(&m->met, &cur);
 }
 
 /* ---------- start and stop ---------- */
@@ -948,9 +936,7 @@ static void stop_sequence(struct mgr *m, bool graphs)
 static void mgr_free(struct mgr *m)
 {
 	docker_container_list_free(&m->dl);
-	snapshot_free(&m->prev);
-	procfs_skip_free(m->snapcfg.skip);
-	ctrstats_fds_free(m->cgfds);
+	metrics_close(&m->met);
 	logclient_free(m->lc);
 	if (m->dk)
 		docker_close(m->dk);
@@ -1021,29 +1007,26 @@ static int mgr_run(struct mgr *m)
 			m->cron_installed = true;
 	}
 
-	m->snapcfg.pref = m->cfg.source == CONFIG_SRC_MODULE   ? SNAP_PREF_MODULE
-			  : m->cfg.source == CONFIG_SRC_PROCFS ? SNAP_PREF_PROCFS
-							       : SNAP_PREF_AUTO;
-	m->snapcfg.module_path = m->cfg.module_path;
-	m->snapcfg.containers_only = true;
-	m->snapcfg.skip_details = true; /* no uid or cmdline: the cycle uses neither */
-	/* processes long outside containers are re-read every
-	 * PROCFS_SKIP_RECHECK cycles, not every cycle; without memory for it,
-	 * every process is read */
-	m->snapcfg.skip = procfs_skip_new(0);
-	m->cgfds = ctrstats_fds_new(); /* NULL: files opened each cycle */
-	if (snapshot_select(&m->snapcfg, &src, why, sizeof(why)) != 0) {
+	struct metrics_config mc = {
+		.module_path = m->cfg.module_path,
+		.containers_only = true,
+		.skip_details = true, /* no uid or cmdline: the cycle uses neither */
+	};
+	(void)metrics_source_parse(m->cfg.source, &mc.forced, &mc.source); /* checked by config */
+	metrics_open(&m->met, &mc);
+	if (metrics_select(&m->met.cfg, &src, why, sizeof(why)) != 0) {
 		log_errorx("metrics: %s", why);
 		stop_sequence(m, false);
 		return 1;
 	}
-	log_info("metrics source: %s (%s)", snapshot_source_name(src), why);
+	log_info("metrics source: %s (%s)", metrics_source_name(src), why);
 	m->last_source = (int)src;
 
 	/* the first sample: rates need two */
 	struct ctrstats cs0 = { 0 };
-	if (measure(m, NULL, &m->prev, &cs0) == 0) {
-		m->have_prev = true;
+	struct snapshot s0 = { 0 };
+	if (measure(m, &s0, &cs0) == 0) {
+		metrics_advance(&m->met, &s0);
 		ctrstats_free(&cs0);
 	}
 	/* start-up is over (curl, TLS libraries, Docker, admin_logs): give back

@@ -333,7 +333,7 @@ int modsrc_read(const char *path, struct snapshot *out, char *err, size_t errlen
 
 	memset(out, 0, sizeof(*out));
 	if (!path)
-		path = SNAP_MODULE_PATH;
+		path = MODSRC_PATH;
 	t0 = util_boot_ns();
 	ret = util_slurp(path, MODSRC_MAX_DOC, &buf, &len);
 	t1 = util_boot_ns();

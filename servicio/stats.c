@@ -21,6 +21,7 @@
 
 #include "ctrstats.h"
 #include "docker.h"
+#include "metrics.h"
 #include "snapshot.h"
 #include "util.h"
 
@@ -89,7 +90,7 @@ static int stats_print_json(const struct snapshot *cur, const struct ctrstats *s
 		json_decref(mem);
 		return -ENOMEM;
 	}
-	json_object_set_new(doc, "source", json_string(snapshot_source_name(cur->source)));
+	json_object_set_new(doc, "source", json_string(metrics_source_name(cur->source)));
 	json_object_set_new(doc, "source_why", stats_jstr(cur->source_why));
 	json_object_set_new(doc, "ts_ns", json_integer((json_int_t)cur->timestamp_ns));
 	json_object_set_new(doc, "interval_ns", json_integer((json_int_t)st->interval_ns));
@@ -148,7 +149,7 @@ static void stats_print_table(const struct snapshot *cur, const struct ctrstats 
 	char b1[32], b2[32], b3[32], used[32], total[32];
 
 	fprintf(stderr, "%ssource: %s (%s); interval %.2f s; system CPU %s; memory %s / %s%s\n",
-		dim, snapshot_source_name(cur->source), cur->source_why,
+		dim, metrics_source_name(cur->source), cur->source_why,
 		(double)st->interval_ns / 1e9,
 		st->has_sys_cpu ? (snprintf(b1, sizeof(b1), "%.1f%%", st->sys_cpu_pct), b1) : "-",
 		stats_fmt_bytes(cur->mem.used_kb * 1024, used, sizeof(used)),
@@ -196,7 +197,7 @@ int stats_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct snap_config cfg = { 0 };
+	struct metrics_config cfg = { 0 };
 	struct ctrstats_opts copts = { 0 };
 	struct docker_opts dopts = { .api_version = DOCKER_API_DEFAULT, .timeout_ms = 5000 };
 	struct snapshot s1 = { 0 }, s2 = { 0 };
@@ -226,7 +227,7 @@ int stats_main(int argc, char **argv)
 			json = true;
 			break;
 		case 's':
-			if (!snapshot_pref_parse(optarg, &cfg.pref)) {
+			if (!metrics_source_parse(optarg, &cfg.forced, &cfg.source)) {
 				fprintf(stderr,
 					"servicio stats: --source: expected auto, module or "
 					"procfs, got '%s'\n",
@@ -266,7 +267,7 @@ int stats_main(int argc, char **argv)
 		return 2;
 	}
 
-	ret = snapshot_take(&cfg, &s1, err, sizeof(err));
+	ret = metrics_take(&cfg, &s1, err, sizeof(err));
 	if (ret < 0) {
 		fprintf(stderr, "servicio stats: %s\n", err);
 		return 1;
@@ -278,8 +279,9 @@ int stats_main(int argc, char **argv)
 			;
 	}
 	/* the second sample uses the same source as the first */
-	cfg.pref = s1.source == SNAP_SRC_MODULE ? SNAP_PREF_MODULE : SNAP_PREF_PROCFS;
-	ret = snapshot_take(&cfg, &s2, err, sizeof(err));
+	cfg.forced = true;
+	cfg.source = s1.source;
+	ret = metrics_take(&cfg, &s2, err, sizeof(err));
 	if (ret < 0) {
 		fprintf(stderr, "servicio stats: %s\n", err);
 		goto out;
@@ -322,8 +324,8 @@ int stats_main(int argc, char **argv)
 			/* no process seen (e.g. paused, or just started): its cgroup still counts */
 			util_strlcpy(r->none.id, dc->id, sizeof(r->none.id));
 			if ((!copts.cgroup_root || copts.cgroup_root[0]) &&
-			    ctrstats_read_cgmem(copts.cgroup_root, "", dc->id,
-						s2.mem.total_kb * 1024, &r->none.mem) == 0) {
+			    cgmem_read(copts.cgroup_root, "", dc->id, s2.mem.total_kb * 1024,
+				       &r->none.mem) == 0) {
 				r->none.has_mem = true;
 				r->none.mem_kb = r->none.mem.usage / 1024;
 				r->none.mem_pct = r->none.mem.limit
