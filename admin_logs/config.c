@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gestor.h"
 #include "util.h"
 
 enum opt_kind { OPT_STR, OPT_UINT, OPT_SIZE, OPT_BOOL };
@@ -71,7 +72,7 @@ void config_defaults(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
 	util_strlcpy(c->listen, "127.0.0.1", sizeof(c->listen));
-	c->port = 8000;
+	c->port = GESTOR_LOG_PORT;
 	util_strlcpy(c->db_path, "gestor.db", sizeof(c->db_path));
 	util_strlcpy(c->gnuplot, "gnuplot", sizeof(c->gnuplot));
 	c->max_body = 1u << 20;

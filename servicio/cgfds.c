@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -27,12 +28,25 @@ struct cgfds_ent {
 struct cgfds {
 	struct cgfds_ent *ents;
 	size_t n, sorted, cap; /* ents[0..sorted) are in id order */
+	size_t max; /* containers kept at most (CGFDS_MAX, or fewer by the fd limit) */
 	uint64_t gen;
 };
 
 struct cgfds *cgfds_new(void)
 {
-	return calloc(1, sizeof(struct cgfds));
+	struct cgfds *c = calloc(1, sizeof(*c));
+	struct rlimit rl;
+
+	if (!c)
+		return NULL;
+	/* leave room for everything else the process opens (sockets, spool) */
+	c->max = CGFDS_MAX;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		c->max = rl.rlim_cur > 256 + CGFDS_MAX * CGMEM_NFILES
+				 ? CGFDS_MAX
+				 : (rl.rlim_cur > 256 ? (size_t)(rl.rlim_cur - 256) / CGMEM_NFILES
+						      : 0);
+	return c;
 }
 
 static void cgfds_close(struct cgfds_ent *e)
@@ -94,7 +108,7 @@ static void cgfds_add(struct cgfds *c, const char *id, const struct cgmem *m)
 {
 	struct cgfds_ent e = { .version = m->version, .seen = c->gen };
 
-	if (c->n >= CGFDS_MAX)
+	if (c->n >= c->max)
 		return;
 	for (int i = 0; i < CGMEM_NFILES; i++)
 		e.fd[i] = -1; /* cgfds_close() closes only what was opened */

@@ -4,7 +4,8 @@
  * at offset 0 costs one system call per file instead of open, read and
  * close, and no path lookup. A container not seen in a cycle has its files
  * closed; one whose kept files fail is looked up again. At most CGFDS_MAX
- * containers (3 descriptors each at most); the others are read by path.
+ * containers (3 descriptors each at most), fewer when the descriptor limit
+ * leaves less room; the others are read by path.
  */
 #ifndef SERVICIO_CGFDS_H
 #define SERVICIO_CGFDS_H

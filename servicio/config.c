@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "docker.h"
+#include "gestor.h"
 #include "modsrc.h"
 #include "util.h"
 
@@ -116,7 +117,7 @@ void config_defaults(struct config *c)
 	util_strlcpy(c->docker_socket, DOCKER_SOCKET, sizeof(c->docker_socket));
 	util_strlcpy(c->admin_image, "gestor/admin_logs:latest", sizeof(c->admin_image));
 	util_strlcpy(c->admin_name, "gestor-admin_logs", sizeof(c->admin_name));
-	c->admin_port = 8000;
+	c->admin_port = GESTOR_LOG_PORT;
 	util_strlcpy(c->admin_data, "/var/lib/gestor/admin_logs", sizeof(c->admin_data));
 	c->health_timeout_s = 60;
 	util_strlcpy(c->spool_path, "/var/lib/gestor/servicio/spool", sizeof(c->spool_path));
