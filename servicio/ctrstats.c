@@ -147,10 +147,19 @@ const struct ctr_stat *ctrstats_find(const struct ctrstats *st, const char *id)
 {
 	size_t n = strlen(id);
 
+	size_t lo = 0, hi = st->nctrs;
+
 	if (n < 12 || n > SNAP_CTR_ID_LEN)
 		return NULL;
-	for (size_t i = 0; i < st->nctrs; i++)
-		if (strncmp(st->ctrs[i].id, id, n) == 0)
-			return &st->ctrs[i];
-	return NULL;
+	/* sorted by id (as the snapshot's containers): the first id >= the
+	 * prefix is the one that starts with it, if any */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strncmp(st->ctrs[mid].id, id, n) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < st->nctrs && strncmp(st->ctrs[lo].id, id, n) == 0 ? &st->ctrs[lo] : NULL;
 }

@@ -43,14 +43,8 @@ bool decide_managed(const struct docker_container *c, const char *scope)
 static int64_t decide_started_ns(const struct snapshot *s, const struct docker_container *c)
 {
 	const struct snap_ctr *sc = snapshot_find_ctr(s, c->id);
-	uint64_t first = UINT64_MAX;
+	uint64_t first = sc && sc->nprocs ? sc->start_time_ns : UINT64_MAX;
 
-	if (sc) {
-		for (size_t i = 0; i < s->nprocs; i++)
-			if (s->procs[i].ctr == (int32_t)(sc - s->ctrs) &&
-			    s->procs[i].start_time_ns < first)
-				first = s->procs[i].start_time_ns;
-	}
 	if (first != UINT64_MAX && first <= s->boottime_ns && s->timestamp_ns > s->boottime_ns)
 		return (int64_t)(s->timestamp_ns - (s->boottime_ns - first));
 	return c->created * 1000000000ll;

@@ -107,20 +107,6 @@ void measure_forget_list(struct measure *ms)
 	ms->dl_valid = false;
 }
 
-/* CPU time and earliest start of the processes of container k of s. */
-static void measure_ctr_times(const struct snapshot *s, size_t k, uint64_t *cpu, uint64_t *first)
-{
-	*cpu = 0;
-	*first = UINT64_MAX;
-	for (size_t p = 0; p < s->nprocs; p++) {
-		if (s->procs[p].ctr != (int32_t)k)
-			continue;
-		*cpu += s->procs[p].cpu_time_ns;
-		if (s->procs[p].start_time_ns < *first)
-			*first = s->procs[p].start_time_ns;
-	}
-}
-
 /*
  * Give each managed container without an interval rate its lifetime rate
  * (CPU time of its processes over the age of the oldest) when it is at
@@ -130,7 +116,7 @@ static void measure_ctr_times(const struct snapshot *s, size_t k, uint64_t *cpu,
 static uint64_t measure_lifetime_rates(const struct measure *ms, struct cycle *c)
 {
 	const struct snapshot *s = &c->cur;
-	uint64_t wait = 0, cpu, first;
+	uint64_t wait = 0;
 
 	for (size_t i = 0; i < c->dl->n; i++) {
 		const struct docker_container *dc = &c->dl->items[i];
@@ -142,7 +128,8 @@ static uint64_t measure_lifetime_rates(const struct measure *ms, struct cycle *c
 		k = (size_t)(sc - s->ctrs);
 		if (k >= c->cs.nctrs || c->cs.ctrs[k].has_cpu)
 			continue;
-		measure_ctr_times(s, k, &cpu, &first);
+		/* the sums over its processes (snapshot_group) */
+		uint64_t cpu = sc->cpu_time_ns, first = sc->nprocs ? sc->start_time_ns : UINT64_MAX;
 		if (first == UINT64_MAX || first > s->boottime_ns)
 			continue;
 		uint64_t age = s->boottime_ns - first;

@@ -127,6 +127,8 @@ int snapshot_group(struct snapshot *s, bool containers_only)
 		c->rss_kb += p->rss_kb;
 		c->vsz_kb += p->vsz_kb;
 		c->cpu_time_ns += p->cpu_time_ns;
+		if (c->nprocs == 1 || p->start_time_ns < c->start_time_ns)
+			c->start_time_ns = p->start_time_ns;
 		if (!c->cgroup[0])
 			snapshot_ctr_dir(p, c->cgroup, sizeof(c->cgroup));
 	}

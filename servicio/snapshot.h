@@ -79,6 +79,7 @@ struct snap_ctr {
 	char cgroup[SNAP_CGROUP_MAX];
 	uint32_t nprocs;
 	uint64_t rss_kb, vsz_kb, cpu_time_ns;
+	uint64_t start_time_ns; /* the earliest start of its processes, since boot */
 };
 
 struct snapshot {
