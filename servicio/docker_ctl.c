@@ -50,7 +50,8 @@ static bool valid_ref(const char *s)
 	return true;
 }
 
-int dctl_kill(struct docker *d, const char *id, bool *gone, char *err, size_t errlen)
+/* SIGKILL; *gone when the container no longer exists. */
+static int dctl_kill(struct docker *d, const char *id, bool *gone, char *err, size_t errlen)
 {
 	char path[256];
 	long st;
@@ -74,7 +75,8 @@ int dctl_kill(struct docker *d, const char *id, bool *gone, char *err, size_t er
 	return 0;
 }
 
-int dctl_delete(struct docker *d, const char *id, char *err, size_t errlen)
+/* Force-delete with its anonymous volumes. */
+static int dctl_delete(struct docker *d, const char *id, char *err, size_t errlen)
 {
 	char path[256];
 	long st;
@@ -146,8 +148,12 @@ static int start(struct docker *d, const char *id, char *err, size_t errlen)
 	return -EIO;
 }
 
-int dctl_image_user(struct docker *d, const char *image, long *uid, long *gid, char *err,
-		    size_t errlen)
+/*
+ * The numeric user an image runs as (Config.User "uid[:gid]"); -1 when it
+ * names none or a user by name. 0, or -ENOENT when the image is missing.
+ */
+static int dctl_image_user(struct docker *d, const char *image, long *uid, long *gid, char *err,
+			   size_t errlen)
 {
 	struct docker_response r = { 0 };
 	char path[512], esc[400];
@@ -302,14 +308,4 @@ int dctl_stop_remove(struct docker *d, const char *id, int grace_s, char *err, s
 	if (st < 0)
 		return (int)st;
 	return st < 400 || st == 404 ? 0 : -EIO;
-}
-
-int dctl_reconnect(struct docker **d, const char *socket, char *err, size_t errlen)
-{
-	struct docker_opts o = { .socket_path = socket };
-
-	if (*d)
-		docker_close(*d);
-	*d = NULL;
-	return docker_open(d, &o, err, errlen);
 }
