@@ -1,6 +1,6 @@
 /*
- * config.h — servicio's settings: one table of options read, in rising
- * precedence, from built-in defaults, an INI file (inih), environment
+ * config.h — servicio's settings: one table of options (lib/opts.h) read,
+ * in rising precedence, from built-in defaults, an INI file, environment
  * variables (GESTOR_<NAME>) and command-line flags (--<name>). The table
  * also prints `--help` with every default, so the three sources and the
  * documentation never drift apart.
@@ -51,26 +51,6 @@ struct config {
 
 /* Fill c with the built-in defaults. */
 void config_defaults(struct config *c);
-
-/*
- * Apply one setting by option name (long flag name, '-' or '_' alike) and
- * textual value. Returns 0, -ENOENT for an unknown name, -EINVAL/-ERANGE for
- * a bad value (err says which and why).
- */
-int config_set(struct config *c, const char *name, const char *value, char *err, size_t errlen);
-
-/* Read an INI file ([servicio] section or none). 0 or -errno (err explains). */
-int config_load_ini(struct config *c, const char *path, char *err, size_t errlen);
-
-/*
- * Apply GESTOR_<NAME> variables found through getenv_fn (getenv in the
- * program, a fake in tests). 0 or -errno.
- */
-int config_load_env(struct config *c, const char *(*getenv_fn)(const char *), char *err,
-		    size_t errlen);
-
-/* Apply flags (argv[1..]); 0 or -errno. */
-int config_load_args(struct config *c, int argc, char **argv, char *err, size_t errlen);
 
 /*
  * The whole sequence: defaults, then the INI file (--config / GESTOR_CONFIG,
