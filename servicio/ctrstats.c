@@ -42,63 +42,20 @@ void ctrstats_free(struct ctrstats *st)
 	memset(st, 0, sizeof(*st));
 }
 
-int ctrstats_compute(const struct snapshot *prev, const struct snapshot *cur,
-		     const struct ctrstats_opts *opts, struct ctrstats *out, char *err,
-		     size_t errlen)
+/* The CPU % of each process of cur against prev over dt ns (rates: both
+ * from one source), summed into its container's when that has a rate. */
+static void ctrstats_proc_rates(const struct snapshot *prev, const struct snapshot *cur, bool rates,
+				double dt, struct ctrstats *out)
 {
-	const char *cgroot = opts && opts->cgroup_root ? opts->cgroup_root : CGMEM_ROOT;
-	struct cgfds *fds = opts && cgroot[0] ? opts->fds : NULL;
-	uint64_t ram = cur->mem.total_kb * 1024;
-	bool rates;
-	double dt = 0;
-	int ret;
-
-	memset(out, 0, sizeof(*out));
-	if (fds)
-		cgfds_begin(fds);
-	if (prev && prev->boottime_ns > cur->boottime_ns) {
-		snprintf(err, errlen, "previous snapshot is newer than the current one");
-		return -EINVAL;
-	}
-	rates = prev && prev->source == cur->source && cur->boottime_ns > prev->boottime_ns;
-	if (rates) {
-		out->interval_ns = cur->boottime_ns - prev->boottime_ns;
-		dt = (double)out->interval_ns;
-		out->has_sys_cpu = ctrstats_sys_cpu(&prev->cpu, &cur->cpu, &out->sys_cpu_pct);
-	}
-	if (cur->nprocs) {
-		out->proc_cpu_pct = malloc(cur->nprocs * sizeof(double));
-		if (!out->proc_cpu_pct)
-			goto nomem;
-	}
-	if (cur->nctrs) {
-		out->ctrs = calloc(cur->nctrs, sizeof(*out->ctrs));
-		if (!out->ctrs)
-			goto nomem;
-	}
-	out->nctrs = cur->nctrs;
-	for (size_t i = 0; i < cur->nctrs; i++) {
-		struct ctr_stat *cs = &out->ctrs[i];
-		const struct snap_ctr *sc = &cur->ctrs[i];
-
-		memcpy(cs->id, sc->id, sizeof(cs->id));
-		cs->procs = sc->nprocs;
-		cs->rss_kb = sc->rss_kb;
-		cs->cpu_time_ns = sc->cpu_time_ns;
-		cs->has_cpu = rates && snapshot_find_ctr(prev, sc->id) != NULL;
-	}
 	for (size_t i = 0; i < cur->nprocs; i++) {
 		const struct snap_proc *p = &cur->procs[i], *q;
 		double pdt = dt, pct;
-		bool known;
 
 		out->proc_cpu_pct[i] = NAN;
 		if (!rates)
 			continue;
 		q = snapshot_find_proc(prev, p->pid);
-		known = q && q->start_time_ns == p->start_time_ns &&
-			p->cpu_time_ns >= q->cpu_time_ns;
-		if (known) {
+		if (q && q->start_time_ns == p->start_time_ns && p->cpu_time_ns >= q->cpu_time_ns) {
 			/* each process over the time between its own two reads when
 			 * the source says (a procfs walk takes a while) */
 			if (p->sample_ns && q->sample_ns && p->sample_ns > q->sample_ns)
@@ -116,8 +73,18 @@ int ctrstats_compute(const struct snapshot *prev, const struct snapshot *cur,
 		if (p->ctr >= 0 && out->ctrs[p->ctr].has_cpu)
 			out->ctrs[p->ctr].cpu_pct += pct;
 	}
+}
+
+/* Each container's cgroup memory (through the kept descriptors when fds),
+ * else its RSS share of the machine's RAM. */
+static void ctrstats_memory(const struct snapshot *cur, const char *cgroot, struct cgfds *fds,
+			    struct ctrstats *out)
+{
+	uint64_t ram = cur->mem.total_kb * 1024;
+
 	for (size_t i = 0; i < out->nctrs; i++) {
 		struct ctr_stat *cs = &out->ctrs[i];
+		int ret;
 
 		cs->mem_kb = cs->rss_kb;
 		if (!cgroot[0])
@@ -134,13 +101,60 @@ int ctrstats_compute(const struct snapshot *prev, const struct snapshot *cur,
 			cs->mem_pct = 100.0 * (double)cs->rss_kb * 1024.0 / (double)ram;
 		}
 	}
+}
+
+/* The arrays of out, and each container's sums from the snapshot. */
+static int ctrstats_alloc(const struct snapshot *prev, const struct snapshot *cur, bool rates,
+			  struct ctrstats *out)
+{
+	if (cur->nprocs && !(out->proc_cpu_pct = malloc(cur->nprocs * sizeof(double))))
+		return -ENOMEM;
+	if (cur->nctrs && !(out->ctrs = calloc(cur->nctrs, sizeof(*out->ctrs))))
+		return -ENOMEM;
+	out->nctrs = cur->nctrs;
+	for (size_t i = 0; i < cur->nctrs; i++) {
+		struct ctr_stat *cs = &out->ctrs[i];
+		const struct snap_ctr *sc = &cur->ctrs[i];
+
+		memcpy(cs->id, sc->id, sizeof(cs->id));
+		cs->procs = sc->nprocs;
+		cs->rss_kb = sc->rss_kb;
+		cs->cpu_time_ns = sc->cpu_time_ns;
+		cs->has_cpu = rates && snapshot_find_ctr(prev, sc->id) != NULL;
+	}
+	return 0;
+}
+
+int ctrstats_compute(const struct snapshot *prev, const struct snapshot *cur,
+		     const struct ctrstats_opts *opts, struct ctrstats *out, char *err,
+		     size_t errlen)
+{
+	const char *cgroot = opts && opts->cgroup_root ? opts->cgroup_root : CGMEM_ROOT;
+	struct cgfds *fds = opts && cgroot[0] ? opts->fds : NULL;
+	bool rates;
+
+	memset(out, 0, sizeof(*out));
+	if (prev && prev->boottime_ns > cur->boottime_ns) {
+		snprintf(err, errlen, "previous snapshot is newer than the current one");
+		return -EINVAL;
+	}
+	rates = prev && prev->source == cur->source && cur->boottime_ns > prev->boottime_ns;
+	if (rates) {
+		out->interval_ns = cur->boottime_ns - prev->boottime_ns;
+		out->has_sys_cpu = ctrstats_sys_cpu(&prev->cpu, &cur->cpu, &out->sys_cpu_pct);
+	}
+	if (ctrstats_alloc(prev, cur, rates, out) < 0) {
+		ctrstats_free(out);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	ctrstats_proc_rates(prev, cur, rates, (double)out->interval_ns, out);
+	if (fds)
+		cgfds_begin(fds);
+	ctrstats_memory(cur, cgroot, fds, out);
 	if (fds)
 		cgfds_end(fds); /* containers gone: their files close */
 	return 0;
-nomem:
-	ctrstats_free(out);
-	snprintf(err, errlen, "out of memory");
-	return -ENOMEM;
 }
 
 const struct ctr_stat *ctrstats_find(const struct ctrstats *st, const char *id)

@@ -390,21 +390,106 @@ int procfs_snapshot(const char *root, struct snapshot *out, char *err, size_t er
 	return procfs_snapshot_opts(root, NULL, out, err, errlen);
 }
 
+/* The system-wide files: meminfo, stat, and uptime (for a root that is not
+ * the live /proc, whose boot time is the clock's). 0 or -errno with err. */
+static int procfs_read_system(int rootfd, const char *root, bool live, struct snapshot *out,
+			      char *err, size_t errlen)
+{
+	char buf[16384];
+	ssize_t r;
+
+	r = util_read_file_at(rootfd, "meminfo", buf, sizeof(buf));
+	if (r < 0 || procfs_parse_meminfo_buf(buf, &out->mem) < 0) {
+		snprintf(err, errlen, "%s/meminfo: %s", root,
+			 r < 0 ? strerror((int)-r) : "malformed (no MemTotal/MemFree)");
+		return r < 0 ? (int)r : -EINVAL;
+	}
+	r = util_read_file_at(rootfd, "stat", buf, sizeof(buf));
+	if (r < 0 || procfs_parse_sysstat_buf(buf, out->hz, &out->cpu, &out->cpus) < 0) {
+		snprintf(err, errlen, "%s/stat: %s", root,
+			 r < 0 ? strerror((int)-r) : "malformed (no cpu line)");
+		return r < 0 ? (int)r : -EINVAL;
+	}
+	if (live) {
+		out->boottime_ns = util_boot_ns();
+		return 0;
+	}
+	r = util_read_file_at(rootfd, "uptime", buf, sizeof(buf));
+	if (r < 0 || procfs_parse_uptime_buf(buf, &out->boottime_ns) < 0) {
+		snprintf(err, errlen, "%s/uptime: %s", root,
+			 r < 0 ? strerror((int)-r) : "malformed");
+		return r < 0 ? (int)r : -EINVAL;
+	}
+	return 0;
+}
+
+/* One pid directory of the walk: skipped, reused or read into a new process. */
+static int procfs_walk_one(int rootfd, const struct dirent *de, struct procfs_pid_ctx *ctx,
+			   struct procskip *sk, bool live, struct snapshot *out)
+{
+	struct procskip_where mc;
+	struct snap_proc *p;
+	uint64_t pid = 0;
+	bool known = false;
+	int ret;
+
+	if (sk && util_parse_u64(de->d_name, NULL, UINT32_MAX, &pid) == 0) {
+		if (procskip_skip_out(sk, (uint32_t)pid, (uint64_t)de->d_ino))
+			return 0;
+		known = procskip_known(sk, (uint32_t)pid, (uint64_t)de->d_ino, &mc);
+	}
+	ctx->known_id = known ? mc.id : NULL;
+	ctx->known_cgroup = known ? mc.cgroup : NULL;
+	p = snapshot_add_proc(out);
+	if (!p)
+		return -ENOMEM;
+	ret = procfs_read_pid(rootfd, de->d_name, ctx, p);
+	if (sk && pid && ret == PROCFS_NOT_IN_CTR)
+		procskip_note_out(sk, (uint32_t)pid, (uint64_t)de->d_ino);
+	else if (sk && pid && ret == 0 && p->container_id[0])
+		procskip_note_in(sk, (uint32_t)pid, (uint64_t)de->d_ino, p->container_id, p->cgroup,
+				 known);
+	if (live)
+		p->sample_ns = util_boot_ns();
+	/* outside a container when only containers matter, vanished, or a
+	 * file we cannot read or parse: skip it */
+	if (ret != 0)
+		out->nprocs--;
+	return 0;
+}
+
+/* Every pid directory of dir (the /proc open as rootfd). 0 or -errno. */
+static int procfs_walk(DIR *dir, int rootfd, const char *root, struct procfs_pid_ctx *ctx,
+		       struct procskip *sk, bool live, struct snapshot *out, char *err,
+		       size_t errlen)
+{
+	struct dirent *de;
+	int ret = 0;
+
+	if (sk)
+		procskip_begin(sk);
+	while (ret == 0 && (errno = 0, de = readdir(dir)) != NULL)
+		if (procfs_is_pid(de->d_name))
+			ret = procfs_walk_one(rootfd, de, ctx, sk, live, out);
+	if (ret == 0 && errno != 0) {
+		ret = -errno;
+		snprintf(err, errlen, "reading %s: %s", root, strerror(-ret));
+	} else if (ret) {
+		snprintf(err, errlen, "out of memory");
+	}
+	if (sk)
+		procskip_end(sk); /* what this walk saw; the rest is read next time */
+	return ret;
+}
+
 int procfs_snapshot_opts(const char *root, const struct procfs_opts *opts, struct snapshot *out,
 			 char *err, size_t errlen)
 {
 	struct procfs_pid_ctx ctx = { 0 };
-	struct procskip *sk = NULL;
-	struct procskip_where mc;
-	char buf[16384];
 	int rootfd = -1, ret;
 	DIR *dir = NULL;
-	struct dirent *de;
 	bool live;
 	long hz_l = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
-	uint32_t hz = hz_l > 0 ? (uint32_t)hz_l : 100;
-	uint64_t page_kb = page > 0 ? (uint64_t)page / 1024 : 4;
-	ssize_t r;
 
 	if (!root)
 		root = SNAP_PROC_ROOT;
@@ -412,7 +497,7 @@ int procfs_snapshot_opts(const char *root, const struct procfs_opts *opts, struc
 	memset(out, 0, sizeof(*out));
 	out->source = SNAP_SRC_PROCFS;
 	out->version = SNAP_FORMAT_VERSION;
-	out->hz = hz;
+	out->hz = hz_l > 0 ? (uint32_t)hz_l : 100;
 	out->timestamp_ns = util_real_ns();
 
 	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -421,103 +506,34 @@ int procfs_snapshot_opts(const char *root, const struct procfs_opts *opts, struc
 		snprintf(err, errlen, "cannot open %s: %s", root, strerror(-ret));
 		goto err;
 	}
-	r = util_read_file_at(rootfd, "meminfo", buf, sizeof(buf));
-	if (r < 0 || procfs_parse_meminfo_buf(buf, &out->mem) < 0) {
-		ret = r < 0 ? (int)r : -EINVAL;
-		snprintf(err, errlen, "%s/meminfo: %s", root,
-			 r < 0 ? strerror((int)-r) : "malformed (no MemTotal/MemFree)");
+	ret = procfs_read_system(rootfd, root, live, out, err, errlen);
+	if (ret < 0)
 		goto err;
-	}
-	r = util_read_file_at(rootfd, "stat", buf, sizeof(buf));
-	if (r < 0 || procfs_parse_sysstat_buf(buf, hz, &out->cpu, &out->cpus) < 0) {
-		ret = r < 0 ? (int)r : -EINVAL;
-		snprintf(err, errlen, "%s/stat: %s", root,
-			 r < 0 ? strerror((int)-r) : "malformed (no cpu line)");
-		goto err;
-	}
-	if (live) {
-		out->boottime_ns = util_boot_ns();
-	} else {
-		r = util_read_file_at(rootfd, "uptime", buf, sizeof(buf));
-		if (r < 0 || procfs_parse_uptime_buf(buf, &out->boottime_ns) < 0) {
-			ret = r < 0 ? (int)r : -EINVAL;
-			snprintf(err, errlen, "%s/uptime: %s", root,
-				 r < 0 ? strerror((int)-r) : "malformed");
-			goto err;
-		}
-	}
-
-	ctx.hz = hz;
-	ctx.page_kb = page_kb;
+	ctx.hz = out->hz;
+	ctx.page_kb = page > 0 ? (uint64_t)page / 1024 : 4;
 	ctx.total_kb = out->mem.total_kb;
 	ctx.now_ns = out->boottime_ns;
 	ctx.containers_only = opts && opts->containers_only;
 	ctx.skip_details = opts && opts->skip_details;
-	sk = ctx.containers_only ? opts->skip : NULL;
 	dir = fdopendir(dup(rootfd));
 	if (!dir) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot list %s: %s", root, strerror(-ret));
 		goto err;
 	}
-	if (sk)
-		procskip_begin(sk);
-	while ((errno = 0, de = readdir(dir)) != NULL) {
-		struct snap_proc *p;
-		uint64_t pid = 0;
-
-		if (!procfs_is_pid(de->d_name))
-			continue;
-		bool known = false;
-
-		if (sk && util_parse_u64(de->d_name, NULL, UINT32_MAX, &pid) == 0) {
-			if (procskip_skip_out(sk, (uint32_t)pid, (uint64_t)de->d_ino))
-				continue;
-			known = procskip_known(sk, (uint32_t)pid, (uint64_t)de->d_ino, &mc);
-		}
-		ctx.known_id = known ? mc.id : NULL;
-		ctx.known_cgroup = known ? mc.cgroup : NULL;
-		p = snapshot_add_proc(out);
-		if (!p) {
-			ret = -ENOMEM;
-			snprintf(err, errlen, "out of memory");
-			goto err;
-		}
-		ret = procfs_read_pid(rootfd, de->d_name, &ctx, p);
-		if (sk && pid && ret == PROCFS_NOT_IN_CTR)
-			procskip_note_out(sk, (uint32_t)pid, (uint64_t)de->d_ino);
-		else if (sk && pid && ret == 0 && p->container_id[0])
-			procskip_note_in(sk, (uint32_t)pid, (uint64_t)de->d_ino, p->container_id,
-					 p->cgroup, known);
-		if (live)
-			p->sample_ns = util_boot_ns();
-		if (ret != 0) {
-			/* outside a container when only containers matter, vanished,
-			 * or a file we cannot read or parse: skip it */
-			out->nprocs--;
-			continue;
-		}
-	}
-	if (errno != 0) {
-		ret = -errno;
-		snprintf(err, errlen, "reading %s: %s", root, strerror(-ret));
+	ret = procfs_walk(dir, rootfd, root, &ctx, ctx.containers_only ? opts->skip : NULL, live,
+			  out, err, errlen);
+	if (ret < 0)
 		goto err;
-	}
-	if (sk)
-		procskip_end(sk);
 	closedir(dir);
-	dir = NULL;
 	close(rootfd);
-	rootfd = -1;
 	ret = snapshot_group(out, ctx.containers_only);
 	if (ret < 0) {
 		snprintf(err, errlen, "out of memory");
-		goto err;
+		snapshot_free(out);
 	}
-	return 0;
+	return ret;
 err:
-	if (sk && dir)
-		procskip_end(sk); /* what this walk saw; the rest is read next time */
 	if (dir)
 		closedir(dir);
 	if (rootfd >= 0)
