@@ -120,7 +120,7 @@ static int ctrstats_alloc(const struct snapshot *prev, const struct snapshot *cu
 		cs->procs = sc->nprocs;
 		cs->rss_kb = sc->rss_kb;
 		cs->cpu_time_ns = sc->cpu_time_ns;
-		cs->has_cpu = rates && snapshot_find_ctr(prev, sc->id) != NULL;
+		cs->has_cpu = rates && prev && snapshot_find_ctr(prev, sc->id) != NULL;
 	}
 	return 0;
 }

@@ -173,7 +173,7 @@ static int modsrc_cpu(struct modsrc_ctx *c, json_t *o, struct snap_cpu *cpu)
 
 static int modsrc_proc(struct modsrc_ctx *c, json_t *o, struct snap_proc *p)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int ret;
 
 	if (!json_is_object(o)) {
