@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define CONFIG_PATH_MAX 1024
 
@@ -29,6 +30,7 @@ struct config {
 	unsigned top_n; /* busiest containers in the charts */
 	unsigned group_max; /* batches per group commit, at most */
 	bool quiet; /* no access lines on stdout */
+	bool help; /* --help: print the usage */
 };
 
 /* Fill c with the defaults. */
@@ -42,7 +44,7 @@ void config_defaults(struct config *c);
 int config_load(struct config *c, int argc, char **argv, const char *(*getenv_fn)(const char *),
 		char *err, size_t errlen);
 
-/* The usage text. */
-const char *config_usage(void);
+/* The usage text, every option with its default and variable. */
+void config_usage(FILE *out);
 
 #endif

@@ -250,97 +250,134 @@ static int point_cmp(const void *a, const void *b)
 	return x->s < y->s ? -1 : (x->s > y->s);
 }
 
-/*
- * The busiest containers by mem (or CPU): their series from their own
- * record range, into the line chart (wide: one column per container, empty
- * where it did not run) and the heatmap (long: one row per cell).
- */
-static int produce_containers(struct gctx *g, bool mem)
+/* A growing array of points. */
+struct points {
+	struct point *v;
+	size_t n, cap;
+};
+
+static int points_add(struct gctx *g, struct points *p, struct point x)
 {
-	enum chart_id lid = mem ? C_CMEM : C_CCPU, hid = mem ? C_CMEM_HEAT : C_CCPU_HEAT;
-	const char *val = mem ? "mem_kb / 1024.0" : "cpu_pct";
-	FILE *fl = g->f[lid], *fh = g->f[hid];
-	struct chart_data *dl = &g->d[lid], *dh = &g->d[hid];
-	struct point *pts = NULL;
-	size_t npts = 0, cap = 0, i, j;
+	if (p->n == p->cap) {
+		size_t nc = p->cap ? p->cap * 2 : 1024;
+		struct point *np = realloc(p->v, nc * sizeof(*np));
+
+		if (!np) {
+			snprintf(g->err, sizeof(g->err), "out of memory");
+			return -ENOMEM;
+		}
+		p->v = np;
+		p->cap = nc;
+	}
+	p->v[p->n++] = x;
+	return 0;
+}
+
+/* The bucketed points of series s from st (bound to one container). */
+static int containers_series(struct gctx *g, sqlite3_stmt *st, unsigned s, struct points *pts)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (points_add(g, pts,
+			       (struct point){ .k = sqlite3_column_int64(st, 0),
+					       .ts = sqlite3_column_int64(st, 1),
+					       .s = s,
+					       .v = sqlite3_column_double(st, 2) }) < 0)
+			return -ENOMEM;
+	}
+	if (rc != SQLITE_DONE) {
+		snprintf(g->err, sizeof(g->err), "sql: %s", sqlite3_errmsg(g->db));
+		return -EIO;
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+/*
+ * The busiest containers by mem (or CPU): a series each (named in both
+ * charts' data) and their points from their own record range, sorted by
+ * bucket.
+ */
+static int containers_points(struct gctx *g, bool mem, struct points *pts)
+{
+	struct chart_data *dl = &g->d[mem ? C_CMEM : C_CCPU],
+			  *dh = &g->d[mem ? C_CMEM_HEAT : C_CCPU_HEAT];
 	sqlite3_stmt *top = NULL, *st = NULL;
 	char sql[320];
-	double *row = NULL;
-	int rc, r = -EIO;
-	unsigned s;
+	int rc = SQLITE_DONE, r = -EIO;
 
+	snprintf(sql, sizeof(sql),
+		 "SELECT (ts_ns - ?1) / ?2 AS k, min(ts_ns), avg(%s) FROM sample_containers "
+		 "WHERE record BETWEEN ?3 AND ?4 AND cid = ?5 GROUP BY k ORDER BY k",
+		 mem ? "mem_kb / 1024.0" : "cpu_pct");
 	if (g_prepare(g,
 		      mem ? "SELECT cid, name, first_record, last_record FROM containers "
 			    "ORDER BY sum_mem_kb / n DESC, cid LIMIT ?1"
 			  : "SELECT cid, name, first_record, last_record FROM containers "
 			    "ORDER BY sum_cpu / n DESC, cid LIMIT ?1",
-		      &top) < 0)
-		return -EIO;
-	snprintf(sql, sizeof(sql),
-		 "SELECT (ts_ns - ?1) / ?2 AS k, min(ts_ns), avg(%s) FROM sample_containers "
-		 "WHERE record BETWEEN ?3 AND ?4 AND cid = ?5 GROUP BY k ORDER BY k",
-		 val);
-	if (g_prepare(g, sql, &st) < 0)
+		      &top) < 0 ||
+	    g_prepare(g, sql, &st) < 0)
 		goto out;
 	sqlite3_bind_int(top, 1, (int)(g->o->top_n < GRAPHS_SERIES ? g->o->top_n : GRAPHS_SERIES));
 	sqlite3_bind_int64(st, 1, g->t0);
 	sqlite3_bind_int64(st, 2, g->bucket);
 	while ((rc = sqlite3_step(top)) == SQLITE_ROW) {
-		s = dl->nseries;
+		unsigned s = dl->nseries;
+
 		d_series(dl, (const char *)sqlite3_column_text(top, 1));
 		d_series(dh, (const char *)sqlite3_column_text(top, 1));
 		sqlite3_bind_int64(st, 3, sqlite3_column_int64(top, 2));
 		sqlite3_bind_int64(st, 4, sqlite3_column_int64(top, 3));
 		sqlite3_bind_text(st, 5, (const char *)sqlite3_column_text(top, 0), -1,
 				  SQLITE_TRANSIENT);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			if (npts == cap) {
-				size_t nc = cap ? cap * 2 : 1024;
-				struct point *np = realloc(pts, nc * sizeof(*np));
-				if (!np) {
-					snprintf(g->err, sizeof(g->err), "out of memory");
-					goto out;
-				}
-				pts = np;
-				cap = nc;
-			}
-			pts[npts++] = (struct point){ .k = sqlite3_column_int64(st, 0),
-						      .ts = sqlite3_column_int64(st, 1),
-						      .s = s,
-						      .v = sqlite3_column_double(st, 2) };
-		}
-		if (rc != SQLITE_DONE) {
-			snprintf(g->err, sizeof(g->err), "sql: %s", sqlite3_errmsg(g->db));
+		if (containers_series(g, st, s, pts) < 0)
 			goto out;
-		}
-		sqlite3_reset(st);
 	}
 	if (rc != SQLITE_DONE) {
 		snprintf(g->err, sizeof(g->err), "sql: %s", sqlite3_errmsg(g->db));
 		goto out;
 	}
-	if (npts > 0)
-		qsort(pts, npts, sizeof(*pts), point_cmp);
+	if (pts->n > 0)
+		qsort(pts->v, pts->n, sizeof(*pts->v), point_cmp);
+	r = 0;
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(top);
+	return r;
+}
+
+/* The line chart's CSV (wide: one column per container, empty where it did
+ * not run) and the heatmap's (long: one row per cell) from sorted points. */
+static int containers_write(struct gctx *g, bool mem, const struct points *pts)
+{
+	enum chart_id lid = mem ? C_CMEM : C_CCPU, hid = mem ? C_CMEM_HEAT : C_CCPU_HEAT;
+	FILE *fl = g->f[lid], *fh = g->f[hid];
+	struct chart_data *dl = &g->d[lid], *dh = &g->d[hid];
+	double *row = malloc((dl->nseries + 1) * sizeof(*row));
+	size_t i, j;
+	unsigned s;
+
+	if (!row) {
+		snprintf(g->err, sizeof(g->err), "out of memory");
+		return -ENOMEM;
+	}
 	fputs("time_utc,epoch_s", fl);
 	for (s = 0; s < dl->nseries; s++)
 		fprintf(fl, ",%s", dl->series[s]);
 	fputc('\n', fl);
 	fprintf(fh, "time_utc,epoch_s,rank,container,%s\n", mem ? "mem_mib" : "cpu_pct");
-	row = malloc((dl->nseries + 1) * sizeof(*row));
-	if (!row) {
-		snprintf(g->err, sizeof(g->err), "out of memory");
-		goto out;
-	}
-	for (i = 0; i < npts; i = j) {
-		int64_t ts = pts[i].ts;
+	for (i = 0; i < pts->n; i = j) {
+		int64_t ts = pts->v[i].ts;
 		for (s = 0; s < dl->nseries; s++)
 			row[s] = NAN;
-		for (j = i; j < npts && pts[j].k == pts[i].k; j++) {
-			row[pts[j].s] = pts[j].v;
-			if (pts[j].ts < ts)
-				ts = pts[j].ts;
-			csv_time(fh, pts[j].ts);
-			fprintf(fh, ",%u,%s,%.3f\n", pts[j].s, dh->series[pts[j].s], pts[j].v);
+		for (j = i; j < pts->n && pts->v[j].k == pts->v[i].k; j++) {
+			const struct point *p = &pts->v[j];
+			row[p->s] = p->v;
+			if (p->ts < ts)
+				ts = p->ts;
+			csv_time(fh, p->ts);
+			fprintf(fh, ",%u,%s,%.3f\n", p->s, dh->series[p->s], p->v);
 			dh->rows++;
 		}
 		csv_time(fl, ts);
@@ -352,16 +389,23 @@ static int produce_containers(struct gctx *g, bool mem)
 		fputc('\n', fl);
 		dl->rows++;
 	}
+	free(row);
 	dh->dx = (double)g->bucket / 1e9;
 	if (g->bucket == 1 && g->nsamples > 1)
 		dh->dx = (double)(g->t1 - g->t0) / 1e9 / (double)(g->nsamples - 1);
-	r = 0;
-out:
-	free(row);
-	free(pts);
-	sqlite3_finalize(st);
-	sqlite3_finalize(top);
-	return r;
+	return 0;
+}
+
+/* The busiest containers by mem (or CPU), into the line chart and the heatmap. */
+static int produce_containers(struct gctx *g, bool mem)
+{
+	struct points pts = { 0 };
+	int r = containers_points(g, mem, &pts);
+
+	if (r == 0)
+		r = containers_write(g, mem, &pts);
+	free(pts.v);
+	return r < 0 ? -EIO : 0;
 }
 
 /* removed_by_class.csv and removed_cumulative.csv from the removal decisions. */
@@ -578,28 +622,11 @@ static int graphs_index(struct gctx *g, int dfd)
 
 static int graphs_mkdir(const char *dir, char *err, size_t errlen)
 {
-	char tmp[1024];
-	size_t n = strlen(dir);
+	int r = util_mkdir_p(dir, 0755);
 
-	if (n == 0 || n >= sizeof(tmp)) {
-		snprintf(err, errlen, "report directory: bad path");
-		return -EINVAL;
-	}
-	memcpy(tmp, dir, n + 1);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			goto fail;
-		*p = '/';
-	}
-	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-		goto fail;
-	return 0;
-fail:
-	snprintf(err, errlen, "mkdir %s: %s", tmp, strerror(errno));
-	return -errno;
+	if (r < 0)
+		snprintf(err, errlen, "mkdir %s: %s", dir, strerror(-r));
+	return r;
 }
 
 static double graphs_thread_cpu(void)
@@ -610,46 +637,16 @@ static double graphs_thread_cpu(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int graphs_draw(const struct graphs_opts *o, json_t **files, double *cpu_s, char *err,
-		size_t errlen)
+/* The time range, the bucket width and the sample count, in g. */
+static int graphs_range(struct gctx *g)
 {
-	double cpu0 = graphs_thread_cpu();
-	struct gctx *g = calloc(1, sizeof(*g));
-	pid_t pids[GRAPHS_PROCS];
 	sqlite3_stmt *st = NULL;
-	json_t *list = NULL;
-	int dfd = -1, r = -EIO;
-	size_t i;
-	uint64_t deadline;
 
-	*files = NULL;
-	if (!g) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	g->o = o;
-	for (i = 0; i < GRAPHS_PROCS; i++)
-		pids[i] = -1;
-	if ((r = graphs_mkdir(o->dir, err, errlen)) < 0) {
-		free(g);
-		return r;
-	}
-	dfd = open(o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0) {
-		r = -errno;
-		snprintf(err, errlen, "open %s: %s", o->dir, strerror(errno));
-		free(g);
-		return r;
-	}
-	if (store_open_reader(o->db_path, &g->db, g->err, sizeof(g->err)) < 0)
-		goto out;
-	/* one read transaction: every chart sees the same data */
-	sqlite3_exec(g->db, "BEGIN", NULL, NULL, NULL);
 	if (g_prepare(g,
 		      "SELECT coalesce(min(ts_ns), 0), coalesce(max(ts_ns), 0), count(*) "
 		      "FROM samples",
 		      &st) < 0)
-		goto out;
+		return -EIO;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		g->t0 = sqlite3_column_int64(st, 0);
 		g->t1 = sqlite3_column_int64(st, 1);
@@ -660,13 +657,18 @@ int graphs_draw(const struct graphs_opts *o, json_t **files, double *cpu_s, char
 	/* with few samples, keep each one: bucket narrower than any gap */
 	if (g->nsamples <= GRAPHS_MAX_POINTS)
 		g->bucket = 1;
+	return 0;
+}
 
-	list = json_array();
-	if (!list) {
-		snprintf(g->err, sizeof(g->err), "out of memory");
-		goto out;
-	}
-	for (i = 0; i < NCHARTS; i++) {
+/* Each chart's CSV from one read transaction (every chart sees the same data). */
+static int graphs_write_csv(struct gctx *g, int dfd)
+{
+	if (store_open_reader(g->o->db_path, &g->db, g->err, sizeof(g->err)) < 0)
+		return -EIO;
+	sqlite3_exec(g->db, "BEGIN", NULL, NULL, NULL);
+	if (graphs_range(g) < 0)
+		return -EIO;
+	for (size_t i = 0; i < NCHARTS; i++) {
 		char name[GRAPHS_NAME_MAX + 8];
 		int fd;
 
@@ -676,107 +678,168 @@ int graphs_draw(const struct graphs_opts *o, json_t **files, double *cpu_s, char
 			snprintf(g->err, sizeof(g->err), "%s: %s", name, strerror(errno));
 			if (fd >= 0)
 				close(fd);
-			goto out;
+			return -EIO;
 		}
 	}
 	if (produce_samples(g) < 0 || produce_containers(g, false) < 0 ||
 	    produce_containers(g, true) < 0 || produce_removed(g) < 0)
-		goto out;
+		return -EIO;
 	sqlite3_exec(g->db, "COMMIT", NULL, NULL, NULL);
-	for (i = 0; i < NCHARTS; i++) {
+	for (size_t i = 0; i < NCHARTS; i++) {
 		int fr = fclose(g->f[i]);
+
 		g->f[i] = NULL;
 		if (fr != 0) {
 			snprintf(g->err, sizeof(g->err), "%s.csv: %s", graphs_charts[i].name,
 				 strerror(errno));
-			goto out;
+			return -EIO;
 		}
+	}
+	return 0;
+}
+
+/* The gnuplot scripts, the gnuplot children (pids) and index.html. */
+static int graphs_render(struct gctx *g, int dfd, pid_t pids[GRAPHS_PROCS])
+{
+	for (size_t i = 0; i < NCHARTS; i++)
 		if (gp_script(g, dfd, &graphs_charts[i], &g->d[i]) < 0)
-			goto out;
+			return -EIO;
+	for (size_t i = 0; i < GRAPHS_PROCS; i++) {
+		pids[i] = gp_spawn(g, g->o->dir, (unsigned)i);
+		if (pids[i] < 0)
+			return -EIO;
 	}
-	for (i = 0; i < GRAPHS_PROCS; i++) {
-		pids[i] = gp_spawn(g, o->dir, (unsigned)i);
-		if (pids[i] < 0) {
-			r = -EIO;
-			goto out;
+	return graphs_index(g, dfd);
+}
+
+/* Wait for pid until deadline (then kill it): its status, -1 when killed. */
+static int graphs_wait_one(struct gctx *g, pid_t pid, uint64_t deadline)
+{
+	int status = 0;
+
+	for (;;) {
+		struct rusage ru;
+		pid_t w = wait4(pid, &status, WNOHANG, &ru);
+
+		if (w == pid)
+			g->child_cpu +=
+				(double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+				((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
+		if (w == pid || (w < 0 && errno != EINTR))
+			return status;
+		if (util_mono_ns() > deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -1;
 		}
+		usleep(2000);
 	}
-	if ((r = graphs_index(g, dfd)) < 0)
-		goto out;
-	r = 0;
-out:
-	/* wait for every child, with a deadline */
-	deadline = util_mono_ns() + GRAPHS_TIMEOUT_NS;
-	for (i = 0; i < GRAPHS_PROCS; i++) {
-		int status;
+}
+
+/* g->err: why gnuplot child i failed, with the start of its log. */
+static void graphs_child_failed(struct gctx *g, int dfd, const char *logname, int status)
+{
+	char msg[200] = "";
+	int lfd = openat(dfd, logname, O_RDONLY | O_CLOEXEC);
+
+	if (lfd >= 0) {
+		ssize_t n = read(lfd, msg, sizeof(msg) - 1);
+		msg[n > 0 ? n : 0] = '\0';
+		close(lfd);
+	}
+	for (char *p = msg; *p; p++)
+		if (*p == '\n' || *p == '"')
+			*p = ' ';
+	snprintf(g->err, sizeof(g->err), "gnuplot failed (%s %d): %s",
+		 status == -1 ? "killed after" : "exit status",
+		 status == -1 ? (int)(GRAPHS_TIMEOUT_NS / 1000000000ull)
+			      : (WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)),
+		 msg);
+}
+
+/* Wait for every child that was started, with one deadline; r is the
+ * result so far, which the first failed child turns into -EIO. */
+static int graphs_wait(struct gctx *g, int dfd, const pid_t pids[GRAPHS_PROCS], int r)
+{
+	uint64_t deadline = util_mono_ns() + GRAPHS_TIMEOUT_NS;
+
+	for (size_t i = 0; i < GRAPHS_PROCS; i++) {
 		char logname[32];
+		int status;
 
 		if (pids[i] <= 0)
 			continue;
-		for (;;) {
-			struct rusage ru;
-			pid_t w = wait4(pids[i], &status, WNOHANG, &ru);
-			if (w == pids[i])
-				g->child_cpu += (double)ru.ru_utime.tv_sec +
-						(double)ru.ru_stime.tv_sec +
-						((double)ru.ru_utime.tv_usec +
-						 (double)ru.ru_stime.tv_usec) /
-							1e6;
-			if (w == pids[i] || (w < 0 && errno != EINTR))
-				break;
-			if (util_mono_ns() > deadline) {
-				kill(pids[i], SIGKILL);
-				waitpid(pids[i], &status, 0);
-				status = -1;
-				break;
-			}
-			usleep(2000);
-		}
+		status = graphs_wait_one(g, pids[i], deadline);
 		snprintf(logname, sizeof(logname), ".gnuplot-%zu.log", i);
 		if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 			unlinkat(dfd, logname, 0);
 			continue;
 		}
 		if (r == 0) {
-			char msg[200] = "";
-			int lfd = openat(dfd, logname, O_RDONLY | O_CLOEXEC);
-			if (lfd >= 0) {
-				ssize_t n = read(lfd, msg, sizeof(msg) - 1);
-				msg[n > 0 ? n : 0] = '\0';
-				close(lfd);
-			}
-			for (char *p = msg; *p; p++)
-				if (*p == '\n' || *p == '"')
-					*p = ' ';
-			snprintf(g->err, sizeof(g->err), "gnuplot failed (%s %d): %s",
-				 status == -1 ? "killed after" : "exit status",
-				 status == -1 ? (int)(GRAPHS_TIMEOUT_NS / 1000000000ull)
-					      : (WIFEXITED(status) ? WEXITSTATUS(status)
-								   : 128 + WTERMSIG(status)),
-				 msg);
+			graphs_child_failed(g, dfd, logname, status);
 			r = -EIO;
 		}
 	}
-	if (r == 0) {
-		static const char *const ext[] = { "png", "svg", "csv" };
-		for (i = 0; i < NCHARTS; i++)
-			for (size_t e = 0; e < UTIL_ARRAY_LEN(ext); e++) {
-				char fn[GRAPHS_NAME_MAX + 8];
-				snprintf(fn, sizeof(fn), "%s.%s", graphs_charts[i].name, ext[e]);
-				json_array_append_new(list, json_string(fn));
-			}
+	return r;
+}
+
+/* The report's file names. NULL when out of memory. */
+static json_t *graphs_file_list(void)
+{
+	static const char *const ext[] = { "png", "svg", "csv" };
+	json_t *list = json_array();
+
+	for (size_t i = 0; list && i < NCHARTS; i++)
+		for (size_t e = 0; e < UTIL_ARRAY_LEN(ext); e++) {
+			char fn[GRAPHS_NAME_MAX + 8];
+			snprintf(fn, sizeof(fn), "%s.%s", graphs_charts[i].name, ext[e]);
+			json_array_append_new(list, json_string(fn));
+		}
+	if (list)
 		json_array_append_new(list, json_string("index.html"));
-		*files = list;
-		list = NULL;
-	} else {
-		util_strlcpy(err, g->err[0] ? g->err : "graphs failed", errlen);
+	return list;
+}
+
+int graphs_draw(const struct graphs_opts *o, json_t **files, double *cpu_s, char *err,
+		size_t errlen)
+{
+	double cpu0 = graphs_thread_cpu();
+	struct gctx *g = calloc(1, sizeof(*g));
+	pid_t pids[GRAPHS_PROCS];
+	int dfd = -1, r;
+
+	*files = NULL;
+	if (!g) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
 	}
-	json_decref(list);
-	for (i = 0; i < NCHARTS; i++)
-		if (g->f[i])
-			fclose(g->f[i]);
+	g->o = o;
+	for (size_t i = 0; i < GRAPHS_PROCS; i++)
+		pids[i] = -1;
+	if ((r = graphs_mkdir(o->dir, err, errlen)) < 0)
+		goto out;
+	dfd = open(o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "open %s: %s", o->dir, strerror(errno));
+		goto out;
+	}
+	r = graphs_write_csv(g, dfd);
+	if (r == 0)
+		r = graphs_render(g, dfd, pids);
+	r = graphs_wait(g, dfd, pids, r);
+	if (r == 0 && !(*files = graphs_file_list())) {
+		snprintf(g->err, sizeof(g->err), "out of memory");
+		r = -ENOMEM;
+	}
+	if (r < 0)
+		util_strlcpy(err, g->err[0] ? g->err : "graphs failed", errlen);
 	if (cpu_s)
 		*cpu_s = graphs_thread_cpu() - cpu0 + g->child_cpu;
+out:
+	for (size_t i = 0; i < NCHARTS; i++)
+		if (g->f[i])
+			fclose(g->f[i]);
 	if (g->db)
 		sqlite3_close(g->db);
 	if (dfd >= 0)

@@ -2,7 +2,10 @@
 # bench/servicio.sh — servicio's own cost and speed, against the real Docker
 # engine, with N (default 50) managed containers of gestor/low:
 #   1. servicio's CPU % (of one core) and RSS over 60 s at a 1 s interval
-#      (release build, nothing removed: --keep-low N);
+#      (release build, nothing removed: --keep-low N); then the same at BIG
+#      (default 500) managed containers with EXTRA (default 10,000) more
+#      idle processes on the machine, outside containers: how the cost
+#      grows with the number of containers (BIG=0 skips it);
 #   2. the measuring part of a cycle (snapshot + per-container CPU % and
 #      memory; from servicio's debug timing line) beside
 #      `docker stats --no-stream` for the same containers;
@@ -14,23 +17,26 @@
 #      workers, each kill + delete): the removal part's time.
 # Prints a Markdown table. Needs root, Docker, the images, build/bin/servicio
 # and build/bin/admin_logs.
-# Usage: bench/servicio.sh [N] (env SECONDS_RUN=60 TRIALS=8)
+# Usage: bench/servicio.sh [N [BIG]] (env SECONDS_RUN=60 TRIALS=8 EXTRA=10000)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-50}
+BIG=${2:-500}
+EXTRA=${EXTRA:-10000}
 RUN=${SECONDS_RUN:-60}
 TRIALS=${TRIALS:-8}
 TAG=gsvb-$$
 TMP=$(mktemp -d /tmp/gsvb.XXXXXX)
 SVT=build/bin/servicio
 ADM=build/bin/admin_logs
-SPID= APID=
+SPID= APID= XPID=
 die() {
 	echo "bench/servicio: $*" >&2
 	exit 1
 }
 cleanup() {
 	[ -n "$SPID" ] && kill -9 "$SPID" 2>/dev/null
+	[ -n "$XPID" ] && kill -9 "$XPID" 2>/dev/null
 	[ -n "$APID" ] && kill "$APID" 2>/dev/null
 	ids=$(docker ps -aq --filter "label=gestor.test=$TAG"; docker ps -aq --filter "label=gestor.test=$TAG-rm")
 	[ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1
@@ -56,42 +62,51 @@ PORT=$(cat "$TMP/port")
 COMMON=(--log-url "http://127.0.0.1:$PORT" --no-cron --spool "$TMP/spool" --interval 1
 	--log-level debug --color never)
 
-# 1 + 2: steady state
-"$SVT" "${COMMON[@]}" --scope "gestor.test=$TAG" --keep-low "$N" >"$TMP/run.log" 2>&1 &
-SPID=$!
-sleep 5
-ticks() { awk '{print $14 + $15}' "/proc/$SPID/stat"; }
-t0=$(ticks)
-s0=$(date +%s%N)
-# RSS sampled every second of the run: its largest value is the run's peak
-# (VmHWM also counts start-up, before servicio trims its start-up pages)
-rss_max=0
-for _ in $(seq "$RUN"); do
-	sleep 1
-	r=$(awk '/^VmRSS/ {print $2}' "/proc/$SPID/status")
-	[ "${r:-0}" -gt "$rss_max" ] && rss_max=$r
-done
-t1=$(ticks)
-s1=$(date +%s%N)
-rss=$(awk '/^VmRSS/ {print $2}' "/proc/$SPID/status")
-hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$SPID/status")
-priv=$(awk '/^Private_Dirty/ {print $2}' "/proc/$SPID/smaps_rollup")
-libs=$(awk '/^[0-9a-f]/ {name = $6} /^Rss/ && name ~ /\.so/ {s += $2} END {print s}' "/proc/$SPID/smaps")
-load=$(cut -d' ' -f1-3 /proc/loadavg)
-kill -INT "$SPID"
-wait "$SPID"
-SPID=
-cpu=$(awk -v t=$((t1 - t0)) -v hz="$HZ" -v ns=$((s1 - s0)) 'BEGIN {printf "%.3f", t / hz / (ns / 1e9) * 100}')
-# timing lines: "timing: measure X ms (K containers; ...), docker list Y ms, ..."
-sed -n 's/.*timing: measure \([0-9.]*\) ms.*docker list \([0-9.]*\) ms.*whole cycle \([0-9.]*\) ms.*/\1 \2 \3/p' \
-	"$TMP/run.log" | tail -n +2 >"$TMP/timing"
-cycles=$(wc -l <"$TMP/timing")
+# steady K: servicio with K managed containers for RUN s; sets cpu, rss,
+# rss_max, hwm, priv, libs, load, cycles, meas_med, meas_p95, list_med,
+# cyc_med, nprocs
+steady() {
+	"$SVT" "${COMMON[@]}" --scope "gestor.test=$TAG" --keep-low "$1" >"$TMP/run$1.log" 2>&1 &
+	SPID=$!
+	sleep 5
+	ticks() { awk '{print $14 + $15}' "/proc/$SPID/stat"; }
+	t0=$(ticks)
+	s0=$(date +%s%N)
+	# RSS sampled every second of the run: its largest value is the run's peak
+	# (VmHWM also counts start-up, before servicio trims its start-up pages)
+	rss_max=0
+	for _ in $(seq "$RUN"); do
+		sleep 1
+		r=$(awk '/^VmRSS/ {print $2}' "/proc/$SPID/status")
+		[ "${r:-0}" -gt "$rss_max" ] && rss_max=$r
+	done
+	t1=$(ticks)
+	s1=$(date +%s%N)
+	rss=$(awk '/^VmRSS/ {print $2}' "/proc/$SPID/status")
+	hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$SPID/status")
+	priv=$(awk '/^Private_Dirty/ {print $2}' "/proc/$SPID/smaps_rollup")
+	libs=$(awk '/^[0-9a-f]/ {name = $6} /^Rss/ && name ~ /\.so/ {s += $2} END {print s}' "/proc/$SPID/smaps")
+	load=$(cut -d' ' -f1-3 /proc/loadavg)
+	nprocs=$(ls /proc | grep -c '^[0-9]')
+	kill -INT "$SPID"
+	wait "$SPID"
+	SPID=
+	cpu=$(awk -v t=$((t1 - t0)) -v hz="$HZ" -v ns=$((s1 - s0)) 'BEGIN {printf "%.3f", t / hz / (ns / 1e9) * 100}')
+	# timing lines: "timing: measure X ms (K containers; ...), docker list Y ms, ..."
+	sed -n 's/.*timing: measure \([0-9.]*\) ms.*docker list \([0-9.]*\) ms.*whole cycle \([0-9.]*\) ms.*/\1 \2 \3/p' \
+		"$TMP/run$1.log" | tail -n +2 >"$TMP/timing"
+	cycles=$(wc -l <"$TMP/timing")
+	meas_med=$(cut -d' ' -f1 "$TMP/timing" | med)
+	meas_p95=$(cut -d' ' -f1 "$TMP/timing" | p95)
+	list_med=$(cut -d' ' -f2 "$TMP/timing" | med)
+	cyc_med=$(cut -d' ' -f3 "$TMP/timing" | med)
+}
+mib() { echo "$(($1 / 1024)).$(($1 % 1024 * 10 / 1024))"; }
 med() { sort -n | awk '{a[NR] = $1} END {if (NR) printf "%.2f", (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}'; }
 p95() { sort -n | awk '{a[NR] = $1} END {if (NR) {i = int(NR * 0.95); if (i < 1) i = 1; printf "%.2f", a[i]}}'; }
-meas_med=$(cut -d' ' -f1 "$TMP/timing" | med)
-meas_p95=$(cut -d' ' -f1 "$TMP/timing" | p95)
-list_med=$(cut -d' ' -f2 "$TMP/timing" | med)
-cyc_med=$(cut -d' ' -f3 "$TMP/timing" | med)
+
+# 1 + 2: steady state
+steady "$N"
 
 # docker stats --no-stream for the same containers
 ids=$(docker ps -q --filter "label=gestor.test=$TAG")
@@ -103,6 +118,56 @@ for i in 1 2 3 4 5; do
 done >"$TMP/dstats"
 ds_med=$(med <"$TMP/dstats")
 ratio=$(awk -v a="$ds_med" -v b="$meas_med" 'BEGIN {printf "%.0f", a / b}')
+
+# 1 again at BIG containers, with EXTRA idle processes outside containers
+# (a forked helper; its children die with it)
+if [ "$BIG" -gt "$N" ]; then
+	n_cpu=$cpu n_rss=$rss n_rss_max=$rss_max n_meas_med=$meas_med n_meas_p95=$meas_p95
+	n_cyc_med=$cyc_med n_load=$load n_nprocs=$nprocs n_list_med=$list_med
+	n_hwm=$hwm n_priv=$priv n_libs=$libs n_cycles=$cycles
+	cat >"$TMP/idle.c" <<'CEOF'
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+	long n = argc > 1 ? strtol(argv[1], NULL, 10) : 0;
+	pid_t me = getpid();
+	for (long i = 0; i < n; i++) {
+		pid_t p = fork();
+		if (p == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != me)
+				_exit(0);
+			for (;;)
+				pause();
+		}
+		if (p < 0)
+			return 1;
+	}
+	for (;;)
+		pause();
+}
+CEOF
+	cc -O2 -o "$TMP/idle" "$TMP/idle.c" || die "cannot build the idle-process helper"
+	echo "creating $((BIG - N)) more containers and $EXTRA idle processes..." >&2
+	seq 1 $((BIG - N)) | xargs -P 4 -I{} bash -c 'mk big{}' || die "docker run failed"
+	"$TMP/idle" "$EXTRA" &
+	XPID=$!
+	sleep 5
+	steady "$BIG"
+	b_cpu=$cpu b_rss=$rss b_rss_max=$rss_max b_meas_med=$meas_med b_meas_p95=$meas_p95
+	b_cyc_med=$cyc_med b_load=$load b_nprocs=$nprocs b_list_med=$list_med
+	kill -9 "$XPID"
+	wait "$XPID" 2>/dev/null
+	XPID=
+	echo "removing the $((BIG - N)) extra containers..." >&2
+	docker ps -aq --filter "label=gestor.test=$TAG" --filter "name=$TAG-big" | xargs -r docker rm -f >/dev/null
+	cpu=$n_cpu rss=$n_rss rss_max=$n_rss_max meas_med=$n_meas_med meas_p95=$n_meas_p95
+	cyc_med=$n_cyc_med load=$n_load list_med=$n_list_med
+	hwm=$n_hwm priv=$n_priv libs=$n_libs cycles=$n_cycles
+fi
 
 # 3: crossing the quota -> removal
 for i in 1 2 3; do mk "base$i" "$TAG-rm"; done
@@ -162,3 +227,20 @@ cat <<EOT
 | other containers removed during the removal trials | ${others} | 0 |
 | one cycle removing $mass_n of $N containers (4 workers, kill + delete each): removal part | ${mass_ms} ms ($left left) | |
 EOT
+if [ "$BIG" -gt "$N" ]; then
+	grow() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1fx", b / a}'; }
+	cat <<EOT
+
+### servicio — $N and $BIG managed containers in one run, 1 s interval, dry of removals (--keep-low = all)
+
+| what | $N containers | $BIG containers (+ $EXTRA idle processes) | growth ($(awk -v a="$N" -v b="$BIG" 'BEGIN {printf "%.0fx", b / a}') containers) | target at $BIG |
+| --- | --- | --- | --- | --- |
+| processes on the machine | $n_nprocs | $b_nprocs | | |
+| measuring part of a cycle, median / p95 | ${n_meas_med} / ${n_meas_p95} ms | ${b_meas_med} / ${b_meas_p95} ms | $(grow "$n_meas_med" "$b_meas_med") | <= 25 ms, no faster than linear |
+| docker list or ping per cycle, median | ${n_list_med} ms | ${b_list_med} ms | | |
+| whole cycle (measure, list, decide, table, log POST), median | ${n_cyc_med} ms | ${b_cyc_med} ms | $(grow "$n_cyc_med" "$b_cyc_med") | |
+| servicio CPU over ${RUN} s (release build) | ${n_cpu} % | ${b_cpu} % | $(grow "$n_cpu" "$b_cpu") | <= 2 % of one core |
+| servicio RSS at the end / largest of $RUN samples | $(mib "$n_rss") / $(mib "$n_rss_max") MiB | $(mib "$b_rss") / $(mib "$b_rss_max") MiB | | <= 8 MiB |
+| load average during the run (1, 5, 15 min; $(nproc) cores, shared) | $n_load | $b_load | | |
+EOT
+fi

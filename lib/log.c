@@ -33,11 +33,6 @@ void log_init(const char *prog, enum log_level min)
 	log_colour = -1;
 }
 
-void log_set_level(enum log_level min)
-{
-	log_min = min;
-}
-
 void log_set_fd(int fd)
 {
 	log_fd = fd;

@@ -17,7 +17,6 @@ enum log_level { LOG_LVL_DEBUG, LOG_LVL_INFO, LOG_LVL_WARN, LOG_LVL_ERROR };
 
 /* prog: name shown on every line; min: lowest level printed. */
 void log_init(const char *prog, enum log_level min);
-void log_set_level(enum log_level min);
 /* Send lines to fd instead of stderr (tests); colour is decided again. */
 void log_set_fd(int fd);
 /* Parse "debug", "info", "warn", "error"; false when unknown. */

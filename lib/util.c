@@ -8,10 +8,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -136,6 +138,27 @@ int util_rm_tree(const char *path)
 	if (nftw(path, util_rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0)
 		return 0;
 	return errno == ENOENT ? 0 : -errno;
+}
+
+int util_mkdir_p(const char *dir, mode_t mode)
+{
+	char buf[PATH_MAX];
+
+	if (!dir[0])
+		return -EINVAL;
+	if (!util_strlcpy(buf, dir, sizeof(buf)))
+		return -ENAMETOOLONG;
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) != 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) != 0 && errno != EEXIST)
+		return -errno;
+	return 0;
 }
 
 int util_write_all(int fd, const void *buf, size_t len)

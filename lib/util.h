@@ -46,6 +46,13 @@ int util_slurp(const char *path, size_t max, char **out, size_t *len);
  */
 int util_rm_tree(const char *path);
 
+/*
+ * Create dir and its missing parents with mode (like `mkdir -p -m`; parents
+ * that exist keep theirs). 0, -ENAMETOOLONG (over PATH_MAX) or -errno of
+ * the mkdir that failed.
+ */
+int util_mkdir_p(const char *dir, mode_t mode);
+
 /* Write all of buf to fd, retrying on EINTR and short writes. 0 or -errno. */
 int util_write_all(int fd, const void *buf, size_t len);
 

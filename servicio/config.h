@@ -1,6 +1,6 @@
 /*
- * config.h — servicio's settings: one table of options read, in rising
- * precedence, from built-in defaults, an INI file (inih), environment
+ * config.h — servicio's settings: one table of options (lib/opts.h) read,
+ * in rising precedence, from built-in defaults, an INI file, environment
  * variables (GESTOR_<NAME>) and command-line flags (--<name>). The table
  * also prints `--help` with every default, so the three sources and the
  * documentation never drift apart.
@@ -15,7 +15,6 @@
 #define CONFIG_STR_MAX 512
 
 enum config_ranking { CONFIG_RANK_CPU, CONFIG_RANK_OLDEST };
-enum config_source { CONFIG_SRC_AUTO, CONFIG_SRC_MODULE, CONFIG_SRC_PROCFS, CONFIG_SRC_BPF };
 enum config_colour { CONFIG_COLOUR_AUTO, CONFIG_COLOUR_ALWAYS, CONFIG_COLOUR_NEVER };
 
 struct config {
@@ -28,7 +27,7 @@ struct config {
 	int ranking; /* enum config_ranking */
 	double high_cpu; /* CPU % of one core at or above which a container is high */
 	double high_mem_mb; /* memory (MiB) at or above which a container is high */
-	int source; /* enum config_source */
+	char source[16]; /* auto or a source's name (metrics_source_parse) */
 	char module_path[CONFIG_STR_MAX];
 	char docker_socket[CONFIG_STR_MAX];
 	char log_url[CONFIG_STR_MAX]; /* external log server; "" = run the container */
@@ -54,26 +53,6 @@ struct config {
 void config_defaults(struct config *c);
 
 /*
- * Apply one setting by option name (long flag name, '-' or '_' alike) and
- * textual value. Returns 0, -ENOENT for an unknown name, -EINVAL/-ERANGE for
- * a bad value (err says which and why).
- */
-int config_set(struct config *c, const char *name, const char *value, char *err, size_t errlen);
-
-/* Read an INI file ([servicio] section or none). 0 or -errno (err explains). */
-int config_load_ini(struct config *c, const char *path, char *err, size_t errlen);
-
-/*
- * Apply GESTOR_<NAME> variables found through getenv_fn (getenv in the
- * program, a fake in tests). 0 or -errno.
- */
-int config_load_env(struct config *c, const char *(*getenv_fn)(const char *), char *err,
-		    size_t errlen);
-
-/* Apply flags (argv[1..]); 0 or -errno. */
-int config_load_args(struct config *c, int argc, char **argv, char *err, size_t errlen);
-
-/*
  * The whole sequence: defaults, then the INI file (--config / GESTOR_CONFIG,
  * else the default path when it exists), then the environment, then flags.
  * Checks cross-field rules at the end. 0 or -errno.
@@ -85,6 +64,5 @@ int config_load(struct config *c, int argc, char **argv, const char *(*getenv_fn
 void config_usage(FILE *out, const char *prog);
 
 const char *config_ranking_name(int r);
-const char *config_source_name(int s);
 
 #endif

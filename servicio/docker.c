@@ -305,13 +305,8 @@ int docker_open(struct docker **out, const struct docker_opts *opts, char *err, 
 	int ret;
 
 	*out = NULL;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		snprintf(err, errlen, "libcurl initialisation failed");
-		return -ENOMEM;
-	}
 	d = calloc(1, sizeof(*d));
 	if (!d) {
-		curl_global_cleanup();
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -369,7 +364,6 @@ void docker_close(struct docker *d)
 	if (d->curl)
 		curl_easy_cleanup(d->curl);
 	free(d);
-	curl_global_cleanup();
 }
 
 const char *docker_api_version(const struct docker *d)

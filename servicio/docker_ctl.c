@@ -50,7 +50,8 @@ static bool valid_ref(const char *s)
 	return true;
 }
 
-int dctl_kill(struct docker *d, const char *id, bool *gone, char *err, size_t errlen)
+/* SIGKILL; *gone when the container no longer exists. */
+static int dctl_kill(struct docker *d, const char *id, bool *gone, char *err, size_t errlen)
 {
 	char path[256];
 	long st;
@@ -74,7 +75,8 @@ int dctl_kill(struct docker *d, const char *id, bool *gone, char *err, size_t er
 	return 0;
 }
 
-int dctl_delete(struct docker *d, const char *id, char *err, size_t errlen)
+/* Force-delete with its anonymous volumes. */
+static int dctl_delete(struct docker *d, const char *id, char *err, size_t errlen)
 {
 	char path[256];
 	long st;
@@ -132,25 +134,6 @@ char *dctl_admin_create_body(const struct dctl_admin *a)
 	return out;
 }
 
-static int mkdir_p(const char *dir)
-{
-	char buf[1024];
-
-	if (!util_strlcpy(buf, dir, sizeof(buf)))
-		return -ENAMETOOLONG;
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static int start(struct docker *d, const char *id, char *err, size_t errlen)
 {
 	char path[128];
@@ -165,8 +148,12 @@ static int start(struct docker *d, const char *id, char *err, size_t errlen)
 	return -EIO;
 }
 
-int dctl_image_user(struct docker *d, const char *image, long *uid, long *gid, char *err,
-		    size_t errlen)
+/*
+ * The numeric user an image runs as (Config.User "uid[:gid]"); -1 when it
+ * names none or a user by name. 0, or -ENOENT when the image is missing.
+ */
+static int dctl_image_user(struct docker *d, const char *image, long *uid, long *gid, char *err,
+			   size_t errlen)
 {
 	struct docker_response r = { 0 };
 	char path[512], esc[400];
@@ -209,48 +196,20 @@ int dctl_image_user(struct docker *d, const char *image, long *uid, long *gid, c
 	return 0;
 }
 
-int dctl_admin_ensure(struct docker *d, const struct dctl_admin *a, enum dctl_admin_state *state,
-		      char id[65], char *err, size_t errlen)
+/* The host's data directory, owned by the image's numeric user when it
+ * names one (the server may run as a fixed non-root user). 0 or -errno. */
+static int dctl_admin_data_dir(struct docker *d, const struct dctl_admin *a, char *err,
+			       size_t errlen)
 {
-	struct docker_inspect in = { 0 };
-	struct docker_response r = { 0 };
-	char path[512], e2[512];
-	char *body = NULL;
-	json_t *root = NULL;
-	int ret;
+	char e2[512];
+	long uid, gid;
+	int ret = util_mkdir_p(a->data_dir, 0755);
 
-	id[0] = '\0';
-	if (!valid_ref(a->name)) {
-		snprintf(err, errlen, "bad admin_logs container name '%s'", a->name);
-		return -EINVAL;
-	}
-	ret = docker_inspect(d, a->name, &in, e2, sizeof(e2));
-	if (ret == 0) {
-		util_strlcpy(id, in.id, 65);
-		bool running = in.running;
-		docker_inspect_free(&in);
-		if (running) {
-			*state = DCTL_ADMIN_REUSED;
-			return 0;
-		}
-		ret = start(d, id, err, errlen);
-		if (ret == 0)
-			*state = DCTL_ADMIN_STARTED;
-		return ret;
-	}
-	if (ret != -ENOENT) {
-		snprintf(err, errlen, "inspect %s: %s", a->name, e2);
-		return ret;
-	}
-	docker_inspect_free(&in);
-	ret = mkdir_p(a->data_dir);
 	if (ret) {
 		snprintf(err, errlen, "admin_logs data directory %s: %s", a->data_dir,
 			 strerror(-ret));
 		return ret;
 	}
-	/* the server may run as a fixed non-root user: the data directory is its */
-	long uid, gid;
 	if (dctl_image_user(d, a->image, &uid, &gid, e2, sizeof(e2)) == -ENOENT) {
 		snprintf(err, errlen, "image %s is not here (%s): build it with `make images`",
 			 a->image, e2);
@@ -262,7 +221,18 @@ int dctl_admin_ensure(struct docker *d, const struct dctl_admin *a, enum dctl_ad
 			 a->data_dir, uid, gid, strerror(-ret));
 		return ret;
 	}
-	body = dctl_admin_create_body(a);
+	return 0;
+}
+
+/* POST /containers/create; id gets the new container's. 0 or -errno. */
+static int dctl_admin_create(struct docker *d, const struct dctl_admin *a, char id[65], char *err,
+			     size_t errlen)
+{
+	struct docker_response r = { 0 };
+	char path[512], e2[512], *body = dctl_admin_create_body(a);
+	json_t *root;
+	int ret;
+
 	if (!body) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -272,18 +242,16 @@ int dctl_admin_ensure(struct docker *d, const struct dctl_admin *a, enum dctl_ad
 	free(body);
 	if (ret)
 		return ret;
-	if (r.status == 404) {
-		docker_response_error(&r, e2, sizeof(e2));
-		snprintf(err, errlen, "image %s is not here (%s): build it with `make images`",
-			 a->image, e2);
-		docker_response_free(&r);
-		return -ENOENT;
-	}
 	if (r.status != 201) {
 		ret = docker_response_error(&r, e2, sizeof(e2));
-		snprintf(err, errlen, "create %s: %s", a->name, e2);
+		if (r.status == 404)
+			snprintf(err, errlen,
+				 "image %s is not here (%s): build it with `make images`", a->image,
+				 e2);
+		else
+			snprintf(err, errlen, "create %s: %s", a->name, e2);
 		docker_response_free(&r);
-		return ret ? ret : -EIO;
+		return r.status == 404 ? -ENOENT : (ret ? ret : -EIO);
 	}
 	root = json_loadb(r.body, r.len, 0, NULL);
 	docker_response_free(&r);
@@ -294,8 +262,38 @@ int dctl_admin_ensure(struct docker *d, const struct dctl_admin *a, enum dctl_ad
 	}
 	util_strlcpy(id, json_string_value(json_object_get(root, "Id")), 65);
 	json_decref(root);
-	ret = start(d, id, err, errlen);
-	if (ret)
+	return 0;
+}
+
+int dctl_admin_ensure(struct docker *d, const struct dctl_admin *a, enum dctl_admin_state *state,
+		      char id[65], char *err, size_t errlen)
+{
+	struct docker_inspect in = { 0 };
+	char e2[512];
+	int ret;
+
+	id[0] = '\0';
+	if (!valid_ref(a->name)) {
+		snprintf(err, errlen, "bad admin_logs container name '%s'", a->name);
+		return -EINVAL;
+	}
+	ret = docker_inspect(d, a->name, &in, e2, sizeof(e2));
+	if (ret == 0) {
+		bool running = in.running;
+
+		util_strlcpy(id, in.id, 65);
+		docker_inspect_free(&in);
+		*state = running ? DCTL_ADMIN_REUSED : DCTL_ADMIN_STARTED;
+		return running ? 0 : start(d, id, err, errlen);
+	}
+	docker_inspect_free(&in);
+	if (ret != -ENOENT) {
+		snprintf(err, errlen, "inspect %s: %s", a->name, e2);
+		return ret;
+	}
+	if ((ret = dctl_admin_data_dir(d, a, err, errlen)) != 0 ||
+	    (ret = dctl_admin_create(d, a, id, err, errlen)) != 0 ||
+	    (ret = start(d, id, err, errlen)) != 0)
 		return ret;
 	*state = DCTL_ADMIN_CREATED;
 	return 0;
@@ -321,14 +319,4 @@ int dctl_stop_remove(struct docker *d, const char *id, int grace_s, char *err, s
 	if (st < 0)
 		return (int)st;
 	return st < 400 || st == 404 ? 0 : -EIO;
-}
-
-int dctl_reconnect(struct docker **d, const char *socket, char *err, size_t errlen)
-{
-	struct docker_opts o = { .socket_path = socket };
-
-	if (*d)
-		docker_close(*d);
-	*d = NULL;
-	return docker_open(d, &o, err, errlen);
 }

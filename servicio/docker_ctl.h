@@ -8,8 +8,7 @@
  * Errors carry the API's own message (docker_response_error) and the
  * transport's -errno: -ECONNREFUSED/-ENOENT daemon down, -EACCES permission,
  * -ETIMEDOUT. The connection is re-established by the next request after a
- * daemon restart (libcurl opens a new socket when the old one is dead);
- * dctl_reconnect() rebuilds the client when a request keeps failing.
+ * daemon restart (libcurl opens a new socket when the old one is dead).
  */
 #ifndef SERVICIO_DOCKER_CTL_H
 #define SERVICIO_DOCKER_CTL_H
@@ -24,10 +23,6 @@
  * as removed (*gone set when it was not there to begin with). 0 or -errno.
  */
 int dctl_remove(struct docker *d, const char *id, bool *gone, char *err, size_t errlen);
-
-/* The two halves, so many containers can be killed first and die together. */
-int dctl_kill(struct docker *d, const char *id, bool *gone, char *err, size_t errlen);
-int dctl_delete(struct docker *d, const char *id, char *err, size_t errlen);
 
 struct dctl_admin {
 	const char *image; /* gestor/admin_logs:latest */
@@ -49,23 +44,10 @@ enum dctl_admin_state { DCTL_ADMIN_REUSED, DCTL_ADMIN_STARTED, DCTL_ADMIN_CREATE
 int dctl_admin_ensure(struct docker *d, const struct dctl_admin *a, enum dctl_admin_state *state,
 		      char id[65], char *err, size_t errlen);
 
-/*
- * The numeric user an image runs as (Config.User "uid[:gid]"); -1 when it
- * names none or a user by name. 0, or -ENOENT when the image is missing.
- */
-int dctl_image_user(struct docker *d, const char *image, long *uid, long *gid, char *err,
-		    size_t errlen);
-
 /* The body of POST /containers/create for a (new string; caller frees). */
 char *dctl_admin_create_body(const struct dctl_admin *a);
 
 /* Stop (SIGTERM, up to grace_s) then remove the container. 0 or -errno. */
 int dctl_stop_remove(struct docker *d, const char *id, int grace_s, char *err, size_t errlen);
-
-/*
- * Close d and open a new client on socket (API version negotiated again).
- * On failure *d is NULL and err says why. 0 or -errno.
- */
-int dctl_reconnect(struct docker **d, const char *socket, char *err, size_t errlen);
 
 #endif

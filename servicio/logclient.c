@@ -84,11 +84,6 @@ void logclient_free(struct logclient *lc)
 	free(lc);
 }
 
-const char *logclient_base(const struct logclient *lc)
-{
-	return lc->base;
-}
-
 /* One request; returns the HTTP status, or -1 on a transport error (err set). */
 static long request(struct logclient *lc, const char *method, const char *path, const char *body,
 		    size_t len, long timeout_ms, char *err, size_t errlen)

@@ -15,7 +15,6 @@ struct logclient;
 /* base: "http://127.0.0.1:8000" (no trailing slash needed). NULL on error. */
 struct logclient *logclient_new(const char *base, char *err, size_t errlen);
 void logclient_free(struct logclient *lc);
-const char *logclient_base(const struct logclient *lc);
 
 enum logclient_result { LOGCLIENT_OK, LOGCLIENT_RETRY, LOGCLIENT_REJECTED };
 

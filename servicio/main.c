@@ -1,16 +1,41 @@
 /*
- * main.c — servicio's entry point: `servicio stats ...` prints one
- * measurement of the containers (stats.c); anything else runs the manager
+ * main.c — servicio's entry point: libcurl's global state, once for the
+ * process (before any thread); then `servicio stats ...` prints one
+ * measurement of the containers (stats.c), anything else runs the manager
  * (manager.c).
  */
+#include <curl/curl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "manager.h"
 #include "stats.h"
 
+/* Enough descriptors for the kept cgroup files of many containers (cgfds.h). */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= 8192)
+		return;
+	rl.rlim_cur = rl.rlim_max < 8192 ? rl.rlim_max : 8192;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 int main(int argc, char **argv)
 {
+	int ret;
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "servicio: libcurl initialisation failed\n");
+		return 1;
+	}
+	raise_fd_limit();
 	if (argc > 1 && strcmp(argv[1], "stats") == 0)
-		return stats_main(argc - 1, argv + 1);
-	return manager_main(argc, argv);
+		ret = stats_main(argc - 1, argv + 1);
+	else
+		ret = manager_main(argc, argv);
+	curl_global_cleanup();
+	return ret;
 }

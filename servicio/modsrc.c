@@ -173,7 +173,7 @@ static int modsrc_cpu(struct modsrc_ctx *c, json_t *o, struct snap_cpu *cpu)
 
 static int modsrc_proc(struct modsrc_ctx *c, json_t *o, struct snap_proc *p)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int ret;
 
 	if (!json_is_object(o)) {
@@ -210,12 +210,99 @@ static int modsrc_proc(struct modsrc_ctx *c, json_t *o, struct snap_proc *p)
 	return 0;
 }
 
+/* `version`: present, an integer, and 1. 0, -EINVAL or -EPROTO. */
+static int modsrc_version(struct modsrc_ctx *c, json_t *doc)
+{
+	json_t *o = json_object_get(doc, "version");
+
+	if (!o)
+		return modsrc_fail(c, "version", "missing");
+	if (!json_is_integer(o))
+		return modsrc_fail(c, "version", "expected an integer");
+	if (json_integer_value(o) != SNAP_FORMAT_VERSION) {
+		snprintf(c->err, c->errlen,
+			 "version: unsupported format version %lld (this reader knows %d)",
+			 (long long)json_integer_value(o), SNAP_FORMAT_VERSION);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* The machine-wide fields: times, cpus, hz, memory, cpu. 0 or -errno. */
+static int modsrc_machine(struct modsrc_ctx *c, json_t *doc, struct snapshot *out)
+{
+	json_t *o;
+	int ret;
+
+	if ((ret = modsrc_u64(c, doc, "timestamp_ns", NS_MAX, &out->timestamp_ns)) < 0 ||
+	    (ret = modsrc_u64(c, doc, "boottime_ns", NS_MAX, &out->boottime_ns)) < 0 ||
+	    (ret = modsrc_u32(c, doc, "cpus", 1u << 20, &out->cpus)) < 0 ||
+	    (ret = modsrc_u32(c, doc, "hz", 1u << 20, &out->hz)) < 0)
+		return ret;
+	if (out->cpus == 0)
+		return modsrc_fail(c, "cpus", "is 0");
+	if (!(o = modsrc_object(c, doc, "memory", &ret)))
+		return ret;
+	c->obj = "memory";
+	if ((ret = modsrc_memory(c, o, &out->mem)) < 0)
+		return ret;
+	c->obj = "";
+	if (!(o = modsrc_object(c, doc, "cpu", &ret)))
+		return ret;
+	c->obj = "cpu";
+	if ((ret = modsrc_cpu(c, o, &out->cpu)) < 0)
+		return ret;
+	c->obj = "";
+	return 0;
+}
+
+/* `processes`: every entry, then grouped; a duplicate pid is an error. */
+static int modsrc_processes(struct modsrc_ctx *c, json_t *doc, struct snapshot *out)
+{
+	json_t *procs = json_object_get(doc, "processes");
+	size_t n;
+	int ret;
+
+	if (!procs || !json_is_array(procs))
+		return modsrc_fail(c, "processes", procs ? "expected an array" : "missing");
+	n = json_array_size(procs);
+	if (n > MODSRC_MAX_PROCS) {
+		snprintf(c->err, c->errlen, "processes: %zu entries, at most %u", n,
+			 MODSRC_MAX_PROCS);
+		return -E2BIG;
+	}
+	if (n > 0) {
+		out->procs = malloc(n * sizeof(*out->procs));
+		if (!out->procs) {
+			snprintf(c->err, c->errlen, "out of memory");
+			return -ENOMEM;
+		}
+		out->procs_cap = n;
+	}
+	c->obj = "processes";
+	for (size_t i = 0; i < n; i++) {
+		struct snap_proc *p = snapshot_add_proc(out);
+		c->index = i;
+		if ((ret = modsrc_proc(c, json_array_get(procs, i), p)) < 0)
+			return ret;
+	}
+	/* duplicate pids are a broken document: check on the sorted array */
+	if (snapshot_group(out, false) < 0) {
+		snprintf(c->err, c->errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if (out->nprocs != n) {
+		snprintf(c->err, c->errlen, "processes: %zu duplicate pid(s)", n - out->nprocs);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int modsrc_parse_buf(const char *buf, size_t len, struct snapshot *out, char *err, size_t errlen)
 {
 	struct modsrc_ctx c = { .err = err, .errlen = errlen, .obj = "" };
 	json_error_t jerr;
-	json_t *doc, *o, *procs;
-	uint64_t version = 0;
+	json_t *doc;
 	int ret = -EINVAL;
 
 	memset(out, 0, sizeof(*out));
@@ -237,85 +324,12 @@ int modsrc_parse_buf(const char *buf, size_t len, struct snapshot *out, char *er
 		snprintf(err, errlen, "document: expected a JSON object");
 		goto err;
 	}
-	o = json_object_get(doc, "version");
-	if (!o) {
-		modsrc_fail(&c, "version", "missing");
+	if ((ret = modsrc_version(&c, doc)) < 0)
 		goto err;
-	}
-	if (!json_is_integer(o)) {
-		modsrc_fail(&c, "version", "expected an integer");
-		goto err;
-	}
-	if (json_integer_value(o) != SNAP_FORMAT_VERSION) {
-		snprintf(err, errlen,
-			 "version: unsupported format version %lld (this reader knows %d)",
-			 (long long)json_integer_value(o), SNAP_FORMAT_VERSION);
-		ret = -EPROTO;
-		goto err;
-	}
-	version = SNAP_FORMAT_VERSION;
-	out->version = (uint32_t)version;
+	out->version = SNAP_FORMAT_VERSION;
 	out->source = SNAP_SRC_MODULE;
-	if ((ret = modsrc_u64(&c, doc, "timestamp_ns", NS_MAX, &out->timestamp_ns)) < 0 ||
-	    (ret = modsrc_u64(&c, doc, "boottime_ns", NS_MAX, &out->boottime_ns)) < 0 ||
-	    (ret = modsrc_u32(&c, doc, "cpus", 1u << 20, &out->cpus)) < 0 ||
-	    (ret = modsrc_u32(&c, doc, "hz", 1u << 20, &out->hz)) < 0)
+	if ((ret = modsrc_machine(&c, doc, out)) < 0 || (ret = modsrc_processes(&c, doc, out)) < 0)
 		goto err;
-	if (out->cpus == 0) {
-		ret = modsrc_fail(&c, "cpus", "is 0");
-		goto err;
-	}
-	if (!(o = modsrc_object(&c, doc, "memory", &ret)))
-		goto err;
-	c.obj = "memory";
-	if ((ret = modsrc_memory(&c, o, &out->mem)) < 0)
-		goto err;
-	c.obj = "";
-	if (!(o = modsrc_object(&c, doc, "cpu", &ret)))
-		goto err;
-	c.obj = "cpu";
-	if ((ret = modsrc_cpu(&c, o, &out->cpu)) < 0)
-		goto err;
-	c.obj = "";
-	procs = json_object_get(doc, "processes");
-	if (!procs || !json_is_array(procs)) {
-		ret = modsrc_fail(&c, "processes", procs ? "expected an array" : "missing");
-		goto err;
-	}
-	if (json_array_size(procs) > MODSRC_MAX_PROCS) {
-		snprintf(err, errlen, "processes: %zu entries, at most %u", json_array_size(procs),
-			 MODSRC_MAX_PROCS);
-		ret = -E2BIG;
-		goto err;
-	}
-	if (json_array_size(procs) > 0) {
-		out->procs = malloc(json_array_size(procs) * sizeof(*out->procs));
-		if (!out->procs) {
-			snprintf(err, errlen, "out of memory");
-			ret = -ENOMEM;
-			goto err;
-		}
-		out->procs_cap = json_array_size(procs);
-	}
-	c.obj = "processes";
-	for (size_t i = 0; i < json_array_size(procs); i++) {
-		struct snap_proc *p = snapshot_add_proc(out);
-		c.index = i;
-		if ((ret = modsrc_proc(&c, json_array_get(procs, i), p)) < 0)
-			goto err;
-	}
-	/* duplicate pids are a broken document: check on the sorted array */
-	ret = snapshot_group(out, false);
-	if (ret < 0) {
-		snprintf(err, errlen, "out of memory");
-		goto err;
-	}
-	if (out->nprocs != json_array_size(procs)) {
-		snprintf(err, errlen, "processes: %zu duplicate pid(s)",
-			 json_array_size(procs) - out->nprocs);
-		ret = -EINVAL;
-		goto err;
-	}
 	json_decref(doc);
 	return 0;
 err:
@@ -333,7 +347,7 @@ int modsrc_read(const char *path, struct snapshot *out, char *err, size_t errlen
 
 	memset(out, 0, sizeof(*out));
 	if (!path)
-		path = SNAP_MODULE_PATH;
+		path = MODSRC_PATH;
 	t0 = util_boot_ns();
 	ret = util_slurp(path, MODSRC_MAX_DOC, &buf, &len);
 	t1 = util_boot_ns();

@@ -18,6 +18,9 @@
 
 #include "snapshot.h"
 
+/* The module's file. */
+#define MODSRC_PATH "/proc/sysinfo_202002591"
+
 /* Largest document accepted (bytes): ~1 KiB a process, 10^5 processes. */
 #define MODSRC_MAX_DOC (128u << 20)
 /* Most processes accepted in one document. */
@@ -32,7 +35,7 @@
 int modsrc_parse_buf(const char *buf, size_t len, struct snapshot *out, char *err, size_t errlen);
 
 /*
- * Read path (NULL: SNAP_MODULE_PATH) and parse it. -errno of the read too.
+ * Read path (NULL: MODSRC_PATH) and parse it. -errno of the read too.
  * When the document was generated during this read (the live module file),
  * each process's sample_ns is estimated from its place in the document.
  */

@@ -12,7 +12,7 @@
  * A container is high when its CPU % (of one core) reaches high_cpu or its
  * memory reaches high_mem_kb; otherwise low. Of each class at most keep_n
  * stay, chosen by the ranking:
- *   cpu    (the original project's) high ones sorted by CPU then memory,
+ *   cpu    (the default) high ones sorted by CPU then memory,
  *          heaviest first; low ones sorted by CPU then memory, lightest
  *          first; the first keep_n of each stay.
  *   oldest the longest-running (earliest start) stay.

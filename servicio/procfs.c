@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cgroupid.h"
+#include "procskip.h"
 #include "util.h"
 
 #define NS_PER_SEC 1000000000ull
@@ -374,208 +375,6 @@ int procfs_read_pid(int rootfd, const char *pid, const struct procfs_pid_ctx *ct
 	return 0;
 }
 
-/* What earlier walks found of one process (the first member of both kinds). */
-struct procfs_mem {
-	uint32_t pid;
-	uint32_t streak; /* walks in a row it was found in the same place */
-	uint64_t ino; /* its /proc/<pid> inode then */
-	uint64_t checked; /* the walk that last read its cgroup */
-};
-
-/* ...of one process in a container: what its cgroup file said. */
-struct procfs_mem_ctr {
-	struct procfs_mem m;
-	char id[SNAP_CTR_ID_LEN + 1];
-	char cgroup[SNAP_CGROUP_MAX];
-};
-
-/* A set of entries of esz bytes sorted by pid, and the one the walk builds. */
-struct procfs_set {
-	unsigned char *ents, *next;
-	size_t n, nnext, cap, esz;
-};
-
-struct procfs_skip {
-	struct procfs_set out; /* struct procfs_mem: outside containers */
-	struct procfs_set in; /* struct procfs_mem_ctr: in one */
-	uint64_t walk;
-	unsigned recheck;
-	size_t skipped, reused;
-};
-
-struct procfs_skip *procfs_skip_new(unsigned recheck)
-{
-	struct procfs_skip *sk = calloc(1, sizeof(*sk));
-
-	if (!sk)
-		return NULL;
-	sk->recheck = recheck ? recheck : PROCFS_SKIP_RECHECK;
-	sk->out.esz = sizeof(struct procfs_mem);
-	sk->in.esz = sizeof(struct procfs_mem_ctr);
-	return sk;
-}
-
-void procfs_skip_free(struct procfs_skip *sk)
-{
-	if (!sk)
-		return;
-	free(sk->out.ents);
-	free(sk->out.next);
-	free(sk->in.ents);
-	free(sk->in.next);
-	free(sk);
-}
-
-size_t procfs_skip_skipped(const struct procfs_skip *sk)
-{
-	return sk ? sk->skipped : 0;
-}
-
-size_t procfs_skip_reused(const struct procfs_skip *sk)
-{
-	return sk ? sk->reused : 0;
-}
-
-size_t procfs_skip_size(const struct procfs_skip *sk)
-{
-	return sk ? sk->out.n + sk->in.n : 0;
-}
-
-static int procfs_mem_cmp(const void *a, const void *b)
-{
-	const struct procfs_mem *x = a, *y = b;
-
-	return (x->pid > y->pid) - (x->pid < y->pid);
-}
-
-static const struct procfs_mem *procfs_set_find(const struct procfs_set *set, uint32_t pid)
-{
-	const struct procfs_mem key = { .pid = pid };
-
-	return set->n ? bsearch(&key, set->ents, set->n, set->esz, procfs_mem_cmp) : NULL;
-}
-
-/* Keep a copy of e (set->esz bytes, not inside the set: growing it may move
- * it) for the next walk. -ENOMEM leaves the set smaller. */
-static int procfs_set_keep(struct procfs_set *set, const void *e)
-{
-	if (set->nnext == set->cap) {
-		size_t cap = set->cap ? set->cap * 2 : 64;
-		unsigned char *a = realloc(set->next, cap * set->esz), *b;
-
-		if (!a)
-			return -ENOMEM;
-		set->next = a;
-		b = realloc(set->ents, cap * set->esz);
-		if (!b)
-			return -ENOMEM;
-		set->ents = b;
-		set->cap = cap;
-	}
-	memcpy(set->next + set->nnext++ * set->esz, e, set->esz);
-	return 0;
-}
-
-/* End a walk: the entries kept become the set (processes gone are forgotten). */
-static void procfs_set_end(struct procfs_set *set)
-{
-	unsigned char *t = set->ents;
-
-	qsort(set->next, set->nnext, set->esz, procfs_mem_cmp);
-	set->ents = set->next;
-	set->n = set->nnext;
-	set->next = t;
-	set->nnext = 0;
-}
-
-static void procfs_skip_begin(struct procfs_skip *sk)
-{
-	sk->walk++;
-	sk->skipped = sk->reused = 0;
-	sk->out.nnext = sk->in.nnext = 0;
-}
-
-static void procfs_skip_end(struct procfs_skip *sk)
-{
-	procfs_set_end(&sk->out);
-	procfs_set_end(&sk->in);
-}
-
-/* e, found for a process under inode ino, can stand for a read this walk. */
-static bool procfs_skip_fresh(const struct procfs_skip *sk, const struct procfs_mem *e,
-			      uint64_t ino)
-{
-	return e && ino > 1 && e->ino == ino && e->streak >= 2 &&
-	       sk->walk - e->checked < sk->recheck;
-}
-
-/* Whether pid (inode ino), outside containers, can be left unread; if so it is kept. */
-static bool procfs_skip_now(struct procfs_skip *sk, uint32_t pid, uint64_t ino)
-{
-	const struct procfs_mem *e = procfs_set_find(&sk->out, pid);
-	struct procfs_mem k;
-
-	if (!procfs_skip_fresh(sk, e, ino))
-		return false;
-	k = *e; /* keeping may move the set e points into */
-	if (procfs_set_keep(&sk->out, &k) < 0)
-		return false;
-	sk->skipped++;
-	return true;
-}
-
-/* The remembered cgroup of pid (inode ino) in a container, copied to *out, if fresh. */
-static bool procfs_skip_known(const struct procfs_skip *sk, uint32_t pid, uint64_t ino,
-			      struct procfs_mem_ctr *out)
-{
-	const struct procfs_mem *e = procfs_set_find(&sk->in, pid);
-
-	if (!procfs_skip_fresh(sk, e, ino))
-		return false;
-	memcpy(out, e, sizeof(*out));
-	return true;
-}
-
-/* pid (inode ino) was just read and found outside containers. */
-static void procfs_skip_note_out(struct procfs_skip *sk, uint32_t pid, uint64_t ino)
-{
-	const struct procfs_mem *e = procfs_set_find(&sk->out, pid);
-	struct procfs_mem k = { .pid = pid, .streak = 1, .ino = ino, .checked = sk->walk };
-
-	if (ino <= 1)
-		return;
-	/* an entry exists only if the last walk found it outside too */
-	if (e && e->ino == ino && e->streak < UINT32_MAX)
-		k.streak = e->streak + 1;
-	(void)procfs_set_keep(&sk->out, &k);
-}
-
-/* pid (inode ino) is in p's container: read now, or from known (NULL: read). */
-static void procfs_skip_note_in(struct procfs_skip *sk, uint32_t pid, uint64_t ino,
-				const struct snap_proc *p, const struct procfs_mem_ctr *known)
-{
-	const struct procfs_mem *e;
-	struct procfs_mem_ctr k;
-
-	if (known) {
-		sk->reused++;
-		(void)procfs_set_keep(&sk->in, known);
-		return;
-	}
-	if (ino <= 1)
-		return;
-	e = procfs_set_find(&sk->in, pid);
-	memset(&k, 0, sizeof(k));
-	k.m = (struct procfs_mem){ .pid = pid, .streak = 1, .ino = ino, .checked = sk->walk };
-	util_strlcpy(k.id, p->container_id, sizeof(k.id));
-	util_strlcpy(k.cgroup, p->cgroup, sizeof(k.cgroup));
-	/* the same container as last walk: one more in a row */
-	if (e && e->ino == ino && e->streak < UINT32_MAX &&
-	    strcmp(((const struct procfs_mem_ctr *)e)->id, k.id) == 0)
-		k.m.streak = e->streak + 1;
-	(void)procfs_set_keep(&sk->in, &k);
-}
-
 static bool procfs_is_pid(const char *s)
 {
 	if (!*s)
@@ -591,21 +390,106 @@ int procfs_snapshot(const char *root, struct snapshot *out, char *err, size_t er
 	return procfs_snapshot_opts(root, NULL, out, err, errlen);
 }
 
+/* The system-wide files: meminfo, stat, and uptime (for a root that is not
+ * the live /proc, whose boot time is the clock's). 0 or -errno with err. */
+static int procfs_read_system(int rootfd, const char *root, bool live, struct snapshot *out,
+			      char *err, size_t errlen)
+{
+	char buf[16384];
+	ssize_t r;
+
+	r = util_read_file_at(rootfd, "meminfo", buf, sizeof(buf));
+	if (r < 0 || procfs_parse_meminfo_buf(buf, &out->mem) < 0) {
+		snprintf(err, errlen, "%s/meminfo: %s", root,
+			 r < 0 ? strerror((int)-r) : "malformed (no MemTotal/MemFree)");
+		return r < 0 ? (int)r : -EINVAL;
+	}
+	r = util_read_file_at(rootfd, "stat", buf, sizeof(buf));
+	if (r < 0 || procfs_parse_sysstat_buf(buf, out->hz, &out->cpu, &out->cpus) < 0) {
+		snprintf(err, errlen, "%s/stat: %s", root,
+			 r < 0 ? strerror((int)-r) : "malformed (no cpu line)");
+		return r < 0 ? (int)r : -EINVAL;
+	}
+	if (live) {
+		out->boottime_ns = util_boot_ns();
+		return 0;
+	}
+	r = util_read_file_at(rootfd, "uptime", buf, sizeof(buf));
+	if (r < 0 || procfs_parse_uptime_buf(buf, &out->boottime_ns) < 0) {
+		snprintf(err, errlen, "%s/uptime: %s", root,
+			 r < 0 ? strerror((int)-r) : "malformed");
+		return r < 0 ? (int)r : -EINVAL;
+	}
+	return 0;
+}
+
+/* One pid directory of the walk: skipped, reused or read into a new process. */
+static int procfs_walk_one(int rootfd, const struct dirent *de, struct procfs_pid_ctx *ctx,
+			   struct procskip *sk, bool live, struct snapshot *out)
+{
+	struct procskip_where mc;
+	struct snap_proc *p;
+	uint64_t pid = 0;
+	bool known = false;
+	int ret;
+
+	if (sk && util_parse_u64(de->d_name, NULL, UINT32_MAX, &pid) == 0) {
+		if (procskip_skip_out(sk, (uint32_t)pid, (uint64_t)de->d_ino))
+			return 0;
+		known = procskip_known(sk, (uint32_t)pid, (uint64_t)de->d_ino, &mc);
+	}
+	ctx->known_id = known ? mc.id : NULL;
+	ctx->known_cgroup = known ? mc.cgroup : NULL;
+	p = snapshot_add_proc(out);
+	if (!p)
+		return -ENOMEM;
+	ret = procfs_read_pid(rootfd, de->d_name, ctx, p);
+	if (sk && pid && ret == PROCFS_NOT_IN_CTR)
+		procskip_note_out(sk, (uint32_t)pid, (uint64_t)de->d_ino);
+	else if (sk && pid && ret == 0 && p->container_id[0])
+		procskip_note_in(sk, (uint32_t)pid, (uint64_t)de->d_ino, p->container_id, p->cgroup,
+				 known);
+	if (live)
+		p->sample_ns = util_boot_ns();
+	/* outside a container when only containers matter, vanished, or a
+	 * file we cannot read or parse: skip it */
+	if (ret != 0)
+		out->nprocs--;
+	return 0;
+}
+
+/* Every pid directory of dir (the /proc open as rootfd). 0 or -errno. */
+static int procfs_walk(DIR *dir, int rootfd, const char *root, struct procfs_pid_ctx *ctx,
+		       struct procskip *sk, bool live, struct snapshot *out, char *err,
+		       size_t errlen)
+{
+	struct dirent *de;
+	int ret = 0;
+
+	if (sk)
+		procskip_begin(sk);
+	while (ret == 0 && (errno = 0, de = readdir(dir)) != NULL)
+		if (procfs_is_pid(de->d_name))
+			ret = procfs_walk_one(rootfd, de, ctx, sk, live, out);
+	if (ret == 0 && errno != 0) {
+		ret = -errno;
+		snprintf(err, errlen, "reading %s: %s", root, strerror(-ret));
+	} else if (ret) {
+		snprintf(err, errlen, "out of memory");
+	}
+	if (sk)
+		procskip_end(sk); /* what this walk saw; the rest is read next time */
+	return ret;
+}
+
 int procfs_snapshot_opts(const char *root, const struct procfs_opts *opts, struct snapshot *out,
 			 char *err, size_t errlen)
 {
 	struct procfs_pid_ctx ctx = { 0 };
-	struct procfs_skip *sk = NULL;
-	struct procfs_mem_ctr mc;
-	char buf[16384];
 	int rootfd = -1, ret;
 	DIR *dir = NULL;
-	struct dirent *de;
 	bool live;
 	long hz_l = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
-	uint32_t hz = hz_l > 0 ? (uint32_t)hz_l : 100;
-	uint64_t page_kb = page > 0 ? (uint64_t)page / 1024 : 4;
-	ssize_t r;
 
 	if (!root)
 		root = SNAP_PROC_ROOT;
@@ -613,7 +497,7 @@ int procfs_snapshot_opts(const char *root, const struct procfs_opts *opts, struc
 	memset(out, 0, sizeof(*out));
 	out->source = SNAP_SRC_PROCFS;
 	out->version = SNAP_FORMAT_VERSION;
-	out->hz = hz;
+	out->hz = hz_l > 0 ? (uint32_t)hz_l : 100;
 	out->timestamp_ns = util_real_ns();
 
 	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -622,103 +506,34 @@ int procfs_snapshot_opts(const char *root, const struct procfs_opts *opts, struc
 		snprintf(err, errlen, "cannot open %s: %s", root, strerror(-ret));
 		goto err;
 	}
-	r = util_read_file_at(rootfd, "meminfo", buf, sizeof(buf));
-	if (r < 0 || procfs_parse_meminfo_buf(buf, &out->mem) < 0) {
-		ret = r < 0 ? (int)r : -EINVAL;
-		snprintf(err, errlen, "%s/meminfo: %s", root,
-			 r < 0 ? strerror((int)-r) : "malformed (no MemTotal/MemFree)");
+	ret = procfs_read_system(rootfd, root, live, out, err, errlen);
+	if (ret < 0)
 		goto err;
-	}
-	r = util_read_file_at(rootfd, "stat", buf, sizeof(buf));
-	if (r < 0 || procfs_parse_sysstat_buf(buf, hz, &out->cpu, &out->cpus) < 0) {
-		ret = r < 0 ? (int)r : -EINVAL;
-		snprintf(err, errlen, "%s/stat: %s", root,
-			 r < 0 ? strerror((int)-r) : "malformed (no cpu line)");
-		goto err;
-	}
-	if (live) {
-		out->boottime_ns = util_boot_ns();
-	} else {
-		r = util_read_file_at(rootfd, "uptime", buf, sizeof(buf));
-		if (r < 0 || procfs_parse_uptime_buf(buf, &out->boottime_ns) < 0) {
-			ret = r < 0 ? (int)r : -EINVAL;
-			snprintf(err, errlen, "%s/uptime: %s", root,
-				 r < 0 ? strerror((int)-r) : "malformed");
-			goto err;
-		}
-	}
-
-	ctx.hz = hz;
-	ctx.page_kb = page_kb;
+	ctx.hz = out->hz;
+	ctx.page_kb = page > 0 ? (uint64_t)page / 1024 : 4;
 	ctx.total_kb = out->mem.total_kb;
 	ctx.now_ns = out->boottime_ns;
 	ctx.containers_only = opts && opts->containers_only;
 	ctx.skip_details = opts && opts->skip_details;
-	sk = ctx.containers_only ? opts->skip : NULL;
 	dir = fdopendir(dup(rootfd));
 	if (!dir) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot list %s: %s", root, strerror(-ret));
 		goto err;
 	}
-	if (sk)
-		procfs_skip_begin(sk);
-	while ((errno = 0, de = readdir(dir)) != NULL) {
-		struct snap_proc *p;
-		uint64_t pid = 0;
-
-		if (!procfs_is_pid(de->d_name))
-			continue;
-		bool known = false;
-
-		if (sk && util_parse_u64(de->d_name, NULL, UINT32_MAX, &pid) == 0) {
-			if (procfs_skip_now(sk, (uint32_t)pid, (uint64_t)de->d_ino))
-				continue;
-			known = procfs_skip_known(sk, (uint32_t)pid, (uint64_t)de->d_ino, &mc);
-		}
-		ctx.known_id = known ? mc.id : NULL;
-		ctx.known_cgroup = known ? mc.cgroup : NULL;
-		p = snapshot_add_proc(out);
-		if (!p) {
-			ret = -ENOMEM;
-			snprintf(err, errlen, "out of memory");
-			goto err;
-		}
-		ret = procfs_read_pid(rootfd, de->d_name, &ctx, p);
-		if (sk && pid && ret == PROCFS_NOT_IN_CTR)
-			procfs_skip_note_out(sk, (uint32_t)pid, (uint64_t)de->d_ino);
-		else if (sk && pid && ret == 0 && p->container_id[0])
-			procfs_skip_note_in(sk, (uint32_t)pid, (uint64_t)de->d_ino, p,
-					    known ? &mc : NULL);
-		if (live)
-			p->sample_ns = util_boot_ns();
-		if (ret != 0) {
-			/* outside a container when only containers matter, vanished,
-			 * or a file we cannot read or parse: skip it */
-			out->nprocs--;
-			continue;
-		}
-	}
-	if (errno != 0) {
-		ret = -errno;
-		snprintf(err, errlen, "reading %s: %s", root, strerror(-ret));
+	ret = procfs_walk(dir, rootfd, root, &ctx, ctx.containers_only ? opts->skip : NULL, live,
+			  out, err, errlen);
+	if (ret < 0)
 		goto err;
-	}
-	if (sk)
-		procfs_skip_end(sk);
 	closedir(dir);
-	dir = NULL;
 	close(rootfd);
-	rootfd = -1;
 	ret = snapshot_group(out, ctx.containers_only);
 	if (ret < 0) {
 		snprintf(err, errlen, "out of memory");
-		goto err;
+		snapshot_free(out);
 	}
-	return 0;
+	return ret;
 err:
-	if (sk && dir)
-		procfs_skip_end(sk); /* what this walk saw; the rest is read next time */
 	if (dir)
 		closedir(dir);
 	if (rootfd >= 0)

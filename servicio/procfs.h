@@ -73,28 +73,7 @@ int procfs_parse_sysstat_buf(const char *buf, uint32_t hz, struct snap_cpu *out,
 /* /proc/uptime: first number, seconds -> ns. 0 or -EINVAL. */
 int procfs_parse_uptime_buf(const char *buf, uint64_t *out_ns);
 
-/*
- * What a containers-only walk remembers from walk to walk (owned by the
- * caller). A process found in the same place, outside any container or in
- * the same container, in two walks in a row and under the same /proc inode
- * (d_ino: a process that exits and a new one with its pid get different
- * inodes) has its cgroup file read again only once recheck walks have
- * passed: until then a process outside containers is not read at all, and
- * one inside has only its stat read. A process moved between cgroups (not
- * something container engines do to a running process) is seen at the
- * latest by that re-read.
- */
-struct procfs_skip;
-#define PROCFS_SKIP_RECHECK 30 /* walks between re-reads of a skipped process */
-
-/* NULL when out of memory; recheck 0 means PROCFS_SKIP_RECHECK. */
-struct procfs_skip *procfs_skip_new(unsigned recheck);
-void procfs_skip_free(struct procfs_skip *sk);
-/* Of the last walk: processes outside containers left unread; processes in
- * one whose cgroup was not read again; processes remembered. */
-size_t procfs_skip_skipped(const struct procfs_skip *sk);
-size_t procfs_skip_reused(const struct procfs_skip *sk);
-size_t procfs_skip_size(const struct procfs_skip *sk);
+struct procskip; /* procskip.h */
 
 /* What a walk reads (zero: everything, every process). */
 struct procfs_opts {
@@ -106,8 +85,8 @@ struct procfs_opts {
 	 * per-container sums */
 	bool skip_details;
 	/* with containers_only: processes long outside containers are not
-	 * read every walk (see struct procfs_skip); NULL: read all */
-	struct procfs_skip *skip;
+	 * read every walk (procskip.h); NULL: read all */
+	struct procskip *skip;
 };
 
 /* What procfs_read_pid() needs besides the pid directory. */

@@ -1,8 +1,9 @@
 /*
- * snapshot.c — the snapshot model's plumbing: source selection (module file
- * or procfs, and the sentence saying why), taking a snapshot with the chosen
- * source, grouping processes per container, lookups and freeing. The two
- * sources themselves are modsrc.c and procfs.c.
+ * snapshot.c — the snapshot model: appending processes, grouping them per
+ * container (sorted, deduplicated, summed), lookups, freeing, and the
+ * decoding of raw bytes that both sources share. It calls no source: the
+ * sources (modsrc.c, procfs.c) fill a snapshot through it, and the facade
+ * (metrics.c) chooses between them.
  */
 #include "snapshot.h"
 
@@ -10,136 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "modsrc.h"
 #include "cgroupid.h"
-#include "procfs.h"
 #include "util.h"
-
-/*
- * The BPF source (bpfsrc.c), weak: programs linked without it (the fuzzers,
- * the static collector of the VM suite, the metrics benchmark) have no BPF
- * source, and auto goes from the module to procfs.
- */
-__attribute__((weak)) int bpfsrc_shared_select(bool forced, char *why, size_t whylen);
-__attribute__((weak)) int bpfsrc_shared_read(bool containers_only, struct snapshot *out, char *err,
-					     size_t errlen);
-
-static int snapshot_bpf_select(bool forced, char *why, size_t whylen)
-{
-	if (!bpfsrc_shared_select) {
-		snprintf(why, whylen, "%sthis program is built without the BPF source",
-			 forced ? "bpf forced but " : "");
-		return -ENOTSUP;
-	}
-	return bpfsrc_shared_select(forced, why, whylen);
-}
-
-static const char *snapshot_module_path(const struct snap_config *cfg)
-{
-	return cfg && cfg->module_path ? cfg->module_path : SNAP_MODULE_PATH;
-}
-
-int snapshot_select(const struct snap_config *cfg, enum snap_source *out, char *why, size_t whylen)
-{
-	enum snap_source_pref pref = cfg ? cfg->pref : SNAP_PREF_AUTO;
-	const char *path = snapshot_module_path(cfg);
-
-	switch (pref) {
-	case SNAP_PREF_PROCFS:
-		*out = SNAP_SRC_PROCFS;
-		snprintf(why, whylen, "procfs forced by configuration");
-		return 0;
-	case SNAP_PREF_MODULE:
-		*out = SNAP_SRC_MODULE;
-		if (access(path, R_OK) != 0) {
-			int e = errno;
-			snprintf(why, whylen, "module forced but %s is not readable: %s", path,
-				 strerror(e));
-			return -e;
-		}
-		snprintf(why, whylen, "module forced by configuration (%s)", path);
-		return 0;
-	case SNAP_PREF_BPF:
-		*out = SNAP_SRC_BPF;
-		return snapshot_bpf_select(true, why, whylen);
-	case SNAP_PREF_AUTO:
-	default:
-		break;
-	}
-	if (access(path, R_OK) == 0) {
-		*out = SNAP_SRC_MODULE;
-		snprintf(why, whylen, "module file %s is present", path);
-		return 0;
-	}
-	int e = errno;
-	char bwhy[120] = "a fixture /proc tree is read";
-
-	/* BPF reads the live system: not when a fixture tree stands for /proc */
-	if ((!cfg || !cfg->proc_root) && snapshot_bpf_select(false, bwhy, sizeof(bwhy)) == 0) {
-		*out = SNAP_SRC_BPF;
-		snprintf(why, whylen, "module file %s is %s; %s", path,
-			 e == ENOENT ? "absent" : strerror(e), bwhy);
-		return 0;
-	}
-	*out = SNAP_SRC_PROCFS;
-	snprintf(why, whylen, "module file %s is %s, BPF unusable (%s): using procfs", path,
-		 e == ENOENT ? "absent (module not loaded)" : strerror(e), bwhy);
-	return 0;
-}
-
-int snapshot_take(const struct snap_config *cfg, struct snapshot *out, char *err, size_t errlen)
-{
-	const char *root = cfg && cfg->proc_root ? cfg->proc_root : SNAP_PROC_ROOT;
-	bool ctr_only = cfg && cfg->containers_only;
-	struct procfs_opts popts = { .containers_only = ctr_only,
-				     .skip_details = cfg && cfg->skip_details,
-				     .skip = cfg ? cfg->skip : NULL };
-	enum snap_source src;
-	char why[sizeof(out->source_why)];
-	int ret;
-
-	memset(out, 0, sizeof(*out));
-	ret = snapshot_select(cfg, &src, why, sizeof(why));
-	if (ret < 0) {
-		snprintf(err, errlen, "%s", why);
-		return ret;
-	}
-	if (src == SNAP_SRC_BPF) {
-		ret = bpfsrc_shared_read(ctr_only, out, err, errlen);
-		if (ret < 0)
-			return ret;
-		goto done;
-	}
-	if (src == SNAP_SRC_MODULE) {
-		char merr[256];
-
-		ret = modsrc_read(snapshot_module_path(cfg), out, merr, sizeof(merr));
-		if (ret == 0)
-			goto done;
-		if (cfg && cfg->pref == SNAP_PREF_MODULE) {
-			snprintf(err, errlen, "module source: %s", merr);
-			return ret;
-		}
-		snprintf(why, sizeof(why), "module file unusable (%.100s): using procfs", merr);
-	}
-	ret = procfs_snapshot_opts(root, &popts, out, err, errlen);
-	if (ret < 0)
-		return ret;
-done:
-	util_strlcpy(out->source_why, why, sizeof(out->source_why));
-	/* the procfs walk already kept only the containers' processes */
-	if (ctr_only && out->source != SNAP_SRC_PROCFS) {
-		ret = snapshot_group(out, true);
-		if (ret < 0) {
-			snapshot_free(out);
-			snprintf(err, errlen, "out of memory grouping processes");
-			return ret;
-		}
-	}
-	return 0;
-}
 
 void snapshot_free(struct snapshot *s)
 {
@@ -253,6 +127,8 @@ int snapshot_group(struct snapshot *s, bool containers_only)
 		c->rss_kb += p->rss_kb;
 		c->vsz_kb += p->vsz_kb;
 		c->cpu_time_ns += p->cpu_time_ns;
+		if (c->nprocs == 1 || p->start_time_ns < c->start_time_ns)
+			c->start_time_ns = p->start_time_ns;
 		if (!c->cgroup[0])
 			snapshot_ctr_dir(p, c->cgroup, sizeof(c->cgroup));
 	}
@@ -363,24 +239,4 @@ size_t snapshot_decode_raw(const char *raw, size_t n, char *out, size_t cap)
 	}
 	out[o] = '\0';
 	return o;
-}
-
-const char *snapshot_source_name(enum snap_source src)
-{
-	return src == SNAP_SRC_MODULE ? "module" : src == SNAP_SRC_BPF ? "bpf" : "procfs";
-}
-
-bool snapshot_pref_parse(const char *s, enum snap_source_pref *out)
-{
-	if (strcmp(s, "auto") == 0)
-		*out = SNAP_PREF_AUTO;
-	else if (strcmp(s, "module") == 0)
-		*out = SNAP_PREF_MODULE;
-	else if (strcmp(s, "procfs") == 0)
-		*out = SNAP_PREF_PROCFS;
-	else if (strcmp(s, "bpf") == 0)
-		*out = SNAP_PREF_BPF;
-	else
-		return false;
-	return true;
 }

@@ -3,12 +3,11 @@
  * times and every process (the fields of the kernel module's format version
  * 1, docs/proc-format.md), grouped per container.
  *
- * A snapshot comes from one of two sources with the same meaning for every
- * field: the module's file /proc/sysinfo_202002591 (modsrc.c) or a walk of
- * /proc (procfs.c). snapshot_take() chooses the source (auto: the module file
- * when it exists, else procfs; or forced by the caller) and says which one it
- * used and why in snapshot.source_why. Rates (CPU %) need two snapshots and
- * live in ctrstats.h.
+ * This is the model only: it depends on no source. The sources fill it
+ * with the same meaning for every field — the module's file (modsrc.h) or a
+ * walk of /proc (procfs.h) — and the facade metrics.h chooses one and says
+ * why in snapshot.source_why. Rates (CPU %) need two snapshots and live in
+ * ctrstats.h.
  *
  * Ownership: a struct snapshot owns its arrays; snapshot_free() releases
  * them and leaves an empty snapshot. A failed take leaves *out empty (never
@@ -22,7 +21,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define SNAP_MODULE_PATH "/proc/sysinfo_202002591"
 #define SNAP_PROC_ROOT "/proc"
 #define SNAP_FORMAT_VERSION 1
 
@@ -39,8 +37,8 @@
 #define SNAP_STATE_MAX 16 /* "R", "S", ... or a word */
 #define SNAP_CTR_ID_LEN 64 /* full container id, lowercase hex */
 
-enum snap_source { SNAP_SRC_MODULE, SNAP_SRC_PROCFS, SNAP_SRC_BPF /* bpfsrc.h */ };
-enum snap_source_pref { SNAP_PREF_AUTO, SNAP_PREF_MODULE, SNAP_PREF_PROCFS, SNAP_PREF_BPF };
+/* Which source filled a snapshot (names: metrics_source_name()). */
+enum snap_source { SNAP_SRC_MODULE, SNAP_SRC_PROCFS, SNAP_SRC_BPF, SNAP_SRC_COUNT };
 
 /* System memory, kB (as /proc/meminfo; used = total - available). */
 struct snap_memory {
@@ -81,6 +79,7 @@ struct snap_ctr {
 	char cgroup[SNAP_CGROUP_MAX];
 	uint32_t nprocs;
 	uint64_t rss_kb, vsz_kb, cpu_time_ns;
+	uint64_t start_time_ns; /* the earliest start of its processes, since boot */
 };
 
 struct snapshot {
@@ -97,37 +96,6 @@ struct snapshot {
 	struct snap_ctr *ctrs; /* sorted by id */
 	size_t nctrs;
 };
-
-struct procfs_skip; /* procfs.h */
-
-/* Where to read from. Zero-initialised fields take the defaults. */
-struct snap_config {
-	enum snap_source_pref pref;
-	const char *module_path; /* NULL: SNAP_MODULE_PATH */
-	const char *proc_root; /* NULL: SNAP_PROC_ROOT; a fixture tree in tests */
-	bool containers_only; /* keep only processes that are in a container */
-	/* procfs source: per process only what CPU rates and the per-container
-	 * sums need (no uid, cmdline; see procfs_opts.skip_details) */
-	bool skip_details;
-	/* procfs source with containers_only: leave long-standing processes
-	 * outside containers unread most walks (procfs.h; the caller owns it) */
-	struct procfs_skip *skip;
-};
-
-/*
- * Which source cfg selects right now: forced, or auto (the module file when it
- * exists and is readable, else procfs). why gets one sentence saying why.
- * Returns 0, or -ENOENT when the module is forced but its file is missing.
- */
-int snapshot_select(const struct snap_config *cfg, enum snap_source *out, char *why, size_t whylen);
-
-/*
- * Take one snapshot with the selected source, then group it. In auto mode a
- * module file that fails to read or parse falls back to procfs (source_why
- * says so, with the module's error); a forced source never falls back.
- * 0 or -errno with the reason in err. On error *out is empty.
- */
-int snapshot_take(const struct snap_config *cfg, struct snapshot *out, char *err, size_t errlen);
 
 /* Release everything *s owns; *s becomes an empty snapshot. */
 void snapshot_free(struct snapshot *s);
@@ -155,9 +123,5 @@ const struct snap_ctr *snapshot_find_ctr_prefix(const struct snapshot *s, const 
  * fit. Returns the length written.
  */
 size_t snapshot_decode_raw(const char *raw, size_t n, char *out, size_t cap);
-
-/* "module" / "procfs" / "bpf"; parse those and "auto" (false when unknown). */
-const char *snapshot_source_name(enum snap_source src);
-bool snapshot_pref_parse(const char *s, enum snap_source_pref *out);
 
 #endif

@@ -27,25 +27,6 @@
 #define SPOOL_BACKOFF_MIN_NS 1000000000ull
 #define SPOOL_BACKOFF_MAX_NS 30000000000ull
 
-static int mkdir_p(const char *dir)
-{
-	char buf[512];
-
-	if (!util_strlcpy(buf, dir, sizeof(buf)))
-		return -ENAMETOOLONG;
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0750) != 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0750) != 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static int fsync_dir_of(const char *path)
 {
 	char buf[512];
@@ -150,7 +131,7 @@ int spool_open(struct spool *sp, const char *path, uint64_t max_bytes, char *err
 	}
 	snprintf(sp->head_path, sizeof(sp->head_path), "%s.head", path);
 	util_strlcpy(dir, path, sizeof(dir));
-	ret = mkdir_p(dirname(dir));
+	ret = util_mkdir_p(dirname(dir), 0750);
 	if (ret) {
 		snprintf(err, errlen, "spool directory for %s: %s", path, strerror(-ret));
 		return ret;

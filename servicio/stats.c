@@ -1,7 +1,7 @@
 /*
  * stats.c — `servicio stats`: one measurement of every container from our
  * own metrics, like `docker stats --no-stream`. Takes two snapshots an
- * interval apart (module or procfs source), computes per-container CPU %
+ * interval apart (module, bpf or procfs source), computes per-container CPU %
  * and memory (ctrstats.c), names the containers and their gestor.class
  * label from the Docker API when it answers, and prints a table (colour only
  * on a terminal) or, with --json, one JSON document.
@@ -9,7 +9,6 @@
 #include "stats.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,8 +18,11 @@
 
 #include <jansson.h>
 
+#include "cgmem.h"
 #include "ctrstats.h"
 #include "docker.h"
+#include "metrics.h"
+#include "opts.h"
 #include "snapshot.h"
 #include "util.h"
 
@@ -32,17 +34,47 @@ struct stats_row {
 	struct ctr_stat none; /* used when st is NULL */
 };
 
+/* The command line of `servicio stats`. */
+struct stats_args {
+	double interval;
+	bool json, no_docker, all, help;
+	char source[16];
+	char module_path[1024], proc_root[1024], cgroup_root[1024], docker_socket[1024];
+};
+
+#define F(field) OPTS_FIELD(struct stats_args, field)
+
+static const struct opts_opt stats_opts[] = {
+	{ "interval", OPTS_DOUBLE, F(interval), 0.05, 3600, NULL, "SECONDS",
+	  "time between the two samples", 0 },
+	{ "json", OPTS_BOOL, F(json), 0, 0, NULL, NULL, "one JSON document instead of the table",
+	  0 },
+	{ "source", OPTS_STR, F(source), 0, 0, NULL, "auto|module|bpf|procfs", "metrics source", 0 },
+	{ "module-path", OPTS_STR, F(module_path), 0, 0, NULL, "FILE", "the kernel module's file",
+	  0 },
+	{ "proc-root", OPTS_STR, F(proc_root), 0, 0, NULL, "DIR", "the /proc to walk", 0 },
+	{ "cgroup-root", OPTS_STR, F(cgroup_root), 0, 0, NULL, "DIR", "the cgroup file system", 0 },
+	{ "docker-socket", OPTS_STR, F(docker_socket), 0, 0, NULL, "PATH",
+	  "Docker Engine API socket", 0 },
+	{ "no-docker", OPTS_BOOL, F(no_docker), 0, 0, NULL, NULL,
+	  "do not ask Docker for names and labels", 0 },
+	{ "all", OPTS_BOOL, F(all), 0, 0, NULL, NULL,
+	  "also containers Docker does not know (other runtimes)", 0 },
+	{ "help", OPTS_BOOL, F(help), 0, 0, NULL, NULL, "print this help and exit", OPTS_NOENV },
+};
+
+static const struct opts_spec stats_spec = { stats_opts, UTIL_ARRAY_LEN(stats_opts), NULL, NULL };
+
 static void stats_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: servicio stats [--interval SECONDS] [--json] [--source "
-		"auto|module|procfs|bpf]\n"
-		"                      [--module-path FILE] [--proc-root DIR] [--cgroup-root DIR]\n"
-		"                      [--docker-socket PATH] [--no-docker] [--all]\n"
-		"One row per container: id, name, gestor.class label, processes, CPU %% (100 =\n"
-		"one core) over the interval (default 1 s), RSS of its processes, cgroup\n"
-		"memory as docker stats computes it, memory %%. --all also lists containers\n"
-		"that Docker does not know (other runtimes).\n");
+	struct stats_args d = { .interval = 1.0, .source = "auto" };
+
+	fprintf(f, "usage: servicio stats [OPTION]...\n"
+		   "One row per container: id, name, gestor.class label, processes, CPU %% (100 =\n"
+		   "one core) over the interval (default 1 s), RSS of its processes, cgroup\n"
+		   "memory as docker stats computes it, memory %%. --all also lists containers\n"
+		   "that Docker does not know (other runtimes).\n");
+	opts_usage(&stats_spec, f, &d);
 }
 
 /* 1536 -> "1.5KiB": binary units like docker stats. */
@@ -89,7 +121,7 @@ static int stats_print_json(const struct snapshot *cur, const struct ctrstats *s
 		json_decref(mem);
 		return -ENOMEM;
 	}
-	json_object_set_new(doc, "source", json_string(snapshot_source_name(cur->source)));
+	json_object_set_new(doc, "source", json_string(metrics_source_name(cur->source)));
 	json_object_set_new(doc, "source_why", stats_jstr(cur->source_why));
 	json_object_set_new(doc, "ts_ns", json_integer((json_int_t)cur->timestamp_ns));
 	json_object_set_new(doc, "interval_ns", json_integer((json_int_t)st->interval_ns));
@@ -148,7 +180,7 @@ static void stats_print_table(const struct snapshot *cur, const struct ctrstats 
 	char b1[32], b2[32], b3[32], used[32], total[32];
 
 	fprintf(stderr, "%ssource: %s (%s); interval %.2f s; system CPU %s; memory %s / %s%s\n",
-		dim, snapshot_source_name(cur->source), cur->source_why,
+		dim, metrics_source_name(cur->source), cur->source_why,
 		(double)st->interval_ns / 1e9,
 		st->has_sys_cpu ? (snprintf(b1, sizeof(b1), "%.1f%%", st->sys_cpu_pct), b1) : "-",
 		stats_fmt_bytes(cur->mem.used_kb * 1024, used, sizeof(used)),
@@ -181,22 +213,110 @@ static void stats_print_table(const struct snapshot *cur, const struct ctrstats 
 		printf("%s(no running containers)%s\n", dim, off);
 }
 
+/* Two snapshots interval apart, from the same source, and their stats. 0 or 1. */
+static int stats_measure(struct metrics_config *cfg, const struct ctrstats_opts *copts,
+			 double interval, struct snapshot *s1, struct snapshot *s2,
+			 struct ctrstats *st)
+{
+	char err[512];
+	struct timespec ts = { .tv_sec = (time_t)interval,
+			       .tv_nsec = (long)((interval - floor(interval)) * 1e9) };
+
+	if (metrics_take(cfg, s1, err, sizeof(err)) < 0)
+		goto fail;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	/* the second sample uses the same source as the first */
+	cfg->forced = true;
+	cfg->source = s1->source;
+	if (metrics_take(cfg, s2, err, sizeof(err)) < 0)
+		goto fail;
+	util_strlcpy(s2->source_why, s1->source_why, sizeof(s2->source_why));
+	if (ctrstats_compute(s1, s2, copts, st, err, sizeof(err)) < 0)
+		goto fail;
+	return 0;
+fail:
+	fprintf(stderr, "servicio stats: %s\n", err);
+	return 1;
+}
+
+/* A row for a container Docker lists. */
+static void stats_docker_row(struct stats_row *r, const struct docker_container *dc,
+			     const struct ctrstats *st, const char *cgroot, uint64_t ram)
+{
+	const char *cls = docker_container_label(dc, "gestor.class");
+
+	util_strlcpy(r->id, dc->id, sizeof(r->id));
+	util_strlcpy(r->name, dc->name, sizeof(r->name));
+	util_strlcpy(r->label_class, cls ? cls : "", sizeof(r->label_class));
+	r->st = ctrstats_find(st, dc->id);
+	if (r->st)
+		return;
+	/* no process seen (e.g. paused, or just started): its cgroup still counts */
+	util_strlcpy(r->none.id, dc->id, sizeof(r->none.id));
+	if ((!cgroot || cgroot[0]) && cgmem_read(cgroot, "", dc->id, ram, &r->none.mem) == 0) {
+		r->none.has_mem = true;
+		r->none.mem_kb = r->none.mem.usage / 1024;
+		r->none.mem_pct = r->none.mem.limit ? 100.0 * (double)r->none.mem.usage /
+							      (double)r->none.mem.limit
+						    : 0;
+	}
+}
+
+/* Docker's running containers, then (with --all or without Docker) the
+ * other containers seen in the processes. NULL when out of memory. */
+static struct stats_row *stats_rows(const struct stats_args *a, const struct ctrstats *st,
+				    const struct docker_container_list *dl, bool have_list,
+				    uint64_t ram, size_t *n)
+{
+	struct stats_row *rows = calloc(st->nctrs + dl->n + 1, sizeof(*rows));
+	const char *cgroot = a->cgroup_root[0] ? a->cgroup_root : NULL;
+
+	*n = 0;
+	if (!rows)
+		return NULL;
+	for (size_t i = 0; i < dl->n; i++)
+		stats_docker_row(&rows[(*n)++], &dl->items[i], st, cgroot, ram);
+	for (size_t i = 0; i < st->nctrs; i++) {
+		if (have_list && (!a->all || docker_container_find(dl, st->ctrs[i].id)))
+			continue;
+		struct stats_row *r = &rows[(*n)++];
+		util_strlcpy(r->id, st->ctrs[i].id, sizeof(r->id));
+		r->st = &st->ctrs[i];
+	}
+	qsort(rows, *n, sizeof(*rows), stats_cmp_row);
+	return rows;
+}
+
+/* The command line into *a and the metrics source. 0, or the exit status. */
+static int stats_args(int argc, char **argv, struct stats_args *a, struct metrics_config *cfg)
+{
+	char err[512];
+
+	*a = (struct stats_args){ .interval = 1.0, .source = "auto" };
+	if (opts_load_args(&stats_spec, a, argc, argv, NULL, err, sizeof(err)) < 0) {
+		fprintf(stderr, "servicio stats: %s\n", err);
+		stats_usage(stderr);
+		return 2;
+	}
+	if (a->help) {
+		stats_usage(stdout);
+		return -1;
+	}
+	if (!metrics_source_parse(a->source, &cfg->forced, &cfg->source)) {
+		fprintf(stderr, "servicio stats: --source: expected %s, got '%s'\n",
+			metrics_source_words(), a->source);
+		return 2;
+	}
+	cfg->module_path = a->module_path[0] ? a->module_path : NULL;
+	cfg->proc_root = a->proc_root[0] ? a->proc_root : NULL;
+	return 0;
+}
+
 int stats_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "interval", required_argument, NULL, 'i' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "source", required_argument, NULL, 's' },
-		{ "module-path", required_argument, NULL, 'm' },
-		{ "proc-root", required_argument, NULL, 'p' },
-		{ "cgroup-root", required_argument, NULL, 'c' },
-		{ "docker-socket", required_argument, NULL, 'd' },
-		{ "no-docker", no_argument, NULL, 'n' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct snap_config cfg = { 0 };
+	struct stats_args a;
+	struct metrics_config cfg = { 0 };
 	struct ctrstats_opts copts = { 0 };
 	struct docker_opts dopts = { .api_version = DOCKER_API_DEFAULT, .timeout_ms = 5000 };
 	struct snapshot s1 = { 0 }, s2 = { 0 };
@@ -204,153 +324,39 @@ int stats_main(int argc, char **argv)
 	struct docker *dk = NULL;
 	struct docker_container_list dl = { 0 };
 	struct stats_row *rows = NULL;
-	bool json = false, use_docker = true, all = false, have_list = false;
-	double interval = 1.0;
+	bool have_list = false;
 	size_t nrows = 0;
 	char err[512];
-	int c, ret, status = 1;
+	int status = stats_args(argc, argv, &a, &cfg);
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:js:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			if (util_parse_double(optarg, 0.05, 3600, &interval) < 0) {
-				fprintf(stderr,
-					"servicio stats: --interval: expected seconds in [0.05, "
-					"3600], got '%s'\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 's':
-			if (!snapshot_pref_parse(optarg, &cfg.pref)) {
-				fprintf(stderr,
-					"servicio stats: --source: expected auto, module, "
-					"procfs or bpf, got '%s'\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'm':
-			cfg.module_path = optarg;
-			break;
-		case 'p':
-			cfg.proc_root = optarg;
-			break;
-		case 'c':
-			copts.cgroup_root = optarg;
-			break;
-		case 'd':
-			dopts.socket_path = optarg;
-			break;
-		case 'n':
-			use_docker = false;
-			break;
-		case 'a':
-			all = true;
-			break;
-		case 'h':
-			stats_usage(stdout);
-			return 0;
-		default:
-			stats_usage(stderr);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "servicio stats: unexpected argument '%s'\n", argv[optind]);
-		stats_usage(stderr);
-		return 2;
-	}
-
-	ret = snapshot_take(&cfg, &s1, err, sizeof(err));
-	if (ret < 0) {
-		fprintf(stderr, "servicio stats: %s\n", err);
-		return 1;
-	}
-	{
-		struct timespec ts = { .tv_sec = (time_t)interval,
-				       .tv_nsec = (long)((interval - floor(interval)) * 1e9) };
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
-	}
-	/* the second sample uses the same source as the first */
-	cfg.pref = s1.source == SNAP_SRC_MODULE ? SNAP_PREF_MODULE
-		   : s1.source == SNAP_SRC_BPF	? SNAP_PREF_BPF
-						: SNAP_PREF_PROCFS;
-	ret = snapshot_take(&cfg, &s2, err, sizeof(err));
-	if (ret < 0) {
-		fprintf(stderr, "servicio stats: %s\n", err);
+	if (status)
+		return status < 0 ? 0 : status;
+	copts.cgroup_root = a.cgroup_root[0] ? a.cgroup_root : NULL;
+	dopts.socket_path = a.docker_socket[0] ? a.docker_socket : NULL;
+	status = 1;
+	if (stats_measure(&cfg, &copts, a.interval, &s1, &s2, &st) != 0)
 		goto out;
-	}
-	util_strlcpy(s2.source_why, s1.source_why, sizeof(s2.source_why));
-	ret = ctrstats_compute(&s1, &s2, &copts, &st, err, sizeof(err));
-	if (ret < 0) {
-		fprintf(stderr, "servicio stats: %s\n", err);
-		goto out;
-	}
-
-	if (use_docker) {
-		ret = docker_open(&dk, &dopts, err, sizeof(err));
+	if (!a.no_docker) {
+		int ret = docker_open(&dk, &dopts, err, sizeof(err));
 		if (ret == 0)
 			ret = docker_list_containers(dk, false, NULL, &dl, err, sizeof(err));
-		if (ret == 0)
-			have_list = true;
-		else
+		have_list = ret == 0;
+		if (ret)
 			fprintf(stderr,
 				"servicio stats: docker: %s; showing containers without names\n",
 				err);
 	}
-	rows = calloc(st.nctrs + dl.n + 1, sizeof(*rows));
+	rows = stats_rows(&a, &st, &dl, have_list, s2.mem.total_kb * 1024, &nrows);
 	if (!rows) {
 		fprintf(stderr, "servicio stats: out of memory\n");
 		goto out;
 	}
-	/* Docker's running containers, then (with --all or without Docker)
-	 * the other containers seen in the processes */
-	for (size_t i = 0; i < dl.n; i++) {
-		const struct docker_container *dc = &dl.items[i];
-		struct stats_row *r = &rows[nrows++];
-		const char *cls = docker_container_label(dc, "gestor.class");
-
-		util_strlcpy(r->id, dc->id, sizeof(r->id));
-		util_strlcpy(r->name, dc->name, sizeof(r->name));
-		util_strlcpy(r->label_class, cls ? cls : "", sizeof(r->label_class));
-		r->st = ctrstats_find(&st, dc->id);
-		if (!r->st) {
-			/* no process seen (e.g. paused, or just started): its cgroup still counts */
-			util_strlcpy(r->none.id, dc->id, sizeof(r->none.id));
-			if ((!copts.cgroup_root || copts.cgroup_root[0]) &&
-			    ctrstats_read_cgmem(copts.cgroup_root, "", dc->id,
-						s2.mem.total_kb * 1024, &r->none.mem) == 0) {
-				r->none.has_mem = true;
-				r->none.mem_kb = r->none.mem.usage / 1024;
-				r->none.mem_pct = r->none.mem.limit
-							  ? 100.0 * (double)r->none.mem.usage /
-								    (double)r->none.mem.limit
-							  : 0;
-			}
-		}
+	if (a.json && stats_print_json(&s2, &st, rows, nrows) < 0) {
+		fprintf(stderr, "servicio stats: cannot write the JSON output\n");
+		goto out;
 	}
-	for (size_t i = 0; i < st.nctrs; i++) {
-		if (have_list && (!all || docker_container_find(&dl, st.ctrs[i].id)))
-			continue;
-		struct stats_row *r = &rows[nrows++];
-		util_strlcpy(r->id, st.ctrs[i].id, sizeof(r->id));
-		r->st = &st.ctrs[i];
-	}
-	qsort(rows, nrows, sizeof(*rows), stats_cmp_row);
-	if (json) {
-		if (stats_print_json(&s2, &st, rows, nrows) < 0) {
-			fprintf(stderr, "servicio stats: cannot write the JSON output\n");
-			goto out;
-		}
-	} else {
+	if (!a.json)
 		stats_print_table(&s2, &st, rows, nrows, isatty(STDOUT_FILENO));
-	}
 	fflush(stdout);
 	status = ferror(stdout) ? 1 : 0;
 out:

@@ -6,7 +6,9 @@
 # suite runs with its output in $BUILD/test-logs/<name>.log and a time limit
 # (900 s, or the number in a "# timeout: N" line of the script). Exit status
 # 0 means passed, 77 means skipped (the suite prints "skipped: <why>"), any
-# other status means failed. The last line counts the suites:
+# other status means failed. A unit-test program that exits 0 but whose
+# log shows a cmocka "[  SKIPPED ]" test counts as skipped, not passed: the
+# line says how many of its tests were skipped and the first "skipped: why". The last line counts the suites:
 #   N passed, N failed, N skipped
 # and the runner exits non-zero when any failed.
 #
@@ -24,23 +26,32 @@ mkdir -p "$logs"
 
 if [ -t 1 ]; then G=$'\e[32m' R=$'\e[1;31m' Y=$'\e[33m' N=$'\e[0m'; else G= R= Y= N=; fi
 
-suites=()
-for f in "$BUILD"/test/*; do [ -f "$f" ] && [ -x "$f" ] && suites+=("$f"); done
 # Areas run in an order that feeds later ones: the kernel suite saves the
-# module documents (build/fixtures) that metrics and hardening use; the
-# end-to-end run comes last.
+# module documents (build/fixtures) that the unit tests (servicio_modsrc_test
+# parses them), metrics and hardening use; the end-to-end run comes last.
 area_rank() {
 	case "$1" in
 	*/tests/foundation/*) echo 0 ;;
 	*/tests/kernel/*) echo 1 ;;
+	"$BUILD"/test/*) echo 2 ;;
 	*/tests/e2e/*) echo 9 ;;
 	*) echo 5 ;;
 	esac
 }
+suites=()
 while IFS= read -r f; do suites+=("${f#* }"); done < <(
-	find "$TOP/tests" -mindepth 2 -maxdepth 2 -name '*.sh' -perm -u+x |
-		while IFS= read -r f; do echo "$(area_rank "$f")$f $f"; done | sort | cut -d" " -f2-
+	{
+		for f in "$BUILD"/test/*; do [ -f "$f" ] && [ -x "$f" ] && echo "$f"; done
+		find "$TOP/tests" -mindepth 2 -maxdepth 2 -name '*.sh' -perm -u+x
+	} | while IFS= read -r f; do echo "$(area_rank "$f")$f $f"; done | sort | cut -d" " -f2-
 )
+
+# cmocka ends a run with skipped tests with "[  SKIPPED ] N test(s), listed
+# below:": N, or 0.
+cmocka_skipped() {
+	sed -n 's/^\[  SKIPPED \] \([0-9]\+\) test(s), listed below:.*/\1/p' "$1" |
+		awk '{ n += $1 } END { print n + 0 }'
+}
 
 pass=0 fail=0 skip=0 failed=()
 for s in "${suites[@]}"; do
@@ -58,6 +69,11 @@ for s in "${suites[@]}"; do
 	start=$(date +%s.%N)
 	(cd "$TOP" && timeout -k 10 "$limit" "$s") >"$log" 2>&1 </dev/null
 	rc=$?
+	nskip=0
+	if [ "$rc" = 0 ] && [[ "$s" == "$BUILD"/test/* ]]; then
+		nskip=$(cmocka_skipped "$log")
+		[ "$nskip" -gt 0 ] && rc=77
+	fi
 	secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
 	if [ "$rc" = 0 ]; then
 		pass=$((pass + 1))
@@ -65,6 +81,7 @@ for s in "${suites[@]}"; do
 	elif [ "$rc" = 77 ]; then
 		skip=$((skip + 1))
 		why=$(grep -m1 -o 'skipped: .*' "$log" || echo "skipped: (no reason given)")
+		[ "$nskip" -gt 0 ] && why="$nskip test(s) $why"
 		printf '%sSKIP%s  %-40s %6ss  %s\n' "$Y" "$N" "$name" "$secs" "$why"
 	else
 		fail=$((fail + 1))

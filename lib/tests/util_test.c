@@ -86,6 +86,24 @@ static void test_rm_tree(void **state)
 	assert_int_equal(util_rm_tree(top), 0); /* missing is fine */
 }
 
+static void test_mkdir_p(void **state)
+{
+	char path[192], file[192];
+	struct stat st;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/a/b/c", tmpdir);
+	assert_int_equal(util_mkdir_p(path, 0750), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(st.st_mode & 0777 & ~(mode_t)0022, 0750 & ~(mode_t)0022);
+	assert_int_equal(util_mkdir_p(path, 0750), 0); /* there already */
+	write_file("plain", "x", 1);
+	snprintf(file, sizeof(file), "%s/plain/sub", tmpdir);
+	assert_int_equal(util_mkdir_p(file, 0750), -ENOTDIR);
+	assert_int_equal(util_mkdir_p("", 0750), -EINVAL);
+}
+
 static void test_read_once_at(void **state)
 {
 	char buf[8];
@@ -205,6 +223,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_read_file_at_bounded),
 		cmocka_unit_test(test_rm_tree),
+		cmocka_unit_test(test_mkdir_p),
 		cmocka_unit_test(test_read_once_at),
 		cmocka_unit_test(test_slurp_limits),
 		cmocka_unit_test(test_parse_i64),

@@ -119,7 +119,7 @@ static void test_flags(void **state)
 	assert_false(c.dry_run);
 	assert_true(c.no_cron);
 	assert_true(c.interval_s == 1.5);
-	assert_int_equal(c.source, CONFIG_SRC_PROCFS);
+	assert_string_equal(c.source, "procfs");
 	assert_string_equal(c.log_url, "http://127.0.0.1:9/");
 }
 

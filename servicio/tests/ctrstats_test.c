@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "../cgfds.h"
 #include "../ctrstats.h"
 #include "../snapshot.h"
 #include "util.h"
@@ -206,46 +207,44 @@ static void test_sys_cpu(void **state)
 
 static void test_cgroup_memory(void **state)
 {
-	struct ctr_cgmem m;
+	struct cgmem m;
 	char root[4200];
 	const uint64_t ram = 1ull << 30;
 
 	(void)state;
 	/* v1, unlimited: usage 100 MiB - total_inactive_file 10 MiB, limit = RAM */
 	snprintf(root, sizeof(root), "%s/cgroup-v1", fixtures);
-	assert_int_equal(ctrstats_read_cgmem(root, "/docker/" ID_A, ID_A, ram, &m), 0);
+	assert_int_equal(cgmem_read(root, "/docker/" ID_A, ID_A, ram, &m), 0);
 	assert_int_equal(m.version, 1);
 	assert_int_equal(m.raw, 100u << 20);
 	assert_int_equal(m.inactive_file, 10u << 20);
 	assert_int_equal(m.usage, 90u << 20);
 	assert_int_equal(m.limit, ram);
 	/* found by id alone, v1 systemd layout, 64 MiB limit */
-	assert_int_equal(ctrstats_read_cgmem(root, "", ID_C, ram, &m), 0);
+	assert_int_equal(cgmem_read(root, "", ID_C, ram, &m), 0);
 	assert_int_equal(m.usage, 50u << 20);
 	assert_int_equal(m.limit, 64u << 20);
 	assert_non_null(strstr(m.dir, "docker-" ID_C ".scope"));
 	/* absent */
-	assert_int_equal(ctrstats_read_cgmem(root, "/docker/" ID_B, ID_B, ram, &m), -ENOENT);
+	assert_int_equal(cgmem_read(root, "/docker/" ID_B, ID_B, ram, &m), -ENOENT);
 
 	/* v2, "max": memory.current 200 MiB - inactive_file 50 MiB */
 	snprintf(root, sizeof(root), "%s/cgroup-v2", fixtures);
-	assert_int_equal(
-		ctrstats_read_cgmem(root, "/system.slice/docker-" ID_B ".scope", ID_B, ram, &m), 0);
+	assert_int_equal(cgmem_read(root, "/system.slice/docker-" ID_B ".scope", ID_B, ram, &m), 0);
 	assert_int_equal(m.version, 2);
 	assert_int_equal(m.raw, 200u << 20);
 	assert_int_equal(m.inactive_file, 50u << 20);
 	assert_int_equal(m.usage, 150u << 20);
 	assert_int_equal(m.limit, ram);
 	/* malformed memory.current is an error, not a zero */
-	assert_int_equal(ctrstats_read_cgmem(root, "/docker/" ID_D, ID_D, ram, &m), -EINVAL);
+	assert_int_equal(cgmem_read(root, "/docker/" ID_D, ID_D, ram, &m), -EINVAL);
 	/* parser */
 	uint64_t v;
-	assert_int_equal(ctrstats_parse_memstat_buf("a 1\ninactive_file 7\n", "inactive_file", &v),
-			 0);
+	assert_int_equal(cgmem_parse_memstat_buf("a 1\ninactive_file 7\n", "inactive_file", &v), 0);
 	assert_int_equal(v, 7);
-	assert_int_equal(ctrstats_parse_memstat_buf("total_inactive_file 7\n", "inactive_file", &v),
+	assert_int_equal(cgmem_parse_memstat_buf("total_inactive_file 7\n", "inactive_file", &v),
 			 -ENOENT);
-	assert_int_equal(ctrstats_parse_memstat_buf("inactive_file x\n", "inactive_file", &v),
+	assert_int_equal(cgmem_parse_memstat_buf("inactive_file x\n", "inactive_file", &v),
 			 -EINVAL);
 }
 
@@ -273,7 +272,7 @@ static size_t open_fds(void)
 static void test_kept_files(void **state)
 {
 	char root[] = "/tmp/gestor-cgfds-XXXXXX", dir[4200], path[4300], err[128];
-	struct ctrstats_fds *fds = ctrstats_fds_new();
+	struct cgfds *fds = cgfds_new();
 	struct ctrstats_opts o = { .fds = fds };
 	struct snapshot a, b;
 	struct ctrstats st;
@@ -301,7 +300,7 @@ static void test_kept_files(void **state)
 	assert_int_equal(st.ctrs[0].mem_kb, 9 * 1024);
 	assert_int_equal(st.ctrs[0].mem.limit, 64u << 20);
 	ctrstats_free(&st);
-	assert_int_equal(ctrstats_fds_size(fds), 1);
+	assert_int_equal(cgfds_size(fds), 1);
 	assert_int_equal(open_fds(), fds0 + 2); /* v1: usage and stat */
 
 	/* new values are read through the kept descriptors */
@@ -313,7 +312,7 @@ static void test_kept_files(void **state)
 	assert_int_equal(st.ctrs[0].mem_kb, 20 * 1024);
 	assert_int_equal(st.ctrs[0].mem.limit, 128u << 20);
 	ctrstats_free(&st);
-	assert_int_equal(ctrstats_fds_size(fds), 1);
+	assert_int_equal(cgfds_size(fds), 1);
 
 	/* the container gone from the snapshot: its files close */
 	base(&b, 11 * SEC, 0, 0);
@@ -321,11 +320,11 @@ static void test_kept_files(void **state)
 	assert_int_equal(snapshot_group(&b, false), 0);
 	assert_int_equal(ctrstats_compute(&a, &b, &o, &st, err, sizeof(err)), 0);
 	ctrstats_free(&st);
-	assert_int_equal(ctrstats_fds_size(fds), 0);
+	assert_int_equal(cgfds_size(fds), 0);
 	/* exactly its own descriptors were closed */
 	assert_int_equal(open_fds(), fds0);
 
-	ctrstats_fds_free(fds);
+	cgfds_free(fds);
 	snapshot_free(&a);
 	snapshot_free(&b);
 	assert_int_equal(util_rm_tree(root), 0);

@@ -37,8 +37,10 @@ static struct docker *open_real(void)
 	struct docker *d = NULL;
 	char err[256];
 
-	if (!daemon_up)
+	if (!daemon_up) {
+		print_message("skipped: no Docker daemon answers at %s\n", DOCKER_SOCKET);
 		skip();
+	}
 	assert_int_equal(docker_open(&d, NULL, err, sizeof(err)), 0);
 	return d;
 }

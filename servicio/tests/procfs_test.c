@@ -30,6 +30,7 @@
 
 #include "../ctrstats.h"
 #include "../procfs.h"
+#include "../procskip.h"
 #include "../snapshot.h"
 #include "util.h"
 
@@ -325,7 +326,7 @@ static void put_pid(const char *dir, int pid, const char *cg)
 }
 
 /* One containers-only walk of root with sk; the number of processes kept. */
-static size_t walk(const char *root, struct procfs_skip *sk)
+static size_t walk(const char *root, struct procskip *sk)
 {
 	const struct procfs_opts o = { .containers_only = true, .skip_details = true, .skip = sk };
 	struct snapshot s;
@@ -343,7 +344,7 @@ static void test_skip_outside(void **state)
 	char dir[] = "/tmp/gestor-skip-XXXXXX", from[4200], path[4400];
 	char *buf = NULL;
 	size_t len = 0;
-	struct procfs_skip *sk = procfs_skip_new(4);
+	struct procskip *sk = procskip_new(4);
 	static const char *const top[] = { "meminfo", "stat", "uptime" };
 
 	(void)state;
@@ -362,24 +363,24 @@ static void test_skip_outside(void **state)
 	/* walks 1 and 2 read everything; from walk 3 on, 10 and 11 are left
 	 * unread and 20's cgroup is not read again */
 	assert_int_equal(walk(dir, sk), 1);
-	assert_int_equal(procfs_skip_skipped(sk), 0);
-	assert_int_equal(procfs_skip_reused(sk), 0);
+	assert_int_equal(procskip_skipped(sk), 0);
+	assert_int_equal(procskip_reused(sk), 0);
 	assert_int_equal(walk(dir, sk), 1);
-	assert_int_equal(procfs_skip_skipped(sk), 0);
-	assert_int_equal(procfs_skip_size(sk), 3);
+	assert_int_equal(procskip_skipped(sk), 0);
+	assert_int_equal(procskip_size(sk), 3);
 	/* 11 joins the container and 20's cgroup file changes: neither is seen
 	 * while remembered (stat is still read: 20 is still there)... */
 	put_pid(dir, 11, "0::/docker/" ID_A "\n");
 	put_pid(dir, 20, "0::/user.slice\n");
 	assert_int_equal(walk(dir, sk), 1);
-	assert_int_equal(procfs_skip_skipped(sk), 2);
-	assert_int_equal(procfs_skip_reused(sk), 1);
+	assert_int_equal(procskip_skipped(sk), 2);
+	assert_int_equal(procskip_reused(sk), 1);
 	assert_int_equal(walk(dir, sk), 1);
 	assert_int_equal(walk(dir, sk), 1);
 	/* ...until the re-read (walk 6: 4 walks after the last read, walk 2) */
 	assert_int_equal(walk(dir, sk), 1);
-	assert_int_equal(procfs_skip_skipped(sk), 0);
-	assert_int_equal(procfs_skip_reused(sk), 0);
+	assert_int_equal(procskip_skipped(sk), 0);
+	assert_int_equal(procskip_reused(sk), 0);
 	{
 		/* now 11 is the one in the container, 20 outside */
 		const struct procfs_opts o = { .containers_only = true,
@@ -408,7 +409,7 @@ static void test_skip_outside(void **state)
 	put_pid(dir, 10, "0::/docker/" ID_A "\n");
 	assert_int_equal(walk(dir, sk), 1);
 	assert_int_equal(util_rm_tree(dir), 0);
-	procfs_skip_free(sk);
+	procskip_free(sk);
 }
 
 /* Copy the files a snapshot reads for pid from /proc into dir/<pid>/. */

@@ -30,7 +30,7 @@ cp "$GESTOR_TOP/kernel/sysinfo.c" "$GESTOR_TOP/kernel/Makefile" "$work/mod/"
 make -C "$work/mod" KDIR="$KDIR" >"$work/build.log" 2>&1
 check "module builds" [ -f "$work/mod/sysinfo.ko" ]
 src=()
-for f in snapshot modsrc procfs cgroupid ctrstats; do src+=("$GESTOR_TOP/servicio/$f.c"); done
+for f in snapshot modsrc procfs procskip cgroupid ctrstats cgmem cgfds; do src+=("$GESTOR_TOP/servicio/$f.c"); done
 gcc -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wmissing-prototypes -Werror -O2 -static \
 	-I"$GESTOR_TOP/lib" -o "$work/collector" "$GESTOR_TOP/servicio/tests/collector.c" \
 	"${src[@]}" "$GESTOR_TOP/lib/util.c" "$jansson_a" -lm 2>"$work/cc.log" ||

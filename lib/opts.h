@@ -1,0 +1,81 @@
+/*
+ * opts.h — the one option parser of gestor's programs: a table of options
+ * (name, type, field, range, help), applied in rising precedence from the
+ * program's defaults, an INI file (opts_ini.h), environment variables
+ * <PREFIX><NAME> and command-line flags --<name> (getopt_long).
+ *
+ * One spelling everywhere: a flag is --name VALUE or --name=VALUE; a
+ * boolean is --name alone, or --name=VALUE with VALUE one of true/false,
+ * 1/0, yes/no, on/off (any case), in the environment and the INI file too;
+ * -h is --help, which prints the usage on stdout and exits 0. Every value
+ * is range-checked and an error names the option. Nothing here prints
+ * except opts_usage().
+ */
+#ifndef GESTOR_OPTS_H
+#define GESTOR_OPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+enum opts_type {
+	OPTS_BOOL, /* bool */
+	OPTS_INT, /* int, in [min, max] */
+	OPTS_UINT, /* unsigned, in [min, max] */
+	OPTS_SIZE, /* size_t, in [min, max] */
+	OPTS_DOUBLE, /* double, in [min, max] */
+	OPTS_STR, /* char[size] */
+	OPTS_ENUM, /* one of choices: its index (an int field) or its text (a char[]) */
+};
+
+/* Flags of an option. */
+#define OPTS_NOENV 1u /* not read from the environment nor the INI file */
+#define OPTS_NONEMPTY 2u /* a string that may not be empty */
+
+struct opts_opt {
+	const char *name; /* the flag without "--" */
+	enum opts_type type;
+	size_t off, size; /* the field in the settings struct, and its size */
+	double min, max;
+	const char *const *choices; /* OPTS_ENUM: NULL-terminated */
+	const char *arg; /* the value's name in --help; NULL for booleans */
+	const char *help;
+	unsigned flags;
+};
+
+/* OPTS_FIELD(struct config, port): the off and size members of a row. */
+#define OPTS_FIELD(type, field) offsetof(type, field), sizeof(((type *)0)->field)
+
+struct opts_spec {
+	const struct opts_opt *opts;
+	size_t n;
+	const char *env_prefix; /* "GESTOR_": GESTOR_KEEP_HIGH for --keep-high */
+	const char *ini_section; /* the INI section read besides the top ("servicio") */
+};
+
+/* The option called name ('-' or '_' alike, any case); NULL when none. */
+const struct opts_opt *opts_find(const struct opts_spec *sp, const char *name);
+
+/* Apply one textual value to o's field of obj; shown names it in errors.
+ * 0, -EINVAL (malformed), -ERANGE (out of range). */
+int opts_set(const struct opts_opt *o, void *obj, const char *shown, const char *val, char *err,
+	     size_t errlen);
+
+/* Apply every <PREFIX><NAME> variable getenv_fn finds. 0 or -errno. */
+int opts_load_env(const struct opts_spec *sp, void *obj, const char *(*getenv_fn)(const char *),
+		  char *err, size_t errlen);
+
+/*
+ * Apply argv[1..] (getopt_long). pick (NULL: all) chooses which options are
+ * applied; the others are still checked for syntax (a value where one is
+ * needed), so a first pass can pick --config and --help. Positional
+ * arguments are refused. 0, -ENOENT (unknown option) or -EINVAL/-ERANGE.
+ */
+int opts_load_args(const struct opts_spec *sp, void *obj, int argc, char **argv,
+		   bool (*pick)(const struct opts_opt *o), char *err, size_t errlen);
+
+/* The usage lines of every option: flag, help, and (from defaults, when
+ * given) the default and the environment variable. */
+void opts_usage(const struct opts_spec *sp, FILE *out, const void *defaults);
+
+#endif

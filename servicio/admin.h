@@ -1,0 +1,41 @@
+/*
+ * admin.h — the admin_logs container's lifecycle beside the cycle: at the
+ * start, run it (reuse, start or create it: docker_ctl.h) or use an
+ * external --log-url, and wait for /health; during the run, start it again
+ * when it stopped answering (at most every 10 s); at the stop, ask for the
+ * graphs (GET /graficar) and remove the container if servicio started it
+ * (its data stays on the host).
+ */
+#ifndef SERVICIO_ADMIN_H
+#define SERVICIO_ADMIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "docker.h"
+#include "logclient.h"
+
+struct admin {
+	const struct config *cfg;
+	char id[65]; /* "" with --log-url */
+	bool ours; /* we created or started it */
+	uint64_t check_ns; /* next revive check */
+};
+
+/*
+ * Run or find the log server and make its client (*lc). stopping() is
+ * asked while waiting for /health. 0 or -1 (logged).
+ */
+int admin_start(struct admin *a, struct docker *dk, struct logclient **lc, bool (*stopping)(void));
+
+/* With our own container and logs failing: start it again when it stopped. */
+void admin_revive(struct admin *a, struct docker *dk);
+
+/* GET /graficar and print where the report is. */
+void admin_report(const struct admin *a, struct logclient *lc);
+
+/* Remove the container we started (not with --keep-admin-logs). */
+void admin_stop(struct admin *a, struct docker *dk);
+
+#endif

@@ -1,0 +1,182 @@
+/*
+ * cgfds.c — the memory cgroup files of the containers of the last cycle,
+ * kept open from one cycle to the next and read again at offset 0 (see
+ * cgfds.h). The entries are sorted by container id at the end of each
+ * cycle, so a cycle finds each container's files by binary search; the
+ * ones added during a cycle are appended and sorted in at its end.
+ */
+#include "cgfds.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/* A container whose memory files stay open from cycle to cycle. */
+struct cgfds_ent {
+	char id[SNAP_CTR_ID_LEN + 1];
+	char dir[SNAP_CGROUP_MAX + 64];
+	int version;
+	int fd[CGMEM_NFILES]; /* -1 for a file the version does not read */
+	uint64_t seen; /* the last cycle that found the container */
+};
+
+struct cgfds {
+	struct cgfds_ent *ents;
+	size_t n, sorted, cap; /* ents[0..sorted) are in id order */
+	size_t max; /* containers kept at most (CGFDS_MAX, or fewer by the fd limit) */
+	uint64_t gen;
+};
+
+struct cgfds *cgfds_new(void)
+{
+	struct cgfds *c = calloc(1, sizeof(*c));
+	struct rlimit rl;
+
+	if (!c)
+		return NULL;
+	/* leave room for everything else the process opens (sockets, spool) */
+	c->max = CGFDS_MAX;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		c->max = rl.rlim_cur > 256 + CGFDS_MAX * CGMEM_NFILES
+				 ? CGFDS_MAX
+				 : (rl.rlim_cur > 256 ? (size_t)(rl.rlim_cur - 256) / CGMEM_NFILES
+						      : 0);
+	return c;
+}
+
+static void cgfds_close(struct cgfds_ent *e)
+{
+	for (int i = 0; i < CGMEM_NFILES; i++)
+		if (e->fd[i] >= 0)
+			close(e->fd[i]);
+}
+
+static int cgfds_cmp(const void *a, const void *b)
+{
+	const struct cgfds_ent *x = a, *y = b;
+
+	return strcmp(x->id, y->id);
+}
+
+/* Close the files of the containers cycle gen did not see; sort the rest. */
+static void cgfds_sweep(struct cgfds *c, uint64_t gen)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->ents[i].seen == gen)
+			c->ents[k++] = c->ents[i];
+		else
+			cgfds_close(&c->ents[i]);
+	}
+	c->n = k;
+	qsort(c->ents, c->n, sizeof(*c->ents), cgfds_cmp);
+	c->sorted = c->n;
+}
+
+void cgfds_free(struct cgfds *c)
+{
+	if (!c)
+		return;
+	cgfds_sweep(c, c->gen + 1);
+	free(c->ents);
+	free(c);
+}
+
+size_t cgfds_size(const struct cgfds *c)
+{
+	return c ? c->n : 0;
+}
+
+void cgfds_begin(struct cgfds *c)
+{
+	c->gen++;
+}
+
+void cgfds_end(struct cgfds *c)
+{
+	cgfds_sweep(c, c->gen);
+}
+
+/* Open the files of m->dir and keep them for id; quietly nothing when that fails. */
+static void cgfds_add(struct cgfds *c, const char *id, const struct cgmem *m)
+{
+	struct cgfds_ent e = { .version = m->version, .seen = c->gen };
+
+	if (c->n >= c->max)
+		return;
+	for (int i = 0; i < CGMEM_NFILES; i++)
+		e.fd[i] = -1; /* cgfds_close() closes only what was opened */
+	util_strlcpy(e.id, id, sizeof(e.id));
+	util_strlcpy(e.dir, m->dir, sizeof(e.dir));
+	for (int i = 0; i < CGMEM_NFILES; i++) {
+		char path[SNAP_CGROUP_MAX + 96];
+
+		if (!cgmem_file(m->version, i))
+			continue;
+		if (!cgmem_path(path, sizeof(path), m->dir, m->version, i) ||
+		    (e.fd[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+			cgfds_close(&e);
+			return;
+		}
+	}
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		struct cgfds_ent *grown = realloc(c->ents, cap * sizeof(*grown));
+
+		if (!grown) {
+			cgfds_close(&e);
+			return;
+		}
+		c->ents = grown;
+		c->cap = cap;
+	}
+	c->ents[c->n++] = e;
+}
+
+/* The kept entry of id, NULL when none (binary search of the sorted part). */
+static struct cgfds_ent *cgfds_find(struct cgfds *c, const char *id)
+{
+	size_t lo = 0, hi = c->sorted;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int r = strcmp(c->ents[mid].id, id);
+
+		if (r == 0)
+			return c->ents[mid].seen == UINT64_MAX ? NULL : &c->ents[mid];
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+int cgfds_read(struct cgfds *c, const char *root, const char *cgroup_dir, const char *id,
+	       uint64_t ram_bytes, struct cgmem *out)
+{
+	struct cgfds_ent *e = cgfds_find(c, id);
+	int ret;
+
+	if (e) {
+		if (cgmem_read_dir(e->dir, e->version, e->fd, ram_bytes, out) == 0) {
+			e->seen = c->gen;
+			return 0;
+		}
+		/* gone or moved: close it now (the sweep drops it), look again */
+		cgfds_close(e);
+		for (int i = 0; i < CGMEM_NFILES; i++)
+			e->fd[i] = -1;
+		e->seen = UINT64_MAX;
+	}
+	ret = cgmem_read(root, cgroup_dir, id, ram_bytes, out);
+	if (ret == 0)
+		cgfds_add(c, id, out);
+	return ret;
+}

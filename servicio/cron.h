@@ -1,0 +1,25 @@
+/*
+ * cron.h — the cron job's lifecycle: scripts/cron.sh installs the two
+ * marked crontab lines that run contenedores.sh every 30 s, and removes
+ * them at the stop. servicio only runs the script (its output goes to the
+ * log); the script owns the crontab edit.
+ */
+#ifndef SERVICIO_CRON_H
+#define SERVICIO_CRON_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+struct cron {
+	char script[PATH_MAX];
+	bool installed;
+};
+
+/* Find the script (configured, else <repo>/scripts/cron.sh beside the
+ * binary) and run it with "install"; a missing script is a warning. */
+void cron_install(struct cron *c, const char *configured);
+
+/* Run the script with "remove" when the job was installed. */
+void cron_remove(struct cron *c);
+
+#endif

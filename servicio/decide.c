@@ -1,0 +1,127 @@
+/*
+ * decide.c — the deciding stage: each running container as the policy
+ * sees it, the policy's decisions, an action per decided container and a
+ * note for the others. See decide.h.
+ */
+#include "decide.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "util.h"
+
+static bool decide_label_is(const struct docker_container *c, const char *k, const char *v)
+{
+	const char *x = docker_container_label(c, k);
+
+	return x && strcmp(x, v) == 0;
+}
+
+bool decide_managed(const struct docker_container *c, const char *scope)
+{
+	char key[CONFIG_STR_MAX];
+	const char *eq;
+
+	if (!decide_label_is(c, "gestor.managed", "true"))
+		return false;
+	if (!scope || !scope[0])
+		return true;
+	eq = strchr(scope, '=');
+	if (!eq)
+		return false;
+	snprintf(key, sizeof(key), "%.*s", (int)(eq - scope), scope);
+	return decide_label_is(c, key, eq + 1);
+}
+
+/*
+ * When the container started, ns since the epoch: its oldest process's start
+ * (precise) when the snapshot has it, else Docker's creation second.
+ */
+static int64_t decide_started_ns(const struct snapshot *s, const struct docker_container *c)
+{
+	const struct snap_ctr *sc = snapshot_find_ctr(s, c->id);
+	uint64_t first = sc && sc->nprocs ? sc->start_time_ns : UINT64_MAX;
+
+	if (first != UINT64_MAX && first <= s->boottime_ns && s->timestamp_ns > s->boottime_ns)
+		return (int64_t)(s->timestamp_ns - (s->boottime_ns - first));
+	return c->created * 1000000000ll;
+}
+
+static const char *decide_note(const struct cycle_row *r)
+{
+	if (!r->st && r->pc.managed)
+		return "pending (no processes seen)";
+	if (r->pc.admin_logs)
+		return "admin_logs (never touched)";
+	if (r->pc.self)
+		return "servicio (never touched)";
+	if (!r->pc.managed)
+		return "not managed";
+	return "pending (first sample)";
+}
+
+/* Row i: the container as the policy sees it, and a note when it is excluded. */
+static void decide_row(struct cycle *c, size_t i, const struct decide_ctx *x)
+{
+	const struct docker_container *dc = &c->dl->items[i];
+	const struct ctr_stat *st = ctrstats_find(&c->cs, dc->id);
+	struct cycle_row *r = &c->rows[i];
+
+	r->dc = dc;
+	r->st = st;
+	r->pc = (struct policy_ctr){
+		.id = dc->id,
+		.name = dc->name,
+		.managed = decide_managed(dc, x->scope),
+		.admin_logs = decide_label_is(dc, "gestor.role", "admin_logs") ||
+			      (x->admin_id[0] && strcmp(dc->id, x->admin_id) == 0),
+		.self = x->self_id[0] && strcmp(dc->id, x->self_id) == 0,
+		.has_rate = st && st->has_cpu,
+		.cpu_pct = st ? st->cpu_pct : 0,
+		.mem_kb = st ? st->mem_kb : 0,
+		.started = decide_started_ns(&c->cur, dc),
+	};
+	if (policy_excluded(&r->pc, &x->pp))
+		r->note = decide_note(r);
+}
+
+int decide_cycle(struct cycle *c, const struct decide_ctx *x)
+{
+	size_t n = c->dl->n;
+	struct policy_ctr *pc;
+	int nremove = 0;
+
+	c->nrows = n;
+	c->rows = calloc(n ? n : 1, sizeof(*c->rows));
+	c->dec = calloc(n ? n : 1, sizeof(*c->dec));
+	pc = calloc(n ? n : 1, sizeof(*pc));
+	if (!c->rows || !c->dec || !pc) {
+		free(pc);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		decide_row(c, i, x);
+		pc[i] = c->rows[i].pc;
+	}
+	c->ndec = policy_decide(pc, n, &x->pp, c->dec);
+	free(pc);
+	c->dec_ts = util_real_ns();
+	for (size_t k = 0; k < c->ndec; k++) {
+		struct cycle_row *r = &c->rows[c->dec[k].idx];
+
+		r->dec = &c->dec[k];
+		util_strlcpy(r->reason, c->dec[k].reason, sizeof(r->reason));
+		if (c->dec[k].keep) {
+			r->action = CYCLE_KEPT;
+		} else if (x->dry_run) {
+			r->action = CYCLE_WOULD_REMOVE;
+		} else {
+			r->action = CYCLE_REMOVE;
+			nremove++;
+		}
+	}
+	return nremove;
+}

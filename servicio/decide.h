@@ -1,0 +1,33 @@
+/*
+ * decide.h — the second stage of a cycle: for each running container, what
+ * the policy sees (managed, the admin_logs container, servicio's own, its
+ * rate, memory and start), the policy's decisions (policy.h), and the
+ * action each decided container gets: kept, would_remove (dry run) or
+ * remove; the others get a note for the table.
+ */
+#ifndef SERVICIO_DECIDE_H
+#define SERVICIO_DECIDE_H
+
+#include <stdbool.h>
+
+#include "cycle.h"
+#include "policy.h"
+
+struct decide_ctx {
+	struct policy_params pp;
+	const char *scope; /* "key=value" managed containers must carry too; "" none */
+	const char *admin_id; /* the admin_logs container's id, "" unknown */
+	const char *self_id; /* servicio's own container's id, "" none */
+	bool dry_run;
+};
+
+/* Labelled gestor.managed=true and, with a scope, carrying that label too. */
+bool decide_managed(const struct docker_container *c, const char *scope);
+
+/*
+ * Fill c->rows (one per c->dl item) and c->dec. Returns the number of
+ * containers to remove (action CYCLE_REMOVE), or -ENOMEM.
+ */
+int decide_cycle(struct cycle *c, const struct decide_ctx *x);
+
+#endif
