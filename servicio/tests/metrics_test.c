@@ -79,8 +79,9 @@ static void test_select(void **state)
 	/* a fixture tree stands for /proc: BPF (the live kernel) is never used */
 	assert_int_equal(metrics_select(&cfg, &src, why, sizeof(why)), 0);
 	assert_int_equal(src, SNAP_SRC_PROCFS);
-	assert_string_equal(why, "module file /nonexistent/sysinfo_202002591 is absent (module not "
-				 "loaded); BPF not used: a fixture /proc tree is read: using procfs");
+	assert_string_equal(why,
+			    "module file /nonexistent/sysinfo_202002591 is absent (module not "
+			    "loaded); BPF not used: a fixture /proc tree is read: using procfs");
 	/* the live system without the module: BPF where the kernel allows, else procfs */
 	cfg.proc_root = NULL;
 	assert_int_equal(metrics_select(&cfg, &src, why, sizeof(why)), 0);
