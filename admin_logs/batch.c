@@ -136,7 +136,7 @@ static bool need_obj(json_t *obj, const char *path, const char *key, json_t **ou
 }
 
 static const char *const batch_types[] = { "sample", "decision", NULL };
-static const char *const batch_sources[] = { "module", "procfs", NULL };
+static const char *const batch_sources[] = { "module", "bpf", "procfs", NULL };
 static const char *const batch_cclasses[] = { "high", "low", "unknown", NULL };
 static const char *const batch_dclasses[] = { "high", "low", NULL };
 static const char *const batch_actions[] = { "kept", "removed", "would_remove", "remove_failed",

@@ -196,6 +196,26 @@ static void test_record_fields(void **state)
 	mutate(DECISION, "\"rss_kb\":1", "\"rss_kb\":1.5", "records[0].metrics.rss_kb");
 }
 
+/* Every source servicio names (its metrics table: module, bpf, procfs) is accepted. */
+static void test_sources(void **state)
+{
+	static const char *const names[] = { "module", "bpf", "procfs" };
+	char body[2048];
+	struct batch b;
+	char err[256];
+	const char *at = strstr(SAMPLE, "\"module\"");
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(body, sizeof(body), "[%.*s\"%s\"%s]", (int)(at - SAMPLE), SAMPLE, names[i],
+			 at + strlen("\"module\""));
+		err[0] = '\0';
+		if (parse(body, &b, err) != BATCH_OK)
+			fail_msg("source %s refused: %s", names[i], err);
+		batch_free(&b);
+	}
+}
+
 static void test_second_record_bad(void **state)
 {
 	(void)state;
@@ -221,10 +241,11 @@ static void test_id_valid(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_valid_batch),	  cmocka_unit_test(test_record_text),
-		cmocka_unit_test(test_bare_array),	  cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_batch_fields),	  cmocka_unit_test(test_record_fields),
-		cmocka_unit_test(test_second_record_bad), cmocka_unit_test(test_id_valid),
+		cmocka_unit_test(test_valid_batch),  cmocka_unit_test(test_record_text),
+		cmocka_unit_test(test_bare_array),   cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_batch_fields), cmocka_unit_test(test_record_fields),
+		cmocka_unit_test(test_sources),	     cmocka_unit_test(test_second_record_bad),
+		cmocka_unit_test(test_id_valid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
