@@ -30,7 +30,7 @@ run --interval abc
 check "--interval abc is refused (exit 2)" rc_is 2
 run --source kernel
 check "--source kernel is refused (exit 2)" rc_is 2
-check "... naming the choices" err_has "expected auto, module, procfs or bpf"
+check "... naming the choices" err_has "expected auto, module, bpf or procfs"
 run extra-arg
 check "a stray argument is refused (exit 2)" rc_is 2
 
