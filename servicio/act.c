@@ -21,12 +21,15 @@ struct act_job {
 	size_t n;
 	atomic_size_t next;
 	const char *socket, *api;
+	long timeout_ms;
 };
 
 static void *act_worker(void *arg)
 {
 	struct act_job *j = arg;
-	struct docker_opts o = { .socket_path = j->socket, .api_version = j->api };
+	struct docker_opts o = { .socket_path = j->socket,
+				 .api_version = j->api,
+				 .timeout_ms = j->timeout_ms };
 	struct docker *d = NULL;
 	char err[256];
 	int oret = docker_open(&d, &o, err, sizeof(err));
@@ -92,7 +95,9 @@ static void act_run(struct act_job *j, struct docker *dk)
 
 void act_remove(struct cycle *c, struct docker *dk, const char *socket, struct act_result *out)
 {
-	struct act_job j = { .socket = socket, .api = docker_api_version(dk) };
+	struct act_job j = { .socket = socket,
+			     .api = docker_api_version(dk),
+			     .timeout_ms = docker_timeout_ms(dk) };
 
 	memset(out, 0, sizeof(*out));
 	/* an array of row pointers: each element is a pointer */

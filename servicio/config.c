@@ -56,7 +56,8 @@ static const struct opts_opt config_opts[] = {
 	  "memory (MiB, as docker stats counts it) at or above which a container is high", 0 },
 	{ "source", OPTS_STR, F(source), 0, 0, NULL, "auto|module|bpf|procfs",
 	  "metrics source (auto: the module file when present, else BPF when the kernel "
-	  "allows, else procfs)", 0 },
+	  "allows, else procfs)",
+	  0 },
 	{ "module-path", OPTS_STR, F(module_path), 0, 0, NULL, "PATH", "the kernel module's file",
 	  0 },
 	{ "docker-socket", OPTS_STR, F(docker_socket), 0, 0, NULL, "PATH",
@@ -72,6 +73,8 @@ static const struct opts_opt config_opts[] = {
 	  "host directory mounted at /data in admin_logs (database, report)", 0 },
 	{ "keep-admin-logs", OPTS_BOOL, F(keep_admin_logs), 0, 0, NULL, NULL,
 	  "leave the admin_logs container running at exit", 0 },
+	{ "docker-timeout", OPTS_DOUBLE, F(docker_timeout_s), 1, 600, NULL, "SECONDS",
+	  "how long one Docker API request may take (a slow or emulated machine needs more)", 0 },
 	{ "health-timeout", OPTS_DOUBLE, F(health_timeout_s), 1, 3600, NULL, "SECONDS",
 	  "how long to wait for admin_logs to answer /health at start", 0 },
 	{ "no-cron", OPTS_BOOL, F(no_cron), 0, 0, NULL, NULL,
@@ -116,6 +119,7 @@ void config_defaults(struct config *c)
 	c->admin_port = GESTOR_LOG_PORT;
 	util_strlcpy(c->admin_data, "/var/lib/gestor/admin_logs", sizeof(c->admin_data));
 	c->health_timeout_s = 60;
+	c->docker_timeout_s = DOCKER_TIMEOUT_MS / 1000.0;
 	util_strlcpy(c->spool_path, "/var/lib/gestor/servicio/spool", sizeof(c->spool_path));
 	c->spool_max_mb = 64;
 	c->settle_ms = 200;

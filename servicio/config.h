@@ -37,6 +37,7 @@ struct config {
 	char admin_data[CONFIG_STR_MAX];
 	bool keep_admin_logs; /* leave the admin_logs container running at exit */
 	double health_timeout_s;
+	double docker_timeout_s; /* one Docker API request */
 	bool no_cron;
 	char cron_script[CONFIG_STR_MAX]; /* "" = <repo>/scripts/cron.sh next to the binary */
 	char spool_path[CONFIG_STR_MAX];

@@ -371,6 +371,11 @@ const char *docker_api_version(const struct docker *d)
 	return d->api;
 }
 
+long docker_timeout_ms(const struct docker *d)
+{
+	return d->timeout_ms;
+}
+
 int docker_ping(struct docker *d, char *err, size_t errlen)
 {
 	struct docker_response r;

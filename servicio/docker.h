@@ -63,6 +63,8 @@ int docker_open(struct docker **out, const struct docker_opts *opts, char *err, 
 void docker_close(struct docker *d);
 /* The version prefix in use, e.g. "1.41". */
 const char *docker_api_version(const struct docker *d);
+/* The whole-request timeout in use (ms), for other connections to the same daemon. */
+long docker_timeout_ms(const struct docker *d);
 
 /*
  * The transport. method: "GET", "POST", "DELETE", ...; path: the API path

@@ -210,7 +210,8 @@ static void mgr_free(struct mgr *m)
 static int mgr_docker(struct mgr *m)
 {
 	char err[1024];
-	struct docker_opts dopt = { .socket_path = m->cfg.docker_socket };
+	struct docker_opts dopt = { .socket_path = m->cfg.docker_socket,
+				    .timeout_ms = (long)(m->cfg.docker_timeout_s * 1000) };
 	int ret = docker_open(&m->dk, &dopt, err, sizeof(err));
 
 	if (ret == 0)

@@ -67,6 +67,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.ranking, CONFIG_RANK_CPU);
 	assert_string_equal(c.admin_name, "gestor-admin_logs");
 	assert_int_equal(c.admin_port, 8000);
+	assert_true(c.docker_timeout_s == 10);
 	assert_false(c.dry_run);
 	assert_false(c.once);
 }
@@ -111,11 +112,14 @@ static void test_flags(void **state)
 			 "http://127.0.0.1:9/",
 			 "--source=procfs",
 			 "--dry-run=false",
+			 "--docker-timeout",
+			 "120",
 			 NULL };
 
 	(void)state;
-	assert_int_equal(config_load(&c, 10, argv, env_fn, err, sizeof(err)), 0);
+	assert_int_equal(config_load(&c, 12, argv, env_fn, err, sizeof(err)), 0);
 	assert_true(c.once);
+	assert_true(c.docker_timeout_s == 120);
 	assert_false(c.dry_run);
 	assert_true(c.no_cron);
 	assert_true(c.interval_s == 1.5);
