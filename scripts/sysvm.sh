@@ -75,6 +75,11 @@ SYSVM_PKGS=docker.io,containerd,runc,tini,iptables,kmod,procps,iproute2,ca-certi
 # netfilter and friends that dockerd needs before it can set up its bridge
 SYSVM_MODULES="overlay bridge br_netfilter veth nf_tables nft_compat nft_chain_nat nf_nat nf_conntrack xt_conntrack xt_MASQUERADE xt_addrtype xt_nat ipt_REJECT"
 
+# The image preloaded into the root filesystem's Docker (once, when the root
+# image is made): the admin_logs base, 177 MiB, which docker load would
+# otherwise unpack and checksum at every boot (minutes under TCG).
+SYSVM_BASE=${GESTOR_SYSVM_BASE:-gestor/bookworm-base:latest}
+
 kver=${GESTOR_KERNEL_VER:-$(for d in /lib/modules/*-amd64; do [ -d "$d/build" ] && basename "$d"; done 2>/dev/null | sort -V | tail -n1)}
 
 mirror() {
@@ -116,8 +121,45 @@ image_key() {
 		echo "$kver"
 		stat -c '%s %Y' "/boot/vmlinuz-$kver" "/lib/modules/$kver/modules.dep" 2>/dev/null
 		stub_init
-		echo recipe-2
+		docker image inspect -f '{{.Id}}' "$SYSVM_BASE" 2>/dev/null || echo "no base"
+		echo recipe-3
 	} | sha256sum | cut -c1-16
+}
+
+# How many of image $2's first layers the root image $1 holds already.
+preloaded_layers() {
+	local want have
+	[ -s "$1.base" ] || { echo 0; return; }
+	have=$(cat "$1.base")
+	want=$(docker image inspect -f '{{range .RootFS.Layers}}{{.}} {{end}}' "$2" 2>/dev/null)
+	if [ -n "$have" ] && [[ "$want " == "$have "* ]]; then
+		wc -w <<<"$have"
+	else
+		echo 0
+	fi
+}
+
+# Load $SYSVM_BASE into the Docker of root image $1, once (one boot with the
+# image writable); "$1.base" then lists its layers. Nothing when the host has
+# no such image; a failure is said once ("$1.nobase") and runs load it whole.
+preload_base() {
+	local img=$1 t0
+	[ -e "$img.base" ] || [ -e "$img.nobase" ] && return 0
+	docker image inspect "$SYSVM_BASE" >/dev/null 2>&1 || return 0
+	exec 8>"$CACHE/.preload.lock"
+	flock 8
+	[ -e "$img.base" ] || [ -e "$img.nobase" ] && return 0
+	say "preloading $SYSVM_BASE into the root image's Docker (one boot, once)"
+	t0=$(date +%s)
+	if (cmd_run --prep "$img" --timeout 1500 -- /dev/null) >"$CACHE/preload.log" 2>&1; then
+		docker image inspect -f '{{range .RootFS.Layers}}{{.}} {{end}}' "$SYSVM_BASE" |
+			sed 's/ $//' >"$img.base"
+		say "preloaded in $(($(date +%s) - t0)) s"
+	else
+		tail -n 20 "$CACHE/preload.log" >&2
+		: >"$img.nobase"
+		say "preloading failed (log: $CACHE/preload.log): every run loads the whole images"
+	fi
 }
 
 # Prints the cached image's path, making it when missing.
@@ -130,6 +172,7 @@ cmd_image() {
 	key=$(image_key)
 	img=$CACHE/rootfs-$kver-$key.ext4
 	if [ -s "$img" ]; then
+		preload_base "$img"
 		echo "$img"
 		return 0
 	fi
@@ -137,6 +180,7 @@ cmd_image() {
 	exec 9>"$CACHE/.lock"
 	flock 9
 	if [ -s "$img" ]; then
+		preload_base "$img"
 		echo "$img"
 		return 0
 	fi
@@ -165,7 +209,7 @@ cmd_image() {
 	echo '{ "storage-driver": "overlay2", "log-level": "warn" }' >"$root/etc/docker/daemon.json"
 	# room for the images and containers of a run (the disk is sparse)
 	size=$(($(du -sm "$root" | cut -f1) + 2560))
-	rm -f "$CACHE"/rootfs-*.ext4
+	rm -f "$CACHE"/rootfs-*.ext4 "$CACHE"/rootfs-*.ext4.base "$CACHE"/rootfs-*.ext4.nobase
 	if ! mkfs.ext4 -q -F -L sysvm-root -d "$root" "$img.tmp" "${size}M" >"$CACHE/mkfs.log" 2>&1; then
 		cat "$CACHE/mkfs.log" >&2
 		rm -rf "$root" "$img.tmp"
@@ -174,6 +218,7 @@ cmd_image() {
 	rm -rf "$root"
 	mv "$img.tmp" "$img"
 	say "root image $img made in $(($(date +%s) - t0)) s ($(du -sm "$img" | cut -f1) MiB used of ${size} MiB)"
+	preload_base "$img"
 	echo "$img"
 }
 
@@ -264,7 +309,7 @@ EOF
 }
 
 cmd_run() {
-	local out= limit=900 mem=3072 cpus=2 log= fwd= interactive= script= envs=()
+	local out= limit=900 mem=3072 cpus=2 log= fwd= interactive= script= envs=() prep=
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--out) out=$2; shift ;;
@@ -276,6 +321,7 @@ cmd_run() {
 			fwd="$fwd $2"
 			shift ;;
 		--interactive) interactive=1 ;;
+		--prep) prep=$2; shift ;; # internal: preload the base into this root image
 		--env) envs+=("$2"); shift ;;
 		--) script=${2:-}; shift $#; break ;;
 		*) die "run: unknown option '$1'" 2 ;;
@@ -283,7 +329,7 @@ cmd_run() {
 		shift
 	done
 	fwd=${fwd# }
-	[ -n "$script" ] && [ -f "$script" ] || die "run: no guest script (-- FILE)" 2
+	[ -n "$prep" ] || [ -f "$script" ] || die "run: no guest script (-- FILE)" 2
 	[ "$(id -u)" = 0 ] || skip "needs root (debootstrap, docker save)"
 	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
 	command -v debugfs >/dev/null || skip "debugfs (e2fsprogs) is not installed"
@@ -291,45 +337,59 @@ cmd_run() {
 	[ -r "/boot/vmlinuz-$kver" ] && [ -r "/boot/initrd.img-$kver" ] ||
 		skip "no /boot/vmlinuz-$kver and initrd (linux-image-amd64)"
 	local img
-	img=$(cmd_image) || {
-		local irc=$?
-		[ "$irc" = 77 ] && echo "$img"
-		exit "$irc"
-	}
-
-	# the module, built against the VM kernel's headers
-	local built
-	mkdir -p "$BUILD"
-	built=$(modinfo -F vermagic "$TOP/kernel/sysinfo.ko" 2>/dev/null | awk '{print $1}')
-	[ -z "$built" ] || [ "$built" = "$kver" ] ||
-		make -s -C "$TOP/kernel" KDIR="/lib/modules/$kver/build" clean >/dev/null 2>&1
-	make -s -C "$TOP/kernel" KDIR="/lib/modules/$kver/build" >"$BUILD/sysvm-kbuild.log" 2>&1 ||
-		{ cat "$BUILD/sysvm-kbuild.log" >&2; die "the module does not build against /lib/modules/$kver/build"; }
-	built=$(modinfo -F vermagic "$TOP/kernel/sysinfo.ko" | awk '{print $1}')
-	[ "$built" = "$kver" ] || die "kernel/sysinfo.ko is built for '$built', not $kver"
-	[ -x "$BUILD/bin/servicio" ] || die "$BUILD/bin/servicio is not built (make)"
-
+	if [ -n "$prep" ]; then
+		img=$prep
+	else
+		img=$(cmd_image) || {
+			local irc=$?
+			[ "$irc" = 77 ] && echo "$img"
+			exit "$irc"
+		}
+	fi
 	local tmp
 	tmp=$(mktemp -d /var/tmp/gestor-sysvm-run.XXXXXX)
 	# shellcheck disable=SC2064
 	trap "rm -rf '$tmp'" EXIT
 	local p=$tmp/payload
 	mkdir -p "$p/repo/build" "$p/images" "$p/out"
-	# the repository as the guest needs it: sources of the scripts, the
-	# built programs, the module (same layout, so the scripts find them)
-	(cd "$TOP" && tar -cf - --exclude=./build --exclude=./.git --exclude='*.o' --exclude='*.cmd' .) |
-		tar -C "$p/repo" -xf -
-	cp -a "$BUILD/bin" "$p/repo/build/"
-	local t0 i
+	[ -n "$prep" ] || payload_repo "$p" || exit 1
+	local t0 i=0 im n
 	t0=$(date +%s)
-	i=0
-	for im in ${SYSVM_IMAGES:-gestor/admin_logs:latest gestor/high-cpu:latest gestor/high-ram:latest gestor/low:latest}; do
+	local images=${SYSVM_IMAGES:-gestor/admin_logs:latest gestor/high-cpu:latest gestor/high-ram:latest gestor/low:latest}
+	[ -n "$prep" ] && images=$SYSVM_BASE
+	for im in $images; do
 		docker image inspect "$im" >/dev/null 2>&1 || die "image $im is missing (make images)"
-		docker save -o "$p/images/$i.tar" "$im" || die "docker save $im failed"
+		docker save -o "$tmp/image.tar" "$im" || die "docker save $im failed"
+		# the layers the root image already holds (its preloaded base) are
+		# left out: docker load skips a layer it has without reading it
+		n=$(preloaded_layers "$img" "$im")
+		if [ -z "$prep" ] && [ "$n" -gt 0 ] && command -v python3 >/dev/null &&
+			python3 - "$tmp/image.tar" "$p/images/$i.tar" "$n" <<'PY'; then
+import json, sys, tarfile
+src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+with tarfile.open(src) as t:
+    man = json.load(t.extractfile("manifest.json"))
+    drop = {p for m in man for p in m["Layers"][:n]}
+    with tarfile.open(dst, "w", format=tarfile.PAX_FORMAT) as o:
+        for mem in t.getmembers():
+            if mem.name not in drop:
+                o.addfile(mem, t.extractfile(mem) if mem.isfile() else None)
+PY
+			rm -f "$tmp/image.tar"
+		else
+			mv "$tmp/image.tar" "$p/images/$i.tar"
+		fi
 		i=$((i + 1))
 	done
 	say "images saved in $(($(date +%s) - t0)) s ($(du -sm "$p/images" | cut -f1) MiB)"
-	cp "$script" "$p/guest.sh"
+	if [ -n "$prep" ]; then
+		# stop dockerd and containerd cleanly so the root image keeps the layers
+		printf '%s\n' 'pkill -TERM dockerd; for _ in $(seq 150); do pgrep -x dockerd >/dev/null || break; sleep 0.2; done' \
+			'pkill -TERM containerd; for _ in $(seq 150); do pgrep -x containerd >/dev/null || break; sleep 0.2; done' \
+			'docker_ok=$(ls /var/lib/docker/image/overlay2/layerdb/sha256 | wc -l); echo "preloaded layers: $docker_ok"; sync' >"$p/guest.sh"
+	else
+		cp "$script" "$p/guest.sh"
+	fi
 	: >"$p/env"
 	local e
 	for e in "${envs[@]}"; do printf '%q\n' "$e" | sed 's/\\=/=/' >>"$p/env"; done
@@ -340,7 +400,32 @@ cmd_run() {
 	mkfs.ext4 -q -F -L sysvm-payload -d "$p" "$tmp/payload.ext4" "${psize}M" ||
 		die "mkfs.ext4 -d of the payload failed"
 	rm -rf "$p"
+	vm_boot
+}
 
+# The repository as the guest needs it (sources of the scripts, the built
+# programs, the module built against the VM kernel's headers, same layout so
+# the scripts find them) into payload directory $1.
+payload_repo() {
+	local p=$1
+	local built
+	mkdir -p "$BUILD"
+	built=$(modinfo -F vermagic "$TOP/kernel/sysinfo.ko" 2>/dev/null | awk '{print $1}')
+	[ -z "$built" ] || [ "$built" = "$kver" ] ||
+		make -s -C "$TOP/kernel" KDIR="/lib/modules/$kver/build" clean >/dev/null 2>&1
+	make -s -C "$TOP/kernel" KDIR="/lib/modules/$kver/build" >"$BUILD/sysvm-kbuild.log" 2>&1 ||
+		{ cat "$BUILD/sysvm-kbuild.log" >&2; die "the module does not build against /lib/modules/$kver/build"; }
+	built=$(modinfo -F vermagic "$TOP/kernel/sysinfo.ko" | awk '{print $1}')
+	[ "$built" = "$kver" ] || die "kernel/sysinfo.ko is built for '$built', not $kver"
+	[ -x "$BUILD/bin/servicio" ] || die "$BUILD/bin/servicio is not built (make)"
+	(cd "$TOP" && tar -cf - --exclude=./build --exclude=./.git --exclude='*.o' --exclude='*.cmd' .) |
+		tar -C "$p/repo" -xf -
+	cp -a "$BUILD/bin" "$p/repo/build/"
+}
+
+# Boot the VM on $img (a throw-away snapshot of it, or the image itself with
+# $prep) and $tmp/payload.ext4; variables of cmd_run.
+vm_boot() {
 	local accel=${GESTOR_QEMU_ACCEL:-}
 	[ -n "$accel" ] || accel=$(pick_accel)
 	local cpu=max
@@ -353,10 +438,12 @@ cmd_run() {
 	fi
 	local console=$tmp/console.log
 	say "booting $kver ($accel, $cpus CPUs, $mem MiB)"
+	local snap=on
+	[ -n "$prep" ] && snap=off
 	local qargs=(-accel "$accel" -cpu "$cpu" -m "$mem" -smp "$cpus"
 		-kernel "/boot/vmlinuz-$kver" -initrd "/boot/initrd.img-$kver"
 		-append "root=/dev/vda rw rootfstype=ext4 init=/sbin/sysvm-init console=ttyS0 panic=-1 quiet loglevel=4 net.ifnames=0"
-		-drive "file=$img,format=raw,if=virtio,snapshot=on,cache=unsafe"
+		-drive "file=$img,format=raw,if=virtio,snapshot=$snap,cache=unsafe"
 		-drive "file=$tmp/payload.ext4,format=raw,if=virtio,cache=writeback"
 		"${net[@]}" -display none -monitor none -no-reboot -nodefaults
 		-chardev "stdio,id=con0,signal=${interactive:+off}${interactive:-on}" -serial chardev:con0)
@@ -371,7 +458,7 @@ cmd_run() {
 		: >"$console"
 	else
 		timeout -k 5 "$limit" qemu-system-x86_64 "${qargs[@]}" </dev/null 2>&1 |
-			tr -d '\r' | tee "$console"
+			sed -u 's/\r$//' | tee "$console"
 		qrc=${PIPESTATUS[0]}
 	fi
 	say "VM ran $(($(date +%s) - t0)) s (qemu exit $qrc)"
