@@ -127,7 +127,8 @@ check "the crontab is as before the run" cmp "$OUT/crontab.before" "$OUT/crontab
 check "the user's lines were there" grep -q 'user job' "$OUT/crontab.before"
 check "rmmod sysinfo works after the run" grep -q '^module: unloaded' "$OUT/module-unload.txt"
 check "the module is gone from /proc/modules and its file with it" [ "$(cat "$OUT/module-after.txt")" = 0 ]
-bad=$(grep -E 'WARNING:|BUG:|Oops|Call Trace|general protection|sysinfo.*(taint|error)' "$OUT/dmesg.txt")
+# (loading an unsigned out-of-tree module taints the kernel: expected)
+bad=$(grep -E 'WARNING:|BUG:|Oops|Call Trace|general protection|RIP:|sysinfo.*error' "$OUT/dmesg.txt")
 [ -n "$bad" ] && printf '%s\n' "$bad" | head -n 20
 check "dmesg has no WARN, BUG or oops" [ -z "$bad" ]
 [ "$rc" = 0 ] || tail -n 60 "$work/vm.log"

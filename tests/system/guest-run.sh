@@ -75,6 +75,11 @@ mark "initial containers created"
 ) &
 sampler=$!
 
+# dockerd under TCG on a busy host is slow the first time it sets up a
+# container of an image (servicio gives each Docker API call 10 s): one
+# throw-away container of the admin_logs image first
+docker create --name sysvm-warmup gestor/admin_logs:latest >/dev/null && docker rm sysvm-warmup >/dev/null
+mark "dockerd warmed up"
 mark "servicio starting"
 set -m
 scripts/run.sh >"$out/run.log" 2>&1 &
