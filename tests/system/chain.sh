@@ -55,7 +55,7 @@ work=$GESTOR_BUILD/sysvm/chain
 rm -rf "$work" && mkdir -p "$work"
 OUT=$work/out
 t0=$(date +%s)
-BUILD=$GESTOR_BUILD "$GESTOR_TOP/scripts/sysvm.sh" run --timeout 540 --out "$OUT" \
+BUILD=$GESTOR_BUILD "$GESTOR_TOP/scripts/sysvm.sh" run --timeout 1300 --out "$OUT" \
 	--log "$work/console.log" --env "RUN_SECONDS=${GESTOR_SYSVM_RUN_SECONDS:-60}" \
 	--env "SYSVM_SKIP_MODULE=${GESTOR_SYSVM_SKIP_MODULE:-0}" \
 	-- "$GESTOR_TOP/tests/system/guest-run.sh" >"$work/vm.log" 2>&1

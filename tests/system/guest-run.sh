@@ -27,6 +27,9 @@ mark() { echo "@@VM-MARK $(cut -d' ' -f1 /proc/uptime) $*"; }
 RUN_SECONDS=${RUN_SECONDS:-60}
 export SERVICIO_ARGS=${SERVICIO_ARGS:---interval 5}
 export GESTOR_COUNT=${GESTOR_COUNT:-2} GESTOR_CPU_PCT=${GESTOR_CPU_PCT:-50}
+# docker run under TCG on a loaded host can take longer than contenedores.sh's
+# default 20 s per docker call (the container is made, the script says it failed)
+export GESTOR_DOCKER_TIMEOUT=${GESTOR_DOCKER_TIMEOUT:-120}
 
 printf '# a line of the user, kept by gestor\n17 3 * * * /bin/true # user job\n' | crontab -
 crontab -l >"$out/crontab.before"
