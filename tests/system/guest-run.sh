@@ -79,9 +79,11 @@ mark "initial containers created"
 sampler=$!
 
 # dockerd under TCG on a busy host is slow the first time it sets up a
-# container of an image (servicio gives each Docker API call 10 s): one
-# throw-away container of the admin_logs image first
-docker create --name sysvm-warmup gestor/admin_logs:latest >/dev/null && docker rm sysvm-warmup >/dev/null
+# container of an image with a published port (bridge, veth, nftables;
+# servicio gives each Docker API call 10 s): one throw-away container of the
+# admin_logs image published on another port first
+docker run -d --name sysvm-warmup -p 127.0.0.1:8009:8000 gestor/admin_logs:latest >/dev/null &&
+	docker rm -f sysvm-warmup >/dev/null
 mark "dockerd warmed up"
 mark "servicio starting"
 set -m
