@@ -39,8 +39,15 @@
 # GESTOR_SYSVM_SKIP_MODULE=1 leaves the module out (servicio falls back to
 # procfs): the suite must then fail; GESTOR_SYSVM_RUN_SECONDS (60).
 # The root image is made once and cached (scripts/sysvm.sh image: debootstrap,
-# mkfs.ext4 -d, one boot to preload the admin_logs base image; about 10 min
-# on a cold cache); with it cached the suite takes about N min.
+# mkfs.ext4 -d, one boot to preload the admin_logs base image: 10 min for
+# debootstrap + 14 min for the preload boot at host load 30-500). With it
+# cached, one run took 9 min on this shared machine at load 10-15 (boot
+# 25-55 s, dockerd 60-100 s, each docker run about 30 s). STATUS: on that
+# machine servicio's start of the admin_logs container exceeded its fixed
+# 10 s Docker API timeout in every run so far (servicio then exits 1 and the
+# run has no cycles); the checks that need no cycle (module load, unlabelled
+# container, crontab, rmmod, dmesg) passed. servicio needs a configurable
+# Docker timeout (or KVM / a quieter machine) for this suite to pass here.
 # timeout: 1500
 . "$(dirname "$0")/../lib.sh"
 need_root
@@ -89,7 +96,8 @@ samples=$(q "SELECT count(*) FROM records WHERE type='sample'")
 notmod=$(q "SELECT count(*) FROM records WHERE type='sample' AND json_extract(body, '\$.source') IS NOT 'module'")
 echo "# stored: $samples samples, $notmod not from the module"
 check "one sample per cycle stored ($samples for $cycles cycles)" [ "${samples:-0}" -ge "$cycles" ]
-check "every stored sample has \"source\": \"module\" ($notmod do not)" [ "$notmod" = 0 ]
+check "every stored sample has \"source\": \"module\" ($notmod of $samples do not)" \
+	bash -c "[ '$notmod' = 0 ] && [ '${samples:-0}' -gt 0 ]"
 check "the samples table agrees (source column)" [ "$(q "SELECT count(*) FROM samples WHERE source IS NOT 'module'")" = 0 ]
 
 python3 "$GESTOR_TOP/tests/system/compare.py" "$DB" "$OUT/cgroup.tsv" >"$work/compare.txt" 2>&1
