@@ -1,0 +1,513 @@
+#!/usr/bin/env bash
+# sysvm.sh — the whole system in a qemu VM whose kernel can load the module.
+#
+# Boots Debian's own kernel (/boot/vmlinuz-<ver>-amd64 and its initrd) in
+# qemu-system-x86_64 with a real Debian 12 root filesystem: debootstrap
+# --variant=minbase with docker.io, containerd, runc, cron, the runtime
+# libraries servicio needs and the kernel's modules, made once and cached as
+# an ext4 image (mkfs.ext4 -d, no loop mount) under $GESTOR_SYSVM_CACHE
+# (default /var/cache/gestor/sysvm), rebuilt when its package list, its init
+# or the kernel changes. The root disk is attached with snapshot=on, so the
+# cached image is never written.
+#
+# A second virtio disk (the payload, also made with mkfs.ext4 -d) carries in
+# this repository (scripts, contenedores.sh, build/bin, kernel/sysinfo.ko built
+# against the VM kernel's headers), the project's images (`docker save` on the
+# host) and a guest script; the guest writes its results into /sysvm/out on
+# the same disk, which is read back with debugfs after power-off.
+#
+# No systemd: the root image's /sbin/sysvm-init mounts the payload and runs
+# its boot.sh, which mounts what Docker needs (cgroup v2), loads the
+# netfilter modules, starts containerd, dockerd and cron, loads the images,
+# runs the guest script and powers off with sysrq 'o' (minbase has no
+# poweroff; an init that exits would panic the kernel).
+#
+# Usage:
+#   scripts/sysvm.sh image                 make (or reuse) the cached root image
+#   scripts/sysvm.sh run [options] -- FILE run FILE (bash) in the VM as root,
+#                                          in /sysvm/repo, after Docker is up
+#     --out DIR       copy the guest's /sysvm/out to DIR afterwards
+#     --timeout S     hard limit of the whole VM run (default 900)
+#     --mem MB        RAM (default 3072)      --cpus N   vCPUs (default 2)
+#     --log FILE      keep the console output there too
+#     --fwd H:G       forward the host's 127.0.0.1:H to the guest's 127.0.0.1:G
+#                     (user-mode network; the guest relays with socat)
+#     --interactive   console on this terminal (Ctrl+C reaches the guest script)
+#     --env K=V       environment for the guest script (repeatable)
+#   scripts/sysvm.sh interactive           `make run VM=1`: the system as `make
+#                                          run` runs it, in the VM, on this
+#                                          terminal (Ctrl+C stops servicio);
+#                                          admin_logs on the host's
+#                                          127.0.0.1:$VM_PORT (8000); the
+#                                          report and database copied back to
+#                                          $VM_OUT (/var/lib/gestor/vm)
+#     passes DURATION, SERVICIO_ARGS, GESTOR_COUNT, GESTOR_MEM_MB,
+#     GESTOR_CPU_PCT to the guest; VM_MEM (MiB, default 3072), VM_CPUS (2)
+#
+# The guest script sees: the repository copy in /sysvm/repo (cwd), results go
+# to /sysvm/out, the console is its stdout. Exit status of `run`: the guest
+# script's exit status; 125 when the VM gave none (boot failure, panic,
+# timeout); 77 when something needed is missing (it says "skipped: why").
+# Environment: GESTOR_QEMU_ACCEL (kvm|tcg; default: kvm only when a guest
+# boots with it, scripts/qemu-accel.sh), GESTOR_KERNEL_VER (default: the newest installed -amd64
+# kernel with headers), GESTOR_SYSVM_CACHE, BUILD.
+set -uo pipefail
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+BUILD=${BUILD:-$TOP/build}
+CACHE=${GESTOR_SYSVM_CACHE:-/var/cache/gestor/sysvm}
+
+say() { echo "sysvm: $*" >&2; }
+die() {
+	echo "sysvm: error: $*" >&2
+	exit "${2:-1}"
+}
+skip() {
+	echo "skipped: $*"
+	exit 77
+}
+
+# What the VM's root filesystem holds beyond minbase. servicio's runtime
+# libraries (ldd build/bin/servicio: libcurl4, libjansson4, libinih1; the
+# rest come with them), what Docker needs (iptables with the nf_tables
+# backend, kmod for modprobe, iproute2), cron for the job, socat to relay a
+# forwarded port to the guest's loopback (make run VM=1).
+SYSVM_PKGS=docker.io,containerd,runc,tini,iptables,kmod,procps,iproute2,ca-certificates,cron,libcurl4,libjansson4,libmicrohttpd12,libsqlite3-0,libinih1,socat,psmisc
+# netfilter and friends that dockerd needs before it can set up its bridge
+SYSVM_MODULES="overlay bridge br_netfilter veth nf_tables nft_compat nft_chain_nat nf_nat nf_conntrack xt_conntrack xt_MASQUERADE xt_addrtype xt_nat ipt_REJECT"
+
+# The image preloaded into the root filesystem's Docker (once, when the root
+# image is made): the admin_logs base, 177 MiB, which docker load would
+# otherwise unpack and checksum at every boot (minutes under TCG).
+SYSVM_BASE=${GESTOR_SYSVM_BASE:-gestor/bookworm-base:latest}
+
+kver=${GESTOR_KERNEL_VER:-$(for d in /lib/modules/*-amd64; do [ -d "$d/build" ] && basename "$d"; done 2>/dev/null | sort -V | tail -n1)}
+
+mirror() {
+	local f=/etc/apt/sources.list.d/debian.sources u
+	if [ -f "$f" ]; then
+		u=$(awk '/^URIs:/ {print $2; exit}' "$f")
+		[ -n "$u" ] && { echo "$u"; return; }
+	fi
+	echo http://deb.debian.org/debian
+}
+
+# The root image's init: mounts the payload disk and hands over to its boot.sh.
+stub_init() {
+	cat <<'EOF'
+#!/bin/bash
+# sysvm-init — PID 1 of the gestor system VM (scripts/sysvm.sh): mount the
+# payload disk and run its boot.sh; power off whatever happens (an init that
+# exits panics the kernel, minbase has no poweroff: sysrq 'o').
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+mkdir -p /sysvm
+if mount -t ext4 /dev/vdb /sysvm && [ -f /sysvm/boot.sh ]; then
+	bash /sysvm/boot.sh
+else
+	echo "@@VM-RC 125 (no payload disk)"
+fi
+sync
+echo 1 >/proc/sys/kernel/sysrq
+echo o >/proc/sysrq-trigger
+sleep 60
+EOF
+}
+
+image_key() {
+	{
+		echo "$SYSVM_PKGS"
+		echo "$kver"
+		stat -c '%s %Y' "/boot/vmlinuz-$kver" "/lib/modules/$kver/modules.dep" 2>/dev/null
+		stub_init
+		docker image inspect -f '{{.Id}}' "$SYSVM_BASE" 2>/dev/null || echo "no base"
+		echo recipe-3
+	} | sha256sum | cut -c1-16
+}
+
+# How many of image $2's first layers the root image $1 holds already.
+preloaded_layers() {
+	local want have
+	[ -s "$1.base" ] || { echo 0; return; }
+	have=$(cat "$1.base")
+	want=$(docker image inspect -f '{{range .RootFS.Layers}}{{.}} {{end}}' "$2" 2>/dev/null)
+	if [ -n "$have" ] && [[ "$want " == "$have "* ]]; then
+		wc -w <<<"$have"
+	else
+		echo 0
+	fi
+}
+
+# Load $SYSVM_BASE into the Docker of root image $1, once (one boot with the
+# image writable); "$1.base" then lists its layers. Nothing when the host has
+# no such image; a failure is said once ("$1.nobase") and runs load it whole.
+preload_base() {
+	local img=$1 t0
+	[ -e "$img.base" ] || [ -e "$img.nobase" ] && return 0
+	docker image inspect "$SYSVM_BASE" >/dev/null 2>&1 || return 0
+	exec 8>"$CACHE/.preload.lock"
+	flock 8
+	[ -e "$img.base" ] || [ -e "$img.nobase" ] && return 0
+	say "preloading $SYSVM_BASE into the root image's Docker (one boot, once)"
+	t0=$(date +%s)
+	if (cmd_run --prep "$img" --timeout 1500 -- /dev/null) >"$CACHE/preload.log" 2>&1; then
+		docker image inspect -f '{{range .RootFS.Layers}}{{.}} {{end}}' "$SYSVM_BASE" |
+			sed 's/ $//' >"$img.base"
+		say "preloaded in $(($(date +%s) - t0)) s"
+	else
+		tail -n 20 "$CACHE/preload.log" >&2
+		: >"$img.nobase"
+		say "preloading failed (log: $CACHE/preload.log): every run loads the whole images"
+	fi
+}
+
+# Prints the cached image's path, making it when missing.
+cmd_image() {
+	[ "$(id -u)" = 0 ] || die "must run as root (debootstrap)"
+	[ -n "$kver" ] || skip "no Debian -amd64 kernel with headers installed (linux-image-amd64, linux-headers-amd64)"
+	command -v debootstrap >/dev/null || skip "debootstrap is not installed"
+	command -v mkfs.ext4 >/dev/null || skip "mkfs.ext4 (e2fsprogs) is not installed"
+	local key img root t0 size
+	key=$(image_key)
+	img=$CACHE/rootfs-$kver-$key.ext4
+	if [ -s "$img" ]; then
+		preload_base "$img"
+		echo "$img"
+		return 0
+	fi
+	mkdir -p "$CACHE"
+	exec 9>"$CACHE/.lock"
+	flock 9
+	if [ -s "$img" ]; then
+		preload_base "$img"
+		echo "$img"
+		return 0
+	fi
+	t0=$(date +%s)
+	root=$(mktemp -d /var/tmp/gestor-sysvm-root.XXXXXX)
+	say "making the VM's root filesystem with debootstrap from $(mirror) (once; a few minutes)"
+	if ! debootstrap --variant=minbase --include="$SYSVM_PKGS" bookworm "$root" "$(mirror)" \
+		>"$CACHE/debootstrap.log" 2>&1; then
+		tail -n 20 "$CACHE/debootstrap.log" >&2
+		rm -rf "$root"
+		die "debootstrap failed (log: $CACHE/debootstrap.log)"
+	fi
+	rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* \
+		"$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/* \
+		"$root"/usr/share/locale/*
+	# the kernel's modules (bookworm's /lib is a link to usr/lib)
+	mkdir -p "$root/usr/lib/modules"
+	cp -a "/lib/modules/$kver" "$root/usr/lib/modules/"
+	rm -f "$root/usr/lib/modules/$kver/build" "$root/usr/lib/modules/$kver/source"
+	stub_init >"$root/sbin/sysvm-init"
+	chmod 755 "$root/sbin/sysvm-init"
+	echo sysvm >"$root/etc/hostname"
+	printf '127.0.0.1 localhost\n127.0.1.1 sysvm\n::1 localhost\n' >"$root/etc/hosts"
+	: >"$root/etc/resolv.conf"
+	mkdir -p "$root/etc/docker"
+	echo '{ "storage-driver": "overlay2", "log-level": "warn" }' >"$root/etc/docker/daemon.json"
+	# room for the images and containers of a run (the disk is sparse)
+	size=$(($(du -sm "$root" | cut -f1) + 2560))
+	rm -f "$CACHE"/rootfs-*.ext4 "$CACHE"/rootfs-*.ext4.base "$CACHE"/rootfs-*.ext4.nobase
+	if ! mkfs.ext4 -q -F -L sysvm-root -d "$root" "$img.tmp" "${size}M" >"$CACHE/mkfs.log" 2>&1; then
+		cat "$CACHE/mkfs.log" >&2
+		rm -rf "$root" "$img.tmp"
+		die "mkfs.ext4 -d failed"
+	fi
+	rm -rf "$root"
+	mv "$img.tmp" "$img"
+	say "root image $img made in $(($(date +%s) - t0)) s ($(du -sm "$img" | cut -f1) MiB used of ${size} MiB)"
+	preload_base "$img"
+	echo "$img"
+}
+
+
+# The payload's boot.sh: everything the VM does after the kernel mounted its root.
+boot_script() {
+	cat <<EOF
+#!/bin/bash
+# boot.sh — made by scripts/sysvm.sh: bring up what a Debian host running
+# gestor has (mounts, cgroup v2, netfilter modules, containerd, dockerd,
+# cron), load the images, run the guest script, report its status.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8
+SYSVM_MODULES="$SYSVM_MODULES"
+SYSVM_FWD="${fwd:-}"
+EOF
+	cat <<'EOF'
+t0=$(cut -d' ' -f1 /proc/uptime)
+mark() { echo "@@VM-MARK $(cut -d' ' -f1 /proc/uptime) $*"; }
+mark "boot.sh started (kernel+init: ${t0}s)"
+mount -o remount,rw / 2>/dev/null
+mkdir -p /dev/pts /dev/shm /run /tmp /var/lib/docker
+mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
+mount -t tmpfs -o mode=1777 shm /dev/shm
+mount -t tmpfs -o mode=755 run /run
+mount -t tmpfs -o mode=1777 tmp /tmp
+mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup
+mkdir -p /run/lock /var/log/gestor
+hostname sysvm
+ip link set lo up
+if [ -n "$SYSVM_FWD" ] && ip link show eth0 >/dev/null 2>&1; then
+	ip link set eth0 up
+	ip addr add 10.0.2.15/24 dev eth0
+	ip route add default via 10.0.2.2
+fi
+for m in $SYSVM_MODULES; do modprobe -q "$m" || echo "sysvm: modprobe $m failed"; done
+sysctl -qw net.ipv4.ip_forward=1
+containerd >/var/log/containerd.log 2>&1 &
+dockerd --containerd=/run/containerd/containerd.sock >/var/log/dockerd.log 2>&1 &
+for _ in $(seq 1 600); do docker version >/dev/null 2>&1 && break; sleep 0.2; done
+if ! docker version >/dev/null 2>&1; then
+	tail -n 30 /var/log/dockerd.log
+	echo "@@VM-RC 125 (dockerd did not start)"
+	exit 0
+fi
+mark "dockerd up"
+cron
+for t in /sysvm/images/*.tar; do
+	[ -f "$t" ] && docker load -q -i "$t"
+done
+mark "images loaded"
+if [ -n "$SYSVM_FWD" ]; then
+	for p in $SYSVM_FWD; do
+		p=${p#*:}
+		socat "TCP-LISTEN:$p,bind=10.0.2.15,fork,reuseaddr" "TCP:127.0.0.1:$p" &
+	done
+fi
+mkdir -p /sysvm/out
+cd /sysvm/repo || exit 0
+set -a
+[ -f /sysvm/env ] && . /sysvm/env
+set +a
+if [ -n "${SYSVM_INTERACTIVE:-}" ]; then
+	# the console as the script's controlling terminal: Ctrl+C is SIGINT
+	setsid -c -w bash /sysvm/guest.sh </dev/ttyS0 >/dev/ttyS0 2>&1
+else
+	bash /sysvm/guest.sh </dev/null
+fi
+rc=$?
+mark "guest script done"
+dmesg >/sysvm/out/dmesg.txt 2>&1
+cp /var/log/dockerd.log /sysvm/out/dockerd.log 2>/dev/null
+echo "$rc" >/sysvm/out/.rc
+echo "@@VM-RC $rc"
+sync
+EOF
+}
+
+cmd_run() {
+	local out= limit=900 mem=3072 cpus=2 log= fwd= interactive= script= envs=() prep=
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--out) out=$2; shift ;;
+		--timeout) limit=$2; shift ;;
+		--mem) mem=$2; shift ;;
+		--cpus) cpus=$2; shift ;;
+		--log) log=$2; shift ;;
+		--fwd) [[ "$2" =~ ^[0-9]+:[0-9]+$ ]] || die "--fwd takes HOSTPORT:GUESTPORT" 2
+			fwd="$fwd $2"
+			shift ;;
+		--interactive) interactive=1 ;;
+		--prep) prep=$2; shift ;; # internal: preload the base into this root image
+		--env) envs+=("$2"); shift ;;
+		--) script=${2:-}; shift $#; break ;;
+		*) die "run: unknown option '$1'" 2 ;;
+		esac
+		shift
+	done
+	fwd=${fwd# }
+	[ -n "$prep" ] || [ -f "$script" ] || die "run: no guest script (-- FILE)" 2
+	[ "$(id -u)" = 0 ] || skip "needs root (debootstrap, docker save)"
+	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
+	command -v debugfs >/dev/null || skip "debugfs (e2fsprogs) is not installed"
+	[ -n "$kver" ] || skip "no Debian -amd64 kernel with headers installed"
+	[ -r "/boot/vmlinuz-$kver" ] && [ -r "/boot/initrd.img-$kver" ] ||
+		skip "no /boot/vmlinuz-$kver and initrd (linux-image-amd64)"
+	local img
+	if [ -n "$prep" ]; then
+		img=$prep
+	else
+		img=$(cmd_image) || {
+			local irc=$?
+			[ "$irc" = 77 ] && echo "$img"
+			exit "$irc"
+		}
+	fi
+	local tmp
+	tmp=$(mktemp -d /var/tmp/gestor-sysvm-run.XXXXXX)
+	# shellcheck disable=SC2064
+	trap "rm -rf '$tmp'" EXIT
+	local p=$tmp/payload
+	mkdir -p "$p/repo/build" "$p/images" "$p/out"
+	[ -n "$prep" ] || payload_repo "$p" || exit 1
+	local t0 i=0 im n
+	t0=$(date +%s)
+	local images=${SYSVM_IMAGES:-gestor/admin_logs:latest gestor/high-cpu:latest gestor/high-ram:latest gestor/low:latest}
+	[ -n "$prep" ] && images=$SYSVM_BASE
+	for im in $images; do
+		docker image inspect "$im" >/dev/null 2>&1 || die "image $im is missing (make images)"
+		docker save -o "$tmp/image.tar" "$im" || die "docker save $im failed"
+		# the layers the root image already holds (its preloaded base) are
+		# left out: docker load skips a layer it has without reading it
+		n=$(preloaded_layers "$img" "$im")
+		if [ -z "$prep" ] && [ "$n" -gt 0 ] && command -v python3 >/dev/null &&
+			python3 - "$tmp/image.tar" "$p/images/$i.tar" "$n" <<'PY'; then
+import json, sys, tarfile
+src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+with tarfile.open(src) as t:
+    man = json.load(t.extractfile("manifest.json"))
+    drop = {p for m in man for p in m["Layers"][:n]}
+    with tarfile.open(dst, "w", format=tarfile.PAX_FORMAT) as o:
+        for mem in t.getmembers():
+            if mem.name not in drop:
+                o.addfile(mem, t.extractfile(mem) if mem.isfile() else None)
+PY
+			rm -f "$tmp/image.tar"
+		else
+			mv "$tmp/image.tar" "$p/images/$i.tar"
+		fi
+		i=$((i + 1))
+	done
+	say "images saved in $(($(date +%s) - t0)) s ($(du -sm "$p/images" | cut -f1) MiB)"
+	if [ -n "$prep" ]; then
+		# stop dockerd and containerd cleanly so the root image keeps the layers
+		printf '%s\n' 'pkill -TERM dockerd; for _ in $(seq 150); do pgrep -x dockerd >/dev/null || break; sleep 0.2; done' \
+			'pkill -TERM containerd; for _ in $(seq 150); do pgrep -x containerd >/dev/null || break; sleep 0.2; done' \
+			'docker_ok=$(ls /var/lib/docker/image/overlay2/layerdb/sha256 | wc -l); echo "preloaded layers: $docker_ok"; sync' >"$p/guest.sh"
+	else
+		cp "$script" "$p/guest.sh"
+	fi
+	: >"$p/env"
+	local e
+	for e in "${envs[@]}"; do printf '%q\n' "$e" | sed 's/\\=/=/' >>"$p/env"; done
+	[ -n "$interactive" ] && echo "SYSVM_INTERACTIVE=1" >>"$p/env"
+	fwd=$fwd boot_script >"$p/boot.sh"
+	local psize
+	psize=$(($(du -sm "$p" | cut -f1) + 512))
+	mkfs.ext4 -q -F -L sysvm-payload -d "$p" "$tmp/payload.ext4" "${psize}M" ||
+		die "mkfs.ext4 -d of the payload failed"
+	rm -rf "$p"
+	vm_boot
+}
+
+# The repository as the guest needs it (sources of the scripts, the built
+# programs, the module built against the VM kernel's headers, same layout so
+# the scripts find them) into payload directory $1.
+payload_repo() {
+	local p=$1
+	local built
+	mkdir -p "$BUILD"
+	built=$(modinfo -F vermagic "$TOP/kernel/sysinfo.ko" 2>/dev/null | awk '{print $1}')
+	[ -z "$built" ] || [ "$built" = "$kver" ] ||
+		make -s -C "$TOP/kernel" KDIR="/lib/modules/$kver/build" clean >/dev/null 2>&1
+	make -s -C "$TOP/kernel" KDIR="/lib/modules/$kver/build" >"$BUILD/sysvm-kbuild.log" 2>&1 ||
+		{ cat "$BUILD/sysvm-kbuild.log" >&2; die "the module does not build against /lib/modules/$kver/build"; }
+	built=$(modinfo -F vermagic "$TOP/kernel/sysinfo.ko" | awk '{print $1}')
+	[ "$built" = "$kver" ] || die "kernel/sysinfo.ko is built for '$built', not $kver"
+	[ -x "$BUILD/bin/servicio" ] || die "$BUILD/bin/servicio is not built (make)"
+	(cd "$TOP" && tar -cf - --exclude=./build --exclude=./.git --exclude='*.o' --exclude='*.cmd' .) |
+		tar -C "$p/repo" -xf -
+	cp -a "$BUILD/bin" "$p/repo/build/"
+}
+
+# Boot the VM on $img (a throw-away snapshot of it, or the image itself with
+# $prep) and $tmp/payload.ext4; variables of cmd_run.
+vm_boot() {
+	local accel
+	# KVM only when a guest boots with it; GESTOR_QEMU_ACCEL overrides
+	accel=$("$TOP/scripts/qemu-accel.sh" "/boot/vmlinuz-$kver") || return 2
+	local cpu=max
+	[ "$accel" = kvm ] && cpu=host
+	local net=(-nic none)
+	if [ -n "$fwd" ]; then
+		local hf= port
+		for port in $fwd; do hf="$hf,hostfwd=tcp:127.0.0.1:${port%%:*}-10.0.2.15:${port#*:}"; done
+		net=(-nic "user,model=virtio-net-pci,restrict=on$hf")
+	fi
+	local console=$tmp/console.log
+	say "booting $kver ($accel, $cpus CPUs, $mem MiB)"
+	local snap=on
+	[ -n "$prep" ] && snap=off
+	local qargs=(-accel "$accel" -cpu "$cpu" -m "$mem" -smp "$cpus"
+		-kernel "/boot/vmlinuz-$kver" -initrd "/boot/initrd.img-$kver"
+		-append "root=/dev/vda rw rootfstype=ext4 init=/sbin/sysvm-init console=ttyS0 panic=-1 quiet loglevel=4 net.ifnames=0"
+		-drive "file=$img,format=raw,if=virtio,snapshot=$snap,cache=unsafe"
+		-drive "file=$tmp/payload.ext4,format=raw,if=virtio,cache=writeback"
+		"${net[@]}" -display none -monitor none -no-reboot -nodefaults
+		-chardev "stdio,id=con0,signal=${interactive:+off}${interactive:-on}" -serial chardev:con0)
+	t0=$(date +%s)
+	local qrc
+	if [ -n "$interactive" ]; then
+		# the console is this terminal; Ctrl+C goes to the guest as a
+		# character (-serial stdio in raw mode), so servicio sees SIGINT
+		# (no pipe: qemu's stdin and stdout must be the terminal)
+		qemu-system-x86_64 "${qargs[@]}"
+		qrc=$?
+		: >"$console"
+	else
+		timeout -k 5 "$limit" qemu-system-x86_64 "${qargs[@]}" </dev/null 2>&1 |
+			sed -u 's/\r$//' | tee "$console"
+		qrc=${PIPESTATUS[0]}
+	fi
+	say "VM ran $(($(date +%s) - t0)) s (qemu exit $qrc)"
+	[ -n "$log" ] && tr -d '\r' <"$console" >"$log"
+	local rc
+	rc=$(tr -d '\r' <"$console" | sed -n 's/^@@VM-RC \([0-9]\+\).*$/\1/p' | tail -n1)
+	if [ -z "$rc" ] && [ -n "$interactive" ]; then
+		rc=$(debugfs -R "cat /out/.rc" "$tmp/payload.ext4" 2>/dev/null | tr -dc 0-9)
+	fi
+	if [ -n "$out" ]; then
+		mkdir -p "$out"
+		debugfs -R "rdump /out $out" "$tmp/payload.ext4" >/dev/null 2>"$tmp/debugfs.err" ||
+			say "could not read the guest's /out: $(cat "$tmp/debugfs.err")"
+		# rdump makes $out/out
+		if [ -d "$out/out" ]; then
+			cp -a "$out/out/." "$out/" && rm -rf "$out/out"
+		fi
+	fi
+	if [ -z "$rc" ]; then
+		[ "$qrc" = 124 ] && say "the VM timed out after ${limit}s" ||
+			say "the VM stopped without reporting a result (qemu exit $qrc)"
+		return 125
+	fi
+	return "$rc"
+}
+
+cmd_interactive() {
+	local dest=${VM_OUT:-/var/lib/gestor/vm} port=${VM_PORT:-8000} envs=() v tmpout rc
+	[[ "$port" =~ ^[0-9]+$ ]] || die "VM_PORT must be a port number"
+	if command -v ss >/dev/null && ss -Hltn "sport = :$port" 2>/dev/null | grep -q .; then
+		die "the host's port $port is in use (set VM_PORT=another)"
+	fi
+	for v in DURATION SERVICIO_ARGS GESTOR_COUNT GESTOR_MEM_MB GESTOR_CPU_PCT; do
+		[ -n "${!v:-}" ] && envs+=(--env "$v=${!v}")
+	done
+	envs+=(--env "SYSVM_PORT=$port")
+	if [ -t 1 ]; then
+		envs+=(--env "SYSVM_COLS=$(tput cols 2>/dev/null || echo 80)" --env "SYSVM_ROWS=$(tput lines 2>/dev/null || echo 24)")
+	fi
+	tmpout=$(mktemp -d /var/tmp/gestor-sysvm-out.XXXXXX)
+	say "booting the system VM (the first run makes its root filesystem: a few minutes); admin_logs will be on http://127.0.0.1:$port"
+	cmd_run --interactive --fwd "$port:8000" --out "$tmpout" --mem "${VM_MEM:-3072}" \
+		--cpus "${VM_CPUS:-2}" --timeout 0 "${envs[@]}" -- "$TOP/scripts/sysvm-guest-run.sh"
+	rc=$?
+	if [ -d "$tmpout/admin_logs/report" ]; then
+		mkdir -p "$dest"
+		cp -a "$tmpout/admin_logs/." "$dest/"
+		cp -a "$tmpout/contenedores.log" "$tmpout/containers.txt" "$dest/" 2>/dev/null
+		say "report: $dest/report/index.html (database: $dest/gestor.db)"
+	else
+		say "no report came back from the VM"
+	fi
+	rm -rf "$tmpout"
+	return "$rc"
+}
+
+case "${1:-}" in
+interactive) shift; cmd_interactive "$@" ;;
+image) shift; cmd_image "$@" ;;
+run) shift; cmd_run "$@" ;;
+-h | --help | "") sed -n '2,53p' "$0" | sed 's/^# \{0,1\}//' ;;
+*) die "unknown command '$1' (image|run)" 2 ;;
+esac

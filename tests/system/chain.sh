@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# chain.sh — the whole chain on a kernel that loads the module: sysinfo.ko →
+# /proc/sysinfo_202002591 → servicio → Docker, in one VM (scripts/sysvm.sh:
+# Debian's 6.1 kernel in qemu, TCG when KVM does not work, a real Debian 12
+# root filesystem with docker.io, containerd, cron).
+#
+# Inside (tests/system/guest-run.sh): the module built on the host against
+# the VM kernel's headers and loaded by scripts/module.sh; the project's
+# images loaded with docker load; an unlabelled container; six managed ones
+# (contenedores.sh -n 6); servicio started by scripts/run.sh as `make run`
+# starts it (admin_logs container, cron job every 30 s, --interval 5), SIGINT
+# after RUN_SECONDS (60); afterwards `scripts/module.sh unload`.
+#
+# Asserted here, from what the VM brings back:
+#   - servicio said "metrics source: module" and never procfs, and every
+#     stored sample has "source": "module" (so a silent fall-back fails);
+#   - per container, servicio's CPU % (module) agrees with the cgroup's own
+#     cpu.stat usage_usec delta over the same interval, and its memory with
+#     memory.current minus inactive_file (tests/system/compare.py). The
+#     tolerances: CPU within 3 points + 5 % of the value. The guest's
+#     sampler reads the cgroups every ~0.25 s and the cgroup usage is
+#     interpolated at each sample's timestamp; under TCG a read of the
+#     module's file takes tens of ms and a burner's rate is not steady on
+#     shared cores, so the two intervals differ by up to ~0.1 s out of 5 s
+#     (2 % of the value) and the interpolation adds up to ~1 point. Memory:
+#     servicio's mem_kb within 256 KiB + 2 % of the cgroup's readings in
+#     the 0.6 s around the sample (a high-ram container is still filling its
+#     256 MiB when first seen); the module's RSS sum within 2 MiB + 5 %
+#     (the cgroup also charges kernel stacks, page tables and active page
+#     cache, which RSS does not count);
+#   - every cycle kept at most 2 high and 3 low, containers were really
+#     removed, a removed container is not in the next cycle's sample;
+#   - the unlabelled container was never decided on and still runs;
+#   - the report's graphs (PNG, SVG, CSV) and index.html exist;
+#   - the crontab after the run is the one before it, byte for byte;
+#   - `rmmod sysinfo` works afterwards and the /proc file is gone;
+#   - dmesg has no WARNING, BUG, Oops or Call Trace.
+# The VM's boot, Docker start-up and run times are printed.
+# GESTOR_SYSVM_SKIP_MODULE=1 leaves the module out (servicio falls back to
+# procfs): the suite must then fail; GESTOR_SYSVM_RUN_SECONDS (60).
+# The root image is made once and cached (scripts/sysvm.sh image: debootstrap,
+# mkfs.ext4 -d, one boot to preload the admin_logs base image: 10 min for
+# debootstrap + 14 min for the preload boot at host load 30-500). With it
+# cached, one run took 9 min on this shared machine at load 10-15 (boot
+# 25-55 s, dockerd 60-100 s, each docker run about 30 s). STATUS: on that
+# machine servicio's start of the admin_logs container exceeded its fixed
+# 10 s Docker API timeout in every run so far (servicio then exits 1 and the
+# run has no cycles); the checks that need no cycle (module load, unlabelled
+# container, crontab, rmmod, dmesg) passed. servicio needs a configurable
+# Docker timeout (or KVM / a quieter machine) for this suite to pass here.
+# timeout: 1500
+. "$(dirname "$0")/../lib.sh"
+need_root
+need_cmd qemu-system-x86_64 debootstrap mkfs.ext4 debugfs docker sqlite3 python3
+docker_up || skip "no Docker daemon on the host (its images are saved into the VM)"
+for im in gestor/admin_logs gestor/high-cpu gestor/high-ram gestor/low; do
+	docker image inspect "$im:latest" >/dev/null 2>&1 || skip "image $im:latest is missing (make images)"
+done
+[ -x "$GESTOR_BIN/servicio" ] || skip "servicio is not built (make)"
+
+work=$GESTOR_BUILD/sysvm/chain
+rm -rf "$work" && mkdir -p "$work"
+OUT=$work/out
+t0=$(date +%s)
+BUILD=$GESTOR_BUILD "$GESTOR_TOP/scripts/sysvm.sh" run --timeout 1300 --out "$OUT" \
+	--log "$work/console.log" --env "RUN_SECONDS=${GESTOR_SYSVM_RUN_SECONDS:-60}" \
+	--env "SYSVM_SKIP_MODULE=${GESTOR_SYSVM_SKIP_MODULE:-0}" \
+	-- "$GESTOR_TOP/tests/system/guest-run.sh" >"$work/vm.log" 2>&1
+rc=$?
+t1=$(date +%s)
+[ "$rc" = 77 ] && skip "$(grep -m1 -o 'skipped: .*' "$work/vm.log" | cut -d' ' -f2-)"
+grep -E '^(sysvm:|@@VM-MARK)' "$work/vm.log"
+echo "# the whole VM run took $((t1 - t0)) s"
+check "the VM ran the guest script to the end (exit $rc)" [ "$rc" = 0 ]
+[ -s "$OUT/run.log" ] || {
+	tail -n 60 "$work/vm.log"
+	fail "the VM brought back no run of servicio (console: $work/console.log)"
+}
+
+check "scripts/module.sh loaded the module" grep -q '^module: loaded' "$OUT/module-load.txt"
+RUN=$OUT/run.log
+check "servicio exited 0 after SIGINT ($(cat "$OUT/run.rc" 2>/dev/null))" [ "$(cat "$OUT/run.rc" 2>/dev/null)" = 0 ]
+check "servicio's log says 'metrics source: module'" grep -q 'metrics source: module' "$RUN"
+check "servicio never used the procfs collector" bash -c "! grep -q 'metrics source: procfs' '$RUN'"
+check "servicio started the admin_logs container" grep -q 'admin_logs container .* created and started' "$RUN"
+check "SIGINT was handled (stop requested)" grep -q 'stop requested' "$RUN"
+cycles=$(grep -c '^cycle [0-9]* ' "$RUN")
+echo "# cycles printed: $cycles"
+check "at least 6 cycles ran ($cycles)" [ "$cycles" -ge 6 ]
+
+DB=$OUT/admin_logs/gestor.db
+check "the log database came back" [ -s "$DB" ]
+q() { sqlite3 -readonly -batch -noheader "$DB" "$1"; }
+if [ -s "$DB" ]; then # (else every check below on it would be vacuous)
+samples=$(q "SELECT count(*) FROM records WHERE type='sample'")
+notmod=$(q "SELECT count(*) FROM records WHERE type='sample' AND json_extract(body, '\$.source') IS NOT 'module'")
+echo "# stored: $samples samples, $notmod not from the module"
+check "one sample per cycle stored ($samples for $cycles cycles)" [ "${samples:-0}" -ge "$cycles" ]
+check "every stored sample has \"source\": \"module\" ($notmod of $samples do not)" \
+	bash -c "[ '$notmod' = 0 ] && [ '${samples:-0}' -gt 0 ]"
+check "the samples table agrees (source column)" [ "$(q "SELECT count(*) FROM samples WHERE source IS NOT 'module'")" = 0 ]
+
+python3 "$GESTOR_TOP/tests/system/compare.py" "$DB" "$OUT/cgroup.tsv" >"$work/compare.txt" 2>&1
+crc=$?
+cat "$work/compare.txt"
+check "module CPU % and memory agree with the cgroups' own figures" [ "$crc" = 0 ]
+
+removed=$(q "SELECT count(*) FROM records WHERE type='decision' AND action='removed'")
+check "containers were removed ($removed)" [ "${removed:-0}" -gt 0 ]
+over=$(q "SELECT cycle, class, count(*) FROM records WHERE type='decision' AND action='kept'
+	GROUP BY cycle, class HAVING (class='high' AND count(*) > 2) OR (class='low' AND count(*) > 3)")
+check "every cycle kept at most 2 high and 3 low${over:+: $over}" [ -z "$over" ]
+failed=$(q "SELECT count(*) FROM records WHERE type='decision' AND action NOT IN ('kept','removed')")
+check "no failed removals ($failed)" [ "$failed" = 0 ]
+# a container removed in cycle k is in no later sample
+back=$(q "SELECT count(*) FROM records d JOIN sample_containers sc ON sc.cid = d.container_id
+	JOIN records s ON s.id = sc.record WHERE d.type='decision' AND d.action='removed' AND s.cycle > d.cycle")
+check "no removed container appears in a later sample ($back)" [ "$back" = 0 ]
+fi
+alive=$(awk '$4 == "true" && $3 == "running"' "$OUT/containers.after" | wc -l)
+echo "# managed containers running after the run: $alive"
+
+plain=$(cut -c1-64 "$OUT/plain.id" 2>/dev/null)
+check "the unlabelled container was started" [ -n "$plain" ]
+check "the unlabelled container still runs" grep -q "^$plain plain-unlabelled running" "$OUT/containers.after"
+check "no decision about the unlabelled container" [ "$(q "SELECT count(*) FROM records WHERE container_id='$plain'")" = 0 ]
+check "the admin_logs container is gone" bash -c "! awk '\$5 == \"admin_logs\"' '$OUT/containers.after' | grep -q ."
+
+REPORT=$OUT/admin_logs/report
+for g in memory cpu container_cpu container_mem container_cpu_heatmap container_mem_heatmap \
+	removed_by_class removed_cumulative running_by_class; do
+	check "graph $g: PNG, SVG and CSV" bash -c "[ -s '$REPORT/$g.png' ] && [ -s '$REPORT/$g.svg' ] && [ -s '$REPORT/$g.csv' ]"
+done
+check "index.html shows the graphs" bash -c "[ \$(grep -o '<img' '$REPORT/index.html' | wc -l) -ge 9 ]"
+
+check "the crontab is as before the run" cmp "$OUT/crontab.before" "$OUT/crontab.after"
+check "the user's lines were there" grep -q 'user job' "$OUT/crontab.before"
+check "rmmod sysinfo works after the run" grep -q '^module: unloaded' "$OUT/module-unload.txt"
+check "the module is gone from /proc/modules and its file with it" [ "$(cat "$OUT/module-after.txt")" = 0 ]
+# (loading an unsigned out-of-tree module taints the kernel: expected)
+bad=$(grep -E 'WARNING:|BUG:|Oops|Call Trace|general protection|RIP:|sysinfo.*error' "$OUT/dmesg.txt")
+[ -n "$bad" ] && printf '%s\n' "$bad" | head -n 20
+check "dmesg has no WARN, BUG or oops" [ -z "$bad" ]
+[ "$rc" = 0 ] || tail -n 60 "$work/vm.log"
+finish

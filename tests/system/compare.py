@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""compare.py — servicio's stored samples (module source) against the
+cgroups' own figures, from one system-VM run (tests/system/chain.sh).
+
+Inputs: the admin_logs database copied out of the VM and cgroup.tsv, the
+guest sampler's readings of every container's cgroup every ~0.25 s:
+  <realtime before> <realtime after> <id> <usage_usec> <memory.current> <inactive_file>
+
+CPU: for every container present with a rate in two consecutive cycles'
+samples, the cgroup's CPU % over the same interval is
+(usage_usec at ts_k - usage_usec at ts_k-1) / (ts_k - ts_k-1), with
+usage_usec interpolated linearly between the sampler's readings around each
+sample's timestamp (each reading stamped at the middle of its read).
+Agreement: |module - cgroup| <= CPU_ABS + CPU_REL * cgroup.
+
+Memory: servicio's mem_kb (docker stats' figure, memory.current minus
+inactive_file) against the sampler's readings within MEM_WINDOW s of the
+sample: it must lie within [min - tol, max + tol] of them, tol = MEM_ABS_KB
++ MEM_REL * value. The module's own RSS sum (rss_kb) against the same
+cgroup figure, with RSS_ABS_KB + RSS_REL: the cgroup also counts kernel
+memory (stacks, page tables) and active page cache that are not RSS.
+
+Prints one line per comparison and a summary; exit 0 when every comparison
+agrees and there were at least MIN_CPU CPU and MIN_MEM memory comparisons.
+"""
+import bisect
+import json
+import sqlite3
+import sys
+
+# Tolerances (justified in tests/system/chain.sh's header).
+CPU_ABS = 3.0  # percentage points of one core
+CPU_REL = 0.05
+MEM_WINDOW = 0.6  # s either side of the sample
+MEM_ABS_KB = 256
+MEM_REL = 0.02
+RSS_ABS_KB = 2048
+RSS_REL = 0.05
+MIN_CPU = 3
+MIN_MEM = 5
+
+
+def load_cgroup(path):
+    series = {}
+    with open(path) as f:
+        for line in f:
+            p = line.split()
+            if len(p) != 6:
+                continue
+            t1, t2 = float(p[0]), float(p[1])
+            series.setdefault(p[2], []).append(((t1 + t2) / 2, (t2 - t1) / 2, int(p[3]), int(p[4]), int(p[5])))
+    for s in series.values():
+        s.sort()
+    return series
+
+
+def usage_at(s, t):
+    """usage_usec interpolated at t, or None when no readings bracket t closely."""
+    ts = [r[0] for r in s]
+    i = bisect.bisect_left(ts, t)
+    if i == 0 or i == len(s):
+        return None
+    a, b = s[i - 1], s[i]
+    if b[0] - a[0] > 1.5:
+        return None
+    return a[2] + (b[2] - a[2]) * (t - a[0]) / (b[0] - a[0])
+
+
+def mem_around(s, t):
+    vals = [(r[3] - r[4]) // 1024 for r in s if abs(r[0] - t) <= MEM_WINDOW]
+    return (min(vals), max(vals)) if vals else None
+
+
+def main():
+    db, tsv = sys.argv[1], sys.argv[2]
+    cg = load_cgroup(tsv)
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    samples = {}
+    for (body,) in con.execute("SELECT body FROM records WHERE type='sample' ORDER BY cycle"):
+        b = json.loads(body)
+        samples[b["cycle"]] = b
+    ncpu = nmem = nrss = bad = 0
+    worst_cpu = 0.0
+    for k in sorted(samples):
+        cur = samples[k]
+        t = cur["ts_ns"] / 1e9
+        prev = samples.get(k - 1)
+        prev_ctrs = {c["id"]: c for c in prev["containers"]} if prev else {}
+        for c in cur["containers"]:
+            cid = c["id"]
+            s = cg.get(cid)
+            if not s:
+                continue
+            name = c["name"]
+            if prev and cid in prev_ctrs and c.get("has_rate") and prev_ctrs[cid].get("has_rate"):
+                tp = prev["ts_ns"] / 1e9
+                u0, u1 = usage_at(s, tp), usage_at(s, t)
+                if u0 is not None and u1 is not None and t > tp:
+                    cgp = (u1 - u0) / 1e6 / (t - tp) * 100
+                    d = abs(c["cpu_pct"] - cgp)
+                    ok = d <= CPU_ABS + CPU_REL * cgp
+                    worst_cpu = max(worst_cpu, d)
+                    ncpu += 1
+                    bad += not ok
+                    print(f"{'ok' if ok else 'MISMATCH'} cpu cycle {k} {name}: module {c['cpu_pct']:.1f}% "
+                          f"cgroup {cgp:.1f}% over {t - tp:.2f} s (diff {d:.2f})")
+            m = mem_around(s, t)
+            if m:
+                lo, hi = m
+                tol = MEM_ABS_KB + MEM_REL * hi
+                ok = lo - tol <= c["mem_kb"] <= hi + tol
+                nmem += 1
+                bad += not ok
+                print(f"{'ok' if ok else 'MISMATCH'} mem cycle {k} {name}: servicio {c['mem_kb']} KiB, "
+                      f"cgroup {lo}..{hi} KiB (tol {tol:.0f})")
+                tol = RSS_ABS_KB + RSS_REL * hi
+                ok = lo - tol <= c["rss_kb"] <= hi + tol
+                nrss += 1
+                bad += not ok
+                print(f"{'ok' if ok else 'MISMATCH'} rss cycle {k} {name}: module RSS {c['rss_kb']} KiB, "
+                      f"cgroup {lo}..{hi} KiB (tol {tol:.0f})")
+    print(f"# {ncpu} CPU, {nmem} memory, {nrss} RSS comparisons; {bad} mismatches; "
+          f"largest CPU difference {worst_cpu:.2f} points")
+    if ncpu < MIN_CPU or nmem < MIN_MEM:
+        print(f"# too few comparisons (need {MIN_CPU} CPU and {MIN_MEM} memory)")
+        return 1
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+# guest-run.sh — runs inside the system VM (scripts/sysvm.sh run), in the
+# repository copy: the system as `make run` runs it, then evidence for the
+# host-side checks of tests/system/chain.sh in /sysvm/out.
+#
+# (Not executable on purpose: tests/run.sh runs every executable *.sh.)
+#
+# 1. the user's crontab gets two lines of its own; dmesg is cleared
+# 2. scripts/module.sh load (the module built on the host for this kernel)
+# 3. an unlabelled container (must survive), then contenedores.sh -n 6 (six
+#    random managed containers: more than 2 high + 3 low, so the first cycle
+#    has to remove some)
+# 4. a sampler reads every container's cgroup (cpu.stat usage_usec,
+#    memory.current, memory.stat inactive_file) every 0.25 s with the real
+#    time, for the comparison with servicio's samples
+# 5. scripts/run.sh (what `make run` runs after building) in the background
+#    with SERVICIO_ARGS (default "--interval 5"); cron fires contenedores.sh
+#    every 30 s; after RUN_SECONDS it gets SIGINT like Ctrl+C
+# 6. afterwards: the crontab, the containers, the admin_logs data (database,
+#    report), `scripts/module.sh unload`, dmesg
+# Environment: SYSVM_SKIP_MODULE=1 (do not load it), RUN_SECONDS (default 60), SERVICIO_ARGS, GESTOR_COUNT (the
+# cron job's containers per run; default 2), GESTOR_CPU_PCT (default 50: the
+# VM's two vCPUs are emulated, and two kept burners at a full core each
+# would leave dockerd, cron and servicio a third of them), SYSVM_BENCH=1
+# runs tests/system/bench-guest.sh instead of steps 3-6 (bench/sysvm.sh).
+out=/sysvm/out
+mark() { echo "@@VM-MARK $(cut -d' ' -f1 /proc/uptime) $*"; }
+RUN_SECONDS=${RUN_SECONDS:-60}
+export SERVICIO_ARGS=${SERVICIO_ARGS:---interval 5}
+export GESTOR_COUNT=${GESTOR_COUNT:-2} GESTOR_CPU_PCT=${GESTOR_CPU_PCT:-50}
+# docker run under TCG on a loaded host can take longer than the default limit
+# of one Docker API call (contenedores.sh 20 s, servicio --docker-timeout 10 s):
+# both read GESTOR_DOCKER_TIMEOUT
+export GESTOR_DOCKER_TIMEOUT=${GESTOR_DOCKER_TIMEOUT:-120}
+
+printf '# a line of the user, kept by gestor\n17 3 * * * /bin/true # user job\n' | crontab -
+crontab -l >"$out/crontab.before"
+dmesg -C
+
+if [ "${SYSVM_SKIP_MODULE:-}" = 1 ]; then
+	# the suite's own check: servicio must then fall back to procfs and the
+	# suite must fail (GESTOR_SYSVM_SKIP_MODULE=1 tests/system/chain.sh)
+	echo "module: not loaded on purpose (SYSVM_SKIP_MODULE=1)" >"$out/module-load.txt"
+else
+	scripts/module.sh load >"$out/module-load.txt" 2>&1
+fi
+echo "module load: $(cat "$out/module-load.txt")"
+head -c 400 /proc/sysinfo_202002591 >"$out/module-head.json" 2>&1
+
+if [ "${SYSVM_BENCH:-}" = 1 ]; then
+	bash tests/system/bench-guest.sh
+	exit $?
+fi
+
+docker run -d --name plain-unlabelled --network none --memory 64m gestor/low:latest >"$out/plain.id" ||
+	echo "could not start the unlabelled container"
+mark "unlabelled container started"
+./contenedores.sh -n 6 >"$out/contenedores-initial.log" 2>&1
+echo "contenedores.sh -n 6: exit $?"
+cat "$out/contenedores-initial.log"
+mark "initial containers created"
+
+# the sampler: "<realtime s.us before> <after> <id> <usage_usec> <memory.current> <inactive_file>"
+(
+	cd /sys/fs/cgroup/docker || exit 0
+	while [ ! -e "$out/.stop-sampler" ]; do
+		t1=$EPOCHREALTIME
+		set -- */cpu.stat
+		[ -e "$1" ] || { sleep 0.25; continue; }
+		r=$(awk 'FNR == 1 { split(FILENAME, p, "/"); id = p[1] }
+			FILENAME ~ /cpu.stat$/ && $1 == "usage_usec" { u[id] = $2 }
+			FILENAME ~ /memory.current$/ { m[id] = $1 }
+			FILENAME ~ /memory.stat$/ && $1 == "inactive_file" { f[id] = $2 }
+			END { for (id in u) if (id in m && id in f) print id, u[id], m[id], f[id] }' \
+			*/cpu.stat */memory.current */memory.stat 2>/dev/null)
+		t2=$EPOCHREALTIME
+		[ -n "$r" ] && printf '%s\n' "$r" | sed "s/^/$t1 $t2 /" >>"$out/cgroup.tsv"
+		sleep 0.25
+	done
+) &
+sampler=$!
+
+# dockerd under TCG on a busy host is slow the first time it sets up a
+# container of an image with a published port (bridge, veth, nftables): one
+# throw-away container of the admin_logs image published on another port first
+docker run -d --name sysvm-warmup -p 127.0.0.1:8009:8000 gestor/admin_logs:latest >/dev/null &&
+	docker rm -f sysvm-warmup >/dev/null
+mark "dockerd warmed up"
+mark "servicio starting"
+set -m
+scripts/run.sh >"$out/run.log" 2>&1 &
+run=$!
+set +m
+sleep "$RUN_SECONDS"
+mark "SIGINT to servicio"
+kill -INT "$run"
+for _ in $(seq 1 240); do kill -0 "$run" 2>/dev/null || break; sleep 0.5; done
+if kill -0 "$run" 2>/dev/null; then
+	echo "servicio still runs 120 s after SIGINT: killing it"
+	kill -KILL "$run"
+fi
+wait "$run"
+echo "$?" >"$out/run.rc"
+mark "servicio exited ($(cat "$out/run.rc"))"
+touch "$out/.stop-sampler"
+wait "$sampler"
+rm -f "$out/.stop-sampler"
+cat "$out/run.log"
+
+crontab -l >"$out/crontab.after" 2>&1
+docker ps -a --no-trunc --format '{{.ID}} {{.Names}} {{.State}} {{.Label "gestor.managed"}} {{.Label "gestor.role"}}' \
+	>"$out/containers.after"
+# a contenedores.sh run from cron may still be finishing: let it end
+for _ in $(seq 1 60); do pgrep -f contenedores.sh >/dev/null || break; sleep 1; done
+mkdir -p "$out/admin_logs"
+cp -a /var/lib/gestor/admin_logs/. "$out/admin_logs/" 2>/dev/null
+cp /var/log/gestor/contenedores.log "$out/" 2>/dev/null
+# the module, unloaded after the run (docker containers still run: the
+# module must not be held by anything)
+scripts/module.sh unload >"$out/module-unload.txt" 2>&1
+echo "$?" >>"$out/module-unload.txt"
+grep -c '^sysinfo ' /proc/modules >"$out/module-after.txt"
+[ -e /proc/sysinfo_202002591 ] && echo "proc file still there" >>"$out/module-after.txt"
+docker ps -aq --filter label=gestor.managed=true | xargs -r docker rm -f >/dev/null 2>&1
+exit 0
