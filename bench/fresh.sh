@@ -8,6 +8,8 @@
 # checkout; the time is taken at the first "cycle 1 " line servicio prints.
 # It also prints how many bytes apt downloaded (the .deb files) and how long
 # each part took: set-up, build, images (the debootstrap base included).
+# The clock starts before `apt-get install make`, which a new Debian 12
+# needs first (README).
 #
 # Usage: bench/fresh.sh [REV]   REV: a commit to measure instead of the
 #   working tree. GESTOR_FRESH_PREP: shell commands run in the copy first
@@ -29,6 +31,9 @@ script='
 t0=$(date +%s.%N)
 stamp() { awk -v a="$t0" -v b="$(date +%s.%N)" "BEGIN{printf \"@@T %s %.1f\\n\", \"$1\", b-a}"; }
 '"${GESTOR_FRESH_PREP:-}"'
+# a new Debian 12 has no make: the README says to install it first
+apt-get update -qq && apt-get install -y -qq make >/dev/null
+stamp make-installed
 make run DURATION=20 2>&1 | while IFS= read -r l; do
 	printf "%s\n" "$l"
 	case "$l" in

@@ -43,9 +43,9 @@ run=(--for run) test=(--for test)
 grep -q -- "--for" scripts/setup.sh || run=() test=()
 step setup-run bash scripts/setup.sh "${run[@]}"
 step make make -s all
-# INITRD=No: Debian's kernel package builds no initramfs for itself here (its
-# postinst hook honours it). Nothing in this container boots that kernel, and
-# mkinitramfs over every module is most of this step's time on 2 cores.
+# INITRD=No: the Debian kernel package builds no initramfs for itself here
+# (its postinst hook honours it). Nothing in this container boots that kernel, and
+# mkinitramfs over every module is most of the time of this step on 2 cores.
 step setup-test env INITRD=No bash scripts/setup.sh "${test[@]}" --no-docker --no-cron
 step test-bins make -s test-bins
 step unit-tests tests/run.sh unit/
