@@ -30,14 +30,7 @@ command -v docker >/dev/null || die "docker is not installed"
 # Runtime packages the binary and gnuplot need inside the image.
 RUNTIME_PKGS=libmicrohttpd12,libsqlite3-0,libjansson4,gnuplot-nox,fonts-dejavu-core,ca-certificates
 
-mirror() {
-	local f=/etc/apt/sources.list.d/debian.sources u
-	if [ -f "$f" ]; then
-		u=$(awk '/^URIs:/ {print $2; exit}' "$f")
-		[ -n "$u" ] && { echo "$u"; return; }
-	fi
-	echo http://deb.debian.org/debian
-}
+mirror() { "$top/scripts/debian-mirror.sh"; }
 
 make_base() {
 	local root tarball

@@ -23,11 +23,7 @@
 BARE_IMAGE=${BARE_IMAGE:-gestor/bare-bookworm:latest}
 BARE_APT_CACHE=${BARE_APT_CACHE-/var/cache/gestor/bare-apt}
 
-bare_mirror() {
-	local f=/etc/apt/sources.list.d/debian.sources u=
-	[ -f "$f" ] && u=$(awk '/^URIs:/ {print $2; exit}' "$f")
-	echo "${u:-http://deb.debian.org/debian}"
-}
+bare_mirror() { "$GESTOR_TOP/scripts/debian-mirror.sh"; }
 
 # bare_mirror_up: the Debian mirror answers (else nothing can be installed)
 bare_mirror_up() {
