@@ -3,6 +3,7 @@
 #   make            build every user-space program (and the kernel module when
 #                   kernel headers are present; KDIR=... to choose them)
 #   make test       set up the machine, build with ASan+UBSan, run every suite
+#   make test-debug-kernel  the module's VM suite on a lockdep+KASAN kernel
 #   make run        set up, build, and run the whole system (DURATION=s to stop)
 #   make stop       clean up after a run that was killed
 #   make bench      run the benchmarks under bench/
@@ -43,6 +44,12 @@ setup:
 test: setup
 	@$(MAKE) -s all test-bins
 	@tests/run.sh $(T)
+
+# the module's VM suite on a lockdep + KASAN kernel built once from
+# linux-source-6.1 (cached in /var/cache/gestor/debug-kernel); not in `make test`
+.PHONY: test-debug-kernel
+test-debug-kernel: setup
+	@bash tests/kernel/debug-kernel.sh test
 
 run: setup
 	@$(MAKE) -s all images
