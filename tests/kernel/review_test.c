@@ -166,7 +166,8 @@ static pid_t spawn_sleeper(uid_t uid)
 
 	if (pid == 0) {
 		/* dumpable again after the uid change, as a login would be */
-		if (uid && (setresuid(uid, uid, uid) || prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)))
+		if (uid && (setresgid(uid, uid, uid) || setresuid(uid, uid, uid) ||
+			    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)))
 			_exit(1);
 		for (;;)
 			pause();
@@ -206,6 +207,16 @@ struct hide_arg {
 	bool expect_root; /* the root-owned process is to be seen */
 };
 
+/* does the /proc holding file show /proc/<pid> to the caller? */
+static bool proc_shows(const char *file, pid_t pid)
+{
+	char dir[128];
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%.*s/%d", (int)(strrchr(file, '/') - file), file, (int)pid);
+	return stat(dir, &st) == 0;
+}
+
 static int hide_reader(void *p)
 {
 	struct hide_arg *a = p;
@@ -229,7 +240,10 @@ static int hide_reader(void *p)
 	       a->file, a->group ? " in the gid= group" : "", json_array_size(ps),
 	       saw_root ? "seen" : "hidden", saw_user ? "seen" : "hidden",
 	       saw_init ? "seen" : "hidden");
-	ok = me && saw_user && saw_root == a->expect_root && saw_init == a->expect_root;
+	/* and each as /proc itself decides, through the same mount */
+	ok = me && saw_user && saw_root == a->expect_root && saw_init == a->expect_root &&
+	     saw_root == proc_shows(a->file, a->root_pid) &&
+	     saw_user == proc_shows(a->file, a->user_pid) && saw_init == proc_shows(a->file, 1);
 	json_decref(doc);
 	return ok ? 0 : 1;
 }
@@ -905,6 +919,17 @@ static int fuse_mapper(void *p)
 		pause();
 }
 
+/* the pages behind that argv cannot be read: SIGALRM ends the wait */
+static int fuse_blocked_read(void *p)
+{
+	int fd = open("/tmp/fz/f", O_RDONLY);
+	char c;
+
+	(void)p;
+	alarm(3);
+	return fd >= 0 && pread(fd, &c, 1, 4096) == 1 ? 0 : 1;
+}
+
 static int fuse_reader(void *p)
 {
 	pid_t mapper = *(pid_t *)p;
@@ -955,6 +980,9 @@ static int cmd_fuse(void)
 	close(p[1]);
 	t_check(read(p[0], &c, 1) == 1, "a process with argv inside the FUSE mapping");
 	close(p[0]);
+	rc = in_child(fuse_blocked_read, NULL);
+	t_check(rc == 128 + SIGALRM,
+		"control: a plain read of the FUSE file waits until killed (rc %d)", rc);
 	rc = in_child(fuse_reader, &mapper);
 	t_check(rc == 0, "the module's file reads to the end with the FUSE read pending (rc %d)",
 		rc);
