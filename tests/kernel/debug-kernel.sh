@@ -19,8 +19,11 @@
 # Usage:
 #   bash tests/kernel/debug-kernel.sh build   build or reuse; print the dir
 #   bash tests/kernel/debug-kernel.sh test    build or reuse, then run
-#                                             tests/kernel/module.sh on it
-#                                             and fail on any splat
+#                                             tests/kernel/module.sh on it;
+#                                             it fails on any splat (the guest
+#                                             greps dmesg for lockdep, KASAN,
+#                                             RCU, sleep-in-atomic, WARN, BUG)
+#                                             and checks lockdep is still on
 # Environment: GESTOR_DEBUG_KERNEL_CACHE (default /var/cache/gestor/debug-kernel),
 # JOBS (default nproc), NICE (default 10).
 set -euo pipefail
@@ -151,8 +154,13 @@ build) build ;;
 test)
 	dir=$(build | tail -n1)
 	echo "# debug kernel: $dir (built in $(cat "$dir/build-seconds") s)"
+	# lockdep + KASAN under TCG: the same loads, more time and memory
+	start=$(date +%s) rc=0
 	GESTOR_KERNEL=$dir/linux/arch/x86/boot/bzImage KDIR=$dir/linux GESTOR_DEBUG_KERNEL=1 \
-		GESTOR_BUILD=${GESTOR_BUILD:-$top/build}/debug-kernel bash "$top/tests/kernel/module.sh"
+		GESTOR_VM_TIMEOUT=${GESTOR_VM_TIMEOUT:-3000} GESTOR_VM_MEM=${GESTOR_VM_MEM:-2560} \
+		GESTOR_BUILD=${GESTOR_BUILD:-$top/build}/debug-kernel bash "$top/tests/kernel/module.sh" || rc=$?
+	echo "# module suite on the debug kernel: exit $rc in $(($(date +%s) - start)) s"
+	exit $rc
 	;;
 *) echo "usage: $0 build|test" >&2; exit 2 ;;
 esac

@@ -75,7 +75,7 @@ done
 
 out=$(mktemp -d /tmp/gestor-kernel-test.XXXXXX)
 on_exit rm -rf "$out"
-GESTOR_KERNEL=$image bash "$GESTOR_TOP/tests/kernel/vm.sh" --timeout "${GESTOR_VM_TIMEOUT:-480}" --mem 1536 \
+GESTOR_KERNEL=$image bash "$GESTOR_TOP/tests/kernel/vm.sh" --timeout "${GESTOR_VM_TIMEOUT:-480}" --mem "${GESTOR_VM_MEM:-1536}" \
 	--add "$work/mod/sysinfo.ko" "$work/sysinfo_test" "$work/review_test" $fuse_ko \
 	"$GESTOR_TOP/tests/kernel/module-guest.sh" \
 	--out "$out" --log "$work/console.log" -- 'sh /opt/module-guest.sh' >"$work/vm.log" 2>&1
