@@ -1,5 +1,6 @@
 # module-guest.sh — runs inside the VM (tests/kernel/vm.sh) for the module
-# suite tests/kernel/module.sh. Needs /opt/sysinfo.ko and /opt/sysinfo_test.
+# suite tests/kernel/module.sh. Needs /opt/sysinfo.ko, /opt/sysinfo_test and
+# /opt/review_test (and /opt/fuse.ko where FUSE is a module).
 # Prints TAP-like lines; exits non-zero when any check failed. Documents
 # read from the module are left in /out as fixtures for the metrics parser.
 T=/opt/sysinfo_test
