@@ -132,10 +132,14 @@ build() {
 			rm -rf "$dir/linux" && mkdir -p "$dir/linux"
 			tar -xJf "$src_tar" -C "$dir/linux" --strip-components=1
 		fi
-		fragment >"$dir/fragment.config"
-		make -C "$dir/linux" ARCH=x86_64 tinyconfig
-		(cd "$dir/linux" && ARCH=x86_64 scripts/kconfig/merge_config.sh -m .config "$dir/fragment.config")
-		make -C "$dir/linux" ARCH=x86_64 olddefconfig
+		# configured once: a build that was stopped resumes where it was
+		if [ ! -f "$dir/configured" ]; then
+			fragment >"$dir/fragment.config"
+			make -C "$dir/linux" ARCH=x86_64 tinyconfig
+			(cd "$dir/linux" && ARCH=x86_64 scripts/kconfig/merge_config.sh -m .config "$dir/fragment.config")
+			make -C "$dir/linux" ARCH=x86_64 olddefconfig
+			touch "$dir/configured"
+		fi
 		local o miss=
 		for o in $required; do grep -q "^$o=y" "$dir/linux/.config" || miss="$miss $o"; done
 		[ -z "$miss" ] || { echo "debug-kernel: config lost:$miss" >&2; exit 1; }
