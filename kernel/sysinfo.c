@@ -601,15 +601,19 @@ static u64 gsi_swap_total_kb(struct gsi_iter *it)
 
 static void gsi_show_header(struct seq_file *m, struct gsi_iter *it)
 {
-	static const char * const cpu_keys[] = {
-		[CPUTIME_USER] = "\"cpu\":{\"user_ns\":",
-		[CPUTIME_NICE] = ",\"nice_ns\":",
-		[CPUTIME_SYSTEM] = ",\"system_ns\":",
-		[CPUTIME_IDLE] = ",\"idle_ns\":",
-		[CPUTIME_IOWAIT] = ",\"iowait_ns\":",
-		[CPUTIME_IRQ] = ",\"irq_ns\":",
-		[CPUTIME_SOFTIRQ] = ",\"softirq_ns\":",
-		[CPUTIME_STEAL] = ",\"steal_ns\":",
+	/* in the order of /proc/stat's columns */
+	static const struct {
+		enum cpu_usage_stat idx;
+		const char *key;
+	} cpu_keys[] = {
+		{ CPUTIME_USER, "\"cpu\":{\"user_ns\":" },
+		{ CPUTIME_NICE, ",\"nice_ns\":" },
+		{ CPUTIME_SYSTEM, ",\"system_ns\":" },
+		{ CPUTIME_IDLE, ",\"idle_ns\":" },
+		{ CPUTIME_IOWAIT, ",\"iowait_ns\":" },
+		{ CPUTIME_IRQ, ",\"irq_ns\":" },
+		{ CPUTIME_SOFTIRQ, ",\"softirq_ns\":" },
+		{ CPUTIME_STEAL, ",\"steal_ns\":" },
 	};
 	u64 cpu[NR_STATS] = { 0 };
 	struct kernel_cpustat kcs;
@@ -663,7 +667,7 @@ static void gsi_show_header(struct seq_file *m, struct gsi_iter *it)
 			    (u64)get_nr_swap_pages() << (PAGE_SHIFT - 10));
 	seq_puts(m, "},\n");
 	for (s = 0; s < ARRAY_SIZE(cpu_keys); s++)
-		seq_put_decimal_ull(m, cpu_keys[s], cpu[s]);
+		seq_put_decimal_ull(m, cpu_keys[s].key, cpu[cpu_keys[s].idx]);
 	seq_puts(m, "},\n\"processes\":[");
 }
 
