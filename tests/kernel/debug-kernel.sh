@@ -115,7 +115,7 @@ CONFIG_CGROUP_PIDS CONFIG_CGROUP_CPUACCT CONFIG_USER_NS CONFIG_PID_NS CONFIG_TIM
 CONFIG_ACPI CONFIG_TMPFS CONFIG_SLUB"
 
 build() {
-	[ -n "$src_tar" ] || { echo "skipped: linux-source-6.1 is not installed"; exit 77; }
+	[ -n "$src_tar" ] || { echo "skipped: linux-source-6.1 is not installed" >&2; exit 77; }
 	local ver key dir t0 t1
 	ver=$(dpkg-query -W -f '${Version}' linux-source-6.1 2>/dev/null || stat -c %Y "$src_tar")
 	key=$( (echo "$ver"; fragment; echo "$required") | sha256sum | cut -c1-16)
