@@ -126,6 +126,10 @@ build() {
 	fi
 	mkdir -p "$dir"
 	t0=$(date +%s)
+	# wall time of every build session, also one that is stopped: a
+	# resumed build's total is the sum
+	trap 'echo "$(($(date +%s) - t0))" >>"$dir/build-seconds.log"' EXIT
+	trap 'exit 143' TERM INT HUP
 	{
 		echo "# debug kernel $key: linux-source-6.1 $ver, jobs $jobs, nice $nice_n, started $(date -u +%FT%TZ)"
 		if [ ! -f "$dir/linux/Makefile" ]; then
@@ -146,9 +150,11 @@ build() {
 		nice -n "$nice_n" make -C "$dir/linux" ARCH=x86_64 -j"$jobs" bzImage modules
 		nice -n "$nice_n" make -C "$dir/linux" ARCH=x86_64 -j"$jobs" modules_prepare
 	} >"$dir/build.log" 2>&1 || { echo "debug-kernel: build failed, see $dir/build.log" >&2; tail -n 30 "$dir/build.log" >&2; exit 1; }
+	trap - EXIT TERM INT HUP
 	t1=$(date +%s)
-	echo "$((t1 - t0))" >"$dir/build-seconds"
-	echo "# built in $((t1 - t0)) s" >>"$dir/build.log"
+	echo "$((t1 - t0))" >>"$dir/build-seconds.log"
+	awk '{ s += $1 } END { print s }' "$dir/build-seconds.log" >"$dir/build-seconds"
+	echo "# built: this session $((t1 - t0)) s, all sessions $(cat "$dir/build-seconds") s" >>"$dir/build.log"
 	touch "$dir/done"
 	echo "$dir"
 }
