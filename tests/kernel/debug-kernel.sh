@@ -116,7 +116,7 @@ CONFIG_ACPI CONFIG_TMPFS CONFIG_SLUB"
 
 build() {
 	[ -n "$src_tar" ] || { echo "skipped: linux-source-6.1 is not installed" >&2; exit 77; }
-	local ver key dir t0 t1
+	local ver key t1 # dir, t0: global, the EXIT trap reads them
 	ver=$(dpkg-query -W -f '${Version}' linux-source-6.1 2>/dev/null || stat -c %Y "$src_tar")
 	key=$( (echo "$ver"; fragment; echo "$required") | sha256sum | cut -c1-16)
 	dir=$cache/$key
