@@ -3,6 +3,7 @@
 #   make            build every user-space program (and the kernel module when
 #                   kernel headers are present; KDIR=... to choose them)
 #   make test       set up the machine, build with ASan+UBSan, run every suite
+#   make test-debug-kernel  the module's VM suite on a lockdep+KASAN kernel
 #   make run        set up, build, and run the whole system (DURATION=s to stop)
 #   make run VM=1   the same inside a qemu VM whose kernel loads the module
 #                   (for hosts that cannot load it; scripts/sysvm.sh)
@@ -53,6 +54,12 @@ setup-bench:
 test: setup
 	@$(MAKE) -s all test-bins images-only
 	@tests/run.sh $(T)
+
+# the module's VM suite on a lockdep + KASAN kernel built once from
+# linux-source-6.1 (cached in /var/cache/gestor/debug-kernel); not in `make test`
+.PHONY: test-debug-kernel
+test-debug-kernel: setup
+	@bash tests/kernel/debug-kernel.sh test
 
 # VM=1: in the system VM (scripts/sysvm.sh interactive), for hosts whose
 # kernel cannot load the module; admin_logs on 127.0.0.1:8000 all the same.

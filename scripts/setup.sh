@@ -74,6 +74,8 @@ TEST_PKGS=(
 	# the module's VM suites: Debian's kernel, its headers, qemu, busybox
 	linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static cpio e2fsprogs
 	cppcheck clang-tidy clang-format valgrind sparse linux-source-6.1
+	# make test-debug-kernel builds a kernel from linux-source-6.1
+	flex bison bc libelf-dev
 )
 # What only the benchmarks need (the original Python design among them).
 BENCH_PKGS=(python3-fastapi python3-uvicorn python3-matplotlib wrk hyperfine)

@@ -10,7 +10,13 @@
 # attribution for each cgroup layout on v1 and v2, containers_only, readers
 # during a fork/exit storm, 10,000 extra processes, unload with the file open, 100 insmod/rmmod
 # cycles with a reader and 1,000 short-lived hostile-named processes, no
-# /proc entry left, a clean kernel log. Documents read in the VM are saved
+# /proc entry left, a clean kernel log; and the review points of issue #16
+# (tests/kernel/review_test.c): hidepid=2/gid= read by uid 1000, argv
+# rewritten and setproctitle'd, an exec storm while reading, a time
+# namespace with a boottime offset, user and cgroup namespaces, invalid
+# proc_name values, bind mounts over /proc/meminfo, odd pread/lseek offsets,
+# argv in a FUSE mapping whose reads never end. GESTOR_KERNEL/KDIR select
+# another kernel (tests/kernel/debug-kernel.sh). Documents read in the VM are saved
 # to $GESTOR_BUILD/fixtures/module/*.json for the metrics parser tests.
 # timeout: 600
 . "$(dirname "$0")/../lib.sh"
@@ -19,7 +25,8 @@ need_cmd qemu-system-x86_64 cpio gzip gcc make base64
 kver=${GESTOR_KVER:-$(ls /lib/modules 2>/dev/null | grep -- '-amd64$' | sort -V | tail -n1)}
 KDIR=${KDIR:-/lib/modules/$kver/build}
 [ -n "$kver" ] && [ -d "$KDIR" ] || skip "no kernel headers (install linux-headers-amd64)"
-[ -r "/boot/vmlinuz-$kver" ] || skip "no kernel image /boot/vmlinuz-$kver (install linux-image-amd64)"
+image=${GESTOR_KERNEL:-/boot/vmlinuz-$kver}
+[ -r "$image" ] || skip "no kernel image $image (install linux-image-amd64)"
 [ -x /bin/busybox ] && file -L /bin/busybox | grep -q 'statically linked' || skip "busybox-static is not installed"
 jansson_a=$(ls /usr/lib/*/libjansson.a 2>/dev/null | head -n1)
 [ -n "$jansson_a" ] || skip "libjansson.a (libjansson-dev) is missing"
@@ -50,12 +57,27 @@ fi
 gcc -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wmissing-prototypes -Werror -O2 -static \
 	-o "$work/sysinfo_test" "$GESTOR_TOP/tests/kernel/sysinfo_test.c" "$jansson_a" -lpthread
 check "static test program builds" [ -x "$work/sysinfo_test" ]
-[ -f "$work/mod/sysinfo.ko" ] && [ -x "$work/sysinfo_test" ] || finish
+gcc -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wmissing-prototypes -Werror -O2 -static \
+	-o "$work/review_test" "$GESTOR_TOP/tests/kernel/review_test.c" "$jansson_a"
+check "static review test program builds" [ -x "$work/review_test" ]
+[ -f "$work/mod/sysinfo.ko" ] && [ -x "$work/sysinfo_test" ] && [ -x "$work/review_test" ] || finish
+# FUSE is a module in Debian's kernel: the VM loads it for the FUSE-argv test
+fuse_ko=
+for f in /lib/modules/$kver/kernel/fs/fuse/fuse.ko*; do
+	[ -f "$f" ] && [ -z "${GESTOR_DEBUG_KERNEL:-}" ] || continue
+	case "$f" in
+	*.xz) xz -dc "$f" >"$work/fuse.ko" ;;
+	*.zst) zstd -qdc "$f" >"$work/fuse.ko" ;;
+	*) cp "$f" "$work/fuse.ko" ;;
+	esac
+	fuse_ko=$work/fuse.ko
+done
 
 out=$(mktemp -d /tmp/gestor-kernel-test.XXXXXX)
 on_exit rm -rf "$out"
-GESTOR_KERNEL=/boot/vmlinuz-$kver bash "$GESTOR_TOP/tests/kernel/vm.sh" --timeout 480 --mem 1536 \
-	--add "$work/mod/sysinfo.ko" "$work/sysinfo_test" "$GESTOR_TOP/tests/kernel/module-guest.sh" \
+GESTOR_KERNEL=$image bash "$GESTOR_TOP/tests/kernel/vm.sh" --timeout "${GESTOR_VM_TIMEOUT:-480}" --mem "${GESTOR_VM_MEM:-1536}" \
+	--add "$work/mod/sysinfo.ko" "$work/sysinfo_test" "$work/review_test" $fuse_ko \
+	"$GESTOR_TOP/tests/kernel/module-guest.sh" \
 	--out "$out" --log "$work/console.log" -- 'sh /opt/module-guest.sh' >"$work/vm.log" 2>&1
 rc=$?
 cat "$work/vm.log"

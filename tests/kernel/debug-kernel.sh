@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# debug-kernel.sh — build (once, cached) a small debug kernel from Debian's
+# linux-source-6.1 and run the module's whole VM suite on it.
+#
+# Debian's kernel has no lockdep, KASAN or sleep-in-atomic checks, so a clean
+# kernel log there cannot catch RCU or locking mistakes. This kernel is
+# tinyconfig plus what the VM rig (tests/kernel/vm.sh) needs (serial console,
+# initramfs, devtmpfs, tmpfs, proc, cgroup v1+v2 controllers, namespaces,
+# FUSE, modules) plus the checkers: PROVE_LOCKING (lockdep), PROVE_RCU,
+# DEBUG_ATOMIC_SLEEP, KASAN (generic, outline), DEBUG_LIST, DEBUG_PREEMPT.
+#
+# The build tree is kept in /var/cache/gestor/debug-kernel/<key>, where key
+# is a hash of the source package version and the config fragment below; a
+# later run with the same key reuses it (about 1 GiB). Nothing here runs in
+# CI's `make test`: `make test-debug-kernel` is the entry point.
+#
+# (Not executable on purpose: tests/run.sh runs every executable *.sh.)
+#
+# Usage:
+#   bash tests/kernel/debug-kernel.sh build   build or reuse; print the dir
+#   bash tests/kernel/debug-kernel.sh test    build or reuse, then run
+#                                             tests/kernel/module.sh on it;
+#                                             it fails on any splat (the guest
+#                                             greps dmesg for lockdep, KASAN,
+#                                             RCU, sleep-in-atomic, WARN, BUG)
+#                                             and checks lockdep is still on
+# Environment: GESTOR_DEBUG_KERNEL_CACHE (default /var/cache/gestor/debug-kernel),
+# JOBS (default nproc), NICE (default 10).
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cache=${GESTOR_DEBUG_KERNEL_CACHE:-/var/cache/gestor/debug-kernel}
+src_tar=$(ls /usr/src/linux-source-6.1.tar.xz 2>/dev/null || true)
+jobs=${JOBS:-$(nproc)}
+nice_n=${NICE:-10}
+
+fragment() {
+	cat <<'EOF'
+CONFIG_64BIT=y
+CONFIG_SMP=y
+CONFIG_NR_CPUS=4
+CONFIG_PREEMPT=y
+CONFIG_PRINTK=y
+CONFIG_BUG=y
+CONFIG_MULTIUSER=y
+CONFIG_FUTEX=y
+CONFIG_EPOLL=y
+CONFIG_SIGNALFD=y
+CONFIG_TIMERFD=y
+CONFIG_EVENTFD=y
+CONFIG_SHMEM=y
+CONFIG_AIO=y
+CONFIG_FILE_LOCKING=y
+CONFIG_POSIX_TIMERS=y
+CONFIG_PROC_SYSCTL=y
+CONFIG_KALLSYMS=y
+CONFIG_KALLSYMS_ALL=y
+CONFIG_BLK_DEV_INITRD=y
+CONFIG_RD_GZIP=y
+CONFIG_BINFMT_ELF=y
+CONFIG_BINFMT_SCRIPT=y
+CONFIG_TTY=y
+CONFIG_UNIX98_PTYS=y
+CONFIG_SERIAL_8250=y
+CONFIG_SERIAL_8250_CONSOLE=y
+CONFIG_PCI=y
+CONFIG_ACPI=y
+CONFIG_PROC_FS=y
+CONFIG_SYSFS=y
+CONFIG_DEVTMPFS=y
+CONFIG_TMPFS=y
+CONFIG_FUSE_FS=y
+CONFIG_MODULES=y
+CONFIG_MODULE_UNLOAD=y
+CONFIG_MODULE_FORCE_UNLOAD=y
+CONFIG_CGROUPS=y
+CONFIG_MEMCG=y
+CONFIG_CGROUP_SCHED=y
+CONFIG_FAIR_GROUP_SCHED=y
+CONFIG_CGROUP_PIDS=y
+CONFIG_CGROUP_CPUACCT=y
+CONFIG_CPUSETS=y
+CONFIG_NAMESPACES=y
+CONFIG_UTS_NS=y
+CONFIG_TIME_NS=y
+CONFIG_IPC_NS=y
+CONFIG_USER_NS=y
+CONFIG_PID_NS=y
+CONFIG_SYSVIPC=y
+CONFIG_POSIX_MQUEUE=y
+# CONFIG_SLOB is not set
+CONFIG_SLUB=y
+CONFIG_SLUB_DEBUG=y
+CONFIG_KERNEL_GZIP=y
+# CONFIG_KERNEL_XZ is not set
+CONFIG_UNWINDER_FRAME_POINTER=y
+CONFIG_STACKTRACE=y
+CONFIG_DEBUG_KERNEL=y
+CONFIG_DEBUG_INFO_NONE=y
+CONFIG_PROVE_LOCKING=y
+CONFIG_PROVE_RCU=y
+CONFIG_DEBUG_ATOMIC_SLEEP=y
+CONFIG_DEBUG_PREEMPT=y
+CONFIG_DEBUG_LIST=y
+CONFIG_KASAN=y
+CONFIG_KASAN_GENERIC=y
+CONFIG_KASAN_OUTLINE=y
+CONFIG_RCU_CPU_STALL_TIMEOUT=60
+EOF
+}
+# options that must survive olddefconfig, or the run proves nothing
+required="CONFIG_64BIT CONFIG_MODULES CONFIG_PROVE_LOCKING CONFIG_PROVE_RCU CONFIG_DEBUG_ATOMIC_SLEEP
+CONFIG_KASAN CONFIG_SERIAL_8250_CONSOLE CONFIG_BLK_DEV_INITRD CONFIG_DEVTMPFS CONFIG_MEMCG
+CONFIG_CGROUP_PIDS CONFIG_CGROUP_CPUACCT CONFIG_USER_NS CONFIG_PID_NS CONFIG_TIME_NS CONFIG_FUSE_FS
+CONFIG_ACPI CONFIG_TMPFS CONFIG_SLUB"
+
+build() {
+	[ -n "$src_tar" ] || { echo "skipped: linux-source-6.1 is not installed" >&2; exit 77; }
+	local ver key t1 # dir, t0: global, the EXIT trap reads them
+	ver=$(dpkg-query -W -f '${Version}' linux-source-6.1 2>/dev/null || stat -c %Y "$src_tar")
+	key=$( (echo "$ver"; fragment; echo "$required") | sha256sum | cut -c1-16)
+	dir=$cache/$key
+	if [ -f "$dir/done" ]; then
+		echo "$dir"
+		return 0
+	fi
+	mkdir -p "$dir"
+	t0=$(date +%s)
+	# wall time of every build session, also one that is stopped: a
+	# resumed build's total is the sum
+	trap 'echo "$(($(date +%s) - t0))" >>"$dir/build-seconds.log"' EXIT
+	trap 'exit 143' TERM INT HUP
+	{
+		echo "# debug kernel $key: linux-source-6.1 $ver, jobs $jobs, nice $nice_n, started $(date -u +%FT%TZ)"
+		if [ ! -f "$dir/linux/Makefile" ]; then
+			rm -rf "$dir/linux" && mkdir -p "$dir/linux"
+			tar -xJf "$src_tar" -C "$dir/linux" --strip-components=1
+		fi
+		# configured once: a build that was stopped resumes where it was
+		if [ ! -f "$dir/configured" ]; then
+			fragment >"$dir/fragment.config"
+			make -C "$dir/linux" ARCH=x86_64 tinyconfig
+			(cd "$dir/linux" && ARCH=x86_64 scripts/kconfig/merge_config.sh -m .config "$dir/fragment.config")
+			make -C "$dir/linux" ARCH=x86_64 olddefconfig
+			touch "$dir/configured"
+		fi
+		local o miss=
+		for o in $required; do grep -q "^$o=y" "$dir/linux/.config" || miss="$miss $o"; done
+		[ -z "$miss" ] || { echo "debug-kernel: config lost:$miss" >&2; exit 1; }
+		nice -n "$nice_n" make -C "$dir/linux" ARCH=x86_64 -j"$jobs" bzImage modules
+		nice -n "$nice_n" make -C "$dir/linux" ARCH=x86_64 -j"$jobs" modules_prepare
+	} >"$dir/build.log" 2>&1 || { echo "debug-kernel: build failed, see $dir/build.log" >&2; tail -n 30 "$dir/build.log" >&2; exit 1; }
+	trap - EXIT TERM INT HUP
+	t1=$(date +%s)
+	echo "$((t1 - t0))" >>"$dir/build-seconds.log"
+	awk '{ s += $1 } END { print s }' "$dir/build-seconds.log" >"$dir/build-seconds"
+	echo "# built: this session $((t1 - t0)) s, all sessions $(cat "$dir/build-seconds") s" >>"$dir/build.log"
+	touch "$dir/done"
+	echo "$dir"
+}
+
+case "${1:-test}" in
+build) build ;;
+test)
+	dir=$(build | tail -n1)
+	echo "# debug kernel: $dir (built in $(cat "$dir/build-seconds") s)"
+	# lockdep + KASAN under TCG: the same loads, more time and memory
+	start=$(date +%s) rc=0
+	GESTOR_KERNEL=$dir/linux/arch/x86/boot/bzImage KDIR=$dir/linux GESTOR_DEBUG_KERNEL=1 \
+		GESTOR_VM_TIMEOUT=${GESTOR_VM_TIMEOUT:-3000} GESTOR_VM_MEM=${GESTOR_VM_MEM:-2560} \
+		GESTOR_BUILD=${GESTOR_BUILD:-$top/build}/debug-kernel bash "$top/tests/kernel/module.sh" || rc=$?
+	echo "# module suite on the debug kernel: exit $rc in $(($(date +%s) - start)) s"
+	exit $rc
+	;;
+*) echo "usage: $0 build|test" >&2; exit 2 ;;
+esac
