@@ -82,14 +82,7 @@ SYSVM_BASE=${GESTOR_SYSVM_BASE:-gestor/bookworm-base:latest}
 
 kver=${GESTOR_KERNEL_VER:-$(for d in /lib/modules/*-amd64; do [ -d "$d/build" ] && basename "$d"; done 2>/dev/null | sort -V | tail -n1)}
 
-mirror() {
-	local f=/etc/apt/sources.list.d/debian.sources u
-	if [ -f "$f" ]; then
-		u=$(awk '/^URIs:/ {print $2; exit}' "$f")
-		[ -n "$u" ] && { echo "$u"; return; }
-	fi
-	echo http://deb.debian.org/debian
-}
+mirror() { "$TOP/scripts/debian-mirror.sh"; }
 
 # The root image's init: mounts the payload disk and hands over to its boot.sh.
 stub_init() {

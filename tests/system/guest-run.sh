@@ -14,17 +14,18 @@
 #    time, for the comparison with servicio's samples
 # 5. scripts/run.sh (what `make run` runs after building) in the background
 #    with SERVICIO_ARGS (default "--interval 5"); cron fires contenedores.sh
-#    every 30 s; after RUN_SECONDS it gets SIGINT like Ctrl+C
+#    every 30 s; once it has printed CYCLES (7) cycle tables, or after
+#    RUN_SECONDS (420) whatever it did, it gets SIGINT like Ctrl+C
 # 6. afterwards: the crontab, the containers, the admin_logs data (database,
 #    report), `scripts/module.sh unload`, dmesg
-# Environment: SYSVM_SKIP_MODULE=1 (do not load it), RUN_SECONDS (default 60), SERVICIO_ARGS, GESTOR_COUNT (the
+# Environment: SYSVM_SKIP_MODULE=1 (do not load it), RUN_SECONDS (default 420), CYCLES (7), SERVICIO_ARGS, GESTOR_COUNT (the
 # cron job's containers per run; default 2), GESTOR_CPU_PCT (default 50: the
 # VM's two vCPUs are emulated, and two kept burners at a full core each
 # would leave dockerd, cron and servicio a third of them), SYSVM_BENCH=1
 # runs tests/system/bench-guest.sh instead of steps 3-6 (bench/sysvm.sh).
 out=/sysvm/out
 mark() { echo "@@VM-MARK $(cut -d' ' -f1 /proc/uptime) $*"; }
-RUN_SECONDS=${RUN_SECONDS:-60}
+RUN_SECONDS=${RUN_SECONDS:-420} CYCLES=${CYCLES:-7}
 export SERVICIO_ARGS=${SERVICIO_ARGS:---interval 5}
 export GESTOR_COUNT=${GESTOR_COUNT:-2} GESTOR_CPU_PCT=${GESTOR_CPU_PCT:-50}
 # docker run under TCG on a loaded host can take longer than the default limit
@@ -90,8 +91,15 @@ set -m
 scripts/run.sh >"$out/run.log" 2>&1 &
 run=$!
 set +m
-sleep "$RUN_SECONDS"
-mark "SIGINT to servicio"
+# SIGINT once servicio has printed CYCLES cycle tables (its start under TCG,
+# the admin_logs container's above all, takes a minute or more on a loaded
+# host), or after RUN_SECONDS whatever it did
+deadline=$(($(date +%s) + RUN_SECONDS))
+while [ "$(date +%s)" -lt "$deadline" ] && kill -0 "$run" 2>/dev/null &&
+	[ "$(grep -c '^cycle [0-9]* ' "$out/run.log" 2>/dev/null)" -lt "$CYCLES" ]; do
+	sleep 1
+done
+mark "SIGINT to servicio ($(grep -c '^cycle [0-9]* ' "$out/run.log") cycles printed)"
 kill -INT "$run"
 for _ in $(seq 1 240); do kill -0 "$run" 2>/dev/null || break; sleep 0.5; done
 if kill -0 "$run" 2>/dev/null; then
