@@ -3,7 +3,7 @@
 #
 #   scripts/module.sh load     insmod kernel/sysinfo.ko when this kernel allows;
 #                              otherwise one line saying why (exit 1), so the
-#                              caller goes on with servicio's procfs collector
+#                              caller goes on with another metrics source
 #   scripts/module.sh unload   rmmod it if loaded
 #   scripts/module.sh status   say whether /proc/sysinfo_202002591 exists
 set -uo pipefail
@@ -13,7 +13,7 @@ PROC=/proc/sysinfo_202002591
 kver=$(uname -r)
 
 why_not() {
-	echo "module: $*; servicio will use the procfs collector"
+	echo "module: $*; servicio will use another metrics source (BPF where the kernel allows, else procfs)"
 	exit 1
 }
 

@@ -3,7 +3,7 @@
 #
 # Called by the Makefile after scripts/setup.sh, the build and the images.
 # Loads the kernel module when this kernel allows (else one line says why and
-# servicio uses its procfs collector), then runs servicio in the foreground:
+# servicio uses the BPF source or its procfs collector), then runs servicio in the foreground:
 # it starts admin_logs in its container, installs the cron job that runs
 # contenedores.sh every 30 s, and prints a table each cycle. Ctrl+C (or
 # DURATION seconds) ends it cleanly: graphs drawn, cron lines removed, the
