@@ -37,32 +37,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tap.h"
+
 #define PROC_FILE "/proc/sysinfo_202002591"
 #define NAME "sysinfo_202002591"
 
-static int t_count, t_fail;
-
-static void t_check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void t_check(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	t_count++;
-	if (!ok)
-		t_fail++;
-	printf("%s %d - ", ok ? "ok" : "not ok", t_count);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
-
-static int t_done(void)
-{
-	printf("# %d checks, %d failed\n", t_count, t_fail);
-	return t_fail ? 1 : 0;
-}
 
 /* the rest of fd read into a NUL-terminated malloc'd buffer; NULL on error */
 static char *read_fd(int fd, size_t *lenp)

@@ -40,34 +40,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tap.h"
+
 #define PROC_FILE "/proc/sysinfo_202002591"
 #define PARAM_CONTAINERS "/sys/module/sysinfo/parameters/containers_only"
 #define CMDLINE_MAX 256
 #define TICK_NS 10000000LL /* USER_HZ = 100 */
 
-static int t_count, t_fail;
-
-static void t_check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void t_check(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	t_count++;
-	if (!ok)
-		t_fail++;
-	printf("%s %d - ", ok ? "ok" : "not ok", t_count);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
-
-static int t_done(void)
-{
-	printf("# %d checks, %d failed\n", t_count, t_fail);
-	return t_fail ? 1 : 0;
-}
 
 static int64_t now_ns(void)
 {
