@@ -42,7 +42,6 @@
 #define PROC_FILE "/proc/sysinfo_202002591"
 #define NAME "sysinfo_202002591"
 
-
 /* the rest of fd read into a NUL-terminated malloc'd buffer; NULL on error */
 static char *read_fd(int fd, size_t *lenp)
 {

@@ -47,7 +47,6 @@
 #define CMDLINE_MAX 256
 #define TICK_NS 10000000LL /* USER_HZ = 100 */
 
-
 static int64_t now_ns(void)
 {
 	struct timespec ts;
