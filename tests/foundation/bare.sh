@@ -15,7 +15,9 @@
 # container from the bare image, the tar unpacked in /src (the working
 # directory). The container may run its own dockerd (all capabilities this
 # host grants but CAP_SYS_RESOURCE, which it lacks, no seccomp or AppArmor
-# profile, /var/lib/docker on a tmpfs); with --docker-host it also gets the
+# profile, /var/lib/docker on a tmpfs). It shares the host's pid namespace,
+# as a machine has one: the BPF source's tests read every process the
+# kernel has, numbered as /proc numbers them. With --docker-host it also gets the
 # host's cgroup tree writable so that its dockerd can start containers.
 # Downloads are kept between runs in $BARE_APT_CACHE (the container's
 # /var/cache/apt/archives) unless BARE_APT_CACHE is empty; the packages are
@@ -73,7 +75,7 @@ bare_run() {
 		mkdir -p "$BARE_APT_CACHE"
 		cache=(-v "$BARE_APT_CACHE:/var/cache/apt/archives")
 	fi
-	docker run --rm --name "$name" --label gestor.test=bare \
+	docker run --rm --name "$name" --label gestor.test=bare --pid host \
 		--cap-add ALL --cap-drop SYS_RESOURCE \
 		--security-opt seccomp=unconfined --security-opt apparmor=unconfined \
 		--tmpfs /var/lib/docker:exec "${cg[@]}" "${cache[@]}" \
