@@ -137,8 +137,10 @@ else
 	rc=$?
 	grep -iE 'source|module|procfs' "$dir/m.err" | sed 's/^/    | /' | head -n 6
 	check "module file present: servicio reads it (source module)" grep -qiE 'source: module|· module ·' "$dir/m.err" "$dir/m.out"
-	check "module file gone: falls back to procfs and says so" grep -qiE 'procfs' "$dir/m.err"
-	check "module file gone: later cycles use procfs" grep -q '· procfs ·' "$dir/m.out"
+	# auto's next source: the BPF iterator where this kernel allows it, else procfs
+	check "module file gone: falls back to the next source and says why" \
+		grep -qE 'metrics source: (bpf|procfs) \(module file .* is absent' "$dir/m.err"
+	check "module file gone: later cycles use that source" grep -qE '· (bpf|procfs) ·' "$dir/m.out"
 	check "servicio ran to its end (exit $rc)" [ "$rc" = 0 ]
 fi
 finish
