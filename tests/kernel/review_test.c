@@ -125,18 +125,6 @@ static const char *doc_str(json_t *o, const char *key)
 	return s ? s : "(none)";
 }
 
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -EIO;
-}
-
 /* a child that sleeps until killed; its pid */
 static pid_t spawn_sleeper(uid_t uid)
 {
@@ -485,7 +473,7 @@ static int cmd_timens(void)
 		return t_done();
 	}
 	snprintf(off, sizeof(off), "boottime %lld 0", BOOT_OFFSET_S);
-	t_check(!write_file("/proc/self/timens_offsets", off), "boottime offset +%llds set",
+	t_check(!write_str("/proc/self/timens_offsets", off), "boottime offset +%llds set",
 		BOOT_OFFSET_S);
 	t_check(in_child(timens_reader, NULL) == 0,
 		"reader in the time ns: boottime_ns and start_time_ns carry the offset, as /proc "
@@ -506,7 +494,7 @@ static int userns_reader(void *p)
 	json_t *in, *out, *r1, *r2;
 	int ok;
 
-	if (unshare(CLONE_NEWUSER) || write_file("/proc/self/uid_map", "0 0 1"))
+	if (unshare(CLONE_NEWUSER) || write_str("/proc/self/uid_map", "0 0 1"))
 		return 2;
 	in = doc_load(PROC_FILE, -1);
 	out = doc_load(NULL, a->fd_outside);
@@ -570,7 +558,7 @@ static int cgroupns_reader(void *p)
 	if (unshare(CLONE_NEWCGROUP))
 		return 2;
 	snprintf(pid, sizeof(pid), "%d", getpid());
-	if (write_file(CG_MEM "/rv/inner/cgroup.procs", pid))
+	if (write_str(CG_MEM "/rv/inner/cgroup.procs", pid))
 		return 3;
 	proc_mem_cgroup(getpid(), mine, sizeof(mine));
 	proc_mem_cgroup(other, theirs, sizeof(theirs));
@@ -595,7 +583,7 @@ static int cgroupns_child(void *p)
 
 	(void)p;
 	snprintf(pid, sizeof(pid), "%d", getpid());
-	if (write_file(CG_MEM "/rv/cgroup.procs", pid))
+	if (write_str(CG_MEM "/rv/cgroup.procs", pid))
 		return 5;
 	return in_child(cgroupns_reader, p);
 }
@@ -611,7 +599,7 @@ static int cmd_cgroupns(void)
 	mkdir(CG_MEM "/sibling", 0755);
 	other = spawn_sleeper(0);
 	snprintf(pid, sizeof(pid), "%d", other);
-	t_check(!write_file(CG_MEM "/sibling/cgroup.procs", pid),
+	t_check(!write_str(CG_MEM "/sibling/cgroup.procs", pid),
 		"a process put in memory:/sibling");
 	rc = in_child(cgroupns_child, &other);
 	t_check(rc == 0,

@@ -157,18 +157,6 @@ static int write_file(const char *path, const char *data, size_t len)
 	return 0;
 }
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -EIO;
-}
-
 /* ---- document validation ----------------------------------------------- */
 
 static bool is_uint(json_t *o, const char *key)
