@@ -127,7 +127,7 @@ attack() { # name, slowhttptest mode and target arguments...
 	echo "attack $name: slowhttptest ran $rounds times in 60 s and opened at least $opened connections (at most $conns connected at once); admin_logs held at most $held of them; sender: $sent batches, $acked acknowledged within 2 s, slowest $max s, p50 $(jq .p50_s <<<"$s") s, p99 $(jq .p99_s <<<"$s") s"
 	jq -c '.failures[]' <<<"$s" | head -n 5
 	check "$name: slowhttptest opened 1000 connections or more" [ "$opened" -ge 1000 ]
-	check "$name: every batch acknowledged within 2 s ($acked of $sent)" [ "$sent" -ge 45 ] && [ "$acked" = "$sent" ]
+	check "$name: every batch acknowledged within 2 s ($acked of $sent)" eval '[ "$sent" -ge 45 ] && [ "$acked" = "$sent" ]'
 	check "$name: admin_logs held at most $perip attacker connections at once ($held)" [ "$held" -le "$perip" ]
 	echo "$acked" >>"$dir/acked"
 	echo "  slowhttptest every 5 s, connected: $(awk '/^connected: / {printf "%s ", $2} /^ROUND END/ {printf "| "}' "$dir/$name.txt")"
@@ -141,7 +141,7 @@ attack slow_body -B -t POST -u "http://127.0.0.1:$port/logs"
 ok=0
 for p in $tpids; do wait "$p" || ok=1; done
 cat "$dir/trickle-headers" "$dir/trickle-body"
-check "a header trickle is cut at the ${hdl} s headers deadline, a body trickle at the ${bdl} s body deadline" [ -n "$tpids" ] && [ "$ok" = 0 ]
+check "a header trickle is cut at the ${hdl} s headers deadline, a body trickle at the ${bdl} s body deadline" eval '[ -n "$tpids" ] && [ "$ok" = 0 ]'
 h=$(curl -sf --max-time 3 "http://127.0.0.1:$port/health")
 check "admin_logs answers /health after the attacks" [ -n "$h" ]
 echo "admin_logs cut for lateness: $(jq -c '{cut_slow_headers, cut_slow_bodies}' <<<"$h")"

@@ -39,7 +39,7 @@ check "hardened: CapDrop [ALL]" [ "$(hc CapDrop)" = '["ALL"]' ]
 check "hardened: no-new-privileges" [ "$(hc SecurityOpt)" = '["no-new-privileges"]' ]
 check "hardened: read-only root filesystem" [ "$(hc ReadonlyRootfs)" = true ]
 check "hardened: a tmpfs on /tmp" bash -c "docker inspect -f '{{json .HostConfig.Tmpfs}}' '$NAME' | jq -e 'has(\"/tmp\")' >/dev/null"
-check "hardened: memory limit $(hc Memory) bytes, no swap beyond it" [ "$(hc Memory)" -gt 0 ] && [ "$(hc MemorySwap)" = "$(hc Memory)" ]
+check "hardened: memory limit $(hc Memory) bytes, no swap beyond it" eval '[ "$(hc Memory)" -gt 0 ] && [ "$(hc MemorySwap)" = "$(hc Memory)" ]'
 check "hardened: pids limit $(hc PidsLimit)" [ "$(hc PidsLimit)" -gt 0 ]
 check "the root filesystem refuses writes" bash -c "! docker exec '$NAME' touch /usr/local/bin/x 2>/dev/null"
 check "the process has no capabilities" [ "$(docker exec "$NAME" sh -c 'grep ^CapEff /proc/1/status' | awk '{print $2}')" = 0000000000000000 ]
@@ -47,7 +47,7 @@ check "the token is in the data directory, for the server's user only" [ "$(stat
 B='{"batch_id":"ac-1","host":"t","records":[{"type":"decision","ts_ns":1764338400000000000,"cycle":1,"container":{"id":"a1","name":"gestor-low-a1"},"class":"low","action":"kept","reason":"test","rank":1,"metrics":{"cpu_pct":0.5,"rss_kb":10,"mem_kb":12,"mem_pct":0.1}}]}'
 check "a write without the token is refused (401)" [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST --data "$B" "http://127.0.0.1:$PORT/logs")" = 401 ]
 g=$(curl -s --max-time 120 "http://127.0.0.1:$PORT/graficar")
-check "GET /graficar draws in the hardened container ($(jq -r '.files | length' <<<"$g") files)" [ "$(jq -r .dir <<<"$g")" = /data/report ] && [ "$(jq -r '.files | length' <<<"$g")" -gt 0 ]
+check "GET /graficar draws in the hardened container ($(jq -r '.files | length' <<<"$g") files)" eval '[ "$(jq -r .dir <<<"$g")" = /data/report ] && [ "$(jq -r ".files | length" <<<"$g")" -gt 0 ]'
 check "the PNG and SVG files are on the host" bash -c "ls '$DATA/report' | grep -q '\.png$' && ls '$DATA/report' | grep -q '\.svg$'"
 check "the excess low container was removed (3 remain)" wait_for 30 bash -c "[ \$(docker ps -q --filter label=gestor.test=$SVT_TAG --filter label=gestor.class=low | wc -l) = 3 ]"
 
