@@ -54,6 +54,12 @@ static const struct opts_opt config_opts[] = {
 	  "CPU % (of one core) at or above which a container is high", 0 },
 	{ "high-mem", OPTS_DOUBLE, F(high_mem_mb), 0, 1e9, NULL, "MIB",
 	  "memory (MiB, as docker stats counts it) at or above which a container is high", 0 },
+	{ "margin-cpu", OPTS_DOUBLE, F(margin_cpu), 0, 100000, NULL, "POINTS",
+	  "hysteresis: a kept container keeps its place unless a challenger beats it by more "
+	  "than this many CPU % points (ranking cpu)",
+	  0 },
+	{ "margin-mem", OPTS_DOUBLE, F(margin_mem_mb), 0, 1e9, NULL, "MIB",
+	  "hysteresis: ... or, with CPU within --margin-cpu, by more than this much memory", 0 },
 	{ "source", OPTS_STR, F(source), 0, 0, NULL, "auto|module|bpf|procfs",
 	  "metrics source (auto: the module file when present, else BPF when the kernel "
 	  "allows, else procfs)",
@@ -111,6 +117,8 @@ void config_defaults(struct config *c)
 	c->ranking = CONFIG_RANK_CPU;
 	c->high_cpu = 20;
 	c->high_mem_mb = 64;
+	c->margin_cpu = 10;
+	c->margin_mem_mb = 64;
 	util_strlcpy(c->source, "auto", sizeof(c->source));
 	util_strlcpy(c->module_path, MODSRC_PATH, sizeof(c->module_path));
 	util_strlcpy(c->docker_socket, DOCKER_SOCKET, sizeof(c->docker_socket));

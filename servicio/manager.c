@@ -78,6 +78,7 @@ struct mgr {
 	uint64_t cycle;
 	bool colour;
 	uint64_t removed_total;
+	struct decide_kept kept; /* the incumbents (decide.h) */
 };
 
 static void find_self(struct mgr *m)
@@ -106,15 +107,22 @@ static void docker_back(struct mgr *m)
 	m->docker_down = false;
 }
 
-static struct decide_ctx mgr_decide_ctx(const struct mgr *m)
+static struct decide_ctx mgr_decide_ctx(struct mgr *m)
 {
 	return (struct decide_ctx){
-		.pp = { m->cfg.high_cpu, (uint64_t)(m->cfg.high_mem_mb * 1024.0), m->cfg.keep_high,
-			m->cfg.keep_low, m->cfg.ranking, m->cfg.admin_name },
+		.pp = { .high_cpu = m->cfg.high_cpu,
+			.high_mem_kb = (uint64_t)(m->cfg.high_mem_mb * 1024.0),
+			.keep_high = m->cfg.keep_high,
+			.keep_low = m->cfg.keep_low,
+			.ranking = m->cfg.ranking,
+			.admin_name = m->cfg.admin_name,
+			.margin_cpu = m->cfg.margin_cpu,
+			.margin_mem_kb = (uint64_t)(m->cfg.margin_mem_mb * 1024.0) },
 		.scope = m->cfg.scope,
 		.admin_id = m->admin.id,
 		.self_id = m->self_id,
 		.dry_run = m->cfg.dry_run,
+		.kept = &m->kept,
 	};
 }
 
@@ -201,6 +209,7 @@ static void stop_sequence(struct mgr *m, bool graphs)
 static void mgr_free(struct mgr *m)
 {
 	measure_close(&m->ms);
+	decide_kept_free(&m->kept);
 	ship_close(&m->ship);
 	if (m->dk)
 		docker_close(m->dk);
@@ -256,9 +265,10 @@ static int mgr_metrics(struct mgr *m)
 static void mgr_banner(const struct mgr *m)
 {
 	log_info("servicio %s: interval %gs, keep %d high / %d low, ranking %s, thresholds CPU "
-		 "%g%% or memory %g MiB%s",
+		 "%g%% or memory %g MiB, margins %g CPU points / %g MiB%s",
 		 MGR_VERSION, m->cfg.interval_s, m->cfg.keep_high, m->cfg.keep_low,
 		 config_ranking_name(m->cfg.ranking), m->cfg.high_cpu, m->cfg.high_mem_mb,
+		 m->cfg.margin_cpu, m->cfg.margin_mem_mb,
 		 m->cfg.dry_run ? ", DRY RUN (nothing is removed)" : "");
 	if (m->cfg.config_file[0])
 		log_info("configuration file: %s", m->cfg.config_file);
