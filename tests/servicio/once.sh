@@ -20,7 +20,7 @@ mk high-ram ram120 -e MEM_MB=120 --memory 220m
 for i in 1 2 3 4 5; do mk low "low$i"; done
 mk_unlabelled free
 docker run -d --name "$SVT_TAG-admin" --network none --label gestor.managed=true \
-	--label gestor.role=admin_logs --label "gestor.test=$SVT_TAG" gestor/low:latest >/dev/null
+	--label gestor.role=admin_logs --label "gestor.test=$SVT_TAG" "${SVT_IMG}low:latest" >/dev/null
 sleep 2 # high-ram touches its memory
 
 # run_svt LOG ARGS...: servicio in the background (its pid names its batches)

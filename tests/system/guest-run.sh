@@ -6,7 +6,7 @@
 #
 # 1. the user's crontab gets two lines of its own; dmesg is cleared
 # 2. scripts/module.sh load (the module built on the host for this kernel)
-# 3. an unlabelled container (must survive), then contenedores.sh -n 6 (six
+# 3. an unlabelled container (-l gestor.managed=false: must survive), then contenedores.sh -n 6 (six
 #    random managed containers: more than 2 high + 3 low, so the first cycle
 #    has to remove some)
 # 4. a sampler reads every container's cgroup (cpu.stat usage_usec,
@@ -52,7 +52,7 @@ if [ "${SYSVM_BENCH:-}" = 1 ]; then
 	exit $?
 fi
 
-docker run -d --name plain-unlabelled --network none --memory 64m gestor/low:latest >"$out/plain.id" ||
+docker run -d --name plain-unlabelled --network none --memory 64m --label gestor.managed=false gestor/low:latest >"$out/plain.id" ||
 	echo "could not start the unlabelled container"
 mark "unlabelled container started"
 ./contenedores.sh -n 6 >"$out/contenedores-initial.log" 2>&1
