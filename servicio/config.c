@@ -95,6 +95,12 @@ static const struct opts_opt config_opts[] = {
 	  "a container seen for the first time is rated over its lifetime once this old "
 	  "(a younger one: measured again when it is)",
 	  0 },
+	{ "no-events", OPTS_BOOL, F(no_events), 0, 0, NULL, NULL,
+	  "do not follow Docker's events (only the periodic cycle decides)", 0 },
+	{ "event-window-ms", OPTS_INT, F(event_window_ms), 100, 10000, NULL, "MS",
+	  "a managed container seen starting (Docker's events) is measured over this window, "
+	  "then decided at once",
+	  0 },
 	{ "log-level", OPTS_ENUM, F(log_level), 0, 0, level_names, "debug|info|warn|error",
 	  "lowest level logged on stderr", 0 },
 	{ "color", OPTS_ENUM, F(colour), 0, 0, colour_names, "auto|always|never",
@@ -131,6 +137,7 @@ void config_defaults(struct config *c)
 	util_strlcpy(c->spool_path, "/var/lib/gestor/servicio/spool", sizeof(c->spool_path));
 	c->spool_max_mb = 64;
 	c->settle_ms = 200;
+	c->event_window_ms = 1000;
 	util_strlcpy(c->log_level, "info", sizeof(c->log_level));
 	c->colour = CONFIG_COLOUR_AUTO;
 	if (gethostname(c->host, sizeof(c->host) - 1) != 0 || c->host[0] == '\0')

@@ -45,6 +45,8 @@ struct config {
 	char spool_path[CONFIG_STR_MAX];
 	double spool_max_mb;
 	int settle_ms; /* age at which a first-seen container is rated over its lifetime */
+	bool no_events; /* no event thread: only the periodic cycle decides */
+	int event_window_ms; /* age at which a container seen starting is decided */
 	char log_level[16];
 	int colour; /* enum config_colour */
 	char host[128];

@@ -34,6 +34,7 @@
 #include "cron.h"
 #include "decide.h"
 #include "docker.h"
+#include "events.h"
 #include "log.h"
 #include "measure.h"
 #include "memtrim.h"
@@ -79,6 +80,8 @@ struct mgr {
 	bool colour;
 	uint64_t removed_total;
 	struct decide_kept kept; /* the incumbents (decide.h) */
+	struct events *ev; /* the event thread; NULL: periodic cycles only */
+	uint64_t event_cycles; /* cycles run early for a started container */
 };
 
 static void find_self(struct mgr *m)
@@ -165,6 +168,9 @@ static void run_cycle(struct mgr *m)
 	const char *what = "";
 	char err[512];
 
+	/* what this cycle sees needs no reaction of its own; a die: list again */
+	if (m->ev && events_cycle_starts(m->ev))
+		measure_forget_list(&m->ms);
 	if (measure_sample(&m->ms, &c) != 0)
 		return;
 	t_meas = util_mono_ns();
@@ -208,6 +214,8 @@ static void stop_sequence(struct mgr *m, bool graphs)
 
 static void mgr_free(struct mgr *m)
 {
+	events_stop(m->ev);
+	m->ev = NULL;
 	measure_close(&m->ms);
 	decide_kept_free(&m->kept);
 	ship_close(&m->ship);
@@ -297,6 +305,14 @@ static int mgr_start(struct mgr *m)
 		stop_sequence(m, false);
 		return 1;
 	}
+	if (!m->cfg.once && !m->cfg.no_events) {
+		struct events_cfg ec = { m->cfg.docker_socket, docker_api_version(m->dk),
+					 m->cfg.scope, (unsigned)m->cfg.event_window_ms };
+		char err[256];
+
+		if (events_start(&m->ev, &ec, err, sizeof(err)) != 0)
+			log_warnx("events: %s: only the periodic cycle decides", err);
+	}
 	/* start-up is over (curl, TLS libraries, Docker, admin_logs): give back
 	 * the code pages only it ran (lib/memtrim.c) */
 	size_t rss0 = memtrim_rss_kb();
@@ -322,6 +338,11 @@ static void sleep_until(uint64_t deadline_ns)
 	}
 }
 
+/*
+ * The periodic cycle, and between two of them the cycles a started
+ * container makes due (events.h): such a cycle restarts the interval, so
+ * two cycles are never closer than the event window.
+ */
 static void mgr_loop(struct mgr *m)
 {
 	uint64_t t0 = util_mono_ns();
@@ -331,12 +352,27 @@ static void mgr_loop(struct mgr *m)
 	uint64_t next = t0 + step;
 
 	while (!mgr_stop) {
-		sleep_until(next < end ? next : end);
+		uint64_t wake = next < end ? next : end;
+		bool early = false;
+
+		if (m->ev)
+			early = events_wait(m->ev, wake, mgr_stopping);
+		else
+			sleep_until(wake);
 		if (mgr_stop || util_mono_ns() >= end)
 			break;
-		next += step;
-		if (next < util_mono_ns()) /* a slow cycle: do not try to catch up */
+		if (early) {
+			m->event_cycles++;
+			log_info("Docker events (a managed container started, or the stream is "
+				 "back): "
+				 "cycle %" PRIu64 " now, not at the next interval",
+				 m->cycle + 1);
 			next = util_mono_ns() + step;
+		} else {
+			next += step;
+			if (next < util_mono_ns()) /* a slow cycle: do not try to catch up */
+				next = util_mono_ns() + step;
+		}
 		if (m->ship.logs_down && !m->docker_down)
 			admin_revive(&m->admin, m->dk);
 		ship_drain(&m->ship, false);
@@ -357,10 +393,13 @@ static int mgr_run(struct mgr *m)
 		log_info("stop requested: finishing");
 	else if (!m->cfg.once)
 		log_info("--duration %gs reached: finishing", m->cfg.duration_s);
+	events_stop(m->ev); /* no reaction during the stop */
+	m->ev = NULL;
 	stop_sequence(m, !m->cfg.once);
-	log_info("done: %" PRIu64 " cycles, %" PRIu64 " containers removed, %" PRIu64
-		 " batches delivered, %" PRIu64 " went through the spool",
-		 m->cycle, m->removed_total, m->ship.sent, m->ship.spooled);
+	log_info("done: %" PRIu64 " cycles (%" PRIu64 " for a started container), %" PRIu64
+		 " containers removed, %" PRIu64 " batches delivered, %" PRIu64
+		 " went through the spool",
+		 m->cycle, m->event_cycles, m->removed_total, m->ship.sent, m->ship.spooled);
 	return 0;
 }
 
