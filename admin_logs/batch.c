@@ -79,6 +79,18 @@ static bool need_num(json_t *obj, const char *path, const char *key, double min,
 	return true;
 }
 
+/*
+ * A container's memory as % of its memory limit: "mem_limit_pct"; the
+ * older name "mem_pct" (servicio before the rename, and what its spools
+ * still hold) is accepted with the same meaning when the new one is absent.
+ */
+static bool need_limit_pct(json_t *obj, const char *path, char *err, size_t errlen)
+{
+	bool legacy = !json_object_get(obj, "mem_limit_pct") && json_object_get(obj, "mem_pct");
+
+	return need_num(obj, path, legacy ? "mem_pct" : "mem_limit_pct", 0, 100, err, errlen);
+}
+
 static bool need_str(json_t *obj, const char *path, const char *key, size_t maxlen, char *err,
 		     size_t errlen)
 {
@@ -180,8 +192,7 @@ static bool batch_sample_valid(json_t *rec, const char *path, char *err, size_t 
 		    !need_num(c, p, "cpu_pct", 0, 1e6, err, errlen) ||
 		    !need_int(c, p, "rss_kb", 0, err, errlen) ||
 		    !need_int(c, p, "mem_kb", 0, err, errlen) ||
-		    !need_num(c, p, "mem_pct", 0, 100, err, errlen) ||
-		    !need_int(c, p, "procs", 0, err, errlen))
+		    !need_limit_pct(c, p, err, errlen) || !need_int(c, p, "procs", 0, err, errlen))
 			return false;
 	}
 	return true;
@@ -207,8 +218,7 @@ static bool batch_decision_valid(json_t *rec, const char *path, char *err, size_
 	snprintf(p, sizeof(p), "%smetrics.", path);
 	return need_num(m, p, "cpu_pct", 0, 1e6, err, errlen) &&
 	       need_int(m, p, "rss_kb", 0, err, errlen) &&
-	       need_int(m, p, "mem_kb", 0, err, errlen) &&
-	       need_num(m, p, "mem_pct", 0, 100, err, errlen);
+	       need_int(m, p, "mem_kb", 0, err, errlen) && need_limit_pct(m, p, err, errlen);
 }
 
 bool batch_record_valid(json_t *rec, const char *path, char *err, size_t errlen)

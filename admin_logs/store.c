@@ -256,7 +256,10 @@ static int store_insert_sample(struct store *s, sqlite3_int64 rid, json_t *rec, 
 		sqlite3_bind_double(st, 7, json_number_value(json_object_get(c, "cpu_pct")));
 		sqlite3_bind_int64(st, 8, json_integer_value(json_object_get(c, "rss_kb")));
 		sqlite3_bind_int64(st, 9, json_integer_value(json_object_get(c, "mem_kb")));
-		sqlite3_bind_double(st, 10, json_number_value(json_object_get(c, "mem_pct")));
+		/* % of the container's memory limit (the column keeps its first name) */
+		json_t *lpct = json_object_get(c, "mem_limit_pct");
+		sqlite3_bind_double(st, 10,
+				    json_number_value(lpct ? lpct : json_object_get(c, "mem_pct")));
 		sqlite3_bind_int64(st, 11, json_integer_value(json_object_get(c, "procs")));
 		sqlite3_bind_int64(st, 12, (sqlite3_int64)i);
 		if (store_step(s, ST_INS_SCONT) < 0)

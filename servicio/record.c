@@ -99,7 +99,7 @@ static json_t *record_sample_ctr(const struct cycle_row *r)
 			 r->dc->name, "class", record_class(r), "label_class", lc ? lc : "",
 			 "cpu_pct", record_clamp(st->cpu_pct, 0, 1e6), "has_rate", st->has_cpu,
 			 "rss_kb", (json_int_t)st->rss_kb, "mem_kb", (json_int_t)st->mem_kb,
-			 "mem_pct", record_clamp(st->mem_pct, 0, 100), "procs",
+			 "mem_limit_pct", record_clamp(st->mem_pct, 0, 100), "procs",
 			 (json_int_t)st->procs);
 }
 
@@ -124,13 +124,14 @@ static json_t *record_decision(const struct cycle *c, const struct cycle_row *r)
 {
 	const struct ctr_stat *st = r->st;
 
-	return json_pack(
-		"{s:s,s:I,s:I,s:{s:s,s:s},s:s,s:s,s:s,s:i,s:{s:f,s:I,s:I,s:f}}", "type", "decision",
-		"ts_ns", (json_int_t)c->dec_ts, "cycle", (json_int_t)c->number, "container", "id",
-		r->dc->id, "name", r->dc->name, "class", record_class(r), "action",
-		record_action_name(r->action), "reason", r->reason, "rank", r->dec->rank, "metrics",
-		"cpu_pct", record_clamp(st->cpu_pct, 0, 1e6), "rss_kb", (json_int_t)st->rss_kb,
-		"mem_kb", (json_int_t)st->mem_kb, "mem_pct", record_clamp(st->mem_pct, 0, 100));
+	return json_pack("{s:s,s:I,s:I,s:{s:s,s:s},s:s,s:s,s:s,s:i,s:{s:f,s:I,s:I,s:f}}", "type",
+			 "decision", "ts_ns", (json_int_t)c->dec_ts, "cycle", (json_int_t)c->number,
+			 "container", "id", r->dc->id, "name", r->dc->name, "class",
+			 record_class(r), "action", record_action_name(r->action), "reason",
+			 r->reason, "rank", r->dec->rank, "metrics", "cpu_pct",
+			 record_clamp(st->cpu_pct, 0, 1e6), "rss_kb", (json_int_t)st->rss_kb,
+			 "mem_kb", (json_int_t)st->mem_kb, "mem_limit_pct",
+			 record_clamp(st->mem_pct, 0, 100));
 }
 
 char *record_batch(const struct cycle *c, const struct record_ctx *x)

@@ -42,6 +42,9 @@ admin_get "type=decision&limit=1000" |
 cat "$SVT_TMP/dec"
 check "two decisions, both low: one kept, one removed" \
 	[ "$(cut -d' ' -f2- "$SVT_TMP/dec" | sort | tr '\n' ,)" = "kept low,removed low," ]
+admin_get "type=decision&limit=1000" | jq -c --arg p ".$PID-" '.records[] | select(.batch_id | contains($p)) | .metrics' >"$SVT_TMP/metrics"
+check "decisions carry metrics.mem_limit_pct (a %), not the ambiguous mem_pct" \
+	[ "$(jq -s 'all(.[]; (.mem_limit_pct | type) == "number" and .mem_limit_pct >= 0 and .mem_limit_pct <= 100 and (has("mem_pct") | not))' "$SVT_TMP/metrics")" = true ]
 check "no decision about the opted-out container" [ -z "$(grep '^optout ' "$SVT_TMP/dec")" ]
 check "the table counts the opted-out one as not managed" grep -q "not managed" "$SVT_TMP/once.log"
 finish
