@@ -382,6 +382,33 @@ static void mgr_loop(struct mgr *m)
 	}
 }
 
+/* Say how many managed containers the run leaves behind, and how to remove them. */
+static void mgr_leftovers(struct mgr *m)
+{
+	struct docker_container_list l = { 0 };
+	char err[256];
+	size_t n = 0;
+
+	if (m->docker_down ||
+	    docker_list_containers(m->dk, false, "gestor.managed=true", &l, err, sizeof(err)) != 0)
+		return;
+	for (size_t i = 0; i < l.n; i++) {
+		const char *role = docker_container_label(&l.items[i], "gestor.role");
+
+		if (decide_managed(&l.items[i], m->cfg.scope) &&
+		    !(role && strcmp(role, "admin_logs") == 0))
+			n++;
+	}
+	docker_container_list_free(&l);
+	if (n > 0)
+		log_info("%zu managed container%s left running (kept, or started after the last "
+			 "cycle): "
+			 "`make stop` removes them",
+			 n, n == 1 ? " is" : "s are");
+	else
+		log_info("no managed container left running");
+}
+
 static int mgr_run(struct mgr *m)
 {
 	int ret = mgr_start(m);
@@ -396,6 +423,7 @@ static int mgr_run(struct mgr *m)
 	events_stop(m->ev); /* no reaction during the stop */
 	m->ev = NULL;
 	stop_sequence(m, !m->cfg.once);
+	mgr_leftovers(m);
 	log_info("done: %" PRIu64 " cycles (%" PRIu64 " for a started container), %" PRIu64
 		 " containers removed, %" PRIu64 " batches delivered, %" PRIu64
 		 " went through the spool",

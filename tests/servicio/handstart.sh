@@ -46,5 +46,7 @@ admin_get "type=decision&limit=1000" | jq -c --arg p ".$PID-" '.records[] | sele
 check "decisions carry metrics.mem_limit_pct (a %), not the ambiguous mem_pct" \
 	[ "$(jq -s 'all(.[]; (.mem_limit_pct | type) == "number" and .mem_limit_pct >= 0 and .mem_limit_pct <= 100 and (has("mem_pct") | not))' "$SVT_TMP/metrics")" = true ]
 check "no decision about the opted-out container" [ -z "$(grep '^optout ' "$SVT_TMP/dec")" ]
+check "at the end servicio says it leaves 1 managed container and that make stop removes it" \
+	grep -q "1 managed container is left running .*make stop" "$SVT_TMP/once.log"
 check "the table counts the opted-out one as not managed" grep -q "not managed" "$SVT_TMP/once.log"
 finish
