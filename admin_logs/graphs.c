@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <sqlite3.h>
 
 #include "store.h"
@@ -35,6 +36,8 @@
 
 #define GRAPHS_TIMEOUT_NS (60ull * 1000000000ull)
 #define GRAPHS_NAME_MAX 64
+/* no sample for more than this many usual spacings: a gap, the lines break */
+#define GRAPHS_GAP_SPACINGS 4
 
 enum chart_kind { CK_LINES, CK_HEATMAP, CK_BARS, CK_STEPS };
 
@@ -86,6 +89,7 @@ struct chart_data {
 	unsigned nseries; /* value columns after time_utc,epoch_s */
 	char series[GRAPHS_SERIES][GRAPHS_NAME_MAX];
 	uint64_t rows;
+	uint64_t npts[GRAPHS_SERIES]; /* containers: samples in each series (0: not counted) */
 	double dx; /* heatmap cell width in seconds */
 };
 
@@ -94,6 +98,8 @@ struct gctx {
 	const struct graphs_opts *o;
 	int64_t t0, t1, bucket; /* samples' time span and bucket width, ns */
 	int64_t nsamples;
+	unsigned gaps; /* gaps without samples found */
+	int64_t spacing; /* the samples' usual spacing (ns), 0 unknown */
 	FILE *f[NCHARTS];
 	struct chart_data d[NCHARTS];
 	double child_cpu; /* gnuplot's user + system seconds */
@@ -156,16 +162,93 @@ static int g_done(struct gctx *g, sqlite3_stmt *st, int rc)
 }
 
 /* Per time bucket sums of the sample columns. */
+enum {
+	SV_USED,
+	SV_TOTAL,
+	SV_AVAIL,
+	SV_CPU,
+	SV_HIGH,
+	SV_LOW,
+	SV_ADMIN,
+	SV_UNMANAGED,
+	SV_UNDECIDED,
+	SV_N
+};
 struct sbucket {
 	int64_t ts; /* earliest sample in the bucket */
 	int64_t n;
-	double v[7]; /* used, total, available (KiB), cpu %, high, low, unknown */
+	double v[SV_N];
 };
+
+/*
+ * A sample's containers of class "unknown", split: the admin_logs
+ * container, the ones servicio does not manage, and managed ones not
+ * decided yet. servicio says which in each container's "role"; records
+ * from before it did are told apart by name and class label.
+ */
+static void samples_split_unknown(const char *body, double *v)
+{
+	json_t *j = body ? json_loads(body, 0, NULL) : NULL;
+	json_t *cs = json_object_get(j, "containers"), *c;
+	size_t i;
+
+	json_array_foreach(cs, i, c)
+	{
+		const char *cls = json_string_value(json_object_get(c, "class"));
+		const char *role = json_string_value(json_object_get(c, "role"));
+		const char *name = json_string_value(json_object_get(c, "name"));
+		const char *lc = json_string_value(json_object_get(c, "label_class"));
+
+		if (!cls || strcmp(cls, "unknown") != 0)
+			continue;
+		if (role ? strcmp(role, "admin_logs") == 0 : (name && strstr(name, "admin_logs")))
+			v[SV_ADMIN]++;
+		else if (role ? strcmp(role, "managed") != 0 : (!lc || !lc[0]))
+			v[SV_UNMANAGED]++;
+		else
+			v[SV_UNDECIDED]++;
+	}
+	json_decref(j);
+}
+
+/*
+ * The typical spacing of the rows (the median gap between consecutive
+ * non-empty buckets), for telling a gap with no samples from the cadence.
+ */
+static int64_t samples_spacing(const struct sbucket *b, size_t nb)
+{
+	int64_t *d = malloc((nb ? nb : 1) * sizeof(*d)), prev = -1, med = 0;
+	size_t n = 0;
+
+	if (!d)
+		return 0;
+	for (size_t i = 0; i < nb; i++) {
+		if (b[i].n == 0)
+			continue;
+		if (prev >= 0)
+			d[n++] = b[i].ts - prev;
+		prev = b[i].ts;
+	}
+	/* a partial selection would do; n is at most GRAPHS_MAX_POINTS */
+	for (size_t i = 1; i < n; i++)
+		for (size_t k = i; k > 0 && d[k - 1] > d[k]; k--) {
+			int64_t t = d[k];
+			d[k] = d[k - 1];
+			d[k - 1] = t;
+		}
+	if (n > 0)
+		med = d[n / 2];
+	free(d);
+	return med;
+}
 
 /*
  * memory.csv, cpu.csv, running_by_class.csv: one pass over samples in
  * storage order, averaged into at most GRAPHS_MAX_POINTS buckets in memory
- * (no sort in SQL); with few samples every sample is its own row.
+ * (no sort in SQL); with few samples every sample is its own row. Where no
+ * sample came for more than GRAPHS_GAP_SPACINGS times the usual spacing
+ * (servicio did not run), a row with empty values says so: the lines break
+ * there instead of joining the two sides.
  */
 static int produce_samples(struct gctx *g)
 {
@@ -173,6 +256,7 @@ static int produce_samples(struct gctx *g)
 	bool each = g->bucket == 1;
 	size_t nb = each ? (size_t)g->nsamples : (size_t)((g->t1 - g->t0) / g->bucket + 1), i;
 	struct sbucket *b = calloc(nb ? nb : 1, sizeof(*b));
+	int64_t spacing, prev = -1;
 	sqlite3_stmt *st;
 	int rc, c;
 
@@ -182,10 +266,13 @@ static int produce_samples(struct gctx *g)
 	}
 	if (g_prepare(
 		    g,
-		    each ? "SELECT ts_ns, used_kb, total_kb, available_kb, cpu_pct, n_high, n_low,"
-			   " n_unknown FROM samples ORDER BY ts_ns, record"
-			 : "SELECT ts_ns, used_kb, total_kb, available_kb, cpu_pct, n_high, n_low,"
-			   " n_unknown FROM samples",
+		    each ? "SELECT s.ts_ns, s.used_kb, s.total_kb, s.available_kb, s.cpu_pct, "
+			   "s.n_high, s.n_low, s.n_unknown, CASE WHEN s.n_unknown > 0 THEN r.body "
+			   "END FROM samples s LEFT JOIN records r ON r.id = s.record "
+			   "ORDER BY s.ts_ns, s.record"
+			 : "SELECT s.ts_ns, s.used_kb, s.total_kb, s.available_kb, s.cpu_pct, "
+			   "s.n_high, s.n_low, s.n_unknown, CASE WHEN s.n_unknown > 0 THEN r.body "
+			   "END FROM samples s LEFT JOIN records r ON r.id = s.record",
 		    &st) < 0) {
 		free(b);
 		return -EIO;
@@ -198,8 +285,10 @@ static int produce_samples(struct gctx *g)
 		if (b[k].n == 0 || ts < b[k].ts)
 			b[k].ts = ts;
 		b[k].n++;
-		for (c = 0; c < 7; c++)
+		for (c = 0; c < SV_ADMIN; c++)
 			b[k].v[c] += sqlite3_column_double(st, c + 1);
+		if (sqlite3_column_int64(st, 7) > 0)
+			samples_split_unknown((const char *)sqlite3_column_text(st, 8), b[k].v);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
@@ -209,24 +298,41 @@ static int produce_samples(struct gctx *g)
 	}
 	fputs("time_utc,epoch_s,used_mib,total_mib,available_mib\n", fm);
 	fputs("time_utc,epoch_s,cpu_pct\n", fc);
-	fputs("time_utc,epoch_s,high,low,unknown\n", fr);
+	fputs("time_utc,epoch_s,high,low,admin_logs,unmanaged,undecided\n", fr);
 	d_series(&g->d[C_MEMORY], "used");
 	d_series(&g->d[C_MEMORY], "total");
 	d_series(&g->d[C_CPU], "CPU");
 	d_series(&g->d[C_RUNNING], "high");
 	d_series(&g->d[C_RUNNING], "low");
-	d_series(&g->d[C_RUNNING], "unknown");
+	d_series(&g->d[C_RUNNING], "admin_logs");
+	d_series(&g->d[C_RUNNING], "unmanaged");
+	d_series(&g->d[C_RUNNING], "undecided");
+	spacing = samples_spacing(b, nb);
+	g->spacing = spacing;
 	for (i = 0; i < nb; i++) {
 		double n = (double)b[i].n;
 		if (b[i].n == 0)
 			continue;
+		if (prev >= 0 && spacing > 0 && b[i].ts - prev > GRAPHS_GAP_SPACINGS * spacing) {
+			/* the gap: a row without values right after the last sample,
+			 * then a blank line, where gnuplot breaks a line */
+			csv_time(fm, prev + spacing);
+			fputs(",,,\n\n", fm);
+			csv_time(fc, prev + spacing);
+			fputs(",\n\n", fc);
+			csv_time(fr, prev + spacing);
+			fputs(",,,,,\n\n", fr);
+			g->gaps++;
+		}
+		prev = b[i].ts;
 		csv_time(fm, b[i].ts);
-		fprintf(fm, ",%.3f,%.3f,%.3f\n", b[i].v[0] / n / 1024.0, b[i].v[1] / n / 1024.0,
-			b[i].v[2] / n / 1024.0);
+		fprintf(fm, ",%.3f,%.3f,%.3f\n", b[i].v[SV_USED] / n / 1024.0,
+			b[i].v[SV_TOTAL] / n / 1024.0, b[i].v[SV_AVAIL] / n / 1024.0);
 		csv_time(fc, b[i].ts);
-		fprintf(fc, ",%.3f\n", b[i].v[3] / n);
+		fprintf(fc, ",%.3f\n", b[i].v[SV_CPU] / n);
 		csv_time(fr, b[i].ts);
-		fprintf(fr, ",%.3f,%.3f,%.3f\n", b[i].v[4] / n, b[i].v[5] / n, b[i].v[6] / n);
+		fprintf(fr, ",%.3f,%.3f,%.3f,%.3f,%.3f\n", b[i].v[SV_HIGH] / n, b[i].v[SV_LOW] / n,
+			b[i].v[SV_ADMIN] / n, b[i].v[SV_UNMANAGED] / n, b[i].v[SV_UNDECIDED] / n);
 		g->d[C_MEMORY].rows++;
 		g->d[C_CPU].rows++;
 		g->d[C_RUNNING].rows++;
@@ -295,9 +401,10 @@ static int containers_series(struct gctx *g, sqlite3_stmt *st, unsigned s, struc
 }
 
 /*
- * The busiest containers by mem (or CPU): a series each (named in both
- * charts' data) and their points from their own record range, sorted by
- * bucket.
+ * The busiest managed containers by mem (or CPU): a series each (named in
+ * both charts' data) and their points from their own record range, sorted
+ * by bucket. Managed: decided high or low in their last sample (not the
+ * admin_logs container, not unmanaged ones, however busy).
  */
 static int containers_points(struct gctx *g, bool mem, struct points *pts)
 {
@@ -311,12 +418,14 @@ static int containers_points(struct gctx *g, bool mem, struct points *pts)
 		 "SELECT (ts_ns - ?1) / ?2 AS k, min(ts_ns), avg(%s) FROM sample_containers "
 		 "WHERE record BETWEEN ?3 AND ?4 AND cid = ?5 GROUP BY k ORDER BY k",
 		 mem ? "mem_kb / 1024.0" : "cpu_pct");
-	if (g_prepare(g,
-		      mem ? "SELECT cid, name, first_record, last_record FROM containers "
-			    "ORDER BY sum_mem_kb / n DESC, cid LIMIT ?1"
-			  : "SELECT cid, name, first_record, last_record FROM containers "
-			    "ORDER BY sum_cpu / n DESC, cid LIMIT ?1",
-		      &top) < 0 ||
+	if (g_prepare(
+		    g,
+		    mem ? "SELECT cid, name, first_record, last_record FROM containers "
+			  "WHERE class IN ('high', 'low') ORDER BY sum_mem_kb / n DESC, cid LIMIT "
+			  "?1"
+			: "SELECT cid, name, first_record, last_record FROM containers "
+			  "WHERE class IN ('high', 'low') ORDER BY sum_cpu / n DESC, cid LIMIT ?1",
+		    &top) < 0 ||
 	    g_prepare(g, sql, &st) < 0)
 		goto out;
 	sqlite3_bind_int(top, 1, (int)(g->o->top_n < GRAPHS_SERIES ? g->o->top_n : GRAPHS_SERIES));
@@ -355,6 +464,7 @@ static int containers_write(struct gctx *g, bool mem, const struct points *pts)
 	FILE *fl = g->f[lid], *fh = g->f[hid];
 	struct chart_data *dl = &g->d[lid], *dh = &g->d[hid];
 	double *row = malloc((dl->nseries + 1) * sizeof(*row));
+	int64_t prev = -1;
 	size_t i, j;
 	unsigned s;
 
@@ -369,11 +479,20 @@ static int containers_write(struct gctx *g, bool mem, const struct points *pts)
 	fprintf(fh, "time_utc,epoch_s,rank,container,%s\n", mem ? "mem_mib" : "cpu_pct");
 	for (i = 0; i < pts->n; i = j) {
 		int64_t ts = pts->v[i].ts;
+		if (prev >= 0 && g->spacing > 0 && ts - prev > GRAPHS_GAP_SPACINGS * g->spacing) {
+			/* no sample for a while: a row without values and a blank line,
+			 * so no container's line joins the two sides */
+			csv_time(fl, prev + g->spacing);
+			for (s = 0; s < dl->nseries; s++)
+				fputc(',', fl);
+			fputs("\n\n", fl);
+		}
 		for (s = 0; s < dl->nseries; s++)
 			row[s] = NAN;
 		for (j = i; j < pts->n && pts->v[j].k == pts->v[i].k; j++) {
 			const struct point *p = &pts->v[j];
 			row[p->s] = p->v;
+			dl->npts[p->s]++;
 			if (p->ts < ts)
 				ts = p->ts;
 			csv_time(fh, p->ts);
@@ -388,6 +507,7 @@ static int containers_write(struct gctx *g, bool mem, const struct points *pts)
 				fprintf(fl, ",%.3f", row[s]);
 		fputc('\n', fl);
 		dl->rows++;
+		prev = ts;
 	}
 	free(row);
 	dh->dx = (double)g->bucket / 1e9;
@@ -504,8 +624,10 @@ static void gp_plot(FILE *f, const struct chart *c, const struct chart_data *d, 
 			"%s\"%s.csv\" using ($2):($%u) skip 1 with %s lw 2 title "
 			"\"%s\"",
 			i ? ", \\\n  " : "", csv, i + 3,
-			/* few points: mark them, so one or two samples still show */
-			d->rows < 60	      ? "linespoints pt 7 ps 0.8"
+			/* a series of one sample has no line to draw: a point, at any
+			 * row count; few points: mark them, so one or two still show */
+			d->npts[i] == 1	      ? "points pt 7 ps 1.2"
+			: d->rows < 60	      ? "linespoints pt 7 ps 0.8"
 			: c->kind == CK_STEPS ? "steps"
 					      : "lines",
 			d->series[i]);

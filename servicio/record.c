@@ -90,17 +90,27 @@ static double record_clamp(double v, double lo, double hi)
 	return v > hi ? hi : v;
 }
 
+/* Why a container is or is not decided, for the report's split of "unknown". */
+static const char *record_role(const struct cycle_row *r)
+{
+	if (r->pc.admin_logs)
+		return "admin_logs";
+	if (r->pc.self)
+		return "servicio";
+	return r->pc.managed ? "managed" : "unmanaged";
+}
+
 static json_t *record_sample_ctr(const struct cycle_row *r)
 {
 	const struct ctr_stat *st = r->st;
 	const char *lc = docker_container_label(r->dc, "gestor.class");
 
-	return json_pack("{s:s,s:s,s:s,s:s,s:f,s:b,s:I,s:I,s:f,s:I}", "id", r->dc->id, "name",
-			 r->dc->name, "class", record_class(r), "label_class", lc ? lc : "",
-			 "cpu_pct", record_clamp(st->cpu_pct, 0, 1e6), "has_rate", st->has_cpu,
-			 "rss_kb", (json_int_t)st->rss_kb, "mem_kb", (json_int_t)st->mem_kb,
-			 "mem_limit_pct", record_clamp(st->mem_pct, 0, 100), "procs",
-			 (json_int_t)st->procs);
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:b,s:I,s:I,s:f,s:I}", "id", r->dc->id, "name",
+			 r->dc->name, "class", record_class(r), "role", record_role(r),
+			 "label_class", lc ? lc : "", "cpu_pct", record_clamp(st->cpu_pct, 0, 1e6),
+			 "has_rate", st->has_cpu, "rss_kb", (json_int_t)st->rss_kb, "mem_kb",
+			 (json_int_t)st->mem_kb, "mem_limit_pct", record_clamp(st->mem_pct, 0, 100),
+			 "procs", (json_int_t)st->procs);
 }
 
 static json_t *record_sample(const struct cycle *c, const struct record_ctx *x)
