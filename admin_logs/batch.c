@@ -28,6 +28,11 @@ bool batch_id_valid(const char *s)
 	return true;
 }
 
+bool batch_run_valid(const char *s)
+{
+	return batch_id_valid(s);
+}
+
 /* Field checks: each returns true when valid, else fills err. */
 
 static bool need(json_t *obj, const char *path, const char *key, json_t **out, char *err,
@@ -294,6 +299,7 @@ enum batch_status batch_parse(const char *body, size_t len, const char *auto_id,
 
 	memset(b, 0, sizeof(*b));
 	b->host = "";
+	b->run = "";
 	b->root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (!b->root) {
 		snprintf(err, errlen, "malformed JSON at line %d column %d: %s", jerr.line,
@@ -326,6 +332,17 @@ enum batch_status batch_parse(const char *body, size_t len, const char *auto_id,
 				goto invalid;
 			}
 			b->host = json_string_value(v);
+		}
+		v = json_object_get(b->root, "run");
+		if (v) {
+			if (!json_is_string(v) || !batch_run_valid(json_string_value(v))) {
+				snprintf(err, errlen,
+					 "run: must be a string of 1..%d characters "
+					 "[A-Za-z0-9._:-]",
+					 BATCH_ID_MAX);
+				goto invalid;
+			}
+			b->run = json_string_value(v);
 		}
 		b->records = json_object_get(b->root, "records");
 		if (!b->records) {

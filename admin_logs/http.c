@@ -31,7 +31,7 @@
 #include "query.h"
 #include "util.h"
 
-enum route { R_NONE, R_HEALTH, R_LOGS, R_GRAFICAR };
+enum route { R_NONE, R_HEALTH, R_LOGS, R_GRAFICAR, R_RUNS };
 
 struct http_server {
 	struct MHD_Daemon *mhd;
@@ -227,6 +227,8 @@ static enum route http_route(const char *path)
 		return R_LOGS;
 	if (strcmp(path, "/graficar") == 0)
 		return R_GRAFICAR;
+	if (strcmp(path, "/runs") == 0)
+		return R_RUNS;
 	return R_NONE;
 }
 
@@ -282,6 +284,12 @@ struct http_args {
 	bool bad;
 };
 
+struct http_runs_args {
+	struct query_runs *q;
+	char err[256];
+	bool bad;
+};
+
 static enum MHD_Result http_arg(void *cls, enum MHD_ValueKind kind, const char *key,
 				const char *value)
 {
@@ -310,6 +318,40 @@ static enum MHD_Result http_get_logs(struct req *r)
 	if (store_open_reader(store_path(r->h->store), &db, err, sizeof(err)) < 0)
 		return http_error(r, 500, err, NULL);
 	rc = query_run(db, &q, &out, &len, err, sizeof(err));
+	sqlite3_close(db);
+	if (rc < 0)
+		return http_error(r, 500, err, NULL);
+	return http_send(r, 200, out, len, NULL);
+}
+
+static enum MHD_Result http_runs_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				     const char *value)
+{
+	struct http_runs_args *a = cls;
+
+	(void)kind;
+	if (!a->bad && query_runs_set(a->q, key, value, a->err, sizeof(a->err)) < 0)
+		a->bad = true;
+	return MHD_YES;
+}
+
+static enum MHD_Result http_get_runs(struct req *r)
+{
+	struct query_runs q;
+	struct http_runs_args a = { .q = &q };
+	sqlite3 *db = NULL;
+	char err[256];
+	char *out = NULL;
+	size_t len = 0;
+	int rc;
+
+	query_runs_init(&q);
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, http_runs_arg, &a);
+	if (a.bad)
+		return http_error(r, 400, a.err, NULL);
+	if (store_open_reader(store_path(r->h->store), &db, err, sizeof(err)) < 0)
+		return http_error(r, 500, err, NULL);
+	rc = query_runs_run(db, &q, &out, &len, err, sizeof(err));
 	sqlite3_close(db);
 	if (rc < 0)
 		return http_error(r, 500, err, NULL);
@@ -449,7 +491,8 @@ static enum MHD_Result http_handler(void *cls, struct MHD_Connection *conn, cons
 		access_clean(r->method, tmp, sizeof(r->method));
 		r->route = http_route(r->path);
 		if (r->route == R_NONE)
-			return http_error(r, 404, "no such path (try /logs, /health, /graficar)",
+			return http_error(r, 404,
+					  "no such path (try /logs, /runs, /health, /graficar)",
 					  NULL);
 		if (!http_method_ok(r->route, method)) {
 			char d[320];
@@ -476,6 +519,8 @@ static enum MHD_Result http_handler(void *cls, struct MHD_Connection *conn, cons
 			return http_health(r);
 		case R_LOGS:
 			return http_get_logs(r);
+		case R_RUNS:
+			return http_get_runs(r);
 		default:
 			return http_graficar(r);
 		}

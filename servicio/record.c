@@ -153,7 +153,8 @@ char *record_batch(const struct cycle *c, const struct record_ctx *x)
 	for (size_t k = 0; k < c->ndec; k++)
 		json_array_append_new(recs, record_decision(c, &c->rows[c->dec[k].idx]));
 	snprintf(bid, sizeof(bid), "%s-%" PRIu64, x->run_id, c->number);
-	batch = json_pack("{s:s,s:s,s:o}", "batch_id", bid, "host", x->host, "records", recs);
+	batch = json_pack("{s:s,s:s,s:s,s:o}", "batch_id", bid, "host", x->host, "run", x->run_id,
+			  "records", recs);
 	body = batch ? json_dumps(batch, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
 	json_decref(batch);
 	return body;

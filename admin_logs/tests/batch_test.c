@@ -56,12 +56,13 @@ static void test_valid_batch(void **state)
 	char err[256] = "";
 
 	(void)state;
-	assert_int_equal(parse("{\"batch_id\":\"c-1.2:3_x\",\"host\":\"h\",\"records\":[" SAMPLE
-			       "," DECISION "]}",
+	assert_int_equal(parse("{\"batch_id\":\"c-1.2:3_x\",\"host\":\"h\",\"run\":\"s1f.42\","
+			       "\"records\":[" SAMPLE "," DECISION "]}",
 			       &b, err),
 			 BATCH_OK);
 	assert_string_equal(b.batch_id, "c-1.2:3_x");
 	assert_string_equal(b.host, "h");
+	assert_string_equal(b.run, "s1f.42");
 	assert_false(b.generated_id);
 	assert_int_equal(json_array_size(b.records), 2);
 	/* each record's text is its bytes in the body, extra fields kept */
@@ -81,6 +82,7 @@ static void test_bare_array(void **state)
 	assert_true(b.generated_id);
 	assert_string_equal(b.batch_id, "auto-1");
 	assert_string_equal(b.host, "");
+	assert_string_equal(b.run, "");
 	batch_free(&b);
 }
 
@@ -152,6 +154,12 @@ static void test_batch_fields(void **state)
 	expect_bad(id65, BATCH_INVALID, "batch_id");
 	expect_bad("{\"batch_id\":\"a\",\"host\":1,\"records\":[" DECISION "]}", BATCH_INVALID,
 		   "host");
+	expect_bad("{\"batch_id\":\"a\",\"run\":\"\",\"records\":[" DECISION "]}", BATCH_INVALID,
+		   "run");
+	expect_bad("{\"batch_id\":\"a\",\"run\":\"a b\",\"records\":[" DECISION "]}", BATCH_INVALID,
+		   "run");
+	expect_bad("{\"batch_id\":\"a\",\"run\":3,\"records\":[" DECISION "]}", BATCH_INVALID,
+		   "run");
 	expect_bad("{\"batch_id\":\"a\"}", BATCH_INVALID, "records");
 	expect_bad("{\"batch_id\":\"a\",\"records\":{}}", BATCH_INVALID, "records");
 	expect_bad("{\"batch_id\":\"a\",\"records\":[]}", BATCH_INVALID, "records");
