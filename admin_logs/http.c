@@ -364,24 +364,28 @@ static enum MHD_Result http_graficar(struct req *r)
 	struct graphs_opts o = { .db_path = store_path(r->h->store),
 				 .dir = c->report_dir,
 				 .gnuplot = c->gnuplot,
-				 .top_n = c->top_n };
+				 .top_n = c->top_n,
+				 .run = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+								    "run") };
 	json_t *files = NULL;
 	double cpu = 0;
-	char err[512];
+	char err[512], run[80] = "";
 	uint64_t t0 = util_mono_ns();
 	int rc;
 
 	pthread_mutex_lock(&r->h->graph_mu);
-	rc = graphs_draw(&o, &files, &cpu, err, sizeof(err));
+	if (o.run && o.run[0] && !batch_run_valid(o.run))
+		return http_error(r, 400, "run: 1..64 characters [A-Za-z0-9._:-]", NULL);
+	rc = graphs_draw(&o, &files, &cpu, run, sizeof(run), err, sizeof(err));
 	pthread_mutex_unlock(&r->h->graph_mu);
 	if (rc < 0) {
 		log_warnx("graphs: %s", err);
 		return http_error(r, 500, err, NULL);
 	}
 	return http_send_json(r, 200,
-			      json_pack("{s:s,s:o,s:f,s:f}", "dir", c->report_dir, "files", files,
-					"seconds", (double)(util_mono_ns() - t0) / 1e9,
-					"cpu_seconds", cpu),
+			      json_pack("{s:s,s:s,s:o,s:f,s:f}", "dir", c->report_dir, "run", run,
+					"files", files, "seconds",
+					(double)(util_mono_ns() - t0) / 1e9, "cpu_seconds", cpu),
 			      NULL);
 }
 

@@ -8,8 +8,11 @@
 # running-per-class chart splits "unknown" into admin_logs, unmanaged and
 # undecided; the time series have one row without values in the 30-minute
 # gap and a blank line after it, where gnuplot breaks a line instead of
-# joining the two segments.
-# timeout: 180
+# joining the two segments. Then two runs (batches with "run") in the same
+# database give two reports: GET /graficar?run=A draws A only, GET
+# /graficar the latest run; each is kept under runs/run-<id>/ and the
+# index pages link each other.
+# timeout: 240
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib_server.sh"
 need_cmd curl jq gnuplot /usr/bin/python3
@@ -53,5 +56,24 @@ done
 check "container_cpu.csv: the gap breaks the containers' lines too (a blank line)" [ "$(grep -c '^$' "$R/container_cpu.csv")" = 1 ]
 check "no gnuplot error logs left" bash -c '! ls "$1"/.gnuplot-*.log 2>/dev/null | grep -q .' _ "$R"
 check "CSV values equal the stored data" /usr/bin/python3 "$here/check_report.py" "$W/gestor.db" "$R"
+
+# runs: two more runs of servicio in the same database, each drawn on its own
+A=s18a.101 B=s18b.202
+check "run $A is posted" test "$(/usr/bin/python3 "$here/report_gen.py" "$AL_URL" "$A" 1764349200)" = 100
+check "run $B is posted" test "$(/usr/bin/python3 "$here/report_gen.py" "$AL_URL" "$B" 1764360000)" = 100
+r=$(al_curl "$AL_URL/graficar?run=$A")
+check "GET /graficar?run=$A -> 200, that run" test "$(al_status "$r"):$(al_body "$r" | jq -r .run)" = "200:$A"
+check "its CSV holds that run's 100 samples only" [ "$(col "$R/cpu.csv" epoch_s | awk -v a=1764349200 -v b=$((1764349200 + 3000)) '$1 >= a && $1 < b' | wc -l)" = 101 ]
+check "... and that run's containers only" bash -c "head -n1 '$R/container_cpu.csv' | grep -q 'gestor-high-cpu-m1$A' && ! head -n1 '$R/container_cpu.csv' | grep -q '$B'"
+check "its report is kept in runs/run-$A/" test -s "$R/runs/run-$A/cpu.csv" -a -s "$R/runs/run-$A/cpu.png" -a -s "$R/runs/run-$A/index.html"
+r=$(al_curl "$AL_URL/graficar")
+check "GET /graficar draws the latest run, $B" test "$(al_status "$r"):$(al_body "$r" | jq -r .run)" = "200:$B"
+check "the report is run $B's: 100 samples, none of $A's" [ "$(col "$R/cpu.csv" epoch_s | awk -v a=1764360000 '$1 >= a' | wc -l)" = 101 ]
+check "two reports: run $A's is still there, with its own data" bash -c "cmp -s '$R/runs/run-$B/cpu.csv' '$R/cpu.csv' && ! cmp -s '$R/runs/run-$A/cpu.csv' '$R/cpu.csv'"
+check "index.html names the run drawn" grep -q "<b class=\"run\">$B</b>" "$R/index.html"
+check "index.html links run $A's report" grep -q "href=\"runs/run-$A/index.html\"" "$R/index.html"
+check "run $A's page links back to run $B's" grep -q "href=\"../run-$B/index.html\"" "$R/runs/run-$A/index.html"
+r=$(al_curl "$AL_URL/graficar?run=no/such")
+check "a malformed run -> 400" test "$(al_status "$r")" = 400
 al_stop
 finish
