@@ -154,10 +154,16 @@ static size_t events_header_cb(char *buf, size_t size, size_t nitems, void *user
 {
 	struct events *e = user;
 	size_t n = size * nitems;
-	int status;
 
-	if (n > 9 && strncmp(buf, "HTTP/", 5) == 0 && sscanf(buf, "HTTP/%*s %d", &status) == 1)
-		e->status = status;
+	/* "HTTP/1.1 200 OK": the number after the first space */
+	if (n > 9 && strncmp(buf, "HTTP/", 5) == 0) {
+		const char *sp = memchr(buf, ' ', n);
+		char *end;
+		long status = sp ? strtol(sp + 1, &end, 10) : 0;
+
+		if (sp && end > sp + 1)
+			e->status = status;
+	}
 	if (n <= 2 && e->status == 200 && !e->connected) { /* the empty line: headers done */
 		e->connected = true;
 		if (e->broke) {
