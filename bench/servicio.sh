@@ -165,7 +165,7 @@ decisions() {
 	b_new=$(reaction new "$SVT")
 	set -- $a_old $a_new
 	cat <<EOT
-### servicio decisions before (b833406) and after (issue 18) — same load, one run ($(date -u +%Y-%m-%d %H:%M) UTC, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))
+### servicio decisions before (b833406) and after (issue 18) — same load, one run ($(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))
 
 | what | before (b833406) | after | target |
 | --- | --- | --- | --- |
