@@ -89,15 +89,36 @@ old_build() {
 	fi
 	OLD=$wt/build/bin/servicio
 }
-# churn LOG: "<cycles> <removals> <removals of containers kept before>" from servicio's tables
+# churn LOG: "<cycles> <removals> <removals of containers kept before> <of
+# those, swaps within the margin>" from servicio's tables: a swap is within
+# the margin when a container newly kept in the same class that cycle does
+# not beat the removed one by more than 10 CPU points (or, CPU within that,
+# 64 MiB): noise deciding who is removed
 churn() {
-	awk '/^cycle [0-9]+ / { c++ }
-		/^gestor-(high-cpu|high-ram|low)-[0-9a-f]+ / {
-			d = $NF
-			if (d == "kept") kept[$1] = 1
-			else if (d == "removed") { r++; if ($1 in kept) k++ }
+	awk -v M=10 -v MM=64 '
+	function mib(s,  v, u) { v = s + 0; u = substr(s, length(s)); return u == "G" ? v * 1024 : u == "K" ? v / 1024 : u == "M" ? v : v / 1048576 }
+	function flush(   i, j, w) {
+		for (i = 1; i <= nr; i++) {
+			if (act[i] != "removed" || !(nm[i] in kept)) continue
+			k++
+			w = 0
+			for (j = 1; j <= nr; j++)
+				if (act[j] == "kept" && !(nm[j] in kept) && cl[j] == cl[i]) {
+					d = cl[i] == "high" ? cpu[j] - cpu[i] : cpu[i] - cpu[j]
+					dm = cl[i] == "high" ? mem[j] - mem[i] : mem[i] - mem[j]
+					if (d <= M && (d < -M || dm <= MM)) w = 1
+				}
+			noise += w
 		}
-		END { printf "%d %d %d\n", c, r, k }' "$1"
+		for (i = 1; i <= nr; i++) if (act[i] == "kept") kept[nm[i]] = 1
+		nr = 0
+	}
+	/^cycle [0-9]+ / { flush(); c++ }
+	/^gestor-(high-cpu|high-ram|low)-[0-9a-f]+ / {
+		nr++; nm[nr] = $1; cl[nr] = $3; cpu[nr] = $4 + 0; mem[nr] = mib($5); act[nr] = $NF
+		if ($NF == "removed") r++
+	}
+	END { flush(); printf "%d %d %d %d\n", c, r, k, noise }' "$1"
 }
 # stream WHICH BIN: (a) for one build; prints "<cycles> <removals> <churn> <margin decisions>"
 stream() {
@@ -116,6 +137,7 @@ stream() {
 	SPID=
 	docker ps -aq --filter "label=gestor.test=$scope" | xargs -r docker rm -f >/dev/null 2>&1
 	echo "$(churn "$TMP/stream-$1.log") $(grep -c 'the margin decided' "$TMP/stream-$1.log")"
+	cp "$TMP/stream-$1.log" "${KEEP_LOGS:-$TMP}/" 2>/dev/null
 }
 # reaction WHICH BIN: (b) for one build; prints "<trials> <median ms> <max ms>"
 reaction() {
@@ -169,10 +191,11 @@ decisions() {
 
 | what | before (b833406) | after | target |
 | --- | --- | --- | --- |
-| (a) contenedores.sh -n $STREAM_K every 30 s for $STREAM_S s, defaults: cycles | $1 | $5 | |
-| (a) containers removed | $2 | $6 | |
-| (a) **removals of containers an earlier cycle had kept** (churn) | **$3** | **$7** | 0 |
-| (a) decisions where the margin decided | $4 | $8 | |
+| (a) contenedores.sh -n $STREAM_K every 30 s for $STREAM_S s, defaults: cycles | $1 | $6 | |
+| (a) containers removed | $2 | $7 | |
+| (a) removals of containers an earlier cycle had kept | $3 | $8 | |
+| (a) **... of which a newcomer within the margin (10 points / 64 MiB) took the place** (noise) | **$4** | **$9** | 0 |
+| (a) decisions where the margin decided | $5 | ${10} | |
 EOT
 	set -- $b_old $b_new
 	cat <<EOT
