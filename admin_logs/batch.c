@@ -28,6 +28,11 @@ bool batch_id_valid(const char *s)
 	return true;
 }
 
+bool batch_run_valid(const char *s)
+{
+	return batch_id_valid(s);
+}
+
 /* Field checks: each returns true when valid, else fills err. */
 
 static bool need(json_t *obj, const char *path, const char *key, json_t **out, char *err,
@@ -77,6 +82,18 @@ static bool need_num(json_t *obj, const char *path, const char *key, double min,
 		return false;
 	}
 	return true;
+}
+
+/*
+ * A container's memory as % of its memory limit: "mem_limit_pct"; the
+ * older name "mem_pct" (servicio before the rename, and what its spools
+ * still hold) is accepted with the same meaning when the new one is absent.
+ */
+static bool need_limit_pct(json_t *obj, const char *path, char *err, size_t errlen)
+{
+	bool legacy = !json_object_get(obj, "mem_limit_pct") && json_object_get(obj, "mem_pct");
+
+	return need_num(obj, path, legacy ? "mem_pct" : "mem_limit_pct", 0, 100, err, errlen);
 }
 
 static bool need_str(json_t *obj, const char *path, const char *key, size_t maxlen, char *err,
@@ -180,8 +197,7 @@ static bool batch_sample_valid(json_t *rec, const char *path, char *err, size_t 
 		    !need_num(c, p, "cpu_pct", 0, 1e6, err, errlen) ||
 		    !need_int(c, p, "rss_kb", 0, err, errlen) ||
 		    !need_int(c, p, "mem_kb", 0, err, errlen) ||
-		    !need_num(c, p, "mem_pct", 0, 100, err, errlen) ||
-		    !need_int(c, p, "procs", 0, err, errlen))
+		    !need_limit_pct(c, p, err, errlen) || !need_int(c, p, "procs", 0, err, errlen))
 			return false;
 	}
 	return true;
@@ -207,8 +223,7 @@ static bool batch_decision_valid(json_t *rec, const char *path, char *err, size_
 	snprintf(p, sizeof(p), "%smetrics.", path);
 	return need_num(m, p, "cpu_pct", 0, 1e6, err, errlen) &&
 	       need_int(m, p, "rss_kb", 0, err, errlen) &&
-	       need_int(m, p, "mem_kb", 0, err, errlen) &&
-	       need_num(m, p, "mem_pct", 0, 100, err, errlen);
+	       need_int(m, p, "mem_kb", 0, err, errlen) && need_limit_pct(m, p, err, errlen);
 }
 
 bool batch_record_valid(json_t *rec, const char *path, char *err, size_t errlen)
@@ -284,6 +299,7 @@ enum batch_status batch_parse(const char *body, size_t len, const char *auto_id,
 
 	memset(b, 0, sizeof(*b));
 	b->host = "";
+	b->run = "";
 	b->root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (!b->root) {
 		snprintf(err, errlen, "malformed JSON at line %d column %d: %s", jerr.line,
@@ -316,6 +332,17 @@ enum batch_status batch_parse(const char *body, size_t len, const char *auto_id,
 				goto invalid;
 			}
 			b->host = json_string_value(v);
+		}
+		v = json_object_get(b->root, "run");
+		if (v) {
+			if (!json_is_string(v) || !batch_run_valid(json_string_value(v))) {
+				snprintf(err, errlen,
+					 "run: must be a string of 1..%d characters "
+					 "[A-Za-z0-9._:-]",
+					 BATCH_ID_MAX);
+				goto invalid;
+			}
+			b->run = json_string_value(v);
 		}
 		b->records = json_object_get(b->root, "records");
 		if (!b->records) {

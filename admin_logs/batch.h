@@ -1,8 +1,9 @@
 /*
  * batch.h — parse and validate a POST /logs body before anything is stored.
  *
- * A body is either a batch object {"batch_id","host","records":[...]} or a
- * bare array of records (then the batch gets a generated id). Each record is
+ * A body is either a batch object {"batch_id","host","run","records":[...]}
+ * (host and run optional: the sending machine and the servicio run the
+ * records belong to, stored with each record) or a bare array of records (then the batch gets a generated id). Each record is
  * checked against its type ("sample" or "decision"): every required field
  * present with the right JSON type and range. The first problem found is
  * reported with the path of the field ("records[2].memory.used_kb") so the
@@ -37,6 +38,7 @@ struct batch {
 	char batch_id[BATCH_ID_MAX + 1];
 	bool generated_id; /* the body was a bare array */
 	const char *host; /* borrowed from root; "" when absent */
+	const char *run; /* borrowed from root; "" when absent (else a valid run id) */
 	json_t *root; /* owned: the parsed body */
 	json_t *records; /* borrowed: the records array */
 	char *text; /* owned: the records' JSON text */
@@ -56,6 +58,9 @@ bool batch_record_valid(json_t *rec, const char *path, char *err, size_t errlen)
 
 /* true when s is a valid batch_id: 1..64 chars of [A-Za-z0-9._:-]. */
 bool batch_id_valid(const char *s);
+
+/* true when s is a valid run id: the same rule as a batch_id. */
+bool batch_run_valid(const char *s);
 
 void batch_free(struct batch *b);
 

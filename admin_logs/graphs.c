@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <sqlite3.h>
 
 #include "store.h"
@@ -35,6 +36,8 @@
 
 #define GRAPHS_TIMEOUT_NS (60ull * 1000000000ull)
 #define GRAPHS_NAME_MAX 64
+/* no sample for more than this many usual spacings: a gap, the lines break */
+#define GRAPHS_GAP_SPACINGS 4
 
 enum chart_kind { CK_LINES, CK_HEATMAP, CK_BARS, CK_STEPS };
 
@@ -86,6 +89,7 @@ struct chart_data {
 	unsigned nseries; /* value columns after time_utc,epoch_s */
 	char series[GRAPHS_SERIES][GRAPHS_NAME_MAX];
 	uint64_t rows;
+	uint64_t npts[GRAPHS_SERIES]; /* containers: samples in each series (0: not counted) */
 	double dx; /* heatmap cell width in seconds */
 };
 
@@ -94,6 +98,9 @@ struct gctx {
 	const struct graphs_opts *o;
 	int64_t t0, t1, bucket; /* samples' time span and bucket width, ns */
 	int64_t nsamples;
+	unsigned gaps; /* gaps without samples found */
+	int64_t spacing; /* the samples' usual spacing (ns), 0 unknown */
+	char run[80]; /* the run drawn ("" : records that carried none) */
 	FILE *f[NCHARTS];
 	struct chart_data d[NCHARTS];
 	double child_cpu; /* gnuplot's user + system seconds */
@@ -156,16 +163,93 @@ static int g_done(struct gctx *g, sqlite3_stmt *st, int rc)
 }
 
 /* Per time bucket sums of the sample columns. */
+enum {
+	SV_USED,
+	SV_TOTAL,
+	SV_AVAIL,
+	SV_CPU,
+	SV_HIGH,
+	SV_LOW,
+	SV_ADMIN,
+	SV_UNMANAGED,
+	SV_UNDECIDED,
+	SV_N
+};
 struct sbucket {
 	int64_t ts; /* earliest sample in the bucket */
 	int64_t n;
-	double v[7]; /* used, total, available (KiB), cpu %, high, low, unknown */
+	double v[SV_N];
 };
+
+/*
+ * A sample's containers of class "unknown", split: the admin_logs
+ * container, the ones servicio does not manage, and managed ones not
+ * decided yet. servicio says which in each container's "role"; records
+ * from before it did are told apart by name and class label.
+ */
+static void samples_split_unknown(const char *body, double *v)
+{
+	json_t *j = body ? json_loads(body, 0, NULL) : NULL;
+	json_t *cs = json_object_get(j, "containers"), *c;
+	size_t i;
+
+	json_array_foreach(cs, i, c)
+	{
+		const char *cls = json_string_value(json_object_get(c, "class"));
+		const char *role = json_string_value(json_object_get(c, "role"));
+		const char *name = json_string_value(json_object_get(c, "name"));
+		const char *lc = json_string_value(json_object_get(c, "label_class"));
+
+		if (!cls || strcmp(cls, "unknown") != 0)
+			continue;
+		if (role ? strcmp(role, "admin_logs") == 0 : (name && strstr(name, "admin_logs")))
+			v[SV_ADMIN]++;
+		else if (role ? strcmp(role, "managed") != 0 : (!lc || !lc[0]))
+			v[SV_UNMANAGED]++;
+		else
+			v[SV_UNDECIDED]++;
+	}
+	json_decref(j);
+}
+
+/*
+ * The typical spacing of the rows (the median gap between consecutive
+ * non-empty buckets), for telling a gap with no samples from the cadence.
+ */
+static int64_t samples_spacing(const struct sbucket *b, size_t nb)
+{
+	int64_t *d = malloc((nb ? nb : 1) * sizeof(*d)), prev = -1, med = 0;
+	size_t n = 0;
+
+	if (!d)
+		return 0;
+	for (size_t i = 0; i < nb; i++) {
+		if (b[i].n == 0)
+			continue;
+		if (prev >= 0)
+			d[n++] = b[i].ts - prev;
+		prev = b[i].ts;
+	}
+	/* a partial selection would do; n is at most GRAPHS_MAX_POINTS */
+	for (size_t i = 1; i < n; i++)
+		for (size_t k = i; k > 0 && d[k - 1] > d[k]; k--) {
+			int64_t t = d[k];
+			d[k] = d[k - 1];
+			d[k - 1] = t;
+		}
+	if (n > 0)
+		med = d[n / 2];
+	free(d);
+	return med;
+}
 
 /*
  * memory.csv, cpu.csv, running_by_class.csv: one pass over samples in
  * storage order, averaged into at most GRAPHS_MAX_POINTS buckets in memory
- * (no sort in SQL); with few samples every sample is its own row.
+ * (no sort in SQL); with few samples every sample is its own row. Where no
+ * sample came for more than GRAPHS_GAP_SPACINGS times the usual spacing
+ * (servicio did not run), a row with empty values says so: the lines break
+ * there instead of joining the two sides.
  */
 static int produce_samples(struct gctx *g)
 {
@@ -173,6 +257,7 @@ static int produce_samples(struct gctx *g)
 	bool each = g->bucket == 1;
 	size_t nb = each ? (size_t)g->nsamples : (size_t)((g->t1 - g->t0) / g->bucket + 1), i;
 	struct sbucket *b = calloc(nb ? nb : 1, sizeof(*b));
+	int64_t spacing, prev = -1;
 	sqlite3_stmt *st;
 	int rc, c;
 
@@ -182,14 +267,19 @@ static int produce_samples(struct gctx *g)
 	}
 	if (g_prepare(
 		    g,
-		    each ? "SELECT ts_ns, used_kb, total_kb, available_kb, cpu_pct, n_high, n_low,"
-			   " n_unknown FROM samples ORDER BY ts_ns, record"
-			 : "SELECT ts_ns, used_kb, total_kb, available_kb, cpu_pct, n_high, n_low,"
-			   " n_unknown FROM samples",
+		    each ? "SELECT s.ts_ns, s.used_kb, s.total_kb, s.available_kb, s.cpu_pct, "
+			   "s.n_high, s.n_low, s.n_unknown, CASE WHEN s.n_unknown > 0 THEN r.body "
+			   "END FROM records r JOIN samples s ON s.record = r.id "
+			   "WHERE r.run = ?1 AND r.type = 'sample' ORDER BY s.ts_ns, s.record"
+			 : "SELECT s.ts_ns, s.used_kb, s.total_kb, s.available_kb, s.cpu_pct, "
+			   "s.n_high, s.n_low, s.n_unknown, CASE WHEN s.n_unknown > 0 THEN r.body "
+			   "END FROM records r JOIN samples s ON s.record = r.id "
+			   "WHERE r.run = ?1 AND r.type = 'sample'",
 		    &st) < 0) {
 		free(b);
 		return -EIO;
 	}
+	sqlite3_bind_text(st, 1, g->run, -1, SQLITE_STATIC);
 	for (i = 0; (rc = sqlite3_step(st)) == SQLITE_ROW; i++) {
 		int64_t ts = sqlite3_column_int64(st, 0);
 		size_t k = each ? i : (size_t)((ts - g->t0) / g->bucket);
@@ -198,8 +288,10 @@ static int produce_samples(struct gctx *g)
 		if (b[k].n == 0 || ts < b[k].ts)
 			b[k].ts = ts;
 		b[k].n++;
-		for (c = 0; c < 7; c++)
+		for (c = 0; c < SV_ADMIN; c++)
 			b[k].v[c] += sqlite3_column_double(st, c + 1);
+		if (sqlite3_column_int64(st, 7) > 0)
+			samples_split_unknown((const char *)sqlite3_column_text(st, 8), b[k].v);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
@@ -209,24 +301,41 @@ static int produce_samples(struct gctx *g)
 	}
 	fputs("time_utc,epoch_s,used_mib,total_mib,available_mib\n", fm);
 	fputs("time_utc,epoch_s,cpu_pct\n", fc);
-	fputs("time_utc,epoch_s,high,low,unknown\n", fr);
+	fputs("time_utc,epoch_s,high,low,admin_logs,unmanaged,undecided\n", fr);
 	d_series(&g->d[C_MEMORY], "used");
 	d_series(&g->d[C_MEMORY], "total");
 	d_series(&g->d[C_CPU], "CPU");
 	d_series(&g->d[C_RUNNING], "high");
 	d_series(&g->d[C_RUNNING], "low");
-	d_series(&g->d[C_RUNNING], "unknown");
+	d_series(&g->d[C_RUNNING], "admin_logs");
+	d_series(&g->d[C_RUNNING], "unmanaged");
+	d_series(&g->d[C_RUNNING], "undecided");
+	spacing = samples_spacing(b, nb);
+	g->spacing = spacing;
 	for (i = 0; i < nb; i++) {
 		double n = (double)b[i].n;
 		if (b[i].n == 0)
 			continue;
+		if (prev >= 0 && spacing > 0 && b[i].ts - prev > GRAPHS_GAP_SPACINGS * spacing) {
+			/* the gap: a row without values right after the last sample,
+			 * then a blank line, where gnuplot breaks a line */
+			csv_time(fm, prev + spacing);
+			fputs(",,,\n\n", fm);
+			csv_time(fc, prev + spacing);
+			fputs(",\n\n", fc);
+			csv_time(fr, prev + spacing);
+			fputs(",,,,,\n\n", fr);
+			g->gaps++;
+		}
+		prev = b[i].ts;
 		csv_time(fm, b[i].ts);
-		fprintf(fm, ",%.3f,%.3f,%.3f\n", b[i].v[0] / n / 1024.0, b[i].v[1] / n / 1024.0,
-			b[i].v[2] / n / 1024.0);
+		fprintf(fm, ",%.3f,%.3f,%.3f\n", b[i].v[SV_USED] / n / 1024.0,
+			b[i].v[SV_TOTAL] / n / 1024.0, b[i].v[SV_AVAIL] / n / 1024.0);
 		csv_time(fc, b[i].ts);
-		fprintf(fc, ",%.3f\n", b[i].v[3] / n);
+		fprintf(fc, ",%.3f\n", b[i].v[SV_CPU] / n);
 		csv_time(fr, b[i].ts);
-		fprintf(fr, ",%.3f,%.3f,%.3f\n", b[i].v[4] / n, b[i].v[5] / n, b[i].v[6] / n);
+		fprintf(fr, ",%.3f,%.3f,%.3f,%.3f,%.3f\n", b[i].v[SV_HIGH] / n, b[i].v[SV_LOW] / n,
+			b[i].v[SV_ADMIN] / n, b[i].v[SV_UNMANAGED] / n, b[i].v[SV_UNDECIDED] / n);
 		g->d[C_MEMORY].rows++;
 		g->d[C_CPU].rows++;
 		g->d[C_RUNNING].rows++;
@@ -295,9 +404,10 @@ static int containers_series(struct gctx *g, sqlite3_stmt *st, unsigned s, struc
 }
 
 /*
- * The busiest containers by mem (or CPU): a series each (named in both
- * charts' data) and their points from their own record range, sorted by
- * bucket.
+ * The busiest managed containers by mem (or CPU): a series each (named in
+ * both charts' data) and their points from their own record range, sorted
+ * by bucket. Managed: decided high or low in a sample of the run (not the
+ * admin_logs container, not unmanaged ones, however busy).
  */
 static int containers_points(struct gctx *g, bool mem, struct points *pts)
 {
@@ -308,18 +418,28 @@ static int containers_points(struct gctx *g, bool mem, struct points *pts)
 	int rc = SQLITE_DONE, r = -EIO;
 
 	snprintf(sql, sizeof(sql),
-		 "SELECT (ts_ns - ?1) / ?2 AS k, min(ts_ns), avg(%s) FROM sample_containers "
-		 "WHERE record BETWEEN ?3 AND ?4 AND cid = ?5 GROUP BY k ORDER BY k",
-		 mem ? "mem_kb / 1024.0" : "cpu_pct");
+		 "SELECT (sc.ts_ns - ?1) / ?2 AS k, min(sc.ts_ns), avg(%s) FROM sample_containers "
+		 "sc "
+		 "JOIN records r ON r.id = sc.record WHERE sc.record BETWEEN ?3 AND ?4 AND "
+		 "sc.cid = ?5 AND r.run = ?6 GROUP BY k ORDER BY k",
+		 mem ? "sc.mem_kb / 1024.0" : "sc.cpu_pct");
 	if (g_prepare(g,
-		      mem ? "SELECT cid, name, first_record, last_record FROM containers "
-			    "ORDER BY sum_mem_kb / n DESC, cid LIMIT ?1"
-			  : "SELECT cid, name, first_record, last_record FROM containers "
-			    "ORDER BY sum_cpu / n DESC, cid LIMIT ?1",
+		      mem ? "SELECT sc.cid, max(sc.name), min(sc.record), max(sc.record) "
+			    "FROM records r JOIN sample_containers sc ON sc.record = r.id "
+			    "WHERE r.run = ?2 AND r.type = 'sample' GROUP BY sc.cid "
+			    "HAVING sum(sc.class IN ('high', 'low')) > 0 "
+			    "ORDER BY avg(sc.mem_kb) DESC, sc.cid LIMIT ?1"
+			  : "SELECT sc.cid, max(sc.name), min(sc.record), max(sc.record) "
+			    "FROM records r JOIN sample_containers sc ON sc.record = r.id "
+			    "WHERE r.run = ?2 AND r.type = 'sample' GROUP BY sc.cid "
+			    "HAVING sum(sc.class IN ('high', 'low')) > 0 "
+			    "ORDER BY avg(sc.cpu_pct) DESC, sc.cid LIMIT ?1",
 		      &top) < 0 ||
 	    g_prepare(g, sql, &st) < 0)
 		goto out;
 	sqlite3_bind_int(top, 1, (int)(g->o->top_n < GRAPHS_SERIES ? g->o->top_n : GRAPHS_SERIES));
+	sqlite3_bind_text(top, 2, g->run, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, g->run, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 1, g->t0);
 	sqlite3_bind_int64(st, 2, g->bucket);
 	while ((rc = sqlite3_step(top)) == SQLITE_ROW) {
@@ -355,6 +475,7 @@ static int containers_write(struct gctx *g, bool mem, const struct points *pts)
 	FILE *fl = g->f[lid], *fh = g->f[hid];
 	struct chart_data *dl = &g->d[lid], *dh = &g->d[hid];
 	double *row = malloc((dl->nseries + 1) * sizeof(*row));
+	int64_t prev = -1;
 	size_t i, j;
 	unsigned s;
 
@@ -369,11 +490,20 @@ static int containers_write(struct gctx *g, bool mem, const struct points *pts)
 	fprintf(fh, "time_utc,epoch_s,rank,container,%s\n", mem ? "mem_mib" : "cpu_pct");
 	for (i = 0; i < pts->n; i = j) {
 		int64_t ts = pts->v[i].ts;
+		if (prev >= 0 && g->spacing > 0 && ts - prev > GRAPHS_GAP_SPACINGS * g->spacing) {
+			/* no sample for a while: a row without values and a blank line,
+			 * so no container's line joins the two sides */
+			csv_time(fl, prev + g->spacing);
+			for (s = 0; s < dl->nseries; s++)
+				fputc(',', fl);
+			fputs("\n\n", fl);
+		}
 		for (s = 0; s < dl->nseries; s++)
 			row[s] = NAN;
 		for (j = i; j < pts->n && pts->v[j].k == pts->v[i].k; j++) {
 			const struct point *p = &pts->v[j];
 			row[p->s] = p->v;
+			dl->npts[p->s]++;
 			if (p->ts < ts)
 				ts = p->ts;
 			csv_time(fh, p->ts);
@@ -388,6 +518,7 @@ static int containers_write(struct gctx *g, bool mem, const struct points *pts)
 				fprintf(fl, ",%.3f", row[s]);
 		fputc('\n', fl);
 		dl->rows++;
+		prev = ts;
 	}
 	free(row);
 	dh->dx = (double)g->bucket / 1e9;
@@ -416,17 +547,20 @@ static int produce_removed(struct gctx *g)
 	int64_t high = 0, low = 0, n = 0, total = 0, step;
 	int rc;
 
-	if (g_prepare(g, "SELECT count(*) FROM records WHERE action = 'removed'", &st) < 0)
+	if (g_prepare(g, "SELECT count(*) FROM records WHERE action = 'removed' AND run = ?1",
+		      &st) < 0)
 		return -EIO;
+	sqlite3_bind_text(st, 1, g->run, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		total = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	step = total / GRAPHS_MAX_POINTS + 1;
 	if (g_prepare(g,
-		      "SELECT ts_ns, class FROM records WHERE action = 'removed' "
+		      "SELECT ts_ns, class FROM records WHERE action = 'removed' AND run = ?1 "
 		      "ORDER BY ts_ns",
 		      &st) < 0)
 		return -EIO;
+	sqlite3_bind_text(st, 1, g->run, -1, SQLITE_STATIC);
 	fputs("time_utc,epoch_s,high,low\n", fc);
 	d_series(&g->d[C_REMOVED_CUM], "high");
 	d_series(&g->d[C_REMOVED_CUM], "low");
@@ -504,8 +638,10 @@ static void gp_plot(FILE *f, const struct chart *c, const struct chart_data *d, 
 			"%s\"%s.csv\" using ($2):($%u) skip 1 with %s lw 2 title "
 			"\"%s\"",
 			i ? ", \\\n  " : "", csv, i + 3,
-			/* few points: mark them, so one or two samples still show */
-			d->rows < 60	      ? "linespoints pt 7 ps 0.8"
+			/* a series of one sample has no line to draw: a point, at any
+			 * row count; few points: mark them, so one or two still show */
+			d->npts[i] == 1	      ? "points pt 7 ps 1.2"
+			: d->rows < 60	      ? "linespoints pt 7 ps 0.8"
 			: c->kind == CK_STEPS ? "steps"
 					      : "lines",
 			d->series[i]);
@@ -583,12 +719,74 @@ static pid_t gp_spawn(struct gctx *g, const char *dir, unsigned k)
 	return pid;
 }
 
-static int graphs_index(struct gctx *g, int dfd)
+/* The directory a run's saved report goes to, under runs/: run-<id> ('_' for ':'). */
+static void graphs_run_dir(const char *run, char *out, size_t cap)
+{
+	size_t o = (size_t)snprintf(out, cap, "run-%s", run[0] ? "" : "none");
+
+	for (; *run && o + 1 < cap; run++)
+		out[o++] = *run == ':' ? '_' : *run;
+	out[o < cap ? o : cap - 1] = '\0';
+}
+
+static void html_time(char *out, size_t cap, int64_t ns)
+{
+	time_t sec = (time_t)(ns / 1000000000LL);
+	struct tm tm;
+
+	gmtime_r(&sec, &tm);
+	strftime(out, cap, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+/*
+ * The list of runs in index.html, newest first: the drawn one marked, the
+ * others linked to their saved report (prefix: "runs/" from the top,
+ * "../" from a saved one; one not drawn yet says how to draw it).
+ */
+static void graphs_index_runs(struct gctx *g, FILE *f, const char *prefix, int rfd)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(g->db,
+			       "SELECT run, host, min(first_ns), max(last_ns), sum(n_records) FROM "
+			       "runs GROUP BY run ORDER BY min(first_ns) DESC LIMIT 100",
+			       -1, &st, NULL) != SQLITE_OK)
+		return; /* a database before runs: no list */
+	fputs("<h2>Runs</h2>\n<ul>\n", f);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *run = (const char *)sqlite3_column_text(st, 0);
+		const char *host = (const char *)sqlite3_column_text(st, 1);
+		char from[32], to[32], dir[128], name[GRAPHS_NAME_MAX + 16];
+
+		run = run ? run : "";
+		html_time(from, sizeof(from), sqlite3_column_int64(st, 2));
+		html_time(to, sizeof(to), sqlite3_column_int64(st, 3));
+		graphs_run_dir(run, dir, sizeof(dir));
+		csv_name(name, run[0] ? run : "(no run id)", sizeof(name));
+		fprintf(f, "<li>");
+		if (strcmp(run, g->run) == 0)
+			fprintf(f, "<b>%s</b> (this report)", name);
+		else if (rfd >= 0 && faccessat(rfd, dir, F_OK, 0) == 0)
+			fprintf(f, "<a href=\"%s%s/index.html\">%s</a>", prefix, dir, name);
+		else /* the link works once it is drawn */
+			fprintf(f,
+				"<a href=\"%s%s/index.html\">%s</a> (not drawn yet: GET "
+				"/graficar?run=%s draws it)",
+				prefix, dir, name, run);
+		csv_name(name, host ? host : "", sizeof(name));
+		fprintf(f, " — host %s, %s – %s UTC, %lld records</li>\n", name, from, to,
+			(long long)sqlite3_column_int64(st, 4));
+	}
+	sqlite3_finalize(st);
+	fputs("</ul>\n", f);
+}
+
+static int graphs_index(struct gctx *g, int dfd, const char *prefix, int rfd)
 {
 	FILE *f;
 	int fd = openat(dfd, "index.html", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	time_t now = time(NULL);
-	char when[40];
+	char when[40], name[GRAPHS_NAME_MAX + 16];
 	struct tm tm;
 
 	if (fd < 0 || !(f = fdopen(fd, "w"))) {
@@ -599,12 +797,15 @@ static int graphs_index(struct gctx *g, int dfd)
 	}
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	csv_name(name, g->run[0] ? g->run : "(no run id)", sizeof(name));
 	fprintf(f,
 		"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 		"<title>gestor report</title>\n<style>body{font-family:sans-serif;margin:2em}"
 		"figure{margin:2em 0}img{max-width:100%%;border:1px solid #ccc}</style>"
-		"</head><body>\n<h1>gestor report</h1>\n<p>Drawn %s from %lld samples.</p>\n",
-		when, (long long)g->nsamples);
+		"</head><body>\n<h1>gestor report</h1>\n<p>Run <b class=\"run\">%s</b>: drawn %s "
+		"from its %lld samples.</p>\n",
+		name, when, (long long)g->nsamples);
+	graphs_index_runs(g, f, prefix, rfd);
 	for (size_t i = 0; i < NCHARTS; i++)
 		fprintf(f,
 			"<figure><h2>%s</h2><img src=\"%s.png\" alt=\"%s\">\n<figcaption>"
@@ -618,6 +819,89 @@ static int graphs_index(struct gctx *g, int dfd)
 		return -EIO;
 	}
 	return 0;
+}
+
+/* Copy file name from dfd into tfd. 0 or -errno. */
+static int graphs_copy(int dfd, int tfd, const char *name)
+{
+	char buf[65536];
+	int in = openat(dfd, name, O_RDONLY | O_CLOEXEC), out;
+	ssize_t n = 0;
+
+	if (in < 0)
+		return -errno;
+	out = openat(tfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0) {
+		close(in);
+		return -errno;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n) {
+			n = -1;
+			break;
+		}
+	close(in);
+	if (close(out) != 0 || n < 0)
+		return -EIO;
+	return 0;
+}
+
+/*
+ * Keep the drawn report as runs/run-<id>/ too, so the report of an earlier
+ * run stays when a later one is drawn; then both index pages, each listing
+ * the saved reports.
+ */
+static int graphs_save_run(struct gctx *g, int dfd, json_t *files)
+{
+	char dir[128];
+	int rfd = -1, tfd = -1, r = -EIO;
+	json_t *v;
+	size_t i;
+
+	graphs_run_dir(g->run, dir, sizeof(dir));
+	if ((mkdirat(dfd, "runs", 0755) < 0 && errno != EEXIST) ||
+	    (rfd = openat(dfd, "runs", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    (mkdirat(rfd, dir, 0755) < 0 && errno != EEXIST) ||
+	    (tfd = openat(rfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		snprintf(g->err, sizeof(g->err), "runs/%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	json_array_foreach(files, i, v)
+	{
+		const char *fn = json_string_value(v);
+
+		if (strcmp(fn, "index.html") != 0 && graphs_copy(dfd, tfd, fn) < 0) {
+			snprintf(g->err, sizeof(g->err), "runs/%s/%s: %s", dir, fn,
+				 strerror(errno));
+			goto out;
+		}
+	}
+	if (graphs_index(g, tfd, "../", rfd) < 0 || graphs_index(g, dfd, "runs/", rfd) < 0)
+		goto out;
+	r = 0;
+out:
+	if (tfd >= 0)
+		close(tfd);
+	if (rfd >= 0)
+		close(rfd);
+	return r;
+}
+
+/* The run to draw: the one asked for, else the latest to start. */
+static void graphs_pick_run(struct gctx *g)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (g->o->run) {
+		util_strlcpy(g->run, g->o->run, sizeof(g->run));
+		return;
+	}
+	g->run[0] = '\0';
+	if (sqlite3_prepare_v2(g->db, "SELECT run FROM runs ORDER BY first_ns DESC, run LIMIT 1",
+			       -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		util_strlcpy(g->run, (const char *)sqlite3_column_text(st, 0), sizeof(g->run));
+	sqlite3_finalize(st);
 }
 
 static int graphs_mkdir(const char *dir, char *err, size_t errlen)
@@ -643,10 +927,12 @@ static int graphs_range(struct gctx *g)
 	sqlite3_stmt *st = NULL;
 
 	if (g_prepare(g,
-		      "SELECT coalesce(min(ts_ns), 0), coalesce(max(ts_ns), 0), count(*) "
-		      "FROM samples",
+		      "SELECT coalesce(min(s.ts_ns), 0), coalesce(max(s.ts_ns), 0), count(*) "
+		      "FROM records r JOIN samples s ON s.record = r.id "
+		      "WHERE r.run = ?1 AND r.type = 'sample'",
 		      &st) < 0)
 		return -EIO;
+	sqlite3_bind_text(st, 1, g->run, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		g->t0 = sqlite3_column_int64(st, 0);
 		g->t1 = sqlite3_column_int64(st, 1);
@@ -666,6 +952,7 @@ static int graphs_write_csv(struct gctx *g, int dfd)
 	if (store_open_reader(g->o->db_path, &g->db, g->err, sizeof(g->err)) < 0)
 		return -EIO;
 	sqlite3_exec(g->db, "BEGIN", NULL, NULL, NULL);
+	graphs_pick_run(g);
 	if (graphs_range(g) < 0)
 		return -EIO;
 	for (size_t i = 0; i < NCHARTS; i++) {
@@ -709,7 +996,7 @@ static int graphs_render(struct gctx *g, int dfd, pid_t pids[GRAPHS_PROCS])
 		if (pids[i] < 0)
 			return -EIO;
 	}
-	return graphs_index(g, dfd);
+	return graphs_index(g, dfd, "runs/", -1);
 }
 
 /* Wait for pid until deadline (then kill it): its status, -1 when killed. */
@@ -800,8 +1087,8 @@ static json_t *graphs_file_list(void)
 	return list;
 }
 
-int graphs_draw(const struct graphs_opts *o, json_t **files, double *cpu_s, char *err,
-		size_t errlen)
+int graphs_draw(const struct graphs_opts *o, json_t **files, double *cpu_s, char *run_out,
+		size_t run_cap, char *err, size_t errlen)
 {
 	double cpu0 = graphs_thread_cpu();
 	struct gctx *g = calloc(1, sizeof(*g));
@@ -832,6 +1119,10 @@ int graphs_draw(const struct graphs_opts *o, json_t **files, double *cpu_s, char
 		snprintf(g->err, sizeof(g->err), "out of memory");
 		r = -ENOMEM;
 	}
+	if (r == 0)
+		r = graphs_save_run(g, dfd, *files);
+	if (r == 0 && run_out)
+		util_strlcpy(run_out, g->run, run_cap);
 	if (r < 0)
 		util_strlcpy(err, g->err[0] ? g->err : "graphs failed", errlen);
 	if (cpu_s)

@@ -3,7 +3,8 @@
  * rendered by gnuplot (pngcairo and SVG) into a report directory, each with
  * the CSV it was drawn from beside it, and an index.html showing them all.
  *
- * Charts: system memory used, system CPU %, per-container CPU % and memory
+ * One run at a time (servicio's run id, carried by its batches). Charts:
+ * system memory used, system CPU %, per-container CPU % and memory
  * of the busiest N containers (line charts and heatmaps), containers removed
  * per class (bar chart, and cumulative over time), containers running per
  * class. Series longer than GRAPHS_MAX_POINTS are averaged into equal time
@@ -24,14 +25,19 @@ struct graphs_opts {
 	const char *dir; /* report directory (created when missing) */
 	const char *gnuplot; /* gnuplot program */
 	unsigned top_n; /* busiest containers charted */
+	const char *run; /* the run to draw (records of batches with this "run"); NULL: the
+			    latest to start ("" : the records that carried no run) */
 };
 
 /*
- * Draw every chart now. *files gets a new JSON array of the file names
- * written (relative to dir); *cpu_s (when not NULL) the CPU seconds spent,
- * this thread's and gnuplot's. 0 or -errno with the reason in err.
+ * Draw every chart of one run now, into dir and again into
+ * dir/runs/run-<id>/ (kept when another run is drawn; each index.html
+ * lists the runs, linking the saved reports). *files gets a new JSON array
+ * of the file names written (relative to dir); *cpu_s (when not NULL) the
+ * CPU seconds spent, this thread's and gnuplot's; run_out (when not NULL)
+ * the run drawn. 0 or -errno with the reason in err.
  */
-int graphs_draw(const struct graphs_opts *o, json_t **files, double *cpu_s, char *err,
-		size_t errlen);
+int graphs_draw(const struct graphs_opts *o, json_t **files, double *cpu_s, char *run_out,
+		size_t run_cap, char *err, size_t errlen);
 
 #endif

@@ -36,7 +36,7 @@
 #include "token.h"
 #include "util.h"
 
-enum route { R_NONE, R_HEALTH, R_LOGS, R_GRAFICAR };
+enum route { R_NONE, R_HEALTH, R_LOGS, R_GRAFICAR, R_RUNS };
 
 struct http_server {
 	struct MHD_Daemon *mhd;
@@ -267,6 +267,8 @@ static enum route http_route(const char *path)
 		return R_LOGS;
 	if (strcmp(path, "/graficar") == 0)
 		return R_GRAFICAR;
+	if (strcmp(path, "/runs") == 0)
+		return R_RUNS;
 	return R_NONE;
 }
 
@@ -338,6 +340,12 @@ struct http_args {
 	bool bad;
 };
 
+struct http_runs_args {
+	struct query_runs *q;
+	char err[256];
+	bool bad;
+};
+
 static enum MHD_Result http_arg(void *cls, enum MHD_ValueKind kind, const char *key,
 				const char *value)
 {
@@ -372,30 +380,68 @@ static enum MHD_Result http_get_logs(struct req *r)
 	return http_send(r, 200, out, len, NULL);
 }
 
+static enum MHD_Result http_runs_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				     const char *value)
+{
+	struct http_runs_args *a = cls;
+
+	(void)kind;
+	if (!a->bad && query_runs_set(a->q, key, value, a->err, sizeof(a->err)) < 0)
+		a->bad = true;
+	return MHD_YES;
+}
+
+static enum MHD_Result http_get_runs(struct req *r)
+{
+	struct query_runs q;
+	struct http_runs_args a = { .q = &q };
+	sqlite3 *db = NULL;
+	char err[256];
+	char *out = NULL;
+	size_t len = 0;
+	int rc;
+
+	query_runs_init(&q);
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, http_runs_arg, &a);
+	if (a.bad)
+		return http_error(r, 400, a.err, NULL);
+	if (store_open_reader(store_path(r->h->store), &db, err, sizeof(err)) < 0)
+		return http_error(r, 500, err, NULL);
+	rc = query_runs_run(db, &q, &out, &len, err, sizeof(err));
+	sqlite3_close(db);
+	if (rc < 0)
+		return http_error(r, 500, err, NULL);
+	return http_send(r, 200, out, len, NULL);
+}
+
 static enum MHD_Result http_graficar(struct req *r)
 {
 	const struct config *c = r->h->cfg;
 	struct graphs_opts o = { .db_path = store_path(r->h->store),
 				 .dir = c->report_dir,
 				 .gnuplot = c->gnuplot,
-				 .top_n = c->top_n };
+				 .top_n = c->top_n,
+				 .run = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+								    "run") };
 	json_t *files = NULL;
 	double cpu = 0;
-	char err[512];
+	char err[512], run[80] = "";
 	uint64_t t0 = util_mono_ns();
 	int rc;
 
 	pthread_mutex_lock(&r->h->graph_mu);
-	rc = graphs_draw(&o, &files, &cpu, err, sizeof(err));
+	if (o.run && o.run[0] && !batch_run_valid(o.run))
+		return http_error(r, 400, "run: 1..64 characters [A-Za-z0-9._:-]", NULL);
+	rc = graphs_draw(&o, &files, &cpu, run, sizeof(run), err, sizeof(err));
 	pthread_mutex_unlock(&r->h->graph_mu);
 	if (rc < 0) {
 		log_warnx("graphs: %s", err);
 		return http_error(r, 500, err, NULL);
 	}
 	return http_send_json(r, 200,
-			      json_pack("{s:s,s:o,s:f,s:f}", "dir", c->report_dir, "files", files,
-					"seconds", (double)(util_mono_ns() - t0) / 1e9,
-					"cpu_seconds", cpu),
+			      json_pack("{s:s,s:s,s:o,s:f,s:f}", "dir", c->report_dir, "run", run,
+					"files", files, "seconds",
+					(double)(util_mono_ns() - t0) / 1e9, "cpu_seconds", cpu),
 			      NULL);
 }
 
@@ -531,7 +577,8 @@ static enum MHD_Result http_handler(void *cls, struct MHD_Connection *conn, cons
 		access_clean(r->method, tmp, sizeof(r->method));
 		r->route = http_route(r->path);
 		if (r->route == R_NONE)
-			return http_error(r, 404, "no such path (try /logs, /health, /graficar)",
+			return http_error(r, 404,
+					  "no such path (try /logs, /runs, /health, /graficar)",
 					  NULL);
 		if (!http_method_ok(r->route, method)) {
 			char d[320];
@@ -563,6 +610,8 @@ static enum MHD_Result http_handler(void *cls, struct MHD_Connection *conn, cons
 			return http_health(r);
 		case R_LOGS:
 			return http_get_logs(r);
+		case R_RUNS:
+			return http_get_runs(r);
 		default:
 			return http_graficar(r);
 		}

@@ -107,6 +107,15 @@ int query_set(struct query *q, const char *key, const char *val, char *err, size
 		}
 		return query_copy(q->batch, sizeof(q->batch), key, val, err, errlen);
 	}
+	if (strcmp(key, "host") == 0)
+		return query_copy(q->host, sizeof(q->host), key, val, err, errlen);
+	if (strcmp(key, "run") == 0) {
+		if (!batch_run_valid(val)) {
+			snprintf(err, errlen, "run: not a valid run id");
+			return -EINVAL;
+		}
+		return query_copy(q->run, sizeof(q->run), key, val, err, errlen);
+	}
 	if (strcmp(key, "limit") == 0) {
 		if (util_parse_u64(val, &end, QUERY_LIMIT_MAX, &v) < 0 || *end || v == 0) {
 			snprintf(err, errlen, "limit: must be a number in 1..%d", QUERY_LIMIT_MAX);
@@ -133,7 +142,7 @@ int query_set(struct query *q, const char *key, const char *val, char *err, size
 	}
 	snprintf(err, errlen,
 		 "unknown parameter '%.40s' (since, until, type, container, action, "
-		 "batch, limit, offset, order)",
+		 "batch, host, run, limit, offset, order)",
 		 key);
 	return -EINVAL;
 }
@@ -152,7 +161,7 @@ static void query_iso(int64_t ns, char *buf, size_t cap)
 int query_run(sqlite3 *db, const struct query *q, char **out, size_t *outlen, char *err,
 	      size_t errlen)
 {
-	char sql[1024];
+	char sql[1280];
 	sqlite3_stmt *st = NULL;
 	json_t *doc = NULL, *arr = NULL;
 	size_t n = 0;
@@ -162,14 +171,15 @@ int query_run(sqlite3 *db, const struct query *q, char **out, size_t *outlen, ch
 	snprintf(sql, sizeof(sql),
 		 "SELECT r.body, b.batch_id, b.stored_ns, r.id FROM records r "
 		 "JOIN batches b ON b.id = r.batch WHERE r.ts_ns >= ?1 AND r.ts_ns <= ?2"
-		 "%s%s%s%s ORDER BY r.ts_ns %s, r.id %s LIMIT ?7 OFFSET ?8",
+		 "%s%s%s%s%s%s ORDER BY r.ts_ns %s, r.id %s LIMIT ?7 OFFSET ?8",
 		 q->type[0] ? " AND r.type = ?3" : "",
 		 q->container[0] ? " AND (r.container_id = ?4 OR r.container_name = ?4 OR r.id IN "
 				   "(SELECT record FROM sample_containers WHERE cid = ?4 OR "
 				   "name = ?4))"
 				 : "",
 		 q->action[0] ? " AND r.action = ?5" : "",
-		 q->batch[0] ? " AND b.batch_id = ?6" : "", q->desc ? "DESC" : "ASC",
+		 q->batch[0] ? " AND b.batch_id = ?6" : "", q->host[0] ? " AND r.host = ?9" : "",
+		 q->run[0] ? " AND r.run = ?10" : "", q->desc ? "DESC" : "ASC",
 		 q->desc ? "DESC" : "ASC");
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "query: %s", sqlite3_errmsg(db));
@@ -183,6 +193,8 @@ int query_run(sqlite3 *db, const struct query *q, char **out, size_t *outlen, ch
 	sqlite3_bind_text(st, 6, q->batch, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 7, (int)q->limit + 1); /* one more: is there a next page? */
 	sqlite3_bind_int64(st, 8, (sqlite3_int64)q->offset);
+	sqlite3_bind_text(st, 9, q->host, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, q->run, -1, SQLITE_STATIC);
 	arr = json_array();
 	if (!arr)
 		goto nomem;
@@ -224,6 +236,107 @@ int query_run(sqlite3 *db, const struct query *q, char **out, size_t *outlen, ch
 	if (!doc)
 		goto nomem;
 	*out = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	if (!*out)
+		goto nomem;
+	*outlen = strlen(*out);
+	r = 0;
+	goto err;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	r = -ENOMEM;
+err:
+	json_decref(doc);
+	json_decref(arr);
+	sqlite3_finalize(st);
+	return r;
+}
+
+void query_runs_init(struct query_runs *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->limit = QUERY_LIMIT_DEFAULT;
+}
+
+int query_runs_set(struct query_runs *q, const char *key, const char *val, char *err, size_t errlen)
+{
+	const char *end;
+	uint64_t v;
+
+	if (!val)
+		val = "";
+	if (strcmp(key, "host") == 0)
+		return query_copy(q->host, sizeof(q->host), key, val, err, errlen);
+	if (strcmp(key, "limit") == 0) {
+		if (util_parse_u64(val, &end, QUERY_LIMIT_MAX, &v) < 0 || *end || v == 0) {
+			snprintf(err, errlen, "limit: must be a number in 1..%d", QUERY_LIMIT_MAX);
+			return -EINVAL;
+		}
+		q->limit = (unsigned)v;
+		return 0;
+	}
+	if (strcmp(key, "offset") == 0) {
+		if (util_parse_u64(val, &end, INT64_MAX, &v) < 0 || *end) {
+			snprintf(err, errlen, "offset: must be a number >= 0");
+			return -EINVAL;
+		}
+		q->offset = v;
+		return 0;
+	}
+	snprintf(err, errlen, "unknown parameter '%.40s' (host, limit, offset)", key);
+	return -EINVAL;
+}
+
+int query_runs_run(sqlite3 *db, const struct query_runs *q, char **out, size_t *outlen, char *err,
+		   size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *doc = NULL, *arr = NULL;
+	size_t n = 0;
+	bool more = false;
+	int rc, r = -EIO;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT run, host, first_ns, last_ns, n_records FROM runs "
+			       "WHERE ?1 = '' OR host = ?1 ORDER BY first_ns DESC, run LIMIT ?2 "
+			       "OFFSET ?3",
+			       -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "query: %s", sqlite3_errmsg(db));
+		goto err;
+	}
+	sqlite3_bind_text(st, 1, q->host, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, (int)q->limit + 1);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)q->offset);
+	arr = json_array();
+	if (!arr)
+		goto nomem;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *row;
+
+		if (n == q->limit) {
+			more = true;
+			rc = SQLITE_DONE;
+			break;
+		}
+		row = json_pack("{s:s,s:s,s:I,s:I,s:I}", "run", sqlite3_column_text(st, 0), "host",
+				sqlite3_column_text(st, 1), "first_ns",
+				(json_int_t)sqlite3_column_int64(st, 2), "last_ns",
+				(json_int_t)sqlite3_column_int64(st, 3), "records",
+				(json_int_t)sqlite3_column_int64(st, 4));
+		if (!row || json_array_append_new(arr, row))
+			goto nomem;
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "query: %s", sqlite3_errmsg(db));
+		goto err;
+	}
+	doc = json_pack("{s:I,s:I,s:I,s:o,s:O}", "count", (json_int_t)n, "limit",
+			(json_int_t)q->limit, "offset", (json_int_t)q->offset, "next_offset",
+			more ? json_integer((json_int_t)q->offset + (json_int_t)n) : json_null(),
+			"runs", arr);
+	if (!doc)
+		goto nomem;
+	*out = json_dumps(doc, JSON_COMPACT);
 	if (!*out)
 		goto nomem;
 	*outlen = strlen(*out);

@@ -5,7 +5,7 @@
  * Filters: since, until (record time ts_ns; nanoseconds or RFC 3339 UTC like
  * 2026-11-28T15:00:00Z / .123Z), type (sample|decision), container (id or
  * name: decisions about it and samples that list it), action, batch
- * (batch_id), limit (1..10000, default 100), offset (paging), order
+ * (batch_id), host (the sending host), run (servicio's run id), limit (1..10000, default 100), offset (paging), order
  * (asc|desc by time). Every record comes back as stored, plus its batch_id,
  * stored_ns and stored_at.
  */
@@ -28,12 +28,27 @@ struct query {
 	char container[257];
 	char action[32];
 	char batch[65];
+	char host[257];
+	char run[65];
 	unsigned limit;
 	uint64_t offset;
 	bool desc;
 };
 
 void query_init(struct query *q);
+
+/* GET /runs: optional host, limit (default 100, at most 10000), offset. */
+struct query_runs {
+	char host[257];
+	unsigned limit;
+	uint64_t offset;
+};
+
+void query_runs_init(struct query_runs *q);
+
+/* Apply one key=value of GET /runs. 0, or -EINVAL naming the parameter in err. */
+int query_runs_set(struct query_runs *q, const char *key, const char *val, char *err,
+		   size_t errlen);
 
 /* Apply one key=value filter. 0, or -EINVAL naming the parameter in err. */
 int query_set(struct query *q, const char *key, const char *val, char *err, size_t errlen);
@@ -47,5 +62,13 @@ int query_parse_time(const char *s, int64_t *ns);
  */
 int query_run(sqlite3 *db, const struct query *q, char **out, size_t *outlen, char *err,
 	      size_t errlen);
+
+/*
+ * GET /runs: one row per run (run, host, first_ns, last_ns, records), the
+ * most recently started (first_ns) first, as a malloc'd JSON document in *out.
+ * 0 or -EIO/-ENOMEM with the reason in err.
+ */
+int query_runs_run(sqlite3 *db, const struct query_runs *q, char **out, size_t *outlen, char *err,
+		   size_t errlen);
 
 #endif

@@ -7,7 +7,10 @@
  * (the numbers the graphs need, so drawing never re-parses JSON; each sample
  * keeps its per-class container counts), containers (one row per container
  * id: its record range and running sums, so "the busiest N" is a lookup),
- * and access_log (every HTTP request).
+ * runs (one row per servicio run and host: time range and record count),
+ * and access_log (every HTTP request). Every record carries its batch's
+ * host and run. The schema is versioned (PRAGMA user_version) and migrated
+ * at open.
  *
  * The writer loop: wait for work; take up to group_max batches and all
  * queued access entries; BEGIN IMMEDIATE; per batch SAVEPOINT, insert, RELEASE
@@ -59,6 +62,7 @@ enum store_stmt {
 	ST_INS_SCONT,
 	ST_UPS_CONT,
 	ST_INS_ACCESS,
+	ST_UPS_RUN,
 	ST_COUNT
 };
 
@@ -69,11 +73,16 @@ static const char *const store_sql[ST_COUNT] = {
 	[ST_SAVEPOINT] = "SAVEPOINT b",
 	[ST_RELEASE] = "RELEASE b",
 	[ST_ROLLBACK_TO] = "ROLLBACK TO b",
-	[ST_INS_BATCH] = "INSERT OR IGNORE INTO batches(batch_id, host, stored_ns, n_records) "
-			 "VALUES (?1, ?2, ?3, ?4)",
-	[ST_INS_RECORD] =
-		"INSERT INTO records(batch, type, ts_ns, cycle, container_id, "
-		"container_name, class, action, body) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+	[ST_INS_BATCH] = "INSERT OR IGNORE INTO batches(batch_id, host, stored_ns, n_records, run) "
+			 "VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_INS_RECORD] = "INSERT INTO records(batch, type, ts_ns, cycle, container_id, "
+			  "container_name, class, action, body, host, run) "
+			  "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+	[ST_UPS_RUN] = "INSERT INTO runs(run, host, first_ns, last_ns, n_records) "
+		       "VALUES (?1,?2,?3,?4,?5) ON CONFLICT(run, host) DO UPDATE SET "
+		       "first_ns = min(first_ns, excluded.first_ns), "
+		       "last_ns = max(last_ns, excluded.last_ns), "
+		       "n_records = n_records + excluded.n_records",
 	[ST_INS_SAMPLE] = "INSERT INTO samples(record, ts_ns, source, total_kb, used_kb, "
 			  "available_kb, cpu_pct, n_high, n_low, n_unknown) "
 			  "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
@@ -92,7 +101,16 @@ static const char *const store_sql[ST_COUNT] = {
 			  "bytes_out, duration_us) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
 };
 
-static const char store_schema[] =
+/*
+ * The schema, versioned in PRAGMA user_version. Version 1 is the first
+ * release's (which left user_version at 0); each later version is a step
+ * from the one before, run in one transaction at start, so a database of any
+ * earlier version opens and is brought up to date, and a new database is
+ * made by the same steps.
+ */
+#define STORE_SCHEMA_VERSION 2
+
+static const char store_schema_v1[] =
 	"CREATE TABLE IF NOT EXISTS batches(id INTEGER PRIMARY KEY, batch_id TEXT NOT NULL UNIQUE,"
 	" host TEXT NOT NULL, stored_ns INTEGER NOT NULL, n_records INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS records(id INTEGER PRIMARY KEY, batch INTEGER NOT NULL,"
@@ -116,6 +134,26 @@ static const char store_schema[] =
 	"CREATE TABLE IF NOT EXISTS access_log(id INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL,"
 	" client TEXT, method TEXT, path TEXT, status INTEGER, bytes_in INTEGER,"
 	" bytes_out INTEGER, duration_us INTEGER);";
+
+/*
+ * Version 2: hosts and runs as dimensions. Each record carries its batch's
+ * host and run (servicio's run id; "" when the batch had none), indexed for
+ * the ?host= and ?run= filters; runs holds one row per (run, host) with its
+ * time range and record count, kept by the writer, so GET /runs is a lookup.
+ */
+static const char store_schema_v2[] =
+	"ALTER TABLE batches ADD COLUMN run TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE records ADD COLUMN host TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE records ADD COLUMN run TEXT NOT NULL DEFAULT '';"
+	"UPDATE records SET host = (SELECT b.host FROM batches b WHERE b.id = records.batch);"
+	"CREATE INDEX records_host ON records(host, ts_ns);"
+	"CREATE INDEX records_run ON records(run, ts_ns);"
+	"CREATE TABLE runs(run TEXT NOT NULL, host TEXT NOT NULL, first_ns INTEGER NOT NULL,"
+	" last_ns INTEGER NOT NULL, n_records INTEGER NOT NULL, PRIMARY KEY (run, host));"
+	"CREATE INDEX runs_first ON runs(first_ns);";
+
+static const char *const store_migrations[STORE_SCHEMA_VERSION] = { store_schema_v1,
+								    store_schema_v2 };
 
 struct store {
 	sqlite3 *db;
@@ -192,6 +230,43 @@ int store_open_reader(const char *path, sqlite3 **db, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Bring the schema to STORE_SCHEMA_VERSION in one transaction. user_version
+ * 0 is a new database or one of the first release (whose tables step 1
+ * creates only when missing): both take every step from 1.
+ */
+static int store_migrate(sqlite3 *db, char *err, size_t errlen)
+{
+	uint64_t v;
+	char set[64];
+
+	if (store_exec(db, "BEGIN IMMEDIATE", err, errlen) < 0)
+		return -EIO;
+	if (store_count(db, "PRAGMA user_version", &v) < 0) {
+		snprintf(err, errlen, "user_version: %s", sqlite3_errmsg(db));
+		goto err;
+	}
+	if (v > STORE_SCHEMA_VERSION) {
+		snprintf(err, errlen,
+			 "database schema version %llu is newer than this admin_logs' (%d)",
+			 (unsigned long long)v, STORE_SCHEMA_VERSION);
+		goto err;
+	}
+	if (v == STORE_SCHEMA_VERSION)
+		return store_exec(db, "COMMIT", err, errlen);
+	for (uint64_t i = v; i < STORE_SCHEMA_VERSION; i++)
+		if (store_exec(db, store_migrations[i], err, errlen) < 0)
+			goto err;
+	snprintf(set, sizeof(set), "PRAGMA user_version=%d", STORE_SCHEMA_VERSION);
+	if (store_exec(db, set, err, errlen) < 0 || store_exec(db, "COMMIT", err, errlen) < 0)
+		goto err;
+	log_info("database schema version %llu -> %d", (unsigned long long)v, STORE_SCHEMA_VERSION);
+	return 0;
+err:
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -EIO;
+}
+
 /* Steps a statement without results, then resets it. */
 static int store_step(struct store *s, enum store_stmt i)
 {
@@ -256,7 +331,10 @@ static int store_insert_sample(struct store *s, sqlite3_int64 rid, json_t *rec, 
 		sqlite3_bind_double(st, 7, json_number_value(json_object_get(c, "cpu_pct")));
 		sqlite3_bind_int64(st, 8, json_integer_value(json_object_get(c, "rss_kb")));
 		sqlite3_bind_int64(st, 9, json_integer_value(json_object_get(c, "mem_kb")));
-		sqlite3_bind_double(st, 10, json_number_value(json_object_get(c, "mem_pct")));
+		/* % of the container's memory limit (the column keeps its first name) */
+		json_t *lpct = json_object_get(c, "mem_limit_pct");
+		sqlite3_bind_double(st, 10,
+				    json_number_value(lpct ? lpct : json_object_get(c, "mem_pct")));
 		sqlite3_bind_int64(st, 11, json_integer_value(json_object_get(c, "procs")));
 		sqlite3_bind_int64(st, 12, (sqlite3_int64)i);
 		if (store_step(s, ST_INS_SCONT) < 0)
@@ -282,6 +360,7 @@ static int store_insert_batch(struct store *s, const struct batch *b, size_t *nr
 {
 	sqlite3_stmt *st = s->st[ST_INS_BATCH];
 	sqlite3_int64 bid;
+	json_int_t first = 0, last = 0;
 	json_t *rec;
 	size_t i;
 
@@ -289,6 +368,7 @@ static int store_insert_batch(struct store *s, const struct batch *b, size_t *nr
 	sqlite3_bind_text(st, 2, b->host, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)util_real_ns());
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)json_array_size(b->records));
+	sqlite3_bind_text(st, 5, b->run, -1, SQLITE_STATIC);
 	if (store_step(s, ST_INS_BATCH) < 0)
 		return -EIO;
 	if (sqlite3_changes(s->db) == 0)
@@ -301,7 +381,13 @@ static int store_insert_batch(struct store *s, const struct batch *b, size_t *nr
 		json_t *c = json_object_get(rec, "container");
 		int r;
 
+		if (i == 0 || ts < first)
+			first = ts;
+		if (i == 0 || ts > last)
+			last = ts;
 		st = s->st[ST_INS_RECORD];
+		sqlite3_bind_text(st, 10, b->host, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 11, b->run, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 1, bid);
 		bind_text(st, 2, type);
 		sqlite3_bind_int64(st, 3, ts);
@@ -317,6 +403,16 @@ static int store_insert_batch(struct store *s, const struct batch *b, size_t *nr
 			return r;
 		if (strcmp(type, "sample") == 0 &&
 		    store_insert_sample(s, sqlite3_last_insert_rowid(s->db), rec, ts) < 0)
+			return -EIO;
+	}
+	if (b->run[0]) {
+		st = s->st[ST_UPS_RUN];
+		sqlite3_bind_text(st, 1, b->run, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, b->host, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, first);
+		sqlite3_bind_int64(st, 4, last);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)json_array_size(b->records));
+		if (store_step(s, ST_UPS_RUN) < 0)
 			return -EIO;
 	}
 	*nrec = json_array_size(b->records);
@@ -645,7 +741,7 @@ int store_open(struct store **out, const char *path, unsigned group_max, bool pr
 	if (store_exec(s->db, "PRAGMA journal_mode=WAL", err, errlen) < 0 ||
 	    store_exec(s->db, "PRAGMA synchronous=FULL", err, errlen) < 0 ||
 	    store_exec(s->db, "PRAGMA cache_size=-2000", err, errlen) < 0 ||
-	    store_exec(s->db, store_schema, err, errlen) < 0)
+	    store_migrate(s->db, err, errlen) < 0)
 		goto err;
 	for (i = 0; i < ST_COUNT; i++) {
 		if (sqlite3_prepare_v3(s->db, store_sql[i], -1, SQLITE_PREPARE_PERSISTENT,

@@ -15,11 +15,27 @@
 #      --ranking oldest, so the newcomer is the one removed;
 #   4. one --once cycle that removes N-3 of the N containers at once (4
 #      workers, each kill + delete): the removal part's time.
-# Prints a Markdown table. Needs root, Docker, the images, build/bin/servicio
+#   5. decisions, before and after (issue 18), the same load for both: OLD
+#      (default: a build of commit b833406, before hysteresis and events)
+#      and this build. (a) contenedores.sh -n STREAM_K (5) every 30 s, as
+#      cron runs it, for STREAM_S (300) s, servicio at its defaults (10 s
+#      interval, keep 2 high / 3 low): the removals of containers that an
+#      earlier cycle had kept (churn: each one a removal that gains
+#      nothing); (b) at the default 10 s interval, TRIALS low containers
+#      each started beyond keep_low 3: start -> destroyed (Docker's event
+#      times), median and max.
+# Prints Markdown tables. Needs root, Docker, the images, build/bin/servicio
 # and build/bin/admin_logs.
 # Usage: bench/servicio.sh [N [BIG]] (env SECONDS_RUN=60 TRIALS=8 EXTRA=10000)
+#        bench/servicio.sh decisions   (phase 5 only; env OLD=path/to/old/servicio,
+#                                      STREAM_S=300 STREAM_K=5 TRIALS=10)
 set -uo pipefail
 cd "$(dirname "$0")/.."
+MODE=all
+if [ "${1:-}" = decisions ]; then
+	MODE=decisions
+	shift
+fi
 N=${1:-50}
 BIG=${2:-500}
 EXTRA=${EXTRA:-10000}
@@ -38,7 +54,9 @@ cleanup() {
 	[ -n "$SPID" ] && kill -9 "$SPID" 2>/dev/null
 	[ -n "$XPID" ] && kill -9 "$XPID" 2>/dev/null
 	[ -n "$APID" ] && kill "$APID" 2>/dev/null
-	ids=$(docker ps -aq --filter "label=gestor.test=$TAG"; docker ps -aq --filter "label=gestor.test=$TAG-rm")
+	ids=$(for t in "$TAG" "$TAG-rm" "$TAG-a-old" "$TAG-a-new" "$TAG-b-old" "$TAG-b-new"; do
+		docker ps -aq --filter "label=gestor.test=$t"
+	done)
 	[ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1
 	rm -rf "$TMP"
 }
@@ -52,6 +70,142 @@ mk() { docker run -d --name "$TAG-$1" --network none --label gestor.managed=true
 	--label gestor.class=low --label "gestor.test=${2:-$TAG}" gestor/low:latest >/dev/null; }
 export -f mk
 export TAG
+
+mib() { echo "$(($1 / 1024)).$(($1 % 1024 * 10 / 1024))"; }
+med() { sort -n | awk '{a[NR] = $1} END {if (NR) printf "%.2f", (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}'; }
+p95() { sort -n | awk '{a[NR] = $1} END {if (NR) {i = int(NR * 0.95); if (i < 1) i = 1; printf "%.2f", a[i]}}'; }
+
+# ---------- 5: decisions before and after (issue 18) ----------
+OLD=${OLD:-}
+STREAM_S=${STREAM_S:-300}
+STREAM_K=${STREAM_K:-5}
+old_build() {
+	[ -n "$OLD" ] && return 0
+	local wt=/tmp/gsvb-old-b833406
+	if [ ! -x "$wt/build/bin/servicio" ]; then
+		echo "building commit b833406 (before issue 18) in $wt..." >&2
+		[ -d "$wt" ] || git worktree add "$wt" b833406 >/dev/null 2>&1 || die "git worktree add $wt failed"
+		nice -n 10 make -s -C "$wt" -j2 user >"$TMP/old-build.log" 2>&1 || die "the old build failed: $(tail -n 3 "$TMP/old-build.log")"
+	fi
+	OLD=$wt/build/bin/servicio
+}
+# churn LOG: "<cycles> <removals> <removals of containers kept before> <of
+# those, swaps within the margin>" from servicio's tables: a swap is within
+# the margin when a container newly kept in the same class that cycle does
+# not beat the removed one by more than 10 CPU points (or, CPU within that,
+# 64 MiB): noise deciding who is removed
+churn() {
+	awk -v M=10 -v MM=64 '
+	function mib(s,  v, u) { v = s + 0; u = substr(s, length(s)); return u == "G" ? v * 1024 : u == "K" ? v / 1024 : u == "M" ? v : v / 1048576 }
+	function flush(   i, j, w) {
+		for (i = 1; i <= nr; i++) {
+			if (act[i] != "removed" || !(nm[i] in kept)) continue
+			k++
+			w = 0
+			for (j = 1; j <= nr; j++)
+				if (act[j] == "kept" && !(nm[j] in kept) && cl[j] == cl[i]) {
+					d = cl[i] == "high" ? cpu[j] - cpu[i] : cpu[i] - cpu[j]
+					dm = cl[i] == "high" ? mem[j] - mem[i] : mem[i] - mem[j]
+					if (d <= M && (d < -M || dm <= MM)) w = 1
+				}
+			noise += w
+		}
+		for (i = 1; i <= nr; i++) if (act[i] == "kept") kept[nm[i]] = 1
+		nr = 0
+	}
+	/^cycle [0-9]+ / { flush(); c++ }
+	/^gestor-(high-cpu|high-ram|low)-[0-9a-f]+ / {
+		nr++; nm[nr] = $1; cl[nr] = $3; cpu[nr] = $4 + 0; mem[nr] = mib($5); act[nr] = $NF
+		if ($NF == "removed") r++
+	}
+	END { flush(); printf "%d %d %d %d\n", c, r, k, noise }' "$1"
+}
+# stream WHICH BIN: (a) for one build; prints "<cycles> <removals> <churn> <margin decisions>"
+stream() {
+	local scope=$TAG-a-$1 end
+	"$2" --log-url "http://127.0.0.1:$PORT" --no-cron --spool "$TMP/spool-a-$1" --color never \
+		--scope "gestor.test=$scope" >"$TMP/stream-$1.log" 2>&1 &
+	SPID=$!
+	sleep 3
+	end=$(($(date +%s) + STREAM_S))
+	while [ "$(date +%s)" -lt "$end" ]; do
+		GESTOR_TEST_LABEL=$scope ./contenedores.sh -n "$STREAM_K" >>"$TMP/contenedores-$1.log" 2>&1
+		sleep 30
+	done
+	kill -INT "$SPID"
+	wait "$SPID"
+	SPID=
+	docker ps -aq --filter "label=gestor.test=$scope" | xargs -r docker rm -f >/dev/null 2>&1
+	echo "$(churn "$TMP/stream-$1.log") $(grep -c 'the margin decided' "$TMP/stream-$1.log")"
+	cp "$TMP/stream-$1.log" "${KEEP_LOGS:-$TMP}/" 2>/dev/null
+}
+# reaction WHICH BIN: (b) for one build; prints "<trials> <median ms> <max ms>"
+reaction() {
+	local scope=$TAG-b-$1 since i n st de
+	for i in 1 2 3; do mk "b$1-base$i" "$scope"; done
+	sleep 1
+	since=$(date +%s)
+	"$2" --log-url "http://127.0.0.1:$PORT" --no-cron --spool "$TMP/spool-b-$1" --color never \
+		--scope "gestor.test=$scope" --keep-low 3 --ranking oldest >"$TMP/react-$1.log" 2>&1 &
+	SPID=$!
+	sleep 12 # past the first cycle: the three are kept
+	for i in $(seq 1 "$TRIALS"); do
+		mk "b$1-n$i" "$scope"
+		for _ in $(seq 300); do docker inspect "$TAG-b$1-n$i" >/dev/null 2>&1 || break; sleep 0.05; done
+		sleep "$((RANDOM % 3)).$((RANDOM % 10))" # a different phase of the cycle each time
+	done
+	kill -INT "$SPID"
+	wait "$SPID"
+	SPID=
+	docker events --since "$since" --until "$(date +%s)" --filter "label=gestor.test=$scope" \
+		--filter type=container --format '{{.TimeNano}} {{.Action}} {{.Actor.Attributes.name}}' >"$TMP/events-b-$1"
+	for i in $(seq 1 "$TRIALS"); do
+		n=$TAG-b$1-n$i
+		st=$(awk -v n="$n" '$2 == "start" && $3 == n {print $1; exit}' "$TMP/events-b-$1")
+		de=$(awk -v n="$n" '$2 == "destroy" && $3 == n {print $1; exit}' "$TMP/events-b-$1")
+		[ -n "$st" ] && [ -n "$de" ] && echo $(((de - st) / 1000000))
+	done >"$TMP/react-b-$1"
+	docker ps -aq --filter "label=gestor.test=$scope" | xargs -r docker rm -f >/dev/null 2>&1
+	echo "$(wc -l <"$TMP/react-b-$1") $(med <"$TMP/react-b-$1") $(sort -n "$TMP/react-b-$1" | tail -n1)"
+}
+decisions() {
+	local a_old a_new b_old b_new
+	old_build
+	[ -x "$OLD" ] || die "no old servicio at $OLD"
+	for i in high-cpu high-ram low; do
+		docker image inspect "gestor/$i:latest" >/dev/null 2>&1 || die "gestor/$i:latest is missing (make images)"
+	done
+	"$ADM" --port 0 --port-file "$TMP/port" --db "$TMP/gestor.db" --quiet >"$TMP/admin.log" 2>&1 &
+	APID=$!
+	for _ in $(seq 100); do [ -s "$TMP/port" ] && break; sleep 0.1; done
+	PORT=$(cat "$TMP/port")
+	echo "5a: contenedores.sh -n $STREAM_K every 30 s for $STREAM_S s, old build then this one..." >&2
+	a_old=$(stream old "$OLD")
+	a_new=$(stream new "$SVT")
+	echo "5b: $TRIALS containers beyond the quota at the 10 s interval, old build then this one..." >&2
+	b_old=$(reaction old "$OLD")
+	b_new=$(reaction new "$SVT")
+	set -- $a_old $a_new
+	cat <<EOT
+### servicio decisions before (b833406) and after (issue 18) — same load, one run ($(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))
+
+| what | before (b833406) | after | target |
+| --- | --- | --- | --- |
+| (a) contenedores.sh -n $STREAM_K every 30 s for $STREAM_S s, defaults: cycles | $1 | $6 | |
+| (a) containers removed | $2 | $7 | |
+| (a) removals of containers an earlier cycle had kept | $3 | $8 | |
+| (a) **... of which a newcomer within the margin (10 points / 64 MiB) took the place** (noise) | **$4** | **$9** | 0 |
+| (a) decisions where the margin decided | $5 | ${10} | |
+EOT
+	set -- $b_old $b_new
+	cat <<EOT
+| (b) container start -> destroyed at the 10 s interval, median / max of $1 / $4 trials | $2 ms / $3 ms | **$5 ms / $6 ms** | <= 1,500 / 2,500 ms |
+EOT
+}
+if [ "$MODE" = decisions ]; then
+	decisions
+	exit 0
+fi
 echo "creating $N containers..." >&2
 seq 1 "$N" | xargs -P 4 -I{} bash -c 'mk c{}' || die "docker run failed"
 
@@ -101,9 +255,6 @@ steady() {
 	list_med=$(cut -d' ' -f2 "$TMP/timing" | med)
 	cyc_med=$(cut -d' ' -f3 "$TMP/timing" | med)
 }
-mib() { echo "$(($1 / 1024)).$(($1 % 1024 * 10 / 1024))"; }
-med() { sort -n | awk '{a[NR] = $1} END {if (NR) printf "%.2f", (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}'; }
-p95() { sort -n | awk '{a[NR] = $1} END {if (NR) {i = int(NR * 0.95); if (i < 1) i = 1; printf "%.2f", a[i]}}'; }
 
 # 1 + 2: steady state
 steady "$N"

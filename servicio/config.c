@@ -54,6 +54,12 @@ static const struct opts_opt config_opts[] = {
 	  "CPU % (of one core) at or above which a container is high", 0 },
 	{ "high-mem", OPTS_DOUBLE, F(high_mem_mb), 0, 1e9, NULL, "MIB",
 	  "memory (MiB, as docker stats counts it) at or above which a container is high", 0 },
+	{ "margin-cpu", OPTS_DOUBLE, F(margin_cpu), 0, 100000, NULL, "POINTS",
+	  "hysteresis: a kept container keeps its place unless a challenger beats it by more "
+	  "than this many CPU % points (ranking cpu)",
+	  0 },
+	{ "margin-mem", OPTS_DOUBLE, F(margin_mem_mb), 0, 1e9, NULL, "MIB",
+	  "hysteresis: ... or, with CPU within --margin-cpu, by more than this much memory", 0 },
 	{ "source", OPTS_STR, F(source), 0, 0, NULL, "auto|module|bpf|procfs",
 	  "metrics source (auto: the module file when present, else BPF when the kernel "
 	  "allows, else procfs)",
@@ -94,6 +100,12 @@ static const struct opts_opt config_opts[] = {
 	  "a container seen for the first time is rated over its lifetime once this old "
 	  "(a younger one: measured again when it is)",
 	  0 },
+	{ "no-events", OPTS_BOOL, F(no_events), 0, 0, NULL, NULL,
+	  "do not follow Docker's events (only the periodic cycle decides)", 0 },
+	{ "event-window-ms", OPTS_INT, F(event_window_ms), 100, 10000, NULL, "MS",
+	  "a managed container seen starting (Docker's events) is measured over this window, "
+	  "then decided at once",
+	  0 },
 	{ "log-level", OPTS_ENUM, F(log_level), 0, 0, level_names, "debug|info|warn|error",
 	  "lowest level logged on stderr", 0 },
 	{ "color", OPTS_ENUM, F(colour), 0, 0, colour_names, "auto|always|never",
@@ -116,6 +128,8 @@ void config_defaults(struct config *c)
 	c->ranking = CONFIG_RANK_CPU;
 	c->high_cpu = 20;
 	c->high_mem_mb = 64;
+	c->margin_cpu = 10;
+	c->margin_mem_mb = 64;
 	util_strlcpy(c->source, "auto", sizeof(c->source));
 	util_strlcpy(c->module_path, MODSRC_PATH, sizeof(c->module_path));
 	util_strlcpy(c->docker_socket, DOCKER_SOCKET, sizeof(c->docker_socket));
@@ -128,6 +142,7 @@ void config_defaults(struct config *c)
 	util_strlcpy(c->spool_path, "/var/lib/gestor/servicio/spool", sizeof(c->spool_path));
 	c->spool_max_mb = 64;
 	c->settle_ms = 200;
+	c->event_window_ms = 800; /* ~1 s; start -> removal stays under 1.5 s on a busy machine */
 	util_strlcpy(c->log_level, "info", sizeof(c->log_level));
 	c->colour = CONFIG_COLOUR_AUTO;
 	if (gethostname(c->host, sizeof(c->host) - 1) != 0 || c->host[0] == '\0')

@@ -27,6 +27,8 @@ struct config {
 	int ranking; /* enum config_ranking */
 	double high_cpu; /* CPU % of one core at or above which a container is high */
 	double high_mem_mb; /* memory (MiB) at or above which a container is high */
+	double margin_cpu; /* CPU points a challenger must beat a kept container by */
+	double margin_mem_mb; /* MiB it must beat it by when their CPU is within margin_cpu */
 	char source[16]; /* auto or a source's name (metrics_source_parse) */
 	char module_path[CONFIG_STR_MAX];
 	char docker_socket[CONFIG_STR_MAX];
@@ -45,6 +47,8 @@ struct config {
 	char spool_path[CONFIG_STR_MAX];
 	double spool_max_mb;
 	int settle_ms; /* age at which a first-seen container is rated over its lifetime */
+	bool no_events; /* no event thread: only the periodic cycle decides */
+	int event_window_ms; /* age at which a container seen starting is decided */
 	char log_level[16];
 	int colour; /* enum config_colour */
 	char host[128];

@@ -63,6 +63,40 @@ static const char *decide_note(const struct cycle_row *r)
 	return "pending (first sample)";
 }
 
+void decide_kept_free(struct decide_kept *k)
+{
+	free(k->v);
+	k->v = NULL;
+	k->n = 0;
+}
+
+static int decide_kept_as(const struct decide_kept *k, const char *id)
+{
+	for (size_t i = 0; k && i < k->n; i++)
+		if (strcmp(k->v[i].id, id) == 0)
+			return k->v[i].cls;
+	return POLICY_NONE;
+}
+
+/* The kept ones of this decision become the incumbents of the next. */
+static void decide_kept_update(struct decide_kept *k, const struct cycle *c)
+{
+	struct decide_kept_ctr *v = calloc(c->ndec ? c->ndec : 1, sizeof(*v));
+	size_t n = 0;
+
+	if (!v)
+		return; /* the old set stays: at worst one decision without the newest */
+	for (size_t j = 0; j < c->ndec; j++) {
+		if (!c->dec[j].keep)
+			continue;
+		util_strlcpy(v[n].id, c->rows[c->dec[j].idx].dc->id, sizeof(v[n].id));
+		v[n++].cls = c->dec[j].cls;
+	}
+	free(k->v);
+	k->v = v;
+	k->n = n;
+}
+
 /* Row i: the container as the policy sees it, and a note when it is excluded. */
 static void decide_row(struct cycle *c, size_t i, const struct decide_ctx *x)
 {
@@ -83,6 +117,7 @@ static void decide_row(struct cycle *c, size_t i, const struct decide_ctx *x)
 		.cpu_pct = st ? st->cpu_pct : 0,
 		.mem_kb = st ? st->mem_kb : 0,
 		.started = decide_started_ns(&c->cur, dc),
+		.kept_as = decide_kept_as(x->kept, dc->id),
 	};
 	if (policy_excluded(&r->pc, &x->pp))
 		r->note = decide_note(r);
@@ -109,6 +144,8 @@ int decide_cycle(struct cycle *c, const struct decide_ctx *x)
 	c->ndec = policy_decide(pc, n, &x->pp, c->dec);
 	free(pc);
 	c->dec_ts = util_real_ns();
+	if (x->kept)
+		decide_kept_update(x->kept, c);
 	for (size_t k = 0; k < c->ndec; k++) {
 		struct cycle_row *r = &c->rows[c->dec[k].idx];
 

@@ -13,12 +13,28 @@
 #include "cycle.h"
 #include "policy.h"
 
+/*
+ * The containers kept at the last decision, with their class: the
+ * incumbents of the policy's hysteresis (policy.h). Owned by the manager,
+ * replaced by each decide_cycle().
+ */
+struct decide_kept {
+	struct decide_kept_ctr {
+		char id[65];
+		int cls; /* enum policy_class */
+	} * v;
+	size_t n;
+};
+
+void decide_kept_free(struct decide_kept *k);
+
 struct decide_ctx {
 	struct policy_params pp;
 	const char *scope; /* "key=value" managed containers must carry too; "" none */
 	const char *admin_id; /* the admin_logs container's id, "" unknown */
 	const char *self_id; /* servicio's own container's id, "" none */
 	bool dry_run;
+	struct decide_kept *kept; /* read and replaced; NULL: no hysteresis */
 };
 
 /* Labelled gestor.managed=true and, with a scope, carrying that label too. */

@@ -34,6 +34,7 @@
 #include "cron.h"
 #include "decide.h"
 #include "docker.h"
+#include "events.h"
 #include "log.h"
 #include "measure.h"
 #include "memtrim.h"
@@ -78,6 +79,9 @@ struct mgr {
 	uint64_t cycle;
 	bool colour;
 	uint64_t removed_total;
+	struct decide_kept kept; /* the incumbents (decide.h) */
+	struct events *ev; /* the event thread; NULL: periodic cycles only */
+	uint64_t event_cycles; /* cycles run early for a started container */
 };
 
 static void find_self(struct mgr *m)
@@ -106,15 +110,22 @@ static void docker_back(struct mgr *m)
 	m->docker_down = false;
 }
 
-static struct decide_ctx mgr_decide_ctx(const struct mgr *m)
+static struct decide_ctx mgr_decide_ctx(struct mgr *m)
 {
 	return (struct decide_ctx){
-		.pp = { m->cfg.high_cpu, (uint64_t)(m->cfg.high_mem_mb * 1024.0), m->cfg.keep_high,
-			m->cfg.keep_low, m->cfg.ranking, m->cfg.admin_name },
+		.pp = { .high_cpu = m->cfg.high_cpu,
+			.high_mem_kb = (uint64_t)(m->cfg.high_mem_mb * 1024.0),
+			.keep_high = m->cfg.keep_high,
+			.keep_low = m->cfg.keep_low,
+			.ranking = m->cfg.ranking,
+			.admin_name = m->cfg.admin_name,
+			.margin_cpu = m->cfg.margin_cpu,
+			.margin_mem_kb = (uint64_t)(m->cfg.margin_mem_mb * 1024.0) },
 		.scope = m->cfg.scope,
 		.admin_id = m->admin.id,
 		.self_id = m->self_id,
 		.dry_run = m->cfg.dry_run,
+		.kept = &m->kept,
 	};
 }
 
@@ -157,6 +168,9 @@ static void run_cycle(struct mgr *m)
 	const char *what = "";
 	char err[512];
 
+	/* what this cycle sees needs no reaction of its own; a die: list again */
+	if (m->ev && events_cycle_starts(m->ev))
+		measure_forget_list(&m->ms);
 	if (measure_sample(&m->ms, &c) != 0)
 		return;
 	t_meas = util_mono_ns();
@@ -200,7 +214,10 @@ static void stop_sequence(struct mgr *m, bool graphs)
 
 static void mgr_free(struct mgr *m)
 {
+	events_stop(m->ev);
+	m->ev = NULL;
 	measure_close(&m->ms);
+	decide_kept_free(&m->kept);
 	ship_close(&m->ship);
 	if (m->dk)
 		docker_close(m->dk);
@@ -256,9 +273,10 @@ static int mgr_metrics(struct mgr *m)
 static void mgr_banner(const struct mgr *m)
 {
 	log_info("servicio %s: interval %gs, keep %d high / %d low, ranking %s, thresholds CPU "
-		 "%g%% or memory %g MiB%s",
+		 "%g%% or memory %g MiB, margins %g CPU points / %g MiB%s",
 		 MGR_VERSION, m->cfg.interval_s, m->cfg.keep_high, m->cfg.keep_low,
 		 config_ranking_name(m->cfg.ranking), m->cfg.high_cpu, m->cfg.high_mem_mb,
+		 m->cfg.margin_cpu, m->cfg.margin_mem_mb,
 		 m->cfg.dry_run ? ", DRY RUN (nothing is removed)" : "");
 	if (m->cfg.config_file[0])
 		log_info("configuration file: %s", m->cfg.config_file);
@@ -287,6 +305,14 @@ static int mgr_start(struct mgr *m)
 		stop_sequence(m, false);
 		return 1;
 	}
+	if (!m->cfg.once && !m->cfg.no_events) {
+		struct events_cfg ec = { m->cfg.docker_socket, docker_api_version(m->dk),
+					 m->cfg.scope, (unsigned)m->cfg.event_window_ms };
+		char err[256];
+
+		if (events_start(&m->ev, &ec, err, sizeof(err)) != 0)
+			log_warnx("events: %s: only the periodic cycle decides", err);
+	}
 	/* start-up is over (curl, TLS libraries, Docker, admin_logs): give back
 	 * the code pages only it ran (lib/memtrim.c) */
 	size_t rss0 = memtrim_rss_kb();
@@ -312,6 +338,11 @@ static void sleep_until(uint64_t deadline_ns)
 	}
 }
 
+/*
+ * The periodic cycle, and between two of them the cycles a started
+ * container makes due (events.h): such a cycle restarts the interval, so
+ * two cycles are never closer than the event window.
+ */
 static void mgr_loop(struct mgr *m)
 {
 	uint64_t t0 = util_mono_ns();
@@ -321,12 +352,27 @@ static void mgr_loop(struct mgr *m)
 	uint64_t next = t0 + step;
 
 	while (!mgr_stop) {
-		sleep_until(next < end ? next : end);
+		uint64_t wake = next < end ? next : end;
+		bool early = false;
+
+		if (m->ev)
+			early = events_wait(m->ev, wake, mgr_stopping);
+		else
+			sleep_until(wake);
 		if (mgr_stop || util_mono_ns() >= end)
 			break;
-		next += step;
-		if (next < util_mono_ns()) /* a slow cycle: do not try to catch up */
+		if (early) {
+			m->event_cycles++;
+			log_info("Docker events (a managed container started, or the stream is "
+				 "back): "
+				 "cycle %" PRIu64 " now, not at the next interval",
+				 m->cycle + 1);
 			next = util_mono_ns() + step;
+		} else {
+			next += step;
+			if (next < util_mono_ns()) /* a slow cycle: do not try to catch up */
+				next = util_mono_ns() + step;
+		}
 		if (m->ship.logs_down && !m->docker_down)
 			admin_revive(&m->admin, m->dk);
 		ship_drain(&m->ship, false);
@@ -334,6 +380,33 @@ static void mgr_loop(struct mgr *m)
 		if (m->cfg.once)
 			break;
 	}
+}
+
+/* Say how many managed containers the run leaves behind, and how to remove them. */
+static void mgr_leftovers(struct mgr *m)
+{
+	struct docker_container_list l = { 0 };
+	char err[256];
+	size_t n = 0;
+
+	if (m->docker_down ||
+	    docker_list_containers(m->dk, false, "gestor.managed=true", &l, err, sizeof(err)) != 0)
+		return;
+	for (size_t i = 0; i < l.n; i++) {
+		const char *role = docker_container_label(&l.items[i], "gestor.role");
+
+		if (decide_managed(&l.items[i], m->cfg.scope) &&
+		    !(role && strcmp(role, "admin_logs") == 0))
+			n++;
+	}
+	docker_container_list_free(&l);
+	if (n > 0)
+		log_info("%zu managed container%s left running (kept, or started after the last "
+			 "cycle): "
+			 "`make stop` removes them",
+			 n, n == 1 ? " is" : "s are");
+	else
+		log_info("no managed container left running");
 }
 
 static int mgr_run(struct mgr *m)
@@ -347,10 +420,14 @@ static int mgr_run(struct mgr *m)
 		log_info("stop requested: finishing");
 	else if (!m->cfg.once)
 		log_info("--duration %gs reached: finishing", m->cfg.duration_s);
+	events_stop(m->ev); /* no reaction during the stop */
+	m->ev = NULL;
 	stop_sequence(m, !m->cfg.once);
-	log_info("done: %" PRIu64 " cycles, %" PRIu64 " containers removed, %" PRIu64
-		 " batches delivered, %" PRIu64 " went through the spool",
-		 m->cycle, m->removed_total, m->ship.sent, m->ship.spooled);
+	mgr_leftovers(m);
+	log_info("done: %" PRIu64 " cycles (%" PRIu64 " for a started container), %" PRIu64
+		 " containers removed, %" PRIu64 " batches delivered, %" PRIu64
+		 " went through the spool",
+		 m->cycle, m->event_cycles, m->removed_total, m->ship.sent, m->ship.spooled);
 	return 0;
 }
 

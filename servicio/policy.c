@@ -2,8 +2,10 @@
  * policy.c — classification and ranking (see policy.h for the rules).
  *
  * policy_decide() classifies every eligible container, sorts each class
- * with the ranking's comparator, keeps the first keep_n and writes one
- * decision with its rank and a reason a person can read in the log.
+ * with the ranking's comparator, keeps the first keep_n — unless an
+ * incumbent left out is not beaten by the margin (policy_hysteresis) — and
+ * writes one decision with its rank and a reason a person can read in the
+ * log.
  */
 #include "policy.h"
 
@@ -85,11 +87,73 @@ static int cmp_oldest(const void *pa, const void *pb)
 	return cmp_tail(pa, pb);
 }
 
+bool policy_beats(const struct policy_ctr *c, const struct policy_ctr *i, enum policy_class cls,
+		  const struct policy_params *p)
+{
+	/* > 0: c is the better one for its class */
+	double dcpu = cls == POLICY_HIGH ? c->cpu_pct - i->cpu_pct : i->cpu_pct - c->cpu_pct;
+	int64_t dmem = cls == POLICY_HIGH ? (int64_t)c->mem_kb - (int64_t)i->mem_kb
+					  : (int64_t)i->mem_kb - (int64_t)c->mem_kb;
+
+	if (dcpu > p->margin_cpu)
+		return true;
+	if (dcpu < -p->margin_cpu)
+		return false;
+	return dmem > (int64_t)p->margin_mem_kb;
+}
+
+static bool policy_incumbent(const struct ranked *r, enum policy_class cls)
+{
+	return r->c->kept_as == (int)cls;
+}
+
+/*
+ * keep[] holds the first keep places of the sorted r. While the worst kept
+ * challenger does not beat the best incumbent left out by the margin, the
+ * incumbent takes its place. Each swap keeps one more incumbent, so this
+ * ends. by[i] is the other party of a swap (for the reasons), or -1.
+ */
+static void policy_hysteresis(const struct ranked *r, size_t n, enum policy_class cls,
+			      const struct policy_params *p, bool *keep, long *by)
+{
+	for (;;) {
+		long wc = -1, bi = -1;
+
+		for (size_t i = 0; i < n; i++)
+			if (keep[i] && !policy_incumbent(&r[i], cls))
+				wc = (long)i;
+		for (size_t i = 0; i < n && bi < 0; i++)
+			if (!keep[i] && policy_incumbent(&r[i], cls))
+				bi = (long)i;
+		if (wc < 0 || bi < 0 || policy_beats(r[wc].c, r[bi].c, cls, p))
+			return;
+		keep[wc] = false;
+		keep[bi] = true;
+		by[wc] = bi;
+		by[bi] = wc;
+	}
+}
+
+static void policy_margin_text(const struct policy_params *p, char *out, size_t cap)
+{
+	snprintf(out, cap, "%g CPU points, %g MiB", p->margin_cpu,
+		 (double)p->margin_mem_kb / 1024.0);
+}
+
 static size_t decide_class(struct ranked *r, size_t n, enum policy_class cls, int keep,
 			   const struct policy_params *p, struct policy_decision *out)
 {
 	const char *order;
+	bool *kept = calloc(n ? n : 1, sizeof(*kept));
+	long *by = calloc(n ? n : 1, sizeof(*by));
+	char margin[64];
+	int place = 0;
 
+	if (!kept || !by) {
+		free(kept);
+		free(by);
+		return 0;
+	}
 	if (p->ranking == POLICY_RANK_OLDEST) {
 		qsort(r, n, sizeof(*r), cmp_oldest);
 		order = "longest-running";
@@ -101,22 +165,46 @@ static size_t decide_class(struct ranked *r, size_t n, enum policy_class cls, in
 		order = "lightest (CPU, then memory)";
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct policy_decision *d = &out[i];
-		const char *why = cls == POLICY_HIGH
-					  ? (r[i].c->cpu_pct >= p->high_cpu ? "CPU" : "memory")
-					  : "below both thresholds";
-
-		d->idx = r[i].idx;
-		d->cls = cls;
-		d->rank = (int)i + 1;
-		d->keep = (int)i < keep;
-		if (cls == POLICY_HIGH)
-			snprintf(d->reason, sizeof(d->reason), "high (%s); %s #%d of %zu, keep %d",
-				 why, order, d->rank, n, keep);
-		else
-			snprintf(d->reason, sizeof(d->reason), "low (%s); %s #%d of %zu, keep %d",
-				 why, order, d->rank, n, keep);
+		kept[i] = (long)i < keep;
+		by[i] = -1;
 	}
+	if (p->ranking == POLICY_RANK_CPU)
+		policy_hysteresis(r, n, cls, p, kept, by);
+	policy_margin_text(p, margin, sizeof(margin));
+	/* the kept ones first, then the rest, each part in ranking order */
+	for (int pass = 1; pass >= 0; pass--) {
+		for (size_t i = 0; i < n; i++) {
+			struct policy_decision *d = &out[place];
+			const char *why =
+				cls == POLICY_HIGH
+					? (r[i].c->cpu_pct >= p->high_cpu ? "CPU" : "memory")
+					: "below both thresholds";
+			int l;
+
+			if (kept[i] != (bool)pass)
+				continue;
+			d->idx = r[i].idx;
+			d->cls = cls;
+			d->rank = ++place;
+			d->keep = kept[i];
+			d->by_margin = by[i] >= 0;
+			l = snprintf(d->reason, sizeof(d->reason),
+				     "%s (%s); %s #%zu of %zu, keep %d", policy_class_name(cls),
+				     why, order, i + 1, n, keep);
+			if (l < 0 || (size_t)l >= sizeof(d->reason) || !d->by_margin)
+				continue;
+			if (d->keep)
+				snprintf(d->reason + l, sizeof(d->reason) - (size_t)l,
+					 "; kept by the margin: %s does not beat it by %s",
+					 r[by[i]].c->name ? r[by[i]].c->name : "?", margin);
+			else
+				snprintf(d->reason + l, sizeof(d->reason) - (size_t)l,
+					 "; the margin decided: it does not beat the kept %s by %s",
+					 r[by[i]].c->name ? r[by[i]].c->name : "?", margin);
+		}
+	}
+	free(kept);
+	free(by);
 	return n;
 }
 

@@ -17,6 +17,15 @@
  *          first; the first keep_n of each stay.
  *   oldest the longest-running (earliest start) stay.
  * Ties fall back to the earlier start, then the id, so a decision is stable.
+ *
+ * Hysteresis (ranking cpu): a container kept at the last decision in the
+ * same class (an incumbent, kept_as) keeps its place unless a challenger
+ * beats it by the margin: by more than margin_cpu points of CPU, or, when
+ * their CPU is within that margin, by more than margin_mem_kb of memory
+ * (more for high, less for low). Ties and near-ties never swap: measurement
+ * noise does not decide who is removed. When the margin decided, the
+ * reasons of both say so. Margins 0 and 0: only exact ties favour the
+ * incumbent. The oldest ranking needs none (it is stable by itself).
  */
 #ifndef SERVICIO_POLICY_H
 #define SERVICIO_POLICY_H
@@ -38,6 +47,8 @@ struct policy_ctr {
 	double cpu_pct; /* % of one core */
 	uint64_t mem_kb; /* memory as docker stats counts it (RSS when unknown) */
 	int64_t started; /* start time, any monotonic unit (seconds since epoch) */
+	/* the class it was kept in at the last decision; POLICY_NONE: not kept */
+	int kept_as; /* enum policy_class */
 };
 
 struct policy_params {
@@ -46,14 +57,17 @@ struct policy_params {
 	int keep_high, keep_low;
 	enum policy_ranking ranking;
 	const char *admin_name; /* admin_logs container name, never touched */
+	double margin_cpu; /* CPU points a challenger must beat an incumbent by */
+	uint64_t margin_mem_kb; /* memory it must beat it by when CPU is within the margin */
 };
 
 struct policy_decision {
 	size_t idx; /* index into the input array */
 	enum policy_class cls;
 	bool keep;
-	int rank; /* 1-based place in its class under the ranking */
-	char reason[160];
+	int rank; /* 1-based place in its class: the kept ones first, each part by the ranking */
+	bool by_margin; /* the hysteresis margin decided this keep/remove */
+	char reason[256];
 };
 
 /* Why a container is not decided at all, or NULL when it is. */
@@ -71,5 +85,12 @@ size_t policy_decide(const struct policy_ctr *ctrs, size_t n, const struct polic
 		     struct policy_decision *out);
 
 const char *policy_class_name(enum policy_class c);
+
+/*
+ * Does challenger c beat incumbent i by the margin in class cls (ranking
+ * cpu)? CPU first; within the CPU margin, memory with its margin.
+ */
+bool policy_beats(const struct policy_ctr *c, const struct policy_ctr *i, enum policy_class cls,
+		  const struct policy_params *p);
 
 #endif

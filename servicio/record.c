@@ -90,17 +90,27 @@ static double record_clamp(double v, double lo, double hi)
 	return v > hi ? hi : v;
 }
 
+/* Why a container is or is not decided, for the report's split of "unknown". */
+static const char *record_role(const struct cycle_row *r)
+{
+	if (r->pc.admin_logs)
+		return "admin_logs";
+	if (r->pc.self)
+		return "servicio";
+	return r->pc.managed ? "managed" : "unmanaged";
+}
+
 static json_t *record_sample_ctr(const struct cycle_row *r)
 {
 	const struct ctr_stat *st = r->st;
 	const char *lc = docker_container_label(r->dc, "gestor.class");
 
-	return json_pack("{s:s,s:s,s:s,s:s,s:f,s:b,s:I,s:I,s:f,s:I}", "id", r->dc->id, "name",
-			 r->dc->name, "class", record_class(r), "label_class", lc ? lc : "",
-			 "cpu_pct", record_clamp(st->cpu_pct, 0, 1e6), "has_rate", st->has_cpu,
-			 "rss_kb", (json_int_t)st->rss_kb, "mem_kb", (json_int_t)st->mem_kb,
-			 "mem_pct", record_clamp(st->mem_pct, 0, 100), "procs",
-			 (json_int_t)st->procs);
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:b,s:I,s:I,s:f,s:I}", "id", r->dc->id, "name",
+			 r->dc->name, "class", record_class(r), "role", record_role(r),
+			 "label_class", lc ? lc : "", "cpu_pct", record_clamp(st->cpu_pct, 0, 1e6),
+			 "has_rate", st->has_cpu, "rss_kb", (json_int_t)st->rss_kb, "mem_kb",
+			 (json_int_t)st->mem_kb, "mem_limit_pct", record_clamp(st->mem_pct, 0, 100),
+			 "procs", (json_int_t)st->procs);
 }
 
 static json_t *record_sample(const struct cycle *c, const struct record_ctx *x)
@@ -124,13 +134,14 @@ static json_t *record_decision(const struct cycle *c, const struct cycle_row *r)
 {
 	const struct ctr_stat *st = r->st;
 
-	return json_pack(
-		"{s:s,s:I,s:I,s:{s:s,s:s},s:s,s:s,s:s,s:i,s:{s:f,s:I,s:I,s:f}}", "type", "decision",
-		"ts_ns", (json_int_t)c->dec_ts, "cycle", (json_int_t)c->number, "container", "id",
-		r->dc->id, "name", r->dc->name, "class", record_class(r), "action",
-		record_action_name(r->action), "reason", r->reason, "rank", r->dec->rank, "metrics",
-		"cpu_pct", record_clamp(st->cpu_pct, 0, 1e6), "rss_kb", (json_int_t)st->rss_kb,
-		"mem_kb", (json_int_t)st->mem_kb, "mem_pct", record_clamp(st->mem_pct, 0, 100));
+	return json_pack("{s:s,s:I,s:I,s:{s:s,s:s},s:s,s:s,s:s,s:i,s:{s:f,s:I,s:I,s:f}}", "type",
+			 "decision", "ts_ns", (json_int_t)c->dec_ts, "cycle", (json_int_t)c->number,
+			 "container", "id", r->dc->id, "name", r->dc->name, "class",
+			 record_class(r), "action", record_action_name(r->action), "reason",
+			 r->reason, "rank", r->dec->rank, "metrics", "cpu_pct",
+			 record_clamp(st->cpu_pct, 0, 1e6), "rss_kb", (json_int_t)st->rss_kb,
+			 "mem_kb", (json_int_t)st->mem_kb, "mem_limit_pct",
+			 record_clamp(st->mem_pct, 0, 100));
 }
 
 char *record_batch(const struct cycle *c, const struct record_ctx *x)
@@ -142,7 +153,8 @@ char *record_batch(const struct cycle *c, const struct record_ctx *x)
 	for (size_t k = 0; k < c->ndec; k++)
 		json_array_append_new(recs, record_decision(c, &c->rows[c->dec[k].idx]));
 	snprintf(bid, sizeof(bid), "%s-%" PRIu64, x->run_id, c->number);
-	batch = json_pack("{s:s,s:s,s:o}", "batch_id", bid, "host", x->host, "records", recs);
+	batch = json_pack("{s:s,s:s,s:s,s:o}", "batch_id", bid, "host", x->host, "run", x->run_id,
+			  "records", recs);
 	body = batch ? json_dumps(batch, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
 	json_decref(batch);
 	return body;

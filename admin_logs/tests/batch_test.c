@@ -56,12 +56,13 @@ static void test_valid_batch(void **state)
 	char err[256] = "";
 
 	(void)state;
-	assert_int_equal(parse("{\"batch_id\":\"c-1.2:3_x\",\"host\":\"h\",\"records\":[" SAMPLE
-			       "," DECISION "]}",
+	assert_int_equal(parse("{\"batch_id\":\"c-1.2:3_x\",\"host\":\"h\",\"run\":\"s1f.42\","
+			       "\"records\":[" SAMPLE "," DECISION "]}",
 			       &b, err),
 			 BATCH_OK);
 	assert_string_equal(b.batch_id, "c-1.2:3_x");
 	assert_string_equal(b.host, "h");
+	assert_string_equal(b.run, "s1f.42");
 	assert_false(b.generated_id);
 	assert_int_equal(json_array_size(b.records), 2);
 	/* each record's text is its bytes in the body, extra fields kept */
@@ -81,6 +82,7 @@ static void test_bare_array(void **state)
 	assert_true(b.generated_id);
 	assert_string_equal(b.batch_id, "auto-1");
 	assert_string_equal(b.host, "");
+	assert_string_equal(b.run, "");
 	batch_free(&b);
 }
 
@@ -152,6 +154,12 @@ static void test_batch_fields(void **state)
 	expect_bad(id65, BATCH_INVALID, "batch_id");
 	expect_bad("{\"batch_id\":\"a\",\"host\":1,\"records\":[" DECISION "]}", BATCH_INVALID,
 		   "host");
+	expect_bad("{\"batch_id\":\"a\",\"run\":\"\",\"records\":[" DECISION "]}", BATCH_INVALID,
+		   "run");
+	expect_bad("{\"batch_id\":\"a\",\"run\":\"a b\",\"records\":[" DECISION "]}", BATCH_INVALID,
+		   "run");
+	expect_bad("{\"batch_id\":\"a\",\"run\":3,\"records\":[" DECISION "]}", BATCH_INVALID,
+		   "run");
 	expect_bad("{\"batch_id\":\"a\"}", BATCH_INVALID, "records");
 	expect_bad("{\"batch_id\":\"a\",\"records\":{}}", BATCH_INVALID, "records");
 	expect_bad("{\"batch_id\":\"a\",\"records\":[]}", BATCH_INVALID, "records");
@@ -171,6 +179,21 @@ static void mutate(const char *rec, const char *from, const char *to, const char
 	expect_bad(body, BATCH_INVALID, field);
 }
 
+/* mem_limit_pct, the new name, is accepted where mem_pct was */
+static void test_mem_limit_pct(void **state)
+{
+	char body[2048], *p;
+	const char *at = strstr(SAMPLE, "\"mem_pct\"");
+	struct batch b;
+	char err[256] = "";
+
+	(void)state;
+	p = body + sprintf(body, "[%.*s\"mem_limit_pct\"", (int)(at - SAMPLE), SAMPLE);
+	sprintf(p, "%s]", at + strlen("\"mem_pct\""));
+	assert_int_equal(parse(body, &b, err), BATCH_OK);
+	batch_free(&b);
+}
+
 static void test_record_fields(void **state)
 {
 	(void)state;
@@ -186,6 +209,15 @@ static void test_record_fields(void **state)
 	mutate(SAMPLE, "\"class\":\"high\"", "\"class\":\"mid\"", "records[0].containers[0].class");
 	mutate(SAMPLE, "\"procs\":1", "\"procs\":null", "records[0].containers[0].procs");
 	mutate(SAMPLE, "\"mem_pct\":0.5", "\"mem_pct\":101", "records[0].containers[0].mem_pct");
+	/* the field's name since servicio says what it means: % of the limit */
+	mutate(SAMPLE, "\"mem_pct\":0.5", "\"mem_limit_pct\":101",
+	       "records[0].containers[0].mem_limit_pct");
+	mutate(SAMPLE, "\"mem_pct\":0.5", "\"mem_limit_pct\":\"x\"",
+	       "records[0].containers[0].mem_limit_pct");
+	mutate(SAMPLE, ",\"mem_pct\":0.5", "", "records[0].containers[0].mem_limit_pct");
+	mutate(DECISION, ",\"mem_pct\":0.5", "", "records[0].metrics.mem_limit_pct");
+	mutate(DECISION, "\"mem_pct\":0.5", "\"mem_limit_pct\":-1",
+	       "records[0].metrics.mem_limit_pct");
 	mutate(SAMPLE, "\"containers\":[", "\"containers\":[3,", "records[0].containers[0]");
 	mutate(DECISION, "\"container\"", "\"ctr\"", "records[0].container");
 	mutate(DECISION, "\"name\":\"n\"", "\"name\":5", "records[0].container.name");
@@ -241,11 +273,11 @@ static void test_id_valid(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_valid_batch),  cmocka_unit_test(test_record_text),
-		cmocka_unit_test(test_bare_array),   cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_batch_fields), cmocka_unit_test(test_record_fields),
-		cmocka_unit_test(test_sources),	     cmocka_unit_test(test_second_record_bad),
-		cmocka_unit_test(test_id_valid),
+		cmocka_unit_test(test_valid_batch),	  cmocka_unit_test(test_record_text),
+		cmocka_unit_test(test_bare_array),	  cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_batch_fields),	  cmocka_unit_test(test_record_fields),
+		cmocka_unit_test(test_mem_limit_pct),	  cmocka_unit_test(test_sources),
+		cmocka_unit_test(test_second_record_bad), cmocka_unit_test(test_id_valid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

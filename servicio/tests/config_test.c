@@ -70,6 +70,16 @@ static void test_defaults(void **state)
 	assert_true(c.docker_timeout_s == 10);
 	assert_false(c.dry_run);
 	assert_false(c.once);
+	assert_true(c.margin_cpu == 10);
+	assert_true(c.margin_mem_mb == 64);
+	/* the margins, by flag and environment */
+	char *a2[] = { "servicio", "--margin-cpu", "2.5", NULL };
+	set_env(0, "GESTOR_MARGIN_MEM", "0");
+	assert_int_equal(config_load(&c, 3, a2, env_fn, err, sizeof(err)), 0);
+	assert_true(c.margin_cpu == 2.5);
+	assert_true(c.margin_mem_mb == 0);
+	char *a3[] = { "servicio", "--margin-cpu", "-1", NULL };
+	assert_int_not_equal(config_load(&c, 3, a3, env_fn, err, sizeof(err)), 0);
 }
 
 static void test_precedence(void **state)

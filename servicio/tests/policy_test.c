@@ -2,7 +2,8 @@
  * policy_test.c — unit tests for policy.c: classification at the
  * thresholds, the keep counts, both rankings, tie-breaking, and the
  * containers that must never be decided (unlabelled, admin_logs, self,
- * first seen).
+ * first seen), and the hysteresis: incumbents keep their place unless a
+ * challenger beats them by the margin.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,8 +15,12 @@
 
 #include "../policy.h"
 
-static const struct policy_params params = { 20.0, 64 * 1024,	    2,
-					     3,	   POLICY_RANK_CPU, "gestor-admin_logs" };
+static const struct policy_params params = { .high_cpu = 20.0,
+					     .high_mem_kb = 64 * 1024,
+					     .keep_high = 2,
+					     .keep_low = 3,
+					     .ranking = POLICY_RANK_CPU,
+					     .admin_name = "gestor-admin_logs" };
 
 static struct policy_ctr ctr(const char *id, double cpu, uint64_t mem_kb, int64_t started)
 {
@@ -172,12 +177,164 @@ static void test_ties_are_stable(void **state)
 	assert_false(d[2].keep);
 }
 
+/* the case: 25.4 % kept, a newcomer at 28.3 %: within 10 points, no swap */
+static void test_margin_near_tie_keeps_incumbent(void **state)
+{
+	struct policy_ctr c[3] = { ctr("old1", 27.0, 2000, 1), ctr("old2", 25.4, 2000, 2),
+				   ctr("new", 28.3, 2000, 9) };
+	struct policy_params p = params;
+	struct policy_decision d[3];
+	size_t n;
+
+	(void)state;
+	p.margin_cpu = 10;
+	p.margin_mem_kb = 64 * 1024;
+	c[0].kept_as = POLICY_HIGH;
+	c[1].kept_as = POLICY_HIGH;
+	n = policy_decide(c, 3, &p, d);
+	assert_int_equal(n, 3);
+	assert_true(find(d, n, c, 0)->keep);
+	assert_true(find(d, n, c, 1)->keep);
+	assert_false(find(d, n, c, 2)->keep);
+	assert_true(find(d, n, c, 1)->by_margin);
+	assert_true(find(d, n, c, 2)->by_margin);
+	assert_false(find(d, n, c, 0)->by_margin);
+	assert_non_null(strstr(find(d, n, c, 1)->reason, "kept by the margin: new"));
+	assert_non_null(strstr(find(d, n, c, 2)->reason, "the margin decided"));
+	assert_non_null(strstr(find(d, n, c, 2)->reason, "old2"));
+	assert_non_null(strstr(find(d, n, c, 2)->reason, "10 CPU points"));
+	/* ranks follow the final order: kept ones first */
+	assert_int_equal(find(d, n, c, 1)->rank, 2);
+	assert_int_equal(find(d, n, c, 2)->rank, 3);
+	/* the same numbers without incumbents: the newcomer is the heaviest */
+	c[0].kept_as = c[1].kept_as = POLICY_NONE;
+	n = policy_decide(c, 3, &p, d);
+	assert_true(find(d, n, c, 2)->keep);
+	assert_false(find(d, n, c, 1)->keep);
+	assert_false(find(d, n, c, 1)->by_margin);
+}
+
+/* beyond the margin the challenger wins; exactly at the margin it does not */
+static void test_margin_beaten(void **state)
+{
+	struct policy_ctr c[3] = { ctr("old1", 90, 2000, 1), ctr("old2", 20, 2000, 2),
+				   ctr("new", 30.5, 2000, 9) };
+	struct policy_params p = params;
+	struct policy_decision d[3];
+	size_t n;
+
+	(void)state;
+	p.margin_cpu = 10;
+	c[0].kept_as = c[1].kept_as = POLICY_HIGH;
+	n = policy_decide(c, 3, &p, d);
+	assert_true(find(d, n, c, 2)->keep);
+	assert_false(find(d, n, c, 1)->keep);
+	assert_false(find(d, n, c, 2)->by_margin);
+	c[2].cpu_pct = 30.0; /* exactly 10 points: not beyond */
+	n = policy_decide(c, 3, &p, d);
+	assert_false(find(d, n, c, 2)->keep);
+	assert_true(find(d, n, c, 1)->keep);
+}
+
+/* exact ties never swap, even with no margin at all */
+static void test_margin_ties_never_swap(void **state)
+{
+	struct policy_ctr c[2] = { ctr("zz-old", 0, 800, 20), ctr("aa-new", 0, 800, 10) };
+	struct policy_params p = params;
+	struct policy_decision d[2];
+	size_t n;
+
+	(void)state;
+	p.keep_low = 1;
+	c[0].kept_as = POLICY_LOW; /* ranked second by start time, but kept */
+	n = policy_decide(c, 2, &p, d);
+	assert_true(find(d, n, c, 0)->keep);
+	assert_false(find(d, n, c, 1)->keep);
+}
+
+/* CPU within the margin: memory decides, by its own margin */
+static void test_margin_memory(void **state)
+{
+	struct policy_ctr c[2] = { ctr("old", 0.2, 256 * 1024, 1), ctr("new", 0.3, 300 * 1024, 9) };
+	struct policy_params p = params;
+	struct policy_decision d[2];
+	size_t n;
+
+	(void)state;
+	p.keep_high = 1;
+	p.margin_cpu = 10;
+	p.margin_mem_kb = 64 * 1024;
+	c[0].kept_as = POLICY_HIGH;
+	n = policy_decide(c, 2, &p, d); /* 44 MiB more: within the margin */
+	assert_true(find(d, n, c, 0)->keep);
+	assert_true(find(d, n, c, 0)->by_margin);
+	c[1].mem_kb = 400 * 1024; /* 144 MiB more: beyond */
+	n = policy_decide(c, 2, &p, d);
+	assert_true(find(d, n, c, 1)->keep);
+	assert_false(find(d, n, c, 0)->keep);
+	/* low class: lighter by the margin wins */
+	assert_false(policy_beats(&c[1], &c[0], POLICY_LOW, &p));
+	c[1].mem_kb = 100 * 1024;
+	assert_true(policy_beats(&c[1], &c[0], POLICY_LOW, &p));
+}
+
+/* an incumbent of the other class is a challenger here; the oldest ranking ignores margins */
+static void test_margin_class_and_oldest(void **state)
+{
+	struct policy_ctr c[3] = { ctr("a", 50, 1, 1), ctr("b", 45, 1, 2), ctr("c", 48, 1, 3) };
+	struct policy_params p = params;
+	struct policy_decision d[3];
+	size_t n;
+
+	(void)state;
+	p.keep_high = 2;
+	p.margin_cpu = 10;
+	c[1].kept_as = POLICY_LOW; /* was low: no place to keep among the high ones */
+	n = policy_decide(c, 3, &p, d);
+	assert_false(find(d, n, c, 1)->keep);
+	c[1].kept_as = POLICY_HIGH;
+	n = policy_decide(c, 3, &p, d);
+	assert_true(find(d, n, c, 1)->keep);
+	assert_false(find(d, n, c, 2)->keep);
+	/* several incumbents and challengers: the number kept never changes */
+	struct policy_ctr m[6] = { ctr("i1", 30, 1, 1), ctr("i2", 29, 1, 2), ctr("i3", 28, 1, 3),
+				   ctr("c1", 35, 1, 4), ctr("c2", 33, 1, 5), ctr("c3", 95, 1, 6) };
+	struct policy_decision dm[6];
+	size_t kept = 0;
+
+	p.keep_high = 3;
+	m[0].kept_as = m[1].kept_as = m[2].kept_as = POLICY_HIGH;
+	n = policy_decide(m, 6, &p, dm);
+	for (size_t i = 0; i < n; i++)
+		kept += dm[i].keep;
+	assert_int_equal(kept, 3);
+	assert_true(find(dm, n, m, 5)->keep); /* 95 beats 28 by far */
+	assert_true(find(dm, n, m, 0)->keep);
+	assert_true(find(dm, n, m, 1)->keep);
+	assert_false(find(dm, n, m, 3)->keep); /* 35 vs 28: within 10 */
+	p.keep_high = 2;
+	p.ranking = POLICY_RANK_OLDEST;
+	c[2].started = 0; /* the oldest: it stays although b was kept */
+	n = policy_decide(c, 3, &p, d);
+	assert_true(find(d, n, c, 2)->keep);
+	assert_true(find(d, n, c, 0)->keep);
+	assert_false(find(d, n, c, 1)->keep);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_classify_thresholds), cmocka_unit_test(test_excluded),
-		cmocka_unit_test(test_keep_counts_cpu),	    cmocka_unit_test(test_oldest),
-		cmocka_unit_test(test_keep_zero_and_empty), cmocka_unit_test(test_ties_are_stable),
+		cmocka_unit_test(test_classify_thresholds),
+		cmocka_unit_test(test_excluded),
+		cmocka_unit_test(test_keep_counts_cpu),
+		cmocka_unit_test(test_oldest),
+		cmocka_unit_test(test_keep_zero_and_empty),
+		cmocka_unit_test(test_ties_are_stable),
+		cmocka_unit_test(test_margin_near_tie_keeps_incumbent),
+		cmocka_unit_test(test_margin_beaten),
+		cmocka_unit_test(test_margin_ties_never_swap),
+		cmocka_unit_test(test_margin_memory),
+		cmocka_unit_test(test_margin_class_and_oldest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -122,6 +122,40 @@ check "405 carries an Allow header" bash -c 'grep -qi "^Allow: GET, HEAD" <<<"$1
 check "nothing was stored by any bad request" test "$(records)" = "$before"
 check "none of the refused batch_ids exist" test "$(sqlite3 "$W/gestor.db" "SELECT count(*) FROM batches WHERE batch_id LIKE 'x%'")" = 0
 
+# --- hosts and runs: batch-level host and run, stored per record
+hbatch() { # hbatch ID HOST RUN RECORDS...
+	local id=$1 host=$2 run=$3
+	shift 3
+	local IFS=,
+	printf '{"batch_id":"%s","host":"%s","run":"%s","records":[%s]}' "$id" "$host" "$run" "$*"
+}
+r=$(req -X POST --data "$(hbatch h1a h1 run-1 "$(sample $((T0 + 10000000000)) 1 w)" "$(decision $((T0 + 11000000000)) 1 w kept)")" "$AL_URL/logs")
+check "batch with host and run -> 201" test "$(al_status "$r")" = 201
+req -X POST --data "$(hbatch h1b h1 run-1 "$(sample $((T0 + 12000000000)) 2 w)")" "$AL_URL/logs" >/dev/null
+req -X POST --data "$(hbatch h2a h2 run-2 "$(sample $((T0 + 20000000000)) 1 w)")" "$AL_URL/logs" >/dev/null
+req -X POST --data "$(hbatch h2b h2 run-2 "$(sample $((T0 + 21000000000)) 2 w)")" "$AL_URL/logs" >/dev/null
+r=$(req -X POST --data "$(hbatch h2b h2 run-2 "$(sample $((T0 + 21000000000)) 2 w)")" "$AL_URL/logs")
+check "a retried batch with a run -> 200" test "$(al_status "$r")" = 200
+check "host=h1" test "$(q 'host=h1' | jq .count)" = 3
+check "host=h2" test "$(q 'host=h2' | jq .count)" = 2
+check "host=test (the host of the first batches)" test "$(q 'host=test' | jq .count)" = 5
+check "run=run-2" test "$(q 'run=run-2' | jq -c '[.records[].ts_ns]')" = "[$((T0 + 20000000000)),$((T0 + 21000000000))]"
+check "host and run combine" test "$(q 'host=h2&run=run-1' | jq .count)" = 0
+check "run and type combine" test "$(q 'run=run-1&type=decision' | jq .count)" = 1
+r=$(req "$AL_URL/runs")
+check "GET /runs -> 200" test "$(al_status "$r")" = 200
+check "GET /runs: one row per run, newest first, with host, time range, records" \
+	test "$(al_body "$r" | jq -c '[.runs[] | [.run, .host, .first_ns, .last_ns, .records]]')" \
+	= "[[\"run-2\",\"h2\",$((T0 + 20000000000)),$((T0 + 21000000000)),2],[\"run-1\",\"h1\",$((T0 + 10000000000)),$((T0 + 12000000000)),3]]"
+check "GET /runs?host=h1" test "$(req "$AL_URL/runs?host=h1" | sed '$d' | jq -c '[.runs[].run]')" = '["run-1"]'
+check "GET /runs?limit=1 pages" test "$(req "$AL_URL/runs?limit=1" | sed '$d' | jq -c '[.count, .next_offset, .runs[0].run]')" = '[1,1,"run-2"]'
+before=$(records)
+bad "run with a space" 422 '.field == "run"' -- -X POST --data "$(hbatch x20 h1 'a b' "$(sample $T0 1 w)")" "$AL_URL/logs"
+bad "run too long" 422 '.field == "run"' -- -X POST --data "$(hbatch x21 h1 "$(printf 'r%.0s' {1..65})" "$(sample $T0 1 w)")" "$AL_URL/logs"
+bad "bad run filter" 400 "" -- "$AL_URL/logs?run=a%20b"
+bad "unknown /runs parameter" 400 "" -- "$AL_URL/runs?type=sample"
+check "the refused runs stored nothing" test "$(records)" = "$before"
+
 # --- slow client: an unfinished request is cut off after --timeout (2 s)
 slow() {
 	exec 3<>"/dev/tcp/127.0.0.1/$AL_PORT" || return 1

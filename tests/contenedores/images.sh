@@ -5,8 +5,10 @@
 # high-cpu uses about one core (and about half with CPU_PCT=50), high-ram
 # about MEM_MB MiB (also in the process's VmRSS), low about nothing; each
 # stops within 2 s on `docker stop` with exit status 0; a bad setting exits 2.
-# The containers carry the label gestor.test=<this run> (never
-# gestor.managed, so no manager touches them) and are removed at the end.
+# Each image carries gestor.managed=true and gestor.class=<image>, so a
+# container started from it by hand is managed. The containers here carry
+# the label gestor.test=<this run> and gestor.managed=false (the opt-out,
+# so no manager touches them) and are removed at the end.
 # timeout: 300
 . "$(dirname "$0")/../lib.sh"
 need_root
@@ -22,6 +24,8 @@ for c in high-cpu high-ram low; do
 	size=$(docker image inspect -f '{{.Size}}' "gestor/$c:latest" 2>/dev/null)
 	check "gestor/$c:latest is one layer FROM scratch (layers=$layers)" [ "$layers" = 1 ]
 	check "gestor/$c:latest is small ($size bytes)" [ "${size:-99999999}" -lt 2000000 ]
+	labels=$(docker image inspect -f '{{index .Config.Labels "gestor.managed"}} {{index .Config.Labels "gestor.class"}}' "gestor/$c:latest" 2>/dev/null)
+	check "gestor/$c:latest carries gestor.managed=true gestor.class=$c ($labels)" [ "$labels" = "true $c" ]
 done
 check "rebuilding is cached and quick" bash -c "s=\$(date +%s%N); make -s -C '$GESTOR_TOP/contenedores' images >/dev/null &&
 	[ \$(( (\$(date +%s%N) - s) / 1000000 )) -lt 20000 ]"
@@ -32,7 +36,7 @@ start() {
 	shift 3
 	local envs=() e
 	for e in "$@"; do envs+=(-e "$e"); done
-	docker run -d --name "gestor-t-$run_id-$name" --label "gestor.test=$run_id" \
+	docker run -d --name "gestor-t-$run_id-$name" --label "gestor.test=$run_id" --label gestor.managed=false \
 		--network none --memory "$mem" --memory-swap "$mem" "${envs[@]}" \
 		"gestor/$image:latest" >/dev/null
 }

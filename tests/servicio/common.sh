@@ -9,6 +9,8 @@
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/lib.sh"
 
 SVT_TAG=gsvt-$$
+# the load images' repository prefix (as contenedores.sh's GESTOR_IMAGE_PREFIX)
+SVT_IMG=${GESTOR_IMAGE_PREFIX:-gestor/}
 SVT_TMP=$(mktemp -d /tmp/gsvt.XXXXXX)
 SVT_BIN=${SVT_BIN:-$GESTOR_BUILD/asan/bin/servicio}
 [ -x "$SVT_BIN" ] || SVT_BIN=$GESTOR_BIN/servicio
@@ -24,7 +26,7 @@ svt_need() {
 	need_cmd jq curl
 	[ -x "$SVT_BIN" ] || skip "servicio is not built"
 	local i
-	for i in gestor/high-cpu gestor/high-ram gestor/low; do
+	for i in "${SVT_IMG}high-cpu" "${SVT_IMG}high-ram" "${SVT_IMG}low"; do
 		docker image inspect "$i:latest" >/dev/null 2>&1 || skip "image $i:latest is missing (make images)"
 	done
 }
@@ -68,21 +70,25 @@ mk() {
 	shift 2
 	docker run -d --name "$SVT_TAG-$name" --network none --label gestor.managed=true \
 		--label "gestor.class=$class" --label "gestor.test=$SVT_TAG" "$@" \
-		"gestor/$class:latest" >/dev/null || fail "docker run $name"
+		"$SVT_IMG$class:latest" >/dev/null || fail "docker run $name"
 }
-# mk_unlabelled NAME: a container servicio must never touch
+# mk_unlabelled NAME: a container servicio must never touch (the images carry
+# gestor.managed=true themselves: this one opts out)
 mk_unlabelled() {
 	docker run -d --name "$SVT_TAG-$1" --network none --label "gestor.test=$SVT_TAG" \
-		gestor/low:latest >/dev/null || fail "docker run $1"
+		--label gestor.managed=false "${SVT_IMG}low:latest" >/dev/null || fail "docker run $1"
 }
 # running NAME: the container exists and runs
 running() { [ "$(docker inspect -f '{{.State.Running}}' "$SVT_TAG-$1" 2>/dev/null)" = true ]; }
 exists() { docker inspect "$SVT_TAG-$1" >/dev/null 2>&1; }
-# count_class CLASS...: running test containers with one of these gestor.class labels
+# count_class CLASS...: running managed test containers with one of these
+# gestor.class labels (not the admin_logs-labelled one: the images give every
+# container of theirs a class)
 count_class() {
 	local n=0 c
 	for c in "$@"; do
-		n=$((n + $(docker ps -q --filter "label=gestor.test=$SVT_TAG" --filter "label=gestor.class=$c" | wc -l)))
+		n=$((n + $(docker ps --filter "label=gestor.test=$SVT_TAG" --filter "label=gestor.class=$c" \
+			--filter label=gestor.managed=true --format '{{.Label "gestor.role"}}' | grep -c '^$')))
 	done
 	echo "$n"
 }

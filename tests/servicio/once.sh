@@ -20,7 +20,7 @@ mk high-ram ram120 -e MEM_MB=120 --memory 220m
 for i in 1 2 3 4 5; do mk low "low$i"; done
 mk_unlabelled free
 docker run -d --name "$SVT_TAG-admin" --network none --label gestor.managed=true \
-	--label gestor.role=admin_logs --label "gestor.test=$SVT_TAG" gestor/low:latest >/dev/null
+	--label gestor.role=admin_logs --label "gestor.test=$SVT_TAG" "${SVT_IMG}low:latest" >/dev/null
 sleep 2 # high-ram touches its memory
 
 # run_svt LOG ARGS...: servicio in the background (its pid names its batches)
@@ -80,4 +80,6 @@ check "dry-run and real run remove the same high containers" \
 	[ "$(grep ' high$' "$SVT_TMP/dry.dec" | sed 's/would_remove/removed/')" = "$(grep ' high$' "$SVT_TMP/real.dec")" ]
 check "a sample record of the cycle is stored" \
 	[ "$(admin_get "type=sample&limit=10000" | jq --arg p ".$REAL_PID-" '[.records[] | select(.batch_id | contains($p))] | length')" = 1 ]
+check "the cycle's batch carries its run and host (GET /runs lists it)" \
+	[ "$(curl -sf "http://127.0.0.1:$ADMIN_PORT/runs" | jq -r --arg p ".$REAL_PID" '.runs[] | select(.run | endswith($p)) | .host')" = "$SVT_TAG" ]
 finish

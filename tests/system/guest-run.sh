@@ -6,7 +6,7 @@
 #
 # 1. the user's crontab gets two lines of its own; dmesg is cleared
 # 2. scripts/module.sh load (the module built on the host for this kernel)
-# 3. an unlabelled container (must survive), then contenedores.sh -n 6 (six
+# 3. an unlabelled container (-l gestor.managed=false: must survive), then contenedores.sh -n 6 (six
 #    random managed containers: more than 2 high + 3 low, so the first cycle
 #    has to remove some)
 #    then, where build/sysvm-tools/bpfdoc is there, the BPF iterator's

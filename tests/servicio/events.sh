@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# events.sh — the reaction to Docker's event stream, at a 30 s interval:
+# servicio (--keep-high 0 --keep-low 1) follows GET /events; a managed
+# container that starts is decided about a second later, in a cycle of its
+# own, not at the next periodic cycle: the first low container is kept, a
+# second one (beyond the quota) is removed within a few seconds of its
+# `docker run`, long before the next periodic cycle (30 s after the first).
+# Then the event stream breaks (servicio talks to Docker through a relay,
+# tests/servicio/sockproxy.py, killed and started again: the shared daemon
+# is not touched): servicio says so, reconnects, and a third container beyond
+# the quota is again removed within seconds.
+# timeout: 200
+source "$(dirname "$0")/common.sh"
+svt_need
+need_cmd python3
+admin_start
+
+SOCK=$SVT_TMP/docker.sock
+PROXY_PID=
+proxy_start() {
+	python3 "$GESTOR_TOP/tests/servicio/sockproxy.py" "$SOCK" /var/run/docker.sock &
+	PROXY_PID=$!
+	on_exit "kill $PROXY_PID 2>/dev/null"
+	wait_for 10 test -S "$SOCK" || fail "the socket relay did not start"
+}
+proxy_start
+LOG=$SVT_TMP/run.log
+# shellcheck disable=SC2046
+"$SVT_BIN" $(svt_args) --docker-socket "$SOCK" --interval 30 --keep-high 0 --keep-low 1 >"$LOG" 2>&1 &
+PID=$!
+on_exit "kill -9 $PID 2>/dev/null"
+wait_for 60 grep -q "following Docker events" "$LOG" || fail "servicio does not follow events: $(tail -n 5 "$LOG")"
+T0=$(date +%s.%N)
+
+# gone_within S NAME: the container is gone within S seconds; prints the time it took
+gone_within() {
+	local s e
+	s=$(date +%s.%N)
+	e=$(awk -v s="$s" -v d="$1" 'BEGIN { printf "%.3f", s + d }')
+	while exists "$2"; do
+		awk -v n="$(date +%s.%N)" -v e="$e" 'BEGIN { exit !(n > e) }' && return 1
+		sleep 0.1
+	done
+	awk -v s="$S_RUN" -v n="$(date +%s.%N)" 'BEGIN { printf "%.2f\n", n - s }' >"$SVT_TMP/took"
+}
+
+mk low a
+check "the first container is decided (kept) in a cycle of its own" wait_for 10 grep -q "^cycle 1 " "$LOG"
+check "cycle 1 came from the event, not from the interval" grep -q "Docker events (a managed container started, or the stream is back): cycle 1 now" "$LOG"
+S_RUN=$(date +%s.%N)
+mk low b
+check "the container beyond the quota is removed within 12 s of its docker run" gone_within 12 b
+took=$(cat "$SVT_TMP/took" 2>/dev/null)
+echo "# docker run -> removed: ${took:-?} s"
+check "... long before the next periodic cycle ($(awk -v a="$T0" -v n="$(date +%s.%N)" 'BEGIN{printf "%.1f", n-a}') s after the first of 30 s)" \
+	bash -c "[ -z \"\$(grep '^cycle 3 ' '$LOG')\" ]"
+check "the kept one still runs" running a
+check "the removal was cycle 2, made due by the start event" grep -q "Docker events (a managed container started, or the stream is back): cycle 2 now" "$LOG"
+
+# the stream breaks: servicio reconnects
+kill -9 "$PROXY_PID"
+check "servicio says the event stream broke" wait_for 10 grep -q "Docker event stream broke" "$LOG"
+sleep 1
+proxy_start
+check "servicio reconnects to the event stream" wait_for 15 grep -q "Docker event stream back" "$LOG"
+sleep 2 # the catch-up cycle after the reconnection
+S_RUN=$(date +%s.%N)
+mk low c
+check "after the reconnection a container beyond the quota is removed within 12 s" gone_within 12 c
+echo "# docker run -> removed: $(cat "$SVT_TMP/took" 2>/dev/null) s"
+check "the kept one still runs" running a
+kill -TERM "$PID"
+wait "$PID"
+check "servicio exits 0" [ $? = 0 ]
+grep -v ' DEBUG ' "$LOG" | tail -n 40
+finish
