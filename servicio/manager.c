@@ -125,7 +125,8 @@ static struct decide_ctx mgr_decide_ctx(const struct mgr *m)
 static void run_stages(struct mgr *m, struct cycle *c, uint64_t t[4])
 {
 	const struct decide_ctx dx = mgr_decide_ctx(m);
-	const struct record_ctx rx = { m->run_id, m->cfg.host, m->cfg.dry_run, m->colour };
+	const struct record_ctx rx = { m->run_id, m->cfg.host,	    m->cfg.dry_run,
+				       m->colour, m->cfg.keep_high, m->cfg.keep_low };
 	struct act_result ar;
 	int nremove = decide_cycle(c, &dx);
 	char *body;
