@@ -39,14 +39,16 @@ static int promexp_ctr_cmp(const void *a, const void *b)
 	return strcmp(((const struct promexp_ctr *)a)->id, ((const struct promexp_ctr *)b)->id);
 }
 
+static int promexp_id_cmp(const void *key, const void *b)
+{
+	return strcmp(key, ((const struct promexp_ctr *)b)->id);
+}
+
 static const struct promexp_ctr *promexp_find(const struct promexp_state *s, const char *id)
 {
-	struct promexp_ctr key;
-
 	if (!s->nctrs)
 		return NULL;
-	util_strlcpy(key.id, id, sizeof(key.id));
-	return bsearch(&key, s->ctrs, s->nctrs, sizeof(key), promexp_ctr_cmp);
+	return bsearch(id, s->ctrs, s->nctrs, sizeof(*s->ctrs), promexp_id_cmp);
 }
 
 /* One row of the cycle as Prometheus sees it (prev: its last state). */
