@@ -45,9 +45,9 @@
 		}
 	}
 
-	// managed: decided by servicio at least once in the window, or labelled
+	// managed: decided by servicio (its scope included), so classed high or low
 	function isManaged(c) {
-		return c.class === "high" || c.class === "low" || (c.label_class || "") !== "";
+		return c.class === "high" || c.class === "low";
 	}
 
 	function seriesNames() {

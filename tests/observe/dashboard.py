@@ -66,7 +66,7 @@ try:
           drv.execute_script("return typeof Dygraph === 'function'"))
     dash = ("const d = window.gestorDash; return {series: d.series, managed: d.managed, "
         "lastCycle: d.lastCycle, polls: d.polls}")
-    have = wait(lambda: set(names) <= set(drv.execute_script(dash)["series"] or []), 30)
+    have = wait(lambda: set(names) <= set(drv.execute_script(dash)["series"] or []), 60)
     d = drv.execute_script(dash)
     print("# series:", d["series"], "managed:", d["managed"], "cycle:", d["lastCycle"], flush=True)
     check("a series for each running managed container (%d)" % len(names), have)
@@ -91,7 +91,7 @@ try:
           any(a.split(" ")[0] not in names and " removed in cycle" in a for a in ann))
     c0 = d["lastCycle"]
     polls0 = d["polls"]
-    c1 = wait(lambda: drv.execute_script(dash)["lastCycle"] > c0 and drv.execute_script(dash)["lastCycle"], 20)
+    c1 = wait(lambda: drv.execute_script(dash)["lastCycle"] > c0 and drv.execute_script(dash)["lastCycle"], 60)
     check("a new cycle shows without a reload (cycle %s -> %s)" % (c0, c1), bool(c1))
     check("the page was not reloaded (its poll count kept growing)",
           drv.execute_script(dash)["polls"] > polls0)
