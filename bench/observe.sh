@@ -132,8 +132,11 @@ for p in $SVT_M $SVT_N $NODE $NETDATA; do
 done
 up=$(curl -sf -G --data-urlencode 'query=sum(up)' "http://127.0.0.1:$PPORT/api/v1/query" | jq -r '.data.result[0].value[1]')
 [ "$up" = 2 ] || die "Prometheus does not scrape both targets (up = $up)"
-nd=$(curl -sf "http://127.0.0.1:$NDPORT/api/v1/charts" | jq '[.charts | keys[] | select(startswith("cgroup_"))] | length')
-echo "netdata charts of cgroups: $nd" >&2
+# how many of this run's containers netdata charts (its cgroups plugin finds
+# new cgroups every few seconds): counted again at the end
+nd_ctrs() { curl -sf "http://127.0.0.1:$NDPORT/api/v1/charts" | jq '[.charts[] | select(.id | startswith("cgroup_")) | .family] | unique | length'; }
+nd=$(nd_ctrs)
+echo "cgroups netdata charts: $nd" >&2
 
 # tree PID: the pid and its descendants
 tree() {
@@ -187,6 +190,7 @@ series=$(curl -sf "http://127.0.0.1:$MPORT/metrics" | grep -c '^container_cpu_us
 cyc_m=$(grep -c '^cycle ' "$TMP/svt-m.log")
 cyc_n=$(grep -c '^cycle ' "$TMP/svt-n.log")
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
+nd1=$(nd_ctrs)
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 label() {
 	case $1 in
@@ -198,7 +202,7 @@ label() {
 }
 echo
 echo "$N containers (gestor/low), $RUN s measured after ${WARM} s; load average $load0 at the start, $load1 at the end."
-echo "servicio cycles in the window+warm-up: $cyc_m with /metrics, $cyc_n without; Prometheus scrapes of servicio in the window: $scrapes; container series in /metrics for these containers: $series; netdata cgroup charts: $nd."
+echo "servicio cycles in the window+warm-up: $cyc_m with /metrics, $cyc_n without; Prometheus scrapes of servicio in the window: $scrapes; container series in /metrics for these containers: $series; cgroups netdata charts (containers and system slices): $nd after the warm-up, $nd1 at the end."
 echo
 echo "| tool | CPU % of one core | RSS mean | RSS max | processes |"
 echo "| --- | ---: | ---: | ---: | ---: |"
