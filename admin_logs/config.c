@@ -33,9 +33,22 @@ static const struct opts_opt config_opts[] = {
 	{ "timeout", OPTS_UINT, F(timeout_s), 1, 3600, NULL, "S", "idle/slow connection timeout",
 	  0 },
 	{ "max-conns", OPTS_UINT, F(max_conns), 1, 10000, NULL, "N", "concurrent connections", 0 },
+	{ "max-conns-per-ip", OPTS_UINT, F(max_conns_per_ip), 0, 10000, NULL, "N",
+	  "concurrent connections from one client address (0: no limit)", 0 },
+	{ "headers-timeout", OPTS_UINT, F(headers_timeout_s), 1, 3600, NULL, "S",
+	  "deadline for a request's headers, from the connection's start or previous answer", 0 },
+	{ "body-timeout", OPTS_UINT, F(body_timeout_s), 1, 3600, NULL, "S",
+	  "deadline for a request's body, from its headers", 0 },
 	{ "top", OPTS_UINT, F(top_n), 1, 50, NULL, "N", "busiest containers charted", 0 },
 	{ "group-max", OPTS_UINT, F(group_max), 1, 100000, NULL, "N", "batches per commit at most",
 	  0 },
+	{ "token-file", OPTS_STR, F(token_file), 0, 0, NULL, "PATH",
+	  "bearer token that writes must carry (made when missing); needed beyond loopback", 0 },
+	{ "open-reads", OPTS_BOOL, F(open_reads), 0, 0, NULL, NULL,
+	  "with a token, reads need none from non-loopback clients either", 0 },
+	{ "tls-cert", OPTS_STR, F(tls_cert), 0, 0, NULL, "PATH",
+	  "PEM certificate (chain): serve HTTPS", 0 },
+	{ "tls-key", OPTS_STR, F(tls_key), 0, 0, NULL, "PATH", "PEM private key of --tls-cert", 0 },
 	{ "quiet", OPTS_BOOL, F(quiet), 0, 0, NULL, NULL, "no access lines on stdout", 0 },
 	{ "help", OPTS_BOOL, F(help), 0, 0, NULL, NULL, "print this help and exit", OPTS_NOENV },
 };
@@ -64,6 +77,9 @@ void config_defaults(struct config *c)
 	c->threads = 2;
 	c->timeout_s = 10;
 	c->max_conns = 512;
+	c->max_conns_per_ip = 64;
+	c->headers_timeout_s = 10;
+	c->body_timeout_s = 30;
 	c->top_n = 5;
 	c->group_max = 1024;
 }
@@ -104,6 +120,10 @@ int config_load(struct config *c, int argc, char **argv, const char *(*getenv_fn
 			fclose(f);
 		}
 		return 1;
+	}
+	if (!c->tls_cert[0] != !c->tls_key[0]) {
+		snprintf(err, errlen, "--tls-cert and --tls-key go together");
+		return -EINVAL;
 	}
 	config_default_report(c);
 	return 0;

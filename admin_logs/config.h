@@ -28,8 +28,15 @@ struct config {
 	unsigned threads; /* HTTP threads */
 	unsigned timeout_s; /* idle/slow connection timeout */
 	unsigned max_conns; /* concurrent connections */
+	unsigned max_conns_per_ip; /* of them from one client address; 0: no limit */
+	unsigned headers_timeout_s; /* a request's headers must be in within this */
+	unsigned body_timeout_s; /* and its body within this after them */
 	unsigned top_n; /* busiest containers in the charts */
 	unsigned group_max; /* batches per group commit, at most */
+	char token_file[CONFIG_PATH_MAX]; /* "" or the bearer token writers must show */
+	bool open_reads; /* reads need no token from non-loopback clients either */
+	char tls_cert[CONFIG_PATH_MAX]; /* "" or PEM certificate (chain): serve HTTPS */
+	char tls_key[CONFIG_PATH_MAX]; /* its PEM private key */
 	bool quiet; /* no access lines on stdout */
 	bool help; /* --help: print the usage */
 };

@@ -14,6 +14,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -21,15 +22,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
 #include <microhttpd.h>
 
+#include "auth.h"
 #include "batch.h"
+#include "deadline.h"
 #include "graphs.h"
 #include "log.h"
 #include "query.h"
+#include "token.h"
 #include "util.h"
 #include "www.h"
 
@@ -42,6 +47,9 @@ struct http_server {
 	uint64_t started_ns;
 	atomic_ullong auto_ids;
 	pthread_mutex_t graph_mu; /* one drawing at a time */
+	struct deadline *dl; /* header and body deadlines (slow clients) */
+	char token[TOKEN_MAX + 1]; /* "" = no credential asked */
+	char *tls_cert, *tls_key; /* PEM, kept while the daemon runs */
 };
 
 struct req {
@@ -51,6 +59,7 @@ struct req {
 	char method[16];
 	char path[256];
 	char client[48];
+	bool client_loopback;
 	enum route route;
 	char *body;
 	size_t len, cap;
@@ -70,12 +79,38 @@ struct req {
 
 #define HTTP_DISCARD_FACTOR 16 /* close instead of draining a body this many limits long */
 
-static void http_client(struct MHD_Connection *conn, char *buf, size_t cap)
+/* The connection's deadline record (set by http_notify_conn), or NULL. */
+static struct deadline_conn *http_dconn(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+/* A connection opens or closes: it enters or leaves the deadline watch. */
+static void http_notify_conn(void *cls, struct MHD_Connection *conn, void **socket_context,
+			     enum MHD_ConnectionNotificationCode toe)
+{
+	struct http_server *h = cls;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = ci ? deadline_open(h->dl, ci->connect_fd) : NULL;
+	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		deadline_close(h->dl, *socket_context);
+		*socket_context = NULL;
+	}
+}
+
+static void http_client(struct MHD_Connection *conn, char *buf, size_t cap, bool *loopback)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
 
+	*loopback = auth_sockaddr_is_loopback(sa);
 	util_strlcpy(buf, "-", cap);
 	if (!sa)
 		return;
@@ -109,7 +144,7 @@ static void *http_uri_log(void *cls, const char *uri, struct MHD_Connection *con
 		tmp[n] = '\0';
 		access_clean(r->path, tmp, sizeof(r->path));
 	}
-	http_client(conn, r->client, sizeof(r->client));
+	http_client(conn, r->client, sizeof(r->client), &r->client_loopback);
 	atomic_init(&r->result, 0);
 	return r;
 }
@@ -121,8 +156,8 @@ static void http_completed(void *cls, struct MHD_Connection *conn, void **con_cl
 	struct req *r = *con_cls;
 	struct access_entry e;
 
-	(void)conn;
 	(void)toe;
+	deadline_request_done(h->dl, http_dconn(conn));
 	if (!r)
 		return;
 	memset(&e, 0, sizeof(e));
@@ -156,6 +191,9 @@ static enum MHD_Result http_send(struct req *r, unsigned status, char *buf, size
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 	if (allow)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+	if (status == 401)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					"Bearer realm=\"admin_logs\"");
 	ret = MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
 	if (ret == MHD_YES) {
@@ -191,6 +229,8 @@ static const char *http_reason(unsigned status)
 	switch (status) {
 	case 400:
 		return "bad request";
+	case 401:
+		return "unauthorized";
 	case 404:
 		return "not found";
 	case 405:
@@ -260,6 +300,19 @@ static bool http_method_ok(enum route rt, const char *m)
 	}
 }
 
+/* /health's deadline counters (deadline.h) added to doc; doc returned. */
+static json_t *http_with_cuts(struct http_server *h, json_t *doc)
+{
+	uint64_t cut_h, cut_b;
+
+	deadline_counts(h->dl, &cut_h, &cut_b);
+	if (doc) {
+		json_object_set_new(doc, "cut_slow_headers", json_integer((json_int_t)cut_h));
+		json_object_set_new(doc, "cut_slow_bodies", json_integer((json_int_t)cut_b));
+	}
+	return doc;
+}
+
 static enum MHD_Result http_health(struct req *r)
 {
 	struct store_stats st;
@@ -270,13 +323,16 @@ static enum MHD_Result http_health(struct req *r)
 	c = st.commits ? (double)st.commits : 1.0;
 	return http_send_json(
 		r, 200,
-		json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:f}", "status", "ok", "batches",
-			  (json_int_t)st.batches, "records", (json_int_t)st.records, "commits",
-			  (json_int_t)st.commits, "queued", (json_int_t)st.queued, "uptime_s",
-			  (json_int_t)((util_real_ns() - r->h->started_ns) / 1000000000ull),
-			  "batches_per_commit", (double)st.group_batches / c, "write_us_per_commit",
-			  (double)st.write_ns / c / 1000.0, "commit_us_per_commit",
-			  (double)st.commit_ns / c / 1000.0),
+		http_with_cuts(
+			r->h,
+			json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:f}", "status", "ok",
+				  "batches", (json_int_t)st.batches, "records",
+				  (json_int_t)st.records, "commits", (json_int_t)st.commits,
+				  "queued", (json_int_t)st.queued, "uptime_s",
+				  (json_int_t)((util_real_ns() - r->h->started_ns) / 1000000000ull),
+				  "batches_per_commit", (double)st.group_batches / c,
+				  "write_us_per_commit", (double)st.write_ns / c / 1000.0,
+				  "commit_us_per_commit", (double)st.commit_ns / c / 1000.0)),
 		NULL);
 }
 
@@ -463,6 +519,31 @@ static enum MHD_Result http_collect(struct req *r, const char *data, size_t n)
 	return MHD_YES;
 }
 
+/* 0 when the request may go on, -EACCES when it lacks the token (auth.h). */
+static int http_auth(const struct req *r, struct MHD_Connection *conn, const char *method)
+{
+	struct auth_request rq = { .method = method,
+				   .health = r->route == R_HEALTH,
+				   .client_loopback = r->client_loopback,
+				   .authorization = MHD_lookup_connection_value(
+					   conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION) };
+
+	if (!auth_required(&rq, r->h->token, r->h->cfg->open_reads))
+		return 0;
+	return auth_bearer_ok(rq.authorization, r->h->token) ? 0 : -EACCES;
+}
+
+/* Does a body follow the headers (a length above 0, or chunked)? */
+static bool http_body_follows(struct MHD_Connection *conn)
+{
+	const char *cl =
+		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_TRANSFER_ENCODING);
+
+	return te != NULL || (cl && strspn(cl, "0") != strlen(cl));
+}
+
 static enum MHD_Result http_handler(void *cls, struct MHD_Connection *conn, const char *url,
 				    const char *method, const char *version,
 				    const char *upload_data, size_t *upload_data_size,
@@ -478,6 +559,7 @@ static enum MHD_Result http_handler(void *cls, struct MHD_Connection *conn, cons
 	if (r->method[0] == '\0') {
 		/* first call: headers are in */
 		char tmp[sizeof(r->method)];
+		deadline_headers_in(r->h->dl, http_dconn(conn), http_body_follows(conn));
 		util_strlcpy(tmp, method, sizeof(tmp));
 		access_clean(r->method, tmp, sizeof(r->method));
 		r->route = http_route(r->path);
@@ -492,6 +574,11 @@ static enum MHD_Result http_handler(void *cls, struct MHD_Connection *conn, cons
 			snprintf(d, sizeof(d), "%s does not accept %s", r->path, r->method);
 			return http_error(r, 405, d, http_allowed(r->route));
 		}
+		if (http_auth(r, conn, method) != 0)
+			return http_error(r, 401,
+					  "this request needs \"Authorization: Bearer <token>\" "
+					  "with the server's token",
+					  NULL);
 		if (r->route == R_LOGS && strcmp(method, "POST") == 0) {
 			const char *cl = MHD_lookup_connection_value(
 				conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -523,6 +610,7 @@ static enum MHD_Result http_handler(void *cls, struct MHD_Connection *conn, cons
 		*upload_data_size = 0;
 		return ret;
 	}
+	deadline_answering(r->h->dl, http_dconn(conn)); /* the body is in */
 	if (r->suspended) {
 		/* resumed by the writer */
 		r->suspended = false;
@@ -539,17 +627,107 @@ static enum MHD_Result http_handler(void *cls, struct MHD_Connection *conn, cons
 	return http_post_logs(r);
 }
 
+/*
+ * libmicrohttpd's messages, one line each; the same message again within a
+ * second is counted, not printed (a flood refused at the per-address limit
+ * would otherwise write a line per connection).
+ */
 static void http_mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static const char *last_fmt;
+	static uint64_t last_ns, repeats;
+	uint64_t now = util_mono_ns(), skipped = 0;
 	char buf[512];
 	size_t n;
 
 	(void)cls;
+	pthread_mutex_lock(&mu);
+	if (fmt == last_fmt && now - last_ns < 1000000000ull) {
+		repeats++;
+		pthread_mutex_unlock(&mu);
+		return;
+	}
+	skipped = repeats;
+	repeats = 0;
+	last_fmt = fmt;
+	last_ns = now;
+	pthread_mutex_unlock(&mu);
+	if (skipped)
+		log_warnx("http: (%llu more of the previous message in the last second)",
+			  (unsigned long long)skipped);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	n = strlen(buf);
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		buf[--n] = '\0';
 	log_warnx("http: %s", buf);
+}
+
+#define HTTP_PEM_MAX (64u << 10)
+
+/* A PEM file into a new buffer (*out). 0 or -errno with err set. */
+static int http_read_pem(const char *what, const char *path, char **out, char *err, size_t errlen)
+{
+	char *buf = malloc(HTTP_PEM_MAX);
+	ssize_t n;
+
+	*out = NULL;
+	if (!buf) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	n = util_read_file_at(AT_FDCWD, path, buf, HTTP_PEM_MAX);
+	if (n <= 0 || (size_t)n >= HTTP_PEM_MAX - 1 || !strstr(buf, "-----BEGIN ")) {
+		snprintf(err, errlen, "%s %s: %s", what, path,
+			 n < 0				 ? strerror((int)-n)
+			 : (size_t)n >= HTTP_PEM_MAX - 1 ? "larger than 64 KiB"
+							 : "not a PEM file");
+		free(buf);
+		return n < 0 ? (int)n : -EINVAL;
+	}
+	*out = buf;
+	return 0;
+}
+
+/* The token (made when its file is missing) and the TLS files. 0 or -errno. */
+static int http_credentials(struct http_server *h, const struct config *cfg, char *err,
+			    size_t errlen)
+{
+	bool created = false;
+	struct stat st;
+	int r;
+
+	if (cfg->token_file[0]) {
+		if ((r = token_create_file(cfg->token_file, -1, -1, &created, err, errlen)) < 0 ||
+		    (r = token_read_file(cfg->token_file, h->token, err, errlen)) < 0)
+			return r;
+		if (created)
+			log_info("token file %s created with a new random token", cfg->token_file);
+		if (stat(cfg->token_file, &st) == 0 && (st.st_mode & S_IROTH))
+			log_warnx("token file %s is readable by every user (chmod o-r)",
+				  cfg->token_file);
+	}
+	if (!auth_listen_ok(cfg->listen, h->token[0] != '\0', err, errlen))
+		return -EPERM;
+	if (!cfg->tls_cert[0])
+		return 0;
+	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		snprintf(err, errlen, "this libmicrohttpd was built without TLS");
+		return -ENOTSUP;
+	}
+	if ((r = http_read_pem("TLS certificate", cfg->tls_cert, &h->tls_cert, err, errlen)) < 0)
+		return r;
+	return http_read_pem("TLS key", cfg->tls_key, &h->tls_key, err, errlen);
+}
+
+static void http_free(struct http_server *h)
+{
+	if (h->tls_key)
+		explicit_bzero(h->tls_key, HTTP_PEM_MAX);
+	free(h->tls_key);
+	free(h->tls_cert);
+	explicit_bzero(h->token, sizeof(h->token));
+	free(h);
 }
 
 int http_start(struct http_server **out, const struct config *cfg, struct store *st,
@@ -560,6 +738,10 @@ int http_start(struct http_server **out, const struct config *cfg, struct store 
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
 	const union MHD_DaemonInfo *di;
+	struct MHD_OptionItem tls[3] = { { MHD_OPTION_END, 0, NULL },
+					 { MHD_OPTION_END, 0, NULL },
+					 { MHD_OPTION_END, 0, NULL } };
+	int r;
 
 	*out = NULL;
 	if (!h) {
@@ -585,7 +767,22 @@ int http_start(struct http_server **out, const struct config *cfg, struct store 
 	h->store = st;
 	h->started_ns = util_real_ns();
 	atomic_init(&h->auto_ids, 0);
+	if ((r = http_credentials(h, cfg, err, errlen)) < 0) {
+		http_free(h);
+		return r;
+	}
+	if (h->tls_cert) {
+		flags |= MHD_USE_TLS;
+		tls[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls_cert };
+		tls[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls_key };
+	}
 	pthread_mutex_init(&h->graph_mu, NULL);
+	if (deadline_start(&h->dl, (uint64_t)cfg->headers_timeout_s * 1000000000ull,
+			   (uint64_t)cfg->body_timeout_s * 1000000000ull, err, errlen) < 0) {
+		pthread_mutex_destroy(&h->graph_mu);
+		http_free(h);
+		return -ENOMEM;
+	}
 	h->mhd = MHD_start_daemon(
 		flags, (uint16_t)cfg->port, NULL, NULL, http_handler, h, MHD_OPTION_EXTERNAL_LOGGER,
 		http_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
@@ -593,12 +790,15 @@ int http_start(struct http_server **out, const struct config *cfg, struct store 
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->timeout_s,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_conns,
 		MHD_OPTION_URI_LOG_CALLBACK, http_uri_log, h, MHD_OPTION_NOTIFY_COMPLETED,
-		http_completed, h, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_END);
+		http_completed, h, MHD_OPTION_NOTIFY_CONNECTION, http_notify_conn, h,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->max_conns_per_ip,
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
 	if (!h->mhd) {
-		snprintf(err, errlen, "cannot listen on %s port %u (in use, or bad address)",
-			 cfg->listen, cfg->port);
+		snprintf(err, errlen, "cannot listen on %s port %u (in use, bad address%s)",
+			 cfg->listen, cfg->port, h->tls_cert ? ", or a TLS key not matching" : "");
+		deadline_stop(h->dl);
 		pthread_mutex_destroy(&h->graph_mu);
-		free(h);
+		http_free(h);
 		return -EADDRINUSE;
 	}
 	di = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
@@ -618,6 +818,7 @@ void http_stop(struct http_server *h)
 	MHD_quiesce_daemon(h->mhd);
 	store_drain(h->store);
 	MHD_stop_daemon(h->mhd);
+	deadline_stop(h->dl);
 	pthread_mutex_destroy(&h->graph_mu);
-	free(h);
+	http_free(h);
 }

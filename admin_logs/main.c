@@ -48,7 +48,7 @@ int main(int argc, char **argv)
 	static struct config cfg; /* the HTTP threads read it until the end */
 	struct store *st = NULL;
 	struct http_server *h = NULL;
-	char err[1024];
+	char err[8192]; /* also holds the --help text */
 	unsigned port = 0;
 	sigset_t set;
 	int r, sig;
@@ -80,9 +80,9 @@ int main(int argc, char **argv)
 	if (cfg.port_file[0] && (r = main_write_port(cfg.port_file, port)) < 0)
 		log_warnx("port file %s: %s", cfg.port_file, strerror(-r));
 	memtrim_code(); /* idle RSS: start-up code pages go (lib/memtrim.c) */
-	log_info("listening on http://%s%s%s:%u/ (database %s, reports %s)",
-		 strchr(cfg.listen, ':') ? "[" : "", cfg.listen, strchr(cfg.listen, ':') ? "]" : "",
-		 port, cfg.db_path, cfg.report_dir);
+	log_info("listening on %s://%s%s%s:%u/ (database %s, reports %s)",
+		 cfg.tls_cert[0] ? "https" : "http", strchr(cfg.listen, ':') ? "[" : "", cfg.listen,
+		 strchr(cfg.listen, ':') ? "]" : "", port, cfg.db_path, cfg.report_dir);
 
 	do {
 		if (sigwait(&set, &sig) != 0)

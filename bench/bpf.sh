@@ -16,7 +16,7 @@ mkdir -p "$out"
 [ -r /sys/kernel/btf/vmlinux ] || { echo "bpf: no kernel BTF"; exit 1; }
 make -s -C kernel/bpf BUILD="$BUILD" || exit 1
 src=()
-for f in bpfsrc modsrc snapshot procfs cgroupid; do src+=("servicio/$f.c"); done
+for f in bpfsrc modsrc snapshot procfs procskip cgroupid; do src+=("servicio/$f.c"); done
 cc -std=c17 -D_GNU_SOURCE -O2 -Ilib -I"$BUILD/bpf" -o "$out/bpf_bench" bench/bpf_bench.c "${src[@]}" lib/util.c \
 	$(pkg-config --cflags --libs jansson libbpf) -lm || { echo "bpf: cannot build the benchmark"; exit 1; }
 echo "# machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ), kernel $(uname -r)"

@@ -9,7 +9,14 @@
  *   bpf + parse   read and parse, what the BPF source does (bpfsrc_read)
  *   procfs walk   procfs_snapshot() of the live /proc (stat, statm, status,
  *                 cmdline, cgroup per process), what the procfs source does
+ * and, where the module is loaded (the system VM, bench/sysvm.sh):
+ *   module read   the whole of /proc/sysinfo_202002591 (util_slurp)
+ *   module + parse  modsrc_read(), what the module source does
  * and prints the median and best, in ms, and the median per process in us.
+ *
+ * The module lists every process of the machine, not of a pid namespace, so
+ * with the module the benchmark runs in the machine's own namespace and N
+ * counts every process there.
  *
  * usage: bpf_bench N [RUNS]
  */
@@ -56,6 +63,41 @@ static size_t count_procs(void)
 			n++;
 	closedir(d);
 	return n;
+}
+
+#define MODULE_DOC "/proc/sysinfo_202002591"
+
+/* The module's file read whole, then read and parsed as its source does. */
+static int bench_module(uint64_t *t, long runs, size_t n)
+{
+	char err[512];
+
+	for (long i = 0; i < runs; i++) {
+		char *buf;
+		size_t len;
+		uint64_t t0 = util_boot_ns();
+
+		if (util_slurp(MODULE_DOC, 256u << 20, &buf, &len) < 0) {
+			fprintf(stderr, "bpf_bench: cannot read %s\n", MODULE_DOC);
+			return -1;
+		}
+		t[i] = util_boot_ns() - t0;
+		free(buf);
+	}
+	report("module read", t, runs, n);
+	for (long i = 0; i < runs; i++) {
+		struct snapshot s;
+		uint64_t t0 = util_boot_ns();
+
+		if (modsrc_read(MODULE_DOC, &s, err, sizeof(err)) < 0) {
+			fprintf(stderr, "bpf_bench: %s\n", err);
+			return -1;
+		}
+		t[i] = util_boot_ns() - t0;
+		snapshot_free(&s);
+	}
+	report("module + parse", t, runs, n);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -158,6 +200,8 @@ int main(int argc, char **argv)
 		snapshot_free(&s);
 	}
 	report("procfs walk", t, runs, n);
+	if (access(MODULE_DOC, R_OK) == 0 && bench_module(t, runs, n) < 0)
+		goto err;
 	bpfsrc_close(b);
 	free(t);
 	return 0;

@@ -4,12 +4,14 @@
 # root with Docker, the module built for that kernel and loaded), servicio's
 # measuring part (one snapshot + the per-container figures, from its
 # per-cycle debug line "measure X ms") with --source module and --source
-# procfs, alternating, over the same containers (2 high-cpu, 1 high-ram,
-# 5 low), as booted and with 500 extra idle processes. Details in
+# procfs (and --source bpf, the BPF iterator), alternating, over the same
+# containers (2 high-cpu, 1 high-ram, 5 low), as booted and with 500 extra
+# idle processes; then the raw reads three ways (bench/bpf_bench.c) at 150,
+# 1,000 and 5,000 processes. Details in
 # tests/system/bench-guest.sh. Under TCG (no KVM here) every figure is
 # several times what real hardware gives; the ratio is the point.
 # Usage: bench/sysvm.sh          (make bench B=sysvm; needs root, make images)
-# Environment: ROUNDS, DUR, EXTRA (passed to the guest), GESTOR_QEMU_ACCEL.
+# Environment: ROUNDS, DUR, EXTRA, RAW_RUNS (passed to the guest), GESTOR_QEMU_ACCEL.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 TOP=$PWD
@@ -17,8 +19,21 @@ BUILD=${BUILD:-$TOP/build}
 out=$BUILD/bench/sysvm
 rm -rf "$out" && mkdir -p "$out"
 [ -x "$BUILD/bin/servicio" ] || { echo "sysvm: build servicio first (make)"; exit 1; }
+# the three-way raw read benchmark for the guest (bench/bpf_bench.c: the
+# module's file, the BPF iterator, the procfs walk); CO-RE, so built here
+tools=$BUILD/sysvm-tools
+mkdir -p "$tools"
+if [ -r /sys/kernel/btf/vmlinux ] && make -s -C kernel/bpf BUILD="$BUILD" &&
+	cc -std=c17 -D_GNU_SOURCE -O2 -Ilib -I"$BUILD/bpf" -o "$tools/bpf_bench" bench/bpf_bench.c \
+		servicio/bpfsrc.c servicio/modsrc.c servicio/snapshot.c servicio/procfs.c \
+		servicio/procskip.c servicio/cgroupid.c lib/util.c $(pkg-config --cflags --libs jansson libbpf) -lm; then
+	:
+else
+	echo "# sysvm: bench/bpf_bench.c not built (no BTF, clang or libbpf here): no raw-read table"
+	rm -f "$tools/bpf_bench"
+fi
 envs=(--env SYSVM_BENCH=1)
-for v in ROUNDS DUR EXTRA; do [ -n "${!v:-}" ] && envs+=(--env "$v=${!v}"); done
+for v in ROUNDS DUR EXTRA RAW_RUNS; do [ -n "${!v:-}" ] && envs+=(--env "$v=${!v}"); done
 t0=$(date +%s)
 BUILD=$BUILD scripts/sysvm.sh run --timeout 1500 --out "$out" --log "$out/console.log" "${envs[@]}" \
 	-- tests/system/guest-run.sh >"$out/vm.log" 2>&1

@@ -73,6 +73,8 @@ RUN_PKGS=(
 TEST_PKGS=(
 	libclang-rt-14-dev libcmocka-dev
 	sqlite3 jq gnuplot-nox python3 file
+	# hardening/slow (slow HTTP attacks) and hardening/auth (a self-signed certificate)
+	slowhttptest openssl
 	# the module's VM suites: Debian's kernel, its headers, qemu, busybox
 	linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static cpio e2fsprogs
 	cppcheck clang-tidy clang-format valgrind sparse linux-source-6.1

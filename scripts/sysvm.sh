@@ -402,6 +402,8 @@ payload_repo() {
 	(cd "$TOP" && tar -cf - --exclude=./build --exclude=./.git --exclude='*.o' --exclude='*.cmd' .) |
 		tar -C "$p/repo" -xf -
 	cp -a "$BUILD/bin" "$p/repo/build/"
+	# test tools a suite built for the guest (tests/system/chain.sh: bpfdoc)
+	[ ! -d "$BUILD/sysvm-tools" ] || cp -a "$BUILD/sysvm-tools" "$p/repo/build/"
 }
 
 # Boot the VM on $img (a throw-away snapshot of it, or the image itself with

@@ -7,10 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "docker_ctl.h"
 #include "gestor.h"
 #include "log.h"
+#include "token.h"
 #include "util.h"
 
 #define ADMIN_GRAFICAR_MS 120000
@@ -24,9 +26,15 @@ static struct dctl_admin admin_spec(const struct config *cfg)
 
 static int admin_external(struct admin *a, struct logclient **lc)
 {
-	char err[512];
+	char err[512], token[TOKEN_MAX + 1] = "";
 
-	*lc = logclient_new(a->cfg->log_url, err, sizeof(err));
+	if (a->cfg->token_file[0] &&
+	    token_read_file(a->cfg->token_file, token, err, sizeof(err)) < 0) {
+		log_errorx("%s", err);
+		return -1;
+	}
+	*lc = logclient_new(a->cfg->log_url, token, a->cfg->log_ca, err, sizeof(err));
+	explicit_bzero(token, sizeof(token));
 	if (!*lc) {
 		log_errorx("%s", err);
 		return -1;
@@ -64,7 +72,7 @@ static int admin_wait_health(const struct admin *a, struct logclient *lc, const 
 
 int admin_start(struct admin *a, struct docker *dk, struct logclient **lc, bool (*stopping)(void))
 {
-	char err[512], url[64];
+	char err[512], url[64], tpath[CONFIG_STR_MAX + 16], token[TOKEN_MAX + 1] = "";
 	enum dctl_admin_state st;
 	struct dctl_admin spec = admin_spec(a->cfg);
 
@@ -81,7 +89,14 @@ int admin_start(struct admin *a, struct docker *dk, struct logclient **lc, bool 
 					    : "created and started",
 		 a->cfg->admin_data);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", a->cfg->admin_port);
-	*lc = logclient_new(url, err, sizeof(err));
+	/* the token the container was given (made with its data directory) */
+	snprintf(tpath, sizeof(tpath), "%s/%s", a->cfg->admin_data, DCTL_ADMIN_TOKEN);
+	if (access(tpath, F_OK) == 0 && token_read_file(tpath, token, err, sizeof(err)) < 0) {
+		log_errorx("%s", err);
+		return -1;
+	}
+	*lc = logclient_new(url, token, NULL, err, sizeof(err));
+	explicit_bzero(token, sizeof(token));
 	if (!*lc) {
 		log_errorx("%s", err);
 		return -1;

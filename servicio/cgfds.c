@@ -75,7 +75,8 @@ static void cgfds_sweep(struct cgfds *c, uint64_t gen)
 			cgfds_close(&c->ents[i]);
 	}
 	c->n = k;
-	qsort(c->ents, c->n, sizeof(*c->ents), cgfds_cmp);
+	if (c->n > 1) /* with no container in scope ents is NULL: qsort(NULL) is UB */
+		qsort(c->ents, c->n, sizeof(*c->ents), cgfds_cmp);
 	c->sorted = c->n;
 }
 

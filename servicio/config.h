@@ -31,6 +31,8 @@ struct config {
 	char module_path[CONFIG_STR_MAX];
 	char docker_socket[CONFIG_STR_MAX];
 	char log_url[CONFIG_STR_MAX]; /* external log server; "" = run the container */
+	char token_file[CONFIG_STR_MAX]; /* bearer token for log_url; "" = none */
+	char log_ca[CONFIG_STR_MAX]; /* CA file to verify an https log_url; "" = system */
 	char admin_image[CONFIG_STR_MAX];
 	char admin_name[CONFIG_STR_MAX];
 	int admin_port; /* host port on 127.0.0.1 */

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "token.h"
 #include "util.h"
 
 /* One request whose body we do not need; returns the status or -errno. */
@@ -122,11 +123,17 @@ char *dctl_admin_create_body(const struct dctl_admin *a)
 	pb = json_object();
 	json_object_set_new(pb, port, bindings);
 	binds = json_pack("[s]", bind);
-	hc = json_pack("{s:o,s:o,s:{s:s},s:{s:s,s:{s:s,s:s}}}", "PortBindings", pb, "Binds", binds,
-		       "RestartPolicy", "Name", "no", "LogConfig", "Type", "json-file", "Config",
-		       "max-size", "10m", "max-file", "2");
-	root = json_pack("{s:s,s:o,s:o,s:o}", "Image", a->image, "Labels", labels, "ExposedPorts",
-			 exposed, "HostConfig", hc);
+	hc = json_pack("{s:o,s:o,s:{s:s},s:{s:s,s:{s:s,s:s}},s:[s],s:[s],s:b,s:{s:s},s:I,s:I,s:I}",
+		       "PortBindings", pb, "Binds", binds, "RestartPolicy", "Name", "no",
+		       "LogConfig", "Type", "json-file", "Config", "max-size", "10m", "max-file",
+		       "2", "CapDrop", "ALL", "SecurityOpt", "no-new-privileges", "ReadonlyRootfs",
+		       1, "Tmpfs", "/tmp", DCTL_ADMIN_TMPFS, "Memory",
+		       (json_int_t)DCTL_ADMIN_MEMORY, "MemorySwap", (json_int_t)DCTL_ADMIN_MEMORY,
+		       "PidsLimit", (json_int_t)DCTL_ADMIN_PIDS);
+	root = json_pack("{s:s,s:o,s:o,s:o,s:[s,s]}", "Image", a->image, "Labels", labels,
+			 "ExposedPorts", exposed, "HostConfig", hc, "Env",
+			 "ADMIN_LOGS_TOKEN_FILE=/data/" DCTL_ADMIN_TOKEN,
+			 "ADMIN_LOGS_OPEN_READS=1");
 	if (!root)
 		return NULL;
 	out = json_dumps(root, JSON_COMPACT);
@@ -196,6 +203,21 @@ static int dctl_image_user(struct docker *d, const char *image, long *uid, long 
 	return 0;
 }
 
+/* <data_dir>/token: made once, for the server's user (docker_ctl.h). */
+static int dctl_admin_token(const struct dctl_admin *a, long uid, long gid, char *err,
+			    size_t errlen)
+{
+	char path[1100];
+	bool created;
+
+	if (snprintf(path, sizeof(path), "%s/%s", a->data_dir, DCTL_ADMIN_TOKEN) >=
+	    (int)sizeof(path)) {
+		snprintf(err, errlen, "admin_logs data directory path too long");
+		return -ENAMETOOLONG;
+	}
+	return token_create_file(path, uid, gid, &created, err, errlen);
+}
+
 /* The host's data directory, owned by the image's numeric user when it
  * names one (the server may run as a fixed non-root user). 0 or -errno. */
 static int dctl_admin_data_dir(struct docker *d, const struct dctl_admin *a, char *err,
@@ -221,7 +243,7 @@ static int dctl_admin_data_dir(struct docker *d, const struct dctl_admin *a, cha
 			 a->data_dir, uid, gid, strerror(-ret));
 		return ret;
 	}
-	return 0;
+	return dctl_admin_token(a, uid > 0 ? uid : -1, gid, err, errlen);
 }
 
 /* POST /containers/create; id gets the new container's. 0 or -errno. */

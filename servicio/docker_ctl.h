@@ -24,6 +24,21 @@
  */
 int dctl_remove(struct docker *d, const char *id, bool *gone, char *err, size_t errlen);
 
+/*
+ * The admin_logs container, hardened as the load containers are (it is the
+ * one that takes network input): no capabilities, no new privileges, a
+ * read-only root with only /data (the host's data directory) and a tmpfs
+ * /tmp writable, memory and process limits. It listens on 0.0.0.0 in its
+ * own network namespace, published on 127.0.0.1 only, so it needs a token:
+ * <data_dir>/token, made on first start (random, mode 0600, owned by the
+ * image's user); writes carry it, reads stay open (only the host's
+ * loopback reaches the published port).
+ */
+#define DCTL_ADMIN_TOKEN "token" /* in data_dir; /data/token inside */
+#define DCTL_ADMIN_MEMORY (512ll << 20) /* bytes; gnuplot drawing is the peak */
+#define DCTL_ADMIN_PIDS 128 /* HTTP and writer threads, gnuplot */
+#define DCTL_ADMIN_TMPFS "rw,noexec,nosuid,nodev,size=64m"
+
 struct dctl_admin {
 	const char *image; /* gestor/admin_logs:latest */
 	const char *name; /* gestor-admin_logs */
@@ -37,7 +52,7 @@ enum dctl_admin_state { DCTL_ADMIN_REUSED, DCTL_ADMIN_STARTED, DCTL_ADMIN_CREATE
 /*
  * Make sure the admin_logs container runs: reuse it when running, start it
  * when stopped, create + start it otherwise (creating data_dir on the host,
- * owned by the image's numeric user when it names one).
+ * owned by the image's numeric user when it names one, and its token file).
  * -ENOENT with a hint when the image is missing. *state says which; *id
  * (65 bytes) gets its id.
  */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "token.h"
 #include "util.h"
 
 #define LOGCLIENT_BODY_MAX (1u << 20)
@@ -21,6 +22,8 @@
 struct logclient {
 	CURL *curl;
 	char base[512];
+	char auth[TOKEN_MAX + 32]; /* "Authorization: Bearer <token>" or "" */
+	char ca[1024]; /* "" or the CA file */
 	char url[640];
 	char *body;
 	size_t len;
@@ -46,7 +49,8 @@ static size_t on_data(char *p, size_t sz, size_t n, void *user)
 	return add;
 }
 
-struct logclient *logclient_new(const char *base, char *err, size_t errlen)
+struct logclient *logclient_new(const char *base, const char *token, const char *ca_file, char *err,
+				size_t errlen)
 {
 	struct logclient *lc = calloc(1, sizeof(*lc));
 	size_t n;
@@ -60,6 +64,16 @@ struct logclient *logclient_new(const char *base, char *err, size_t errlen)
 		snprintf(err, errlen, "log server URL '%s' must be http://host:port", base);
 		goto err;
 	}
+	if (token && token[0] &&
+	    snprintf(lc->auth, sizeof(lc->auth), "Authorization: Bearer %s", token) >=
+		    (int)sizeof(lc->auth)) {
+		snprintf(err, errlen, "token too long");
+		goto err;
+	}
+	if (ca_file && !util_strlcpy(lc->ca, ca_file, sizeof(lc->ca))) {
+		snprintf(err, errlen, "CA file path too long");
+		goto err;
+	}
 	n = strlen(lc->base);
 	while (n > 0 && lc->base[n - 1] == '/')
 		lc->base[--n] = '\0';
@@ -70,6 +84,7 @@ struct logclient *logclient_new(const char *base, char *err, size_t errlen)
 	}
 	return lc;
 err:
+	explicit_bzero(lc->auth, sizeof(lc->auth));
 	free(lc);
 	return NULL;
 }
@@ -81,6 +96,7 @@ void logclient_free(struct logclient *lc)
 	if (lc->curl)
 		curl_easy_cleanup(lc->curl);
 	free(lc->body);
+	explicit_bzero(lc->auth, sizeof(lc->auth));
 	free(lc);
 }
 
@@ -108,13 +124,21 @@ static long request(struct logclient *lc, const char *method, const char *path, 
 	curl_easy_setopt(lc->curl, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(lc->curl, CURLOPT_WRITEDATA, lc);
 	curl_easy_setopt(lc->curl, CURLOPT_PROXY, "");
+	curl_easy_setopt(lc->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(lc->curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(lc->curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (lc->ca[0])
+		curl_easy_setopt(lc->curl, CURLOPT_CAINFO, lc->ca);
+	if (lc->auth[0])
+		hdr = curl_slist_append(hdr, lc->auth);
 	if (strcmp(method, "POST") == 0) {
 		hdr = curl_slist_append(hdr, "Content-Type: application/json");
 		hdr = curl_slist_append(hdr, "Expect:");
-		curl_easy_setopt(lc->curl, CURLOPT_HTTPHEADER, hdr);
 		curl_easy_setopt(lc->curl, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(lc->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	}
+	if (hdr)
+		curl_easy_setopt(lc->curl, CURLOPT_HTTPHEADER, hdr);
 	rc = curl_easy_perform(lc->curl);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(lc->curl, CURLINFO_RESPONSE_CODE, &status);
@@ -135,7 +159,8 @@ enum logclient_result logclient_post(struct logclient *lc, const char *body, siz
 	if (st < 0)
 		return LOGCLIENT_RETRY;
 	snprintf(err, errlen, "POST %s: HTTP %ld: %.200s", lc->url, st, lc->body ? lc->body : "");
-	if (st >= 500 || st == 429 || st == 408)
+	/* 401/403: a token to fix on either side; keep the batch until then */
+	if (st >= 500 || st == 429 || st == 408 || st == 401 || st == 403)
 		return LOGCLIENT_RETRY;
 	return LOGCLIENT_REJECTED;
 }

@@ -12,16 +12,25 @@
 
 struct logclient;
 
-/* base: "http://127.0.0.1:8000" (no trailing slash needed). NULL on error. */
-struct logclient *logclient_new(const char *base, char *err, size_t errlen);
+/*
+ * base: "http://127.0.0.1:8000" or "https://..." (no trailing slash needed).
+ * token: sent as "Authorization: Bearer <token>" on every request (NULL or
+ * "": none). ca_file: PEM file of the CA (or the self-signed certificate)
+ * that an https server's certificate must chain to (NULL or "": the
+ * system's CAs); the certificate and the host name are always verified.
+ * NULL on error.
+ */
+struct logclient *logclient_new(const char *base, const char *token, const char *ca_file, char *err,
+				size_t errlen);
 void logclient_free(struct logclient *lc);
 
 enum logclient_result { LOGCLIENT_OK, LOGCLIENT_RETRY, LOGCLIENT_REJECTED };
 
 /*
  * POST /logs with one batch (a JSON document). OK on 200/201; RETRY on a
- * transport error, 5xx, 429 or 408; REJECTED on any other 4xx (err holds
- * the server's answer).
+ * transport error (TLS verification failures included), 5xx, 429, 408, or
+ * 401/403 (a missing or wrong token: kept until it is fixed); REJECTED on
+ * any other 4xx (err holds the server's answer).
  */
 enum logclient_result logclient_post(struct logclient *lc, const char *body, size_t len, char *err,
 				     size_t errlen);

@@ -40,9 +40,13 @@ finish() {
 	[ "$T_FAILS" = 0 ] || exit 1
 	exit 0
 }
+# Each action runs in a subshell: an action's own variables (a "for i" loop)
+# cannot change which actions run after it.
 t_run_cleanup() {
-	local i
-	for ((i = ${#T_CLEANUP[@]} - 1; i >= 0; i--)); do eval "${T_CLEANUP[i]}" >/dev/null 2>&1 || true; done
+	local t_k
+	for ((t_k = ${#T_CLEANUP[@]} - 1; t_k >= 0; t_k--)); do
+		(eval "${T_CLEANUP[t_k]}") >/dev/null 2>&1 || true
+	done
 }
 on_exit() { T_CLEANUP+=("$*"); }
 trap t_run_cleanup EXIT

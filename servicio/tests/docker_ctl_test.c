@@ -45,6 +45,20 @@ static void test_admin_body(void **state)
 		json_string_value(json_array_get(
 			json_object_get(json_object_get(root, "HostConfig"), "Binds"), 0)),
 		"/var/lib/gestor/admin_logs:/data");
+	/* hardened: the container that takes network input */
+	json_t *hc = json_object_get(root, "HostConfig");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(hc, "CapDrop"), 0)),
+			    "ALL");
+	assert_string_equal(
+		json_string_value(json_array_get(json_object_get(hc, "SecurityOpt"), 0)),
+		"no-new-privileges");
+	assert_true(json_is_true(json_object_get(hc, "ReadonlyRootfs")));
+	assert_non_null(json_object_get(json_object_get(hc, "Tmpfs"), "/tmp"));
+	assert_int_equal(json_integer_value(json_object_get(hc, "Memory")), DCTL_ADMIN_MEMORY);
+	assert_int_equal(json_integer_value(json_object_get(hc, "PidsLimit")), DCTL_ADMIN_PIDS);
+	/* the token in the data directory, reads open (published on loopback only) */
+	assert_string_equal(json_string_value(json_array_get(json_object_get(root, "Env"), 0)),
+			    "ADMIN_LOGS_TOKEN_FILE=/data/token");
 	json_decref(root);
 	free(body);
 }

@@ -34,7 +34,7 @@ static unsigned fz_port;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct config cfg;
+	static struct config cfg; /* the server threads read it after this returns */
 	char dir[512], err[512];
 	const char *tmp = getenv("TMPDIR");
 

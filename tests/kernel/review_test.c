@@ -76,7 +76,7 @@ static char *read_fd(int fd, size_t *lenp)
 
 static char *read_path(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
 	char *s;
 
 	if (fd < 0)
@@ -415,7 +415,7 @@ static int cmd_execloop(const char *self, const char *until, const char *arg)
 	char *av[] = { (char *)self, "execloop", (char *)until, NULL, NULL };
 	static char big[201];
 
-	if (time(NULL) >= atoll(until)) {
+	if (time(NULL) >= strtoll(until, NULL, 10)) {
 		for (;;)
 			pause();
 	}
@@ -448,7 +448,7 @@ static int timens_reader(void *p)
 	for (i = 0; q && i < 20; i++)
 		q = strchr(q + 1, ' ');
 	if (q)
-		stat_start = atoll(q + 1);
+		stat_start = strtoll(q + 1, NULL, 10);
 	r = doc_proc(doc, getpid());
 	st = r ? doc_int(r, "start_time_ns") : -1;
 	printf("# in the time ns: CLOCK_BOOTTIME %lld ns, header boottime_ns %lld, start_time_ns "
@@ -570,8 +570,8 @@ static int cgroupns_reader(void *p)
 	printf("# in the cgroup ns: self \"%s\" (/proc: \"%s\"), a process outside \"%s\" (/proc: "
 	       "\"%s\")\n",
 	       r1 ? doc_str(r1, "cgroup") : "-", mine, r2 ? doc_str(r2, "cgroup") : "-", theirs);
-	ok = r1 && r2 && !strcmp(doc_str(r1, "cgroup"), mine) && !strcmp(mine, "/inner") &&
-	     !strcmp(doc_str(r2, "cgroup"), theirs) && strcmp(theirs, "/sibling") &&
+	ok = r1 && r2 && strcmp(doc_str(r1, "cgroup"), mine) == 0 && strcmp(mine, "/inner") == 0 &&
+	     strcmp(doc_str(r2, "cgroup"), theirs) == 0 && strcmp(theirs, "/sibling") != 0 &&
 	     strstr(theirs, "sibling");
 	json_decref(doc);
 	return ok ? 0 : 1;
@@ -684,7 +684,7 @@ static int meminfo_over(void *p)
 	char *s = read_path("/proc/meminfo"), *q = s ? strstr(s, "SwapTotal:") : NULL;
 
 	if (q)
-		real = atoll(q + 10);
+		real = strtoll(q + 10, NULL, 10);
 	free(s);
 	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		return 2;
@@ -833,7 +833,7 @@ static void fuse_serve(int fd)
 			struct fuse_entry_out o;
 
 			memset(&o, 0, sizeof(o));
-			if (strcmp((char *)arg, "f")) {
+			if (strcmp((char *)arg, "f") != 0) {
 				fuse_reply(fd, in->unique, -ENOENT, NULL, 0);
 				break;
 			}
@@ -976,10 +976,10 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "argvchild") && argc > 2) {
 		const char *fd = getenv("FD");
 
-		argv_child(argc, argv, argv[2][0] - '0', fd ? atoi(fd) : -1);
+		argv_child(argc, argv, argv[2][0] - '0', fd ? (int)strtol(fd, NULL, 10) : -1);
 	}
 	if (!strcmp(c, "execstorm") && argc > 2)
-		return cmd_execstorm(argv[0], atoi(argv[2]));
+		return cmd_execstorm(argv[0], (int)strtol(argv[2], NULL, 10));
 	if (!strcmp(c, "execloop") && argc > 3)
 		return cmd_execloop(argv[0], argv[2], argv[3]);
 	if (!strcmp(c, "timens"))

@@ -118,7 +118,7 @@ timeout -k 5 "$limit" qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -m "$mem" -
 	-append "console=ttyS0 panic=-1 quiet loglevel=3 rdinit=/init" \
 	-display none -monitor none -no-reboot -nodefaults \
 	-serial stdio -serial "file:$tmp/out.b64" </dev/null 2>&1 |
-	tr -d '\r' | tee "$console"
+	stdbuf -oL tr -d '\r' | tee "$console"
 qrc=${PIPESTATUS[0]}
 [ -n "$log" ] && cp "$console" "$log"
 

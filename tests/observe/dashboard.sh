@@ -9,7 +9,8 @@
 # the quota, source, decisions and marks shown, a new cycle's data without
 # a reload. The screenshot is kept as build/test-logs/observe-dashboard.png.
 # Then the admin_logs image ($GESTOR_ADMIN_IMAGE, default
-# gestor/admin_logs:latest) serves the same page and library by itself.
+# gestor/admin_logs:latest) serves the same page and library by itself (run
+# with ADMIN_LOGS_OPEN_READS=1, as servicio runs it: reads need no token).
 # timeout: 300
 source "$(dirname "$0")/../servicio/common.sh"
 svt_need
@@ -79,7 +80,7 @@ check "no sanitizer report" bash -c '! grep -E "AddressSanitizer|LeakSanitizer|r
 IMG=${GESTOR_ADMIN_IMAGE:-gestor/admin_logs:latest}
 if docker image inspect "$IMG" >/dev/null 2>&1; then
 	docker run -d --name "$SVT_TAG-al" --label "gestor.test=$SVT_TAG" -p 127.0.0.1::8000 \
-		--tmpfs /data:uid=10001 "$IMG" >/dev/null || fail "docker run $IMG"
+		--tmpfs /data:uid=10001 -e ADMIN_LOGS_OPEN_READS=1 "$IMG" >/dev/null || fail "docker run $IMG"
 	IPORT=$(docker port "$SVT_TAG-al" 8000/tcp | head -n1 | sed 's/.*://')
 	IURL=http://127.0.0.1:$IPORT
 	wait_for 30 curl -sf "$IURL/health" -o /dev/null

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # admin_container.sh — servicio runs admin_logs in its own container (from
-# gestor/admin_logs:latest; a test name, port and data directory so the real
-# one is never touched): created with label gestor.role=admin_logs, its port
-# published on 127.0.0.1 only and the data directory mounted at /data;
+# $ADMIN_IMAGE, default gestor/admin_logs:latest; a test name, port and data
+# directory so the real one is never touched): created with label
+# gestor.role=admin_logs, its port published on 127.0.0.1 only and the data
+# directory mounted at /data; hardened (no capabilities, no new privileges,
+# read-only root with a tmpfs /tmp, memory and pids limits: checked in the
+# running container's HostConfig, and the graphs still draw); a token made
+# in the data directory for the server's user (mode 600) that writes need;
 # never decided about; started again when it stops during the run; on
 # SIGINT the graphs land in <data>/report on the host, the path printed is
 # that host path, and the container servicio created is removed. A running
@@ -10,13 +14,14 @@
 # timeout: 300
 source "$(dirname "$0")/common.sh"
 svt_need
-docker image inspect gestor/admin_logs:latest >/dev/null 2>&1 || skip "image gestor/admin_logs:latest is missing (make images)"
+ADMIN_IMAGE=${ADMIN_IMAGE:-gestor/admin_logs:latest}
+docker image inspect "$ADMIN_IMAGE" >/dev/null 2>&1 || skip "image $ADMIN_IMAGE is missing (make images)"
 NAME=$SVT_TAG-admin_logs
 PORT=$(svt_free_port)
 DATA=$SVT_TMP/data
 on_exit "docker rm -f $NAME"
 for i in 1 2 3 4; do mk low "l$i"; done
-ARGS=(--admin-name "$NAME" --admin-port "$PORT" --admin-data "$DATA" --no-cron
+ARGS=(--admin-name "$NAME" --admin-image "$ADMIN_IMAGE" --admin-port "$PORT" --admin-data "$DATA" --no-cron
 	--scope "gestor.test=$SVT_TAG" --spool "$SVT_TMP/spool/spool" --interval 1)
 LOG=$SVT_TMP/run.log
 "$SVT_BIN" "${ARGS[@]}" >"$LOG" 2>&1 &
@@ -29,6 +34,21 @@ check "no gestor.managed label" [ -z "$(docker inspect -f '{{index .Config.Label
 check "port published on 127.0.0.1 only" [ "$(docker inspect -f '{{json .HostConfig.PortBindings}}' "$NAME")" = "{\"8000/tcp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"$PORT\"}]}" ]
 check "data directory mounted at /data" [ "$(docker inspect -f '{{range .Mounts}}{{.Source}}:{{.Destination}}{{end}}' "$NAME")" = "$DATA:/data" ]
 check "it answers /health on 127.0.0.1:$PORT" curl -sf "http://127.0.0.1:$PORT/health" -o /dev/null
+hc() { docker inspect -f "{{json .HostConfig.$1}}" "$NAME"; }
+check "hardened: CapDrop [ALL]" [ "$(hc CapDrop)" = '["ALL"]' ]
+check "hardened: no-new-privileges" [ "$(hc SecurityOpt)" = '["no-new-privileges"]' ]
+check "hardened: read-only root filesystem" [ "$(hc ReadonlyRootfs)" = true ]
+check "hardened: a tmpfs on /tmp" bash -c "docker inspect -f '{{json .HostConfig.Tmpfs}}' '$NAME' | jq -e 'has(\"/tmp\")' >/dev/null"
+check "hardened: memory limit $(hc Memory) bytes, no swap beyond it" eval '[ "$(hc Memory)" -gt 0 ] && [ "$(hc MemorySwap)" = "$(hc Memory)" ]'
+check "hardened: pids limit $(hc PidsLimit)" [ "$(hc PidsLimit)" -gt 0 ]
+check "the root filesystem refuses writes" bash -c "! docker exec '$NAME' touch /usr/local/bin/x 2>/dev/null"
+check "the process has no capabilities" [ "$(docker exec "$NAME" sh -c 'grep ^CapEff /proc/1/status' | awk '{print $2}')" = 0000000000000000 ]
+check "the token is in the data directory, for the server's user only" [ "$(stat -c '%a %u' "$DATA/token")" = "600 10001" ]
+B='{"batch_id":"ac-1","host":"t","records":[{"type":"decision","ts_ns":1764338400000000000,"cycle":1,"container":{"id":"a1","name":"gestor-low-a1"},"class":"low","action":"kept","reason":"test","rank":1,"metrics":{"cpu_pct":0.5,"rss_kb":10,"mem_kb":12,"mem_pct":0.1}}]}'
+check "a write without the token is refused (401)" [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST --data "$B" "http://127.0.0.1:$PORT/logs")" = 401 ]
+g=$(curl -s --max-time 120 "http://127.0.0.1:$PORT/graficar")
+check "GET /graficar draws in the hardened container ($(jq -r '.files | length' <<<"$g") files)" eval '[ "$(jq -r .dir <<<"$g")" = /data/report ] && [ "$(jq -r ".files | length" <<<"$g")" -gt 0 ]'
+check "the PNG and SVG files are on the host" bash -c "ls '$DATA/report' | grep -q '\.png$' && ls '$DATA/report' | grep -q '\.svg$'"
 check "the excess low container was removed (3 remain)" wait_for 30 bash -c "[ \$(docker ps -q --filter label=gestor.test=$SVT_TAG --filter label=gestor.class=low | wc -l) = 3 ]"
 
 # stopped behind servicio's back: started again, nothing lost

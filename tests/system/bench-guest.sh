@@ -1,6 +1,6 @@
 # bench-guest.sh — runs inside the system VM for bench/sysvm.sh (called by
 # tests/system/guest-run.sh with SYSVM_BENCH=1, after the module is loaded):
-# servicio's measuring part with --source module and --source procfs over the
+# servicio's measuring part with --source module, bpf and procfs over the
 # same containers, alternating, in the same boot.
 #
 # (Not executable on purpose: tests/run.sh runs every executable *.sh.)
@@ -22,11 +22,19 @@ out=/sysvm/out
 ROUNDS=${ROUNDS:-2}
 DUR=${DUR:-24}
 EXTRA=${EXTRA:-500}
+RAW_RUNS=${RAW_RUNS:-9}
 BIN=build/bin/servicio
 TIMEFORMAT='%R %U %S'
 mark() { echo "@@VM-MARK $(cut -d' ' -f1 /proc/uptime) $*"; }
 
 [ -e /proc/sysinfo_202002591 ] || { echo "bench: the module is not loaded"; exit 1; }
+# the BPF source too where this kernel takes it (Debian's 6.1 has BTF)
+SOURCES="module procfs"
+if build/bin/servicio stats --source bpf --json --interval 0.2 --no-docker >/dev/null 2>"$out/bpf-probe.err"; then
+	SOURCES="module bpf procfs"
+else
+	echo "bench: the BPF source does not work in the VM: $(tail -n1 "$out/bpf-probe.err")" >>"$out/bench.txt"
+fi
 run_ctr() { # class image env...
 	local class=$1 img=$2
 	shift 2
@@ -45,7 +53,7 @@ median() { sort -n | awk '{a[NR] = $1} END {if (NR == 0) print "-"; else if (NR 
 bench_config() { # label
 	local cfg=$1 r src t
 	for r in $(seq 1 "$ROUNDS"); do
-		for src in module procfs; do
+		for src in $SOURCES; do
 			log=$out/bench-$cfg-$src-$r.log
 			{ time "$BIN" --source "$src" --dry-run --no-cron --log-url http://127.0.0.1:9 \
 				--spool "/tmp/bench-spool-$cfg-$src-$r" --interval 2 --duration "$DUR" \
@@ -54,7 +62,7 @@ bench_config() { # label
 			mark "$cfg $src round $r"
 		done
 	done
-	for src in module procfs; do
+	for src in $SOURCES; do
 		for _ in 1 2 3; do
 			{ time "$BIN" stats --source "$src" --json --interval 1 >/dev/null 2>&1; } 2>>"$out/bench-$cfg-$src-stats.time"
 		done
@@ -64,7 +72,7 @@ bench_config() { # label
 	{
 		echo "## $cfg: $procs processes in the VM, $(docker ps -q --filter label=gestor.managed=true | wc -l) managed containers"
 		printf '%-8s %8s %8s %8s %6s   %s\n' source "measure" "p10" "p90" cycles "servicio CPU s per cycle; stats --interval 1: CPU s (median of 3)"
-		for src in module procfs; do
+		for src in $SOURCES; do
 			cat "$out"/bench-"$cfg"-"$src"-[0-9]*.log | sed -n 's/.*cycle [0-9]* timing: measure \([0-9.]*\) ms.*/\1/p' >"$out/bench-$cfg-$src.ms"
 			n=$(wc -l <"$out/bench-$cfg-$src.ms")
 			med=$(median <"$out/bench-$cfg-$src.ms")
@@ -90,6 +98,23 @@ for _ in $(seq 1 "$EXTRA"); do
 done
 bench_config "extra$EXTRA"
 kill "${pids[@]}" 2>/dev/null
+wait 2>/dev/null
+# the raw reads, three ways (build/sysvm-tools/bpf_bench, built by
+# bench/sysvm.sh): the module's file, the BPF iterator, the procfs walk, at
+# 150, 1,000 and 5,000 processes in the VM (the module lists every process
+# of the machine, so no private pid namespace here: N counts them all)
+if [ -x build/sysvm-tools/bpf_bench ]; then
+	{
+		echo
+		echo "## raw reads: module vs BPF vs procfs ($RAW_RUNS runs each; times per whole read)"
+		echo "| what           | procs  | median ms |   best ms | us/proc  |"
+		echo "|----------------|--------|-----------|-----------|----------|"
+	} >>"$out/bench.txt"
+	for n in 150 1000 5000; do
+		build/sysvm-tools/bpf_bench "$n" "$RAW_RUNS" >>"$out/bench.txt" 2>>"$out/bench-errors.txt"
+		mark "raw reads at $n processes"
+	done
+fi
 docker rm -f gestor-admin_logs >/dev/null 2>&1
 docker ps -aq --filter label=gestor.managed=true | xargs -r docker rm -f >/dev/null 2>&1
 scripts/module.sh unload

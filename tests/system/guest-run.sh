@@ -9,6 +9,8 @@
 # 3. an unlabelled container (must survive), then contenedores.sh -n 6 (six
 #    random managed containers: more than 2 high + 3 low, so the first cycle
 #    has to remove some)
+#    then, where build/sysvm-tools/bpfdoc is there, the BPF iterator's
+#    document, the module's, the BPF iterator's again (for docs_compare.py)
 # 4. a sampler reads every container's cgroup (cpu.stat usage_usec,
 #    memory.current, memory.stat inactive_file) every 0.25 s with the real
 #    time, for the comparison with servicio's samples
@@ -52,13 +54,25 @@ if [ "${SYSVM_BENCH:-}" = 1 ]; then
 	exit $?
 fi
 
-docker run -d --name plain-unlabelled --network none --memory 64m gestor/low:latest >"$out/plain.id" ||
+# a container that is not the manager's (opted out: the images say gestor.managed=true)
+docker run -d --name plain-unlabelled --network none --memory 64m --label gestor.managed=false gestor/low:latest >"$out/plain.id" ||
 	echo "could not start the unlabelled container"
 mark "unlabelled container started"
 ./contenedores.sh -n 6 >"$out/contenedores-initial.log" 2>&1
 echo "contenedores.sh -n 6: exit $?"
 cat "$out/contenedores-initial.log"
 mark "initial containers created"
+
+# the module's document between two of the BPF iterator's (build/sysvm-tools/
+# bpfdoc, built by chain.sh when the host can build the BPF source), for
+# tests/system/docs_compare.py: both sources on the same kernel, same moment
+if [ -x build/sysvm-tools/bpfdoc ] && [ -e /proc/sysinfo_202002591 ]; then
+	build/sysvm-tools/bpfdoc >"$out/doc-bpf-1.json" 2>"$out/bpfdoc.err" &&
+		cat /proc/sysinfo_202002591 >"$out/doc-module.json" &&
+		build/sysvm-tools/bpfdoc >"$out/doc-bpf-2.json" 2>>"$out/bpfdoc.err"
+	echo "documents for the module/BPF comparison: exit $?"
+	mark "module and BPF documents read"
+fi
 
 # the sampler: "<realtime s.us before> <after> <id> <usage_usec> <memory.current> <inactive_file>"
 (

@@ -1,0 +1,107 @@
+/*
+ * deadline_test.c — unit tests for deadline.c on real sockets (socketpair):
+ * a connection late in its headers or its body is shut down (its peer
+ * reads end-of-file) and counted; one that is answering, or closed, or on
+ * time is left alone.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "deadline.h"
+
+#define MS 1000000ull
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+/* The peer of a shut-down socket reads 0 at once; of a live one, EAGAIN. */
+static int peer_state(int fd)
+{
+	char c;
+	ssize_t n = recv(fd, &c, 1, MSG_DONTWAIT);
+
+	return n == 0 ? 0 : 1;
+}
+
+static void test_headers_and_body(void **state)
+{
+	struct deadline *d;
+	int late[2], body[2], answering[2], ontime[2];
+	uint64_t nh, nb;
+	char err[128];
+
+	(void)state;
+	assert_int_equal(deadline_start(&d, 500 * MS, 1500 * MS, err, sizeof(err)), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, late), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, body), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, answering), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, ontime), 0);
+
+	struct deadline_conn *cl = deadline_open(d, late[0]);
+	struct deadline_conn *cb = deadline_open(d, body[0]);
+	struct deadline_conn *ca = deadline_open(d, answering[0]);
+	struct deadline_conn *co = deadline_open(d, ontime[0]);
+	assert_non_null(cl);
+	deadline_headers_in(d, cb, true); /* body deadline: 1500 ms from now */
+	deadline_headers_in(d, ca, false); /* answering: none */
+	sleep_ms(500);
+	deadline_request_done(d, co); /* a new request: headers deadline again (1000 ms) */
+	sleep_ms(250);
+	/* 750 ms: headers late for cl only (cut by the 600 ms tick) */
+	assert_int_equal(peer_state(late[1]), 0);
+	assert_int_equal(peer_state(body[1]), 1);
+	assert_int_equal(peer_state(answering[1]), 1);
+	assert_int_equal(peer_state(ontime[1]), 1);
+	deadline_close(d, co); /* gone: never cut after this */
+	sleep_ms(1150);
+	/* 1900 ms: the body too (due at 1500) */
+	assert_int_equal(peer_state(body[1]), 0);
+	assert_int_equal(peer_state(answering[1]), 1);
+	assert_int_equal(peer_state(ontime[1]), 1);
+	deadline_counts(d, &nh, &nb);
+	assert_int_equal(nh, 1);
+	assert_int_equal(nb, 1);
+	deadline_close(d, cl);
+	deadline_close(d, cb);
+	(void)ca; /* left open: deadline_stop frees it */
+	deadline_stop(d);
+	for (int i = 0; i < 2; i++) {
+		close(late[i]);
+		close(body[i]);
+		close(answering[i]);
+		close(ontime[i]);
+	}
+}
+
+static void test_null_safe(void **state)
+{
+	uint64_t nh, nb;
+
+	(void)state;
+	assert_null(deadline_open(NULL, 3));
+	deadline_headers_in(NULL, NULL, true);
+	deadline_close(NULL, NULL);
+	deadline_counts(NULL, &nh, &nb);
+	assert_int_equal(nh + nb, 0);
+	deadline_stop(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_headers_and_body),
+		cmocka_unit_test(test_null_safe),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
