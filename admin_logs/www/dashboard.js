@@ -98,6 +98,7 @@
 			labels: ["time"].concat(names), ylabel: ylabel, legend: "always", labelsDiv: legend,
 			labelsSeparateLines: false, connectSeparatedPoints: false, includeZero: true,
 			strokeWidth: 1.6, drawPoints: true, pointSize: 1.5, animatedZooms: false,
+			axes: { x: { axisLabelFormatter: (d) => new Date(d).toTimeString().slice(0, 8) } },
 		};
 		if (!g) {
 			g = new Dygraph(div, data, opts);
