@@ -6,7 +6,8 @@
 #    the Debian mirror in /etc/apt/sources.list.d/debian.sources) including the
 #    runtime libraries the server needs, and `docker import` it.
 # 2. The server binary is built on the host (same bookworm ABI) and COPYed in
-#    by admin_logs/Dockerfile, so the image build needs no network.
+#    by admin_logs/Dockerfile, so the image build needs no network; so is the
+#    live dashboard (admin_logs/www/ and Debian's dygraphs: www-dir.sh).
 #
 # Usage: admin_logs/build-image.sh [--base-only]
 #   BASE=...   base image to build FROM (made locally when missing)
@@ -65,5 +66,6 @@ make -s -C "$here" all
 ctx=$(mktemp -d /tmp/gestor-admin_logs-ctx.XXXXXX)
 trap 'rm -rf "$ctx"' EXIT
 cp "$BUILD/bin/admin_logs" "$here/Dockerfile" "$ctx/"
+"$here/www-dir.sh" "$ctx/www" || die "the dashboard's files (www-dir.sh) failed"
 docker build -q --build-arg BASE="$BASE" -t "$TAG" "$ctx" >/dev/null
 say "built $TAG"

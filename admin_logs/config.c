@@ -25,6 +25,8 @@ static const struct opts_opt config_opts[] = {
 	{ "port-file", OPTS_STR, F(port_file), 0, 0, NULL, "PATH", "write the bound port there",
 	  0 },
 	{ "gnuplot", OPTS_STR, F(gnuplot), 0, 0, NULL, "PROG", "gnuplot program", OPTS_NONEMPTY },
+	{ "www", OPTS_STR, F(www_dir), 0, 0, NULL, "DIR",
+	  "the live dashboard's files, served at / (none: no dashboard)", 0 },
 	{ "max-body", OPTS_SIZE, F(max_body), 256, 256u << 20, NULL, "BYTES",
 	  "largest request body", 0 },
 	{ "threads", OPTS_UINT, F(threads), 1, 64, NULL, "N", "HTTP threads", 0 },

@@ -23,6 +23,7 @@ struct config {
 	char report_dir[CONFIG_PATH_MAX]; /* graphs go here */
 	char port_file[CONFIG_PATH_MAX]; /* "" or where to write the bound port */
 	char gnuplot[CONFIG_PATH_MAX]; /* gnuplot program (PATH is searched) */
+	char www_dir[CONFIG_PATH_MAX]; /* the live dashboard's files; "" = none */
 	size_t max_body; /* bytes; larger bodies get 413 */
 	unsigned threads; /* HTTP threads */
 	unsigned timeout_s; /* idle/slow connection timeout */

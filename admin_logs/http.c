@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <microhttpd.h>
@@ -35,8 +36,9 @@
 #include "query.h"
 #include "token.h"
 #include "util.h"
+#include "www.h"
 
-enum route { R_NONE, R_HEALTH, R_LOGS, R_GRAFICAR, R_RUNS };
+enum route { R_NONE, R_HEALTH, R_LOGS, R_GRAFICAR, R_RUNS, R_WWW };
 
 struct http_server {
 	struct MHD_Daemon *mhd;
@@ -69,6 +71,8 @@ struct req {
 	char result_msg[160];
 	char batch_id[BATCH_ID_MAX + 1];
 	size_t nrecords;
+	char www_file[WWW_NAME_MAX + 1]; /* R_WWW: the dashboard's file */
+	const char *www_type;
 	unsigned status; /* answered with */
 	uint64_t bytes_out;
 };
@@ -445,6 +449,35 @@ static enum MHD_Result http_graficar(struct req *r)
 			      NULL);
 }
 
+/* A file of the live dashboard (www.h), from --www. */
+static enum MHD_Result http_www(struct req *r)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	uint64_t size;
+	int fd;
+
+	if (www_open(r->h->cfg->www_dir, r->www_file, &fd, &size) < 0)
+		return http_error(r, 404,
+				  r->h->cfg->www_dir[0] ? "no such dashboard file"
+							: "no dashboard here (--www DIR)",
+				  NULL);
+	resp = MHD_create_response_from_fd64(size, fd);
+	if (!resp) {
+		close(fd);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->www_type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	ret = MHD_queue_response(r->conn, 200, resp);
+	MHD_destroy_response(resp);
+	if (ret == MHD_YES) {
+		r->status = 200;
+		r->bytes_out = strcmp(r->method, "HEAD") == 0 ? 0 : size;
+	}
+	return ret;
+}
+
 /* Writer thread: the batch of r is committed (or not). */
 static void http_batch_done(void *ctx, unsigned status, const char *msg)
 {
@@ -576,9 +609,12 @@ static enum MHD_Result http_handler(void *cls, struct MHD_Connection *conn, cons
 		util_strlcpy(tmp, method, sizeof(tmp));
 		access_clean(r->method, tmp, sizeof(r->method));
 		r->route = http_route(r->path);
+		if (r->route == R_NONE &&
+		    www_name(r->path, r->www_file, sizeof(r->www_file), &r->www_type))
+			r->route = R_WWW;
 		if (r->route == R_NONE)
 			return http_error(r, 404,
-					  "no such path (try /logs, /runs, /health, /graficar)",
+					  "no such path (try /, /logs, /runs, /health, /graficar)",
 					  NULL);
 		if (!http_method_ok(r->route, method)) {
 			char d[320];
@@ -612,6 +648,8 @@ static enum MHD_Result http_handler(void *cls, struct MHD_Connection *conn, cons
 			return http_get_logs(r);
 		case R_RUNS:
 			return http_get_runs(r);
+		case R_WWW:
+			return http_www(r);
 		default:
 			return http_graficar(r);
 		}

@@ -66,6 +66,8 @@ RUN_PKGS=(
 	# the BPF metrics source (kernel/bpf/): compiler, libbpf, bpftool for
 	# vmlinux.h and the skeleton
 	clang llvm libbpf-dev bpftool
+	# the live dashboard's charts, copied into the admin_logs image
+	libjs-dygraphs
 )
 # What only the test suites and linters need.
 TEST_PKGS=(
@@ -78,9 +80,14 @@ TEST_PKGS=(
 	cppcheck clang-tidy clang-format valgrind sparse linux-source-6.1
 	# make test-debug-kernel builds a kernel from linux-source-6.1
 	flex bison bc libelf-dev
+	# tests/observe: a real Prometheus scraping /metrics (promtool too), the
+	# dashboard in a real headless browser
+	prometheus chromium chromium-driver python3-selenium
 )
 # What only the benchmarks need (the original Python design among them).
-BENCH_PKGS=(python3-fastapi python3-uvicorn python3-matplotlib wrk hyperfine)
+BENCH_PKGS=(python3-fastapi python3-uvicorn python3-matplotlib wrk hyperfine
+	# bench/observe.sh: what operators would otherwise run beside servicio
+	netdata prometheus-node-exporter)
 
 PKGS=("${RUN_PKGS[@]}")
 [ "$set" = run ] || PKGS+=("${TEST_PKGS[@]}")

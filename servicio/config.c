@@ -21,6 +21,7 @@
 #include "modsrc.h"
 #include "opts.h"
 #include "opts_ini.h"
+#include "promexp.h"
 #include "util.h"
 
 #define CONFIG_DEFAULT_FILE "/etc/gestor/servicio.ini"
@@ -113,6 +114,9 @@ static const struct opts_opt config_opts[] = {
 	{ "scope", OPTS_STR, F(scope), 0, 0, NULL, "LABEL=VALUE",
 	  "manage only the managed containers that also carry this label (tests, shared hosts)",
 	  0 },
+	{ "metrics-listen", OPTS_STR, F(metrics_listen), 0, 0, NULL, "ADDR:PORT|none",
+	  "serve Prometheus /metrics there (cAdvisor's container_* series; docs/metrics.md)",
+	  OPTS_NONEMPTY },
 	{ "host", OPTS_STR, F(host), 0, 0, NULL, "NAME", "host name sent with the logs", 0 },
 	{ "help", OPTS_BOOL, F(help), 0, 0, NULL, NULL, "print this help and exit", OPTS_NOENV },
 	{ "version", OPTS_BOOL, F(version), 0, 0, NULL, NULL, "print the version and exit",
@@ -145,6 +149,7 @@ void config_defaults(struct config *c)
 	c->event_window_ms = 800; /* ~1 s; start -> removal stays under 1.5 s on a busy machine */
 	util_strlcpy(c->log_level, "info", sizeof(c->log_level));
 	c->colour = CONFIG_COLOUR_AUTO;
+	util_strlcpy(c->metrics_listen, PROMEXP_DEFAULT_LISTEN, sizeof(c->metrics_listen));
 	if (gethostname(c->host, sizeof(c->host) - 1) != 0 || c->host[0] == '\0')
 		util_strlcpy(c->host, "localhost", sizeof(c->host));
 }
@@ -181,6 +186,12 @@ static int config_check(const struct config *c, char *err, size_t errlen)
 	if (c->scope[0] && (!strchr(c->scope, '=') || c->scope[0] == '=')) {
 		snprintf(err, errlen, "scope: '%s' is not LABEL=VALUE", c->scope);
 		return -EINVAL;
+	}
+	{
+		struct sockaddr_storage ss;
+		bool off;
+		if (promexp_parse_listen(c->metrics_listen, &off, &ss, err, errlen) != 0)
+			return -EINVAL;
 	}
 	if (c->spool_path[0] == '\0') {
 		snprintf(err, errlen, "spool: a path is needed");

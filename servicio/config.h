@@ -53,6 +53,7 @@ struct config {
 	int colour; /* enum config_colour */
 	char host[128];
 	char scope[CONFIG_STR_MAX]; /* "key=value": manage only containers with this label too */
+	char metrics_listen[64]; /* Prometheus /metrics: "none" or ADDR:PORT (promexp.h) */
 	bool help, version;
 };
 

@@ -40,6 +40,7 @@
 #include "memtrim.h"
 #include "metrics.h"
 #include "procskip.h"
+#include "promexp.h"
 #include "record.h"
 #include "ship.h"
 #include "util.h"
@@ -82,6 +83,8 @@ struct mgr {
 	struct decide_kept kept; /* the incumbents (decide.h) */
 	struct events *ev; /* the event thread; NULL: periodic cycles only */
 	uint64_t event_cycles; /* cycles run early for a started container */
+	struct promexp *px; /* /metrics; NULL when off */
+	double start_time;
 };
 
 static void find_self(struct mgr *m)
@@ -133,7 +136,8 @@ static struct decide_ctx mgr_decide_ctx(struct mgr *m)
 static void run_stages(struct mgr *m, struct cycle *c, uint64_t t[4])
 {
 	const struct decide_ctx dx = mgr_decide_ctx(m);
-	const struct record_ctx rx = { m->run_id, m->cfg.host, m->cfg.dry_run, m->colour };
+	const struct record_ctx rx = { m->run_id, m->cfg.host,	    m->cfg.dry_run,
+				       m->colour, m->cfg.keep_high, m->cfg.keep_low };
 	struct act_result ar;
 	int nremove = decide_cycle(c, &dx);
 	char *body;
@@ -159,6 +163,25 @@ static void run_stages(struct mgr *m, struct cycle *c, uint64_t t[4])
 		log_errorx("out of memory: the logs of cycle %" PRIu64 " are lost", c->number);
 	free(body);
 	t[3] = util_mono_ns();
+}
+
+/* The cycle's figures to /metrics (promexp.h copies them). */
+static void mgr_publish(struct mgr *m, const struct cycle *c, double cycle_s)
+{
+	const struct promexp_info x = {
+		.cycle_s = cycle_s,
+		.scope = m->cfg.scope,
+		.module_loaded = access(m->cfg.module_path, F_OK) == 0,
+		.logs_up = m->ship.lc && !m->ship.logs_down,
+		.delivered = m->ship.sent,
+		.spooled = m->ship.spooled,
+		.dropped = m->ship.spool_ok ? m->ship.sp.dropped : 0,
+		.spool_batches = m->ship.spool_ok ? m->ship.sp.pending : 0,
+		.spool_bytes = m->ship.spool_ok ? m->ship.sp.size - m->ship.sp.head : 0,
+		.start_time = m->start_time,
+	};
+
+	promexp_publish(m->px, c, &x);
 }
 
 static void run_cycle(struct mgr *m)
@@ -193,6 +216,7 @@ static void run_cycle(struct mgr *m)
 		  (double)(t_list - t_meas) / 1e6, (double)(t[1] - t[0]) / 1e6,
 		  (double)(t[3] - t[2]) / 1e6, (double)(util_mono_ns() - t_start) / 1e6,
 		  c.settled ? " (with a settle sample)" : "");
+	mgr_publish(m, &c, (double)(util_mono_ns() - t_start) / 1e9);
 out:
 	free(c.rows);
 	free(c.dec);
@@ -216,6 +240,7 @@ static void mgr_free(struct mgr *m)
 {
 	events_stop(m->ev);
 	m->ev = NULL;
+	promexp_stop(m->px);
 	measure_close(&m->ms);
 	decide_kept_free(&m->kept);
 	ship_close(&m->ship);
@@ -284,6 +309,21 @@ static void mgr_banner(const struct mgr *m)
 		log_info("scope: only managed containers labelled %s", m->cfg.scope);
 }
 
+/* Prometheus /metrics: a port in use costs the metrics, not the manager. */
+static void mgr_exporter(struct mgr *m)
+{
+	char err[256];
+	unsigned port;
+
+	m->start_time = (double)util_real_ns() / 1e9;
+	if (promexp_start(&m->px, m->cfg.metrics_listen, &port, err, sizeof(err)) != 0)
+		log_warnx("%s: no /metrics this run (--metrics-listen to choose another)", err);
+	else if (m->px)
+		log_info("Prometheus metrics on http://%.*s:%u/metrics",
+			 (int)(strrchr(m->cfg.metrics_listen, ':') - m->cfg.metrics_listen),
+			 m->cfg.metrics_listen, port);
+}
+
 /* Everything before the first cycle. 0, or the exit status. */
 static int mgr_start(struct mgr *m)
 {
@@ -313,6 +353,7 @@ static int mgr_start(struct mgr *m)
 		if (events_start(&m->ev, &ec, err, sizeof(err)) != 0)
 			log_warnx("events: %s: only the periodic cycle decides", err);
 	}
+	mgr_exporter(m);
 	/* start-up is over (curl, TLS libraries, Docker, admin_logs): give back
 	 * the code pages only it ran (lib/memtrim.c) */
 	size_t rss0 = memtrim_rss_kb();

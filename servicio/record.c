@@ -121,13 +121,15 @@ static json_t *record_sample(const struct cycle *c, const struct record_ctx *x)
 	for (size_t i = 0; i < c->nrows; i++)
 		if (c->rows[i].st)
 			json_array_append_new(ctrs, record_sample_ctr(&c->rows[i]));
-	return json_pack("{s:s,s:I,s:I,s:s,s:{s:I,s:I,s:I},s:f,s:o,s:b}", "type", "sample", "ts_ns",
-			 (json_int_t)s->timestamp_ns, "cycle", (json_int_t)c->number, "source",
-			 metrics_source_name(s->source), "memory", "total_kb",
-			 (json_int_t)s->mem.total_kb, "used_kb", (json_int_t)s->mem.used_kb,
-			 "available_kb", (json_int_t)s->mem.available_kb, "cpu_pct",
+	return json_pack("{s:s,s:I,s:I,s:s,s:{s:I,s:I,s:I},s:f,s:o,s:b,s:{s:i,s:i}}", "type",
+			 "sample", "ts_ns", (json_int_t)s->timestamp_ns, "cycle",
+			 (json_int_t)c->number, "source", metrics_source_name(s->source), "memory",
+			 "total_kb", (json_int_t)s->mem.total_kb, "used_kb",
+			 (json_int_t)s->mem.used_kb, "available_kb",
+			 (json_int_t)s->mem.available_kb, "cpu_pct",
 			 c->cs.has_sys_cpu ? record_clamp(c->cs.sys_cpu_pct, 0, 100) : 0.0,
-			 "containers", ctrs, "dry_run", x->dry_run);
+			 "containers", ctrs, "dry_run", x->dry_run, "quota", "keep_high",
+			 x->keep_high, "keep_low", x->keep_low);
 }
 
 static json_t *record_decision(const struct cycle *c, const struct cycle_row *r)

@@ -22,6 +22,7 @@ struct record_ctx {
 	const char *host;
 	bool dry_run;
 	bool colour; /* the table's */
+	int keep_high, keep_low; /* the quota, in the sample record (the dashboard shows it) */
 };
 
 /* Print the cycle's table on out. */

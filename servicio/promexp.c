@@ -1,0 +1,564 @@
+/*
+ * promexp.c — Prometheus /metrics on servicio (see promexp.h): the state
+ * copied out of each cycle, its rendering in the text exposition format,
+ * and a libmicrohttpd server (one internal thread) that answers GET
+ * /metrics from the published copy under a mutex.
+ */
+#include "promexp.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+
+#include "decide.h"
+#include "log.h"
+#include "metrics.h"
+#include "record.h"
+#include "util.h"
+
+const double promexp_buckets[PROMEXP_NBUCKETS] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+						   0.5,	  1,	2.5,   5,    10 };
+
+/* ---------- the state ---------- */
+
+void promexp_state_free(struct promexp_state *s)
+{
+	free(s->ctrs);
+	memset(s, 0, sizeof(*s));
+}
+
+static int promexp_ctr_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct promexp_ctr *)a)->id, ((const struct promexp_ctr *)b)->id);
+}
+
+static int promexp_id_cmp(const void *key, const void *b)
+{
+	return strcmp(key, ((const struct promexp_ctr *)b)->id);
+}
+
+static const struct promexp_ctr *promexp_find(const struct promexp_state *s, const char *id)
+{
+	if (!s->nctrs)
+		return NULL;
+	return bsearch(id, s->ctrs, s->nctrs, sizeof(*s->ctrs), promexp_id_cmp);
+}
+
+/* One row of the cycle as Prometheus sees it (prev: its last state). */
+static void promexp_ctr_fill(struct promexp_ctr *o, const struct cycle_row *r,
+			     const struct cycle *c, const struct promexp_info *x)
+{
+	const struct ctr_stat *st = r->st;
+	const char *lc = docker_container_label(r->dc, "gestor.class");
+	uint64_t ram = c->cur.mem.total_kb * 1024;
+
+	util_strlcpy(o->id, r->dc->id, sizeof(o->id));
+	util_strlcpy(o->name, r->dc->name, sizeof(o->name));
+	util_strlcpy(o->image, r->dc->image, sizeof(o->image));
+	util_strlcpy(o->label_class, lc ? lc : "", sizeof(o->label_class));
+	o->managed = decide_managed(r->dc, x->scope);
+	o->cpu_seconds = (double)st->cpu_time_ns / 1e9;
+	if (st->has_mem) {
+		o->working_set = st->mem.usage;
+		o->usage = st->mem.raw;
+		/* cgmem reports the RAM for "unlimited"; cAdvisor says 0 */
+		o->limit = st->mem.limit >= ram ? 0 : st->mem.limit;
+	} else {
+		o->working_set = o->usage = st->rss_kb * 1024;
+		o->limit = 0;
+	}
+	o->last_seen = (double)(c->cur.timestamp_ns / 1000000ull) / 1e3;
+}
+
+int promexp_state_step(struct promexp_state *next, const struct promexp_state *prev,
+		       const struct cycle *c, const struct promexp_info *x)
+{
+	size_t n = 0;
+
+	memcpy(next->decisions, prev->decisions, sizeof(next->decisions));
+	memcpy(next->cycle_buckets, prev->cycle_buckets, sizeof(next->cycle_buckets));
+	next->cycles = prev->cycles + 1;
+	next->cycle_sum_s = prev->cycle_sum_s + x->cycle_s;
+	next->cycle_last_s = x->cycle_s;
+	for (int b = 0; b < PROMEXP_NBUCKETS; b++)
+		if (x->cycle_s <= promexp_buckets[b])
+			next->cycle_buckets[b]++;
+	next->source = (int)c->cur.source;
+	next->module_loaded = x->module_loaded;
+	next->logs_up = x->logs_up;
+	next->delivered = x->delivered;
+	next->spooled = x->spooled;
+	next->dropped = x->dropped;
+	next->spool_batches = x->spool_batches;
+	next->spool_bytes = x->spool_bytes;
+	next->start_time = x->start_time;
+
+	next->ctrs = calloc(c->nrows ? c->nrows : 1, sizeof(*next->ctrs));
+	if (!next->ctrs)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->nrows; i++) {
+		const struct cycle_row *r = &c->rows[i];
+
+		if (r->dec && (size_t)r->action < PROMEXP_NACTIONS &&
+		    (size_t)r->dec->cls < PROMEXP_NCLASSES)
+			next->decisions[r->action][r->dec->cls]++;
+		if (!r->st || !r->dc)
+			continue;
+		promexp_ctr_fill(&next->ctrs[n++], r, c, x);
+	}
+	next->nctrs = n;
+	qsort(next->ctrs, n, sizeof(*next->ctrs), promexp_ctr_cmp);
+	/* a container already shown carries its counter on by this cycle's
+	 * rate (the rate servicio decided on); one seen first starts at its
+	 * lifetime CPU time */
+	for (size_t i = 0; i < n; i++) {
+		struct promexp_ctr *o = &next->ctrs[i];
+		const struct promexp_ctr *p = promexp_find(prev, o->id);
+		const struct ctr_stat *st = ctrstats_find(&c->cs, o->id);
+
+		if (!p)
+			continue;
+		o->cpu_seconds = p->cpu_seconds;
+		if (st && st->has_cpu && st->cpu_pct > 0 && c->cs.interval_ns)
+			o->cpu_seconds += st->cpu_pct / 100.0 * (double)c->cs.interval_ns / 1e9;
+	}
+	return 0;
+}
+
+/* ---------- rendering ---------- */
+
+struct promexp_buf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void pb_add(struct promexp_buf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 8192;
+		char *np;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		np = realloc(b->p, cap);
+		if (!np) {
+			b->oom = true;
+			return;
+		}
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void pb_str(struct promexp_buf *b, const char *s)
+{
+	pb_add(b, s, strlen(s));
+}
+
+__attribute__((format(printf, 2, 3))) static void pb_fmt(struct promexp_buf *b, const char *fmt,
+							 ...)
+{
+	char tmp[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		pb_add(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+/* A label value: backslash, double quote and newline escaped. */
+static void pb_label(struct promexp_buf *b, const char *v)
+{
+	for (const char *s = v; *s; s++) {
+		if (*s == '\\')
+			pb_str(b, "\\\\");
+		else if (*s == '"')
+			pb_str(b, "\\\"");
+		else if (*s == '\n')
+			pb_str(b, "\\n");
+		else
+			pb_add(b, s, 1);
+	}
+}
+
+static void pb_head(struct promexp_buf *b, const char *name, const char *type, const char *help)
+{
+	pb_fmt(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* name{id="/docker/..",name="..",image="..",container_label_gestor_*} */
+static void pb_ctr_series(struct promexp_buf *b, const char *name, const struct promexp_ctr *c)
+{
+	pb_str(b, name);
+	pb_str(b, "{id=\"/docker/");
+	pb_label(b, c->id);
+	pb_str(b, "\",name=\"");
+	pb_label(b, c->name);
+	pb_str(b, "\",image=\"");
+	pb_label(b, c->image);
+	pb_str(b, "\",container_label_gestor_managed=\"");
+	pb_str(b, c->managed ? "true" : "false");
+	pb_str(b, "\",container_label_gestor_class=\"");
+	pb_label(b, c->label_class);
+	pb_str(b, "\"} ");
+}
+
+/* Per-container metrics: cAdvisor's names. */
+static void pb_containers(struct promexp_buf *b, const struct promexp_state *s)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} m[] = {
+		{ "container_cpu_usage_seconds_total", "counter",
+		  "Cumulative cpu time consumed in seconds." },
+		{ "container_memory_working_set_bytes", "gauge",
+		  "Current working set in bytes (usage minus inactive file, as docker stats)." },
+		{ "container_memory_usage_bytes", "gauge",
+		  "Current memory usage in bytes, including all memory regardless of when it "
+		  "was accessed." },
+		{ "container_spec_memory_limit_bytes", "gauge",
+		  "Memory limit for the container (0: unlimited)." },
+		{ "container_last_seen", "gauge",
+		  "Last time a container was seen by the exporter" },
+	};
+
+	for (size_t k = 0; k < UTIL_ARRAY_LEN(m); k++) {
+		pb_head(b, m[k].name, m[k].type, m[k].help);
+		for (size_t i = 0; i < s->nctrs; i++) {
+			const struct promexp_ctr *c = &s->ctrs[i];
+
+			pb_ctr_series(b, m[k].name, c);
+			switch (k) {
+			case 0:
+				pb_fmt(b, "%.9g\n", c->cpu_seconds);
+				break;
+			case 1:
+				pb_fmt(b, "%llu\n", (unsigned long long)c->working_set);
+				break;
+			case 2:
+				pb_fmt(b, "%llu\n", (unsigned long long)c->usage);
+				break;
+			case 3:
+				pb_fmt(b, "%llu\n", (unsigned long long)c->limit);
+				break;
+			default:
+				pb_fmt(b, "%.3f\n", c->last_seen);
+				break;
+			}
+		}
+	}
+}
+
+static void pb_decisions(struct promexp_buf *b, const struct promexp_state *s)
+{
+	static const enum cycle_action acts[] = { CYCLE_KEPT, CYCLE_WOULD_REMOVE, CYCLE_REMOVED,
+						  CYCLE_REMOVE_FAILED };
+	static const enum policy_class cls[] = { POLICY_HIGH, POLICY_LOW };
+
+	pb_head(b, "gestor_decisions_total", "counter",
+		"Decisions taken about managed containers, by action and class.");
+	for (size_t a = 0; a < UTIL_ARRAY_LEN(acts); a++)
+		for (size_t k = 0; k < UTIL_ARRAY_LEN(cls); k++)
+			pb_fmt(b, "gestor_decisions_total{action=\"%s\",class=\"%s\"} %llu\n",
+			       record_action_name(acts[a]), policy_class_name(cls[k]),
+			       (unsigned long long)s->decisions[acts[a]][cls[k]]);
+}
+
+static void pb_cycles(struct promexp_buf *b, const struct promexp_state *s)
+{
+	pb_head(b, "gestor_cycle_duration_seconds", "histogram",
+		"Wall time of a cycle (measure, decide, act, record, ship).");
+	for (int i = 0; i < PROMEXP_NBUCKETS; i++)
+		pb_fmt(b, "gestor_cycle_duration_seconds_bucket{le=\"%g\"} %llu\n",
+		       promexp_buckets[i], (unsigned long long)s->cycle_buckets[i]);
+	pb_fmt(b, "gestor_cycle_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+	       (unsigned long long)s->cycles);
+	pb_fmt(b, "gestor_cycle_duration_seconds_sum %.6f\n", s->cycle_sum_s);
+	pb_fmt(b, "gestor_cycle_duration_seconds_count %llu\n", (unsigned long long)s->cycles);
+	pb_head(b, "gestor_last_cycle_duration_seconds", "gauge", "Wall time of the last cycle.");
+	pb_fmt(b, "gestor_last_cycle_duration_seconds %.6f\n", s->cycle_last_s);
+}
+
+static void pb_gestor(struct promexp_buf *b, const struct promexp_state *s)
+{
+	static const enum snap_source srcs[] = { SNAP_SRC_MODULE, SNAP_SRC_BPF, SNAP_SRC_PROCFS };
+
+	pb_head(b, "gestor_metrics_source", "gauge",
+		"1 for the metrics source of the last snapshot, 0 for the others.");
+	for (size_t i = 0; i < UTIL_ARRAY_LEN(srcs); i++)
+		pb_fmt(b, "gestor_metrics_source{source=\"%s\"} %d\n", metrics_source_name(srcs[i]),
+		       s->source == (int)srcs[i]);
+	pb_head(b, "gestor_module_loaded", "gauge",
+		"1 when the kernel module's file (/proc/sysinfo_202002591) is there.");
+	pb_fmt(b, "gestor_module_loaded %d\n", s->module_loaded);
+	pb_head(b, "gestor_admin_logs_up", "gauge",
+		"1 when the last delivery to admin_logs worked, 0 when batches go to the spool.");
+	pb_fmt(b, "gestor_admin_logs_up %d\n", s->logs_up);
+	pb_head(b, "gestor_admin_logs_batches_total", "counter",
+		"Batches of log records: delivered to admin_logs, written to the spool first, "
+		"dropped (spool full).");
+	pb_fmt(b, "gestor_admin_logs_batches_total{result=\"delivered\"} %llu\n",
+	       (unsigned long long)s->delivered);
+	pb_fmt(b, "gestor_admin_logs_batches_total{result=\"spooled\"} %llu\n",
+	       (unsigned long long)s->spooled);
+	pb_fmt(b, "gestor_admin_logs_batches_total{result=\"dropped\"} %llu\n",
+	       (unsigned long long)s->dropped);
+	pb_head(b, "gestor_spool_batches", "gauge", "Batches waiting in the spool.");
+	pb_fmt(b, "gestor_spool_batches %llu\n", (unsigned long long)s->spool_batches);
+	pb_head(b, "gestor_spool_bytes", "gauge", "Bytes of the spool not yet delivered.");
+	pb_fmt(b, "gestor_spool_bytes %llu\n", (unsigned long long)s->spool_bytes);
+	pb_head(b, "gestor_containers", "gauge", "Running containers measured, by managed.");
+	size_t managed = 0;
+	for (size_t i = 0; i < s->nctrs; i++)
+		managed += s->ctrs[i].managed;
+	pb_fmt(b, "gestor_containers{managed=\"true\"} %zu\n", managed);
+	pb_fmt(b, "gestor_containers{managed=\"false\"} %zu\n", s->nctrs - managed);
+	pb_head(b, "gestor_start_time_seconds", "gauge", "Unix time servicio started.");
+	pb_fmt(b, "gestor_start_time_seconds %.3f\n", s->start_time);
+}
+
+int promexp_render(const struct promexp_state *s, char **out, size_t *len)
+{
+	struct promexp_buf b = { 0 };
+
+	pb_containers(&b, s);
+	pb_decisions(&b, s);
+	pb_cycles(&b, s);
+	pb_gestor(&b, s);
+	if (b.oom || !b.p) {
+		free(b.p);
+		*out = NULL;
+		*len = 0;
+		return -ENOMEM;
+	}
+	*out = b.p;
+	*len = b.len;
+	return 0;
+}
+
+/* ---------- the listen address ---------- */
+
+int promexp_parse_listen(const char *s, bool *off, struct sockaddr_storage *addr, char *err,
+			 size_t errlen)
+{
+	char host[64];
+	const char *colon, *end;
+	uint64_t port;
+	size_t hl;
+
+	*off = false;
+	memset(addr, 0, sizeof(*addr));
+	if (strcmp(s, "none") == 0) {
+		*off = true;
+		return 0;
+	}
+	if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
+		if (!rb || rb[1] != ':')
+			goto bad;
+		hl = (size_t)(rb - s - 1);
+		if (hl == 0 || hl >= sizeof(host))
+			goto bad;
+		memcpy(host, s + 1, hl);
+		colon = rb + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon)
+			goto bad;
+		hl = (size_t)(colon - s);
+		if (hl == 0 || hl >= sizeof(host))
+			goto bad;
+		memcpy(host, s, hl);
+	}
+	host[hl] = '\0';
+	if (util_parse_u64(colon + 1, &end, 65535, &port) != 0 || *end || colon[1] == '\0')
+		goto bad;
+	if (s[0] == '[') {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)addr;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET6, host, &s6->sin6_addr) != 1)
+			goto bad;
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)addr;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
+			goto bad;
+	}
+	return 0;
+bad:
+	snprintf(err, errlen,
+		 "metrics-listen: expected none, IPV4:PORT or [IPV6]:PORT (port 0..65535), got "
+		 "'%.100s'",
+		 s);
+	return -EINVAL;
+}
+
+/* ---------- the server ---------- */
+
+struct promexp {
+	struct MHD_Daemon *mhd;
+	pthread_mutex_t mu; /* guards cur against the HTTP thread's reads */
+	struct promexp_state cur; /* written only by the manager's thread, under mu */
+};
+
+static enum MHD_Result promexp_reply(struct MHD_Connection *conn, unsigned status, char *body,
+				     size_t len, const char *type)
+{
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	enum MHD_Result ret;
+
+	if (!resp) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result promexp_handler(void *cls, struct MHD_Connection *conn, const char *url,
+				       const char *method, const char *version,
+				       const char *upload_data, size_t *upload_data_size,
+				       void **con_cls)
+{
+	struct promexp *px = cls;
+	char *body = NULL;
+	size_t len = 0;
+	int rc;
+
+	(void)version;
+	(void)upload_data;
+	if (!*con_cls) { /* headers only: wait for the (ignored) body */
+		*con_cls = px;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (strcmp(url, "/metrics") != 0) {
+		const char msg[] = "not found: the metrics are at /metrics\n";
+		char *m = strdup(msg);
+		return m ? promexp_reply(conn, MHD_HTTP_NOT_FOUND, m, sizeof(msg) - 1,
+					 "text/plain; charset=utf-8")
+			 : MHD_NO;
+	}
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+		const char msg[] = "method not allowed: GET or HEAD\n";
+		char *m = strdup(msg);
+		return m ? promexp_reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, m, sizeof(msg) - 1,
+					 "text/plain; charset=utf-8")
+			 : MHD_NO;
+	}
+	pthread_mutex_lock(&px->mu);
+	rc = promexp_render(&px->cur, &body, &len);
+	pthread_mutex_unlock(&px->mu);
+	if (rc)
+		return MHD_NO;
+	return promexp_reply(conn, MHD_HTTP_OK, body, len,
+			     "text/plain; version=0.0.4; charset=utf-8");
+}
+
+static void promexp_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char buf[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	log_warnx("metrics http: %s", buf);
+}
+
+int promexp_start(struct promexp **out, const char *listen, unsigned *port, char *err,
+		  size_t errlen)
+{
+	struct sockaddr_storage ss;
+	struct promexp *px;
+	const union MHD_DaemonInfo *di;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	bool off;
+	int ret;
+
+	*out = NULL;
+	*port = 0;
+	ret = promexp_parse_listen(listen, &off, &ss, err, errlen);
+	if (ret || off)
+		return ret;
+	px = calloc(1, sizeof(*px));
+	if (!px) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	px->cur.source = -1;
+	pthread_mutex_init(&px->mu, NULL);
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	px->mhd = MHD_start_daemon(flags, 0, NULL, NULL, promexp_handler, px,
+				   MHD_OPTION_EXTERNAL_LOGGER, promexp_mhd_log, NULL,
+				   MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+				   MHD_OPTION_CONNECTION_LIMIT, 16u, MHD_OPTION_CONNECTION_TIMEOUT,
+				   10u, MHD_OPTION_END);
+	if (!px->mhd) {
+		snprintf(err, errlen, "metrics: cannot listen on %s (in use?)", listen);
+		pthread_mutex_destroy(&px->mu);
+		free(px);
+		return -EADDRINUSE;
+	}
+	di = MHD_get_daemon_info(px->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	*port = di ? di->port : 0;
+	*out = px;
+	return 0;
+}
+
+void promexp_publish(struct promexp *px, const struct cycle *c, const struct promexp_info *x)
+{
+	struct promexp_state next = { 0 }, old;
+
+	if (!px)
+		return;
+	/* only this thread writes cur: reading it here without the lock is safe */
+	if (promexp_state_step(&next, &px->cur, c, x) != 0) {
+		log_warnx("metrics: out of memory: /metrics keeps the previous cycle");
+		return;
+	}
+	pthread_mutex_lock(&px->mu);
+	old = px->cur;
+	px->cur = next;
+	pthread_mutex_unlock(&px->mu);
+	promexp_state_free(&old);
+}
+
+void promexp_stop(struct promexp *px)
+{
+	if (!px)
+		return;
+	MHD_stop_daemon(px->mhd);
+	pthread_mutex_destroy(&px->mu);
+	promexp_state_free(&px->cur);
+	free(px);
+}

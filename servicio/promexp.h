@@ -1,0 +1,114 @@
+/*
+ * promexp.h — Prometheus /metrics on servicio (--metrics-listen).
+ *
+ * After each cycle the manager publishes what Prometheus may read: the
+ * cycle's figures are copied into a struct promexp_state (plain arrays, no
+ * pointer into the cycle) and swapped in under a mutex; the HTTP thread
+ * (libmicrohttpd's) only ever reads that copy, under the same mutex, and
+ * renders it in the text exposition format (version 0.0.4).
+ *
+ * The per-container series follow cAdvisor's names and labels (id
+ * "/docker/<full id>", name, image), so dashboards and alerts written for
+ * cAdvisor read them unchanged; gestor's own series say what it decided and
+ * how it runs. docs/metrics.md lists every one.
+ *
+ * The pure parts (building the next state from a cycle, rendering, parsing
+ * the listen address) are apart from the server, for the unit tests.
+ */
+#ifndef SERVICIO_PROMEXP_H
+#define SERVICIO_PROMEXP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "cycle.h"
+
+#define PROMEXP_DEFAULT_LISTEN "127.0.0.1:9102"
+#define PROMEXP_NACTIONS 6 /* enum cycle_action */
+#define PROMEXP_NCLASSES 3 /* enum policy_class */
+#define PROMEXP_NSOURCES 3 /* enum snap_source */
+#define PROMEXP_NBUCKETS 11 /* cycle duration histogram, +Inf apart */
+
+/* One running container as Prometheus sees it. */
+struct promexp_ctr {
+	char id[65];
+	char name[256];
+	char image[256];
+	char label_class[32]; /* its gestor.class label, "" when none */
+	bool managed; /* gestor.managed=true (and in --scope) */
+	double cpu_seconds; /* monotonic: lifetime CPU at first sight, then the cycles' deltas */
+	uint64_t working_set; /* bytes: cgroup usage - inactive_file (docker stats), else RSS */
+	uint64_t usage; /* bytes: cgroup memory.current / usage_in_bytes, else RSS */
+	uint64_t limit; /* bytes: 0 when unlimited (as cAdvisor) */
+	double last_seen; /* unix seconds of the snapshot */
+};
+
+/* Everything /metrics shows: a copy, owned by itself. */
+struct promexp_state {
+	struct promexp_ctr *ctrs; /* sorted by id */
+	size_t nctrs;
+	uint64_t decisions[PROMEXP_NACTIONS][PROMEXP_NCLASSES]; /* counters */
+	uint64_t cycles;
+	double cycle_sum_s, cycle_last_s;
+	uint64_t cycle_buckets[PROMEXP_NBUCKETS]; /* cumulative counts per upper bound */
+	int source; /* enum snap_source of the last snapshot, -1 before one */
+	bool module_loaded; /* the kernel module's file is there */
+	bool logs_up; /* the last delivery to admin_logs worked */
+	uint64_t delivered, spooled, dropped; /* batches */
+	uint64_t spool_batches, spool_bytes; /* waiting in the spool now */
+	double start_time; /* unix seconds servicio started */
+};
+
+/* What the manager knows of a cycle besides struct cycle. */
+struct promexp_info {
+	double cycle_s; /* the cycle's wall time */
+	const char *scope; /* --scope ("" none), for "managed" */
+	bool module_loaded;
+	bool logs_up;
+	uint64_t delivered, spooled, dropped;
+	uint64_t spool_batches, spool_bytes;
+	double start_time;
+};
+
+/* The histogram's upper bounds, seconds. */
+extern const double promexp_buckets[PROMEXP_NBUCKETS];
+
+/*
+ * Pure: the state after cycle c, from the previous one (prev may be empty):
+ * counters carry on, per-container CPU time grows by the cycle's rate
+ * times its interval. *next must be zeroed. 0 or -ENOMEM (next empty).
+ */
+int promexp_state_step(struct promexp_state *next, const struct promexp_state *prev,
+		       const struct cycle *c, const struct promexp_info *x);
+void promexp_state_free(struct promexp_state *s);
+
+/* Pure: the exposition text of s (malloc'd, NUL-terminated; caller frees).
+ * 0 or -ENOMEM. */
+int promexp_render(const struct promexp_state *s, char **out, size_t *len);
+
+/*
+ * Pure: "none" (off), "HOST:PORT" with an IPv4 literal or "[IPv6]:PORT",
+ * port 0..65535 (0: any free one). 0 (*off set, addr filled when on) or
+ * -EINVAL with err.
+ */
+int promexp_parse_listen(const char *s, bool *off, struct sockaddr_storage *addr, char *err,
+			 size_t errlen);
+
+struct promexp;
+
+/*
+ * Start serving GET /metrics on listen (see promexp_parse_listen; "none":
+ * *out NULL, returns 0). *port gets the bound port. 0 or -errno with err.
+ */
+int promexp_start(struct promexp **out, const char *listen, unsigned *port, char *err,
+		  size_t errlen);
+
+/* Publish the state after cycle c (a no-op on NULL px). */
+void promexp_publish(struct promexp *px, const struct cycle *c, const struct promexp_info *x);
+
+/* Stop the server and free everything (NULL: nothing). */
+void promexp_stop(struct promexp *px);
+
+#endif

@@ -1,0 +1,271 @@
+/*
+ * promexp_test.c — unit tests for promexp.c's pure parts: the state after
+ * a cycle (CPU counter carried on by the cycle's rate, a new container
+ * starting at its lifetime CPU, decisions counted, "unlimited" as 0), the
+ * exposition text (every series under its # TYPE, labels escaped, the
+ * cAdvisor label set), and the --metrics-listen syntax.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../promexp.h"
+
+#define ID_A "aaaa000000000000000000000000000000000000000000000000000000000001"
+#define ID_B "bbbb000000000000000000000000000000000000000000000000000000000002"
+#define RAM_KB 4096000ull
+
+static struct docker_label labels_a[] = { { "gestor.managed", "true" },
+					  { "gestor.class", "high-cpu" } };
+
+/* A cycle of two containers: A managed (256 MiB limit, decided kept high),
+ * B unmanaged with no limit and a hostile name. */
+struct fixture {
+	struct docker_container dc[2];
+	struct ctr_stat st[2];
+	struct cycle_row rows[2];
+	struct policy_decision dec[1];
+	struct cycle c;
+};
+
+static void fixture_init(struct fixture *f, uint64_t ts_ns, double cpu_a, uint64_t cpu_ns_a)
+{
+	memset(f, 0, sizeof(*f));
+	strcpy(f->dc[0].id, ID_A);
+	strcpy(f->dc[0].name, "web-1");
+	strcpy(f->dc[0].image, "gestor/high-cpu:latest");
+	f->dc[0].labels = labels_a;
+	f->dc[0].nlabels = 2;
+	strcpy(f->dc[1].id, ID_B);
+	strcpy(f->dc[1].name, "odd\"name\\x");
+	strcpy(f->dc[1].image, "busybox");
+
+	strcpy(f->st[0].id, ID_A);
+	f->st[0].cpu_time_ns = cpu_ns_a;
+	f->st[0].has_cpu = true;
+	f->st[0].cpu_pct = cpu_a;
+	f->st[0].has_mem = true;
+	f->st[0].mem.raw = 200u << 20;
+	f->st[0].mem.inactive_file = 50u << 20;
+	f->st[0].mem.usage = 150u << 20;
+	f->st[0].mem.limit = 256u << 20;
+	strcpy(f->st[1].id, ID_B);
+	f->st[1].cpu_time_ns = 7000000000ull;
+	f->st[1].rss_kb = 1000;
+	f->st[1].has_mem = true;
+	f->st[1].mem.raw = 4u << 20;
+	f->st[1].mem.usage = 3u << 20;
+	f->st[1].mem.limit = RAM_KB * 1024; /* unlimited: cgmem says the RAM */
+
+	f->dec[0] =
+		(struct policy_decision){ .idx = 0, .cls = POLICY_HIGH, .keep = true, .rank = 1 };
+	f->rows[0] = (struct cycle_row){
+		.dc = &f->dc[0], .st = &f->st[0], .dec = &f->dec[0], .action = CYCLE_KEPT
+	};
+	f->rows[1] = (struct cycle_row){ .dc = &f->dc[1], .st = &f->st[1], .action = CYCLE_NONE };
+	f->c.number = 1;
+	f->c.cur.source = SNAP_SRC_PROCFS;
+	f->c.cur.timestamp_ns = ts_ns;
+	f->c.cur.mem.total_kb = RAM_KB;
+	f->c.cs.interval_ns = 2000000000ull;
+	f->c.cs.ctrs = f->st;
+	f->c.cs.nctrs = 2;
+	f->c.rows = f->rows;
+	f->c.nrows = 2;
+	f->c.dec = f->dec;
+	f->c.ndec = 1;
+}
+
+static const struct promexp_info info = { .cycle_s = 0.03,
+					  .scope = "",
+					  .logs_up = true,
+					  .delivered = 5,
+					  .spooled = 1,
+					  .spool_batches = 2,
+					  .spool_bytes = 300,
+					  .start_time = 1.5e9 };
+
+static char *render(const struct promexp_state *s)
+{
+	char *out = NULL;
+	size_t len = 0;
+
+	assert_int_equal(promexp_render(s, &out, &len), 0);
+	assert_non_null(out);
+	assert_int_equal(strlen(out), len);
+	return out;
+}
+
+/* The value of the line starting with prefix (a series with its labels). */
+static double value_of(const char *text, const char *prefix)
+{
+	const char *p = text;
+	size_t n = strlen(prefix);
+
+	while ((p = strstr(p, prefix)) != NULL) {
+		if ((p == text || p[-1] == '\n') && p[n] == ' ')
+			return strtod(p + n + 1, NULL);
+		p += n;
+	}
+	fail_msg("no series %s", prefix);
+	return -1;
+}
+
+#define SER_A(m)                                                                      \
+	m "{id=\"/docker/" ID_A "\",name=\"web-1\",image=\"gestor/high-cpu:latest\"," \
+	  "container_label_gestor_managed=\"true\",container_label_gestor_class=\"high-cpu\"}"
+
+static void test_first_cycle(void **state)
+{
+	struct fixture f;
+	struct promexp_state prev = { .source = -1 }, next = { 0 };
+	char *t;
+
+	(void)state;
+	fixture_init(&f, 1700000000123456789ull, 50, 9000000000ull);
+	assert_int_equal(promexp_state_step(&next, &prev, &f.c, &info), 0);
+	assert_int_equal(next.nctrs, 2);
+	t = render(&next);
+	/* seen first: its lifetime CPU time */
+	assert_true(value_of(t, SER_A("container_cpu_usage_seconds_total")) == 9.0);
+	assert_true(value_of(t, SER_A("container_memory_working_set_bytes")) == 150.0 * 1048576);
+	assert_true(value_of(t, SER_A("container_memory_usage_bytes")) == 200.0 * 1048576);
+	assert_true(value_of(t, SER_A("container_spec_memory_limit_bytes")) == 256.0 * 1048576);
+	assert_true(value_of(t, SER_A("container_last_seen")) == 1700000000.123);
+	/* B: unlimited is 0, its name escaped, not managed */
+	assert_non_null(strstr(t, "container_spec_memory_limit_bytes{id=\"/docker/" ID_B
+				  "\",name=\"odd\\\"name\\\\x\",image=\"busybox\","
+				  "container_label_gestor_managed=\"false\","
+				  "container_label_gestor_class=\"\"} 0\n"));
+	assert_true(value_of(t, "gestor_decisions_total{action=\"kept\",class=\"high\"}") == 1);
+	assert_true(value_of(t, "gestor_decisions_total{action=\"removed\",class=\"low\"}") == 0);
+	assert_true(value_of(t, "gestor_metrics_source{source=\"procfs\"}") == 1);
+	assert_true(value_of(t, "gestor_metrics_source{source=\"module\"}") == 0);
+	assert_true(value_of(t, "gestor_cycle_duration_seconds_bucket{le=\"0.025\"}") == 0);
+	assert_true(value_of(t, "gestor_cycle_duration_seconds_bucket{le=\"0.05\"}") == 1);
+	assert_true(value_of(t, "gestor_cycle_duration_seconds_count") == 1);
+	assert_true(value_of(t, "gestor_admin_logs_batches_total{result=\"delivered\"}") == 5);
+	assert_true(value_of(t, "gestor_spool_batches") == 2);
+	assert_true(value_of(t, "gestor_containers{managed=\"true\"}") == 1);
+	free(t);
+	promexp_state_free(&next);
+}
+
+static void test_counter_carries_on(void **state)
+{
+	struct fixture f;
+	struct promexp_state s0 = { .source = -1 }, s1 = { 0 }, s2 = { 0 };
+	char *t;
+
+	(void)state;
+	fixture_init(&f, 1700000000000000000ull, 50, 9000000000ull);
+	assert_int_equal(promexp_state_step(&s1, &s0, &f.c, &info), 0);
+	/* next cycle: 50 % over 2 s is 1 CPU second, whatever the raw sum says
+	 * (a process of it exited: the raw sum fell) */
+	fixture_init(&f, 1700000002000000000ull, 50, 1000000000ull);
+	f.dec[0].cls = POLICY_LOW;
+	f.rows[0].action = CYCLE_REMOVED;
+	assert_int_equal(promexp_state_step(&s2, &s1, &f.c, &info), 0);
+	t = render(&s2);
+	assert_true(value_of(t, SER_A("container_cpu_usage_seconds_total")) == 10.0);
+	assert_true(value_of(t, "gestor_decisions_total{action=\"kept\",class=\"high\"}") == 1);
+	assert_true(value_of(t, "gestor_decisions_total{action=\"removed\",class=\"low\"}") == 1);
+	assert_true(value_of(t, "gestor_cycle_duration_seconds_count") == 2);
+	free(t);
+	promexp_state_free(&s1);
+	promexp_state_free(&s2);
+}
+
+/* Every sample line's family has a # TYPE line before it, each family once. */
+static void test_format(void **state)
+{
+	struct fixture f;
+	struct promexp_state prev = { .source = -1 }, next = { 0 };
+	char *t, *save = NULL, typed[4096] = " ";
+	int samples = 0;
+
+	(void)state;
+	fixture_init(&f, 1700000000000000000ull, 50, 9000000000ull);
+	assert_int_equal(promexp_state_step(&next, &prev, &f.c, &info), 0);
+	t = render(&next);
+	assert_true(t[strlen(t) - 1] == '\n');
+	for (char *line = strtok_r(t, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char fam[128];
+		size_t n = strcspn(line, "{ ");
+
+		if (strncmp(line, "# TYPE ", 7) == 0) {
+			snprintf(fam, sizeof(fam), " %.*s ", (int)strcspn(line + 7, " "), line + 7);
+			assert_null(strstr(typed, fam));
+			strncat(typed, fam + 1, sizeof(typed) - strlen(typed) - 1);
+			continue;
+		}
+		if (line[0] == '#')
+			continue;
+		snprintf(fam, sizeof(fam), " %.*s ", (int)n, line);
+		for (const char *suf = NULL; !strstr(typed, fam);) {
+			/* histogram parts: _bucket, _sum, _count */
+			char *u = strrchr(fam, '_');
+			assert_non_null(u);
+			assert_true(suf == NULL);
+			suf = u;
+			strcpy(u, " ");
+		}
+		samples++;
+	}
+	assert_true(samples > 30);
+	free(t);
+	promexp_state_free(&next);
+}
+
+static void test_parse_listen(void **state)
+{
+	struct sockaddr_storage ss;
+	char err[256];
+	bool off;
+
+	(void)state;
+	assert_int_equal(promexp_parse_listen("none", &off, &ss, err, sizeof(err)), 0);
+	assert_true(off);
+	assert_int_equal(promexp_parse_listen("127.0.0.1:9102", &off, &ss, err, sizeof(err)), 0);
+	assert_false(off);
+	assert_int_equal(ss.ss_family, AF_INET);
+	assert_int_equal(ntohs(((struct sockaddr_in *)&ss)->sin_port), 9102);
+	assert_int_equal(promexp_parse_listen("[::1]:0", &off, &ss, err, sizeof(err)), 0);
+	assert_int_equal(ss.ss_family, AF_INET6);
+	const char *bad[] = { "",
+			      "9102",
+			      "localhost:9102",
+			      "127.0.0.1:",
+			      "127.0.0.1:65536",
+			      "127.0.0.1:-1",
+			      "[::1]9102",
+			      "::1:9102",
+			      "1.2.3.4:80x",
+			      "[]:1" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(promexp_parse_listen(bad[i], &off, &ss, err, sizeof(err)),
+				 -EINVAL);
+		assert_non_null(strstr(err, "metrics-listen"));
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_first_cycle),
+		cmocka_unit_test(test_counter_carries_on),
+		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_parse_listen),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

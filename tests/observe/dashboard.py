@@ -1,0 +1,109 @@
+#!/usr/bin/python3
+"""dashboard.py — drive the live dashboard in Debian's headless chromium
+(chromium-driver + python3-selenium) for tests/observe/dashboard.sh.
+
+Usage: dashboard.py URL SCREENSHOT NAME...
+  URL         the dashboard (admin_logs's /)
+  SCREENSHOT  where the PNG goes
+  NAME...     the managed containers that must each have a series
+
+Prints TAP-like "ok N - ..." / "not ok N - ..." lines, one per check, and
+exits 0 when all passed, 1 when one failed, 77 (after "skipped: why") when
+chromium or its driver cannot start here.
+"""
+import sys
+import time
+
+try:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+except ImportError:
+    print("skipped: python3-selenium is not installed")
+    sys.exit(77)
+
+url, shot, names = sys.argv[1], sys.argv[2], sys.argv[3:]
+checks = fails = 0
+
+
+def check(what, ok):
+    global checks, fails
+    checks += 1
+    if not ok:
+        fails += 1
+    print(("ok" if ok else "not ok"), checks, "-", what, flush=True)
+
+
+def wait(fn, seconds):
+    end = time.time() + seconds
+    while time.time() < end:
+        try:
+            v = fn()
+            if v:
+                return v
+        except Exception:  # the page may still be loading
+            pass
+        time.sleep(0.25)
+    return fn()
+
+
+opts = webdriver.ChromeOptions()
+opts.binary_location = "/usr/bin/chromium"
+for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+          "--window-size=1400,1100", "--no-first-run", "--disable-extensions"):
+    opts.add_argument(a)
+opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+try:
+    drv = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+except Exception as e:  # no chromium, no driver, cannot start here
+    print("skipped: headless chromium does not start:", str(e).splitlines()[0])
+    sys.exit(77)
+
+try:
+    drv.set_page_load_timeout(30)
+    drv.get(url)
+    check("the page loads (title)", wait(lambda: "gestor" in drv.title, 10))
+    check("Dygraph (Debian's libjs-dygraphs) is loaded from admin_logs",
+          drv.execute_script("return typeof Dygraph === 'function'"))
+    dash = ("const d = window.gestorDash; return {series: d.series, managed: d.managed, "
+        "lastCycle: d.lastCycle, polls: d.polls}")
+    have = wait(lambda: set(names) <= set(drv.execute_script(dash)["series"] or []), 60)
+    d = drv.execute_script(dash)
+    print("# series:", d["series"], "managed:", d["managed"], "cycle:", d["lastCycle"], flush=True)
+    check("a series for each running managed container (%d)" % len(names), have)
+    labels = drv.execute_script("return window.gestorDash.cpu ? window.gestorDash.cpu.getLabels() : []")
+    check("the CPU chart draws those series", set(names) <= set(labels))
+    mlabels = drv.execute_script("return window.gestorDash.mem ? window.gestorDash.mem.getLabels() : []")
+    check("the memory chart draws those series", set(names) <= set(mlabels))
+    order = d["series"]
+    check("managed containers come first",
+          all(order.index(n) < len(d["managed"]) for n in names if n in order))
+    text = drv.find_element("tag name", "body").text
+    check("the quota is shown", "keep " in drv.find_element("id", "st-quota").text)
+    check("the metrics source is shown",
+          drv.find_element("id", "st-source").text in ("module", "bpf", "procfs"))
+    check("the latest decisions are listed",
+          len(drv.find_elements("css selector", "#decisions tbody tr")) > 0)
+    check("kept marks are shown (containers table)", "kept" in text)
+    ann = drv.execute_script(
+        "return window.gestorDash.cpu.annotations().map(a => a.series + ' ' + a.text)")
+    print("# annotations:", ann, flush=True)
+    check("a removed container has its ✕ mark on the chart",
+          any(a.split(" ")[0] not in names and " removed in cycle" in a for a in ann))
+    c0 = d["lastCycle"]
+    polls0 = d["polls"]
+    c1 = wait(lambda: drv.execute_script(dash)["lastCycle"] > c0 and drv.execute_script(dash)["lastCycle"], 60)
+    check("a new cycle shows without a reload (cycle %s -> %s)" % (c0, c1), bool(c1))
+    check("the page was not reloaded (its poll count kept growing)",
+          drv.execute_script(dash)["polls"] > polls0)
+    n0 = drv.execute_script("return window.gestorDash.cpu.numRows()")
+    check("the chart has one row per sample (%d rows)" % n0, n0 >= 2)
+    drv.save_screenshot(shot)
+    logs = drv.get_log("browser")
+    bad = [e for e in logs if e.get("level") == "SEVERE"]
+    for e in bad:
+        print("# console:", e.get("message"), flush=True)
+    check("no console errors (%d browser log entries)" % len(logs), not bad)
+finally:
+    drv.quit()
+print("# %d checks, %d failed" % (checks, fails))
+sys.exit(1 if fails else 0)
