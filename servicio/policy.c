@@ -40,9 +40,18 @@ const char *policy_excluded(const struct policy_ctr *c, const struct policy_para
 
 enum policy_class policy_classify(const struct policy_ctr *c, const struct policy_params *p)
 {
-	if (c->cpu_pct >= p->high_cpu)
+	/* kept as high: it stays high until below a threshold by the margin too,
+	 * so a burner slowed by contention (20 % -> 12 %) is not removed as the
+	 * heaviest low one */
+	double cpu_at = p->high_cpu, mem_at = (double)p->high_mem_kb;
+
+	if (c->kept_as == POLICY_HIGH && p->ranking == POLICY_RANK_CPU) {
+		cpu_at -= p->margin_cpu;
+		mem_at -= (double)p->margin_mem_kb;
+	}
+	if (c->cpu_pct >= cpu_at)
 		return POLICY_HIGH;
-	if (p->high_mem_kb > 0 && c->mem_kb >= p->high_mem_kb)
+	if (p->high_mem_kb > 0 && (double)c->mem_kb >= mem_at)
 		return POLICY_HIGH;
 	return POLICY_LOW;
 }
@@ -140,6 +149,19 @@ static void policy_margin_text(const struct policy_params *p, char *out, size_t 
 		 (double)p->margin_mem_kb / 1024.0);
 }
 
+/* Why a container is in its class, for the reason. */
+static const char *policy_why(const struct policy_ctr *c, enum policy_class cls,
+			      const struct policy_params *p)
+{
+	if (cls != POLICY_HIGH)
+		return "below both thresholds";
+	if (c->cpu_pct >= p->high_cpu)
+		return "CPU";
+	if (p->high_mem_kb > 0 && c->mem_kb >= p->high_mem_kb)
+		return "memory";
+	return "kept as high, within the margin below the thresholds";
+}
+
 static size_t decide_class(struct ranked *r, size_t n, enum policy_class cls, int keep,
 			   const struct policy_params *p, struct policy_decision *out)
 {
@@ -175,10 +197,7 @@ static size_t decide_class(struct ranked *r, size_t n, enum policy_class cls, in
 	for (int pass = 1; pass >= 0; pass--) {
 		for (size_t i = 0; i < n; i++) {
 			struct policy_decision *d = &out[place];
-			const char *why =
-				cls == POLICY_HIGH
-					? (r[i].c->cpu_pct >= p->high_cpu ? "CPU" : "memory")
-					: "below both thresholds";
+			const char *why = policy_why(r[i].c, cls, p);
 			int l;
 
 			if (kept[i] != (bool)pass)

@@ -26,6 +26,9 @@
  * noise does not decide who is removed. When the margin decided, the
  * reasons of both say so. Margins 0 and 0: only exact ties favour the
  * incumbent. The oldest ranking needs none (it is stable by itself).
+ * The class has the same margin: a container kept as high stays high until
+ * its CPU is below high_cpu - margin_cpu and its memory below high_mem_kb -
+ * margin_mem_kb (a burner slowed by contention is not made low and removed).
  */
 #ifndef SERVICIO_POLICY_H
 #define SERVICIO_POLICY_H

@@ -252,6 +252,34 @@ static void test_margin_ties_never_swap(void **state)
 	assert_false(find(d, n, c, 1)->keep);
 }
 
+/* a kept high container stays high within the margin below the thresholds */
+static void test_margin_class_threshold(void **state)
+{
+	struct policy_ctr c = ctr("a", 12.0, 300, 1);
+	struct policy_params p = params;
+
+	(void)state;
+	p.margin_cpu = 10;
+	p.margin_mem_kb = 16 * 1024;
+	assert_int_equal(policy_classify(&c, &p), POLICY_LOW); /* not kept: 12 < 20 */
+	c.kept_as = POLICY_HIGH;
+	assert_int_equal(policy_classify(&c, &p), POLICY_HIGH); /* 12 >= 20 - 10 */
+	c.cpu_pct = 9.9;
+	assert_int_equal(policy_classify(&c, &p), POLICY_LOW); /* below by more than the margin */
+	c.mem_kb = 50 * 1024; /* 50 MiB >= 64 - 16 */
+	assert_int_equal(policy_classify(&c, &p), POLICY_HIGH);
+	c.kept_as = POLICY_LOW; /* kept as low: the plain thresholds */
+	assert_int_equal(policy_classify(&c, &p), POLICY_LOW);
+	/* its reason says why it is still high */
+	struct policy_ctr k[1] = { ctr("k", 12.0, 300, 1) };
+	struct policy_decision d[1];
+	k[0].kept_as = POLICY_HIGH;
+	assert_int_equal(policy_decide(k, 1, &p, d), 1);
+	assert_int_equal(d[0].cls, POLICY_HIGH);
+	assert_true(d[0].keep);
+	assert_non_null(strstr(d[0].reason, "kept as high, within the margin"));
+}
+
 /* CPU within the margin: memory decides, by its own margin */
 static void test_margin_memory(void **state)
 {
@@ -334,6 +362,7 @@ int main(void)
 		cmocka_unit_test(test_margin_beaten),
 		cmocka_unit_test(test_margin_ties_never_swap),
 		cmocka_unit_test(test_margin_memory),
+		cmocka_unit_test(test_margin_class_threshold),
 		cmocka_unit_test(test_margin_class_and_oldest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
