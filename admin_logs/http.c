@@ -590,6 +590,63 @@ static bool http_body_follows(struct MHD_Connection *conn)
 	return te != NULL || (cl && strspn(cl, "0") != strlen(cl));
 }
 
+/*
+ * The first call of a request, once its headers are in: route, method,
+ * credentials, the announced body size; then either the answer of a GET or
+ * MHD_YES to receive the body of a POST /logs.
+ */
+static enum MHD_Result http_on_headers(struct req *r, struct MHD_Connection *conn,
+				       const char *method)
+{
+	char tmp[sizeof(r->method)];
+
+	deadline_headers_in(r->h->dl, http_dconn(conn), http_body_follows(conn));
+	util_strlcpy(tmp, method, sizeof(tmp));
+	access_clean(r->method, tmp, sizeof(r->method));
+	r->route = http_route(r->path);
+	if (r->route == R_NONE && www_name(r->path, r->www_file, sizeof(r->www_file), &r->www_type))
+		r->route = R_WWW;
+	if (r->route == R_NONE)
+		return http_error(r, 404, "no such path (try /, /logs, /runs, /health, /graficar)",
+				  NULL);
+	if (!http_method_ok(r->route, method)) {
+		char d[320];
+		snprintf(d, sizeof(d), "%s does not accept %s", r->path, r->method);
+		return http_error(r, 405, d, http_allowed(r->route));
+	}
+	if (http_auth(r, conn, method) != 0)
+		return http_error(r, 401,
+				  "this request needs \"Authorization: Bearer <token>\" "
+				  "with the server's token",
+				  NULL);
+	if (r->route == R_LOGS && strcmp(method, "POST") == 0) {
+		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_CONTENT_LENGTH);
+		uint64_t v;
+		const char *end;
+		if (cl && util_parse_u64(cl, &end, UINT64_MAX, &v) == 0 &&
+		    v > r->h->cfg->max_body) {
+			char d[96];
+			snprintf(d, sizeof(d), "body of %llu bytes is over the %zu-byte limit",
+				 (unsigned long long)v, r->h->cfg->max_body);
+			return http_error(r, 413, d, NULL);
+		}
+		return MHD_YES; /* the body follows */
+	}
+	switch (r->route) {
+	case R_HEALTH:
+		return http_health(r);
+	case R_LOGS:
+		return http_get_logs(r);
+	case R_RUNS:
+		return http_get_runs(r);
+	case R_WWW:
+		return http_www(r);
+	default:
+		return http_graficar(r);
+	}
+}
+
 static enum MHD_Result http_handler(void *cls, struct MHD_Connection *conn, const char *url,
 				    const char *method, const char *version,
 				    const char *upload_data, size_t *upload_data_size,
@@ -602,58 +659,8 @@ static enum MHD_Result http_handler(void *cls, struct MHD_Connection *conn, cons
 	(void)version;
 	if (!r)
 		return MHD_NO;
-	if (r->method[0] == '\0') {
-		/* first call: headers are in */
-		char tmp[sizeof(r->method)];
-		deadline_headers_in(r->h->dl, http_dconn(conn), http_body_follows(conn));
-		util_strlcpy(tmp, method, sizeof(tmp));
-		access_clean(r->method, tmp, sizeof(r->method));
-		r->route = http_route(r->path);
-		if (r->route == R_NONE &&
-		    www_name(r->path, r->www_file, sizeof(r->www_file), &r->www_type))
-			r->route = R_WWW;
-		if (r->route == R_NONE)
-			return http_error(r, 404,
-					  "no such path (try /, /logs, /runs, /health, /graficar)",
-					  NULL);
-		if (!http_method_ok(r->route, method)) {
-			char d[320];
-			snprintf(d, sizeof(d), "%s does not accept %s", r->path, r->method);
-			return http_error(r, 405, d, http_allowed(r->route));
-		}
-		if (http_auth(r, conn, method) != 0)
-			return http_error(r, 401,
-					  "this request needs \"Authorization: Bearer <token>\" "
-					  "with the server's token",
-					  NULL);
-		if (r->route == R_LOGS && strcmp(method, "POST") == 0) {
-			const char *cl = MHD_lookup_connection_value(
-				conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-			uint64_t v;
-			const char *end;
-			if (cl && util_parse_u64(cl, &end, UINT64_MAX, &v) == 0 &&
-			    v > r->h->cfg->max_body) {
-				char d[96];
-				snprintf(d, sizeof(d),
-					 "body of %llu bytes is over the %zu-byte limit",
-					 (unsigned long long)v, r->h->cfg->max_body);
-				return http_error(r, 413, d, NULL);
-			}
-			return MHD_YES; /* the body follows */
-		}
-		switch (r->route) {
-		case R_HEALTH:
-			return http_health(r);
-		case R_LOGS:
-			return http_get_logs(r);
-		case R_RUNS:
-			return http_get_runs(r);
-		case R_WWW:
-			return http_www(r);
-		default:
-			return http_graficar(r);
-		}
-	}
+	if (r->method[0] == '\0')
+		return http_on_headers(r, conn, method);
 	if (*upload_data_size > 0) {
 		enum MHD_Result ret = http_collect(r, upload_data, *upload_data_size);
 		*upload_data_size = 0;
