@@ -251,20 +251,13 @@ static int64_t samples_spacing(const struct sbucket *b, size_t nb)
  * (servicio did not run), a row with empty values says so: the lines break
  * there instead of joining the two sides.
  */
-static int produce_samples(struct gctx *g)
+/* The run's samples read into b[0..nb): one per sample (each) or per bucket. */
+static int samples_read(struct gctx *g, struct sbucket *b, size_t nb, bool each)
 {
-	FILE *fm = g->f[C_MEMORY], *fc = g->f[C_CPU], *fr = g->f[C_RUNNING];
-	bool each = g->bucket == 1;
-	size_t nb = each ? (size_t)g->nsamples : (size_t)((g->t1 - g->t0) / g->bucket + 1), i;
-	struct sbucket *b = calloc(nb ? nb : 1, sizeof(*b));
-	int64_t spacing, prev = -1;
 	sqlite3_stmt *st;
+	size_t i;
 	int rc, c;
 
-	if (!b) {
-		snprintf(g->err, sizeof(g->err), "out of memory");
-		return -ENOMEM;
-	}
 	if (g_prepare(
 		    g,
 		    each ? "SELECT s.ts_ns, s.used_kb, s.total_kb, s.available_kb, s.cpu_pct, "
@@ -275,10 +268,8 @@ static int produce_samples(struct gctx *g)
 			   "s.n_high, s.n_low, s.n_unknown, CASE WHEN s.n_unknown > 0 THEN r.body "
 			   "END FROM records r JOIN samples s ON s.record = r.id "
 			   "WHERE r.run = ?1 AND r.type = 'sample'",
-		    &st) < 0) {
-		free(b);
+		    &st) < 0)
 		return -EIO;
-	}
 	sqlite3_bind_text(st, 1, g->run, -1, SQLITE_STATIC);
 	for (i = 0; (rc = sqlite3_step(st)) == SQLITE_ROW; i++) {
 		int64_t ts = sqlite3_column_int64(st, 0);
@@ -296,9 +287,17 @@ static int produce_samples(struct gctx *g)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
 		snprintf(g->err, sizeof(g->err), "sql: %s", sqlite3_errmsg(g->db));
-		free(b);
 		return -EIO;
 	}
+	return 0;
+}
+
+/* memory.csv, cpu.csv and running_by_class.csv from the buckets, gaps broken. */
+static void samples_write(struct gctx *g, const struct sbucket *b, size_t nb)
+{
+	FILE *fm = g->f[C_MEMORY], *fc = g->f[C_CPU], *fr = g->f[C_RUNNING];
+	int64_t spacing, prev = -1;
+
 	fputs("time_utc,epoch_s,used_mib,total_mib,available_mib\n", fm);
 	fputs("time_utc,epoch_s,cpu_pct\n", fc);
 	fputs("time_utc,epoch_s,high,low,admin_logs,unmanaged,undecided\n", fr);
@@ -312,7 +311,7 @@ static int produce_samples(struct gctx *g)
 	d_series(&g->d[C_RUNNING], "undecided");
 	spacing = samples_spacing(b, nb);
 	g->spacing = spacing;
-	for (i = 0; i < nb; i++) {
+	for (size_t i = 0; i < nb; i++) {
 		double n = (double)b[i].n;
 		if (b[i].n == 0)
 			continue;
@@ -340,8 +339,24 @@ static int produce_samples(struct gctx *g)
 		g->d[C_CPU].rows++;
 		g->d[C_RUNNING].rows++;
 	}
+}
+
+static int produce_samples(struct gctx *g)
+{
+	bool each = g->bucket == 1;
+	size_t nb = each ? (size_t)g->nsamples : (size_t)((g->t1 - g->t0) / g->bucket + 1);
+	struct sbucket *b = calloc(nb ? nb : 1, sizeof(*b));
+	int ret;
+
+	if (!b) {
+		snprintf(g->err, sizeof(g->err), "out of memory");
+		return -ENOMEM;
+	}
+	ret = samples_read(g, b, nb, each);
+	if (ret == 0)
+		samples_write(g, b, nb);
 	free(b);
-	return 0;
+	return ret;
 }
 
 struct point {
