@@ -305,7 +305,6 @@ static enum MHD_Result http_get_logs(struct req *r)
 {
 	struct query q;
 	struct http_args a = { .q = &q };
-	sqlite3 *db = NULL;
 	char err[256];
 	char *out = NULL;
 	size_t len = 0;
@@ -315,12 +314,9 @@ static enum MHD_Result http_get_logs(struct req *r)
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, http_arg, &a);
 	if (a.bad)
 		return http_error(r, 400, a.err, NULL);
-	if (store_open_reader(store_path(r->h->store), &db, err, sizeof(err)) < 0)
-		return http_error(r, 500, err, NULL);
-	rc = query_run(db, &q, &out, &len, err, sizeof(err));
-	sqlite3_close(db);
+	rc = store_query_logs(r->h->store, &q, &out, &len, err, sizeof(err));
 	if (rc < 0)
-		return http_error(r, 500, err, NULL);
+		return http_error(r, rc == -EAGAIN ? 503 : 500, err, NULL);
 	return http_send(r, 200, out, len, NULL);
 }
 
@@ -339,7 +335,6 @@ static enum MHD_Result http_get_runs(struct req *r)
 {
 	struct query_runs q;
 	struct http_runs_args a = { .q = &q };
-	sqlite3 *db = NULL;
 	char err[256];
 	char *out = NULL;
 	size_t len = 0;
@@ -349,12 +344,9 @@ static enum MHD_Result http_get_runs(struct req *r)
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, http_runs_arg, &a);
 	if (a.bad)
 		return http_error(r, 400, a.err, NULL);
-	if (store_open_reader(store_path(r->h->store), &db, err, sizeof(err)) < 0)
-		return http_error(r, 500, err, NULL);
-	rc = query_runs_run(db, &q, &out, &len, err, sizeof(err));
-	sqlite3_close(db);
+	rc = store_query_runs(r->h->store, &q, &out, &len, err, sizeof(err));
 	if (rc < 0)
-		return http_error(r, 500, err, NULL);
+		return http_error(r, rc == -EAGAIN ? 503 : 500, err, NULL);
 	return http_send(r, 200, out, len, NULL);
 }
 
@@ -371,6 +363,8 @@ static enum MHD_Result http_graficar(struct req *r)
 	uint64_t t0 = util_mono_ns();
 	int rc;
 
+	if (store_is_url(o.db_path))
+		return http_error(r, 500, "graphs are drawn from the SQLite back end only", NULL);
 	pthread_mutex_lock(&r->h->graph_mu);
 	rc = graphs_draw(&o, &files, &cpu, err, sizeof(err));
 	pthread_mutex_unlock(&r->h->graph_mu);
