@@ -24,6 +24,7 @@ struct graphs_opts {
 	const char *dir; /* report directory (created when missing) */
 	const char *gnuplot; /* gnuplot program */
 	unsigned top_n; /* busiest containers charted */
+	const char *host; /* NULL or "": every host; else only this host's records */
 };
 
 /*

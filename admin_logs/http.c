@@ -356,13 +356,17 @@ static enum MHD_Result http_graficar(struct req *r)
 	struct graphs_opts o = { .db_path = store_path(r->h->store),
 				 .dir = c->report_dir,
 				 .gnuplot = c->gnuplot,
-				 .top_n = c->top_n };
+				 .top_n = c->top_n,
+				 .host = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+								     "host") };
 	json_t *files = NULL;
 	double cpu = 0;
 	char err[512];
 	uint64_t t0 = util_mono_ns();
 	int rc;
 
+	if (o.host && strlen(o.host) > 256)
+		return http_error(r, 400, "host: must be at most 256 bytes", NULL);
 	if (store_is_url(o.db_path))
 		return http_error(r, 500, "graphs are drawn from the SQLite back end only", NULL);
 	pthread_mutex_lock(&r->h->graph_mu);

@@ -98,6 +98,14 @@ const char *store_backend(const struct store *s);
 /* A read-only connection to an SQLite database (caller closes it). */
 int store_open_reader(const char *path, sqlite3 **db, char *err, size_t errlen);
 
+/*
+ * Scope a reader connection to one host: temporary views named like the
+ * tables (records, samples, sample_containers, containers) that hold only
+ * that host's rows hide the tables for every unqualified query on db. No-op
+ * for NULL or "". 0 or -errno with the reason in err.
+ */
+int store_scope_host(sqlite3 *db, const char *host, char *err, size_t errlen);
+
 /* The database path or URL the store was opened with. */
 const char *store_path(const struct store *s);
 

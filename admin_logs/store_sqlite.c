@@ -231,6 +231,34 @@ err:
 	return -EIO;
 }
 
+int store_scope_host(sqlite3 *db, const char *host, char *err, size_t errlen)
+{
+	char *sql;
+	int r;
+
+	if (!host || !host[0])
+		return 0;
+	sql = sqlite3_mprintf(
+		"CREATE TEMP VIEW records AS SELECT * FROM main.records WHERE host = %Q;"
+		"CREATE TEMP VIEW samples AS SELECT s.* FROM main.samples s"
+		" JOIN main.records r ON r.id = s.record WHERE r.host = %Q;"
+		"CREATE TEMP VIEW sample_containers AS SELECT c.* FROM main.sample_containers c"
+		" JOIN main.records r ON r.id = c.record WHERE r.host = %Q;"
+		"CREATE TEMP VIEW containers AS SELECT cid, max(name) AS name, max(class) AS class,"
+		" max(label_class) AS label_class, min(record) AS first_record,"
+		" max(record) AS last_record, min(ts_ns) AS first_ns, max(ts_ns) AS last_ns,"
+		" count(*) AS n, sum(cpu_pct) AS sum_cpu, sum(mem_kb) AS sum_mem_kb"
+		" FROM sample_containers GROUP BY cid;",
+		host, host, host);
+	if (!sql) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	r = store_exec(db, sql, err, errlen);
+	sqlite3_free(sql);
+	return r;
+}
+
 /* Steps a statement without results, then resets it. */
 static int store_step(struct store_sq *s, enum store_stmt i)
 {
