@@ -5,8 +5,10 @@
  *
  * The writer's connection runs with synchronous_commit=on, so COMMIT returns
  * once the transaction is flushed to the server's WAL on disk: a 201 is sent
- * only after that. A group is one transaction; each batch is ONE statement
- * inside its own savepoint: the batch row (ON CONFLICT DO NOTHING: a
+ * only after that. A group is one transaction, sent in one go (libpq's
+ * pipeline mode: one round trip and the commit); each batch is ONE statement
+ * (when one fails, the group is written again with each batch in its own
+ * savepoint, so one bad batch fails alone): the batch row (ON CONFLICT DO NOTHING: a
  * batch_id already there is a 200 and stores nothing), its records taken
  * apart by the server from the JSON array of the records as received
  * (json_array_elements keeps each element's text exactly), the containers
@@ -289,38 +291,51 @@ static int pg_records_json(struct store_pg *p, const struct batch *b)
 	return 0;
 }
 
-/* One batch inside the open transaction: 201, 200, or -EIO with *res kept for the cause. */
-static int pg_insert_batch(struct store_pg *p, const struct batch *b, PGresult **res)
-{
-	static const Oid types[6] = { OID_TEXT, OID_TEXT, OID_TEXT, OID_INT8, OID_INT8, OID_TEXT };
-	char stored[24], nrec[24];
-	const char *vals[6];
+static const Oid pg_batch_types[6] = { OID_TEXT, OID_TEXT, OID_TEXT, OID_INT8, OID_INT8, OID_TEXT };
 
+/* The parameters of pg_ins_batch for b; the numbers are written into num. */
+static int pg_batch_params(struct store_pg *p, const struct batch *b, char num[2][24],
+			   const char *vals[6])
+{
 	if (pg_records_json(p, b) < 0)
 		return -ENOMEM;
-	snprintf(stored, sizeof(stored), "%llu", (unsigned long long)util_real_ns());
-	snprintf(nrec, sizeof(nrec), "%zu", json_array_size(b->records));
+	snprintf(num[0], 24, "%llu", (unsigned long long)util_real_ns());
+	snprintf(num[1], 24, "%zu", json_array_size(b->records));
 	vals[0] = b->batch_id;
 	vals[1] = b->host;
 	vals[2] = b->run;
-	vals[3] = stored;
-	vals[4] = nrec;
+	vals[3] = num[0];
+	vals[4] = num[1];
 	vals[5] = p->jbuf;
-	*res = PQexecParams(p->conn, pg_ins_batch, 6, types, vals, NULL, NULL, 0);
-	if (PQresultStatus(*res) != PGRES_TUPLES_OK || PQntuples(*res) != 1)
-		return -EIO;
-	return strcmp(PQgetvalue(*res, 0, 0), "1") == 0 ? 201 : 200;
+	return 0;
 }
 
-/* The group's access entries in one statement. */
-static int pg_insert_access(struct store_pg *p, struct store_acc *accs)
+/* pg_ins_batch's answer: 201 (stored), 200 (batch_id already there) or -EIO. */
+static int pg_batch_status(const PGresult *res)
 {
-	static const Oid types[1] = { OID_TEXT };
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+		return -EIO;
+	return strcmp(PQgetvalue(res, 0, 0), "1") == 0 ? 201 : 200;
+}
+
+/* One batch inside the open transaction: 201, 200, or -EIO with *res kept for the cause. */
+static int pg_insert_batch(struct store_pg *p, const struct batch *b, PGresult **res)
+{
+	char num[2][24];
+	const char *vals[6];
+
+	*res = NULL;
+	if (pg_batch_params(p, b, num, vals) < 0)
+		return -ENOMEM;
+	*res = PQexecParams(p->conn, pg_ins_batch, 6, pg_batch_types, vals, NULL, NULL, 0);
+	return pg_batch_status(*res);
+}
+
+/* The group's access entries as one JSON array (malloc'd), NULL when out of memory. */
+static char *pg_access_json(struct store_acc *accs)
+{
 	json_t *arr = json_array();
-	const char *vals[1];
-	PGresult *res;
 	char *text;
-	int r = -EIO;
 
 	for (struct store_acc *a = accs; arr && a; a = a->next) {
 		const struct access_entry *e = &a->e;
@@ -334,6 +349,20 @@ static int pg_insert_access(struct store_pg *p, struct store_acc *accs)
 	}
 	text = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
 	json_decref(arr);
+	return text;
+}
+
+static const Oid pg_access_types[1] = { OID_TEXT };
+
+/* The group's access entries in one statement. */
+static int pg_insert_access(struct store_pg *p, struct store_acc *accs)
+{
+	const Oid *types = pg_access_types;
+	char *text = pg_access_json(accs);
+	const char *vals[1];
+	PGresult *res;
+	int r = -EIO;
+
 	if (!text)
 		return -ENOMEM;
 	vals[0] = text;
@@ -373,17 +402,132 @@ static void pg_fail_all(struct store_job *jobs, unsigned status, const char *why
 	}
 }
 
+/*
+ * The fast path: the whole group sent at once in libpq's pipeline mode
+ * (BEGIN, one statement per batch, the access entries, COMMIT, then one
+ * sync), so the group costs one round trip to the server plus its commit
+ * instead of three per batch. Any statement failing aborts the rest of the
+ * pipeline, and so the transaction: nothing is stored, and *fallback says to
+ * write the group again batch by batch with savepoints (a failure of the
+ * connection itself answers 503 at once instead). true when committed; the
+ * jobs then carry their statuses.
+ */
+static bool pg_write_pipelined(struct store_pg *p, struct store_job *jobs, struct store_acc *accs,
+			       uint64_t *commit_start, bool *fallback, char *err, size_t errlen)
+{
+	char *acc = NULL;
+	PGresult *res;
+	bool ok = true, committed = false;
+	int nq = 0;
+
+	*fallback = false;
+	if (!PQenterPipelineMode(p->conn)) {
+		*fallback = true;
+		return false;
+	}
+	ok = PQsendQueryParams(p->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) == 1;
+	nq += ok;
+	for (struct store_job *j = jobs; ok && j; j = j->next) {
+		char num[2][24];
+		const char *vals[6];
+
+		ok = pg_batch_params(p, j->batch, num, vals) == 0 &&
+		     PQsendQueryParams(p->conn, pg_ins_batch, 6, pg_batch_types, vals, NULL, NULL,
+				       0) == 1;
+		nq += ok;
+	}
+	if (ok && accs) {
+		const char *vals[1];
+
+		acc = pg_access_json(accs);
+		vals[0] = acc;
+		ok = acc && PQsendQueryParams(p->conn, pg_ins_access, 1, pg_access_types, vals,
+					      NULL, NULL, 0) == 1;
+		nq += ok;
+	}
+	if (ok) {
+		ok = PQsendQueryParams(p->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) == 1;
+		nq += ok;
+	}
+	free(acc);
+	if (PQpipelineSync(p->conn) != 1)
+		ok = false;
+	*commit_start = util_mono_ns();
+	/* the answers, in order: BEGIN, the batches, [access], COMMIT, then the sync */
+	struct store_job *j = jobs;
+	for (int i = 0; i < nq; i++) {
+		res = PQgetResult(p->conn);
+		if (!res) {
+			ok = false;
+			break;
+		}
+		if (i == 0) {
+			ok = ok && PQresultStatus(res) == PGRES_COMMAND_OK;
+		} else if (j) {
+			int r = pg_batch_status(res);
+
+			if (r < 0) {
+				ok = false;
+				if (PQresultStatus(res) == PGRES_FATAL_ERROR)
+					snprintf(err, errlen, "%s", PQresultErrorMessage(res));
+			} else {
+				j->status = (unsigned)r;
+				j->nrec = json_array_size(j->batch->records);
+			}
+			j = j->next;
+		} else if (i == nq - 1) {
+			committed = ok && PQresultStatus(res) == PGRES_COMMAND_OK;
+			if (PQresultStatus(res) == PGRES_FATAL_ERROR)
+				snprintf(err, errlen, "commit: %s", PQresultErrorMessage(res));
+		} else if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			if (PQresultStatus(res) == PGRES_FATAL_ERROR)
+				log_warnx("access log insert: %s", PQresultErrorMessage(res));
+			ok = false;
+		}
+		PQclear(res);
+		PQclear(PQgetResult(p->conn)); /* the NULL ending each query's results */
+	}
+	/* the sync */
+	while ((res = PQgetResult(p->conn))) {
+		ExecStatusType st = PQresultStatus(res);
+
+		PQclear(res);
+		if (st == PGRES_PIPELINE_SYNC)
+			break;
+	}
+	PQexitPipelineMode(p->conn);
+	if (committed)
+		return true;
+	if (PQstatus(p->conn) == CONNECTION_OK) {
+		if (PQtransactionStatus(p->conn) != PQTRANS_IDLE)
+			PQclear(PQexec(p->conn, "ROLLBACK"));
+		*fallback = true;
+	}
+	return false;
+}
+
 static bool pg_write_group(void *be, struct store_job *jobs, struct store_acc *accs,
 			   uint64_t *commit_start)
 {
 	struct store_pg *p = be;
-	char err[160];
+	char err[160] = "";
 	PGresult *res = NULL;
-	bool ok;
+	bool ok, fallback;
 
 	*commit_start = util_mono_ns();
 	if (!pg_ready(p, err, sizeof(err))) {
 		pg_fail_all(jobs, 503, err);
+		return false;
+	}
+	if (pg_write_pipelined(p, jobs, accs, commit_start, &fallback, err, sizeof(err)))
+		return true;
+	if (!fallback) {
+		char *nl = strchr(err, '\n');
+
+		if (nl)
+			*nl = '\0';
+		log_warnx("group not stored: %s", err[0] ? err : PQerrorMessage(p->conn));
+		pg_fail_all(jobs, 503, "unavailable");
 		return false;
 	}
 	ok = pg_exec(p->conn, "BEGIN", err, sizeof(err)) == 0;

@@ -8,6 +8,9 @@
 #     the senders retry, nothing acknowledged is lost, and the service
 #     resumes by itself (201 again, new batches stored) once the server is
 #     back.
+#  3. One batch refused by the database (a trigger of the test raises for
+#     its batch_id) among concurrent ones in the same group: that batch is
+#     answered 500 and not stored, the others 201 and stored.
 # timeout: 300
 . "$(dirname "$0")/../lib.sh"
 AL_BIN=${AL_BIN:-$GESTOR_BIN/admin_logs} # release build: real speed under load
@@ -90,6 +93,26 @@ check "the batch refused during the outage was not stored" test "$(pg_psql "SELE
 r=$(al_curl -X POST --data '{"batch_id":"after-outage","records":[{"type":"decision","ts_ns":1,"cycle":1,"container":{"id":"a","name":"a"},"class":"low","action":"kept","reason":"r","rank":1,"metrics":{"cpu_pct":0,"rss_kb":0,"mem_kb":0,"mem_pct":0}}]}' "$AL_URL/logs")
 check "after the restart: 201" test "$(al_status "$r")" = 201
 check "after the restart: GET /logs answers" test "$(curl -s "$AL_URL/logs?batch=after-outage" | jq .count)" = 1
+# --- 3. one batch failing inside PostgreSQL does not fail its group
+pg_psql "CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN
+	IF NEW.batch_id LIKE 'poison%' THEN RAISE EXCEPTION 'poisoned batch'; END IF; RETURN NEW; END \$\$;
+	CREATE TRIGGER poison BEFORE INSERT ON batches FOR EACH ROW EXECUTE FUNCTION poison()" >/dev/null
+rec='{"type":"decision","ts_ns":1,"cycle":1,"container":{"id":"a","name":"a"},"class":"low","action":"kept","reason":"r","rank":1,"metrics":{"cpu_pct":0,"rss_kb":0,"mem_kb":0,"mem_pct":0}}'
+for round in 1 2 3; do
+	cps=()
+	for i in $(seq 12); do
+		id=good-$round-$i
+		[ "$i" = 6 ] && id=poison-$round
+		curl -s --max-time 20 -o /dev/null -w "$id %{http_code}\n" -X POST --data "{\"batch_id\":\"$id\",\"records\":[$rec,$rec]}" "$AL_URL/logs" &
+		cps+=($!)
+	done
+	wait "${cps[@]}"
+done >"$W/poison.out"
+check "the poisoned batches are answered 500" test "$(grep -c '^poison-[0-9] 500$' "$W/poison.out")" = 3
+check "the others in their groups are answered 201" test "$(grep -c '^good-.* 201$' "$W/poison.out")" = 33
+check "the others are stored, the poisoned ones not" \
+	test "$(pg_psql "SELECT count(*) FILTER (WHERE batch_id LIKE 'good-%'), count(*) FILTER (WHERE batch_id LIKE 'poison%') FROM batches")" = "33|0"
+echo "# groups: $(curl -s "$AL_URL/health" | jq -c '{commits, batches_per_commit}')"
 al_stop
 check "clean stop" test $? = 0
 check "the reconnection is logged" grep -q "connection restored" "$W/stderr.log"
