@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib_pg.sh — a real PostgreSQL server for the suites, started by the test
 # (source it after tests/lib.sh): initdb + pg_ctl in a temporary directory,
 # as the user postgres when the suite runs as root (the server refuses
