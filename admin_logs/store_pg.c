@@ -457,10 +457,8 @@ static bool pg_write_pipelined(struct store_pg *p, struct store_job *jobs, struc
 	struct store_job *j = jobs;
 	for (int i = 0; i < nq; i++) {
 		res = PQgetResult(p->conn);
-		if (!res) {
-			ok = false;
-			break;
-		}
+		if (!res)
+			break; /* the connection failed: committed stays false */
 		if (i == 0) {
 			ok = ok && PQresultStatus(res) == PGRES_COMMAND_OK;
 		} else if (j) {
