@@ -2,7 +2,8 @@
 # build-image.sh — build gestor/admin_logs:latest without any image registry.
 #
 # 1. The base: when BASE (default gestor/bookworm-base:latest) is not in the
-#    local image store, make it once with debootstrap (minbase, bookworm, from
+#    local image store, or lacks one of the runtime packages (an older base
+#    made before libpq5 was needed), make it with debootstrap (minbase, bookworm, from
 #    the Debian mirror in /etc/apt/sources.list.d/debian.sources) including the
 #    runtime libraries the server needs, and `docker import` it.
 # 2. The server binary is built on the host (same bookworm ABI) and COPYed in
@@ -29,7 +30,7 @@ die() {
 command -v docker >/dev/null || die "docker is not installed"
 
 # Runtime packages the binary and gnuplot need inside the image.
-RUNTIME_PKGS=libmicrohttpd12,libsqlite3-0,libjansson4,gnuplot-nox,fonts-dejavu-core,ca-certificates
+RUNTIME_PKGS=libmicrohttpd12,libsqlite3-0,libjansson4,libpq5,gnuplot-nox,fonts-dejavu-core,ca-certificates
 
 mirror() { "$top/scripts/debian-mirror.sh"; }
 
@@ -55,10 +56,19 @@ make_base() {
 	say "imported $BASE"
 }
 
-if docker image inspect "$BASE" >/dev/null 2>&1; then
-	say "base $BASE exists"
-else
+# true when every runtime package is installed in the base image
+base_complete() {
+	docker run --rm --network none --entrypoint dpkg-query "$BASE" -W ${RUNTIME_PKGS//,/ } \
+		>/dev/null 2>&1
+}
+
+if ! docker image inspect "$BASE" >/dev/null 2>&1; then
 	make_base
+elif ! base_complete; then
+	say "base $BASE lacks some of $RUNTIME_PKGS: making it again"
+	make_base
+else
+	say "base $BASE exists"
 fi
 [ "${1:-}" = --base-only ] && exit 0
 

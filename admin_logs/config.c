@@ -19,7 +19,8 @@
 static const struct opts_opt config_opts[] = {
 	{ "listen", OPTS_STR, F(listen), 0, 0, NULL, "ADDR", "listen address", OPTS_NONEMPTY },
 	{ "port", OPTS_UINT, F(port), 0, 65535, NULL, "N", "TCP port, 0 = any free one", 0 },
-	{ "db", OPTS_STR, F(db_path), 0, 0, NULL, "PATH", "SQLite database", OPTS_NONEMPTY },
+	{ "db", OPTS_STR, F(db_path), 0, 0, NULL, "PATH|URL",
+	  "SQLite database path, or postgresql://user@host/db", OPTS_NONEMPTY },
 	{ "report-dir", OPTS_STR, F(report_dir), 0, 0, NULL, "DIR",
 	  "graphs directory (none: <db dir>/report)", 0 },
 	{ "port-file", OPTS_STR, F(port_file), 0, 0, NULL, "PATH", "write the bound port there",
@@ -92,7 +93,7 @@ static void config_default_report(struct config *c)
 	if (c->report_dir[0] != '\0')
 		return;
 	slash = strrchr(c->db_path, '/');
-	if (!slash) {
+	if (!slash || strncmp(c->db_path, "postgres", 8) == 0) { /* a URL: no directory */
 		util_strlcpy(c->report_dir, "report", sizeof(c->report_dir));
 		return;
 	}

@@ -964,7 +964,8 @@ static int graphs_range(struct gctx *g)
 /* Each chart's CSV from one read transaction (every chart sees the same data). */
 static int graphs_write_csv(struct gctx *g, int dfd)
 {
-	if (store_open_reader(g->o->db_path, &g->db, g->err, sizeof(g->err)) < 0)
+	if (store_open_reader(g->o->db_path, &g->db, g->err, sizeof(g->err)) < 0 ||
+	    store_scope_host(g->db, g->o->host, g->err, sizeof(g->err)) < 0)
 		return -EIO;
 	sqlite3_exec(g->db, "BEGIN", NULL, NULL, NULL);
 	graphs_pick_run(g);

@@ -27,6 +27,7 @@ struct graphs_opts {
 	unsigned top_n; /* busiest containers charted */
 	const char *run; /* the run to draw (records of batches with this "run"); NULL: the
 			    latest to start ("" : the records that carried no run) */
+	const char *host; /* NULL or "": every host; else only this host's records */
 };
 
 /*

@@ -365,7 +365,6 @@ static enum MHD_Result http_get_logs(struct req *r)
 {
 	struct query q;
 	struct http_args a = { .q = &q };
-	sqlite3 *db = NULL;
 	char err[256];
 	char *out = NULL;
 	size_t len = 0;
@@ -375,12 +374,9 @@ static enum MHD_Result http_get_logs(struct req *r)
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, http_arg, &a);
 	if (a.bad)
 		return http_error(r, 400, a.err, NULL);
-	if (store_open_reader(store_path(r->h->store), &db, err, sizeof(err)) < 0)
-		return http_error(r, 500, err, NULL);
-	rc = query_run(db, &q, &out, &len, err, sizeof(err));
-	sqlite3_close(db);
+	rc = store_query_logs(r->h->store, &q, &out, &len, err, sizeof(err));
 	if (rc < 0)
-		return http_error(r, 500, err, NULL);
+		return http_error(r, rc == -EAGAIN ? 503 : 500, err, NULL);
 	return http_send(r, 200, out, len, NULL);
 }
 
@@ -399,7 +395,6 @@ static enum MHD_Result http_get_runs(struct req *r)
 {
 	struct query_runs q;
 	struct http_runs_args a = { .q = &q };
-	sqlite3 *db = NULL;
 	char err[256];
 	char *out = NULL;
 	size_t len = 0;
@@ -409,33 +404,36 @@ static enum MHD_Result http_get_runs(struct req *r)
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, http_runs_arg, &a);
 	if (a.bad)
 		return http_error(r, 400, a.err, NULL);
-	if (store_open_reader(store_path(r->h->store), &db, err, sizeof(err)) < 0)
-		return http_error(r, 500, err, NULL);
-	rc = query_runs_run(db, &q, &out, &len, err, sizeof(err));
-	sqlite3_close(db);
+	rc = store_query_runs(r->h->store, &q, &out, &len, err, sizeof(err));
 	if (rc < 0)
-		return http_error(r, 500, err, NULL);
+		return http_error(r, rc == -EAGAIN ? 503 : 500, err, NULL);
 	return http_send(r, 200, out, len, NULL);
 }
 
 static enum MHD_Result http_graficar(struct req *r)
 {
 	const struct config *c = r->h->cfg;
-	struct graphs_opts o = { .db_path = store_path(r->h->store),
-				 .dir = c->report_dir,
-				 .gnuplot = c->gnuplot,
-				 .top_n = c->top_n,
-				 .run = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
-								    "run") };
+	struct graphs_opts o = {
+		.db_path = store_path(r->h->store),
+		.dir = c->report_dir,
+		.gnuplot = c->gnuplot,
+		.top_n = c->top_n,
+		.run = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "run"),
+		.host = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "host")
+	};
 	json_t *files = NULL;
 	double cpu = 0;
 	char err[512], run[80] = "";
 	uint64_t t0 = util_mono_ns();
 	int rc;
 
-	pthread_mutex_lock(&r->h->graph_mu);
+	if (o.host && strlen(o.host) > 256)
+		return http_error(r, 400, "host: must be at most 256 bytes", NULL);
+	if (store_is_url(o.db_path))
+		return http_error(r, 500, "graphs are drawn from the SQLite back end only", NULL);
 	if (o.run && o.run[0] && !batch_run_valid(o.run))
 		return http_error(r, 400, "run: 1..64 characters [A-Za-z0-9._:-]", NULL);
+	pthread_mutex_lock(&r->h->graph_mu);
 	rc = graphs_draw(&o, &files, &cpu, run, sizeof(run), err, sizeof(err));
 	pthread_mutex_unlock(&r->h->graph_mu);
 	if (rc < 0) {

@@ -5,6 +5,7 @@
 #include "query.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,29 +159,115 @@ static void query_iso(int64_t ns, char *buf, size_t cap)
 	snprintf(buf + n, cap - n, ".%06lldZ", (long long)(ns % 1000000000LL / 1000));
 }
 
+/* Append to sql (size cap, *n used) what fmt makes; cut when full. */
+static void query_add(char *sql, size_t cap, size_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void query_add(char *sql, size_t cap, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	int w;
+
+	if (*n >= cap)
+		return;
+	va_start(ap, fmt);
+	w = vsnprintf(sql + *n, cap - *n, fmt, ap);
+	va_end(ap);
+	*n = w < 0 ? cap : *n + (size_t)w;
+}
+
+void query_logs_sql(const struct query *q, char ph, char *sql, size_t cap)
+{
+	const char *dir = q->desc ? "DESC" : "ASC";
+	size_t n = 0;
+
+	query_add(sql, cap, &n,
+		  "SELECT r.body, b.batch_id, b.stored_ns, r.id FROM records r "
+		  "JOIN batches b ON b.id = r.batch WHERE r.ts_ns >= %c1 AND r.ts_ns <= %c2",
+		  ph, ph);
+	if (q->type[0])
+		query_add(sql, cap, &n, " AND r.type = %c3", ph);
+	if (q->container[0])
+		query_add(sql, cap, &n,
+			  " AND (r.container_id = %c4 OR r.container_name = %c4 OR r.id IN "
+			  "(SELECT record FROM sample_containers WHERE cid = %c4 OR name = %c4))",
+			  ph, ph, ph, ph);
+	if (q->action[0])
+		query_add(sql, cap, &n, " AND r.action = %c5", ph);
+	if (q->batch[0])
+		query_add(sql, cap, &n, " AND b.batch_id = %c6", ph);
+	if (q->host[0])
+		query_add(sql, cap, &n, " AND r.host = %c9", ph);
+	if (q->run[0])
+		query_add(sql, cap, &n, " AND r.run = %c10", ph);
+	query_add(sql, cap, &n, " ORDER BY r.ts_ns %s, r.id %s LIMIT %c7 OFFSET %c8", dir, dir, ph,
+		  ph);
+}
+
+int query_add_record(json_t *arr, const char *body, const char *batch_id, int64_t stored_ns,
+		     int64_t id, char *err, size_t errlen)
+{
+	json_t *rec = body ? json_loads(body, 0, NULL) : NULL;
+	char iso[40];
+
+	if (!json_is_object(rec)) {
+		json_decref(rec);
+		snprintf(err, errlen, "record %lld: stored body is not an object", (long long)id);
+		return -EIO;
+	}
+	query_iso(stored_ns, iso, sizeof(iso));
+	if (json_object_set_new(rec, "id", json_integer(id)) ||
+	    json_object_set_new(rec, "batch_id", json_string(batch_id)) ||
+	    json_object_set_new(rec, "stored_ns", json_integer(stored_ns)) ||
+	    json_object_set_new(rec, "stored_at", json_string(iso)) ||
+	    json_array_append_new(arr, rec)) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int query_add_run(json_t *arr, const char *run, const char *host, int64_t first_ns, int64_t last_ns,
+		  int64_t records)
+{
+	json_t *row = json_pack("{s:s,s:s,s:I,s:I,s:I}", "run", run, "host", host, "first_ns",
+				(json_int_t)first_ns, "last_ns", (json_int_t)last_ns, "records",
+				(json_int_t)records);
+
+	if (!row || json_array_append_new(arr, row))
+		return -ENOMEM;
+	return 0;
+}
+
+int query_finish(json_t *arr, const char *key, unsigned limit, uint64_t offset, bool more,
+		 char **out, size_t *outlen, char *err, size_t errlen)
+{
+	size_t n = json_array_size(arr);
+	json_t *doc = json_pack(
+		"{s:I,s:I,s:I,s:o,s:O}", "count", (json_int_t)n, "limit", (json_int_t)limit,
+		"offset", (json_int_t)offset, "next_offset",
+		more ? json_integer((json_int_t)offset + (json_int_t)n) : json_null(), key, arr);
+
+	*out = doc ? json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
+	json_decref(doc);
+	if (!*out) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	*outlen = strlen(*out);
+	return 0;
+}
+
 int query_run(sqlite3 *db, const struct query *q, char **out, size_t *outlen, char *err,
 	      size_t errlen)
 {
-	char sql[1280];
+	char sql[1536];
 	sqlite3_stmt *st = NULL;
-	json_t *doc = NULL, *arr = NULL;
+	json_t *arr = NULL;
 	size_t n = 0;
 	bool more = false;
 	int rc, r = -EIO;
 
-	snprintf(sql, sizeof(sql),
-		 "SELECT r.body, b.batch_id, b.stored_ns, r.id FROM records r "
-		 "JOIN batches b ON b.id = r.batch WHERE r.ts_ns >= ?1 AND r.ts_ns <= ?2"
-		 "%s%s%s%s%s%s ORDER BY r.ts_ns %s, r.id %s LIMIT ?7 OFFSET ?8",
-		 q->type[0] ? " AND r.type = ?3" : "",
-		 q->container[0] ? " AND (r.container_id = ?4 OR r.container_name = ?4 OR r.id IN "
-				   "(SELECT record FROM sample_containers WHERE cid = ?4 OR "
-				   "name = ?4))"
-				 : "",
-		 q->action[0] ? " AND r.action = ?5" : "",
-		 q->batch[0] ? " AND b.batch_id = ?6" : "", q->host[0] ? " AND r.host = ?9" : "",
-		 q->run[0] ? " AND r.run = ?10" : "", q->desc ? "DESC" : "ASC",
-		 q->desc ? "DESC" : "ASC");
+	query_logs_sql(q, '?', sql, sizeof(sql));
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "query: %s", sqlite3_errmsg(db));
 		goto err;
@@ -196,56 +283,32 @@ int query_run(sqlite3 *db, const struct query *q, char **out, size_t *outlen, ch
 	sqlite3_bind_text(st, 9, q->host, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 10, q->run, -1, SQLITE_STATIC);
 	arr = json_array();
-	if (!arr)
-		goto nomem;
+	if (!arr) {
+		snprintf(err, errlen, "out of memory");
+		r = -ENOMEM;
+		goto err;
+	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == q->limit) {
 			more = true;
 			rc = SQLITE_DONE;
 			break;
 		}
-		const char *body = (const char *)sqlite3_column_text(st, 0);
-		json_t *rec = body ? json_loads(body, 0, NULL) : NULL;
-		int64_t stored = sqlite3_column_int64(st, 2);
-		char iso[40];
-
-		if (!json_is_object(rec)) {
-			json_decref(rec);
-			snprintf(err, errlen, "record %lld: stored body is not an object",
-				 (long long)sqlite3_column_int64(st, 3));
+		r = query_add_record(arr, (const char *)sqlite3_column_text(st, 0),
+				     (const char *)sqlite3_column_text(st, 1),
+				     sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3), err,
+				     errlen);
+		if (r < 0)
 			goto err;
-		}
-		query_iso(stored, iso, sizeof(iso));
-		if (json_object_set_new(rec, "id", json_integer(sqlite3_column_int64(st, 3))) ||
-		    json_object_set_new(rec, "batch_id",
-					json_string((const char *)sqlite3_column_text(st, 1))) ||
-		    json_object_set_new(rec, "stored_ns", json_integer(stored)) ||
-		    json_object_set_new(rec, "stored_at", json_string(iso)) ||
-		    json_array_append_new(arr, rec))
-			goto nomem;
 		n++;
 	}
 	if (rc != SQLITE_DONE) {
 		snprintf(err, errlen, "query: %s", sqlite3_errmsg(db));
+		r = -EIO;
 		goto err;
 	}
-	doc = json_pack("{s:I,s:I,s:I,s:o,s:O}", "count", (json_int_t)n, "limit",
-			(json_int_t)q->limit, "offset", (json_int_t)q->offset, "next_offset",
-			more ? json_integer((json_int_t)q->offset + (json_int_t)n) : json_null(),
-			"records", arr);
-	if (!doc)
-		goto nomem;
-	*out = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15));
-	if (!*out)
-		goto nomem;
-	*outlen = strlen(*out);
-	r = 0;
-	goto err;
-nomem:
-	snprintf(err, errlen, "out of memory");
-	r = -ENOMEM;
+	r = query_finish(arr, "records", q->limit, q->offset, more, out, outlen, err, errlen);
 err:
-	json_decref(doc);
 	json_decref(arr);
 	sqlite3_finalize(st);
 	return r;
@@ -286,20 +349,22 @@ int query_runs_set(struct query_runs *q, const char *key, const char *val, char 
 	return -EINVAL;
 }
 
+const char query_runs_sql[] = "SELECT run, host, first_ns, last_ns, n_records FROM runs "
+			      "WHERE %c1 = '' OR host = %c1 ORDER BY first_ns DESC, run "
+			      "LIMIT %c2 OFFSET %c3";
+
 int query_runs_run(sqlite3 *db, const struct query_runs *q, char **out, size_t *outlen, char *err,
 		   size_t errlen)
 {
+	char sql[256];
 	sqlite3_stmt *st = NULL;
-	json_t *doc = NULL, *arr = NULL;
+	json_t *arr = NULL;
 	size_t n = 0;
 	bool more = false;
 	int rc, r = -EIO;
 
-	if (sqlite3_prepare_v2(db,
-			       "SELECT run, host, first_ns, last_ns, n_records FROM runs "
-			       "WHERE ?1 = '' OR host = ?1 ORDER BY first_ns DESC, run LIMIT ?2 "
-			       "OFFSET ?3",
-			       -1, &st, NULL) != SQLITE_OK) {
+	snprintf(sql, sizeof(sql), query_runs_sql, '?', '?', '?', '?');
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "query: %s", sqlite3_errmsg(db));
 		goto err;
 	}
@@ -310,19 +375,15 @@ int query_runs_run(sqlite3 *db, const struct query_runs *q, char **out, size_t *
 	if (!arr)
 		goto nomem;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *row;
-
 		if (n == q->limit) {
 			more = true;
 			rc = SQLITE_DONE;
 			break;
 		}
-		row = json_pack("{s:s,s:s,s:I,s:I,s:I}", "run", sqlite3_column_text(st, 0), "host",
-				sqlite3_column_text(st, 1), "first_ns",
-				(json_int_t)sqlite3_column_int64(st, 2), "last_ns",
-				(json_int_t)sqlite3_column_int64(st, 3), "records",
-				(json_int_t)sqlite3_column_int64(st, 4));
-		if (!row || json_array_append_new(arr, row))
+		if (query_add_run(arr, (const char *)sqlite3_column_text(st, 0),
+				  (const char *)sqlite3_column_text(st, 1),
+				  sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
+				  sqlite3_column_int64(st, 4)) < 0)
 			goto nomem;
 		n++;
 	}
@@ -330,23 +391,12 @@ int query_runs_run(sqlite3 *db, const struct query_runs *q, char **out, size_t *
 		snprintf(err, errlen, "query: %s", sqlite3_errmsg(db));
 		goto err;
 	}
-	doc = json_pack("{s:I,s:I,s:I,s:o,s:O}", "count", (json_int_t)n, "limit",
-			(json_int_t)q->limit, "offset", (json_int_t)q->offset, "next_offset",
-			more ? json_integer((json_int_t)q->offset + (json_int_t)n) : json_null(),
-			"runs", arr);
-	if (!doc)
-		goto nomem;
-	*out = json_dumps(doc, JSON_COMPACT);
-	if (!*out)
-		goto nomem;
-	*outlen = strlen(*out);
-	r = 0;
+	r = query_finish(arr, "runs", q->limit, q->offset, more, out, outlen, err, errlen);
 	goto err;
 nomem:
 	snprintf(err, errlen, "out of memory");
 	r = -ENOMEM;
 err:
-	json_decref(doc);
 	json_decref(arr);
 	sqlite3_finalize(st);
 	return r;

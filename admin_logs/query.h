@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
 #include <sqlite3.h>
 
 #define QUERY_LIMIT_DEFAULT 100
@@ -70,5 +71,23 @@ int query_run(sqlite3 *db, const struct query *q, char **out, size_t *outlen, ch
  */
 int query_runs_run(sqlite3 *db, const struct query_runs *q, char **out, size_t *outlen, char *err,
 		   size_t errlen);
+
+/*
+ * Shared by the back ends (the same SQL and the same answers on each):
+ * the GET /logs statement with placeholders ph ('?' SQLite, '$'
+ * PostgreSQL) numbered 1 since, 2 until, 3 type, 4 container, 5 action,
+ * 6 batch, 7 limit + 1, 8 offset, 9 host, 10 run; the GET /runs statement
+ * (a format of four ph: 1 host, 1 again, 2 limit + 1, 3 offset); a record
+ * row or a run row added to arr; the document around arr.
+ */
+void query_logs_sql(const struct query *q, char ph, char *sql, size_t cap);
+extern const char query_runs_sql[];
+int query_add_record(json_t *arr, const char *body, const char *batch_id, int64_t stored_ns,
+		     int64_t id, char *err, size_t errlen);
+int query_add_run(json_t *arr, const char *run, const char *host, int64_t first_ns, int64_t last_ns,
+		  int64_t records);
+/* {"count","limit","offset","next_offset", key: arr} as JSON in *out (arr is borrowed). */
+int query_finish(json_t *arr, const char *key, unsigned limit, uint64_t offset, bool more,
+		 char **out, size_t *outlen, char *err, size_t errlen);
 
 #endif

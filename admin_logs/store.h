@@ -1,6 +1,8 @@
 /*
- * store.h — durable storage in SQLite (WAL, synchronous=FULL) with group
- * commit.
+ * store.h — durable storage with group commit, on one of two back ends
+ * (store_be.h): SQLite (WAL, synchronous=FULL; the default, embedded: a
+ * path) or PostgreSQL (synchronous_commit=on, through libpq: a
+ * postgresql:// URL). Both answer the same and promise the same.
  *
  * One writer thread owns the write connection. Request threads hand it
  * validated batches (store_submit_batch) and access-log entries
@@ -8,13 +10,13 @@
  * ONE transaction (each batch inside its own savepoint, so a batch is stored
  * whole or not at all) and commits with one fsync, then tells each batch's
  * submitter the outcome: 201 stored, 200 already stored (same batch_id),
- * 500 failed. A 201 is therefore only ever reported after the commit.
+ * 500 failed, 503 database unavailable or disk full (retry later). A 201 is
+ * therefore only ever reported after the commit.
  * Access-log lines are printed on stdout by the writer after each commit, one
  * write(2) per group.
  *
- * A checkpointer thread with its own connection copies the WAL into the
- * database file, so commits never wait for that (only for the WAL fsync).
- * Readers (queries, graphs) open their own connections (store_open_reader).
+ * Queries (store_query_logs, store_query_runs) run on connections of their
+ * own; the graphs read SQLite directly (store_open_reader).
  */
 #ifndef ADMIN_LOGS_STORE_H
 #define ADMIN_LOGS_STORE_H
@@ -27,6 +29,7 @@
 
 #include "access.h"
 #include "batch.h"
+#include "query.h"
 
 struct store;
 
@@ -42,16 +45,18 @@ struct store_stats {
 
 /*
  * Called by the writer thread when a batch's fate is known: status 201, 200
- * or 500 (msg says why). Must not block for long.
+ * 500 or 503 (msg says why). Must not block for long.
  */
 typedef void (*store_done_fn)(void *ctx, unsigned status, const char *msg);
 
 /*
- * Open (creating when missing) the database at path and start the writer.
+ * Open the database where (a PostgreSQL URL, postgresql://user@host/db, or
+ * else an SQLite path: created when missing), create or migrate its
+ * schema, and start the writer.
  * group_max bounds the batches per transaction; print_access sends access
  * lines to stdout. 0 or -errno with the reason in err.
  */
-int store_open(struct store **out, const char *path, unsigned group_max, bool print_access,
+int store_open(struct store **out, const char *where, unsigned group_max, bool print_access,
 	       char *err, size_t errlen);
 
 /*
@@ -78,10 +83,30 @@ void store_drain(struct store *s);
 /* Commit everything queued, stop the writer, close. NULL is a no-op. */
 void store_close(struct store *s);
 
-/* A read-only connection to the same database (caller closes it). */
+/* GET /logs and GET /runs (query.h): a malloc'd JSON document in *out. */
+int store_query_logs(struct store *s, const struct query *q, char **out, size_t *outlen, char *err,
+		     size_t errlen);
+int store_query_runs(struct store *s, const struct query_runs *q, char **out, size_t *outlen,
+		     char *err, size_t errlen);
+
+/* true when where names a PostgreSQL database (postgresql:// or postgres://). */
+bool store_is_url(const char *where);
+
+/* The back end's name: "sqlite" or "postgresql". */
+const char *store_backend(const struct store *s);
+
+/* A read-only connection to an SQLite database (caller closes it). */
 int store_open_reader(const char *path, sqlite3 **db, char *err, size_t errlen);
 
-/* The database path the store was opened with. */
+/*
+ * Scope a reader connection to one host: temporary views named like the
+ * tables (records, samples, sample_containers, containers) that hold only
+ * that host's rows hide the tables for every unqualified query on db. No-op
+ * for NULL or "". 0 or -errno with the reason in err.
+ */
+int store_scope_host(sqlite3 *db, const char *host, char *err, size_t errlen);
+
+/* The database path or URL the store was opened with. */
 const char *store_path(const struct store *s);
 
 #endif

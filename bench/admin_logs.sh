@@ -12,8 +12,18 @@
 #      against matplotlib drawing the original's 3 charts from the
 #      JSON-lines log.
 # Usage: bench/admin_logs.sh [SECONDS per wrk run, default 10]
+#        bench/admin_logs.sh --backends [SECONDS]
+# --backends runs only the back-end comparison: ingestion of 10-record
+# batches with 1, 4 and 16 concurrent senders on SQLite, on PostgreSQL (a
+# local server started here: initdb + pg_ctl, fsync and synchronous_commit
+# on, the defaults) and on the Python reference with an fsync per batch.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+MODE=all
+if [ "${1:-}" = --backends ]; then
+	MODE=backends
+	shift
+fi
 DUR=${1:-10}
 PY=/usr/bin/python3
 for c in wrk curl jq; do command -v $c >/dev/null || { echo "bench: $c missing (scripts/setup.sh)"; exit 1; }; done
@@ -48,10 +58,10 @@ start_ref() { # start_ref PORT FSYNC -> sets REF_PID
 stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# wrk_run URL N -> "entries_per_s p99_ms non2xx requests"
+# wrk_run URL N [CONNECTIONS] -> "entries_per_s p99_ms non2xx requests"
 wrk_run() {
-	local out rps p99 non2xx reqs
-	out=$(RUN="r$RANDOM$RANDOM" N=$2 wrk -t2 -c16 -d"${DUR}s" --latency -s bench/admin_logs.lua "$1")
+	local out rps p99 non2xx reqs c=${3:-16}
+	out=$(RUN="r$RANDOM$RANDOM" N=$2 wrk -t"$((c < 2 ? c : 2))" -c"$c" -d"${DUR}s" --latency -s bench/admin_logs.lua "$1")
 	rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
 	reqs=$(awk '/requests in/ {print $1}' <<<"$out")
 	non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$out")
@@ -60,6 +70,58 @@ wrk_run() {
 }
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+# --- back ends: SQLite, PostgreSQL, the reference, by concurrent senders
+backends() {
+	local pgbin pgdir pgport url c e p x reqs
+	pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
+	[ -x "$pgbin/initdb" ] || { echo "bench: postgresql-15 missing (scripts/setup.sh)"; exit 1; }
+	pgdir=$(mktemp -d /var/tmp/gestor-bench-pg.XXXXXX)
+	chmod 755 "$pgdir"
+	local as=()
+	[ "$(id -u)" != 0 ] || { chown postgres "$pgdir"; as=(runuser -u postgres --); }
+	"${as[@]}" "$pgbin/initdb" -D "$pgdir/data" -U gestor --auth=trust -E UTF8 >/dev/null
+	pgport=$(free_port)
+	"${as[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" -w \
+		-o "-c listen_addresses=127.0.0.1 -p $pgport -c unix_socket_directories=$pgdir" start >/dev/null
+	# shellcheck disable=SC2064
+	trap "'$pgbin/pg_ctl' -D '$pgdir/data' -m immediate stop >/dev/null 2>&1 || runuser -u postgres -- '$pgbin/pg_ctl' -D '$pgdir/data' -m immediate stop >/dev/null 2>&1; rm -rf '$pgdir'; cleanup" EXIT
+	psql -X -q "postgresql://gestor@127.0.0.1:$pgport/postgres" -c "CREATE DATABASE gestor"
+	echo "back ends: 10 records/request, wrk -d${DUR}s on 127.0.0.1, $(nproc) cores, $(date -u +%FT%TZ)"
+	echo "PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}') (fsync=on, synchronous_commit=on), SQLite $(sqlite3 --version 2>/dev/null | cut -d' ' -f1)"
+	echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+	printf '\n%-40s %8s %12s %10s %8s\n' "store" "senders" "entries/s" "p99 ms" "non-2xx"
+	for c in 1 4 16; do
+		mkdir -p "$W/sq$c"
+		start_al "sq$c"
+		read -r e p x reqs < <(wrk_run "http://127.0.0.1:$AL_PORT" 10 "$c")
+		printf '%-40s %8s %12s %10s %8s\n' "admin_logs, SQLite" "$c" "$e" "$p" "$x"
+		stop_pid "$AL_PID"
+		url=postgresql://gestor@127.0.0.1:$pgport/gestor
+		psql -X -q "$url" -c "DROP TABLE IF EXISTS schema_version, access_log, runs, sample_containers, records, batches" 2>/dev/null
+		mkdir -p "$W/pg$c"
+		rm -f "$W/pg$c.port"
+		"$BIN" --port 0 --port-file "$W/pg$c.port" --db "$url" >"$W/pg$c.access" 2>"$W/pg$c.err" &
+		AL_PID=$!
+		PIDS+=("$AL_PID")
+		for _ in $(seq 100); do [ -s "$W/pg$c.port" ] && break; sleep 0.05; done
+		AL_PORT=$(cat "$W/pg$c.port")
+		read -r e p x reqs < <(wrk_run "http://127.0.0.1:$AL_PORT" 10 "$c")
+		printf '%-40s %8s %12s %10s %8s\n' "admin_logs, PostgreSQL" "$c" "$e" "$p" "$x"
+		echo "    $(curl -s "http://127.0.0.1:$AL_PORT/health" | jq -r '"stored \(.batches) batches; \(.batches_per_commit*10|round/10) batches/commit, commit \(.commit_us_per_commit|round) us, writes \(.write_us_per_commit|round) us per commit"'); wrk counted $reqs"
+		stop_pid "$AL_PID"
+		port=$(free_port)
+		start_ref "$port" 1
+		read -r e p x reqs < <(wrk_run "http://127.0.0.1:$port" 10 "$c")
+		printf '%-40s %8s %12s %10s %8s\n' "Python reference (fsync each)" "$c" "$e" "$p" "$x"
+		stop_pid "$REF_PID"
+	done
+	echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+if [ "$MODE" = backends ]; then
+	backends
+	exit 0
+fi
 
 echo "admin_logs benchmark — $(nproc) cores, $(date -u +%FT%TZ), wrk -t2 -c16 -d${DUR}s on 127.0.0.1"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"

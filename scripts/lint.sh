@@ -41,7 +41,7 @@ if [ "$tidy" = 1 ] && [ -f .clang-tidy ]; then
 	# clang-tidy, two files at a time; a finding is "path:check". Those listed
 	# in scripts/tidy-baseline.txt (known when .clang-tidy was written) are
 	# shown but do not fail; any other does. --update-baseline rewrites it.
-	cflags=$(pkg-config --cflags libcurl jansson libmicrohttpd sqlite3 cmocka inih libbpf 2>/dev/null)
+	cflags=$(pkg-config --cflags libcurl jansson libmicrohttpd sqlite3 cmocka inih libbpf libpq 2>/dev/null)
 	out=$(mktemp /tmp/gestor-tidy.XXXXXX)
 	printf '%s\n' "${files[@]}" | grep '\.c$' |
 		xargs -r -P2 -I{} sh -c 'clang-tidy --quiet "$1" -- -std=c17 -D_GNU_SOURCE $2 2>/dev/null | grep -E "(warning|error):"' _ {} "${incs[*]} $cflags" |

@@ -61,6 +61,7 @@ command -v dpkg-query >/dev/null || die "this script needs Debian 12 (dpkg-query
 RUN_PKGS=(
 	build-essential pkg-config
 	libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev libsqlite3-dev libinih-dev
+	libpq-dev
 	docker.io cron curl ca-certificates procps kmod iproute2
 	debootstrap
 	# the BPF metrics source (kernel/bpf/): compiler, libbpf, bpftool for
@@ -75,6 +76,8 @@ TEST_PKGS=(
 	sqlite3 jq gnuplot-nox python3 file
 	# hardening/slow (slow HTTP attacks) and hardening/auth (a self-signed certificate)
 	slowhttptest openssl
+	# the PostgreSQL back end's suites start a server of their own
+	postgresql-15
 	# the module's VM suites: Debian's kernel, its headers, qemu, busybox
 	linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static cpio e2fsprogs
 	cppcheck clang-tidy clang-format valgrind sparse linux-source-6.1

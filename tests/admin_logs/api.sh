@@ -4,16 +4,29 @@
 # idempotent retry, every bad input answered as documented with nothing
 # stored, the access log (stdout and database) complete, idle clients timed
 # out, hostile requests survived, clean shutdown without leaks.
-# timeout: 180
+# The back end is AL_BACKEND: sqlite (default) or postgresql (a server
+# started by the suite, tests/admin_logs/lib_pg.sh; api_pg.sh runs this
+# suite so).
+# timeout: 240
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib_server.sh"
+. "$(dirname "$0")/lib_pg.sh"
 need_cmd curl jq sqlite3
 
 W=$(mktemp -d /tmp/gestor-al-api.XXXXXX)
 on_exit "rm -rf '$W'"
 on_exit 'al_kill9'
+case ${AL_BACKEND:=sqlite} in
+sqlite) ;;
+postgresql)
+	pg_need
+	pg_start
+	AL_DB=$PG_URL
+	;;
+*) fail "AL_BACKEND: sqlite or postgresql, not '$AL_BACKEND'" ;;
+esac
 al_start "$W" --timeout 2 --max-body 65536
-echo "# server $AL_BIN on $AL_URL"
+echo "# server $AL_BIN on $AL_URL, back end $AL_BACKEND (${AL_DB:-$W/gestor.db})"
 # every request sent adds a line to $W/sent, to check the access log against
 sent() { echo "$*" >>"$W/sent"; }
 req() {
@@ -120,7 +133,7 @@ bad "unknown query parameter" 400 "" -- "$AL_URL/logs?colour=red"
 r=$(req -i -X PUT "$AL_URL/health")
 check "405 carries an Allow header" bash -c 'grep -qi "^Allow: GET, HEAD" <<<"$1"' _ "$r"
 check "nothing was stored by any bad request" test "$(records)" = "$before"
-check "none of the refused batch_ids exist" test "$(sqlite3 "$W/gestor.db" "SELECT count(*) FROM batches WHERE batch_id LIKE 'x%'")" = 0
+check "none of the refused batch_ids exist" test "$(al_sql "$W" "SELECT count(*) FROM batches WHERE batch_id LIKE 'x%'")" = 0
 
 # --- hosts and runs: batch-level host and run, stored per record
 hbatch() { # hbatch ID HOST RUN RECORDS...
@@ -178,13 +191,13 @@ check "SIGTERM: clean exit (no leak reported by ASan)" test "$rc" = 0
 NREQ=$(wc -l <"$W/sent")
 lines=$(grep -cE '^[0-9T:.-]+Z [0-9.]+ [A-Z]+ /[^ ]* [0-9]+ in=[0-9]+ out=[0-9]+ us=[0-9]+$' "$W/stdout.log")
 check "one stdout line per request ($NREQ)" test "$lines" = "$NREQ"
-check "one access_log row per request" test "$(sqlite3 "$W/gestor.db" 'SELECT count(*) FROM access_log')" = "$NREQ"
+check "one access_log row per request" test "$(al_sql "$W" 'SELECT count(*) FROM access_log')" = "$NREQ"
 check "access log has the refused ones (413, 405, 404)" \
-	test "$(sqlite3 "$W/gestor.db" "SELECT count(DISTINCT status) FROM access_log WHERE status IN (413, 405, 404)")" = 3
+	test "$(al_sql "$W" "SELECT count(DISTINCT status) FROM access_log WHERE status IN (413, 405, 404)")" = 3
 check "access rows have client, method, path, sizes, duration" \
-	test "$(sqlite3 "$W/gestor.db" "SELECT count(*) FROM access_log WHERE client = '127.0.0.1' AND method = 'POST' AND path = '/logs' AND status = 201 AND bytes_in > 0 AND bytes_out > 0 AND duration_us >= 0")" -ge 2
+	test "$(al_sql "$W" "SELECT count(*) FROM access_log WHERE client = '127.0.0.1' AND method = 'POST' AND path = '/logs' AND status = 201 AND bytes_in > 0 AND bytes_out > 0 AND duration_us >= 0")" -ge 2
 check "the slow client is logged too" \
-	test "$(sqlite3 "$W/gestor.db" "SELECT count(*) FROM access_log WHERE method = 'POST' AND status = 0")" -ge 1
+	test "$(al_sql "$W" "SELECT count(*) FROM access_log WHERE method = 'POST' AND status = 0")" -ge 1
 check "no errors on stderr" bash -c '! grep -E "ERROR|AddressSanitizer|runtime error" "$1"' _ "$W/stderr.log"
 
 # --- hostile clients: cut, bit-flipped, deeply nested and lying requests

@@ -38,6 +38,7 @@ def main():
     ap.add_argument("--start-ns", type=int, default=1764338400 * 10**9)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--prefix", default="gen")
+    ap.add_argument("--host", default="gen")
     a = ap.parse_args()
     if not a.url and not a.out:
         ap.error("--url or --out is needed")
@@ -64,7 +65,7 @@ def main():
         if out:
             nb += 1
             body = json.dumps({"batch_id": "%s-%d-%d" % (a.prefix, a.seed, nb),
-                               "host": "gen", "records": out})
+                               "host": a.host, "records": out})
             if outf:
                 outf.write(body + "\n")
             else:

@@ -41,10 +41,29 @@ check "time axes are real time (UTC)" grep -q 'set xdata time' "$W/report/memory
 check "SVG carries the title" grep -q 'System memory used' "$W/report/memory.svg"
 check "no gnuplot error logs left" bash -c '! ls "$1"/.gnuplot-*.log 2>/dev/null | grep -q .' _ "$W/report"
 check "CSV values equal the stored data" /usr/bin/python3 "$here/check_report.py" "$W/gestor.db" "$W/report"
+removed_all=$(cat "$W/report/removed_by_class.csv")
 check "removed per class matches what was generated" test \
 	"$(awk -F, '$1=="high"{h=$2} $1=="low"{l=$2} END{print "{\"high\": " h ", \"low\": " l "}"}' "$W/report/removed_by_class.csv")" = "$(echo "$gen" | jq -c .removed | sed 's/,/, /; s/:/: /g')"
 t=$(jq .seconds <<<"$body")
 echo "# drawn in $t s"
+
+# per host: a second host's 50 samples; ?host= draws one host's, the default all
+/usr/bin/python3 "$here/gen.py" --url "$AL_URL" --samples 50 --interval 5 --containers 3 --batch 50 \
+	--host other --prefix oth --seed 2 --start-ns 1764345600000000000 >/dev/null
+rows() { echo $(($(wc -l <"$W/report/$1.csv") - 1)); }
+r=$(al_curl "$AL_URL/graficar?host=other")
+check "GET /graficar?host=other -> 200" test "$(al_status "$r")" = 200
+check "?host=other: memory has that host's 50 samples" test "$(rows memory)" = 50
+curl -s "$AL_URL/logs?host=other&type=sample&limit=10000" | jq -r '.records[].containers[].name' | sort -u >"$W/other.names"
+head -n1 "$W/report/container_cpu.csv" | tr ',' '\n' | tail -n +3 | sort -u >"$W/charted.names"
+check "?host=other: only its containers are charted ($(wc -l <"$W/charted.names") of $(wc -l <"$W/other.names"))" \
+	bash -c '[ -s "$2" ] && [ -z "$(comm -13 "$1" "$2")" ]' _ "$W/other.names" "$W/charted.names"
+al_curl "$AL_URL/graficar?host=gen" >/dev/null
+check "?host=gen: memory has that host's 720 samples" test "$(rows memory)" = 720
+check "?host=gen: the same removals as before" test "$(cat "$W/report/removed_by_class.csv" | md5sum)" = "$(cd "$W" && echo "$removed_all" | md5sum)"
+al_curl "$AL_URL/graficar" >/dev/null
+check "default: every host's samples (770)" test "$(rows memory)" = 770
+check "an unknown host draws an empty report" test "$(al_status "$(al_curl "$AL_URL/graficar?host=nobody")")" = 200
 al_stop
 check "clean stop" test $? = 0
 finish

@@ -3,7 +3,10 @@
 # port comes back through --port-file. Its stdout (the access log) and
 # stderr go to files in the suite's work directory.
 #
-#   al_start DIR [flags...]   start on DIR/gestor.db; sets AL_PID, AL_PORT, AL_URL
+#   al_start DIR [flags...]   start on $AL_DB (default DIR/gestor.db; a
+#                             postgresql:// URL for PostgreSQL); sets AL_PID,
+#                             AL_PORT, AL_URL
+#   al_sql DIR SQL            run SQL in the server's database (sqlite3 or psql)
 #   al_stop                   SIGTERM and wait; returns the server's exit status
 #   al_kill9                  SIGKILL and reap
 # AL_BIN picks the binary (default: the ASan build when present).
@@ -25,7 +28,7 @@ al_start() {
 	shift
 	[ -x "$AL_BIN" ] || fail "admin_logs is not built ($AL_BIN): run make"
 	rm -f "$dir/port"
-	"$AL_BIN" --port 0 --port-file "$dir/port" --db "$dir/gestor.db" "$@" \
+	"$AL_BIN" --port 0 --port-file "$dir/port" --db "${AL_DB:-$dir/gestor.db}" "$@" \
 		>>"$dir/stdout.log" 2>>"$dir/stderr.log" &
 	AL_PID=$!
 	wait_for 20 test -s "$dir/port" || {
@@ -34,6 +37,13 @@ al_start() {
 	}
 	AL_PORT=$(cat "$dir/port")
 	AL_URL=http://127.0.0.1:$AL_PORT
+}
+
+al_sql() {
+	case ${AL_DB:-} in
+	postgres*) psql -X -q -At -v ON_ERROR_STOP=1 "$AL_DB" -c "$2" ;;
+	*) sqlite3 "${AL_DB:-$1/gestor.db}" "$2" ;;
+	esac
 }
 
 al_stop() {

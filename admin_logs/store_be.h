@@ -1,0 +1,66 @@
+/*
+ * store_be.h — what a storage back end gives store.c (internal to the
+ * store; the rest of admin_logs uses store.h).
+ *
+ * store.c owns the queues, the writer thread, group commit and the
+ * statistics; a back end owns its database: it creates or migrates the
+ * versioned schema at open, writes one group (every queued batch and access
+ * entry) in ONE transaction, each batch whole or not at all, sets each
+ * batch's status (201 stored, 200 already stored, 500 failed, 503 database
+ * unavailable: retry later) and reports whether the transaction committed
+ * durably; it also answers the queries. Two back ends: SQLite
+ * (store_sqlite.c) and PostgreSQL (store_pg.c).
+ */
+#ifndef ADMIN_LOGS_STORE_BE_H
+#define ADMIN_LOGS_STORE_BE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "access.h"
+#include "batch.h"
+#include "query.h"
+#include "store.h"
+
+struct store_job {
+	struct store_job *next;
+	const struct batch *batch; /* borrowed until done() */
+	store_done_fn done;
+	void *ctx;
+	unsigned status;
+	size_t nrec; /* records stored when status is 201 */
+	char msg[160];
+};
+
+struct store_acc {
+	struct store_acc *next;
+	struct access_entry e;
+};
+
+struct store_be_ops {
+	const char *name;
+	/* Open where (a path or a URL), create or migrate the schema. */
+	int (*open)(void **be, const char *where, char *err, size_t errlen);
+	/* Batches and records in the database. */
+	int (*counts)(void *be, uint64_t *batches, uint64_t *records, char *err, size_t errlen);
+	/*
+	 * Write jobs and accs in one transaction; set every job's status and
+	 * msg. *commit_start gets the monotonic time the commit began. true
+	 * when the transaction committed.
+	 */
+	bool (*write_group)(void *be, struct store_job *jobs, struct store_acc *accs,
+			    uint64_t *commit_start);
+	/* Between groups, on the writer (may be NULL). */
+	void (*idle)(void *be);
+	int (*query_logs)(void *be, const struct query *q, char **out, size_t *outlen, char *err,
+			  size_t errlen);
+	int (*query_runs)(void *be, const struct query_runs *q, char **out, size_t *outlen,
+			  char *err, size_t errlen);
+	void (*close)(void *be);
+};
+
+extern const struct store_be_ops store_sqlite_ops;
+extern const struct store_be_ops store_pg_ops;
+
+#endif

@@ -1,0 +1,694 @@
+/*
+ * store_pg.c — the PostgreSQL back end of the store (see store_be.h),
+ * through libpq, for a fleet: many hosts' servicio into one database server
+ * that other tools can query too.
+ *
+ * The writer's connection runs with synchronous_commit=on, so COMMIT returns
+ * once the transaction is flushed to the server's WAL on disk: a 201 is sent
+ * only after that. A group is one transaction, sent in one go (libpq's
+ * pipeline mode: one round trip and the commit); each batch is ONE statement
+ * (when one fails, the group is written again with each batch in its own
+ * savepoint, so one bad batch fails alone): the batch row (ON CONFLICT DO NOTHING: a
+ * batch_id already there is a 200 and stores nothing), its records taken
+ * apart by the server from the JSON array of the records as received
+ * (json_array_elements keeps each element's text exactly), the containers
+ * of its samples, and its run's row, as data-modifying CTEs. The group's
+ * access entries are one more statement (json_to_recordset).
+ *
+ * When the server is unreachable, restarts or fails, every batch of the
+ * group is answered 503 (not stored, retry later; a COMMIT cut off may have
+ * committed, and the retry is then a 200 by its batch_id), and each later
+ * group first reconnects: the service resumes by itself when the server is
+ * back. Queries open a connection of their own per request.
+ *
+ * Schema: the SQLite back end's tables and columns that the API reads
+ * (batches, records, sample_containers, runs, access_log), versioned in
+ * schema_version with the same numbers, created or migrated at open under
+ * an advisory lock (two admin_logs starting together migrate once). The
+ * graphs' tables (samples, containers) are not kept: GET /graficar needs
+ * the SQLite back end.
+ */
+#include "store_be.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "log.h"
+#include "util.h"
+
+#define PG_SCHEMA_VERSION 2
+#define PG_LOCK_ID "202002591" /* advisory lock held while migrating */
+#define PG_CONNECT_TIMEOUT "3" /* seconds */
+#define OID_INT8 20
+#define OID_TEXT 25
+
+struct store_pg {
+	char url[1024];
+	PGconn *conn; /* the writer's; NULL while the server is away */
+	char *jbuf; /* the records of one batch as a JSON array */
+	size_t jcap;
+};
+
+static const char pg_schema_v2[] =
+	"CREATE TABLE batches(id bigserial PRIMARY KEY, batch_id text NOT NULL UNIQUE,"
+	" host text NOT NULL, stored_ns bigint NOT NULL, n_records integer NOT NULL,"
+	" run text NOT NULL DEFAULT '');"
+	"CREATE TABLE records(id bigserial PRIMARY KEY, batch bigint NOT NULL REFERENCES batches,"
+	" type text NOT NULL, ts_ns bigint NOT NULL, cycle bigint NOT NULL, container_id text,"
+	" container_name text, class text, action text, body text NOT NULL,"
+	" host text NOT NULL DEFAULT '', run text NOT NULL DEFAULT '');"
+	"CREATE INDEX records_ts ON records(ts_ns);"
+	"CREATE INDEX records_batch ON records(batch);"
+	"CREATE INDEX records_host ON records(host, ts_ns);"
+	"CREATE INDEX records_run ON records(run, ts_ns);"
+	"CREATE INDEX records_removed ON records(ts_ns, class) WHERE action = 'removed';"
+	"CREATE TABLE sample_containers(record bigint NOT NULL, idx integer NOT NULL,"
+	" ts_ns bigint NOT NULL, cid text NOT NULL, name text, class text, label_class text,"
+	" cpu_pct double precision, rss_kb bigint, mem_kb bigint, mem_pct double precision,"
+	" procs bigint, PRIMARY KEY (record, idx));"
+	"CREATE INDEX sample_containers_cid ON sample_containers(cid);"
+	"CREATE INDEX sample_containers_name ON sample_containers(name);"
+	"CREATE TABLE runs(run text NOT NULL, host text NOT NULL, first_ns bigint NOT NULL,"
+	" last_ns bigint NOT NULL, n_records bigint NOT NULL, PRIMARY KEY (run, host));"
+	"CREATE INDEX runs_first ON runs(first_ns);"
+	"CREATE TABLE access_log(id bigserial PRIMARY KEY, ts_ns bigint NOT NULL, client text,"
+	" method text, path text, status integer, bytes_in bigint, bytes_out bigint,"
+	" duration_us bigint);";
+
+/* $1 batch_id, $2 host, $3 run, $4 stored_ns, $5 n_records, $6 the records (JSON array) */
+static const char pg_ins_batch[] =
+	"WITH b AS (INSERT INTO batches(batch_id, host, run, stored_ns, n_records)"
+	" VALUES ($1, $2, $3, $4, $5) ON CONFLICT (batch_id) DO NOTHING RETURNING id),"
+	" r AS (INSERT INTO records(batch, type, ts_ns, cycle, container_id, container_name,"
+	" class, action, body, host, run)"
+	" SELECT b.id, e->>'type', (e->>'ts_ns')::bigint, (e->>'cycle')::bigint,"
+	" e->'container'->>'id', e->'container'->>'name',"
+	" CASE WHEN e->'container' IS NULL THEN NULL ELSE e->>'class' END, e->>'action',"
+	" e::text, $2, $3 FROM b, json_array_elements($6::json) WITH ORDINALITY AS t(e, ord)"
+	" ORDER BY ord RETURNING id, type, ts_ns, body),"
+	" c AS (INSERT INTO sample_containers(record, idx, ts_ns, cid, name, class, label_class,"
+	" cpu_pct, rss_kb, mem_kb, mem_pct, procs)"
+	" SELECT r.id, x.idx - 1, r.ts_ns, x.c->>'id', x.c->>'name', x.c->>'class',"
+	" x.c->>'label_class', (x.c->>'cpu_pct')::float8, (x.c->>'rss_kb')::bigint,"
+	" (x.c->>'mem_kb')::bigint, COALESCE(x.c->>'mem_limit_pct', x.c->>'mem_pct')::float8, (x.c->>'procs')::bigint"
+	" FROM r, json_array_elements(r.body::json->'containers') WITH ORDINALITY AS x(c, idx)"
+	" WHERE r.type = 'sample'),"
+	" u AS (INSERT INTO runs(run, host, first_ns, last_ns, n_records)"
+	" SELECT $3, $2, min(ts_ns), max(ts_ns), count(*) FROM r WHERE $3 <> ''"
+	" HAVING count(*) > 0 ON CONFLICT (run, host) DO UPDATE SET"
+	" first_ns = least(runs.first_ns, excluded.first_ns),"
+	" last_ns = greatest(runs.last_ns, excluded.last_ns),"
+	" n_records = runs.n_records + excluded.n_records)"
+	" SELECT count(*) FROM b";
+
+static const char pg_ins_access[] =
+	"INSERT INTO access_log(ts_ns, client, method, path, status, bytes_in, bytes_out,"
+	" duration_us) SELECT * FROM json_to_recordset($1::json) AS x(ts_ns bigint,"
+	" client text, method text, path text, status integer, bytes_in bigint,"
+	" bytes_out bigint, duration_us bigint)";
+
+/* A connection with a time limit on connecting; NULL with the reason in err. */
+static PGconn *pg_connect(const char *url, char *err, size_t errlen)
+{
+	const char *const keys[] = { "dbname", "connect_timeout", "application_name", NULL };
+	const char *const vals[] = { url, PG_CONNECT_TIMEOUT, "admin_logs", NULL };
+	PGconn *c = PQconnectdbParams(keys, vals, 1);
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (PQstatus(c) != CONNECTION_OK) {
+		char *nl;
+
+		snprintf(err, errlen, "connect: %s", PQerrorMessage(c));
+		if ((nl = strchr(err, '\n')))
+			*nl = '\0';
+		PQfinish(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* Run sql (no parameters) and expect ok; reason in err. */
+static int pg_exec(PGconn *c, const char *sql, char *err, size_t errlen)
+{
+	PGresult *res = PQexec(c, sql);
+	ExecStatusType st = PQresultStatus(res);
+	int r = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? 0 : -EIO;
+
+	if (r < 0)
+		snprintf(err, errlen, "%.60s: %s", sql, PQresultErrorMessage(res));
+	PQclear(res);
+	return r;
+}
+
+/* The first column of the first row of sql as a number (0 for NULL). */
+static int pg_number(PGconn *c, const char *sql, int64_t *out, char *err, size_t errlen)
+{
+	PGresult *res = PQexec(c, sql);
+	int r = -EIO;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+		*out = PQgetisnull(res, 0, 0) ? 0 : strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		r = 0;
+	} else {
+		snprintf(err, errlen, "%.60s: %s", sql, PQresultErrorMessage(res));
+	}
+	PQclear(res);
+	return r;
+}
+
+/* Create or migrate the schema in one transaction, under an advisory lock. */
+static int pg_migrate(PGconn *c, char *err, size_t errlen)
+{
+	int64_t v = 0;
+	char set[96];
+
+	if (pg_exec(c, "BEGIN", err, errlen) < 0)
+		return -EIO;
+	if (pg_exec(c, "SELECT pg_advisory_xact_lock(" PG_LOCK_ID ")", err, errlen) < 0 ||
+	    pg_exec(c, "CREATE TABLE IF NOT EXISTS schema_version(version integer NOT NULL)", err,
+		    errlen) < 0 ||
+	    pg_number(c, "SELECT max(version) FROM schema_version", &v, err, errlen) < 0)
+		goto err;
+	if (v > PG_SCHEMA_VERSION) {
+		snprintf(err, errlen,
+			 "database schema version %lld is newer than this admin_logs' (%d)",
+			 (long long)v, PG_SCHEMA_VERSION);
+		goto err;
+	}
+	if (v == PG_SCHEMA_VERSION)
+		return pg_exec(c, "COMMIT", err, errlen);
+	/* version 1 never existed on PostgreSQL: a new database starts at 2 */
+	snprintf(set, sizeof(set),
+		 "DELETE FROM schema_version; INSERT INTO schema_version VALUES (%d)",
+		 PG_SCHEMA_VERSION);
+	if (pg_exec(c, pg_schema_v2, err, errlen) < 0 || pg_exec(c, set, err, errlen) < 0 ||
+	    pg_exec(c, "COMMIT", err, errlen) < 0)
+		goto err;
+	log_info("database schema version %lld -> %d", (long long)v, PG_SCHEMA_VERSION);
+	return 0;
+err:
+	PQclear(PQexec(c, "ROLLBACK"));
+	return -EIO;
+}
+
+/* The writer's session: durable commits, whatever the server's default. */
+static int pg_session(PGconn *c, char *err, size_t errlen)
+{
+	return pg_exec(c, "SET synchronous_commit = on", err, errlen);
+}
+
+static void pg_close(void *be)
+{
+	struct store_pg *p = be;
+
+	if (!p)
+		return;
+	PQfinish(p->conn);
+	free(p->jbuf);
+	free(p);
+}
+
+static int pg_open(void **be, const char *url, char *err, size_t errlen)
+{
+	struct store_pg *p = calloc(1, sizeof(*p));
+
+	*be = NULL;
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	util_strlcpy(p->url, url, sizeof(p->url));
+	p->conn = pg_connect(url, err, errlen);
+	if (!p->conn || pg_migrate(p->conn, err, errlen) < 0 ||
+	    pg_session(p->conn, err, errlen) < 0) {
+		pg_close(p);
+		return -EIO;
+	}
+	*be = p;
+	return 0;
+}
+
+static int pg_counts(void *be, uint64_t *batches, uint64_t *records, char *err, size_t errlen)
+{
+	struct store_pg *p = be;
+	int64_t b, r;
+
+	if (pg_number(p->conn, "SELECT count(*) FROM batches", &b, err, errlen) < 0 ||
+	    pg_number(p->conn, "SELECT count(*) FROM records", &r, err, errlen) < 0)
+		return -EIO;
+	*batches = (uint64_t)b;
+	*records = (uint64_t)r;
+	return 0;
+}
+
+/*
+ * The status a failure earns: 503 when the server is away, shutting down,
+ * starting, or out of disk (it passes: retry later), 500 otherwise.
+ */
+static unsigned pg_failure_status(PGconn *c, const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	if (!c || PQstatus(c) != CONNECTION_OK || !state)
+		return 503;
+	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0 ||
+	    strncmp(state, "53", 2) == 0)
+		return 503;
+	return 500;
+}
+
+/* b's records as one JSON array, in p->jbuf. 0 or -ENOMEM. */
+static int pg_records_json(struct store_pg *p, const struct batch *b)
+{
+	size_t n = json_array_size(b->records), need = 3, used = 0;
+
+	for (size_t i = 0; i < n; i++)
+		need += b->spans[i].len + 1;
+	if (need > p->jcap) {
+		char *nb = realloc(p->jbuf, need);
+		if (!nb)
+			return -ENOMEM;
+		p->jbuf = nb;
+		p->jcap = need;
+	}
+	p->jbuf[used++] = '[';
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			p->jbuf[used++] = ',';
+		memcpy(p->jbuf + used, b->text + b->spans[i].off, b->spans[i].len);
+		used += b->spans[i].len;
+	}
+	p->jbuf[used++] = ']';
+	p->jbuf[used] = '\0';
+	return 0;
+}
+
+static const Oid pg_batch_types[6] = { OID_TEXT, OID_TEXT, OID_TEXT, OID_INT8, OID_INT8, OID_TEXT };
+
+/* The parameters of pg_ins_batch for b; the numbers are written into num. */
+static int pg_batch_params(struct store_pg *p, const struct batch *b, char num[2][24],
+			   const char *vals[6])
+{
+	if (pg_records_json(p, b) < 0)
+		return -ENOMEM;
+	snprintf(num[0], 24, "%llu", (unsigned long long)util_real_ns());
+	snprintf(num[1], 24, "%zu", json_array_size(b->records));
+	vals[0] = b->batch_id;
+	vals[1] = b->host;
+	vals[2] = b->run;
+	vals[3] = num[0];
+	vals[4] = num[1];
+	vals[5] = p->jbuf;
+	return 0;
+}
+
+/* pg_ins_batch's answer: 201 (stored), 200 (batch_id already there) or -EIO. */
+static int pg_batch_status(const PGresult *res)
+{
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+		return -EIO;
+	return strcmp(PQgetvalue(res, 0, 0), "1") == 0 ? 201 : 200;
+}
+
+/* One batch inside the open transaction: 201, 200, or -EIO with *res kept for the cause. */
+static int pg_insert_batch(struct store_pg *p, const struct batch *b, PGresult **res)
+{
+	char num[2][24];
+	const char *vals[6];
+
+	*res = NULL;
+	if (pg_batch_params(p, b, num, vals) < 0)
+		return -ENOMEM;
+	*res = PQexecParams(p->conn, pg_ins_batch, 6, pg_batch_types, vals, NULL, NULL, 0);
+	return pg_batch_status(*res);
+}
+
+/* The group's access entries as one JSON array (malloc'd), NULL when out of memory. */
+static char *pg_access_json(struct store_acc *accs)
+{
+	json_t *arr = json_array();
+	char *text;
+
+	for (struct store_acc *a = accs; arr && a; a = a->next) {
+		const struct access_entry *e = &a->e;
+		json_array_append_new(arr,
+				      json_pack("{s:I,s:s,s:s,s:s,s:i,s:I,s:I,s:I}", "ts_ns",
+						(json_int_t)e->ts_ns, "client", e->client, "method",
+						e->method, "path", e->path, "status",
+						(int)e->status, "bytes_in", (json_int_t)e->bytes_in,
+						"bytes_out", (json_int_t)e->bytes_out,
+						"duration_us", (json_int_t)e->duration_us));
+	}
+	text = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
+	json_decref(arr);
+	return text;
+}
+
+static const Oid pg_access_types[1] = { OID_TEXT };
+
+/* The group's access entries in one statement. */
+static int pg_insert_access(struct store_pg *p, struct store_acc *accs)
+{
+	const Oid *types = pg_access_types;
+	char *text = pg_access_json(accs);
+	const char *vals[1];
+	PGresult *res;
+	int r = -EIO;
+
+	if (!text)
+		return -ENOMEM;
+	vals[0] = text;
+	res = PQexecParams(p->conn, pg_ins_access, 1, types, vals, NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_COMMAND_OK)
+		r = 0;
+	else
+		log_warnx("access log insert: %s", PQresultErrorMessage(res));
+	PQclear(res);
+	free(text);
+	return r;
+}
+
+/* Connected, or reconnected now. false with the reason in err. */
+static bool pg_ready(struct store_pg *p, char *err, size_t errlen)
+{
+	if (p->conn && PQstatus(p->conn) == CONNECTION_OK)
+		return true;
+	PQfinish(p->conn);
+	p->conn = pg_connect(p->url, err, errlen);
+	if (p->conn && pg_session(p->conn, err, errlen) < 0) {
+		PQfinish(p->conn);
+		p->conn = NULL;
+	}
+	if (p->conn)
+		log_info("database connection restored");
+	return p->conn != NULL;
+}
+
+/* Every job gets status and msg. */
+static void pg_fail_all(struct store_job *jobs, unsigned status, const char *why)
+{
+	for (struct store_job *j = jobs; j; j = j->next) {
+		j->status = status;
+		snprintf(j->msg, sizeof(j->msg), "database: %.100s%s", why,
+			 status == 503 ? " (not stored, retry later)" : "");
+	}
+}
+
+/*
+ * The fast path: the whole group sent at once in libpq's pipeline mode
+ * (BEGIN, one statement per batch, the access entries, COMMIT, then one
+ * sync), so the group costs one round trip to the server plus its commit
+ * instead of three per batch. Any statement failing aborts the rest of the
+ * pipeline, and so the transaction: nothing is stored, and *fallback says to
+ * write the group again batch by batch with savepoints (a failure of the
+ * connection itself answers 503 at once instead). true when committed; the
+ * jobs then carry their statuses.
+ */
+static bool pg_write_pipelined(struct store_pg *p, struct store_job *jobs, struct store_acc *accs,
+			       uint64_t *commit_start, bool *fallback, char *err, size_t errlen)
+{
+	char *acc = NULL;
+	PGresult *res;
+	bool ok = true, committed = false;
+	int nq = 0;
+
+	*fallback = false;
+	if (!PQenterPipelineMode(p->conn)) {
+		*fallback = true;
+		return false;
+	}
+	ok = PQsendQueryParams(p->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) == 1;
+	nq += ok;
+	for (struct store_job *j = jobs; ok && j; j = j->next) {
+		char num[2][24];
+		const char *vals[6];
+
+		ok = pg_batch_params(p, j->batch, num, vals) == 0 &&
+		     PQsendQueryParams(p->conn, pg_ins_batch, 6, pg_batch_types, vals, NULL, NULL,
+				       0) == 1;
+		nq += ok;
+	}
+	if (ok && accs) {
+		const char *vals[1];
+
+		acc = pg_access_json(accs);
+		vals[0] = acc;
+		ok = acc && PQsendQueryParams(p->conn, pg_ins_access, 1, pg_access_types, vals,
+					      NULL, NULL, 0) == 1;
+		nq += ok;
+	}
+	if (ok) {
+		ok = PQsendQueryParams(p->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) == 1;
+		nq += ok;
+	}
+	free(acc);
+	if (PQpipelineSync(p->conn) != 1)
+		ok = false;
+	*commit_start = util_mono_ns();
+	/* the answers, in order: BEGIN, the batches, [access], COMMIT, then the sync */
+	struct store_job *j = jobs;
+	for (int i = 0; i < nq; i++) {
+		res = PQgetResult(p->conn);
+		if (!res)
+			break; /* the connection failed: committed stays false */
+		if (i == 0) {
+			ok = ok && PQresultStatus(res) == PGRES_COMMAND_OK;
+		} else if (j) {
+			int r = pg_batch_status(res);
+
+			if (r < 0) {
+				ok = false;
+				if (PQresultStatus(res) == PGRES_FATAL_ERROR)
+					snprintf(err, errlen, "%s", PQresultErrorMessage(res));
+			} else {
+				j->status = (unsigned)r;
+				j->nrec = json_array_size(j->batch->records);
+			}
+			j = j->next;
+		} else if (i == nq - 1) {
+			committed = ok && PQresultStatus(res) == PGRES_COMMAND_OK;
+			if (PQresultStatus(res) == PGRES_FATAL_ERROR)
+				snprintf(err, errlen, "commit: %s", PQresultErrorMessage(res));
+		} else if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			if (PQresultStatus(res) == PGRES_FATAL_ERROR)
+				log_warnx("access log insert: %s", PQresultErrorMessage(res));
+			ok = false;
+		}
+		PQclear(res);
+		PQclear(PQgetResult(p->conn)); /* the NULL ending each query's results */
+	}
+	/* the sync */
+	while ((res = PQgetResult(p->conn))) {
+		ExecStatusType st = PQresultStatus(res);
+
+		PQclear(res);
+		if (st == PGRES_PIPELINE_SYNC)
+			break;
+	}
+	PQexitPipelineMode(p->conn);
+	if (committed)
+		return true;
+	if (PQstatus(p->conn) == CONNECTION_OK) {
+		if (PQtransactionStatus(p->conn) != PQTRANS_IDLE)
+			PQclear(PQexec(p->conn, "ROLLBACK"));
+		*fallback = true;
+	}
+	return false;
+}
+
+static bool pg_write_group(void *be, struct store_job *jobs, struct store_acc *accs,
+			   uint64_t *commit_start)
+{
+	struct store_pg *p = be;
+	char err[160] = "";
+	PGresult *res = NULL;
+	bool ok, fallback;
+
+	*commit_start = util_mono_ns();
+	if (!pg_ready(p, err, sizeof(err))) {
+		pg_fail_all(jobs, 503, err);
+		return false;
+	}
+	if (pg_write_pipelined(p, jobs, accs, commit_start, &fallback, err, sizeof(err)))
+		return true;
+	if (!fallback) {
+		char *nl = strchr(err, '\n');
+
+		if (nl)
+			*nl = '\0';
+		log_warnx("group not stored: %s", err[0] ? err : PQerrorMessage(p->conn));
+		pg_fail_all(jobs, 503, "unavailable");
+		return false;
+	}
+	ok = pg_exec(p->conn, "BEGIN", err, sizeof(err)) == 0;
+	for (struct store_job *j = jobs; ok && j; j = j->next) {
+		int r;
+
+		if (pg_exec(p->conn, "SAVEPOINT b", err, sizeof(err)) < 0) {
+			ok = false;
+			break;
+		}
+		j->nrec = json_array_size(j->batch->records);
+		r = pg_insert_batch(p, j->batch, &res);
+		if (r < 0) {
+			j->status = pg_failure_status(p->conn, res);
+			snprintf(j->msg, sizeof(j->msg), "database: %s",
+				 res ? PQresultErrorMessage(res) : "out of memory");
+			PQclear(res);
+			res = NULL;
+			if (j->status == 503 ||
+			    pg_exec(p->conn, "ROLLBACK TO SAVEPOINT b", err, sizeof(err)) < 0) {
+				ok = false;
+				break;
+			}
+		} else {
+			j->status = (unsigned)r;
+			PQclear(res);
+			res = NULL;
+		}
+		if (pg_exec(p->conn, "RELEASE SAVEPOINT b", err, sizeof(err)) < 0)
+			ok = false;
+	}
+	if (ok && accs)
+		(void)pg_insert_access(p, accs);
+	*commit_start = util_mono_ns();
+	if (ok) {
+		res = PQexec(p->conn, "COMMIT");
+		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+		if (!ok)
+			snprintf(err, sizeof(err), "commit: %s", PQresultErrorMessage(res));
+	}
+	if (!ok) {
+		unsigned st = pg_failure_status(p->conn, res);
+		char *nl = strchr(err, '\n');
+
+		if (nl)
+			*nl = '\0';
+		log_warnx("group not stored: %s", err);
+		if (PQstatus(p->conn) == CONNECTION_OK)
+			PQclear(PQexec(p->conn, "ROLLBACK"));
+		pg_fail_all(jobs, st, st == 503 ? "unavailable" : "transaction failed");
+	}
+	PQclear(res);
+	return ok;
+}
+
+/* A connection for one query; -EAGAIN when the server is away. */
+static int pg_reader(struct store_pg *p, PGconn **c, char *err, size_t errlen)
+{
+	*c = pg_connect(p->url, err, errlen);
+	return *c ? 0 : -EAGAIN;
+}
+
+static int pg_query_logs(void *be, const struct query *q, char **out, size_t *outlen, char *err,
+			 size_t errlen)
+{
+	static const Oid types[10] = { OID_INT8, OID_INT8, OID_TEXT, OID_TEXT, OID_TEXT,
+				       OID_TEXT, OID_INT8, OID_INT8, OID_TEXT, OID_TEXT };
+	char sql[1536], since[24], until[24], lim[24], off[24];
+	const char *vals[10] = { since,	   until, q->type, q->container, q->action,
+				 q->batch, lim,	  off,	   q->host,	 q->run };
+	json_t *arr = NULL;
+	PGresult *res = NULL;
+	PGconn *c;
+	int r, n;
+
+	if ((r = pg_reader(be, &c, err, errlen)) < 0)
+		return r;
+	query_logs_sql(q, '$', sql, sizeof(sql));
+	snprintf(since, sizeof(since), "%lld", (long long)q->since_ns);
+	snprintf(until, sizeof(until), "%lld", (long long)q->until_ns);
+	snprintf(lim, sizeof(lim), "%u", q->limit + 1); /* one more: is there a next page? */
+	snprintf(off, sizeof(off), "%llu", (unsigned long long)q->offset);
+	res = PQexecParams(c, sql, 10, types, vals, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		snprintf(err, errlen, "query: %s", PQresultErrorMessage(res));
+		r = PQstatus(c) == CONNECTION_OK ? -EIO : -EAGAIN;
+		goto out;
+	}
+	arr = json_array();
+	if (!arr) {
+		r = -ENOMEM;
+		goto out;
+	}
+	n = PQntuples(res);
+	for (int i = 0; i < n && (unsigned)i < q->limit; i++) {
+		r = query_add_record(arr, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+				     strtoll(PQgetvalue(res, i, 2), NULL, 10),
+				     strtoll(PQgetvalue(res, i, 3), NULL, 10), err, errlen);
+		if (r < 0)
+			goto out;
+	}
+	r = query_finish(arr, "records", q->limit, q->offset, (unsigned)n > q->limit, out, outlen,
+			 err, errlen);
+out:
+	json_decref(arr);
+	PQclear(res);
+	PQfinish(c);
+	return r;
+}
+
+static int pg_query_runs(void *be, const struct query_runs *q, char **out, size_t *outlen,
+			 char *err, size_t errlen)
+{
+	static const Oid types[3] = { OID_TEXT, OID_INT8, OID_INT8 };
+	char sql[256], lim[24], off[24];
+	const char *vals[3] = { q->host, lim, off };
+	json_t *arr = NULL;
+	PGresult *res = NULL;
+	PGconn *c;
+	int r, n;
+
+	if ((r = pg_reader(be, &c, err, errlen)) < 0)
+		return r;
+	snprintf(sql, sizeof(sql), query_runs_sql, '$', '$', '$', '$');
+	snprintf(lim, sizeof(lim), "%u", q->limit + 1);
+	snprintf(off, sizeof(off), "%llu", (unsigned long long)q->offset);
+	res = PQexecParams(c, sql, 3, types, vals, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		snprintf(err, errlen, "query: %s", PQresultErrorMessage(res));
+		r = PQstatus(c) == CONNECTION_OK ? -EIO : -EAGAIN;
+		goto out;
+	}
+	arr = json_array();
+	if (!arr) {
+		r = -ENOMEM;
+		goto out;
+	}
+	n = PQntuples(res);
+	for (int i = 0; i < n && (unsigned)i < q->limit; i++) {
+		if (query_add_run(arr, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+				  strtoll(PQgetvalue(res, i, 2), NULL, 10),
+				  strtoll(PQgetvalue(res, i, 3), NULL, 10),
+				  strtoll(PQgetvalue(res, i, 4), NULL, 10)) < 0) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
+	r = query_finish(arr, "runs", q->limit, q->offset, (unsigned)n > q->limit, out, outlen, err,
+			 errlen);
+out:
+	json_decref(arr);
+	PQclear(res);
+	PQfinish(c);
+	return r;
+}
+
+const struct store_be_ops store_pg_ops = {
+	.name = "postgresql",
+	.open = pg_open,
+	.counts = pg_counts,
+	.write_group = pg_write_group,
+	.idle = NULL,
+	.query_logs = pg_query_logs,
+	.query_runs = pg_query_runs,
+	.close = pg_close,
+};

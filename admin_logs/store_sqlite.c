@@ -1,0 +1,715 @@
+/*
+ * store_sqlite.c — the SQLite back end of the store (see store_be.h): WAL,
+ * synchronous=FULL, one write connection used by store.c's writer thread,
+ * and a checkpointer thread with its own connection.
+ *
+ * Schema: batches (one row per batch_id, UNIQUE), records (one row per
+ * record: indexed columns for the query filters, the batch's host and run,
+ * and the record's JSON as received; a partial index on the removals),
+ * samples and sample_containers (the numbers the graphs need, so drawing
+ * never re-parses JSON; each sample keeps its per-class container counts),
+ * containers (one row per container id: its record range and running sums,
+ * so "the busiest N" is a lookup), runs (one row per servicio run and host:
+ * time range and record count), and access_log (every HTTP request). The
+ * schema is versioned (PRAGMA user_version) and migrated at open.
+ *
+ * A group: BEGIN IMMEDIATE; per batch SAVEPOINT, insert, RELEASE (ROLLBACK
+ * TO on error: that batch gets 500, the others are unaffected); the access
+ * entries; COMMIT (one WAL fsync with synchronous=FULL).
+ */
+#include "store_be.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "util.h"
+
+#define STORE_CKPT_PAGES 1000 /* WAL pages that start a checkpoint */
+#define STORE_CKPT_FINISH_PAGES 4000 /* past this, the writer finishes one itself */
+
+enum store_stmt {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
+	ST_INS_BATCH,
+	ST_INS_RECORD,
+	ST_INS_SAMPLE,
+	ST_INS_SCONT,
+	ST_UPS_CONT,
+	ST_INS_ACCESS,
+	ST_UPS_RUN,
+	ST_COUNT
+};
+
+static const char *const store_sql[ST_COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_SAVEPOINT] = "SAVEPOINT b",
+	[ST_RELEASE] = "RELEASE b",
+	[ST_ROLLBACK_TO] = "ROLLBACK TO b",
+	[ST_INS_BATCH] = "INSERT OR IGNORE INTO batches(batch_id, host, stored_ns, n_records, run) "
+			 "VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_INS_RECORD] = "INSERT INTO records(batch, type, ts_ns, cycle, container_id, "
+			  "container_name, class, action, body, host, run) "
+			  "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+	[ST_UPS_RUN] = "INSERT INTO runs(run, host, first_ns, last_ns, n_records) "
+		       "VALUES (?1,?2,?3,?4,?5) ON CONFLICT(run, host) DO UPDATE SET "
+		       "first_ns = min(first_ns, excluded.first_ns), "
+		       "last_ns = max(last_ns, excluded.last_ns), "
+		       "n_records = n_records + excluded.n_records",
+	[ST_INS_SAMPLE] = "INSERT INTO samples(record, ts_ns, source, total_kb, used_kb, "
+			  "available_kb, cpu_pct, n_high, n_low, n_unknown) "
+			  "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+	[ST_UPS_CONT] =
+		"INSERT INTO containers(cid, name, class, label_class, first_record, "
+		"last_record, first_ns, last_ns, n, sum_cpu, sum_mem_kb) "
+		"VALUES (?1,?2,?3,?4,?5,?5,?6,?6,1,?7,?8) ON CONFLICT(cid) DO UPDATE SET "
+		"name = excluded.name, class = excluded.class, "
+		"last_record = excluded.last_record, last_ns = excluded.last_ns, n = n + 1, "
+		"sum_cpu = sum_cpu + excluded.sum_cpu, "
+		"sum_mem_kb = sum_mem_kb + excluded.sum_mem_kb",
+	[ST_INS_SCONT] = "INSERT INTO sample_containers(record, ts_ns, cid, name, class, "
+			 "label_class, cpu_pct, rss_kb, mem_kb, mem_pct, procs, idx) "
+			 "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+	[ST_INS_ACCESS] = "INSERT INTO access_log(ts_ns, client, method, path, status, bytes_in, "
+			  "bytes_out, duration_us) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+};
+
+/*
+ * The schema, versioned in PRAGMA user_version. Version 1 is the first
+ * release's (which left user_version at 0); each later version is a step
+ * from the one before, run in one transaction at start, so a database of any
+ * earlier version opens and is brought up to date, and a new database is
+ * made by the same steps.
+ */
+#define STORE_SCHEMA_VERSION 2
+
+static const char store_schema_v1[] =
+	"CREATE TABLE IF NOT EXISTS batches(id INTEGER PRIMARY KEY, batch_id TEXT NOT NULL UNIQUE,"
+	" host TEXT NOT NULL, stored_ns INTEGER NOT NULL, n_records INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS records(id INTEGER PRIMARY KEY, batch INTEGER NOT NULL,"
+	" type TEXT NOT NULL, ts_ns INTEGER NOT NULL, cycle INTEGER NOT NULL, container_id TEXT,"
+	" container_name TEXT, class TEXT, action TEXT, body TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS records_ts ON records(ts_ns);"
+	"CREATE INDEX IF NOT EXISTS records_batch ON records(batch);"
+	"CREATE INDEX IF NOT EXISTS records_removed ON records(ts_ns, class) WHERE action = "
+	"'removed';"
+	"CREATE TABLE IF NOT EXISTS samples(record INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL,"
+	" source TEXT, total_kb INTEGER, used_kb INTEGER, available_kb INTEGER, cpu_pct REAL,"
+	" n_high INTEGER, n_low INTEGER, n_unknown INTEGER);"
+	"CREATE TABLE IF NOT EXISTS containers(cid TEXT PRIMARY KEY, name TEXT, class TEXT,"
+	" label_class TEXT, first_record INTEGER, last_record INTEGER, first_ns INTEGER,"
+	" last_ns INTEGER, n INTEGER, sum_cpu REAL, sum_mem_kb INTEGER);"
+	"CREATE TABLE IF NOT EXISTS sample_containers(record INTEGER NOT NULL, idx INTEGER NOT "
+	"NULL,"
+	" ts_ns INTEGER NOT NULL, cid TEXT NOT NULL, name TEXT, class TEXT, label_class TEXT,"
+	" cpu_pct REAL, rss_kb INTEGER, mem_kb INTEGER, mem_pct REAL, procs INTEGER,"
+	" PRIMARY KEY (record, idx)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS access_log(id INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL,"
+	" client TEXT, method TEXT, path TEXT, status INTEGER, bytes_in INTEGER,"
+	" bytes_out INTEGER, duration_us INTEGER);";
+
+/*
+ * Version 2: hosts and runs as dimensions. Each record carries its batch's
+ * host and run (servicio's run id; "" when the batch had none), indexed for
+ * the ?host= and ?run= filters; runs holds one row per (run, host) with its
+ * time range and record count, kept by the writer, so GET /runs is a lookup.
+ */
+static const char store_schema_v2[] =
+	"ALTER TABLE batches ADD COLUMN run TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE records ADD COLUMN host TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE records ADD COLUMN run TEXT NOT NULL DEFAULT '';"
+	"UPDATE records SET host = (SELECT b.host FROM batches b WHERE b.id = records.batch);"
+	"CREATE INDEX records_host ON records(host, ts_ns);"
+	"CREATE INDEX records_run ON records(run, ts_ns);"
+	"CREATE TABLE runs(run TEXT NOT NULL, host TEXT NOT NULL, first_ns INTEGER NOT NULL,"
+	" last_ns INTEGER NOT NULL, n_records INTEGER NOT NULL, PRIMARY KEY (run, host));"
+	"CREATE INDEX runs_first ON runs(first_ns);";
+
+static const char *const store_migrations[STORE_SCHEMA_VERSION] = { store_schema_v1,
+								    store_schema_v2 };
+
+struct store_sq {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_COUNT];
+	char path[1024];
+
+	/* the checkpointer: its own connection and thread, so commits never wait
+	 * for the database file to be written and synced */
+	sqlite3 *ckpt_db;
+	pthread_t ckpt;
+	bool ckpt_started;
+	pthread_mutex_t ckpt_mu;
+	pthread_cond_t ckpt_cv;
+	int wal_pages; /* writer only: WAL size after the last commit */
+	bool ckpt_want; /* under ckpt_mu */
+	bool ckpt_exit; /* under ckpt_mu */
+};
+
+static int store_exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", sql, msg ? msg : sqlite3_errmsg(db));
+		sqlite3_free(msg);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int store_count(sqlite3 *db, const char *sql, uint64_t *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -EIO;
+}
+
+int store_open_reader(const char *path, sqlite3 **db, char *err, size_t errlen)
+{
+	if (sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "open %s: %s", path, *db ? sqlite3_errmsg(*db) : "no memory");
+		sqlite3_close(*db);
+		*db = NULL;
+		return -EIO;
+	}
+	sqlite3_busy_timeout(*db, 5000);
+	return 0;
+}
+
+/*
+ * Bring the schema to STORE_SCHEMA_VERSION in one transaction. user_version
+ * 0 is a new database or one of the first release (whose tables step 1
+ * creates only when missing): both take every step from 1.
+ */
+static int store_migrate(sqlite3 *db, char *err, size_t errlen)
+{
+	uint64_t v;
+	char set[64];
+
+	if (store_exec(db, "BEGIN IMMEDIATE", err, errlen) < 0)
+		return -EIO;
+	if (store_count(db, "PRAGMA user_version", &v) < 0) {
+		snprintf(err, errlen, "user_version: %s", sqlite3_errmsg(db));
+		goto err;
+	}
+	if (v > STORE_SCHEMA_VERSION) {
+		snprintf(err, errlen,
+			 "database schema version %llu is newer than this admin_logs' (%d)",
+			 (unsigned long long)v, STORE_SCHEMA_VERSION);
+		goto err;
+	}
+	if (v == STORE_SCHEMA_VERSION)
+		return store_exec(db, "COMMIT", err, errlen);
+	for (uint64_t i = v; i < STORE_SCHEMA_VERSION; i++)
+		if (store_exec(db, store_migrations[i], err, errlen) < 0)
+			goto err;
+	snprintf(set, sizeof(set), "PRAGMA user_version=%d", STORE_SCHEMA_VERSION);
+	if (store_exec(db, set, err, errlen) < 0 || store_exec(db, "COMMIT", err, errlen) < 0)
+		goto err;
+	log_info("database schema version %llu -> %d", (unsigned long long)v, STORE_SCHEMA_VERSION);
+	return 0;
+err:
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -EIO;
+}
+
+int store_scope_host(sqlite3 *db, const char *host, char *err, size_t errlen)
+{
+	char *sql;
+	int r;
+
+	if (!host || !host[0])
+		return 0;
+	sql = sqlite3_mprintf(
+		"CREATE TEMP VIEW records AS SELECT * FROM main.records WHERE host = %Q;"
+		"CREATE TEMP VIEW samples AS SELECT s.* FROM main.samples s"
+		" JOIN main.records r ON r.id = s.record WHERE r.host = %Q;"
+		"CREATE TEMP VIEW sample_containers AS SELECT c.* FROM main.sample_containers c"
+		" JOIN main.records r ON r.id = c.record WHERE r.host = %Q;"
+		"CREATE TEMP VIEW containers AS SELECT cid, max(name) AS name, max(class) AS class,"
+		" max(label_class) AS label_class, min(record) AS first_record,"
+		" max(record) AS last_record, min(ts_ns) AS first_ns, max(ts_ns) AS last_ns,"
+		" count(*) AS n, sum(cpu_pct) AS sum_cpu, sum(mem_kb) AS sum_mem_kb"
+		" FROM sample_containers GROUP BY cid;",
+		host, host, host);
+	if (!sql) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	r = store_exec(db, sql, err, errlen);
+	sqlite3_free(sql);
+	return r;
+}
+
+/* Steps a statement without results, then resets it. */
+static int store_step(struct store_sq *s, enum store_stmt i)
+{
+	int rc = sqlite3_step(s->st[i]);
+
+	sqlite3_reset(s->st[i]);
+	sqlite3_clear_bindings(s->st[i]);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -EIO;
+}
+
+static const char *jstr(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static int store_insert_sample(struct store_sq *s, sqlite3_int64 rid, json_t *rec, json_int_t ts)
+{
+	sqlite3_stmt *st = s->st[ST_INS_SAMPLE];
+	json_t *mem = json_object_get(rec, "memory"), *c;
+	int64_t nh = 0, nl = 0, nu = 0;
+	size_t i;
+
+	json_array_foreach(json_object_get(rec, "containers"), i, c)
+	{
+		const char *cls = jstr(c, "class");
+		if (strcmp(cls, "high") == 0)
+			nh++;
+		else if (strcmp(cls, "low") == 0)
+			nl++;
+		else
+			nu++;
+	}
+	sqlite3_bind_int64(st, 8, nh);
+	sqlite3_bind_int64(st, 9, nl);
+	sqlite3_bind_int64(st, 10, nu);
+	sqlite3_bind_int64(st, 1, rid);
+	sqlite3_bind_int64(st, 2, ts);
+	bind_text(st, 3, jstr(rec, "source"));
+	sqlite3_bind_int64(st, 4, json_integer_value(json_object_get(mem, "total_kb")));
+	sqlite3_bind_int64(st, 5, json_integer_value(json_object_get(mem, "used_kb")));
+	sqlite3_bind_int64(st, 6, json_integer_value(json_object_get(mem, "available_kb")));
+	sqlite3_bind_double(st, 7, json_number_value(json_object_get(rec, "cpu_pct")));
+	if (store_step(s, ST_INS_SAMPLE) < 0)
+		return -EIO;
+	st = s->st[ST_INS_SCONT];
+	json_array_foreach(json_object_get(rec, "containers"), i, c)
+	{
+		sqlite3_bind_int64(st, 1, rid);
+		sqlite3_bind_int64(st, 2, ts);
+		bind_text(st, 3, jstr(c, "id"));
+		bind_text(st, 4, jstr(c, "name"));
+		bind_text(st, 5, jstr(c, "class"));
+		bind_text(st, 6, jstr(c, "label_class"));
+		sqlite3_bind_double(st, 7, json_number_value(json_object_get(c, "cpu_pct")));
+		sqlite3_bind_int64(st, 8, json_integer_value(json_object_get(c, "rss_kb")));
+		sqlite3_bind_int64(st, 9, json_integer_value(json_object_get(c, "mem_kb")));
+		/* % of the container's memory limit (the column keeps its first name) */
+		json_t *lpct = json_object_get(c, "mem_limit_pct");
+		sqlite3_bind_double(st, 10,
+				    json_number_value(lpct ? lpct : json_object_get(c, "mem_pct")));
+		sqlite3_bind_int64(st, 11, json_integer_value(json_object_get(c, "procs")));
+		sqlite3_bind_int64(st, 12, (sqlite3_int64)i);
+		if (store_step(s, ST_INS_SCONT) < 0)
+			return -EIO;
+		st = s->st[ST_UPS_CONT];
+		bind_text(st, 1, jstr(c, "id"));
+		bind_text(st, 2, jstr(c, "name"));
+		bind_text(st, 3, jstr(c, "class"));
+		bind_text(st, 4, jstr(c, "label_class"));
+		sqlite3_bind_int64(st, 5, rid);
+		sqlite3_bind_int64(st, 6, ts);
+		sqlite3_bind_double(st, 7, json_number_value(json_object_get(c, "cpu_pct")));
+		sqlite3_bind_int64(st, 8, json_integer_value(json_object_get(c, "mem_kb")));
+		if (store_step(s, ST_UPS_CONT) < 0)
+			return -EIO;
+		st = s->st[ST_INS_SCONT];
+	}
+	return 0;
+}
+
+/* Insert one batch's rows (inside the caller's savepoint). 201, 200 or -EIO. */
+static int store_insert_batch(struct store_sq *s, const struct batch *b, size_t *nrec)
+{
+	sqlite3_stmt *st = s->st[ST_INS_BATCH];
+	sqlite3_int64 bid;
+	json_int_t first = 0, last = 0;
+	json_t *rec;
+	size_t i;
+
+	sqlite3_bind_text(st, 1, b->batch_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, b->host, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)util_real_ns());
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)json_array_size(b->records));
+	sqlite3_bind_text(st, 5, b->run, -1, SQLITE_STATIC);
+	if (store_step(s, ST_INS_BATCH) < 0)
+		return -EIO;
+	if (sqlite3_changes(s->db) == 0)
+		return 200;
+	bid = sqlite3_last_insert_rowid(s->db);
+	json_array_foreach(b->records, i, rec)
+	{
+		const char *type = jstr(rec, "type");
+		json_int_t ts = json_integer_value(json_object_get(rec, "ts_ns"));
+		json_t *c = json_object_get(rec, "container");
+		int r;
+
+		if (i == 0 || ts < first)
+			first = ts;
+		if (i == 0 || ts > last)
+			last = ts;
+		st = s->st[ST_INS_RECORD];
+		sqlite3_bind_text(st, 10, b->host, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 11, b->run, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 1, bid);
+		bind_text(st, 2, type);
+		sqlite3_bind_int64(st, 3, ts);
+		sqlite3_bind_int64(st, 4, json_integer_value(json_object_get(rec, "cycle")));
+		bind_text(st, 5, jstr(c, "id"));
+		bind_text(st, 6, jstr(c, "name"));
+		bind_text(st, 7, c ? jstr(rec, "class") : NULL);
+		bind_text(st, 8, jstr(rec, "action"));
+		sqlite3_bind_text64(st, 9, b->text + b->spans[i].off, b->spans[i].len,
+				    SQLITE_STATIC, SQLITE_UTF8);
+		r = store_step(s, ST_INS_RECORD);
+		if (r < 0)
+			return r;
+		if (strcmp(type, "sample") == 0 &&
+		    store_insert_sample(s, sqlite3_last_insert_rowid(s->db), rec, ts) < 0)
+			return -EIO;
+	}
+	if (b->run[0]) {
+		st = s->st[ST_UPS_RUN];
+		sqlite3_bind_text(st, 1, b->run, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, b->host, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, first);
+		sqlite3_bind_int64(st, 4, last);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)json_array_size(b->records));
+		if (store_step(s, ST_UPS_RUN) < 0)
+			return -EIO;
+	}
+	*nrec = json_array_size(b->records);
+	return 201;
+}
+
+static int store_insert_access(struct store_sq *s, const struct access_entry *e)
+{
+	sqlite3_stmt *st = s->st[ST_INS_ACCESS];
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)e->ts_ns);
+	sqlite3_bind_text(st, 2, e->client, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, e->method, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, e->path, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, (int)e->status);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)e->bytes_in);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)e->bytes_out);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)e->duration_us);
+	return store_step(s, ST_INS_ACCESS);
+}
+
+/*
+ * The status a failed write earns: 503 when the database's disk is full (a
+ * condition that passes: the client should retry later), 500 otherwise.
+ */
+static unsigned store_failure_status(struct store_sq *s)
+{
+	return (sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_FULL ? 503 : 500;
+}
+
+static bool sq_write_group(void *be, struct store_job *jobs, struct store_acc *accs,
+			   uint64_t *commit_start)
+{
+	struct store_sq *s = be;
+	bool ok = store_step(s, ST_BEGIN) == 0;
+	struct store_job *j;
+	struct store_acc *a;
+
+	for (j = jobs; ok && j; j = j->next) {
+		int r;
+
+		if (store_step(s, ST_SAVEPOINT) < 0) {
+			ok = false;
+			break;
+		}
+		j->nrec = 0;
+		r = store_insert_batch(s, j->batch, &j->nrec);
+		if (r < 0) {
+			j->status = store_failure_status(s);
+			snprintf(j->msg, sizeof(j->msg), "database: %s", sqlite3_errmsg(s->db));
+			if (store_step(s, ST_ROLLBACK_TO) < 0) {
+				ok = false;
+				break;
+			}
+		} else {
+			j->status = (unsigned)r;
+		}
+		if (store_step(s, ST_RELEASE) < 0)
+			ok = false;
+	}
+	for (a = accs; ok && a; a = a->next)
+		if (store_insert_access(s, &a->e) < 0)
+			log_warnx("access log insert: %s", sqlite3_errmsg(s->db));
+	*commit_start = util_mono_ns();
+	if (ok && store_step(s, ST_COMMIT) < 0) {
+		log_warnx("commit: %s", sqlite3_errmsg(s->db));
+		ok = false;
+	}
+	if (!ok) {
+		unsigned st = store_failure_status(s);
+
+		if (!sqlite3_get_autocommit(s->db))
+			store_step(s, ST_ROLLBACK);
+		for (j = jobs; j; j = j->next) {
+			j->status = st;
+			snprintf(j->msg, sizeof(j->msg), "%s",
+				 st == 503 ? "database: disk full, not stored (retry later)"
+					   : "database: transaction failed");
+		}
+	}
+	return ok;
+}
+
+/*
+ * On the writer, between groups (its clients already answered), once the WAL
+ * is past STORE_CKPT_FINISH_PAGES: a passive checkpoint on the writer's own
+ * connection. The checkpointer has copied nearly all of the WAL, so this
+ * copies the last few commits' pages and syncs the database file (about a
+ * millisecond), and as nothing can be appended meanwhile it leaves the WAL
+ * fully copied: the next transaction starts it over from the beginning. It
+ * returns at once (SQLITE_BUSY) while the checkpointer is running, and is
+ * tried again after the next group. (A RESTART checkpoint from the
+ * checkpointer did the same by blocking the writer for up to 1.4 s while it
+ * waited for a gap between groups: the cause of 100 ms+ answers.)
+ */
+static void sq_idle(void *be)
+{
+	struct store_sq *s = be;
+	int log = 0, done = 0, rc;
+
+	if (s->wal_pages < STORE_CKPT_FINISH_PAGES)
+		return;
+	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		log_warnx("checkpoint: %s", sqlite3_errmsg(s->db));
+}
+
+/* sqlite3_wal_hook, on the writer thread after each commit. */
+static int sq_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct store_sq *s = arg;
+
+	(void)db;
+	(void)name;
+	s->wal_pages = pages;
+	pthread_mutex_lock(&s->ckpt_mu);
+	if (pages >= STORE_CKPT_PAGES && !s->ckpt_want) {
+		s->ckpt_want = true;
+		pthread_cond_signal(&s->ckpt_cv);
+	}
+	pthread_mutex_unlock(&s->ckpt_mu);
+	return SQLITE_OK;
+}
+
+/*
+ * The checkpointer: copies committed WAL pages into the database file and
+ * syncs it (PASSIVE: alongside the writer, never blocking it). It catches up
+ * with the WAL as it was when it started; by then the writer has appended
+ * more, so under sustained load the WAL would never be found fully copied
+ * at the start of a transaction, the one moment SQLite can start it over.
+ * sq_idle closes that gap from the writer's side.
+ */
+static void *sq_checkpointer(void *arg)
+{
+	struct store_sq *s = arg;
+
+	pthread_mutex_lock(&s->ckpt_mu);
+	for (;;) {
+		int log = 0, done = 0, rc;
+
+		while (!s->ckpt_want && !s->ckpt_exit)
+			pthread_cond_wait(&s->ckpt_cv, &s->ckpt_mu);
+		if (s->ckpt_exit)
+			break;
+		s->ckpt_want = false;
+		pthread_mutex_unlock(&s->ckpt_mu);
+		rc = sqlite3_wal_checkpoint_v2(s->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log,
+					       &done);
+		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+			log_warnx("checkpoint: %s", sqlite3_errmsg(s->ckpt_db));
+		pthread_mutex_lock(&s->ckpt_mu);
+	}
+	pthread_mutex_unlock(&s->ckpt_mu);
+	return NULL;
+}
+
+/*
+ * Process-wide SQLite settings, before SQLite initialises (afterwards the
+ * call fails and changes nothing): no memory statistics, which nothing here
+ * reads and which take a global mutex on every SQLite allocation. Each
+ * connection is also opened with SQLITE_OPEN_NOMUTEX, as each is used by
+ * one thread at a time (the writer's by the writer, the checkpointer's by
+ * the checkpointer, a reader's by its request). Together the two mutexes
+ * were 8 % of the writer's perf samples at 100 records per batch (the
+ * ingestion rate did not move beyond run-to-run noise).
+ */
+static pthread_once_t store_once = PTHREAD_ONCE_INIT;
+
+static void store_sqlite_config(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+static void sq_close(void *be)
+{
+	struct store_sq *s = be;
+
+	if (!s)
+		return;
+	if (s->ckpt_started) {
+		pthread_mutex_lock(&s->ckpt_mu);
+		s->ckpt_exit = true;
+		pthread_cond_signal(&s->ckpt_cv);
+		pthread_mutex_unlock(&s->ckpt_mu);
+		pthread_join(s->ckpt, NULL);
+		s->ckpt_started = false;
+	}
+	if (s->ckpt_db)
+		sqlite3_close(s->ckpt_db);
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	if (s->db && sqlite3_close(s->db) != SQLITE_OK)
+		log_warnx("close %s: %s", s->path, sqlite3_errmsg(s->db));
+	pthread_mutex_destroy(&s->ckpt_mu);
+	pthread_cond_destroy(&s->ckpt_cv);
+	free(s);
+}
+
+static int sq_open(void **be, const char *path, char *err, size_t errlen)
+{
+	struct store_sq *s = calloc(1, sizeof(*s));
+	int i, r = -EIO;
+
+	*be = NULL;
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	util_strlcpy(s->path, path, sizeof(s->path));
+	pthread_mutex_init(&s->ckpt_mu, NULL);
+	pthread_cond_init(&s->ckpt_cv, NULL);
+	pthread_once(&store_once, store_sqlite_config);
+	if (sqlite3_open_v2(path, &s->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "open %s: %s", path,
+			 s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto err;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	if (store_exec(s->db, "PRAGMA journal_mode=WAL", err, errlen) < 0 ||
+	    store_exec(s->db, "PRAGMA synchronous=FULL", err, errlen) < 0 ||
+	    store_exec(s->db, "PRAGMA cache_size=-2000", err, errlen) < 0 ||
+	    store_migrate(s->db, err, errlen) < 0)
+		goto err;
+	for (i = 0; i < ST_COUNT; i++) {
+		if (sqlite3_prepare_v3(s->db, store_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+				       &s->st[i], NULL) != SQLITE_OK) {
+			snprintf(err, errlen, "prepare '%s': %s", store_sql[i],
+				 sqlite3_errmsg(s->db));
+			goto err;
+		}
+	}
+	if (sqlite3_open_v2(path, &s->ckpt_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "open %s: %s", path,
+			 s->ckpt_db ? sqlite3_errmsg(s->ckpt_db) : "out of memory");
+		goto err;
+	}
+	sqlite3_busy_timeout(s->ckpt_db, 10000);
+	if (store_exec(s->ckpt_db, "PRAGMA synchronous=FULL", err, errlen) < 0)
+		goto err;
+	r = pthread_create(&s->ckpt, NULL, sq_checkpointer, s);
+	if (r != 0) {
+		snprintf(err, errlen, "checkpoint thread: %s", strerror(r));
+		r = -r;
+		goto err;
+	}
+	s->ckpt_started = true;
+	sqlite3_wal_hook(s->db, sq_wal_hook, s); /* replaces the automatic checkpoints */
+	*be = s;
+	return 0;
+err:
+	sq_close(s);
+	return r;
+}
+
+static int sq_counts(void *be, uint64_t *batches, uint64_t *records, char *err, size_t errlen)
+{
+	struct store_sq *s = be;
+
+	if (store_count(s->db, "SELECT count(*) FROM batches", batches) < 0 ||
+	    store_count(s->db, "SELECT count(*) FROM records", records) < 0) {
+		snprintf(err, errlen, "count: %s", sqlite3_errmsg(s->db));
+		return -EIO;
+	}
+	return 0;
+}
+
+/* The queries run on a read-only connection of their own (per request). */
+static int sq_query_logs(void *be, const struct query *q, char **out, size_t *outlen, char *err,
+			 size_t errlen)
+{
+	struct store_sq *s = be;
+	sqlite3 *db;
+	int r;
+
+	if (store_open_reader(s->path, &db, err, errlen) < 0)
+		return -EIO;
+	r = query_run(db, q, out, outlen, err, errlen);
+	sqlite3_close(db);
+	return r;
+}
+
+static int sq_query_runs(void *be, const struct query_runs *q, char **out, size_t *outlen,
+			 char *err, size_t errlen)
+{
+	struct store_sq *s = be;
+	sqlite3 *db;
+	int r;
+
+	if (store_open_reader(s->path, &db, err, errlen) < 0)
+		return -EIO;
+	r = query_runs_run(db, q, out, outlen, err, errlen);
+	sqlite3_close(db);
+	return r;
+}
+
+const struct store_be_ops store_sqlite_ops = {
+	.name = "sqlite",
+	.open = sq_open,
+	.counts = sq_counts,
+	.write_group = sq_write_group,
+	.idle = sq_idle,
+	.query_logs = sq_query_logs,
+	.query_runs = sq_query_runs,
+	.close = sq_close,
+};
