@@ -40,7 +40,8 @@
 #   - dmesg has no WARNING, BUG, Oops or Call Trace.
 # The VM's boot, Docker start-up and run times are printed.
 # GESTOR_SYSVM_SKIP_MODULE=1 leaves the module out (servicio falls back to
-# procfs): the suite must then fail; GESTOR_SYSVM_RUN_SECONDS (420).
+# BPF on the VM's kernel, else procfs): the suite must then fail;
+# GESTOR_SYSVM_RUN_SECONDS (420).
 # The root image is made once and cached (scripts/sysvm.sh image: debootstrap,
 # mkfs.ext4 -d, one boot to preload the admin_logs base image: 10 min for
 # debootstrap + 14 min for the preload boot at host load 30-500). With it

@@ -40,8 +40,9 @@ crontab -l >"$out/crontab.before"
 dmesg -C
 
 if [ "${SYSVM_SKIP_MODULE:-}" = 1 ]; then
-	# the suite's own check: servicio must then fall back to procfs and the
-	# suite must fail (GESTOR_SYSVM_SKIP_MODULE=1 tests/system/chain.sh)
+	# the suite's own check: servicio must then fall back to another source
+	# (BPF on this kernel, else procfs) and the suite must fail
+	# (GESTOR_SYSVM_SKIP_MODULE=1 tests/system/chain.sh)
 	# scripts/run.sh loads the module itself, as `make run` does: take the
 	# built module out of this copy of the repository so nothing can load it
 	rm -f kernel/sysinfo.ko
