@@ -289,11 +289,58 @@ static int batch_texts(struct batch *b, const char *body, size_t len)
 	return 0;
 }
 
+/* The fields of a batch object: batch_id, host, run, records; false with err set. */
+static bool batch_envelope(struct batch *b, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(b->root, "batch_id");
+
+	if (!v) {
+		snprintf(err, errlen, "batch_id: missing");
+		return false;
+	}
+	if (!json_is_string(v) || !batch_id_valid(json_string_value(v))) {
+		snprintf(err, errlen,
+			 "batch_id: must be a string of 1..%d characters [A-Za-z0-9._:-]",
+			 BATCH_ID_MAX);
+		return false;
+	}
+	util_strlcpy(b->batch_id, json_string_value(v), sizeof(b->batch_id));
+	v = json_object_get(b->root, "host");
+	if (v) {
+		if (!json_is_string(v) || json_string_length(v) > BATCH_STR_MAX) {
+			snprintf(err, errlen, "host: must be a string of at most %d bytes",
+				 BATCH_STR_MAX);
+			return false;
+		}
+		b->host = json_string_value(v);
+	}
+	v = json_object_get(b->root, "run");
+	if (v) {
+		if (!json_is_string(v) || !batch_run_valid(json_string_value(v))) {
+			snprintf(err, errlen,
+				 "run: must be a string of 1..%d characters [A-Za-z0-9._:-]",
+				 BATCH_ID_MAX);
+			return false;
+		}
+		b->run = json_string_value(v);
+	}
+	b->records = json_object_get(b->root, "records");
+	if (!b->records) {
+		snprintf(err, errlen, "records: missing");
+		return false;
+	}
+	if (!json_is_array(b->records)) {
+		snprintf(err, errlen, "records: must be an array");
+		return false;
+	}
+	return true;
+}
+
 enum batch_status batch_parse(const char *body, size_t len, const char *auto_id, struct batch *b,
 			      char *err, size_t errlen)
 {
 	json_error_t jerr;
-	json_t *v, *rec;
+	json_t *rec;
 	char path[64];
 	size_t i;
 
@@ -311,48 +358,8 @@ enum batch_status batch_parse(const char *body, size_t len, const char *auto_id,
 		b->generated_id = true;
 		util_strlcpy(b->batch_id, auto_id, sizeof(b->batch_id));
 	} else if (json_is_object(b->root)) {
-		v = json_object_get(b->root, "batch_id");
-		if (!v) {
-			snprintf(err, errlen, "batch_id: missing");
+		if (!batch_envelope(b, err, errlen))
 			goto invalid;
-		}
-		if (!json_is_string(v) || !batch_id_valid(json_string_value(v))) {
-			snprintf(err, errlen,
-				 "batch_id: must be a string of 1..%d characters "
-				 "[A-Za-z0-9._:-]",
-				 BATCH_ID_MAX);
-			goto invalid;
-		}
-		util_strlcpy(b->batch_id, json_string_value(v), sizeof(b->batch_id));
-		v = json_object_get(b->root, "host");
-		if (v) {
-			if (!json_is_string(v) || json_string_length(v) > BATCH_STR_MAX) {
-				snprintf(err, errlen, "host: must be a string of at most %d bytes",
-					 BATCH_STR_MAX);
-				goto invalid;
-			}
-			b->host = json_string_value(v);
-		}
-		v = json_object_get(b->root, "run");
-		if (v) {
-			if (!json_is_string(v) || !batch_run_valid(json_string_value(v))) {
-				snprintf(err, errlen,
-					 "run: must be a string of 1..%d characters "
-					 "[A-Za-z0-9._:-]",
-					 BATCH_ID_MAX);
-				goto invalid;
-			}
-			b->run = json_string_value(v);
-		}
-		b->records = json_object_get(b->root, "records");
-		if (!b->records) {
-			snprintf(err, errlen, "records: missing");
-			goto invalid;
-		}
-		if (!json_is_array(b->records)) {
-			snprintf(err, errlen, "records: must be an array");
-			goto invalid;
-		}
 	} else {
 		snprintf(err, errlen, "body: must be a batch object or an array of records");
 		goto invalid;

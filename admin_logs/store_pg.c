@@ -95,7 +95,8 @@ static const char pg_ins_batch[] =
 	" cpu_pct, rss_kb, mem_kb, mem_pct, procs)"
 	" SELECT r.id, x.idx - 1, r.ts_ns, x.c->>'id', x.c->>'name', x.c->>'class',"
 	" x.c->>'label_class', (x.c->>'cpu_pct')::float8, (x.c->>'rss_kb')::bigint,"
-	" (x.c->>'mem_kb')::bigint, COALESCE(x.c->>'mem_limit_pct', x.c->>'mem_pct')::float8, (x.c->>'procs')::bigint"
+	" (x.c->>'mem_kb')::bigint, COALESCE(x.c->>'mem_limit_pct', x.c->>'mem_pct')::float8, "
+	"(x.c->>'procs')::bigint"
 	" FROM r, json_array_elements(r.body::json->'containers') WITH ORDINALITY AS x(c, idx)"
 	" WHERE r.type = 'sample'),"
 	" u AS (INSERT INTO runs(run, host, first_ns, last_ns, n_records)"
@@ -412,21 +413,15 @@ static void pg_fail_all(struct store_job *jobs, unsigned status, const char *why
  * connection itself answers 503 at once instead). true when committed; the
  * jobs then carry their statuses.
  */
-static bool pg_write_pipelined(struct store_pg *p, struct store_job *jobs, struct store_acc *accs,
-			       uint64_t *commit_start, bool *fallback, char *err, size_t errlen)
+/* Queue BEGIN, a statement per batch, the access entries, COMMIT; *nq: how many. */
+static bool pg_pipeline_send(struct store_pg *p, struct store_job *jobs, struct store_acc *accs,
+			     int *nq)
 {
 	char *acc = NULL;
-	PGresult *res;
-	bool ok = true, committed = false;
-	int nq = 0;
+	bool ok;
 
-	*fallback = false;
-	if (!PQenterPipelineMode(p->conn)) {
-		*fallback = true;
-		return false;
-	}
 	ok = PQsendQueryParams(p->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) == 1;
-	nq += ok;
+	*nq += ok;
 	for (struct store_job *j = jobs; ok && j; j = j->next) {
 		char num[2][24];
 		const char *vals[6];
@@ -434,7 +429,7 @@ static bool pg_write_pipelined(struct store_pg *p, struct store_job *jobs, struc
 		ok = pg_batch_params(p, j->batch, num, vals) == 0 &&
 		     PQsendQueryParams(p->conn, pg_ins_batch, 6, pg_batch_types, vals, NULL, NULL,
 				       0) == 1;
-		nq += ok;
+		*nq += ok;
 	}
 	if (ok && accs) {
 		const char *vals[1];
@@ -443,18 +438,28 @@ static bool pg_write_pipelined(struct store_pg *p, struct store_job *jobs, struc
 		vals[0] = acc;
 		ok = acc && PQsendQueryParams(p->conn, pg_ins_access, 1, pg_access_types, vals,
 					      NULL, NULL, 0) == 1;
-		nq += ok;
+		*nq += ok;
 	}
 	if (ok) {
 		ok = PQsendQueryParams(p->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) == 1;
-		nq += ok;
+		*nq += ok;
 	}
 	free(acc);
-	if (PQpipelineSync(p->conn) != 1)
-		ok = false;
-	*commit_start = util_mono_ns();
-	/* the answers, in order: BEGIN, the batches, [access], COMMIT, then the sync */
+	return ok;
+}
+
+/*
+ * The nq answers, in order (BEGIN, the batches, [access], COMMIT), then the
+ * sync: the batches' statuses into the jobs; true when the COMMIT succeeded
+ * and everything before it did.
+ */
+static bool pg_pipeline_results(struct store_pg *p, struct store_job *jobs, int nq, bool ok,
+				char *err, size_t errlen)
+{
 	struct store_job *j = jobs;
+	bool committed = false;
+	PGresult *res;
+
 	for (int i = 0; i < nq; i++) {
 		res = PQgetResult(p->conn);
 		if (!res)
@@ -493,6 +498,35 @@ static bool pg_write_pipelined(struct store_pg *p, struct store_job *jobs, struc
 		if (st == PGRES_PIPELINE_SYNC)
 			break;
 	}
+	return committed;
+}
+
+/*
+ * The fast path: the whole group sent at once in libpq's pipeline mode
+ * (BEGIN, one statement per batch, the access entries, COMMIT, then one
+ * sync), so the group costs one round trip to the server plus its commit
+ * instead of three per batch. Any statement failing aborts the rest of the
+ * pipeline, and so the transaction: nothing is stored, and *fallback says to
+ * write the group again batch by batch with savepoints (a failure of the
+ * connection itself answers 503 at once instead). true when committed; the
+ * jobs then carry their statuses.
+ */
+static bool pg_write_pipelined(struct store_pg *p, struct store_job *jobs, struct store_acc *accs,
+			       uint64_t *commit_start, bool *fallback, char *err, size_t errlen)
+{
+	bool ok, committed;
+	int nq = 0;
+
+	*fallback = false;
+	if (!PQenterPipelineMode(p->conn)) {
+		*fallback = true;
+		return false;
+	}
+	ok = pg_pipeline_send(p, jobs, accs, &nq);
+	if (PQpipelineSync(p->conn) != 1)
+		ok = false;
+	*commit_start = util_mono_ns();
+	committed = pg_pipeline_results(p, jobs, nq, ok, err, errlen);
 	PQexitPipelineMode(p->conn);
 	if (committed)
 		return true;
