@@ -29,11 +29,14 @@
 # Usage: bench/servicio.sh [N [BIG]] (env SECONDS_RUN=60 TRIALS=8 EXTRA=10000)
 #        bench/servicio.sh decisions   (phase 5 only; env OLD=path/to/old/servicio,
 #                                      STREAM_S=300 STREAM_K=5 TRIALS=10)
+#        bench/servicio.sh sources [N] (phase 1 at N containers once per
+#                                      metrics source this machine has:
+#                                      module, bpf, procfs; --source forced)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 MODE=all
-if [ "${1:-}" = decisions ]; then
-	MODE=decisions
+if [ "${1:-}" = decisions ] || [ "${1:-}" = sources ]; then
+	MODE=$1
 	shift
 fi
 N=${1:-50}
@@ -220,7 +223,8 @@ COMMON=(--log-url "http://127.0.0.1:$PORT" --no-cron --spool "$TMP/spool" --inte
 # rss_max, hwm, priv, libs, load, cycles, meas_med, meas_p95, list_med,
 # cyc_med, nprocs
 steady() {
-	"$SVT" "${COMMON[@]}" --scope "gestor.test=$TAG" --keep-low "$1" >"$TMP/run$1.log" 2>&1 &
+	"$SVT" "${COMMON[@]}" ${SRC:+--source "$SRC"} --scope "gestor.test=$TAG" --keep-low "$1" \
+		>"$TMP/run$1.log" 2>&1 &
 	SPID=$!
 	sleep 5
 	ticks() { awk '{print $14 + $15}' "/proc/$SPID/stat"; }
@@ -255,6 +259,24 @@ steady() {
 	list_med=$(cut -d' ' -f2 "$TMP/timing" | med)
 	cyc_med=$(cut -d' ' -f3 "$TMP/timing" | med)
 }
+
+# phase 1 once per metrics source (the same containers, one after another)
+if [ "$MODE" = sources ]; then
+	echo "### servicio per metrics source, $N managed containers, ${RUN} s each at a 1 s interval ($(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores, kernel $(uname -r))"
+	echo
+	echo "| source | CPU % of a core | RSS (peak) | measuring part, median / p95 | cycles | load average |"
+	echo "| --- | --- | --- | --- | --- | --- |"
+	for SRC in module bpf procfs; do
+		if ! "$SVT" stats --source "$SRC" --json --interval 0.2 --no-docker >/dev/null 2>"$TMP/probe.err"; then
+			echo "| $SRC | not available here: $(tail -n1 "$TMP/probe.err" | tr '|' '/') | | | | |"
+			continue
+		fi
+		steady "$N"
+		grep -q "metrics source: $SRC" "$TMP/run$N.log" || die "the $SRC run did not use $SRC"
+		echo "| $SRC | $cpu | $(mib "$rss_max") MiB | $meas_med / $meas_p95 ms | $cycles | $load |"
+	done
+	exit 0
+fi
 
 # 1 + 2: steady state
 steady "$N"
