@@ -68,11 +68,31 @@ static int query_copy(char *dst, size_t cap, const char *key, const char *val, c
 	return 0;
 }
 
-int query_set(struct query *q, const char *key, const char *val, char *err, size_t errlen)
+/* limit (1..QUERY_LIMIT_MAX) or offset (>= 0): the paging both queries take. */
+static int query_page_set(const char *key, const char *val, unsigned *limit, uint64_t *offset,
+			  char *err, size_t errlen)
 {
 	const char *end;
 	uint64_t v;
 
+	if (strcmp(key, "limit") == 0) {
+		if (util_parse_u64(val, &end, QUERY_LIMIT_MAX, &v) < 0 || *end || v == 0) {
+			snprintf(err, errlen, "limit: must be a number in 1..%d", QUERY_LIMIT_MAX);
+			return -EINVAL;
+		}
+		*limit = (unsigned)v;
+		return 0;
+	}
+	if (util_parse_u64(val, &end, INT64_MAX, &v) < 0 || *end) {
+		snprintf(err, errlen, "offset: must be a number >= 0");
+		return -EINVAL;
+	}
+	*offset = v;
+	return 0;
+}
+
+int query_set(struct query *q, const char *key, const char *val, char *err, size_t errlen)
+{
 	if (!val)
 		val = "";
 	if (strcmp(key, "since") == 0 || strcmp(key, "until") == 0) {
@@ -117,22 +137,8 @@ int query_set(struct query *q, const char *key, const char *val, char *err, size
 		}
 		return query_copy(q->run, sizeof(q->run), key, val, err, errlen);
 	}
-	if (strcmp(key, "limit") == 0) {
-		if (util_parse_u64(val, &end, QUERY_LIMIT_MAX, &v) < 0 || *end || v == 0) {
-			snprintf(err, errlen, "limit: must be a number in 1..%d", QUERY_LIMIT_MAX);
-			return -EINVAL;
-		}
-		q->limit = (unsigned)v;
-		return 0;
-	}
-	if (strcmp(key, "offset") == 0) {
-		if (util_parse_u64(val, &end, INT64_MAX, &v) < 0 || *end) {
-			snprintf(err, errlen, "offset: must be a number >= 0");
-			return -EINVAL;
-		}
-		q->offset = v;
-		return 0;
-	}
+	if (strcmp(key, "limit") == 0 || strcmp(key, "offset") == 0)
+		return query_page_set(key, val, &q->limit, &q->offset, err, errlen);
 	if (strcmp(key, "order") == 0) {
 		if (strcmp(val, "asc") != 0 && strcmp(val, "desc") != 0) {
 			snprintf(err, errlen, "order: must be \"asc\" or \"desc\"");
@@ -322,29 +328,12 @@ void query_runs_init(struct query_runs *q)
 
 int query_runs_set(struct query_runs *q, const char *key, const char *val, char *err, size_t errlen)
 {
-	const char *end;
-	uint64_t v;
-
 	if (!val)
 		val = "";
 	if (strcmp(key, "host") == 0)
 		return query_copy(q->host, sizeof(q->host), key, val, err, errlen);
-	if (strcmp(key, "limit") == 0) {
-		if (util_parse_u64(val, &end, QUERY_LIMIT_MAX, &v) < 0 || *end || v == 0) {
-			snprintf(err, errlen, "limit: must be a number in 1..%d", QUERY_LIMIT_MAX);
-			return -EINVAL;
-		}
-		q->limit = (unsigned)v;
-		return 0;
-	}
-	if (strcmp(key, "offset") == 0) {
-		if (util_parse_u64(val, &end, INT64_MAX, &v) < 0 || *end) {
-			snprintf(err, errlen, "offset: must be a number >= 0");
-			return -EINVAL;
-		}
-		q->offset = v;
-		return 0;
-	}
+	if (strcmp(key, "limit") == 0 || strcmp(key, "offset") == 0)
+		return query_page_set(key, val, &q->limit, &q->offset, err, errlen);
 	snprintf(err, errlen, "unknown parameter '%.40s' (host, limit, offset)", key);
 	return -EINVAL;
 }
