@@ -622,6 +622,23 @@ static int pg_reader(struct store_pg *p, PGconn **c, char *err, size_t errlen)
 	return *c ? 0 : -EAGAIN;
 }
 
+/*
+ * Run a read query: its rows in *res and an empty JSON array for them in
+ * *arr (both the caller's to free, also on error). 0, -EIO, -EAGAIN (the
+ * connection is gone: 503) or -ENOMEM.
+ */
+static int pg_select(PGconn *c, const char *sql, int n, const Oid *types, const char *const *vals,
+		     PGresult **res, json_t **arr, char *err, size_t errlen)
+{
+	*res = PQexecParams(c, sql, n, types, vals, NULL, NULL, 0);
+	if (PQresultStatus(*res) != PGRES_TUPLES_OK) {
+		snprintf(err, errlen, "query: %s", PQresultErrorMessage(*res));
+		return PQstatus(c) == CONNECTION_OK ? -EIO : -EAGAIN;
+	}
+	*arr = json_array();
+	return *arr ? 0 : -ENOMEM;
+}
+
 static int pg_query_logs(void *be, const struct query *q, char **out, size_t *outlen, char *err,
 			 size_t errlen)
 {
@@ -642,17 +659,8 @@ static int pg_query_logs(void *be, const struct query *q, char **out, size_t *ou
 	snprintf(until, sizeof(until), "%lld", (long long)q->until_ns);
 	snprintf(lim, sizeof(lim), "%u", q->limit + 1); /* one more: is there a next page? */
 	snprintf(off, sizeof(off), "%llu", (unsigned long long)q->offset);
-	res = PQexecParams(c, sql, 10, types, vals, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		snprintf(err, errlen, "query: %s", PQresultErrorMessage(res));
-		r = PQstatus(c) == CONNECTION_OK ? -EIO : -EAGAIN;
+	if ((r = pg_select(c, sql, 10, types, vals, &res, &arr, err, errlen)) < 0)
 		goto out;
-	}
-	arr = json_array();
-	if (!arr) {
-		r = -ENOMEM;
-		goto out;
-	}
 	n = PQntuples(res);
 	for (int i = 0; i < n && (unsigned)i < q->limit; i++) {
 		r = query_add_record(arr, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
@@ -686,17 +694,8 @@ static int pg_query_runs(void *be, const struct query_runs *q, char **out, size_
 	snprintf(sql, sizeof(sql), query_runs_sql, '$', '$', '$', '$');
 	snprintf(lim, sizeof(lim), "%u", q->limit + 1);
 	snprintf(off, sizeof(off), "%llu", (unsigned long long)q->offset);
-	res = PQexecParams(c, sql, 3, types, vals, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		snprintf(err, errlen, "query: %s", PQresultErrorMessage(res));
-		r = PQstatus(c) == CONNECTION_OK ? -EIO : -EAGAIN;
+	if ((r = pg_select(c, sql, 3, types, vals, &res, &arr, err, errlen)) < 0)
 		goto out;
-	}
-	arr = json_array();
-	if (!arr) {
-		r = -ENOMEM;
-		goto out;
-	}
 	n = PQntuples(res);
 	for (int i = 0; i < n && (unsigned)i < q->limit; i++) {
 		if (query_add_run(arr, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
