@@ -41,7 +41,11 @@ def main():
     if len(sys.argv) != 4:
         print(__doc__.strip().splitlines()[-1])
         return 2
-    mod, b1, b2 = (load(p) for p in sys.argv[1:])
+    try:
+        mod, b1, b2 = (load(p) for p in sys.argv[1:])
+    except (OSError, ValueError) as e:
+        print(f"DIFF: a document is missing or not JSON: {e}")
+        return 1
     bad = []
 
     extra = set(b1) - set(mod)
