@@ -424,13 +424,16 @@ vm_boot() {
 	say "booting $kver ($accel, $cpus CPUs, $mem MiB)"
 	local snap=on
 	[ -n "$prep" ] && snap=off
+	# interactive: Ctrl+C goes to the guest (its servicio), not to qemu
+	local sig=on
+	[ -n "$interactive" ] && sig=off
 	local qargs=(-accel "$accel" -cpu "$cpu" -m "$mem" -smp "$cpus"
 		-kernel "/boot/vmlinuz-$kver" -initrd "/boot/initrd.img-$kver"
 		-append "root=/dev/vda rw rootfstype=ext4 init=/sbin/sysvm-init console=ttyS0 panic=-1 quiet loglevel=4 net.ifnames=0"
 		-drive "file=$img,format=raw,if=virtio,snapshot=$snap,cache=unsafe"
 		-drive "file=$tmp/payload.ext4,format=raw,if=virtio,cache=writeback"
 		"${net[@]}" -display none -monitor none -no-reboot -nodefaults
-		-chardev "stdio,id=con0,signal=${interactive:+off}${interactive:-on}" -serial chardev:con0)
+		-chardev "stdio,id=con0,signal=$sig" -serial chardev:con0)
 	t0=$(date +%s)
 	local qrc
 	if [ -n "$interactive" ]; then
