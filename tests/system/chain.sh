@@ -27,8 +27,8 @@
 #     the 0.6 s around the sample (a high-ram container is still filling its
 #     256 MiB when first seen); the module's RSS sum within 2 MiB + 5 %
 #     (the cgroup also charges kernel stacks, page tables and active page
-#     cache, which RSS does not count). The admin_logs container's CPU and
-#     RSS are not compared: its HEALTHCHECK starts a process every 10 s,
+#     cache, which RSS does not count). The admin_logs container's CPU,
+#     RSS and memory are not compared: its HEALTHCHECK starts a process every 10 s,
 #     whose CPU the cgroup keeps after it exits and a sum over live
 #     processes cannot (compare.py says more);
 #   - every cycle kept at most 2 high and 3 low, containers were really
