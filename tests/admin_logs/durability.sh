@@ -15,17 +15,7 @@ on_exit 'al_kill9'
 DB=$W/gestor.db
 : >"$W/acked"
 
-for round in 1 2 3; do
-	al_start "$W" --quiet
-	/usr/bin/python3 "$(dirname "$0")/load.py" --port "$AL_PORT" --threads 8 --records 10 \
-		--seconds 30 --acked "$W/acked" --prefix "r$round" >"$W/load.$round" &
-	lp=$!
-	sleep "0.$((round * 3))" # 0.3 s, 0.6 s, 0.9 s of load
-	wait_for 10 bash -c '[ "$(wc -l <"$1")" -ge $2 ]' _ "$W/acked" $((round * 50))
-	al_kill9
-	wait "$lp"
-	echo "# round $round: $(cat "$W/load.$round"), acked so far $(wc -l <"$W/acked")"
-done
+al_kill9_rounds "$W" r 10
 
 al_start "$W" --quiet
 acked=$(sort -u "$W/acked" | wc -l)

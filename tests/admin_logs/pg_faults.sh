@@ -36,17 +36,7 @@ whole_missing() {
 }
 
 # --- 1. kill -9 of admin_logs under load
-for round in 1 2 3; do
-	al_start "$W" --quiet
-	/usr/bin/python3 "$LOAD" --port "$AL_PORT" --threads 8 --records 10 \
-		--seconds 30 --acked "$W/acked" --prefix "k$round" >"$W/load.$round" &
-	lp=$!
-	sleep "0.$((round * 3))"
-	wait_for 20 bash -c '[ "$(wc -l <"$1")" -ge $2 ]' _ "$W/acked" $((round * 50))
-	al_kill9
-	wait "$lp"
-	echo "# round $round: $(cat "$W/load.$round"), acked so far $(wc -l <"$W/acked")"
-done
+al_kill9_rounds "$W" k 20
 al_start "$W" --quiet
 acked=$(sort -u "$W/acked" | wc -l)
 check "kill -9: load got answers (acked $acked batches)" test "$acked" -ge 150
