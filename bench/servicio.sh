@@ -74,6 +74,15 @@ mk() { docker run -d --name "$TAG-$1" --network none --label gestor.managed=true
 export -f mk
 export TAG
 
+# events SINCE SCOPE FILE: Docker's container events of a scope since then,
+# "<ns> <action> <name>" per line; event_ns FILE NAME ACTION_RE: the first
+# time of that action for that container
+events() {
+	docker events --since "$1" --until "$(date +%s)" --filter "label=gestor.test=$2" \
+		--filter type=container --format '{{.TimeNano}} {{.Action}} {{.Actor.Attributes.name}}' >"$3"
+}
+event_ns() { awk -v n="$2" -v a="$3" '$2 ~ a && $3 == n {print $1; exit}' "$1"; }
+
 mib() { echo "$(($1 / 1024)).$(($1 % 1024 * 10 / 1024))"; }
 med() { sort -n | awk '{a[NR] = $1} END {if (NR) printf "%.2f", (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}'; }
 p95() { sort -n | awk '{a[NR] = $1} END {if (NR) {i = int(NR * 0.95); if (i < 1) i = 1; printf "%.2f", a[i]}}'; }
@@ -160,12 +169,11 @@ reaction() {
 	kill -INT "$SPID"
 	wait "$SPID"
 	SPID=
-	docker events --since "$since" --until "$(date +%s)" --filter "label=gestor.test=$scope" \
-		--filter type=container --format '{{.TimeNano}} {{.Action}} {{.Actor.Attributes.name}}' >"$TMP/events-b-$1"
+	events "$since" "$scope" "$TMP/events-b-$1"
 	for i in $(seq 1 "$TRIALS"); do
 		n=$TAG-b$1-n$i
-		st=$(awk -v n="$n" '$2 == "start" && $3 == n {print $1; exit}' "$TMP/events-b-$1")
-		de=$(awk -v n="$n" '$2 == "destroy" && $3 == n {print $1; exit}' "$TMP/events-b-$1")
+		st=$(event_ns "$TMP/events-b-$1" "$n" '^start$')
+		de=$(event_ns "$TMP/events-b-$1" "$n" '^destroy$')
 		[ -n "$st" ] && [ -n "$de" ] && echo $(((de - st) / 1000000))
 	done >"$TMP/react-b-$1"
 	docker ps -aq --filter "label=gestor.test=$scope" | xargs -r docker rm -f >/dev/null 2>&1
@@ -357,13 +365,12 @@ done
 kill -INT "$SPID"
 wait "$SPID"
 SPID=
-docker events --since "$since" --until "$(date +%s)" --filter "label=gestor.test=$TAG-rm" \
-	--filter type=container --format '{{.TimeNano}} {{.Action}} {{.Actor.Attributes.name}}' >"$TMP/events"
+events "$since" "$TAG-rm" "$TMP/events"
 for i in $(seq 1 "$TRIALS"); do
 	n=$TAG-n$i
-	st=$(awk -v n="$n" '$2 == "start" && $3 == n {print $1; exit}' "$TMP/events")
-	kl=$(awk -v n="$n" '$2 ~ /^kill/ && $3 == n {print $1; exit}' "$TMP/events")
-	de=$(awk -v n="$n" '$2 == "destroy" && $3 == n {print $1; exit}' "$TMP/events")
+	st=$(event_ns "$TMP/events" "$n" '^start$')
+	kl=$(event_ns "$TMP/events" "$n" '^kill')
+	de=$(event_ns "$TMP/events" "$n" '^destroy$')
 	[ -n "$st" ] && [ -n "$kl" ] && [ -n "$de" ] || continue
 	echo "$(((kl - st) / 1000000)) $(((de - st) / 1000000)) $(((de - kl) / 1000000))"
 done >"$TMP/removal"
