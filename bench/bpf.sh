@@ -10,20 +10,14 @@ cd "$(dirname "$0")/.."
 TOP=$PWD
 BUILD=${BUILD:-$TOP/build}
 R=${1:-15}
-out=$BUILD/bench
-mkdir -p "$out"
 [ "$(id -u)" = 0 ] || { echo "bpf: needs root"; exit 1; }
 [ -r /sys/kernel/btf/vmlinux ] || { echo "bpf: no kernel BTF"; exit 1; }
-make -s -C kernel/bpf BUILD="$BUILD" || exit 1
-src=()
-for f in bpfsrc modsrc snapshot procfs procskip cgroupid; do src+=("servicio/$f.c"); done
-cc -std=c17 -D_GNU_SOURCE -O2 -Ilib -I"$BUILD/bpf" -o "$out/bpf_bench" bench/bpf_bench.c "${src[@]}" lib/util.c \
-	$(pkg-config --cflags --libs jansson libbpf) -lm || { echo "bpf: cannot build the benchmark"; exit 1; }
+make -s -C servicio BUILD="$BUILD" tools || { echo "bpf: cannot build the benchmark"; exit 1; }
 echo "# machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ), kernel $(uname -r)"
 echo "# each size in a fresh pid namespace; $R runs; times per whole read"
 echo
 echo "| what           | procs  | median ms |   best ms | us/proc  |"
 echo "|----------------|--------|-----------|-----------|----------|"
 for n in 150 1000 5000; do
-	unshare --pid --fork --mount-proc "$out/bpf_bench" "$n" "$R" || exit 1
+	unshare --pid --fork --mount-proc "$BUILD/tools/bpf_bench" "$n" "$R" || exit 1
 done

@@ -19,19 +19,12 @@ BUILD=${BUILD:-$TOP/build}
 out=$BUILD/bench/sysvm
 rm -rf "$out" && mkdir -p "$out"
 [ -x "$BUILD/bin/servicio" ] || { echo "sysvm: build servicio first (make)"; exit 1; }
-# the three-way raw read benchmark for the guest (bench/bpf_bench.c: the
-# module's file, the BPF iterator, the procfs walk); CO-RE, so built here
-tools=$BUILD/sysvm-tools
-mkdir -p "$tools"
-if [ -r /sys/kernel/btf/vmlinux ] && make -s -C kernel/bpf BUILD="$BUILD" &&
-	cc -std=c17 -D_GNU_SOURCE -O2 -Ilib -I"$BUILD/bpf" -o "$tools/bpf_bench" bench/bpf_bench.c \
-		servicio/bpfsrc.c servicio/modsrc.c servicio/snapshot.c servicio/procfs.c \
-		servicio/procskip.c servicio/cgroupid.c lib/util.c $(pkg-config --cflags --libs jansson libbpf) -lm; then
-	:
-else
-	echo "# sysvm: bench/bpf_bench.c not built (no BTF, clang or libbpf here): no raw-read table"
-	rm -f "$tools/bpf_bench"
-fi
+# the three-way raw read benchmark for the guest (build/tools/bpf_bench,
+# bench/bpf_bench.c: the module's file, the BPF iterator, the procfs walk);
+# CO-RE, so built here
+rm -f "$BUILD/tools/bpf_bench"
+make -s -C servicio BUILD="$BUILD" tools ||
+	echo "# sysvm: the BPF tools are not built (no BTF, clang or libbpf here): no raw-read table"
 envs=(--env SYSVM_BENCH=1)
 for v in ROUNDS DUR EXTRA RAW_RUNS; do [ -n "${!v:-}" ] && envs+=(--env "$v=${!v}"); done
 t0=$(date +%s)

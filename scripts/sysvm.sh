@@ -403,7 +403,7 @@ payload_repo() {
 		tar -C "$p/repo" -xf -
 	cp -a "$BUILD/bin" "$p/repo/build/"
 	# test tools a suite built for the guest (tests/system/chain.sh: bpfdoc)
-	[ ! -d "$BUILD/sysvm-tools" ] || cp -a "$BUILD/sysvm-tools" "$p/repo/build/"
+	[ ! -d "$BUILD/tools" ] || cp -a "$BUILD/tools" "$p/repo/build/"
 }
 
 # Boot the VM on $img (a throw-away snapshot of it, or the image itself with

@@ -99,11 +99,11 @@ done
 bench_config "extra$EXTRA"
 kill "${pids[@]}" 2>/dev/null
 wait 2>/dev/null
-# the raw reads, three ways (build/sysvm-tools/bpf_bench, built by
+# the raw reads, three ways (build/tools/bpf_bench, built by
 # bench/sysvm.sh): the module's file, the BPF iterator, the procfs walk, at
 # 150, 1,000 and 5,000 processes in the VM (the module lists every process
 # of the machine, so no private pid namespace here: N counts them all)
-if [ -x build/sysvm-tools/bpf_bench ]; then
+if [ -x build/tools/bpf_bench ]; then
 	{
 		echo
 		echo "## raw reads: module vs BPF vs procfs ($RAW_RUNS runs each; times per whole read)"
@@ -111,7 +111,7 @@ if [ -x build/sysvm-tools/bpf_bench ]; then
 		echo "|----------------|--------|-----------|-----------|----------|"
 	} >>"$out/bench.txt"
 	for n in 150 1000 5000; do
-		build/sysvm-tools/bpf_bench "$n" "$RAW_RUNS" >>"$out/bench.txt" 2>>"$out/bench-errors.txt"
+		build/tools/bpf_bench "$n" "$RAW_RUNS" >>"$out/bench.txt" 2>>"$out/bench-errors.txt"
 		mark "raw reads at $n processes"
 	done
 fi

@@ -64,24 +64,16 @@ done
 
 work=$GESTOR_BUILD/sysvm/chain
 rm -rf "$work" && mkdir -p "$work"
-# the BPF iterator's document reader for the guest (the module's and the
-# BPF source's documents are compared there): needs the BPF source to build
-# here (clang, bpftool, this kernel's BTF for vmlinux.h); it is CO-RE, so the
-# guest's kernel relocates it with its own BTF
-tools=$GESTOR_BUILD/sysvm-tools
-rm -rf "$tools"
+# the BPF iterator's document reader for the guest (build/tools/bpfdoc,
+# `make -C servicio tools`; the module's and the BPF source's documents are
+# compared there): needs the BPF source to build here (clang, bpftool, this
+# kernel's BTF for vmlinux.h); it is CO-RE, so the guest's kernel relocates
+# it with its own BTF
 bpfdoc_why=
 if [ ! -r /sys/kernel/btf/vmlinux ]; then
 	bpfdoc_why="this kernel has no BTF (/sys/kernel/btf/vmlinux) to build the BPF source"
-elif ! make -s -C "$GESTOR_TOP/kernel/bpf" BUILD="$GESTOR_BUILD" >"$work/bpf-build.log" 2>&1; then
-	bpfdoc_why="the BPF source does not build here ($work/bpf-build.log)"
-else
-	mkdir -p "$tools"
-	(cd "$GESTOR_TOP" && cc -std=c17 -D_GNU_SOURCE -O2 -Ilib -I"$GESTOR_BUILD/bpf" -o "$tools/bpfdoc" \
-		tests/system/bpfdoc.c servicio/bpfsrc.c servicio/modsrc.c servicio/snapshot.c \
-		servicio/procfs.c servicio/procskip.c servicio/cgroupid.c lib/util.c \
-		$(pkg-config --cflags --libs jansson libbpf) -lm) >>"$work/bpf-build.log" 2>&1 ||
-		bpfdoc_why="tests/system/bpfdoc.c does not build ($work/bpf-build.log)"
+elif ! make -s -C "$GESTOR_TOP/servicio" BUILD="$GESTOR_BUILD" tools >"$work/bpf-build.log" 2>&1; then
+	bpfdoc_why="the BPF tools do not build here ($work/bpf-build.log)"
 fi
 OUT=$work/out
 t0=$(date +%s)

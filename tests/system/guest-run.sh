@@ -9,7 +9,7 @@
 # 3. an unlabelled container (-l gestor.managed=false: must survive), then contenedores.sh -n 6 (six
 #    random managed containers: more than 2 high + 3 low, so the first cycle
 #    has to remove some)
-#    then, where build/sysvm-tools/bpfdoc is there, the BPF iterator's
+#    then, where build/tools/bpfdoc is there, the BPF iterator's
 #    document, the module's, the BPF iterator's again (for docs_compare.py)
 # 4. a sampler reads every container's cgroup (cpu.stat usage_usec,
 #    memory.current, memory.stat inactive_file) every 0.25 s with the real
@@ -67,13 +67,14 @@ echo "contenedores.sh -n 6: exit $?"
 cat "$out/contenedores-initial.log"
 mark "initial containers created"
 
-# the module's document between two of the BPF iterator's (build/sysvm-tools/
-# bpfdoc, built by chain.sh when the host can build the BPF source), for
+# the module's document between two of the BPF iterator's (build/tools/
+# bpfdoc: `make -C servicio tools`, run by chain.sh where the host builds
+# the BPF source), for
 # tests/system/docs_compare.py: both sources on the same kernel, same moment
-if [ -x build/sysvm-tools/bpfdoc ] && [ -e /proc/sysinfo_202002591 ]; then
-	build/sysvm-tools/bpfdoc >"$out/doc-bpf-1.json" 2>"$out/bpfdoc.err" &&
+if [ -x build/tools/bpfdoc ] && [ -e /proc/sysinfo_202002591 ]; then
+	build/tools/bpfdoc >"$out/doc-bpf-1.json" 2>"$out/bpfdoc.err" &&
 		cat /proc/sysinfo_202002591 >"$out/doc-module.json" &&
-		build/sysvm-tools/bpfdoc >"$out/doc-bpf-2.json" 2>>"$out/bpfdoc.err"
+		build/tools/bpfdoc >"$out/doc-bpf-2.json" 2>>"$out/bpfdoc.err"
 	echo "documents for the module/BPF comparison: exit $?"
 	mark "module and BPF documents read"
 fi
