@@ -137,6 +137,15 @@ static PGconn *pg_connect(const char *url, char *err, size_t errlen)
 }
 
 /* Run sql (no parameters) and expect ok; reason in err. */
+/*
+ * Whether a COMMIT's result is a commit: on a transaction a failed statement
+ * aborted, PostgreSQL answers COMMIT with success and the tag ROLLBACK.
+ */
+static bool pg_committed(PGresult *res)
+{
+	return PQresultStatus(res) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(res), "COMMIT") == 0;
+}
+
 static int pg_exec(PGconn *c, const char *sql, char *err, size_t errlen)
 {
 	PGresult *res = PQexec(c, sql);
@@ -403,16 +412,6 @@ static void pg_fail_all(struct store_job *jobs, unsigned status, const char *why
 	}
 }
 
-/*
- * The fast path: the whole group sent at once in libpq's pipeline mode
- * (BEGIN, one statement per batch, the access entries, COMMIT, then one
- * sync), so the group costs one round trip to the server plus its commit
- * instead of three per batch. Any statement failing aborts the rest of the
- * pipeline, and so the transaction: nothing is stored, and *fallback says to
- * write the group again batch by batch with savepoints (a failure of the
- * connection itself answers 503 at once instead). true when committed; the
- * jobs then carry their statuses.
- */
 /* Queue BEGIN, a statement per batch, the access entries, COMMIT; *nq: how many. */
 static bool pg_pipeline_send(struct store_pg *p, struct store_job *jobs, struct store_acc *accs,
 			     int *nq)
@@ -479,7 +478,7 @@ static bool pg_pipeline_results(struct store_pg *p, struct store_job *jobs, int 
 			}
 			j = j->next;
 		} else if (i == nq - 1) {
-			committed = ok && PQresultStatus(res) == PGRES_COMMAND_OK;
+			committed = ok && pg_committed(res);
 			if (PQresultStatus(res) == PGRES_FATAL_ERROR)
 				snprintf(err, errlen, "commit: %s", PQresultErrorMessage(res));
 		} else if (PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -591,12 +590,17 @@ static bool pg_write_group(void *be, struct store_job *jobs, struct store_acc *a
 		if (pg_exec(p->conn, "RELEASE SAVEPOINT b", err, sizeof(err)) < 0)
 			ok = false;
 	}
-	if (ok && accs)
-		(void)pg_insert_access(p, accs);
+	/* the access entries in a savepoint of their own: their failure (logged)
+	 * must not abort the transaction that holds the batches */
+	if (ok && accs && pg_exec(p->conn, "SAVEPOINT a", err, sizeof(err)) == 0) {
+		const char *undo = pg_insert_access(p, accs) == 0 ? "RELEASE SAVEPOINT a"
+								  : "ROLLBACK TO SAVEPOINT a";
+		ok = pg_exec(p->conn, undo, err, sizeof(err)) == 0;
+	}
 	*commit_start = util_mono_ns();
 	if (ok) {
 		res = PQexec(p->conn, "COMMIT");
-		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+		ok = pg_committed(res);
 		if (!ok)
 			snprintf(err, sizeof(err), "commit: %s", PQresultErrorMessage(res));
 	}
