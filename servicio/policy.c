@@ -10,6 +10,7 @@
 #include "policy.h"
 
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,12 +43,14 @@ enum policy_class policy_classify(const struct policy_ctr *c, const struct polic
 {
 	/* kept as high: it stays high until below a threshold by the margin too,
 	 * so a burner slowed by contention (20 % -> 12 %) is not removed as the
-	 * heaviest low one */
+	 * heaviest low one; the band is at most half the threshold, or a margin
+	 * as large as the threshold (64 MiB of 64 MiB by default) would keep a
+	 * container that went idle high for good */
 	double cpu_at = p->high_cpu, mem_at = (double)p->high_mem_kb;
 
 	if (c->kept_as == POLICY_HIGH && p->ranking == POLICY_RANK_CPU) {
-		cpu_at -= p->margin_cpu;
-		mem_at -= (double)p->margin_mem_kb;
+		cpu_at -= fmin(p->margin_cpu, cpu_at / 2);
+		mem_at -= fmin((double)p->margin_mem_kb, mem_at / 2);
 	}
 	if (c->cpu_pct >= cpu_at)
 		return POLICY_HIGH;

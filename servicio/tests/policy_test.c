@@ -270,6 +270,15 @@ static void test_margin_class_threshold(void **state)
 	assert_int_equal(policy_classify(&c, &p), POLICY_HIGH);
 	c.kept_as = POLICY_LOW; /* kept as low: the plain thresholds */
 	assert_int_equal(policy_classify(&c, &p), POLICY_LOW);
+	/* the band is at most half a threshold: with a margin as large as the
+	 * threshold (the defaults: 64 MiB of 64 MiB), an idle container kept as
+	 * high still becomes low */
+	p.margin_mem_kb = 64 * 1024;
+	c.kept_as = POLICY_HIGH;
+	c.mem_kb = 1024;
+	assert_int_equal(policy_classify(&c, &p), POLICY_LOW);
+	c.mem_kb = 33 * 1024; /* 33 MiB >= 64 - 32 */
+	assert_int_equal(policy_classify(&c, &p), POLICY_HIGH);
 	/* its reason says why it is still high */
 	struct policy_ctr k[1] = { ctr("k", 12.0, 300, 1) };
 	struct policy_decision d[1];
