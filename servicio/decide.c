@@ -129,14 +129,14 @@ int decide_cycle(struct cycle *c, const struct decide_ctx *x)
 	struct policy_ctr *pc;
 	int nremove = 0;
 
-	c->nrows = n;
 	c->rows = calloc(n ? n : 1, sizeof(*c->rows));
 	c->dec = calloc(n ? n : 1, sizeof(*c->dec));
 	pc = calloc(n ? n : 1, sizeof(*pc));
 	if (!c->rows || !c->dec || !pc) {
 		free(pc);
-		return -ENOMEM;
+		return -ENOMEM; /* nrows stays 0: no stage reads rows that are not there */
 	}
+	c->nrows = n;
 	for (size_t i = 0; i < n; i++) {
 		decide_row(c, i, x);
 		pc[i] = c->rows[i].pc;
