@@ -168,6 +168,8 @@ static void run_stages(struct mgr *m, struct cycle *c, uint64_t t[4])
 /* The cycle's figures to /metrics (promexp.h copies them). */
 static void mgr_publish(struct mgr *m, const struct cycle *c, double cycle_s)
 {
+	if (!m->px)
+		return; /* /metrics is off: nothing to gather */
 	const struct promexp_info x = {
 		.cycle_s = cycle_s,
 		.scope = m->cfg.scope,
