@@ -36,7 +36,6 @@ struct events {
 	/* under mu */
 	uint64_t due_ns; /* monotonic; 0: no reaction due */
 	bool died;
-	uint64_t starts, reactions, reconnects;
 	/* the thread's own */
 	char *line;
 	size_t len;
@@ -105,11 +104,12 @@ static void events_handle(struct events *e, const char *line, size_t len)
 		return;
 	pthread_mutex_lock(&e->mu);
 	if (ev.kind == EVENTS_START) {
-		e->starts++;
-		if (!e->due_ns) {
-			e->due_ns = util_mono_ns() + (uint64_t)e->cfg.window_ms * 1000000ull;
-			e->reactions++;
-		}
+		/* each started container gets its whole window: a later start
+		 * moves the pending reaction to its own window's end */
+		uint64_t due = util_mono_ns() + (uint64_t)e->cfg.window_ms * 1000000ull;
+
+		if (due > e->due_ns)
+			e->due_ns = due;
 		pthread_cond_broadcast(&e->cv);
 	} else if (ev.kind == EVENTS_DIE) {
 		e->died = true;
@@ -170,7 +170,6 @@ static size_t events_header_cb(char *buf, size_t size, size_t nitems, void *user
 			log_info("Docker event stream back: deciding now (events may have been "
 				 "missed)");
 			pthread_mutex_lock(&e->mu);
-			e->reconnects++;
 			if (!e->due_ns)
 				e->due_ns = util_mono_ns();
 			pthread_cond_broadcast(&e->cv);
@@ -354,18 +353,12 @@ bool events_cycle_starts(struct events *e)
 	bool died;
 
 	pthread_mutex_lock(&e->mu);
-	e->due_ns = 0;
+	/* a reaction that is due is this cycle's; one whose window is still
+	 * open (a container started less than the window ago) stays */
+	if (e->due_ns <= util_mono_ns())
+		e->due_ns = 0;
 	died = e->died;
 	e->died = false;
 	pthread_mutex_unlock(&e->mu);
 	return died;
-}
-
-void events_counts(struct events *e, uint64_t *starts, uint64_t *reactions, uint64_t *reconnects)
-{
-	pthread_mutex_lock(&e->mu);
-	*starts = e->starts;
-	*reactions = e->reactions;
-	*reconnects = e->reconnects;
-	pthread_mutex_unlock(&e->mu);
 }

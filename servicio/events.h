@@ -65,12 +65,10 @@ void events_stop(struct events *e);
 bool events_wait(struct events *e, uint64_t deadline_ns, bool (*stopping)(void));
 
 /*
- * A cycle starts: the pending reaction is taken away. Returns whether a
+ * A cycle starts: the pending reaction, if due, is taken away (one whose
+ * window is still open stays). Returns whether a
  * managed container died since the last call (the container list is stale).
  */
 bool events_cycle_starts(struct events *e);
-
-/* Counters for the debug log and tests: starts seen, reactions made due, reconnections. */
-void events_counts(struct events *e, uint64_t *starts, uint64_t *reactions, uint64_t *reconnects);
 
 #endif

@@ -28,7 +28,6 @@
 #define PROMEXP_DEFAULT_LISTEN "127.0.0.1:9102"
 #define PROMEXP_NACTIONS 6 /* enum cycle_action */
 #define PROMEXP_NCLASSES 3 /* enum policy_class */
-#define PROMEXP_NSOURCES 3 /* enum snap_source */
 #define PROMEXP_NBUCKETS 11 /* cycle duration histogram, +Inf apart */
 
 /* One running container as Prometheus sees it. */
