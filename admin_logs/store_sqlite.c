@@ -6,10 +6,11 @@
  * Schema: batches (one row per batch_id, UNIQUE), records (one row per
  * record: indexed columns for the query filters, the batch's host and run,
  * and the record's JSON as received; a partial index on the removals),
- * samples and sample_containers (the numbers the graphs need, so drawing
- * never re-parses JSON; each sample keeps its per-class container counts),
- * containers (one row per container id: its record range and running sums,
- * so "the busiest N" is a lookup), runs (one row per servicio run and host:
+ * samples and sample_containers (the numbers the graphs need; each sample
+ * keeps its per-class container counts, and only a sample with containers
+ * of no class has its JSON read again, for their roles),
+ * containers (version 1's running sums per container id: no longer written,
+ * the graphs rank from sample_containers per run), runs (one row per servicio run and host:
  * time range and record count), and access_log (every HTTP request). The
  * schema is versioned (PRAGMA user_version) and migrated at open.
  *
@@ -44,7 +45,6 @@ enum store_stmt {
 	ST_INS_RECORD,
 	ST_INS_SAMPLE,
 	ST_INS_SCONT,
-	ST_UPS_CONT,
 	ST_INS_ACCESS,
 	ST_UPS_RUN,
 	ST_COUNT
@@ -70,14 +70,6 @@ static const char *const store_sql[ST_COUNT] = {
 	[ST_INS_SAMPLE] = "INSERT INTO samples(record, ts_ns, source, total_kb, used_kb, "
 			  "available_kb, cpu_pct, n_high, n_low, n_unknown) "
 			  "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
-	[ST_UPS_CONT] =
-		"INSERT INTO containers(cid, name, class, label_class, first_record, "
-		"last_record, first_ns, last_ns, n, sum_cpu, sum_mem_kb) "
-		"VALUES (?1,?2,?3,?4,?5,?5,?6,?6,1,?7,?8) ON CONFLICT(cid) DO UPDATE SET "
-		"name = excluded.name, class = excluded.class, "
-		"last_record = excluded.last_record, last_ns = excluded.last_ns, n = n + 1, "
-		"sum_cpu = sum_cpu + excluded.sum_cpu, "
-		"sum_mem_kb = sum_mem_kb + excluded.sum_mem_kb",
 	[ST_INS_SCONT] = "INSERT INTO sample_containers(record, ts_ns, cid, name, class, "
 			 "label_class, cpu_pct, rss_kb, mem_kb, mem_pct, procs, idx) "
 			 "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
@@ -244,12 +236,8 @@ int store_scope_host(sqlite3 *db, const char *host, char *err, size_t errlen)
 		" JOIN main.records r ON r.id = s.record WHERE r.host = %Q;"
 		"CREATE TEMP VIEW sample_containers AS SELECT c.* FROM main.sample_containers c"
 		" JOIN main.records r ON r.id = c.record WHERE r.host = %Q;"
-		"CREATE TEMP VIEW containers AS SELECT cid, max(name) AS name, max(class) AS class,"
-		" max(label_class) AS label_class, min(record) AS first_record,"
-		" max(record) AS last_record, min(ts_ns) AS first_ns, max(ts_ns) AS last_ns,"
-		" count(*) AS n, sum(cpu_pct) AS sum_cpu, sum(mem_kb) AS sum_mem_kb"
-		" FROM sample_containers GROUP BY cid;",
-		host, host, host);
+		"CREATE TEMP VIEW runs AS SELECT * FROM main.runs WHERE host = %Q;",
+		host, host, host, host);
 	if (!sql) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -331,18 +319,6 @@ static int store_insert_sample(struct store_sq *s, sqlite3_int64 rid, json_t *re
 		sqlite3_bind_int64(st, 12, (sqlite3_int64)i);
 		if (store_step(s, ST_INS_SCONT) < 0)
 			return -EIO;
-		st = s->st[ST_UPS_CONT];
-		bind_text(st, 1, jstr(c, "id"));
-		bind_text(st, 2, jstr(c, "name"));
-		bind_text(st, 3, jstr(c, "class"));
-		bind_text(st, 4, jstr(c, "label_class"));
-		sqlite3_bind_int64(st, 5, rid);
-		sqlite3_bind_int64(st, 6, ts);
-		sqlite3_bind_double(st, 7, json_number_value(json_object_get(c, "cpu_pct")));
-		sqlite3_bind_int64(st, 8, json_integer_value(json_object_get(c, "mem_kb")));
-		if (store_step(s, ST_UPS_CONT) < 0)
-			return -EIO;
-		st = s->st[ST_INS_SCONT];
 	}
 	return 0;
 }
