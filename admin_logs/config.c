@@ -12,6 +12,7 @@
 
 #include "gestor.h"
 #include "opts.h"
+#include "store.h"
 #include "util.h"
 
 #define F(field) OPTS_FIELD(struct config, field)
@@ -93,7 +94,7 @@ static void config_default_report(struct config *c)
 	if (c->report_dir[0] != '\0')
 		return;
 	slash = strrchr(c->db_path, '/');
-	if (!slash || strncmp(c->db_path, "postgres", 8) == 0) { /* a URL: no directory */
+	if (!slash || store_is_url(c->db_path)) { /* a URL: no directory */
 		util_strlcpy(c->report_dir, "report", sizeof(c->report_dir));
 		return;
 	}

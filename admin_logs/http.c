@@ -719,7 +719,11 @@ static void http_mhd_log(void *cls, const char *fmt, va_list ap)
 
 #define HTTP_PEM_MAX (64u << 10)
 
-/* A PEM file into a new buffer (*out). 0 or -errno with err set. */
+/*
+ * A PEM file into a new buffer (*out). 0 or -errno with err set. One buffer
+ * of HTTP_PEM_MAX and no realloc (not util_slurp): no copy of a private key
+ * is left behind in freed memory, and http_free zeroes it all.
+ */
 static int http_read_pem(const char *what, const char *path, char **out, char *err, size_t errlen)
 {
 	char *buf = malloc(HTTP_PEM_MAX);
