@@ -840,7 +840,7 @@ static int graphs_index(struct gctx *g, int dfd, const char *prefix, int rfd)
 static int graphs_copy(int dfd, int tfd, const char *name)
 {
 	char buf[65536];
-	int in = openat(dfd, name, O_RDONLY | O_CLOEXEC), out;
+	int in = openat(dfd, name, O_RDONLY | O_CLOEXEC), out, r = 0;
 	ssize_t n = 0;
 
 	if (in < 0)
@@ -850,15 +850,15 @@ static int graphs_copy(int dfd, int tfd, const char *name)
 		close(in);
 		return -errno;
 	}
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n) {
-			n = -1;
-			break;
-		}
+	while ((n = read(in, buf, sizeof(buf))) > 0 &&
+	       (r = util_write_all(out, buf, (size_t)n)) == 0)
+		;
+	if (n < 0)
+		r = -errno;
 	close(in);
-	if (close(out) != 0 || n < 0)
-		return -EIO;
-	return 0;
+	if (close(out) != 0 && r == 0)
+		r = -errno;
+	return r;
 }
 
 /*
@@ -885,9 +885,10 @@ static int graphs_save_run(struct gctx *g, int dfd, json_t *files)
 	{
 		const char *fn = json_string_value(v);
 
-		if (strcmp(fn, "index.html") != 0 && graphs_copy(dfd, tfd, fn) < 0) {
-			snprintf(g->err, sizeof(g->err), "runs/%s/%s: %s", dir, fn,
-				 strerror(errno));
+		int cr = strcmp(fn, "index.html") != 0 ? graphs_copy(dfd, tfd, fn) : 0;
+
+		if (cr < 0) {
+			snprintf(g->err, sizeof(g->err), "runs/%s/%s: %s", dir, fn, strerror(-cr));
 			goto out;
 		}
 	}
@@ -1012,7 +1013,7 @@ static int graphs_render(struct gctx *g, int dfd, pid_t pids[GRAPHS_PROCS])
 		if (pids[i] < 0)
 			return -EIO;
 	}
-	return graphs_index(g, dfd, "runs/", -1);
+	return 0; /* index.html: graphs_save_run, once the runs are saved */
 }
 
 /* Wait for pid until deadline (then kill it): its status, -1 when killed. */
@@ -1137,6 +1138,10 @@ int graphs_draw(const struct graphs_opts *o, json_t **files, double *cpu_s, char
 	}
 	if (r == 0)
 		r = graphs_save_run(g, dfd, *files);
+	if (r < 0 && *files) { /* the caller gets no list with an error */
+		json_decref(*files);
+		*files = NULL;
+	}
 	if (r == 0 && run_out)
 		util_strlcpy(run_out, g->run, run_cap);
 	if (r < 0)
