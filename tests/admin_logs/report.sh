@@ -64,11 +64,13 @@ check "run $B is posted" test "$(/usr/bin/python3 "$here/report_gen.py" "$AL_URL
 r=$(al_curl "$AL_URL/graficar?run=$A")
 check "GET /graficar?run=$A -> 200, that run" test "$(al_status "$r"):$(al_body "$r" | jq -r .run)" = "200:$A"
 check "its CSV holds that run's 100 samples only" [ "$(col "$R/cpu.csv" epoch_s | awk -v a=1764349200 -v b=$((1764349200 + 3000)) '$1 >= a && $1 < b' | wc -l)" = 101 ]
+check "... and no row of another run (outside its time)" [ "$(col "$R/cpu.csv" epoch_s | awk -v a=1764349200 -v b=$((1764349200 + 3000)) '$1 != "" && ($1 < a || $1 >= b)' | wc -l)" = 0 ]
 check "... and that run's containers only" bash -c "head -n1 '$R/container_cpu.csv' | grep -q 'gestor-high-cpu-m1$A' && ! head -n1 '$R/container_cpu.csv' | grep -q '$B'"
 check "its report is kept in runs/run-$A/" test -s "$R/runs/run-$A/cpu.csv" -a -s "$R/runs/run-$A/cpu.png" -a -s "$R/runs/run-$A/index.html"
 r=$(al_curl "$AL_URL/graficar")
 check "GET /graficar draws the latest run, $B" test "$(al_status "$r"):$(al_body "$r" | jq -r .run)" = "200:$B"
 check "the report is run $B's: 100 samples, none of $A's" [ "$(col "$R/cpu.csv" epoch_s | awk -v a=1764360000 '$1 >= a' | wc -l)" = 101 ]
+check "... and no row before run $B" [ "$(col "$R/cpu.csv" epoch_s | awk -v a=1764360000 '$1 != "" && $1 < a' | wc -l)" = 0 ]
 check "two reports: run $A's is still there, with its own data" bash -c "cmp -s '$R/runs/run-$B/cpu.csv' '$R/cpu.csv' && ! cmp -s '$R/runs/run-$A/cpu.csv' '$R/cpu.csv'"
 check "index.html names the run drawn" grep -q "<b class=\"run\">$B</b>" "$R/index.html"
 check "index.html links run $A's report" grep -q "href=\"runs/run-$A/index.html\"" "$R/index.html"
