@@ -131,9 +131,14 @@ check "the port is closed after the stop" bash -c '! curl -s --max-time 2 "$1" >
 
 # none: nothing listens; a bad address is refused before anything starts
 PORT2=$(svt_free_port)
+# (the control: the same variable naming an address does serve, so it is read)
+# shellcheck disable=SC2046
+GESTOR_METRICS_LISTEN=127.0.0.1:$PORT2 "$SVT_BIN" $(svt_args) --once --dry-run >"$SVT_TMP/env.log" 2>&1
+check "GESTOR_METRICS_LISTEN=127.0.0.1:$PORT2 (env) is read: /metrics on that port" grep -q "Prometheus metrics on http://127.0.0.1:$PORT2/" "$SVT_TMP/env.log"
 # shellcheck disable=SC2046
 GESTOR_METRICS_LISTEN=none "$SVT_BIN" $(svt_args) --once --dry-run >"$SVT_TMP/none.log" 2>&1
 check "--metrics-listen none (env): runs, no /metrics line" bash -c 'grep -q "cycle" "$1" && ! grep -q "Prometheus metrics on" "$1"' _ "$SVT_TMP/none.log"
+check "... and no attempt to listen (no 'cannot listen' warning)" bash -c '! grep -q "cannot listen" "$1"' _ "$SVT_TMP/none.log"
 # shellcheck disable=SC2046
 "$SVT_BIN" $(svt_args) --once --metrics-listen "localhost:$PORT2" >"$SVT_TMP/bad.log" 2>&1
 check "a host name is refused (exit 2)" [ $? = 2 ]
