@@ -18,10 +18,12 @@ admin_start
 SOCK=$SVT_TMP/docker.sock
 PROXY_PID=
 proxy_start() {
+	rm -f "$SOCK" # a killed relay leaves its socket file: wait for a relay that answers
 	python3 "$GESTOR_TOP/tests/servicio/sockproxy.py" "$SOCK" /var/run/docker.sock &
 	PROXY_PID=$!
 	on_exit "kill $PROXY_PID 2>/dev/null"
-	wait_for 10 test -S "$SOCK" || fail "the socket relay did not start"
+	wait_for 10 curl -sf --max-time 2 --unix-socket "$SOCK" http://d/_ping -o /dev/null ||
+		fail "the socket relay did not start"
 }
 proxy_start
 LOG=$SVT_TMP/run.log
@@ -61,9 +63,12 @@ check "the removal was cycle 2, made due by the start event" grep -q "Docker eve
 kill -9 "$PROXY_PID"
 check "servicio says the event stream broke" wait_for 10 grep -q "Docker event stream broke" "$LOG"
 sleep 1
+n=$(grep -c '^cycle [0-9]* ' "$LOG")
 proxy_start
 check "servicio reconnects to the event stream" wait_for 15 grep -q "Docker event stream back" "$LOG"
-sleep 2 # the catch-up cycle after the reconnection
+# the catch-up cycle after the reconnection, before the next container
+wait_for 20 bash -c '[ "$(grep -c "^cycle [0-9]* " "$1")" -gt "$2" ]' _ "$LOG" "$n" ||
+	echo "# no catch-up cycle seen after the reconnection"
 S_RUN=$(date +%s.%N)
 mk low c
 check "after the reconnection a container beyond the quota is removed within 12 s" gone_within 12 c
