@@ -56,6 +56,10 @@ need_cmd() {
 	local c
 	for c in "$@"; do command -v "$c" >/dev/null 2>&1 || skip "'$c' is not installed"; done
 }
+# free_port: a TCP port on 127.0.0.1 that nobody listens on now
+free_port() {
+	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
 docker_up() { curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1; }
 need_docker() { docker_up || skip "no Docker daemon answers on /var/run/docker.sock"; }
 # wait_for SECONDS command...: poll every 0.2 s until the command succeeds

@@ -36,9 +36,6 @@ pg_as() {
 	fi
 }
 
-pg_free_port() {
-	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 pg_start() {
 	if [ -z "$PG_DIR" ]; then
@@ -51,7 +48,7 @@ pg_start() {
 			cat "$PG_DIR/initdb.log"
 			fail "initdb failed"
 		}
-		PG_PORT=$(pg_free_port)
+		PG_PORT=$(free_port)
 	fi
 	pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 30 \
 		-o "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories=$PG_DIR -c max_connections=200" \

@@ -22,7 +22,7 @@ mk low low3
 mk low low4
 sleep 1
 
-PORT=$(svt_free_port)
+PORT=$(free_port)
 URL=http://127.0.0.1:$PORT/metrics
 # shellcheck disable=SC2046
 "$SVT_BIN" $(svt_args) --interval 2 --high-cpu 5 --ranking oldest --keep-high 10 --keep-low 3 --metrics-listen "127.0.0.1:$PORT" \
@@ -130,7 +130,7 @@ check "no sanitizer report" bash -c '! grep -E "AddressSanitizer|LeakSanitizer|r
 check "the port is closed after the stop" bash -c '! curl -s --max-time 2 "$1" >/dev/null' _ "$URL"
 
 # none: nothing listens; a bad address is refused before anything starts
-PORT2=$(svt_free_port)
+PORT2=$(free_port)
 # (the control: the same variable naming an address does serve, so it is read)
 # shellcheck disable=SC2046
 GESTOR_METRICS_LISTEN=127.0.0.1:$PORT2 "$SVT_BIN" $(svt_args) --once --dry-run >"$SVT_TMP/env.log" 2>&1

@@ -26,14 +26,14 @@ mk high-cpu b15 -e CPU_PCT=15
 mk high-ram ram -e MEM_MB=70 --memory 128m
 mk low idle
 
-MPORT=$(svt_free_port)
+MPORT=$(free_port)
 # shellcheck disable=SC2046
 "$SVT_BIN" $(svt_args) --interval 2 --dry-run --metrics-listen "127.0.0.1:$MPORT" \
 	>"$SVT_TMP/svt.log" 2>&1 &
 SVT_PID=$!
 on_exit "kill $SVT_PID"
 
-PPORT=$(svt_free_port)
+PPORT=$(free_port)
 mkdir -p "$SVT_TMP/prom"
 cat >"$SVT_TMP/prom/prometheus.yml" <<EOF
 global:

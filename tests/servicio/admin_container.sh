@@ -17,7 +17,7 @@ svt_need
 ADMIN_IMAGE=${ADMIN_IMAGE:-gestor/admin_logs:latest}
 docker image inspect "$ADMIN_IMAGE" >/dev/null 2>&1 || skip "image $ADMIN_IMAGE is missing (make images)"
 NAME=$SVT_TAG-admin_logs
-PORT=$(svt_free_port)
+PORT=$(free_port)
 DATA=$SVT_TMP/data
 on_exit "docker rm -f $NAME"
 for i in 1 2 3 4; do mk low "l$i"; done

@@ -37,10 +37,6 @@ svt_cleanup_containers() {
 	[ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1
 }
 
-# svt_free_port: a TCP port nobody listens on
-svt_free_port() {
-	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
 # admin_start [PORT]: admin_logs as a process with its database in $SVT_TMP/admin
 admin_start() {
