@@ -110,8 +110,11 @@ static void decide_row(struct cycle *c, size_t i, const struct decide_ctx *x)
 		.id = dc->id,
 		.name = dc->name,
 		.managed = decide_managed(dc, x->scope),
+		/* by label, id or name: the same container for the policy and the
+		 * record's role (record.c) */
 		.admin_logs = decide_label_is(dc, "gestor.role", "admin_logs") ||
-			      (x->admin_id[0] && strcmp(dc->id, x->admin_id) == 0),
+			      (x->admin_id[0] && strcmp(dc->id, x->admin_id) == 0) ||
+			      (x->pp.admin_name && strcmp(dc->name, x->pp.admin_name) == 0),
 		.self = x->self_id[0] && strcmp(dc->id, x->self_id) == 0,
 		.has_rate = st && st->has_cpu,
 		.cpu_pct = st ? st->cpu_pct : 0,
