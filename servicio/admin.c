@@ -3,6 +3,7 @@
  */
 #include "admin.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,21 +25,33 @@ static struct dctl_admin admin_spec(const struct config *cfg)
 				    GESTOR_LOG_PORT, cfg->admin_data };
 }
 
+/*
+ * The log client for url, with the token of the file tpath (none when tpath
+ * is empty, or when the file is missing and missing_ok). NULL, logged, on
+ * an error.
+ */
+static struct logclient *admin_client(const char *url, const char *tpath, const char *ca,
+				      bool missing_ok)
+{
+	char err[512] = "", token[TOKEN_MAX + 1] = "";
+	struct logclient *lc = NULL;
+	int r = tpath[0] ? token_read_file(tpath, token, err, sizeof(err)) : 0;
+
+	if (r == -ENOENT && missing_ok)
+		r = 0;
+	if (r == 0)
+		lc = logclient_new(url, token, ca, err, sizeof(err));
+	explicit_bzero(token, sizeof(token));
+	if (!lc)
+		log_errorx("%s", err);
+	return lc;
+}
+
 static int admin_external(struct admin *a, struct logclient **lc)
 {
-	char err[512], token[TOKEN_MAX + 1] = "";
-
-	if (a->cfg->token_file[0] &&
-	    token_read_file(a->cfg->token_file, token, err, sizeof(err)) < 0) {
-		log_errorx("%s", err);
+	*lc = admin_client(a->cfg->log_url, a->cfg->token_file, a->cfg->log_ca, false);
+	if (!*lc)
 		return -1;
-	}
-	*lc = logclient_new(a->cfg->log_url, token, a->cfg->log_ca, err, sizeof(err));
-	explicit_bzero(token, sizeof(token));
-	if (!*lc) {
-		log_errorx("%s", err);
-		return -1;
-	}
 	if (logclient_healthy(*lc, 2000))
 		log_info("log server: %s (external, answers /health)", a->cfg->log_url);
 	else
@@ -72,7 +85,7 @@ static int admin_wait_health(const struct admin *a, struct logclient *lc, const 
 
 int admin_start(struct admin *a, struct docker *dk, struct logclient **lc, bool (*stopping)(void))
 {
-	char err[512], url[64], tpath[CONFIG_STR_MAX + 16], token[TOKEN_MAX + 1] = "";
+	char err[512], url[64], tpath[CONFIG_STR_MAX + 16];
 	enum dctl_admin_state st;
 	struct dctl_admin spec = admin_spec(a->cfg);
 
@@ -90,17 +103,14 @@ int admin_start(struct admin *a, struct docker *dk, struct logclient **lc, bool 
 		 a->cfg->admin_data);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", a->cfg->admin_port);
 	/* the token the container was given (made with its data directory) */
-	snprintf(tpath, sizeof(tpath), "%s/%s", a->cfg->admin_data, DCTL_ADMIN_TOKEN);
-	if (access(tpath, F_OK) == 0 && token_read_file(tpath, token, err, sizeof(err)) < 0) {
-		log_errorx("%s", err);
+	if (snprintf(tpath, sizeof(tpath), "%s/%s", a->cfg->admin_data, DCTL_ADMIN_TOKEN) >=
+	    (int)sizeof(tpath)) {
+		log_errorx("admin_logs data directory %s: path too long", a->cfg->admin_data);
 		return -1;
 	}
-	*lc = logclient_new(url, token, NULL, err, sizeof(err));
-	explicit_bzero(token, sizeof(token));
-	if (!*lc) {
-		log_errorx("%s", err);
+	*lc = admin_client(url, tpath, "", true);
+	if (!*lc)
 		return -1;
-	}
 	return admin_wait_health(a, *lc, url, stopping);
 }
 
