@@ -63,6 +63,8 @@ enum policy_class policy_classify(const struct policy_ctr *c, const struct polic
 struct ranked {
 	const struct policy_ctr *c;
 	size_t idx;
+	bool keep; /* kept this cycle (decide_class) */
+	long by; /* the place it swapped with by the margin, or -1 */
 };
 
 static int cmp_tail(const struct ranked *a, const struct ranked *b)
@@ -120,29 +122,29 @@ static bool policy_incumbent(const struct ranked *r, enum policy_class cls)
 }
 
 /*
- * keep[] holds the first keep places of the sorted r. While the worst kept
+ * r[].keep marks the first keep places of the sorted r. While the worst kept
  * challenger does not beat the best incumbent left out by the margin, the
  * incumbent takes its place. Each swap keeps one more incumbent, so this
- * ends. by[i] is the other party of a swap (for the reasons), or -1.
+ * ends. r[i].by is the other party of a swap (for the reasons), or -1.
  */
-static void policy_hysteresis(const struct ranked *r, size_t n, enum policy_class cls,
-			      const struct policy_params *p, bool *keep, long *by)
+static void policy_hysteresis(struct ranked *r, size_t n, enum policy_class cls,
+			      const struct policy_params *p)
 {
 	for (;;) {
 		long wc = -1, bi = -1;
 
 		for (size_t i = 0; i < n; i++)
-			if (keep[i] && !policy_incumbent(&r[i], cls))
+			if (r[i].keep && !policy_incumbent(&r[i], cls))
 				wc = (long)i;
 		for (size_t i = 0; i < n && bi < 0; i++)
-			if (!keep[i] && policy_incumbent(&r[i], cls))
+			if (!r[i].keep && policy_incumbent(&r[i], cls))
 				bi = (long)i;
 		if (wc < 0 || bi < 0 || policy_beats(r[wc].c, r[bi].c, cls, p))
 			return;
-		keep[wc] = false;
-		keep[bi] = true;
-		by[wc] = bi;
-		by[bi] = wc;
+		r[wc].keep = false;
+		r[bi].keep = true;
+		r[wc].by = bi;
+		r[bi].by = wc;
 	}
 }
 
@@ -169,16 +171,9 @@ static size_t decide_class(struct ranked *r, size_t n, enum policy_class cls, in
 			   const struct policy_params *p, struct policy_decision *out)
 {
 	const char *order;
-	bool *kept = calloc(n ? n : 1, sizeof(*kept));
-	long *by = calloc(n ? n : 1, sizeof(*by));
 	char margin[64];
 	int place = 0;
 
-	if (!kept || !by) {
-		free(kept);
-		free(by);
-		return 0;
-	}
 	if (p->ranking == POLICY_RANK_OLDEST) {
 		qsort(r, n, sizeof(*r), cmp_oldest);
 		order = "longest-running";
@@ -190,11 +185,11 @@ static size_t decide_class(struct ranked *r, size_t n, enum policy_class cls, in
 		order = "lightest (CPU, then memory)";
 	}
 	for (size_t i = 0; i < n; i++) {
-		kept[i] = (long)i < keep;
-		by[i] = -1;
+		r[i].keep = (long)i < keep;
+		r[i].by = -1;
 	}
 	if (p->ranking == POLICY_RANK_CPU)
-		policy_hysteresis(r, n, cls, p, kept, by);
+		policy_hysteresis(r, n, cls, p);
 	policy_margin_text(p, margin, sizeof(margin));
 	/* the kept ones first, then the rest, each part in ranking order */
 	for (int pass = 1; pass >= 0; pass--) {
@@ -203,13 +198,13 @@ static size_t decide_class(struct ranked *r, size_t n, enum policy_class cls, in
 			const char *why = policy_why(r[i].c, cls, p);
 			int l;
 
-			if (kept[i] != (bool)pass)
+			if (r[i].keep != (bool)pass)
 				continue;
 			d->idx = r[i].idx;
 			d->cls = cls;
 			d->rank = ++place;
-			d->keep = kept[i];
-			d->by_margin = by[i] >= 0;
+			d->keep = r[i].keep;
+			d->by_margin = r[i].by >= 0;
 			l = snprintf(d->reason, sizeof(d->reason),
 				     "%s (%s); %s #%zu of %zu, keep %d", policy_class_name(cls),
 				     why, order, i + 1, n, keep);
@@ -218,15 +213,13 @@ static size_t decide_class(struct ranked *r, size_t n, enum policy_class cls, in
 			if (d->keep)
 				snprintf(d->reason + l, sizeof(d->reason) - (size_t)l,
 					 "; kept by the margin: %s does not beat it by %s",
-					 r[by[i]].c->name ? r[by[i]].c->name : "?", margin);
+					 r[r[i].by].c->name ? r[r[i].by].c->name : "?", margin);
 			else
 				snprintf(d->reason + l, sizeof(d->reason) - (size_t)l,
 					 "; the margin decided: it does not beat the kept %s by %s",
-					 r[by[i]].c->name ? r[by[i]].c->name : "?", margin);
+					 r[r[i].by].c->name ? r[r[i].by].c->name : "?", margin);
 		}
 	}
-	free(kept);
-	free(by);
 	return n;
 }
 
@@ -249,9 +242,9 @@ size_t policy_decide(const struct policy_ctr *ctrs, size_t n, const struct polic
 		if (policy_excluded(&ctrs[i], p))
 			continue;
 		if (policy_classify(&ctrs[i], p) == POLICY_HIGH)
-			hi[nh++] = (struct ranked){ &ctrs[i], i };
+			hi[nh++] = (struct ranked){ .c = &ctrs[i], .idx = i, .by = -1 };
 		else
-			lo[nl++] = (struct ranked){ &ctrs[i], i };
+			lo[nl++] = (struct ranked){ .c = &ctrs[i], .idx = i, .by = -1 };
 	}
 	w = decide_class(hi, nh, POLICY_HIGH, p->keep_high, p, out);
 	w += decide_class(lo, nl, POLICY_LOW, p->keep_low, p, out + w);
