@@ -338,14 +338,10 @@ static enum MHD_Result http_health(struct req *r)
 		NULL);
 }
 
+/* The query string of GET /logs (q) or GET /runs (qr), parsed by MHD's callback. */
 struct http_args {
 	struct query *q;
-	char err[256];
-	bool bad;
-};
-
-struct http_runs_args {
-	struct query_runs *q;
+	struct query_runs *qr;
 	char err[256];
 	bool bad;
 };
@@ -356,9 +352,19 @@ static enum MHD_Result http_arg(void *cls, enum MHD_ValueKind kind, const char *
 	struct http_args *a = cls;
 
 	(void)kind;
-	if (!a->bad && query_set(a->q, key, value, a->err, sizeof(a->err)) < 0)
+	if (!a->bad && (a->qr ? query_runs_set(a->qr, key, value, a->err, sizeof(a->err))
+			      : query_set(a->q, key, value, a->err, sizeof(a->err))) < 0)
 		a->bad = true;
 	return MHD_YES;
+}
+
+/* A query's answer: 200 with its JSON, 503 when the database is away, else 500. */
+static enum MHD_Result http_query_answer(struct req *r, int rc, char *out, size_t len,
+					 const char *err)
+{
+	if (rc < 0)
+		return http_error(r, rc == -EAGAIN ? 503 : 500, err, NULL);
+	return http_send(r, 200, out, len, NULL);
 }
 
 static enum MHD_Result http_get_logs(struct req *r)
@@ -375,39 +381,24 @@ static enum MHD_Result http_get_logs(struct req *r)
 	if (a.bad)
 		return http_error(r, 400, a.err, NULL);
 	rc = store_query_logs(r->h->store, &q, &out, &len, err, sizeof(err));
-	if (rc < 0)
-		return http_error(r, rc == -EAGAIN ? 503 : 500, err, NULL);
-	return http_send(r, 200, out, len, NULL);
-}
-
-static enum MHD_Result http_runs_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-				     const char *value)
-{
-	struct http_runs_args *a = cls;
-
-	(void)kind;
-	if (!a->bad && query_runs_set(a->q, key, value, a->err, sizeof(a->err)) < 0)
-		a->bad = true;
-	return MHD_YES;
+	return http_query_answer(r, rc, out, len, err);
 }
 
 static enum MHD_Result http_get_runs(struct req *r)
 {
 	struct query_runs q;
-	struct http_runs_args a = { .q = &q };
+	struct http_args a = { .qr = &q };
 	char err[256];
 	char *out = NULL;
 	size_t len = 0;
 	int rc;
 
 	query_runs_init(&q);
-	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, http_runs_arg, &a);
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, http_arg, &a);
 	if (a.bad)
 		return http_error(r, 400, a.err, NULL);
 	rc = store_query_runs(r->h->store, &q, &out, &len, err, sizeof(err));
-	if (rc < 0)
-		return http_error(r, rc == -EAGAIN ? 503 : 500, err, NULL);
-	return http_send(r, 200, out, len, NULL);
+	return http_query_answer(r, rc, out, len, err);
 }
 
 static enum MHD_Result http_graficar(struct req *r)
