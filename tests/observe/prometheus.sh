@@ -13,11 +13,7 @@
 # timeout: 300
 source "$(dirname "$0")/../servicio/common.sh"
 svt_need
-command -v prometheus >/dev/null 2>&1 || {
-	apt-get install -y -o DPkg::Lock::Timeout=600 prometheus >/dev/null 2>&1 ||
-		skip "prometheus is not installed and cannot be (apt-get install prometheus)"
-}
-need_cmd prometheus
+need_cmd prometheus # installed by scripts/setup.sh --for test (make test)
 admin_start
 
 mk high-cpu b80 -e CPU_PCT=80
