@@ -88,6 +88,11 @@ for s in "${suites[@]}"; do
 		failed+=("$name")
 		[ "$rc" = 124 ] && note="timed out after ${limit}s" || note="exit $rc"
 		printf '%sFAIL%s  %-40s %6ss  (%s; log: %s)\n' "$R" "$N" "$name" "$secs" "$note" "$log"
+		# the failed checks with the lines that explain them (a failure
+		# early in a long log would not show in its tail), then the tail
+		if grep -q '^not ok' "$log"; then
+			grep -B 8 '^not ok' "$log" | grep -v '^ok ' | head -n 60 | sed 's/^/      ! /'
+		fi
 		tail -n 25 "$log" | sed 's/^/      | /'
 	fi
 done
