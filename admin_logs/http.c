@@ -416,20 +416,25 @@ static enum MHD_Result http_graficar(struct req *r)
 	double cpu = 0;
 	char err[512], run[80] = "";
 	uint64_t t0 = util_mono_ns();
+	sqlite3 *db = NULL;
 	int rc;
 
 	if (o.host && strlen(o.host) > 256)
 		return http_error(r, 400, "host: must be at most 256 bytes", NULL);
-	if (store_is_url(o.db_path))
-		return http_error(r, 500, "graphs are drawn from the SQLite back end only", NULL);
 	if (o.run && o.run[0] && !batch_run_valid(o.run))
 		return http_error(r, 400, "run: 1..64 characters [A-Za-z0-9._:-]", NULL);
 	pthread_mutex_lock(&r->h->graph_mu);
-	rc = graphs_draw(&o, &files, &cpu, run, sizeof(run), err, sizeof(err));
+	rc = store_graph_db(r->h->store, o.run, o.host, &db, err, sizeof(err));
+	if (rc == 0) {
+		o.db = db;
+		rc = graphs_draw(&o, &files, &cpu, run, sizeof(run), err, sizeof(err));
+		rc = rc == -EAGAIN ? -EIO : rc; /* only the database's absence is a 503 */
+	}
+	sqlite3_close(db);
 	pthread_mutex_unlock(&r->h->graph_mu);
 	if (rc < 0) {
 		log_warnx("graphs: %s", err);
-		return http_error(r, 500, err, NULL);
+		return http_error(r, rc == -EAGAIN ? 503 : 500, err, NULL);
 	}
 	return http_send_json(r, 200,
 			      json_pack("{s:s,s:s,s:o,s:f,s:f}", "dir", c->report_dir, "run", run,

@@ -57,6 +57,9 @@ struct store_be_ops {
 			  size_t errlen);
 	int (*query_runs)(void *be, const struct query_runs *q, char **out, size_t *outlen,
 			  char *err, size_t errlen);
+	/* The database the graphs read (store_graph_db); NULL: the store's own file. */
+	int (*graph_db)(void *be, const char *run, const char *host, sqlite3 **db, char *err,
+			size_t errlen);
 	void (*close)(void *be);
 };
 

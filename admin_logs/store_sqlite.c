@@ -799,5 +799,6 @@ const struct store_be_ops store_sqlite_ops = {
 	.idle = sq_idle,
 	.query_logs = sq_query_logs,
 	.query_runs = sq_query_runs,
+	.graph_db = NULL, /* the graphs read the store's file (store_open_reader) */
 	.close = sq_close,
 };
