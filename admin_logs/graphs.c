@@ -965,8 +965,11 @@ static int graphs_range(struct gctx *g)
 /* Each chart's CSV from one read transaction (every chart sees the same data). */
 static int graphs_write_csv(struct gctx *g, int dfd)
 {
-	if (store_open_reader(g->o->db_path, &g->db, g->err, sizeof(g->err)) < 0 ||
-	    store_scope_host(g->db, g->o->host, g->err, sizeof(g->err)) < 0)
+	if (g->o->db)
+		g->db = g->o->db;
+	else if (store_open_reader(g->o->db_path, &g->db, g->err, sizeof(g->err)) < 0)
+		return -EIO;
+	if (store_scope_host(g->db, g->o->host, g->err, sizeof(g->err)) < 0)
 		return -EIO;
 	sqlite3_exec(g->db, "BEGIN", NULL, NULL, NULL);
 	graphs_pick_run(g);
@@ -1152,7 +1155,7 @@ out:
 	for (size_t i = 0; i < NCHARTS; i++)
 		if (g->f[i])
 			fclose(g->f[i]);
-	if (g->db)
+	if (g->db && g->db != o->db) /* the caller's stays open */
 		sqlite3_close(g->db);
 	if (dfd >= 0)
 		close(dfd);

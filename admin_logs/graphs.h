@@ -17,11 +17,13 @@
 #include <stddef.h>
 
 #include <jansson.h>
+#include <sqlite3.h>
 
 #define GRAPHS_MAX_POINTS 800
 
 struct graphs_opts {
-	const char *db_path; /* SQLite database to read */
+	const char *db_path; /* SQLite database to read (when db is NULL) */
+	sqlite3 *db; /* else this open database, the caller's (store_graph_db) */
 	const char *dir; /* report directory (created when missing) */
 	const char *gnuplot; /* gnuplot program */
 	unsigned top_n; /* busiest containers charted */

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -401,6 +402,15 @@ static enum MHD_Result http_get_runs(struct req *r)
 	return http_query_answer(r, rc, out, len, err);
 }
 
+/* CPU seconds this thread has used. */
+static double http_thread_cpu(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static enum MHD_Result http_graficar(struct req *r)
 {
 	const struct config *c = r->h->cfg;
@@ -413,28 +423,36 @@ static enum MHD_Result http_graficar(struct req *r)
 		.host = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "host")
 	};
 	json_t *files = NULL;
-	double cpu = 0;
+	double cpu = 0, copy_cpu;
 	char err[512], run[80] = "";
 	uint64_t t0 = util_mono_ns();
+	sqlite3 *db = NULL;
 	int rc;
 
 	if (o.host && strlen(o.host) > 256)
 		return http_error(r, 400, "host: must be at most 256 bytes", NULL);
-	if (store_is_url(o.db_path))
-		return http_error(r, 500, "graphs are drawn from the SQLite back end only", NULL);
 	if (o.run && o.run[0] && !batch_run_valid(o.run))
 		return http_error(r, 400, "run: 1..64 characters [A-Za-z0-9._:-]", NULL);
 	pthread_mutex_lock(&r->h->graph_mu);
-	rc = graphs_draw(&o, &files, &cpu, run, sizeof(run), err, sizeof(err));
+	copy_cpu = http_thread_cpu();
+	rc = store_graph_db(r->h->store, o.run, o.host, &db, err, sizeof(err));
+	copy_cpu = http_thread_cpu() - copy_cpu; /* PostgreSQL's copy of the run */
+	if (rc == 0) {
+		o.db = db;
+		rc = graphs_draw(&o, &files, &cpu, run, sizeof(run), err, sizeof(err));
+		rc = rc == -EAGAIN ? -EIO : rc; /* only the database's absence is a 503 */
+	}
+	sqlite3_close(db);
 	pthread_mutex_unlock(&r->h->graph_mu);
 	if (rc < 0) {
 		log_warnx("graphs: %s", err);
-		return http_error(r, 500, err, NULL);
+		return http_error(r, rc == -EAGAIN ? 503 : 500, err, NULL);
 	}
 	return http_send_json(r, 200,
 			      json_pack("{s:s,s:s,s:o,s:f,s:f}", "dir", c->report_dir, "run", run,
 					"files", files, "seconds",
-					(double)(util_mono_ns() - t0) / 1e9, "cpu_seconds", cpu),
+					(double)(util_mono_ns() - t0) / 1e9, "cpu_seconds",
+					cpu + copy_cpu),
 			      NULL);
 }
 

@@ -305,6 +305,13 @@ int store_query_runs(struct store *s, const struct query_runs *q, char **out, si
 	return s->ops->query_runs(s->be, q, out, outlen, err, errlen);
 }
 
+int store_graph_db(struct store *s, const char *run, const char *host, sqlite3 **db, char *err,
+		   size_t errlen)
+{
+	*db = NULL;
+	return s->ops->graph_db ? s->ops->graph_db(s->be, run, host, db, err, errlen) : 0;
+}
+
 void store_drain(struct store *s)
 {
 	pthread_mutex_lock(&s->mu);

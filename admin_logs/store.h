@@ -16,7 +16,8 @@
  * write(2) per group.
  *
  * Queries (store_query_logs, store_query_runs) run on connections of their
- * own; the graphs read SQLite directly (store_open_reader).
+ * own; the graphs read SQLite (store_graph_db): the store's file itself, or
+ * on PostgreSQL a snapshot of the run drawn.
  */
 #ifndef ADMIN_LOGS_STORE_H
 #define ADMIN_LOGS_STORE_H
@@ -88,6 +89,19 @@ int store_query_logs(struct store *s, const struct query *q, char **out, size_t 
 		     size_t errlen);
 int store_query_runs(struct store *s, const struct query_runs *q, char **out, size_t *outlen,
 		     char *err, size_t errlen);
+
+/*
+ * The database GET /graficar draws from, for the run run (NULL: the latest
+ * to start) and host (NULL or "": every host). SQLite: *db = NULL, the
+ * graphs read the store's file (store_open_reader, store_scope_host).
+ * PostgreSQL: *db is a private SQLite database (the caller closes it) that
+ * holds that run's records, scoped to host, with the rows the SQLite back
+ * end derives from them, and the runs of the report's list
+ * (store_pg_snap.c). 0, -EAGAIN (the server is away: 503) or -errno with
+ * the reason in err.
+ */
+int store_graph_db(struct store *s, const char *run, const char *host, sqlite3 **db, char *err,
+		   size_t errlen);
 
 /* true when where names a PostgreSQL database (postgresql:// or postgres://). */
 bool store_is_url(const char *where);

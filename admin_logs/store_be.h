@@ -57,10 +57,35 @@ struct store_be_ops {
 			  size_t errlen);
 	int (*query_runs)(void *be, const struct query_runs *q, char **out, size_t *outlen,
 			  char *err, size_t errlen);
+	/* The database the graphs read (store_graph_db); NULL: the store's own file. */
+	int (*graph_db)(void *be, const char *run, const char *host, sqlite3 **db, char *err,
+			size_t errlen);
 	void (*close)(void *be);
 };
 
 extern const struct store_be_ops store_sqlite_ops;
 extern const struct store_be_ops store_pg_ops;
+
+/*
+ * A scratch database (store_sqlite.c): a private, temporary SQLite database
+ * with the SQLite back end's schema, filled by the SQLite back end's own
+ * ingest code, so its derived tables (samples, sample_containers, runs) are
+ * exactly what the SQLite back end would have made of the same batches. The
+ * PostgreSQL back end draws its graphs from one (store_pg_snap.c).
+ *
+ * store_scratch_open opens one (empty, a transaction begun); each batch
+ * added must have a batch_id of its own; store_scratch_add_run adds a runs
+ * row unless the batches already made one for that (run, host);
+ * store_scratch_finish commits and hands over the database (the caller
+ * closes it with sqlite3_close) and frees s, also on error;
+ * store_scratch_free abandons one. 0 or -errno with the reason in err.
+ */
+struct store_sq;
+int store_scratch_open(struct store_sq **out, char *err, size_t errlen);
+int store_scratch_add(struct store_sq *s, const struct batch *b, char *err, size_t errlen);
+int store_scratch_add_run(struct store_sq *s, const char *run, const char *host, int64_t first_ns,
+			  int64_t last_ns, int64_t n_records, char *err, size_t errlen);
+int store_scratch_finish(struct store_sq *s, sqlite3 **db, char *err, size_t errlen);
+void store_scratch_free(struct store_sq *s);
 
 #endif

@@ -25,8 +25,9 @@
  * (batches, records, sample_containers, runs, access_log), versioned in
  * schema_version with the same numbers, created or migrated at open under
  * an advisory lock (two admin_logs starting together migrate once). The
- * graphs' tables (samples, containers) are not kept: GET /graficar needs
- * the SQLite back end.
+ * graphs' own tables (samples, containers) are not kept: GET /graficar
+ * copies the run it draws into a scratch SQLite database on a connection of
+ * its own (store_pg_snap.c) and draws from that.
  */
 #include "store_be.h"
 
@@ -39,6 +40,7 @@
 #include <libpq-fe.h>
 
 #include "log.h"
+#include "store_pg_snap.h"
 #include "util.h"
 
 #define PG_SCHEMA_VERSION 2
@@ -719,6 +721,21 @@ out:
 	return r;
 }
 
+/* The graphs' database: a snapshot of the run, read on a connection of its own. */
+static int pg_graph_db(void *be, const char *run, const char *host, sqlite3 **db, char *err,
+		       size_t errlen)
+{
+	PGconn *c;
+	int r;
+
+	*db = NULL;
+	if ((r = pg_reader(be, &c, err, errlen)) < 0)
+		return r;
+	r = pg_snap_build(c, run, host, db, err, errlen);
+	PQfinish(c);
+	return r;
+}
+
 const struct store_be_ops store_pg_ops = {
 	.name = "postgresql",
 	.open = pg_open,
@@ -727,5 +744,6 @@ const struct store_be_ops store_pg_ops = {
 	.idle = NULL,
 	.query_logs = pg_query_logs,
 	.query_runs = pg_query_runs,
+	.graph_db = pg_graph_db,
 	.close = pg_close,
 };

@@ -47,6 +47,7 @@ enum store_stmt {
 	ST_INS_SCONT,
 	ST_INS_ACCESS,
 	ST_UPS_RUN,
+	ST_INS_RUN,
 	ST_COUNT
 };
 
@@ -67,6 +68,8 @@ static const char *const store_sql[ST_COUNT] = {
 		       "first_ns = min(first_ns, excluded.first_ns), "
 		       "last_ns = max(last_ns, excluded.last_ns), "
 		       "n_records = n_records + excluded.n_records",
+	[ST_INS_RUN] = "INSERT OR IGNORE INTO runs(run, host, first_ns, last_ns, n_records) "
+		       "VALUES (?1,?2,?3,?4,?5)",
 	[ST_INS_SAMPLE] = "INSERT INTO samples(record, ts_ns, source, total_kb, used_kb, "
 			  "available_kb, cpu_pct, n_high, n_low, n_unknown) "
 			  "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
@@ -189,9 +192,10 @@ int store_open_reader(const char *path, sqlite3 **db, char *err, size_t errlen)
 /*
  * Bring the schema to STORE_SCHEMA_VERSION in one transaction. user_version
  * 0 is a new database or one of the first release (whose tables step 1
- * creates only when missing): both take every step from 1.
+ * creates only when missing): both take every step from 1. *from gets the
+ * version found.
  */
-static int store_migrate(sqlite3 *db, char *err, size_t errlen)
+static int store_migrate(sqlite3 *db, uint64_t *from, char *err, size_t errlen)
 {
 	uint64_t v;
 	char set[64];
@@ -208,6 +212,7 @@ static int store_migrate(sqlite3 *db, char *err, size_t errlen)
 			 (unsigned long long)v, STORE_SCHEMA_VERSION);
 		goto err;
 	}
+	*from = v;
 	if (v == STORE_SCHEMA_VERSION)
 		return store_exec(db, "COMMIT", err, errlen);
 	for (uint64_t i = v; i < STORE_SCHEMA_VERSION; i++)
@@ -216,7 +221,6 @@ static int store_migrate(sqlite3 *db, char *err, size_t errlen)
 	snprintf(set, sizeof(set), "PRAGMA user_version=%d", STORE_SCHEMA_VERSION);
 	if (store_exec(db, set, err, errlen) < 0 || store_exec(db, "COMMIT", err, errlen) < 0)
 		goto err;
-	log_info("database schema version %llu -> %d", (unsigned long long)v, STORE_SCHEMA_VERSION);
 	return 0;
 err:
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -579,41 +583,69 @@ static void sq_close(void *be)
 	free(s);
 }
 
-static int sq_open(void **be, const char *path, char *err, size_t errlen)
+/* A back end's struct for path, nothing opened yet; NULL when out of memory. */
+static struct store_sq *sq_alloc(const char *path, char *err, size_t errlen)
 {
 	struct store_sq *s = calloc(1, sizeof(*s));
-	int i, r = -EIO;
 
-	*be = NULL;
 	if (!s) {
 		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
+		return NULL;
 	}
 	util_strlcpy(s->path, path, sizeof(s->path));
 	pthread_mutex_init(&s->ckpt_mu, NULL);
 	pthread_cond_init(&s->ckpt_cv, NULL);
 	pthread_once(&store_once, store_sqlite_config);
-	if (sqlite3_open_v2(path, &s->db,
+	return s;
+}
+
+/*
+ * Open s->path (created when missing) with the given pragmas, bring its
+ * schema up to date and prepare the statements. *from: the schema version
+ * found.
+ */
+static int sq_open_db(struct store_sq *s, const char *pragmas, uint64_t *from, char *err,
+		      size_t errlen)
+{
+	if (sqlite3_open_v2(s->path, &s->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "open %s: %s", path,
+		snprintf(err, errlen, "open %s: %s", s->path,
 			 s->db ? sqlite3_errmsg(s->db) : "out of memory");
-		goto err;
+		return -EIO;
 	}
 	sqlite3_busy_timeout(s->db, 5000);
-	if (store_exec(s->db, "PRAGMA journal_mode=WAL", err, errlen) < 0 ||
-	    store_exec(s->db, "PRAGMA synchronous=FULL", err, errlen) < 0 ||
-	    store_exec(s->db, "PRAGMA cache_size=-2000", err, errlen) < 0 ||
-	    store_migrate(s->db, err, errlen) < 0)
-		goto err;
-	for (i = 0; i < ST_COUNT; i++) {
+	if (store_exec(s->db, pragmas, err, errlen) < 0 ||
+	    store_migrate(s->db, from, err, errlen) < 0)
+		return -EIO;
+	for (int i = 0; i < ST_COUNT; i++) {
 		if (sqlite3_prepare_v3(s->db, store_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 				       &s->st[i], NULL) != SQLITE_OK) {
 			snprintf(err, errlen, "prepare '%s': %s", store_sql[i],
 				 sqlite3_errmsg(s->db));
-			goto err;
+			return -EIO;
 		}
 	}
+	return 0;
+}
+
+static int sq_open(void **be, const char *path, char *err, size_t errlen)
+{
+	struct store_sq *s = sq_alloc(path, err, errlen);
+	uint64_t from = STORE_SCHEMA_VERSION;
+	int r = -EIO;
+
+	*be = NULL;
+	if (!s)
+		return -ENOMEM;
+	if (sq_open_db(s,
+		       "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+		       "PRAGMA cache_size=-2000",
+		       &from, err, errlen) < 0)
+		goto err;
+	if (from != STORE_SCHEMA_VERSION)
+		log_info("database schema version %llu -> %d", (unsigned long long)from,
+			 STORE_SCHEMA_VERSION);
 	if (sqlite3_open_v2(path, &s->ckpt_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK) {
 		snprintf(err, errlen, "open %s: %s", path,
@@ -636,6 +668,86 @@ static int sq_open(void **be, const char *path, char *err, size_t errlen)
 err:
 	sq_close(s);
 	return r;
+}
+
+/*
+ * Scratch databases (store_be.h): SQLite's private temporary database (the
+ * path ""), which lives in its page cache (STORE_SCRATCH_CACHE_KB) and
+ * spills into a temporary file that SQLite deletes when it is closed; the
+ * journal in memory and no syncs, as nothing in it is kept; everything
+ * written in one transaction, committed by store_scratch_finish.
+ */
+#define STORE_SCRATCH_CACHE_KB 16384
+
+int store_scratch_open(struct store_sq **out, char *err, size_t errlen)
+{
+	struct store_sq *s = sq_alloc("", err, errlen);
+	uint64_t from;
+	char pragmas[128];
+
+	*out = NULL;
+	if (!s)
+		return -ENOMEM;
+	snprintf(pragmas, sizeof(pragmas),
+		 "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA cache_size=-%d",
+		 STORE_SCRATCH_CACHE_KB);
+	if (sq_open_db(s, pragmas, &from, err, errlen) < 0 ||
+	    store_exec(s->db, "BEGIN", err, errlen) < 0) {
+		sq_close(s);
+		return -EIO;
+	}
+	*out = s;
+	return 0;
+}
+
+int store_scratch_add(struct store_sq *s, const struct batch *b, char *err, size_t errlen)
+{
+	size_t nrec = 0;
+	int r = store_insert_batch(s, b, &nrec);
+
+	if (r == 201)
+		return 0;
+	snprintf(err, errlen, "scratch database: %s",
+		 r < 0 ? sqlite3_errmsg(s->db) : "batch stored twice");
+	return -EIO;
+}
+
+int store_scratch_add_run(struct store_sq *s, const char *run, const char *host, int64_t first_ns,
+			  int64_t last_ns, int64_t n_records, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = s->st[ST_INS_RUN];
+
+	sqlite3_bind_text(st, 1, run, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, host, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, first_ns);
+	sqlite3_bind_int64(st, 4, last_ns);
+	sqlite3_bind_int64(st, 5, n_records);
+	if (store_step(s, ST_INS_RUN) == 0)
+		return 0;
+	snprintf(err, errlen, "scratch database: %s", sqlite3_errmsg(s->db));
+	return -EIO;
+}
+
+int store_scratch_finish(struct store_sq *s, sqlite3 **db, char *err, size_t errlen)
+{
+	int r = store_exec(s->db, "COMMIT", err, errlen);
+
+	*db = NULL;
+	for (int i = 0; i < ST_COUNT; i++) {
+		sqlite3_finalize(s->st[i]);
+		s->st[i] = NULL;
+	}
+	if (r == 0) {
+		*db = s->db;
+		s->db = NULL;
+	}
+	sq_close(s);
+	return r;
+}
+
+void store_scratch_free(struct store_sq *s)
+{
+	sq_close(s);
 }
 
 static int sq_counts(void *be, uint64_t *batches, uint64_t *records, char *err, size_t errlen)
@@ -687,5 +799,6 @@ const struct store_be_ops store_sqlite_ops = {
 	.idle = sq_idle,
 	.query_logs = sq_query_logs,
 	.query_runs = sq_query_runs,
+	.graph_db = NULL, /* the graphs read the store's file (store_open_reader) */
 	.close = sq_close,
 };

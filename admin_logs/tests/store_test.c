@@ -2,7 +2,8 @@
  * store_test.c — unit tests for store.c and query.c on a real SQLite file:
  * concurrent submitters all answered 201 after commit, duplicates 200,
  * everything still there after reopening, and GET /logs filters and
- * paging over the stored records. Also query time and parameter parsing.
+ * paging over the stored records. Also query time and parameter parsing,
+ * and the scratch databases the PostgreSQL back end draws its graphs from.
  */
 #include <errno.h>
 #include <ftw.h>
@@ -24,6 +25,7 @@
 #include "batch.h"
 #include "query.h"
 #include "store.h"
+#include "store_be.h"
 
 static char dir[64], db[128];
 
@@ -64,15 +66,15 @@ static void wait_all(void)
 	pthread_mutex_unlock(&w.mu);
 }
 
-static void submit(struct store *s, const char *id, int i)
+/* Batch i's body: a sample of one container and a decision about it, in run (NULL: none). */
+static void batch_body(char *body, size_t cap, const char *id, const char *run, int i)
 {
-	char body[1024], err[256];
-	struct batch *b = calloc(1, sizeof(*b));
+	char rp[96] = "";
 
-	assert_non_null(b);
-
-	snprintf(body, sizeof(body),
-		 "{\"batch_id\":\"%s\",\"host\":\"h\",\"records\":["
+	if (run)
+		snprintf(rp, sizeof(rp), "\"run\":\"%s\",", run);
+	snprintf(body, cap,
+		 "{\"batch_id\":\"%s\",\"host\":\"h\",%s\"records\":["
 		 "{\"type\":\"sample\",\"ts_ns\":%d,\"cycle\":%d,\"source\":\"procfs\","
 		 "\"memory\":{\"total_kb\":100,\"used_kb\":%d,\"available_kb\":1},\"cpu_pct\":1,"
 		 "\"containers\":[{\"id\":\"c%d\",\"name\":\"web-%d\",\"class\":\"high\","
@@ -82,8 +84,17 @@ static void submit(struct store *s, const char *id, int i)
 		 "\"name\":\"web-%d\"},\"class\":\"high\",\"action\":\"%s\",\"reason\":\"r\","
 		 "\"rank\":1,\"metrics\":{\"cpu_pct\":1,\"rss_kb\":1,\"mem_kb\":2,\"mem_pct\":0.5}}"
 		 "]}",
-		 id, 1000 + 2 * i, i, i, i % 5, i % 5, 1001 + 2 * i, i, i % 5, i % 5,
+		 id, rp, 1000 + 2 * i, i, i, i % 5, i % 5, 1001 + 2 * i, i, i % 5, i % 5,
 		 i % 10 == 0 ? "removed" : "kept");
+}
+
+static void submit(struct store *s, const char *id, int i)
+{
+	char body[1024], err[256];
+	struct batch *b = calloc(1, sizeof(*b));
+
+	assert_non_null(b);
+	batch_body(body, sizeof(body), id, NULL, i);
 	assert_int_equal(batch_parse(body, strlen(body), "auto", b, err, sizeof(err)), BATCH_OK);
 	pthread_mutex_lock(&w.mu);
 	w.pending++;
@@ -214,6 +225,55 @@ static void test_group_commit_and_query(void **state)
 	json_decref(doc);
 }
 
+/* The first column of the first row of sql on d. */
+static long long one(sqlite3 *d, const char *sql)
+{
+	sqlite3_stmt *st;
+	long long v;
+
+	assert_int_equal(sqlite3_prepare_v2(d, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/*
+ * A scratch database (store_be.h, for the graphs on PostgreSQL): a batch
+ * gives the rows the SQLite back end derives (records, samples,
+ * sample_containers, its run's row); a batch_id twice is refused; a runs
+ * row is added, unless the batches made that (run, host) one already.
+ */
+static void test_scratch(void **state)
+{
+	struct store_sq *sq;
+	struct batch b = { 0 };
+	char body[1024], err[256];
+	sqlite3 *sdb = NULL;
+
+	(void)state;
+	assert_int_equal(store_scratch_open(&sq, err, sizeof(err)), 0);
+	batch_body(body, sizeof(body), "s1", "r.1", 3);
+	assert_int_equal(batch_parse(body, strlen(body), "auto", &b, err, sizeof(err)), BATCH_OK);
+	assert_int_equal(store_scratch_add(sq, &b, err, sizeof(err)), 0);
+	assert_int_equal(store_scratch_add(sq, &b, err, sizeof(err)), -EIO);
+	batch_free(&b);
+	assert_int_equal(store_scratch_add_run(sq, "r.0", "h", 10, 20, 7, err, sizeof(err)), 0);
+	assert_int_equal(store_scratch_add_run(sq, "r.1", "h", 0, 0, 99, err, sizeof(err)), 0);
+	assert_int_equal(store_scratch_finish(sq, &sdb, err, sizeof(err)), 0);
+	assert_non_null(sdb);
+	assert_int_equal(one(sdb, "SELECT count(*) FROM records WHERE run = 'r.1' AND host = 'h'"),
+			 2);
+	assert_int_equal(one(sdb, "SELECT count(*) FROM samples WHERE ts_ns = 1006 AND n_high = 1"),
+			 1);
+	assert_int_equal(one(sdb, "SELECT count(*) FROM sample_containers WHERE cid = 'c3'"), 1);
+	assert_int_equal(one(sdb, "SELECT first_ns * 10000 + last_ns * 10 + n_records FROM runs "
+				  "WHERE run = 'r.1'"),
+			 1006 * 10000 + 1007 * 10 + 2);
+	assert_int_equal(one(sdb, "SELECT n_records FROM runs WHERE run = 'r.0'"), 7);
+	sqlite3_close(sdb);
+}
+
 static void test_query_params(void **state)
 {
 	struct query q;
@@ -251,6 +311,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_group_commit_and_query, setup, teardown),
 		cmocka_unit_test(test_query_params),
+		cmocka_unit_test(test_scratch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,14 +4,61 @@ data (for graphs.sh). With few samples no bucketing happens, so each CSV row
 must equal the stored values exactly (to the 3 decimals written). Prints one
 line per mismatch and exits 1 when there is any; prints "csv ok: ..." when
 all match.
+
+DB is the SQLite file, or a postgresql:// URL: PostgreSQL keeps no samples
+table, so the sample values are taken apart from each stored record's JSON
+by PostgreSQL itself (not by admin_logs' code, which the check is about) and
+put with the containers and records into an in-memory SQLite database that
+the checks below read the same way.
 """
 import csv
+import io
 import sqlite3
+import subprocess
 import sys
 
 db, rep = sys.argv[1], sys.argv[2]
-c = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
 bad = []
+
+PG_TABLES = (
+    ("samples(ts_ns, used_kb, total_kb, available_kb, cpu_pct, n_high, n_low, n_unknown)",
+     "iiiifiii", "SELECT r.ts_ns, (j.b->'memory'->>'used_kb')::bigint, (j.b->'memory'->>'total_kb')::bigint,"
+     " (j.b->'memory'->>'available_kb')::bigint, (j.b->>'cpu_pct')::float8,"
+     " (SELECT count(*) FROM json_array_elements(j.b->'containers') x WHERE x->>'class' = 'high'),"
+     " (SELECT count(*) FROM json_array_elements(j.b->'containers') x WHERE x->>'class' = 'low'),"
+     " (SELECT count(*) FROM json_array_elements(j.b->'containers') x"
+     "  WHERE x->>'class' NOT IN ('high', 'low'))"
+     " FROM records r, LATERAL (SELECT r.body::json AS b) j WHERE r.type = 'sample'"),
+    ("sample_containers(ts_ns, cid, name, class, cpu_pct, mem_kb)", "isssfi",
+     "SELECT ts_ns, cid, name, class, cpu_pct, mem_kb FROM sample_containers"),
+    ("records(type, action, class)", "sss", "SELECT type, action, class FROM records"),
+)
+
+
+def conv(t, v):
+    """A CSV field as the column's type (i, f, s); empty is NULL."""
+    if v == "":
+        return None
+    return int(v) if t == "i" else float(v) if t == "f" else v
+
+
+def from_pg(url):
+    mem = sqlite3.connect(":memory:")
+    for table, types, sql in PG_TABLES:
+        out = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", url, "-c",
+                              "COPY (%s) TO STDOUT WITH CSV" % sql],
+                             check=True, capture_output=True, text=True).stdout
+        rs = [tuple(conv(t, v) for t, v in zip(types, r)) for r in csv.reader(io.StringIO(out))]
+        mem.execute("CREATE TABLE " + table)
+        mem.executemany("INSERT INTO %s VALUES (%s)" % (table.split("(")[0],
+                                                         ",".join("?" * len(types))), rs)
+    return mem
+
+
+if db.startswith("postgres"):
+    c = from_pg(db)
+else:
+    c = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
 
 
 def rows(name):

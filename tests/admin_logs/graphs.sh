@@ -3,14 +3,26 @@
 # 6 containers, removals) posted over HTTP; GET /graficar then draws every
 # chart as a non-empty PNG and SVG with its CSV and an index.html showing
 # them, and the CSV values equal the stored data.
+# The back end is AL_BACKEND: sqlite (default) or postgresql (a server
+# started by the suite, lib_pg.sh; graphs_pg.sh runs this suite so).
 # timeout: 180
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib_server.sh"
+. "$(dirname "$0")/lib_pg.sh"
 need_cmd curl jq gnuplot /usr/bin/python3
 
 W=$(mktemp -d /tmp/gestor-al-graphs.XXXXXX)
 on_exit "rm -rf '$W'"
 on_exit 'al_kill9'
+case ${AL_BACKEND:=sqlite} in
+sqlite) ;;
+postgresql)
+	pg_need
+	pg_start
+	AL_DB=$PG_URL
+	;;
+*) fail "AL_BACKEND: sqlite or postgresql, not '$AL_BACKEND'" ;;
+esac
 al_start "$W" --quiet --report-dir "$W/report" --top 4
 here=$(dirname "$0")
 
@@ -40,7 +52,7 @@ done
 check "time axes are real time (UTC)" grep -q 'set xdata time' "$W/report/memory.gp"
 check "SVG carries the title" grep -q 'System memory used' "$W/report/memory.svg"
 check "no gnuplot error logs left" bash -c '! ls "$1"/.gnuplot-*.log 2>/dev/null | grep -q .' _ "$W/report"
-check "CSV values equal the stored data" /usr/bin/python3 "$here/check_report.py" "$W/gestor.db" "$W/report"
+check "CSV values equal the stored data" /usr/bin/python3 "$here/check_report.py" "${AL_DB:-$W/gestor.db}" "$W/report"
 removed_all=$(cat "$W/report/removed_by_class.csv")
 check "removed per class matches what was generated" test \
 	"$(awk -F, '$1=="high"{h=$2} $1=="low"{l=$2} END{print "{\"high\": " h ", \"low\": " l "}"}' "$W/report/removed_by_class.csv")" = "$(echo "$gen" | jq -c .removed | sed 's/,/, /; s/:/: /g')"

@@ -12,14 +12,26 @@
 # database give two reports: GET /graficar?run=A draws A only, GET
 # /graficar the latest run; each is kept under runs/run-<id>/ and the
 # index pages link each other.
+# The back end is AL_BACKEND: sqlite (default) or postgresql (a server
+# started by the suite, lib_pg.sh; report_pg.sh runs this suite so).
 # timeout: 240
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib_server.sh"
+. "$(dirname "$0")/lib_pg.sh"
 need_cmd curl jq gnuplot /usr/bin/python3
 
 W=$(mktemp -d /tmp/gestor-al-report.XXXXXX)
 on_exit "rm -rf '$W'"
 on_exit 'al_kill9'
+case ${AL_BACKEND:=sqlite} in
+sqlite) ;;
+postgresql)
+	pg_need
+	pg_start
+	AL_DB=$PG_URL
+	;;
+*) fail "AL_BACKEND: sqlite or postgresql, not '$AL_BACKEND'" ;;
+esac
 al_start "$W" --quiet --report-dir "$W/report"
 here=$(dirname "$0")
 check "the data is posted" test "$(/usr/bin/python3 "$here/report_gen.py" "$AL_URL")" = 100
@@ -55,7 +67,7 @@ for c in cpu memory running_by_class; do
 done
 check "container_cpu.csv: the gap breaks the containers' lines too (a blank line)" [ "$(grep -c '^$' "$R/container_cpu.csv")" = 1 ]
 check "no gnuplot error logs left" bash -c '! ls "$1"/.gnuplot-*.log 2>/dev/null | grep -q .' _ "$R"
-check "CSV values equal the stored data" /usr/bin/python3 "$here/check_report.py" "$W/gestor.db" "$R"
+check "CSV values equal the stored data" /usr/bin/python3 "$here/check_report.py" "${AL_DB:-$W/gestor.db}" "$R"
 
 # runs: two more runs of servicio in the same database, each drawn on its own
 A=s18a.101 B=s18b.202
