@@ -325,7 +325,8 @@ int bpfsrc_shared_select(bool forced, char *why, size_t whylen)
 	return 0;
 }
 
-int bpfsrc_shared_read(bool containers_only, struct snapshot *out, char *err, size_t errlen)
+int bpfsrc_shared_read(bool containers_only, bool skip_args, struct snapshot *out, char *err,
+		       size_t errlen)
 {
 	int ret;
 
@@ -335,6 +336,7 @@ int bpfsrc_shared_read(bool containers_only, struct snapshot *out, char *err, si
 		return bpfsrc_g_ret < 0 ? bpfsrc_g_ret : -ENODEV;
 	}
 	bpfsrc_g->skel->bss->containers_only = containers_only;
+	bpfsrc_g->skel->bss->skip_args = skip_args;
 	ret = bpfsrc_read(bpfsrc_g, out, err, errlen);
 	if (ret == 0)
 		out->source = SNAP_SRC_BPF;

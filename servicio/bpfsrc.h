@@ -66,7 +66,12 @@ void bpfsrc_close(struct bpfsrc *b);
  * caller falls back to procfs).
  */
 int bpfsrc_shared_select(bool forced, char *why, size_t whylen);
-/* Read the shared instance into *out; containers_only lists only containers' processes. */
-int bpfsrc_shared_read(bool containers_only, struct snapshot *out, char *err, size_t errlen);
+/*
+ * Read the shared instance into *out; containers_only lists only containers'
+ * processes; skip_args leaves cmdline empty (no read of each process's
+ * memory: the document says "args":false).
+ */
+int bpfsrc_shared_read(bool containers_only, bool skip_args, struct snapshot *out, char *err,
+		       size_t errlen);
 
 #endif

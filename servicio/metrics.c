@@ -99,8 +99,8 @@ static int metrics_procfs_take(const struct metrics_config *cfg, struct snapshot
  * module to procfs.
  */
 __attribute__((weak)) int bpfsrc_shared_select(bool forced, char *why, size_t whylen);
-__attribute__((weak)) int bpfsrc_shared_read(bool containers_only, struct snapshot *out, char *err,
-					     size_t errlen);
+__attribute__((weak)) int bpfsrc_shared_read(bool containers_only, bool skip_args,
+					     struct snapshot *out, char *err, size_t errlen);
 
 static int metrics_bpf_usable(const struct metrics_config *cfg, bool forced, char *why,
 			      size_t whylen)
@@ -121,7 +121,8 @@ static int metrics_bpf_usable(const struct metrics_config *cfg, bool forced, cha
 static int metrics_bpf_take(const struct metrics_config *cfg, struct snapshot *out, char *err,
 			    size_t errlen)
 {
-	return bpfsrc_shared_read(cfg && cfg->containers_only, out, err, errlen);
+	return bpfsrc_shared_read(cfg && cfg->containers_only, cfg && cfg->skip_details, out, err,
+				  errlen);
 }
 
 /* The sources, in the order auto mode tries them (the last always works). */

@@ -31,8 +31,9 @@ struct metrics_config {
 	const char *module_path; /* NULL: MODSRC_PATH */
 	const char *proc_root; /* NULL: SNAP_PROC_ROOT; a fixture tree in tests */
 	bool containers_only; /* keep only processes that are in a container */
-	/* procfs: per process only what CPU rates and the per-container sums
-	 * need (no uid, cmdline; see procfs_opts.skip_details) */
+	/* per process only what CPU rates and the per-container sums need:
+	 * procfs reads no uid or cmdline (procfs_opts.skip_details), BPF no
+	 * cmdline (its sleepable read of each process's arguments) */
 	bool skip_details;
 	/* procfs with containers_only: leave long-standing processes outside
 	 * containers unread most walks (procskip.h; the caller owns it, a

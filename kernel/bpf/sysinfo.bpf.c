@@ -72,6 +72,9 @@ char LICENSE[] SEC("license") = "GPL";
  */
 struct si_hdr hdr = {};
 __u32 containers_only = 0;
+/* the reader needs no arguments (servicio's cycle): the sleepable program
+ * skips reading them too, and the header says "args":false */
+__u32 skip_args = 0;
 __u32 page_shift = 12;
 
 /* Per read session: state between objects and the record scratch. */
@@ -960,7 +963,7 @@ static __always_inline int si_task(struct seq_file *seq, struct si_sess *s,
 	if (mm && !(task->flags & PF_KTHREAD)) {
 		s->vsz_kb = BPF_CORE_READ(mm, total_vm) << (page_shift - 10);
 		s->rss_kb = si_rss_pages(s, mm) << (page_shift - 10);
-		if (sleepable) {
+		if (sleepable && !skip_args) {
 			unsigned long a = BPF_CORE_READ(mm, arg_start);
 			unsigned long e = BPF_CORE_READ(mm, arg_end);
 			__u64 sz = e - a;
@@ -1000,7 +1003,7 @@ static __always_inline int si_render(struct bpf_iter__task *ctx, bool sleepable)
 			return 0;
 		s->off = 0;
 		si_reader_ns(s);
-		si_header(s, sleepable);
+		si_header(s, sleepable && !skip_args);
 		if (si_flush(seq, s) < 0)
 			return 0;
 	} else {

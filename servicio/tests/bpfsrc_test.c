@@ -537,6 +537,37 @@ static void test_plain_iterator(void **state)
 	bpfsrc_close(plain);
 }
 
+/*
+ * The shared instance servicio's cycle reads: skip_args leaves every cmdline
+ * empty (no read of each process's memory), and the next read without it
+ * has this process's arguments again (the flag is per read).
+ */
+static void test_shared_skip_args(void **state)
+{
+	struct snapshot s;
+	const struct snap_proc *me;
+	char why[256], err[512];
+	size_t with_cmd = 0;
+
+	(void)state;
+	NEED_BPF();
+	assert_int_equal(bpfsrc_shared_select(true, why, sizeof(why)), 0);
+	assert_int_equal(bpfsrc_shared_read(false, true, &s, err, sizeof(err)), 0);
+	assert_non_null(snapshot_find_proc(&s, getpid()));
+	for (size_t i = 0; i < s.nprocs; i++)
+		if (s.procs[i].cmdline[0])
+			with_cmd++;
+	assert_int_equal(with_cmd, 0);
+	snapshot_free(&s);
+	if (!strstr(why, "cmdline empty")) { /* a sleepable iterator: arguments when asked */
+		assert_int_equal(bpfsrc_shared_read(false, false, &s, err, sizeof(err)), 0);
+		me = snapshot_find_proc(&s, getpid());
+		assert_non_null(me);
+		assert_non_null(strstr(me->cmdline, "bpfsrc_test"));
+		snapshot_free(&s);
+	}
+}
+
 /* containers_only: only containerised processes, and the header says so. */
 static void test_containers_only(void **state)
 {
@@ -610,6 +641,7 @@ int main(void)
 		cmocka_unit_test(test_shape_matches_module),
 		cmocka_unit_test(test_pin),
 		cmocka_unit_test(test_plain_iterator),
+		cmocka_unit_test(test_shared_skip_args),
 		cmocka_unit_test(test_containers_only),
 		cmocka_unit_test(test_containers),
 	};
