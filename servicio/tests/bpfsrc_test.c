@@ -510,13 +510,24 @@ static void test_pin(void **state)
 	assert_int_equal(bpfsrc_open(&g_bpf, false, g_why, sizeof(g_why)), 0);
 }
 
+/* How many processes of s have arguments. */
+static size_t with_cmdline(const struct snapshot *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->nprocs; i++)
+		if (s->procs[i].cmdline[0])
+			n++;
+	return n;
+}
+
 /* The fallback for kernels without sleepable iterators: same document, "args":false, no cmdline. */
 static void test_plain_iterator(void **state)
 {
 	struct bpfsrc *plain = NULL;
 	struct snapshot s;
 	char err[512], *buf;
-	size_t len, with_cmd = 0;
+	size_t len;
 
 	(void)state;
 	NEED_BPF();
@@ -529,10 +540,7 @@ static void test_plain_iterator(void **state)
 	assert_int_equal(modsrc_parse_buf(buf, len, &s, err, sizeof(err)), 0);
 	free(buf);
 	assert_non_null(snapshot_find_proc(&s, getpid()));
-	for (size_t i = 0; i < s.nprocs; i++)
-		if (s.procs[i].cmdline[0])
-			with_cmd++;
-	assert_int_equal(with_cmd, 0);
+	assert_int_equal(with_cmdline(&s), 0);
 	snapshot_free(&s);
 	bpfsrc_close(plain);
 }
@@ -547,17 +555,13 @@ static void test_shared_skip_args(void **state)
 	struct snapshot s;
 	const struct snap_proc *me;
 	char why[256], err[512];
-	size_t with_cmd = 0;
 
 	(void)state;
 	NEED_BPF();
 	assert_int_equal(bpfsrc_shared_select(true, why, sizeof(why)), 0);
 	assert_int_equal(bpfsrc_shared_read(false, true, &s, err, sizeof(err)), 0);
 	assert_non_null(snapshot_find_proc(&s, getpid()));
-	for (size_t i = 0; i < s.nprocs; i++)
-		if (s.procs[i].cmdline[0])
-			with_cmd++;
-	assert_int_equal(with_cmd, 0);
+	assert_int_equal(with_cmdline(&s), 0);
 	snapshot_free(&s);
 	if (!strstr(why, "cmdline empty")) { /* a sleepable iterator: arguments when asked */
 		assert_int_equal(bpfsrc_shared_read(false, false, &s, err, sizeof(err)), 0);

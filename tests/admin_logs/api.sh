@@ -16,15 +16,7 @@ need_cmd curl jq sqlite3
 W=$(mktemp -d /tmp/gestor-al-api.XXXXXX)
 on_exit "rm -rf '$W'"
 on_exit 'al_kill9'
-case ${AL_BACKEND:=sqlite} in
-sqlite) ;;
-postgresql)
-	pg_need
-	pg_start
-	AL_DB=$PG_URL
-	;;
-*) fail "AL_BACKEND: sqlite or postgresql, not '$AL_BACKEND'" ;;
-esac
+pg_backend
 al_start "$W" --timeout 2 --max-body 65536
 echo "# server $AL_BIN on $AL_URL, back end $AL_BACKEND (${AL_DB:-$W/gestor.db})"
 # every request sent adds a line to $W/sent, to check the access log against

@@ -14,15 +14,7 @@ need_cmd curl jq gnuplot /usr/bin/python3
 W=$(mktemp -d /tmp/gestor-al-graphs.XXXXXX)
 on_exit "rm -rf '$W'"
 on_exit 'al_kill9'
-case ${AL_BACKEND:=sqlite} in
-sqlite) ;;
-postgresql)
-	pg_need
-	pg_start
-	AL_DB=$PG_URL
-	;;
-*) fail "AL_BACKEND: sqlite or postgresql, not '$AL_BACKEND'" ;;
-esac
+pg_backend
 al_start "$W" --quiet --report-dir "$W/report" --top 4
 here=$(dirname "$0")
 

@@ -71,3 +71,17 @@ pg_psql_db() {
 	psql -X -q -At -v ON_ERROR_STOP=1 "postgresql://gestor@127.0.0.1:$PG_PORT/$1" -c "$2"
 }
 pg_psql() { pg_psql_db gestor "$1"; }
+
+# pg_backend: the back end a suite of the Log API runs on, from AL_BACKEND:
+# sqlite (the default) or postgresql (a server started here; AL_DB is its URL)
+pg_backend() {
+	case ${AL_BACKEND:=sqlite} in
+	sqlite) ;;
+	postgresql)
+		pg_need
+		pg_start
+		AL_DB=$PG_URL
+		;;
+	*) fail "AL_BACKEND: sqlite or postgresql, not '$AL_BACKEND'" ;;
+	esac
+}
