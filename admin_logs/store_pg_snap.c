@@ -124,7 +124,7 @@ static int snap_piece_grow(struct snap_piece *p, size_t len)
 		p->spans = ns;
 		p->spancap = cap;
 	}
-	if (p->textcap - p->textlen < len) {
+	if (!p->text || p->textcap - p->textlen < len) {
 		size_t cap = p->textcap ? p->textcap : 65536;
 		char *nt;
 
