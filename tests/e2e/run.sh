@@ -53,6 +53,16 @@ check "make run DURATION=$DUR exits 0" [ "$rc" = 0 ]
 check "it stopped by itself (took $((t1 - t0)) s)" [ $((t1 - t0)) -ge "$DUR" ]
 check "servicio started the admin_logs container" grep -q 'admin_logs container .* created and started' "$LOG"
 check "the metrics source was announced" grep -q 'metrics source:' "$LOG"
+# auto's choice on this host: the module when make run loaded it, else BPF
+# where the iterator loads (servicio stats --source bpf), else procfs
+if grep -q '^module: \(loaded\|already loaded\)' "$LOG"; then
+	want=module
+elif "$GESTOR_BIN/servicio" stats --source bpf --json --interval 0.2 --no-docker >/dev/null 2>&1; then
+	want=bpf
+else
+	want=procfs
+fi
+check "the metrics source is auto's choice here: $want" grep -q "metrics source: $want" "$LOG"
 cycles=$(grep -c '^cycle [0-9]* ' "$LOG")
 echo "cycles printed: $cycles"
 check "at least 5 cycles ran ($cycles)" [ "$cycles" -ge 5 ]
