@@ -77,6 +77,19 @@ __u32 containers_only = 0;
 __u32 skip_args = 0;
 __u32 page_shift = 12;
 
+/*
+ * A css_set's cgroup result (the path written and the container id), kept
+ * for the rest of a read session: every task of one css_set has the same,
+ * and most tasks of a machine share a few css_sets (10,000 idle processes
+ * outside containers: one), so the walk up the kernfs tree and the id scan
+ * are done once per css_set instead of once per process.
+ */
+struct si_cg_val {
+	__u32 path_len;
+	char id[SI_ID_LEN + 1];
+	char path[SI_CGROUP_MAX];
+};
+
 /* Per read session: state between objects and the record scratch. */
 struct si_sess {
 	__u64 boot_ns; /* when the header was made */
@@ -91,6 +104,8 @@ struct si_sess {
 	char cmd[SI_CMDLINE_MAX + SI_SLACK]; /* arguments as read */
 	__u16 hexrun[SI_PATH_MAX]; /* hex digits ending at each path byte */
 	__u32 ncpus; /* CPUs with a known per-CPU offset */
+	__u64 sid; /* the read session's id (the cgroup cache's key) */
+	struct si_cg_val cg; /* a cgroup result being stored in cg_cache */
 	__u64 kstack[SI_MAX_DEPTH]; /* kernfs nodes of a path, leaf first */
 	/* callback state: in the map, not on the stack, so the verifier does
 	 * not follow every value of a counter through bpf_loop */
@@ -121,6 +136,25 @@ struct {
 	__type(key, __u32);
 	__type(value, struct si_sess);
 } zero_sess SEC(".maps");
+
+/*
+ * The cgroup results of a session, keyed by (session, css_set address). The
+ * session is in the key because a css_set freed between two reads can have
+ * its address reused by another; within one read (milliseconds) the tasks
+ * pin their css_sets. Old sessions' entries are evicted (LRU); an evicted
+ * or missing entry is only computed again.
+ */
+struct si_cg_key {
+	__u64 sid;
+	__u64 cset;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 2048);
+	__type(key, struct si_cg_key);
+	__type(value, struct si_cg_val);
+} cg_cache SEC(".maps");
 
 /*
  * A per-CPU array whose only use is to learn each CPU's per-CPU offset
@@ -575,9 +609,8 @@ static __always_inline int si_v1_id(int i)
  * and cpuset hierarchies; without a container, the v1 memory path on a v1
  * or hybrid system, else the v2 path.
  */
-static __always_inline int si_task_cgroup(struct si_sess *s, struct task_struct *task)
+static __always_inline int si_cset_cgroup(struct si_sess *s, struct css_set *cset)
 {
-	struct css_set *cset;
 	struct cgroup *cgrp, *fallback;
 	bool first = true;
 	int i, id;
@@ -587,9 +620,6 @@ static __always_inline int si_task_cgroup(struct si_sess *s, struct task_struct 
 	s->id[0] = '\0';
 	s->path[0] = '/';
 	s->path_len = 1;
-	cset = BPF_CORE_READ(task, cgroups);
-	if (!cset)
-		return 0;
 	cgrp = BPF_CORE_READ(cset, dfl_cgrp);
 	fallback = cgrp;
 	if (cgrp && !si_is_root(cgrp)) {
@@ -620,6 +650,41 @@ static __always_inline int si_task_cgroup(struct si_sess *s, struct task_struct 
 		return 0;
 	}
 	si_kpath(s, fallback);
+	return 0;
+}
+
+/* si_cset_cgroup() for the task's css_set, through the session's cache. */
+static __always_inline int si_task_cgroup(struct si_sess *s, struct task_struct *task)
+{
+	struct si_cg_key key = {};
+	struct si_cg_val *v;
+	struct css_set *cset;
+
+	if (!s)
+		return 0;
+	cset = BPF_CORE_READ(task, cgroups);
+	if (!cset) {
+		s->id[0] = '\0';
+		s->path[0] = '/';
+		s->path_len = 1;
+		return 0;
+	}
+	key.sid = s->sid;
+	key.cset = si_addr(cset);
+	v = bpf_map_lookup_elem(&cg_cache, &key);
+	if (v) {
+		bpf_probe_read_kernel(s->id, sizeof(s->id), v->id);
+		s->path_len = v->path_len > SI_CGROUP_MAX ? SI_CGROUP_MAX : v->path_len;
+		/* the path is written only with containers_only off or an id */
+		if (!containers_only || s->id[0])
+			bpf_probe_read_kernel(s->path, SI_CGROUP_MAX, v->path);
+		return 0;
+	}
+	si_cset_cgroup(s, cset);
+	s->cg.path_len = s->path_len;
+	bpf_probe_read_kernel(s->cg.id, sizeof(s->cg.id), s->id);
+	bpf_probe_read_kernel(s->cg.path, SI_CGROUP_MAX, s->path);
+	bpf_map_update_elem(&cg_cache, &key, &s->cg, BPF_ANY);
 	return 0;
 }
 
@@ -1002,6 +1067,7 @@ static __always_inline int si_render(struct bpf_iter__task *ctx, bool sleepable)
 		if (!s)
 			return 0;
 		s->off = 0;
+		s->sid = sid;
 		si_reader_ns(s);
 		si_header(s, sleepable && !skip_args);
 		if (si_flush(seq, s) < 0)
