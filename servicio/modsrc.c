@@ -110,6 +110,30 @@ static int modsrc_str(struct modsrc_ctx *c, json_t *o, const char *key, char *ou
 	return 0;
 }
 
+/* The same, copied into the snapshot's string store (*out stays "" on error). */
+static int modsrc_stored(struct modsrc_ctx *c, json_t *o, const char *key, size_t cap,
+			 struct snapshot *s, const char **out)
+{
+	json_t *v = json_object_get(o, key);
+	const char *str;
+	size_t n;
+
+	if (!v)
+		return modsrc_fail(c, key, "missing");
+	if (!json_is_string(v))
+		return modsrc_fail(c, key, "expected a string");
+	n = json_string_length(v);
+	if (n >= cap)
+		return modsrc_fail(c, key, "too long (%zu bytes, at most %zu)", n, cap - 1);
+	str = snapshot_strdup(s, json_string_value(v), n);
+	if (!str) {
+		snprintf(c->err, c->errlen, "out of memory");
+		return -ENOMEM;
+	}
+	*out = str;
+	return 0;
+}
+
 static json_t *modsrc_object(struct modsrc_ctx *c, json_t *o, const char *key, int *ret)
 {
 	json_t *v = json_object_get(o, key);
@@ -171,7 +195,7 @@ static int modsrc_cpu(struct modsrc_ctx *c, json_t *o, struct snap_cpu *cpu)
 	return 0;
 }
 
-static int modsrc_proc(struct modsrc_ctx *c, json_t *o, struct snap_proc *p)
+static int modsrc_proc(struct modsrc_ctx *c, json_t *o, struct snapshot *s, struct snap_proc *p)
 {
 	uint64_t v = 0;
 	int ret;
@@ -189,13 +213,13 @@ static int modsrc_proc(struct modsrc_ctx *c, json_t *o, struct snap_proc *p)
 		return ret;
 	p->ppid = (int32_t)v;
 	if ((ret = modsrc_str(c, o, "name", p->name, sizeof(p->name))) < 0 ||
-	    (ret = modsrc_str(c, o, "cmdline", p->cmdline, sizeof(p->cmdline))) < 0 ||
+	    (ret = modsrc_stored(c, o, "cmdline", SNAP_CMDLINE_MAX, s, &p->cmdline)) < 0 ||
 	    (ret = modsrc_str(c, o, "state", p->state, sizeof(p->state))) < 0 ||
 	    (ret = modsrc_u32(c, o, "uid", UINT32_MAX, &p->uid)) < 0 ||
 	    (ret = modsrc_u32(c, o, "threads", UINT32_MAX, &p->threads)) < 0 ||
 	    (ret = modsrc_str(c, o, "container_id", p->container_id, sizeof(p->container_id))) <
 		    0 ||
-	    (ret = modsrc_str(c, o, "cgroup", p->cgroup, sizeof(p->cgroup))) < 0 ||
+	    (ret = modsrc_stored(c, o, "cgroup", SNAP_CGROUP_MAX, s, &p->cgroup)) < 0 ||
 	    (ret = modsrc_u64(c, o, "vsz_kb", KB_MAX, &p->vsz_kb)) < 0 ||
 	    (ret = modsrc_u64(c, o, "rss_kb", KB_MAX, &p->rss_kb)) < 0 ||
 	    (ret = modsrc_double(c, o, "mem_pct", 100.0, &p->mem_pct)) < 0 ||
@@ -283,7 +307,7 @@ static int modsrc_processes(struct modsrc_ctx *c, json_t *doc, struct snapshot *
 	for (size_t i = 0; i < n; i++) {
 		struct snap_proc *p = snapshot_add_proc(out);
 		c->index = i;
-		if ((ret = modsrc_proc(c, json_array_get(procs, i), p)) < 0)
+		if ((ret = modsrc_proc(c, json_array_get(procs, i), out, p)) < 0)
 			return ret;
 	}
 	/* duplicate pids are a broken document: check on the sorted array */

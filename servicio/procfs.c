@@ -282,25 +282,38 @@ static const char *procfs_path(char *path, size_t plen, const char *name)
 }
 
 /* The cgroup file at path into p: 0, PROCFS_NOT_IN_CTR (see procfs_read_pid), or -errno. */
+/* str (n bytes) into the snapshot's string store, as *out. 0 or -ENOMEM. */
+static int procfs_store(const struct procfs_pid_ctx *ctx, const char **out, const char *str,
+			size_t n)
+{
+	const char *s = snapshot_strdup(ctx->store, str, n);
+
+	if (!s)
+		return -ENOMEM;
+	*out = s;
+	return 0;
+}
+
 static int procfs_read_cgroup(int rootfd, const char *path, const struct procfs_pid_ctx *ctx,
 			      struct snap_proc *p)
 {
-	char buf[8192], raw[SNAP_RAW_MAX + 1];
+	char buf[8192], raw[SNAP_RAW_MAX + 1], dec[SNAP_CGROUP_MAX];
 	ssize_t r = util_read_once_at(rootfd, path, buf, sizeof(buf));
+	size_t n;
 
 	if (r < 0)
 		return procfs_gone(r) ? -ESRCH : (int)r;
 	cgroupid_from_file_buf(buf, p->container_id, raw, sizeof(raw));
 	if (ctx->containers_only && !p->container_id[0])
 		return PROCFS_NOT_IN_CTR;
-	snapshot_decode_raw(raw, strlen(raw), p->cgroup, sizeof(p->cgroup));
-	return 0;
+	n = snapshot_decode_raw(raw, strlen(raw), dec, sizeof(dec));
+	return procfs_store(ctx, &p->cgroup, dec, n);
 }
 
 int procfs_read_pid(int rootfd, const char *pid, const struct procfs_pid_ctx *ctx,
 		    struct snap_proc *p)
 {
-	char buf[8192], path[32];
+	char buf[8192], path[32], cmd[SNAP_CMDLINE_MAX];
 	struct procfs_stat st;
 	size_t plen = strlen(pid);
 	int64_t want;
@@ -316,7 +329,11 @@ int procfs_read_pid(int rootfd, const char *pid, const struct procfs_pid_ctx *ct
 	 * costs this one file; a recent walk's reading may stand for it */
 	if (ctx->known_id && ctx->known_cgroup) {
 		util_strlcpy(p->container_id, ctx->known_id, sizeof(p->container_id));
-		util_strlcpy(p->cgroup, ctx->known_cgroup, sizeof(p->cgroup));
+		int rc = procfs_store(ctx, &p->cgroup, ctx->known_cgroup,
+				      strlen(ctx->known_cgroup));
+
+		if (rc != 0)
+			return rc;
 	} else {
 		int rc = procfs_read_cgroup(rootfd, procfs_path(path, plen, "cgroup"), ctx, p);
 
@@ -361,7 +378,9 @@ int procfs_read_pid(int rootfd, const char *pid, const struct procfs_pid_ctx *ct
 					      PROCFS_CMDLINE_MAX + 1);
 			if (r < 0)
 				return procfs_gone(r) ? -ESRCH : (int)r;
-			procfs_parse_cmdline_buf(buf, (size_t)r, p->cmdline, sizeof(p->cmdline));
+			procfs_parse_cmdline_buf(buf, (size_t)r, cmd, sizeof(cmd));
+			if ((r = procfs_store(ctx, &p->cmdline, cmd, strlen(cmd))) < 0)
+				return (int)r;
 		}
 	}
 
@@ -495,6 +514,7 @@ int procfs_snapshot_opts(const char *root, const struct procfs_opts *opts, struc
 		root = SNAP_PROC_ROOT;
 	live = strcmp(root, SNAP_PROC_ROOT) == 0;
 	memset(out, 0, sizeof(*out));
+	ctx.store = out;
 	out->source = SNAP_SRC_PROCFS;
 	out->version = SNAP_FORMAT_VERSION;
 	out->hz = hz_l > 0 ? (uint32_t)hz_l : 100;

@@ -99,6 +99,7 @@ struct procfs_pid_ctx {
 	/* both set: the process's container and cgroup are these (a recent
 	 * walk read them); its cgroup file is not read */
 	const char *known_id, *known_cgroup;
+	struct snapshot *store; /* whose string store keeps cmdline and cgroup */
 };
 
 /* procfs_read_pid(): containers_only and the process is in no container. */

@@ -15,11 +15,55 @@
 #include "cgroupid.h"
 #include "util.h"
 
+/*
+ * The string store: cmdlines and cgroup paths are short and mostly empty in
+ * the cycle, so they are kept out of the process records (which are sorted
+ * and kept for two snapshots) in chunks that are only appended to.
+ */
+#define SNAP_CHUNK 16384
+
+struct snap_chunk {
+	struct snap_chunk *next;
+	size_t used, cap;
+	char data[];
+};
+
 void snapshot_free(struct snapshot *s)
 {
+	struct snap_chunk *c = s->strs, *next;
+
+	for (; c; c = next) {
+		next = c->next;
+		free(c);
+	}
 	free(s->procs);
 	free(s->ctrs);
 	memset(s, 0, sizeof(*s));
+}
+
+const char *snapshot_strdup(struct snapshot *s, const char *str, size_t n)
+{
+	struct snap_chunk *c = s->strs;
+	char *out;
+
+	if (n == 0)
+		return "";
+	if (!c || c->cap - c->used < n + 1) {
+		size_t cap = n + 1 > SNAP_CHUNK ? n + 1 : SNAP_CHUNK;
+
+		c = malloc(sizeof(*c) + cap);
+		if (!c)
+			return NULL;
+		c->used = 0;
+		c->cap = cap;
+		c->next = s->strs;
+		s->strs = c;
+	}
+	out = c->data + c->used;
+	memcpy(out, str, n);
+	out[n] = '\0';
+	c->used += n + 1;
+	return out;
 }
 
 struct snap_proc *snapshot_add_proc(struct snapshot *s)
@@ -36,6 +80,8 @@ struct snap_proc *snapshot_add_proc(struct snapshot *s)
 	}
 	p = &s->procs[s->nprocs++];
 	memset(p, 0, sizeof(*p));
+	p->cmdline = "";
+	p->cgroup = "";
 	p->ctr = -1;
 	return p;
 }
@@ -52,20 +98,17 @@ static int snapshot_cmp_ctr(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
-/* The container's directory from a process's cgroup path, "" if unknown. */
-static void snapshot_ctr_dir(const struct snap_proc *p, char *out, size_t cap)
+/* The length of the container's directory at the start of a process's
+ * cgroup path, 0 if unknown. */
+static size_t snapshot_ctr_dir(const struct snap_proc *p)
 {
 	char id[SNAP_CTR_ID_LEN + 1];
 	size_t n;
 
-	out[0] = '\0';
 	if (!p->cgroup[0] || !cgroupid_from_path(p->cgroup, id, &n) ||
-	    strcmp(id, p->container_id) != 0)
-		return;
-	if (n >= cap)
-		return;
-	memcpy(out, p->cgroup, n);
-	out[n] = '\0';
+	    strcmp(id, p->container_id) != 0 || n >= SNAP_CGROUP_MAX)
+		return 0;
+	return n;
 }
 
 int snapshot_group(struct snapshot *s, bool containers_only)
@@ -112,9 +155,12 @@ int snapshot_group(struct snapshot *s, bool containers_only)
 	free(s->ctrs);
 	s->ctrs = ctrs;
 	s->nctrs = n;
+	for (i = 0; i < n; i++)
+		ctrs[i].cgroup = "";
 	for (i = 0; i < s->nprocs; i++) {
 		struct snap_proc *p = &s->procs[i];
 		struct snap_ctr *c;
+		size_t dir;
 
 		p->ctr = -1;
 		if (!p->container_id[0])
@@ -129,8 +175,15 @@ int snapshot_group(struct snapshot *s, bool containers_only)
 		c->cpu_time_ns += p->cpu_time_ns;
 		if (c->nprocs == 1 || p->start_time_ns < c->start_time_ns)
 			c->start_time_ns = p->start_time_ns;
-		if (!c->cgroup[0])
-			snapshot_ctr_dir(p, c->cgroup, sizeof(c->cgroup));
+		/* the directory is the start of the process's path: a prefix
+		 * that ends at the path's end shares its string */
+		if (!c->cgroup[0] && (dir = snapshot_ctr_dir(p)) > 0) {
+			const char *d = p->cgroup[dir] ? snapshot_strdup(s, p->cgroup, dir) : p->cgroup;
+
+			if (!d)
+				return -ENOMEM;
+			c->cgroup = d;
+		}
 	}
 	return 0;
 }

@@ -51,15 +51,19 @@ struct snap_cpu {
 	uint64_t user_ns, nice_ns, system_ns, idle_ns, iowait_ns, irq_ns, softirq_ns, steal_ns;
 };
 
-/* One thread group. Strings are NUL-terminated UTF-8 as decoded. */
+/*
+ * One thread group. Strings are NUL-terminated UTF-8 as decoded; cmdline
+ * and cgroup (at most SNAP_CMDLINE_MAX / SNAP_CGROUP_MAX bytes with the NUL)
+ * live in the snapshot's string store (snapshot_strdup()), never NULL.
+ */
 struct snap_proc {
 	int32_t pid, ppid;
 	uint32_t uid, threads; /* uid: effective, as the module reports */
 	char name[SNAP_NAME_MAX];
-	char cmdline[SNAP_CMDLINE_MAX];
+	const char *cmdline;
 	char state[SNAP_STATE_MAX];
 	char container_id[SNAP_CTR_ID_LEN + 1]; /* "" when not in a container */
-	char cgroup[SNAP_CGROUP_MAX];
+	const char *cgroup;
 	uint64_t vsz_kb, rss_kb;
 	double mem_pct; /* rss / total RAM * 100, cut to two decimals */
 	uint64_t cpu_time_ns; /* user + system of all threads */
@@ -75,8 +79,9 @@ struct snap_proc {
 struct snap_ctr {
 	char id[SNAP_CTR_ID_LEN + 1];
 	/* cgroup directory of the container (path inside a hierarchy, e.g.
-	 * "/docker/<id>" or "/system.slice/docker-<id>.scope"), "" unknown */
-	char cgroup[SNAP_CGROUP_MAX];
+	 * "/docker/<id>" or "/system.slice/docker-<id>.scope"), "" unknown;
+	 * in the snapshot's string store */
+	const char *cgroup;
 	uint32_t nprocs;
 	uint64_t rss_kb, vsz_kb, cpu_time_ns;
 	uint64_t start_time_ns; /* the earliest start of its processes, since boot */
@@ -95,12 +100,20 @@ struct snapshot {
 	size_t nprocs, procs_cap;
 	struct snap_ctr *ctrs; /* sorted by id */
 	size_t nctrs;
+	struct snap_chunk *strs; /* the string store: chunks that never move */
 };
 
 /* Release everything *s owns; *s becomes an empty snapshot. */
 void snapshot_free(struct snapshot *s);
 
-/* Append one zeroed process (ctr = -1) and return it; NULL when out of memory. */
+/*
+ * A copy of str (n bytes, cut to cap - 1 at a character boundary is the
+ * caller's business) in the snapshot's string store, which lives as long as
+ * the snapshot; "" for n == 0. NULL when out of memory.
+ */
+const char *snapshot_strdup(struct snapshot *s, const char *str, size_t n);
+
+/* Append one zeroed process (ctr = -1, strings "") and return it; NULL when out of memory. */
 struct snap_proc *snapshot_add_proc(struct snapshot *s);
 
 /*

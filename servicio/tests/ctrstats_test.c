@@ -44,8 +44,13 @@ static void add(struct snapshot *s, int pid, const char *ctr, uint64_t cpu_ns, u
 	p->start_time_ns = start_ns;
 	p->rss_kb = rss_kb;
 	util_strlcpy(p->container_id, ctr ? ctr : "", sizeof(p->container_id));
-	if (ctr)
-		snprintf(p->cgroup, sizeof(p->cgroup), "/docker/%s", ctr);
+	if (ctr) {
+		char path[SNAP_CGROUP_MAX];
+		int n = snprintf(path, sizeof(path), "/docker/%s", ctr);
+
+		p->cgroup = snapshot_strdup(s, path, (size_t)n);
+		assert_non_null(p->cgroup);
+	}
 }
 
 static void base(struct snapshot *s, uint64_t boot_ns, uint64_t busy, uint64_t idle)
