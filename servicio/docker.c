@@ -14,6 +14,7 @@
 
 #include <curl/curl.h>
 
+#include "jspan.h"
 #include "util.h"
 
 struct docker {
@@ -495,15 +496,35 @@ const struct docker_container *docker_container_find(const struct docker_contain
 	return NULL;
 }
 
-int docker_list_containers(struct docker *d, bool all, const char *label_filter,
-			   struct docker_container_list *out, char *err, size_t errlen)
+/* One entry of GET /containers/json into dc: 1 when it is a container
+ * entry we understand, 0 when not (skipped), -ENOMEM. */
+static int docker_container_fill(json_t *c, struct docker_container *dc)
 {
-	char path[1024], esc[768];
-	json_t *arr = NULL, *c;
-	size_t i;
-	int ret;
+	json_t *names = json_object_get(c, "Names"), *cr = json_object_get(c, "Created");
+	const char *name = json_is_array(names) && json_is_string(json_array_get(names, 0))
+				   ? json_string_value(json_array_get(names, 0))
+				   : "";
 
-	memset(out, 0, sizeof(*out));
+	docker_copy_str(c, "Id", dc->id, sizeof(dc->id));
+	if (!util_is_hex(dc->id, 64))
+		return 0;
+	util_strlcpy(dc->name, name[0] == '/' ? name + 1 : name, sizeof(dc->name));
+	docker_copy_str(c, "Image", dc->image, sizeof(dc->image));
+	docker_copy_str(c, "ImageID", dc->image_id, sizeof(dc->image_id));
+	docker_copy_str(c, "State", dc->state, sizeof(dc->state));
+	docker_copy_str(c, "Status", dc->status, sizeof(dc->status));
+	dc->created = json_is_integer(cr) ? (int64_t)json_integer_value(cr) : 0;
+	return docker_labels_parse(json_object_get(c, "Labels"), &dc->labels, &dc->nlabels) < 0
+		       ? -ENOMEM
+		       : 1;
+}
+
+/* The list's path: all or running containers, with a label filter or not. */
+static int docker_list_path(bool all, const char *label_filter, char *path, size_t cap,
+			    char *err, size_t errlen)
+{
+	char esc[768];
+
 	if (label_filter && label_filter[0]) {
 		json_t *f = json_pack("{s:[s]}", "label", label_filter);
 		char *txt = f ? json_dumps(f, JSON_COMPACT) : NULL;
@@ -514,57 +535,92 @@ int docker_list_containers(struct docker *d, bool all, const char *label_filter,
 			snprintf(err, errlen, "label filter too long or out of memory");
 			return -EINVAL;
 		}
-		snprintf(path, sizeof(path), "/containers/json?all=%d&filters=%s", all ? 1 : 0,
-			 esc);
+		snprintf(path, cap, "/containers/json?all=%d&filters=%s", all ? 1 : 0, esc);
 	} else {
-		snprintf(path, sizeof(path), "/containers/json?all=%d", all ? 1 : 0);
+		snprintf(path, cap, "/containers/json?all=%d", all ? 1 : 0);
 	}
-	ret = docker_get_json(d, path, true, &arr, err, errlen);
+	return 0;
+}
+
+/*
+ * The entries of the list's body into out->items, one element parsed at a
+ * time: at 500 containers the whole list as one tree was the largest thing
+ * servicio held. When the scanner does not see an array (jspan.h), the
+ * body is parsed whole, which also names what is wrong with it.
+ */
+static int docker_list_parse(const char *path, const char *body, size_t len,
+			     struct docker_container_list *out, char *err, size_t errlen)
+{
+	struct jspan *sp = NULL;
+	json_t *whole = NULL;
+	json_error_t jerr;
+	size_t n = 0;
+	int ret = 0;
+
+	if (jspan_array(body, len, NULL, 0, &n) < 0 || !(sp = calloc(n ? n : 1, sizeof(*sp))) ||
+	    jspan_array(body, len, sp, n, &n) < 0) {
+		free(sp);
+		sp = NULL;
+		whole = json_loadb(body, len, 0, &jerr);
+		if (!whole) {
+			snprintf(err, errlen, "GET %s: answer is not JSON: %s", path, jerr.text);
+			return -EPROTO;
+		}
+		if (!json_is_array(whole)) {
+			snprintf(err, errlen, "GET /containers/json: expected an array");
+			json_decref(whole);
+			return -EPROTO;
+		}
+		n = json_array_size(whole);
+	}
+	if (n && !(out->items = calloc(n, sizeof(*out->items)))) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n && ret >= 0; i++) {
+		json_t *c = sp ? json_loadb(body + sp[i].off, sp[i].len, 0, &jerr)
+			       : json_incref(json_array_get(whole, i));
+
+		if (!c) {
+			snprintf(err, errlen, "GET %s: answer is not JSON: %s", path, jerr.text);
+			ret = -EPROTO;
+			break;
+		}
+		ret = docker_container_fill(c, &out->items[out->n]);
+		if (ret != 0) /* counted on -ENOMEM too: the free takes its labels */
+			out->n++;
+		else /* not a container entry we understand: the slot is reused */
+			memset(&out->items[out->n], 0, sizeof(out->items[out->n]));
+		json_decref(c);
+	}
+	if (ret == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
+out:
+	free(sp);
+	json_decref(whole);
+	return ret < 0 ? ret : 0;
+}
+
+int docker_list_containers(struct docker *d, bool all, const char *label_filter,
+			   struct docker_container_list *out, char *err, size_t errlen)
+{
+	struct docker_response r;
+	char path[1024];
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = docker_list_path(all, label_filter, path, sizeof(path), err, errlen);
 	if (ret < 0)
 		return ret;
-	if (!json_is_array(arr)) {
-		snprintf(err, errlen, "GET /containers/json: expected an array");
-		ret = -EPROTO;
-		goto err;
-	}
-	if (json_array_size(arr)) {
-		out->items = calloc(json_array_size(arr), sizeof(*out->items));
-		if (!out->items) {
-			ret = -ENOMEM;
-			snprintf(err, errlen, "out of memory");
-			goto err;
-		}
-	}
-	json_array_foreach(arr, i, c)
-	{
-		struct docker_container *dc = &out->items[out->n];
-		json_t *names = json_object_get(c, "Names"), *cr = json_object_get(c, "Created");
-		const char *name = json_is_array(names) && json_is_string(json_array_get(names, 0))
-					   ? json_string_value(json_array_get(names, 0))
-					   : "";
-
-		docker_copy_str(c, "Id", dc->id, sizeof(dc->id));
-		if (!util_is_hex(dc->id, 64))
-			continue; /* not a container entry we understand */
-		util_strlcpy(dc->name, name[0] == '/' ? name + 1 : name, sizeof(dc->name));
-		docker_copy_str(c, "Image", dc->image, sizeof(dc->image));
-		docker_copy_str(c, "ImageID", dc->image_id, sizeof(dc->image_id));
-		docker_copy_str(c, "State", dc->state, sizeof(dc->state));
-		docker_copy_str(c, "Status", dc->status, sizeof(dc->status));
-		dc->created = json_is_integer(cr) ? (int64_t)json_integer_value(cr) : 0;
-		out->n++;
-		if (docker_labels_parse(json_object_get(c, "Labels"), &dc->labels, &dc->nlabels) <
-		    0) {
-			ret = -ENOMEM;
-			snprintf(err, errlen, "out of memory");
-			goto err;
-		}
-	}
-	json_decref(arr);
-	return 0;
-err:
-	json_decref(arr);
-	docker_container_list_free(out);
+	ret = docker_request(d, "GET", path, NULL, 0, &r, err, errlen);
+	if (ret < 0)
+		return ret;
+	ret = docker_response_error(&r, err, errlen);
+	if (ret == 0)
+		ret = docker_list_parse(path, r.body, r.len, out, err, errlen);
+	docker_response_free(&r);
+	if (ret < 0)
+		docker_container_list_free(out);
 	return ret;
 }
 

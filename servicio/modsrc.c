@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "jspan.h"
 #include "util.h"
 
 /* Where a field lives, for error messages: "memory.total_kb", "processes[3].pid". */
@@ -322,19 +323,16 @@ static int modsrc_processes(struct modsrc_ctx *c, json_t *doc, struct snapshot *
 	return 0;
 }
 
-int modsrc_parse_buf(const char *buf, size_t len, struct snapshot *out, char *err, size_t errlen)
+/* The whole document as one tree: the reference parse, and the one that
+ * names what is wrong in a broken document. */
+static int modsrc_parse_whole(const char *buf, size_t len, struct snapshot *out, char *err,
+			      size_t errlen)
 {
 	struct modsrc_ctx c = { .err = err, .errlen = errlen, .obj = "" };
 	json_error_t jerr;
 	json_t *doc;
 	int ret = -EINVAL;
 
-	memset(out, 0, sizeof(*out));
-	if (len > MODSRC_MAX_DOC) {
-		snprintf(err, errlen, "document too large (%zu bytes, at most %u)", len,
-			 MODSRC_MAX_DOC);
-		return -E2BIG;
-	}
 	doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc) {
 		if (len == 0)
@@ -360,6 +358,94 @@ err:
 	json_decref(doc);
 	snapshot_free(out);
 	return ret < 0 ? ret : -EINVAL;
+}
+
+/*
+ * The fast path: the processes are parsed one at a time, so that a cycle
+ * never holds the tree of the whole document (at 500 containers it was the
+ * largest thing servicio held). jspan finds the top-level "processes" array
+ * and each element's bytes; jansson parses the rest of the document (with
+ * the array emptied) and each process on its own, with the same checks.
+ * Anything the scanner does not expect and any error send the caller to
+ * modsrc_parse_whole(), whose result and messages are the reference.
+ */
+
+/* The document without its processes ("processes":[]), parsed and checked. */
+static int modsrc_header(struct modsrc_ctx *c, const char *b, size_t len,
+			 const struct jspan *arr, struct snapshot *out)
+{
+	size_t tail = arr->off + arr->len - 1, n = arr->off + 1 + (len - tail);
+	char *h = malloc(n);
+	json_t *doc;
+	int ret = -EINVAL;
+
+	if (!h)
+		return -ENOMEM;
+	memcpy(h, b, arr->off + 1);
+	memcpy(h + arr->off + 1, b + tail, len - tail);
+	doc = json_loadb(h, n, JSON_REJECT_DUPLICATES, NULL);
+	free(h);
+	if (doc && json_is_object(doc) && modsrc_version(c, doc) == 0) {
+		out->version = SNAP_FORMAT_VERSION;
+		out->source = SNAP_SRC_MODULE;
+		ret = modsrc_machine(c, doc, out);
+	}
+	json_decref(doc);
+	return ret;
+}
+
+/* 0 when the fast path parsed the whole document, else < 0 (out emptied). */
+static int modsrc_parse_each(struct modsrc_ctx *c, const char *b, size_t len,
+			     struct snapshot *out)
+{
+	static const char key[] = "\"processes\"";
+	struct jspan arr, *sp = NULL;
+	size_t n;
+	int ret = -EINVAL;
+
+	if (jspan_member_array(b, len, key, &arr, NULL, 0, &n) < 0 || n > MODSRC_MAX_PROCS ||
+	    !(sp = malloc((n ? n : 1) * sizeof(*sp))) ||
+	    jspan_member_array(b, len, key, &arr, sp, n, &n) < 0 ||
+	    modsrc_header(c, b, len, &arr, out) < 0)
+		goto err;
+	if (n > 0 && !(out->procs = malloc(n * sizeof(*out->procs))))
+		goto err;
+	out->procs_cap = n;
+	c->obj = "processes";
+	for (c->index = 0; c->index < n; c->index++) {
+		const struct jspan *e = &sp[c->index];
+		json_t *o = json_loadb(b + e->off, e->len, JSON_REJECT_DUPLICATES, NULL);
+
+		ret = o ? modsrc_proc(c, o, out, snapshot_add_proc(out)) : -EINVAL;
+		json_decref(o);
+		if (ret < 0)
+			goto err;
+	}
+	ret = snapshot_group(out, false) < 0 || out->nprocs != n ? -EINVAL : 0;
+	if (ret == 0) {
+		free(sp);
+		return 0;
+	}
+err:
+	free(sp);
+	snapshot_free(out);
+	return ret < 0 ? ret : -EINVAL;
+}
+
+int modsrc_parse_buf(const char *buf, size_t len, struct snapshot *out, char *err, size_t errlen)
+{
+	struct modsrc_ctx c = { .err = err, .errlen = errlen, .obj = "" };
+
+	memset(out, 0, sizeof(*out));
+	if (len > MODSRC_MAX_DOC) {
+		snprintf(err, errlen, "document too large (%zu bytes, at most %u)", len,
+			 MODSRC_MAX_DOC);
+		return -E2BIG;
+	}
+	if (modsrc_parse_each(&c, buf, len, out) == 0)
+		return 0;
+	c.obj = "";
+	return modsrc_parse_whole(buf, len, out, err, errlen);
 }
 
 int modsrc_read(const char *path, struct snapshot *out, char *err, size_t errlen)

@@ -4,9 +4,12 @@
  */
 #include "record.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "metrics.h"
@@ -113,23 +116,71 @@ static json_t *record_sample_ctr(const struct cycle_row *r)
 			 "procs", (json_int_t)st->procs);
 }
 
-static json_t *record_sample(const struct cycle *c, const struct record_ctx *x)
+#define RECORD_JSON (JSON_COMPACT | JSON_REAL_PRECISION(6))
+
+/*
+ * The batch is written one record at a time, so that only one record's
+ * tree is alive at once (at 500 containers the whole batch as one tree was
+ * the largest thing a cycle held). An object whose members go on (the
+ * batch, the sample) is written without its closing brace by record_open();
+ * the caller adds the rest and the brace.
+ */
+
+/* o's text without its closing brace (o: a non-empty object, consumed). */
+static int record_open(FILE *f, json_t *o)
+{
+	char *t = o ? json_dumps(o, RECORD_JSON) : NULL;
+	size_t n = t ? strlen(t) : 0;
+	int ret = n >= 2 && t[n - 1] == '}' && fwrite(t, 1, n - 1, f) == n - 1 ? 0 : -ENOMEM;
+
+	free(t);
+	json_decref(o);
+	return ret;
+}
+
+/*
+ * o's text, after a comma unless it is the first of its array (o consumed).
+ * A record jansson could not build (NULL) is left out, as appending it to
+ * an array did before.
+ */
+static int record_put(FILE *f, json_t *o, bool *first)
+{
+	int ret = 0;
+
+	if (!o)
+		return 0;
+	if ((!*first && fputc(',', f) == EOF) || json_dumpf(o, f, RECORD_JSON) != 0)
+		ret = -ENOMEM;
+	*first = false;
+	json_decref(o);
+	return ret;
+}
+
+static int record_sample(FILE *f, const struct cycle *c, const struct record_ctx *x)
 {
 	const struct snapshot *s = &c->cur;
-	json_t *ctrs = json_array();
+	bool first = true;
+	int ret = record_open(
+		f, json_pack("{s:s,s:I,s:I,s:s,s:{s:I,s:I,s:I},s:f,s:b,s:{s:i,s:i}}", "type",
+			     "sample", "ts_ns", (json_int_t)s->timestamp_ns, "cycle",
+			     (json_int_t)c->number, "source", metrics_source_name(s->source),
+			     "memory", "total_kb", (json_int_t)s->mem.total_kb, "used_kb",
+			     (json_int_t)s->mem.used_kb, "available_kb",
+			     (json_int_t)s->mem.available_kb, "cpu_pct",
+			     c->cs.has_sys_cpu ? record_clamp(c->cs.sys_cpu_pct, 0, 100) : 0.0,
+			     "dry_run", x->dry_run, "quota", "keep_high", x->keep_high, "keep_low",
+			     x->keep_low));
 
-	for (size_t i = 0; i < c->nrows; i++)
-		if (c->rows[i].st)
-			json_array_append_new(ctrs, record_sample_ctr(&c->rows[i]));
-	return json_pack("{s:s,s:I,s:I,s:s,s:{s:I,s:I,s:I},s:f,s:o,s:b,s:{s:i,s:i}}", "type",
-			 "sample", "ts_ns", (json_int_t)s->timestamp_ns, "cycle",
-			 (json_int_t)c->number, "source", metrics_source_name(s->source), "memory",
-			 "total_kb", (json_int_t)s->mem.total_kb, "used_kb",
-			 (json_int_t)s->mem.used_kb, "available_kb",
-			 (json_int_t)s->mem.available_kb, "cpu_pct",
-			 c->cs.has_sys_cpu ? record_clamp(c->cs.sys_cpu_pct, 0, 100) : 0.0,
-			 "containers", ctrs, "dry_run", x->dry_run, "quota", "keep_high",
-			 x->keep_high, "keep_low", x->keep_low);
+	if (ret == 0 && fputs(",\"containers\":[", f) == EOF)
+		ret = -ENOMEM;
+	for (size_t i = 0; i < c->nrows && ret == 0; i++) {
+		if (!c->rows[i].st)
+			continue;
+		ret = record_put(f, record_sample_ctr(&c->rows[i]), &first);
+	}
+	if (ret == 0 && fputs("]}", f) == EOF)
+		ret = -ENOMEM;
+	return ret;
 }
 
 static json_t *record_decision(const struct cycle *c, const struct cycle_row *r)
@@ -148,16 +199,28 @@ static json_t *record_decision(const struct cycle *c, const struct cycle_row *r)
 
 char *record_batch(const struct cycle *c, const struct record_ctx *x)
 {
-	json_t *recs = json_array(), *batch;
-	char bid[80], *body;
+	char bid[80], *body = NULL;
+	size_t len = 0;
+	bool first = false; /* the sample comes first */
+	FILE *f = open_memstream(&body, &len);
+	int ret;
 
-	json_array_append_new(recs, record_sample(c, x));
-	for (size_t k = 0; k < c->ndec; k++)
-		json_array_append_new(recs, record_decision(c, &c->rows[c->dec[k].idx]));
+	if (!f)
+		return NULL;
 	snprintf(bid, sizeof(bid), "%s-%" PRIu64, x->run_id, c->number);
-	batch = json_pack("{s:s,s:s,s:s,s:o}", "batch_id", bid, "host", x->host, "run", x->run_id,
-			  "records", recs);
-	body = batch ? json_dumps(batch, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
-	json_decref(batch);
+	ret = record_open(f, json_pack("{s:s,s:s,s:s}", "batch_id", bid, "host", x->host, "run",
+				       x->run_id));
+	if (ret == 0 && fputs(",\"records\":[", f) == EOF)
+		ret = -ENOMEM;
+	if (ret == 0)
+		ret = record_sample(f, c, x);
+	for (size_t k = 0; k < c->ndec && ret == 0; k++)
+		ret = record_put(f, record_decision(c, &c->rows[c->dec[k].idx]), &first);
+	if (ret == 0 && fputs("]}", f) == EOF)
+		ret = -ENOMEM;
+	if (fclose(f) != 0 || ret != 0) {
+		free(body);
+		return NULL;
+	}
 	return body;
 }

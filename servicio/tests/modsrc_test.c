@@ -415,16 +415,15 @@ static void test_hostile_names(void **state)
 
 static void test_huge(void **state)
 {
-	struct snapshot s = { 0 }, back;
+	struct snapshot s = { 0 }, src = { 0 }, back;
 	char err[256], *txt, *big;
 	size_t len;
 	const size_t n = 20000;
 
 	(void)state;
 	/* a 20,000-process document round-trips */
-	assert_int_equal(parse(base_doc, strlen(base_doc), &s, err, sizeof(err)), 0);
-	struct snap_proc model = s.procs[1];
-	snapshot_free(&s);
+	assert_int_equal(parse(base_doc, strlen(base_doc), &src, err, sizeof(err)), 0);
+	const struct snap_proc model = src.procs[1];
 	s.version = 1;
 	s.cpus = 2;
 	s.hz = 250;
@@ -432,6 +431,10 @@ static void test_huge(void **state)
 	for (size_t i = 0; i < n; i++) {
 		struct snap_proc *p = snapshot_add_proc(&s);
 		*p = model;
+		/* the strings belong to the snapshot that holds the process */
+		p->cmdline = snapshot_strdup(&s, model.cmdline, strlen(model.cmdline));
+		p->cgroup = snapshot_strdup(&s, model.cgroup, strlen(model.cgroup));
+		assert_true(p->cmdline && p->cgroup);
 		p->pid = (int32_t)(i + 1);
 		p->rss_kb = i;
 		if (i % 3)
@@ -447,6 +450,7 @@ static void test_huge(void **state)
 	snapshot_free(&back);
 	free(txt);
 	snapshot_free(&s);
+	snapshot_free(&src);
 
 	/* larger than the limit: refused before parsing */
 	big = malloc(MODSRC_MAX_DOC + 1);
@@ -460,6 +464,119 @@ static void test_huge(void **state)
 		big[i] = '[';
 	assert_int_equal(parse(big, len, &s, err, sizeof(err)), -EINVAL);
 	free(big);
+}
+
+/* doc with its "processes" key spelled with an escape ("proc\u0065sses"):
+ * the same document, which jspan does not recognise, so it is parsed as one
+ * tree (malloc'd). */
+static char *whole_only(const char *doc)
+{
+	const char *at = strstr(doc, "\"processes\"");
+	size_t pre, n = strlen(doc);
+	char *out = malloc(n + 8);
+
+	assert_non_null(at);
+	assert_non_null(out);
+	pre = (size_t)(at - doc);
+	memcpy(out, doc, pre);
+	strcpy(out + pre, "\"proc\\u0065sses\"");
+	strcat(out, at + 11);
+	return out;
+}
+
+static void assert_same_snapshot(const struct snapshot *a, const struct snapshot *b)
+{
+	assert_int_equal(a->timestamp_ns, b->timestamp_ns);
+	assert_int_equal(a->boottime_ns, b->boottime_ns);
+	assert_int_equal(a->cpus, b->cpus);
+	assert_int_equal(a->mem.available_kb, b->mem.available_kb);
+	assert_int_equal(a->cpu.idle_ns, b->cpu.idle_ns);
+	assert_int_equal(a->nprocs, b->nprocs);
+	assert_int_equal(a->nctrs, b->nctrs);
+	for (size_t i = 0; i < a->nprocs; i++) {
+		const struct snap_proc *x = &a->procs[i], *y = &b->procs[i];
+
+		assert_int_equal(x->pid, y->pid);
+		assert_int_equal(x->ppid, y->ppid);
+		assert_string_equal(x->name, y->name);
+		assert_string_equal(x->cmdline, y->cmdline);
+		assert_string_equal(x->state, y->state);
+		assert_string_equal(x->container_id, y->container_id);
+		assert_string_equal(x->cgroup, y->cgroup);
+		assert_int_equal(x->rss_kb, y->rss_kb);
+		assert_int_equal(x->cpu_time_ns, y->cpu_time_ns);
+		assert_true(x->cpu_pct == y->cpu_pct);
+		assert_int_equal(x->start_time_ns, y->start_time_ns);
+	}
+	for (size_t i = 0; i < a->nctrs; i++) {
+		assert_string_equal(a->ctrs[i].id, b->ctrs[i].id);
+		assert_string_equal(a->ctrs[i].cgroup, b->ctrs[i].cgroup);
+		assert_int_equal(a->ctrs[i].nprocs, b->ctrs[i].nprocs);
+	}
+}
+
+/*
+ * The parse one process at a time and the parse as one tree agree: the
+ * same snapshot for valid documents (the processes anywhere in the object,
+ * any whitespace, brackets and quotes inside strings, none), the same error
+ * for broken ones (a trailing comma, junk between processes, unterminated,
+ * a duplicate key inside a process or at the top).
+ */
+static void test_paths_agree(void **state)
+{
+	const char *procs = strstr(base_doc, "\"processes\"");
+	const size_t pre = (size_t)(procs - base_doc), cap = sizeof(base_doc) + 64;
+	const char *sep = strstr(base_doc, "},\n{");
+	const char *name = strstr(base_doc, "\"name\":\"init\"");
+	char *docs[16];
+	size_t nd = 0, nvalid;
+
+	(void)state;
+	assert_true(procs && sep && name);
+	for (int i = 0; i < 9; i++)
+		assert_non_null(docs[i] = calloc(1, cap));
+	strcpy(docs[nd++], base_doc);
+	{ /* the processes first, the rest after them, odd whitespace */
+		char *body = strndup(base_doc + 1, pre - 1);
+
+		assert_non_null(body);
+		body[strlen(body) - 2] = '\0'; /* the ",\n" before "processes" */
+		snprintf(docs[nd++], cap, " {\t%.*s ,\r\n %s }\n", (int)strlen(procs) - 2, procs,
+			 body);
+		free(body);
+	}
+	/* a process whose name holds brackets, braces, a comma and escaped quotes */
+	snprintf(docs[nd++], cap, "%.*s\"name\":\"]},[{\\\"x\\\\\"%s", (int)(name - base_doc),
+		 base_doc, name + strlen("\"name\":\"init\""));
+	snprintf(docs[nd++], cap, "%.*s\"processes\":[ ]}", (int)pre, base_doc);
+	nvalid = nd;
+	snprintf(docs[nd++], cap, "%.*s},]}", (int)(sizeof(base_doc) - 1 - strlen("}\n]}\n")),
+		 base_doc);
+	snprintf(docs[nd++], cap, "%.*s} x,\n{%s", (int)(sep - base_doc), base_doc, sep + 4);
+	snprintf(docs[nd++], cap, "%.*s", (int)sizeof(base_doc) - 4, base_doc);
+	snprintf(docs[nd++], cap, "%.*s\"pid\":9,%s", (int)(sep + 4 - base_doc), base_doc, sep + 4);
+	snprintf(docs[nd++], cap, "{\"cpus\":2,%s", base_doc + 1);
+	for (size_t i = 0; i < nd; i++) {
+		struct snapshot a, b;
+		char ea[256], eb[256], *w = whole_only(docs[i]);
+		int ra = parse(docs[i], strlen(docs[i]), &a, ea, sizeof(ea));
+		int rb = parse(w, strlen(w), &b, eb, sizeof(eb));
+
+		print_message("document %zu: %d %s\n", i, ra, ra ? ea : "");
+		if (i < nvalid) {
+			assert_int_equal(ra, 0);
+			assert_int_equal(rb, 0);
+			assert_same_snapshot(&a, &b);
+		} else {
+			assert_int_not_equal(ra, 0);
+			assert_int_equal(ra, rb);
+		}
+		snapshot_free(&a);
+		snapshot_free(&b);
+		free(w);
+	}
+	for (int i = 0; i < 9; i++)
+		free(docs[i]);
 }
 
 static void test_roundtrip_live(void **state)
@@ -586,6 +703,7 @@ int main(void)
 		cmocka_unit_test(test_structure),
 		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_huge),
+		cmocka_unit_test(test_paths_agree),
 		cmocka_unit_test(test_roundtrip_live),
 		cmocka_unit_test(test_read_errors),
 		cmocka_unit_test(test_captured),

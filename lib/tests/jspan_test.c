@@ -99,12 +99,37 @@ static void test_bounds(void **state)
 	}
 }
 
+/* jspan_array(): a top-level array only, counted and split; junk refused. */
+static void test_array(void **state)
+{
+	static const char arr[] = " [ {\"Id\":\"a\",\"L\":{\"k\":\"]}[\\\"\"}} ,\n{\"Id\":\"b\"},3 ]\n";
+	struct jspan sp[3];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(jspan_array(arr, strlen(arr), NULL, 0, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(jspan_array(arr, strlen(arr), sp, 3, &n), 0);
+	expect_span(arr, &sp[0], "{\"Id\":\"a\",\"L\":{\"k\":\"]}[\\\"\"}}");
+	expect_span(arr, &sp[1], "{\"Id\":\"b\"}");
+	expect_span(arr, &sp[2], "3");
+	assert_int_equal(jspan_array(arr, strlen(arr), sp, 2, &n), -EINVAL); /* room for 2 */
+	assert_int_equal(jspan_array("[]", 2, NULL, 0, &n), 0);
+	assert_int_equal(n, 0);
+	static const char *const bad[] = {
+		"[1,]", "[,1]", "[1 2]", "[1,,2]", "[1] x", "{\"a\":[1]}", "[1", "", "[\"]",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(jspan_array(bad[i], strlen(bad[i]), NULL, 0, &n), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shapes),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_array),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
