@@ -19,7 +19,6 @@
 /* A container whose memory files stay open from cycle to cycle. */
 struct cgfds_ent {
 	char id[SNAP_CTR_ID_LEN + 1];
-	char dir[SNAP_CGROUP_MAX + 64];
 	int version;
 	int fd[CGMEM_NFILES]; /* -1 for a file the version does not read */
 	uint64_t seen; /* the last cycle that found the container */
@@ -104,8 +103,8 @@ void cgfds_end(struct cgfds *c)
 	cgfds_sweep(c, c->gen);
 }
 
-/* Open the files of m->dir and keep them for id; quietly nothing when that fails. */
-static void cgfds_add(struct cgfds *c, const char *id, const struct cgmem *m)
+/* Open the files of dir and keep them for id; quietly nothing when that fails. */
+static void cgfds_add(struct cgfds *c, const char *id, const char *dir, const struct cgmem *m)
 {
 	struct cgfds_ent e = { .version = m->version, .seen = c->gen };
 
@@ -114,13 +113,12 @@ static void cgfds_add(struct cgfds *c, const char *id, const struct cgmem *m)
 	for (int i = 0; i < CGMEM_NFILES; i++)
 		e.fd[i] = -1; /* cgfds_close() closes only what was opened */
 	util_strlcpy(e.id, id, sizeof(e.id));
-	util_strlcpy(e.dir, m->dir, sizeof(e.dir));
 	for (int i = 0; i < CGMEM_NFILES; i++) {
-		char path[SNAP_CGROUP_MAX + 96];
+		char path[CGMEM_DIR_MAX + 32];
 
 		if (!cgmem_file(m->version, i))
 			continue;
-		if (!cgmem_path(path, sizeof(path), m->dir, m->version, i) ||
+		if (!cgmem_path(path, sizeof(path), dir, m->version, i) ||
 		    (e.fd[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 			cgfds_close(&e);
 			return;
@@ -163,10 +161,12 @@ int cgfds_read(struct cgfds *c, const char *root, const char *cgroup_dir, const 
 	       uint64_t ram_bytes, struct cgmem *out)
 {
 	struct cgfds_ent *e = cgfds_find(c, id);
+	char dir[CGMEM_DIR_MAX];
 	int ret;
 
 	if (e) {
-		if (cgmem_read_dir(e->dir, e->version, e->fd, ram_bytes, out) == 0) {
+		/* with descriptors the directory is not read by path */
+		if (cgmem_read_dir("", e->version, e->fd, ram_bytes, out) == 0) {
 			e->seen = c->gen;
 			return 0;
 		}
@@ -176,8 +176,8 @@ int cgfds_read(struct cgfds *c, const char *root, const char *cgroup_dir, const 
 			e->fd[i] = -1;
 		e->seen = UINT64_MAX;
 	}
-	ret = cgmem_read(root, cgroup_dir, id, ram_bytes, out);
+	ret = cgmem_find(root, cgroup_dir, id, ram_bytes, out, dir);
 	if (ret == 0)
-		cgfds_add(c, id, out);
+		cgfds_add(c, id, dir, out);
 	return ret;
 }

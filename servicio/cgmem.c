@@ -60,7 +60,7 @@ bool cgmem_path(char *path, size_t cap, const char *dir, int version, int i)
 static ssize_t cgmem_read_file(const char *dir, const int *fds, int version, int i, char *buf,
 			       size_t cap)
 {
-	char path[SNAP_CGROUP_MAX + 96];
+	char path[CGMEM_DIR_MAX + 32];
 
 	if (fds) {
 		ssize_t r = pread(fds[i], buf, cap - 1, 0);
@@ -131,19 +131,25 @@ int cgmem_read_dir(const char *dir, int version, const int *fds, uint64_t ram_by
 	out->usage = raw > inactive ? raw - inactive : 0;
 	/* v1 "unlimited" is a huge page-aligned number; docker caps at the RAM */
 	out->limit = (limit == 0 || limit > ram_bytes) ? ram_bytes : limit;
-	util_strlcpy(out->dir, dir, sizeof(out->dir));
 	return 0;
 }
 
 int cgmem_read(const char *root, const char *cgroup_dir, const char *id, uint64_t ram_bytes,
 	       struct cgmem *out)
 {
+	char dir[CGMEM_DIR_MAX];
+
+	return cgmem_find(root, cgroup_dir, id, ram_bytes, out, dir);
+}
+
+int cgmem_find(const char *root, const char *cgroup_dir, const char *id, uint64_t ram_bytes,
+	       struct cgmem *out, char *dir)
+{
 	static const char *const v1[] = { "%s/memory/docker/%s",
 					  "%s/memory/system.slice/docker-%s.scope" };
 	static const char *const v2[] = { "%s/system.slice/docker-%s.scope", "%s/docker/%s",
 					  "%s/unified/system.slice/docker-%s.scope",
 					  "%s/unified/docker/%s" };
-	char dir[SNAP_CGROUP_MAX + 64];
 	const char *sub = cgroup_dir ? cgroup_dir : "";
 	int ret, worst = -ENOENT;
 
@@ -154,7 +160,7 @@ int cgmem_read(const char *root, const char *cgroup_dir, const char *id, uint64_
 	if (sub[0]) {
 		static const char *const fmts[] = { "%s/memory%s", "%s%s", "%s/unified%s" };
 		for (size_t i = 0; i < UTIL_ARRAY_LEN(fmts); i++) {
-			snprintf(dir, sizeof(dir), fmts[i], root, sub);
+			snprintf(dir, CGMEM_DIR_MAX, fmts[i], root, sub);
 			ret = cgmem_read_dir(dir, i == 0 ? 1 : 2, NULL, ram_bytes, out);
 			if (ret == 0)
 				return 0;
@@ -165,8 +171,8 @@ int cgmem_read(const char *root, const char *cgroup_dir, const char *id, uint64_
 	if (id && util_is_hex(id, SNAP_CTR_ID_LEN)) {
 		for (size_t i = 0; i < UTIL_ARRAY_LEN(v1) + UTIL_ARRAY_LEN(v2); i++) {
 			bool is_v1 = i < UTIL_ARRAY_LEN(v1);
-			snprintf(dir, sizeof(dir), is_v1 ? v1[i] : v2[i - UTIL_ARRAY_LEN(v1)], root,
-				 id);
+			snprintf(dir, CGMEM_DIR_MAX, is_v1 ? v1[i] : v2[i - UTIL_ARRAY_LEN(v1)],
+				 root, id);
 			ret = cgmem_read_dir(dir, is_v1 ? 1 : 2, NULL, ram_bytes, out);
 			if (ret == 0)
 				return 0;

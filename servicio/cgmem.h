@@ -27,8 +27,10 @@ struct cgmem {
 	uint64_t usage; /* raw - inactive_file (docker stats' "MEM USAGE") */
 	uint64_t limit; /* the cgroup's limit, or the RAM when unlimited */
 	int version; /* 1 or 2 */
-	char dir[SNAP_CGROUP_MAX + 64]; /* the directory it was read from */
 };
+
+/* The longest directory path cgmem_find() gives. */
+#define CGMEM_DIR_MAX (SNAP_CGROUP_MAX + 64)
 
 /*
  * Read the cgroup memory of a container: the directory given (path inside
@@ -39,6 +41,9 @@ struct cgmem {
  */
 int cgmem_read(const char *root, const char *cgroup_dir, const char *id, uint64_t ram_bytes,
 	       struct cgmem *out);
+/* cgmem_read(), and the directory it was read from into dir (CGMEM_DIR_MAX bytes). */
+int cgmem_find(const char *root, const char *cgroup_dir, const char *id, uint64_t ram_bytes,
+	       struct cgmem *out, char *dir);
 
 /*
  * Read one directory as version 1 or 2: by path, or from fds (one open

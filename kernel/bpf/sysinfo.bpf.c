@@ -673,6 +673,10 @@ static __always_inline int si_task_cgroup(struct si_sess *s, struct task_struct 
 	key.cset = si_addr(cset);
 	v = bpf_map_lookup_elem(&cg_cache, &key);
 	if (v) {
+		if (containers_only && !v->id[0]) {
+			s->id[0] = '\0';
+			return 0;
+		}
 		bpf_probe_read_kernel(s->id, sizeof(s->id), v->id);
 		s->path_len = v->path_len > SI_CGROUP_MAX ? SI_CGROUP_MAX : v->path_len;
 		/* the path is written only with containers_only off or an id */
@@ -1008,11 +1012,12 @@ static __always_inline int si_task(struct seq_file *seq, struct si_sess *s,
 
 	if (task->pid != task->tgid)
 		return 0;
-	s->pid = si_nr(s, BPF_CORE_READ(task, thread_pid));
-	if (!s->pid)
-		return 0;
+	/* the cgroup first: with containers_only most tasks stop here */
 	si_task_cgroup(s, task);
 	if (containers_only && !s->id[0])
+		return 0;
+	s->pid = si_nr(s, BPF_CORE_READ(task, thread_pid));
+	if (!s->pid)
 		return 0;
 	s->ppid = si_nr(s, BPF_CORE_READ(task, real_parent, group_leader, thread_pid));
 	s->uid = BPF_CORE_READ(task, cred, euid.val);

@@ -213,7 +213,7 @@ static void test_sys_cpu(void **state)
 static void test_cgroup_memory(void **state)
 {
 	struct cgmem m;
-	char root[4200];
+	char root[4200], dir[CGMEM_DIR_MAX];
 	const uint64_t ram = 1ull << 30;
 
 	(void)state;
@@ -226,10 +226,10 @@ static void test_cgroup_memory(void **state)
 	assert_int_equal(m.usage, 90u << 20);
 	assert_int_equal(m.limit, ram);
 	/* found by id alone, v1 systemd layout, 64 MiB limit */
-	assert_int_equal(cgmem_read(root, "", ID_C, ram, &m), 0);
+	assert_int_equal(cgmem_find(root, "", ID_C, ram, &m, dir), 0);
 	assert_int_equal(m.usage, 50u << 20);
 	assert_int_equal(m.limit, 64u << 20);
-	assert_non_null(strstr(m.dir, "docker-" ID_C ".scope"));
+	assert_non_null(strstr(dir, "docker-" ID_C ".scope"));
 	/* absent */
 	assert_int_equal(cgmem_read(root, "/docker/" ID_B, ID_B, ram, &m), -ENOENT);
 
