@@ -145,12 +145,22 @@ static int record_open(FILE *f, json_t *o)
  */
 static int record_put(FILE *f, json_t *o, bool *first)
 {
+	char buf[4096], *big = NULL;
+	size_t n;
 	int ret = 0;
 
 	if (!o)
 		return 0;
-	if ((!*first && fputc(',', f) == EOF) || json_dumpf(o, f, RECORD_JSON) != 0)
+	/* one write per record (json_dumpf writes token by token) */
+	n = json_dumpb(o, buf, sizeof(buf), RECORD_JSON);
+	if (n > sizeof(buf)) {
+		big = json_dumps(o, RECORD_JSON);
+		n = big ? strlen(big) : 0;
+	}
+	if (n == 0 || (!*first && fputc(',', f) == EOF) ||
+	    fwrite(big ? big : buf, 1, n, f) != n)
 		ret = -ENOMEM;
+	free(big);
 	*first = false;
 	json_decref(o);
 	return ret;

@@ -2,7 +2,8 @@
  * record_test.c — unit tests for record.c's batch: written one record at a
  * time, it must still be one JSON document with the envelope, the sample
  * (every measured container) and one decision per decided container, at
- * 500 containers, with hostile names kept byte for byte.
+ * 500 containers, with hostile names kept byte for byte and a record
+ * larger than the writer's buffer.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -55,6 +56,13 @@ static struct fixture *fixture_new(void)
 			nd++;
 		}
 	}
+	/* a class label longer than the writer's 4 KiB buffer for one record */
+	static char long_class[6000];
+	static struct docker_label lab = { "gestor.class", long_class };
+
+	memset(long_class, 'x', sizeof(long_class) - 1);
+	fx->dc[2].labels = &lab;
+	fx->dc[2].nlabels = 1;
 	/* a name with every character JSON must escape, and non-ASCII */
 	snprintf(fx->dc[1].name, sizeof(fx->dc[1].name), "q\"b\\s/\n\t\x01 \xc3\xa9");
 	fx->c.number = 42;
@@ -103,6 +111,9 @@ static void test_batch(void **state)
 		assert_string_equal(json_string_value(json_object_get(o, "name")), fx->dc[i].name);
 		assert_int_equal(json_integer_value(json_object_get(o, "mem_kb")), 2000 + i);
 	}
+	assert_int_equal(
+		strlen(json_string_value(json_object_get(json_array_get(ctrs, 2), "label_class"))),
+		5999);
 
 	/* the decisions, in policy order, with their actions */
 	for (size_t k = 0; k < fx->c.ndec; k++) {
