@@ -93,40 +93,49 @@ static int modsrc_double(struct modsrc_ctx *c, json_t *o, const char *key, doubl
 	return 0;
 }
 
-/* A string of at most cap-1 bytes, without NUL bytes (jansson rejects \u0000 already). */
-static int modsrc_str(struct modsrc_ctx *c, json_t *o, const char *key, char *out, size_t cap)
+/* A string member of at most cap-1 bytes, without NUL bytes (jansson
+ * rejects \u0000 already): its value and length. */
+static int modsrc_string(struct modsrc_ctx *c, json_t *o, const char *key, size_t cap,
+			 const char **val, size_t *n)
 {
 	json_t *v = json_object_get(o, key);
-	size_t n;
 
 	if (!v)
 		return modsrc_fail(c, key, "missing");
 	if (!json_is_string(v))
 		return modsrc_fail(c, key, "expected a string");
-	n = json_string_length(v);
-	if (n >= cap)
-		return modsrc_fail(c, key, "too long (%zu bytes, at most %zu)", n, cap - 1);
-	memcpy(out, json_string_value(v), n);
+	*n = json_string_length(v);
+	if (*n >= cap)
+		return modsrc_fail(c, key, "too long (%zu bytes, at most %zu)", *n, cap - 1);
+	*val = json_string_value(v);
+	return 0;
+}
+
+/* The string into out (cap bytes). */
+static int modsrc_str(struct modsrc_ctx *c, json_t *o, const char *key, char *out, size_t cap)
+{
+	const char *v;
+	size_t n;
+	int ret = modsrc_string(c, o, key, cap, &v, &n);
+
+	if (ret < 0)
+		return ret;
+	memcpy(out, v, n);
 	out[n] = '\0';
 	return 0;
 }
 
-/* The same, copied into the snapshot's string store (*out stays "" on error). */
+/* The string into the snapshot's string store (*out stays "" on error). */
 static int modsrc_stored(struct modsrc_ctx *c, json_t *o, const char *key, size_t cap,
 			 struct snapshot *s, const char **out)
 {
-	json_t *v = json_object_get(o, key);
-	const char *str;
+	const char *v, *str;
 	size_t n;
+	int ret = modsrc_string(c, o, key, cap, &v, &n);
 
-	if (!v)
-		return modsrc_fail(c, key, "missing");
-	if (!json_is_string(v))
-		return modsrc_fail(c, key, "expected a string");
-	n = json_string_length(v);
-	if (n >= cap)
-		return modsrc_fail(c, key, "too long (%zu bytes, at most %zu)", n, cap - 1);
-	str = snapshot_strdup(s, json_string_value(v), n);
+	if (ret < 0)
+		return ret;
+	str = snapshot_strdup(s, v, n);
 	if (!str) {
 		snprintf(c->err, c->errlen, "out of memory");
 		return -ENOMEM;
