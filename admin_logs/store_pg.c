@@ -637,10 +637,8 @@ static int pg_select(PGconn *c, const char *sql, int n, const Oid *types, const 
 		     PGresult **res, json_t **arr, char *err, size_t errlen)
 {
 	*res = PQexecParams(c, sql, n, types, vals, NULL, NULL, 0);
-	if (PQresultStatus(*res) != PGRES_TUPLES_OK) {
-		snprintf(err, errlen, "query: %s", PQresultErrorMessage(*res));
-		return PQstatus(c) == CONNECTION_OK ? -EIO : -EAGAIN;
-	}
+	if (PQresultStatus(*res) != PGRES_TUPLES_OK)
+		return pg_result_err(c, *res, "query", err, errlen);
 	*arr = json_array();
 	return *arr ? 0 : -ENOMEM;
 }

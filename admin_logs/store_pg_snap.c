@@ -71,8 +71,8 @@ struct snap_piece {
 	unsigned long serial; /* pieces handed over: each one's batch_id */
 };
 
-/* A failed statement's reason in err: -EAGAIN when the connection is gone. */
-static int snap_fail(PGconn *c, const PGresult *res, const char *what, char *err, size_t errlen)
+/* See store_pg_snap.h. */
+int pg_result_err(PGconn *c, const PGresult *res, const char *what, char *err, size_t errlen)
 {
 	char *nl;
 
@@ -94,7 +94,7 @@ static int snap_query(PGconn *c, const char *sql, int n, const char *const *vals
 	st = PQresultStatus(*res);
 	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
 		return 0;
-	return snap_fail(c, *res, what, err, errlen);
+	return pg_result_err(c, *res, what, err, errlen);
 }
 
 /* The run graphs.c would draw when none is named ("" when there is none). */
@@ -232,16 +232,16 @@ static int snap_records(PGconn *c, struct store_sq *sq, const char *run, const c
 	int r = 0;
 
 	if (PQsendQueryParams(c, snap_records_sql, 2, NULL, vals, NULL, NULL, 0) != 1)
-		return snap_fail(c, NULL, "records", err, errlen);
+		return pg_result_err(c, NULL, "records", err, errlen);
 	if (PQsetSingleRowMode(c) != 1)
-		r = snap_fail(c, NULL, "single-row mode", err, errlen);
+		r = pg_result_err(c, NULL, "single-row mode", err, errlen);
 	while ((res = PQgetResult(c))) {
 		ExecStatusType st = PQresultStatus(res);
 
 		if (r == 0 && st == PGRES_SINGLE_TUPLE)
 			r = snap_row(&p, sq, res, err, errlen);
 		else if (r == 0 && st != PGRES_TUPLES_OK)
-			r = snap_fail(c, res, "records", err, errlen);
+			r = pg_result_err(c, res, "records", err, errlen);
 		PQclear(res);
 	}
 	if (r == 0)

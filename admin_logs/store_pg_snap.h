@@ -22,4 +22,12 @@
 int pg_snap_build(PGconn *c, const char *run, const char *host, sqlite3 **db, char *err,
 		  size_t errlen);
 
+/*
+ * A failed statement as an error: "<what>: <libpq's message>" (one line) in
+ * err, and -EIO, or -EAGAIN when the connection is gone (the server went
+ * away: worth a retry on a new connection). res may be NULL. Shared with
+ * store_pg.c, which calls into this file.
+ */
+int pg_result_err(PGconn *c, const PGresult *res, const char *what, char *err, size_t errlen);
+
 #endif
