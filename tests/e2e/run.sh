@@ -54,10 +54,21 @@ check "it stopped by itself (took $((t1 - t0)) s)" [ $((t1 - t0)) -ge "$DUR" ]
 check "servicio started the admin_logs container" grep -q 'admin_logs container .* created and started' "$LOG"
 check "the metrics source was announced" grep -q 'metrics source:' "$LOG"
 # auto's choice on this host: the module when make run loaded it, else BPF
-# where the iterator loads (servicio stats --source bpf), else procfs
+# where the iterator loads, else procfs. Whether it loads is asked of bpftool
+# (make -C kernel/bpf pin, then a read of the pin), not of servicio's loader.
+bpf_loads() {
+	local pin=/sys/fs/bpf/gestor-e2e-$$/sysinfo ok=1
+
+	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf 2>/dev/null || return 1
+	make -s -C "$GESTOR_TOP/kernel/bpf" BUILD="$GESTOR_BUILD" pin PIN="$pin" >/dev/null 2>&1 &&
+		head -c 64 "$pin" 2>/dev/null | grep -q '"version":1' && ok=0
+	rm -f "$pin"
+	rmdir "$(dirname "$pin")" 2>/dev/null
+	return $ok
+}
 if grep -q '^module: \(loaded\|already loaded\)' "$LOG"; then
 	want=module
-elif "$GESTOR_BIN/servicio" stats --source bpf --json --interval 0.2 --no-docker >/dev/null 2>&1; then
+elif bpf_loads; then
 	want=bpf
 else
 	want=procfs
