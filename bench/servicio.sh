@@ -26,7 +26,7 @@
 #      times), median and max.
 # Prints Markdown tables. Needs root, Docker, the images, build/bin/servicio
 # and build/bin/admin_logs.
-# Usage: bench/servicio.sh [N [BIG]] (env SECONDS_RUN=60 TRIALS=8 EXTRA=10000)
+# Usage: bench/servicio.sh [N [BIG]] (env SECONDS_RUN=60 TRIALS=8 EXTRA=10000 SETTLE=20)
 #        bench/servicio.sh decisions   (phase 5 only; env OLD=path/to/old/servicio,
 #                                      STREAM_S=300 STREAM_K=5 TRIALS=10)
 #        bench/servicio.sh sources [N] (phase 1 at N containers once per
@@ -336,7 +336,15 @@ CEOF
 	seq 1 $((BIG - N)) | xargs -P 4 -I{} bash -c 'mk big{}' || die "docker run failed"
 	"$TMP/idle" "$EXTRA" &
 	XPID=$!
-	sleep 5
+	# the steady part starts once every idle process exists (forking 10,000
+	# takes about a minute here; before, the 500 part measured during the
+	# fork) and the machine has had SETTLE s to calm down after the creation
+	for _ in $(seq 600); do
+		[ "$(pgrep -c -P "$XPID")" -ge "$EXTRA" ] && break
+		sleep 1
+	done
+	[ "$(pgrep -c -P "$XPID")" -ge "$EXTRA" ] || die "the $EXTRA idle processes did not all start"
+	sleep "${SETTLE:-20}"
 	steady "$BIG"
 	b_cpu=$cpu b_rss=$rss b_rss_max=$rss_max b_meas_med=$meas_med b_meas_p95=$meas_p95
 	b_cyc_med=$cyc_med b_load=$load b_nprocs=$nprocs b_list_med=$list_med
