@@ -74,8 +74,8 @@ static size_t jspan_skip_value(const char *t, size_t i, size_t len)
  * i is just past '[': record the elements into out[0..cap) (out NULL: only
  * count them), their number into *n; *end just past the ']'.
  */
-static int jspan_walk(const char *t, size_t i, size_t len, struct jspan *out, size_t cap,
-		      size_t *n, size_t *end)
+static int jspan_walk(const char *t, size_t i, size_t len, struct jspan *out, size_t cap, size_t *n,
+		      size_t *end)
 {
 	size_t k = 0;
 

@@ -520,8 +520,8 @@ static int docker_container_fill(json_t *c, struct docker_container *dc)
 }
 
 /* The list's path: all or running containers, with a label filter or not. */
-static int docker_list_path(bool all, const char *label_filter, char *path, size_t cap,
-			    char *err, size_t errlen)
+static int docker_list_path(bool all, const char *label_filter, char *path, size_t cap, char *err,
+			    size_t errlen)
 {
 	char esc[768];
 

@@ -380,8 +380,8 @@ err:
  */
 
 /* The document without its processes ("processes":[]), parsed and checked. */
-static int modsrc_header(struct modsrc_ctx *c, const char *b, size_t len,
-			 const struct jspan *arr, struct snapshot *out)
+static int modsrc_header(struct modsrc_ctx *c, const char *b, size_t len, const struct jspan *arr,
+			 struct snapshot *out)
 {
 	size_t tail = arr->off + arr->len - 1, n = arr->off + 1 + (len - tail);
 	char *h = malloc(n);
@@ -404,8 +404,7 @@ static int modsrc_header(struct modsrc_ctx *c, const char *b, size_t len,
 }
 
 /* 0 when the fast path parsed the whole document, else < 0 (out emptied). */
-static int modsrc_parse_each(struct modsrc_ctx *c, const char *b, size_t len,
-			     struct snapshot *out)
+static int modsrc_parse_each(struct modsrc_ctx *c, const char *b, size_t len, struct snapshot *out)
 {
 	static const char key[] = "\"processes\"";
 	struct jspan arr, *sp = NULL;

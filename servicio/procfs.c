@@ -329,8 +329,8 @@ int procfs_read_pid(int rootfd, const char *pid, const struct procfs_pid_ctx *ct
 	 * costs this one file; a recent walk's reading may stand for it */
 	if (ctx->known_id && ctx->known_cgroup) {
 		util_strlcpy(p->container_id, ctx->known_id, sizeof(p->container_id));
-		int rc = procfs_store(ctx, &p->cgroup, ctx->known_cgroup,
-				      strlen(ctx->known_cgroup));
+		int rc =
+			procfs_store(ctx, &p->cgroup, ctx->known_cgroup, strlen(ctx->known_cgroup));
 
 		if (rc != 0)
 			return rc;

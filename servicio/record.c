@@ -157,8 +157,7 @@ static int record_put(FILE *f, json_t *o, bool *first)
 		big = json_dumps(o, RECORD_JSON);
 		n = big ? strlen(big) : 0;
 	}
-	if (n == 0 || (!*first && fputc(',', f) == EOF) ||
-	    fwrite(big ? big : buf, 1, n, f) != n)
+	if (n == 0 || (!*first && fputc(',', f) == EOF) || fwrite(big ? big : buf, 1, n, f) != n)
 		ret = -ENOMEM;
 	free(big);
 	*first = false;
@@ -171,15 +170,15 @@ static int record_sample(FILE *f, const struct cycle *c, const struct record_ctx
 	const struct snapshot *s = &c->cur;
 	bool first = true;
 	int ret = record_open(
-		f, json_pack("{s:s,s:I,s:I,s:s,s:{s:I,s:I,s:I},s:f,s:b,s:{s:i,s:i}}", "type",
-			     "sample", "ts_ns", (json_int_t)s->timestamp_ns, "cycle",
-			     (json_int_t)c->number, "source", metrics_source_name(s->source),
-			     "memory", "total_kb", (json_int_t)s->mem.total_kb, "used_kb",
-			     (json_int_t)s->mem.used_kb, "available_kb",
-			     (json_int_t)s->mem.available_kb, "cpu_pct",
-			     c->cs.has_sys_cpu ? record_clamp(c->cs.sys_cpu_pct, 0, 100) : 0.0,
-			     "dry_run", x->dry_run, "quota", "keep_high", x->keep_high, "keep_low",
-			     x->keep_low));
+		f,
+		json_pack("{s:s,s:I,s:I,s:s,s:{s:I,s:I,s:I},s:f,s:b,s:{s:i,s:i}}", "type", "sample",
+			  "ts_ns", (json_int_t)s->timestamp_ns, "cycle", (json_int_t)c->number,
+			  "source", metrics_source_name(s->source), "memory", "total_kb",
+			  (json_int_t)s->mem.total_kb, "used_kb", (json_int_t)s->mem.used_kb,
+			  "available_kb", (json_int_t)s->mem.available_kb, "cpu_pct",
+			  c->cs.has_sys_cpu ? record_clamp(c->cs.sys_cpu_pct, 0, 100) : 0.0,
+			  "dry_run", x->dry_run, "quota", "keep_high", x->keep_high, "keep_low",
+			  x->keep_low));
 
 	if (ret == 0 && fputs(",\"containers\":[", f) == EOF)
 		ret = -ENOMEM;
@@ -218,8 +217,8 @@ char *record_batch(const struct cycle *c, const struct record_ctx *x)
 	if (!f)
 		return NULL;
 	snprintf(bid, sizeof(bid), "%s-%" PRIu64, x->run_id, c->number);
-	ret = record_open(f, json_pack("{s:s,s:s,s:s}", "batch_id", bid, "host", x->host, "run",
-				       x->run_id));
+	ret = record_open(
+		f, json_pack("{s:s,s:s,s:s}", "batch_id", bid, "host", x->host, "run", x->run_id));
 	if (ret == 0 && fputs(",\"records\":[", f) == EOF)
 		ret = -ENOMEM;
 	if (ret == 0)

@@ -178,7 +178,8 @@ int snapshot_group(struct snapshot *s, bool containers_only)
 		/* the directory is the start of the process's path: a prefix
 		 * that ends at the path's end shares its string */
 		if (!c->cgroup[0] && (dir = snapshot_ctr_dir(p)) > 0) {
-			const char *d = p->cgroup[dir] ? snapshot_strdup(s, p->cgroup, dir) : p->cgroup;
+			const char *d =
+				p->cgroup[dir] ? snapshot_strdup(s, p->cgroup, dir) : p->cgroup;
 
 			if (!d)
 				return -ENOMEM;

@@ -102,7 +102,8 @@ static void test_bounds(void **state)
 /* jspan_array(): a top-level array only, counted and split; junk refused. */
 static void test_array(void **state)
 {
-	static const char arr[] = " [ {\"Id\":\"a\",\"L\":{\"k\":\"]}[\\\"\"}} ,\n{\"Id\":\"b\"},3 ]\n";
+	static const char arr[] =
+		" [ {\"Id\":\"a\",\"L\":{\"k\":\"]}[\\\"\"}} ,\n{\"Id\":\"b\"},3 ]\n";
 	struct jspan sp[3];
 	size_t n;
 

@@ -525,14 +525,15 @@ static void assert_same_snapshot(const struct snapshot *a, const struct snapshot
 static void test_paths_agree(void **state)
 {
 	const char *procs = strstr(base_doc, "\"processes\"");
-	const size_t pre = (size_t)(procs - base_doc), cap = sizeof(base_doc) + 64;
 	const char *sep = strstr(base_doc, "},\n{");
 	const char *name = strstr(base_doc, "\"name\":\"init\"");
+	const size_t cap = sizeof(base_doc) + 64;
 	char *docs[16];
-	size_t nd = 0, nvalid;
+	size_t nd = 0, nvalid, pre;
 
 	(void)state;
 	assert_true(procs && sep && name);
+	pre = (size_t)(procs - base_doc);
 	for (int i = 0; i < 9; i++)
 		assert_non_null(docs[i] = calloc(1, cap));
 	strcpy(docs[nd++], base_doc);

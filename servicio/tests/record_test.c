@@ -52,7 +52,8 @@ static struct fixture *fixture_new(void)
 			fx->dec[nd].rank = (int)nd + 1;
 			fx->rows[i].dec = &fx->dec[nd];
 			fx->rows[i].action = nd < 3 ? CYCLE_KEPT : CYCLE_REMOVED;
-			snprintf(fx->rows[i].reason, sizeof(fx->rows[i].reason), "rank %zu", nd + 1);
+			snprintf(fx->rows[i].reason, sizeof(fx->rows[i].reason), "rank %zu",
+				 nd + 1);
 			nd++;
 		}
 	}
@@ -101,7 +102,8 @@ static void test_batch(void **state)
 	assert_int_equal(json_integer_value(json_object_get(sample, "cycle")), 42);
 	assert_string_equal(json_string_value(json_object_get(sample, "source")), "bpf");
 	assert_int_equal(
-		json_integer_value(json_object_get(json_object_get(sample, "quota"), "keep_low")), 3);
+		json_integer_value(json_object_get(json_object_get(sample, "quota"), "keep_low")),
+		3);
 	ctrs = json_object_get(sample, "containers");
 	assert_int_equal(json_array_size(ctrs), N);
 	for (size_t i = 0; i < N; i++) {
@@ -148,7 +150,8 @@ static void test_empty(void **state)
 	assert_non_null(doc);
 	json_t *recs = json_object_get(doc, "records");
 	assert_int_equal(json_array_size(recs), 1);
-	assert_int_equal(json_array_size(json_object_get(json_array_get(recs, 0), "containers")), 0);
+	assert_int_equal(json_array_size(json_object_get(json_array_get(recs, 0), "containers")),
+			 0);
 	json_decref(doc);
 	free(body);
 }
