@@ -394,7 +394,7 @@ static int modsrc_header(struct modsrc_ctx *c, const char *b, size_t len, const 
 	memcpy(h + arr->off + 1, b + tail, len - tail);
 	doc = json_loadb(h, n, JSON_REJECT_DUPLICATES, NULL);
 	free(h);
-	if (doc && json_is_object(doc) && modsrc_version(c, doc) == 0) {
+	if (json_is_object(doc) && modsrc_version(c, doc) == 0) { /* NULL too */
 		out->version = SNAP_FORMAT_VERSION;
 		out->source = SNAP_SRC_MODULE;
 		ret = modsrc_machine(c, doc, out);
