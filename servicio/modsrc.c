@@ -290,16 +290,15 @@ static int modsrc_machine(struct modsrc_ctx *c, json_t *doc, struct snapshot *ou
 	return 0;
 }
 
-/* `processes`: every entry, then grouped; a duplicate pid is an error. */
-static int modsrc_processes(struct modsrc_ctx *c, json_t *doc, struct snapshot *out)
+/*
+ * The n processes, each element from the tree's array arr or else parsed
+ * on its own from b at sp[i], then grouped; a duplicate pid is an error.
+ */
+static int modsrc_fill(struct modsrc_ctx *c, json_t *arr, const char *b, const struct jspan *sp,
+		       size_t n, struct snapshot *out)
 {
-	json_t *procs = json_object_get(doc, "processes");
-	size_t n;
 	int ret;
 
-	if (!procs || !json_is_array(procs))
-		return modsrc_fail(c, "processes", procs ? "expected an array" : "missing");
-	n = json_array_size(procs);
 	if (n > MODSRC_MAX_PROCS) {
 		snprintf(c->err, c->errlen, "processes: %zu entries, at most %u", n,
 			 MODSRC_MAX_PROCS);
@@ -315,9 +314,14 @@ static int modsrc_processes(struct modsrc_ctx *c, json_t *doc, struct snapshot *
 	}
 	c->obj = "processes";
 	for (size_t i = 0; i < n; i++) {
-		struct snap_proc *p = snapshot_add_proc(out);
+		json_t *o =
+			arr ? json_incref(json_array_get(arr, i))
+			    : json_loadb(b + sp[i].off, sp[i].len, JSON_REJECT_DUPLICATES, NULL);
+
 		c->index = i;
-		if ((ret = modsrc_proc(c, json_array_get(procs, i), out, p)) < 0)
+		ret = o ? modsrc_proc(c, o, out, snapshot_add_proc(out)) : -EINVAL;
+		json_decref(o);
+		if (ret < 0)
 			return ret;
 	}
 	/* duplicate pids are a broken document: check on the sorted array */
@@ -330,6 +334,16 @@ static int modsrc_processes(struct modsrc_ctx *c, json_t *doc, struct snapshot *
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* `processes` of the whole tree. */
+static int modsrc_processes(struct modsrc_ctx *c, json_t *doc, struct snapshot *out)
+{
+	json_t *procs = json_object_get(doc, "processes");
+
+	if (!procs || !json_is_array(procs))
+		return modsrc_fail(c, "processes", procs ? "expected an array" : "missing");
+	return modsrc_fill(c, procs, NULL, NULL, json_array_size(procs), out);
 }
 
 /* The whole document as one tree: the reference parse, and the one that
@@ -411,33 +425,15 @@ static int modsrc_parse_each(struct modsrc_ctx *c, const char *b, size_t len, st
 	size_t n;
 	int ret = -EINVAL;
 
-	if (jspan_member_array(b, len, key, &arr, NULL, 0, &n) < 0 || n > MODSRC_MAX_PROCS ||
-	    !(sp = malloc((n ? n : 1) * sizeof(*sp))) ||
-	    jspan_member_array(b, len, key, &arr, sp, n, &n) < 0 ||
-	    modsrc_header(c, b, len, &arr, out) < 0)
-		goto err;
-	if (n > 0 && !(out->procs = malloc(n * sizeof(*out->procs))))
-		goto err;
-	out->procs_cap = n;
-	c->obj = "processes";
-	for (c->index = 0; c->index < n; c->index++) {
-		const struct jspan *e = &sp[c->index];
-		json_t *o = json_loadb(b + e->off, e->len, JSON_REJECT_DUPLICATES, NULL);
-
-		ret = o ? modsrc_proc(c, o, out, snapshot_add_proc(out)) : -EINVAL;
-		json_decref(o);
-		if (ret < 0)
-			goto err;
-	}
-	ret = snapshot_group(out, false) < 0 || out->nprocs != n ? -EINVAL : 0;
-	if (ret == 0) {
-		free(sp);
-		return 0;
-	}
-err:
+	if (jspan_member_array(b, len, key, &arr, NULL, 0, &n) == 0 && n <= MODSRC_MAX_PROCS &&
+	    (sp = malloc((n ? n : 1) * sizeof(*sp))) &&
+	    jspan_member_array(b, len, key, &arr, sp, n, &n) == 0 &&
+	    modsrc_header(c, b, len, &arr, out) == 0)
+		ret = modsrc_fill(c, NULL, b, sp, n, out);
 	free(sp);
-	snapshot_free(out);
-	return ret < 0 ? ret : -EINVAL;
+	if (ret < 0)
+		snapshot_free(out);
+	return ret;
 }
 
 int modsrc_parse_buf(const char *buf, size_t len, struct snapshot *out, char *err, size_t errlen)

@@ -281,7 +281,6 @@ static const char *procfs_path(char *path, size_t plen, const char *name)
 	return path;
 }
 
-/* The cgroup file at path into p: 0, PROCFS_NOT_IN_CTR (see procfs_read_pid), or -errno. */
 /* str (n bytes) into the snapshot's string store, as *out. 0 or -ENOMEM. */
 static int procfs_store(const struct procfs_pid_ctx *ctx, const char **out, const char *str,
 			size_t n)
@@ -294,6 +293,7 @@ static int procfs_store(const struct procfs_pid_ctx *ctx, const char **out, cons
 	return 0;
 }
 
+/* The cgroup file at path into p: 0, PROCFS_NOT_IN_CTR (see procfs_read_pid), or -errno. */
 static int procfs_read_cgroup(int rootfd, const char *path, const struct procfs_pid_ctx *ctx,
 			      struct snap_proc *p)
 {
@@ -328,12 +328,12 @@ int procfs_read_pid(int rootfd, const char *pid, const struct procfs_pid_ctx *ct
 	/* cgroup first: when only containers matter, a process outside one
 	 * costs this one file; a recent walk's reading may stand for it */
 	if (ctx->known_id && ctx->known_cgroup) {
-		util_strlcpy(p->container_id, ctx->known_id, sizeof(p->container_id));
 		int rc =
 			procfs_store(ctx, &p->cgroup, ctx->known_cgroup, strlen(ctx->known_cgroup));
 
 		if (rc != 0)
 			return rc;
+		util_strlcpy(p->container_id, ctx->known_id, sizeof(p->container_id));
 	} else {
 		int rc = procfs_read_cgroup(rootfd, procfs_path(path, plen, "cgroup"), ctx, p);
 

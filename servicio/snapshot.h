@@ -107,9 +107,9 @@ struct snapshot {
 void snapshot_free(struct snapshot *s);
 
 /*
- * A copy of str (n bytes, cut to cap - 1 at a character boundary is the
- * caller's business) in the snapshot's string store, which lives as long as
- * the snapshot; "" for n == 0. NULL when out of memory.
+ * A copy of str (n bytes, already cut by the caller) in the snapshot's
+ * string store, which lives as long as the snapshot; "" for n == 0. NULL
+ * when out of memory.
  */
 const char *snapshot_strdup(struct snapshot *s, const char *str, size_t n);
 
