@@ -580,6 +580,80 @@ static void test_paths_agree(void **state)
 		free(docs[i]);
 }
 
+/* jansson's allocations, counted: the most bytes alive at once. */
+static size_t jl_live, jl_peak;
+
+static void *jl_malloc(size_t n)
+{
+	size_t *p = malloc(n + 16);
+
+	if (!p)
+		return NULL;
+	*p = n;
+	jl_live += n;
+	if (jl_live > jl_peak)
+		jl_peak = jl_live;
+	return (char *)p + 16;
+}
+
+static void jl_free(void *q)
+{
+	size_t *p;
+
+	if (!q)
+		return;
+	p = (size_t *)(void *)((char *)q - 16);
+	jl_live -= *p;
+	free(p);
+}
+
+/* The most bytes jansson held at once while doc was parsed. */
+static size_t jansson_peak(const char *doc, size_t len)
+{
+	struct snapshot s;
+	char err[256];
+
+	jl_live = jl_peak = 0;
+	json_set_alloc_funcs(jl_malloc, jl_free);
+	assert_int_equal(parse(doc, len, &s, err, sizeof(err)), 0);
+	json_set_alloc_funcs(malloc, free);
+	assert_int_equal(jl_live, 0);
+	snapshot_free(&s);
+	return jl_peak;
+}
+
+/*
+ * The processes are parsed one at a time: jansson never holds the tree of
+ * a 5,000-process document, only one process's (the peak is far below the
+ * whole parse's, which the escaped key forces).
+ */
+static void test_one_at_a_time(void **state)
+{
+	struct snapshot s = { 0 };
+	char err[256], *txt, *w;
+	size_t len, fast, whole;
+
+	(void)state;
+	assert_int_equal(parse(base_doc, strlen(base_doc), &s, err, sizeof(err)), 0);
+	const size_t n0 = s.nprocs;
+	for (size_t i = 0; i < 5000; i++) {
+		struct snap_proc *p = snapshot_add_proc(&s);
+
+		*p = s.procs[i % n0];
+		p->pid = (int32_t)(1000 + i);
+	}
+	txt = modsrc_format(&s, &len);
+	assert_non_null(txt);
+	w = whole_only(txt);
+	fast = jansson_peak(txt, len);
+	whole = jansson_peak(w, strlen(w));
+	print_message("jansson peak: %zu bytes one at a time, %zu as one tree\n", fast, whole);
+	assert_true(fast * 20 < whole);
+	free(w);
+	free(txt);
+	snapshot_free(&s);
+}
+
 static void test_roundtrip_live(void **state)
 {
 	struct snapshot live, back;
@@ -705,6 +779,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_huge),
 		cmocka_unit_test(test_paths_agree),
+		cmocka_unit_test(test_one_at_a_time),
 		cmocka_unit_test(test_roundtrip_live),
 		cmocka_unit_test(test_read_errors),
 		cmocka_unit_test(test_captured),
