@@ -114,8 +114,8 @@ static int modsrc_string(struct modsrc_ctx *c, json_t *o, const char *key, size_
 /* The string into out (cap bytes). */
 static int modsrc_str(struct modsrc_ctx *c, json_t *o, const char *key, char *out, size_t cap)
 {
-	const char *v;
-	size_t n;
+	const char *v = "";
+	size_t n = 0;
 	int ret = modsrc_string(c, o, key, cap, &v, &n);
 
 	if (ret < 0)
@@ -129,8 +129,8 @@ static int modsrc_str(struct modsrc_ctx *c, json_t *o, const char *key, char *ou
 static int modsrc_stored(struct modsrc_ctx *c, json_t *o, const char *key, size_t cap,
 			 struct snapshot *s, const char **out)
 {
-	const char *v, *str;
-	size_t n;
+	const char *v = "", *str;
+	size_t n = 0;
 	int ret = modsrc_string(c, o, key, cap, &v, &n);
 
 	if (ret < 0)
