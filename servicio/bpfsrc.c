@@ -3,6 +3,13 @@
  * kernel/bpf/sysinfo.bpf.c (the sleepable iterator first, the plain one when
  * the kernel refuses it), the header values refreshed from /proc before each
  * read, the document read through bpf_iter_create(), optional pinning.
+ *
+ * For containers-only reads it also loads, where the kernel has them (>= 6.7,
+ * cgroup v2), the same source built with the cgroup walk (sysinfo_cg.skel.h):
+ * a syscall program that visits only containers' cgroups and writes binary
+ * records into an mmapable map, mapped for each read and parsed where they
+ * lie (bpfwalk.c). When that program cannot load, or a read fails (more than
+ * 2 MiB of records), the task iterator is read instead.
  */
 #include "bpfsrc.h"
 
@@ -12,7 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,17 +30,33 @@
 
 #include <linux/types.h>
 
+#include "bpfwalk.h"
 #include "modsrc.h"
 #include "procfs.h"
 #include "../kernel/bpf/sysinfo_bpf.h"
 #include "sysinfo.skel.h"
+#include "sysinfo_cg.skel.h"
 #include "util.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+/* the root of the cgroup v2 hierarchy: the cgroup walk starts there */
+#define BPFSRC_CG_ROOT_ID 1
+/* one containers-only read in this many checks the walk (bpfsrc_cg_check) */
+#define BPFSRC_CG_CHECK_EVERY 60
 
 struct bpfsrc {
 	struct sysinfo_bpf *skel;
 	struct bpf_link *link;
 	bool args;
 	char pin[256];
+	/* the cgroup walk: loaded, or why not (cg_why) */
+	struct sysinfo_cg_bpf *cg;
+	size_t cg_map_len; /* the records' map: one value of this size */
+	char cg_why[160];
+	unsigned long cg_reads; /* containers-only reads (bpfsrc_cg_check) */
 };
 
 static int bpfsrc_silent(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -71,6 +96,60 @@ err:
 	return ret < 0 ? ret : -EINVAL;
 }
 
+/* A cgroup v2 hierarchy is mounted: alone, or beside v1 ones (hybrid). */
+static bool bpfsrc_cg_v2(void)
+{
+	static const char *const at[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+	struct statfs fs;
+
+	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++)
+		if (statfs(at[i], &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC)
+			return true;
+	return false;
+}
+
+/*
+ * Load the cgroup walk; 0, or -errno with the reason in b->cg_why (then the
+ * task iterator serves containers-only reads as well).
+ */
+static int bpfsrc_cg_load(struct bpfsrc *b)
+{
+	int ret;
+
+	if (getenv("GESTOR_BPF_NO_CGWALK")) {
+		snprintf(b->cg_why, sizeof(b->cg_why), "cgroup walk off (GESTOR_BPF_NO_CGWALK)");
+		return -ECANCELED;
+	}
+	if (!bpfsrc_cg_v2()) {
+		snprintf(b->cg_why, sizeof(b->cg_why), "cgroup walk needs cgroup v2");
+		return -EOPNOTSUPP;
+	}
+	b->cg = sysinfo_cg_bpf__open();
+	if (!b->cg) {
+		ret = errno ? -errno : -ENOMEM;
+		goto err;
+	}
+	bpf_program__set_autoload(b->cg->progs.sysinfo_task_s, false);
+	bpf_program__set_autoload(b->cg->progs.sysinfo_task, false);
+	/* the walk needs no css_set cache and no second session */
+	bpf_map__set_max_entries(b->cg->maps.cg_cache, 1);
+	bpf_map__set_max_entries(b->cg->maps.sessions, 4);
+	b->cg->bss->containers_only = 1;
+	b->cg->bss->skip_args = 1;
+	b->cg->data->page_shift = (unsigned)__builtin_ctzl((unsigned long)sysconf(_SC_PAGESIZE));
+	ret = sysinfo_cg_bpf__load(b->cg);
+	if (ret < 0)
+		goto err;
+	b->cg_map_len = bpf_map__value_size(b->cg->maps.doc);
+	return 0;
+err:
+	snprintf(b->cg_why, sizeof(b->cg_why), "cgroup walk not loaded (kernel >= 6.7 needed): %s",
+		 strerror(-ret));
+	sysinfo_cg_bpf__destroy(b->cg);
+	b->cg = NULL;
+	return ret;
+}
+
 int bpfsrc_open(struct bpfsrc **out, bool containers_only, char *err, size_t errlen)
 {
 	struct bpfsrc *b;
@@ -100,6 +179,7 @@ int bpfsrc_open(struct bpfsrc **out, bool containers_only, char *err, size_t err
 		free(b);
 		return ret;
 	}
+	bpfsrc_cg_load(b);
 	*out = b;
 	return 0;
 }
@@ -109,57 +189,69 @@ bool bpfsrc_args(const struct bpfsrc *b)
 	return b && b->args;
 }
 
-/* The header values the iterator takes from the loader (procfs.c's parsers). */
-static int bpfsrc_refresh(struct bpfsrc *b)
+/*
+ * The machine-wide values from /proc (procfs.c's parsers): m's mem, cpu,
+ * cpus and hz, and CLOCK_REALTIME - CLOCK_BOOTTIME into *rt_off.
+ */
+static int bpfsrc_machine(struct snapshot *m, int64_t *rt_off)
 {
-	struct si_hdr *h = &b->skel->bss->hdr;
-	struct snap_memory mem;
-	struct snap_cpu cpu;
 	struct timespec rt, bt;
 	long hz = sysconf(_SC_CLK_TCK);
-	uint32_t ncpu = 0;
 	char *txt = NULL;
 	size_t len = 0;
 	int ret;
 
-	if (hz <= 0)
-		hz = 100;
+	m->hz = hz > 0 ? (uint32_t)hz : 100;
 	ret = util_slurp("/proc/meminfo", 1 << 16, &txt, &len);
 	if (ret < 0)
 		return ret;
-	ret = procfs_parse_meminfo_buf(txt, &mem);
+	ret = procfs_parse_meminfo_buf(txt, &m->mem);
 	free(txt);
 	if (ret < 0)
 		return ret;
 	ret = util_slurp("/proc/stat", 1 << 20, &txt, &len);
 	if (ret < 0)
 		return ret;
-	ret = procfs_parse_sysstat_buf(txt, (uint32_t)hz, &cpu, &ncpu);
+	ret = procfs_parse_sysstat_buf(txt, m->hz, &m->cpu, &m->cpus);
 	free(txt);
 	if (ret < 0)
 		return ret;
-	h->total_kb = mem.total_kb;
-	h->free_kb = mem.free_kb;
-	h->available_kb = mem.available_kb;
-	h->used_kb = mem.used_kb;
-	h->buffers_kb = mem.buffers_kb;
-	h->cached_kb = mem.cached_kb;
-	h->swap_total_kb = mem.swap_total_kb;
-	h->swap_free_kb = mem.swap_free_kb;
-	h->user_ns = cpu.user_ns;
-	h->nice_ns = cpu.nice_ns;
-	h->system_ns = cpu.system_ns;
-	h->idle_ns = cpu.idle_ns;
-	h->iowait_ns = cpu.iowait_ns;
-	h->irq_ns = cpu.irq_ns;
-	h->softirq_ns = cpu.softirq_ns;
-	h->steal_ns = cpu.steal_ns;
-	h->cpus = ncpu;
-	h->user_hz = (uint32_t)hz;
+	if (m->cpus == 0)
+		m->cpus = 1;
 	clock_gettime(CLOCK_REALTIME, &rt);
 	clock_gettime(CLOCK_BOOTTIME, &bt);
-	h->realtime_off_ns =
-		((long long)rt.tv_sec - bt.tv_sec) * 1000000000ll + (rt.tv_nsec - bt.tv_nsec);
+	*rt_off = ((int64_t)rt.tv_sec - bt.tv_sec) * 1000000000ll + (rt.tv_nsec - bt.tv_nsec);
+	return 0;
+}
+
+/* The header values the task iterator takes from the loader. */
+static int bpfsrc_refresh(struct si_hdr *h)
+{
+	struct snapshot m = { 0 };
+	int64_t off;
+	int ret = bpfsrc_machine(&m, &off);
+
+	if (ret < 0)
+		return ret;
+	h->total_kb = m.mem.total_kb;
+	h->free_kb = m.mem.free_kb;
+	h->available_kb = m.mem.available_kb;
+	h->used_kb = m.mem.used_kb;
+	h->buffers_kb = m.mem.buffers_kb;
+	h->cached_kb = m.mem.cached_kb;
+	h->swap_total_kb = m.mem.swap_total_kb;
+	h->swap_free_kb = m.mem.swap_free_kb;
+	h->user_ns = m.cpu.user_ns;
+	h->nice_ns = m.cpu.nice_ns;
+	h->system_ns = m.cpu.system_ns;
+	h->idle_ns = m.cpu.idle_ns;
+	h->iowait_ns = m.cpu.iowait_ns;
+	h->irq_ns = m.cpu.irq_ns;
+	h->softirq_ns = m.cpu.softirq_ns;
+	h->steal_ns = m.cpu.steal_ns;
+	h->cpus = m.cpus;
+	h->user_hz = m.hz;
+	h->realtime_off_ns = off;
 	return 0;
 }
 
@@ -171,7 +263,7 @@ int bpfsrc_read_doc(struct bpfsrc *b, char **buf, size_t *len, char *err, size_t
 
 	*buf = NULL;
 	*len = 0;
-	ret = bpfsrc_refresh(b);
+	ret = bpfsrc_refresh(&b->skel->bss->hdr);
 	if (ret < 0) {
 		snprintf(err, errlen, "reading /proc/meminfo or /proc/stat: %s", strerror(-ret));
 		return ret;
@@ -231,6 +323,18 @@ err:
 	return ret;
 }
 
+/*
+ * Written while read, one process after another: stamp each process by its
+ * place in the snapshot (as modsrc_read), so rates use its own interval.
+ */
+static void bpfsrc_stamp(struct snapshot *out, uint64_t t0, uint64_t t1)
+{
+	if (out->nprocs && out->boottime_ns >= t0 && out->boottime_ns <= t1)
+		for (size_t i = 0; i < out->nprocs; i++)
+			out->procs[i].sample_ns =
+				out->boottime_ns + (t1 - out->boottime_ns) * (i + 1) / out->nprocs;
+}
+
 int bpfsrc_read(struct bpfsrc *b, struct snapshot *out, char *err, size_t errlen)
 {
 	char *buf;
@@ -252,11 +356,105 @@ int bpfsrc_read(struct bpfsrc *b, struct snapshot *out, char *err, size_t errlen
 	out->source = SNAP_SRC_BPF;
 	snprintf(out->source_why, sizeof(out->source_why), "bpf task iterator%s",
 		 b->args ? "" : " (arguments not readable: cmdline empty)");
-	/* written while read, in pid order: stamp each process by its place (as modsrc_read) */
-	if (out->nprocs && out->boottime_ns >= t0 && out->boottime_ns <= t1)
-		for (size_t i = 0; i < out->nprocs; i++)
-			out->procs[i].sample_ns =
-				out->boottime_ns + (t1 - out->boottime_ns) * (i + 1) / out->nprocs;
+	bpfsrc_stamp(out, t0, t1);
+	return 0;
+}
+
+/*
+ * The cgroup walk sees a container only through its cgroup v2 directory; on
+ * a hybrid system a runtime may place containers in v1 hierarchies alone,
+ * and the walk would miss them without an error. So every
+ * BPFSRC_CG_CHECK_EVERY-th containers-only read (the first among them) is
+ * the task iterator's, and the walk is read just after it: every container
+ * the iterator saw must be in the walk's document too, else the walk is
+ * turned off for good (cg_why says which container it missed).
+ */
+static void bpfsrc_cg_check(struct bpfsrc *b, const struct snapshot *task)
+{
+	struct snapshot walk;
+	char err[160];
+
+	if (bpfsrc_read_containers(b, &walk, err, sizeof(err)) < 0) {
+		snprintf(b->cg_why, sizeof(b->cg_why), "cgroup walk failed: %.120s", err);
+		goto off;
+	}
+	for (size_t i = 0; i < task->nctrs; i++)
+		if (!snapshot_find_ctr(&walk, task->ctrs[i].id)) {
+			snprintf(b->cg_why, sizeof(b->cg_why),
+				 "cgroup walk missed container %.12s (not in cgroup v2?)",
+				 task->ctrs[i].id);
+			snapshot_free(&walk);
+			goto off;
+		}
+	snapshot_free(&walk);
+	return;
+off:
+	sysinfo_cg_bpf__destroy(b->cg);
+	b->cg = NULL;
+}
+
+bool bpfsrc_has_cgwalk(const struct bpfsrc *b, const char **why)
+{
+	if (why)
+		*why = b && !b->cg ? b->cg_why : "";
+	return b && b->cg;
+}
+
+int bpfsrc_read_containers(struct bpfsrc *b, struct snapshot *out, char *err, size_t errlen)
+{
+	struct si_walk_args args = { .root_cgid = BPFSRC_CG_ROOT_ID };
+	struct bpf_test_run_opts run = {
+		.sz = sizeof(run),
+		.ctx_in = &args,
+		.ctx_size_in = sizeof(args),
+	};
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), maplen;
+	uint64_t t0, t1, len;
+	int64_t rt_off;
+	void *m;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (!b->cg) {
+		snprintf(err, errlen, "%s", b->cg_why);
+		return -EOPNOTSUPP;
+	}
+	ret = bpfsrc_machine(out, &rt_off);
+	if (ret < 0) {
+		snprintf(err, errlen, "reading /proc/meminfo or /proc/stat: %s", strerror(-ret));
+		return ret;
+	}
+	t0 = util_boot_ns();
+	ret = bpf_prog_test_run_opts(bpf_program__fd(b->cg->progs.sysinfo_cgroups), &run);
+	t1 = util_boot_ns();
+	if (ret < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "running the cgroup walk: %s", strerror(errno));
+		return ret;
+	}
+	len = b->cg->bss->doc_len;
+	if (b->cg->bss->doc_err < 0 || len > b->cg_map_len) {
+		ret = b->cg->bss->doc_err < 0 ? b->cg->bss->doc_err : -EIO;
+		snprintf(err, errlen, "the cgroup walk: %s", strerror(-ret));
+		return ret;
+	}
+	/* mapped for this read only: the kernel maps every page of a mapping
+	 * at once, and only the used ones should count in servicio's RSS */
+	maplen = ((size_t)len + pg - 1) & ~(pg - 1);
+	m = mmap(NULL, maplen ? maplen : pg, PROT_READ, MAP_SHARED, bpf_map__fd(b->cg->maps.doc),
+		 0);
+	if (m == MAP_FAILED) {
+		ret = -errno;
+		snprintf(err, errlen, "mapping the cgroup walk's records: %s", strerror(errno));
+		return ret;
+	}
+	ret = bpfwalk_parse_buf(m, (size_t)len, rt_off, out, err, errlen);
+	munmap(m, maplen ? maplen : pg);
+	if (ret < 0)
+		return ret;
+	out->source = SNAP_SRC_BPF;
+	snprintf(out->source_why, sizeof(out->source_why), "bpf cgroup walk");
+	bpfsrc_stamp(out, t0, t1);
 	return 0;
 }
 
@@ -296,6 +494,7 @@ void bpfsrc_close(struct bpfsrc *b)
 		bpf_link__unpin(b->link);
 	bpf_link__destroy(b->link);
 	sysinfo_bpf__destroy(b->skel);
+	sysinfo_cg_bpf__destroy(b->cg);
 	free(b);
 }
 
@@ -320,8 +519,9 @@ int bpfsrc_shared_select(bool forced, char *why, size_t whylen)
 		snprintf(why, whylen, "%s%s", forced ? "bpf forced but " : "", bpfsrc_g_err);
 		return bpfsrc_g_ret;
 	}
-	snprintf(why, whylen, "%sBPF task iterator loaded%s", forced ? "bpf forced: " : "",
-		 bpfsrc_g->args ? "" : " (no sleepable iterator: cmdline empty)");
+	snprintf(why, whylen, "%sBPF task iterator loaded%s; %s", forced ? "bpf forced: " : "",
+		 bpfsrc_g->args ? "" : " (no sleepable iterator: cmdline empty)",
+		 bpfsrc_g->cg ? "containers read by the cgroup walk" : bpfsrc_g->cg_why);
 	return 0;
 }
 
@@ -335,10 +535,17 @@ int bpfsrc_shared_read(bool containers_only, bool skip_args, struct snapshot *ou
 		snprintf(err, errlen, "BPF source not loaded: %s", bpfsrc_g_err);
 		return bpfsrc_g_ret < 0 ? bpfsrc_g_ret : -ENODEV;
 	}
+	/* the walk leaves cmdline empty: only for readers that skip it */
+	bool walk = containers_only && skip_args && bpfsrc_g->cg;
+	if (walk && bpfsrc_g->cg_reads++ % BPFSRC_CG_CHECK_EVERY != 0 &&
+	    bpfsrc_read_containers(bpfsrc_g, out, err, errlen) == 0)
+		return 0;
 	bpfsrc_g->skel->bss->containers_only = containers_only;
 	bpfsrc_g->skel->bss->skip_args = skip_args;
 	ret = bpfsrc_read(bpfsrc_g, out, err, errlen);
 	if (ret == 0)
 		out->source = SNAP_SRC_BPF;
+	if (ret == 0 && walk && (bpfsrc_g->cg_reads - 1) % BPFSRC_CG_CHECK_EVERY == 0)
+		bpfsrc_cg_check(bpfsrc_g, out);
 	return ret;
 }

@@ -49,6 +49,19 @@ int bpfsrc_read_doc(struct bpfsrc *b, char **buf, size_t *len, char *err, size_t
 /* Read and parse into *out (source says module-format; snapshot.source_why says bpf). */
 int bpfsrc_read(struct bpfsrc *b, struct snapshot *out, char *err, size_t errlen);
 
+/*
+ * The cgroup walk (kernel >= 6.7, cgroup v2 only; GESTOR_BPF_NO_CGWALK=1 in
+ * the environment turns it off): whether it is loaded, else why not.
+ */
+bool bpfsrc_has_cgwalk(const struct bpfsrc *b, const char **why);
+
+/*
+ * A containers-only document from the cgroup walk, parsed into *out
+ * (cmdline empty, processes grouped by cgroup). 0 or -errno: not loaded, a
+ * walk over 2 MiB of records; the task iterator still works.
+ */
+int bpfsrc_read_containers(struct bpfsrc *b, struct snapshot *out, char *err, size_t errlen);
+
 /* Pin the iterator at path (NULL: BPFSRC_PIN_PATH; bpffs must be mounted). */
 int bpfsrc_pin(struct bpfsrc *b, const char *path, char *err, size_t errlen);
 

@@ -1004,21 +1004,17 @@ __noinline int si_emit(struct si_sess *s)
 	return 0;
 }
 
-/* Gather one process into s and write its record; 0, or < 0 when it did not fit. */
-static __always_inline int si_task(struct seq_file *seq, struct si_sess *s,
-				   struct task_struct *task, bool sleepable)
+/*
+ * Gather one process (its cgroup result already in s) for si_emit(); false
+ * when its pid is not visible in the reader's namespace.
+ */
+static __always_inline bool si_gather(struct si_sess *s, struct task_struct *task, bool sleepable)
 {
 	struct mm_struct *mm;
 
-	if (task->pid != task->tgid)
-		return 0;
-	/* the cgroup first: with containers_only most tasks stop here */
-	si_task_cgroup(s, task);
-	if (containers_only && !s->id[0])
-		return 0;
 	s->pid = si_nr(s, BPF_CORE_READ(task, thread_pid));
 	if (!s->pid)
-		return 0;
+		return false;
 	s->ppid = si_nr(s, BPF_CORE_READ(task, real_parent, group_leader, thread_pid));
 	s->uid = BPF_CORE_READ(task, cred, euid.val);
 	s->threads = BPF_CORE_READ(task, signal, nr_threads);
@@ -1047,6 +1043,21 @@ static __always_inline int si_task(struct seq_file *seq, struct si_sess *s,
 			}
 		}
 	}
+	return true;
+}
+
+/* Gather one process into s and write its record; 0, or < 0 when it did not fit. */
+static __always_inline int si_task(struct seq_file *seq, struct si_sess *s,
+				   struct task_struct *task, bool sleepable)
+{
+	if (task->pid != task->tgid)
+		return 0;
+	/* the cgroup first: with containers_only most tasks stop here */
+	si_task_cgroup(s, task);
+	if (containers_only && !s->id[0])
+		return 0;
+	if (!si_gather(s, task, sleepable))
+		return 0;
 	si_emit(s);
 	if (si_flush(seq, s) < 0)
 		return -1;
@@ -1104,3 +1115,242 @@ int sysinfo_task(struct bpf_iter__task *ctx)
 {
 	return si_render(ctx, false);
 }
+
+#ifdef SI_CGROUP_WALK
+/*
+ * ---- the cgroup walk (kernel >= 6.7, cgroup v2) ------------------------------
+ *
+ * What servicio's cycle needs (containers only, no arguments), produced by
+ * walking the cgroup tree instead of every task: each cgroup's path is
+ * scanned once for a container id, and only the processes of containers'
+ * cgroups are visited (bpf_iter_css_task, CSS_TASK_ITER_PROCS: thread-group
+ * leaders). Where containers are a small part of the processes this skips
+ * the per-task cost of the task iterator for all the others.
+ *
+ * It is a syscall program (BPF_PROG_RUN from servicio; sleepable, so the
+ * css_task iterator is allowed) writing fixed-size binary records
+ * (sysinfo_bpf.h) into one mmapable array element, which servicio maps and
+ * reads in place: no JSON is written or parsed on this path. Output larger
+ * than SI_DOC_SZ stops with doc_err = -E2BIG, and servicio reads the task
+ * iterator instead. A process that changes cgroup during the walk can be
+ * listed twice (servicio keeps one).
+ *
+ * This object is built apart (sysinfo_cg.skel.h) because its kfuncs do not
+ * exist before 6.7 and libbpf refuses to load an object with an unknown one.
+ */
+#define SI_DOC_SZ (1u << 21)
+#define SI_DOC_MASK (SI_DOC_SZ - 1)
+#define SI_CSS_TASK_ITER_PROCS 1u
+#define SI_CGROUP_ITER_DESCENDANTS_PRE 2 /* enum bpf_cgroup_iter_order */
+#define SI_ENOENT 2
+#define SI_E2BIG 7
+
+/* The kfuncs' iterator structs, named apart from a vmlinux.h that has them. */
+struct si_iter_css {
+	__u64 opaque[3];
+} __attribute__((aligned(8)));
+struct si_iter_css_task {
+	__u64 opaque[1];
+} __attribute__((aligned(8)));
+
+extern struct cgroup *bpf_cgroup_from_id(__u64 cgid) __ksym;
+extern struct cgroup *bpf_cgroup_acquire(struct cgroup *cgrp) __ksym;
+extern void bpf_cgroup_release(struct cgroup *cgrp) __ksym;
+extern void bpf_rcu_read_lock(void) __ksym;
+extern void bpf_rcu_read_unlock(void) __ksym;
+extern int bpf_iter_css_new(struct si_iter_css *it, struct cgroup_subsys_state *start,
+			    unsigned int flags) __ksym;
+extern struct cgroup_subsys_state *bpf_iter_css_next(struct si_iter_css *it) __ksym;
+extern void bpf_iter_css_destroy(struct si_iter_css *it) __ksym;
+extern int bpf_iter_css_task_new(struct si_iter_css_task *it, struct cgroup_subsys_state *css,
+				 unsigned int flags) __ksym;
+extern struct task_struct *bpf_iter_css_task_next(struct si_iter_css_task *it) __ksym;
+extern void bpf_iter_css_task_destroy(struct si_iter_css_task *it) __ksym;
+
+struct si_doc {
+	char text[SI_DOC_SZ + SI_OUT_SZ + SI_SLACK];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct si_doc);
+} doc SEC(".maps");
+
+/*
+ * What the walk learned of each cgroup, kept across runs (a cgroup's id is
+ * never reused during a boot, and a cgroup v2 directory cannot be renamed):
+ * the record of a container's cgroup, or that a cgroup is none. Entries of
+ * removed cgroups are evicted (LRU); a missing one is computed again.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct si_wcg);
+} cg_ctr SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, __u8);
+} cg_none SEC(".maps");
+
+/* the walk's result, read by servicio after each run */
+__u64 doc_len = 0;
+__s32 doc_err = 0;
+
+/* Append the n bytes at s->out to the output; false when it is full. */
+static __always_inline bool si_doc_put(struct si_doc *d, struct si_sess *s, __u64 n)
+{
+	__u64 o = doc_len;
+
+	SI_MASK(n, SI_OUT_MASK);
+	if (o + n >= SI_DOC_SZ) {
+		doc_err = -SI_E2BIG;
+		return false;
+	}
+	SI_MASK(o, SI_DOC_MASK);
+	if (n)
+		bpf_probe_read_kernel(&d->text[o], n, s->out);
+	doc_len = o + n;
+	return true;
+}
+
+/* The record of the process si_gather() put in s. */
+static __always_inline void si_wproc_put(struct si_doc *d, struct si_sess *s)
+{
+	struct si_wproc *w = (void *)s->out;
+
+	w->type = SI_WREC_PROC;
+	w->pid = s->pid;
+	w->ppid = s->ppid;
+	w->uid = s->uid;
+	w->threads = s->threads;
+	w->state = s->state;
+	__builtin_memcpy(w->comm, s->comm, SI_W_COMM_LEN);
+	w->vsz_kb = s->vsz_kb;
+	w->rss_kb = s->rss_kb;
+	w->cpu_time_ns = s->runtime;
+	w->start_time_ns = s->start;
+	si_doc_put(d, s, sizeof(*w));
+}
+
+/*
+ * The record of the cgroup of css when it is a container's (cached in
+ * cg_ctr), else NULL. w is scratch for a new record.
+ */
+static __always_inline struct si_wcg *si_walk_ctr(struct si_sess *s, struct cgroup *cgrp, __u64 cgid,
+						  struct si_wcg *w)
+{
+	struct si_wcg *c;
+	__u8 one = 1;
+
+	if (bpf_map_lookup_elem(&cg_none, &cgid))
+		return NULL;
+	c = bpf_map_lookup_elem(&cg_ctr, &cgid);
+	if (c)
+		return c;
+	si_kpath(s, cgrp);
+	if (!si_container_id(s)) {
+		bpf_map_update_elem(&cg_none, &cgid, &one, BPF_ANY);
+		return NULL;
+	}
+	w->type = SI_WREC_CG;
+	w->path_len = s->path_len > SI_W_PATH_MAX ? SI_W_PATH_MAX : s->path_len;
+	bpf_probe_read_kernel(w->id, SI_W_ID_LEN, s->id);
+	bpf_probe_read_kernel(w->path, SI_W_PATH_MAX, s->path);
+	bpf_map_update_elem(&cg_ctr, &cgid, w, BPF_ANY);
+	return bpf_map_lookup_elem(&cg_ctr, &cgid);
+}
+
+/* The processes of one cgroup, when it is a container's. */
+static __always_inline void si_walk_cgroup(struct si_doc *d, struct si_sess *s,
+					   struct cgroup_subsys_state *css)
+{
+	struct si_iter_css_task it;
+	struct task_struct *task;
+	struct cgroup *cg;
+	struct si_wcg *c;
+	bool first = true;
+	__u64 cgid;
+
+	cg = css->cgroup;
+	if (!cg)
+		return;
+	cgid = BPF_CORE_READ(cg, kn, id);
+	c = si_walk_ctr(s, cg, cgid, (void *)s->cmd);
+	if (!c)
+		return;
+	/* the css from the walk is only RCU-protected: take a reference */
+	cg = bpf_cgroup_acquire(cg);
+	if (!cg)
+		return;
+	bpf_iter_css_task_new(&it, &cg->self, SI_CSS_TASK_ITER_PROCS);
+	while ((task = bpf_iter_css_task_next(&it))) {
+		if (doc_err)
+			break;
+		if (!si_gather(s, task, false))
+			continue;
+		if (first) {
+			/* the cgroup's record, before its first process */
+			bpf_probe_read_kernel(s->out, sizeof(*c), c);
+			if (!si_doc_put(d, s, sizeof(*c)))
+				break;
+			first = false;
+		}
+		si_wproc_put(d, s);
+	}
+	bpf_iter_css_task_destroy(&it);
+	bpf_cgroup_release(cg);
+}
+
+SEC("syscall")
+int sysinfo_cgroups(struct si_walk_args *ctx)
+{
+	__u64 key = bpf_get_current_pid_tgid();
+	struct cgroup_subsys_state *css;
+	struct si_iter_css it;
+	struct cgroup *root;
+	struct si_sess *s, *z;
+	struct si_whdr *h;
+	struct si_doc *d;
+	__u32 zero = 0;
+
+	doc_len = 0;
+	doc_err = -SI_ENOENT;
+	d = bpf_map_lookup_elem(&doc, &zero);
+	z = bpf_map_lookup_elem(&zero_sess, &zero);
+	if (!d || !z)
+		return 0;
+	bpf_map_update_elem(&sessions, &key, z, BPF_ANY);
+	s = bpf_map_lookup_elem(&sessions, &key);
+	if (!s)
+		return 0;
+	root = bpf_cgroup_from_id(ctx->root_cgid);
+	if (!root)
+		goto out;
+	doc_err = 0;
+	si_reader_ns(s);
+	si_cpu_offsets(s);
+	h = (void *)s->out;
+	h->boottime_ns = bpf_ktime_get_boot_ns();
+	si_doc_put(d, s, sizeof(*h));
+	bpf_rcu_read_lock();
+	bpf_iter_css_new(&it, &root->self, SI_CGROUP_ITER_DESCENDANTS_PRE);
+	while ((css = bpf_iter_css_next(&it))) {
+		if (doc_err)
+			break;
+		si_walk_cgroup(d, s, css);
+	}
+	bpf_iter_css_destroy(&it);
+	bpf_rcu_read_unlock();
+	bpf_cgroup_release(root);
+out:
+	bpf_map_delete_elem(&sessions, &key);
+	return 0;
+}
+#endif /* SI_CGROUP_WALK */

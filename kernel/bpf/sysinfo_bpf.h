@@ -17,4 +17,42 @@ struct si_hdr {
 	__u32 cpus, user_hz;
 };
 
+/* the cgroup walk's context (BPF_PROG_RUN ctx_in) */
+struct si_walk_args {
+	__u64 root_cgid; /* the cgroup whose descendants are walked (1: the v2 root) */
+};
+
+/*
+ * The cgroup walk's output: not the JSON document but records of fixed
+ * size, one after another (every one a multiple of 8 bytes): the header,
+ * then for each container's cgroup an si_wcg followed by an si_wproc for
+ * each of its processes. Strings are raw kernel bytes (the reader decodes
+ * them as the JSON escaping would), with their lengths.
+ */
+enum { SI_WREC_CG = 1, SI_WREC_PROC = 2 };
+
+#define SI_W_ID_LEN 64
+#define SI_W_PATH_MAX 256
+#define SI_W_COMM_LEN 16
+
+struct si_whdr {
+	__u64 boottime_ns; /* CLOCK_BOOTTIME when the walk started */
+};
+
+struct si_wcg {
+	__u32 type; /* SI_WREC_CG */
+	__u32 path_len;
+	char id[SI_W_ID_LEN]; /* 64 lowercase hex digits */
+	char path[SI_W_PATH_MAX];
+};
+
+struct si_wproc {
+	__u32 type; /* SI_WREC_PROC */
+	__u32 pid, ppid, uid, threads;
+	char state;
+	char comm[SI_W_COMM_LEN]; /* NUL-terminated unless 16 bytes long */
+	char pad[3];
+	__u64 vsz_kb, rss_kb, cpu_time_ns, start_time_ns;
+};
+
 #endif

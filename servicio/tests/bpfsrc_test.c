@@ -11,7 +11,9 @@
  * to a plain read; the non-sleepable fallback loads and says "args":false;
  * containers_only lists containerised processes only; every byte value in a
  * name decodes to itself; containers named in $GESTOR_BPF_CTRS (full ids,
- * set by tests/metrics/bpf.sh) are attributed like the procfs walk does.
+ * set by tests/metrics/bpf.sh) are attributed like the procfs walk does; the
+ * cgroup walk (kernel >= 6.7) lists the containerised processes the task
+ * iterator lists, with the same values.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -635,6 +637,72 @@ static void test_containers(void **state)
 	snapshot_free(&p);
 }
 
+/* The identity of one process: what cannot change while it lives. */
+static bool same_process(const struct snap_proc *a, const struct snap_proc *b)
+{
+	return a->ppid == b->ppid && a->uid == b->uid && strcmp(a->name, b->name) == 0 &&
+	       strcmp(a->container_id, b->container_id) == 0 && strcmp(a->cgroup, b->cgroup) == 0 &&
+	       a->start_time_ns == b->start_time_ns;
+}
+
+/*
+ * The cgroup walk (kernel >= 6.7) against the task iterator, read between
+ * two walks: every containerised process the iterator lists is in a walk
+ * with the same identity (parent, uid, name, container, cgroup, start), a
+ * CPU time between the walks' and the memory within a page of one of them;
+ * every process a walk lists is in the iterator's snapshot or has exited;
+ * cmdline is empty. Skipped with the reason where the walk does not load.
+ */
+static void test_cgroup_walk(void **state)
+{
+	struct bpfsrc *only = NULL;
+	struct snapshot w1, t, w2;
+	const char *why = NULL;
+	char err[512];
+	long page_kb = sysconf(_SC_PAGESIZE) / 1024;
+
+	(void)state;
+	NEED_BPF();
+	assert_int_equal(bpfsrc_open(&only, true, err, sizeof(err)), 0);
+	if (!bpfsrc_has_cgwalk(only, &why)) {
+		print_message("skipped: %s\n", why);
+		bpfsrc_close(only);
+		skip();
+	}
+	assert_int_equal(bpfsrc_read_containers(only, &w1, err, sizeof(err)), 0);
+	assert_int_equal(bpfsrc_read(only, &t, err, sizeof(err)), 0);
+	assert_int_equal(bpfsrc_read_containers(only, &w2, err, sizeof(err)), 0);
+	print_message(
+		"# cgroup walk: %zu processes in %zu containers (task iterator: %zu in %zu)\n",
+		w1.nprocs, w1.nctrs, t.nprocs, t.nctrs);
+	assert_true(w1.mem.total_kb > 0 && w1.cpus > 0 && w1.boottime_ns > 0);
+	for (size_t i = 0; i < t.nprocs; i++) {
+		const struct snap_proc *p = &t.procs[i];
+		const struct snap_proc *a = snapshot_find_proc(&w1, p->pid);
+		const struct snap_proc *b = snapshot_find_proc(&w2, p->pid);
+
+		if (!a && !b)
+			print_error("pid %d (%s, %.12s) not in either walk\n", p->pid, p->name,
+				    p->container_id);
+		assert_true(a || b);
+		if (a && b) {
+			assert_true(same_process(a, p) && same_process(b, p));
+			assert_true(a->cpu_time_ns <= p->cpu_time_ns &&
+				    p->cpu_time_ns <= b->cpu_time_ns);
+			assert_true(llabs((long long)a->rss_kb - (long long)p->rss_kb) <= page_kb ||
+				    llabs((long long)b->rss_kb - (long long)p->rss_kb) <= page_kb);
+			assert_string_equal(a->cmdline, "");
+		}
+	}
+	for (size_t i = 0; i < w1.nprocs; i++)
+		if (!snapshot_find_proc(&t, w1.procs[i].pid))
+			assert_int_equal(kill(w1.procs[i].pid, 0), -1);
+	snapshot_free(&w1);
+	snapshot_free(&t);
+	snapshot_free(&w2);
+	bpfsrc_close(only);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -648,6 +716,7 @@ int main(void)
 		cmocka_unit_test(test_shared_skip_args),
 		cmocka_unit_test(test_containers_only),
 		cmocka_unit_test(test_containers),
+		cmocka_unit_test(test_cgroup_walk),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
