@@ -5,7 +5,9 @@
 #      (release build, nothing removed: --keep-low N); then the same at BIG
 #      (default 500) managed containers with EXTRA (default 10,000) more
 #      idle processes on the machine, outside containers: how the cost
-#      grows with the number of containers (BIG=0 skips it);
+#      grows with the number of containers (BIG=0 skips it); where servicio
+#      reads the BPF cgroup walk, the BIG part again with the task iterator
+#      (GESTOR_BPF_NO_CGWALK=1) for the walk's effect;
 #   2. the measuring part of a cycle (snapshot + per-container CPU % and
 #      memory; from servicio's debug timing line) beside
 #      `docker stats --no-stream` for the same containers;
@@ -254,6 +256,8 @@ steady() {
 	libs=$(awk '/^[0-9a-f]/ {name = $6} /^Rss/ && name ~ /\.so/ {s += $2} END {print s}' "/proc/$SPID/smaps")
 	load=$(cut -d' ' -f1-3 /proc/loadavg)
 	nprocs=$(ls /proc | grep -c '^[0-9]')
+	# servicio's start-up line: the source and, for bpf, how it reads
+	srcline=$(grep -m1 -o 'metrics source: .*' "$TMP/run$1.log" | tr '|' '/')
 	kill -INT "$SPID"
 	wait "$SPID"
 	SPID=
@@ -305,7 +309,7 @@ ratio=$(awk -v a="$ds_med" -v b="$meas_med" 'BEGIN {printf "%.0f", a / b}')
 if [ "$BIG" -gt "$N" ]; then
 	n_cpu=$cpu n_rss=$rss n_rss_max=$rss_max n_meas_med=$meas_med n_meas_p95=$meas_p95
 	n_cyc_med=$cyc_med n_load=$load n_nprocs=$nprocs n_list_med=$list_med
-	n_hwm=$hwm n_priv=$priv n_libs=$libs n_cycles=$cycles
+	n_hwm=$hwm n_priv=$priv n_libs=$libs n_cycles=$cycles n_src=$srcline
 	cat >"$TMP/idle.c" <<'CEOF'
 #include <signal.h>
 #include <stdlib.h>
@@ -347,7 +351,17 @@ CEOF
 	sleep "${SETTLE:-20}"
 	steady "$BIG"
 	b_cpu=$cpu b_rss=$rss b_rss_max=$rss_max b_meas_med=$meas_med b_meas_p95=$meas_p95
-	b_cyc_med=$cyc_med b_load=$load b_nprocs=$nprocs b_list_med=$list_med
+	b_cyc_med=$cyc_med b_load=$load b_nprocs=$nprocs b_list_med=$list_med b_src=$srcline
+	# the same BIG with the BPF task iterator instead of the cgroup walk
+	# (what servicio does on kernels before 6.7): the walk's effect, one run
+	if [[ "$srcline" == *"cgroup walk)"* ]]; then
+		echo "the same $BIG with the task iterator (GESTOR_BPF_NO_CGWALK=1)..." >&2
+		export GESTOR_BPF_NO_CGWALK=1
+		steady "$BIG"
+		unset GESTOR_BPF_NO_CGWALK
+		i_cpu=$cpu i_rss_max=$rss_max i_meas_med=$meas_med i_meas_p95=$meas_p95
+		i_cyc_med=$cyc_med i_load=$load
+	fi
 	kill -9 "$XPID"
 	wait "$XPID" 2>/dev/null
 	XPID=
@@ -355,7 +369,7 @@ CEOF
 	docker ps -aq --filter "label=gestor.test=$TAG" --filter "name=$TAG-big" | xargs -r docker rm -f >/dev/null
 	cpu=$n_cpu rss=$n_rss rss_max=$n_rss_max meas_med=$n_meas_med meas_p95=$n_meas_p95
 	cyc_med=$n_cyc_med load=$n_load list_med=$n_list_med
-	hwm=$n_hwm priv=$n_priv libs=$n_libs cycles=$n_cycles
+	hwm=$n_hwm priv=$n_priv libs=$n_libs cycles=$n_cycles srcline=$n_src
 fi
 
 # 3: crossing the quota -> removal
@@ -430,5 +444,21 @@ if [ "$BIG" -gt "$N" ]; then
 | servicio CPU over ${RUN} s (release build) | ${n_cpu} % | ${b_cpu} % | $(grow "$n_cpu" "$b_cpu") | <= 2 % of one core |
 | servicio RSS at the end / largest of $RUN samples | $(mib "$n_rss") / $(mib "$n_rss_max") MiB | $(mib "$b_rss") / $(mib "$b_rss_max") MiB | | <= 8 MiB |
 | load average during the run (1, 5, 15 min; $(nproc) cores, shared) | $n_load | $b_load | | |
+| servicio's start-up line | $n_src | $b_src | | |
 EOT
+	if [ -n "${i_cpu:-}" ]; then
+		cat <<EOT
+
+The same $BIG containers and $EXTRA processes, servicio reading the BPF task iterator instead of
+the cgroup walk (\`GESTOR_BPF_NO_CGWALK=1\`: what it does on kernels before 6.7), just after:
+
+| what | cgroup walk | task iterator | task iterator ÷ walk |
+| --- | --- | --- | --- |
+| servicio CPU over ${RUN} s | ${b_cpu} % | ${i_cpu} % | $(grow "$b_cpu" "$i_cpu") |
+| measuring part, median / p95 | ${b_meas_med} / ${b_meas_p95} ms | ${i_meas_med} / ${i_meas_p95} ms | $(grow "$b_meas_med" "$i_meas_med") |
+| whole cycle, median | ${b_cyc_med} ms | ${i_cyc_med} ms | $(grow "$b_cyc_med" "$i_cyc_med") |
+| RSS, largest of $RUN samples | $(mib "$b_rss_max") MiB | $(mib "$i_rss_max") MiB | |
+| load average (1, 5, 15 min) | $b_load | $i_load | |
+EOT
+	fi
 fi

@@ -131,9 +131,8 @@ static int bpfsrc_cg_load(struct bpfsrc *b)
 	}
 	bpf_program__set_autoload(b->cg->progs.sysinfo_task_s, false);
 	bpf_program__set_autoload(b->cg->progs.sysinfo_task, false);
-	/* the walk needs no css_set cache and no second session */
+	/* the walk does not use the iterator's css_set cache */
 	bpf_map__set_max_entries(b->cg->maps.cg_cache, 1);
-	bpf_map__set_max_entries(b->cg->maps.sessions, 4);
 	b->cg->bss->containers_only = 1;
 	b->cg->bss->skip_args = 1;
 	b->cg->data->page_shift = (unsigned)__builtin_ctzl((unsigned long)sysconf(_SC_PAGESIZE));
@@ -378,16 +377,11 @@ static void bpfsrc_cg_check(struct bpfsrc *b, const struct snapshot *task)
 		snprintf(b->cg_why, sizeof(b->cg_why), "cgroup walk failed: %.120s", err);
 		goto off;
 	}
-	for (size_t i = 0; i < task->nctrs; i++)
-		if (!snapshot_find_ctr(&walk, task->ctrs[i].id)) {
-			snprintf(b->cg_why, sizeof(b->cg_why),
-				 "cgroup walk missed container %.12s (not in cgroup v2?)",
-				 task->ctrs[i].id);
-			snapshot_free(&walk);
-			goto off;
-		}
+	bool covers = bpfwalk_covers(task, &walk, b->cg_why, sizeof(b->cg_why));
+
 	snapshot_free(&walk);
-	return;
+	if (covers)
+		return;
 off:
 	sysinfo_cg_bpf__destroy(b->cg);
 	b->cg = NULL;

@@ -15,6 +15,10 @@
  * Needs: kernel >= 5.19 with BTF (/sys/kernel/btf/vmlinux), CAP_BPF +
  * CAP_PERFMON or root. The sleepable iterator reads the arguments; when the
  * kernel refuses it the plain one is loaded ("args":false, cmdline "").
+ *
+ * Containers-only reads without arguments (servicio's cycle) use the cgroup
+ * walk where it loads (kernel >= 6.7): only containers' processes are
+ * visited and written as binary records (bpfwalk.h), no JSON.
  */
 #ifndef SERVICIO_BPFSRC_H
 #define SERVICIO_BPFSRC_H

@@ -139,3 +139,16 @@ int bpfwalk_parse_buf(const void *buf, size_t len, int64_t realtime_off_ns, stru
 		return bpfwalk_fail(out, err, errlen, -ENOMEM, off, "out of memory");
 	return 0;
 }
+
+bool bpfwalk_covers(const struct snapshot *task, const struct snapshot *walk, char *why,
+		    size_t whylen)
+{
+	for (size_t i = 0; i < task->nctrs; i++)
+		if (!snapshot_find_ctr(walk, task->ctrs[i].id)) {
+			snprintf(why, whylen,
+				 "cgroup walk missed container %.12s (not in cgroup v2?)",
+				 task->ctrs[i].id);
+			return false;
+		}
+	return true;
+}

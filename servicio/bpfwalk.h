@@ -14,6 +14,7 @@
 #ifndef SERVICIO_BPFWALK_H
 #define SERVICIO_BPFWALK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,5 +29,13 @@
  */
 int bpfwalk_parse_buf(const void *buf, size_t len, int64_t realtime_off_ns, struct snapshot *out,
 		      char *err, size_t errlen);
+
+/*
+ * The safety net for hybrid systems (bpfsrc.c): does the walk's snapshot
+ * list every container of the task iterator's, read just before? When not,
+ * why names the first one missing.
+ */
+bool bpfwalk_covers(const struct snapshot *task, const struct snapshot *walk, char *why,
+		    size_t whylen);
 
 #endif

@@ -186,8 +186,10 @@ static const struct metrics_src *metrics_first_usable(const struct metrics_confi
 			snprintf(no + n, sizeof(no) - n, "%s%s", n ? "; " : "", w);
 			continue;
 		}
-		if (no[0])
-			snprintf(why, whylen, "%s: using %s", no, s->name);
+		if (no[0] && strncmp(w, "using ", 6) == 0)
+			snprintf(why, whylen, "%s: %s", no, w);
+		else if (no[0]) /* what the chosen source said too: how BPF reads */
+			snprintf(why, whylen, "%s: using %s (%s)", no, s->name, w);
 		else
 			snprintf(why, whylen, "%s", w);
 		return s;

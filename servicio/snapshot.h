@@ -89,7 +89,7 @@ struct snap_ctr {
 
 struct snapshot {
 	enum snap_source source;
-	char source_why[160]; /* e.g. "module file /proc/sysinfo_202002591 present" */
+	char source_why[256]; /* e.g. "module file /proc/sysinfo_202002591 present" */
 	uint32_t version; /* format version (1) */
 	uint64_t timestamp_ns; /* real time of the measurement */
 	uint64_t boottime_ns; /* CLOCK_BOOTTIME of the measurement: rates use it */

@@ -2,8 +2,9 @@
  * bpfwalk_test.c — unit tests for bpfwalk_parse_buf(), the cgroup walk's
  * binary records into a snapshot: fields and percentages as the module
  * computes them, hostile bytes in names and paths decoded as the JSON
- * escaping decodes them, a process listed twice kept once, and every kind of
- * broken input refused with a reason and nothing leaked.
+ * escaping decodes them, a process listed twice kept once, every kind of
+ * broken input refused with a reason and nothing leaked; and the check that
+ * turns the walk off when it misses a container the task iterator lists.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -253,12 +254,55 @@ static void test_refused(void **state)
 	expect_refused(&b, b.n, "unknown record type");
 }
 
+/* Two snapshots with the containers whose ids end in the given digits. */
+static void with_ctrs(struct snapshot *s, const char *digits)
+{
+	char id[SNAP_CTR_ID_LEN + 1];
+
+	memset(s, 0, sizeof(*s));
+	for (const char *d = digits; *d; d++) {
+		struct snap_proc *p = snapshot_add_proc(s);
+
+		assert_non_null(p);
+		p->pid = (int32_t)(d - digits) + 10;
+		snprintf(id, sizeof(id), "%063d%c", 0, *d);
+		memcpy(p->container_id, id, sizeof(id));
+	}
+	assert_int_equal(snapshot_group(s, true), 0);
+}
+
+/* The hybrid-system check: every container of the task iterator in the walk. */
+static void test_covers(void **state)
+{
+	struct snapshot task, walk;
+	char why[160] = "";
+
+	(void)state;
+	with_ctrs(&task, "123");
+	with_ctrs(&walk, "1234"); /* one more: started between the reads */
+	assert_true(bpfwalk_covers(&task, &walk, why, sizeof(why)));
+	snapshot_free(&walk);
+	with_ctrs(&walk, "13");
+	assert_false(bpfwalk_covers(&task, &walk, why, sizeof(why)));
+	assert_non_null(strstr(why, "missed container 000000000000"));
+	snapshot_free(&walk);
+	with_ctrs(&walk, "");
+	assert_false(bpfwalk_covers(&task, &walk, why, sizeof(why)));
+	snapshot_free(&walk);
+	snapshot_free(&task);
+	with_ctrs(&task, "");
+	with_ctrs(&walk, "");
+	assert_true(bpfwalk_covers(&task, &walk, why, sizeof(why)));
+	snapshot_free(&walk);
+	snapshot_free(&task);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fields),	     cmocka_unit_test(test_hostile_bytes),
 		cmocka_unit_test(test_listed_twice), cmocka_unit_test(test_empty),
-		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_refused),	     cmocka_unit_test(test_covers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
