@@ -52,8 +52,9 @@ struct bpfsrc {
 	struct bpf_link *link;
 	bool args;
 	char pin[256];
-	/* the cgroup walk: loaded, or why not (cg_why) */
-	struct sysinfo_cg_bpf *cg;
+	/* the cgroup walk: its program and records' map (-1: not loaded, see
+	 * cg_why); the libbpf object is freed once they are loaded */
+	int cg_prog, cg_map;
 	size_t cg_map_len; /* the records' map: one value of this size */
 	char cg_why[160];
 	unsigned long cg_reads; /* containers-only reads (bpfsrc_cg_check) */
@@ -108,12 +109,23 @@ static bool bpfsrc_cg_v2(void)
 	return false;
 }
 
+/* Close the cgroup walk's descriptors: the walk is not used any more. */
+static void bpfsrc_cg_close(struct bpfsrc *b)
+{
+	if (b->cg_prog >= 0)
+		close(b->cg_prog);
+	if (b->cg_map >= 0)
+		close(b->cg_map);
+	b->cg_prog = b->cg_map = -1;
+}
+
 /*
  * Load the cgroup walk; 0, or -errno with the reason in b->cg_why (then the
  * task iterator serves containers-only reads as well).
  */
 static int bpfsrc_cg_load(struct bpfsrc *b)
 {
+	struct sysinfo_cg_bpf *cg = NULL;
 	int ret;
 
 	if (getenv("GESTOR_BPF_NO_CGWALK")) {
@@ -124,28 +136,40 @@ static int bpfsrc_cg_load(struct bpfsrc *b)
 		snprintf(b->cg_why, sizeof(b->cg_why), "cgroup walk needs cgroup v2");
 		return -EOPNOTSUPP;
 	}
-	b->cg = sysinfo_cg_bpf__open();
-	if (!b->cg) {
+	cg = sysinfo_cg_bpf__open();
+	if (!cg) {
 		ret = errno ? -errno : -ENOMEM;
 		goto err;
 	}
-	bpf_program__set_autoload(b->cg->progs.sysinfo_task_s, false);
-	bpf_program__set_autoload(b->cg->progs.sysinfo_task, false);
+	bpf_program__set_autoload(cg->progs.sysinfo_task_s, false);
+	bpf_program__set_autoload(cg->progs.sysinfo_task, false);
 	/* the walk does not use the iterator's css_set cache */
-	bpf_map__set_max_entries(b->cg->maps.cg_cache, 1);
-	b->cg->bss->containers_only = 1;
-	b->cg->bss->skip_args = 1;
-	b->cg->data->page_shift = (unsigned)__builtin_ctzl((unsigned long)sysconf(_SC_PAGESIZE));
-	ret = sysinfo_cg_bpf__load(b->cg);
+	bpf_map__set_max_entries(cg->maps.cg_cache, 1);
+	cg->bss->containers_only = 1;
+	cg->bss->skip_args = 1;
+	cg->data->page_shift = (unsigned)__builtin_ctzl((unsigned long)sysconf(_SC_PAGESIZE));
+	ret = sysinfo_cg_bpf__load(cg);
 	if (ret < 0)
 		goto err;
-	b->cg_map_len = bpf_map__value_size(b->cg->maps.doc);
+	/*
+	 * Only the program and the records' map are used from now on: keep
+	 * descriptors of both and free libbpf's object (its BTF, instructions
+	 * and relocations: about 450 KiB of heap). The program holds its maps.
+	 */
+	b->cg_prog = fcntl(bpf_program__fd(cg->progs.sysinfo_cgroups), F_DUPFD_CLOEXEC, 3);
+	b->cg_map = fcntl(bpf_map__fd(cg->maps.doc), F_DUPFD_CLOEXEC, 3);
+	if (b->cg_prog < 0 || b->cg_map < 0) {
+		ret = -errno;
+		goto err;
+	}
+	b->cg_map_len = bpf_map__value_size(cg->maps.doc);
+	sysinfo_cg_bpf__destroy(cg);
 	return 0;
 err:
 	snprintf(b->cg_why, sizeof(b->cg_why), "cgroup walk not loaded (kernel >= 6.7 needed): %s",
 		 strerror(-ret));
-	sysinfo_cg_bpf__destroy(b->cg);
-	b->cg = NULL;
+	bpfsrc_cg_close(b);
+	sysinfo_cg_bpf__destroy(cg);
 	return ret;
 }
 
@@ -165,6 +189,7 @@ int bpfsrc_open(struct bpfsrc **out, bool containers_only, char *err, size_t err
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	b->cg_prog = b->cg_map = -1;
 	libbpf_set_print(bpfsrc_silent);
 	/* GESTOR_BPF_PLAIN=1 takes the non-sleepable program directly (tests) */
 	ret = -EOPNOTSUPP;
@@ -383,15 +408,14 @@ static void bpfsrc_cg_check(struct bpfsrc *b, const struct snapshot *task)
 	if (covers)
 		return;
 off:
-	sysinfo_cg_bpf__destroy(b->cg);
-	b->cg = NULL;
+	bpfsrc_cg_close(b);
 }
 
 bool bpfsrc_has_cgwalk(const struct bpfsrc *b, const char **why)
 {
 	if (why)
-		*why = b && !b->cg ? b->cg_why : "";
-	return b && b->cg;
+		*why = b && b->cg_prog < 0 ? b->cg_why : "";
+	return b && b->cg_prog >= 0;
 }
 
 int bpfsrc_read_containers(struct bpfsrc *b, struct snapshot *out, char *err, size_t errlen)
@@ -409,7 +433,7 @@ int bpfsrc_read_containers(struct bpfsrc *b, struct snapshot *out, char *err, si
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	if (!b->cg) {
+	if (b->cg_prog < 0) {
 		snprintf(err, errlen, "%s", b->cg_why);
 		return -EOPNOTSUPP;
 	}
@@ -419,24 +443,23 @@ int bpfsrc_read_containers(struct bpfsrc *b, struct snapshot *out, char *err, si
 		return ret;
 	}
 	t0 = util_boot_ns();
-	ret = bpf_prog_test_run_opts(bpf_program__fd(b->cg->progs.sysinfo_cgroups), &run);
+	ret = bpf_prog_test_run_opts(b->cg_prog, &run);
 	t1 = util_boot_ns();
 	if (ret < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "running the cgroup walk: %s", strerror(errno));
 		return ret;
 	}
-	len = b->cg->bss->doc_len;
-	if (b->cg->bss->doc_err < 0 || len > b->cg_map_len) {
-		ret = b->cg->bss->doc_err < 0 ? b->cg->bss->doc_err : -EIO;
+	len = args.len;
+	if (args.err < 0 || len > b->cg_map_len) {
+		ret = args.err < 0 ? (int)args.err : -EIO;
 		snprintf(err, errlen, "the cgroup walk: %s", strerror(-ret));
 		return ret;
 	}
 	/* mapped for this read only: the kernel maps every page of a mapping
 	 * at once, and only the used ones should count in servicio's RSS */
 	maplen = ((size_t)len + pg - 1) & ~(pg - 1);
-	m = mmap(NULL, maplen ? maplen : pg, PROT_READ, MAP_SHARED, bpf_map__fd(b->cg->maps.doc),
-		 0);
+	m = mmap(NULL, maplen ? maplen : pg, PROT_READ, MAP_SHARED, b->cg_map, 0);
 	if (m == MAP_FAILED) {
 		ret = -errno;
 		snprintf(err, errlen, "mapping the cgroup walk's records: %s", strerror(errno));
@@ -488,7 +511,7 @@ void bpfsrc_close(struct bpfsrc *b)
 		bpf_link__unpin(b->link);
 	bpf_link__destroy(b->link);
 	sysinfo_bpf__destroy(b->skel);
-	sysinfo_cg_bpf__destroy(b->cg);
+	bpfsrc_cg_close(b);
 	free(b);
 }
 
@@ -515,7 +538,7 @@ int bpfsrc_shared_select(bool forced, char *why, size_t whylen)
 	}
 	snprintf(why, whylen, "%sBPF task iterator loaded%s; %s", forced ? "bpf forced: " : "",
 		 bpfsrc_g->args ? "" : " (no sleepable iterator: cmdline empty)",
-		 bpfsrc_g->cg ? "containers read by the cgroup walk" : bpfsrc_g->cg_why);
+		 bpfsrc_g->cg_prog >= 0 ? "containers read by the cgroup walk" : bpfsrc_g->cg_why);
 	return 0;
 }
 
@@ -530,7 +553,7 @@ int bpfsrc_shared_read(bool containers_only, bool skip_args, struct snapshot *ou
 		return bpfsrc_g_ret < 0 ? bpfsrc_g_ret : -ENODEV;
 	}
 	/* the walk leaves cmdline empty: only for readers that skip it */
-	bool walk = containers_only && skip_args && bpfsrc_g->cg;
+	bool walk = containers_only && skip_args && bpfsrc_g->cg_prog >= 0;
 	if (walk && bpfsrc_g->cg_reads++ % BPFSRC_CG_CHECK_EVERY != 0 &&
 	    bpfsrc_read_containers(bpfsrc_g, out, err, errlen) == 0)
 		return 0;

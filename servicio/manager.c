@@ -18,6 +18,7 @@
 #include "manager.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -360,6 +361,7 @@ static int mgr_start(struct mgr *m)
 	 * the code pages only it ran (lib/memtrim.c) */
 	size_t rss0 = memtrim_rss_kb();
 	memtrim_code();
+	malloc_trim(0);
 	log_debug("memory: RSS %zu KiB after start-up, %zu KiB once its code pages were trimmed",
 		  rss0, memtrim_rss_kb());
 	return 0;

@@ -1130,8 +1130,9 @@ int sysinfo_task(struct bpf_iter__task *ctx)
  * It is a syscall program (BPF_PROG_RUN from servicio; sleepable, so the
  * css_task iterator is allowed) writing fixed-size binary records
  * (sysinfo_bpf.h) into one mmapable array element, which servicio maps and
- * reads in place: no JSON is written or parsed on this path. Output larger
- * than SI_DOC_SZ stops with doc_err = -E2BIG, and servicio reads the task
+ * reads in place: no JSON is written or parsed on this path; the length and
+ * the error come back in the context. Output larger than SI_DOC_SZ stops
+ * with -E2BIG, and servicio reads the task
  * iterator instead. A process that changes cgroup during the walk can be
  * listed twice (servicio keeps one).
  *
@@ -1199,7 +1200,7 @@ struct {
 	__type(value, __u8);
 } cg_none SEC(".maps");
 
-/* the walk's result, read by servicio after each run */
+/* the walk's result, copied to the context at the end of each run */
 __u64 doc_len = 0;
 __s32 doc_err = 0;
 
@@ -1325,11 +1326,11 @@ int sysinfo_cgroups(struct si_walk_args *ctx)
 	d = bpf_map_lookup_elem(&doc, &zero);
 	z = bpf_map_lookup_elem(&zero_sess, &zero);
 	if (!d || !z)
-		return 0;
+		goto out;
 	bpf_map_update_elem(&sessions, &key, z, BPF_ANY);
 	s = bpf_map_lookup_elem(&sessions, &key);
 	if (!s)
-		return 0;
+		goto out;
 	root = bpf_cgroup_from_id(ctx->root_cgid);
 	if (!root)
 		goto out;
@@ -1351,6 +1352,8 @@ int sysinfo_cgroups(struct si_walk_args *ctx)
 	bpf_cgroup_release(root);
 out:
 	bpf_map_delete_elem(&sessions, &key);
+	ctx->len = doc_len;
+	ctx->err = doc_err;
 	return 0;
 }
 #endif /* SI_CGROUP_WALK */

@@ -17,9 +17,11 @@ struct si_hdr {
 	__u32 cpus, user_hz;
 };
 
-/* the cgroup walk's context (BPF_PROG_RUN ctx_in) */
+/* the cgroup walk's context (BPF_PROG_RUN ctx_in, copied back after the run) */
 struct si_walk_args {
-	__u64 root_cgid; /* the cgroup whose descendants are walked (1: the v2 root) */
+	__u64 root_cgid; /* in: the cgroup whose descendants are walked (1: the v2 root) */
+	__u64 len; /* out: bytes of records in the map */
+	__s64 err; /* out: 0, or -E2BIG (more than the map holds), -ENOENT (no root) */
 };
 
 /*

@@ -4,7 +4,8 @@
 # image (gestor-bpftest-load:<pid>: one spinning, one holding 16 MiB), then
 #   - the unit program servicio_bpfsrc_test with their ids: strict parse,
 #     agreement with /proc read before and after, hostile names, the
-#     module's shape, pinning, both containers attributed like procfs does
+#     module's shape, pinning, both containers attributed like procfs does,
+#     the cgroup walk (kernel >= 6.7) against the task iterator
 #   - the pinned iterator (make -C kernel/bpf pin, bpftool) read with `cat`
 #     gives a document python's json accepts, listing both containers
 #   - `servicio stats --source bpf --json` names the source and measures both
@@ -48,6 +49,9 @@ rc=$?
 grep -E '^\[|^#|skipped' "$tmp/unit.log"
 check "servicio_bpfsrc_test passes with the containers (exit $rc)" [ "$rc" = 0 ]
 check "... the container test ran (not skipped)" grep -q '^\[       OK \] test_containers' "$tmp/unit.log"
+# the cgroup walk (kernel >= 6.7): agrees with the task iterator, or says why it is not used
+walk_ok() { grep -q '^\[       OK \] test_cgroup_walk' "$tmp/unit.log" || grep -q '^skipped: cgroup walk' "$tmp/unit.log"; }
+check "... the cgroup walk agrees with the task iterator on both containers (or says why it cannot load)" walk_ok
 
 # the pinned iterator, read by cat
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
