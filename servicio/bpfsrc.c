@@ -57,6 +57,7 @@ struct bpfsrc {
 	int cg_prog, cg_map;
 	size_t cg_map_len; /* the records' map: one value of this size */
 	char cg_why[160];
+	bool cg_tried; /* loaded on first use: 250 ms of verification */
 	unsigned long cg_reads; /* containers-only reads (bpfsrc_cg_check) */
 };
 
@@ -120,13 +121,18 @@ static void bpfsrc_cg_close(struct bpfsrc *b)
 }
 
 /*
- * Load the cgroup walk; 0, or -errno with the reason in b->cg_why (then the
+ * Load the cgroup walk, once (the first containers-only read, or the shared
+ * instance's selection); 0, or -errno with the reason in b->cg_why (then the
  * task iterator serves containers-only reads as well).
  */
 static int bpfsrc_cg_load(struct bpfsrc *b)
 {
 	struct sysinfo_cg_bpf *cg = NULL;
 	int ret;
+
+	if (b->cg_tried)
+		return b->cg_prog >= 0 ? 0 : -EOPNOTSUPP;
+	b->cg_tried = true;
 
 	if (getenv("GESTOR_BPF_NO_CGWALK")) {
 		snprintf(b->cg_why, sizeof(b->cg_why), "cgroup walk off (GESTOR_BPF_NO_CGWALK)");
@@ -203,7 +209,6 @@ int bpfsrc_open(struct bpfsrc **out, bool containers_only, char *err, size_t err
 		free(b);
 		return ret;
 	}
-	bpfsrc_cg_load(b);
 	*out = b;
 	return 0;
 }
@@ -411,13 +416,6 @@ off:
 	bpfsrc_cg_close(b);
 }
 
-bool bpfsrc_has_cgwalk(const struct bpfsrc *b, const char **why)
-{
-	if (why)
-		*why = b && b->cg_prog < 0 ? b->cg_why : "";
-	return b && b->cg_prog >= 0;
-}
-
 int bpfsrc_read_containers(struct bpfsrc *b, struct snapshot *out, char *err, size_t errlen)
 {
 	struct si_walk_args args = { .root_cgid = BPFSRC_CG_ROOT_ID };
@@ -433,7 +431,7 @@ int bpfsrc_read_containers(struct bpfsrc *b, struct snapshot *out, char *err, si
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	if (b->cg_prog < 0) {
+	if (bpfsrc_cg_load(b) < 0) {
 		snprintf(err, errlen, "%s", b->cg_why);
 		return -EOPNOTSUPP;
 	}
@@ -536,6 +534,7 @@ int bpfsrc_shared_select(bool forced, char *why, size_t whylen)
 		snprintf(why, whylen, "%s%s", forced ? "bpf forced but " : "", bpfsrc_g_err);
 		return bpfsrc_g_ret;
 	}
+	bpfsrc_cg_load(bpfsrc_g); /* servicio's cycle reads the walk: say now whether it can */
 	snprintf(why, whylen, "%sBPF task iterator loaded%s; %s", forced ? "bpf forced: " : "",
 		 bpfsrc_g->args ? "" : " (no sleepable iterator: cmdline empty)",
 		 bpfsrc_g->cg_prog >= 0 ? "containers read by the cgroup walk" : bpfsrc_g->cg_why);
@@ -554,15 +553,22 @@ int bpfsrc_shared_read(bool containers_only, bool skip_args, struct snapshot *ou
 	}
 	/* the walk leaves cmdline empty: only for readers that skip it */
 	bool walk = containers_only && skip_args && bpfsrc_g->cg_prog >= 0;
-	if (walk && bpfsrc_g->cg_reads++ % BPFSRC_CG_CHECK_EVERY != 0 &&
-	    bpfsrc_read_containers(bpfsrc_g, out, err, errlen) == 0)
-		return 0;
+	bool check = walk && bpfsrc_g->cg_reads++ % BPFSRC_CG_CHECK_EVERY == 0;
+
+	if (walk && !check) {
+		if (bpfsrc_read_containers(bpfsrc_g, out, err, errlen) == 0)
+			return 0;
+		/* not read again each cycle before the iterator: off for good */
+		snprintf(bpfsrc_g->cg_why, sizeof(bpfsrc_g->cg_why), "cgroup walk failed: %.120s",
+			 err);
+		bpfsrc_cg_close(bpfsrc_g);
+	}
 	bpfsrc_g->skel->bss->containers_only = containers_only;
 	bpfsrc_g->skel->bss->skip_args = skip_args;
 	ret = bpfsrc_read(bpfsrc_g, out, err, errlen);
 	if (ret == 0)
 		out->source = SNAP_SRC_BPF;
-	if (ret == 0 && walk && (bpfsrc_g->cg_reads - 1) % BPFSRC_CG_CHECK_EVERY == 0)
+	if (ret == 0 && check)
 		bpfsrc_cg_check(bpfsrc_g, out);
 	return ret;
 }

@@ -54,15 +54,11 @@ int bpfsrc_read_doc(struct bpfsrc *b, char **buf, size_t *len, char *err, size_t
 int bpfsrc_read(struct bpfsrc *b, struct snapshot *out, char *err, size_t errlen);
 
 /*
- * The cgroup walk (kernel >= 6.7, cgroup v2 only; GESTOR_BPF_NO_CGWALK=1 in
- * the environment turns it off): whether it is loaded, else why not.
- */
-bool bpfsrc_has_cgwalk(const struct bpfsrc *b, const char **why);
-
-/*
- * A containers-only document from the cgroup walk, parsed into *out
- * (cmdline empty, processes grouped by cgroup). 0 or -errno: not loaded, a
- * walk over 2 MiB of records; the task iterator still works.
+ * A containers-only snapshot from the cgroup walk (kernel >= 6.7, cgroup v2;
+ * GESTOR_BPF_NO_CGWALK=1 in the environment turns it off), loaded at the
+ * first call; cmdline is empty. 0 or -errno: -EOPNOTSUPP when it cannot
+ * load (err says why), -E2BIG for over 2 MiB of records; the task iterator
+ * still works.
  */
 int bpfsrc_read_containers(struct bpfsrc *b, struct snapshot *out, char *err, size_t errlen);
 

@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <linux/types.h>
@@ -84,9 +83,6 @@ int bpfwalk_parse_buf(const void *buf, size_t len, int64_t realtime_off_ns, stru
 	size_t off;
 	int ret;
 
-	free(out->procs);
-	out->procs = NULL;
-	out->nprocs = out->procs_cap = 0;
 	if (len < sizeof(h))
 		return bpfwalk_fail(out, err, errlen, -EINVAL, 0, "no header");
 	memcpy(&h, b, sizeof(h));

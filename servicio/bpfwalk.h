@@ -21,9 +21,10 @@
 #include "snapshot.h"
 
 /*
- * Parse len bytes of records into *out, whose machine-wide fields (mem,
- * cpu, cpus, hz) the caller has set; realtime_off_ns is CLOCK_REALTIME -
- * CLOCK_BOOTTIME. out->procs is replaced, grouped and sorted by pid (a
+ * Parse len bytes of records into *out, which holds no processes yet and
+ * whose machine-wide fields (mem, cpu, cpus, hz) the caller has set;
+ * realtime_off_ns is CLOCK_REALTIME - CLOCK_BOOTTIME. The processes are
+ * grouped and sorted by pid (a
  * process listed twice, having changed cgroup during the walk, is kept
  * once). 0, or -EINVAL / -ENOMEM with the reason in err (out freed).
  */

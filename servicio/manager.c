@@ -362,7 +362,8 @@ static int mgr_start(struct mgr *m)
 	size_t rss0 = memtrim_rss_kb();
 	memtrim_code();
 	malloc_trim(0);
-	log_debug("memory: RSS %zu KiB after start-up, %zu KiB once its code pages were trimmed",
+	log_debug("memory: RSS %zu KiB after start-up, %zu KiB once its code pages and heap were "
+		  "trimmed",
 		  rss0, memtrim_rss_kb());
 	return 0;
 }

@@ -75,7 +75,8 @@ static int metrics_procfs_usable(const struct metrics_config *cfg, bool forced, 
 				 size_t whylen)
 {
 	(void)cfg;
-	snprintf(why, whylen, forced ? "procfs forced by configuration" : "using procfs");
+	/* auto: nothing to add to "...: using procfs" */
+	snprintf(why, whylen, "%s", forced ? "procfs forced by configuration" : "");
 	return 0;
 }
 
@@ -186,10 +187,9 @@ static const struct metrics_src *metrics_first_usable(const struct metrics_confi
 			snprintf(no + n, sizeof(no) - n, "%s%s", n ? "; " : "", w);
 			continue;
 		}
-		if (no[0] && strncmp(w, "using ", 6) == 0)
-			snprintf(why, whylen, "%s: %s", no, w);
-		else if (no[0]) /* what the chosen source said too: how BPF reads */
-			snprintf(why, whylen, "%s: using %s (%s)", no, s->name, w);
+		if (no[0]) /* and what the chosen source said, if anything */
+			snprintf(why, whylen, "%s: using %s%s%s%s", no, s->name, w[0] ? " (" : "",
+				 w, w[0] ? ")" : "");
 		else
 			snprintf(why, whylen, "%s", w);
 		return s;
