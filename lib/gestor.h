@@ -7,4 +7,26 @@
 /* admin_logs' HTTP port (inside its container; servicio publishes it). */
 #define GESTOR_LOG_PORT 8000
 
+/*
+ * gestor's private run-time directory: root's, 0700 (locks, the
+ * admin_logs socket directories).
+ */
+#define GESTOR_RUN_DIR "/run/gestor"
+
+/*
+ * servicio talks to its own admin_logs over HTTP on a unix socket:
+ * GESTOR_RUN_DIR/<container name>/GESTOR_LOG_SOCK_NAME on the host, owned
+ * root:GESTOR_LOG_USER 0770 (only root and the server's own system user
+ * can make a socket there), bind-mounted at GESTOR_LOG_SOCK_CTR_DIR in the
+ * container. The TCP port stays for the dashboard and remote readers.
+ */
+#define GESTOR_LOG_SOCK_NAME "admin_logs.sock"
+#define GESTOR_LOG_SOCK_CTR_DIR "/run/admin_logs"
+
+/*
+ * The host's system user the admin_logs container runs as (made with
+ * `useradd --system` when missing), so its uid is no real user's.
+ */
+#define GESTOR_LOG_USER "gestor-logs"
+
 #endif
