@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -46,13 +47,89 @@ int token_parse_buf(const char *buf, size_t len, char out[TOKEN_MAX + 1], char *
 	return 0;
 }
 
+/*
+ * The open token file: not a link, not a FIFO or device, and private to an
+ * owner who may hold it (see token.h). fd >= 0, or -errno with the reason.
+ */
+static int token_open_checked(const char *path, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	struct stat dst, st;
+	int fd, r;
+
+	if (slash == path)
+		util_strlcpy(dir, "/", sizeof(dir));
+	else if (slash)
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	else
+		util_strlcpy(dir, ".", sizeof(dir));
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "token file %s: %s", path,
+			 r == -ELOOP ? "is a symbolic link (refused: it could name any file)"
+				     : strerror(-r));
+		return r;
+	}
+	if (fstat(fd, &st) != 0 || stat(dir, &dst) != 0) {
+		r = -errno;
+		snprintf(err, errlen, "token file %s: stat: %s", path, strerror(-r));
+		goto err;
+	}
+	r = -EPERM;
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "token file %s: not a regular file (refused)", path);
+		r = -EINVAL;
+	} else if (st.st_uid != 0 && st.st_uid != geteuid() && st.st_uid != dst.st_uid) {
+		snprintf(err, errlen,
+			 "token file %s: owned by uid %u, which is neither root, this user, nor "
+			 "the owner of its directory (refused)",
+			 path, (unsigned)st.st_uid);
+	} else if (st.st_mode & 077) {
+		snprintf(err, errlen,
+			 "token file %s: mode %04o lets other users read or change it (refused; "
+			 "chmod 600 it)",
+			 path, (unsigned)(st.st_mode & 07777));
+	} else {
+		return fd;
+	}
+err:
+	close(fd);
+	return r;
+}
+
+/* Up to cap - 1 bytes of fd into buf. The count, or -errno. */
+static ssize_t token_read_fd(int fd, char *buf, size_t cap)
+{
+	size_t got = 0;
+
+	while (got < cap - 1) {
+		ssize_t r = read(fd, buf + got, cap - 1 - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	buf[got] = '\0';
+	return (ssize_t)got;
+}
+
 int token_read_file(const char *path, char out[TOKEN_MAX + 1], char *err, size_t errlen)
 {
 	char buf[TOKEN_MAX + 64], e2[160];
-	ssize_t n = util_read_file_at(AT_FDCWD, path, buf, sizeof(buf));
-	int r;
+	ssize_t n;
+	int fd, r;
 
 	out[0] = '\0';
+	fd = token_open_checked(path, err, errlen);
+	if (fd < 0)
+		return fd;
+	n = token_read_fd(fd, buf, sizeof(buf));
+	close(fd);
 	if (n < 0) {
 		snprintf(err, errlen, "token file %s: %s", path, strerror((int)-n));
 		return (int)n;

@@ -16,7 +16,13 @@
 /* The token in buf[0..len) into out. 0, or -EINVAL with the reason in err. */
 int token_parse_buf(const char *buf, size_t len, char out[TOKEN_MAX + 1], char *err, size_t errlen);
 
-/* Read and check the token file. 0 or -errno (err names the file). */
+/*
+ * Read and check the token file. It is opened with O_NOFOLLOW|O_NONBLOCK|
+ * O_CLOEXEC (a symbolic link is refused, a FIFO cannot block the reader)
+ * and must be a regular file, owned by root, by the reader or by the owner
+ * of its directory (who could replace it anyway), with no group or other
+ * permission bits. 0 or -errno (err names the file and the reason).
+ */
 int token_read_file(const char *path, char out[TOKEN_MAX + 1], char *err, size_t errlen);
 
 /*

@@ -52,7 +52,7 @@ ip netns exec "$ns" ip link set "$nv" up
 ip netns exec "$ns" ip link set lo up
 
 # the token the server needs to listen beyond loopback (when it asks one)
-head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$dir/token"
+(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$dir/token")
 tokarg=()
 "$bin" --help | grep -q -- --token-file && tokarg=(--token-file "$dir/token")
 "$bin" --listen 0.0.0.0 --port 0 --port-file "$dir/port" --db "$dir/a.db" "${tokarg[@]}" \
