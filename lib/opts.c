@@ -254,7 +254,7 @@ int opts_load_args(const struct opts_spec *sp, void *obj, int argc, char **argv,
 	return ret;
 }
 
-static void opts_default(const struct opts_opt *o, const void *defaults, char *buf, size_t cap)
+void opts_default(const struct opts_opt *o, const void *defaults, char *buf, size_t cap)
 {
 	const void *field = (const char *)defaults + o->off;
 

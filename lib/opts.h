@@ -74,6 +74,10 @@ int opts_load_env(const struct opts_spec *sp, void *obj, const char *(*getenv_fn
 int opts_load_args(const struct opts_spec *sp, void *obj, int argc, char **argv,
 		   bool (*pick)(const struct opts_opt *o), char *err, size_t errlen);
 
+/* The default of o in defaults as text (a boolean on/off, an empty string
+ * "none"), as --help shows it. */
+void opts_default(const struct opts_opt *o, const void *defaults, char *buf, size_t cap);
+
 /* The usage lines of every option: flag, help, and (from defaults, when
  * given) the default and the environment variable. */
 void opts_usage(const struct opts_spec *sp, FILE *out, const void *defaults);

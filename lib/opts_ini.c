@@ -59,3 +59,74 @@ int opts_load_ini(const struct opts_spec *sp, void *obj, const char *path, char 
 	}
 	return 0;
 }
+
+/* text as "; " lines of at most 78 columns, broken at spaces */
+static void opts_ini_comment(FILE *out, const char *text)
+{
+	const size_t width = 76;
+
+	while (*text) {
+		size_t n = strcspn(text, "\n");
+
+		if (n > width) {
+			n = width;
+			while (n > 0 && text[n] != ' ')
+				n--;
+			if (n == 0)
+				n = strcspn(text, " \n");
+		}
+		fprintf(out, ";%s%.*s\n", n ? " " : "", (int)n, text);
+		text += n;
+		while (*text == ' ' || *text == '\n')
+			text++;
+	}
+}
+
+/* The value as the file spells it: a string as it is (empty too), a
+ * number exactly, a boolean true/false. */
+static void opts_ini_value(const struct opts_opt *o, const void *obj, char *buf, size_t cap)
+{
+	const void *field = (const char *)obj + o->off;
+
+	if (o->type == OPTS_STR)
+		snprintf(buf, cap, "%s", (const char *)field);
+	else if (o->type == OPTS_BOOL)
+		snprintf(buf, cap, "%s", *(const bool *)field ? "true" : "false");
+	else if (o->type == OPTS_DOUBLE)
+		snprintf(buf, cap, "%.15g", *(const double *)field);
+	else
+		opts_default(o, obj, buf, cap);
+}
+
+int opts_write_ini(const struct opts_spec *sp, FILE *out, const void *obj, const char *header)
+{
+	char name[64], value[1100], help[1200];
+
+	if (header) {
+		for (const char *l = header; *l;) {
+			size_t n = strcspn(l, "\n");
+			fprintf(out, ";%s%.*s\n", n ? " " : "", (int)n, l);
+			l += n + (l[n] == '\n');
+		}
+		fputc('\n', out);
+	}
+	if (sp->ini_section)
+		fprintf(out, "[%s]\n", sp->ini_section);
+	for (size_t i = 0; i < sp->n; i++) {
+		const struct opts_opt *o = &sp->opts[i];
+		size_t k;
+
+		if (o->flags & OPTS_NOENV)
+			continue;
+		for (k = 0; o->name[k] && k + 1 < sizeof(name); k++)
+			name[k] = o->name[k] == '-' ? '_' : o->name[k];
+		name[k] = '\0';
+		opts_ini_value(o, obj, value, sizeof(value));
+		snprintf(help, sizeof(help), "%s%s%s%s", o->help, o->arg ? " [" : "",
+			 o->arg ? o->arg : "", o->arg ? "]" : "");
+		fputc('\n', out);
+		opts_ini_comment(out, help);
+		fprintf(out, "%s = %s\n", name, value);
+	}
+	return ferror(out) ? -EIO : 0;
+}

@@ -8,11 +8,21 @@
 #define GESTOR_OPTS_INI_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "opts.h"
 
 /* Apply the file at path. 0 or -errno, err says "<path>:<line>: why". */
 int opts_load_ini(const struct opts_spec *sp, void *obj, const char *path, char *err,
 		  size_t errlen);
+
+/*
+ * Write an INI file that sets every option read from a file to its value in
+ * obj (the defaults, for the shipped example): header (each line prefixed
+ * "; "), the spec's section, then per option its help as "; " comment lines
+ * (wrapped) and "name = value" (name with '_'). Reading it back changes
+ * nothing. 0 or -EIO.
+ */
+int opts_write_ini(const struct opts_spec *sp, FILE *out, const void *obj, const char *header);
 
 #endif

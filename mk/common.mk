@@ -16,6 +16,9 @@ WARN := -Wall -Wextra -Wshadow -Wmissing-prototypes -Werror
 OPT ?= -O2 -g
 SAN := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 CPPFLAGS += -I$(TOP)/lib
+# the one version of every program: debian/changelog's top entry
+GESTOR_VERSION ?= $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' $(TOP)/debian/changelog)
+CPPFLAGS += -DGESTOR_VERSION='"$(GESTOR_VERSION)"'
 
 PKGS ?=
 PKG_CFLAGS = $(if $(strip $(PKGS)),$(shell pkg-config --cflags $(PKGS)))

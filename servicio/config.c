@@ -117,9 +117,14 @@ static const struct opts_opt config_opts[] = {
 	{ "metrics-listen", OPTS_STR, F(metrics_listen), 0, 0, NULL, "ADDR:PORT|none",
 	  "serve Prometheus /metrics there (cAdvisor's container_* series; docs/metrics.md)",
 	  OPTS_NONEMPTY },
-	{ "host", OPTS_STR, F(host), 0, 0, NULL, "NAME", "host name sent with the logs", 0 },
+	{ "host", OPTS_STR, F(host), 0, 0, NULL, "NAME",
+	  "host name sent with the logs (empty: this machine's host name)", 0 },
 	{ "help", OPTS_BOOL, F(help), 0, 0, NULL, NULL, "print this help and exit", OPTS_NOENV },
 	{ "version", OPTS_BOOL, F(version), 0, 0, NULL, NULL, "print the version and exit",
+	  OPTS_NOENV },
+	{ "print-config", OPTS_BOOL, F(print_config), 0, 0, NULL, NULL,
+	  "print a configuration file of every option at its default, commented, and exit "
+	  "(the shipped " CONFIG_DEFAULT_FILE " is this output)",
 	  OPTS_NOENV },
 };
 
@@ -150,6 +155,14 @@ void config_defaults(struct config *c)
 	util_strlcpy(c->log_level, "info", sizeof(c->log_level));
 	c->colour = CONFIG_COLOUR_AUTO;
 	util_strlcpy(c->metrics_listen, PROMEXP_DEFAULT_LISTEN, sizeof(c->metrics_listen));
+	/* host: empty, this machine's name once everything is read (config_load) */
+}
+
+/* An empty host is this machine's name. */
+static void config_default_host(struct config *c)
+{
+	if (c->host[0] != '\0')
+		return;
 	if (gethostname(c->host, sizeof(c->host) - 1) != 0 || c->host[0] == '\0')
 		util_strlcpy(c->host, "localhost", sizeof(c->host));
 }
@@ -160,7 +173,8 @@ static const struct opts_spec config_spec = { config_opts, UTIL_ARRAY_LEN(config
 /* The first pass over the flags: --config and --help only. */
 static bool config_first_pass(const struct opts_opt *o)
 {
-	return strcmp(o->name, "config") == 0 || strcmp(o->name, "help") == 0;
+	return strcmp(o->name, "config") == 0 || strcmp(o->name, "help") == 0 ||
+	       strcmp(o->name, "version") == 0 || strcmp(o->name, "print-config") == 0;
 }
 
 static bool config_second_pass(const struct opts_opt *o)
@@ -213,8 +227,10 @@ int config_load(struct config *c, int argc, char **argv, const char *(*getenv_fn
 	ret = opts_load_args(&config_spec, &pre, argc, argv, config_first_pass, err, errlen);
 	if (ret)
 		return ret;
-	if (pre.help) {
-		c->help = true;
+	if (pre.help || pre.version || pre.print_config) {
+		c->help = pre.help;
+		c->version = pre.version;
+		c->print_config = pre.print_config;
 		return 0;
 	}
 	if (pre.config_file[0])
@@ -235,6 +251,7 @@ int config_load(struct config *c, int argc, char **argv, const char *(*getenv_fn
 	ret = opts_load_args(&config_spec, c, argc, argv, config_second_pass, err, errlen);
 	if (ret)
 		return ret;
+	config_default_host(c);
 	return config_check(c, err, errlen);
 }
 
@@ -255,7 +272,26 @@ void config_usage(FILE *out, const char *prog)
 	util_strlcpy(d.host, "this machine's host name", sizeof(d.host));
 	opts_usage(&config_spec, out, &d);
 	fprintf(out, "\nINI file: 'name = value' lines, optionally under [servicio]; names as the\n"
-		     "flags without '--' ('-' or '_'). Example: servicio/servicio.ini.\n");
+		     "flags without '--' ('-' or '_'). --print-config writes one with every\n"
+		     "option at its default.\n");
+}
+
+int config_print_file(FILE *out)
+{
+	struct config d;
+
+	config_defaults(&d);
+	return opts_write_ini(
+		&config_spec, out, &d,
+		"servicio.ini — the configuration of servicio, gestor's manager "
+		"(servicio.ini(5)).\n"
+		"\n"
+		"servicio reads " CONFIG_DEFAULT_FILE " when it exists, or the file named by\n"
+		"--config FILE or GESTOR_CONFIG. Every key is a command-line flag without its\n"
+		"\"--\" ('-' and '_' are the same). Precedence: a flag beats the environment\n"
+		"variable GESTOR_<KEY> (e.g. GESTOR_KEEP_HIGH), which beats this file, which\n"
+		"beats the built-in default. The values below ARE the defaults: this file is\n"
+		"the output of `servicio --print-config`.");
 }
 
 const char *config_ranking_name(int r)

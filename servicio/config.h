@@ -54,7 +54,7 @@ struct config {
 	char host[128];
 	char scope[CONFIG_STR_MAX]; /* "key=value": manage only containers with this label too */
 	char metrics_listen[64]; /* Prometheus /metrics: "none" or ADDR:PORT (promexp.h) */
-	bool help, version;
+	bool help, version, print_config;
 };
 
 /* Fill c with the built-in defaults. */
@@ -72,5 +72,8 @@ int config_load(struct config *c, int argc, char **argv, const char *(*getenv_fn
 void config_usage(FILE *out, const char *prog);
 
 const char *config_ranking_name(int r);
+
+/* --print-config: an INI file of every option at its default. 0 or -EIO. */
+int config_print_file(FILE *out);
 
 #endif

@@ -46,7 +46,7 @@
 #include "ship.h"
 #include "util.h"
 
-#define MGR_VERSION "1.0"
+#define MGR_VERSION GESTOR_VERSION /* debian/changelog, by mk/common.mk */
 #define MGR_FLUSH_S 15 /* how long the stop waits for admin_logs to take the spool */
 
 static volatile sig_atomic_t mgr_stop;
@@ -500,6 +500,8 @@ static int mgr_config(struct mgr *m, int argc, char **argv)
 		printf("servicio %s\n", MGR_VERSION);
 		return 0;
 	}
+	if (m->cfg.print_config)
+		return config_print_file(stdout) == 0 && fflush(stdout) == 0 ? 0 : 1;
 	if (!log_level_parse(m->cfg.log_level, &lvl))
 		lvl = LOG_LVL_INFO;
 	log_init("servicio", lvl);

@@ -199,6 +199,31 @@ static void test_help_lists_everything(void **state)
 		assert_non_null(strstr(buf, want[i]));
 }
 
+/* --print-config's file, read back, sets every option to its default: the
+ * shipped servicio.ini is that file (tests/install/config.sh). */
+static void test_print_config_round_trip(void **state)
+{
+	struct config plain, back;
+	char *text = NULL, *argv[] = { "servicio", "--config", NULL, NULL };
+	char *argv0[] = { "servicio", "--config", "", NULL };
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	(void)state;
+	assert_non_null(f);
+	assert_int_equal(config_print_file(f), 0);
+	fclose(f);
+	assert_non_null(strstr(text, "\nhost = \n"));
+	assert_non_null(strstr(text, "\ndocker_timeout = 10\n"));
+	argv[2] = (char *)write_ini(text);
+	assert_int_equal(config_load(&back, 3, argv, env_fn, err, sizeof(err)), 0);
+	assert_int_equal(config_load(&plain, 3, argv0, env_fn, err, sizeof(err)), 0);
+	memcpy(back.config_file, plain.config_file, sizeof(back.config_file));
+	assert_memory_equal(&back, &plain, sizeof(plain));
+	unlink(argv[2]);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -207,6 +232,7 @@ int main(void)
 		cmocka_unit_test_setup(test_flags, clear_env),
 		cmocka_unit_test_setup(test_errors, clear_env),
 		cmocka_unit_test_setup(test_help_lists_everything, clear_env),
+		cmocka_unit_test_setup(test_print_config_round_trip, clear_env),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
