@@ -6,6 +6,12 @@
  * single write(2) so concurrent threads never interleave within a line.
  * Control characters in the message are replaced so a hostile process name
  * cannot forge a second line.
+ *
+ * Under systemd, when stderr is the journal (JOURNAL_STREAM names its
+ * device:inode), a line is "<N>LEVEL message" instead: the sd-daemon
+ * priority prefix (journald stores it as the entry's priority, so
+ * `journalctl -p err` finds the errors) and no time, name nor pid, which the
+ * journal records itself.
  */
 #include "log.h"
 
@@ -13,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,9 +27,12 @@ static const char *log_prog = "gestor";
 static enum log_level log_min = LOG_LVL_INFO;
 static int log_fd = 2;
 static int log_colour = -1; /* -1: decide on first use */
+static int log_journal = -1; /* -1: decide on first use */
 
 static const char *const log_names[] = { "DEBUG", "INFO", "WARN", "ERROR" };
 static const char *const log_colours[] = { "\033[2m", "\033[36m", "\033[33m", "\033[1;31m" };
+/* sd-daemon(3) priorities: LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR */
+static const char log_prio[] = { '7', '6', '4', '3' };
 
 void log_init(const char *prog, enum log_level min)
 {
@@ -31,12 +41,26 @@ void log_init(const char *prog, enum log_level min)
 	log_prog = slash ? slash + 1 : prog;
 	log_min = min;
 	log_colour = -1;
+	log_journal = -1;
 }
 
 void log_set_fd(int fd)
 {
 	log_fd = fd;
 	log_colour = -1;
+	log_journal = -1;
+}
+
+bool log_is_journal(int fd, const char *journal_stream)
+{
+	unsigned long long dev, ino;
+	struct stat st;
+	int used = 0;
+
+	if (!journal_stream || sscanf(journal_stream, "%llu:%llu%n", &dev, &ino, &used) != 2 ||
+	    journal_stream[used] != '\0' || fstat(fd, &st) != 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
 
 bool log_level_parse(const char *s, enum log_level *out)
@@ -52,22 +76,34 @@ bool log_level_parse(const char *s, enum log_level *out)
 	return false;
 }
 
-int log_format_line(char *buf, size_t cap, enum log_level lvl, bool colour, int err,
-		    const char *fmt, va_list ap)
+/* The line's head: time, name, pid and level; or, for the journal, the
+ * priority and level. */
+static int log_head(char *buf, size_t cap, enum log_level lvl, bool colour, bool journal, size_t *n)
 {
 	struct timespec ts;
 	struct tm tm;
+
+	if (journal) {
+		*n = 0;
+		return snprintf(buf, cap, "<%c>%-5s ", log_prio[lvl], log_names[lvl]);
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	*n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+	return snprintf(buf + *n, cap - *n, ".%03ldZ %s[%ld] %s%-5s%s ", ts.tv_nsec / 1000000L,
+			log_prog, (long)getpid(), colour ? log_colours[lvl] : "", log_names[lvl],
+			colour ? "\033[0m" : "");
+}
+
+static int log_format(char *buf, size_t cap, enum log_level lvl, bool colour, bool journal, int err,
+		      const char *fmt, va_list ap)
+{
 	size_t n;
 	int r;
 
 	if (cap < 64)
 		return -EINVAL;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
-	r = snprintf(buf + n, cap - n, ".%03ldZ %s[%ld] %s%-5s%s ", ts.tv_nsec / 1000000L, log_prog,
-		     (long)getpid(), colour ? log_colours[lvl] : "", log_names[lvl],
-		     colour ? "\033[0m" : "");
+	r = log_head(buf, cap, lvl, colour, journal, &n);
 	if (r < 0)
 		return -EINVAL;
 	n = (size_t)r + n < cap ? n + (size_t)r : cap - 1;
@@ -92,6 +128,18 @@ int log_format_line(char *buf, size_t cap, enum log_level lvl, bool colour, int 
 	return (int)n;
 }
 
+int log_format_line(char *buf, size_t cap, enum log_level lvl, bool colour, int err,
+		    const char *fmt, va_list ap)
+{
+	return log_format(buf, cap, lvl, colour, false, err, fmt, ap);
+}
+
+int log_format_journal_line(char *buf, size_t cap, enum log_level lvl, int err, const char *fmt,
+			    va_list ap)
+{
+	return log_format(buf, cap, lvl, false, true, err, fmt, ap);
+}
+
 static void log_emit(enum log_level lvl, int err, const char *fmt, va_list ap)
 {
 	char line[2048];
@@ -99,9 +147,11 @@ static void log_emit(enum log_level lvl, int err, const char *fmt, va_list ap)
 
 	if (lvl < log_min)
 		return;
+	if (log_journal < 0)
+		log_journal = log_is_journal(log_fd, getenv("JOURNAL_STREAM"));
 	if (log_colour < 0)
-		log_colour = isatty(log_fd) && !getenv("NO_COLOR");
-	n = log_format_line(line, sizeof(line), lvl, log_colour, err, fmt, ap);
+		log_colour = !log_journal && isatty(log_fd) && !getenv("NO_COLOR");
+	n = log_format(line, sizeof(line), lvl, log_colour, log_journal, err, fmt, ap);
 	if (n > 0 && write(log_fd, line, (size_t)n) < 0) {
 		/* nowhere left to report it */
 	}
