@@ -2,8 +2,14 @@
 #
 # A suite exits 0 when it passed, 77 when it cannot run here (after printing
 # "skipped: <why>"), anything else when it failed. Helpers here: skip, fail,
-# check (one named assertion, counted), need_root, need_docker, and
-# on_exit (cleanup actions that run also when the suite fails).
+# check (one named assertion, counted), partial (a part of the suite that
+# cannot run here), need_root, need_docker, and on_exit (cleanup actions
+# that run also when the suite fails).
+#
+# A failed check is a failure whatever follows: skip after a failed check
+# exits 1, not 77. A suite that leaves a part out calls partial "part: why";
+# finish then ends it as skipped (77, "skipped: part ...") when every check
+# passed, so a suite that did not run all of itself never counts as passed.
 
 set -uo pipefail
 GESTOR_TOP=${GESTOR_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
@@ -12,10 +18,21 @@ GESTOR_BIN=${GESTOR_BIN:-$GESTOR_BUILD/bin}
 T_CHECKS=0
 T_FAILS=0
 T_CLEANUP=()
+T_PARTS=()
 
 skip() {
+	if [ "$T_FAILS" -gt 0 ]; then
+		echo "FAIL: $T_FAILS check(s) failed before the suite gave up (would-be skip: $*)"
+		exit 1
+	fi
 	echo "skipped: $*"
 	exit 77
+}
+# partial "part: why": this part of the suite is left out here; the suite
+# goes on, and finish reports it as skipped (or failed, if a check failed)
+partial() {
+	echo "# part left out: $*"
+	T_PARTS+=("$*")
 }
 fail() {
 	echo "FAIL: $*"
@@ -38,6 +55,13 @@ finish() {
 	echo "# $T_CHECKS checks, $T_FAILS failed"
 	[ "$T_CHECKS" -gt 0 ] || fail "no checks ran"
 	[ "$T_FAILS" = 0 ] || exit 1
+	if [ "${#T_PARTS[@]}" -gt 0 ]; then
+		local t_why t_p
+		t_why=
+		for t_p in "${T_PARTS[@]}"; do t_why+="${t_why:+; }part $t_p"; done
+		echo "skipped: $t_why"
+		exit 77
+	fi
 	exit 0
 }
 # Each action runs in a subshell: an action's own variables (a "for i" loop)

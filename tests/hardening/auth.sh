@@ -71,7 +71,7 @@ if [ -n "$ext" ]; then
 	check "and gets it with the token" [ "$(code -H "Authorization: Bearer $TOKEN" "http://$ext:$PORT/logs")" = 200 ]
 	check "/health is open from there" [ "$(code "http://$ext:$PORT/health")" = 200 ]
 else
-	echo "# no global IPv4 address here: the non-loopback read checks are not run"
+	partial "non-loopback reads: no global IPv4 address here"
 fi
 
 # --- TLS with a self-signed certificate made here
@@ -111,7 +111,7 @@ if [ -x "$svc" ] && docker_up; then
 	"$svc" "${args[@]}" --log-ca "$dir/tls.crt" --token-file "$dir/tls.key" --spool "$dir/spool3/spool" >"$dir/svc3.log" 2>&1
 	check "servicio with a bad token file stops with a clear error" bash -c "grep -q 'token file' '$dir/svc3.log'"
 else
-	echo "# servicio is not built or Docker does not answer: the servicio checks are not run"
+	partial "servicio over https: servicio is not built or Docker does not answer"
 fi
 grep -iE 'AddressSanitizer|runtime error' "$dir"/*.log && fail "sanitizer report"
 finish
