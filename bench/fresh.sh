@@ -15,6 +15,7 @@
 #   working tree. GESTOR_FRESH_PREP: shell commands run in the copy first
 #   (the "before" figure patches the old setup.sh's silent failure with it).
 set -uo pipefail
+export GESTOR_TABLE=true # servicio prints its per-cycle table off a terminal too: read below
 GESTOR_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$GESTOR_TOP/tests/foundation/bare.sh"
 die() { echo "bench/fresh: $*" >&2; exit 1; }

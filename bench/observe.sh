@@ -21,6 +21,7 @@
 #   flock /work/wt/heavy.lock bash bench/observe.sh
 # Usage: bench/observe.sh [N]   (env RUN=180 WARM=30)
 set -uo pipefail
+export GESTOR_TABLE=true # servicio prints its per-cycle table off a terminal too: read below
 cd "$(dirname "$0")/.."
 N=${1:-50}
 RUN=${RUN:-180}

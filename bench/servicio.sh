@@ -35,6 +35,7 @@
 #                                      metrics source this machine has:
 #                                      module, bpf, procfs; --source forced)
 set -uo pipefail
+export GESTOR_TABLE=true # servicio prints its per-cycle table off a terminal too: read below
 cd "$(dirname "$0")/.."
 MODE=all
 if [ "${1:-}" = decisions ] || [ "${1:-}" = sources ]; then

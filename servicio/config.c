@@ -109,6 +109,10 @@ static const struct opts_opt config_opts[] = {
 	  0 },
 	{ "log-level", OPTS_ENUM, F(log_level), 0, 0, level_names, "debug|info|warn|error",
 	  "lowest level logged on stderr", 0 },
+	{ "table", OPTS_BOOL, F(table), 0, 0, NULL, NULL,
+	  "print the per-cycle table on stdout even when it is not a terminal (a file, the "
+	  "journal)",
+	  0 },
 	{ "color", OPTS_ENUM, F(colour), 0, 0, colour_names, "auto|always|never",
 	  "colour in the table (auto: only on a terminal)", 0 },
 	{ "scope", OPTS_STR, F(scope), 0, 0, NULL, "LABEL=VALUE",

@@ -51,6 +51,7 @@ struct config {
 	int event_window_ms; /* age at which a container seen starting is decided */
 	char log_level[16];
 	int colour; /* enum config_colour */
+	bool table; /* the per-cycle table also when stdout is no terminal */
 	char host[128];
 	char scope[CONFIG_STR_MAX]; /* "key=value": manage only containers with this label too */
 	char metrics_listen[64]; /* Prometheus /metrics: "none" or ADDR:PORT (promexp.h) */

@@ -80,6 +80,7 @@ struct mgr {
 	char run_id[48];
 	uint64_t cycle;
 	bool colour;
+	bool table; /* print the per-cycle table: stdout is a terminal, or --table */
 	uint64_t removed_total;
 	struct decide_kept kept; /* the incumbents (decide.h) */
 	struct events *ev; /* the event thread; NULL: periodic cycles only */
@@ -155,7 +156,8 @@ static void run_stages(struct mgr *m, struct cycle *c, uint64_t t[4])
 	if (ar.docker_err[0])
 		docker_trouble(m, "remove", ar.docker_err);
 	t[1] = util_mono_ns();
-	record_table(stdout, c, &rx);
+	if (m->table)
+		record_table(stdout, c, &rx);
 	body = record_batch(c, &rx);
 	t[2] = util_mono_ns();
 	if (body)
@@ -507,6 +509,7 @@ static int mgr_config(struct mgr *m, int argc, char **argv)
 	log_init("servicio", lvl);
 	m->colour = m->cfg.colour == CONFIG_COLOUR_ALWAYS ||
 		    (m->cfg.colour == CONFIG_COLOUR_AUTO && isatty(STDOUT_FILENO));
+	m->table = m->cfg.table || isatty(STDOUT_FILENO);
 	snprintf(m->run_id, sizeof(m->run_id), "s%" PRIx64 ".%d", util_real_ns(), (int)getpid());
 	return -1;
 }

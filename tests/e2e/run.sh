@@ -12,6 +12,7 @@
 # only those), so managed containers that are not the test's are never touched.
 # timeout: 480
 . "$(dirname "$0")/../lib.sh"
+export GESTOR_TABLE=true # servicio prints its per-cycle table off a terminal too: read below
 need_root
 need_docker
 need_cmd crontab sqlite3

@@ -7,6 +7,7 @@
 # temporary database, unless a suite runs the container itself.
 # shellcheck shell=bash
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/lib.sh"
+export GESTOR_TABLE=true # servicio prints its per-cycle table off a terminal too: read below
 
 SVT_TAG=gsvt-$$
 # the load images' repository prefix (as contenedores.sh's GESTOR_IMAGE_PREFIX)

@@ -23,6 +23,7 @@ ROUNDS=${ROUNDS:-2}
 DUR=${DUR:-24}
 EXTRA=${EXTRA:-500}
 RAW_RUNS=${RAW_RUNS:-9}
+export GESTOR_TABLE=true # servicio prints its per-cycle table off a terminal too: read below
 BIN=build/bin/servicio
 TIMEFORMAT='%R %U %S'
 mark() { echo "@@VM-MARK $(cut -d' ' -f1 /proc/uptime) $*"; }

@@ -107,6 +107,7 @@ docker run -d --name sysvm-warmup -p 127.0.0.1:8009:8000 gestor/admin_logs:lates
 mark "dockerd warmed up"
 mark "servicio starting"
 set -m
+export GESTOR_TABLE=true # servicio prints its per-cycle table off a terminal too: read below
 scripts/run.sh >"$out/run.log" 2>&1 &
 run=$!
 set +m
