@@ -32,7 +32,8 @@ jansson_a=$(ls /usr/lib/*/libjansson.a 2>/dev/null | head -n1)
 [ -n "$jansson_a" ] || skip "libjansson.a (libjansson-dev) is missing"
 
 work=$GESTOR_BUILD/kernel
-rm -rf "$work/mod" && mkdir -p "$work/mod" "$GESTOR_BUILD/fixtures/module"
+# the documents are written fresh by this run (never checked from an earlier one)
+rm -rf "$work/mod" "$GESTOR_BUILD/fixtures/module" && mkdir -p "$work/mod" "$GESTOR_BUILD/fixtures/module"
 cp "$GESTOR_TOP/kernel/sysinfo.c" "$GESTOR_TOP/kernel/Makefile" "$work/mod/"
 # one build: compiler warnings with W=1 and, when installed, sparse (C=1)
 sparse=

@@ -25,7 +25,7 @@ jansson_a=$(ls /usr/lib/*/libjansson.a 2>/dev/null | head -n1)
 
 work=$GESTOR_BUILD/metrics-vm
 fix=$GESTOR_BUILD/fixtures/metrics-vm
-rm -rf "$work" && mkdir -p "$work/mod" "$fix"
+rm -rf "$work" "$fix" && mkdir -p "$work/mod" "$fix"
 cp "$GESTOR_TOP/kernel/sysinfo.c" "$GESTOR_TOP/kernel/Makefile" "$work/mod/"
 make -C "$work/mod" KDIR="$KDIR" >"$work/build.log" 2>&1
 check "module builds" [ -f "$work/mod/sysinfo.ko" ]
