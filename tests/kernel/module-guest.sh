@@ -21,6 +21,8 @@ review() {
 	echo "## review_test $*"
 	"$R" "$@"
 	rc=$?
+	# a review point that cannot run here is reported, for module.sh to count as a left-out part
+	[ "$rc" = 77 ] && echo "# part left out: guest review_test $1 (exit 77: cannot run in this VM)"
 	[ "$rc" = 0 ] || [ "$rc" = 77 ] || { echo "not ok - guest: review_test $1 exited $rc"; fail=1; }
 }
 

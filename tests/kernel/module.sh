@@ -53,7 +53,7 @@ if [ -f "$cp_pl" ]; then
 	check "checkpatch.pl --no-tree --strict finds nothing" \
 		perl "$cp_pl" --no-tree --strict --quiet -f "$GESTOR_TOP/kernel/sysinfo.c"
 else
-	echo "# checkpatch not run: linux-source-6.1 is not installed (scripts/setup.sh installs it)"
+	partial "checkpatch: linux-source-6.1 is not installed (scripts/setup.sh installs it)"
 fi
 gcc -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wmissing-prototypes -Werror -O2 -static \
 	-o "$work/sysinfo_test" "$GESTOR_TOP/tests/kernel/sysinfo_test.c" "$jansson_a" -lpthread
@@ -83,6 +83,7 @@ GESTOR_KERNEL=$image bash "$GESTOR_TOP/tests/kernel/vm.sh" --timeout "${GESTOR_V
 rc=$?
 cat "$work/vm.log"
 check "VM ran the guest tests (vm.sh exit $rc; 0 = all guest checks passed)" [ "$rc" = 0 ]
+while IFS= read -r p; do partial "$p"; done < <(sed -n 's/^# part left out: //p' "$work/vm.log")
 guest_ok=$(grep -c '^ok ' "$work/vm.log")
 guest_bad=$(grep -c '^not ok ' "$work/vm.log")
 echo "# guest: $guest_ok ok, $guest_bad not ok"
