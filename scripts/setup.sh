@@ -81,8 +81,8 @@ TEST_PKGS=(
 	# the module's VM suites: Debian's kernel, its headers, qemu, busybox
 	linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static cpio e2fsprogs
 	cppcheck clang-tidy clang-format valgrind sparse linux-source-6.1
-	# make test-debug-kernel builds a kernel from linux-source-6.1
-	flex bison bc libelf-dev
+	# make test-debug-kernel builds a kernel from linux-source-6.1 (with BTF: pahole)
+	flex bison bc libelf-dev dwarves
 	# tests/observe: a real Prometheus scraping /metrics (promtool too), the
 	# dashboard in a real headless browser
 	prometheus chromium chromium-driver python3-selenium

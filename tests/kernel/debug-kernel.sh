@@ -1,29 +1,35 @@
 #!/usr/bin/env bash
-# debug-kernel.sh — build (once, cached) a small debug kernel from Debian's
-# linux-source-6.1 and run the module's whole VM suite on it.
+# debug-kernel.sh — build (once, cached) small debug kernels from Debian's
+# linux-source-6.1 and run the module's whole VM suite on each.
 #
-# Debian's kernel has no lockdep, KASAN or sleep-in-atomic checks, so a clean
-# kernel log there cannot catch RCU or locking mistakes. This kernel is
-# tinyconfig plus what the VM rig (tests/kernel/vm.sh) needs (serial console,
-# initramfs, devtmpfs, tmpfs, proc, cgroup v1+v2 controllers, namespaces,
-# FUSE, modules) plus the checkers: PROVE_LOCKING (lockdep), PROVE_RCU,
-# DEBUG_ATOMIC_SLEEP, KASAN (generic, outline), DEBUG_LIST, DEBUG_PREEMPT.
+# Debian's kernel has no lockdep, KASAN, KCSAN or sleep-in-atomic checks, so a
+# clean kernel log there cannot catch RCU, locking or data-race mistakes.
+# These kernels are tinyconfig plus what the VM rig (tests/kernel/vm.sh)
+# needs (serial console, initramfs, devtmpfs, tmpfs, proc, cgroup v1+v2
+# controllers, namespaces, FUSE, loop + swap, Landlock as the LSM, modules),
+# BPF (BPF_SYSCALL, JIT, BTF from DWARF through pahole) and the checkers:
+# PROVE_LOCKING (lockdep), PROVE_RCU, DEBUG_ATOMIC_SLEEP, DEBUG_LIST,
+# DEBUG_PREEMPT, and then either
+#   kasan  KASAN (generic, outline)
+#   kcsan  KCSAN (data races)
+# two kernels, because KCSAN and KASAN exclude each other in Kconfig
+# (lib/Kconfig.kcsan: KCSAN depends on !KASAN).
 #
-# The build tree is kept in /var/cache/gestor/debug-kernel/<key>, where key
-# is a hash of the source package version and the config fragment below; a
-# later run with the same key reuses it (about 1 GiB). Nothing here runs in
-# CI's `make test`: `make test-debug-kernel` is the entry point.
+# Each build tree is kept in /var/cache/gestor/debug-kernel/<variant>-<key>,
+# key a hash of the source package version and the config fragment below; a
+# later run with the same key reuses it (about 1.5 GiB each). Nothing here
+# runs in CI's `make test`: `make test-debug-kernel` is the entry point.
 #
 # (Not executable on purpose: tests/run.sh runs every executable *.sh.)
 #
 # Usage:
-#   bash tests/kernel/debug-kernel.sh build   build or reuse; print the dir
-#   bash tests/kernel/debug-kernel.sh test    build or reuse, then run
-#                                             tests/kernel/module.sh on it;
-#                                             it fails on any splat (the guest
-#                                             greps dmesg for lockdep, KASAN,
-#                                             RCU, sleep-in-atomic, WARN, BUG)
-#                                             and checks lockdep is still on
+#   bash tests/kernel/debug-kernel.sh build [VARIANT]  build or reuse; print the dirs
+#   bash tests/kernel/debug-kernel.sh test [VARIANT]   build or reuse, then run
+#                          tests/kernel/module.sh on each kernel; it fails on
+#                          any report (the guest greps dmesg for lockdep,
+#                          KASAN, KCSAN, RCU, sleep-in-atomic, WARN, BUG) and
+#                          checks lockdep is still on
+#   VARIANT is kasan or kcsan; default both, one after the other.
 # Environment: GESTOR_DEBUG_KERNEL_CACHE (default /var/cache/gestor/debug-kernel),
 # JOBS (default nproc), NICE (default 10).
 set -euo pipefail
@@ -34,7 +40,7 @@ src_tar=$(ls /usr/src/linux-source-6.1.tar.xz 2>/dev/null || true)
 jobs=${JOBS:-$(nproc)}
 nice_n=${NICE:-10}
 
-fragment() {
+fragment() { # variant
 	cat <<'EOF'
 CONFIG_64BIT=y
 CONFIG_SMP=y
@@ -70,6 +76,13 @@ CONFIG_SYSFS=y
 CONFIG_DEVTMPFS=y
 CONFIG_TMPFS=y
 CONFIG_FUSE_FS=y
+CONFIG_BLOCK=y
+CONFIG_BLK_DEV=y
+CONFIG_BLK_DEV_LOOP=y
+CONFIG_SWAP=y
+CONFIG_SECURITY=y
+CONFIG_SECURITY_LANDLOCK=y
+CONFIG_LSM="landlock"
 CONFIG_MODULES=y
 CONFIG_MODULE_UNLOAD=y
 CONFIG_MODULE_FORCE_UNLOAD=y
@@ -96,29 +109,40 @@ CONFIG_KERNEL_GZIP=y
 CONFIG_UNWINDER_FRAME_POINTER=y
 CONFIG_STACKTRACE=y
 CONFIG_DEBUG_KERNEL=y
-CONFIG_DEBUG_INFO_NONE=y
 CONFIG_PROVE_LOCKING=y
 CONFIG_PROVE_RCU=y
 CONFIG_DEBUG_ATOMIC_SLEEP=y
 CONFIG_DEBUG_PREEMPT=y
 CONFIG_DEBUG_LIST=y
-CONFIG_KASAN=y
-CONFIG_KASAN_GENERIC=y
-CONFIG_KASAN_OUTLINE=y
 CONFIG_RCU_CPU_STALL_TIMEOUT=60
+CONFIG_BPF_SYSCALL=y
+CONFIG_BPF_JIT=y
+CONFIG_BPF_JIT_ALWAYS_ON=y
+# CONFIG_DEBUG_INFO_NONE is not set
+CONFIG_DEBUG_INFO_DWARF4=y
+CONFIG_DEBUG_INFO_BTF=y
+# CONFIG_DEBUG_INFO_BTF_MODULES is not set
 EOF
+	# KASAN and KCSAN exclude each other (lib/Kconfig.kcsan: depends on
+	# !KASAN): one kernel each
+	case "$1" in
+	kasan) printf '%s\n' CONFIG_KASAN=y CONFIG_KASAN_GENERIC=y CONFIG_KASAN_OUTLINE=y ;;
+	kcsan) printf '%s\n' '# CONFIG_KASAN is not set' CONFIG_KCSAN=y CONFIG_KCSAN_VERBOSE=y ;;
+	*) echo "debug-kernel: no variant '$1' (kasan, kcsan)" >&2; exit 2 ;;
+	esac
 }
 # options that must survive olddefconfig, or the run proves nothing
 required="CONFIG_64BIT CONFIG_MODULES CONFIG_PROVE_LOCKING CONFIG_PROVE_RCU CONFIG_DEBUG_ATOMIC_SLEEP
-CONFIG_KASAN CONFIG_SERIAL_8250_CONSOLE CONFIG_BLK_DEV_INITRD CONFIG_DEVTMPFS CONFIG_MEMCG
+CONFIG_SERIAL_8250_CONSOLE CONFIG_BLK_DEV_INITRD CONFIG_DEVTMPFS CONFIG_MEMCG
 CONFIG_CGROUP_PIDS CONFIG_CGROUP_CPUACCT CONFIG_USER_NS CONFIG_PID_NS CONFIG_TIME_NS CONFIG_FUSE_FS
-CONFIG_ACPI CONFIG_TMPFS CONFIG_SLUB"
+CONFIG_ACPI CONFIG_TMPFS CONFIG_SLUB CONFIG_SWAP CONFIG_BLK_DEV_LOOP CONFIG_SECURITY_LANDLOCK CONFIG_BPF_SYSCALL CONFIG_BPF_JIT CONFIG_DEBUG_INFO_BTF"
 
-build() {
+build() { # variant
 	[ -n "$src_tar" ] || { echo "skipped: linux-source-6.1 is not installed" >&2; exit 77; }
-	local ver key t1 # dir, t0: global, the EXIT trap reads them
+	command -v pahole >/dev/null || { echo "skipped: pahole (dwarves) is not installed: BTF needs it" >&2; exit 77; }
+	local variant=$1 ver key t1 o miss= # dir, t0: global, the EXIT trap reads them
 	ver=$(dpkg-query -W -f '${Version}' linux-source-6.1 2>/dev/null || stat -c %Y "$src_tar")
-	key=$( (echo "$ver"; fragment; echo "$required") | sha256sum | cut -c1-16)
+	key=$variant-$( (echo "$ver"; fragment "$variant"; echo "$required") | sha256sum | cut -c1-16)
 	dir=$cache/$key
 	if [ -f "$dir/done" ]; then
 		echo "$dir"
@@ -131,21 +155,20 @@ build() {
 	trap 'echo "$(($(date +%s) - t0))" >>"$dir/build-seconds.log"' EXIT
 	trap 'exit 143' TERM INT HUP
 	{
-		echo "# debug kernel $key: linux-source-6.1 $ver, jobs $jobs, nice $nice_n, started $(date -u +%FT%TZ)"
+		echo "# debug kernel $key ($variant): linux-source-6.1 $ver, jobs $jobs, nice $nice_n, started $(date -u +%FT%TZ)"
 		if [ ! -f "$dir/linux/Makefile" ]; then
 			rm -rf "$dir/linux" && mkdir -p "$dir/linux"
 			tar -xJf "$src_tar" -C "$dir/linux" --strip-components=1
 		fi
 		# configured once: a build that was stopped resumes where it was
 		if [ ! -f "$dir/configured" ]; then
-			fragment >"$dir/fragment.config"
+			fragment "$variant" >"$dir/fragment.config"
 			make -C "$dir/linux" ARCH=x86_64 tinyconfig
 			(cd "$dir/linux" && ARCH=x86_64 scripts/kconfig/merge_config.sh -m .config "$dir/fragment.config")
 			make -C "$dir/linux" ARCH=x86_64 olddefconfig
 			touch "$dir/configured"
 		fi
-		local o miss=
-		for o in $required; do grep -q "^$o=y" "$dir/linux/.config" || miss="$miss $o"; done
+		for o in $required CONFIG_${variant^^}; do grep -q "^$o=y" "$dir/linux/.config" || miss="$miss $o"; done
 		[ -z "$miss" ] || { echo "debug-kernel: config lost:$miss" >&2; exit 1; }
 		nice -n "$nice_n" make -C "$dir/linux" ARCH=x86_64 -j"$jobs" bzImage modules
 		nice -n "$nice_n" make -C "$dir/linux" ARCH=x86_64 -j"$jobs" modules_prepare
@@ -159,18 +182,28 @@ build() {
 	echo "$dir"
 }
 
-case "${1:-test}" in
-build) build ;;
-test)
-	dir=$(build | tail -n1)
-	echo "# debug kernel: $dir (built in $(cat "$dir/build-seconds") s)"
-	# lockdep + KASAN under TCG: the same loads, more time and memory
-	start=$(date +%s) rc=0
-	GESTOR_KERNEL=$dir/linux/arch/x86/boot/bzImage KDIR=$dir/linux GESTOR_DEBUG_KERNEL=1 \
+# run the module's suite on one variant's kernel
+run_suite() { # variant
+	local dir start rc=0
+	dir=$(build "$1" | tail -n1) || rc=$?
+	[ "$rc" = 0 ] && [ -f "$dir/done" ] || return "$((rc ? rc : 1))"
+	echo "# debug kernel $1: $dir (built in $(cat "$dir/build-seconds") s)"
+	# lockdep + KASAN/KCSAN under TCG: the same loads, more time and memory
+	start=$(date +%s)
+	GESTOR_KERNEL=$dir/linux/arch/x86/boot/bzImage KDIR=$dir/linux GESTOR_DEBUG_KERNEL=$1 \
 		GESTOR_VM_TIMEOUT=${GESTOR_VM_TIMEOUT:-3000} GESTOR_VM_MEM=${GESTOR_VM_MEM:-2560} \
-		GESTOR_BUILD=${GESTOR_BUILD:-$top/build}/debug-kernel bash "$top/tests/kernel/module.sh" || rc=$?
-	echo "# module suite on the debug kernel: exit $rc in $(($(date +%s) - start)) s"
+		GESTOR_BUILD=${GESTOR_BUILD:-$top/build}/debug-kernel-$1 bash "$top/tests/kernel/module.sh" || rc=$?
+	echo "# module suite on the $1 debug kernel: exit $rc in $(($(date +%s) - start)) s"
+	return $rc
+}
+
+variants=${2:-kasan kcsan}
+case "${1:-test}" in
+build) for v in $variants; do build "$v"; done ;;
+test)
+	rc=0
+	for v in $variants; do run_suite "$v" || rc=1; done
 	exit $rc
 	;;
-*) echo "usage: $0 build|test" >&2; exit 2 ;;
+*) echo "usage: $0 build|test [kasan|kcsan]" >&2; exit 2 ;;
 esac
