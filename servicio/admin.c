@@ -22,7 +22,7 @@
 static struct dctl_admin admin_spec(const struct config *cfg)
 {
 	return (struct dctl_admin){ cfg->admin_image, cfg->admin_name, cfg->admin_port,
-				    GESTOR_LOG_PORT, cfg->admin_data };
+				    GESTOR_LOG_PORT,  cfg->admin_data, cfg->keep_admin_logs };
 }
 
 /*

@@ -84,7 +84,9 @@ static const struct opts_opt config_opts[] = {
 	{ "admin-data", OPTS_STR, F(admin_data), 0, 0, NULL, "DIR",
 	  "host directory mounted at /data in admin_logs (database, report)", 0 },
 	{ "keep-admin-logs", OPTS_BOOL, F(keep_admin_logs), 0, 0, NULL, NULL,
-	  "leave the admin_logs container running at exit", 0 },
+	  "leave the admin_logs container running at exit, and have Docker restart it (after a "
+	  "crash, a reboot) whether servicio runs or not (restart policy unless-stopped)",
+	  0 },
 	{ "docker-timeout", OPTS_DOUBLE, F(docker_timeout_s), 1, 600, NULL, "SECONDS",
 	  "how long one Docker API request may take (a slow or emulated machine needs more)", 0 },
 	{ "health-timeout", OPTS_DOUBLE, F(health_timeout_s), 1, 3600, NULL, "SECONDS",
@@ -92,7 +94,9 @@ static const struct opts_opt config_opts[] = {
 	{ "no-cron", OPTS_BOOL, F(no_cron), 0, 0, NULL, NULL,
 	  "do not install (nor remove) the cron job", 0 },
 	{ "cron-script", OPTS_STR, F(cron_script), 0, 0, NULL, "PATH",
-	  "cron.sh to run (default: <repo>/scripts/cron.sh beside build/bin)", 0 },
+	  "cron.sh to run (default: <prefix>/lib/gestor/scripts/cron.sh beside <prefix>/sbin, "
+	  "or <repo>/scripts/cron.sh beside build/bin)",
+	  0 },
 	{ "spool", OPTS_STR, F(spool_path), 0, 0, NULL, "PATH",
 	  "spool file for logs admin_logs has not accepted yet", 0 },
 	{ "spool-max-mb", OPTS_DOUBLE, F(spool_max_mb), 0.01, 1e6, NULL, "MIB",

@@ -9,6 +9,7 @@
 #include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,7 +17,9 @@
 #include "log.h"
 #include "util.h"
 
-/* <repo>/scripts/cron.sh from <repo>/build/bin/servicio (or build/asan/bin). */
+/* <repo>/scripts/cron.sh from <repo>/build/bin/servicio (or build/asan/bin);
+ * installed (make install, the package): <prefix>/lib/gestor/scripts/cron.sh
+ * from <prefix>/sbin/servicio. */
 static void cron_default_script(char *out, size_t cap)
 {
 	char exe[PATH_MAX], tmp[PATH_MAX], base[PATH_MAX], cand[PATH_MAX + 64];
@@ -28,6 +31,11 @@ static void cron_default_script(char *out, size_t cap)
 	exe[n] = '\0';
 	util_strlcpy(tmp, exe, sizeof(tmp));
 	char *bindir = dirname(tmp);
+	snprintf(cand, sizeof(cand), "%s/../lib/gestor/scripts/cron.sh", bindir);
+	if (realpath(cand, base) && access(base, X_OK) == 0) {
+		util_strlcpy(out, base, cap);
+		return;
+	}
 	for (int up = 2; up <= 3; up++) {
 		util_strlcpy(base, bindir, sizeof(base));
 		for (int i = 0; i < up; i++)

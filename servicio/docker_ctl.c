@@ -124,12 +124,12 @@ char *dctl_admin_create_body(const struct dctl_admin *a)
 	json_object_set_new(pb, port, bindings);
 	binds = json_pack("[s]", bind);
 	hc = json_pack("{s:o,s:o,s:{s:s},s:{s:s,s:{s:s,s:s}},s:[s],s:[s],s:b,s:{s:s},s:I,s:I,s:I}",
-		       "PortBindings", pb, "Binds", binds, "RestartPolicy", "Name", "no",
-		       "LogConfig", "Type", "json-file", "Config", "max-size", "10m", "max-file",
-		       "2", "CapDrop", "ALL", "SecurityOpt", "no-new-privileges", "ReadonlyRootfs",
-		       1, "Tmpfs", "/tmp", DCTL_ADMIN_TMPFS, "Memory",
-		       (json_int_t)DCTL_ADMIN_MEMORY, "MemorySwap", (json_int_t)DCTL_ADMIN_MEMORY,
-		       "PidsLimit", (json_int_t)DCTL_ADMIN_PIDS);
+		       "PortBindings", pb, "Binds", binds, "RestartPolicy", "Name",
+		       a->keep ? "unless-stopped" : "no", "LogConfig", "Type", "json-file",
+		       "Config", "max-size", "10m", "max-file", "2", "CapDrop", "ALL",
+		       "SecurityOpt", "no-new-privileges", "ReadonlyRootfs", 1, "Tmpfs", "/tmp",
+		       DCTL_ADMIN_TMPFS, "Memory", (json_int_t)DCTL_ADMIN_MEMORY, "MemorySwap",
+		       (json_int_t)DCTL_ADMIN_MEMORY, "PidsLimit", (json_int_t)DCTL_ADMIN_PIDS);
 	root = json_pack("{s:s,s:o,s:o,s:o,s:[s,s]}", "Image", a->image, "Labels", labels,
 			 "ExposedPorts", exposed, "HostConfig", hc, "Env",
 			 "ADMIN_LOGS_TOKEN_FILE=/data/" DCTL_ADMIN_TOKEN,

@@ -45,6 +45,8 @@ struct dctl_admin {
 	int host_port; /* published on 127.0.0.1 */
 	int ctr_port; /* the server's port inside (8000) */
 	const char *data_dir; /* host directory mounted at /data */
+	bool keep; /* outlives servicio: Docker restarts it (unless-stopped), after a
+		      crash or a reboot too */
 };
 
 enum dctl_admin_state { DCTL_ADMIN_REUSED, DCTL_ADMIN_STARTED, DCTL_ADMIN_CREATED };

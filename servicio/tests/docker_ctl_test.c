@@ -20,7 +20,7 @@
 static void test_admin_body(void **state)
 {
 	struct dctl_admin a = { "gestor/admin_logs:latest", "gestor-admin_logs", 18000, 8000,
-				"/var/lib/gestor/admin_logs" };
+				"/var/lib/gestor/admin_logs", false };
 	char *body = dctl_admin_create_body(&a);
 	json_t *root, *b;
 
@@ -59,6 +59,20 @@ static void test_admin_body(void **state)
 	/* the token in the data directory, reads open (published on loopback only) */
 	assert_string_equal(json_string_value(json_array_get(json_object_get(root, "Env"), 0)),
 			    "ADMIN_LOGS_TOKEN_FILE=/data/token");
+	/* servicio's container goes with servicio; a kept one Docker restarts */
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(hc, "RestartPolicy"), "Name")),
+		"no");
+	json_decref(root);
+	free(body);
+	a.keep = true;
+	body = dctl_admin_create_body(&a);
+	root = json_loads(body, 0, NULL);
+	assert_non_null(root);
+	hc = json_object_get(root, "HostConfig");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(hc, "RestartPolicy"), "Name")),
+		"unless-stopped");
 	json_decref(root);
 	free(body);
 }
