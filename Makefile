@@ -3,6 +3,8 @@
 #   make            build every user-space program (and the kernel module when
 #                   kernel headers are present; KDIR=... to choose them)
 #   make test       set up the machine, build with ASan+UBSan, run every suite
+#   make coverage   make test on a gcov build ($(BUILD)/cov), then line and
+#                   branch coverage per file of servicio/, admin_logs/, lib/
 #   make test-debug-kernel  the module's VM suite on a lockdep+KASAN kernel
 #   make run        set up, build, and run the whole system (DURATION=s to stop)
 #   make run VM=1   the same inside a qemu VM whose kernel loads the module
@@ -54,6 +56,20 @@ setup-bench:
 test: setup
 	@$(MAKE) -s all test-bins images-only
 	@tests/run.sh $(T)
+
+# make test on a build whose ASan+UBSan test programs also carry gcov's
+# --coverage (mk/common.mk COV=1), in its own $(BUILD)/cov; the table
+# (tests/coverage.sh) is printed and kept in $(BUILD)/cov/coverage.txt.
+# The exit status is make test's. T=pattern as for make test.
+.PHONY: coverage
+coverage: setup
+	@$(MAKE) -s BUILD=$(BUILD)/cov COV=1 all test-bins images-only
+	@find $(BUILD)/cov/asan -name '*.gcda' -delete
+	@# suites run some programs as other users: let them write their counts
+	@find $(BUILD)/cov/asan -type d -exec chmod a+rwx {} +
+	@rc=0; BUILD=$(BUILD)/cov tests/run.sh $(T) || rc=$$?; \
+		echo "coverage (gcov, lines and branches) of servicio/, admin_logs/, lib/:"; \
+		tests/coverage.sh $(BUILD)/cov || rc=1; exit $$rc
 
 # the module's VM suite on a lockdep + KASAN kernel built once from
 # linux-source-6.1 (cached in /var/cache/gestor/debug-kernel); not in `make test`

@@ -5,6 +5,11 @@
 # $(BUILD)/asan/<path>.o (tests: AddressSanitizer + UBSan), keyed by their
 # path under the repository, so lib/ is compiled once per mode and shared.
 # Release programs land in $(BUILD)/bin, unit-test programs in $(BUILD)/test.
+#
+# COV=1 (make coverage; use its own BUILD) adds gcov's --coverage to the
+# test build only: the unit tests and the ASan programs the suites run keep
+# their sanitizers and also count lines and branches; the release programs
+# (copied into the images) are left as they are.
 
 TOP := $(realpath $(dir $(lastword $(MAKEFILE_LIST)))/..)
 BUILD ?= $(TOP)/build
@@ -15,6 +20,9 @@ STD := -std=c17 -D_GNU_SOURCE
 WARN := -Wall -Wextra -Wshadow -Wmissing-prototypes -Werror
 OPT ?= -O2 -g
 SAN := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ifeq ($(COV),1)
+SAN += --coverage
+endif
 CPPFLAGS += -I$(TOP)/lib
 # the one version of every program: debian/changelog's top entry
 GESTOR_VERSION ?= $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' $(TOP)/debian/changelog)

@@ -73,6 +73,8 @@ RUN_PKGS=(
 # What only the test suites and linters need.
 TEST_PKGS=(
 	libclang-rt-14-dev libcmocka-dev
+	# make coverage: line and branch coverage from gcov's counts
+	gcovr
 	sqlite3 jq gnuplot-nox python3 file
 	# hardening/slow (slow HTTP attacks) and hardening/auth (a self-signed certificate)
 	slowhttptest openssl
