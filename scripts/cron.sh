@@ -5,7 +5,9 @@
 # cron has minute granularity, so the job is two lines: one runs at the
 # minute, the other after `sleep 30`. Both end with the marker "# gestor-cron"
 # (the shell that cron starts reads it as a comment) so they can be found
-# again; every other line of the crontab is left exactly as it was. Each run
+# again; every other line of the crontab is left exactly as it was. install
+# refuses a contenedores.sh that root does not own, or that sits under a
+# directory another user could change (scripts/trust.sh says which and why). Each run
 # appends its output to a log file, and gets the marker in GESTOR_CRON_GUARD so
 # that it stops creating containers as soon as the pair is removed. Edits are serialized with flock(1), since
 # the manager, the tests and a user may call this at the same time.
@@ -21,7 +23,8 @@
 #   GESTOR_CRON_ID    names one independent pair: marker "# gestor-cron:<id>"
 #                     (tests use it so they never touch the manager's pair)
 #   GESTOR_CRONTAB_FILE  edit this file instead of root's crontab (tests)
-#   GESTOR_CRON_LOCK  lock file (default /run/lock/gestor-cron.lock)
+#   GESTOR_CRON_LOCK  lock file (default /run/gestor/cron.lock, in root's 0700
+#                     run directory: no other user can create or hold it)
 #   GESTOR_COUNT, GESTOR_MEM_MB, GESTOR_CPU_PCT, GESTOR_TEST_LABEL,
 #   GESTOR_MAX_CONTAINERS, GESTOR_MEM_RESERVE_MB, GESTOR_IMAGE_PREFIX,
 #   GESTOR_DOCKER_TIMEOUT, DOCKER_HOST: when set at
@@ -36,6 +39,8 @@ export LC_ALL=C
 prog=cron.sh
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 job=$top/contenedores.sh
+# shellcheck source=scripts/trust.sh
+. "$top/scripts/trust.sh" || exit 2
 passthrough=(GESTOR_COUNT GESTOR_MEM_MB GESTOR_CPU_PCT GESTOR_TEST_LABEL
 	GESTOR_MAX_CONTAINERS GESTOR_MEM_RESERVE_MB GESTOR_IMAGE_PREFIX
 	GESTOR_DOCKER_TIMEOUT DOCKER_HOST)
@@ -72,7 +77,6 @@ fi
 logfile=${GESTOR_CRON_LOG:-/var/log/gestor/contenedores.log}
 file=${GESTOR_CRONTAB_FILE:-}
 lock=${GESTOR_CRON_LOCK:-${file:+$file.lock}}
-lock=${lock:-/run/lock/gestor-cron.lock}
 
 if [ -z "$file" ]; then
 	[ "$(id -u)" = 0 ] || die "only root may edit root's crontab (run with sudo)"
@@ -80,6 +84,10 @@ if [ -z "$file" ]; then
 fi
 command -v flock >/dev/null 2>&1 || die "flock is not installed (util-linux)"
 
+if [ -z "$lock" ]; then
+	why=$(gestor_rundir) || die "$why"
+	lock=$GESTOR_RUN_DIR/cron.lock
+fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/gestor-cron.XXXXXX") || die "cannot create a temporary directory"
 trap 'rm -rf "$tmp"' EXIT
 
@@ -163,6 +171,7 @@ esac
 
 # install
 [ -x "$job" ] || die "$job is missing or not executable"
+why=$(gestor_trusted "$job") || die "$why"
 safe_word "$job" || die "the path $job cannot go into a cron line (use only [A-Za-z0-9._/-])"
 safe_word "$logfile" || die "GESTOR_CRON_LOG=$logfile cannot go into a cron line"
 [[ "$logfile" == /* ]] || die "GESTOR_CRON_LOG must be an absolute path"

@@ -54,5 +54,7 @@ else
 	accel=tcg
 	why="KVM could not run a guest: $(grep -v '^\s*$' <<<"$out" | head -n 1 | cut -c1-120) (qemu exit $rc)"
 fi
-mkdir -p /run/gestor 2>/dev/null && printf '%s\n%s\n%s\n' "$boot" "$accel" "$why" >"$cache" 2>/dev/null
+# the cache lives in root's private run directory (scripts/trust.sh)
+# shellcheck source=scripts/trust.sh
+. "$(dirname "$0")/trust.sh" && gestor_rundir >/dev/null && printf '%s\n%s\n%s\n' "$boot" "$accel" "$why" >"$cache" 2>/dev/null
 verdict "$accel" "$why"

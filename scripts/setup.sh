@@ -62,6 +62,8 @@ RUN_PKGS=(
 	build-essential pkg-config
 	libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev libsqlite3-dev libinih-dev
 	libpq-dev
+	# servicio drops to its own user with only the capabilities it needs
+	libcap-dev
 	docker.io cron curl ca-certificates procps kmod iproute2
 	debootstrap
 	# the BPF metrics source (kernel/bpf/): compiler, libbpf, bpftool for
@@ -128,10 +130,14 @@ done
 apt_updated=0
 apt_update() {
 	[ "$apt_updated" = 1 ] && return 0
-	apt-get update -qq --error-on=any >/tmp/gestor-apt-update.log 2>&1 || {
-		tail -n 5 /tmp/gestor-apt-update.log >&2
-		die "apt-get update failed: is a Debian mirror reachable? (/etc/apt/sources.list*; log /tmp/gestor-apt-update.log)"
+	# mktemp: root never writes to a name another user could have made first
+	local ulog
+	ulog=$(mktemp "${TMPDIR:-/tmp}/gestor-apt-update.XXXXXX") || die "cannot create a temporary file"
+	apt-get update -qq --error-on=any >"$ulog" 2>&1 || {
+		tail -n 5 "$ulog" >&2
+		die "apt-get update failed: is a Debian mirror reachable? (/etc/apt/sources.list*; log $ulog)"
 	}
+	rm -f "$ulog"
 	apt_updated=1
 }
 
@@ -148,11 +154,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	say "installing ${#missing[@]} missing package(s) for '$set': ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	apt_update
-	log=/tmp/gestor-apt-install.log
+	log=$(mktemp "${TMPDIR:-/tmp}/gestor-apt-install.XXXXXX") || die "cannot create a temporary file"
 	apt-get install -y -q --no-install-recommends "${missing[@]}" >"$log" 2>&1 || {
 		tail -n 15 "$log" >&2
 		die "apt-get install failed for: ${missing[*]} (full log: $log)"
 	}
+	rm -f "$log"
 	say "installed ${#missing[@]} package(s)"
 else
 	say "all ${#PKGS[@]} packages present (set '$set')"

@@ -88,7 +88,7 @@ command -v crontab >/dev/null || {
 	echo "# crontab(1) missing: real-crontab part not run"
 	finish
 }
-lockf=/run/lock/gestor-cron.lock
+lockf=/run/gestor/cron.lock # scripts/cron.sh's default
 export GESTOR_CRON_ID=$run_id
 # filter out the manager's own pair (default marker), which another program
 # may install or remove while we run; everything else must match exactly
