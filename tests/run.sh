@@ -16,8 +16,9 @@
 # from the count.
 #
 # Every suite runs in a clean environment: nothing from the caller's
-# environment but PATH, HOME, LANG, TERM, USER, BUILD and KDIR (and the
-# names in $TEST_PASS_ENV), no GESTOR_* from outside, GESTOR_CONFIG naming
+# environment but PATH, HOME, LANG, TERM, USER, BUILD, KDIR, CI and
+# GESTOR_DISRUPTIVE (which let suites that stop the shared dockerd run)
+# and the names in $TEST_PASS_ENV; no other GESTOR_* from outside, GESTOR_CONFIG naming
 # an empty file (servicio would read the host's /etc/gestor/servicio.ini
 # otherwise) and GESTOR_METRICS_LISTEN=127.0.0.1:0 (a servicio that is not
 # told where to serve /metrics takes a port of its own, not 9102).
@@ -67,8 +68,7 @@ suite_env=(
 	"ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
 	"UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 )
-[ -n "${KDIR:-}" ] && suite_env+=("KDIR=$KDIR")
-for v in ${TEST_PASS_ENV:-}; do
+for v in KDIR CI GESTOR_DISRUPTIVE ${TEST_PASS_ENV:-}; do
 	[ -n "${!v+x}" ] && suite_env+=("$v=${!v}")
 done
 
