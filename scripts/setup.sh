@@ -64,6 +64,8 @@ RUN_PKGS=(
 	libpq-dev
 	# servicio drops to its own user with only the capabilities it needs
 	libcap-dev
+	# sd_notify (servicio as a Type=notify systemd service)
+	libsystemd-dev
 	docker.io cron curl ca-certificates procps kmod iproute2
 	debootstrap
 	# the BPF metrics source (kernel/bpf/): compiler, libbpf, bpftool for

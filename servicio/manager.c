@@ -10,6 +10,10 @@
  *
  * Each cycle (cycle.h): measure → decide → act → record → ship.
  *
+ * Under systemd (Type=notify): READY=1 once the first cycle can run,
+ * WATCHDOG=1 at least every half watchdog period while the loop turns (a
+ * hung cycle is killed and restarted), STOPPING=1 when the stop begins.
+ *
  * Signals only set a flag (a second SIGINT/SIGTERM exits at once). The
  * stop: flush the spool (bounded wait), GET /graficar, remove the cron
  * lines, remove the admin_logs container it started (the data stays on the
@@ -25,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,6 +55,7 @@
 #define MGR_FLUSH_S 15 /* how long the stop waits for admin_logs to take the spool */
 
 static volatile sig_atomic_t mgr_stop;
+static bool mgr_terminal_note = true; /* off when stderr is the journal */
 
 static void on_signal(int sig)
 {
@@ -59,7 +65,7 @@ static void on_signal(int sig)
 	if (mgr_stop)
 		_exit(130);
 	mgr_stop = 1;
-	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+	if (mgr_terminal_note && write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
 		(void)0;
 }
 
@@ -398,10 +404,17 @@ static void mgr_loop(struct mgr *m)
 		m->cfg.duration_s > 0 ? t0 + (uint64_t)(m->cfg.duration_s * 1e9) : UINT64_MAX;
 	uint64_t step = m->cfg.once ? 1000000000ull : (uint64_t)(m->cfg.interval_s * 1e9);
 	uint64_t next = t0 + step;
+	uint64_t wd_usec = 0;
+	uint64_t wd = sd_watchdog_enabled(0, &wd_usec) > 0 ? wd_usec * 1000 / 2 : 0;
 
 	while (!mgr_stop) {
 		uint64_t wake = next < end ? next : end;
-		bool early = false;
+		bool early = false, ping_only = false;
+
+		if (wd && wake > util_mono_ns() + wd) { /* wake for the watchdog in between */
+			wake = util_mono_ns() + wd;
+			ping_only = true;
+		}
 
 		if (m->ev)
 			early = events_wait(m->ev, wake, mgr_stopping);
@@ -409,6 +422,10 @@ static void mgr_loop(struct mgr *m)
 			sleep_until(wake);
 		if (mgr_stop || util_mono_ns() >= end)
 			break;
+		if (wd)
+			sd_notify(0, "WATCHDOG=1");
+		if (ping_only && !early && util_mono_ns() < next)
+			continue;
 		if (early) {
 			m->event_cycles++;
 			log_info("Docker events (a managed container started, or the stream is "
@@ -463,7 +480,9 @@ static int mgr_run(struct mgr *m)
 
 	if (ret)
 		return ret < 0 ? 0 : ret;
+	sd_notifyf(0, "READY=1\nSTATUS=managing containers every %gs", m->cfg.interval_s);
 	mgr_loop(m);
+	sd_notify(0, "STOPPING=1");
 	if (mgr_stop)
 		log_info("stop requested: finishing");
 	else if (!m->cfg.once)
@@ -510,6 +529,7 @@ static int mgr_config(struct mgr *m, int argc, char **argv)
 	m->colour = m->cfg.colour == CONFIG_COLOUR_ALWAYS ||
 		    (m->cfg.colour == CONFIG_COLOUR_AUTO && isatty(STDOUT_FILENO));
 	m->table = m->cfg.table || isatty(STDOUT_FILENO);
+	mgr_terminal_note = !log_is_journal(STDERR_FILENO, getenv("JOURNAL_STREAM"));
 	snprintf(m->run_id, sizeof(m->run_id), "s%" PRIx64 ".%d", util_real_ns(), (int)getpid());
 	return -1;
 }

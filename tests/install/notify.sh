@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# install/notify suite — servicio as a systemd Type=notify service, without
+# systemd: a datagram socket of the test's own stands for $NOTIFY_SOCKET and
+# records what servicio sends. With WATCHDOG_USEC=2 s and --interval 10, it
+# must say READY=1 after start-up, WATCHDOG=1 at least every second between
+# cycles, STOPPING=1 on SIGTERM; with stderr as the "journal"
+# ($JOURNAL_STREAM = the log file's dev:ino) every line carries a <N>
+# priority and no time, and the per-cycle table stays off stdout.
+# timeout: 120
+source "$(dirname "$0")/../servicio/common.sh"
+unset GESTOR_TABLE # the table must stay off when stdout is not a terminal
+svt_need
+need_cmd python3
+admin_start
+
+sock=$SVT_TMP/notify.sock
+msgs=$SVT_TMP/notify.log
+python3 - "$sock" "$msgs" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "a") as out:
+    while True:
+        data = s.recv(4096).decode()
+        for line in data.split("\n"):
+            out.write("%.3f %s\n" % (time.monotonic(), line))
+        out.flush()
+PY
+rec=$!
+on_exit "kill $rec"
+wait_for 10 test -S "$sock" || fail "the notify socket was not made"
+
+log=$SVT_TMP/servicio.err
+out=$SVT_TMP/servicio.out
+: >"$log"
+js=$(stat -c '%d:%i' "$log")
+# shellcheck disable=SC2046
+NOTIFY_SOCKET=$sock WATCHDOG_USEC=2000000 JOURNAL_STREAM=$js \
+	"$SVT_BIN" $(svt_args) --interval 10 --metrics-listen none --no-events >"$out" 2>>"$log" &
+pid=$!
+on_exit "kill $pid 2>/dev/null"
+check "READY=1 after start-up" wait_for 60 grep -q ' READY=1$' "$msgs"
+sleep 6
+ready_t=$(awk '$2 == "READY=1" { print $1; exit }' "$msgs")
+pings=$(awk -v t="$ready_t" '$2 == "WATCHDOG=1" && $1 > t' "$msgs" | wc -l)
+check "WATCHDOG=1 between cycles (every 1 s for WATCHDOG_USEC 2 s): $pings in 6 s" [ "$pings" -ge 4 ]
+gap=$(awk '$2 == "WATCHDOG=1" { if (p && $1 - p > m) m = $1 - p; p = $1 } END { printf "%.2f", m + 0 }' "$msgs")
+check "no gap between two pings over the watchdog's 2 s ($gap s)" awk -v g="$gap" 'BEGIN { exit !(g < 2) }'
+kill -TERM "$pid"
+check "servicio exits 0 on SIGTERM" wait "$pid"
+check "STOPPING=1 at the stop" grep -q ' STOPPING=1$' "$msgs"
+check "every stderr line has a <N> priority and no time of its own" \
+	awk '!/^<[0-7]>(DEBUG|INFO |WARN |ERROR) / { bad = 1; print "# " $0 } END { exit bad }' "$log"
+check "start-up lines at priority info (<6>)" grep -q '^<6>INFO  servicio ' "$log"
+check "no per-cycle table on stdout (not a terminal, no --table)" bash -c "! grep -q '^cycle ' '$out'"
+admin_stop
+kill "$rec" && wait "$rec" 2>/dev/null
+finish
