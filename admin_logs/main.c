@@ -83,6 +83,8 @@ int main(int argc, char **argv)
 	log_info("listening on %s://%s%s%s:%u/ (database %s, reports %s)",
 		 cfg.tls_cert[0] ? "https" : "http", strchr(cfg.listen, ':') ? "[" : "", cfg.listen,
 		 strchr(cfg.listen, ':') ? "]" : "", port, cfg.db_path, cfg.report_dir);
+	if (cfg.unix_path[0])
+		log_info("listening on the unix socket %s as well", cfg.unix_path);
 
 	do {
 		if (sigwait(&set, &sig) != 0)
