@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # module.sh — load or unload the sysinfo kernel module on this machine.
 #
-#   scripts/module.sh load     insmod kernel/sysinfo.ko when this kernel allows;
+#   scripts/module.sh load     insmod kernel/sysinfo.ko when this kernel allows
+#                              and root owns it and every directory above it;
 #                              otherwise one line saying why (exit 1), so the
 #                              caller goes on with another metrics source
 #   scripts/module.sh unload   rmmod it if loaded
 #   scripts/module.sh status   say whether /proc/sysinfo_202002591 exists
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/trust.sh
+. scripts/trust.sh || exit 2
 KO=kernel/sysinfo.ko
 PROC=/proc/sysinfo_202002591
 kver=$(uname -r)
@@ -22,6 +25,11 @@ load)
 	if [ -e "$PROC" ]; then
 		echo "module: already loaded ($PROC exists)"
 		exit 0
+	fi
+	if [ -f "$KO" ]; then
+		# root loads only root's files (scripts/trust.sh): a module from a
+		# user's checkout would be that user's code in the kernel
+		why=$(gestor_trusted "$KO") || why_not "$why"
 	fi
 	[ -e /proc/modules ] || why_not "this kernel ($kver) has no loadable-module support"
 	[ -f "$KO" ] || why_not "$KO is not built (no headers for $kver? apt-get install linux-headers-$kver, then make)"

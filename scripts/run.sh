@@ -17,6 +17,13 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-$PWD/build}
 
 [ -x "$BUILD/bin/servicio" ] || { echo "run: $BUILD/bin/servicio is not built (make)" >&2; exit 1; }
+# root runs only root's files (scripts/trust.sh): servicio, and through it
+# cron.sh and contenedores.sh, must be files no other user can change
+# shellcheck source=scripts/trust.sh
+. scripts/trust.sh
+if [ "$(id -u)" = 0 ]; then
+	why=$(gestor_trusted "$BUILD/bin/servicio") || { echo "run: $why" >&2; exit 1; }
+fi
 for img in gestor/admin_logs gestor/high-cpu gestor/high-ram gestor/low; do
 	docker image inspect "$img:latest" >/dev/null 2>&1 ||
 		{ echo "run: image $img:latest is missing (sudo make images)" >&2; exit 1; }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "trust.h"
 #include "util.h"
 
 /* <repo>/scripts/cron.sh from <repo>/build/bin/servicio (or build/asan/bin);
@@ -120,6 +121,15 @@ void cron_install(struct cron *c, const char *configured)
 			  c->script[0] ? c->script : "not found beside the binary");
 		return;
 	}
+	/* root runs only root's files (trust.h); the resolved path is run */
+	char real[PATH_MAX], why[2 * PATH_MAX + 256];
+	if (geteuid() == 0 && trust_check_path(c->script, real, why, sizeof(why)) != 0) {
+		log_errorx("cron: %s: the cron job is not installed", why);
+		c->script[0] = '\0';
+		return;
+	}
+	if (geteuid() == 0)
+		util_strlcpy(c->script, real, sizeof(c->script));
 	if (cron_run(c, "install") == 0)
 		c->installed = true;
 }

@@ -16,7 +16,9 @@ struct cron {
 };
 
 /* Find the script (configured, else <repo>/scripts/cron.sh beside the
- * binary) and run it with "install"; a missing script is a warning. */
+ * binary) and run it with "install"; a missing script is a warning. Run as
+ * root, a script that root does not own, or under a directory another user
+ * could change (lib/trust.h), is refused with an error naming the path. */
 void cron_install(struct cron *c, const char *configured);
 
 /* Run the script with "remove" when the job was installed. */
