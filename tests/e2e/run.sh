@@ -6,8 +6,9 @@
 # admin_logs stores the samples and decisions; at the end the report holds
 # every graph, the cron lines are gone (the user's own lines intact), the
 # admin_logs container is gone, and `make stop` leaves no container of the
-# run. The log server's data goes to a temporary directory, so the user's
-# /var/lib/gestor is not touched, and the run is scoped to this suite's own
+# run. The log server's data and servicio's spool go to a temporary
+# directory, so the user's /var/lib/gestor is not touched; the module, when
+# make run loaded it, is unloaded again when it was not loaded before; and the run is scoped to this suite's own
 # label (contenedores.sh from cron adds gestor.test=<tag>, servicio manages
 # only those), so managed containers that are not the test's are never touched.
 # timeout: 480
@@ -25,6 +26,11 @@ DATA=$TMP/data
 LOG=$TMP/run.log
 CRONLOG=/var/log/gestor/contenedores.log
 on_exit "rm -rf '$TMP'"
+# make run loads the module where this kernel allows: leave it as it was
+# (cleanups run last first: this one after servicio has stopped)
+if [ ! -d /sys/module/sysinfo ]; then
+	on_exit "cd '$GESTOR_TOP' && scripts/module.sh unload"
+fi
 
 # the user's crontab, with two lines of their own, must come back intact
 saved=$TMP/crontab.saved
@@ -45,7 +51,7 @@ cron_before=$(wc -l <"$CRONLOG" 2>/dev/null || echo 0)
 t0=$(date +%s)
 
 GESTOR_ADMIN_DATA=$DATA timeout -k 10 $((DUR + 240)) make -s run DURATION="$DUR" \
-	SERVICIO_ARGS="--scope gestor.test=$TAG" >"$LOG" 2>&1
+	SERVICIO_ARGS="--scope gestor.test=$TAG --spool $TMP/spool" >"$LOG" 2>&1
 rc=$?
 t1=$(date +%s)
 echo "make run: exit $rc after $((t1 - t0)) s; log tail:"
