@@ -20,10 +20,6 @@
 static const struct opts_opt config_opts[] = {
 	{ "listen", OPTS_STR, F(listen), 0, 0, NULL, "ADDR", "listen address", OPTS_NONEMPTY },
 	{ "port", OPTS_UINT, F(port), 0, 65535, NULL, "N", "TCP port, 0 = any free one", 0 },
-	{ "unix", OPTS_STR, F(unix_path), 0, 0, NULL, "PATH",
-	  "also serve HTTP on this unix socket (made mode 0666: its directory guards it); with it, "
-	  "a TCP port held by another process leaves only the socket served",
-	  0 },
 	{ "db", OPTS_STR, F(db_path), 0, 0, NULL, "PATH|URL",
 	  "SQLite database path, or postgresql://user@host/db", OPTS_NONEMPTY },
 	{ "report-dir", OPTS_STR, F(report_dir), 0, 0, NULL, "DIR",
@@ -46,6 +42,12 @@ static const struct opts_opt config_opts[] = {
 	{ "body-timeout", OPTS_UINT, F(body_timeout_s), 1, 3600, NULL, "S",
 	  "deadline for a request's body, from its headers", 0 },
 	{ "top", OPTS_UINT, F(top_n), 1, 50, NULL, "N", "busiest containers charted", 0 },
+	{ "report-keep-runs", OPTS_UINT, F(report_keep_runs), 1, 100000, NULL, "N",
+	  "saved reports kept under <report-dir>/runs/, the oldest drawn removed first", 0 },
+	{ "report-keep-mb", OPTS_UINT, F(report_keep_mb), 1, 1u << 20, NULL, "MIB",
+	  "and at most this much of them (the report just drawn always stays)", 0 },
+	{ "draw-queue", OPTS_UINT, F(draw_queue), 1, 64, NULL, "N",
+	  "POST /graficar requests drawing or waiting; more are answered 503 (Retry-After)", 0 },
 	{ "group-max", OPTS_UINT, F(group_max), 1, 100000, NULL, "N", "batches per commit at most",
 	  0 },
 	{ "token-file", OPTS_STR, F(token_file), 0, 0, NULL, "PATH",
@@ -87,6 +89,9 @@ void config_defaults(struct config *c)
 	c->headers_timeout_s = 10;
 	c->body_timeout_s = 30;
 	c->top_n = 5;
+	c->report_keep_runs = 50;
+	c->report_keep_mb = 100;
+	c->draw_queue = 4;
 	c->group_max = 1024;
 }
 

@@ -19,7 +19,6 @@
 struct config {
 	char listen[64]; /* IPv4 or IPv6 literal */
 	unsigned port; /* 0: any free port */
-	char unix_path[CONFIG_PATH_MAX]; /* "" or a unix socket served as well (servicio's) */
 	char db_path[CONFIG_PATH_MAX]; /* SQLite path or postgresql:// URL */
 	char report_dir[CONFIG_PATH_MAX]; /* graphs go here */
 	char port_file[CONFIG_PATH_MAX]; /* "" or where to write the bound port */
@@ -33,6 +32,9 @@ struct config {
 	unsigned headers_timeout_s; /* a request's headers must be in within this */
 	unsigned body_timeout_s; /* and its body within this after them */
 	unsigned top_n; /* busiest containers in the charts */
+	unsigned report_keep_runs; /* saved reports kept under report_dir/runs/ */
+	unsigned report_keep_mb; /* and the MiB they may take */
+	unsigned draw_queue; /* draws running or waiting, at most */
 	unsigned group_max; /* batches per group commit, at most */
 	char token_file[CONFIG_PATH_MAX]; /* "" or the bearer token writers must show */
 	bool open_reads; /* reads need no token from non-loopback clients either */

@@ -12,6 +12,8 @@
  */
 #include "graphs.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -31,6 +33,8 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "graphs_text.h"
+#include "log.h"
 #include "store.h"
 #include "util.h"
 
@@ -87,7 +91,7 @@ static const struct chart graphs_charts[NCHARTS] = {
 /* What a chart's CSV turned out to hold, for its gnuplot script. */
 struct chart_data {
 	unsigned nseries; /* value columns after time_utc,epoch_s */
-	char series[GRAPHS_SERIES][GRAPHS_NAME_MAX];
+	char series[GRAPHS_SERIES][GTEXT_MAX]; /* display forms (graphs_text.h) */
 	uint64_t rows;
 	uint64_t npts[GRAPHS_SERIES]; /* containers: samples in each series (0: not counted) */
 	double dx; /* heatmap cell width in seconds */
@@ -119,28 +123,10 @@ static void csv_time(FILE *f, int64_t ns)
 		(long long)(ns % 1000000000LL));
 }
 
-/* A name for a CSV header and a gnuplot string: keep it plain. */
-static void csv_name(char *dst, const char *src, size_t cap)
-{
-	size_t i = 0;
-
-	for (; src && src[i] && i + 1 < cap; i++) {
-		unsigned char ch = (unsigned char)src[i];
-		dst[i] = (ch < 0x20 || ch >= 0x7f || ch == ',' || ch == '"' || ch == '\\' ||
-			  ch == '\'' || ch == '@' || ch == '&' || ch == '<' || ch == '>' ||
-			  ch == '_' || ch == '^' || ch == '{' || ch == '}')
-				 ? (ch == '_' ? '-' : '.')
-				 : (char)ch;
-	}
-	dst[i] = '\0';
-	if (i == 0)
-		util_strlcpy(dst, "?", cap);
-}
-
 static void d_series(struct chart_data *d, const char *name)
 {
 	if (d->nseries < GRAPHS_SERIES)
-		csv_name(d->series[d->nseries++], name, GRAPHS_NAME_MAX);
+		gtext_display(name, d->series[d->nseries++], GTEXT_MAX);
 }
 
 static int g_prepare(struct gctx *g, const char *sql, sqlite3_stmt **st)
@@ -499,10 +485,13 @@ static int containers_write(struct gctx *g, bool mem, const struct points *pts)
 		return -ENOMEM;
 	}
 	fputs("time_utc,epoch_s", fl);
-	for (s = 0; s < dl->nseries; s++)
-		fprintf(fl, ",%s", dl->series[s]);
+	for (s = 0; s < dl->nseries; s++) {
+		fputc(',', fl);
+		gtext_csv(fl, dl->series[s]);
+	}
 	fputc('\n', fl);
-	fprintf(fh, "time_utc,epoch_s,rank,container,%s\n", mem ? "mem_mib" : "cpu_pct");
+	/* the name last: gnuplot reads the columns before it only */
+	fprintf(fh, "time_utc,epoch_s,rank,%s,container\n", mem ? "mem_mib" : "cpu_pct");
 	for (i = 0; i < pts->n; i = j) {
 		int64_t ts = pts->v[i].ts;
 		if (prev >= 0 && g->spacing > 0 && ts - prev > GRAPHS_GAP_SPACINGS * g->spacing) {
@@ -522,7 +511,9 @@ static int containers_write(struct gctx *g, bool mem, const struct points *pts)
 			if (p->ts < ts)
 				ts = p->ts;
 			csv_time(fh, p->ts);
-			fprintf(fh, ",%u,%s,%.3f\n", p->s, dh->series[p->s], p->v);
+			fprintf(fh, ",%u,%.3f,", p->s, p->v);
+			gtext_csv(fh, dh->series[p->s]);
+			fputc('\n', fh);
 			dh->rows++;
 		}
 		csv_time(fl, ts);
@@ -634,32 +625,38 @@ static void gp_plot(FILE *f, const struct chart *c, const struct chart_data *d, 
 		"set key outside right top\nset yrange [0:*]\nset offsets 0, 0, graph 0.05, 0\n",
 		span_ns > 86400LL * 1000000000LL ? "%m-%d\\n%H:%M" : "%H:%M:%S");
 	if (c->kind == CK_HEATMAP) {
-		fprintf(f, "set yrange [-0.5:%u.5]\nset ytics (", d->nseries ? d->nseries - 1 : 0);
-		for (i = 0; i < d->nseries; i++)
-			fprintf(f, "%s\"%s\" %u", i ? ", " : "", d->series[i], i);
+		/* names as single-quoted strings, drawn as they are (noenhanced) */
+		fprintf(f, "set yrange [-0.5:%u.5]\nset ytics noenhanced (",
+			d->nseries ? d->nseries - 1 : 0);
+		for (i = 0; i < d->nseries; i++) {
+			fputs(i ? ", " : "", f);
+			gtext_gp(f, d->series[i]);
+			fprintf(f, " %u", i);
+		}
 		fprintf(f,
 			")\nset palette defined (0 \"#ffffcc\", 0.5 \"#fd8d3c\", 1 "
 			"\"#800026\")\n"
 			"set cblabel \"%s\"\nset cbrange [0:*]\nset key off\n"
-			"plot \"%s.csv\" using ($2):($3):(%.6f):(0.5):($5) skip 1 "
+			"plot \"%s.csv\" using ($2):($3):(%.6f):(0.5):($4) skip 1 "
 			"with boxxyerror fs solid 1.0 noborder lc palette "
 			"notitle\n",
 			c->cblabel, csv, d->dx > 0 ? d->dx / 2 : 5.0);
 		return;
 	}
 	fprintf(f, "plot ");
-	for (i = 0; i < d->nseries; i++)
-		fprintf(f,
-			"%s\"%s.csv\" using ($2):($%u) skip 1 with %s lw 2 title "
-			"\"%s\"",
+	for (i = 0; i < d->nseries; i++) {
+		fprintf(f, "%s\"%s.csv\" using ($2):($%u) skip 1 with %s lw 2 title ",
 			i ? ", \\\n  " : "", csv, i + 3,
 			/* a series of one sample has no line to draw: a point, at any
 			 * row count; few points: mark them, so one or two still show */
 			d->npts[i] == 1	      ? "points pt 7 ps 1.2"
 			: d->rows < 60	      ? "linespoints pt 7 ps 0.8"
 			: c->kind == CK_STEPS ? "steps"
-					      : "lines",
-			d->series[i]);
+					      : "lines");
+		/* a name as a single-quoted string, drawn as it is (noenhanced) */
+		gtext_gp(f, d->series[i]);
+		fputs(" noenhanced", f);
+	}
 	fputc('\n', f);
 }
 
@@ -734,14 +731,26 @@ static pid_t gp_spawn(struct gctx *g, const char *dir, unsigned k)
 	return pid;
 }
 
-/* The directory a run's saved report goes to, under runs/: run-<id> ('_' for ':'). */
+/* The directory a run's saved report goes to, under runs/: run-<id> ('_' for
+ * ':', and for anything but [A-Za-z0-9.-], which a valid run id never has). */
 static void graphs_run_dir(const char *run, char *out, size_t cap)
 {
 	size_t o = (size_t)snprintf(out, cap, "run-%s", run[0] ? "" : "none");
 
 	for (; *run && o + 1 < cap; run++)
-		out[o++] = *run == ':' ? '_' : *run;
+		out[o++] = (isalnum((unsigned char)*run) && (unsigned char)*run < 0x80) ||
+					   *run == '.' || *run == '-'
+				   ? *run
+				   : '_';
 	out[o < cap ? o : cap - 1] = '\0';
+}
+
+/* A record's string s as HTML text (its display form, escaped). */
+static void html_text(FILE *f, const char *s)
+{
+	char d[GTEXT_MAX];
+
+	gtext_html(f, gtext_display(s, d, sizeof(d)));
 }
 
 static void html_time(char *out, size_t cap, int64_t ns)
@@ -771,25 +780,32 @@ static void graphs_index_runs(struct gctx *g, FILE *f, const char *prefix, int r
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *run = (const char *)sqlite3_column_text(st, 0);
 		const char *host = (const char *)sqlite3_column_text(st, 1);
-		char from[32], to[32], dir[128], name[GRAPHS_NAME_MAX + 16];
+		char from[32], to[32], dir[128];
+		bool drawn;
 
 		run = run ? run : "";
 		html_time(from, sizeof(from), sqlite3_column_int64(st, 2));
 		html_time(to, sizeof(to), sqlite3_column_int64(st, 3));
 		graphs_run_dir(run, dir, sizeof(dir));
-		csv_name(name, run[0] ? run : "(no run id)", sizeof(name));
-		fprintf(f, "<li>");
-		if (strcmp(run, g->run) == 0)
-			fprintf(f, "<b>%s</b> (this report)", name);
-		else if (rfd >= 0 && faccessat(rfd, dir, F_OK, 0) == 0)
-			fprintf(f, "<a href=\"%s%s/index.html\">%s</a>", prefix, dir, name);
-		else /* the link works once it is drawn */
-			fprintf(f,
-				"<a href=\"%s%s/index.html\">%s</a> (not drawn yet: GET "
-				"/graficar?run=%s draws it)",
-				prefix, dir, name, run);
-		csv_name(name, host ? host : "", sizeof(name));
-		fprintf(f, " — host %s, %s – %s UTC, %lld records</li>\n", name, from, to,
+		drawn = rfd >= 0 && faccessat(rfd, dir, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+		fputs("<li>", f);
+		if (strcmp(run, g->run) == 0) {
+			fputs("<b>", f);
+			html_text(f, run[0] ? run : "(no run id)");
+			fputs("</b> (this report)", f);
+		} else { /* a link; one not drawn (or pruned) works once it is drawn */
+			fprintf(f, "<a href=\"%s%s/index.html\">", prefix, dir);
+			html_text(f, run[0] ? run : "(no run id)");
+			fputs("</a>", f);
+			if (!drawn) {
+				fputs(" (not drawn: POST /graficar?run=", f);
+				html_text(f, run);
+				fputs(" draws it)", f);
+			}
+		}
+		fputs(" — host ", f);
+		html_text(f, host ? host : "");
+		fprintf(f, ", %s – %s UTC, %lld records</li>\n", from, to,
 			(long long)sqlite3_column_int64(st, 4));
 	}
 	sqlite3_finalize(st);
@@ -801,7 +817,7 @@ static int graphs_index(struct gctx *g, int dfd, const char *prefix, int rfd)
 	FILE *f;
 	int fd = openat(dfd, "index.html", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	time_t now = time(NULL);
-	char when[40], name[GRAPHS_NAME_MAX + 16];
+	char when[40];
 	struct tm tm;
 
 	if (fd < 0 || !(f = fdopen(fd, "w"))) {
@@ -812,22 +828,28 @@ static int graphs_index(struct gctx *g, int dfd, const char *prefix, int rfd)
 	}
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
-	csv_name(name, g->run[0] ? g->run : "(no run id)", sizeof(name));
-	fprintf(f,
-		"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-		"<title>gestor report</title>\n<style>body{font-family:sans-serif;margin:2em}"
-		"figure{margin:2em 0}img{max-width:100%%;border:1px solid #ccc}</style>"
-		"</head><body>\n<h1>gestor report</h1>\n<p>Run <b class=\"run\">%s</b>: drawn %s "
-		"from its %lld samples.</p>\n",
-		name, when, (long long)g->nsamples);
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	      "<title>gestor report</title>\n<style>body{font-family:sans-serif;margin:2em}"
+	      "figure{margin:2em 0}img{max-width:100%;border:1px solid #ccc}</style>"
+	      "</head><body>\n<h1>gestor report</h1>\n<p>Run <b class=\"run\">",
+	      f);
+	html_text(f, g->run[0] ? g->run : "(no run id)");
+	fprintf(f, "</b>: drawn %s from its %lld samples.</p>\n", when, (long long)g->nsamples);
 	graphs_index_runs(g, f, prefix, rfd);
-	for (size_t i = 0; i < NCHARTS; i++)
+	for (size_t i = 0; i < NCHARTS; i++) {
 		fprintf(f,
 			"<figure><h2>%s</h2><img src=\"%s.png\" alt=\"%s\">\n<figcaption>"
-			"<a href=\"%s.svg\">SVG</a> · <a href=\"%s.csv\">CSV data</a>"
-			"</figcaption></figure>\n",
+			"<a href=\"%s.svg\">SVG</a> · <a href=\"%s.csv\">CSV data</a>",
 			graphs_charts[i].title, graphs_charts[i].name, graphs_charts[i].title,
 			graphs_charts[i].name, graphs_charts[i].name);
+		if (i == C_CCPU || i == C_CMEM) /* the names in the key, as text */
+			for (unsigned k = 0; k < g->d[i].nseries; k++) {
+				fputs(k ? ", " : "<br>Containers: <span class=\"ctr\">", f);
+				gtext_html(f, g->d[i].series[k]);
+				fputs(k + 1 == g->d[i].nseries ? "</span>" : "", f);
+			}
+		fputs("</figcaption></figure>\n", f);
+	}
 	fprintf(f, "</body></html>\n");
 	if (fclose(f) != 0) {
 		snprintf(g->err, sizeof(g->err), "index.html: %s", strerror(errno));
@@ -861,6 +883,137 @@ static int graphs_copy(int dfd, int tfd, const char *name)
 	return r;
 }
 
+/* A saved report under runs/: its name, when it was last drawn, its bytes. */
+struct saved_run {
+	char name[128];
+	struct timespec drawn;
+	uint64_t bytes;
+};
+
+static int saved_cmp(const void *a, const void *b)
+{
+	const struct saved_run *x = a, *y = b;
+
+	if (x->drawn.tv_sec != y->drawn.tv_sec)
+		return x->drawn.tv_sec < y->drawn.tv_sec ? -1 : 1;
+	if (x->drawn.tv_nsec != y->drawn.tv_nsec)
+		return x->drawn.tv_nsec < y->drawn.tv_nsec ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/*
+ * The files of runs/<name> (not following links): their bytes and latest
+ * change into sr, or each one removed and then the directory (rm). 0 or
+ * -errno.
+ */
+static int saved_walk(int rfd, const char *name, struct saved_run *sr, bool rm)
+{
+	int fd = openat(rfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+	struct stat st;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	while ((e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+		    fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISDIR(st.st_mode))
+			continue;
+		if (rm) {
+			unlinkat(fd, e->d_name, 0);
+			continue;
+		}
+		sr->bytes += (uint64_t)st.st_size;
+		if (saved_cmp(&(struct saved_run){ .drawn = st.st_mtim }, sr) > 0)
+			sr->drawn = st.st_mtim;
+	}
+	closedir(d);
+	return rm && unlinkat(rfd, name, AT_REMOVEDIR) < 0 ? -errno : 0;
+}
+
+/* The saved reports under runs/ (rfd) into *out (malloc'd), *n of them. */
+static int saved_list(int rfd, struct saved_run **out, size_t *n)
+{
+	int fd = openat(rfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct saved_run *v = NULL;
+	size_t cap = 0;
+	struct dirent *e;
+	int r = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	while ((e = readdir(d))) {
+		struct saved_run sr = { .bytes = 0 };
+
+		if (strncmp(e->d_name, "run-", 4) != 0 || strlen(e->d_name) >= sizeof(sr.name) ||
+		    saved_walk(rfd, e->d_name, &sr, false) < 0)
+			continue; /* not a saved report */
+		if (*n == cap) {
+			struct saved_run *nv = realloc(v, (cap ? cap * 2 : 64) * sizeof(*v));
+			if (!nv) {
+				r = -ENOMEM;
+				break;
+			}
+			v = nv;
+			cap = cap ? cap * 2 : 64;
+		}
+		util_strlcpy(sr.name, e->d_name, sizeof(sr.name));
+		v[(*n)++] = sr;
+	}
+	closedir(d);
+	*out = v;
+	return r;
+}
+
+/*
+ * Bound the archive: while runs/ holds more than keep_runs saved reports
+ * or more than keep_bytes, remove the one drawn longest ago — never keep,
+ * the one just drawn.
+ */
+static void graphs_prune(struct gctx *g, int rfd, const char *keep)
+{
+	struct saved_run *v;
+	uint64_t total = 0;
+	size_t n, left;
+	int r = saved_list(rfd, &v, &n);
+
+	if (r < 0) {
+		log_warnx("graphs: cannot list the saved reports: %s", strerror(-r));
+		free(v);
+		return;
+	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), saved_cmp);
+	for (size_t i = 0; i < n; i++)
+		total += v[i].bytes;
+	left = n;
+	for (size_t i = 0; i < n && (left > g->o->keep_runs || total > g->o->keep_bytes); i++) {
+		if (strcmp(v[i].name, keep) == 0)
+			continue;
+		r = saved_walk(rfd, v[i].name, &v[i], true);
+		if (r < 0) {
+			log_warnx("graphs: cannot remove runs/%s: %s", v[i].name, strerror(-r));
+			continue;
+		}
+		log_info("graphs: removed runs/%s (%llu bytes): the archive keeps %u runs and %llu "
+			 "bytes",
+			 v[i].name, (unsigned long long)v[i].bytes, g->o->keep_runs,
+			 (unsigned long long)g->o->keep_bytes);
+		total -= v[i].bytes;
+		left--;
+	}
+	free(v);
+}
+
 /*
  * Keep the drawn report as runs/run-<id>/ too, so the report of an earlier
  * run stays when a later one is drawn; then both index pages, each listing
@@ -892,6 +1045,7 @@ static int graphs_save_run(struct gctx *g, int dfd, json_t *files)
 			goto out;
 		}
 	}
+	graphs_prune(g, rfd, dir);
 	if (graphs_index(g, tfd, "../", rfd) < 0 || graphs_index(g, dfd, "runs/", rfd) < 0)
 		goto out;
 	r = 0;
@@ -962,9 +1116,16 @@ static int graphs_range(struct gctx *g)
 	return 0;
 }
 
-/* Each chart's CSV from one read transaction (every chart sees the same data). */
-static int graphs_write_csv(struct gctx *g, int dfd)
+/*
+ * Open the read transaction every chart reads (every chart sees the same
+ * data) and pick the run: -ENOENT when it has no record (on host, when
+ * given), before anything is written.
+ */
+static int graphs_open(struct gctx *g)
 {
+	sqlite3_stmt *st = NULL;
+	int rc;
+
 	if (g->o->db)
 		g->db = g->o->db;
 	else if (store_open_reader(g->o->db_path, &g->db, g->err, sizeof(g->err)) < 0)
@@ -973,6 +1134,26 @@ static int graphs_write_csv(struct gctx *g, int dfd)
 		return -EIO;
 	sqlite3_exec(g->db, "BEGIN", NULL, NULL, NULL);
 	graphs_pick_run(g);
+	if (g_prepare(g, "SELECT 1 FROM records WHERE run = ?1 LIMIT 1", &st) < 0)
+		return -EIO;
+	sqlite3_bind_text(st, 1, g->run, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE) {
+		snprintf(g->err, sizeof(g->err), "sql: %s", sqlite3_errmsg(g->db));
+		return -EIO;
+	}
+	snprintf(g->err, sizeof(g->err), "no records of run %s%s to draw",
+		 g->run[0] ? g->run : "\"\" (no run id)",
+		 g->o->host && g->o->host[0] ? " on the host asked for" : "");
+	return -ENOENT;
+}
+
+/* Each chart's CSV, from the transaction graphs_open began. */
+static int graphs_write_csv(struct gctx *g, int dfd)
+{
 	if (graphs_range(g) < 0)
 		return -EIO;
 	for (size_t i = 0; i < NCHARTS; i++) {
@@ -1123,6 +1304,10 @@ int graphs_draw(const struct graphs_opts *o, json_t **files, double *cpu_s, char
 	g->o = o;
 	for (size_t i = 0; i < GRAPHS_PROCS; i++)
 		pids[i] = -1;
+	if ((r = graphs_open(g)) < 0) { /* nothing written yet */
+		util_strlcpy(err, g->err, errlen);
+		goto out;
+	}
 	if ((r = graphs_mkdir(o->dir, err, errlen)) < 0)
 		goto out;
 	dfd = open(o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -15,6 +15,7 @@
 #define ADMIN_LOGS_GRAPHS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 #include <sqlite3.h>
@@ -30,6 +31,8 @@ struct graphs_opts {
 	const char *run; /* the run to draw (records of batches with this "run"); NULL: the
 			    latest to start ("" : the records that carried no run) */
 	const char *host; /* NULL or "": every host; else only this host's records */
+	unsigned keep_runs; /* runs/ keeps at most this many saved reports */
+	uint64_t keep_bytes; /* and at most this many bytes of them (the newest stays) */
 };
 
 /*
@@ -38,7 +41,9 @@ struct graphs_opts {
  * lists the runs, linking the saved reports). *files gets a new JSON array
  * of the file names written (relative to dir); *cpu_s (when not NULL) the
  * CPU seconds spent, this thread's and gnuplot's; run_out (when not NULL)
- * the run drawn. 0 or -errno with the reason in err.
+ * the run drawn. The oldest saved reports are removed past keep_runs or
+ * keep_bytes. -ENOENT when the run has no record (nothing is written then),
+ * else 0 or -errno, with the reason in err.
  */
 int graphs_draw(const struct graphs_opts *o, json_t **files, double *cpu_s, char *run_out,
 		size_t run_cap, char *err, size_t errlen);

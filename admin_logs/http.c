@@ -23,7 +23,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,6 +33,7 @@
 #include "batch.h"
 #include "deadline.h"
 #include "graphs.h"
+#include "graphs_queue.h"
 #include "log.h"
 #include "query.h"
 #include "token.h"
@@ -43,13 +43,12 @@
 enum route { R_NONE, R_HEALTH, R_LOGS, R_GRAFICAR, R_RUNS, R_WWW };
 
 struct http_server {
-	struct MHD_Daemon *mhd; /* TCP; NULL when --unix is served alone (port taken) */
-	struct MHD_Daemon *mhd_unix; /* --unix: servicio's channel; NULL without */
+	struct MHD_Daemon *mhd;
 	const struct config *cfg;
 	struct store *store;
 	uint64_t started_ns;
 	atomic_ullong auto_ids;
-	pthread_mutex_t graph_mu; /* one drawing at a time */
+	struct graphs_queue *gq; /* POST /graficar's drawings, one at a time, bounded */
 	struct deadline *dl; /* header and body deadlines (slow clients) */
 	char token[TOKEN_MAX + 1]; /* "" = no credential asked */
 	char *tls_cert, *tls_key; /* PEM, kept while the daemon runs */
@@ -78,7 +77,12 @@ struct req {
 	const char *www_type;
 	unsigned status; /* answered with */
 	uint64_t bytes_out;
+	struct http_draw *draw; /* POST /graficar: its drawing, owned here */
+	unsigned retry_after; /* a Retry-After header (s) on the answer; 0: none */
 };
+
+static void http_draw_free(struct http_draw *d);
+static bool http_body_follows(struct MHD_Connection *conn);
 
 #define HTTP_DISCARD_FACTOR 16 /* close instead of draining a body this many limits long */
 
@@ -117,9 +121,7 @@ static void http_client(struct MHD_Connection *conn, char *buf, size_t cap, bool
 	util_strlcpy(buf, "-", cap);
 	if (!sa)
 		return;
-	if (sa->sa_family == AF_UNIX)
-		util_strlcpy(buf, "unix", cap); /* --unix: its directory says who may connect */
-	else if (sa->sa_family == AF_INET)
+	if (sa->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, buf,
 			  (socklen_t)cap);
 	else if (sa->sa_family == AF_INET6)
@@ -176,6 +178,7 @@ static void http_completed(void *cls, struct MHD_Connection *conn, void **con_cl
 	e.duration_us = (util_mono_ns() - r->start_mono) / 1000;
 	store_submit_access(h->store, &e);
 	batch_free(&r->batch); /* a client gone while its batch was stored is never answered */
+	http_draw_free(r->draw);
 	free(r->body);
 	free(r);
 	*con_cls = NULL;
@@ -196,6 +199,11 @@ static enum MHD_Result http_send(struct req *r, unsigned status, char *buf, size
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 	if (allow)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+	if (r->retry_after) {
+		char ra[16];
+		snprintf(ra, sizeof(ra), "%u", r->retry_after);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+	}
 	if (status == 401)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 					"Bearer realm=\"admin_logs\"");
@@ -236,6 +244,8 @@ static const char *http_reason(unsigned status)
 		return "bad request";
 	case 401:
 		return "unauthorized";
+	case 403:
+		return "forbidden";
 	case 404:
 		return "not found";
 	case 405:
@@ -287,7 +297,7 @@ static const char *http_allowed(enum route rt)
 	case R_LOGS:
 		return "GET, HEAD, POST";
 	case R_GRAFICAR:
-		return "GET, POST";
+		return "POST"; /* drawing writes files: never on a GET */
 	default:
 		return "GET, HEAD";
 	}
@@ -301,7 +311,7 @@ static bool http_method_ok(enum route rt, const char *m)
 	case R_LOGS:
 		return get || strcmp(m, "POST") == 0;
 	case R_GRAFICAR:
-		return strcmp(m, "GET") == 0 || strcmp(m, "POST") == 0;
+		return strcmp(m, "POST") == 0;
 	default:
 		return get;
 	}
@@ -415,48 +425,154 @@ static double http_thread_cpu(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* POST /graficar's drawing: asked on an HTTP thread, drawn on the drawing thread. */
+struct http_draw {
+	struct graphs_opts o;
+	char run_arg[BATCH_ID_MAX + 1], host_arg[257];
+	json_t *files; /* the answer's list, owned */
+	double cpu, seconds;
+	char err[512], run[80];
+	int rc;
+};
+
+static void http_draw_free(struct http_draw *d)
+{
+	if (d)
+		json_decref(d->files);
+	free(d);
+}
+
+/* The drawing thread (graphs_queue.h): draw, then wake the request up. */
+static void http_draw_job(void *ctx, bool cancelled)
+{
+	struct req *r = ctx;
+	struct http_draw *d = r->draw;
+	uint64_t t0 = util_mono_ns();
+	double copy_cpu = http_thread_cpu();
+	sqlite3 *db = NULL;
+
+	if (cancelled) {
+		d->rc = -ESHUTDOWN;
+		snprintf(d->err, sizeof(d->err), "server is shutting down");
+	} else {
+		d->rc = store_graph_db(r->h->store, d->o.run, d->o.host, &db, d->err,
+				       sizeof(d->err));
+		copy_cpu = http_thread_cpu() - copy_cpu; /* PostgreSQL's copy of the run */
+		if (d->rc == 0) {
+			d->o.db = db;
+			d->rc = graphs_draw(&d->o, &d->files, &d->cpu, d->run, sizeof(d->run),
+					    d->err, sizeof(d->err));
+			/* only the database's absence is a 503 */
+			d->rc = d->rc == -EAGAIN ? -EIO : d->rc;
+		}
+		sqlite3_close(db);
+		d->cpu += copy_cpu;
+		d->seconds = (double)(util_mono_ns() - t0) / 1e9;
+	}
+	MHD_resume_connection(r->conn);
+}
+
+/* Is the request's Origin (a browser's, when present) this server itself? */
+static bool http_same_origin(struct MHD_Connection *conn)
+{
+	const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	const char *rest;
+
+	if (!origin)
+		return true; /* not a browser's cross-site request */
+	rest = strncmp(origin, "http://", 7) == 0    ? origin + 7
+	       : strncmp(origin, "https://", 8) == 0 ? origin + 8
+						     : NULL;
+	return rest && host && strcmp(rest, host) == 0;
+}
+
+/* A query argument copied into buf (cap bytes); NULL when absent, -1 length when too long. */
+static const char *http_arg_copy(struct req *r, const char *key, char *buf, size_t cap, bool *bad)
+{
+	const char *v = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+
+	if (!v)
+		return NULL;
+	if (strlen(v) >= cap)
+		*bad = true;
+	util_strlcpy(buf, v, cap);
+	return buf;
+}
+
+/*
+ * POST /graficar: checked here, queued for the drawing thread (the
+ * connection waits suspended, no HTTP thread does), answered by
+ * http_graficar_answer; 503 with Retry-After when the queue is full.
+ */
 static enum MHD_Result http_graficar(struct req *r)
 {
 	const struct config *c = r->h->cfg;
-	struct graphs_opts o = {
-		.db_path = store_path(r->h->store),
-		.dir = c->report_dir,
-		.gnuplot = c->gnuplot,
-		.top_n = c->top_n,
-		.run = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "run"),
-		.host = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "host")
-	};
-	json_t *files = NULL;
-	double cpu = 0, copy_cpu;
-	char err[512], run[80] = "";
-	uint64_t t0 = util_mono_ns();
-	sqlite3 *db = NULL;
+	struct http_draw *d;
+	bool bad_run = false, bad_host = false;
+	unsigned pending;
 	int rc;
 
-	if (o.host && strlen(o.host) > 256)
+	if (http_body_follows(r->conn))
+		return http_error(r, 400,
+				  "POST /graficar takes no body (?run= and ?host= pick "
+				  "what to draw)",
+				  NULL);
+	if (!http_same_origin(r->conn))
+		return http_error(r, 403, "a page of another site may not draw the report", NULL);
+	if (!(d = calloc(1, sizeof(*d))))
+		return MHD_NO;
+	r->draw = d;
+	d->o = (struct graphs_opts){ .db_path = store_path(r->h->store),
+				     .dir = c->report_dir,
+				     .gnuplot = c->gnuplot,
+				     .top_n = c->top_n,
+				     .keep_runs = c->report_keep_runs,
+				     .keep_bytes = (uint64_t)c->report_keep_mb << 20 };
+	d->o.run = http_arg_copy(r, "run", d->run_arg, sizeof(d->run_arg), &bad_run);
+	d->o.host = http_arg_copy(r, "host", d->host_arg, sizeof(d->host_arg), &bad_host);
+	if (bad_host)
 		return http_error(r, 400, "host: must be at most 256 bytes", NULL);
-	if (o.run && o.run[0] && !batch_run_valid(o.run))
+	if (bad_run || (d->o.run && d->o.run[0] && !batch_run_valid(d->o.run)))
 		return http_error(r, 400, "run: 1..64 characters [A-Za-z0-9._:-]", NULL);
-	pthread_mutex_lock(&r->h->graph_mu);
-	copy_cpu = http_thread_cpu();
-	rc = store_graph_db(r->h->store, o.run, o.host, &db, err, sizeof(err));
-	copy_cpu = http_thread_cpu() - copy_cpu; /* PostgreSQL's copy of the run */
-	if (rc == 0) {
-		o.db = db;
-		rc = graphs_draw(&o, &files, &cpu, run, sizeof(run), err, sizeof(err));
-		rc = rc == -EAGAIN ? -EIO : rc; /* only the database's absence is a 503 */
+	/* suspend first: the drawing thread may resume before this function returns */
+	MHD_suspend_connection(r->conn);
+	r->suspended = true;
+	rc = graphs_queue_submit(r->h->gq, http_draw_job, r);
+	if (rc == 0)
+		return MHD_YES;
+	MHD_resume_connection(r->conn);
+	r->suspended = false;
+	if (rc == -ESHUTDOWN)
+		return http_error(r, 503, "server is shutting down", NULL);
+	pending = graphs_queue_pending(r->h->gq);
+	r->retry_after = 2 * (pending ? pending : 1); /* a drawing takes a second or two */
+	return http_error(r, 503,
+			  "the report is being drawn for other requests (--draw-queue): retry "
+			  "later",
+			  NULL);
+}
+
+/* The drawing is done (or cancelled): its answer. */
+static enum MHD_Result http_graficar_answer(struct req *r)
+{
+	struct http_draw *d = r->draw;
+	const struct config *c = r->h->cfg;
+	json_t *files = d->files;
+
+	if (d->rc < 0) {
+		unsigned st = d->rc == -ENOENT				? 404
+			      : d->rc == -EAGAIN || d->rc == -ESHUTDOWN ? 503
+									: 500;
+		if (st != 404)
+			log_warnx("graphs: %s", d->err);
+		return http_error(r, st, d->err, NULL);
 	}
-	sqlite3_close(db);
-	pthread_mutex_unlock(&r->h->graph_mu);
-	if (rc < 0) {
-		log_warnx("graphs: %s", err);
-		return http_error(r, rc == -EAGAIN ? 503 : 500, err, NULL);
-	}
+	d->files = NULL; /* json_pack's "o" takes it */
 	return http_send_json(r, 200,
-			      json_pack("{s:s,s:s,s:o,s:f,s:f}", "dir", c->report_dir, "run", run,
-					"files", files, "seconds",
-					(double)(util_mono_ns() - t0) / 1e9, "cpu_seconds",
-					cpu + copy_cpu),
+			      json_pack("{s:s,s:s,s:o,s:f,s:f}", "dir", c->report_dir, "run",
+					d->run, "files", files, "seconds", d->seconds,
+					"cpu_seconds", d->cpu),
 			      NULL);
 }
 
@@ -681,7 +797,7 @@ static enum MHD_Result http_handler(void *cls, struct MHD_Connection *conn, cons
 	if (r->suspended) {
 		/* resumed by the writer */
 		r->suspended = false;
-		return http_answer_batch(r);
+		return r->route == R_GRAFICAR ? http_graficar_answer(r) : http_answer_batch(r);
 	}
 	if (r->status)
 		return MHD_YES;
@@ -801,70 +917,6 @@ static void http_free(struct http_server *h)
 	free(h);
 }
 
-/*
- * The --unix socket, bound and listening: a stale socket at path is
- * replaced, anything else there is an error. Mode 0666: who may connect is
- * decided by its directory (root's, see lib/gestor.h). fd or -errno.
- */
-static int http_unix_listen(const char *path, char *err, size_t errlen)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	size_t n = strlen(path);
-	struct stat st;
-	int fd, r;
-
-	if (n >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "unix socket path %s: longer than %zu bytes", path,
-			 sizeof(sa.sun_path) - 1);
-		return -ENAMETOOLONG;
-	}
-	memcpy(sa.sun_path, path, n + 1);
-	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
-		snprintf(err, errlen, "unix socket path %s: exists and is not a socket", path);
-		return -EEXIST;
-	}
-	if (unlink(path) != 0 && errno != ENOENT) {
-		r = -errno;
-		snprintf(err, errlen, "unix socket %s: cannot remove the old one: %s", path,
-			 strerror(-r));
-		return r;
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || chmod(path, 0666) != 0 ||
-	    listen(fd, 128) != 0) {
-		r = -errno;
-		snprintf(err, errlen, "unix socket %s: %s", path, strerror(-r));
-		if (fd >= 0)
-			close(fd);
-		return r;
-	}
-	return fd;
-}
-
-/* The second daemon, on the --unix socket: plain HTTP, one thread, no per-address cap. */
-static int http_start_unix(struct http_server *h, const struct config *cfg, unsigned flags,
-			   char *err, size_t errlen)
-{
-	int fd = http_unix_listen(cfg->unix_path, err, errlen);
-
-	if (fd < 0)
-		return fd;
-	h->mhd_unix = MHD_start_daemon(
-		flags & ~(unsigned)(MHD_USE_TLS | MHD_USE_IPv6), 0, NULL, NULL, http_handler, h,
-		MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->timeout_s,
-		MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_URI_LOG_CALLBACK, http_uri_log, h,
-		MHD_OPTION_NOTIFY_COMPLETED, http_completed, h, MHD_OPTION_NOTIFY_CONNECTION,
-		http_notify_conn, h, MHD_OPTION_END);
-	if (!h->mhd_unix) {
-		close(fd);
-		unlink(cfg->unix_path);
-		snprintf(err, errlen, "cannot serve the unix socket %s", cfg->unix_path);
-		return -EIO;
-	}
-	return 0;
-}
-
 int http_start(struct http_server **out, const struct config *cfg, struct store *st,
 	       unsigned *port_out, char *err, size_t errlen)
 {
@@ -911,10 +963,13 @@ int http_start(struct http_server **out, const struct config *cfg, struct store 
 		tls[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls_cert };
 		tls[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls_key };
 	}
-	pthread_mutex_init(&h->graph_mu, NULL);
+	if (graphs_queue_start(&h->gq, cfg->draw_queue, err, errlen) < 0) {
+		http_free(h);
+		return -ENOMEM;
+	}
 	if (deadline_start(&h->dl, (uint64_t)cfg->headers_timeout_s * 1000000000ull,
 			   (uint64_t)cfg->body_timeout_s * 1000000000ull, err, errlen) < 0) {
-		pthread_mutex_destroy(&h->graph_mu);
+		graphs_queue_stop(h->gq);
 		http_free(h);
 		return -ENOMEM;
 	}
@@ -928,28 +983,11 @@ int http_start(struct http_server **out, const struct config *cfg, struct store 
 		http_completed, h, MHD_OPTION_NOTIFY_CONNECTION, http_notify_conn, h,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->max_conns_per_ip,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
-	if (cfg->unix_path[0] && (r = http_start_unix(h, cfg, flags, err, errlen)) < 0) {
-		if (h->mhd)
-			MHD_stop_daemon(h->mhd);
-		deadline_stop(h->dl);
-		pthread_mutex_destroy(&h->graph_mu);
-		http_free(h);
-		return r;
-	}
-	if (!h->mhd && h->mhd_unix) {
-		/* the socket is servicio's channel: a squatter on the port must not stop it */
-		log_warnx("cannot listen on %s port %u (in use?): serving the unix socket %s only, "
-			  "no dashboard",
-			  cfg->listen, cfg->port, cfg->unix_path);
-		*port_out = 0;
-		*out = h;
-		return 0;
-	}
 	if (!h->mhd) {
 		snprintf(err, errlen, "cannot listen on %s port %u (in use, bad address%s)",
 			 cfg->listen, cfg->port, h->tls_cert ? ", or a TLS key not matching" : "");
 		deadline_stop(h->dl);
-		pthread_mutex_destroy(&h->graph_mu);
+		graphs_queue_stop(h->gq);
 		http_free(h);
 		return -EADDRINUSE;
 	}
@@ -967,18 +1005,12 @@ void http_stop(struct http_server *h)
 {
 	if (!h)
 		return;
-	if (h->mhd)
-		MHD_quiesce_daemon(h->mhd);
-	if (h->mhd_unix)
-		MHD_quiesce_daemon(h->mhd_unix);
+	MHD_quiesce_daemon(h->mhd);
 	store_drain(h->store);
-	if (h->mhd)
-		MHD_stop_daemon(h->mhd);
-	if (h->mhd_unix) {
-		MHD_stop_daemon(h->mhd_unix);
-		unlink(h->cfg->unix_path);
-	}
+	graphs_queue_stop(h->gq); /* the drawing ends, the waiting ones get 503 */
+	h->gq = NULL;
+	MHD_stop_daemon(h->mhd);
 	deadline_stop(h->dl);
-	pthread_mutex_destroy(&h->graph_mu);
+	graphs_queue_stop(h->gq);
 	http_free(h);
 }

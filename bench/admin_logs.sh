@@ -8,7 +8,7 @@
 #      original, no fsync; and once more with an fsync per batch, the same
 #      guarantee as ours);
 #   2. idle RSS of admin_logs (fresh, and after the load);
-#   3. graphs for 100,000 samples: GET /graficar (9 charts, PNG + SVG + CSV)
+#   3. graphs for 100,000 samples: POST /graficar (9 charts, PNG + SVG + CSV)
 #      against matplotlib drawing the original's 3 charts from the
 #      JSON-lines log.
 # Usage: bench/admin_logs.sh [SECONDS per wrk run, default 10]
@@ -181,11 +181,11 @@ echo
 echo "graphs: $(jq -r '"\(.samples) samples, \(.records) records"' "$W/gen.json") stored in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.0f", b - a}') s"
 times=()
 for i in 1 2 3; do
-	s=$(curl -s "http://127.0.0.1:$AL_PORT/graficar" | jq .seconds)
+	s=$(curl -s -X POST "http://127.0.0.1:$AL_PORT/graficar" | jq .seconds)
 	times+=("$s")
 done
 med=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 2p)
-echo "admin_logs GET /graficar, 9 charts x (PNG + SVG + CSV): median $(printf '%.3f' "$med") s (runs: ${times[*]})"
+echo "admin_logs POST /graficar, 9 charts x (PNG + SVG + CSV): median $(printf '%.3f' "$med") s (runs: ${times[*]})"
 stop_pid "$AL_PID"
 if $PY -c 'import matplotlib' 2>/dev/null; then
 	r=$($PY bench/ref/plots.py "$W/ref-100k.jsonl" "$W/mpl")

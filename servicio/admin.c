@@ -141,7 +141,7 @@ void admin_report(const struct admin *a, struct logclient *lc)
 	char err[512], host[CONFIG_STR_MAX + 300], *dir = NULL;
 	size_t nfiles = 0;
 
-	log_info("asking admin_logs for the graphs (GET /graficar)");
+	log_info("asking admin_logs for the graphs (POST /graficar)");
 	if (logclient_graficar(lc, ADMIN_GRAFICAR_MS, &dir, &nfiles, err, sizeof(err)) != 0) {
 		log_warnx("no graphs: %s", err);
 		return;

@@ -3,7 +3,7 @@
  * start, run it (reuse, start or create it: docker_ctl.h) or use an
  * external --log-url, and wait for /health; during the run, start it again
  * when it stopped answering (at most every 10 s); at the stop, ask for the
- * graphs (GET /graficar) and remove the container if servicio started it
+ * graphs (POST /graficar) and remove the container if servicio started it
  * (its data stays on the host).
  */
 #ifndef SERVICIO_ADMIN_H
@@ -32,7 +32,7 @@ int admin_start(struct admin *a, struct docker *dk, struct logclient **lc, bool 
 /* With our own container and logs failing: start it again when it stopped. */
 void admin_revive(struct admin *a, struct docker *dk);
 
-/* GET /graficar and print where the report is. */
+/* POST /graficar and print where the report is. */
 void admin_report(const struct admin *a, struct logclient *lc);
 
 /* Remove the container we started (not with --keep-admin-logs). */

@@ -1,6 +1,6 @@
 /*
  * logclient.h — servicio's HTTP client for admin_logs (libcurl): POST /logs
- * with a batch, GET /health, GET /graficar. One reused connection, short
+ * with a batch, GET /health, POST /graficar. One reused connection, short
  * timeouts (a log server that hangs must not stall the manager), and an
  * answer classified as delivered, retry later, or rejected for good.
  */
@@ -39,7 +39,7 @@ enum logclient_result logclient_post(struct logclient *lc, const char *body, siz
 bool logclient_healthy(struct logclient *lc, long timeout_ms);
 
 /*
- * GET /graficar (drawing can take a while: timeout_ms). On success *dir is a
+ * POST /graficar (drawing can take a while: timeout_ms). On success *dir is a
  * new string with the report directory as the server sees it and *nfiles
  * the number of graphs. 0 or -errno (err explains).
  */

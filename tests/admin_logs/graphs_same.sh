@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# graphs_same.sh — GET /graficar answers the same on both back ends: the
+# graphs_same.sh — POST /graficar answers the same on both back ends: the
 # same batches are posted to an admin_logs on SQLite and to one on
 # PostgreSQL (a server started by the suite, lib_pg.sh), and every chart's
 # CSV and gnuplot script, and index.html's list of runs, are byte-identical
@@ -8,8 +8,9 @@
 # (1000 samples of one, more than GRAPHS_MAX_POINTS, so its series are
 # averaged into buckets; 200 of the other), a third host's later run, and
 # report_gen.py's samples without a run (a gap; containers of every role).
-# Then with PostgreSQL stopped GET /graficar is a 503, and a 200 again once
-# it is back.
+# A run without the host asked for is a 404 on both, writing nothing. Then
+# with PostgreSQL stopped POST /graficar is a 503, and a 200 again once it
+# is back.
 # timeout: 300
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib_server.sh"
@@ -67,12 +68,12 @@ check "both hold the same records" test "$(curl -s "$SQ_URL/health" | jq .record
 	"$(curl -s "$PG_AL_URL/health" | jq .records)"
 
 charts="memory cpu container_cpu container_mem container_cpu_heatmap container_mem_heatmap removed_by_class removed_cumulative running_by_class"
-# same QUERY WHAT RUN: GET /graficar?QUERY on both is a 200 drawing RUN, and
+# same QUERY WHAT RUN: POST /graficar?QUERY on both is a 200 drawing RUN, and
 # the reports are the same
 same() {
 	local q=$1 what=$2 run=$3 a b c f diff=
-	a=$(al_curl "$SQ_URL/graficar?$q")
-	b=$(al_curl "$PG_AL_URL/graficar?$q")
+	a=$(al_curl -X POST "$SQ_URL/graficar?$q")
+	b=$(al_curl -X POST "$PG_AL_URL/graficar?$q")
 	check "$what: 200 and run '$run' on both" test \
 		"$(al_status "$a") $(al_body "$a" | jq -r .run)|$(al_status "$b") $(al_body "$b" | jq -r .run)" = \
 		"200 $run|200 $run"
@@ -96,20 +97,25 @@ same "host=other" "host other's latest run" g.1
 same "host=third" "host third's latest run" t.1
 same "run=" "the records without a run" ""
 same "run=&host=report-test" "the records without a run, host report-test" ""
-same "run=t.1&host=gen" "a run without that host's records (empty)" t.1
+find "$W/sq/report" "$W/pg/report" -printf '%p %s %T@\n' | sort >"$W/before"
+a=$(al_curl -X POST "$SQ_URL/graficar?run=t.1&host=gen")
+b=$(al_curl -X POST "$PG_AL_URL/graficar?run=t.1&host=gen")
+check "a run without that host's records: 404 on both" test "$(al_status "$a") $(al_status "$b")" = "404 404"
+find "$W/sq/report" "$W/pg/report" -printf '%p %s %T@\n' | sort >"$W/after"
+check "... and neither wrote a byte" cmp -s "$W/before" "$W/after"
 check "run g.1 is bucketed (fewer rows than its 1200 samples)" \
 	test "$(grep -c . "$W/pg/report/runs/run-g.1/memory.csv")" -lt 1200
 check "the gap of the records without a run is drawn (a blank line)" \
 	test "$(grep -c '^$' "$W/pg/report/runs/run-none/cpu.csv")" = 1
 
-# PostgreSQL away: GET /graficar is a 503 (retry later), then works again
+# PostgreSQL away: POST /graficar is a 503 (retry later), then works again
 pg_stop
-r=$(al_curl "$PG_AL_URL/graficar")
-check "PostgreSQL stopped: GET /graficar -> 503" test "$(al_status "$r")" = 503
+r=$(al_curl -X POST "$PG_AL_URL/graficar")
+check "PostgreSQL stopped: POST /graficar -> 503" test "$(al_status "$r")" = 503
 check "... saying why" bash -c 'sed "\$d" <<<"$1" | jq -e ".detail | test(\"connect\")" >/dev/null' _ "$r"
 pg_start
-r=$(al_curl "$PG_AL_URL/graficar")
-check "PostgreSQL back: GET /graficar -> 200, the latest run" test "$(al_status "$r"):$(al_body "$r" | jq -r .run)" = 200:t.1
+r=$(al_curl -X POST "$PG_AL_URL/graficar")
+check "PostgreSQL back: POST /graficar -> 200, the latest run" test "$(al_status "$r"):$(al_body "$r" | jq -r .run)" = 200:t.1
 
 AL_PID=$PG_AL_PID
 al_stop

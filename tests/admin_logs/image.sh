@@ -41,7 +41,7 @@ AUTH="Authorization: Bearer $(cat "$VOL/token")"
 B='{"batch_id":"img-1","host":"t","records":[{"type":"decision","ts_ns":1764338400000000000,"cycle":1,"container":{"id":"a1","name":"gestor-low-a1"},"class":"low","action":"removed","reason":"test","rank":1,"metrics":{"cpu_pct":0.5,"rss_kb":10,"mem_kb":12,"mem_pct":0.1}}]}'
 check "POST /logs without the token -> 401" test "$(curl -s -o /dev/null -w '%{http_code}' -X POST --data "$B" "http://127.0.0.1:$PORT/logs")" = 401
 check "POST /logs -> 201" test "$(curl -s -o /dev/null -w '%{http_code}' -H "$AUTH" -X POST --data "$B" "http://127.0.0.1:$PORT/logs")" = 201
-g=$(curl -s --max-time 60 -H "$AUTH" "http://127.0.0.1:$PORT/graficar")
+g=$(curl -s --max-time 60 -X POST -H "$AUTH" "http://127.0.0.1:$PORT/graficar")
 check "graphs are drawn inside the container" test "$(jq -r .dir <<<"$g")" = /data/report
 check "the report lands on the host volume" test -s "$VOL/report/removed_by_class.png"
 check "the database is on the host volume" test -s "$VOL/gestor.db"

@@ -46,8 +46,8 @@ check "the process has no capabilities" [ "$(docker exec "$NAME" sh -c 'grep ^Ca
 check "the token is in the data directory, for the server's user only" [ "$(stat -c '%a %u' "$DATA/token")" = "600 10001" ]
 B='{"batch_id":"ac-1","host":"t","records":[{"type":"decision","ts_ns":1764338400000000000,"cycle":1,"container":{"id":"a1","name":"gestor-low-a1"},"class":"low","action":"kept","reason":"test","rank":1,"metrics":{"cpu_pct":0.5,"rss_kb":10,"mem_kb":12,"mem_pct":0.1}}]}'
 check "a write without the token is refused (401)" [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST --data "$B" "http://127.0.0.1:$PORT/logs")" = 401 ]
-g=$(curl -s --max-time 120 "http://127.0.0.1:$PORT/graficar")
-check "GET /graficar draws in the hardened container ($(jq -r '.files | length' <<<"$g") files)" eval '[ "$(jq -r .dir <<<"$g")" = /data/report ] && [ "$(jq -r ".files | length" <<<"$g")" -gt 0 ]'
+g=$(curl -s --max-time 120 -X POST -H "Authorization: Bearer $(cat "$DATA/token")" "http://127.0.0.1:$PORT/graficar")
+check "POST /graficar (with the token) draws in the hardened container ($(jq -r '.files | length' <<<"$g") files)" eval '[ "$(jq -r .dir <<<"$g")" = /data/report ] && [ "$(jq -r ".files | length" <<<"$g")" -gt 0 ]'
 check "the PNG and SVG files are on the host" bash -c "ls '$DATA/report' | grep -q '\.png$' && ls '$DATA/report' | grep -q '\.svg$'"
 check "the excess low container was removed (3 remain)" wait_for 30 bash -c "[ \$(docker ps -q --filter label=gestor.test=$SVT_TAG --filter label=gestor.class=low | wc -l) = 3 ]"
 

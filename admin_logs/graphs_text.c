@@ -1,0 +1,153 @@
+/*
+ * graphs_text.c — a record's strings as data in gnuplot, CSV and HTML (see
+ * graphs_text.h).
+ */
+#include "graphs_text.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+/* The code point of the UTF-8 sequence at s (n bytes left) and its length;
+ * 0 when s does not start a valid sequence (overlong, surrogate, > U+10FFFF). */
+static size_t gtext_utf8(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	size_t len;
+	uint32_t c, min;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2, c = s[0] & 0x1fu, min = 0x80;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3, c = s[0] & 0x0fu, min = 0x800;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4, c = s[0] & 0x07u, min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3fu);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/* Characters that change the direction of the text around them. */
+static bool gtext_bidi(uint32_t c)
+{
+	return c == 0x061c || c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e) ||
+	       (c >= 0x2066 && c <= 0x2069);
+}
+
+/* The escape of control or bidi character c, or "" when it needs none. */
+static void gtext_escape(uint32_t c, char *esc, size_t cap)
+{
+	esc[0] = '\0';
+	if (c == '\n')
+		snprintf(esc, cap, "\\n");
+	else if (c == '\r')
+		snprintf(esc, cap, "\\r");
+	else if (c == '\t')
+		snprintf(esc, cap, "\\t");
+	else if (c < 0x20 || c == 0x7f)
+		snprintf(esc, cap, "\\x%02x", (unsigned)c);
+	else if ((c >= 0x80 && c <= 0x9f) || gtext_bidi(c))
+		snprintf(esc, cap, "\\u%04x", (unsigned)c);
+}
+
+char *gtext_display(const char *in, char *out, size_t cap)
+{
+	const unsigned char *s = (const unsigned char *)(in ? in : "");
+	size_t n = strlen((const char *)s), o = 0;
+
+	while (n > 0) {
+		char esc[12];
+		uint32_t cp = 0;
+		size_t len = gtext_utf8(s, n, &cp), add;
+		const char *piece;
+
+		if (len == 0) { /* not UTF-8: one byte becomes U+FFFD */
+			piece = "\xef\xbf\xbd", add = 3, len = 1;
+		} else {
+			gtext_escape(cp, esc, sizeof(esc));
+			piece = esc[0] ? esc : (const char *)s;
+			add = esc[0] ? strlen(esc) : len;
+		}
+		if (o + add + 4 > cap) { /* "..." and the NUL must still fit */
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		memcpy(out + o, piece, add);
+		o += add;
+		s += len;
+		n -= len;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+void gtext_gp(FILE *f, const char *s)
+{
+	fputc('\'', f);
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputc('\'', f);
+		fputc(*s, f);
+	}
+	fputc('\'', f);
+}
+
+void gtext_csv(FILE *f, const char *s)
+{
+	bool formula = strchr("=+-@\t\r", s[0]) != NULL && s[0] != '\0';
+	bool quote = formula || strpbrk(s, ",\"\r\n") != NULL;
+
+	if (!quote) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	if (formula)
+		fputc('\'', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+void gtext_html(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		case '\'':
+			fputs("&#39;", f);
+			break;
+		default:
+			fputc(*s, f);
+		}
+	}
+}
