@@ -119,7 +119,9 @@ echo "# high-ram VmRSS = ${rss_kb:-?} kB"
 check "high-ram's process has about $mem_mb MiB resident (VmRSS)" in_range "${rss_kb:-0}" $((mem_mb * 1024)) $(((mem_mb + 8) * 1024))
 check "low uses about nothing (< 2 % CPU, < 4 MiB)" sample_until low 0 2 0 4
 
-# stop NAME: docker stop takes under 2 s and the program exits 0 on SIGTERM
+# stop NAME: the program handles docker stop's SIGTERM: it says so and exits 0
+# (ignored, Docker would SIGKILL it after -t 10: exit 137). How long the stop
+# took is printed, a figure, not judged here.
 stop_fast() {
 	local t0 ms rc
 	t0=$(date +%s%N)
@@ -127,11 +129,11 @@ stop_fast() {
 	ms=$((($(date +%s%N) - t0) / 1000000))
 	rc=$(docker inspect -f '{{.State.ExitCode}}' "gestor-t-$run_id-$1")
 	echo "# $1: stopped in $ms ms, exit status $rc"
-	[ "$ms" -lt 2000 ] && [ "$rc" = 0 ] &&
+	[ "$rc" = 0 ] &&
 		docker logs "gestor-t-$run_id-$1" 2>&1 | grep -q 'stopping on signal 15'
 }
 for n in cpu cpu50 ram low; do
-	check "$n stops within 2 s on docker stop, exit 0" stop_fast "$n"
+	check "$n stops on docker stop's SIGTERM, exit 0" stop_fast "$n"
 done
 
 # SIGINT too (docker kill -s INT), on a fresh low container

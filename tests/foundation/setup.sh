@@ -1,22 +1,23 @@
 #!/usr/bin/env bash
-# setup.sh suite — scripts/setup.sh is idempotent and fast on a ready
-# machine, and leaves Docker and cron answering.
+# setup.sh suite — scripts/setup.sh is idempotent on a ready machine
+# (installs and starts nothing the second time), and leaves Docker and cron
+# answering.
 # timeout: 600
 . "$(dirname "$0")/../lib.sh"
 need_root
 
 "$GESTOR_TOP/scripts/setup.sh" >/dev/null 2>&1 || fail "first setup run failed"
 start=$(date +%s%N)
-out=$("$GESTOR_TOP/scripts/setup.sh" 2>&1)
+# (a hang guard only: its speed is a figure of bench/setup.sh)
+out=$(timeout 300 "$GESTOR_TOP/scripts/setup.sh" 2>&1)
 rc=$?
 ms=$((($(date +%s%N) - start) / 1000000))
 echo "second run: ${ms} ms: $out"
 check "second run succeeds" [ "$rc" = 0 ]
 check "second run installs nothing" grep -q 'packages present' <<<"$out"
 check "second run starts nothing" bash -c "! grep -qE 'installing|starting' <<<\"\$1\"" _ "$out"
-# its speed is measured by bench/setup.sh; here only a guard against a hang
-# or a hidden apt-get run (a loaded CI machine must not fail the suite)
-check "second run is quick (${ms} ms, guard 15 s)" [ "$ms" -lt 15000 ]
+# a hidden apt-get run shows in the two checks above; how fast the second
+# run is, bench/setup.sh measures (the time is printed above, not judged)
 check "docker answers" docker_up
 check "cron runs" pgrep -x cron
 check "the run set is part of the test set" bash -c "comm -23 <('$GESTOR_TOP/scripts/setup.sh' --for run --list | sort) <('$GESTOR_TOP/scripts/setup.sh' --for test --list | sort) | grep -q . && exit 1 || exit 0"

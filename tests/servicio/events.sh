@@ -34,7 +34,10 @@ on_exit "kill -9 $PID 2>/dev/null"
 wait_for 60 grep -q "following Docker events" "$LOG" || fail "servicio does not follow events: $(tail -n 5 "$LOG")"
 T0=$(date +%s.%N)
 
-# gone_within S NAME: the container is gone within S seconds; prints the time it took
+# gone_within S NAME: the container is gone within S seconds; prints the time it took.
+# The bound is not a speed claim (that figure is printed, for bench/): at 25 s,
+# under the 30 s interval, a container gone in time was removed by a cycle the
+# event made due, not by the next periodic one (the log checks below say which).
 gone_within() {
 	local s e
 	s=$(date +%s.%N)
@@ -51,7 +54,7 @@ check "the first container is decided (kept) in a cycle of its own" wait_for 10 
 check "cycle 1 came from the event, not from the interval" grep -q "Docker events (a managed container started, or the stream is back): cycle 1 now" "$LOG"
 S_RUN=$(date +%s.%N)
 mk low b
-check "the container beyond the quota is removed within 12 s of its docker run" gone_within 12 b
+check "the container beyond the quota is removed before a periodic cycle could (25 s < the 30 s interval)" gone_within 25 b
 took=$(cat "$SVT_TMP/took" 2>/dev/null)
 echo "# docker run -> removed: ${took:-?} s"
 check "... long before the next periodic cycle ($(awk -v a="$T0" -v n="$(date +%s.%N)" 'BEGIN{printf "%.1f", n-a}') s after the first of 30 s)" \
@@ -71,7 +74,7 @@ wait_for 20 bash -c '[ "$(grep -c "^cycle [0-9]* " "$1")" -gt "$2" ]' _ "$LOG" "
 	echo "# no catch-up cycle seen after the reconnection"
 S_RUN=$(date +%s.%N)
 mk low c
-check "after the reconnection a container beyond the quota is removed within 12 s" gone_within 12 c
+check "after the reconnection a container beyond the quota is removed before a periodic cycle could (25 s)" gone_within 25 c
 echo "# docker run -> removed: $(cat "$SVT_TMP/took" 2>/dev/null) s"
 check "the kept one still runs" running a
 kill -TERM "$PID"
