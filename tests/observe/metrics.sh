@@ -90,6 +90,26 @@ t1=$(series container_last_seen cpu50)
 rate=$(awk -v a="$c0" -v b="$c1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.1f", (b - a) / (e - s) * 100 }')
 echo "# cpu50: counter $c0 -> $c1 over $t0 -> $t1: $rate % of a core"
 check "the CPU counter grows by at most about 50 % of a core (5..60: $rate)" awk -v r="$rate" 'BEGIN { exit !(r >= 5 && r <= 60) }'
+# The counter against the kernel's own account of the container, its cgroup
+# (cgroup v1 cpuacct.usage in ns, or v2 cpu.stat usage_usec), read right
+# after the scrape: the counter (the CPU time of its processes at t1) is at
+# most the cgroup's total now, and short of it by no more than the container
+# could have used since t1 (one core at most, plus 20 ms of tick rounding).
+cg_cpu() { # ID: the container's cgroup CPU time in seconds
+	local f
+	f=$(find /sys/fs/cgroup -maxdepth 4 -path "*$1*" \( -name cpuacct.usage -o -name cpu.stat \) 2>/dev/null | head -n1)
+	case "$f" in
+	*cpuacct.usage) awk '{ printf "%.6f", $1 / 1e9 }' "$f" ;;
+	*cpu.stat) awk '$1 == "usage_usec" { printf "%.6f", $2 / 1e6 }' "$f" ;;
+	*) return 1 ;;
+	esac
+}
+cid=$(docker inspect -f '{{.Id}}' "$SVT_TAG-cpu50")
+cg=$(cg_cpu "$cid")
+now=$(date +%s.%N)
+echo "# cpu50: cgroup CPU time $cg s at $now (counter $c1 s at $t1)"
+check "the CPU counter agrees with the container's cgroup (counter <= cgroup <= counter + time since)" \
+	awk -v c="$c1" -v g="${cg:-x}" -v t="$t1" -v n="$now" 'BEGIN { exit !(g != "x" && c <= g + 0.02 && g <= c + (n - t) + 0.02) }'
 
 # decisions: what servicio logged to admin_logs, by action and class (a
 # cycle may ship between the two reads: then read both again)

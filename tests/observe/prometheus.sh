@@ -84,6 +84,13 @@ for c in b80 b40 b15 ram idle; do
 done
 check "the burner at 80 % is ahead of the one at 15 % in Prometheus" \
 	awk '$1 == "b80" { a = $2 } $1 == "b15" { b = $2 } END { exit !(a > b) }' "$SVT_TMP/rate"
+# the tolerance above covers two different windows (rate[1m] against the
+# last 30 s); what it must not blur is told apart here: the four loads in
+# their order, in both
+check "Prometheus orders the loads: b80 > b40 > b15 > idle" \
+	awk '{ v[$1] = $2 } END { exit !(v["b80"] > v["b40"] && v["b40"] > v["b15"] && v["b15"] > v["idle"]) }' "$SVT_TMP/rate"
+check "servicio stats orders them the same" \
+	awk '{ v[$1] = $2 } END { exit !(v["b80"] > v["b40"] && v["b40"] > v["b15"] && v["b15"] > v["idle"]) }' "$SVT_TMP/stats"
 check "the idle container is near 0 in Prometheus" awk '$1 == "idle" { exit !($2 * 100 < 2) }' "$SVT_TMP/rate"
 n=$(curl -sf --max-time 5 -G --data-urlencode 'query=count(count_over_time(gestor_decisions_total[5m]))' "$API/query" | jq -r '.data.result[0].value[1]')
 check "Prometheus holds gestor's decision series (8: 4 actions x 2 classes)" [ "$n" = 8 ]
