@@ -20,6 +20,10 @@
 static const struct opts_opt config_opts[] = {
 	{ "listen", OPTS_STR, F(listen), 0, 0, NULL, "ADDR", "listen address", OPTS_NONEMPTY },
 	{ "port", OPTS_UINT, F(port), 0, 65535, NULL, "N", "TCP port, 0 = any free one", 0 },
+	{ "unix", OPTS_STR, F(unix_path), 0, 0, NULL, "PATH",
+	  "also serve HTTP on this unix socket (made mode 0666: its directory guards it); with it, "
+	  "a TCP port held by another process leaves only the socket served",
+	  0 },
 	{ "db", OPTS_STR, F(db_path), 0, 0, NULL, "PATH|URL",
 	  "SQLite database path, or postgresql://user@host/db", OPTS_NONEMPTY },
 	{ "report-dir", OPTS_STR, F(report_dir), 0, 0, NULL, "DIR",

@@ -19,6 +19,7 @@
 struct config {
 	char listen[64]; /* IPv4 or IPv6 literal */
 	unsigned port; /* 0: any free port */
+	char unix_path[CONFIG_PATH_MAX]; /* "" or a unix socket served as well (servicio's) */
 	char db_path[CONFIG_PATH_MAX]; /* SQLite path or postgresql:// URL */
 	char report_dir[CONFIG_PATH_MAX]; /* graphs go here */
 	char port_file[CONFIG_PATH_MAX]; /* "" or where to write the bound port */

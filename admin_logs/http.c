@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,7 +44,8 @@
 enum route { R_NONE, R_HEALTH, R_LOGS, R_GRAFICAR, R_RUNS, R_WWW };
 
 struct http_server {
-	struct MHD_Daemon *mhd;
+	struct MHD_Daemon *mhd; /* TCP; NULL when --unix is served alone (port taken) */
+	struct MHD_Daemon *mhd_unix; /* --unix: servicio's channel; NULL without */
 	const struct config *cfg;
 	struct store *store;
 	uint64_t started_ns;
@@ -121,7 +123,9 @@ static void http_client(struct MHD_Connection *conn, char *buf, size_t cap, bool
 	util_strlcpy(buf, "-", cap);
 	if (!sa)
 		return;
-	if (sa->sa_family == AF_INET)
+	if (sa->sa_family == AF_UNIX)
+		util_strlcpy(buf, "unix", cap); /* --unix: its directory says who may connect */
+	else if (sa->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, buf,
 			  (socklen_t)cap);
 	else if (sa->sa_family == AF_INET6)
@@ -917,6 +921,70 @@ static void http_free(struct http_server *h)
 	free(h);
 }
 
+/*
+ * The --unix socket, bound and listening: a stale socket at path is
+ * replaced, anything else there is an error. Mode 0666: who may connect is
+ * decided by its directory (root's, see lib/gestor.h). fd or -errno.
+ */
+static int http_unix_listen(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t n = strlen(path);
+	struct stat st;
+	int fd, r;
+
+	if (n >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "unix socket path %s: longer than %zu bytes", path,
+			 sizeof(sa.sun_path) - 1);
+		return -ENAMETOOLONG;
+	}
+	memcpy(sa.sun_path, path, n + 1);
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "unix socket path %s: exists and is not a socket", path);
+		return -EEXIST;
+	}
+	if (unlink(path) != 0 && errno != ENOENT) {
+		r = -errno;
+		snprintf(err, errlen, "unix socket %s: cannot remove the old one: %s", path,
+			 strerror(-r));
+		return r;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || chmod(path, 0666) != 0 ||
+	    listen(fd, 128) != 0) {
+		r = -errno;
+		snprintf(err, errlen, "unix socket %s: %s", path, strerror(-r));
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/* The second daemon, on the --unix socket: plain HTTP, one thread, no per-address cap. */
+static int http_start_unix(struct http_server *h, const struct config *cfg, unsigned flags,
+			   char *err, size_t errlen)
+{
+	int fd = http_unix_listen(cfg->unix_path, err, errlen);
+
+	if (fd < 0)
+		return fd;
+	h->mhd_unix = MHD_start_daemon(
+		flags & ~(unsigned)(MHD_USE_TLS | MHD_USE_IPv6), 0, NULL, NULL, http_handler, h,
+		MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->timeout_s,
+		MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_URI_LOG_CALLBACK, http_uri_log, h,
+		MHD_OPTION_NOTIFY_COMPLETED, http_completed, h, MHD_OPTION_NOTIFY_CONNECTION,
+		http_notify_conn, h, MHD_OPTION_END);
+	if (!h->mhd_unix) {
+		close(fd);
+		unlink(cfg->unix_path);
+		snprintf(err, errlen, "cannot serve the unix socket %s", cfg->unix_path);
+		return -EIO;
+	}
+	return 0;
+}
+
 int http_start(struct http_server **out, const struct config *cfg, struct store *st,
 	       unsigned *port_out, char *err, size_t errlen)
 {
@@ -983,6 +1051,23 @@ int http_start(struct http_server **out, const struct config *cfg, struct store 
 		http_completed, h, MHD_OPTION_NOTIFY_CONNECTION, http_notify_conn, h,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->max_conns_per_ip,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
+	if (cfg->unix_path[0] && (r = http_start_unix(h, cfg, flags, err, errlen)) < 0) {
+		if (h->mhd)
+			MHD_stop_daemon(h->mhd);
+		deadline_stop(h->dl);
+		graphs_queue_stop(h->gq);
+		http_free(h);
+		return r;
+	}
+	if (!h->mhd && h->mhd_unix) {
+		/* the socket is servicio's channel: a squatter on the port must not stop it */
+		log_warnx("cannot listen on %s port %u (in use?): serving the unix socket %s only, "
+			  "no dashboard",
+			  cfg->listen, cfg->port, cfg->unix_path);
+		*port_out = 0;
+		*out = h;
+		return 0;
+	}
 	if (!h->mhd) {
 		snprintf(err, errlen, "cannot listen on %s port %u (in use, bad address%s)",
 			 cfg->listen, cfg->port, h->tls_cert ? ", or a TLS key not matching" : "");
@@ -1005,11 +1090,19 @@ void http_stop(struct http_server *h)
 {
 	if (!h)
 		return;
-	MHD_quiesce_daemon(h->mhd);
+	if (h->mhd)
+		MHD_quiesce_daemon(h->mhd);
+	if (h->mhd_unix)
+		MHD_quiesce_daemon(h->mhd_unix);
 	store_drain(h->store);
 	graphs_queue_stop(h->gq); /* the drawing ends, the waiting ones get 503 */
 	h->gq = NULL;
-	MHD_stop_daemon(h->mhd);
+	if (h->mhd)
+		MHD_stop_daemon(h->mhd);
+	if (h->mhd_unix) {
+		MHD_stop_daemon(h->mhd_unix);
+		unlink(h->cfg->unix_path);
+	}
 	deadline_stop(h->dl);
 	graphs_queue_stop(h->gq);
 	http_free(h);
