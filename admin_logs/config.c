@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,6 +27,16 @@ static const struct opts_opt config_opts[] = {
 	  0 },
 	{ "db", OPTS_STR, F(db_path), 0, 0, NULL, "PATH|URL",
 	  "SQLite database path, or postgresql://user@host/db", OPTS_NONEMPTY },
+	{ "db-file", OPTS_STR, F(db_file), 0, 0, NULL, "PATH",
+	  "read --db from this file (a URL with a password stays out of argv and the environment)",
+	  0 },
+	{ "retain-days", OPTS_UINT, F(retain_days), 0, 36500, NULL, "N",
+	  "delete records, their derived rows and access-log lines older than N days (0: keep)",
+	  0 },
+	{ "retain-mb", OPTS_UINT, F(retain_mb), 0, 16u << 20, NULL, "MIB",
+	  "SQLite: delete the oldest records and access-log lines while the data passes MIB (0: no "
+	  "bound)",
+	  0 },
 	{ "report-dir", OPTS_STR, F(report_dir), 0, 0, NULL, "DIR",
 	  "graphs directory (none: <db dir>/report)", 0 },
 	{ "port-file", OPTS_STR, F(port_file), 0, 0, NULL, "PATH", "write the bound port there",
@@ -45,6 +56,8 @@ static const struct opts_opt config_opts[] = {
 	  "deadline for a request's headers, from the connection's start or previous answer", 0 },
 	{ "body-timeout", OPTS_UINT, F(body_timeout_s), 1, 3600, NULL, "S",
 	  "deadline for a request's body, from its headers", 0 },
+	{ "send-timeout", OPTS_UINT, F(send_timeout_s), 1, 86400, NULL, "S",
+	  "deadline for sending an answer, from its first byte: a slower reader is cut", 0 },
 	{ "top", OPTS_UINT, F(top_n), 1, 50, NULL, "N", "busiest containers charted", 0 },
 	{ "report-keep-runs", OPTS_UINT, F(report_keep_runs), 1, 100000, NULL, "N",
 	  "saved reports kept under <report-dir>/runs/, the oldest drawn removed first", 0 },
@@ -61,6 +74,10 @@ static const struct opts_opt config_opts[] = {
 	{ "tls-cert", OPTS_STR, F(tls_cert), 0, 0, NULL, "PATH",
 	  "PEM certificate (chain): serve HTTPS", 0 },
 	{ "tls-key", OPTS_STR, F(tls_key), 0, 0, NULL, "PATH", "PEM private key of --tls-cert", 0 },
+	{ "allow-plaintext", OPTS_BOOL, F(allow_plaintext), 0, 0, NULL, NULL,
+	  "listen beyond loopback with a token but without TLS (the token crosses the network in "
+	  "clear)",
+	  0 },
 	{ "quiet", OPTS_BOOL, F(quiet), 0, 0, NULL, NULL, "no access lines on stdout", 0 },
 	{ "help", OPTS_BOOL, F(help), 0, 0, NULL, NULL, "print this help and exit", OPTS_NOENV },
 };
@@ -92,6 +109,8 @@ void config_defaults(struct config *c)
 	c->max_conns_per_ip = 64;
 	c->headers_timeout_s = 10;
 	c->body_timeout_s = 30;
+	c->send_timeout_s = 60;
+	c->retain_days = 30;
 	c->top_n = 5;
 	c->report_keep_runs = 50;
 	c->report_keep_mb = 100;
@@ -118,6 +137,31 @@ static void config_default_report(struct config *c)
 	memcpy(c->report_dir + n, "/report", sizeof("/report"));
 }
 
+/* --db-file: the first line of the file becomes db_path. 0 or -errno with err set. */
+static int config_read_db_file(struct config *c, char *err, size_t errlen)
+{
+	char buf[CONFIG_PATH_MAX + 2];
+	ssize_t n = util_read_file_at(AT_FDCWD, c->db_file, buf, sizeof(buf));
+	size_t len;
+
+	if (n < 0) {
+		snprintf(err, errlen, "--db-file %s: %s", c->db_file, strerror((int)-n));
+		return (int)n;
+	}
+	buf[n < (ssize_t)sizeof(buf) ? n : (ssize_t)sizeof(buf) - 1] = '\0';
+	len = strcspn(buf, "\r\n");
+	buf[len] = '\0';
+	if (len == 0 || len >= sizeof(c->db_path)) {
+		explicit_bzero(buf, sizeof(buf));
+		snprintf(err, errlen, "--db-file %s: its first line must be 1..%zu bytes",
+			 c->db_file, sizeof(c->db_path) - 1);
+		return -EINVAL;
+	}
+	memcpy(c->db_path, buf, len + 1);
+	explicit_bzero(buf, sizeof(buf));
+	return 0;
+}
+
 int config_load(struct config *c, int argc, char **argv, const char *(*getenv_fn)(const char *),
 		char *err, size_t errlen)
 {
@@ -140,6 +184,8 @@ int config_load(struct config *c, int argc, char **argv, const char *(*getenv_fn
 		snprintf(err, errlen, "--tls-cert and --tls-key go together");
 		return -EINVAL;
 	}
+	if (c->db_file[0] && config_read_db_file(c, err, errlen) < 0)
+		return -EINVAL;
 	config_default_report(c);
 	return 0;
 }

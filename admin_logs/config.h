@@ -32,6 +32,11 @@ struct config {
 	unsigned max_conns_per_ip; /* of them from one client address; 0: no limit */
 	unsigned headers_timeout_s; /* a request's headers must be in within this */
 	unsigned body_timeout_s; /* and its body within this after them */
+	unsigned send_timeout_s; /* and an answer must be sent within this */
+	char db_file[CONFIG_PATH_MAX]; /* "" or a file holding db_path (no password in argv) */
+	unsigned retain_days; /* records and access lines older than this go; 0: kept */
+	unsigned retain_mb; /* SQLite: the oldest go while the data is larger; 0: no bound */
+	bool allow_plaintext; /* a token without TLS beyond loopback */
 	unsigned top_n; /* busiest containers in the charts */
 	unsigned report_keep_runs; /* saved reports kept under report_dir/runs/ */
 	unsigned report_keep_mb; /* and the MiB they may take */

@@ -11,12 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 
 #include "util.h"
 
-enum deadline_phase { DL_HEADERS, DL_BODY, DL_ANSWER };
+enum deadline_phase { DL_HEADERS, DL_BODY, DL_ANSWER, DL_SEND };
 
 struct deadline_conn {
 	struct deadline_conn *prev, *next;
@@ -31,9 +32,9 @@ struct deadline {
 	pthread_cond_t cv;
 	pthread_t thread;
 	bool stopping;
-	uint64_t headers_ns, body_ns;
+	uint64_t headers_ns, body_ns, send_ns;
 	struct deadline_conn *head;
-	uint64_t cut_headers, cut_bodies;
+	uint64_t cut_headers, cut_bodies, cut_answers;
 };
 
 static void deadline_set(struct deadline_conn *c, enum deadline_phase p, uint64_t limit_ns)
@@ -52,8 +53,10 @@ static void deadline_sweep(struct deadline *d)
 		c->cut = true;
 		if (c->phase == DL_HEADERS)
 			d->cut_headers++;
-		else
+		else if (c->phase == DL_BODY)
 			d->cut_bodies++;
+		else
+			d->cut_answers++;
 		/* the server reads end-of-file and closes; the fd stays its own */
 		shutdown(c->fd, SHUT_RDWR);
 	}
@@ -80,8 +83,8 @@ static void *deadline_main(void *arg)
 	return NULL;
 }
 
-int deadline_start(struct deadline **out, uint64_t headers_ns, uint64_t body_ns, char *err,
-		   size_t errlen)
+int deadline_start(struct deadline **out, uint64_t headers_ns, uint64_t body_ns, uint64_t send_ns,
+		   char *err, size_t errlen)
 {
 	struct deadline *d = calloc(1, sizeof(*d));
 	pthread_condattr_t ca;
@@ -94,6 +97,7 @@ int deadline_start(struct deadline **out, uint64_t headers_ns, uint64_t body_ns,
 	}
 	d->headers_ns = headers_ns;
 	d->body_ns = body_ns;
+	d->send_ns = send_ns;
 	pthread_mutex_init(&d->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -184,6 +188,15 @@ void deadline_answering(struct deadline *d, struct deadline_conn *c)
 	pthread_mutex_unlock(&d->mu);
 }
 
+void deadline_sending(struct deadline *d, struct deadline_conn *c)
+{
+	if (!d || !c)
+		return;
+	pthread_mutex_lock(&d->mu);
+	deadline_set(c, DL_SEND, d->send_ns);
+	pthread_mutex_unlock(&d->mu);
+}
+
 void deadline_request_done(struct deadline *d, struct deadline_conn *c)
 {
 	if (!d || !c)
@@ -193,13 +206,31 @@ void deadline_request_done(struct deadline *d, struct deadline_conn *c)
 	pthread_mutex_unlock(&d->mu);
 }
 
-void deadline_counts(struct deadline *d, uint64_t *headers, uint64_t *bodies)
+void deadline_counts(struct deadline *d, uint64_t *headers, uint64_t *bodies, uint64_t *answers)
 {
-	*headers = *bodies = 0;
+	*headers = *bodies = *answers = 0;
 	if (!d)
 		return;
 	pthread_mutex_lock(&d->mu);
 	*headers = d->cut_headers;
 	*bodies = d->cut_bodies;
+	*answers = d->cut_answers;
+	pthread_mutex_unlock(&d->mu);
+}
+
+void deadline_rest(struct deadline *d, unsigned *conns, bool *at_rest)
+{
+	*conns = 0;
+	*at_rest = true;
+	if (!d)
+		return;
+	pthread_mutex_lock(&d->mu);
+	for (struct deadline_conn *c = d->head; c; c = c->next) {
+		int unread = 0;
+
+		(*conns)++;
+		if (c->phase == DL_ANSWER || ioctl(c->fd, FIONREAD, &unread) < 0 || unread > 0)
+			*at_rest = false;
+	}
 	pthread_mutex_unlock(&d->mu);
 }

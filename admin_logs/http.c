@@ -214,6 +214,7 @@ static enum MHD_Result http_send(struct req *r, unsigned status, char *buf, size
 	ret = MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
 	if (ret == MHD_YES) {
+		deadline_sending(r->h->dl, http_dconn(r->conn));
 		r->status = status;
 		r->bytes_out = strcmp(r->method, "HEAD") == 0 ? 0 : len;
 	}
@@ -324,12 +325,13 @@ static bool http_method_ok(enum route rt, const char *m)
 /* /health's deadline counters (deadline.h) added to doc; doc returned. */
 static json_t *http_with_cuts(struct http_server *h, json_t *doc)
 {
-	uint64_t cut_h, cut_b;
+	uint64_t cut_h, cut_b, cut_a;
 
-	deadline_counts(h->dl, &cut_h, &cut_b);
+	deadline_counts(h->dl, &cut_h, &cut_b, &cut_a);
 	if (doc) {
 		json_object_set_new(doc, "cut_slow_headers", json_integer((json_int_t)cut_h));
 		json_object_set_new(doc, "cut_slow_bodies", json_integer((json_int_t)cut_b));
+		json_object_set_new(doc, "cut_slow_readers", json_integer((json_int_t)cut_a));
 	}
 	return doc;
 }
@@ -377,47 +379,187 @@ static enum MHD_Result http_arg(void *cls, enum MHD_ValueKind kind, const char *
 	return MHD_YES;
 }
 
-/* A query's answer: 200 with its JSON, 503 when the database is away, else 500. */
-static enum MHD_Result http_query_answer(struct req *r, int rc, char *out, size_t len,
-					 const char *err)
+/*
+ * A streamed answer of GET /logs or /runs: {"<key>":[ item, ... ],"count":
+ * n,"limit":l,"offset":o,"next_offset":x} written while the rows are read
+ * (store_rows), one row at a time, as fast as the client takes it, so a
+ * connection holds one row and MHD's block whatever the limit asks. The
+ * request's struct lives until the answer is over (MHD calls this callback
+ * only while sending), so the bytes are counted into it.
+ */
+#define HTTP_STREAM_BLOCK (16u << 10)
+
+struct http_stream {
+	struct store_rows *rows;
+	struct req *r;
+	const char *key;
+	unsigned limit, n;
+	uint64_t offset;
+	int phase; /* 0 head, 1 rows, 2 tail, 3 done */
+	char *pend; /* bytes made but not yet handed to MHD */
+	size_t plen, poff;
+	char *row; /* phase 4: the row after its comma */
+	size_t rowlen;
+	char small[192]; /* head and tail */
+};
+
+static void http_stream_free(void *cls)
 {
-	if (rc < 0)
+	struct http_stream *st = cls;
+
+	store_rows_close(st->rows);
+	free(st);
+}
+
+/* The next piece of the answer into st->pend; false at the end or on an error. */
+static bool http_stream_fill(struct http_stream *st, bool *failed)
+{
+	char err[256];
+	const char *text;
+	size_t len;
+	int rc;
+
+	st->poff = st->plen = 0; /* nothing pending, unless a piece is made below */
+	switch (st->phase) {
+	case 0:
+		st->plen = (size_t)snprintf(st->small, sizeof(st->small), "{\"%s\":[", st->key);
+		st->pend = st->small;
+		st->phase = 1;
+		return true;
+	case 4: /* the row whose comma went out */
+		st->pend = st->row;
+		st->plen = st->rowlen;
+		st->phase = 1;
+		return true;
+	case 1:
+		rc = store_rows_next(st->rows, &text, &len, err, sizeof(err));
+		if (rc > 0) {
+			st->pend = (char *)text; /* valid until the next store_rows_next */
+			st->plen = len;
+			if (st->n++ > 0) { /* a comma first */
+				st->row = (char *)text;
+				st->rowlen = len;
+				st->small[0] = ',';
+				st->pend = st->small;
+				st->plen = 1;
+				st->phase = 4;
+			}
+			return true;
+		}
+		if (rc < 0) {
+			log_warnx("%s answer cut: %s", st->key, err);
+			*failed = true;
+			st->phase = 3;
+			return false;
+		}
+		if (store_rows_more(st->rows))
+			st->plen =
+				(size_t)snprintf(st->small, sizeof(st->small),
+						 "],\"count\":%u,\"limit\":%u,\"offset\":%llu,"
+						 "\"next_offset\":%llu}\n",
+						 st->n, st->limit, (unsigned long long)st->offset,
+						 (unsigned long long)st->offset + st->n);
+		else
+			st->plen =
+				(size_t)snprintf(st->small, sizeof(st->small),
+						 "],\"count\":%u,\"limit\":%u,\"offset\":%llu,"
+						 "\"next_offset\":null}\n",
+						 st->n, st->limit, (unsigned long long)st->offset);
+		st->pend = st->small;
+		st->phase = 2;
+		return true;
+	default:
+		st->phase = 3;
+		return false;
+	}
+}
+
+static ssize_t http_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct http_stream *st = cls;
+	bool failed = false;
+	size_t n = 0;
+
+	(void)pos;
+	while (n < max) {
+		size_t k;
+
+		if (st->poff == st->plen && !http_stream_fill(st, &failed))
+			break;
+		k = st->plen - st->poff;
+		if (k > max - n)
+			k = max - n;
+		memcpy(buf + n, st->pend + st->poff, k);
+		st->poff += k;
+		n += k;
+	}
+	if (failed && n == 0)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	if (n == 0)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	st->r->bytes_out += n;
+	return (ssize_t)n;
+}
+
+/* Open the rows (errors answered at once: 503 database away, 500) and stream them. */
+static enum MHD_Result http_stream_answer(struct req *r, bool runs, const void *q, unsigned limit,
+					  uint64_t offset)
+{
+	struct http_stream *st = calloc(1, sizeof(*st));
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char err[256];
+	int rc;
+
+	if (!st)
+		return MHD_NO;
+	rc = store_rows_open(r->h->store, runs, q, &st->rows, err, sizeof(err));
+	if (rc < 0) {
+		free(st);
 		return http_error(r, rc == -EAGAIN ? 503 : 500, err, NULL);
-	return http_send(r, 200, out, len, NULL);
+	}
+	st->r = r;
+	st->key = runs ? "runs" : "records";
+	st->limit = limit;
+	st->offset = offset;
+	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, HTTP_STREAM_BLOCK,
+						 http_stream_read, st, http_stream_free);
+	if (!resp) {
+		http_stream_free(st);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	ret = MHD_queue_response(r->conn, 200, resp);
+	MHD_destroy_response(resp);
+	if (ret == MHD_YES) {
+		deadline_sending(r->h->dl, http_dconn(r->conn));
+		r->status = 200;
+	}
+	return ret;
 }
 
 static enum MHD_Result http_get_logs(struct req *r)
 {
 	struct query q;
 	struct http_args a = { .q = &q };
-	char err[256];
-	char *out = NULL;
-	size_t len = 0;
-	int rc;
 
 	query_init(&q);
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, http_arg, &a);
 	if (a.bad)
 		return http_error(r, 400, a.err, NULL);
-	rc = store_query_logs(r->h->store, &q, &out, &len, err, sizeof(err));
-	return http_query_answer(r, rc, out, len, err);
+	return http_stream_answer(r, false, &q, q.limit, q.offset);
 }
 
 static enum MHD_Result http_get_runs(struct req *r)
 {
 	struct query_runs q;
 	struct http_args a = { .qr = &q };
-	char err[256];
-	char *out = NULL;
-	size_t len = 0;
-	int rc;
 
 	query_runs_init(&q);
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, http_arg, &a);
 	if (a.bad)
 		return http_error(r, 400, a.err, NULL);
-	rc = store_query_runs(r->h->store, &q, &out, &len, err, sizeof(err));
-	return http_query_answer(r, rc, out, len, err);
+	return http_stream_answer(r, true, &q, q.limit, q.offset);
 }
 
 /* CPU seconds this thread has used. */
@@ -603,6 +745,7 @@ static enum MHD_Result http_www(struct req *r)
 	ret = MHD_queue_response(r->conn, 200, resp);
 	MHD_destroy_response(resp);
 	if (ret == MHD_YES) {
+		deadline_sending(r->h->dl, http_dconn(r->conn));
 		r->status = 200;
 		r->bytes_out = strcmp(r->method, "HEAD") == 0 ? 0 : size;
 	}
@@ -852,6 +995,9 @@ static void http_mhd_log(void *cls, const char *fmt, va_list ap)
 
 #define HTTP_PEM_MAX (64u << 10)
 
+/* GnuTLS priorities: TLS 1.3 and 1.2 only (1.0 and 1.1 are refused at the handshake). */
+#define HTTP_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+
 /*
  * A PEM file into a new buffer (*out). 0 or -errno with err set. One buffer
  * of HTTP_PEM_MAX and no realloc (not util_slurp): no copy of a private key
@@ -900,6 +1046,15 @@ static int http_credentials(struct http_server *h, const struct config *cfg, cha
 	}
 	if (!auth_listen_ok(cfg->listen, h->token[0] != '\0', err, errlen))
 		return -EPERM;
+	if (h->token[0] && !cfg->tls_cert[0] && !cfg->allow_plaintext &&
+	    !auth_addr_is_loopback(cfg->listen)) {
+		snprintf(err, errlen,
+			 "refusing to listen on %s with a token but without TLS: the token would "
+			 "cross the network in clear (--tls-cert/--tls-key, or --allow-plaintext "
+			 "where the network is the host's own, as Docker's bridge is)",
+			 cfg->listen);
+		return -EPERM;
+	}
 	if (!cfg->tls_cert[0])
 		return 0;
 	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
@@ -993,7 +1148,8 @@ int http_start(struct http_server **out, const struct config *cfg, struct store 
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
 	const union MHD_DaemonInfo *di;
-	struct MHD_OptionItem tls[3] = { { MHD_OPTION_END, 0, NULL },
+	struct MHD_OptionItem tls[4] = { { MHD_OPTION_END, 0, NULL },
+					 { MHD_OPTION_END, 0, NULL },
 					 { MHD_OPTION_END, 0, NULL },
 					 { MHD_OPTION_END, 0, NULL } };
 	int r;
@@ -1030,13 +1186,16 @@ int http_start(struct http_server **out, const struct config *cfg, struct store 
 		flags |= MHD_USE_TLS;
 		tls[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls_cert };
 		tls[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls_key };
+		tls[2] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
+						  (void *)HTTP_TLS_PRIORITIES };
 	}
 	if (graphs_queue_start(&h->gq, cfg->draw_queue, err, errlen) < 0) {
 		http_free(h);
 		return -ENOMEM;
 	}
 	if (deadline_start(&h->dl, (uint64_t)cfg->headers_timeout_s * 1000000000ull,
-			   (uint64_t)cfg->body_timeout_s * 1000000000ull, err, errlen) < 0) {
+			   (uint64_t)cfg->body_timeout_s * 1000000000ull,
+			   (uint64_t)cfg->send_timeout_s * 1000000000ull, err, errlen) < 0) {
 		graphs_queue_stop(h->gq);
 		http_free(h);
 		return -ENOMEM;
@@ -1106,4 +1265,9 @@ void http_stop(struct http_server *h)
 	deadline_stop(h->dl);
 	graphs_queue_stop(h->gq);
 	http_free(h);
+}
+
+void http_rest(struct http_server *h, unsigned *conns, bool *at_rest)
+{
+	deadline_rest(h->dl, conns, at_rest);
 }

@@ -12,6 +12,7 @@
 #ifndef ADMIN_LOGS_HTTP_H
 #define ADMIN_LOGS_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -25,6 +26,12 @@ struct http_server;
  */
 int http_start(struct http_server **out, const struct config *cfg, struct store *st,
 	       unsigned *port_out, char *err, size_t errlen);
+
+/*
+ * For in-process harnesses (tests/fuzz/http_fuzz.c): the connections open,
+ * and whether the server is at rest on every one (deadline_rest).
+ */
+void http_rest(struct http_server *h, unsigned *conns, bool *at_rest);
 
 /* Stop accepting, finish in-flight batches, close every connection, free. */
 void http_stop(struct http_server *h);

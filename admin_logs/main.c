@@ -43,12 +43,39 @@ static int main_write_port(const char *path, unsigned port)
 	return r;
 }
 
+/*
+ * A database password given on the command line is visible to every user
+ * (ps, /proc/<pid>/cmdline) and here overwritten in place as soon as the
+ * options are read; the way to keep it out altogether is --db-file, or
+ * libpq's own PGPASSFILE / ~/.pgpass or service file.
+ */
+static void main_scrub_argv(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		size_t n;
+
+		if (!store_has_password(argv[i]))
+			continue;
+		n = strlen(argv[i]);
+		char *red = malloc(n + 1);
+		if (!red)
+			continue;
+		store_redact(argv[i], red, n + 1);
+		memset(argv[i], ' ', n);
+		memcpy(argv[i], red, strlen(red));
+		free(red);
+		log_warnx("the database password was on the command line (visible to every user "
+			  "until now): use --db-file or PGPASSFILE");
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static struct config cfg; /* the HTTP threads read it until the end */
 	struct store *st = NULL;
 	struct http_server *h = NULL;
 	char err[8192]; /* also holds the --help text */
+	char shown[CONFIG_PATH_MAX]; /* the database, its password hidden */
 	unsigned port = 0;
 	sigset_t set;
 	int r, sig;
@@ -64,6 +91,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "admin_logs: %s\n", err);
 		return 2;
 	}
+	main_scrub_argv(argc, argv);
 	/* Every thread started from here on inherits the blocked signals. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -73,6 +101,10 @@ int main(int argc, char **argv)
 
 	if (store_open(&st, cfg.db_path, cfg.group_max, !cfg.quiet, err, sizeof(err)) < 0)
 		fatalx("store: %s", err);
+	if (cfg.retain_mb && store_is_url(cfg.db_path))
+		log_warnx("--retain-mb applies to SQLite only: PostgreSQL is bounded by "
+			  "--retain-days");
+	store_set_retention(st, cfg.retain_days, (uint64_t)cfg.retain_mb << 20);
 	if (http_start(&h, &cfg, st, &port, err, sizeof(err)) < 0) {
 		store_close(st);
 		fatalx("http: %s", err);
@@ -80,9 +112,10 @@ int main(int argc, char **argv)
 	if (cfg.port_file[0] && (r = main_write_port(cfg.port_file, port)) < 0)
 		log_warnx("port file %s: %s", cfg.port_file, strerror(-r));
 	memtrim_code(); /* idle RSS: start-up code pages go (lib/memtrim.c) */
+	store_redact(cfg.db_path, shown, sizeof(shown));
 	log_info("listening on %s://%s%s%s:%u/ (database %s, reports %s)",
 		 cfg.tls_cert[0] ? "https" : "http", strchr(cfg.listen, ':') ? "[" : "", cfg.listen,
-		 strchr(cfg.listen, ':') ? "]" : "", port, cfg.db_path, cfg.report_dir);
+		 strchr(cfg.listen, ':') ? "]" : "", port, shown, cfg.report_dir);
 	if (cfg.unix_path[0])
 		log_info("listening on the unix socket %s as well", cfg.unix_path);
 

@@ -263,20 +263,17 @@ int query_finish(json_t *arr, const char *key, unsigned limit, uint64_t offset, 
 	return 0;
 }
 
-int query_run(sqlite3 *db, const struct query *q, char **out, size_t *outlen, char *err,
-	      size_t errlen)
+int query_logs_prepare(sqlite3 *db, const struct query *q, sqlite3_stmt **out, char *err,
+		       size_t errlen)
 {
 	char sql[1536];
 	sqlite3_stmt *st = NULL;
-	json_t *arr = NULL;
-	size_t n = 0;
-	bool more = false;
-	int rc, r = -EIO;
 
+	*out = NULL;
 	query_logs_sql(q, '?', sql, sizeof(sql));
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "query: %s", sqlite3_errmsg(db));
-		goto err;
+		return -EIO;
 	}
 	sqlite3_bind_int64(st, 1, q->since_ns);
 	sqlite3_bind_int64(st, 2, q->until_ns);
@@ -288,6 +285,49 @@ int query_run(sqlite3 *db, const struct query *q, char **out, size_t *outlen, ch
 	sqlite3_bind_int64(st, 8, (sqlite3_int64)q->offset);
 	sqlite3_bind_text(st, 9, q->host, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 10, q->run, -1, SQLITE_STATIC);
+	*out = st;
+	return 0;
+}
+
+int query_record_text(const char *body, const char *batch_id, int64_t stored_ns, int64_t id,
+		      char **out, char *err, size_t errlen)
+{
+	json_t *arr = json_array();
+	int r = arr ? query_add_record(arr, body, batch_id, stored_ns, id, err, errlen) : -ENOMEM;
+
+	*out = r == 0 ? json_dumps(json_array_get(arr, 0), JSON_COMPACT | JSON_REAL_PRECISION(15))
+		      : NULL;
+	json_decref(arr);
+	if (r == 0 && !*out) {
+		snprintf(err, errlen, "out of memory");
+		r = -ENOMEM;
+	}
+	return r;
+}
+
+char *query_run_text(const char *run, const char *host, int64_t first_ns, int64_t last_ns,
+		     int64_t records)
+{
+	json_t *row = json_pack("{s:s,s:s,s:I,s:I,s:I}", "run", run, "host", host, "first_ns",
+				(json_int_t)first_ns, "last_ns", (json_int_t)last_ns, "records",
+				(json_int_t)records);
+	char *t = row ? json_dumps(row, JSON_COMPACT) : NULL;
+
+	json_decref(row);
+	return t;
+}
+
+int query_run(sqlite3 *db, const struct query *q, char **out, size_t *outlen, char *err,
+	      size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *arr = NULL;
+	size_t n = 0;
+	bool more = false;
+	int rc, r;
+
+	if ((r = query_logs_prepare(db, q, &st, err, errlen)) < 0)
+		goto err;
 	arr = json_array();
 	if (!arr) {
 		snprintf(err, errlen, "out of memory");
@@ -342,24 +382,36 @@ const char query_runs_sql[] = "SELECT run, host, first_ns, last_ns, n_records FR
 			      "WHERE %c1 = '' OR host = %c1 ORDER BY first_ns DESC, run "
 			      "LIMIT %c2 OFFSET %c3";
 
+int query_runs_prepare(sqlite3 *db, const struct query_runs *q, sqlite3_stmt **out, char *err,
+		       size_t errlen)
+{
+	char sql[256];
+	sqlite3_stmt *st = NULL;
+
+	*out = NULL;
+	snprintf(sql, sizeof(sql), query_runs_sql, '?', '?', '?', '?');
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "query: %s", sqlite3_errmsg(db));
+		return -EIO;
+	}
+	sqlite3_bind_text(st, 1, q->host, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, (int)q->limit + 1);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)q->offset);
+	*out = st;
+	return 0;
+}
+
 int query_runs_run(sqlite3 *db, const struct query_runs *q, char **out, size_t *outlen, char *err,
 		   size_t errlen)
 {
-	char sql[256];
 	sqlite3_stmt *st = NULL;
 	json_t *arr = NULL;
 	size_t n = 0;
 	bool more = false;
 	int rc, r = -EIO;
 
-	snprintf(sql, sizeof(sql), query_runs_sql, '?', '?', '?', '?');
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "query: %s", sqlite3_errmsg(db));
+	if (query_runs_prepare(db, q, &st, err, errlen) < 0)
 		goto err;
-	}
-	sqlite3_bind_text(st, 1, q->host, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, (int)q->limit + 1);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)q->offset);
 	arr = json_array();
 	if (!arr)
 		goto nomem;

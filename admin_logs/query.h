@@ -86,6 +86,20 @@ int query_add_record(json_t *arr, const char *body, const char *batch_id, int64_
 		     int64_t id, char *err, size_t errlen);
 int query_add_run(json_t *arr, const char *run, const char *host, int64_t first_ns, int64_t last_ns,
 		  int64_t records);
+/*
+ * The streamed answers (store_rows): the statements of query_run and
+ * query_runs_run, prepared and bound on db (LIMIT is limit + 1: a row past
+ * the limit says a next page exists); one record or one run as JSON text
+ * (malloc'd), exactly as the whole documents hold them.
+ */
+int query_logs_prepare(sqlite3 *db, const struct query *q, sqlite3_stmt **st, char *err,
+		       size_t errlen);
+int query_runs_prepare(sqlite3 *db, const struct query_runs *q, sqlite3_stmt **st, char *err,
+		       size_t errlen);
+int query_record_text(const char *body, const char *batch_id, int64_t stored_ns, int64_t id,
+		      char **out, char *err, size_t errlen);
+char *query_run_text(const char *run, const char *host, int64_t first_ns, int64_t last_ns,
+		     int64_t records);
 /* {"count","limit","offset","next_offset", key: arr} as JSON in *out (arr is borrowed). */
 int query_finish(json_t *arr, const char *key, unsigned limit, uint64_t offset, bool more,
 		 char **out, size_t *outlen, char *err, size_t errlen);

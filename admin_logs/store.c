@@ -22,6 +22,9 @@
 #include "util.h"
 
 #define STORE_ACCESS_FLUSH_NS (200ull * 1000000ull) /* access entries wait at most this */
+#define STORE_RETAIN_CHUNK 100 /* batches (and access lines x 10) per retention step */
+#define STORE_RETAIN_IDLE_NS (1000ull * 1000000ull) /* between steps with nothing to delete */
+#define STORE_RETAIN_BUSY_NS (20ull * 1000000ull) /* between steps while there is */
 
 struct store {
 	const struct store_be_ops *ops;
@@ -45,6 +48,11 @@ struct store {
 
 	uint64_t batches, records, commits; /* under mu */
 	uint64_t group_batches, write_ns, commit_ns; /* under mu: sums over the commits */
+	uint64_t retain_ns; /* 0: no age bound */
+	uint64_t retain_bytes; /* 0: no size bound */
+	uint64_t retain_due; /* writer: monotonic time of the next step */
+	uint64_t retained_out; /* under mu */
+	bool retain_warned; /* writer */
 	char *linebuf; /* writer only */
 	size_t linecap;
 };
@@ -52,6 +60,80 @@ struct store {
 bool store_is_url(const char *where)
 {
 	return strncmp(where, "postgresql://", 13) == 0 || strncmp(where, "postgres://", 11) == 0;
+}
+
+/*
+ * The spans of where that are passwords: the part after "user:" up to the
+ * '@' of a URL's authority, and the value of every "password=" (in a URL's
+ * query or a conninfo string). Calls fn(ctx, start, end) for each.
+ */
+static void store_password_spans(const char *where, void (*fn)(void *, size_t, size_t), void *ctx)
+{
+	const char *p, *auth = strstr(where, "://");
+
+	if (auth) {
+		const char *a = auth + 3, *end = a + strcspn(a, "/?#"), *at = NULL, *colon;
+
+		for (p = a; p < end; p++)
+			if (*p == '@')
+				at = p;
+		colon = at ? memchr(a, ':', (size_t)(at - a)) : NULL;
+		if (colon)
+			fn(ctx, (size_t)(colon + 1 - where), (size_t)(at - where));
+	}
+	for (p = where; (p = strstr(p, "password=")); p += 9) {
+		size_t v = (size_t)(p + 9 - where);
+		if (p != where && p[-1] != '?' && p[-1] != '&' && p[-1] != ' ')
+			continue;
+		fn(ctx, v, v + strcspn(where + v, "& "));
+	}
+}
+
+struct store_span_set {
+	size_t start[8], end[8];
+	unsigned n;
+};
+
+static void store_span_add(void *ctx, size_t start, size_t end)
+{
+	struct store_span_set *set = ctx;
+
+	if (set->n < 8 && end > start) {
+		set->start[set->n] = start;
+		set->end[set->n++] = end;
+	}
+}
+
+bool store_has_password(const char *where)
+{
+	struct store_span_set set = { .n = 0 };
+
+	store_password_spans(where, store_span_add, &set);
+	return set.n > 0;
+}
+
+void store_redact(const char *where, char *out, size_t cap)
+{
+	struct store_span_set set = { .n = 0 };
+	size_t n = 0, i = 0;
+
+	if (cap == 0)
+		return;
+	store_password_spans(where, store_span_add, &set);
+	while (where[i] && n + 1 < cap) {
+		unsigned k;
+
+		for (k = 0; k < set.n && !(i >= set.start[k] && i < set.end[k]); k++)
+			;
+		if (k < set.n) {
+			for (const char *m = "***"; *m && n + 1 < cap; m++)
+				out[n++] = *m;
+			i = set.end[k];
+			continue;
+		}
+		out[n++] = where[i++];
+	}
+	out[n] = '\0';
 }
 
 /* Print the access lines of one group with as few writes as possible. */
@@ -111,6 +193,45 @@ static void store_run_group(struct store *s, struct store_job *jobs, struct stor
 	}
 }
 
+/* One retention step when it is due (writer, mu not held). */
+static void store_retain_step(struct store *s)
+{
+	uint64_t now = util_mono_ns(), deleted = 0;
+	int64_t cutoff = 0;
+	bool more = false;
+	char err[256];
+
+	if ((!s->retain_ns && !s->retain_bytes) || !s->ops->retain || now < s->retain_due)
+		return;
+	if (s->retain_ns)
+		cutoff = (int64_t)(util_real_ns() - s->retain_ns);
+	if (s->ops->retain(s->be, cutoff, s->retain_bytes, STORE_RETAIN_CHUNK, &more, &deleted, err,
+			   sizeof(err)) < 0) {
+		if (!s->retain_warned)
+			log_warnx("retention: %s", err);
+		s->retain_warned = true;
+		more = false;
+	} else {
+		s->retain_warned = false;
+	}
+	s->retain_due = util_mono_ns() + (more ? STORE_RETAIN_BUSY_NS : STORE_RETAIN_IDLE_NS);
+	if (deleted) {
+		pthread_mutex_lock(&s->mu);
+		s->retained_out += deleted;
+		pthread_mutex_unlock(&s->mu);
+	}
+}
+
+void store_set_retention(struct store *s, unsigned days, uint64_t max_bytes)
+{
+	pthread_mutex_lock(&s->mu);
+	s->retain_ns = (uint64_t)days * 86400ull * 1000000000ull;
+	s->retain_bytes = max_bytes;
+	s->retain_due = 0;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
 /* Wait on s->cv until the CLOCK_MONOTONIC time deadline_ns at the latest. */
 static void store_wait_until(struct store *s, uint64_t deadline_ns)
 {
@@ -142,17 +263,30 @@ static void *store_writer(void *arg)
 		unsigned n = 0;
 
 		while (!s->jobs && !s->exiting) {
-			if (!s->accs) {
+			bool retain = s->retain_ns || s->retain_bytes;
+
+			if (retain && util_mono_ns() >= s->retain_due) {
+				pthread_mutex_unlock(&s->mu);
+				store_retain_step(s);
+				pthread_mutex_lock(&s->mu);
+				continue;
+			}
+			if (!s->accs && !retain) {
 				pthread_cond_wait(&s->cv, &s->mu);
 				continue;
 			}
-			uint64_t due = s->accs_since + STORE_ACCESS_FLUSH_NS;
-			if (util_mono_ns() >= due)
+			uint64_t due = s->accs ? s->accs_since + STORE_ACCESS_FLUSH_NS : UINT64_MAX;
+			if (retain && s->retain_due < due)
+				due = s->retain_due;
+			if (s->accs && util_mono_ns() >= s->accs_since + STORE_ACCESS_FLUSH_NS)
 				break;
 			store_wait_until(s, due);
 		}
-		if (!s->jobs && !s->accs)
-			break;
+		if (!s->jobs && !s->accs) {
+			if (s->exiting)
+				break;
+			continue;
+		}
 		s->in_group = true;
 		while (s->jobs && n < s->group_max) {
 			*jt = s->jobs;
@@ -171,6 +305,7 @@ static void *store_writer(void *arg)
 		store_run_group(s, jobs, accs);
 		if (s->ops->idle)
 			s->ops->idle(s->be);
+		store_retain_step(s);
 		pthread_mutex_lock(&s->mu);
 		s->in_group = false;
 		pthread_cond_broadcast(&s->idle_cv);
@@ -280,6 +415,7 @@ void store_get_stats(struct store *s, struct store_stats *st)
 	st->group_batches = s->group_batches;
 	st->write_ns = s->write_ns;
 	st->commit_ns = s->commit_ns;
+	st->retained_out = s->retained_out;
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -303,6 +439,97 @@ int store_query_runs(struct store *s, const struct query_runs *q, char **out, si
 		     char *err, size_t errlen)
 {
 	return s->ops->query_runs(s->be, q, out, outlen, err, errlen);
+}
+
+struct store_rows {
+	const struct store_be_ops *ops;
+	void *cur;
+	bool runs, more, ended;
+	unsigned limit, n;
+	char *text; /* the last row's JSON */
+	union { /* the query, kept: its strings are bound to the statement */
+		struct query logs;
+		struct query_runs runs;
+	} q;
+};
+
+int store_rows_open(struct store *s, bool runs, const void *q, struct store_rows **out, char *err,
+		    size_t errlen)
+{
+	struct store_rows *r = calloc(1, sizeof(*r));
+	int rc;
+
+	*out = NULL;
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	r->ops = s->ops;
+	r->runs = runs;
+	if (runs)
+		r->q.runs = *(const struct query_runs *)q;
+	else
+		r->q.logs = *(const struct query *)q;
+	r->limit = runs ? r->q.runs.limit : r->q.logs.limit;
+	rc = s->ops->cursor_open(s->be, runs, &r->q, &r->cur, err, errlen);
+	if (rc < 0) {
+		free(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+int store_rows_next(struct store_rows *r, const char **text, size_t *len, char *err, size_t errlen)
+{
+	const char *col[5] = { NULL };
+	int rc;
+
+	free(r->text);
+	r->text = NULL;
+	if (r->ended)
+		return 0;
+	rc = r->ops->cursor_next(r->cur, col, err, errlen);
+	if (rc <= 0 || r->n == r->limit) {
+		r->more = rc > 0; /* the row past the limit: a next page exists */
+		r->ended = true;
+		return rc < 0 ? rc : 0;
+	}
+	r->n++;
+	if (r->runs) {
+		r->text = query_run_text(col[0] ? col[0] : "", col[1] ? col[1] : "",
+					 strtoll(col[2] ? col[2] : "0", NULL, 10),
+					 strtoll(col[3] ? col[3] : "0", NULL, 10),
+					 strtoll(col[4] ? col[4] : "0", NULL, 10));
+		if (!r->text) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+	} else {
+		rc = query_record_text(
+			col[0], col[1] ? col[1] : "", strtoll(col[2] ? col[2] : "0", NULL, 10),
+			strtoll(col[3] ? col[3] : "0", NULL, 10), &r->text, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+	*text = r->text;
+	*len = strlen(r->text);
+	return 1;
+}
+
+bool store_rows_more(const struct store_rows *r)
+{
+	return r->more;
+}
+
+void store_rows_close(struct store_rows *r)
+{
+	if (!r)
+		return;
+	if (r->cur)
+		r->ops->cursor_close(r->cur);
+	free(r->text);
+	free(r);
 }
 
 int store_graph_db(struct store *s, const char *run, const char *host, sqlite3 **db, char *err,

@@ -42,6 +42,7 @@ struct store_stats {
 	uint64_t group_batches; /* sum over commits of the batches in each */
 	uint64_t write_ns; /* time spent inserting, summed over commits */
 	uint64_t commit_ns; /* time spent in COMMIT (the fsync), summed */
+	uint64_t retained_out; /* batches and access lines deleted by retention */
 };
 
 /*
@@ -76,6 +77,15 @@ void store_submit_access(struct store *s, const struct access_entry *e);
 void store_get_stats(struct store *s, struct store_stats *st);
 
 /*
+ * Retention (--retain-days, --retain-mb), enforced by the writer between
+ * groups in small steps (STORE_RETAIN_CHUNK batches and access lines per
+ * transaction), one a second when there is nothing to delete, back to back
+ * (between groups) while there is: ingestion waits at most one step.
+ * max_bytes applies to SQLite only. Call before traffic starts.
+ */
+void store_set_retention(struct store *s, unsigned days, uint64_t max_bytes);
+
+/*
  * Refuse new batches (-ESHUTDOWN) and wait until every queued batch has been
  * committed and reported. Access entries are still accepted.
  */
@@ -89,6 +99,24 @@ int store_query_logs(struct store *s, const struct query *q, char **out, size_t 
 		     size_t errlen);
 int store_query_runs(struct store *s, const struct query_runs *q, char **out, size_t *outlen,
 		     char *err, size_t errlen);
+
+/*
+ * GET /logs and GET /runs answered while they are read: store_rows_open
+ * runs the query (runs false: q is a struct query, true: a struct
+ * query_runs) on a connection of its own (SQLite: a reader with a small
+ * page cache; PostgreSQL: single-row mode), so an answer of any limit
+ * holds one row at a time. store_rows_next gives the next record or run
+ * as JSON text (valid until the next call; 1), or 0 at the end (then
+ * store_rows_more says whether a next page exists), or -errno.
+ * store_rows_close frees everything (NULL is fine). open: 0, -EAGAIN (the
+ * database is away: 503) or -errno, with the reason in err.
+ */
+struct store_rows;
+int store_rows_open(struct store *s, bool runs, const void *q, struct store_rows **out, char *err,
+		    size_t errlen);
+int store_rows_next(struct store_rows *r, const char **text, size_t *len, char *err, size_t errlen);
+bool store_rows_more(const struct store_rows *r);
+void store_rows_close(struct store_rows *r);
 
 /*
  * The database GET /graficar draws from, for the run run (NULL: the latest
@@ -119,6 +147,16 @@ int store_open_reader(const char *path, sqlite3 **db, char *err, size_t errlen);
  * for NULL or "". 0 or -errno with the reason in err.
  */
 int store_scope_host(sqlite3 *db, const char *host, char *err, size_t errlen);
+
+/*
+ * where with any password in it replaced by "***" (the user:password@ of a
+ * URL, a password= parameter of its query or of a key=value conninfo), for
+ * log lines. The result is cut to cap.
+ */
+void store_redact(const char *where, char *out, size_t cap);
+
+/* Does where carry a password (what store_redact would hide)? */
+bool store_has_password(const char *where);
 
 /* The database path or URL the store was opened with. */
 const char *store_path(const struct store *s);

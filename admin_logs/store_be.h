@@ -53,10 +53,33 @@ struct store_be_ops {
 			    uint64_t *commit_start);
 	/* Between groups, on the writer (may be NULL). */
 	void (*idle)(void *be);
+	/*
+	 * Retention, one bounded step on the writer between groups: delete the
+	 * oldest batches (at most chunk; those stored before cutoff_ns, or any
+	 * while the data passes max_bytes, 0: no bound) with their records and
+	 * derived rows, mending their runs' rows, and the access-log lines
+	 * before cutoff_ns (or the oldest, over max_bytes), in one transaction.
+	 * *more: a full chunk went, so there may be more. 0 or -errno with err.
+	 */
+	int (*retain)(void *be, int64_t cutoff_ns, uint64_t max_bytes, unsigned chunk, bool *more,
+		      uint64_t *deleted, char *err, size_t errlen);
 	int (*query_logs)(void *be, const struct query *q, char **out, size_t *outlen, char *err,
 			  size_t errlen);
 	int (*query_runs)(void *be, const struct query_runs *q, char **out, size_t *outlen,
 			  char *err, size_t errlen);
+	/*
+	 * A streamed answer (store_rows): runs false, the GET /logs statement
+	 * of q (a struct query), columns body, batch_id, stored_ns, id; runs
+	 * true, the GET /runs statement of q (a struct query_runs), columns
+	 * run, host, first_ns, last_ns, n_records; both with LIMIT limit + 1.
+	 * open: 0, -EAGAIN (server away) or -errno, err set. next: 1 and the
+	 * row's columns as text in col (valid until the next call), 0 at the
+	 * end, -errno.
+	 */
+	int (*cursor_open)(void *be, bool runs, const void *q, void **cur, char *err,
+			   size_t errlen);
+	int (*cursor_next)(void *cur, const char *col[5], char *err, size_t errlen);
+	void (*cursor_close)(void *cur);
 	/* The database the graphs read (store_graph_db); NULL: the store's own file. */
 	int (*graph_db)(void *be, const char *run, const char *host, sqlite3 **db, char *err,
 			size_t errlen);

@@ -719,6 +719,105 @@ out:
 	return r;
 }
 
+/*
+ * A streamed answer's cursor: a connection of its own with the query sent
+ * in single-row mode, so libpq holds one row at a time whatever the limit.
+ */
+struct pg_cursor {
+	PGconn *c;
+	PGresult *row; /* the row handed out last */
+	bool done;
+};
+
+static void pg_cursor_close(void *cur)
+{
+	struct pg_cursor *k = cur;
+
+	if (!k)
+		return;
+	PQclear(k->row);
+	PQfinish(k->c); /* a query still running is cancelled with the connection */
+	free(k);
+}
+
+static int pg_cursor_open(void *be, bool runs, const void *qv, void **out, char *err, size_t errlen)
+{
+	static const Oid ltypes[10] = { OID_INT8, OID_INT8, OID_TEXT, OID_TEXT, OID_TEXT,
+					OID_TEXT, OID_INT8, OID_INT8, OID_TEXT, OID_TEXT };
+	static const Oid rtypes[3] = { OID_TEXT, OID_INT8, OID_INT8 };
+	struct pg_cursor *k = calloc(1, sizeof(*k));
+	char sql[1536], since[24], until[24], lim[24], off[24];
+	const char *vals[10];
+	int r, n;
+
+	*out = NULL;
+	if (!k) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if ((r = pg_reader(be, &k->c, err, errlen)) < 0) {
+		free(k);
+		return r;
+	}
+	if (runs) {
+		const struct query_runs *q = qv;
+		snprintf(sql, sizeof(sql), query_runs_sql, '$', '$', '$', '$');
+		snprintf(lim, sizeof(lim), "%u", q->limit + 1);
+		snprintf(off, sizeof(off), "%llu", (unsigned long long)q->offset);
+		vals[0] = q->host;
+		vals[1] = lim;
+		vals[2] = off;
+		n = 3;
+	} else {
+		const struct query *q = qv;
+		query_logs_sql(q, '$', sql, sizeof(sql));
+		snprintf(since, sizeof(since), "%lld", (long long)q->since_ns);
+		snprintf(until, sizeof(until), "%lld", (long long)q->until_ns);
+		snprintf(lim, sizeof(lim), "%u", q->limit + 1);
+		snprintf(off, sizeof(off), "%llu", (unsigned long long)q->offset);
+		const char *v[10] = { since,	until, q->type, q->container, q->action,
+				      q->batch, lim,   off,	q->host,      q->run };
+		memcpy(vals, v, sizeof(v));
+		n = 10;
+	}
+	if (PQsendQueryParams(k->c, sql, n, runs ? rtypes : ltypes, vals, NULL, NULL, 0) != 1 ||
+	    PQsetSingleRowMode(k->c) != 1) {
+		snprintf(err, errlen, "query: %s", PQerrorMessage(k->c));
+		pg_cursor_close(k);
+		return -EAGAIN;
+	}
+	*out = k;
+	return 0;
+}
+
+static int pg_cursor_next(void *cur, const char *col[5], char *err, size_t errlen)
+{
+	struct pg_cursor *k = cur;
+	PGresult *res;
+
+	PQclear(k->row);
+	k->row = NULL;
+	if (k->done)
+		return 0;
+	res = PQgetResult(k->c);
+	if (PQresultStatus(res) == PGRES_SINGLE_TUPLE) {
+		k->row = res;
+		for (int i = 0; i < 5 && i < PQnfields(res); i++)
+			col[i] = PQgetvalue(res, 0, i);
+		return 1;
+	}
+	k->done = true;
+	if (res && PQresultStatus(res) != PGRES_TUPLES_OK) {
+		snprintf(err, errlen, "query: %s", PQresultErrorMessage(res));
+		PQclear(res);
+		return -EIO;
+	}
+	PQclear(res);
+	while ((res = PQgetResult(k->c)))
+		PQclear(res);
+	return 0;
+}
+
 /* The graphs' database: a snapshot of the run, read on a connection of its own. */
 static int pg_graph_db(void *be, const char *run, const char *host, sqlite3 **db, char *err,
 		       size_t errlen)
@@ -734,12 +833,101 @@ static int pg_graph_db(void *be, const char *run, const char *host, sqlite3 **db
 	return r;
 }
 
+/*
+ * Retention (store_be.h) by age: the oldest chunk of batches stored before
+ * the cutoff, with their records and containers' rows, their runs mended,
+ * and the access-log lines before the cutoff, in one transaction on the
+ * writer's connection. (A size bound is SQLite's only: PostgreSQL's files
+ * keep their dead rows until VACUUM, so no cheap figure of the live data
+ * exists; the server's disk is bounded by age.)
+ */
+static const char *const pg_retain_sql[] = {
+	"CREATE TEMP TABLE IF NOT EXISTS retain_chunk(id bigint PRIMARY KEY, run text, host text,"
+	" n bigint) ON COMMIT DELETE ROWS",
+	"INSERT INTO retain_chunk SELECT id, run, host, n_records FROM (SELECT id, run, host,"
+	" n_records, stored_ns FROM batches ORDER BY id LIMIT $1) x WHERE stored_ns < $2",
+	"DELETE FROM sample_containers WHERE record IN (SELECT r.id FROM records r"
+	" JOIN retain_chunk c ON r.batch = c.id)",
+	"DELETE FROM records WHERE batch IN (SELECT id FROM retain_chunk)",
+	"UPDATE runs SET n_records = runs.n_records - g.n FROM (SELECT run, host, sum(n) AS n"
+	" FROM retain_chunk GROUP BY run, host) g WHERE runs.run = g.run AND runs.host = g.host",
+	"DELETE FROM runs USING (SELECT DISTINCT run, host FROM retain_chunk) g"
+	" WHERE runs.run = g.run AND runs.host = g.host AND (runs.n_records <= 0 OR NOT EXISTS"
+	" (SELECT 1 FROM records r WHERE r.run = runs.run AND r.host = runs.host))",
+	"UPDATE runs SET first_ns = (SELECT min(r.ts_ns) FROM records r WHERE r.run = runs.run"
+	" AND r.host = runs.host) FROM (SELECT DISTINCT run, host FROM retain_chunk) g"
+	" WHERE runs.run = g.run AND runs.host = g.host",
+	"DELETE FROM batches WHERE id IN (SELECT id FROM retain_chunk)",
+	"DELETE FROM access_log WHERE id IN (SELECT id FROM (SELECT id, ts_ns FROM access_log"
+	" ORDER BY id LIMIT $1 * 10) x WHERE ts_ns < $2)",
+};
+
+static int pg_retain(void *be, int64_t cutoff_ns, uint64_t max_bytes, unsigned chunk, bool *more,
+		     uint64_t *deleted, char *err, size_t errlen)
+{
+	static const Oid types[2] = { OID_INT8, OID_INT8 };
+	struct store_pg *p = be;
+	char lim[24], cut[24];
+	const char *vals[2] = { lim, cut };
+	uint64_t n = 0;
+	int r = 0;
+
+	(void)max_bytes;
+	*more = false;
+	*deleted = 0;
+	if (cutoff_ns <= 0)
+		return 0;
+	if (!pg_ready(p, err, errlen))
+		return -EAGAIN;
+	snprintf(lim, sizeof(lim), "%u", chunk);
+	snprintf(cut, sizeof(cut), "%lld", (long long)cutoff_ns);
+	if (pg_exec(p->conn, "BEGIN", err, errlen) < 0)
+		return -EIO;
+	for (size_t i = 0; r == 0 && i < sizeof(pg_retain_sql) / sizeof(pg_retain_sql[0]); i++) {
+		const char *sql = pg_retain_sql[i];
+		int np = strstr(sql, "$2") ? 2 : strstr(sql, "$1") ? 1 : 0;
+		PGresult *res = PQexecParams(p->conn, sql, np, np ? types : NULL, np ? vals : NULL,
+					     NULL, NULL, 0);
+
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			snprintf(err, errlen, "%.60s: %s", sql, PQresultErrorMessage(res));
+			r = -EIO;
+		} else if (i == 1 || i + 1 == sizeof(pg_retain_sql) / sizeof(pg_retain_sql[0])) {
+			uint64_t c = strtoull(PQcmdTuples(res), NULL, 10);
+			n += c;
+			if (c >= chunk)
+				*more = true;
+		}
+		PQclear(res);
+	}
+	if (r == 0) {
+		PGresult *res = PQexec(p->conn, "COMMIT");
+		if (!pg_committed(res)) {
+			snprintf(err, errlen, "commit: %s", PQresultErrorMessage(res));
+			r = -EIO;
+		}
+		PQclear(res);
+	}
+	if (r < 0) {
+		if (PQstatus(p->conn) == CONNECTION_OK)
+			PQclear(PQexec(p->conn, "ROLLBACK"));
+		*more = false;
+		return r;
+	}
+	*deleted = n;
+	return 0;
+}
+
 const struct store_be_ops store_pg_ops = {
 	.name = "postgresql",
 	.open = pg_open,
 	.counts = pg_counts,
 	.write_group = pg_write_group,
 	.idle = NULL,
+	.retain = pg_retain,
+	.cursor_open = pg_cursor_open,
+	.cursor_next = pg_cursor_next,
+	.cursor_close = pg_cursor_close,
 	.query_logs = pg_query_logs,
 	.query_runs = pg_query_runs,
 	.graph_db = pg_graph_db,

@@ -791,12 +791,185 @@ static int sq_query_runs(void *be, const struct query_runs *q, char **out, size_
 	return r;
 }
 
+/*
+ * Retention (store_be.h): the chunk of the oldest batches goes into a
+ * temporary table, then their containers' rows, samples, records and the
+ * batches themselves, by index; their runs lose their records (a run left
+ * with none goes, the others start at their oldest record left); then the
+ * oldest access-log lines. The data's size is the database's pages in use
+ * (page_count - freelist_count): deleted pages are reused, so the file
+ * stops growing at about max_bytes.
+ */
+static const char sq_retain_sql[] =
+	"DELETE FROM temp.retain_chunk;"
+	"INSERT INTO temp.retain_chunk SELECT id FROM (SELECT id, stored_ns FROM main.batches"
+	" ORDER BY id LIMIT :chunk) WHERE :all OR stored_ns < :cutoff;"
+	"DELETE FROM main.sample_containers WHERE record IN (SELECT r.id FROM main.records r"
+	" WHERE r.batch IN temp.retain_chunk);"
+	"DELETE FROM main.samples WHERE record IN (SELECT r.id FROM main.records r"
+	" WHERE r.batch IN temp.retain_chunk);"
+	"UPDATE main.runs SET n_records = n_records - (SELECT coalesce(sum(b.n_records), 0)"
+	" FROM main.batches b WHERE b.id IN temp.retain_chunk AND b.run = runs.run"
+	" AND b.host = runs.host) WHERE EXISTS (SELECT 1 FROM main.batches b"
+	" WHERE b.id IN temp.retain_chunk AND b.run = runs.run AND b.host = runs.host);"
+	"DELETE FROM main.records WHERE batch IN temp.retain_chunk;"
+	"DELETE FROM main.runs WHERE n_records <= 0 OR NOT EXISTS (SELECT 1 FROM main.records r"
+	" WHERE r.run = runs.run AND r.host = runs.host) AND EXISTS (SELECT 1 FROM main.batches b"
+	" WHERE b.id IN temp.retain_chunk AND b.run = runs.run AND b.host = runs.host);"
+	"UPDATE main.runs SET first_ns = (SELECT min(r.ts_ns) FROM main.records r"
+	" WHERE r.run = runs.run AND r.host = runs.host) WHERE EXISTS (SELECT 1 FROM main.batches b"
+	" WHERE b.id IN temp.retain_chunk AND b.run = runs.run AND b.host = runs.host);"
+	"DELETE FROM main.batches WHERE id IN temp.retain_chunk;"
+	"DELETE FROM main.access_log WHERE id IN (SELECT id FROM (SELECT id, ts_ns FROM"
+	" main.access_log ORDER BY id LIMIT :chunk * 10) WHERE :all OR ts_ns < :cutoff);";
+
+/* Bytes of the database's pages in use. */
+static int sq_data_bytes(sqlite3 *db, uint64_t *bytes)
+{
+	uint64_t pages, free_pages, size;
+
+	if (store_count(db, "PRAGMA main.page_count", &pages) < 0 ||
+	    store_count(db, "PRAGMA main.freelist_count", &free_pages) < 0 ||
+	    store_count(db, "PRAGMA main.page_size", &size) < 0)
+		return -EIO;
+	*bytes = (pages - free_pages) * size;
+	return 0;
+}
+
+static int sq_retain(void *be, int64_t cutoff_ns, uint64_t max_bytes, unsigned chunk, bool *more,
+		     uint64_t *deleted, char *err, size_t errlen)
+{
+	struct store_sq *s = be;
+	const char *tail = sq_retain_sql;
+	uint64_t bytes = 0, n = 0;
+	bool all = false;
+	int r = 0;
+
+	*more = false;
+	*deleted = 0;
+	if (max_bytes && sq_data_bytes(s->db, &bytes) == 0 && bytes > max_bytes)
+		all = true;
+	if (!all && cutoff_ns <= 0)
+		return 0;
+	if (store_exec(s->db,
+		       "CREATE TEMP TABLE IF NOT EXISTS retain_chunk(id INTEGER PRIMARY KEY)", err,
+		       errlen) < 0 ||
+	    store_exec(s->db, "BEGIN IMMEDIATE", err, errlen) < 0)
+		return -EIO;
+	while (r == 0 && *tail) {
+		sqlite3_stmt *st = NULL;
+		int i;
+
+		if (sqlite3_prepare_v2(s->db, tail, -1, &st, &tail) != SQLITE_OK) {
+			snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+			r = -EIO;
+			break;
+		}
+		if (!st)
+			continue;
+		if ((i = sqlite3_bind_parameter_index(st, ":chunk")))
+			sqlite3_bind_int64(st, i, chunk);
+		if ((i = sqlite3_bind_parameter_index(st, ":all")))
+			sqlite3_bind_int(st, i, all);
+		if ((i = sqlite3_bind_parameter_index(st, ":cutoff")))
+			sqlite3_bind_int64(st, i, cutoff_ns > 0 ? cutoff_ns : 0);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+			r = -EIO;
+		} else if (strncmp(sqlite3_sql(st), "INSERT INTO temp", 16) == 0 ||
+			   strncmp(sqlite3_sql(st), "DELETE FROM main.access_log", 27) == 0) {
+			uint64_t c = (uint64_t)sqlite3_changes(s->db);
+			n += c;
+			if (c >= chunk)
+				*more = true;
+		}
+		sqlite3_finalize(st);
+	}
+	if (r == 0)
+		r = store_exec(s->db, "COMMIT", err, errlen);
+	if (r < 0 && !sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (r == 0) {
+		*deleted = n;
+		if (all && n > 0)
+			*more = true;
+	}
+	return r;
+}
+
+/*
+ * A streamed answer's cursor: a reader connection of its own with a small
+ * page cache (STORE_STREAM_CACHE_KB: a slow client holds it for as long as
+ * its answer takes, so fifty of them must stay small) and the statement.
+ */
+#define STORE_STREAM_CACHE_KB 256
+
+struct sq_cursor {
+	sqlite3 *db;
+	sqlite3_stmt *st;
+};
+
+static void sq_cursor_close(void *cur)
+{
+	struct sq_cursor *c = cur;
+
+	if (!c)
+		return;
+	sqlite3_finalize(c->st);
+	sqlite3_close(c->db);
+	free(c);
+}
+
+static int sq_cursor_open(void *be, bool runs, const void *q, void **out, char *err, size_t errlen)
+{
+	struct store_sq *s = be;
+	struct sq_cursor *c = calloc(1, sizeof(*c));
+	char pragma[64];
+	int r;
+
+	*out = NULL;
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	snprintf(pragma, sizeof(pragma), "PRAGMA cache_size=-%d", STORE_STREAM_CACHE_KB);
+	if ((r = store_open_reader(s->path, &c->db, err, errlen)) < 0 ||
+	    (r = store_exec(c->db, pragma, err, errlen)) < 0 ||
+	    (r = runs ? query_runs_prepare(c->db, q, &c->st, err, errlen)
+		      : query_logs_prepare(c->db, q, &c->st, err, errlen)) < 0) {
+		sq_cursor_close(c);
+		return r;
+	}
+	*out = c;
+	return 0;
+}
+
+static int sq_cursor_next(void *cur, const char *col[5], char *err, size_t errlen)
+{
+	struct sq_cursor *c = cur;
+	int rc = sqlite3_step(c->st);
+
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW) {
+		snprintf(err, errlen, "query: %s", sqlite3_errmsg(c->db));
+		return -EIO;
+	}
+	for (int i = 0; i < 5 && i < sqlite3_column_count(c->st); i++)
+		col[i] = (const char *)sqlite3_column_text(c->st, i);
+	return 1;
+}
+
 const struct store_be_ops store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
 	.counts = sq_counts,
 	.write_group = sq_write_group,
 	.idle = sq_idle,
+	.retain = sq_retain,
+	.cursor_open = sq_cursor_open,
+	.cursor_next = sq_cursor_next,
+	.cursor_close = sq_cursor_close,
 	.query_logs = sq_query_logs,
 	.query_runs = sq_query_runs,
 	.graph_db = NULL, /* the graphs read the store's file (store_open_reader) */

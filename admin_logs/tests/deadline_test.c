@@ -37,24 +37,28 @@ static int peer_state(int fd)
 static void test_headers_and_body(void **state)
 {
 	struct deadline *d;
-	int late[2], body[2], answering[2], ontime[2];
-	uint64_t nh, nb;
+	int late[2], body[2], answering[2], ontime[2], sending[2];
+	uint64_t nh, nb, na;
 	char err[128];
 
 	(void)state;
-	assert_int_equal(deadline_start(&d, 500 * MS, 1500 * MS, err, sizeof(err)), 0);
+	assert_int_equal(deadline_start(&d, 500 * MS, 1500 * MS, 1000 * MS, err, sizeof(err)), 0);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, late), 0);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, body), 0);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, answering), 0);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, ontime), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sending), 0);
 
 	struct deadline_conn *cl = deadline_open(d, late[0]);
 	struct deadline_conn *cb = deadline_open(d, body[0]);
 	struct deadline_conn *ca = deadline_open(d, answering[0]);
 	struct deadline_conn *co = deadline_open(d, ontime[0]);
+	struct deadline_conn *cs = deadline_open(d, sending[0]);
 	assert_non_null(cl);
 	deadline_headers_in(d, cb, true); /* body deadline: 1500 ms from now */
 	deadline_headers_in(d, ca, false); /* answering: none */
+	deadline_headers_in(d, cs, false);
+	deadline_sending(d, cs); /* sending: 1000 ms from now */
 	sleep_ms(500);
 	deadline_request_done(d, co); /* a new request: headers deadline again (1000 ms) */
 	sleep_ms(250);
@@ -63,17 +67,21 @@ static void test_headers_and_body(void **state)
 	assert_int_equal(peer_state(body[1]), 1);
 	assert_int_equal(peer_state(answering[1]), 1);
 	assert_int_equal(peer_state(ontime[1]), 1);
+	assert_int_equal(peer_state(sending[1]), 1);
 	deadline_close(d, co); /* gone: never cut after this */
 	sleep_ms(1150);
 	/* 1900 ms: the body too (due at 1500) */
 	assert_int_equal(peer_state(body[1]), 0);
 	assert_int_equal(peer_state(answering[1]), 1);
 	assert_int_equal(peer_state(ontime[1]), 1);
-	deadline_counts(d, &nh, &nb);
+	assert_int_equal(peer_state(sending[1]), 0); /* the answer too (due at 1000) */
+	deadline_counts(d, &nh, &nb, &na);
 	assert_int_equal(nh, 1);
 	assert_int_equal(nb, 1);
+	assert_int_equal(na, 1);
 	deadline_close(d, cl);
 	deadline_close(d, cb);
+	deadline_close(d, cs);
 	(void)ca; /* left open: deadline_stop frees it */
 	deadline_stop(d);
 	for (int i = 0; i < 2; i++) {
@@ -81,19 +89,20 @@ static void test_headers_and_body(void **state)
 		close(body[i]);
 		close(answering[i]);
 		close(ontime[i]);
+		close(sending[i]);
 	}
 }
 
 static void test_null_safe(void **state)
 {
-	uint64_t nh, nb;
+	uint64_t nh, nb, na;
 
 	(void)state;
 	assert_null(deadline_open(NULL, 3));
 	deadline_headers_in(NULL, NULL, true);
 	deadline_close(NULL, NULL);
-	deadline_counts(NULL, &nh, &nb);
-	assert_int_equal(nh + nb, 0);
+	deadline_counts(NULL, &nh, &nb, &na);
+	assert_int_equal(nh + nb + na, 0);
 	deadline_stop(NULL);
 }
 
