@@ -102,4 +102,6 @@ done
 printf 'GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /logs?limit=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' | put http
 printf 'HEAD /health HTTP/1.0\r\n\r\n' | put http
 printf 'DELETE /logs HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n' | put http
+# --- batch and http: hostile strings (shell, gnuplot, HTML, formulas, bad UTF-8...)
+/usr/bin/python3 "$HERE/hostile_seeds.py" "$OUT"
 for d in modsrc procfs cgroupid batch http; do echo "$d: $(ls "$OUT/$d" | wc -l) seeds"; done

@@ -7,6 +7,7 @@
 # stays as a regression case for tests/fuzz/regress.sh. Prints one summary
 # line per target (executions, crashes) and keeps them in
 # build/fuzz/last-run.txt. Exits 1 when any target found a problem.
+# FUZZ_TARGETS="http batch" runs (and builds) only those targets.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
@@ -14,7 +15,8 @@ BUILD=${BUILD:-$TOP/build}
 SECS=${1:-60}
 [ -n "$SECS" ] || SECS=60
 command -v clang-14 >/dev/null || { echo "fuzz: clang-14 is not installed"; exit 1; }
-make -s -C "$HERE" -j2 BUILD="$BUILD" || exit 1
+targets=${FUZZ_TARGETS:-$(make -s -C "$HERE" targets)}
+make -s -C "$HERE" -j2 BUILD="$BUILD" $(for t in $targets; do echo "$BUILD/fuzz/bin/${t}_fuzz"; done) || exit 1
 # the HTTP target's database: on tmpfs when there is one (fsync is the cost)
 shm=/tmp; [ -d /dev/shm ] && [ -w /dev/shm ] && shm=/dev/shm
 export TMPDIR=$(mktemp -d $shm/gestor-fuzz.XXXXXX)
@@ -22,7 +24,7 @@ trap 'rm -rf "$TMPDIR"' EXIT
 summary=$BUILD/fuzz/last-run.txt
 echo "# make fuzz SECONDS=$SECS, $(date -u +%FT%TZ), $(nproc) cores" >"$summary"
 bad=0
-for t in $(make -s -C "$HERE" targets); do
+for t in $targets; do
 	work=$BUILD/fuzz/corpus/$t
 	mkdir -p "$work"
 	leaks=1

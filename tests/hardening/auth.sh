@@ -64,7 +64,10 @@ check "listening on 0.0.0.0 without a token is refused (exit $rc)" eval '[ "$rc"
 timeout 5 "$bin" --listen :: --port 0 --db "$dir/refused6.db" >"$dir/refused6.log" 2>&1
 rc=$?
 check "on :: too (exit $rc)" eval '[ "$rc" = 1 ] && grep -q "refusing to listen on :: without a token" "$dir/refused6.log"'
-start wide --listen 0.0.0.0 --token-file "$dir/token" --quiet
+timeout 5 "$bin" --listen 0.0.0.0 --port 0 --db "$dir/plain-wide.db" --token-file "$dir/token" >"$dir/plain-wide.log" 2>&1
+rc=$?
+check "on 0.0.0.0 with a token but no TLS: refused (exit $rc)" eval '[ "$rc" = 1 ] && grep -q "with a token but without TLS" "$dir/plain-wide.log"'
+start wide --listen 0.0.0.0 --token-file "$dir/token" --allow-plaintext --quiet
 ext=$(ip -4 -o addr show scope global 2>/dev/null | awk '{sub(/\/.*/, "", $4); print $4; exit}')
 if [ -n "$ext" ]; then
 	check "a read from a non-loopback address ($ext) needs the token" [ "$(code "http://$ext:$PORT/logs")" = 401 ]
@@ -89,9 +92,41 @@ check "TLS: POST over https with the token: 201" [ "$(code --cacert "$dir/tls.cr
 check "TLS: without that CA the certificate is refused" [ "$(code "$S/health")" = 000 ]
 check "TLS: plain http to the TLS port gets no answer" [ "$(code "http://127.0.0.1:$PORT/health")" = 000 ]
 check "TLS: the startup line says https" grep -q "listening on https://" "$dir/tls.log"
+# TLS 1.2+ only: a client offering TLS 1.1 at most (security level 0, so
+# openssl itself would speak it) gets no session; TLS 1.2 and 1.3 get one
+tlsv() { echo | timeout 10 openssl s_client -connect "127.0.0.1:$PORT" "-$1" -cipher 'DEFAULT:@SECLEVEL=0' 2>&1; }
+tlsv tls1_1 >"$dir/tls11.txt"
+check "TLS: a TLS 1.1 client is refused at the handshake" \
+	eval 'grep -q "Cipher is (NONE)" "$dir/tls11.txt" && ! grep -qi "no protocols available" "$dir/tls11.txt"'
+check "TLS: curl with --tls-max 1.1 gets no answer" [ "$(code --cacert "$dir/tls.crt" --tls-max 1.1 "$S/health")" = 000 ]
+check "TLS: a TLS 1.2 client is accepted" bash -c "$(declare -f tlsv); PORT=$PORT tlsv tls1_2 | grep -q 'New, TLSv1.2, Cipher is'"
+check "TLS: a TLS 1.3 client is accepted" bash -c "$(declare -f tlsv); PORT=$PORT tlsv tls1_3 | grep -q 'New, TLSv1.3, Cipher is'"
+check "TLS: curl pinned to TLS 1.2 gets /health" [ "$(code --cacert "$dir/tls.crt" --tlsv1.2 --tls-max 1.2 "$S/health")" = 200 ]
 timeout 5 "$bin" --port 0 --db "$dir/mis.db" --tls-cert "$dir/tls.crt" --tls-key "$dir/other.key" >"$dir/mis.log" 2>&1
 rc=$?
 check "TLS: a key not matching the certificate is refused at start (exit $rc)" eval '[ "$rc" = 1 ] && grep -q "certificate and the given key do not match" "$dir/mis.log"'
+
+# --- the database password stays out of argv and the log
+# a "database" that accepts the connection and never answers: admin_logs
+# waits in libpq's connect (3 s) while its argv is read
+hold=$(free_port)
+/usr/bin/python3 -c 'import socket,sys,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.sleep(15)' "$hold" &
+on_exit kill "$!"
+wait_for 5 bash -c "ss -ltn | grep -q ':$hold '"
+pgurl="postgresql://gestor:s3cr3t-pw@127.0.0.1:$hold/gestor"
+printf '%s\n' "$pgurl" >"$dir/dburl"
+"$bin" --port 0 --db "$pgurl" >"$dir/pw-argv.log" 2>&1 &
+pwp=$!
+on_exit kill "$pwp"
+wait_for 5 grep -q "password was on the command line" "$dir/pw-argv.log"
+args_seen=$(tr '\0' ' ' <"/proc/$pwp/cmdline" 2>/dev/null)
+echo "# argv while connecting: $args_seen"
+wait "$pwp"
+check "a password given in --db is scrubbed from argv and never logged" \
+	eval '! grep -q s3cr3t-pw "$dir/pw-argv.log" && [ -n "$args_seen" ] && ! printf "%s" "$args_seen" | grep -q s3cr3t-pw && grep -q "password was on the command line" "$dir/pw-argv.log"'
+timeout 10 "$bin" --port 0 --db-file "$dir/dburl" >"$dir/pw-file.log" 2>&1
+check "--db-file reads the URL (it reaches libpq) and the password is never logged" \
+	eval '! grep -q s3cr3t-pw "$dir/pw-file.log" && grep -q "127.0.0.1" "$dir/pw-file.log"'
 
 # --- servicio -> admin_logs over https, verified, with the token
 svc=${SVT_BIN:-$GESTOR_BUILD/asan/bin/servicio}

@@ -55,6 +55,8 @@ ip netns exec "$ns" ip link set lo up
 (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$dir/token")
 tokarg=()
 "$bin" --help | grep -q -- --token-file && tokarg=(--token-file "$dir/token")
+# plain HTTP on the veth pair this suite made (a token without TLS needs saying so)
+"$bin" --help | grep -q -- --allow-plaintext && tokarg+=(--allow-plaintext)
 "$bin" --listen 0.0.0.0 --port 0 --port-file "$dir/port" --db "$dir/a.db" "${tokarg[@]}" \
 	--quiet >"$dir/server.log" 2>&1 &
 pid=$!
