@@ -42,7 +42,7 @@ userline="17 3 * * * /bin/true # a user line $SVT_TAG"
 ) 9>>"$LOCK" || fail "cannot edit root's crontab"
 ours() { crontab -u root -l 2>/dev/null | grep -c "# gestor-cron:$SVT_TAG\$"; }
 mk low l1
-ARGS=(--log-url "http://127.0.0.1:$ADMIN_PORT" --scope "gestor.test=$SVT_TAG" --spool "$SVT_TMP/spool/spool" --interval 1 --dry-run)
+ARGS=(--log-url "http://127.0.0.1:$ADMIN_PORT" --scope "gestor.test=$SVT_TAG" --spool "$SVT_TMP/spool/spool" --interval 1 --dry-run --demo)
 
 LOG=$SVT_TMP/sigint.log
 "$SVT_BIN" "${ARGS[@]}" >"$LOG" 2>&1 &
