@@ -26,329 +26,288 @@
 
 #define CONFIG_DEFAULT_FILE "/etc/gestor/servicio.ini"
 
-static const char *const ranking_names[] = {"cpu", "oldest", NULL};
-static const char *const colour_names[] = {"auto", "always", "never", NULL};
-static const char *const level_names[] = {"debug", "info", "warn", "error",
-                                          NULL};
+static const char *const ranking_names[] = { "cpu", "oldest", NULL };
+static const char *const colour_names[] = { "auto", "always", "never", NULL };
+static const char *const level_names[] = { "debug", "info", "warn", "error", NULL };
 
 #define F(field) OPTS_FIELD(struct config, field)
 
 static const struct opts_opt config_opts[] = {
-    {"config", OPTS_STR, F(config_file), 0, 0, NULL, "FILE",
-     "INI file to read (" CONFIG_DEFAULT_FILE " is read when it exists)",
-     OPTS_NOENV},
-    {"interval", OPTS_DOUBLE, F(interval_s), 1, 86400, NULL, "SECONDS",
-     "time between cycles (at least 1)", 0},
-    {"duration", OPTS_DOUBLE, F(duration_s), 0, 31536000, NULL, "SECONDS",
-     "stop by itself after this long (0: run until Ctrl+C)", 0},
-    {"once", OPTS_BOOL, F(once), 0, 0, NULL, NULL,
-     "run one full cycle (two samples for the rates) and exit", 0},
-    {"dry-run", OPTS_BOOL, F(dry_run), 0, 0, NULL, NULL,
-     "decide and log (action would_remove) but remove nothing", 0},
-    {"keep-high", OPTS_INT, F(keep_high), 0, 100000, NULL, "N",
-     "high-consumption containers kept", 0},
-    {"keep-low", OPTS_INT, F(keep_low), 0, 100000, NULL, "N",
-     "low-consumption containers kept", 0},
-    {"ranking", OPTS_ENUM, F(ranking), 0, 0, ranking_names, "cpu|oldest",
-     "which stay: cpu = heaviest high and lightest low (by CPU, then memory); "
-     "oldest = longest-running",
-     0},
-    {"high-cpu", OPTS_DOUBLE, F(high_cpu), 0, 100000, NULL, "PCT",
-     "CPU % (of one core) at or above which a container is high", 0},
-    {"high-mem", OPTS_DOUBLE, F(high_mem_mb), 0, 1e9, NULL, "MIB",
-     "memory (MiB, as docker stats counts it) at or above which a container is "
-     "high",
-     0},
-    {"margin-cpu", OPTS_DOUBLE, F(margin_cpu), 0, 100000, NULL, "POINTS",
-     "hysteresis: a kept container keeps its place unless a challenger beats "
-     "it by more "
-     "than this many CPU % points (ranking cpu)",
-     0},
-    {"margin-mem", OPTS_DOUBLE, F(margin_mem_mb), 0, 1e9, NULL, "MIB",
-     "hysteresis: ... or, with CPU within --margin-cpu, by more than this much "
-     "memory",
-     0},
-    {"source", OPTS_STR, F(source), 0, 0, NULL, "auto|module|bpf|procfs",
-     "metrics source (auto: the module file when present, else BPF when the "
-     "kernel "
-     "allows, else procfs)",
-     0},
-    {"module-path", OPTS_STR, F(module_path), 0, 0, NULL, "PATH",
-     "the kernel module's file", 0},
-    {"docker-socket", OPTS_STR, F(docker_socket), 0, 0, NULL, "PATH",
-     "Docker Engine API socket", 0},
-    {"log-url", OPTS_STR, F(log_url), 0, 0, NULL, "URL",
-     "use this log server instead of running the admin_logs container", 0},
-    {"token-file", OPTS_STR, F(token_file), 0, 0, NULL, "FILE",
-     "bearer token sent to the --log-url server (the container's is "
-     "<admin-data>/token)",
-     0},
-    {"log-ca", OPTS_STR, F(log_ca), 0, 0, NULL, "FILE",
-     "CA (or self-signed) certificate an https --log-url must match (default: "
-     "system CAs)",
-     0},
-    {"admin-image", OPTS_STR, F(admin_image), 0, 0, NULL, "IMAGE",
-     "admin_logs image", 0},
-    {"admin-name", OPTS_STR, F(admin_name), 0, 0, NULL, "NAME",
-     "admin_logs container name", 0},
-    {"admin-port", OPTS_INT, F(admin_port), 1, 65535, NULL, "PORT",
-     "admin_logs port published on 127.0.0.1", 0},
-    {"admin-data", OPTS_STR, F(admin_data), 0, 0, NULL, "DIR",
-     "host directory mounted at /data in admin_logs (database, report)", 0},
-    {"keep-admin-logs", OPTS_BOOL, F(keep_admin_logs), 0, 0, NULL, NULL,
-     "leave the admin_logs container running at exit, and have Docker restart "
-     "it (after a "
-     "crash, a reboot) whether servicio runs or not (restart policy "
-     "unless-stopped)",
-     0},
-    {"docker-timeout", OPTS_DOUBLE, F(docker_timeout_s), 1, 600, NULL,
-     "SECONDS",
-     "how long one Docker API request may take (a slow or emulated machine "
-     "needs more)",
-     0},
-    {"health-timeout", OPTS_DOUBLE, F(health_timeout_s), 1, 3600, NULL,
-     "SECONDS", "how long to wait for admin_logs to answer /health at start",
-     0},
-    {"demo", OPTS_BOOL, F(demo), 0, 0, NULL, NULL,
-     "the demo (`make run`, the gestor-demo package): install the cron job "
-     "that starts "
-     "load containers every 30 s (removed at the stop); off, servicio creates "
-     "no "
-     "container but its log server's",
-     0},
-    {"no-cron", OPTS_BOOL, F(no_cron), 0, 0, NULL, NULL,
-     "with --demo: do not install (nor remove) the cron job", 0},
-    {"cron-script", OPTS_STR, F(cron_script), 0, 0, NULL, "PATH",
-     "cron.sh to run (default: <prefix>/lib/gestor/scripts/cron.sh beside "
-     "<prefix>/sbin, "
-     "or <repo>/scripts/cron.sh beside build/bin)",
-     0},
-    {"spool", OPTS_STR, F(spool_path), 0, 0, NULL, "PATH",
-     "spool file for logs admin_logs has not accepted yet", 0},
-    {"spool-max-mb", OPTS_DOUBLE, F(spool_max_mb), 0.01, 1e6, NULL, "MIB",
-     "spool size limit (new batches are dropped, loudly, past it)", 0},
-    {"settle-ms", OPTS_INT, F(settle_ms), 10, 5000, NULL, "MS",
-     "a container seen for the first time is rated over its lifetime once this "
-     "old "
-     "(a younger one: measured again when it is)",
-     0},
-    {"no-events", OPTS_BOOL, F(no_events), 0, 0, NULL, NULL,
-     "do not follow Docker's events (only the periodic cycle decides)", 0},
-    {"event-window-ms", OPTS_INT, F(event_window_ms), 100, 10000, NULL, "MS",
-     "a managed container seen starting (Docker's events) is measured over "
-     "this window, "
-     "then decided at once",
-     0},
-    {"log-level", OPTS_ENUM, F(log_level), 0, 0, level_names,
-     "debug|info|warn|error", "lowest level logged on stderr", 0},
-    {"table", OPTS_BOOL, F(table), 0, 0, NULL, NULL,
-     "print the per-cycle table on stdout even when it is not a terminal (a "
-     "file, the "
-     "journal)",
-     0},
-    {"color", OPTS_ENUM, F(colour), 0, 0, colour_names, "auto|always|never",
-     "colour in the table (auto: only on a terminal)", 0},
-    {"scope", OPTS_STR, F(scope), 0, 0, NULL, "LABEL=VALUE",
-     "manage only the managed containers that also carry this label (tests, "
-     "shared hosts)",
-     0},
-    {"metrics-listen", OPTS_STR, F(metrics_listen), 0, 0, NULL,
-     "ADDR:PORT|none",
-     "serve Prometheus /metrics there (cAdvisor's container_* series; "
-     "docs/metrics.md)",
-     OPTS_NONEMPTY},
-    {"host", OPTS_STR, F(host), 0, 0, NULL, "NAME",
-     "host name sent with the logs (empty: this machine's host name)", 0},
-    {"help", OPTS_BOOL, F(help), 0, 0, NULL, NULL, "print this help and exit",
-     OPTS_NOENV},
-    {"version", OPTS_BOOL, F(version), 0, 0, NULL, NULL,
-     "print the version and exit", OPTS_NOENV},
-    {"print-config", OPTS_BOOL, F(print_config), 0, 0, NULL, NULL,
-     "print a configuration file of every option at its default, commented, "
-     "and exit "
-     "(the shipped " CONFIG_DEFAULT_FILE " is this output)",
-     OPTS_NOENV},
+	{ "config", OPTS_STR, F(config_file), 0, 0, NULL, "FILE",
+	  "INI file to read (" CONFIG_DEFAULT_FILE " is read when it exists)", OPTS_NOENV },
+	{ "interval", OPTS_DOUBLE, F(interval_s), 1, 86400, NULL, "SECONDS",
+	  "time between cycles (at least 1)", 0 },
+	{ "duration", OPTS_DOUBLE, F(duration_s), 0, 31536000, NULL, "SECONDS",
+	  "stop by itself after this long (0: run until Ctrl+C)", 0 },
+	{ "once", OPTS_BOOL, F(once), 0, 0, NULL, NULL,
+	  "run one full cycle (two samples for the rates) and exit", 0 },
+	{ "dry-run", OPTS_BOOL, F(dry_run), 0, 0, NULL, NULL,
+	  "decide and log (action would_remove) but remove nothing", 0 },
+	{ "keep-high", OPTS_INT, F(keep_high), 0, 100000, NULL, "N",
+	  "high-consumption containers kept", 0 },
+	{ "keep-low", OPTS_INT, F(keep_low), 0, 100000, NULL, "N",
+	  "low-consumption containers kept", 0 },
+	{ "ranking", OPTS_ENUM, F(ranking), 0, 0, ranking_names, "cpu|oldest",
+	  "which stay: cpu = heaviest high and lightest low (by CPU, then memory); "
+	  "oldest = longest-running",
+	  0 },
+	{ "high-cpu", OPTS_DOUBLE, F(high_cpu), 0, 100000, NULL, "PCT",
+	  "CPU % (of one core) at or above which a container is high", 0 },
+	{ "high-mem", OPTS_DOUBLE, F(high_mem_mb), 0, 1e9, NULL, "MIB",
+	  "memory (MiB, as docker stats counts it) at or above which a container is high", 0 },
+	{ "margin-cpu", OPTS_DOUBLE, F(margin_cpu), 0, 100000, NULL, "POINTS",
+	  "hysteresis: a kept container keeps its place unless a challenger beats it by more "
+	  "than this many CPU % points (ranking cpu)",
+	  0 },
+	{ "margin-mem", OPTS_DOUBLE, F(margin_mem_mb), 0, 1e9, NULL, "MIB",
+	  "hysteresis: ... or, with CPU within --margin-cpu, by more than this much memory", 0 },
+	{ "source", OPTS_STR, F(source), 0, 0, NULL, "auto|module|bpf|procfs",
+	  "metrics source (auto: the module file when present, else BPF when the kernel "
+	  "allows, else procfs)",
+	  0 },
+	{ "module-path", OPTS_STR, F(module_path), 0, 0, NULL, "PATH", "the kernel module's file",
+	  0 },
+	{ "docker-socket", OPTS_STR, F(docker_socket), 0, 0, NULL, "PATH",
+	  "Docker Engine API socket", 0 },
+	{ "log-url", OPTS_STR, F(log_url), 0, 0, NULL, "URL",
+	  "use this log server instead of running the admin_logs container", 0 },
+	{ "token-file", OPTS_STR, F(token_file), 0, 0, NULL, "FILE",
+	  "bearer token sent to the --log-url server (the container's is <admin-data>/token)", 0 },
+	{ "log-ca", OPTS_STR, F(log_ca), 0, 0, NULL, "FILE",
+	  "CA (or self-signed) certificate an https --log-url must match (default: system CAs)",
+	  0 },
+	{ "admin-image", OPTS_STR, F(admin_image), 0, 0, NULL, "IMAGE", "admin_logs image", 0 },
+	{ "admin-name", OPTS_STR, F(admin_name), 0, 0, NULL, "NAME", "admin_logs container name",
+	  0 },
+	{ "admin-port", OPTS_INT, F(admin_port), 1, 65535, NULL, "PORT",
+	  "admin_logs port published on 127.0.0.1", 0 },
+	{ "admin-data", OPTS_STR, F(admin_data), 0, 0, NULL, "DIR",
+	  "host directory mounted at /data in admin_logs (database, report)", 0 },
+	{ "keep-admin-logs", OPTS_BOOL, F(keep_admin_logs), 0, 0, NULL, NULL,
+	  "leave the admin_logs container running at exit, and have Docker restart it (after a "
+	  "crash, a reboot) whether servicio runs or not (restart policy unless-stopped)",
+	  0 },
+	{ "docker-timeout", OPTS_DOUBLE, F(docker_timeout_s), 1, 600, NULL, "SECONDS",
+	  "how long one Docker API request may take (a slow or emulated machine needs more)", 0 },
+	{ "health-timeout", OPTS_DOUBLE, F(health_timeout_s), 1, 3600, NULL, "SECONDS",
+	  "how long to wait for admin_logs to answer /health at start", 0 },
+	{ "demo", OPTS_BOOL, F(demo), 0, 0, NULL, NULL,
+	  "the demo (`make run`, the gestor-demo package): install the cron job that starts "
+	  "load containers every 30 s (removed at the stop); off, servicio creates no "
+	  "container but its log server's",
+	  0 },
+	{ "no-cron", OPTS_BOOL, F(no_cron), 0, 0, NULL, NULL,
+	  "with --demo: do not install (nor remove) the cron job", 0 },
+	{ "cron-script", OPTS_STR, F(cron_script), 0, 0, NULL, "PATH",
+	  "cron.sh to run (default: <prefix>/lib/gestor/scripts/cron.sh beside <prefix>/sbin, "
+	  "or <repo>/scripts/cron.sh beside build/bin)",
+	  0 },
+	{ "spool", OPTS_STR, F(spool_path), 0, 0, NULL, "PATH",
+	  "spool file for logs admin_logs has not accepted yet", 0 },
+	{ "spool-max-mb", OPTS_DOUBLE, F(spool_max_mb), 0.01, 1e6, NULL, "MIB",
+	  "spool size limit (new batches are dropped, loudly, past it)", 0 },
+	{ "settle-ms", OPTS_INT, F(settle_ms), 10, 5000, NULL, "MS",
+	  "a container seen for the first time is rated over its lifetime once this old "
+	  "(a younger one: measured again when it is)",
+	  0 },
+	{ "no-events", OPTS_BOOL, F(no_events), 0, 0, NULL, NULL,
+	  "do not follow Docker's events (only the periodic cycle decides)", 0 },
+	{ "event-window-ms", OPTS_INT, F(event_window_ms), 100, 10000, NULL, "MS",
+	  "a managed container seen starting (Docker's events) is measured over this window, "
+	  "then decided at once",
+	  0 },
+	{ "log-level", OPTS_ENUM, F(log_level), 0, 0, level_names, "debug|info|warn|error",
+	  "lowest level logged on stderr", 0 },
+	{ "table", OPTS_BOOL, F(table), 0, 0, NULL, NULL,
+	  "print the per-cycle table on stdout even when it is not a terminal (a file, the "
+	  "journal)",
+	  0 },
+	{ "color", OPTS_ENUM, F(colour), 0, 0, colour_names, "auto|always|never",
+	  "colour in the table (auto: only on a terminal)", 0 },
+	{ "scope", OPTS_STR, F(scope), 0, 0, NULL, "LABEL=VALUE",
+	  "manage only the managed containers that also carry this label (tests, shared hosts)",
+	  0 },
+	{ "metrics-listen", OPTS_STR, F(metrics_listen), 0, 0, NULL, "ADDR:PORT|none",
+	  "serve Prometheus /metrics there (cAdvisor's container_* series; docs/metrics.md)",
+	  OPTS_NONEMPTY },
+	{ "host", OPTS_STR, F(host), 0, 0, NULL, "NAME",
+	  "host name sent with the logs (empty: this machine's host name)", 0 },
+	{ "help", OPTS_BOOL, F(help), 0, 0, NULL, NULL, "print this help and exit", OPTS_NOENV },
+	{ "version", OPTS_BOOL, F(version), 0, 0, NULL, NULL, "print the version and exit",
+	  OPTS_NOENV },
+	{ "print-config", OPTS_BOOL, F(print_config), 0, 0, NULL, NULL,
+	  "print a configuration file of every option at its default, commented, and exit "
+	  "(the shipped " CONFIG_DEFAULT_FILE " is this output)",
+	  OPTS_NOENV },
 };
 
-void config_defaults(struct config *c) {
-  memset(c, 0, sizeof(*c));
-  c->interval_s = 10;
-  c->keep_high = 2;
-  c->keep_low = 3;
-  c->ranking = CONFIG_RANK_CPU;
-  c->high_cpu = 20;
-  c->high_mem_mb = 64;
-  c->margin_cpu = 10;
-  c->margin_mem_mb = 64;
-  util_strlcpy(c->source, "auto", sizeof(c->source));
-  util_strlcpy(c->module_path, MODSRC_PATH, sizeof(c->module_path));
-  util_strlcpy(c->docker_socket, DOCKER_SOCKET, sizeof(c->docker_socket));
-  util_strlcpy(c->admin_image, "gestor/admin_logs:latest",
-               sizeof(c->admin_image));
-  util_strlcpy(c->admin_name, "gestor-admin_logs", sizeof(c->admin_name));
-  c->admin_port = GESTOR_LOG_PORT;
-  util_strlcpy(c->admin_data, "/var/lib/gestor/admin_logs",
-               sizeof(c->admin_data));
-  c->health_timeout_s = 60;
-  c->docker_timeout_s = DOCKER_TIMEOUT_MS / 1000.0;
-  util_strlcpy(c->spool_path, "/var/lib/gestor/servicio/spool",
-               sizeof(c->spool_path));
-  c->spool_max_mb = 64;
-  c->settle_ms = 200;
-  c->event_window_ms =
-      800; /* ~1 s; start -> removal stays under 1.5 s on a busy machine */
-  util_strlcpy(c->log_level, "info", sizeof(c->log_level));
-  c->colour = CONFIG_COLOUR_AUTO;
-  util_strlcpy(c->metrics_listen, PROMEXP_DEFAULT_LISTEN,
-               sizeof(c->metrics_listen));
-  /* host: empty, this machine's name once everything is read (config_load) */
+void config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->interval_s = 10;
+	c->keep_high = 2;
+	c->keep_low = 3;
+	c->ranking = CONFIG_RANK_CPU;
+	c->high_cpu = 20;
+	c->high_mem_mb = 64;
+	c->margin_cpu = 10;
+	c->margin_mem_mb = 64;
+	util_strlcpy(c->source, "auto", sizeof(c->source));
+	util_strlcpy(c->module_path, MODSRC_PATH, sizeof(c->module_path));
+	util_strlcpy(c->docker_socket, DOCKER_SOCKET, sizeof(c->docker_socket));
+	util_strlcpy(c->admin_image, "gestor/admin_logs:latest", sizeof(c->admin_image));
+	util_strlcpy(c->admin_name, "gestor-admin_logs", sizeof(c->admin_name));
+	c->admin_port = GESTOR_LOG_PORT;
+	util_strlcpy(c->admin_data, "/var/lib/gestor/admin_logs", sizeof(c->admin_data));
+	c->health_timeout_s = 60;
+	c->docker_timeout_s = DOCKER_TIMEOUT_MS / 1000.0;
+	util_strlcpy(c->spool_path, "/var/lib/gestor/servicio/spool", sizeof(c->spool_path));
+	c->spool_max_mb = 64;
+	c->settle_ms = 200;
+	c->event_window_ms = 800; /* ~1 s; start -> removal stays under 1.5 s on a busy machine */
+	util_strlcpy(c->log_level, "info", sizeof(c->log_level));
+	c->colour = CONFIG_COLOUR_AUTO;
+	util_strlcpy(c->metrics_listen, PROMEXP_DEFAULT_LISTEN, sizeof(c->metrics_listen));
+	/* host: empty, this machine's name once everything is read (config_load) */
 }
 
 /* An empty host is this machine's name. */
-static void config_default_host(struct config *c) {
-  if (c->host[0] != '\0')
-    return;
-  if (gethostname(c->host, sizeof(c->host) - 1) != 0 || c->host[0] == '\0')
-    util_strlcpy(c->host, "localhost", sizeof(c->host));
+static void config_default_host(struct config *c)
+{
+	if (c->host[0] != '\0')
+		return;
+	if (gethostname(c->host, sizeof(c->host) - 1) != 0 || c->host[0] == '\0')
+		util_strlcpy(c->host, "localhost", sizeof(c->host));
 }
 
-static const struct opts_spec config_spec = {
-    config_opts, UTIL_ARRAY_LEN(config_opts), "GESTOR_", "servicio"};
+static const struct opts_spec config_spec = { config_opts, UTIL_ARRAY_LEN(config_opts), "GESTOR_",
+					      "servicio" };
 
 /* The first pass over the flags: --config and --help only. */
-static bool config_first_pass(const struct opts_opt *o) {
-  return strcmp(o->name, "config") == 0 || strcmp(o->name, "help") == 0 ||
-         strcmp(o->name, "version") == 0 ||
-         strcmp(o->name, "print-config") == 0;
+static bool config_first_pass(const struct opts_opt *o)
+{
+	return strcmp(o->name, "config") == 0 || strcmp(o->name, "help") == 0 ||
+	       strcmp(o->name, "version") == 0 || strcmp(o->name, "print-config") == 0;
 }
 
-static bool config_second_pass(const struct opts_opt *o) {
-  return !config_first_pass(o);
+static bool config_second_pass(const struct opts_opt *o)
+{
+	return !config_first_pass(o);
 }
 
 /* Rules between fields, checked once everything is read. */
-static int config_check(const struct config *c, char *err, size_t errlen) {
-  bool forced;
-  enum snap_source src;
+static int config_check(const struct config *c, char *err, size_t errlen)
+{
+	bool forced;
+	enum snap_source src;
 
-  if (!metrics_source_parse(c->source, &forced, &src)) {
-    snprintf(err, errlen, "source: expected %s, got '%s'",
-             metrics_source_words(), c->source);
-    return -EINVAL;
-  }
-  if (c->once && c->duration_s > 0) {
-    snprintf(err, errlen, "--once and --duration exclude each other");
-    return -EINVAL;
-  }
-  if (c->scope[0] && (!strchr(c->scope, '=') || c->scope[0] == '=')) {
-    snprintf(err, errlen, "scope: '%s' is not LABEL=VALUE", c->scope);
-    return -EINVAL;
-  }
-  {
-    struct sockaddr_storage ss;
-    bool off;
-    if (promexp_parse_listen(c->metrics_listen, &off, &ss, err, errlen) != 0)
-      return -EINVAL;
-  }
-  if (c->spool_path[0] == '\0') {
-    snprintf(err, errlen, "spool: a path is needed");
-    return -EINVAL;
-  }
-  return 0;
+	if (!metrics_source_parse(c->source, &forced, &src)) {
+		snprintf(err, errlen, "source: expected %s, got '%s'", metrics_source_words(),
+			 c->source);
+		return -EINVAL;
+	}
+	if (c->once && c->duration_s > 0) {
+		snprintf(err, errlen, "--once and --duration exclude each other");
+		return -EINVAL;
+	}
+	if (c->scope[0] && (!strchr(c->scope, '=') || c->scope[0] == '=')) {
+		snprintf(err, errlen, "scope: '%s' is not LABEL=VALUE", c->scope);
+		return -EINVAL;
+	}
+	{
+		struct sockaddr_storage ss;
+		bool off;
+		if (promexp_parse_listen(c->metrics_listen, &off, &ss, err, errlen) != 0)
+			return -EINVAL;
+	}
+	if (c->spool_path[0] == '\0') {
+		snprintf(err, errlen, "spool: a path is needed");
+		return -EINVAL;
+	}
+	return 0;
 }
 
-int config_load(struct config *c, int argc, char **argv,
-                const char *(*getenv_fn)(const char *), char *err,
-                size_t errlen) {
-  struct config pre;
-  const char *file = NULL;
-  int ret;
+int config_load(struct config *c, int argc, char **argv, const char *(*getenv_fn)(const char *),
+		char *err, size_t errlen)
+{
+	struct config pre;
+	const char *file = NULL;
+	int ret;
 
-  config_defaults(c);
-  /* first pass: --config and --help only (checks every flag's syntax too) */
-  config_defaults(&pre);
-  ret = opts_load_args(&config_spec, &pre, argc, argv, config_first_pass, err,
-                       errlen);
-  if (ret)
-    return ret;
-  if (pre.help || pre.version || pre.print_config) {
-    c->help = pre.help;
-    c->version = pre.version;
-    c->print_config = pre.print_config;
-    return 0;
-  }
-  if (pre.config_file[0])
-    file = pre.config_file;
-  else if (getenv_fn("GESTOR_CONFIG"))
-    file = getenv_fn("GESTOR_CONFIG");
-  else if (access(CONFIG_DEFAULT_FILE, F_OK) == 0)
-    file = CONFIG_DEFAULT_FILE;
-  if (file && file[0]) {
-    util_strlcpy(c->config_file, file, sizeof(c->config_file));
-    ret = opts_load_ini(&config_spec, c, file, err, errlen);
-    if (ret)
-      return ret;
-  }
-  ret = opts_load_env(&config_spec, c, getenv_fn, err, errlen);
-  if (ret)
-    return ret;
-  ret = opts_load_args(&config_spec, c, argc, argv, config_second_pass, err,
-                       errlen);
-  if (ret)
-    return ret;
-  config_default_host(c);
-  return config_check(c, err, errlen);
+	config_defaults(c);
+	/* first pass: --config and --help only (checks every flag's syntax too) */
+	config_defaults(&pre);
+	ret = opts_load_args(&config_spec, &pre, argc, argv, config_first_pass, err, errlen);
+	if (ret)
+		return ret;
+	if (pre.help || pre.version || pre.print_config) {
+		c->help = pre.help;
+		c->version = pre.version;
+		c->print_config = pre.print_config;
+		return 0;
+	}
+	if (pre.config_file[0])
+		file = pre.config_file;
+	else if (getenv_fn("GESTOR_CONFIG"))
+		file = getenv_fn("GESTOR_CONFIG");
+	else if (access(CONFIG_DEFAULT_FILE, F_OK) == 0)
+		file = CONFIG_DEFAULT_FILE;
+	if (file && file[0]) {
+		util_strlcpy(c->config_file, file, sizeof(c->config_file));
+		ret = opts_load_ini(&config_spec, c, file, err, errlen);
+		if (ret)
+			return ret;
+	}
+	ret = opts_load_env(&config_spec, c, getenv_fn, err, errlen);
+	if (ret)
+		return ret;
+	ret = opts_load_args(&config_spec, c, argc, argv, config_second_pass, err, errlen);
+	if (ret)
+		return ret;
+	config_default_host(c);
+	return config_check(c, err, errlen);
 }
 
-void config_usage(FILE *out, const char *prog) {
-  fprintf(out,
-          "Usage: %s [OPTION]...\n"
-          "       %s stats [--help]\n\n"
-          "The gestor manager: each cycle measures the containers labelled\n"
-          "gestor.managed=true, classifies them high or low, keeps --keep-high "
-          "high and\n"
-          "--keep-low low ones, removes the rest, prints a table and sends "
-          "every sample\n"
-          "and decision to admin_logs. Ctrl+C stops it cleanly (graphs, cron "
-          "removed).\n\n"
-          "Options (precedence: flag > environment GESTOR_<NAME> > INI file > "
-          "default):\n",
-          prog, prog);
-  struct config d;
+void config_usage(FILE *out, const char *prog)
+{
+	fprintf(out,
+		"Usage: %s [OPTION]...\n"
+		"       %s stats [--help]\n\n"
+		"The gestor manager: each cycle measures the containers labelled\n"
+		"gestor.managed=true, classifies them high or low, keeps --keep-high high and\n"
+		"--keep-low low ones, removes the rest, prints a table and sends every sample\n"
+		"and decision to admin_logs. Ctrl+C stops it cleanly (graphs, cron removed).\n\n"
+		"Options (precedence: flag > environment GESTOR_<NAME> > INI file > default):\n",
+		prog, prog);
+	struct config d;
 
-  config_defaults(&d);
-  util_strlcpy(d.host, "this machine's host name", sizeof(d.host));
-  opts_usage(&config_spec, out, &d);
-  fprintf(
-      out,
-      "\nINI file: 'name = value' lines, optionally under [servicio]; names as "
-      "the\n"
-      "flags without '--' ('-' or '_'). --print-config writes one with every\n"
-      "option at its default.\n");
+	config_defaults(&d);
+	util_strlcpy(d.host, "this machine's host name", sizeof(d.host));
+	opts_usage(&config_spec, out, &d);
+	fprintf(out, "\nINI file: 'name = value' lines, optionally under [servicio]; names as the\n"
+		     "flags without '--' ('-' or '_'). --print-config writes one with every\n"
+		     "option at its default.\n");
 }
 
-int config_print_file(FILE *out) {
-  struct config d;
+int config_print_file(FILE *out)
+{
+	struct config d;
 
-  config_defaults(&d);
-  return opts_write_ini(
-      &config_spec, out, &d,
-      "servicio.ini — the configuration of servicio, gestor's manager "
-      "(servicio.ini(5)).\n"
-      "\n"
-      "servicio reads " CONFIG_DEFAULT_FILE
-      " when it exists, or the file named by\n"
-      "--config FILE or GESTOR_CONFIG. Every key is a command-line flag "
-      "without its\n"
-      "\"--\" ('-' and '_' are the same). Precedence: a flag beats the "
-      "environment\n"
-      "variable GESTOR_<KEY> (e.g. GESTOR_KEEP_HIGH), which beats this file, "
-      "which\n"
-      "beats the built-in default. The values below ARE the defaults: this "
-      "file is\n"
-      "the output of `servicio --print-config`.");
+	config_defaults(&d);
+	return opts_write_ini(
+		&config_spec, out, &d,
+		"servicio.ini — the configuration of servicio, gestor's manager "
+		"(servicio.ini(5)).\n"
+		"\n"
+		"servicio reads " CONFIG_DEFAULT_FILE " when it exists, or the file named by\n"
+		"--config FILE or GESTOR_CONFIG. Every key is a command-line flag without its\n"
+		"\"--\" ('-' and '_' are the same). Precedence: a flag beats the environment\n"
+		"variable GESTOR_<KEY> (e.g. GESTOR_KEEP_HIGH), which beats this file, which\n"
+		"beats the built-in default. The values below ARE the defaults: this file is\n"
+		"the output of `servicio --print-config`.");
 }
 
-const char *config_ranking_name(int r) {
-  return r >= 0 && r < 2 ? ranking_names[r] : "?";
+const char *config_ranking_name(int r)
+{
+	return r >= 0 && r < 2 ? ranking_names[r] : "?";
 }

@@ -15,59 +15,48 @@
 #define CONFIG_STR_MAX 512
 
 enum config_ranking { CONFIG_RANK_CPU, CONFIG_RANK_OLDEST };
-enum config_colour {
-  CONFIG_COLOUR_AUTO,
-  CONFIG_COLOUR_ALWAYS,
-  CONFIG_COLOUR_NEVER
-};
+enum config_colour { CONFIG_COLOUR_AUTO, CONFIG_COLOUR_ALWAYS, CONFIG_COLOUR_NEVER };
 
 struct config {
-  char config_file[CONFIG_STR_MAX]; /* INI file; "" = none */
-  double interval_s;                /* seconds between cycles, >= 1 */
-  double duration_s; /* stop after this long; 0 = run until a signal */
-  bool once;         /* one full cycle, then exit */
-  bool dry_run;      /* decide and log, remove nothing */
-  int keep_high, keep_low;
-  int ranking;     /* enum config_ranking */
-  double high_cpu; /* CPU % of one core at or above which a container is high */
-  double high_mem_mb; /* memory (MiB) at or above which a container is high */
-  double margin_cpu; /* CPU points a challenger must beat a kept container by */
-  double margin_mem_mb; /* MiB it must beat it by when their CPU is within
-                           margin_cpu */
-  char source[16];      /* auto or a source's name (metrics_source_parse) */
-  char module_path[CONFIG_STR_MAX];
-  char docker_socket[CONFIG_STR_MAX];
-  char
-      log_url[CONFIG_STR_MAX]; /* external log server; "" = run the container */
-  char token_file[CONFIG_STR_MAX]; /* bearer token for log_url; "" = none */
-  char log_ca[CONFIG_STR_MAX];     /* CA file to verify an https log_url; "" =
-                                      system */
-  char admin_image[CONFIG_STR_MAX];
-  char admin_name[CONFIG_STR_MAX];
-  int admin_port; /* host port on 127.0.0.1 */
-  char admin_data[CONFIG_STR_MAX];
-  bool keep_admin_logs; /* leave the admin_logs container running at exit */
-  double health_timeout_s;
-  double docker_timeout_s; /* one Docker API request */
-  bool demo;               /* the cron job of load containers (make run) */
-  bool no_cron;
-  char cron_script[CONFIG_STR_MAX]; /* "" = <repo>/scripts/cron.sh next to the
-                                       binary */
-  char spool_path[CONFIG_STR_MAX];
-  double spool_max_mb;
-  int settle_ms;       /* age at which a first-seen container is rated over its
-                          lifetime */
-  bool no_events;      /* no event thread: only the periodic cycle decides */
-  int event_window_ms; /* age at which a container seen starting is decided */
-  char log_level[16];
-  int colour; /* enum config_colour */
-  bool table; /* the per-cycle table also when stdout is no terminal */
-  char host[128];
-  char scope[CONFIG_STR_MAX]; /* "key=value": manage only containers with this
-                                 label too */
-  char metrics_listen[64];    /* Prometheus /metrics: "none" or ADDR:PORT
-                                 (promexp.h) */
-  bool help, version, print_config;
+	char config_file[CONFIG_STR_MAX]; /* INI file; "" = none */
+	double interval_s; /* seconds between cycles, >= 1 */
+	double duration_s; /* stop after this long; 0 = run until a signal */
+	bool once; /* one full cycle, then exit */
+	bool dry_run; /* decide and log, remove nothing */
+	int keep_high, keep_low;
+	int ranking; /* enum config_ranking */
+	double high_cpu; /* CPU % of one core at or above which a container is high */
+	double high_mem_mb; /* memory (MiB) at or above which a container is high */
+	double margin_cpu; /* CPU points a challenger must beat a kept container by */
+	double margin_mem_mb; /* MiB it must beat it by when their CPU is within margin_cpu */
+	char source[16]; /* auto or a source's name (metrics_source_parse) */
+	char module_path[CONFIG_STR_MAX];
+	char docker_socket[CONFIG_STR_MAX];
+	char log_url[CONFIG_STR_MAX]; /* external log server; "" = run the container */
+	char token_file[CONFIG_STR_MAX]; /* bearer token for log_url; "" = none */
+	char log_ca[CONFIG_STR_MAX]; /* CA file to verify an https log_url; "" = system */
+	char admin_image[CONFIG_STR_MAX];
+	char admin_name[CONFIG_STR_MAX];
+	int admin_port; /* host port on 127.0.0.1 */
+	char admin_data[CONFIG_STR_MAX];
+	bool keep_admin_logs; /* leave the admin_logs container running at exit */
+	double health_timeout_s;
+	double docker_timeout_s; /* one Docker API request */
+	bool demo; /* the cron job of load containers (make run) */
+	bool no_cron;
+	char cron_script[CONFIG_STR_MAX]; /* "" = <repo>/scripts/cron.sh next to the binary */
+	char spool_path[CONFIG_STR_MAX];
+	double spool_max_mb;
+	int settle_ms; /* age at which a first-seen container is rated over its lifetime */
+	bool no_events; /* no event thread: only the periodic cycle decides */
+	int event_window_ms; /* age at which a container seen starting is decided */
+	char log_level[16];
+	int colour; /* enum config_colour */
+	bool table; /* the per-cycle table also when stdout is no terminal */
+	char host[128];
+	char scope[CONFIG_STR_MAX]; /* "key=value": manage only containers with this label too */
+	char metrics_listen[64]; /* Prometheus /metrics: "none" or ADDR:PORT (promexp.h) */
+	bool help, version, print_config;
 };
 
 /* Fill c with the built-in defaults. */
@@ -78,9 +67,8 @@ void config_defaults(struct config *c);
  * else the default path when it exists), then the environment, then flags.
  * Checks cross-field rules at the end. 0 or -errno.
  */
-int config_load(struct config *c, int argc, char **argv,
-                const char *(*getenv_fn)(const char *), char *err,
-                size_t errlen);
+int config_load(struct config *c, int argc, char **argv, const char *(*getenv_fn)(const char *),
+		char *err, size_t errlen);
 
 /* --help text: usage, every option with its env name and default. */
 void config_usage(FILE *out, const char *prog);

@@ -5,8 +5,8 @@
  * Start: read the configuration; open the spool (what a previous run left
  * is sent first); reach Docker (a clear error when it is down); run the
  * admin_logs container or use --log-url, waiting for /health (admin.h);
- * with --demo, install the cron job (cron.h); say which metrics source is used
- * and why; take the first snapshot.
+ * with --demo, install the cron job (cron.h); say which metrics source is used and why;
+ * take the first snapshot.
  *
  * Each cycle (cycle.h): measure → decide → act → record → ship.
  *
@@ -22,9 +22,9 @@
 #include "manager.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,338 +52,344 @@
 #include "util.h"
 
 #define MGR_VERSION GESTOR_VERSION /* debian/changelog, by mk/common.mk */
-#define MGR_FLUSH_S                                                            \
-  15 /* how long the stop waits for admin_logs to take the spool */
+#define MGR_FLUSH_S 15 /* how long the stop waits for admin_logs to take the spool */
 
 static volatile sig_atomic_t mgr_stop;
 static bool mgr_terminal_note = true; /* off when stderr is the journal */
 
-static void on_signal(int sig) {
-  static const char msg[] =
-      "\nservicio: stopping (press Ctrl+C again to quit at once)\n";
+static void on_signal(int sig)
+{
+	static const char msg[] = "\nservicio: stopping (press Ctrl+C again to quit at once)\n";
 
-  (void)sig;
-  if (mgr_stop)
-    _exit(130);
-  mgr_stop = 1;
-  if (mgr_terminal_note && write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
-    (void)0;
+	(void)sig;
+	if (mgr_stop)
+		_exit(130);
+	mgr_stop = 1;
+	if (mgr_terminal_note && write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		(void)0;
 }
 
-static bool mgr_stopping(void) { return mgr_stop != 0; }
+static bool mgr_stopping(void)
+{
+	return mgr_stop != 0;
+}
 
 struct mgr {
-  struct config cfg;
-  struct docker *dk;
-  bool docker_down;
-  struct ship ship;
-  struct admin admin;
-  struct cron cron;
-  struct measure ms;
-  char self_id[CGROUPID_LEN + 1];
-  char run_id[48];
-  uint64_t cycle;
-  bool colour;
-  bool table; /* print the per-cycle table: stdout is a terminal, or --table */
-  uint64_t removed_total;
-  struct decide_kept kept; /* the incumbents (decide.h) */
-  struct events *ev;       /* the event thread; NULL: periodic cycles only */
-  uint64_t event_cycles;   /* cycles run early for a started container */
-  struct promexp *px;      /* /metrics; NULL when off */
-  double start_time;
+	struct config cfg;
+	struct docker *dk;
+	bool docker_down;
+	struct ship ship;
+	struct admin admin;
+	struct cron cron;
+	struct measure ms;
+	char self_id[CGROUPID_LEN + 1];
+	char run_id[48];
+	uint64_t cycle;
+	bool colour;
+	bool table; /* print the per-cycle table: stdout is a terminal, or --table */
+	uint64_t removed_total;
+	struct decide_kept kept; /* the incumbents (decide.h) */
+	struct events *ev; /* the event thread; NULL: periodic cycles only */
+	uint64_t event_cycles; /* cycles run early for a started container */
+	struct promexp *px; /* /metrics; NULL when off */
+	double start_time;
 };
 
-static void find_self(struct mgr *m) {
-  char buf[8192], path[512];
+static void find_self(struct mgr *m)
+{
+	char buf[8192], path[512];
 
-  m->self_id[0] = '\0';
-  if (util_read_file_at(AT_FDCWD, "/proc/self/cgroup", buf, sizeof(buf)) > 0 &&
-      cgroupid_from_file_buf(buf, m->self_id, path, sizeof(path)))
-    log_info("servicio runs in container %.12s: it never removes itself",
-             m->self_id);
+	m->self_id[0] = '\0';
+	if (util_read_file_at(AT_FDCWD, "/proc/self/cgroup", buf, sizeof(buf)) > 0 &&
+	    cgroupid_from_file_buf(buf, m->self_id, path, sizeof(path)))
+		log_info("servicio runs in container %.12s: it never removes itself", m->self_id);
 }
 
-static void docker_trouble(struct mgr *m, const char *what, const char *err) {
-  if (!m->docker_down)
-    log_errorx(
-        "Docker daemon unreachable (%s: %s): cycles skip decisions until it is "
-        "back",
-        what, err);
-  m->docker_down = true;
+static void docker_trouble(struct mgr *m, const char *what, const char *err)
+{
+	if (!m->docker_down)
+		log_errorx("Docker daemon unreachable (%s: %s): cycles skip decisions until it is "
+			   "back",
+			   what, err);
+	m->docker_down = true;
 }
 
-static void docker_back(struct mgr *m) {
-  if (m->docker_down)
-    log_info("Docker daemon answers again");
-  m->docker_down = false;
+static void docker_back(struct mgr *m)
+{
+	if (m->docker_down)
+		log_info("Docker daemon answers again");
+	m->docker_down = false;
 }
 
-static struct decide_ctx mgr_decide_ctx(struct mgr *m) {
-  return (struct decide_ctx){
-      .pp = {.high_cpu = m->cfg.high_cpu,
-             .high_mem_kb = (uint64_t)(m->cfg.high_mem_mb * 1024.0),
-             .keep_high = m->cfg.keep_high,
-             .keep_low = m->cfg.keep_low,
-             .ranking = m->cfg.ranking,
-             .admin_name = m->cfg.admin_name,
-             .margin_cpu = m->cfg.margin_cpu,
-             .margin_mem_kb = (uint64_t)(m->cfg.margin_mem_mb * 1024.0)},
-      .scope = m->cfg.scope,
-      .admin_id = m->admin.id,
-      .self_id = m->self_id,
-      .dry_run = m->cfg.dry_run,
-      .kept = &m->kept,
-  };
+static struct decide_ctx mgr_decide_ctx(struct mgr *m)
+{
+	return (struct decide_ctx){
+		.pp = { .high_cpu = m->cfg.high_cpu,
+			.high_mem_kb = (uint64_t)(m->cfg.high_mem_mb * 1024.0),
+			.keep_high = m->cfg.keep_high,
+			.keep_low = m->cfg.keep_low,
+			.ranking = m->cfg.ranking,
+			.admin_name = m->cfg.admin_name,
+			.margin_cpu = m->cfg.margin_cpu,
+			.margin_mem_kb = (uint64_t)(m->cfg.margin_mem_mb * 1024.0) },
+		.scope = m->cfg.scope,
+		.admin_id = m->admin.id,
+		.self_id = m->self_id,
+		.dry_run = m->cfg.dry_run,
+		.kept = &m->kept,
+	};
 }
 
 /* The stages after measuring; the timings go to the debug log. */
-static void run_stages(struct mgr *m, struct cycle *c, uint64_t t[4]) {
-  const struct decide_ctx dx = mgr_decide_ctx(m);
-  const struct record_ctx rx = {m->run_id, m->cfg.host,      m->cfg.dry_run,
-                                m->colour, m->cfg.keep_high, m->cfg.keep_low};
-  struct act_result ar;
-  int nremove = decide_cycle(c, &dx);
-  char *body;
+static void run_stages(struct mgr *m, struct cycle *c, uint64_t t[4])
+{
+	const struct decide_ctx dx = mgr_decide_ctx(m);
+	const struct record_ctx rx = { m->run_id, m->cfg.host,	    m->cfg.dry_run,
+				       m->colour, m->cfg.keep_high, m->cfg.keep_low };
+	struct act_result ar;
+	int nremove = decide_cycle(c, &dx);
+	char *body;
 
-  if (nremove < 0) {
-    log_errorx("out of memory: cycle skipped");
-    return;
-  }
-  if (nremove > 0)
-    measure_forget_list(&m->ms); /* the set changes: list again next cycle */
-  t[0] = util_mono_ns();
-  act_remove(c, m->dk, m->cfg.docker_socket, &ar);
-  m->removed_total += ar.removed;
-  if (ar.docker_err[0])
-    docker_trouble(m, "remove", ar.docker_err);
-  t[1] = util_mono_ns();
-  if (m->table)
-    record_table(stdout, c, &rx);
-  body = record_batch(c, &rx);
-  t[2] = util_mono_ns();
-  if (body)
-    ship_send(&m->ship, body, strlen(body));
-  else
-    log_errorx("out of memory: the logs of cycle %" PRIu64 " are lost",
-               c->number);
-  free(body);
-  t[3] = util_mono_ns();
+	if (nremove < 0) {
+		log_errorx("out of memory: cycle skipped");
+		return;
+	}
+	if (nremove > 0)
+		measure_forget_list(&m->ms); /* the set changes: list again next cycle */
+	t[0] = util_mono_ns();
+	act_remove(c, m->dk, m->cfg.docker_socket, &ar);
+	m->removed_total += ar.removed;
+	if (ar.docker_err[0])
+		docker_trouble(m, "remove", ar.docker_err);
+	t[1] = util_mono_ns();
+	if (m->table)
+		record_table(stdout, c, &rx);
+	body = record_batch(c, &rx);
+	t[2] = util_mono_ns();
+	if (body)
+		ship_send(&m->ship, body, strlen(body));
+	else
+		log_errorx("out of memory: the logs of cycle %" PRIu64 " are lost", c->number);
+	free(body);
+	t[3] = util_mono_ns();
 }
 
 /* The cycle's figures to /metrics (promexp.h copies them). */
-static void mgr_publish(struct mgr *m, const struct cycle *c, double cycle_s) {
-  if (!m->px)
-    return; /* /metrics is off: nothing to gather */
-  const struct promexp_info x = {
-      .cycle_s = cycle_s,
-      .scope = m->cfg.scope,
-      .module_loaded = access(m->cfg.module_path, F_OK) == 0,
-      .logs_up = m->ship.lc && !m->ship.logs_down,
-      .delivered = m->ship.sent,
-      .spooled = m->ship.spooled,
-      .dropped = m->ship.spool_ok ? m->ship.sp.dropped : 0,
-      .spool_batches = m->ship.spool_ok ? m->ship.sp.pending : 0,
-      .spool_bytes = m->ship.spool_ok ? m->ship.sp.size - m->ship.sp.head : 0,
-      .start_time = m->start_time,
-  };
+static void mgr_publish(struct mgr *m, const struct cycle *c, double cycle_s)
+{
+	if (!m->px)
+		return; /* /metrics is off: nothing to gather */
+	const struct promexp_info x = {
+		.cycle_s = cycle_s,
+		.scope = m->cfg.scope,
+		.module_loaded = access(m->cfg.module_path, F_OK) == 0,
+		.logs_up = m->ship.lc && !m->ship.logs_down,
+		.delivered = m->ship.sent,
+		.spooled = m->ship.spooled,
+		.dropped = m->ship.spool_ok ? m->ship.sp.dropped : 0,
+		.spool_batches = m->ship.spool_ok ? m->ship.sp.pending : 0,
+		.spool_bytes = m->ship.spool_ok ? m->ship.sp.size - m->ship.sp.head : 0,
+		.start_time = m->start_time,
+	};
 
-  promexp_publish(m->px, c, &x);
+	promexp_publish(m->px, c, &x);
 }
 
-static void run_cycle(struct mgr *m) {
-  struct cycle c = {.number = ++m->cycle};
-  uint64_t t_start = util_mono_ns(), t_meas, t_list, t[4] = {0};
-  const char *what = "";
-  char err[512];
+static void run_cycle(struct mgr *m)
+{
+	struct cycle c = { .number = ++m->cycle };
+	uint64_t t_start = util_mono_ns(), t_meas, t_list, t[4] = { 0 };
+	const char *what = "";
+	char err[512];
 
-  /* what this cycle sees needs no reaction of its own; a die: list again */
-  if (m->ev && events_cycle_starts(m->ev))
-    measure_forget_list(&m->ms);
-  if (measure_sample(&m->ms, &c) != 0)
-    return;
-  t_meas = util_mono_ns();
-  if (m->docker_down)
-    measure_forget_list(&m->ms);
-  if (measure_list(&m->ms, m->dk, &c, &what, err, sizeof(err)) != 0) {
-    docker_trouble(m, what, err);
-    goto out;
-  }
-  t_list = util_mono_ns();
-  docker_back(m);
-  measure_settle(&m->ms, &c, mgr_stopping);
-  run_stages(m, &c, t);
-  log_debug(
-      "cycle %" PRIu64
-      " timing: measure %.3f ms (%zu containers; %zu processes outside "
-      "containers and %zu cgroup files not read again), docker list %.3f ms, "
-      "removals %.3f ms, logs %.3f ms, whole cycle %.3f ms%s",
-      c.number, (double)(t_meas - t_start) / 1e6, c.cs.nctrs,
-      procskip_skipped(m->ms.met.cfg.skip), procskip_reused(m->ms.met.cfg.skip),
-      (double)(t_list - t_meas) / 1e6, (double)(t[1] - t[0]) / 1e6,
-      (double)(t[3] - t[2]) / 1e6, (double)(util_mono_ns() - t_start) / 1e6,
-      c.settled ? " (with a settle sample)" : "");
-  mgr_publish(m, &c, (double)(util_mono_ns() - t_start) / 1e9);
+	/* what this cycle sees needs no reaction of its own; a die: list again */
+	if (m->ev && events_cycle_starts(m->ev))
+		measure_forget_list(&m->ms);
+	if (measure_sample(&m->ms, &c) != 0)
+		return;
+	t_meas = util_mono_ns();
+	if (m->docker_down)
+		measure_forget_list(&m->ms);
+	if (measure_list(&m->ms, m->dk, &c, &what, err, sizeof(err)) != 0) {
+		docker_trouble(m, what, err);
+		goto out;
+	}
+	t_list = util_mono_ns();
+	docker_back(m);
+	measure_settle(&m->ms, &c, mgr_stopping);
+	run_stages(m, &c, t);
+	log_debug("cycle %" PRIu64
+		  " timing: measure %.3f ms (%zu containers; %zu processes outside "
+		  "containers and %zu cgroup files not read again), docker list %.3f ms, "
+		  "removals %.3f ms, logs %.3f ms, whole cycle %.3f ms%s",
+		  c.number, (double)(t_meas - t_start) / 1e6, c.cs.nctrs,
+		  procskip_skipped(m->ms.met.cfg.skip), procskip_reused(m->ms.met.cfg.skip),
+		  (double)(t_list - t_meas) / 1e6, (double)(t[1] - t[0]) / 1e6,
+		  (double)(t[3] - t[2]) / 1e6, (double)(util_mono_ns() - t_start) / 1e6,
+		  c.settled ? " (with a settle sample)" : "");
+	mgr_publish(m, &c, (double)(util_mono_ns() - t_start) / 1e9);
 out:
-  free(c.rows);
-  free(c.dec);
-  measure_advance(&m->ms, &c);
+	free(c.rows);
+	free(c.dec);
+	measure_advance(&m->ms, &c);
 }
 
 /* ---------- start and stop ---------- */
 
-static void stop_sequence(struct mgr *m, bool graphs) {
-  /* what could not be sent waits in the spool for the next run */
-  ship_flush(&m->ship, graphs ? MGR_FLUSH_S : 5);
-  if (graphs && m->ship.lc)
-    admin_report(&m->admin, m->ship.lc);
-  cron_remove(&m->cron);
-  if (!m->docker_down)
-    admin_stop(&m->admin, m->dk);
+static void stop_sequence(struct mgr *m, bool graphs)
+{
+	/* what could not be sent waits in the spool for the next run */
+	ship_flush(&m->ship, graphs ? MGR_FLUSH_S : 5);
+	if (graphs && m->ship.lc)
+		admin_report(&m->admin, m->ship.lc);
+	cron_remove(&m->cron);
+	if (!m->docker_down)
+		admin_stop(&m->admin, m->dk);
 }
 
-static void mgr_free(struct mgr *m) {
-  events_stop(m->ev);
-  m->ev = NULL;
-  promexp_stop(m->px);
-  measure_close(&m->ms);
-  decide_kept_free(&m->kept);
-  ship_close(&m->ship);
-  if (m->dk)
-    docker_close(m->dk);
+static void mgr_free(struct mgr *m)
+{
+	events_stop(m->ev);
+	m->ev = NULL;
+	promexp_stop(m->px);
+	measure_close(&m->ms);
+	decide_kept_free(&m->kept);
+	ship_close(&m->ship);
+	if (m->dk)
+		docker_close(m->dk);
 }
 
 /* Docker reachable, or a message saying what to do. 0 or -1. */
-static int mgr_docker(struct mgr *m) {
-  char err[1024];
-  struct docker_opts dopt = {.socket_path = m->cfg.docker_socket,
-                             .timeout_ms =
-                                 (long)(m->cfg.docker_timeout_s * 1000)};
-  int ret = docker_open(&m->dk, &dopt, err, sizeof(err));
+static int mgr_docker(struct mgr *m)
+{
+	char err[1024];
+	struct docker_opts dopt = { .socket_path = m->cfg.docker_socket,
+				    .timeout_ms = (long)(m->cfg.docker_timeout_s * 1000) };
+	int ret = docker_open(&m->dk, &dopt, err, sizeof(err));
 
-  if (ret == 0)
-    ret = docker_ping(m->dk, err, sizeof(err));
-  if (ret) {
-    log_errorx("cannot use Docker at %s: %s%s", m->cfg.docker_socket, err,
-               ret == -EACCES
-                   ? " (run as root or in the docker group)"
-                   : " (is dockerd running? try: sudo systemctl start docker)");
-    return -1;
-  }
-  log_info("Docker API %s at %s", docker_api_version(m->dk),
-           m->cfg.docker_socket);
-  return 0;
+	if (ret == 0)
+		ret = docker_ping(m->dk, err, sizeof(err));
+	if (ret) {
+		log_errorx("cannot use Docker at %s: %s%s", m->cfg.docker_socket, err,
+			   ret == -EACCES
+				   ? " (run as root or in the docker group)"
+				   : " (is dockerd running? try: sudo systemctl start docker)");
+		return -1;
+	}
+	log_info("Docker API %s at %s", docker_api_version(m->dk), m->cfg.docker_socket);
+	return 0;
 }
 
 /* The metrics session, the source said, and the first sample. 0 or -1. */
-static int mgr_metrics(struct mgr *m) {
-  struct metrics_config mc = {
-      .module_path = m->cfg.module_path,
-      .containers_only = true,
-      .skip_details = true, /* no uid or cmdline: the cycle uses neither */
-  };
-  struct cycle c0 = {0};
-  enum snap_source src;
-  char why[256];
+static int mgr_metrics(struct mgr *m)
+{
+	struct metrics_config mc = {
+		.module_path = m->cfg.module_path,
+		.containers_only = true,
+		.skip_details = true, /* no uid or cmdline: the cycle uses neither */
+	};
+	struct cycle c0 = { 0 };
+	enum snap_source src;
+	char why[256];
 
-  (void)metrics_source_parse(m->cfg.source, &mc.forced,
-                             &mc.source); /* config checked it */
-  measure_open(&m->ms, &mc, m->cfg.settle_ms, m->cfg.scope);
-  if (metrics_select(&m->ms.met.cfg, &src, why, sizeof(why)) != 0) {
-    log_errorx("metrics: %s", why);
-    return -1;
-  }
-  log_info("metrics source: %s (%s)", metrics_source_name(src), why);
-  m->ms.last_source = (int)src;
-  /* the first sample: rates need two */
-  if (measure_sample(&m->ms, &c0) == 0)
-    measure_advance(&m->ms, &c0);
-  return 0;
+	(void)metrics_source_parse(m->cfg.source, &mc.forced, &mc.source); /* config checked it */
+	measure_open(&m->ms, &mc, m->cfg.settle_ms, m->cfg.scope);
+	if (metrics_select(&m->ms.met.cfg, &src, why, sizeof(why)) != 0) {
+		log_errorx("metrics: %s", why);
+		return -1;
+	}
+	log_info("metrics source: %s (%s)", metrics_source_name(src), why);
+	m->ms.last_source = (int)src;
+	/* the first sample: rates need two */
+	if (measure_sample(&m->ms, &c0) == 0)
+		measure_advance(&m->ms, &c0);
+	return 0;
 }
 
-static void mgr_banner(const struct mgr *m) {
-  log_info("servicio %s: interval %gs, keep %d high / %d low, ranking %s, "
-           "thresholds CPU "
-           "%g%% or memory %g MiB, margins %g CPU points / %g MiB%s",
-           MGR_VERSION, m->cfg.interval_s, m->cfg.keep_high, m->cfg.keep_low,
-           config_ranking_name(m->cfg.ranking), m->cfg.high_cpu,
-           m->cfg.high_mem_mb, m->cfg.margin_cpu, m->cfg.margin_mem_mb,
-           m->cfg.dry_run ? ", DRY RUN (nothing is removed)" : "");
-  if (m->cfg.config_file[0])
-    log_info("configuration file: %s", m->cfg.config_file);
-  if (m->cfg.scope[0])
-    log_info("scope: only managed containers labelled %s", m->cfg.scope);
+static void mgr_banner(const struct mgr *m)
+{
+	log_info("servicio %s: interval %gs, keep %d high / %d low, ranking %s, thresholds CPU "
+		 "%g%% or memory %g MiB, margins %g CPU points / %g MiB%s",
+		 MGR_VERSION, m->cfg.interval_s, m->cfg.keep_high, m->cfg.keep_low,
+		 config_ranking_name(m->cfg.ranking), m->cfg.high_cpu, m->cfg.high_mem_mb,
+		 m->cfg.margin_cpu, m->cfg.margin_mem_mb,
+		 m->cfg.dry_run ? ", DRY RUN (nothing is removed)" : "");
+	if (m->cfg.config_file[0])
+		log_info("configuration file: %s", m->cfg.config_file);
+	if (m->cfg.scope[0])
+		log_info("scope: only managed containers labelled %s", m->cfg.scope);
 }
 
 /* Prometheus /metrics: a port in use costs the metrics, not the manager. */
-static void mgr_exporter(struct mgr *m) {
-  char err[256];
-  unsigned port;
+static void mgr_exporter(struct mgr *m)
+{
+	char err[256];
+	unsigned port;
 
-  m->start_time = (double)util_real_ns() / 1e9;
-  if (promexp_start(&m->px, m->cfg.metrics_listen, &port, err, sizeof(err)) !=
-      0)
-    log_warnx("%s: no /metrics this run (--metrics-listen to choose another)",
-              err);
-  else if (m->px)
-    log_info("Prometheus metrics on http://%.*s:%u/metrics",
-             (int)(strrchr(m->cfg.metrics_listen, ':') - m->cfg.metrics_listen),
-             m->cfg.metrics_listen, port);
+	m->start_time = (double)util_real_ns() / 1e9;
+	if (promexp_start(&m->px, m->cfg.metrics_listen, &port, err, sizeof(err)) != 0)
+		log_warnx("%s: no /metrics this run (--metrics-listen to choose another)", err);
+	else if (m->px)
+		log_info("Prometheus metrics on http://%.*s:%u/metrics",
+			 (int)(strrchr(m->cfg.metrics_listen, ':') - m->cfg.metrics_listen),
+			 m->cfg.metrics_listen, port);
 }
 
 /* Everything before the first cycle. 0, or the exit status. */
-static int mgr_start(struct mgr *m) {
-  mgr_banner(m);
-  ship_open(&m->ship, m->cfg.spool_path, m->cfg.spool_max_mb);
-  if (mgr_docker(m) != 0)
-    return 1;
-  find_self(m);
-  m->admin.cfg = &m->cfg;
-  if (admin_start(&m->admin, m->dk, &m->ship.lc, mgr_stopping) != 0) {
-    if (mgr_stop)
-      admin_stop(&m->admin, m->dk);
-    return mgr_stop ? -1 : 1;
-  }
-  ship_drain(&m->ship, true);
-  if (m->cfg.demo && !m->cfg.no_cron && !m->cfg.once)
-    cron_install(&m->cron, m->cfg.cron_script);
-  if (mgr_metrics(m) != 0) {
-    stop_sequence(m, false);
-    return 1;
-  }
-  if (!m->cfg.once && !m->cfg.no_events) {
-    struct events_cfg ec = {m->cfg.docker_socket, docker_api_version(m->dk),
-                            m->cfg.scope, (unsigned)m->cfg.event_window_ms};
-    char err[256];
+static int mgr_start(struct mgr *m)
+{
+	mgr_banner(m);
+	ship_open(&m->ship, m->cfg.spool_path, m->cfg.spool_max_mb);
+	if (mgr_docker(m) != 0)
+		return 1;
+	find_self(m);
+	m->admin.cfg = &m->cfg;
+	if (admin_start(&m->admin, m->dk, &m->ship.lc, mgr_stopping) != 0) {
+		if (mgr_stop)
+			admin_stop(&m->admin, m->dk);
+		return mgr_stop ? -1 : 1;
+	}
+	ship_drain(&m->ship, true);
+	if (m->cfg.demo && !m->cfg.no_cron && !m->cfg.once)
+		cron_install(&m->cron, m->cfg.cron_script);
+	if (mgr_metrics(m) != 0) {
+		stop_sequence(m, false);
+		return 1;
+	}
+	if (!m->cfg.once && !m->cfg.no_events) {
+		struct events_cfg ec = { m->cfg.docker_socket, docker_api_version(m->dk),
+					 m->cfg.scope, (unsigned)m->cfg.event_window_ms };
+		char err[256];
 
-    if (events_start(&m->ev, &ec, err, sizeof(err)) != 0)
-      log_warnx("events: %s: only the periodic cycle decides", err);
-  }
-  mgr_exporter(m);
-  /* start-up is over (curl, TLS libraries, Docker, admin_logs): give back
-   * the code pages only it ran (lib/memtrim.c) */
-  size_t rss0 = memtrim_rss_kb();
-  memtrim_code();
-  malloc_trim(0);
-  log_debug("memory: RSS %zu KiB after start-up, %zu KiB once its code pages "
-            "and heap were "
-            "trimmed",
-            rss0, memtrim_rss_kb());
-  return 0;
+		if (events_start(&m->ev, &ec, err, sizeof(err)) != 0)
+			log_warnx("events: %s: only the periodic cycle decides", err);
+	}
+	mgr_exporter(m);
+	/* start-up is over (curl, TLS libraries, Docker, admin_logs): give back
+	 * the code pages only it ran (lib/memtrim.c) */
+	size_t rss0 = memtrim_rss_kb();
+	memtrim_code();
+	malloc_trim(0);
+	log_debug("memory: RSS %zu KiB after start-up, %zu KiB once its code pages and heap were "
+		  "trimmed",
+		  rss0, memtrim_rss_kb());
+	return 0;
 }
 
 /* Sleep until the monotonic deadline or a stop request. */
-static void sleep_until(uint64_t deadline_ns) {
-  for (;;) {
-    uint64_t now = util_mono_ns();
-    if (mgr_stop || now >= deadline_ns)
-      return;
-    uint64_t left = deadline_ns - now;
-    if (left > 200000000ull)
-      left = 200000000ull;
-    struct timespec ts = {(time_t)(left / 1000000000ull),
-                          (long)(left % 1000000000ull)};
-    nanosleep(&ts, NULL);
-  }
+static void sleep_until(uint64_t deadline_ns)
+{
+	for (;;) {
+		uint64_t now = util_mono_ns();
+		if (mgr_stop || now >= deadline_ns)
+			return;
+		uint64_t left = deadline_ns - now;
+		if (left > 200000000ull)
+			left = 200000000ull;
+		struct timespec ts = { (time_t)(left / 1000000000ull),
+				       (long)(left % 1000000000ull) };
+		nanosleep(&ts, NULL);
+	}
 }
 
 /*
@@ -391,169 +397,168 @@ static void sleep_until(uint64_t deadline_ns) {
  * container makes due (events.h): such a cycle restarts the interval, so
  * two cycles are never closer than the event window.
  */
-static void mgr_loop(struct mgr *m) {
-  uint64_t t0 = util_mono_ns();
-  uint64_t end = m->cfg.duration_s > 0
-                     ? t0 + (uint64_t)(m->cfg.duration_s * 1e9)
-                     : UINT64_MAX;
-  uint64_t step =
-      m->cfg.once ? 1000000000ull : (uint64_t)(m->cfg.interval_s * 1e9);
-  uint64_t next = t0 + step;
-  uint64_t wd_usec = 0;
-  uint64_t wd = sd_watchdog_enabled(0, &wd_usec) > 0 ? wd_usec * 1000 / 2 : 0;
+static void mgr_loop(struct mgr *m)
+{
+	uint64_t t0 = util_mono_ns();
+	uint64_t end =
+		m->cfg.duration_s > 0 ? t0 + (uint64_t)(m->cfg.duration_s * 1e9) : UINT64_MAX;
+	uint64_t step = m->cfg.once ? 1000000000ull : (uint64_t)(m->cfg.interval_s * 1e9);
+	uint64_t next = t0 + step;
+	uint64_t wd_usec = 0;
+	uint64_t wd = sd_watchdog_enabled(0, &wd_usec) > 0 ? wd_usec * 1000 / 2 : 0;
 
-  while (!mgr_stop) {
-    uint64_t wake = next < end ? next : end;
-    bool early = false, ping_only = false;
+	while (!mgr_stop) {
+		uint64_t wake = next < end ? next : end;
+		bool early = false, ping_only = false;
 
-    if (wd &&
-        wake > util_mono_ns() + wd) { /* wake for the watchdog in between */
-      wake = util_mono_ns() + wd;
-      ping_only = true;
-    }
+		if (wd && wake > util_mono_ns() + wd) { /* wake for the watchdog in between */
+			wake = util_mono_ns() + wd;
+			ping_only = true;
+		}
 
-    if (m->ev)
-      early = events_wait(m->ev, wake, mgr_stopping);
-    else
-      sleep_until(wake);
-    if (mgr_stop || util_mono_ns() >= end)
-      break;
-    if (wd)
-      sd_notify(0, "WATCHDOG=1");
-    if (ping_only && !early && util_mono_ns() < next)
-      continue;
-    if (early) {
-      m->event_cycles++;
-      log_info("Docker events (a managed container started, or the stream is "
-               "back): "
-               "cycle %" PRIu64 " now, not at the next interval",
-               m->cycle + 1);
-      next = util_mono_ns() + step;
-    } else {
-      next += step;
-      if (next < util_mono_ns()) /* a slow cycle: do not try to catch up */
-        next = util_mono_ns() + step;
-    }
-    if (m->ship.logs_down && !m->docker_down)
-      admin_revive(&m->admin, m->dk);
-    ship_drain(&m->ship, false);
-    run_cycle(m);
-    if (m->cfg.once)
-      break;
-  }
+		if (m->ev)
+			early = events_wait(m->ev, wake, mgr_stopping);
+		else
+			sleep_until(wake);
+		if (mgr_stop || util_mono_ns() >= end)
+			break;
+		if (wd)
+			sd_notify(0, "WATCHDOG=1");
+		if (ping_only && !early && util_mono_ns() < next)
+			continue;
+		if (early) {
+			m->event_cycles++;
+			log_info("Docker events (a managed container started, or the stream is "
+				 "back): "
+				 "cycle %" PRIu64 " now, not at the next interval",
+				 m->cycle + 1);
+			next = util_mono_ns() + step;
+		} else {
+			next += step;
+			if (next < util_mono_ns()) /* a slow cycle: do not try to catch up */
+				next = util_mono_ns() + step;
+		}
+		if (m->ship.logs_down && !m->docker_down)
+			admin_revive(&m->admin, m->dk);
+		ship_drain(&m->ship, false);
+		run_cycle(m);
+		if (m->cfg.once)
+			break;
+	}
 }
 
-/* Say how many managed containers the run leaves behind, and how to remove
- * them. */
-static void mgr_leftovers(struct mgr *m) {
-  struct docker_container_list l = {0};
-  char err[256];
-  size_t n = 0;
+/* Say how many managed containers the run leaves behind, and how to remove them. */
+static void mgr_leftovers(struct mgr *m)
+{
+	struct docker_container_list l = { 0 };
+	char err[256];
+	size_t n = 0;
 
-  if (m->docker_down ||
-      docker_list_containers(m->dk, false, "gestor.managed=true", &l, err,
-                             sizeof(err)) != 0)
-    return;
-  for (size_t i = 0; i < l.n; i++) {
-    const char *role = docker_container_label(&l.items[i], "gestor.role");
+	if (m->docker_down ||
+	    docker_list_containers(m->dk, false, "gestor.managed=true", &l, err, sizeof(err)) != 0)
+		return;
+	for (size_t i = 0; i < l.n; i++) {
+		const char *role = docker_container_label(&l.items[i], "gestor.role");
 
-    if (decide_managed(&l.items[i], m->cfg.scope) &&
-        !(role && strcmp(role, "admin_logs") == 0))
-      n++;
-  }
-  docker_container_list_free(&l);
-  if (n > 0)
-    log_info(
-        "%zu managed container%s left running (kept, or started after the last "
-        "cycle): "
-        "`make stop` removes them",
-        n, n == 1 ? " is" : "s are");
-  else
-    log_info("no managed container left running");
+		if (decide_managed(&l.items[i], m->cfg.scope) &&
+		    !(role && strcmp(role, "admin_logs") == 0))
+			n++;
+	}
+	docker_container_list_free(&l);
+	if (n > 0)
+		log_info("%zu managed container%s left running (kept, or started after the last "
+			 "cycle): "
+			 "`make stop` removes them",
+			 n, n == 1 ? " is" : "s are");
+	else
+		log_info("no managed container left running");
 }
 
-static int mgr_run(struct mgr *m) {
-  int ret = mgr_start(m);
+static int mgr_run(struct mgr *m)
+{
+	int ret = mgr_start(m);
 
-  if (ret)
-    return ret < 0 ? 0 : ret;
-  sd_notifyf(0, "READY=1\nSTATUS=managing containers every %gs",
-             m->cfg.interval_s);
-  mgr_loop(m);
-  sd_notify(0, "STOPPING=1");
-  if (mgr_stop)
-    log_info("stop requested: finishing");
-  else if (!m->cfg.once)
-    log_info("--duration %gs reached: finishing", m->cfg.duration_s);
-  events_stop(m->ev); /* no reaction during the stop */
-  m->ev = NULL;
-  stop_sequence(m, !m->cfg.once);
-  mgr_leftovers(m);
-  log_info("done: %" PRIu64 " cycles (%" PRIu64
-           " for a started container), %" PRIu64 " containers removed, %" PRIu64
-           " batches delivered, %" PRIu64 " went through the spool",
-           m->cycle, m->event_cycles, m->removed_total, m->ship.sent,
-           m->ship.spooled);
-  return 0;
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	sd_notifyf(0, "READY=1\nSTATUS=managing containers every %gs", m->cfg.interval_s);
+	mgr_loop(m);
+	sd_notify(0, "STOPPING=1");
+	if (mgr_stop)
+		log_info("stop requested: finishing");
+	else if (!m->cfg.once)
+		log_info("--duration %gs reached: finishing", m->cfg.duration_s);
+	events_stop(m->ev); /* no reaction during the stop */
+	m->ev = NULL;
+	stop_sequence(m, !m->cfg.once);
+	mgr_leftovers(m);
+	log_info("done: %" PRIu64 " cycles (%" PRIu64 " for a started container), %" PRIu64
+		 " containers removed, %" PRIu64 " batches delivered, %" PRIu64
+		 " went through the spool",
+		 m->cycle, m->event_cycles, m->removed_total, m->ship.sent, m->ship.spooled);
+	return 0;
 }
 
-static const char *env_get(const char *name) { return getenv(name); }
+static const char *env_get(const char *name)
+{
+	return getenv(name);
+}
 
 /* The configuration, or the exit status of --help, --version or an error. */
-static int mgr_config(struct mgr *m, int argc, char **argv) {
-  char err[1024];
-  enum log_level lvl;
+static int mgr_config(struct mgr *m, int argc, char **argv)
+{
+	char err[1024];
+	enum log_level lvl;
 
-  if (config_load(&m->cfg, argc, argv, env_get, err, sizeof(err))) {
-    fprintf(stderr, "servicio: %s\n", err);
-    return 2;
-  }
-  if (m->cfg.help) {
-    config_usage(stdout, "servicio");
-    return 0;
-  }
-  if (m->cfg.version) {
-    printf("servicio %s\n", MGR_VERSION);
-    return 0;
-  }
-  if (m->cfg.print_config)
-    return config_print_file(stdout) == 0 && fflush(stdout) == 0 ? 0 : 1;
-  if (!log_level_parse(m->cfg.log_level, &lvl))
-    lvl = LOG_LVL_INFO;
-  log_init("servicio", lvl);
-  m->colour = m->cfg.colour == CONFIG_COLOUR_ALWAYS ||
-              (m->cfg.colour == CONFIG_COLOUR_AUTO && isatty(STDOUT_FILENO));
-  m->table = m->cfg.table || isatty(STDOUT_FILENO);
-  mgr_terminal_note = !log_is_journal(STDERR_FILENO, getenv("JOURNAL_STREAM"));
-  snprintf(m->run_id, sizeof(m->run_id), "s%" PRIx64 ".%d", util_real_ns(),
-           (int)getpid());
-  return -1;
+	if (config_load(&m->cfg, argc, argv, env_get, err, sizeof(err))) {
+		fprintf(stderr, "servicio: %s\n", err);
+		return 2;
+	}
+	if (m->cfg.help) {
+		config_usage(stdout, "servicio");
+		return 0;
+	}
+	if (m->cfg.version) {
+		printf("servicio %s\n", MGR_VERSION);
+		return 0;
+	}
+	if (m->cfg.print_config)
+		return config_print_file(stdout) == 0 && fflush(stdout) == 0 ? 0 : 1;
+	if (!log_level_parse(m->cfg.log_level, &lvl))
+		lvl = LOG_LVL_INFO;
+	log_init("servicio", lvl);
+	m->colour = m->cfg.colour == CONFIG_COLOUR_ALWAYS ||
+		    (m->cfg.colour == CONFIG_COLOUR_AUTO && isatty(STDOUT_FILENO));
+	m->table = m->cfg.table || isatty(STDOUT_FILENO);
+	mgr_terminal_note = !log_is_journal(STDERR_FILENO, getenv("JOURNAL_STREAM"));
+	snprintf(m->run_id, sizeof(m->run_id), "s%" PRIx64 ".%d", util_real_ns(), (int)getpid());
+	return -1;
 }
 
-int manager_main(int argc, char **argv) {
-  struct mgr *m = calloc(1, sizeof(*m));
-  struct sigaction sa;
-  int ret;
+int manager_main(int argc, char **argv)
+{
+	struct mgr *m = calloc(1, sizeof(*m));
+	struct sigaction sa;
+	int ret;
 
-  if (!m) {
-    fprintf(stderr, "servicio: out of memory\n");
-    return 1;
-  }
-  ret = mgr_config(m, argc, argv);
-  if (ret >= 0) {
-    free(m);
-    return ret;
-  }
-  memset(&sa, 0, sizeof(sa));
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
-  signal(SIGPIPE, SIG_IGN);
+	if (!m) {
+		fprintf(stderr, "servicio: out of memory\n");
+		return 1;
+	}
+	ret = mgr_config(m, argc, argv);
+	if (ret >= 0) {
+		free(m);
+		return ret;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 
-  ret = mgr_run(m);
+	ret = mgr_run(m);
 
-  mgr_free(m);
-  free(m);
-  return ret;
+	mgr_free(m);
+	free(m);
+	return ret;
 }
