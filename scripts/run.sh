@@ -30,7 +30,9 @@ for img in gestor/admin_logs gestor/high-cpu gestor/high-ram gestor/low; do
 done
 
 scripts/module.sh load || true
-args=()
+# --demo: the cron job of load containers (a service installed from the
+# package runs without it)
+args=(--demo)
 [ -n "${DURATION:-}" ] && [ "${DURATION}" != 0 ] && args+=(--duration "$DURATION")
 # shellcheck disable=SC2206 # word splitting of SERVICIO_ARGS is intended
 [ -n "${SERVICIO_ARGS:-}" ] && args+=(${SERVICIO_ARGS})
