@@ -11,16 +11,19 @@
  * values are taken once, and a record that did not fit in the buffer is
  * produced again on the next read with the same leading separator.
  *
- * The document is what the reader may see through the /proc it opened the
+ * The document is what the opener may see through the /proc it opened the
  * file in, as /proc itself would show it: pids of that mount's pid
- * namespace, its hidepid= and gid= options, uids in the opener's user
- * namespace, times in the reader's time namespace, cgroup paths relative to
- * the reader's cgroup namespace.
+ * namespace; its hidepid= and gid= options applied by /proc's own check
+ * with the opener's credentials (file->f_cred), whoever reads; uids in the
+ * opener's user namespace, times in its time namespace, cgroup paths and
+ * container ids as its cgroup namespace shows them.
  *
  * Safety: a record holds a reference on its task (get_task_struct), never a
  * bare RCU pointer across reads. Everything that may sleep (reading the
  * arguments of another process, mmput) runs outside rcu_read_lock();
  * threads, parent, credentials and the cgroup path are read inside it.
+ * Fields that are racy by design (a live process's VSZ, thread count) are
+ * read once, marked data_race().
  * Arguments are read like /proc/<pid>/cmdline: anonymous memory only
  * (FOLL_ANON), so a FUSE-backed argv cannot block the reader, and only from
  * the mm whose addresses were taken. Kernel threads (no mm) report zero
@@ -63,6 +66,12 @@
 #define GSI_FORMAT_VERSION 1
 #define GSI_CMDLINE_MAX 256
 #define GSI_CGROUP_MAX 256
+/* most bytes a string decodes to (servicio's bound is 519) */
+#define GSI_DECODED_MAX 512
+/* a code point in U+EF80..U+EFFF stands for one raw byte 0x80..0xff */
+#define GSI_RAW_BASE 0xef00
+/* U+EF00, which no input produces: the cgroup path was cut here */
+#define GSI_CUT_MARK "\\uef00"
 #define GSI_ID_LEN 64
 #define GSI_NAME_MAX 255	/* longest name proc_register() accepts */
 /* seq_file positions: 0 header, tgid + 1 a process, GSI_POS_END the footer */
@@ -79,11 +88,15 @@ MODULE_PARM_DESC(containers_only, "list only processes inside a container");
 
 struct gsi_iter {
 	struct pid_namespace *ns;
-	struct proc_fs_info *fs_info;	/* the proc mount opened through */
+	struct proc_fs_info *fs_info;	/* the proc instance opened through */
+	struct dentry *proc_root;	/* its root, for /proc's own checks */
+	const struct cred *cred;	/* the opener's: the file's f_cred */
+	struct cgroup_namespace *cgns;	/* the opener's (reference held) */
+	u64 boot_off;			/* the opener's time-namespace offset */
 	struct task_struct *task;	/* the current record's task (ref held) */
-	u64 boot_ns;			/* boottime when the header was made */
 	u64 total_kb;			/* RAM, for mem_pct */
-	u64 swap_total_kb;		/* SwapTotal at open */
+	u64 swap_total_kb;		/* SwapTotal and SwapFree at open */
+	u64 swap_free_kb;
 	bool containers_only;		/* parameter value at open */
 	bool listed_one;		/* a process record is in the output */
 	char comm[TASK_COMM_LEN];
@@ -93,12 +106,13 @@ struct gsi_iter {
 };
 
 static struct proc_dir_entry *gsi_entry;
-/* a private proc instance: no mount namespace can cover its files */
-static struct vfsmount *gsi_proc_mnt;
 
 /* ---- JSON string output ------------------------------------------------ */
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if it is invalid. */
+/*
+ * Length of the UTF-8 sequence at s (1..4) when it is valid and not a code
+ * point of U+EF00..U+EFFF (the range the escaping below reserves), else 0.
+ */
 static size_t gsi_utf8_len(const unsigned char *s, size_t n)
 {
 	size_t len, i;
@@ -126,34 +140,70 @@ static size_t gsi_utf8_len(const unsigned char *s, size_t n)
 		cp = (cp << 6) | (s[i] & 0x3f);
 	}
 	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+	    (cp >= GSI_RAW_BASE && cp <= GSI_RAW_BASE + 0xff))
 		return 0;
 	return len;
 }
 
 /*
- * Write s[0..n) as a JSON string. Quotes, backslashes and control bytes are
- * escaped; each byte that is not part of valid UTF-8 is written as \u00XX
- * (its value read as Latin-1), so the output is always valid JSON.
+ * The next unit of s[i..n): how many input bytes it takes (*len) and how
+ * many bytes its escaped form decodes to (the return value).
  */
-static void gsi_json_str(struct seq_file *m, const char *str, size_t n)
+static size_t gsi_unit(const unsigned char *s, size_t i, size_t n,
+		       size_t *len)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, run = 0, len;
+	unsigned char c = s[i];
 
+	*len = 1;
+	if (c < 0x20 || c == '"' || c == '\\' || c == 0x7f)
+		return 1;
+	*len = gsi_utf8_len(s + i, n - i);
+	if (*len)
+		return *len;
+	*len = 1;
+	return 3;	/* U+EF80..U+EFFF: three bytes of UTF-8 */
+}
+
+/*
+ * Write s[0..n) as a JSON string, escaped so that it decodes back to the
+ * same bytes: quotes, backslashes and control bytes are escaped (\u00XX for
+ * those without a short form); valid UTF-8 is copied; each byte that is not
+ * part of valid UTF-8, and each byte of a code point in U+EF00..U+EFFF, is
+ * written \uefXX, XX its value (0x80..0xff): a code point in U+EF80..U+EFFF
+ * decodes to one raw byte, any other to its UTF-8. At most
+ * GSI_DECODED_MAX bytes once decoded: a longer string is cut on a unit.
+ * With mark, a string cut here or before (cut: s is the start of something
+ * longer) ends with U+EF00, which nothing else produces.
+ */
+static void gsi_json_str(struct seq_file *m, const char *str, size_t n,
+			 bool cut, bool mark)
+{
+	size_t max = GSI_DECODED_MAX;
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i, run = 0, len, out = 0, dec;
+
+	for (i = 0; i < n && out <= max; i += len)
+		out += gsi_unit(s, i, n, &len);
+	if (out > max)
+		cut = true;
+	mark = mark && cut;
+	if (mark)
+		max -= 3;	/* room for the mark */
 	seq_putc(m, '"');
-	while (i < n) {
+	for (i = 0, out = 0; i < n; i += len) {
 		unsigned char c = s[i];
 
-		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) {
-			len = gsi_utf8_len(s + i, n - i);
-			if (len) {
-				i += len;
-				continue;
-			}
-		}
+		dec = gsi_unit(s, i, n, &len);
+		if (out + dec > max)
+			break;
+		out += dec;
+		if (dec == len && c >= 0x20 && c != '"' && c != '\\' &&
+		    c != 0x7f)
+			continue;
 		if (i > run)
 			seq_write(m, s + run, i - run);
+		run = i + len;
 		switch (c) {
 		case '"':
 			seq_puts(m, "\\\"");
@@ -171,13 +221,13 @@ static void gsi_json_str(struct seq_file *m, const char *str, size_t n)
 			seq_puts(m, "\\r");
 			break;
 		default:
-			seq_printf(m, "\\u%04x", c);
+			seq_printf(m, dec == 3 ? "\\uef%02x" : "\\u%04x", c);
 		}
-		i++;
-		run = i;
 	}
 	if (i > run)
 		seq_write(m, s + run, i - run);
+	if (mark)
+		seq_puts(m, GSI_CUT_MARK);
 	seq_putc(m, '"');
 }
 
@@ -206,17 +256,21 @@ static bool gsi_is_hex64(const char *s, size_t n)
 }
 
 /*
- * Find a container id in a cgroup path: "/docker/<id>" (cgroupfs driver),
- * "docker-<id>.scope" (systemd driver), "cri-containerd-<id>.scope",
- * "crio-<id>.scope" and "libpod-<id>.scope". The outermost match wins.
+ * Find a container id in a cgroup path from the hierarchy's root:
+ * "/docker/<id>" (cgroupfs driver), "docker-<id>.scope" (systemd driver),
+ * "cri-containerd-<id>.scope", "crio-<id>.scope" and "libpod-<id>.scope".
+ * The outermost match below level hide wins (the component at level L is
+ * the cgroup at level L; those up to hide the reader's cgroup namespace
+ * does not show).
  */
-static bool gsi_container_id(const char *path, char *id)
+static bool gsi_container_id(const char *path, char *id, int hide)
 {
 	static const char * const prefixes[] = {
 		"docker-", "cri-containerd-", "crio-", "libpod-",
 	};
 	const char *p = path, *prev = NULL, *end;
 	size_t plen = 0, len, i, pfx;
+	int level = 0;
 
 	while (*p) {
 		if (*p == '/') {
@@ -225,6 +279,8 @@ static bool gsi_container_id(const char *path, char *id)
 		}
 		end = strchrnul(p, '/');
 		len = end - p;
+		if (++level <= hide)
+			goto next;
 		if (prev && plen == 6 && !memcmp(prev, "docker", 6) &&
 		    gsi_is_hex64(p, len)) {
 			memcpy(id, p, GSI_ID_LEN);
@@ -242,6 +298,7 @@ static bool gsi_container_id(const char *path, char *id)
 				return true;
 			}
 		}
+next:
 		prev = p;
 		plen = len;
 		p = end;
@@ -266,7 +323,25 @@ static const int gsi_v1_ids[] = {
 };
 
 /*
- * it->path := the path of cgrp as the reader's cgroup namespace shows it
+ * The deepest level at which cgrp and the namespace root ns_root have the
+ * same ancestor: the components of cgrp's path up to it are the namespace
+ * root or above it, which the namespace does not show.
+ */
+static int gsi_hidden_level(struct cgroup *cgrp, struct cgroup *ns_root)
+{
+	int l;
+
+	if (!cgroup_parent(ns_root))
+		return 0;
+	l = min(cgrp->level, ns_root->level);
+
+	while (l > 0 && cgrp->ancestors[l] != ns_root->ancestors[l])
+		l--;
+	return l;
+}
+
+/*
+ * it->path := the path of cgrp as the opener's cgroup namespace shows it
  * (like /proc/<pid>/cgroup), ns_root being the namespace's root in the same
  * hierarchy. abs_done: it->path already holds cgrp's absolute path.
  */
@@ -290,7 +365,10 @@ static void gsi_cgroup_path(struct gsi_iter *it, struct cgroup *cgrp,
  * record is to be skipped (containers_only without a container; return
  * false), it->path with its cgroup path. The id is matched on absolute
  * paths: the v2 (default) hierarchy first, then the v1 hierarchies of the
- * memory, cpu, pids and cpuset controllers. Without a container the path
+ * memory, cpu, pids and cpuset controllers; only a component that the
+ * opener's cgroup namespace shows (below its root) counts, so a reader in
+ * a container's namespace does not learn the id its own /proc/self/cgroup
+ * hides. Without a container the path
  * is the memory controller's v1 path on a v1 or hybrid system, else the v2
  * path. A root cgroup never names a container and is not dereferenced: on
  * 6.1 a v1 hierarchy's root is freed without a grace period when the
@@ -299,19 +377,20 @@ static void gsi_cgroup_path(struct gsi_iter *it, struct cgroup *cgrp,
  */
 static bool gsi_task_cgroup(struct gsi_iter *it, struct task_struct *task)
 {
-	struct css_set *ns_cset = current->nsproxy->cgroup_ns->root_cset;
-	struct cgroup_subsys_state *css, *fb_css = NULL;
+	struct css_set *ns_cset = it->cgns->root_cset;
+	struct cgroup_subsys_state *css, *ns_css, *fb_css = NULL;
 	struct cgroup *cgrp, *in_path = NULL;	/* whose path it->path holds */
 	bool fb_v1_root = false;
 	size_t i;
-	int ret;
+	int ret, hide;
 
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "needs rcu_read_lock()");
 	it->id[0] = '\0';
 	cgrp = task_dfl_cgroup(task);
 	if (cgroup_parent(cgrp)) {
 		ret = kernfs_path(cgrp->kn, it->path, sizeof(it->path));
-		if (ret > 0 && gsi_container_id(it->path, it->id)) {
+		hide = gsi_hidden_level(cgrp, ns_cset->dfl_cgrp);
+		if (ret > 0 && gsi_container_id(it->path, it->id, hide)) {
 			gsi_cgroup_path(it, cgrp, ns_cset->dfl_cgrp, true);
 			return true;
 		}
@@ -330,10 +409,12 @@ static bool gsi_task_cgroup(struct gsi_iter *it, struct task_struct *task)
 		if (i == 0)
 			fb_css = css;
 		ret = kernfs_path(css->cgroup->kn, it->path, sizeof(it->path));
-		if (ret > 0 && gsi_container_id(it->path, it->id)) {
-			gsi_cgroup_path(it, css->cgroup,
-					ns_cset->subsys[gsi_v1_ids[i]]->cgroup,
-					true);
+		/* a root css is not dereferenced (see above) */
+		ns_css = ns_cset->subsys[gsi_v1_ids[i]];
+		hide = ns_css->parent ?
+		       gsi_hidden_level(css->cgroup, ns_css->cgroup) : 0;
+		if (ret > 0 && gsi_container_id(it->path, it->id, hide)) {
+			gsi_cgroup_path(it, css->cgroup, ns_css->cgroup, true);
 			return true;
 		}
 		in_path = ret > 0 ? css->cgroup : NULL;
@@ -365,40 +446,42 @@ static bool gsi_task_cgroup(struct gsi_iter *it, struct task_struct *task)
 /* ---- per-process data ----------------------------------------------------- */
 
 /*
- * May the reader see this task? The hidepid= and gid= options of the proc
- * mount the file was opened through, as /proc's has_pid_permissions()
- * applies them. hidepid=1 hides a whole record here (a record carries the
- * cmdline that option protects). ptrace_may_access() is not exported; this
- * is its PTRACE_MODE_READ_FSCREDS rule without the LSM hook: same thread
- * group, or the reader's fsuid/fsgid equal to all the task's uids/gids and
- * a dumpable mm, or CAP_SYS_PTRACE over the task's (and mm's) user ns.
+ * May the opener see this task (pid nr in the mount's namespace)? /proc's
+ * own answer for the proc instance the file was opened in, asked with the
+ * opener's credentials: has_pid_permissions() and ptrace_may_access() are
+ * not exported to modules, so the check is that of /proc/<nr> itself, a
+ * lookup (proc_pid_lookup(), which hides the task under hidepid=invisible)
+ * and inode_permission() (proc_pid_permission(): the gid= group, then
+ * ptrace_may_access(PTRACE_MODE_READ_FSCREDS), with its task_lock,
+ * smp_rmb() before the dumpable check, and the LSM hook), done under
+ * override_creds(file->f_cred) so that a file opened unprivileged and read
+ * by a privileged process shows what the opener may see. hidepid=1 hides a
+ * whole record here (a record carries the cmdline that option protects).
+ * A cached dentry of an earlier task with the same number fails the
+ * permission check (its task is gone), and a task alive after the check
+ * held the number throughout. May sleep.
  */
 static bool gsi_may_see(struct gsi_iter *it, struct task_struct *task,
-			struct mm_struct *mm)
+			pid_t nr)
 {
-	enum proc_hidepid hide = READ_ONCE(it->fs_info->hide_pid);
-	const struct cred *cred = current_cred(), *tcred;
+	const struct cred *old;
+	struct dentry *d;
+	char name[16];
+	int len, ret;
 
-	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "needs rcu_read_lock()");
-	if (hide == HIDEPID_OFF)
+	if (READ_ONCE(it->fs_info->hide_pid) == HIDEPID_OFF)
 		return true;
-	if (hide != HIDEPID_NOT_PTRACEABLE && in_group_p(it->fs_info->pid_gid))
-		return true;
-	if (same_thread_group(task, current))
-		return true;
-	tcred = __task_cred(task);
-	if (!(uid_eq(cred->fsuid, tcred->euid) &&
-	      uid_eq(cred->fsuid, tcred->suid) &&
-	      uid_eq(cred->fsuid, tcred->uid) &&
-	      gid_eq(cred->fsgid, tcred->egid) &&
-	      gid_eq(cred->fsgid, tcred->sgid) &&
-	      gid_eq(cred->fsgid, tcred->gid)) &&
-	    !ns_capable_noaudit(tcred->user_ns, CAP_SYS_PTRACE))
-		return false;
-	if (mm && get_dumpable(mm) != SUID_DUMP_USER &&
-	    !ns_capable_noaudit(mm->user_ns, CAP_SYS_PTRACE))
-		return false;
-	return true;
+	len = snprintf(name, sizeof(name), "%d", nr);
+	old = override_creds(it->cred);
+	d = lookup_positive_unlocked(name, it->proc_root, len);
+	if (IS_ERR(d)) {
+		ret = PTR_ERR(d);
+	} else {
+		ret = inode_permission(&init_user_ns, d_inode(d), MAY_EXEC);
+		dput(d);
+	}
+	revert_creds(old);
+	return !ret && pid_alive(task);
 }
 
 /* the group's runtime; stable under sig->stats_lock */
@@ -499,51 +582,60 @@ static int gsi_show_task(struct seq_file *m, struct gsi_iter *it,
 			 struct task_struct *task)
 {
 	unsigned long vsz_kb = 0, rss_kb = 0;
-	struct mm_struct *mm;
-	size_t cmdlen = 0;
+	struct mm_struct *mm = NULL;
+	size_t cmdlen = 0, cglen;
 	pid_t pid, ppid;
-	u64 runtime, start, age;
+	u64 runtime, now, age;
 	unsigned int threads;
-	bool show;
 	char state;
 	uid_t uid;
 
+	rcu_read_lock();
+	pid = pid_alive(task) ? task_tgid_nr_ns(task, it->ns) : 0;
+	rcu_read_unlock();
+	if (!pid || !gsi_may_see(it, task, pid))
+		goto skip;
 	mm = get_task_mm(task);
 	rcu_read_lock();
-	show = pid_alive(task) && gsi_may_see(it, task, mm) &&
-	       gsi_task_cgroup(it, task);
-	if (!show) {
+	if (!pid_alive(task) || !gsi_task_cgroup(it, task)) {
 		rcu_read_unlock();
 		goto skip;
 	}
-	pid = task_tgid_nr_ns(task, it->ns);
 	ppid = task_tgid_nr_ns(rcu_dereference(task->real_parent), it->ns);
 	uid = from_kuid_munged(seq_user_ns(m), task_euid(task));
-	threads = get_nr_threads(task);
+	/* written under siglock by fork and exit; any recent value will do */
+	threads = data_race(get_nr_threads(task));
 	state = task_state_to_char(task);
+	/*
+	 * The record's time base: its CPU time and the clock are read
+	 * together, the runtime first, so cpu_pct is never above the real
+	 * average (the runtime only grows) and never needs the header's time.
+	 */
 	runtime = gsi_group_runtime(task);
+	now = ktime_get_boottime_ns();
 	rcu_read_unlock();
 
-	if (!pid)
-		goto skip;
 	get_task_comm(it->comm, task);
 	if (mm) {
-		vsz_kb = mm->total_vm << (PAGE_SHIFT - 10);
+		/* written under mmap_lock, which is not taken here (as statm) */
+		vsz_kb = data_race(mm->total_vm) << (PAGE_SHIFT - 10);
 		rss_kb = get_mm_rss(mm) << (PAGE_SHIFT - 10);
 		cmdlen = gsi_cmdline(task, mm, it->cmd);
 		mmput(mm);
 	}
-	start = timens_add_boottime_ns(task->start_boottime);
-	age = it->boot_ns > start ? it->boot_ns - start : 0;
+	/* start_boottime is set once, at fork, before the task is visible */
+	age = now - task->start_boottime;
+	cglen = strnlen(it->path, GSI_CGROUP_MAX + 1);
 
 	if (it->listed_one)
 		seq_putc(m, ',');
 	seq_put_decimal_ll(m, "\n{\"pid\":", pid);
 	seq_put_decimal_ll(m, ",\"ppid\":", ppid);
 	seq_puts(m, ",\"name\":");
-	gsi_json_str(m, it->comm, strnlen(it->comm, sizeof(it->comm)));
+	gsi_json_str(m, it->comm, strnlen(it->comm, sizeof(it->comm)), false,
+		     false);
 	seq_puts(m, ",\"cmdline\":");
-	gsi_json_str(m, it->cmd, cmdlen);
+	gsi_json_str(m, it->cmd, cmdlen, false, false);
 	seq_puts(m, ",\"state\":\"");
 	seq_putc(m, state);
 	seq_put_decimal_ull(m, "\",\"uid\":", uid);
@@ -551,13 +643,15 @@ static int gsi_show_task(struct seq_file *m, struct gsi_iter *it,
 	seq_puts(m, ",\"container_id\":\"");
 	seq_puts(m, it->id);
 	seq_puts(m, "\",\"cgroup\":");
-	gsi_json_str(m, it->path, strnlen(it->path, GSI_CGROUP_MAX));
+	gsi_json_str(m, it->path, min_t(size_t, cglen, GSI_CGROUP_MAX),
+		     cglen > GSI_CGROUP_MAX, true);
 	seq_put_decimal_ull(m, ",\"vsz_kb\":", vsz_kb);
 	seq_put_decimal_ull(m, ",\"rss_kb\":", rss_kb);
 	gsi_put_pct(m, ",\"mem_pct\":", gsi_pct100(rss_kb, it->total_kb));
 	seq_put_decimal_ull(m, ",\"cpu_time_ns\":", runtime);
 	gsi_put_pct(m, ",\"cpu_pct\":", gsi_pct100(runtime, age));
-	seq_put_decimal_ull(m, ",\"start_time_ns\":", start);
+	seq_put_decimal_ull(m, ",\"start_time_ns\":",
+			    task->start_boottime + it->boot_off);
 	seq_putc(m, '}');
 	/* a record that overflowed is discarded and produced again later */
 	if (!seq_has_overflowed(m))
@@ -571,32 +665,49 @@ skip:
 
 /* ---- header --------------------------------------------------------------- */
 
-/*
- * SwapTotal is not exported to modules (total_swap_pages, si_swapinfo()):
- * read it from meminfo of the module's private proc instance, at open, so
- * no seq_file lock is held and no bind mount, FIFO or FUSE file (lxcfs) put
- * over some /proc/meminfo can stand in for it. 0 when unreadable.
- */
-static u64 gsi_swap_total_kb(struct gsi_iter *it)
+/* the number after key in meminfo's text, 0 when it is not there */
+static u64 gsi_meminfo_kb(const char *text, const char *key)
 {
 	unsigned long long kb;
+	const char *p = strstr(text, key);
+
+	if (!p || sscanf(p + strlen(key), "%llu", &kb) != 1)
+		return 0;
+	return kb;
+}
+
+/*
+ * SwapTotal and SwapFree, from one si_swapinfo() call: that function and
+ * total_swap_pages are not exported to modules on 6.1 (nr_swap_pages is,
+ * but it is SwapFree alone, without the pages of a swapoff in progress).
+ * So they are read at open from the meminfo of the proc instance the file
+ * was opened in, looked up by dentry from that instance's root: no mount is
+ * crossed, so no bind mount, FIFO or FUSE file (lxcfs) put over some
+ * /proc/meminfo can stand in for it, and no mount of the module's own is
+ * needed. At open, so that no seq_file lock is held (reading meminfo under
+ * ours would take a second lock of the same class). 0 when unreadable.
+ */
+static void gsi_swap_at_open(struct gsi_iter *it, struct file *file)
+{
+	struct path path = { .mnt = file->f_path.mnt };
 	struct file *f;
 	loff_t pos = 0;
 	ssize_t n;
-	char *p;
 
-	f = file_open_root_mnt(gsi_proc_mnt, "meminfo", O_RDONLY, 0);
+	path.dentry = lookup_positive_unlocked("meminfo", it->proc_root, 7);
+	if (IS_ERR(path.dentry))
+		return;
+	f = dentry_open(&path, O_RDONLY, file->f_cred);
+	dput(path.dentry);
 	if (IS_ERR(f))
-		return 0;
+		return;
 	n = kernel_read(f, it->path, sizeof(it->path) - 1, &pos);
 	fput(f);
 	if (n <= 0)
-		return 0;
+		return;
 	it->path[n] = '\0';
-	p = strstr(it->path, "\nSwapTotal:");
-	if (!p || sscanf(p + 11, "%llu", &kb) != 1)
-		return 0;
-	return kb;
+	it->swap_total_kb = gsi_meminfo_kb(it->path, "\nSwapTotal:");
+	it->swap_free_kb = gsi_meminfo_kb(it->path, "\nSwapFree:");
 }
 
 static void gsi_show_header(struct seq_file *m, struct gsi_iter *it)
@@ -623,7 +734,6 @@ static void gsi_show_header(struct seq_file *m, struct gsi_iter *it)
 	int i, s;
 
 	it->listed_one = false;
-	it->boot_ns = timens_add_boottime_ns(ktime_get_boottime_ns());
 	si_meminfo(&si);
 	avail_kb = (u64)si_mem_available() << (PAGE_SHIFT - 10);
 	cache_pages = global_node_page_state(NR_FILE_PAGES) -
@@ -648,7 +758,8 @@ static void gsi_show_header(struct seq_file *m, struct gsi_iter *it)
 
 	seq_put_decimal_ull(m, "{\"version\":", GSI_FORMAT_VERSION);
 	seq_put_decimal_ull(m, ",\"timestamp_ns\":", ktime_get_real_ns());
-	seq_put_decimal_ull(m, ",\"boottime_ns\":", it->boot_ns);
+	seq_put_decimal_ull(m, ",\"boottime_ns\":",
+			    ktime_get_boottime_ns() + it->boot_off);
 	seq_put_decimal_ull(m, ",\"cpus\":", num_online_cpus());
 	seq_put_decimal_ull(m, ",\"hz\":", USER_HZ);
 	seq_puts(m, it->containers_only ? ",\"containers_only\":true,\n" :
@@ -663,8 +774,7 @@ static void gsi_show_header(struct seq_file *m, struct gsi_iter *it)
 			    (u64)si.bufferram << (PAGE_SHIFT - 10));
 	seq_put_decimal_ull(m, ",\"cached_kb\":", cached << (PAGE_SHIFT - 10));
 	seq_put_decimal_ull(m, ",\"swap_total_kb\":", it->swap_total_kb);
-	seq_put_decimal_ull(m, ",\"swap_free_kb\":",
-			    (u64)get_nr_swap_pages() << (PAGE_SHIFT - 10));
+	seq_put_decimal_ull(m, ",\"swap_free_kb\":", it->swap_free_kb);
 	seq_puts(m, "},\n");
 	for (s = 0; s < ARRAY_SIZE(cpu_keys); s++)
 		seq_put_decimal_ull(m, cpu_keys[s].key, cpu[cpu_keys[s].idx]);
@@ -771,11 +881,16 @@ static int gsi_open(struct inode *inode, struct file *file)
 	if (!it)
 		return -ENOMEM;
 	it->fs_info = proc_sb_info(inode->i_sb);
+	it->proc_root = inode->i_sb->s_root;	/* the open file pins it */
 	it->ns = get_pid_ns(it->fs_info->pid_ns);
+	it->cred = file->f_cred;		/* as long as the file */
+	it->cgns = current->nsproxy->cgroup_ns;
+	get_cgroup_ns(it->cgns);
+	/* CLOCK_BOOTTIME's offset in the opener's time namespace (mod 2^64) */
+	it->boot_off = timens_add_boottime_ns(0);
 	it->containers_only = READ_ONCE(containers_only);
-	it->boot_ns = timens_add_boottime_ns(ktime_get_boottime_ns());
 	it->total_kb = totalram_pages() << (PAGE_SHIFT - 10);
-	it->swap_total_kb = gsi_swap_total_kb(it);
+	gsi_swap_at_open(it, file);
 	return 0;
 }
 
@@ -784,6 +899,7 @@ static int gsi_release(struct inode *inode, struct file *file)
 	struct seq_file *m = file->private_data;
 	struct gsi_iter *it = m->private;
 
+	put_cgroup_ns(it->cgns);
 	put_pid_ns(it->ns);
 	return seq_release_private(inode, file);
 }
@@ -799,9 +915,10 @@ static const struct proc_ops gsi_proc_ops = {
  * A name proc_register() would refuse with a WARN() (empty, ".", "..",
  * 256 bytes or more, a pid-like number in /proc, a '/') is -EINVAL; a name
  * /proc already has (a file, "self", "thread-self") is -EEXIST, looked up
- * in the private proc instance.
+ * in a proc instance mounted for this check only (it is attached to no
+ * mount namespace, so nothing can cover its names).
  */
-static int __init gsi_check_name(const char *name)
+static int __init gsi_check_name(struct vfsmount *mnt, const char *name)
 {
 	size_t len = name ? strnlen(name, GSI_NAME_MAX + 1) : 0;
 	struct dentry *d;
@@ -814,7 +931,7 @@ static int __init gsi_check_name(const char *name)
 		;
 	if (i == len)
 		return -EINVAL;
-	d = lookup_positive_unlocked(name, gsi_proc_mnt->mnt_root, len);
+	d = lookup_positive_unlocked(name, mnt->mnt_root, len);
 	if (IS_ERR(d))
 		return PTR_ERR(d) == -ENOENT ? 0 : PTR_ERR(d);
 	dput(d);
@@ -824,33 +941,27 @@ static int __init gsi_check_name(const char *name)
 static int __init gsi_init(void)
 {
 	struct file_system_type *proc_type;
+	struct vfsmount *mnt;
 	int ret;
 
 	/* procfs is always built in: no module reference to drop */
 	proc_type = get_fs_type("proc");
 	if (!proc_type)
 		return -ENOENT;
-	gsi_proc_mnt = kern_mount(proc_type);
-	if (IS_ERR(gsi_proc_mnt))
-		return PTR_ERR(gsi_proc_mnt);
-	ret = gsi_check_name(proc_name);
+	mnt = kern_mount(proc_type);
+	if (IS_ERR(mnt))
+		return PTR_ERR(mnt);
+	ret = gsi_check_name(mnt, proc_name);
+	kern_unmount(mnt);
 	if (ret)
-		goto err;
+		return ret;
 	gsi_entry = proc_create(proc_name, 0444, NULL, &gsi_proc_ops);
-	if (!gsi_entry) {
-		ret = -ENOMEM;
-		goto err;
-	}
-	return 0;
-err:
-	kern_unmount(gsi_proc_mnt);
-	return ret;
+	return gsi_entry ? 0 : -ENOMEM;
 }
 
 static void __exit gsi_exit(void)
 {
 	proc_remove(gsi_entry);
-	kern_unmount(gsi_proc_mnt);
 }
 
 module_init(gsi_init);
@@ -859,4 +970,4 @@ module_exit(gsi_exit);
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("gestor 202002591");
 MODULE_DESCRIPTION("Per-process memory, CPU and container metrics as JSON in /proc");
-MODULE_VERSION("1.1");
+MODULE_VERSION("1.2");
