@@ -47,6 +47,21 @@ review userns
 review cgroupns
 review meminfo
 review offsets
+# issue #30: the opener's credentials, an LSM, cpu_pct's time base,
+# escaping, container ids across a cgroup namespace, swap
+review opener
+review lsm
+review cpupct "${CPUPCT_SECONDS:-2}"
+review escape
+review cgroupid
+# swap on a loop device over a tmpfs file (loop is a module in Debian's kernel)
+[ -e /dev/loop-control ] || { [ -f /opt/loop.ko ] && insmod /opt/loop.ko; }
+what="swap on /dev/loop0 (tmpfs file)" ok sh -c 'dd if=/dev/zero of=/tmp/swapfile bs=1M count=16 2>/dev/null &&
+	losetup /dev/loop0 /tmp/swapfile && mkswap /dev/loop0 >/dev/null && swapon /dev/loop0'
+review swap
+swapoff /dev/loop0 2>/dev/null
+losetup -d /dev/loop0 2>/dev/null
+rm -f /tmp/swapfile
 # FUSE: built into the debug kernel, a module (added as /opt/fuse.ko) in Debian's
 [ -e /dev/fuse ] || { [ -f /opt/fuse.ko ] && insmod /opt/fuse.ko; }
 review fuse
@@ -71,13 +86,18 @@ what="module not loaded at the end" ok sh -c '! grep -q "^sysinfo " /proc/module
 dmesg >/out/dmesg.txt
 # lockdep, KASAN, PROVE_RCU and DEBUG_ATOMIC_SLEEP reports all carry one of
 # these (on the debug kernel: tests/kernel/debug-kernel.sh)
-splat='WARNING|BUG|Oops|Call Trace|general protection|refcount_t|INFO: |lockdep|KASAN|UBSAN|suspicious RCU|sleeping function|stall'
+splat='WARNING|BUG|Oops|Call Trace|general protection|refcount_t|INFO: |lockdep|KASAN|KCSAN: data-race|UBSAN|suspicious RCU|sleeping function|stall'
 # (the debug kernel's boot line "RCU lockdep checking is enabled." is no report)
 benign='RCU lockdep checking is enabled'
 what="kernel log has no WARNING, BUG, Oops, Call Trace, lockdep, KASAN or RCU report" ok sh -c '! grep -E "'"$splat"'" /out/dmesg.txt | grep -vqE "'"$benign"'"'
 grep -E "$splat" -A20 /out/dmesg.txt | grep -vE "$benign" | head -80
+# the debug kernels (DEBUG_KERNEL=kasan|kcsan on the command line of this script)
 if [ -r /proc/lockdep_stats ]; then
 	what="lockdep still on at the end (debug_locks 1)" ok grep -Eq 'debug_locks: +1' /proc/lockdep_stats
-	what="KASAN is on" ok grep -q 'KernelAddressSanitizer initialized' /out/dmesg.txt
+	case "${DEBUG_KERNEL:-}" in
+	kasan) what="KASAN is on" ok grep -q 'KernelAddressSanitizer initialized' /out/dmesg.txt ;;
+	kcsan) what="KCSAN is on" ok grep -q 'kcsan: enabled early' /out/dmesg.txt ;;
+	esac
 fi
+echo "# guest shell: $n checks"
 exit "$fail"

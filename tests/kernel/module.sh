@@ -62,24 +62,26 @@ gcc -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wmissing-prototypes -Werror -
 	-o "$work/review_test" "$GESTOR_TOP/tests/kernel/review_test.c" "$jansson_a"
 check "static review test program builds" [ -x "$work/review_test" ]
 [ -f "$work/mod/sysinfo.ko" ] && [ -x "$work/sysinfo_test" ] && [ -x "$work/review_test" ] || finish
-# FUSE is a module in Debian's kernel: the VM loads it for the FUSE-argv test
-fuse_ko=
-for f in /lib/modules/$kver/kernel/fs/fuse/fuse.ko*; do
+# FUSE and loop are modules in Debian's kernel: the VM loads them for the
+# FUSE-argv and swap tests (built into the debug kernels)
+extra_ko=()
+for f in /lib/modules/$kver/kernel/fs/fuse/fuse.ko* /lib/modules/$kver/kernel/drivers/block/loop.ko*; do
 	[ -f "$f" ] && [ -z "${GESTOR_DEBUG_KERNEL:-}" ] || continue
+	b=$(basename "$f") && b=${b%%.ko*}.ko
 	case "$f" in
-	*.xz) xz -dc "$f" >"$work/fuse.ko" ;;
-	*.zst) zstd -qdc "$f" >"$work/fuse.ko" ;;
-	*) cp "$f" "$work/fuse.ko" ;;
+	*.xz) xz -dc "$f" >"$work/$b" ;;
+	*.zst) zstd -qdc "$f" >"$work/$b" ;;
+	*) cp "$f" "$work/$b" ;;
 	esac
-	fuse_ko=$work/fuse.ko
+	extra_ko+=("$work/$b")
 done
 
 out=$(mktemp -d /tmp/gestor-kernel-test.XXXXXX)
 on_exit rm -rf "$out"
 GESTOR_KERNEL=$image bash "$GESTOR_TOP/tests/kernel/vm.sh" --timeout "${GESTOR_VM_TIMEOUT:-480}" --mem "${GESTOR_VM_MEM:-1536}" \
-	--add "$work/mod/sysinfo.ko" "$work/sysinfo_test" "$work/review_test" $fuse_ko \
+	--add "$work/mod/sysinfo.ko" "$work/sysinfo_test" "$work/review_test" "${extra_ko[@]}" \
 	"$GESTOR_TOP/tests/kernel/module-guest.sh" \
-	--out "$out" --log "$work/console.log" -- 'sh /opt/module-guest.sh' >"$work/vm.log" 2>&1
+	--out "$out" --log "$work/console.log" -- "DEBUG_KERNEL=${GESTOR_DEBUG_KERNEL:-} sh /opt/module-guest.sh" >"$work/vm.log" 2>&1
 rc=$?
 cat "$work/vm.log"
 check "VM ran the guest tests (vm.sh exit $rc; 0 = all guest checks passed)" [ "$rc" = 0 ]
@@ -87,7 +89,37 @@ while IFS= read -r p; do partial "$p"; done < <(sed -n 's/^# part left out: //p'
 guest_ok=$(grep -c '^ok ' "$work/vm.log")
 guest_bad=$(grep -c '^not ok ' "$work/vm.log")
 echo "# guest: $guest_ok ok, $guest_bad not ok"
-check "guest reported $guest_ok passing checks and no failure" [ "$guest_ok" -ge 60 -a "$guest_bad" = 0 ]
+# Exact counts: each guest step makes a known number of checks when it runs
+# in full; fewer (a check that never ran) or more is a failure, not a pass.
+# A step reported above as a left-out part (exit 77) is the only one allowed
+# to be absent.
+steps="sysinfo_test:parse=6 sysinfo_test:compare=3 sysinfo_test:hostile=20 sysinfo_test:cgroups=29
+sysinfo_test:storm=3 review_test:hidepid=5 review_test:argv=3 review_test:execstorm=2
+review_test:timens=2 review_test:userns=1 review_test:cgroupns=2 review_test:meminfo=3
+review_test:offsets=7 review_test:opener=3 review_test:lsm=2 review_test:cpupct=4
+review_test:escape=5 review_test:cgroupid=4 review_test:swap=2 review_test:fuse=4
+sysinfo_test:scale=1 review_test:badname=9 sysinfo_test:cycles=6"
+made=$(awk '/^## /{s=$2":"$3} /^# [0-9]+ checks, [0-9]+ failed$/{if(s!=""){print s"="$2; s=""}}' "$work/vm.log")
+want_total=0 counted=0 miss=
+for st in $steps; do
+	name=${st%%=*} want=${st#*=}
+	got=$(sed -n "s/^$name=//p" <<<"$made" | head -n1)
+	if [ -z "$got" ]; then
+		grep -q "^# part left out: guest review_test ${name#*:} " "$work/vm.log" || miss="$miss $name(absent)"
+		continue
+	fi
+	[ "$got" = "$want" ] || miss="$miss $name($got, want $want)"
+	want_total=$((want_total + want)) counted=$((counted + got))
+done
+shell_n=$(sed -n 's/^# guest shell: \([0-9]*\) checks$/\1/p' "$work/vm.log")
+shell_ok=$(grep -c '^ok - guest: ' "$work/vm.log")
+# the shell's own checks: 11, and lockdep + KASAN/KCSAN on the debug kernels
+shell_want=11
+[ -n "${GESTOR_DEBUG_KERNEL:-}" ] && shell_want=13
+check "every guest step made exactly its checks (${miss:- all as expected})" [ -z "$miss" ]
+check "guest: $guest_ok ok = $counted step checks + $shell_ok shell checks (of $shell_want), 0 not ok" \
+	[ "$guest_bad" = 0 -a "$counted" = "$want_total" -a "${shell_n:-x}" = "$shell_want" \
+	-a "$shell_ok" = "$shell_want" -a "$guest_ok" = "$((counted + shell_ok))" ]
 for f in normal hostile containers containers_only; do
 	[ -s "$out/$f.json" ] && cp "$out/$f.json" "$GESTOR_BUILD/fixtures/module/$f.json"
 	check "fixture $f.json saved" [ -s "$GESTOR_BUILD/fixtures/module/$f.json" ]

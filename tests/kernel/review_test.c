@@ -14,12 +14,23 @@
  *   meminfo        bind mounts over /proc/meminfo in a new mount namespace
  *   offsets        pread/lseek at odd offsets
  *   fuse           argv in a mapping of a FUSE file whose reads never end
+ * and those of issue #30:
+ *   opener         hidepid=2: a file opened by uid 1000 read by root, and
+ *                  the reverse: the opener's credentials decide
+ *   lsm            hidepid=2 and a Landlock domain: the LSM's denial counts
+ *   cpupct [S]     header, S seconds, the rest: every cpu_pct exact for a
+ *                  moment within the read() that made its record
+ *   escape         invalid bytes vs real U+00E9/U+00FF/U+EF80 round-trip;
+ *                  a cgroup path over 256 bytes is cut with a mark
+ *   swap           swap figures equal /proc/meminfo's (swap must be on)
+ *   cgroupid       container ids a reader's cgroup namespace hides
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <jansson.h>
 #include <linux/fuse.h>
+#include <linux/landlock.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -31,6 +42,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -964,6 +976,598 @@ static int cmd_fuse(void)
 	return t_done();
 }
 
+/* ---- the opener's credentials (issue #30) ------------------------------- */
+
+/* send fd over sock (SCM_RIGHTS); 0 or -1 */
+static int fd_send(int sock, int fd)
+{
+	char c = 0, ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &mh, 0) == 1 ? 0 : -1;
+}
+
+/* the descriptor received on sock, or -1 */
+static int fd_recv(int sock)
+{
+	char c, ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)
+	};
+	struct cmsghdr *cm;
+	int fd = -1;
+
+	if (recvmsg(sock, &mh, 0) != 1)
+		return -1;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (cm && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+struct opener_arg {
+	const char *file;
+	int sock;
+};
+
+/* as uid 1000: open the file and hand the descriptor over */
+static int opener_user(void *p)
+{
+	struct opener_arg *a = p;
+	int fd;
+
+	if (setresgid(1000, 1000, 1000) || setresuid(1000, 1000, 1000))
+		return 3;
+	fd = open(a->file, O_RDONLY | O_CLOEXEC);
+	return fd >= 0 && fd_send(a->sock, fd) == 0 ? 0 : 4;
+}
+
+struct opener_root_arg {
+	const char *file;
+	pid_t root_pid, user_pid;
+};
+
+/* as root: open, then become uid 1000 and read: everything is there */
+static int opener_root(void *p)
+{
+	struct opener_root_arg *a = p;
+	int fd = open(a->file, O_RDONLY | O_CLOEXEC), ok;
+	json_t *doc;
+
+	if (fd < 0 || setresgid(1000, 1000, 1000) || setresuid(1000, 1000, 1000))
+		return 3;
+	doc = doc_load(NULL, fd);
+	close(fd);
+	ok = doc && doc_proc(doc, a->root_pid) && doc_proc(doc, 1) && doc_proc(doc, a->user_pid);
+	json_decref(doc);
+	return ok ? 0 : 1;
+}
+
+static int cmd_opener(void)
+{
+	struct opener_arg a;
+	char file[64];
+	pid_t root_pid, user_pid;
+	int sv[2], fd, rc;
+	json_t *doc;
+
+	snprintf(file, sizeof(file), "/tmp/hp/%s", NAME);
+	mkdir("/tmp/hp", 0755);
+	t_check(!mount("proc", "/tmp/hp", "proc", 0, "hidepid=2"), "mount proc hidepid=2 (%s)",
+		strerror(errno));
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv))
+		return t_done();
+	root_pid = spawn_sleeper(0);
+	user_pid = spawn_sleeper(1000);
+	usleep(100000);
+	a.file = file;
+	a.sock = sv[1];
+
+	/* opened by uid 1000, read by root */
+	rc = in_child(opener_user, &a);
+	fd = rc == 0 ? fd_recv(sv[0]) : -1;
+	doc = fd >= 0 ? doc_load(NULL, fd) : NULL;
+	printf("# opened by uid 1000, read by root: %zu records, root sleeper %s, uid-1000 "
+	       "sleeper %s\n",
+	       json_array_size(json_object_get(doc, "processes")),
+	       doc_proc(doc, root_pid) ? "seen" : "hidden",
+	       doc_proc(doc, user_pid) ? "seen" : "hidden");
+	t_check(doc && !doc_proc(doc, root_pid) && !doc_proc(doc, 1) && doc_proc(doc, user_pid),
+		"hidepid=2, file opened by uid 1000 and read by root: only what uid 1000 may see "
+		"(rc %d)",
+		rc);
+	json_decref(doc);
+	if (fd >= 0)
+		close(fd);
+
+	/* opened by root, read by uid 1000 */
+	{
+		struct opener_root_arg ra = { file, root_pid, user_pid };
+
+		rc = in_child(opener_root, &ra);
+	}
+	t_check(rc == 0,
+		"hidepid=2, file opened by root and read by uid 1000: every process (rc %d)", rc);
+	close(sv[0]);
+	close(sv[1]);
+	reap(root_pid);
+	reap(user_pid);
+	umount("/tmp/hp");
+	return t_done();
+}
+
+/* ---- an LSM's word (Landlock) under hidepid ------------------------------ */
+
+struct lsm_arg {
+	const char *file;
+	pid_t user_pid; /* uid 1000, outside the Landlock domain */
+};
+
+static int lsm_reader(void *p)
+{
+	struct lsm_arg *a = p;
+	struct landlock_ruleset_attr attr = { .handled_access_fs = LANDLOCK_ACCESS_FS_MAKE_FIFO };
+	json_t *doc;
+	bool saw, shown, me;
+	int rs, ok;
+
+	if (setresgid(1000, 1000, 1000) || setresuid(1000, 1000, 1000))
+		return 3;
+	rs = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+	if (rs < 0) {
+		printf("# landlock_create_ruleset: %s\n", strerror(errno));
+		return 77;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || syscall(SYS_landlock_restrict_self, rs, 0))
+		return 4;
+	doc = doc_load(a->file, -1);
+	if (!doc)
+		return 5;
+	saw = doc_proc(doc, a->user_pid);
+	me = doc_proc(doc, getpid());
+	shown = proc_shows(a->file, a->user_pid);
+	printf("# in a Landlock domain, uid 1000: a uid-1000 process outside it %s (/proc: %s), "
+	       "itself %s\n",
+	       saw ? "seen" : "hidden", shown ? "shown" : "hidden", me ? "seen" : "hidden");
+	ok = !saw && !shown && me;
+	json_decref(doc);
+	return ok ? 0 : 1;
+}
+
+static int cmd_lsm(void)
+{
+	struct lsm_arg a;
+	char file[64];
+	int rc;
+
+	snprintf(file, sizeof(file), "/tmp/hp/%s", NAME);
+	mkdir("/tmp/hp", 0755);
+	t_check(!mount("proc", "/tmp/hp", "proc", 0, "hidepid=2"), "mount proc hidepid=2 (%s)",
+		strerror(errno));
+	a.file = file;
+	a.user_pid = spawn_sleeper(1000);
+	usleep(100000);
+	rc = in_child(lsm_reader, &a);
+	if (rc == 77) {
+		reap(a.user_pid);
+		umount("/tmp/hp");
+		printf("skipped: Landlock is not enabled in this kernel\n");
+		return 77;
+	}
+	t_check(rc == 0,
+		"hidepid=2: a process the LSM (Landlock) forbids to ptrace-read is hidden, though "
+		"its uid matches, as /proc hides it (rc %d)",
+		rc);
+	reap(a.user_pid);
+	umount("/tmp/hp");
+	return t_done();
+}
+
+/* ---- cpu_pct: one time base per record ------------------------------------ */
+
+static long long boot_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static pid_t spawn_spinner(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		for (;;)
+			__asm__ volatile("" ::: "memory");
+	return pid;
+}
+
+/*
+ * Open, read 64 bytes (the header alone: it is longer, and seq_file makes
+ * only what a read asks for), wait S seconds with spinners running, then
+ * read the rest in 64 KiB reads, each bracketed by CLOCK_BOOTTIME: a record
+ * is made by the read() that returns its bytes (the user buffer is larger
+ * than seq_file's), so its cpu_pct is floor(cpu_time_ns * 10000 /
+ * (t - start_time_ns)) / 100 for a t within that read().
+ */
+static int cmd_cpupct(int seconds)
+{
+	enum { MAXR = 4096, CHUNK = 65536 };
+	static long long t_lo[MAXR], t_hi[MAXR];
+	static size_t off[MAXR + 1];
+	long long hdr_boot, rt, st, lo, hi, p100;
+	size_t len = 0, cap = 1 << 20, i, k, nr = 0, bad = 0, checked = 0;
+	pid_t early, late;
+	char *buf = malloc(cap + 1), key[48], *nb;
+	json_t *doc, *ps, *p, *r;
+	json_error_t e;
+	ssize_t n;
+	int fd;
+
+	if (!buf) {
+		t_check(false, "a buffer for the document");
+		return t_done();
+	}
+	early = spawn_spinner();
+	usleep(200000);
+	fd = open(PROC_FILE, O_RDONLY | O_CLOEXEC);
+	n = fd >= 0 ? read(fd, buf, 64) : -1;
+	len = n > 0 ? (size_t)n : 0;
+	late = spawn_spinner();
+	sleep((unsigned int)seconds);
+	while (fd >= 0 && nr < MAXR) {
+		if (cap - len < CHUNK) {
+			nb = realloc(buf, cap * 2 + 1);
+			if (!nb)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+		off[nr] = len;
+		t_lo[nr] = boot_ns();
+		n = read(fd, buf + len, CHUNK);
+		t_hi[nr] = boot_ns();
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		nr++;
+	}
+	off[nr] = len;
+	if (fd >= 0)
+		close(fd);
+	buf[len] = '\0';
+	doc = json_loads(buf, 0, &e);
+	t_check(doc != NULL, "a document read as 64 bytes, %d s, then %zu reads", seconds, nr);
+	ps = json_object_get(doc, "processes");
+	json_array_foreach(ps, i, p)
+	{
+		char *at;
+
+		snprintf(key, sizeof(key), "\n{\"pid\":%lld,", doc_int(p, "pid"));
+		at = strstr(buf, key);
+		for (k = 0; at && k < nr && off[k + 1] <= (size_t)(at - buf); k++)
+			;
+		rt = doc_int(p, "cpu_time_ns");
+		st = doc_int(p, "start_time_ns");
+		p100 = (long long)(json_number_value(json_object_get(p, "cpu_pct")) * 100 + 0.5);
+		if (!at || k >= nr || st >= t_lo[k] || p100 < 0) {
+			bad++;
+			continue;
+		}
+		/* the module's floor(rt * 10000 / (t - st)) for some t in the read */
+		lo = (long long)((__int128)rt * 10000 / (t_hi[k] - st));
+		hi = (long long)((__int128)rt * 10000 / (t_lo[k] - st));
+		checked++;
+		if (p100 < lo || p100 > hi) {
+			bad++;
+			printf("# pid %lld: cpu_pct %.2f outside [%.2f, %.2f] (cpu_time_ns %lld, "
+			       "start %lld)\n",
+			       doc_int(p, "pid"), p100 / 100.0, lo / 100.0, hi / 100.0, rt, st);
+		}
+	}
+	t_check(bad == 0 && checked > 10,
+		"every record's cpu_pct is cpu_time_ns / (t - start_time_ns) for a t within the "
+		"read() that made it (%zu checked, %zu not)",
+		checked, bad);
+	hdr_boot = doc_int(doc, "boottime_ns");
+	r = doc_proc(doc, early);
+	printf("# spinner started before the header: cpu_pct %.2f\n",
+	       r ? json_number_value(json_object_get(r, "cpu_pct")) : -1.0);
+	t_check(r && json_number_value(json_object_get(r, "cpu_pct")) <= 100.0 &&
+			json_number_value(json_object_get(r, "cpu_pct")) > 0,
+		"a single-threaded spinner started before the header: 0 < cpu_pct <= 100");
+	r = doc_proc(doc, late);
+	printf("# spinner started after the header: cpu_pct %.2f, start_time_ns - boottime_ns "
+	       "%lld\n",
+	       r ? json_number_value(json_object_get(r, "cpu_pct")) : -1.0,
+	       r ? doc_int(r, "start_time_ns") - hdr_boot : 0);
+	t_check(r && doc_int(r, "start_time_ns") > hdr_boot &&
+			json_number_value(json_object_get(r, "cpu_pct")) > 0 &&
+			json_number_value(json_object_get(r, "cpu_pct")) <= 100.0,
+		"a spinner started after the header (start_time_ns > boottime_ns): 0 < cpu_pct "
+		"<= 100");
+	json_decref(doc);
+	free(buf);
+	reap(early);
+	reap(late);
+	return t_done();
+}
+
+/* ---- escaping that round-trips -------------------------------------------- */
+
+/*
+ * The bytes a module string stands for (docs/proc-format.md, "Strings"):
+ * U+EF80..U+EFFF is one raw byte, U+EF00 (only last) the mark of a cut,
+ * any other code point its UTF-8. Into out (cap); its length, or -1.
+ */
+static long mod_decode(const char *s, char *out, size_t cap, bool *cut)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t o = 0;
+	unsigned int cp;
+
+	*cut = false;
+	while (*u) {
+		if (*cut)
+			return -1; /* the mark is last */
+		if (u[0] == 0xee &&
+		    (u[1] == 0xbc || u[1] == 0xbd || u[1] == 0xbe || u[1] == 0xbf)) {
+			cp = ((u[0] & 0x0fu) << 12) | ((u[1] & 0x3fu) << 6) | (u[2] & 0x3fu);
+			if (cp == 0xef00) {
+				*cut = true;
+				u += 3;
+				continue;
+			}
+			if (cp < 0xef80 || o + 1 > cap)
+				return -1; /* U+EF01..U+EF7F never appear */
+			out[o++] = (char)(cp - 0xef00);
+			u += 3;
+			continue;
+		}
+		if (o + 1 > cap)
+			return -1;
+		out[o++] = (char)*u++;
+	}
+	return (long)o;
+}
+
+static int cmd_escape(void)
+{
+	/* 12 bytes: é (U+00E9, valid), 0xe9 alone, U+EF80 (real), 0xff, ÿ, 0x80 */
+	static const char name[] = "\xc3\xa9\xe9-\xee\xbe\x80\xff\xc3\xbf\x80x";
+	char arg[256], dec[1024], path[512], pid[32], *pcg;
+	const char *js;
+	json_t *doc, *r;
+	bool cut;
+	long n;
+	int sync[2], st;
+	pid_t child;
+
+	/* every byte value 1..255 in one argument, then a real U+00E9 */
+	for (int i = 0; i < 255; i++)
+		arg[i] = (char)(i + 1);
+	arg[255] = '\0';
+	if (pipe(sync))
+		return t_done();
+	child = fork();
+	if (child == 0) {
+		char c;
+
+		prctl(PR_SET_NAME, name, 0, 0, 0);
+		close(sync[1]);
+		if (read(sync[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(sync[0]);
+	usleep(100000);
+	doc = doc_load(PROC_FILE, -1);
+	r = doc_proc(doc, child);
+	js = r ? doc_str(r, "name") : "";
+	n = mod_decode(js, dec, sizeof(dec), &cut);
+	t_check(n == (long)strlen(name) && !memcmp(dec, name, (size_t)n) && !cut,
+		"a name of invalid bytes, real U+00E9/U+00FF and a real U+EF80 decodes back to its "
+		"15 bytes");
+	/* the real é and the lone byte 0xe9 are told apart */
+	t_check(!strncmp(js, "\xc3\xa9\xee\xbf\xa9", 5),
+		"real U+00E9 stays U+00E9, the invalid byte 0xe9 is U+EFE9");
+	json_decref(doc);
+	if (write(sync[1], "x", 1) < 0)
+		return t_done();
+	close(sync[1]);
+	waitpid(child, &st, 0);
+
+	/* argv of every byte value: cmdline decodes to it (NUL-joined as spaces) */
+	child = fork();
+	if (child == 0) {
+		execl("/opt/review_test", "review_test", "sleep", arg, (char *)NULL);
+		_exit(127);
+	}
+	usleep(300000);
+	doc = doc_load(PROC_FILE, -1);
+	r = doc_proc(doc, child);
+	n = mod_decode(r ? doc_str(r, "cmdline") : "", dec, sizeof(dec), &cut);
+	{
+		char want[300];
+		size_t wl = (size_t)snprintf(want, sizeof(want), "review_test sleep ");
+
+		memcpy(want + wl, arg, 255);
+		wl += 255;
+		if (wl > 256)
+			wl = 256; /* the module's cut */
+		t_check(n == (long)wl && !memcmp(dec, want, wl),
+			"cmdline with every byte 0x01..0xff decodes back to the first 256 bytes "
+			"(%ld)",
+			n);
+	}
+	json_decref(doc);
+	reap(child);
+
+	/* a cgroup path longer than 256 bytes, with invalid bytes: cut, marked */
+	snprintf(path, sizeof(path), "%s", CG_MEM);
+	for (int d = 0; d < 5; d++) {
+		size_t l = strlen(path);
+
+		snprintf(path + l, sizeof(path) - l, "/%s%d\xff\xfe%.60s", "deep", d,
+			 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+		mkdir(path, 0755);
+	}
+	child = spawn_sleeper(0);
+	snprintf(pid, sizeof(pid), "%d", child);
+	{
+		char procs[600];
+
+		snprintf(procs, sizeof(procs), "%s/cgroup.procs", path);
+		t_check(!write_str(procs, pid), "a process in a %zu-byte memory cgroup path",
+			strlen(path) - strlen(CG_MEM));
+	}
+	doc = doc_load(PROC_FILE, -1);
+	r = doc_proc(doc, child);
+	n = mod_decode(r ? doc_str(r, "cgroup") : "", dec, sizeof(dec), &cut);
+	pcg = path + strlen(CG_MEM);
+	printf("# cgroup of %zu bytes: %ld bytes decoded, cut mark %s\n", strlen(pcg), n,
+	       cut ? "present" : "absent");
+	t_check(n > 0 && cut && !memcmp(dec, pcg, (size_t)n) && (size_t)n <= 256,
+		"a cgroup path over 256 bytes: a prefix of it, then the cut mark U+EF00");
+	json_decref(doc);
+	reap(child);
+	usleep(100000);
+	for (int d = 4; d >= 0; d--) {
+		rmdir(path);
+		*strrchr(path, '/') = '\0';
+	}
+	return t_done();
+}
+
+/* ---- swap figures ----------------------------------------------------------- */
+
+static long long meminfo_kb(const char *key)
+{
+	char *s = read_path("/proc/meminfo"), *q = s ? strstr(s, key) : NULL;
+	long long v = q ? strtoll(q + strlen(key), NULL, 10) : -1;
+
+	free(s);
+	return v;
+}
+
+static int cmd_swap(void)
+{
+	long long tot = -1, fr = -1, mt = -1, mf = -1, mt2, mf2;
+	json_t *doc = NULL, *m;
+
+	/* equal to /proc/meminfo when it did not change across the read */
+	for (int i = 0; i < 10; i++) {
+		mt = meminfo_kb("SwapTotal:");
+		mf = meminfo_kb("SwapFree:");
+		json_decref(doc);
+		doc = doc_load(PROC_FILE, -1);
+		mt2 = meminfo_kb("SwapTotal:");
+		mf2 = meminfo_kb("SwapFree:");
+		m = json_object_get(doc, "memory");
+		tot = doc_int(m, "swap_total_kb");
+		fr = doc_int(m, "swap_free_kb");
+		if (mt == mt2 && mf == mf2)
+			break;
+	}
+	printf("# swap: module total %lld free %lld; /proc/meminfo total %lld free %lld\n", tot, fr,
+	       mt, mf);
+	t_check(mt > 0, "swap is on (SwapTotal %lld kB)", mt);
+	t_check(doc && tot == mt && fr == mf,
+		"swap_total_kb and swap_free_kb are /proc/meminfo's SwapTotal and SwapFree");
+	json_decref(doc);
+	return t_done();
+}
+
+/* ---- container ids through a cgroup namespace -------------------------------- */
+
+#define CID_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define CID_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define CID_C "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+
+struct cgid_arg {
+	pid_t in_b, in_c; /* in /docker/B, in /docker/A/docker/C */
+};
+
+static int cgid_reader(void *p)
+{
+	struct cgid_arg *a = p;
+	char pid[32], mine[512];
+	json_t *doc, *r0, *rb, *rc;
+	int ok;
+
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (write_str(CG_MEM "/docker/" CID_A "/cgroup.procs", pid) || unshare(CLONE_NEWCGROUP))
+		return 2;
+	proc_mem_cgroup(getpid(), mine, sizeof(mine));
+	doc = doc_load(PROC_FILE, -1);
+	if (!doc)
+		return 3;
+	r0 = doc_proc(doc, getpid());
+	rb = doc_proc(doc, a->in_b);
+	rc = doc_proc(doc, a->in_c);
+	printf("# in container A's cgroup ns (/proc/self/cgroup \"%s\"): self \"%s\" \"%s\", "
+	       "B \"%.8s\" \"%s\", nested C \"%.8s\" \"%s\"\n",
+	       mine, r0 ? doc_str(r0, "container_id") : "-", r0 ? doc_str(r0, "cgroup") : "-",
+	       rb ? doc_str(rb, "container_id") : "-", rb ? doc_str(rb, "cgroup") : "-",
+	       rc ? doc_str(rc, "container_id") : "-", rc ? doc_str(rc, "cgroup") : "-");
+	ok = r0 && rb && rc && !strcmp(mine, "/") && !strcmp(doc_str(r0, "container_id"), "") &&
+	     !strcmp(doc_str(r0, "cgroup"), "/") && !strcmp(doc_str(rb, "container_id"), CID_B) &&
+	     !strcmp(doc_str(rc, "container_id"), CID_C) &&
+	     !strcmp(doc_str(rc, "cgroup"), "/docker/" CID_C);
+	json_decref(doc);
+	return ok ? 0 : 1;
+}
+
+static int cmd_cgroupid(void)
+{
+	struct cgid_arg a;
+	char pid[32];
+	json_t *doc, *r;
+	int rc;
+
+	mkdir(CG_MEM "/docker", 0755);
+	mkdir(CG_MEM "/docker/" CID_A, 0755);
+	mkdir(CG_MEM "/docker/" CID_B, 0755);
+	mkdir(CG_MEM "/docker/" CID_A "/docker", 0755);
+	mkdir(CG_MEM "/docker/" CID_A "/docker/" CID_C, 0755);
+	a.in_b = spawn_sleeper(0);
+	a.in_c = spawn_sleeper(0);
+	snprintf(pid, sizeof(pid), "%d", a.in_b);
+	t_check(!write_str(CG_MEM "/docker/" CID_B "/cgroup.procs", pid), "a process in B");
+	snprintf(pid, sizeof(pid), "%d", a.in_c);
+	t_check(!write_str(CG_MEM "/docker/" CID_A "/docker/" CID_C "/cgroup.procs", pid),
+		"a process in C, nested in A");
+	doc = doc_load(PROC_FILE, -1);
+	r = doc_proc(doc, a.in_c);
+	t_check(r && !strcmp(doc_str(r, "container_id"), CID_A),
+		"from the host, the nested process is A's (outermost)");
+	json_decref(doc);
+	rc = in_child(cgid_reader, &a);
+	t_check(rc == 0,
+		"a reader in A's cgroup ns: its own id hidden (cgroup \"/\"), B's and the nested "
+		"C's shown as its /proc shows them (rc %d)",
+		rc);
+	reap(a.in_b);
+	reap(a.in_c);
+	usleep(100000);
+	rmdir(CG_MEM "/docker/" CID_A "/docker/" CID_C);
+	rmdir(CG_MEM "/docker/" CID_A "/docker");
+	rmdir(CG_MEM "/docker/" CID_A);
+	rmdir(CG_MEM "/docker/" CID_B);
+	rmdir(CG_MEM "/docker");
+	return t_done();
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "";
@@ -996,7 +1600,23 @@ int main(int argc, char **argv)
 		return cmd_offsets();
 	if (!strcmp(c, "fuse"))
 		return cmd_fuse();
+	if (!strcmp(c, "opener"))
+		return cmd_opener();
+	if (!strcmp(c, "lsm"))
+		return cmd_lsm();
+	if (!strcmp(c, "cpupct"))
+		return cmd_cpupct(argc > 2 ? (int)strtol(argv[2], NULL, 10) : 2);
+	if (!strcmp(c, "escape"))
+		return cmd_escape();
+	if (!strcmp(c, "swap"))
+		return cmd_swap();
+	if (!strcmp(c, "cgroupid"))
+		return cmd_cgroupid();
+	if (!strcmp(c, "sleep"))
+		for (;;)
+			pause();
 	fprintf(stderr, "usage: review_test hidepid|argv|execstorm S|timens|userns|cgroupns|"
-			"badname KO|meminfo|offsets|fuse\n");
+			"badname KO|meminfo|offsets|fuse|opener|lsm|cpupct [S]|escape|swap|"
+			"cgroupid\n");
 	return 2;
 }

@@ -293,8 +293,10 @@ static json_t *doc_find(json_t *doc, pid_t pid)
 }
 
 /*
- * The string the module should produce for raw bytes: valid UTF-8 kept,
- * every other byte b read as the code point U+00b (what \u00XX decodes to).
+ * The string the module should produce for raw bytes (docs/proc-format.md,
+ * "Strings"): valid UTF-8 kept, except code points U+EF00..U+EFFF; every
+ * other byte b (>= 0x80) as the code point U+EF00+b (what \uefXX decodes
+ * to); at most 512 bytes once decoded, cut on a whole unit.
  */
 static size_t utf8_valid_len(const unsigned char *s, size_t n)
 {
@@ -319,10 +321,12 @@ static size_t utf8_valid_len(const unsigned char *s, size_t n)
 		cp = (cp << 6) | (s[i] & 0x3f);
 	}
 	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
+	    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0xef00 && cp <= 0xefff))
 		return 0;
 	return len;
 }
+
+#define DECODED_MAX 512
 
 static void expect_str(const char *raw, size_t n, char *out, size_t outlen)
 {
@@ -331,12 +335,16 @@ static void expect_str(const char *raw, size_t n, char *out, size_t outlen)
 
 	while (i < n && o + 5 < outlen) {
 		l = utf8_valid_len(s + i, n - i);
+		if (o + (l ? l : 3) > DECODED_MAX)
+			break;
 		if (l) {
 			memcpy(out + o, s + i, l);
 			o += l;
 			i += l;
 		} else {
-			out[o++] = (char)(0xc0 | (s[i] >> 6));
+			/* U+EF00 + b in UTF-8 */
+			out[o++] = (char)0xee;
+			out[o++] = (char)(0xbc | (s[i] >> 6));
 			out[o++] = (char)(0x80 | (s[i] & 0x3f));
 			i++;
 		}
