@@ -9,14 +9,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gestor.h"
 #include "opts.h"
+#include "opts_ini.h"
 #include "store.h"
 #include "util.h"
 
 #define F(field) OPTS_FIELD(struct config, field)
+#define CONFIG_DEFAULT_FILE "/etc/gestor/admin_logs.ini"
 
 static const struct opts_opt config_opts[] = {
 	{ "listen", OPTS_STR, F(listen), 0, 0, NULL, "ADDR", "listen address", OPTS_NONEMPTY },
@@ -79,20 +83,85 @@ static const struct opts_opt config_opts[] = {
 	  "clear)",
 	  0 },
 	{ "quiet", OPTS_BOOL, F(quiet), 0, 0, NULL, NULL, "no access lines on stdout", 0 },
+	{ "config", OPTS_STR, F(config_file), 0, 0, NULL, "FILE",
+	  "INI file to read (" CONFIG_DEFAULT_FILE " is read when it exists; ADMIN_LOGS_CONFIG)",
+	  OPTS_NOENV },
 	{ "help", OPTS_BOOL, F(help), 0, 0, NULL, NULL, "print this help and exit", OPTS_NOENV },
+	{ "version", OPTS_BOOL, F(version), 0, 0, NULL, NULL, "print the version and exit",
+	  OPTS_NOENV },
+	{ "print-config", OPTS_BOOL, F(print_config), 0, 0, NULL, NULL,
+	  "print a configuration file of every option at its default, commented, and exit "
+	  "(the shipped " CONFIG_DEFAULT_FILE " is this output)",
+	  OPTS_NOENV },
 };
 
 static const struct opts_spec config_spec = { config_opts, UTIL_ARRAY_LEN(config_opts),
-					      "ADMIN_LOGS_", NULL };
+					      "ADMIN_LOGS_", "admin_logs" };
 
 void config_usage(FILE *out)
 {
 	struct config d;
 
 	config_defaults(&d);
-	fprintf(out, "usage: admin_logs [OPTION]...\n"
-		     "Options (precedence: flag > environment ADMIN_LOGS_<NAME> > default):\n");
+	fprintf(out, "Usage: admin_logs [OPTION]...\n\n"
+		     "The gestor log server: takes servicio's batches of samples and decisions\n"
+		     "over HTTP, stores them (SQLite or PostgreSQL), answers queries, draws\n"
+		     "the report's graphs and serves the live dashboard.\n\n"
+		     "Options (precedence: flag > environment ADMIN_LOGS_<NAME> > INI file >\n"
+		     "default):\n");
 	opts_usage(&config_spec, out, &d);
+	fprintf(out, "\nINI file: 'name = value' lines, optionally under [admin_logs]; names as\n"
+		     "the flags without '--' ('-' or '_'). --print-config writes one with every\n"
+		     "option at its default.\n");
+}
+
+int config_print_file(FILE *out)
+{
+	struct config d;
+
+	config_defaults(&d);
+	return opts_write_ini(
+		&config_spec, out, &d,
+		"admin_logs.ini — the configuration of admin_logs, gestor's log server\n"
+		"(admin_logs.ini(5)).\n"
+		"\n"
+		"admin_logs reads " CONFIG_DEFAULT_FILE " when it exists, or the file named\n"
+		"by --config FILE or ADMIN_LOGS_CONFIG. Every key is a command-line flag\n"
+		"without its \"--\" ('-' and '_' are the same). Precedence: a flag beats the\n"
+		"environment variable ADMIN_LOGS_<KEY>, which beats this file, which beats\n"
+		"the built-in default. The container servicio runs sets its own values in\n"
+		"the environment (listen, port, db, report_dir, www, token_file). The values\n"
+		"below ARE the defaults: this file is the output of\n"
+		"`admin_logs --print-config`.");
+}
+
+/* The first pass over the flags: the ones that choose the file or end. */
+static bool config_first_pass(const struct opts_opt *o)
+{
+	return strcmp(o->name, "config") == 0 || strcmp(o->name, "help") == 0 ||
+	       strcmp(o->name, "version") == 0 || strcmp(o->name, "print-config") == 0;
+}
+
+/* The INI file (--config, ADMIN_LOGS_CONFIG, or the default one when it
+ * exists) into c. 0 or -errno with err set. */
+static int config_load_file(struct config *c, const struct config *pre,
+			    const char *(*getenv_fn)(const char *), char *err, size_t errlen)
+{
+	const char *file = NULL;
+
+	if (pre->config_file[0])
+		file = pre->config_file;
+	else if (getenv_fn("ADMIN_LOGS_CONFIG"))
+		file = getenv_fn("ADMIN_LOGS_CONFIG");
+	else if (access(CONFIG_DEFAULT_FILE, F_OK) == 0)
+		file = CONFIG_DEFAULT_FILE;
+	if (!file || !file[0])
+		return 0;
+	if (!util_strlcpy(c->config_file, file, sizeof(c->config_file))) {
+		snprintf(err, errlen, "config file name too long");
+		return -EINVAL;
+	}
+	return opts_load_ini(&config_spec, c, file, err, errlen);
 }
 
 void config_defaults(struct config *c)
@@ -165,8 +234,27 @@ static int config_read_db_file(struct config *c, char *err, size_t errlen)
 int config_load(struct config *c, int argc, char **argv, const char *(*getenv_fn)(const char *),
 		char *err, size_t errlen)
 {
-	int r = opts_load_env(&config_spec, c, getenv_fn, err, errlen);
+	struct config *pre = malloc(sizeof(*pre));
+	int r;
 
+	if (!pre) {
+		snprintf(err, errlen, "out of memory");
+		return -EINVAL;
+	}
+	memcpy(pre, c, sizeof(*pre));
+	r = opts_load_args(&config_spec, pre, argc, argv, config_first_pass, err, errlen);
+	c->help = pre->help;
+	c->version = pre->version;
+	c->print_config = pre->print_config;
+	if (r == 0 && !c->help && (c->version || c->print_config)) {
+		free(pre);
+		return 0;
+	}
+	if (r == 0 && !c->help)
+		r = config_load_file(c, pre, getenv_fn, err, errlen);
+	free(pre);
+	if (r == 0)
+		r = opts_load_env(&config_spec, c, getenv_fn, err, errlen);
 	if (r == 0)
 		r = opts_load_args(&config_spec, c, argc, argv, NULL, err, errlen);
 	if (r < 0)

@@ -48,6 +48,9 @@ struct config {
 	char tls_key[CONFIG_PATH_MAX]; /* its PEM private key */
 	bool quiet; /* no access lines on stdout */
 	bool help; /* --help: print the usage */
+	bool version; /* --version: print the version */
+	bool print_config; /* --print-config: print the INI file of the defaults */
+	char config_file[CONFIG_PATH_MAX]; /* the INI file read; "" = none */
 };
 
 /* Fill c with the defaults. */
@@ -63,5 +66,8 @@ int config_load(struct config *c, int argc, char **argv, const char *(*getenv_fn
 
 /* The usage text, every option with its default and variable. */
 void config_usage(FILE *out);
+
+/* --print-config: an INI file of every option at its default. 0 or -EIO. */
+int config_print_file(FILE *out);
 
 #endif

@@ -91,6 +91,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "admin_logs: %s\n", err);
 		return 2;
 	}
+	if (cfg.version) {
+		printf("admin_logs %s\n", GESTOR_VERSION); /* debian/changelog, mk/common.mk */
+		return 0;
+	}
+	if (cfg.print_config)
+		return config_print_file(stdout) == 0 && fflush(stdout) == 0 ? 0 : 1;
 	main_scrub_argv(argc, argv);
 	/* Every thread started from here on inherits the blocked signals. */
 	sigemptyset(&set);

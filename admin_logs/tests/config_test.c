@@ -7,7 +7,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -120,6 +123,71 @@ static void test_help(void **state)
 	assert_non_null(strstr(err, "--port"));
 }
 
+/* --print-config's file, read back, sets every option to its default (the
+ * shipped admin_logs.ini is that file); a file is beaten by the environment,
+ * which is beaten by a flag. */
+static void test_ini_file(void **state)
+{
+	struct config plain, back;
+	char err[512], path[] = "/tmp/gestor-al-config-XXXXXX", *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_non_null(f);
+	assert_true(fd >= 0);
+	assert_int_equal(config_print_file(f), 0);
+	fclose(f);
+	assert_non_null(strstr(text, "\n[admin_logs]\n"));
+	assert_non_null(strstr(text, "\nport = 8000\n"));
+	assert_null(strstr(text, "\nconfig =")); /* not a key of the file */
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	close(fd);
+	char *a1[] = { "x", "--config", path };
+	char *a0[] = { "x", "--config", "/dev/null" };
+	assert_int_equal(load(&back, 3, a1, err), 0);
+	assert_int_equal(load(&plain, 3, a0, err), 0);
+	memcpy(back.config_file, plain.config_file, sizeof(back.config_file));
+	assert_memory_equal(&back, &plain, sizeof(plain));
+	/* precedence: file < environment < flag */
+	f = fopen(path, "w");
+	fputs("[admin_logs]\nthreads = 5\ntimeout = 7\ntop = 9\n[servicio]\nnot_ours = 1\n", f);
+	fclose(f);
+	env_keys[0] = "ADMIN_LOGS_TIMEOUT";
+	env_vals[0] = "8";
+	char *a2[] = { "x", "--config", path, "--top", "3" };
+	assert_int_equal(load(&back, 5, a2, err), 0);
+	assert_int_equal(back.threads, 5);
+	assert_int_equal(back.timeout_s, 8);
+	assert_int_equal(back.top_n, 3);
+	assert_string_equal(back.config_file, path);
+	/* ADMIN_LOGS_CONFIG names it too; an unknown key is an error naming it */
+	env_keys[0] = "ADMIN_LOGS_CONFIG";
+	env_vals[0] = path;
+	char *a3[] = { "x" };
+	assert_int_equal(load(&back, 1, a3, err), 0);
+	assert_int_equal(back.threads, 5);
+	f = fopen(path, "w");
+	fputs("thread = 5\n", f);
+	fclose(f);
+	assert_int_equal(load(&back, 1, a3, err), -EINVAL);
+	assert_non_null(strstr(err, "thread"));
+	unlink(path);
+	free(text);
+}
+
+static void test_version(void **state)
+{
+	struct config c;
+	char err[256];
+	char *argv[] = { "x", "--version" };
+
+	(void)state;
+	assert_int_equal(load(&c, 2, argv, err), 0);
+	assert_true(c.version);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -127,6 +195,8 @@ int main(void)
 		cmocka_unit_test_setup(test_env_then_flags, setup),
 		cmocka_unit_test_setup(test_bad, setup),
 		cmocka_unit_test_setup(test_help, setup),
+		cmocka_unit_test_setup(test_ini_file, setup),
+		cmocka_unit_test_setup(test_version, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
