@@ -39,6 +39,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--prefix", default="gen")
     ap.add_argument("--host", default="gen")
+    ap.add_argument("--run", default="", help="servicio's run id in every batch (none: no run)")
     a = ap.parse_args()
     if not a.url and not a.out:
         ap.error("--url or --out is needed")
@@ -64,8 +65,11 @@ def main():
         nonlocal out, nb
         if out:
             nb += 1
-            body = json.dumps({"batch_id": "%s-%d-%d" % (a.prefix, a.seed, nb),
-                               "host": a.host, "records": out})
+            doc = {"batch_id": "%s-%d-%d" % (a.prefix, a.seed, nb), "host": a.host,
+                   "records": out}
+            if a.run:
+                doc["run"] = a.run
+            body = json.dumps(doc)
             if outf:
                 outf.write(body + "\n")
             else:
