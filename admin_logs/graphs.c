@@ -40,6 +40,8 @@
 
 #define GRAPHS_TIMEOUT_NS (60ull * 1000000000ull)
 #define GRAPHS_NAME_MAX 64
+/* a name in a chart's key or axis is cut after this many characters ("…") */
+#define GRAPHS_LABEL_CHARS 48
 /* no sample for more than this many usual spacings: a gap, the lines break */
 #define GRAPHS_GAP_SPACINGS 4
 
@@ -593,6 +595,7 @@ static int produce_removed(struct gctx *g)
 static void gp_plot(FILE *f, const struct chart *c, const struct chart_data *d, int64_t span_ns)
 {
 	const char *csv = c->name;
+	char label[GTEXT_MAX];
 	unsigned i;
 
 	fprintf(f, "set title \"%s\"\nset ylabel \"%s\"\nset grid\n", c->title, c->ylabel);
@@ -630,7 +633,8 @@ static void gp_plot(FILE *f, const struct chart *c, const struct chart_data *d, 
 			d->nseries ? d->nseries - 1 : 0);
 		for (i = 0; i < d->nseries; i++) {
 			fputs(i ? ", " : "", f);
-			gtext_gp(f, d->series[i]);
+			gtext_gp(f, gtext_label(d->series[i], label, sizeof(label),
+						GRAPHS_LABEL_CHARS));
 			fprintf(f, " %u", i);
 		}
 		fprintf(f,
@@ -654,7 +658,7 @@ static void gp_plot(FILE *f, const struct chart *c, const struct chart_data *d, 
 			: c->kind == CK_STEPS ? "steps"
 					      : "lines");
 		/* a name as a single-quoted string, drawn as it is (noenhanced) */
-		gtext_gp(f, d->series[i]);
+		gtext_gp(f, gtext_label(d->series[i], label, sizeof(label), GRAPHS_LABEL_CHARS));
 		fputs(" noenhanced", f);
 	}
 	fputc('\n', f);

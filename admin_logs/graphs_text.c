@@ -48,6 +48,13 @@ static bool gtext_bidi(uint32_t c)
 	       (c >= 0x2066 && c <= 0x2069);
 }
 
+/* Noncharacters: U+FFFE and U+FFFF (of every plane) may not be in an XML
+ * document (the SVG), U+FDD0..U+FDEF are not meant to be interchanged. */
+static bool gtext_nonchar(uint32_t c)
+{
+	return (c & 0xfffeu) == 0xfffeu || (c >= 0xfdd0 && c <= 0xfdef);
+}
+
 /* The escape of control or bidi character c, or "" when it needs none. */
 static void gtext_escape(uint32_t c, char *esc, size_t cap)
 {
@@ -60,7 +67,7 @@ static void gtext_escape(uint32_t c, char *esc, size_t cap)
 		snprintf(esc, cap, "\\t");
 	else if (c < 0x20 || c == 0x7f)
 		snprintf(esc, cap, "\\x%02x", (unsigned)c);
-	else if ((c >= 0x80 && c <= 0x9f) || gtext_bidi(c))
+	else if ((c >= 0x80 && c <= 0x9f) || gtext_bidi(c) || gtext_nonchar(c))
 		snprintf(esc, cap, "\\u%04x", (unsigned)c);
 }
 
@@ -96,15 +103,50 @@ char *gtext_display(const char *in, char *out, size_t cap)
 	return out;
 }
 
+char *gtext_label(const char *display, char *out, size_t cap, unsigned max_chars)
+{
+	const unsigned char *s = (const unsigned char *)display;
+	size_t o = 0;
+	unsigned n = 0;
+
+	if (cap < 4) { /* not even "…" fits */
+		out[0] = '\0';
+		return out;
+	}
+	for (; *s; n++) {
+		size_t len = 1;
+
+		while ((s[len] & 0xc0) == 0x80) /* the character's continuation bytes */
+			len++;
+		if (n == max_chars || o + len + 4 > cap) { /* room for U+2026 and the NUL */
+			memcpy(out + o, "\xe2\x80\xa6", 3);
+			o += 3;
+			break;
+		}
+		memcpy(out + o, s, len);
+		o += len;
+		s += len;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 void gtext_gp(FILE *f, const char *s)
 {
-	fputc('\'', f);
-	for (; *s; s++) {
-		if (*s == '\'')
-			fputc('\'', f);
-		fputc(*s, f);
+	if (!strchr(s, '\'')) {
+		fprintf(f, "'%s'", s);
+		return;
 	}
-	fputc('\'', f);
+	/* gnuplot 5.4 reads a string opening with '' as an empty one, so no
+	 * quote is doubled: each one is the constant "'" joined between
+	 * single-quoted pieces */
+	fputs("('", f);
+	for (; *s; s++)
+		if (*s == '\'')
+			fputs("'.\"'\".'", f);
+		else
+			fputc(*s, f);
+	fputs("')", f);
 }
 
 void gtext_csv(FILE *f, const char *s)

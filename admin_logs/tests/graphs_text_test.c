@@ -49,6 +49,10 @@ static void test_display(void **state)
 					  d, sizeof(d)),
 			    "x\\u202ey\\u200e\\u0085");
 	assert_string_equal(gtext_display("ñandú-日本", d, sizeof(d)), "ñandú-日本");
+	/* noncharacters (not allowed in XML) escaped, BOM and ZWSP kept */
+	assert_string_equal(
+		gtext_display("\xef\xbf\xbf\xef\xb7\x90\xef\xbb\xbf\xe2\x80\x8b", d, sizeof(d)),
+		"\\uffff\\ufdd0\xef\xbb\xbf\xe2\x80\x8b");
 	/* not UTF-8: lone continuation, overlong, surrogate, cut sequence */
 	assert_string_equal(gtext_display("a\x80"
 					  "b\xc0\xaf"
@@ -80,12 +84,27 @@ static void test_display_long(void **state)
 			    "\\n\\n\\n\\n\\n\\n...");
 }
 
+static void test_label(void **state)
+{
+	char l[64];
+
+	(void)state;
+	assert_string_equal(gtext_label("web-1", l, sizeof(l), 8), "web-1");
+	assert_string_equal(gtext_label("abcdefgh", l, sizeof(l), 8), "abcdefgh");
+	assert_string_equal(gtext_label("abcdefghi", l, sizeof(l), 8), "abcdefgh\xe2\x80\xa6");
+	assert_string_equal(gtext_label("日本日本日本", l, sizeof(l), 4), "日本日本\xe2\x80\xa6");
+	assert_string_equal(gtext_label("日本日本日本", l, 10, 40), "日本\xe2\x80\xa6");
+}
+
 static void test_gp(void **state)
 {
 	(void)state;
 	assert_string_equal(sink(gtext_gp, "web"), "'web'");
-	assert_string_equal(sink(gtext_gp, "it's `x` \"y\" \\n @m"), "'it''s `x` \"y\" \\n @m'");
-	assert_string_equal(sink(gtext_gp, "''"), "''''''");
+	assert_string_equal(sink(gtext_gp, "`x` \"y\" \\n @m $(z)"), "'`x` \"y\" \\n @m $(z)'");
+	assert_string_equal(sink(gtext_gp, "it's"), "('it'.\"'\".'s')");
+	assert_string_equal(sink(gtext_gp, "'; system(\"x\"); '"),
+			    "(''.\"'\".'; system(\"x\"); '.\"'\".'')");
+	assert_string_equal(sink(gtext_gp, "''"), "(''.\"'\".''.\"'\".'')");
 }
 
 static void test_csv(void **state)
@@ -117,7 +136,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_display), cmocka_unit_test(test_display_long),
 		cmocka_unit_test(test_gp),	cmocka_unit_test(test_csv),
-		cmocka_unit_test(test_html),
+		cmocka_unit_test(test_html),	cmocka_unit_test(test_label),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # graphs_pg.sh — the graphs suite (graphs.sh) on the PostgreSQL back end,
-# against a real server the suite starts (lib_pg.sh): GET /graficar draws
+# against a real server the suite starts (lib_pg.sh): POST /graficar draws
 # from a snapshot of the run (admin_logs/store_pg_snap.c).
 # timeout: 240
 AL_BACKEND=postgresql exec "$(dirname "$0")/graphs.sh" "$@"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # report_pg.sh — the report suite (report.sh) on the PostgreSQL back end,
-# against a real server the suite starts (lib_pg.sh): GET /graficar draws
+# against a real server the suite starts (lib_pg.sh): POST /graficar draws
 # from a snapshot of the run (admin_logs/store_pg_snap.c).
 # timeout: 300
 AL_BACKEND=postgresql exec "$(dirname "$0")/report.sh" "$@"

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# hostile_pg.sh — the hostile-names suite (hostile.sh) on the PostgreSQL back
+# end, against a real server the suite starts (lib_pg.sh): the names travel
+# through PostgreSQL and the snapshot of the run (store_pg_snap.c) first.
+# timeout: 300
+AL_BACKEND=postgresql exec "$(dirname "$0")/hostile.sh" "$@"
