@@ -4,9 +4,14 @@
 #include "admin.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,10 +24,105 @@
 #define ADMIN_GRAFICAR_MS 120000
 #define ADMIN_REVIVE_EVERY_NS 10000000000ull
 
-static struct dctl_admin admin_spec(const struct config *cfg)
+static struct dctl_admin admin_spec(const struct admin *a)
 {
+	const struct config *cfg = a->cfg;
+
 	return (struct dctl_admin){ cfg->admin_image, cfg->admin_name, cfg->admin_port,
-				    GESTOR_LOG_PORT,  cfg->admin_data, cfg->keep_admin_logs };
+				    GESTOR_LOG_PORT,  cfg->admin_data, cfg->keep_admin_logs,
+				    a->sock_dir,      a->uid,	       a->gid };
+}
+
+#define ADMIN_USERADD "/usr/sbin/useradd"
+
+/* useradd --system GESTOR_LOG_USER (root's own program, no shell, no environment). 0 or -1. */
+static int admin_useradd(void)
+{
+	char *const argv[] = { ADMIN_USERADD,	    "--system",		 "--user-group",
+			       "--no-create-home",  "--home-dir",	 "/nonexistent",
+			       "--shell",	    "/usr/sbin/nologin", "--comment",
+			       "gestor admin_logs", GESTOR_LOG_USER,	 NULL };
+	char *const envp[] = { NULL };
+	struct stat st;
+	pid_t pid;
+	int status;
+
+	if (lstat(ADMIN_USERADD, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		log_errorx("%s is missing or not root's own program: make the user %s with "
+			   "`useradd --system --user-group %s`",
+			   ADMIN_USERADD, GESTOR_LOG_USER, GESTOR_LOG_USER);
+		return -1;
+	}
+	if (posix_spawn(&pid, ADMIN_USERADD, NULL, NULL, argv, envp) != 0 ||
+	    waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		log_errorx("useradd --system %s failed", GESTOR_LOG_USER);
+		return -1;
+	}
+	log_info("made the system user %s for the admin_logs server", GESTOR_LOG_USER);
+	return 0;
+}
+
+/*
+ * The host's system user the server runs as (GESTOR_LOG_USER: no real
+ * user's uid), made when missing. 0 or -1 (logged).
+ */
+static int admin_server_user(struct admin *a)
+{
+	struct passwd *pw = getpwnam(GESTOR_LOG_USER);
+
+	if (!pw && (admin_useradd() != 0 || !(pw = getpwnam(GESTOR_LOG_USER)))) {
+		log_errorx("no user %s for the admin_logs server", GESTOR_LOG_USER);
+		return -1;
+	}
+	if (pw->pw_uid == 0) {
+		log_errorx("user %s has uid 0: the admin_logs server must not run as root",
+			   GESTOR_LOG_USER);
+		return -1;
+	}
+	a->uid = (long)pw->pw_uid;
+	a->gid = (long)pw->pw_gid;
+	return 0;
+}
+
+/*
+ * The socket's directory GESTOR_RUN_DIR/<container name>: root's, group the
+ * server's, 0770, so only root and the server can make the socket there
+ * (checked again before each request: logclient_sock_ok). 0 or -1 (logged).
+ */
+static int admin_sock_dir(struct admin *a)
+{
+	struct stat st;
+	int fd = -1;
+
+	if (snprintf(a->sock_dir, sizeof(a->sock_dir), "%s/%s", GESTOR_RUN_DIR,
+		     a->cfg->admin_name) >= (int)sizeof(a->sock_dir) ||
+	    snprintf(a->sock, sizeof(a->sock), "%s/%s", a->sock_dir, GESTOR_LOG_SOCK_NAME) >=
+		    (int)sizeof(a->sock)) {
+		log_errorx("admin_logs socket path for container %s: too long", a->cfg->admin_name);
+		return -1;
+	}
+	if ((mkdir(GESTOR_RUN_DIR, 0700) != 0 && errno != EEXIST) ||
+	    lstat(GESTOR_RUN_DIR, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		log_errorx("%s: not root's own directory (or cannot make it): %s", GESTOR_RUN_DIR,
+			   strerror(errno));
+		return -1;
+	}
+	if (mkdir(a->sock_dir, 0700) != 0 && errno != EEXIST)
+		goto err;
+	fd = open(a->sock_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0 || st.st_uid != 0 || fchown(fd, 0, (gid_t)a->gid) != 0 ||
+	    fchmod(fd, 0770) != 0)
+		goto err;
+	close(fd);
+	return 0;
+err:
+	log_errorx("admin_logs socket directory %s: %s", a->sock_dir,
+		   fd >= 0 && st.st_uid != 0 ? "not root's" : strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return -1;
 }
 
 /*
@@ -30,8 +130,8 @@ static struct dctl_admin admin_spec(const struct config *cfg)
  * is empty, or when the file is missing and missing_ok). NULL, logged, on
  * an error.
  */
-static struct logclient *admin_client(const char *url, const char *tpath, const char *ca,
-				      bool missing_ok)
+static struct logclient *admin_client(const struct admin *a, const char *url, const char *tpath,
+				      const char *ca, bool missing_ok)
 {
 	char err[512] = "", token[TOKEN_MAX + 1] = "";
 	struct logclient *lc = NULL;
@@ -39,7 +139,10 @@ static struct logclient *admin_client(const char *url, const char *tpath, const 
 
 	if (r == -ENOENT && missing_ok)
 		r = 0;
-	if (r == 0)
+	if (r == 0 && !url)
+		lc = logclient_new_unix(a->sock, (uid_t)a->uid, (gid_t)a->gid, token, err,
+					sizeof(err));
+	else if (r == 0)
 		lc = logclient_new(url, token, ca, err, sizeof(err));
 	explicit_bzero(token, sizeof(token));
 	if (!lc)
@@ -49,7 +152,7 @@ static struct logclient *admin_client(const char *url, const char *tpath, const 
 
 static int admin_external(struct admin *a, struct logclient **lc)
 {
-	*lc = admin_client(a->cfg->log_url, a->cfg->token_file, a->cfg->log_ca, false);
+	*lc = admin_client(a, a->cfg->log_url, a->cfg->token_file, a->cfg->log_ca, false);
 	if (!*lc)
 		return -1;
 	if (logclient_healthy(*lc, 2000))
@@ -85,30 +188,39 @@ static int admin_wait_health(const struct admin *a, struct logclient *lc, const 
 
 int admin_start(struct admin *a, struct docker *dk, struct logclient **lc, bool (*stopping)(void))
 {
-	char err[512], url[64], tpath[CONFIG_STR_MAX + 16];
+	char err[512], url[sizeof(a->sock) + 8], tpath[CONFIG_STR_MAX + 16];
 	enum dctl_admin_state st;
-	struct dctl_admin spec = admin_spec(a->cfg);
+	struct dctl_admin spec;
 
 	if (a->cfg->log_url[0])
 		return admin_external(a, lc);
+	if (admin_server_user(a) != 0 || admin_sock_dir(a) != 0)
+		return -1;
+	spec = admin_spec(a);
 	if (dctl_admin_ensure(dk, &spec, &st, a->id, err, sizeof(err)) != 0) {
 		log_errorx("admin_logs container: %s", err);
 		return -1;
 	}
+	if (st == DCTL_ADMIN_REPLACED)
+		log_warnx(
+			"admin_logs container %s was not the one servicio makes (%s): replaced it",
+			a->cfg->admin_name, err);
 	a->ours = st != DCTL_ADMIN_REUSED;
-	log_info("admin_logs container %s (%.12s): %s; data in %s", a->cfg->admin_name, a->id,
+	log_info("admin_logs container %s (%.12s): %s; data in %s, runs as %s (%ld), port "
+		 "127.0.0.1:%d",
+		 a->cfg->admin_name, a->id,
 		 st == DCTL_ADMIN_REUSED    ? "already running, reused"
 		 : st == DCTL_ADMIN_STARTED ? "was stopped, started"
 					    : "created and started",
-		 a->cfg->admin_data);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d", a->cfg->admin_port);
+		 a->cfg->admin_data, GESTOR_LOG_USER, a->uid, a->cfg->admin_port);
+	snprintf(url, sizeof(url), "unix:%s", a->sock);
 	/* the token the container was given (made with its data directory) */
 	if (snprintf(tpath, sizeof(tpath), "%s/%s", a->cfg->admin_data, DCTL_ADMIN_TOKEN) >=
 	    (int)sizeof(tpath)) {
 		log_errorx("admin_logs data directory %s: path too long", a->cfg->admin_data);
 		return -1;
 	}
-	*lc = admin_client(url, tpath, "", true);
+	*lc = admin_client(a, NULL, tpath, "", true);
 	if (!*lc)
 		return -1;
 	return admin_wait_health(a, *lc, url, stopping);
@@ -118,7 +230,7 @@ void admin_revive(struct admin *a, struct docker *dk)
 {
 	char err[512], id[65];
 	enum dctl_admin_state st;
-	struct dctl_admin spec = admin_spec(a->cfg);
+	struct dctl_admin spec = admin_spec(a);
 	uint64_t now = util_mono_ns();
 
 	if (a->cfg->log_url[0] || now < a->check_ns)
@@ -128,6 +240,10 @@ void admin_revive(struct admin *a, struct docker *dk)
 		log_warnx("admin_logs container: %s", err);
 		return;
 	}
+	if (st == DCTL_ADMIN_REPLACED)
+		log_warnx(
+			"admin_logs container %s was not the one servicio makes (%s): replaced it",
+			a->cfg->admin_name, err);
 	if (st != DCTL_ADMIN_REUSED) {
 		log_info("admin_logs container was not running: %s it (%.12s)",
 			 st == DCTL_ADMIN_CREATED ? "created" : "started", id);

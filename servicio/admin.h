@@ -21,10 +21,16 @@ struct admin {
 	char id[65]; /* "" with --log-url */
 	bool ours; /* we created or started it */
 	uint64_t check_ns; /* next revive check */
+	long uid, gid; /* the server's host user (GESTOR_LOG_USER) */
+	char sock_dir[CONFIG_STR_MAX + 16]; /* GESTOR_RUN_DIR/<container name> */
+	char sock[108]; /* the unix socket servicio talks to it on, in sock_dir */
 };
 
 /*
- * Run or find the log server and make its client (*lc). stopping() is
+ * Run or find the log server and make its client (*lc): our own container
+ * is reached over its unix socket (only root's or the server's own socket
+ * gets the token: logclient_sock_ok), run as the host's system user
+ * GESTOR_LOG_USER (made when missing). stopping() is
  * asked while waiting for /health. 0 or -1 (logged).
  */
 int admin_start(struct admin *a, struct docker *dk, struct logclient **lc, bool (*stopping)(void));

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gestor.h"
 #include "token.h"
 #include "util.h"
 
@@ -107,38 +108,95 @@ int dctl_remove(struct docker *d, const char *id, bool *gone, char *err, size_t 
 	return dctl_delete(d, id, err, errlen);
 }
 
-char *dctl_admin_create_body(const struct dctl_admin *a)
+/* What POST /containers/create gets for a (docker_ctl.h). NULL when out of memory. */
+static json_t *dctl_admin_want(const struct dctl_admin *a)
 {
-	char port[16], hport[16], bind[1100];
-	json_t *root, *exposed, *hc, *pb, *bindings, *binds, *labels;
-	char *out;
+	char bind[1100], sbind[1100], user[48], port[48];
+	json_t *hc;
 
-	snprintf(port, sizeof(port), "%d/tcp", a->ctr_port);
-	snprintf(hport, sizeof(hport), "%d", a->host_port);
 	snprintf(bind, sizeof(bind), "%s:/data", a->data_dir);
-	labels = json_pack("{s:s}", "gestor.role", "admin_logs");
-	exposed = json_object();
-	json_object_set_new(exposed, port, json_object());
-	bindings = json_pack("[{s:s,s:s}]", "HostIp", "127.0.0.1", "HostPort", hport);
-	pb = json_object();
-	json_object_set_new(pb, port, bindings);
-	binds = json_pack("[s]", bind);
-	hc = json_pack("{s:o,s:o,s:{s:s},s:{s:s,s:{s:s,s:s}},s:[s],s:[s],s:b,s:{s:s},s:I,s:I,s:I}",
-		       "PortBindings", pb, "Binds", binds, "RestartPolicy", "Name",
+	snprintf(sbind, sizeof(sbind), "%s:" GESTOR_LOG_SOCK_CTR_DIR, a->sock_dir);
+	snprintf(user, sizeof(user), "%ld:%ld", a->uid, a->gid);
+	snprintf(port, sizeof(port), "ADMIN_LOGS_PORT=%d", a->host_port);
+	hc = json_pack("{s:s,s:[s,s],s:{s:s},s:{s:s,s:{s:s,s:s}},s:[s],s:[s],s:b,s:{s:s},s:I,s:I,"
+		       "s:I}",
+		       "NetworkMode", "host", "Binds", bind, sbind, "RestartPolicy", "Name",
 		       a->keep ? "unless-stopped" : "no", "LogConfig", "Type", "json-file",
 		       "Config", "max-size", "10m", "max-file", "2", "CapDrop", "ALL",
 		       "SecurityOpt", "no-new-privileges", "ReadonlyRootfs", 1, "Tmpfs", "/tmp",
 		       DCTL_ADMIN_TMPFS, "Memory", (json_int_t)DCTL_ADMIN_MEMORY, "MemorySwap",
 		       (json_int_t)DCTL_ADMIN_MEMORY, "PidsLimit", (json_int_t)DCTL_ADMIN_PIDS);
-	root = json_pack("{s:s,s:o,s:o,s:o,s:[s,s]}", "Image", a->image, "Labels", labels,
-			 "ExposedPorts", exposed, "HostConfig", hc, "Env",
-			 "ADMIN_LOGS_TOKEN_FILE=/data/" DCTL_ADMIN_TOKEN,
-			 "ADMIN_LOGS_OPEN_READS=1");
+	return json_pack(
+		"{s:s,s:s,s:{s:s},s:o,s:[s,s,s,s,s]}", "Image", a->image, "User", user, "Labels",
+		"gestor.role", "admin_logs", "HostConfig", hc, "Env", "ADMIN_LOGS_LISTEN=127.0.0.1",
+		port, "ADMIN_LOGS_UNIX=" GESTOR_LOG_SOCK_CTR_DIR "/" GESTOR_LOG_SOCK_NAME,
+		"ADMIN_LOGS_TOKEN_FILE=/data/" DCTL_ADMIN_TOKEN, "ADMIN_LOGS_OPEN_READS=1");
+}
+
+char *dctl_admin_create_body(const struct dctl_admin *a)
+{
+	json_t *root = dctl_admin_want(a);
+	char *out;
+
 	if (!root)
 		return NULL;
 	out = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
 	return out;
+}
+
+/* The HostConfig settings an existing container must share with a new one. */
+static const char *const dctl_admin_same[] = { "NetworkMode", "Binds",		"CapDrop",
+					       "SecurityOpt", "ReadonlyRootfs", "Tmpfs",
+					       "Memory",      "MemorySwap",	"PidsLimit" };
+
+const char *dctl_admin_differs(const json_t *ctr, const json_t *image, const struct dctl_admin *a,
+			       char *why, size_t cap)
+{
+	json_t *want = dctl_admin_want(a);
+	const json_t *cc = json_object_get(ctr, "Config"), *ch = json_object_get(ctr, "HostConfig");
+	const json_t *ic = json_object_get(image, "Config"), *wh, *env = json_object_get(cc, "Env");
+	const char *s;
+	size_t i, j;
+
+	why[0] = '\0';
+	if (!want) {
+		snprintf(why, cap, "out of memory");
+		return why;
+	}
+	wh = json_object_get(want, "HostConfig");
+	s = json_string_value(json_object_get(cc, "Image"));
+	if (!s || strcmp(s, a->image) != 0)
+		snprintf(why, cap, "image %s, not %s", s ? s : "?", a->image);
+	else if (!json_equal(json_object_get(ctr, "Image"), json_object_get(image, "Id")))
+		snprintf(why, cap, "made from an older build of %s", a->image);
+	else if (!json_equal(json_object_get(cc, "User"), json_object_get(want, "User")))
+		snprintf(why, cap, "user '%s', not %s",
+			 json_string_value(json_object_get(cc, "User")),
+			 json_string_value(json_object_get(want, "User")));
+	else if (!json_equal(json_object_get(cc, "Entrypoint"),
+			     json_object_get(ic, "Entrypoint")) ||
+		 !json_equal(json_object_get(cc, "Cmd"), json_object_get(ic, "Cmd")))
+		snprintf(why, cap, "another command than the image's");
+	for (i = 0; !why[0] && i < UTIL_ARRAY_LEN(dctl_admin_same); i++)
+		if (!json_equal(json_object_get(ch, dctl_admin_same[i]),
+				json_object_get(wh, dctl_admin_same[i])))
+			snprintf(why, cap, "other %s (%s)", dctl_admin_same[i],
+				 strcmp(dctl_admin_same[i], "Binds") == 0	  ? "mounts"
+				 : strcmp(dctl_admin_same[i], "NetworkMode") == 0 ? "network"
+										  : "hardening");
+	for (i = 0; !why[0] && i < json_array_size(json_object_get(want, "Env")); i++) {
+		const char *w = json_string_value(json_array_get(json_object_get(want, "Env"), i));
+		bool found = false;
+
+		for (j = 0; j < json_array_size(env) && !found; j++)
+			found = json_is_string(json_array_get(env, j)) &&
+				strcmp(json_string_value(json_array_get(env, j)), w) == 0;
+		if (!found)
+			snprintf(why, cap, "its environment lacks %s", w);
+	}
+	json_decref(want);
+	return why[0] ? why : NULL;
 }
 
 static int start(struct docker *d, const char *id, char *err, size_t errlen)
@@ -155,20 +213,15 @@ static int start(struct docker *d, const char *id, char *err, size_t errlen)
 	return -EIO;
 }
 
-/*
- * The numeric user an image runs as (Config.User "uid[:gid]"); -1 when it
- * names none or a user by name. 0, or -ENOENT when the image is missing.
- */
-static int dctl_image_user(struct docker *d, const char *image, long *uid, long *gid, char *err,
+/* GET /images/<image>/json into *root (caller frees). 0, -ENOENT when missing, or -errno. */
+static int dctl_image_json(struct docker *d, const char *image, json_t **root, char *err,
 			   size_t errlen)
 {
 	struct docker_response r = { 0 };
 	char path[512], esc[400];
-	const char *user;
-	json_t *root;
 	int ret;
 
-	*uid = *gid = -1;
+	*root = NULL;
 	if (!docker_url_escape(image, esc, sizeof(esc))) {
 		snprintf(err, errlen, "image name too long");
 		return -EINVAL;
@@ -182,9 +235,18 @@ static int dctl_image_user(struct docker *d, const char *image, long *uid, long 
 		docker_response_free(&r);
 		return ret ? ret : -EIO;
 	}
-	root = json_loadb(r.body, r.len, 0, NULL);
+	*root = json_loadb(r.body, r.len, 0, NULL);
 	docker_response_free(&r);
-	user = json_string_value(json_object_get(json_object_get(root, "Config"), "User"));
+	if (!*root) {
+		snprintf(err, errlen, "GET %s: not JSON", path);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* "uid[:gid]" into *uid, *gid; left alone when user names none or a user by name. */
+static void dctl_parse_user(const char *user, long *uid, long *gid)
+{
 	if (user && user[0]) {
 		char *end;
 		long u = strtol(user, &end, 10);
@@ -199,6 +261,23 @@ static int dctl_image_user(struct docker *d, const char *image, long *uid, long 
 			}
 		}
 	}
+}
+
+/*
+ * The numeric user an image runs as (Config.User "uid[:gid]"); -1 when it
+ * names none or a user by name. 0, or -ENOENT when the image is missing.
+ */
+static int dctl_image_user(struct docker *d, const char *image, long *uid, long *gid, char *err,
+			   size_t errlen)
+{
+	json_t *root;
+	int ret = dctl_image_json(d, image, &root, err, errlen);
+
+	*uid = *gid = -1;
+	if (ret)
+		return ret;
+	dctl_parse_user(json_string_value(json_object_get(json_object_get(root, "Config"), "User")),
+			uid, gid);
 	json_decref(root);
 	return 0;
 }
@@ -236,6 +315,10 @@ static int dctl_admin_data_dir(struct docker *d, const struct dctl_admin *a, cha
 		snprintf(err, errlen, "image %s is not here (%s): build it with `make images`",
 			 a->image, e2);
 		return -ENOENT;
+	}
+	if (a->uid >= 0) { /* the server runs as the host's system user (GESTOR_LOG_USER) */
+		uid = a->uid;
+		gid = a->gid;
 	}
 	if (uid > 0 && chown(a->data_dir, (uid_t)uid, (gid_t)gid) != 0) {
 		ret = -errno;
@@ -287,19 +370,63 @@ static int dctl_admin_create(struct docker *d, const struct dctl_admin *a, char 
 	return 0;
 }
 
+/*
+ * The existing container in may be reused: 0; 1 when it is servicio's but
+ * not what it would create now (err says why); -EEXIST when it is not
+ * servicio's (no gestor.role=admin_logs label: never removed); -errno.
+ */
+static int dctl_admin_reusable(struct docker *d, const struct dctl_admin *a,
+			       const struct docker_inspect *in, char *err, size_t errlen)
+{
+	const json_t *labels = json_object_get(json_object_get(in->raw, "Config"), "Labels");
+	const char *role = json_string_value(json_object_get(labels, "gestor.role"));
+	json_t *image;
+	char why[256];
+	int ret;
+
+	if (!role || strcmp(role, "admin_logs") != 0) {
+		snprintf(err, errlen,
+			 "a container named %s exists that servicio did not make (no label "
+			 "gestor.role=admin_logs): remove or rename it, or use --admin-name",
+			 a->name);
+		return -EEXIST;
+	}
+	if ((ret = dctl_image_json(d, a->image, &image, err, errlen)) != 0)
+		return ret;
+	if (dctl_admin_differs(in->raw, image, a, why, sizeof(why)))
+		snprintf(err, errlen, "%s", why);
+	json_decref(image);
+	return why[0] ? 1 : 0;
+}
+
 int dctl_admin_ensure(struct docker *d, const struct dctl_admin *a, enum dctl_admin_state *state,
 		      char id[65], char *err, size_t errlen)
 {
 	struct docker_inspect in = { 0 };
-	char e2[512];
+	char e2[512], e3[1024];
 	int ret;
 
 	id[0] = '\0';
+	*state = DCTL_ADMIN_CREATED;
 	if (!valid_ref(a->name)) {
 		snprintf(err, errlen, "bad admin_logs container name '%s'", a->name);
 		return -EINVAL;
 	}
 	ret = docker_inspect(d, a->name, &in, e2, sizeof(e2));
+	if (ret == 0 && (ret = dctl_admin_reusable(d, a, &in, err, errlen)) != 0) {
+		bool replace = ret == 1;
+
+		docker_inspect_free(&in);
+		if (!replace)
+			return ret;
+		/* err says why; the container goes, its data stays on the host */
+		if ((ret = dctl_stop_remove(d, a->name, 5, e2, sizeof(e2))) != 0) {
+			snprintf(err, errlen, "cannot remove %s to replace it: %s", a->name, e2);
+			return ret;
+		}
+		*state = DCTL_ADMIN_REPLACED;
+		ret = -ENOENT;
+	}
 	if (ret == 0) {
 		bool running = in.running;
 
@@ -313,11 +440,15 @@ int dctl_admin_ensure(struct docker *d, const struct dctl_admin *a, enum dctl_ad
 		snprintf(err, errlen, "inspect %s: %s", a->name, e2);
 		return ret;
 	}
-	if ((ret = dctl_admin_data_dir(d, a, err, errlen)) != 0 ||
-	    (ret = dctl_admin_create(d, a, id, err, errlen)) != 0 ||
-	    (ret = start(d, id, err, errlen)) != 0)
+	/* err keeps the reason of a replacement while these run */
+	if ((ret = dctl_admin_data_dir(d, a, e3, sizeof(e3))) != 0 ||
+	    (ret = dctl_admin_create(d, a, id, e3, sizeof(e3))) != 0 ||
+	    (ret = start(d, id, e3, sizeof(e3))) != 0) {
+		snprintf(err, errlen, "%s", e3);
 		return ret;
-	*state = DCTL_ADMIN_CREATED;
+	}
+	if (*state != DCTL_ADMIN_REPLACED)
+		*state = DCTL_ADMIN_CREATED;
 	return 0;
 }
 

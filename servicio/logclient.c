@@ -1,9 +1,11 @@
 /*
  * logclient.c — libcurl requests to admin_logs (see logclient.h).
  *
- * One easy handle is kept for the whole run so the TCP connection is
- * reused; every request resets the options it sets. Answers are read into
- * a bounded buffer (a misbehaving server cannot make servicio grow).
+ * One easy handle is kept for the whole run so the connection is reused;
+ * every request resets the options it sets. Answers are read into a
+ * bounded buffer (a misbehaving server cannot make servicio grow). On a
+ * unix socket, the path is checked before every request (logclient_sock_ok):
+ * the token goes only to a socket that root or the server's own user made.
  */
 #include "logclient.h"
 
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "token.h"
 #include "util.h"
@@ -24,6 +27,9 @@ struct logclient {
 	char base[512];
 	char auth[TOKEN_MAX + 32]; /* "Authorization: Bearer <token>" or "" */
 	char ca[1024]; /* "" or the CA file */
+	char sock[108]; /* "" or the unix socket the requests go to */
+	uid_t peer_uid; /* with sock: the server's user, who may own it */
+	gid_t peer_gid; /* and its group, who may write its directory */
 	char url[640];
 	char *body;
 	size_t len;
@@ -49,8 +55,13 @@ static size_t on_data(char *p, size_t sz, size_t n, void *user)
 	return add;
 }
 
-struct logclient *logclient_new(const char *base, const char *token, const char *ca_file, char *err,
-				size_t errlen)
+/*
+ * base: the URL, or "" with sock (the requests then go to that unix socket
+ * as http://localhost). A token with plain http is refused unless the
+ * peer is authenticated otherwise (sock).
+ */
+static struct logclient *logclient_make(const char *base, const char *token, const char *ca_file,
+					bool allow_plain_token, char *err, size_t errlen)
 {
 	struct logclient *lc = calloc(1, sizeof(*lc));
 	size_t n;
@@ -62,6 +73,13 @@ struct logclient *logclient_new(const char *base, const char *token, const char 
 	if (!util_strlcpy(lc->base, base, sizeof(lc->base)) ||
 	    (strncmp(base, "http://", 7) != 0 && strncmp(base, "https://", 8) != 0)) {
 		snprintf(err, errlen, "log server URL '%s' must be http://host:port", base);
+		goto err;
+	}
+	if (token && token[0] && strncmp(base, "http://", 7) == 0 && !allow_plain_token) {
+		snprintf(err, errlen,
+			 "a token is not sent over plain http (%s): whoever holds that address "
+			 "would get it; use https with --log-ca",
+			 base);
 		goto err;
 	}
 	if (token && token[0] &&
@@ -89,6 +107,91 @@ err:
 	return NULL;
 }
 
+struct logclient *logclient_new(const char *base, const char *token, const char *ca_file, char *err,
+				size_t errlen)
+{
+	return logclient_make(base, token, ca_file, false, err, errlen);
+}
+
+struct logclient *logclient_new_unix(const char *sock, uid_t peer_uid, gid_t peer_gid,
+				     const char *token, char *err, size_t errlen)
+{
+	struct logclient *lc;
+
+	if (sock[0] != '/' || strlen(sock) >= sizeof(lc->sock)) {
+		snprintf(err, errlen, "unix socket path '%s': not absolute or too long", sock);
+		return NULL;
+	}
+	lc = logclient_make("http://localhost", token, NULL, true, err, errlen);
+	if (!lc)
+		return NULL;
+	util_strlcpy(lc->sock, sock, sizeof(lc->sock));
+	lc->peer_uid = peer_uid;
+	lc->peer_gid = peer_gid;
+	return lc;
+}
+
+/* One directory of the socket's path: a real directory of root's, not writable by others. */
+static bool logclient_dir_ok(const char *dir, const struct stat *st, bool last, gid_t peer_gid,
+			     char *err, size_t errlen)
+{
+	const char *why = NULL;
+
+	if (!S_ISDIR(st->st_mode))
+		why = "not a directory (a symbolic link?)";
+	else if (st->st_uid != 0)
+		why = "not owned by root";
+	else if (st->st_mode & S_IWOTH)
+		why = "writable by every user";
+	else if ((st->st_mode & S_IWGRP) && (!last || st->st_gid != peer_gid))
+		why = "writable by its group";
+	if (why)
+		snprintf(err, errlen, "log server socket: directory %s is %s: no token sent there",
+			 dir[0] ? dir : "/", why);
+	return !why;
+}
+
+int logclient_sock_ok(const char *sock, uid_t peer_uid, gid_t peer_gid, char *err, size_t errlen)
+{
+	char path[sizeof(((struct logclient *)0)->sock)];
+	struct stat st;
+	char *slash;
+	int r;
+
+	if (!util_strlcpy(path, sock, sizeof(path)) || path[0] != '/') {
+		snprintf(err, errlen, "log server socket '%s': not an absolute path", sock);
+		return -EINVAL;
+	}
+	/* every directory from / down to the socket's own */
+	if (lstat("/", &st) != 0 || !logclient_dir_ok("/", &st, false, peer_gid, err, errlen))
+		return -EPERM;
+	for (slash = strchr(path + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		bool ok;
+
+		*slash = '\0';
+		r = lstat(path, &st) != 0 ? -errno : 0;
+		ok = r == 0 && logclient_dir_ok(path, &st, strchr(slash + 1, '/') == NULL, peer_gid,
+						err, errlen);
+		if (r)
+			snprintf(err, errlen, "log server socket: %s: %s", path, strerror(-r));
+		*slash = '/';
+		if (!ok)
+			return r ? r : -EPERM;
+	}
+	if (lstat(path, &st) != 0) {
+		r = -errno;
+		snprintf(err, errlen, "log server socket %s: %s", path, strerror(-r));
+		return r;
+	}
+	if (!S_ISSOCK(st.st_mode) || (st.st_uid != 0 && st.st_uid != peer_uid)) {
+		snprintf(err, errlen, "log server socket %s: %s: no token sent there", path,
+			 S_ISSOCK(st.st_mode) ? "owned by another user than root or the server's"
+					      : "not a socket");
+		return -EPERM;
+	}
+	return 0;
+}
+
 void logclient_free(struct logclient *lc)
 {
 	if (!lc)
@@ -114,8 +217,13 @@ static long request(struct logclient *lc, const char *method, const char *path, 
 	lc->len = 0;
 	lc->over = false;
 	snprintf(lc->url, sizeof(lc->url), "%s%s", lc->base, path);
+	if (lc->sock[0] &&
+	    logclient_sock_ok(lc->sock, lc->peer_uid, lc->peer_gid, err, errlen) != 0)
+		return -1; /* not connected: nothing, no token, goes to a socket another user made */
 	curl_easy_reset(lc->curl);
 	curl_easy_setopt(lc->curl, CURLOPT_URL, lc->url);
+	if (lc->sock[0])
+		curl_easy_setopt(lc->curl, CURLOPT_UNIX_SOCKET_PATH, lc->sock);
 	curl_easy_setopt(lc->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(lc->curl, CURLOPT_CONNECTTIMEOUT_MS,
 			 timeout_ms < 2000 ? timeout_ms : 2000);
@@ -129,7 +237,7 @@ static long request(struct logclient *lc, const char *method, const char *path, 
 	curl_easy_setopt(lc->curl, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (lc->ca[0])
 		curl_easy_setopt(lc->curl, CURLOPT_CAINFO, lc->ca);
-	if (lc->auth[0])
+	if (lc->auth[0] && strcmp(path, "/health") != 0) /* /health needs none: none is sent */
 		hdr = curl_slist_append(hdr, lc->auth);
 	if (strcmp(method, "POST") == 0) {
 		hdr = curl_slist_append(hdr, "Content-Type: application/json");

@@ -9,13 +9,15 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 struct logclient;
 
 /*
  * base: "http://127.0.0.1:8000" or "https://..." (no trailing slash needed).
- * token: sent as "Authorization: Bearer <token>" on every request (NULL or
- * "": none). ca_file: PEM file of the CA (or the self-signed certificate)
+ * token: sent as "Authorization: Bearer <token>" on every request but
+ * /health (NULL or "": none); refused with plain http, where whoever holds
+ * the address would get it. ca_file: PEM file of the CA (or the self-signed certificate)
  * that an https server's certificate must chain to (NULL or "": the
  * system's CAs); the certificate and the host name are always verified.
  * NULL on error.
@@ -23,6 +25,24 @@ struct logclient;
 struct logclient *logclient_new(const char *base, const char *token, const char *ca_file, char *err,
 				size_t errlen);
 void logclient_free(struct logclient *lc);
+
+/*
+ * The same over HTTP on the unix socket sock (servicio's own admin_logs).
+ * Before every request the socket is checked (logclient_sock_ok); when it
+ * fails, nothing is sent (the request is a transport error, retried).
+ */
+struct logclient *logclient_new_unix(const char *sock, uid_t peer_uid, gid_t peer_gid,
+				     const char *token, char *err, size_t errlen);
+
+/*
+ * Whether sock may be given the token: every directory from / to its own
+ * is a real directory owned by root and not writable by other users (its
+ * own may be writable by the group peer_gid: the server makes the socket
+ * there), and sock is a socket owned by root or peer_uid. So only root or
+ * the server's own user can have made it. 0, or -EPERM/-errno (err says
+ * which path and why).
+ */
+int logclient_sock_ok(const char *sock, uid_t peer_uid, gid_t peer_gid, char *err, size_t errlen);
 
 enum logclient_result { LOGCLIENT_OK, LOGCLIENT_RETRY, LOGCLIENT_REJECTED };
 

@@ -4,9 +4,12 @@
  * libmicrohttpd on 127.0.0.1 (a port of its own; no container, no root):
  *   logclient  POST /logs classified as delivered (200/201), retry (5xx,
  *              429, 408, 401/403, no server) or rejected (other 4xx, with
- *              the server's answer); the token as "Authorization: Bearer";
- *              GET /health; POST /graficar's directory and file count, and
- *              its errors (not 200, not JSON, no "dir")
+ *              the server's answer); the token as "Authorization: Bearer",
+ *              only to a peer it authenticated: never over plain http, over
+ *              a unix socket only when root's directories hold it
+ *              (logclient_sock_ok; as root, the socket is made in /run),
+ *              never with GET /health; POST /graficar's directory and file
+ *              count, and its errors (not 200, not JSON, no "dir")
  *   ship       a batch goes straight through while admin_logs answers;
  *              while it does not, batches go to the spool in order and are
  *              delivered from there, in the same order, once it answers
@@ -22,6 +25,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -33,6 +39,8 @@
 /* the server: answers /logs with `status`, keeps the bodies it accepted */
 static struct srv {
 	struct MHD_Daemon *d;
+	struct MHD_Daemon *du; /* the same on a unix socket (as root), or NULL */
+	char sdir[64], sock[96]; /* its directory and path */
 	int port;
 	int status; /* for POST /logs */
 	const char *graficar; /* body for POST /graficar */
@@ -120,6 +128,22 @@ static int setup(void **state)
 	if (!S.d)
 		return -1;
 	S.port = MHD_get_daemon_info(S.d, MHD_DAEMON_INFO_BIND_PORT)->port;
+	snprintf(S.sdir, sizeof(S.sdir), "/run/gestor-ship-test-XXXXXX");
+	if (geteuid() == 0 && mkdtemp(S.sdir)) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+		snprintf(S.sock, sizeof(S.sock), "%s/s.sock", S.sdir);
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", S.sock);
+		if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+		    listen(fd, 8) != 0)
+			return -1;
+		S.du = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, answer,
+					NULL, MHD_OPTION_LISTEN_SOCKET, fd,
+					MHD_OPTION_NOTIFY_COMPLETED, done, NULL, MHD_OPTION_END);
+		if (!S.du)
+			return -1;
+	}
 	snprintf(base, sizeof(base), "http://127.0.0.1:%d", S.port);
 	snprintf(dir, sizeof(dir), "/tmp/gestor-ship-test-XXXXXX");
 	return mkdtemp(dir) ? 0 : -1;
@@ -131,6 +155,11 @@ static int teardown(void **state)
 
 	(void)state;
 	MHD_stop_daemon(S.d);
+	if (S.du) {
+		MHD_stop_daemon(S.du);
+		unlink(S.sock);
+		rmdir(S.sdir);
+	}
 	snprintf(p, sizeof(p), "%s/spool", dir);
 	unlink(p);
 	snprintf(p, sizeof(p), "%s/spool.head", dir);
@@ -163,9 +192,15 @@ static void test_classify(void **state)
 		{ 422, LOGCLIENT_REJECTED },
 	};
 	char err[512];
-	struct logclient *lc = logclient_new(base, "s3cret", NULL, err, sizeof(err));
+	struct logclient *lc;
 
 	(void)state;
+	/* a token is never sent over plain http: whoever holds the address would get it */
+	assert_null(logclient_new(base, "s3cret", NULL, err, sizeof(err)));
+	assert_non_null(strstr(err, "plain http"));
+	if (!S.du)
+		skip(); /* not root: no socket in /run */
+	lc = logclient_new_unix(S.sock, 0, 0, "s3cret", err, sizeof(err));
 	assert_non_null(lc);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		reset(cases[i].status);
@@ -177,6 +212,7 @@ static void test_classify(void **state)
 	}
 	assert_string_equal(S.auth, "Bearer s3cret");
 	assert_true(logclient_healthy(lc, 5000));
+	assert_string_equal(S.auth, ""); /* /health needs no token: none is sent */
 	logclient_free(lc);
 
 	/* no token: no header */
@@ -226,6 +262,58 @@ static void test_graficar(void **state)
 	lc = logclient_new("http://127.0.0.1:1", NULL, NULL, err, sizeof(err));
 	assert_int_equal(logclient_graficar(lc, 2000, &d, &n, err, sizeof(err)), -ECONNREFUSED);
 	logclient_free(lc);
+}
+
+/* The socket's path decides whether it gets the token: only root's directories. */
+static void test_sock_ok(void **state)
+{
+	char err[512], link[128];
+	struct logclient *lc;
+
+	(void)state;
+	if (!S.du)
+		skip();
+	assert_int_equal(logclient_sock_ok(S.sock, 0, 0, err, sizeof(err)), 0);
+	/* /tmp is everyone's: a socket there could be anyone's */
+	assert_int_equal(logclient_sock_ok("/tmp/x/s.sock", 0, 0, err, sizeof(err)), -EPERM);
+	assert_non_null(strstr(err, "/tmp is writable by every user"));
+	/* its own directory writable by everyone, then by a group that is not the server's */
+	lc = logclient_new_unix(S.sock, 0, 0, "s3cret", err, sizeof(err));
+	assert_non_null(lc);
+	chmod(S.sdir, 0777);
+	reset(201);
+	assert_int_equal(post(lc, "{}", err, sizeof(err)), LOGCLIENT_RETRY);
+	assert_non_null(strstr(err, "writable by every user"));
+	assert_int_equal(S.nposts, 0); /* nothing reached it */
+	chmod(S.sdir, 0770);
+	assert_int_equal(logclient_sock_ok(S.sock, 0, 4242, err, sizeof(err)), -EPERM);
+	assert_non_null(strstr(err, "writable by its group"));
+	assert_int_equal(logclient_sock_ok(S.sock, 0, 0, err, sizeof(err)), 0);
+	/* a directory of another user's */
+	assert_int_equal(chown(S.sdir, 4242, 0), 0);
+	assert_int_equal(post(lc, "{}", err, sizeof(err)), LOGCLIENT_RETRY);
+	assert_non_null(strstr(err, "not owned by root"));
+	assert_int_equal(S.nposts, 0);
+	assert_int_equal(chown(S.sdir, 0, 0), 0);
+	chmod(S.sdir, 0700);
+	assert_int_equal(post(lc, "{}", err, sizeof(err)), LOGCLIENT_OK);
+	assert_int_equal(S.nposts, 1);
+	logclient_free(lc);
+	/* a symbolic link on the way */
+	snprintf(link, sizeof(link), "%s.link", S.sdir);
+	assert_int_equal(symlink(S.sdir, link), 0);
+	strcat(link, "/s.sock");
+	assert_int_equal(logclient_sock_ok(link, 0, 0, err, sizeof(err)), -EPERM);
+	assert_non_null(strstr(err, "not a directory"));
+	link[strlen(link) - strlen("/s.sock")] = '\0';
+	unlink(link);
+	/* not a socket; a socket of another user's than the server's */
+	assert_int_equal(logclient_sock_ok(S.sdir, 0, 0, err, sizeof(err)), -EPERM);
+	assert_non_null(strstr(err, "not a socket"));
+	assert_int_equal(lchown(S.sock, 4242, 4242), 0);
+	assert_int_equal(logclient_sock_ok(S.sock, 998, 0, err, sizeof(err)), -EPERM);
+	assert_int_equal(logclient_sock_ok(S.sock, 4242, 0, err, sizeof(err)), 0);
+	assert_int_equal(lchown(S.sock, 0, 0), 0);
 }
 
 static void spool_path(char *out, size_t cap)
@@ -346,9 +434,9 @@ static void test_ship_no_spool(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_classify),      cmocka_unit_test(test_graficar),
-		cmocka_unit_test(test_ship_spool),    cmocka_unit_test(test_ship_restart),
-		cmocka_unit_test(test_ship_no_spool),
+		cmocka_unit_test(test_classify),     cmocka_unit_test(test_sock_ok),
+		cmocka_unit_test(test_graficar),     cmocka_unit_test(test_ship_spool),
+		cmocka_unit_test(test_ship_restart), cmocka_unit_test(test_ship_no_spool),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
