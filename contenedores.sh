@@ -16,7 +16,7 @@
 # cron runs it every 30 s (scripts/cron.sh), so it sets its own PATH, needs
 # no tty and bounds every docker call with a timeout.
 #
-# Usage: contenedores.sh [-n K] [-h]
+# Usage: contenedores.sh [-n K] [-h|--help] [--version]
 # Environment:
 #   GESTOR_COUNT       K when -n is not given (default 10; 1..100)
 #   GESTOR_MEM_MB      MiB that high-ram containers hold (default 256; 1..4096)
@@ -58,6 +58,18 @@ int_in() {
 }
 
 count=${GESTOR_COUNT:-10}
+case "${1:-}" in
+--help)
+	usage
+	exit 0
+	;;
+--version) # the one version: <prefix>/lib/gestor/VERSION installed, debian/changelog in the tree
+	v=$(cat "$top/VERSION" 2>/dev/null) ||
+		v=$(sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' "$top/debian/changelog" 2>/dev/null)
+	echo "$prog ${v:-unknown}"
+	exit 0
+	;;
+esac
 while getopts ':n:h' opt; do
 	case $opt in
 	n) count=$OPTARG ;;
