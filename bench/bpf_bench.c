@@ -3,10 +3,9 @@
  * starts sleeping children until the pid namespace it runs in holds N
  * processes (bench/bpf.sh runs it in a fresh one, so N is exact), then times
  * R runs each of
- *   bpf read      bpf_iter_create + read of the whole document (bpfsrc_read_doc)
- *   parse only    modsrc_parse_buf() of one such document (the module's
- *                 source pays it too)
- *   bpf + parse   read and parse, what the BPF source does (bpfsrc_read)
+ *   bpf read      bpf_iter_create + read of all the binary records (bpfsrc_read_raw)
+ *   decode only   bpfrec_parse_buf() of one such read
+ *   bpf + decode  read and decode, what the BPF source does (bpfsrc_read)
  *   procfs walk   procfs_snapshot() of the live /proc (stat, statm, status,
  *                 cmdline, cgroup per process), what the procfs source does
  * and, where the module is loaded (the system VM, bench/sysvm.sh):
@@ -30,6 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../servicio/bpfrec.h"
 #include "../servicio/bpfsrc.h"
 #include "../servicio/modsrc.h"
 #include "../servicio/procfs.h"
@@ -130,7 +130,7 @@ int main(int argc, char **argv)
 		}
 	}
 	usleep(200000);
-	if (bpfsrc_open(&b, false, err, sizeof(err)) < 0) {
+	if (bpfsrc_open(&b, err, sizeof(err)) < 0) {
 		fprintf(stderr, "bpf_bench: %s\n", err);
 		free(t);
 		return 1;
@@ -141,7 +141,7 @@ int main(int argc, char **argv)
 		size_t len;
 		uint64_t t0 = util_boot_ns();
 
-		if (bpfsrc_read_doc(b, &buf, &len, err, sizeof(err)) < 0) {
+		if (bpfsrc_read_raw(b, false, &buf, &len, err, sizeof(err)) < 0) {
 			fprintf(stderr, "bpf_bench: %s\n", err);
 			goto err;
 		}
@@ -150,19 +150,19 @@ int main(int argc, char **argv)
 	}
 	report("bpf read", t, runs, n);
 	{
-		/* the strict parse alone, of one document (both the module and BPF sources pay it) */
+		/* the decoding alone, of one read */
 		char *buf;
 		size_t len;
 
-		if (bpfsrc_read_doc(b, &buf, &len, err, sizeof(err)) < 0) {
+		if (bpfsrc_read_raw(b, false, &buf, &len, err, sizeof(err)) < 0) {
 			fprintf(stderr, "bpf_bench: %s\n", err);
 			goto err;
 		}
 		for (long i = 0; i < runs; i++) {
-			struct snapshot s;
+			struct snapshot s = { 0 };
 			uint64_t t0 = util_boot_ns();
 
-			if (modsrc_parse_buf(buf, len, &s, err, sizeof(err)) < 0) {
+			if (bpfrec_parse_buf(buf, len, 0, &s, err, sizeof(err)) < 0) {
 				fprintf(stderr, "bpf_bench: %s\n", err);
 				free(buf);
 				goto err;
@@ -171,23 +171,23 @@ int main(int argc, char **argv)
 			snapshot_free(&s);
 		}
 		free(buf);
-		report("parse only", t, runs, n);
+		report("decode only", t, runs, n);
 	}
 	for (long i = 0; i < runs; i++) {
 		struct snapshot s;
 		uint64_t t0 = util_boot_ns();
 
-		if (bpfsrc_read(b, &s, err, sizeof(err)) < 0) {
+		if (bpfsrc_read(b, false, &s, err, sizeof(err)) < 0) {
 			fprintf(stderr, "bpf_bench: %s\n", err);
 			goto err;
 		}
 		t[i] = util_boot_ns() - t0;
 		if (s.nprocs + 5 < n)
-			fprintf(stderr, "bpf_bench: the document lists %zu of %zu processes\n",
+			fprintf(stderr, "bpf_bench: the records list %zu of %zu processes\n",
 				s.nprocs, n);
 		snapshot_free(&s);
 	}
-	report("bpf + parse", t, runs, n);
+	report("bpf + decode", t, runs, n);
 	for (long i = 0; i < runs; i++) {
 		struct snapshot s;
 		uint64_t t0 = util_boot_ns();

@@ -1,19 +1,22 @@
 /*
  * bpfsrc.c — the BPF source's loader: the libbpf skeleton of
- * kernel/bpf/sysinfo.bpf.c (the sleepable iterator first, the plain one when
- * the kernel refuses it), the header values refreshed from /proc before each
- * read, the document read through bpf_iter_create(), optional pinning.
+ * kernel/bpf/sysinfo.bpf.c (two task iterators: every process, or
+ * containers' only), the binary records read through bpf_iter_create() and
+ * decoded by bpfrec.c with the machine-wide values read from /proc just
+ * before (the kernel's global counters are not reachable from BPF without
+ * CONFIG_KALLSYMS_ALL).
  *
  * For containers-only reads it also loads, where the kernel has them (>= 6.7,
  * cgroup v2), the same source built with the cgroup walk (sysinfo_cg.skel.h):
- * a syscall program that visits only containers' cgroups and writes binary
- * records into an mmapable map, mapped for each read and parsed where they
- * lie (bpfwalk.c). When that program cannot load, or a read fails (more than
- * 2 MiB of records), the task iterator is read instead.
+ * a syscall program that visits only containers' cgroups and writes the same
+ * records into an mmapable map, mapped for each read and decoded where they
+ * lie. When that program cannot load, or a read fails (more than 2 MiB of
+ * records), the task iterator is read instead.
  */
 #include "bpfsrc.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -30,8 +33,7 @@
 
 #include <linux/types.h>
 
-#include "bpfwalk.h"
-#include "modsrc.h"
+#include "bpfrec.h"
 #include "procfs.h"
 #include "../kernel/bpf/sysinfo_bpf.h"
 #include "sysinfo.skel.h"
@@ -46,14 +48,16 @@
 #define BPFSRC_CG_ROOT_ID 1
 /* one containers-only read in this many checks the walk (bpfsrc_cg_check) */
 #define BPFSRC_CG_CHECK_EVERY 60
+/* a read of the task iterator larger than this fails (10,000 processes: 4 MB) */
+#define BPFSRC_MAX_RECORDS (64u << 20)
 
 struct bpfsrc {
 	struct sysinfo_bpf *skel;
-	struct bpf_link *link;
-	bool args;
-	char pin[256];
+	struct bpf_link *link_all, *link_ctr; /* sysinfo_task, sysinfo_ctr */
 	/* the cgroup walk: its program and records' map (-1: not loaded, see
-	 * cg_why); the libbpf object is freed once they are loaded */
+	 * cg_why); the libbpf object is freed once they are loaded. Its map
+	 * holds one run's records: runs are serialised by cg_lock */
+	pthread_mutex_t cg_lock;
 	int cg_prog, cg_map;
 	size_t cg_map_len; /* the records' map: one value of this size */
 	char cg_why[160];
@@ -69,33 +73,30 @@ static int bpfsrc_silent(enum libbpf_print_level level, const char *fmt, va_list
 	return 0;
 }
 
-/* Load with one of the two programs; 0 or -errno. */
-static int bpfsrc_load(struct bpfsrc *b, bool sleepable, bool containers_only)
+static unsigned bpfsrc_page_shift(void)
+{
+	return (unsigned)__builtin_ctzl((unsigned long)sysconf(_SC_PAGESIZE));
+}
+
+/* Load both iterators and attach them; 0 or -errno. */
+static int bpfsrc_load(struct bpfsrc *b)
 {
 	int ret;
 
 	b->skel = sysinfo_bpf__open();
 	if (!b->skel)
 		return errno ? -errno : -ENOMEM;
-	bpf_program__set_autoload(b->skel->progs.sysinfo_task_s, sleepable);
-	bpf_program__set_autoload(b->skel->progs.sysinfo_task, !sleepable);
-	b->skel->bss->containers_only = containers_only;
-	b->skel->data->page_shift = (unsigned)__builtin_ctzl((unsigned long)sysconf(_SC_PAGESIZE));
+	b->skel->rodata->page_shift = bpfsrc_page_shift();
 	ret = sysinfo_bpf__load(b->skel);
 	if (ret < 0)
-		goto err;
-	b->link = bpf_program__attach_iter(
-		sleepable ? b->skel->progs.sysinfo_task_s : b->skel->progs.sysinfo_task, NULL);
-	if (!b->link) {
-		ret = errno ? -errno : -EINVAL;
-		goto err;
-	}
-	b->args = sleepable;
+		return ret;
+	b->link_all = bpf_program__attach_iter(b->skel->progs.sysinfo_task, NULL);
+	if (!b->link_all)
+		return errno ? -errno : -EINVAL;
+	b->link_ctr = bpf_program__attach_iter(b->skel->progs.sysinfo_ctr, NULL);
+	if (!b->link_ctr)
+		return errno ? -errno : -EINVAL;
 	return 0;
-err:
-	sysinfo_bpf__destroy(b->skel);
-	b->skel = NULL;
-	return ret < 0 ? ret : -EINVAL;
 }
 
 /* A cgroup v2 hierarchy is mounted: alone, or beside v1 ones (hybrid). */
@@ -147,13 +148,9 @@ static int bpfsrc_cg_load(struct bpfsrc *b)
 		ret = errno ? -errno : -ENOMEM;
 		goto err;
 	}
-	bpf_program__set_autoload(cg->progs.sysinfo_task_s, false);
 	bpf_program__set_autoload(cg->progs.sysinfo_task, false);
-	/* the walk does not use the iterator's css_set cache */
-	bpf_map__set_max_entries(cg->maps.cg_cache, 1);
-	cg->bss->containers_only = 1;
-	cg->bss->skip_args = 1;
-	cg->data->page_shift = (unsigned)__builtin_ctzl((unsigned long)sysconf(_SC_PAGESIZE));
+	bpf_program__set_autoload(cg->progs.sysinfo_ctr, false);
+	cg->rodata->page_shift = bpfsrc_page_shift();
 	ret = sysinfo_cg_bpf__load(cg);
 	if (ret < 0)
 		goto err;
@@ -179,7 +176,7 @@ err:
 	return ret;
 }
 
-int bpfsrc_open(struct bpfsrc **out, bool containers_only, char *err, size_t errlen)
+int bpfsrc_open(struct bpfsrc **out, char *err, size_t errlen)
 {
 	struct bpfsrc *b;
 	int ret;
@@ -196,33 +193,24 @@ int bpfsrc_open(struct bpfsrc **out, bool containers_only, char *err, size_t err
 		return -ENOMEM;
 	}
 	b->cg_prog = b->cg_map = -1;
+	pthread_mutex_init(&b->cg_lock, NULL);
 	libbpf_set_print(bpfsrc_silent);
-	/* GESTOR_BPF_PLAIN=1 takes the non-sleepable program directly (tests) */
-	ret = -EOPNOTSUPP;
-	if (!getenv("GESTOR_BPF_PLAIN"))
-		ret = bpfsrc_load(b, true, containers_only);
-	if (ret < 0)
-		ret = bpfsrc_load(b, false, containers_only);
+	ret = bpfsrc_load(b);
 	if (ret < 0) {
 		snprintf(err, errlen, "loading the BPF task iterator: %s%s", strerror(-ret),
 			 ret == -EPERM ? " (needs CAP_BPF and CAP_PERFMON, or root)" : "");
-		free(b);
+		bpfsrc_close(b);
 		return ret;
 	}
 	*out = b;
 	return 0;
 }
 
-bool bpfsrc_args(const struct bpfsrc *b)
-{
-	return b && b->args;
-}
-
 /*
  * The machine-wide values from /proc (procfs.c's parsers): m's mem, cpu,
  * cpus and hz, and CLOCK_REALTIME - CLOCK_BOOTTIME into *rt_off.
  */
-static int bpfsrc_machine(struct snapshot *m, int64_t *rt_off)
+static int bpfsrc_machine(struct snapshot *m, int64_t *rt_off, char *err, size_t errlen)
 {
 	struct timespec rt, bt;
 	long hz = sysconf(_SC_CLK_TCK);
@@ -232,19 +220,20 @@ static int bpfsrc_machine(struct snapshot *m, int64_t *rt_off)
 
 	m->hz = hz > 0 ? (uint32_t)hz : 100;
 	ret = util_slurp("/proc/meminfo", 1 << 16, &txt, &len);
-	if (ret < 0)
+	if (ret == 0) {
+		ret = procfs_parse_meminfo_buf(txt, &m->mem);
+		free(txt);
+	}
+	if (ret == 0)
+		ret = util_slurp("/proc/stat", 1 << 20, &txt, &len);
+	if (ret == 0) {
+		ret = procfs_parse_sysstat_buf(txt, m->hz, &m->cpu, &m->cpus);
+		free(txt);
+	}
+	if (ret < 0) {
+		snprintf(err, errlen, "reading /proc/meminfo or /proc/stat: %s", strerror(-ret));
 		return ret;
-	ret = procfs_parse_meminfo_buf(txt, &m->mem);
-	free(txt);
-	if (ret < 0)
-		return ret;
-	ret = util_slurp("/proc/stat", 1 << 20, &txt, &len);
-	if (ret < 0)
-		return ret;
-	ret = procfs_parse_sysstat_buf(txt, m->hz, &m->cpu, &m->cpus);
-	free(txt);
-	if (ret < 0)
-		return ret;
+	}
 	if (m->cpus == 0)
 		m->cpus = 1;
 	clock_gettime(CLOCK_REALTIME, &rt);
@@ -253,51 +242,17 @@ static int bpfsrc_machine(struct snapshot *m, int64_t *rt_off)
 	return 0;
 }
 
-/* The header values the task iterator takes from the loader. */
-static int bpfsrc_refresh(struct si_hdr *h)
-{
-	struct snapshot m = { 0 };
-	int64_t off;
-	int ret = bpfsrc_machine(&m, &off);
-
-	if (ret < 0)
-		return ret;
-	h->total_kb = m.mem.total_kb;
-	h->free_kb = m.mem.free_kb;
-	h->available_kb = m.mem.available_kb;
-	h->used_kb = m.mem.used_kb;
-	h->buffers_kb = m.mem.buffers_kb;
-	h->cached_kb = m.mem.cached_kb;
-	h->swap_total_kb = m.mem.swap_total_kb;
-	h->swap_free_kb = m.mem.swap_free_kb;
-	h->user_ns = m.cpu.user_ns;
-	h->nice_ns = m.cpu.nice_ns;
-	h->system_ns = m.cpu.system_ns;
-	h->idle_ns = m.cpu.idle_ns;
-	h->iowait_ns = m.cpu.iowait_ns;
-	h->irq_ns = m.cpu.irq_ns;
-	h->softirq_ns = m.cpu.softirq_ns;
-	h->steal_ns = m.cpu.steal_ns;
-	h->cpus = m.cpus;
-	h->user_hz = m.hz;
-	h->realtime_off_ns = off;
-	return 0;
-}
-
-int bpfsrc_read_doc(struct bpfsrc *b, char **buf, size_t *len, char *err, size_t errlen)
+int bpfsrc_read_raw(struct bpfsrc *b, bool containers_only, char **buf, size_t *len, char *err,
+		    size_t errlen)
 {
 	size_t cap = 1 << 16, n = 0;
+	unsigned again = 0;
 	char *p;
 	int fd, ret = 0;
 
 	*buf = NULL;
 	*len = 0;
-	ret = bpfsrc_refresh(&b->skel->bss->hdr);
-	if (ret < 0) {
-		snprintf(err, errlen, "reading /proc/meminfo or /proc/stat: %s", strerror(-ret));
-		return ret;
-	}
-	fd = bpf_iter_create(bpf_link__fd(b->link));
+	fd = bpf_iter_create(bpf_link__fd(containers_only ? b->link_ctr : b->link_all));
 	if (fd < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "bpf_iter_create: %s", strerror(errno));
@@ -312,13 +267,13 @@ int bpfsrc_read_doc(struct bpfsrc *b, char **buf, size_t *len, char *err, size_t
 	for (;;) {
 		ssize_t r;
 
-		if (cap - n < 4096) {
+		if (cap - n < 65536) {
 			char *q;
 
-			if (cap >= MODSRC_MAX_DOC) {
+			if (cap >= BPFSRC_MAX_RECORDS) {
 				ret = -EFBIG;
-				snprintf(err, errlen, "document larger than %u bytes",
-					 MODSRC_MAX_DOC);
+				snprintf(err, errlen, "more than %u bytes of records",
+					 BPFSRC_MAX_RECORDS);
 				goto err;
 			}
 			q = realloc(p, cap * 2);
@@ -331,7 +286,9 @@ int bpfsrc_read_doc(struct bpfsrc *b, char **buf, size_t *len, char *err, size_t
 			cap *= 2;
 		}
 		r = read(fd, p + n, cap - n);
-		if (r < 0 && errno == EINTR)
+		/* EAGAIN: the program asked to show a process again (a cache
+		 * entry replaced while it was written, or no scratch memory) */
+		if (r < 0 && (errno == EINTR || (errno == EAGAIN && ++again < 1000)))
 			continue;
 		if (r < 0) {
 			ret = -errno;
@@ -364,29 +321,53 @@ static void bpfsrc_stamp(struct snapshot *out, uint64_t t0, uint64_t t1)
 				out->boottime_ns + (t1 - out->boottime_ns) * (i + 1) / out->nprocs;
 }
 
-int bpfsrc_read(struct bpfsrc *b, struct snapshot *out, char *err, size_t errlen)
+int bpfsrc_read(struct bpfsrc *b, bool containers_only, struct snapshot *out, char *err,
+		size_t errlen)
 {
+	uint64_t t0, t1;
+	int64_t rt_off;
 	char *buf;
 	size_t len;
 	int ret;
 
-	uint64_t t0, t1;
-
 	memset(out, 0, sizeof(*out));
+	ret = bpfsrc_machine(out, &rt_off, err, errlen);
+	if (ret < 0)
+		return ret;
 	t0 = util_boot_ns();
-	ret = bpfsrc_read_doc(b, &buf, &len, err, errlen);
+	ret = bpfsrc_read_raw(b, containers_only, &buf, &len, err, errlen);
 	t1 = util_boot_ns();
 	if (ret < 0)
 		return ret;
-	ret = modsrc_parse_buf(buf, len, out, err, errlen);
+	ret = bpfrec_parse_buf(buf, len, rt_off, out, err, errlen);
 	free(buf);
 	if (ret < 0)
 		return ret;
 	out->source = SNAP_SRC_BPF;
-	snprintf(out->source_why, sizeof(out->source_why), "bpf task iterator%s",
-		 b->args ? "" : " (arguments not readable: cmdline empty)");
+	snprintf(out->source_why, sizeof(out->source_why), "bpf task iterator");
 	bpfsrc_stamp(out, t0, t1);
 	return 0;
+}
+
+int bpfsrc_print_json(struct bpfsrc *b, bool containers_only, FILE *f, char *err, size_t errlen)
+{
+	struct snapshot m = { 0 };
+	int64_t rt_off;
+	char *buf;
+	size_t len;
+	int ret;
+
+	ret = bpfsrc_machine(&m, &rt_off, err, errlen);
+	if (ret < 0)
+		return ret;
+	ret = bpfsrc_read_raw(b, containers_only, &buf, &len, err, errlen);
+	if (ret < 0)
+		return ret;
+	ret = bpfrec_print_json(f, buf, len, rt_off, &m, err, errlen);
+	free(buf);
+	if (ret == -EIO)
+		snprintf(err, errlen, "writing the document: %s", strerror(EIO));
+	return ret;
 }
 
 /*
@@ -407,7 +388,7 @@ static void bpfsrc_cg_check(struct bpfsrc *b, const struct snapshot *task)
 		snprintf(b->cg_why, sizeof(b->cg_why), "cgroup walk failed: %.120s", err);
 		goto off;
 	}
-	bool covers = bpfwalk_covers(task, &walk, b->cg_why, sizeof(b->cg_why));
+	bool covers = bpfrec_covers(task, &walk, b->cg_why, sizeof(b->cg_why));
 
 	snapshot_free(&walk);
 	if (covers)
@@ -416,34 +397,22 @@ off:
 	bpfsrc_cg_close(b);
 }
 
-int bpfsrc_read_containers(struct bpfsrc *b, struct snapshot *out, char *err, size_t errlen)
+/* One run of the walk, its records parsed into out (cg_lock held). */
+static int bpfsrc_cg_run(struct bpfsrc *b, int64_t rt_off, struct snapshot *out, char *err,
+			 size_t errlen)
 {
 	struct si_walk_args args = { .root_cgid = BPFSRC_CG_ROOT_ID };
 	struct bpf_test_run_opts run = {
 		.sz = sizeof(run),
 		.ctx_in = &args,
-		.ctx_size_in = sizeof(args),
+		.ctx_size_in = sizeof(args), /* a syscall program's context is copied back */
 	};
 	size_t pg = (size_t)sysconf(_SC_PAGESIZE), maplen;
-	uint64_t t0, t1, len;
-	int64_t rt_off;
+	uint64_t len;
 	void *m;
 	int ret;
 
-	memset(out, 0, sizeof(*out));
-	if (bpfsrc_cg_load(b) < 0) {
-		snprintf(err, errlen, "%s", b->cg_why);
-		return -EOPNOTSUPP;
-	}
-	ret = bpfsrc_machine(out, &rt_off);
-	if (ret < 0) {
-		snprintf(err, errlen, "reading /proc/meminfo or /proc/stat: %s", strerror(-ret));
-		return ret;
-	}
-	t0 = util_boot_ns();
-	ret = bpf_prog_test_run_opts(b->cg_prog, &run);
-	t1 = util_boot_ns();
-	if (ret < 0) {
+	if (bpf_prog_test_run_opts(b->cg_prog, &run) < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "running the cgroup walk: %s", strerror(errno));
 		return ret;
@@ -463,53 +432,54 @@ int bpfsrc_read_containers(struct bpfsrc *b, struct snapshot *out, char *err, si
 		snprintf(err, errlen, "mapping the cgroup walk's records: %s", strerror(errno));
 		return ret;
 	}
-	ret = bpfwalk_parse_buf(m, (size_t)len, rt_off, out, err, errlen);
+	ret = bpfrec_parse_buf(m, (size_t)len, rt_off, out, err, errlen);
 	munmap(m, maplen ? maplen : pg);
+	return ret;
+}
+
+int bpfsrc_read_containers(struct bpfsrc *b, struct snapshot *out, char *err, size_t errlen)
+{
+	uint64_t t0, t1;
+	int64_t rt_off;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&b->cg_lock);
+	if (bpfsrc_cg_load(b) < 0) {
+		snprintf(err, errlen, "%s", b->cg_why);
+		ret = -EOPNOTSUPP;
+		goto out;
+	}
+	ret = bpfsrc_machine(out, &rt_off, err, errlen);
 	if (ret < 0)
-		return ret;
+		goto out;
+	t0 = util_boot_ns();
+	/* EAGAIN: a cached cgroup record was replaced while it was copied */
+	for (int i = 0; i < 3; i++) {
+		ret = bpfsrc_cg_run(b, rt_off, out, err, errlen);
+		if (ret != -EAGAIN)
+			break;
+	}
+	t1 = util_boot_ns();
+	if (ret < 0)
+		goto out;
 	out->source = SNAP_SRC_BPF;
 	snprintf(out->source_why, sizeof(out->source_why), "bpf cgroup walk");
 	bpfsrc_stamp(out, t0, t1);
-	return 0;
-}
-
-int bpfsrc_pin(struct bpfsrc *b, const char *path, char *err, size_t errlen)
-{
-	char dir[256];
-	char *slash;
-	int ret;
-
-	if (!path)
-		path = BPFSRC_PIN_PATH;
-	util_strlcpy(dir, path, sizeof(dir));
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-			ret = -errno;
-			snprintf(err, errlen, "mkdir %s: %s (is bpffs mounted on /sys/fs/bpf?)",
-				 dir, strerror(errno));
-			return ret;
-		}
-	}
-	ret = bpf_link__pin(b->link, path);
-	if (ret < 0) {
-		snprintf(err, errlen, "pinning at %s: %s", path, strerror(-ret));
-		return ret;
-	}
-	util_strlcpy(b->pin, path, sizeof(b->pin));
-	return 0;
+out:
+	pthread_mutex_unlock(&b->cg_lock);
+	return ret;
 }
 
 void bpfsrc_close(struct bpfsrc *b)
 {
 	if (!b)
 		return;
-	if (b->pin[0])
-		bpf_link__unpin(b->link);
-	bpf_link__destroy(b->link);
+	bpf_link__destroy(b->link_all);
+	bpf_link__destroy(b->link_ctr);
 	sysinfo_bpf__destroy(b->skel);
 	bpfsrc_cg_close(b);
+	pthread_mutex_destroy(&b->cg_lock);
 	free(b);
 }
 
@@ -526,7 +496,7 @@ static void bpfsrc_shared_close(void)
 int bpfsrc_shared_select(bool forced, char *why, size_t whylen)
 {
 	if (bpfsrc_g_ret == 1) {
-		bpfsrc_g_ret = bpfsrc_open(&bpfsrc_g, false, bpfsrc_g_err, sizeof(bpfsrc_g_err));
+		bpfsrc_g_ret = bpfsrc_open(&bpfsrc_g, bpfsrc_g_err, sizeof(bpfsrc_g_err));
 		if (bpfsrc_g_ret == 0)
 			atexit(bpfsrc_shared_close);
 	}
@@ -535,24 +505,24 @@ int bpfsrc_shared_select(bool forced, char *why, size_t whylen)
 		return bpfsrc_g_ret;
 	}
 	bpfsrc_cg_load(bpfsrc_g); /* servicio's cycle reads the walk: say now whether it can */
-	snprintf(why, whylen, "%sBPF task iterator loaded%s; %s", forced ? "bpf forced: " : "",
-		 bpfsrc_g->args ? "" : " (no sleepable iterator: cmdline empty)",
+	snprintf(why, whylen, "%sBPF task iterator loaded (cmdline not read); %s",
+		 forced ? "bpf forced: " : "",
 		 bpfsrc_g->cg_prog >= 0 ? "containers read by the cgroup walk" : bpfsrc_g->cg_why);
 	return 0;
 }
 
-int bpfsrc_shared_read(bool containers_only, bool skip_args, struct snapshot *out, char *err,
+int bpfsrc_shared_read(bool containers_only, bool skip_details, struct snapshot *out, char *err,
 		       size_t errlen)
 {
 	int ret;
 
+	(void)skip_details; /* the BPF source never reads arguments */
 	memset(out, 0, sizeof(*out));
 	if (!bpfsrc_g) {
 		snprintf(err, errlen, "BPF source not loaded: %s", bpfsrc_g_err);
 		return bpfsrc_g_ret < 0 ? bpfsrc_g_ret : -ENODEV;
 	}
-	/* the walk leaves cmdline empty: only for readers that skip it */
-	bool walk = containers_only && skip_args && bpfsrc_g->cg_prog >= 0;
+	bool walk = containers_only && bpfsrc_g->cg_prog >= 0;
 	bool check = walk && bpfsrc_g->cg_reads++ % BPFSRC_CG_CHECK_EVERY == 0;
 
 	if (walk && !check) {
@@ -563,12 +533,41 @@ int bpfsrc_shared_read(bool containers_only, bool skip_args, struct snapshot *ou
 			 err);
 		bpfsrc_cg_close(bpfsrc_g);
 	}
-	bpfsrc_g->skel->bss->containers_only = containers_only;
-	bpfsrc_g->skel->bss->skip_args = skip_args;
-	ret = bpfsrc_read(bpfsrc_g, out, err, errlen);
-	if (ret == 0)
-		out->source = SNAP_SRC_BPF;
+	ret = bpfsrc_read(bpfsrc_g, containers_only, out, err, errlen);
 	if (ret == 0 && check)
 		bpfsrc_cg_check(bpfsrc_g, out);
 	return ret;
+}
+
+int bpfsrc_sysinfo_main(int argc, char **argv)
+{
+	bool ctr_only = false;
+	struct bpfsrc *b;
+	char err[256];
+	int ret;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--containers-only") == 0) {
+			ctr_only = true;
+		} else {
+			fprintf(stderr, "usage: servicio sysinfo [--containers-only]\n"
+					"  prints the document of /proc/sysinfo_202002591 "
+					"(docs/proc-format.md)\n"
+					"  from the BPF iterator, for hosts without the module\n");
+			return strcmp(argv[i], "--help") == 0 ? 0 : 2;
+		}
+	}
+	if (bpfsrc_open(&b, err, sizeof(err)) < 0) {
+		fprintf(stderr, "servicio sysinfo: %s\n", err);
+		return 1;
+	}
+	ret = bpfsrc_print_json(b, ctr_only, stdout, err, sizeof(err));
+	bpfsrc_close(b);
+	if (ret == 0 && fflush(stdout) != 0)
+		ret = -EIO;
+	if (ret < 0) {
+		fprintf(stderr, "servicio sysinfo: %s\n", ret == -EIO ? "write error" : err);
+		return 1;
+	}
+	return 0;
 }

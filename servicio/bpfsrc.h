@@ -1,71 +1,60 @@
 /*
- * bpfsrc.h — the BPF source: loads the task iterator of kernel/bpf/
- * (through its libbpf skeleton, no tool at run time), reads the module's
- * document from it (format version 1, docs/proc-format.md) with
- * bpf_iter_create() + read(), and unloads it. The document is parsed by the
- * module's strict parser (modsrc_parse_buf), so both sources share one
- * schema.
+ * bpfsrc.h — the BPF source: loads the task iterators of kernel/bpf/
+ * (through their libbpf skeleton, no tool at run time), reads their binary
+ * records (kernel/bpf/sysinfo_bpf.h) with bpf_iter_create() + read(), and
+ * decodes them (bpfrec.h) with the machine-wide values of /proc/meminfo,
+ * /proc/stat and sysconf() read just before: one snapshot with the meaning
+ * of the module's document (docs/proc-format.md), cmdline always "" (no
+ * process memory is read from BPF).
  *
- * Before each read the loader refreshes what the iterator cannot read on
- * every kernel: the header's memory block (/proc/meminfo), its CPU block
- * (/proc/stat), the online CPU count and the offset from CLOCK_BOOTTIME to
- * CLOCK_REALTIME. Optionally the iterator is pinned on bpffs so that `cat`
- * shows the document (BPFSRC_PIN_PATH).
+ * Needs: kernel >= 5.17 with BTF (/sys/kernel/btf/vmlinux), CAP_BPF +
+ * CAP_PERFMON or root (docs/proc-format.md, "What it needs").
  *
- * Needs: kernel >= 5.19 with BTF (/sys/kernel/btf/vmlinux), CAP_BPF +
- * CAP_PERFMON or root. The sleepable iterator reads the arguments; when the
- * kernel refuses it the plain one is loaded ("args":false, cmdline "").
- *
- * Containers-only reads without arguments (servicio's cycle) use the cgroup
- * walk where it loads (kernel >= 6.7): only containers' processes are
- * visited and written as binary records (bpfwalk.h), no JSON.
+ * Containers-only reads use the cgroup walk where it loads (kernel >= 6.7):
+ * only containers' processes are visited, same records.
  */
 #ifndef SERVICIO_BPFSRC_H
 #define SERVICIO_BPFSRC_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "snapshot.h"
 
-#define BPFSRC_PIN_PATH "/sys/fs/bpf/gestor/sysinfo"
-
-struct bpfsrc; /* opaque: the loaded skeleton and its link */
+struct bpfsrc; /* opaque: the loaded skeleton and its links */
 
 /*
- * Open, load and attach the iterator: the sleepable program, else the plain
- * one (GESTOR_BPF_PLAIN=1 in the environment: the plain one directly).
- * containers_only asks the iterator to list only containerised processes.
- * 0 or -errno with the reason in err (e.g. no BTF, not permitted, verifier
- * refusal).
+ * Open, load and attach both iterators. 0 or -errno with the reason in err
+ * (e.g. no BTF, not permitted, verifier refusal).
  */
-int bpfsrc_open(struct bpfsrc **out, bool containers_only, char *err, size_t errlen);
-
-/* Whether arguments are read (the sleepable iterator loaded). */
-bool bpfsrc_args(const struct bpfsrc *b);
+int bpfsrc_open(struct bpfsrc **out, char *err, size_t errlen);
 
 /*
- * One document: refresh the header values, create an iterator instance,
- * read it to the end. *buf is malloc'd (the caller frees it). 0 or -errno.
+ * One read of an iterator (containers_only: the one listing containers'
+ * processes only): the records, malloc'd into *buf (the caller frees).
+ * Safe from any number of threads at once. 0 or -errno.
  */
-int bpfsrc_read_doc(struct bpfsrc *b, char **buf, size_t *len, char *err, size_t errlen);
+int bpfsrc_read_raw(struct bpfsrc *b, bool containers_only, char **buf, size_t *len, char *err,
+		    size_t errlen);
 
-/* Read and parse into *out (source says module-format; snapshot.source_why says bpf). */
-int bpfsrc_read(struct bpfsrc *b, struct snapshot *out, char *err, size_t errlen);
+/* One read decoded into *out (source SNAP_SRC_BPF). 0 or -errno. */
+int bpfsrc_read(struct bpfsrc *b, bool containers_only, struct snapshot *out, char *err,
+		size_t errlen);
+
+/* One read printed to f as the module's JSON document (bpfrec_print_json). */
+int bpfsrc_print_json(struct bpfsrc *b, bool containers_only, FILE *f, char *err, size_t errlen);
 
 /*
  * A containers-only snapshot from the cgroup walk (kernel >= 6.7, cgroup v2;
  * GESTOR_BPF_NO_CGWALK=1 in the environment turns it off), loaded at the
- * first call; cmdline is empty. 0 or -errno: -EOPNOTSUPP when it cannot
- * load (err says why), -E2BIG for over 2 MiB of records; the task iterator
- * still works.
+ * first call; runs are serialised (one records map per loaded instance).
+ * 0 or -errno: -EOPNOTSUPP when it cannot load (err says why), -E2BIG for
+ * over 2 MiB of records; the task iterator still works.
  */
 int bpfsrc_read_containers(struct bpfsrc *b, struct snapshot *out, char *err, size_t errlen);
 
-/* Pin the iterator at path (NULL: BPFSRC_PIN_PATH; bpffs must be mounted). */
-int bpfsrc_pin(struct bpfsrc *b, const char *path, char *err, size_t errlen);
-
-/* Detach, unpin if pinned, unload, free. NULL is fine. */
+/* Detach, unload, free. NULL is fine. */
 void bpfsrc_close(struct bpfsrc *b);
 
 /*
@@ -81,10 +70,13 @@ void bpfsrc_close(struct bpfsrc *b);
 int bpfsrc_shared_select(bool forced, char *why, size_t whylen);
 /*
  * Read the shared instance into *out; containers_only lists only containers'
- * processes; skip_args leaves cmdline empty (no read of each process's
- * memory: the document says "args":false).
+ * processes. skip_details is accepted for the other sources' sake: this one
+ * never reads arguments.
  */
-int bpfsrc_shared_read(bool containers_only, bool skip_args, struct snapshot *out, char *err,
+int bpfsrc_shared_read(bool containers_only, bool skip_details, struct snapshot *out, char *err,
 		       size_t errlen);
+
+/* `servicio sysinfo [--containers-only]`: the document on stdout; exit status. */
+int bpfsrc_sysinfo_main(int argc, char **argv);
 
 #endif

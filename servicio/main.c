@@ -1,8 +1,9 @@
 /*
  * main.c — servicio's entry point: libcurl's global state, once for the
  * process (before any thread); then `servicio stats ...` prints one
- * measurement of the containers (stats.c), anything else runs the manager
- * (manager.c).
+ * measurement of the containers (stats.c), `servicio sysinfo` the module's
+ * document from the BPF iterator (bpfsrc.c, absent from builds without
+ * BTF), anything else runs the manager (manager.c).
  */
 #include <curl/curl.h>
 #include <stdio.h>
@@ -11,6 +12,9 @@
 
 #include "manager.h"
 #include "stats.h"
+
+/* bpfsrc.c: not linked when servicio is built without BTF */
+__attribute__((weak)) int bpfsrc_sysinfo_main(int argc, char **argv);
 
 /* Enough descriptors for the kept cgroup files of many containers (cgfds.h). */
 static void raise_fd_limit(void)
@@ -34,7 +38,12 @@ int main(int argc, char **argv)
 	raise_fd_limit();
 	if (argc > 1 && strcmp(argv[1], "stats") == 0)
 		ret = stats_main(argc - 1, argv + 1);
-	else
+	else if (argc > 1 && strcmp(argv[1], "sysinfo") == 0 && bpfsrc_sysinfo_main)
+		ret = bpfsrc_sysinfo_main(argc - 1, argv + 1);
+	else if (argc > 1 && strcmp(argv[1], "sysinfo") == 0) {
+		fprintf(stderr, "servicio: built without the BPF source (no BTF at build time)\n");
+		ret = 1;
+	} else
 		ret = manager_main(argc, argv);
 	curl_global_cleanup();
 	return ret;

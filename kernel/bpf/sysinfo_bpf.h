@@ -1,51 +1,51 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * sysinfo_bpf.h - what the BPF iterator (sysinfo.bpf.c) and its loader
- * (servicio/bpfsrc.c) share: the header values the loader writes into the
- * skeleton's .bss before each read (the kernel's global memory and CPU
- * counters are not reachable from BPF on kernels without
- * CONFIG_KALLSYMS_ALL).
+ * sysinfo_bpf.h - the binary records the BPF programs (sysinfo.bpf.c) write
+ * and servicio decodes (servicio/bpfrec.c): no JSON is written in BPF.
+ *
+ * A read gives records of fixed size, one after another, each a multiple
+ * of 8 bytes and starting with its __u32 type:
+ *
+ *   si_rhdr                        once, first: format, settings, boot time
+ *   { si_wcg si_wproc }...         per process: its cgroup, then the process
+ *   si_rend                        once, last: the read is complete
+ *
+ * The cgroup walk (-DSI_CGROUP_WALK) writes one si_wcg per container's
+ * cgroup followed by si_wproc records of its processes. Strings are raw
+ * kernel bytes with their lengths; the reader escapes or decodes them.
+ * Everything the header says holds for every record after it (the settings
+ * are fixed per program: nothing a loader writes can change during a read).
  */
 #ifndef GESTOR_SYSINFO_BPF_H
 #define GESTOR_SYSINFO_BPF_H
 
-struct si_hdr {
-	__u64 total_kb, free_kb, available_kb, used_kb;
-	__u64 buffers_kb, cached_kb, swap_total_kb, swap_free_kb;
-	__u64 user_ns, nice_ns, system_ns, idle_ns, iowait_ns, irq_ns, softirq_ns, steal_ns;
-	__s64 realtime_off_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME */
-	__u32 cpus, user_hz;
-};
+#define SI_MAGIC 0x31495347u /* "GSI1" */
+#define SI_REC_VERSION 2
 
-/* the cgroup walk's context (BPF_PROG_RUN ctx_in, copied back after the run) */
-struct si_walk_args {
-	__u64 root_cgid; /* in: the cgroup whose descendants are walked (1: the v2 root) */
-	__u64 len; /* out: bytes of records in the map */
-	__s64 err; /* out: 0, or -E2BIG (more than the map holds), -ENOENT (no root) */
-};
+enum { SI_WREC_CG = 1, SI_WREC_PROC = 2, SI_WREC_END = 3, SI_WREC_HDR = 4 };
 
-/*
- * The cgroup walk's output: not the JSON document but records of fixed
- * size, one after another (every one a multiple of 8 bytes): the header,
- * then for each container's cgroup an si_wcg followed by an si_wproc for
- * each of its processes. Strings are raw kernel bytes (the reader decodes
- * them as the JSON escaping would), with their lengths.
- */
-enum { SI_WREC_CG = 1, SI_WREC_PROC = 2 };
+/* si_rhdr.flags */
+#define SI_HDR_CONTAINERS_ONLY 1u /* every si_wcg names a container */
+#define SI_HDR_CGWALK 2u /* written by the cgroup walk */
 
 #define SI_W_ID_LEN 64
 #define SI_W_PATH_MAX 256
 #define SI_W_COMM_LEN 16
 
-struct si_whdr {
-	__u64 boottime_ns; /* CLOCK_BOOTTIME when the walk started */
+struct si_rhdr {
+	__u32 type; /* SI_WREC_HDR */
+	__u32 magic; /* SI_MAGIC */
+	__u32 version; /* SI_REC_VERSION */
+	__u32 flags; /* SI_HDR_* */
+	__u32 cg_size, proc_size; /* sizeof(struct si_wcg), sizeof(struct si_wproc) */
+	__u64 boottime_ns; /* CLOCK_BOOTTIME when the header was written */
 };
 
 struct si_wcg {
 	__u32 type; /* SI_WREC_CG */
-	__u32 path_len;
-	char id[SI_W_ID_LEN]; /* 64 lowercase hex digits */
-	char path[SI_W_PATH_MAX];
+	__u32 path_len; /* bytes of path used (<= SI_W_PATH_MAX; the path is cut there) */
+	char id[SI_W_ID_LEN]; /* 64 lowercase hex digits, or all NUL: not a container */
+	char path[SI_W_PATH_MAX]; /* raw kernfs path, as /proc/<pid>/cgroup from the root */
 };
 
 struct si_wproc {
@@ -55,6 +55,18 @@ struct si_wproc {
 	char comm[SI_W_COMM_LEN]; /* NUL-terminated unless 16 bytes long */
 	char pad[3];
 	__u64 vsz_kb, rss_kb, cpu_time_ns, start_time_ns;
+};
+
+struct si_rend {
+	__u32 type; /* SI_WREC_END */
+	__u32 pad;
+};
+
+/* the cgroup walk's context (BPF_PROG_RUN ctx_in, copied back after the run) */
+struct si_walk_args {
+	__u64 root_cgid; /* in: the cgroup whose descendants are walked (1: the v2 root) */
+	__u64 len; /* out: bytes of records in the map */
+	__s64 err; /* out: 0, or -E2BIG (more than the map holds), -ENOENT (no root) */
 };
 
 #endif

@@ -61,17 +61,10 @@ check "it stopped by itself (took $((t1 - t0)) s)" [ $((t1 - t0)) -ge "$DUR" ]
 check "servicio started the admin_logs container" grep -q 'admin_logs container .* created and started' "$LOG"
 check "the metrics source was announced" grep -q 'metrics source:' "$LOG"
 # auto's choice on this host: the module when make run loaded it, else BPF
-# where the iterator loads, else procfs. Whether it loads is asked of bpftool
-# (make -C kernel/bpf pin, then a read of the pin), not of servicio's loader.
+# where the iterator loads, else procfs. Whether it loads is asked of
+# `servicio sysinfo` (it loads the iterator and prints its document).
 bpf_loads() {
-	local pin=/sys/fs/bpf/gestor-e2e-$$/sysinfo ok=1
-
-	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf 2>/dev/null || return 1
-	make -s -C "$GESTOR_TOP/kernel/bpf" BUILD="$GESTOR_BUILD" pin PIN="$pin" >/dev/null 2>&1 &&
-		head -c 64 "$pin" 2>/dev/null | grep -q '"version":1' && ok=0
-	rm -f "$pin"
-	rmdir "$(dirname "$pin")" 2>/dev/null
-	return $ok
+	"$GESTOR_BIN/servicio" sysinfo 2>/dev/null | head -c 64 | grep -q '"version":1'
 }
 if grep -q '^module: \(loaded\|already loaded\)' "$LOG"; then
 	want=module

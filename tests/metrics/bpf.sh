@@ -2,12 +2,13 @@
 # bpf.sh — the BPF source (kernel/bpf/ + servicio/bpfsrc.c) on this kernel,
 # beside the real Docker engine: two containers of a throw-away FROM-scratch
 # image (gestor-bpftest-load:<pid>: one spinning, one holding 16 MiB), then
-#   - the unit program servicio_bpfsrc_test with their ids: strict parse,
+#   - the unit program servicio_bpfsrc_test with their ids: records decoded,
 #     agreement with /proc read before and after, hostile names, the
-#     module's shape, pinning, both containers attributed like procfs does,
-#     the cgroup walk (kernel >= 6.7) against the task iterator
-#   - the pinned iterator (make -C kernel/bpf pin, bpftool) read with `cat`
-#     gives a document python's json accepts, listing both containers
+#     module's shape, 8 concurrent readers, both containers attributed like
+#     procfs does, the cgroup walk (kernel >= 6.7) against the task iterator
+#   - `servicio sysinfo` (the module's JSON printed from the records) gives
+#     a document python's json accepts, listing both containers, and with
+#     --containers-only nothing else
 #   - `servicio stats --source bpf --json` names the source and measures both
 #     containers (the spinner near one core); auto picks bpf here (no module)
 #     and procfs when a fixture tree stands for /proc
@@ -27,12 +28,10 @@ BIN=$GESTOR_BUILD/asan/bin/servicio
 tag=gestor-bpftest-load:$$
 busy=gestor-bpftest-busy-$$
 idle=gestor-bpftest-idle-$$
-pin=/sys/fs/bpf/gestor-bpftest-$$/sysinfo
 tmp=$(mktemp -d /tmp/gestor-bpftest.XXXXXX)
 on_exit "rm -rf '$tmp'"
 on_exit "docker rmi -f '$tag'"
 on_exit "docker rm -f '$busy' '$idle'"
-on_exit "rm -f '$pin'; rmdir '$(dirname "$pin")'"
 
 cc -static -O2 -o "$tmp/load" "$GESTOR_TOP/tests/metrics/mtest_load.c" || fail "cannot build the static load program"
 printf 'FROM scratch\nCOPY load /load\nENTRYPOINT ["/load"]\n' >"$tmp/Dockerfile"
@@ -53,25 +52,31 @@ check "... the container test ran (not skipped)" grep -q '^\[       OK \] test_c
 walk_ok() { grep -q '^\[       OK \] test_cgroup_walk' "$tmp/unit.log" || grep -q '^skipped: cgroup walk' "$tmp/unit.log"; }
 check "... the cgroup walk agrees with the task iterator on both containers (or says why it cannot load)" walk_ok
 
-# the pinned iterator, read by cat
-mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
-make -s -C "$GESTOR_TOP/kernel/bpf" BUILD="$GESTOR_BUILD" pin PIN="$pin" >"$tmp/pin.log" 2>&1
-check "make -C kernel/bpf pin pins the iterator" [ -e "$pin" ]
-cat "$pin" >"$tmp/cat.json" 2>"$tmp/cat.err"
-pinned() {
-	"$PY" - "$tmp/cat.json" "$busy_id" "$idle_id" <<'PYEOF'
+# servicio sysinfo: the module's document from the records, for a person on a module-less host
+"$BIN" sysinfo >"$tmp/doc.json" 2>"$tmp/doc.err"
+check "servicio sysinfo exits 0" [ $? = 0 ]
+"$BIN" sysinfo --containers-only >"$tmp/ctr.json" 2>>"$tmp/doc.err"
+check "servicio sysinfo --containers-only exits 0" [ $? = 0 ]
+doc_ok() {
+	"$PY" - "$tmp/doc.json" "$tmp/ctr.json" "$busy_id" "$idle_id" <<'PYEOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
+c = json.load(open(sys.argv[2]))
 assert d["version"] == 1 and d["producer"] == "bpf", (d["version"], d.get("producer"))
-ids = {p["container_id"] for p in d["processes"]}
-for i in sys.argv[2:]:
-    assert i in ids, "container %s not in the document" % i[:12]
-pids = [p["pid"] for p in d["processes"]]
-assert pids == sorted(pids) and len(pids) == len(set(pids)), "pids not increasing"
-print("# cat of the pin: %d processes, both containers" % len(pids))
+assert d["containers_only"] is False and c["containers_only"] is True
+assert d["memory"]["total_kb"] > 0 and d["cpus"] > 0
+for doc in (d, c):
+    ids = {p["container_id"] for p in doc["processes"]}
+    for i in sys.argv[3:]:
+        assert i in ids, "container %s not in the document" % i[:12]
+    pids = [p["pid"] for p in doc["processes"]]
+    assert pids == sorted(pids) and len(pids) == len(set(pids)), "pids not increasing"
+    assert all(p["cmdline"] == "" for p in doc["processes"])
+assert all(len(p["container_id"]) == 64 for p in c["processes"])
+print("# servicio sysinfo: %d processes, %d in containers, both test containers in each" % (len(d["processes"]), len(c["processes"])))
 PYEOF
 }
-check "cat of the pinned iterator is one JSON document with both containers" pinned
+check "servicio sysinfo prints one JSON document per setting with both containers" doc_ok
 
 # servicio stats with the BPF source, beside Docker's stats API over the same second
 api() { curl -sf --max-time 20 --unix-socket /var/run/docker.sock "http://d/v1.41/containers/$1/stats?stream=false"; }

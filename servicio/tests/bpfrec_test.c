@@ -1,10 +1,13 @@
 /*
- * bpfwalk_test.c — unit tests for bpfwalk_parse_buf(), the cgroup walk's
- * binary records into a snapshot: fields and percentages as the module
+ * bpfrec_test.c — unit tests for bpfrec.c, the BPF programs' binary records
+ * into a snapshot or the module's JSON: fields and percentages as the module
  * computes them, hostile bytes in names and paths decoded as the JSON
  * escaping decodes them, a process listed twice kept once, every kind of
- * broken input refused with a reason and nothing leaked; and the check that
- * turns the walk off when it misses a container the task iterator lists.
+ * broken input refused with a reason and nothing leaked (a missing end
+ * record, a foreign header, a non-container under a containers-only
+ * header); the printed JSON parsed by the module's strict parser gives the
+ * snapshot the records give; and the check that turns the walk off when it
+ * misses a container the task iterator lists.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -20,7 +23,8 @@
 #include <linux/types.h>
 
 #include "../../kernel/bpf/sysinfo_bpf.h"
-#include "../bpfwalk.h"
+#include "../bpfrec.h"
+#include "../modsrc.h"
 #include "../snapshot.h"
 
 struct buf {
@@ -35,11 +39,43 @@ static void put(struct buf *b, const void *p, size_t n)
 	b->n += n;
 }
 
-static void put_hdr(struct buf *b, uint64_t boot)
+static void put_hdr_f(struct buf *b, uint64_t boot, uint32_t flags)
 {
-	struct si_whdr h = { .boottime_ns = boot };
+	struct si_rhdr h = {
+		.type = SI_WREC_HDR,
+		.magic = SI_MAGIC,
+		.version = SI_REC_VERSION,
+		.flags = flags,
+		.cg_size = sizeof(struct si_wcg),
+		.proc_size = sizeof(struct si_wproc),
+		.boottime_ns = boot,
+	};
 
 	put(b, &h, sizeof(h));
+}
+
+static void put_hdr(struct buf *b, uint64_t boot)
+{
+	put_hdr_f(b, boot, SI_HDR_CONTAINERS_ONLY | SI_HDR_CGWALK);
+}
+
+static void put_end(struct buf *b)
+{
+	struct si_rend e = { .type = SI_WREC_END };
+
+	put(b, &e, sizeof(e));
+}
+
+/* A cgroup record outside containers (id all NUL). */
+static void put_cg_none(struct buf *b, const char *path, size_t plen)
+{
+	struct si_wcg c;
+
+	memset(&c, 0, sizeof(c));
+	c.type = SI_WREC_CG;
+	c.path_len = (uint32_t)plen;
+	memcpy(c.path, path, plen);
+	put(b, &c, sizeof(c));
 }
 
 static void put_cg(struct buf *b, unsigned seed, const char *path, size_t plen)
@@ -100,7 +136,8 @@ static void test_fields(void **state)
 	put_cg(&b, 2, "/system.slice/x.scope", 21);
 	put_proc(&b, 200, "high", 4);
 	machine(&s);
-	assert_int_equal(bpfwalk_parse_buf(b.b, b.n, 5000, &s, err, sizeof(err)), 0);
+	put_end(&b);
+	assert_int_equal(bpfrec_parse_buf(b.b, b.n, 5000, &s, err, sizeof(err)), 0);
 	assert_int_equal(s.nprocs, 3);
 	assert_int_equal(s.nctrs, 2);
 	assert_int_equal(s.procs[0].pid, 100);
@@ -147,7 +184,8 @@ static void test_hostile_bytes(void **state)
 	put_cg(&b, 7, path, sizeof(path) - 1);
 	put_proc(&b, 42, comm, sizeof(comm));
 	machine(&s);
-	assert_int_equal(bpfwalk_parse_buf(b.b, b.n, 0, &s, err, sizeof(err)), 0);
+	put_end(&b);
+	assert_int_equal(bpfrec_parse_buf(b.b, b.n, 0, &s, err, sizeof(err)), 0);
 	snapshot_decode_raw(comm, sizeof(comm), want, sizeof(want));
 	assert_string_equal(s.procs[0].name, want);
 	assert_string_equal(s.procs[0].name, "a\xc3\xbf\"\\\n\xc3\xa9z\x7f\xc2\x80"
@@ -173,7 +211,8 @@ static void test_listed_twice(void **state)
 	put_cg(&b, 2, "/b", 2);
 	put_proc(&b, 5, "x", 1);
 	machine(&s);
-	assert_int_equal(bpfwalk_parse_buf(b.b, b.n, 0, &s, err, sizeof(err)), 0);
+	put_end(&b);
+	assert_int_equal(bpfrec_parse_buf(b.b, b.n, 0, &s, err, sizeof(err)), 0);
 	assert_int_equal(s.nprocs, 1);
 	snapshot_free(&s);
 }
@@ -189,7 +228,8 @@ static void test_empty(void **state)
 	b.n = 0;
 	put_hdr(&b, 99);
 	machine(&s);
-	assert_int_equal(bpfwalk_parse_buf(b.b, b.n, 0, &s, err, sizeof(err)), 0);
+	put_end(&b);
+	assert_int_equal(bpfrec_parse_buf(b.b, b.n, 0, &s, err, sizeof(err)), 0);
 	assert_int_equal(s.nprocs, 0);
 	assert_int_equal(s.nctrs, 0);
 	snapshot_free(&s);
@@ -201,7 +241,7 @@ static void expect_refused(struct buf *b, size_t len, const char *why)
 	char err[256] = "";
 
 	machine(&s);
-	assert_int_equal(bpfwalk_parse_buf(b->b, len, 0, &s, err, sizeof(err)), -EINVAL);
+	assert_int_equal(bpfrec_parse_buf(b->b, len, 0, &s, err, sizeof(err)), -EINVAL);
 	print_message("# refused: %s\n", err);
 	assert_non_null(strstr(err, why));
 	assert_null(s.procs);
@@ -212,6 +252,8 @@ static void expect_refused(struct buf *b, size_t len, const char *why)
 static void test_refused(void **state)
 {
 	static struct buf b;
+	const size_t H = sizeof(struct si_rhdr);
+	struct si_rhdr *h;
 	struct si_wcg *c;
 	struct si_wproc *w;
 	size_t full;
@@ -223,24 +265,46 @@ static void test_refused(void **state)
 	put_cg(&b, 1, "/a", 2);
 	put_proc(&b, 5, "x", 1);
 	full = b.n;
+	expect_refused(&b, full, "no end record");
 	expect_refused(&b, full - 1, "cut process");
-	expect_refused(&b, sizeof(struct si_whdr) + 10, "cut cgroup");
-	expect_refused(&b, sizeof(struct si_whdr) + 2, "cut record");
+	expect_refused(&b, H + 10, "cut cgroup");
+	expect_refused(&b, H + 2, "cut record");
+	put_end(&b);
+	put_end(&b);
+	expect_refused(&b, b.n, "bytes after the end record");
 
 	/* a process first */
-	memmove(b.b + sizeof(struct si_whdr), b.b + sizeof(struct si_whdr) + sizeof(struct si_wcg),
-		sizeof(struct si_wproc));
-	expect_refused(&b, sizeof(struct si_whdr) + sizeof(struct si_wproc), "before any cgroup");
+	memmove(b.b + H, b.b + H + sizeof(struct si_wcg), sizeof(struct si_wproc));
+	put_end(&b);
+	memcpy(b.b + H + sizeof(struct si_wproc), b.b + b.n - sizeof(struct si_rend),
+	       sizeof(struct si_rend));
+	expect_refused(&b, H + sizeof(struct si_wproc) + sizeof(struct si_rend),
+		       "before any cgroup");
 
 	b.n = 0;
 	put_hdr(&b, 1);
 	put_cg(&b, 1, "/a", 2);
 	put_proc(&b, 5, "x", 1);
-	c = (struct si_wcg *)(b.b + sizeof(struct si_whdr));
-	w = (struct si_wproc *)(b.b + sizeof(struct si_whdr) + sizeof(*c));
+	put_end(&b);
+	h = (struct si_rhdr *)b.b;
+	c = (struct si_wcg *)(b.b + H);
+	w = (struct si_wproc *)(b.b + H + sizeof(*c));
+	h->magic ^= 1;
+	expect_refused(&b, b.n, "not a header of this format");
+	h->magic ^= 1;
+	h->version++;
+	expect_refused(&b, b.n, "not a header of this format");
+	h->version--;
+	h->proc_size += 8;
+	expect_refused(&b, b.n, "not a header of this format");
+	h->proc_size -= 8;
 	c->id[3] = 'G';
 	expect_refused(&b, b.n, "bad container id");
 	c->id[3] = '0';
+	/* no container under a containers-only header */
+	memset(c->id, 0, sizeof(c->id));
+	expect_refused(&b, b.n, "bad container id");
+	memset(c->id, '0', sizeof(c->id));
 	c->path_len = SI_W_PATH_MAX + 1;
 	expect_refused(&b, b.n, "path length");
 	c->path_len = 2;
@@ -252,6 +316,98 @@ static void test_refused(void **state)
 	w->state = 'S';
 	w->type = 9;
 	expect_refused(&b, b.n, "unknown record type");
+}
+
+/* A full listing: processes outside containers (id all NUL) are kept. */
+static void test_full_listing(void **state)
+{
+	static struct buf b;
+	struct snapshot s;
+	char err[256];
+	uint32_t flags = 99;
+
+	(void)state;
+	b.n = 0;
+	put_hdr_f(&b, 5, 0);
+	put_cg_none(&b, "/user.slice", 11);
+	put_proc(&b, 7, "bash", 4);
+	put_cg(&b, 3, "/docker/x", 9);
+	put_proc(&b, 8, "app", 3);
+	put_end(&b);
+	assert_int_equal(bpfrec_check(b.b, b.n, &flags, err, sizeof(err)), 0);
+	assert_int_equal(flags, 0);
+	machine(&s);
+	assert_int_equal(bpfrec_parse_buf(b.b, b.n, 0, &s, err, sizeof(err)), 0);
+	assert_int_equal(s.nprocs, 2);
+	assert_int_equal(s.nctrs, 1);
+	assert_string_equal(snapshot_find_proc(&s, 7)->container_id, "");
+	assert_string_equal(snapshot_find_proc(&s, 7)->cgroup, "/user.slice");
+	assert_int_equal(snapshot_find_proc(&s, 7)->ctr, -1);
+	snapshot_free(&s);
+}
+
+/*
+ * The printed document: the module's strict parser accepts it and gives
+ * what the records give, hostile bytes included; the escapes are the
+ * module's (\u00XX for invalid UTF-8, short ones for \n \t \r).
+ */
+static void test_print_json(void **state)
+{
+	static struct buf b;
+	const char comm[16] = { 'a',  '\xff', '"',  '\\', '\n', '\xc3', '\xa9', '\t',
+				0x7f, '\x80', '\r', 1,	  'd',	'e',	'f',	'g' };
+	const char path[] = "/x\xfe/\xe2\x82\xac\xed\xa0\x80";
+	struct snapshot m, s, j;
+	char err[256], *txt = NULL;
+	size_t tlen = 0;
+	FILE *f;
+
+	(void)state;
+	b.n = 0;
+	put_hdr_f(&b, 11000000000ull, 0);
+	put_cg_none(&b, path, sizeof(path) - 1);
+	put_proc(&b, 42, comm, sizeof(comm));
+	put_cg(&b, 9, "/docker/y", 9);
+	put_proc(&b, 43, "ok", 2);
+	put_end(&b);
+	machine(&m);
+	m.mem.free_kb = 5;
+	m.cpu.idle_ns = 77;
+	f = open_memstream(&txt, &tlen);
+	assert_non_null(f);
+	assert_int_equal(bpfrec_print_json(f, b.b, b.n, 1000, &m, err, sizeof(err)), 0);
+	fclose(f);
+	print_message("# %.*s\n", (int)tlen, txt);
+	assert_non_null(strstr(
+		txt, "\"name\":\"a\\u00ff\\\"\\\\\\n\xc3\xa9\\t\\u007f\\u0080\\r\\u0001defg\""));
+	assert_non_null(strstr(txt, "\"cgroup\":\"/x\\u00fe/\xe2\x82\xac\\u00ed\\u00a0\\u0080\""));
+	assert_non_null(
+		strstr(txt, "\"containers_only\":false,\"producer\":\"bpf\",\"args\":false,\n"));
+	assert_int_equal(modsrc_parse_buf(txt, tlen, &j, err, sizeof(err)), 0);
+	s = m;
+	assert_int_equal(bpfrec_parse_buf(b.b, b.n, 1000, &s, err, sizeof(err)), 0);
+	assert_int_equal(j.nprocs, s.nprocs);
+	assert_int_equal(j.timestamp_ns, s.timestamp_ns);
+	assert_int_equal(j.boottime_ns, s.boottime_ns);
+	assert_int_equal(j.mem.free_kb, 5);
+	assert_int_equal(j.cpu.idle_ns, 77);
+	for (size_t i = 0; i < s.nprocs; i++) {
+		const struct snap_proc *a = &j.procs[i], *e = &s.procs[i];
+
+		assert_int_equal(a->pid, e->pid);
+		assert_string_equal(a->name, e->name);
+		assert_string_equal(a->cgroup, e->cgroup);
+		assert_string_equal(a->container_id, e->container_id);
+		assert_string_equal(a->cmdline, "");
+		assert_string_equal(a->state, e->state);
+		assert_int_equal(a->rss_kb, e->rss_kb);
+		assert_float_equal(a->mem_pct, e->mem_pct, 1e-9);
+		assert_float_equal(a->cpu_pct, e->cpu_pct, 1e-9);
+		assert_int_equal(a->start_time_ns, e->start_time_ns);
+	}
+	snapshot_free(&j);
+	snapshot_free(&s);
+	free(txt);
 }
 
 /* Two snapshots with the containers whose ids end in the given digits. */
@@ -280,19 +436,19 @@ static void test_covers(void **state)
 	(void)state;
 	with_ctrs(&task, "123");
 	with_ctrs(&walk, "1234"); /* one more: started between the reads */
-	assert_true(bpfwalk_covers(&task, &walk, why, sizeof(why)));
+	assert_true(bpfrec_covers(&task, &walk, why, sizeof(why)));
 	snapshot_free(&walk);
 	with_ctrs(&walk, "13");
-	assert_false(bpfwalk_covers(&task, &walk, why, sizeof(why)));
+	assert_false(bpfrec_covers(&task, &walk, why, sizeof(why)));
 	assert_non_null(strstr(why, "missed container 000000000000"));
 	snapshot_free(&walk);
 	with_ctrs(&walk, "");
-	assert_false(bpfwalk_covers(&task, &walk, why, sizeof(why)));
+	assert_false(bpfrec_covers(&task, &walk, why, sizeof(why)));
 	snapshot_free(&walk);
 	snapshot_free(&task);
 	with_ctrs(&task, "");
 	with_ctrs(&walk, "");
-	assert_true(bpfwalk_covers(&task, &walk, why, sizeof(why)));
+	assert_true(bpfrec_covers(&task, &walk, why, sizeof(why)));
 	snapshot_free(&walk);
 	snapshot_free(&task);
 }
@@ -303,6 +459,7 @@ int main(void)
 		cmocka_unit_test(test_fields),	     cmocka_unit_test(test_hostile_bytes),
 		cmocka_unit_test(test_listed_twice), cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_refused),	     cmocka_unit_test(test_covers),
+		cmocka_unit_test(test_full_listing), cmocka_unit_test(test_print_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
