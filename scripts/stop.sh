@@ -8,7 +8,12 @@
 # remove, which keeps every other line of the crontab). Nothing else is
 # touched: not unlabelled containers, not containers of a running test suite
 # (label gestor.test), not the images, not the data in /var/lib/gestor (logs
-# database and report).
+# database and report), and not the managed containers outside servicio's
+# scope: the same LABEL=VALUE servicio was given (--scope in SERVICIO_ARGS,
+# else GESTOR_SCOPE, else `scope` in GESTOR_CONFIG or /etc/gestor/servicio.ini)
+# narrows the removal as it narrows servicio's decisions. Removal keeps the
+# containers' anonymous volumes, as `docker rm` does, unless
+# --remove-volumes is in SERVICIO_ARGS or GESTOR_REMOVE_VOLUMES=true.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-$PWD/build}
@@ -22,14 +27,44 @@ fi
 
 scripts/cron.sh remove
 
+# servicio's scope, from the same places servicio reads it (flag > env > INI)
+scope='' rmv=''
+ini=${GESTOR_CONFIG:-/etc/gestor/servicio.ini}
+if [ -r "$ini" ]; then
+	scope=$(sed -n 's/^[[:space:]]*scope[[:space:]]*=[[:space:]]*\([^[:space:];#]*\).*/\1/p' "$ini" | tail -n1)
+	rmv=$(sed -n 's/^[[:space:]]*remove[-_]volumes[[:space:]]*=[[:space:]]*\([a-z0-9]*\).*/\1/p' "$ini" | tail -n1)
+fi
+scope=${GESTOR_SCOPE:-$scope}
+rmv=${GESTOR_REMOVE_VOLUMES:-$rmv}
+# shellcheck disable=SC2206 # servicio's flags, split as run.sh splits them
+args=(${SERVICIO_ARGS:-})
+for ((i = 0; i < ${#args[@]}; i++)); do
+	case ${args[i]} in
+	--scope) scope=${args[i + 1]:-} ;;
+	--scope=*) scope=${args[i]#--scope=} ;;
+	--remove-volumes) rmv=true ;;
+	esac
+done
+case $rmv in true | yes | on | 1) rmflags=(-f -v) ;; *) rmflags=(-f) ;; esac
+if [ -n "$scope" ]; then
+	[[ "$scope" == ?*=* ]] || { echo "stop: scope '$scope' is not LABEL=VALUE" >&2; exit 2; }
+	echo "stop: scope $scope: only managed containers with that label are removed"
+fi
+
 if curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1; then
 	for filter in label=gestor.managed=true label=gestor.role=admin_logs; do
-		# containers of a test suite (label gestor.test) are the suite's to remove
-		ids=$(docker ps -a --filter "$filter" --format '{{.ID}} {{.Label "gestor.test"}}' | awk 'NF == 1 { print $1 }')
+		sel=(--filter "$filter")
+		# the scope narrows the managed containers (as servicio's --scope);
+		# the admin_logs container is servicio's own, found by its role
+		[ "$filter" = label=gestor.managed=true ] && [ -n "$scope" ] && sel+=(--filter "label=$scope")
+		# containers of a test suite (label gestor.test) are the suite's to
+		# remove, unless the scope names them
+		ids=$(docker ps -a "${sel[@]}" --format '{{.ID}} {{.Label "gestor.test"}}' |
+			awk -v s="${scope%%=*}" 'NF == 1 || s == "gestor.test" { print $1 }')
 		if [ -n "$ids" ]; then
 			n=$(wc -w <<<"$ids")
 			# shellcheck disable=SC2086 # one word per id
-			docker rm -f $ids >/dev/null && echo "stop: removed $n container(s) with $filter"
+			docker rm "${rmflags[@]}" $ids >/dev/null && echo "stop: removed $n container(s) with $filter${scope:+ and label=$scope}"
 		fi
 	done
 else

@@ -87,6 +87,10 @@ static const struct opts_opt config_opts[] = {
 	  "leave the admin_logs container running at exit, and have Docker restart it (after a "
 	  "crash, a reboot) whether servicio runs or not (restart policy unless-stopped)",
 	  0 },
+	{ "remove-volumes", OPTS_BOOL, F(remove_volumes), 0, 0, NULL, NULL,
+	  "a removed container's anonymous volumes go too (docker rm -v; default: kept, as "
+	  "docker rm)",
+	  0 },
 	{ "docker-timeout", OPTS_DOUBLE, F(docker_timeout_s), 1, 600, NULL, "SECONDS",
 	  "how long one Docker API request may take (a slow or emulated machine needs more)", 0 },
 	{ "health-timeout", OPTS_DOUBLE, F(health_timeout_s), 1, 3600, NULL, "SECONDS",

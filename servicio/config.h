@@ -40,6 +40,7 @@ struct config {
 	int admin_port; /* host port on 127.0.0.1 */
 	char admin_data[CONFIG_STR_MAX];
 	bool keep_admin_logs; /* leave the admin_logs container running at exit */
+	bool remove_volumes; /* removals also delete anonymous volumes (docker rm -v) */
 	double health_timeout_s;
 	double docker_timeout_s; /* one Docker API request */
 	bool demo; /* the cron job of load containers (make run) */

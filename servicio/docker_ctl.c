@@ -77,7 +77,15 @@ static int dctl_kill(struct docker *d, const char *id, bool *gone, char *err, si
 	return 0;
 }
 
-/* Force-delete with its anonymous volumes. */
+/* Whether a removal takes the container's anonymous volumes (docker_ctl.h). */
+static bool dctl_volumes;
+
+void dctl_set_remove_volumes(bool on)
+{
+	dctl_volumes = on;
+}
+
+/* Force-delete; its anonymous volumes only when asked (dctl_volumes). */
 static int dctl_delete(struct docker *d, const char *id, char *err, size_t errlen)
 {
 	char path[256];
@@ -87,7 +95,7 @@ static int dctl_delete(struct docker *d, const char *id, char *err, size_t errle
 		snprintf(err, errlen, "bad container reference");
 		return -EINVAL;
 	}
-	snprintf(path, sizeof(path), "/containers/%s?force=1&v=1", id);
+	snprintf(path, sizeof(path), "/containers/%s?force=1&v=%d", id, dctl_volumes ? 1 : 0);
 	st = call(d, "DELETE", path, NULL, 0, err, errlen);
 	if (st < 0)
 		return (int)st;
@@ -467,7 +475,7 @@ int dctl_stop_remove(struct docker *d, const char *id, int grace_s, char *err, s
 		return (int)st;
 	if (st >= 400 && st != 404)
 		return -EIO;
-	snprintf(path, sizeof(path), "/containers/%s?force=1&v=1", id);
+	snprintf(path, sizeof(path), "/containers/%s?force=1&v=%d", id, dctl_volumes ? 1 : 0);
 	st = call(d, "DELETE", path, NULL, 0, err, errlen);
 	if (st < 0)
 		return (int)st;

@@ -21,8 +21,9 @@
 #include "docker.h"
 
 /*
- * Kill (SIGKILL) then DELETE ?force=1&v=1. A container already gone counts
- * as removed (*gone set when it was not there to begin with). 0 or -errno.
+ * Kill (SIGKILL) then DELETE ?force=1 (&v=1 only after
+ * dctl_set_remove_volumes(true)). A container already gone counts as removed
+ * (*gone set when it was not there to begin with). 0 or -errno.
  */
 int dctl_remove(struct docker *d, const char *id, bool *gone, char *err, size_t errlen);
 
@@ -75,6 +76,14 @@ enum dctl_admin_state {
  */
 int dctl_admin_ensure(struct docker *d, const struct dctl_admin *a, enum dctl_admin_state *state,
 		      char id[65], char *err, size_t errlen);
+
+/*
+ * Whether removals (dctl_remove, dctl_stop_remove) also delete the
+ * container's anonymous volumes. Off by default, as `docker rm` without -v:
+ * what a user kept in a volume outlives the container. Set once at start-up
+ * (--remove-volumes), before any removal.
+ */
+void dctl_set_remove_volumes(bool on);
 
 /* The body of POST /containers/create for a (new string; caller frees). */
 char *dctl_admin_create_body(const struct dctl_admin *a);

@@ -40,6 +40,7 @@
 #include "cron.h"
 #include "decide.h"
 #include "docker.h"
+#include "docker_ctl.h"
 #include "events.h"
 #include "log.h"
 #include "measure.h"
@@ -339,6 +340,7 @@ static void mgr_exporter(struct mgr *m)
 static int mgr_start(struct mgr *m)
 {
 	mgr_banner(m);
+	dctl_set_remove_volumes(m->cfg.remove_volumes);
 	ship_open(&m->ship, m->cfg.spool_path, m->cfg.spool_max_mb);
 	if (mgr_docker(m) != 0)
 		return 1;

@@ -45,7 +45,7 @@ static int handler(void *ctx, const char *method, const char *path, const char *
 		*status = b == GONE ? 404 : b == NOT_RUNNING ? 409 : 204;
 		if (*status == 404)
 			snprintf(out, outlen, "{\"message\":\"No such container\"}");
-	} else if (strcmp(method, "DELETE") == 0 && strstr(path, "?force=1&v=1")) {
+	} else if (strcmp(method, "DELETE") == 0 && strstr(path, "?force=1&v=0")) {
 		*status = b == DELETE_FAILS ? 500 : b == IN_PROGRESS ? 409 : 204;
 		if (b == DELETE_FAILS)
 			snprintf(out, outlen,
