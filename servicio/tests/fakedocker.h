@@ -115,8 +115,9 @@ static void *fakedocker_serve(void *arg)
 			     "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: "
 			     "%zu\r\n\r\n",
 			     status, strlen(out));
-		if (write(c->fd, hdr, (size_t)n) != n ||
-		    write(c->fd, out, strlen(out)) != (ssize_t)strlen(out))
+		/* MSG_NOSIGNAL: a client gone is a closed connection, not SIGPIPE */
+		if (send(c->fd, hdr, (size_t)n, MSG_NOSIGNAL) != n ||
+		    send(c->fd, out, strlen(out), MSG_NOSIGNAL) != (ssize_t)strlen(out))
 			break;
 		/* the next request may already be in the buffer */
 		memmove(buf, buf + hlen + blen, have - hlen - blen);
