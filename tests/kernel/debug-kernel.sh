@@ -25,10 +25,12 @@
 # Usage:
 #   bash tests/kernel/debug-kernel.sh build [VARIANT]  build or reuse; print the dirs
 #   bash tests/kernel/debug-kernel.sh test [VARIANT]   build or reuse, then run
-#                          tests/kernel/module.sh on each kernel; it fails on
-#                          any report (the guest greps dmesg for lockdep,
-#                          KASAN, KCSAN, RCU, sleep-in-atomic, WARN, BUG) and
-#                          checks lockdep is still on
+#                          tests/kernel/module.sh on each kernel, and the BPF
+#                          iterator with concurrent readers under load
+#                          (tests/kernel/bpf-guest.sh); it fails on any
+#                          report (the guests grep dmesg for lockdep, KASAN,
+#                          KCSAN, RCU, sleep-in-atomic, WARN, BUG) and check
+#                          lockdep is still on
 #   VARIANT is kasan or kcsan; default both, one after the other.
 # Environment: GESTOR_DEBUG_KERNEL_CACHE (default /var/cache/gestor/debug-kernel),
 # JOBS (default nproc), NICE (default 10).
@@ -197,12 +199,46 @@ run_suite() { # variant
 	return $rc
 }
 
+# the BPF task iterator on one variant's kernel: READERS concurrent readers,
+# READS documents each, under a fork/exit/cgroup-move load
+# (tests/kernel/bpf-guest.sh), through a static tests/system/bpfdoc (servicio's
+# own BPF source and records) built here
+run_bpf() { # variant
+	local dir b=${GESTOR_BUILD:-$top/build}/debug-kernel-$1/bpf rc=0 start jansson_a
+	dir=$(build "$1" | tail -n1) || return 1
+	mkdir -p "$b"
+	jansson_a=$(ls /usr/lib/*/libjansson.a 2>/dev/null | head -n1)
+	if ! { BUILD=$b make -s -C "$top/kernel/bpf" &&
+		gcc -std=c17 -D_GNU_SOURCE -O2 -static -I"$top/lib" -I"$top/servicio" -I"$b/bpf" \
+			-o "$b/bpfdoc" "$top/tests/system/bpfdoc.c" "$top"/servicio/{bpfsrc,bpfrec,procfs,cgroupid,procskip,snapshot}.c \
+			"$top/lib/util.c" "$top/lib/jsonesc.c" -l:libbpf.a -l:libelf.a -l:libz.a &&
+		gcc -std=c17 -D_GNU_SOURCE -O2 -static -o "$b/sysinfo_test" "$top/tests/kernel/sysinfo_test.c" \
+			"$jansson_a" -lpthread; } >"$b/build.log" 2>&1; then
+		echo "# BPF part on the $1 debug kernel: not run, the static reader did not build ($b/build.log):"
+		grep -E 'error|undefined' "$b/build.log" | head -n 10
+		return 1
+	fi
+	start=$(date +%s)
+	GESTOR_KERNEL=$dir/linux/arch/x86/boot/bzImage bash "$top/tests/kernel/vm.sh" \
+		--timeout "${GESTOR_VM_TIMEOUT:-3000}" --mem "${GESTOR_VM_MEM:-2560}" \
+		--add "$b/bpfdoc" "$b/sysinfo_test" "$top/tests/kernel/bpf-guest.sh" --out "$b/out" \
+		--log "$b/console.log" -- "READERS=${READERS:-8} READS=${READS:-5} sh /opt/bpf-guest.sh" \
+		>"$b/vm.log" 2>&1 || rc=$?
+	grep -E '^(ok|not ok|#|bpfdoc)' "$b/vm.log"
+	if [ "$rc" = 0 ] && grep -q '^not ok' "$b/vm.log"; then rc=1; fi
+	echo "# BPF part on the $1 debug kernel: exit $rc in $(($(date +%s) - start)) s"
+	return $rc
+}
+
 variants=${2:-kasan kcsan}
 case "${1:-test}" in
 build) for v in $variants; do build "$v"; done ;;
 test)
 	rc=0
-	for v in $variants; do run_suite "$v" || rc=1; done
+	for v in $variants; do
+		run_suite "$v" || rc=1
+		run_bpf "$v" || rc=1
+	done
 	exit $rc
 	;;
 *) echo "usage: $0 build|test [kasan|kcsan]" >&2; exit 2 ;;

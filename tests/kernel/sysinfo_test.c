@@ -16,6 +16,7 @@
  *                         PROCS short-lived hostile-named processes
  *   scale N               N extra processes: still one valid document
  *   bench N REPS          time the module file vs a procfs walk, N processes
+ *   validate FILE...      documents saved in files parse and validate
  *   sleeper HEXNAME FD ARGS...  (internal) set comm, signal FD, wait
  */
 #include <ctype.h>
@@ -1237,6 +1238,26 @@ static int cmd_scale(int nprocs)
 	return t_done();
 }
 
+/* documents saved in files (e.g. the BPF iterator's on the debug kernels) */
+static int cmd_validate(int n, char **files)
+{
+	char err[256];
+	int i, bad = 0;
+
+	for (i = 0; i < n; i++) {
+		json_error_t e;
+		json_t *doc = json_load_file(files[i], 0, &e);
+
+		if (!doc || !doc_valid(doc, err, sizeof(err))) {
+			bad++;
+			printf("# %s: %s\n", files[i], doc ? err : e.text);
+		}
+		json_decref(doc);
+	}
+	t_check(n > 0 && bad == 0, "%d documents parse and validate (%d do not)", n, bad);
+	return t_done();
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "";
@@ -1263,7 +1284,9 @@ int main(int argc, char **argv)
 		return cmd_bench((int)a1, (int)a2);
 	if (!strcmp(c, "sleeper") && argc > 3)
 		return cmd_sleeper(argc, argv);
-	fprintf(stderr,
-		"usage: sysinfo_test parse|compare|hostile|cgroups|storm|cycles|bench ...\n");
+	if (!strcmp(c, "validate"))
+		return cmd_validate(argc - 2, argv + 2);
+	fprintf(stderr, "usage: sysinfo_test "
+			"parse|compare|hostile|cgroups|storm|cycles|bench|validate ...\n");
 	return 2;
 }
