@@ -1,27 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * sysinfo.bpf.c - the processes of the module's document (docs/proc-format.md)
- * read by BPF, for kernels that refuse modules but allow BPF. It writes fixed
- * binary records (sysinfo_bpf.h), not JSON: servicio decodes them
- * (servicio/bpfrec.c) and `servicio sysinfo` prints the module's JSON from
- * them.
+ * as fixed binary records (sysinfo_bpf.h), for kernels that refuse modules
+ * but allow BPF; servicio decodes them (servicio/bpfrec.c), `servicio
+ * sysinfo` prints the module's JSON from them. No JSON is written here.
  *
- * Two task iterators (iter/task, not sleepable: the kernel holds
- * rcu_read_lock() around every call, so the RCU-protected data read here -
- * css_set, cgroups, kernfs parents, cred, real_parent, the thread list - stays
- * valid while it is read): sysinfo_task lists every process, sysinfo_ctr only
- * containerised ones. The setting is the program chosen, so it cannot change
- * during a read, and the header says which. A call keeps nothing for the
- * next one: seq_num 0 writes the header, every group leader its cgroup record
- * and its process record, the final call (task NULL) the end record.
- *
- * Nothing here reads a process's memory (no arguments): the module's
- * protections for that (FOLL_ANON, the mm check, setproctitle) do not exist
- * in BPF. Kernel memory is read with BPF_CORE_READ (fault-safe probe reads).
- *
- * With -DSI_CGROUP_WALK (kernel >= 6.7, its own object) the same records come
- * from a walk of the cgroup v2 tree instead (servicio's containers-only
- * cycle), see the end of the file.
+ * Two task iterators, not sleepable (the kernel holds rcu_read_lock() around
+ * each call, so the RCU-protected data read here - css_set, cgroups, kernfs
+ * parents, cred, real_parent, the thread list - stays valid while read):
+ * sysinfo_task lists every process, sysinfo_ctr containerised ones only. The
+ * setting is the program chosen, so it cannot change during a read; the
+ * header says which. No state is kept between calls: seq_num 0 writes the
+ * header, each group leader a cgroup and a process record, the final call
+ * (task NULL) the end record. No process memory is read (no arguments).
+ * Kernel memory is read with BPF_CORE_READ (fault-safe probe reads).
+ * sysinfo_cg.bpf.c adds the cgroup walk (kernel >= 6.7) to this code.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -37,11 +30,9 @@ char LICENSE[] SEC("license") = "GPL";
 #define SI_NHIER 5 /* the v2 hierarchy, then the v1 memory, cpu, pids, cpuset ones */
 #define PF_KTHREAD 0x00200000 /* include/linux/sched.h: a #define, not in BTF */
 
-/*
- * v &= m as an instruction the compiler cannot drop or move: the verifier
- * must see the bound next to the access it guards (a C bounds check is often
- * moved to another register by clang and the verifier loses it).
- */
+/* v &= m as an instruction clang cannot drop or move away from the access it
+ * bounds (a C bounds check is often moved to another register: the verifier
+ * then loses the bound) */
 #define SI_MASK(v, m) asm volatile("%[x] &= %[y]" : [x] "+r"(v) : [y] "i"(m))
 #define SI_IDX(v, m)                                                                               \
 	({                                                                                         \
@@ -63,14 +54,8 @@ const volatile __u32 page_shift = 12;
  * retry that process (return 1). A v1 cgroup renamed after being cached keeps
  * its old path here (v2 directories cannot be renamed).
  */
-struct si_cgkey {
-	__u64 id[SI_NHIER]; /* 0: not mounted on v1 (bound to v2) */
-};
-
-struct si_cgval {
-	struct si_cgkey key;
-	struct si_wcg rec;
-};
+struct si_cgkey { __u64 id[SI_NHIER]; /* 0: none (a v1 controller bound to v2) */ };
+struct si_cgval { struct si_cgkey key; struct si_wcg rec; };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -89,11 +74,9 @@ struct si_scratch {
 	char path[SI_PATH_MAX + SI_NAME_MAX];
 };
 
-/*
- * Task-local storage of the reading thread: a thread is in one read() at a
- * time, the storage is freed with the thread, and nothing can evict it (a
- * per-CPU array would be shared with a reader that preempts this one).
- */
+/* Task-local storage of the reading thread: a thread is in one read() at a time,
+ * it is freed with the thread, nothing evicts it (a per-CPU array would be
+ * shared with a reader that preempts this one) */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -101,27 +84,15 @@ struct {
 	__type(value, struct si_scratch);
 } scratch SEC(".maps");
 
-/* ---- older kernels' field names (CO-RE flavours) --------------------- */
-
-struct task_struct___old {
-	long state;
-} __attribute__((preserve_access_index));
-
-struct kernfs_node___old {
-	struct kernfs_node *parent;
-} __attribute__((preserve_access_index));
-
-struct mm_rss_stat___old {
-	atomic_long_t count[4];
-} __attribute__((preserve_access_index));
-struct mm_struct___old {
-	struct mm_rss_stat___old rss_stat;
-} __attribute__((preserve_access_index));
+/* older kernels' field names (CO-RE flavours): < 5.14, < 6.15, < 6.2 */
+#define SI_OLD __attribute__((preserve_access_index))
+struct task_struct___old { long state; } SI_OLD;
+struct kernfs_node___old { struct kernfs_node *parent; } SI_OLD;
+struct mm_rss_stat___old { atomic_long_t count[4]; } SI_OLD;
+struct mm_struct___old { struct mm_rss_stat___old rss_stat; } SI_OLD;
 
 /* bpf_loop's context: the loop state lives in the scratch, not on the stack */
-struct si_cb {
-	struct si_scratch *s;
-};
+struct si_cb { struct si_scratch *s; };
 
 /* ---- container attribution ------------------------------------------------ */
 
@@ -132,12 +103,9 @@ static __always_inline __u8 si_pc(struct si_scratch *s, __u32 i)
 
 static __always_inline bool si_prefix(struct si_scratch *s, __u32 st, const char *lit, __u32 n)
 {
-	for (__u32 k = 0; k < 16; k++) {
-		if (k >= n)
-			break;
+	for (__u32 k = 0; k < 16 && k < n; k++)
 		if (si_pc(s, st + k) != (__u8)lit[k])
 			return false;
-	}
 	return true;
 }
 
@@ -254,14 +222,11 @@ static __always_inline void si_kpath(struct si_scratch *s, struct cgroup *cgrp)
 	struct si_cb cb = { .s = s };
 
 	s->w_kn = (__u64)BPF_CORE_READ(cgrp, kn);
-	s->w_depth = 0;
-	s->w_off = 0;
+	s->w_depth = s->w_off = 0;
 	bpf_loop(SI_MAX_DEPTH, si_kp_up, &cb, 0);
 	bpf_loop(SI_MAX_DEPTH, si_kp_down, &cb, 0);
-	if (s->w_off == 0) {
-		s->path[0] = '/';
-		s->w_off = 1;
-	}
+	if (s->w_off == 0)
+		s->path[s->w_off++] = '/';
 	s->path_len = s->w_off > SI_PATH_MAX - 1 ? SI_PATH_MAX - 1 : s->w_off;
 }
 
@@ -285,27 +250,17 @@ static __always_inline bool si_try(struct si_scratch *s, struct cgroup *cgrp)
 	return true;
 }
 
-/* The v1 hierarchies looked at after the v2 one, in the module's order (-1: none). */
+/* The v1 hierarchies looked at after the v2 one, in the module's order (-1: not built). */
+#define SI_SSID(n)                                                                                 \
+	(bpf_core_enum_value_exists(enum cgroup_subsys_id, n)                                      \
+		 ? bpf_core_enum_value(enum cgroup_subsys_id, n)                                   \
+		 : -1)
 static __always_inline int si_v1_id(int i)
 {
-	switch (i) {
-	case 0:
-		return bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id)
-			       ? bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id)
-			       : -1;
-	case 1:
-		return bpf_core_enum_value_exists(enum cgroup_subsys_id, cpu_cgrp_id)
-			       ? bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id)
-			       : -1;
-	case 2:
-		return bpf_core_enum_value_exists(enum cgroup_subsys_id, pids_cgrp_id)
-			       ? bpf_core_enum_value(enum cgroup_subsys_id, pids_cgrp_id)
-			       : -1;
-	default:
-		return bpf_core_enum_value_exists(enum cgroup_subsys_id, cpuset_cgrp_id)
-			       ? bpf_core_enum_value(enum cgroup_subsys_id, cpuset_cgrp_id)
-			       : -1;
-	}
+	return i == 0 ? SI_SSID(memory_cgrp_id)
+	       : i == 1 ? SI_SSID(cpu_cgrp_id)
+	       : i == 2 ? SI_SSID(pids_cgrp_id)
+			: SI_SSID(cpuset_cgrp_id);
 }
 
 /* The cgroup of v1 hierarchy i (0..3) in cset, NULL when that controller is on v2. */
@@ -314,12 +269,8 @@ static __always_inline struct cgroup *si_v1_cgroup(struct css_set *cset, int i)
 	int id = si_v1_id(i);
 	struct cgroup *c;
 
-	if (id < 0)
-		return NULL;
-	c = BPF_CORE_READ(cset, subsys[id & 15], cgroup);
-	if (!c || BPF_CORE_READ(c, root, hierarchy_id) == 0)
-		return NULL;
-	return c;
+	c = id < 0 ? NULL : BPF_CORE_READ(cset, subsys[id & 15], cgroup);
+	return c && BPF_CORE_READ(c, root, hierarchy_id) ? c : NULL;
 }
 
 static __always_inline __u64 si_cgid(struct cgroup *c)
@@ -361,9 +312,7 @@ static __noinline int si_cset_cgroup(struct si_scratch *s, struct css_set *cset)
 
 /* ---- per-process data ------------------------------------------------------ */
 
-struct si_rt {
-	__u64 node, head, sum;
-};
+struct si_rt { __u64 node, head, sum; };
 
 static long si_thread_step(__u32 i, void *data)
 {
@@ -404,11 +353,10 @@ static __always_inline __u64 si_mm_counter(struct mm_struct *mm, int member)
 	struct mm_struct___old *old = (void *)mm;
 	long v;
 
-	if (bpf_core_type_exists(struct mm_rss_stat___old) &&
-	    bpf_core_field_exists(old->rss_stat.count))
-		v = BPF_CORE_READ(old, rss_stat.count[member & 3].counter);
-	else
-		v = BPF_CORE_READ(mm, rss_stat[member & 3].count);
+	v = bpf_core_type_exists(struct mm_rss_stat___old) &&
+		    bpf_core_field_exists(old->rss_stat.count)
+		? BPF_CORE_READ(old, rss_stat.count[member & 3].counter)
+		: BPF_CORE_READ(mm, rss_stat[member & 3].count);
 	return v > 0 ? v : 0;
 }
 
@@ -425,10 +373,8 @@ static __always_inline char si_state(struct task_struct *task)
 	struct task_struct___old *old = (void *)task;
 	unsigned int st, state, idx = 0;
 
-	if (bpf_core_field_exists(task->__state))
-		st = BPF_CORE_READ(task, __state);
-	else
-		st = BPF_CORE_READ(old, state);
+	st = bpf_core_field_exists(task->__state) ? BPF_CORE_READ(task, __state)
+						      : BPF_CORE_READ(old, state);
 	state = (st | BPF_CORE_READ(task, exit_state)) & 0x7f;
 	if ((st & 0x402) == 0x402)
 		state = 0x80;
@@ -440,17 +386,26 @@ static __always_inline char si_state(struct task_struct *task)
 	return "RSDTtXZPI"[idx > 8 ? 0 : idx];
 }
 
-/* pid_nr_ns(pid, ns), ns at level ns_level: 0 when the pid is not visible there. */
-static __always_inline __u32 si_nr(struct pid *pid, __u64 ns, __u32 ns_level)
+/* pid->numbers[level] (a flexible array: read at its CO-RE offset) */
+static __always_inline struct upid si_upid(struct pid *pid, __u32 level)
 {
 	struct upid up = {};
 
-	if (!pid || ns_level > BPF_CORE_READ(pid, level) || ns_level > 63)
-		return 0;
 	bpf_probe_read_kernel(&up, sizeof(up),
 			      (void *)((__u64)pid + bpf_core_field_offset(struct pid, numbers) +
-				       (__u64)ns_level * bpf_core_type_size(struct upid)));
-	return (__u64)up.ns == ns ? up.nr : 0;
+				       (__u64)(level & 63) * bpf_core_type_size(struct upid)));
+	return up;
+}
+
+/* pid_nr_ns(pid, ns), ns at level lvl: 0 when the pid is not visible there. */
+static __always_inline __u32 si_nr(struct pid *pid, struct upid *ns, __u32 lvl)
+{
+	struct upid up;
+
+	if (!pid || lvl > BPF_CORE_READ(pid, level))
+		return 0;
+	up = si_upid(pid, lvl);
+	return up.ns == ns->ns ? up.nr : 0;
 }
 
 /* The process record of task, pids numbered in the reader's pid namespace. */
@@ -458,19 +413,16 @@ static __noinline bool si_proc(struct task_struct *task, struct si_wproc *w)
 {
 	struct pid *me = BPF_CORE_READ((struct task_struct *)bpf_get_current_task_btf(), thread_pid);
 	__u32 lvl = BPF_CORE_READ(me, level) & 63;
-	struct upid up = {};
+	struct upid ns = si_upid(me, lvl);
 	struct mm_struct *mm;
 	__u64 rss;
 
-	bpf_probe_read_kernel(&up, sizeof(up),
-			      (void *)((__u64)me + bpf_core_field_offset(struct pid, numbers) +
-				       (__u64)lvl * bpf_core_type_size(struct upid)));
 	__builtin_memset(w, 0, sizeof(*w));
 	w->type = SI_WREC_PROC;
-	w->pid = si_nr(BPF_CORE_READ(task, thread_pid), (__u64)up.ns, lvl);
+	w->pid = si_nr(BPF_CORE_READ(task, thread_pid), &ns, lvl);
 	if (!w->pid)
 		return false;
-	w->ppid = si_nr(BPF_CORE_READ(task, real_parent, group_leader, thread_pid), (__u64)up.ns, lvl);
+	w->ppid = si_nr(BPF_CORE_READ(task, real_parent, group_leader, thread_pid), &ns, lvl);
 	w->uid = BPF_CORE_READ(task, cred, euid.val);
 	w->threads = BPF_CORE_READ(task, signal, nr_threads);
 	w->state = si_state(task);
@@ -501,15 +453,11 @@ static __always_inline int si_show(struct bpf_iter__task *ctx, bool ctr_only)
 	bool hit;
 
 	if (ctx->meta->seq_num == 0 && task) {
-		struct si_rhdr h = {
-			.type = SI_WREC_HDR,
-			.magic = SI_MAGIC,
-			.version = SI_REC_VERSION,
-			.flags = ctr_only ? SI_HDR_CONTAINERS_ONLY : 0,
-			.cg_size = sizeof(struct si_wcg),
-			.proc_size = sizeof(struct si_wproc),
-			.boottime_ns = bpf_ktime_get_boot_ns(),
-		};
+		struct si_rhdr h = { .type = SI_WREC_HDR, .magic = SI_MAGIC, .version = SI_REC_VERSION,
+				     .flags = ctr_only ? SI_HDR_CONTAINERS_ONLY : 0,
+				     .cg_size = sizeof(struct si_wcg),
+				     .proc_size = sizeof(struct si_wproc),
+				     .boottime_ns = bpf_ktime_get_boot_ns() };
 
 		bpf_seq_write(seq, &h, sizeof(h));
 	}
@@ -537,206 +485,16 @@ static __always_inline int si_show(struct bpf_iter__task *ctx, bool ctr_only)
 		bpf_map_update_elem(&cg_cache, &key, &s->val, BPF_NOEXIST);
 		v = &s->val;
 	}
-	if (ctr_only && !v->rec.id[0])
-		return 0;
-	if (!si_proc(task, &w))
-		return 0;
-	bpf_seq_write(seq, &v->rec, sizeof(v->rec));
-	bpf_seq_write(seq, &w, sizeof(w));
-	/* the cached element was replaced while it was written: write it again */
+	if ((!ctr_only || v->rec.id[0]) && si_proc(task, &w)) {
+		bpf_seq_write(seq, &v->rec, sizeof(v->rec));
+		bpf_seq_write(seq, &w, sizeof(w));
+	}
+	/* the cached element was replaced while it was read: this task again */
 	for (int i = 0; hit && i < SI_NHIER; i++)
 		if (v->key.id[i] != key.id[i])
 			return 1;
 	return 0;
 }
 
-SEC("iter/task")
-int sysinfo_task(struct bpf_iter__task *ctx)
-{
-	return si_show(ctx, false);
-}
-
-SEC("iter/task")
-int sysinfo_ctr(struct bpf_iter__task *ctx)
-{
-	return si_show(ctx, true);
-}
-
-#ifdef SI_CGROUP_WALK
-/*
- * ---- the cgroup walk (kernel >= 6.7, cgroup v2) ------------------------------
- *
- * servicio's cycle needs only the containers' processes: a syscall program
- * (BPF_PROG_RUN) walks the cgroup v2 tree (bpf_iter_css, pre-order) and, for
- * each cgroup whose path names a container (cached like above, key: its v2
- * id alone), lists its processes (bpf_iter_css_task, CSS_TASK_ITER_PROCS:
- * thread-group leaders; zombies whose leader left are not listed). Records
- * go into one mmapable array element that servicio maps: one run at a time
- * per loaded program (servicio serialises its runs). Output larger than
- * SI_DOC_SZ stops with -E2BIG and servicio reads the task iterator instead.
- * A process that changes cgroup during the walk can be listed twice
- * (servicio keeps one) or, moving into a cgroup already visited, not at all.
- *
- * Built apart (sysinfo_cg.skel.h): these kfuncs do not exist before 6.7 and
- * libbpf refuses an object with an unknown one.
- */
-#define SI_DOC_SZ (1u << 21)
-#define SI_DOC_MASK (SI_DOC_SZ - 1)
-#define SI_CSS_TASK_ITER_PROCS 1u
-#define SI_CGROUP_ITER_DESCENDANTS_PRE 2 /* enum bpf_cgroup_iter_order */
-#define SI_ENOENT 2
-#define SI_E2BIG 7
-#define SI_EAGAIN 11
-
-/* The kfuncs' iterator structs, named apart from a vmlinux.h that has them. */
-struct si_iter_css {
-	__u64 opaque[3];
-} __attribute__((aligned(8)));
-struct si_iter_css_task {
-	__u64 opaque[1];
-} __attribute__((aligned(8)));
-
-extern struct cgroup *bpf_cgroup_from_id(__u64 cgid) __ksym;
-extern struct cgroup *bpf_cgroup_acquire(struct cgroup *cgrp) __ksym;
-extern void bpf_cgroup_release(struct cgroup *cgrp) __ksym;
-extern void bpf_rcu_read_lock(void) __ksym;
-extern void bpf_rcu_read_unlock(void) __ksym;
-extern int bpf_iter_css_new(struct si_iter_css *it, struct cgroup_subsys_state *start,
-			    unsigned int flags) __ksym;
-extern struct cgroup_subsys_state *bpf_iter_css_next(struct si_iter_css *it) __ksym;
-extern void bpf_iter_css_destroy(struct si_iter_css *it) __ksym;
-extern int bpf_iter_css_task_new(struct si_iter_css_task *it, struct cgroup_subsys_state *css,
-				 unsigned int flags) __ksym;
-extern struct task_struct *bpf_iter_css_task_next(struct si_iter_css_task *it) __ksym;
-extern void bpf_iter_css_task_destroy(struct si_iter_css_task *it) __ksym;
-
-struct si_doc {
-	char text[SI_DOC_SZ + 512];
-	/* the run's state and scratch (one run at a time). In map memory, not
-	 * on the stack: the verifier would track the length's exact value and
-	 * never see two iterations of the walk as the same state */
-	__u64 len;
-	__s64 err;
-	struct si_scratch s;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__type(key, __u32);
-	__type(value, struct si_doc);
-} doc SEC(".maps");
-
-/* Append n (< 512) bytes from src; false when the output is full. */
-static __always_inline bool si_doc_put(struct si_doc *o, const void *src, __u64 n)
-{
-	__u64 at = o->len;
-
-	if (at + n >= SI_DOC_SZ) {
-		o->err = -SI_E2BIG;
-		return false;
-	}
-	SI_MASK(at, SI_DOC_MASK);
-	SI_MASK(n, 511);
-	bpf_probe_read_kernel(&o->text[at], n, src);
-	o->len = at + n;
-	return true;
-}
-
-/* The processes of one cgroup, when it is a container's. */
-static __always_inline void si_walk_cgroup(struct si_doc *o, struct cgroup_subsys_state *css)
-{
-	struct si_iter_css_task it;
-	struct si_cgkey key = {};
-	struct task_struct *task;
-	struct si_cgval *v;
-	struct si_wproc w;
-	struct cgroup *cg;
-
-	cg = css->cgroup;
-	if (!cg)
-		return;
-	key.id[0] = si_cgid(cg);
-	v = bpf_map_lookup_elem(&cg_cache, &key);
-	if (!v) {
-		__builtin_memset(o->s.val.rec.id, 0, SI_W_ID_LEN);
-		if (!si_try(&o->s, cg)) {
-			o->s.path_len = 0;
-			si_rec_path(&o->s);
-		}
-		o->s.val.key = key;
-		bpf_map_update_elem(&cg_cache, &key, &o->s.val, BPF_NOEXIST);
-		v = &o->s.val;
-	}
-	if (!v->rec.id[0])
-		return;
-	/* the cgroup's record, even when none of its processes is listed */
-	if (!si_doc_put(o, &v->rec, sizeof(struct si_wcg)))
-		return;
-	/* the cached element was replaced while it was copied: run again */
-	if (v->key.id[0] != key.id[0]) {
-		o->err = -SI_EAGAIN;
-		return;
-	}
-	/* the css from the walk is only RCU-protected: take a reference */
-	cg = bpf_cgroup_acquire(cg);
-	if (!cg)
-		return;
-	bpf_iter_css_task_new(&it, &cg->self, SI_CSS_TASK_ITER_PROCS);
-	while ((task = bpf_iter_css_task_next(&it))) {
-		if (!si_proc(task, &w))
-			continue;
-		if (!si_doc_put(o, &w, sizeof(w)))
-			break;
-	}
-	bpf_iter_css_task_destroy(&it);
-	bpf_cgroup_release(cg);
-}
-
-SEC("syscall")
-int sysinfo_cgroups(struct si_walk_args *ctx)
-{
-	struct si_doc *o;
-	struct cgroup_subsys_state *css;
-	struct si_iter_css it;
-	struct si_rhdr h = {};
-	struct si_rend e = { .type = SI_WREC_END };
-	struct cgroup *root;
-	__u32 zero = 0;
-
-	ctx->len = 0;
-	ctx->err = -SI_ENOENT;
-	o = bpf_map_lookup_elem(&doc, &zero);
-	if (!o)
-		return 0;
-	root = bpf_cgroup_from_id(ctx->root_cgid);
-	if (!root)
-		return 0;
-	o->len = 0;
-	o->err = 0;
-	h.type = SI_WREC_HDR;
-	h.magic = SI_MAGIC;
-	h.version = SI_REC_VERSION;
-	h.flags = SI_HDR_CONTAINERS_ONLY | SI_HDR_CGWALK;
-	h.cg_size = sizeof(struct si_wcg);
-	h.proc_size = sizeof(struct si_wproc);
-	h.boottime_ns = bpf_ktime_get_boot_ns();
-	si_doc_put(o, &h, sizeof(h));
-	bpf_rcu_read_lock();
-	bpf_iter_css_new(&it, &root->self, SI_CGROUP_ITER_DESCENDANTS_PRE);
-	while ((css = bpf_iter_css_next(&it))) {
-		if (o->err)
-			break;
-		si_walk_cgroup(o, css);
-	}
-	bpf_iter_css_destroy(&it);
-	bpf_rcu_read_unlock();
-	bpf_cgroup_release(root);
-	if (!o->err)
-		si_doc_put(o, &e, sizeof(e));
-	ctx->len = o->len;
-	ctx->err = o->err;
-	return 0;
-}
-#endif /* SI_CGROUP_WALK */
+SEC("iter/task") int sysinfo_task(struct bpf_iter__task *ctx) { return si_show(ctx, false); }
+SEC("iter/task") int sysinfo_ctr(struct bpf_iter__task *ctx) { return si_show(ctx, true); }
