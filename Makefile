@@ -13,6 +13,8 @@
 #   make bench      run the benchmarks under bench/
 #   make images     build the container images (no registry needed)
 #   make lint       clang-format, cppcheck and clang-tidy on user-space code
+#   make install    install the programs, scripts, unit, config and man pages
+#                   (PREFIX=/usr/local, DESTDIR=); make uninstall removes them
 
 SHELL := /bin/bash
 TOP := $(CURDIR)
@@ -103,6 +105,9 @@ lint:
 
 fuzz:
 	@bash tests/fuzz/run.sh $(SECONDS)
+
+# make install / uninstall / man (PREFIX, DESTDIR): mk/install.mk
+include mk/install.mk
 
 clean:
 	rm -rf $(BUILD)

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# images.sh — make gestor's images present in Docker on an installed system
+# (make install, the Debian packages), with no network and no registry.
+#
+# The installed tree (<prefix>/lib/gestor) holds, per image NAME
+# (admin_logs, high-cpu, high-ram, low), either images/NAME.tar.gz (`docker
+# save` output, as the packages ship the log server's image) or a build
+# context images/NAME/ (Dockerfile and what it copies, as `make install`
+# installs it). An image gestor/NAME:latest already in Docker whose
+# gestor.version label is this version is left alone; otherwise the tarball
+# is loaded, or else the context built (admin_logs' context needs the base
+# image gestor/bookworm-base:latest, which `make images` made).
+#
+# Usage: images.sh [--quiet] [--force] NAME...   (no NAME: every one installed)
+# Exit status: 0 all present; 1 one could not be made (the message says why).
+set -euo pipefail
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+quiet=0 force=0
+say() { [ "$quiet" = 1 ] || echo "images: $*"; }
+die() {
+	echo "images: error: $*" >&2
+	exit 1
+}
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--quiet) quiet=1 ;;
+	--force) force=1 ;;
+	-h | --help)
+		sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
+		exit 0
+		;;
+	-*) die "unknown option '$1'" ;;
+	*) break ;;
+	esac
+	shift
+done
+version=$(cat "$top/VERSION" 2>/dev/null) || version=unknown
+names=("$@")
+if [ ${#names[@]} = 0 ]; then
+	for f in "$top"/images/*; do
+		n=$(basename "$f")
+		n=${n%.tar.gz}
+		[[ " ${names[*]:-} " == *" $n "* ]] || names+=("$n")
+	done
+fi
+command -v docker >/dev/null || die "the docker command is not installed"
+for n in "${names[@]}"; do
+	[[ "$n" =~ ^[a-z0-9_-]{1,32}$ ]] || die "bad image name '$n'"
+	tag=gestor/$n:latest
+	if [ "$force" = 0 ] && have=$(docker image inspect -f '{{index .Config.Labels "gestor.version"}}' "$tag" 2>/dev/null) &&
+		{ [ "$have" = "$version" ] || [ ! -e "$top/images/$n.tar.gz" ]; }; then
+		say "$tag is present"
+		continue
+	fi
+	if [ -f "$top/images/$n.tar.gz" ]; then
+		say "loading $tag from $top/images/$n.tar.gz"
+		docker load -q -i "$top/images/$n.tar.gz" >/dev/null || die "docker load of $top/images/$n.tar.gz failed"
+	elif [ -f "$top/images/$n/Dockerfile" ]; then
+		args=(--label "gestor.version=$version")
+		if [ "$n" = admin_logs ]; then
+			docker image inspect gestor/bookworm-base:latest >/dev/null 2>&1 ||
+				die "$tag needs the base image gestor/bookworm-base:latest: run 'sudo make images' in the source tree"
+			args+=(--build-arg BASE=gestor/bookworm-base:latest)
+		fi
+		say "building $tag from $top/images/$n"
+		DOCKER_BUILDKIT=0 docker build -q "${args[@]}" -t "$tag" "$top/images/$n" 2>&1 >/dev/null |
+			grep -v -e 'DEPRECATED' -e 'legacy builder' -e 'BuildKit' -e 'buildx' -e '^ *$' >&2 || true
+		docker image inspect "$tag" >/dev/null 2>&1 || die "docker build of $tag failed"
+	else
+		die "no image $n installed in $top/images"
+	fi
+done
