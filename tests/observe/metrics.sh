@@ -20,7 +20,9 @@ mk low low1
 mk low low2
 mk low low3
 mk low low4
-sleep 1
+# the high-ram container holds its memory before servicio's first cycle
+holding() { docker logs "$SVT_TAG-ram" 2>&1 | grep -q "holding 80 MiB"; }
+wait_for 60 holding || fail "the high-ram container never said it holds its 80 MiB"
 
 PORT=$(free_port)
 URL=http://127.0.0.1:$PORT/metrics

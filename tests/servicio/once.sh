@@ -21,7 +21,10 @@ for i in 1 2 3 4 5; do mk low "low$i"; done
 mk_unlabelled free
 docker run -d --name "$SVT_TAG-admin" --network none --label gestor.managed=true \
 	--label gestor.role=admin_logs --label "gestor.test=$SVT_TAG" "${SVT_IMG}low:latest" >/dev/null
-sleep 2 # high-ram touches its memory
+# high-ram says "holding N MiB" once it has touched its memory: wait for that
+holding() { docker logs "$SVT_TAG-$1" 2>&1 | grep -q "holding $2 MiB"; }
+wait_for 60 holding ram100 100 || fail "ram100 never said it holds its memory"
+wait_for 60 holding ram120 120 || fail "ram120 never said it holds its memory"
 
 # run_svt LOG ARGS...: servicio in the background (its pid names its batches)
 run_svt() {
