@@ -5,6 +5,11 @@
 # directory, and the files under 60 % of lines. gcovr (Debian's) reads the
 # .gcda files gcov wrote beside the objects in $BUILD/asan.
 #
+# The branch figures count UBSan's checks too (the COV=1 build keeps the
+# sanitizers: one run tests as strictly as make test and measures): those
+# branches are never taken while the tests pass, so the branch % is a lower
+# bound (lib/util.c: 144 branches with UBSan, 120 without). ASan adds none.
+#
 # Written: $BUILD/coverage.txt (the table) and $BUILD/coverage.json
 # (gcovr's summary). Exits 0 when it could make the table (the figures are
 # reported, not judged here), 1 when it could not.
@@ -41,4 +46,6 @@ for k, (lc, lt, bc, bt) in sorted(dirs.items()):
 print(f"{'all':<28} {d['line_covered']:>7} / {d['line_total']:<6} {pct(d['line_covered'], d['line_total'])}"
       f"   {d['branch_covered']:>7} / {d['branch_total']:<6} {pct(d['branch_covered'], d['branch_total'])}")
 print(f"files under 60 % of lines: {len(low)}" + (": " + ", ".join(low) if low else ""))
+print("note: the programs keep UBSan, whose checks gcov counts as branches never taken while the"
+      " tests pass (lib/util.c: 144 branches with UBSan, 120 without): the branch % is a lower bound")
 EOF
