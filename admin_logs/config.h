@@ -2,9 +2,12 @@
  * config.h — admin_logs settings: defaults, then environment variables
  * (ADMIN_LOGS_*), then command-line flags, each checked and bounded.
  *
- * Listen address: 127.0.0.1 by default (the image sets
- * ADMIN_LOGS_LISTEN=0.0.0.0, so only the published port reaches it). Port 0 asks the kernel for a free port; the
- * bound port is printed and, with --port-file, written to a file for tests.
+ * Listen address: 127.0.0.1 by default. The image sets
+ * ADMIN_LOGS_LISTEN=0.0.0.0 in the container's network namespace: the port
+ * published on the host's 127.0.0.1 reaches it, and so does every other
+ * container on the same Docker bridge, at the container's address (hence
+ * the token for writes). Port 0 asks the kernel for a free port; the bound
+ * port is printed and, with --port-file, written to a file for tests.
  */
 #ifndef ADMIN_LOGS_CONFIG_H
 #define ADMIN_LOGS_CONFIG_H
