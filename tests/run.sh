@@ -195,8 +195,9 @@ for s in "${suites[@]}"; do
 		stock | sort -u >"$after"
 		if [ -n "$leaked" ]; then
 			{
-				echo "# the runner: this suite left behind:"
-				sed 's/^/#   /' <<<"$leaked"
+				echo "# the runner: this suite left behind ($(wc -l <<<"$leaked") things):"
+				head -n 30 <<<"$leaked" | sed 's/^/#   /'
+				[ "$(wc -l <<<"$leaked")" -le 30 ] || echo "#   ..."
 			} >>"$log"
 		fi
 		# what this suite leaked is blamed once, not on every later suite
@@ -241,7 +242,11 @@ for s in "${suites[@]}"; do
 		tail -n 25 "$log" | sed 's/^/      | /'
 		status=FAIL
 	fi
-	[ -n "$leaked" ] && [ "$leaks_mode" = warn ] && sed 's/^/      leftover: /' <<<"$leaked"
+	if [ -n "$leaked" ]; then
+		# the first few under the result line (all of them are in the log)
+		head -n 10 <<<"$leaked" | sed 's/^/      leftover: /'
+		[ "$(wc -l <<<"$leaked")" -le 10 ] || echo "      leftover: ... ($(wc -l <<<"$leaked") in all; $log)"
+	fi
 	printf '%s\t%s\t%s\t%s\n' "$name" "$status" "$secs" "${why//$'\t'/ }" >>"$results"
 done
 
