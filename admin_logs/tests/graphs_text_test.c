@@ -44,6 +44,7 @@ static void test_display(void **state)
 	assert_string_equal(gtext_display("a\nset output\r\t\x01\x7f", d, sizeof(d)),
 			    "a\\nset output\\r\\t\\x01\\x7f");
 	/* RLO, LRM, C1 NEL escaped; other scripts kept */
+	/* NOLINTNEXTLINE(misc-misleading-bidirectional): an unclosed RLO is the input */
 	assert_string_equal(gtext_display("x\xe2\x80\xae"
 					  "y\xe2\x80\x8e\xc2\x85",
 					  d, sizeof(d)),
