@@ -63,8 +63,13 @@ pid=$!
 on_exit kill "$pid"
 wait_for 10 test -s "$dir/port" || fail "admin_logs did not start: $(cat "$dir/server.log")"
 port=$(cat "$dir/port")
+# The limits under attack are the documented defaults (docs/log-api.md,
+# "Limits"), written here: the test's own knowledge, not the binary's word.
+# The binary's --help must say the same (else one of the two is wrong).
+perip=64 hdl=10 bdl=30
 opt() { "$bin" --help | grep -A1 -- "--$1 " | sed -n 's/.*default: \([0-9]*\);.*/\1/p'; }
-perip=$(opt max-conns-per-ip) hdl=$(opt headers-timeout) bdl=$(opt body-timeout)
+check "--help gives the documented defaults (max-conns-per-ip $perip, headers-timeout $hdl s, body-timeout $bdl s)" \
+	[ "$(opt max-conns-per-ip) $(opt headers-timeout) $(opt body-timeout)" = "$perip $hdl $bdl" ]
 sendtok=()
 [ ${#tokarg[@]} -gt 0 ] && sendtok=("$dir/token")
 check "the sender reaches admin_logs from $net.2" ip netns exec "$ns" /usr/bin/python3 \
