@@ -49,8 +49,8 @@ RUN=${SECONDS_RUN:-60}
 TRIALS=${TRIALS:-8}
 TAG=gsvb-$$
 TMP=$(mktemp -d /tmp/gsvb.XXXXXX)
-SVT=build/bin/servicio
-ADM=build/bin/admin_logs
+SVT=${SVT:-build/bin/servicio} # another build: SVT=/tmp/build-x/bin/servicio
+ADM=${ADM:-build/bin/admin_logs}
 SPID= APID= XPID=
 die() {
 	echo "bench/servicio: $*" >&2

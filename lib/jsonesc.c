@@ -1,6 +1,7 @@
 /*
- * jsonesc.c — raw bytes as a JSON string (see jsonesc.h); a transcription of
- * the module's gsi_json_str() and gsi_utf8_len().
+ * jsonesc.c — raw bytes as a reversible JSON string (see jsonesc.h); a
+ * transcription of the module's gsi_utf8_len(), gsi_unit() and
+ * gsi_json_str() (kernel/sysinfo.c).
  */
 #include "jsonesc.h"
 
@@ -36,29 +37,52 @@ size_t jsonesc_utf8_len(const unsigned char *s, size_t n)
 		cp = (cp << 6) | (s[i] & 0x3f);
 	}
 	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
+	    (cp >= 0xd800 && cp <= 0xdfff) ||
+	    (cp >= JSONESC_RAW_BASE && cp <= JSONESC_RAW_BASE + 0xff))
 		return 0;
 	return len;
 }
 
-int jsonesc_write(FILE *f, const char *str, size_t n)
+/* The unit at s[i]: input bytes it takes (*len), bytes its escape decodes to (returned). */
+static size_t jsonesc_unit(const unsigned char *s, size_t i, size_t n, size_t *len)
+{
+	unsigned char c = s[i];
+
+	*len = 1;
+	if (c < 0x20 || c == '"' || c == '\\' || c == 0x7f)
+		return 1;
+	*len = jsonesc_utf8_len(s + i, n - i);
+	if (*len)
+		return *len;
+	*len = 1;
+	return 3; /* U+EF80..U+EFFF: three bytes of UTF-8 */
+}
+
+int jsonesc_write(FILE *f, const char *str, size_t n, bool cut, bool mark)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, run = 0, len;
+	size_t max = JSONESC_DECODED_MAX, i, run = 0, len, out = 0, dec;
 
+	for (i = 0; i < n && out <= max; i += len)
+		out += jsonesc_unit(s, i, n, &len);
+	if (out > max)
+		cut = true;
+	mark = mark && cut;
+	if (mark)
+		max -= 3; /* room for the mark */
 	putc('"', f);
-	while (i < n) {
+	for (i = 0, out = 0; i < n; i += len) {
 		unsigned char c = s[i];
 
-		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) {
-			len = jsonesc_utf8_len(s + i, n - i);
-			if (len) {
-				i += len;
-				continue;
-			}
-		}
+		dec = jsonesc_unit(s, i, n, &len);
+		if (out + dec > max)
+			break;
+		out += dec;
+		if (dec == len && c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
+			continue;
 		if (i > run)
 			fwrite(s + run, 1, i - run, f);
+		run = i + len;
 		switch (c) {
 		case '"':
 			fputs("\\\"", f);
@@ -76,13 +100,13 @@ int jsonesc_write(FILE *f, const char *str, size_t n)
 			fputs("\\r", f);
 			break;
 		default:
-			fprintf(f, "\\u%04x", c);
+			fprintf(f, dec == 3 ? "\\uef%02x" : "\\u%04x", c);
 		}
-		i++;
-		run = i;
 	}
 	if (i > run)
 		fwrite(s + run, 1, i - run, f);
+	if (mark)
+		fputs("\\uef00", f);
 	putc('"', f);
 	return ferror(f) ? -EIO : 0;
 }

@@ -29,9 +29,21 @@ static uint64_t bpfrec_pct100(uint64_t num, uint64_t den)
 	return num / (d ? d : 1);
 }
 
+/* cpu_pct's time base, as the module's: the time since the start when the runtime was read */
+static uint64_t bpfrec_age(const struct si_wproc *w)
+{
+	return w->sample_ns > w->start_time_ns ? w->sample_ns - w->start_time_ns : 0;
+}
+
 /* A consumer of the walk: called for each process with its cgroup record. */
 typedef int (*bpfrec_fn)(void *ctx, const struct si_rhdr *h, const struct si_wcg *cg,
 			 const struct si_wproc *w);
+
+/* the bytes of path a cgroup record holds (path_len is the whole path's length) */
+static size_t bpfrec_path_len(const struct si_wcg *c)
+{
+	return c->path_len > SI_W_PATH_MAX ? SI_W_PATH_MAX : c->path_len;
+}
 
 static bool bpfrec_id_ok(const char *id, bool need)
 {
@@ -86,7 +98,7 @@ static int bpfrec_walk(const void *buf, size_t len, struct si_rhdr *h, bpfrec_fn
 			}
 			memcpy(&c, b + off, sizeof(c));
 			if (!bpfrec_id_ok(c.id, h->flags & SI_HDR_CONTAINERS_ONLY) ||
-			    c.path_len > SI_W_PATH_MAX) {
+			    c.path_len > SI_W_PATH_FULL_MAX) {
 				what = "bad container id or path length";
 				goto err;
 			}
@@ -154,8 +166,13 @@ static int bpfrec_add(void *ctx, const struct si_rhdr *h, const struct si_wcg *c
 
 	(void)h;
 	if (!st->last_path || st->last.path_len != c->path_len ||
-	    memcmp(st->last.path, c->path, c->path_len) != 0) {
-		n = snapshot_decode_raw(c->path, c->path_len, dec, sizeof(dec));
+	    memcmp(st->last.path, c->path, bpfrec_path_len(c)) != 0) {
+		n = snapshot_decode_raw(c->path, bpfrec_path_len(c), dec, sizeof(dec));
+		/* a cut path ends with U+EF00, as the module's document says it */
+		if (c->path_len > SI_W_PATH_MAX && n + 3 < sizeof(dec)) {
+			memcpy(dec + n, "\xee\xbc\x80", 4);
+			n += 3;
+		}
 		st->last_path = snapshot_strdup(out, dec, n);
 		if (!st->last_path)
 			return -ENOMEM;
@@ -181,11 +198,8 @@ static int bpfrec_add(void *ctx, const struct si_rhdr *h, const struct si_wcg *c
 	p->mem_pct = (double)bpfrec_pct100(w->rss_kb, out->mem.total_kb) / 100.0;
 	p->cpu_time_ns = w->cpu_time_ns;
 	p->start_time_ns = w->start_time_ns;
-	p->cpu_pct =
-		(double)bpfrec_pct100(w->cpu_time_ns, out->boottime_ns > w->start_time_ns
-							      ? out->boottime_ns - w->start_time_ns
-							      : 0) /
-		100.0;
+	p->cpu_pct = (double)bpfrec_pct100(w->cpu_time_ns, bpfrec_age(w)) / 100.0;
+	p->sample_ns = w->sample_ns;
 	return 0;
 }
 
@@ -214,7 +228,7 @@ int bpfrec_parse_buf(const void *buf, size_t len, int64_t realtime_off_ns, struc
 
 struct bpfrec_json {
 	FILE *f;
-	uint64_t total_kb, boot_ns;
+	uint64_t total_kb;
 	bool listed;
 };
 
@@ -231,19 +245,16 @@ static int bpfrec_print_proc(void *ctx, const struct si_rhdr *h, const struct si
 
 	(void)h;
 	fprintf(f, "%s\n{\"pid\":%u,\"ppid\":%u,\"name\":", j->listed ? "," : "", w->pid, w->ppid);
-	jsonesc_write(f, w->comm, strnlen(w->comm, sizeof(w->comm)));
+	jsonesc_write(f, w->comm, strnlen(w->comm, sizeof(w->comm)), false, false);
 	fprintf(f, ",\"cmdline\":\"\",\"state\":\"%c\",\"uid\":%u,\"threads\":%u", w->state, w->uid,
 		w->threads);
 	fprintf(f, ",\"container_id\":\"%.*s\",\"cgroup\":", c->id[0] ? SI_W_ID_LEN : 0, c->id);
-	jsonesc_write(f, c->path, c->path_len);
+	jsonesc_write(f, c->path, bpfrec_path_len(c), c->path_len > SI_W_PATH_MAX, true);
 	fprintf(f, ",\"vsz_kb\":%" PRIu64 ",\"rss_kb\":%" PRIu64, (uint64_t)w->vsz_kb,
 		(uint64_t)w->rss_kb);
 	bpfrec_put_pct(f, ",\"mem_pct\":", bpfrec_pct100(w->rss_kb, j->total_kb));
 	fprintf(f, ",\"cpu_time_ns\":%" PRIu64, (uint64_t)w->cpu_time_ns);
-	bpfrec_put_pct(f, ",\"cpu_pct\":",
-		       bpfrec_pct100(w->cpu_time_ns, j->boot_ns > w->start_time_ns
-							     ? j->boot_ns - w->start_time_ns
-							     : 0));
+	bpfrec_put_pct(f, ",\"cpu_pct\":", bpfrec_pct100(w->cpu_time_ns, bpfrec_age(w)));
 	fprintf(f, ",\"start_time_ns\":%" PRIu64 "}", (uint64_t)w->start_time_ns);
 	j->listed = true;
 	return ferror(f) ? -EIO : 0;
@@ -259,7 +270,6 @@ int bpfrec_print_json(FILE *f, const void *buf, size_t len, int64_t realtime_off
 	if (ret < 0)
 		return ret;
 	memcpy(&h, buf, sizeof(h));
-	j.boot_ns = h.boottime_ns;
 	fprintf(f,
 		"{\"version\":%d,\"timestamp_ns\":%" PRIu64 ",\"boottime_ns\":%" PRIu64
 		",\"cpus\":%u,\"hz\":%u,\"containers_only\":%s,\"producer\":\"bpf\",\"args\":false,"

@@ -309,22 +309,9 @@ err:
 	return ret;
 }
 
-/*
- * Written while read, one process after another: stamp each process by its
- * place in the snapshot (as modsrc_read), so rates use its own interval.
- */
-static void bpfsrc_stamp(struct snapshot *out, uint64_t t0, uint64_t t1)
-{
-	if (out->nprocs && out->boottime_ns >= t0 && out->boottime_ns <= t1)
-		for (size_t i = 0; i < out->nprocs; i++)
-			out->procs[i].sample_ns =
-				out->boottime_ns + (t1 - out->boottime_ns) * (i + 1) / out->nprocs;
-}
-
 int bpfsrc_read(struct bpfsrc *b, bool containers_only, struct snapshot *out, char *err,
 		size_t errlen)
 {
-	uint64_t t0, t1;
 	int64_t rt_off;
 	char *buf;
 	size_t len;
@@ -334,9 +321,7 @@ int bpfsrc_read(struct bpfsrc *b, bool containers_only, struct snapshot *out, ch
 	ret = bpfsrc_machine(out, &rt_off, err, errlen);
 	if (ret < 0)
 		return ret;
-	t0 = util_boot_ns();
 	ret = bpfsrc_read_raw(b, containers_only, &buf, &len, err, errlen);
-	t1 = util_boot_ns();
 	if (ret < 0)
 		return ret;
 	ret = bpfrec_parse_buf(buf, len, rt_off, out, err, errlen);
@@ -345,7 +330,6 @@ int bpfsrc_read(struct bpfsrc *b, bool containers_only, struct snapshot *out, ch
 		return ret;
 	out->source = SNAP_SRC_BPF;
 	snprintf(out->source_why, sizeof(out->source_why), "bpf task iterator");
-	bpfsrc_stamp(out, t0, t1);
 	return 0;
 }
 
@@ -439,7 +423,6 @@ static int bpfsrc_cg_run(struct bpfsrc *b, int64_t rt_off, struct snapshot *out,
 
 int bpfsrc_read_containers(struct bpfsrc *b, struct snapshot *out, char *err, size_t errlen)
 {
-	uint64_t t0, t1;
 	int64_t rt_off;
 	int ret;
 
@@ -453,19 +436,16 @@ int bpfsrc_read_containers(struct bpfsrc *b, struct snapshot *out, char *err, si
 	ret = bpfsrc_machine(out, &rt_off, err, errlen);
 	if (ret < 0)
 		goto out;
-	t0 = util_boot_ns();
 	/* EAGAIN: a cached cgroup record was replaced while it was copied */
 	for (int i = 0; i < 3; i++) {
 		ret = bpfsrc_cg_run(b, rt_off, out, err, errlen);
 		if (ret != -EAGAIN)
 			break;
 	}
-	t1 = util_boot_ns();
 	if (ret < 0)
 		goto out;
 	out->source = SNAP_SRC_BPF;
 	snprintf(out->source_why, sizeof(out->source_why), "bpf cgroup walk");
-	bpfsrc_stamp(out, t0, t1);
 out:
 	pthread_mutex_unlock(&b->cg_lock);
 	return ret;

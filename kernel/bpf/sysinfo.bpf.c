@@ -94,8 +94,6 @@ struct mm_struct___old { struct mm_rss_stat___old rss_stat; } SI_OLD;
 /* bpf_loop's context: the loop state lives in the scratch, not on the stack */
 struct si_cb { struct si_scratch *s; };
 
-/* ---- container attribution ------------------------------------------------ */
-
 static __always_inline __u8 si_pc(struct si_scratch *s, __u32 i)
 {
 	return (__u8)s->path[SI_IDX(i, SI_PATH_MAX - 1)];
@@ -230,11 +228,11 @@ static __always_inline void si_kpath(struct si_scratch *s, struct cgroup *cgrp)
 	s->path_len = s->w_off > SI_PATH_MAX - 1 ? SI_PATH_MAX - 1 : s->w_off;
 }
 
-/* The result record from the path in scratch (cut to SI_W_PATH_MAX bytes). */
+/* The result record from the path in scratch (its first SI_W_PATH_MAX bytes). */
 static __always_inline void si_rec_path(struct si_scratch *s)
 {
 	s->val.rec.type = SI_WREC_CG;
-	s->val.rec.path_len = s->path_len > SI_W_PATH_MAX ? SI_W_PATH_MAX : s->path_len;
+	s->val.rec.path_len = s->path_len; /* > SI_W_PATH_MAX: cut */
 	bpf_probe_read_kernel(s->val.rec.path, SI_W_PATH_MAX, s->path);
 }
 
@@ -428,6 +426,7 @@ static __noinline bool si_proc(struct task_struct *task, struct si_wproc *w)
 	w->state = si_state(task);
 	w->start_time_ns = BPF_CORE_READ(task, start_boottime);
 	w->cpu_time_ns = si_group_runtime(task);
+	w->sample_ns = bpf_ktime_get_boot_ns();
 	bpf_probe_read_kernel_str(w->comm, SI_W_COMM_LEN, &task->comm);
 	mm = BPF_CORE_READ(task, mm);
 	if (mm && !(BPF_CORE_READ(task, flags) & PF_KTHREAD)) {

@@ -30,6 +30,7 @@ enum { SI_WREC_CG = 1, SI_WREC_PROC = 2, SI_WREC_END = 3, SI_WREC_HDR = 4 };
 
 #define SI_W_ID_LEN 64
 #define SI_W_PATH_MAX 256
+#define SI_W_PATH_FULL_MAX 511 /* the longest path_len: longer paths are not read further */
 #define SI_W_COMM_LEN 16
 
 struct si_rhdr {
@@ -43,7 +44,8 @@ struct si_rhdr {
 
 struct si_wcg {
 	__u32 type; /* SI_WREC_CG */
-	__u32 path_len; /* bytes of path used (<= SI_W_PATH_MAX; the path is cut there) */
+	__u32 path_len; /* the path's length; path holds its first SI_W_PATH_MAX bytes
+			 * (a longer path is cut: > SI_W_PATH_MAX means cut) */
 	char id[SI_W_ID_LEN]; /* 64 lowercase hex digits, or all NUL: not a container */
 	char path[SI_W_PATH_MAX]; /* raw kernfs path, as /proc/<pid>/cgroup from the root */
 };
@@ -55,6 +57,7 @@ struct si_wproc {
 	char comm[SI_W_COMM_LEN]; /* NUL-terminated unless 16 bytes long */
 	char pad[3];
 	__u64 vsz_kb, rss_kb, cpu_time_ns, start_time_ns;
+	__u64 sample_ns; /* CLOCK_BOOTTIME read right after cpu_time_ns: cpu_pct's time base */
 };
 
 struct si_rend {

@@ -108,6 +108,7 @@ static void put_proc(struct buf *b, uint32_t pid, const char *comm, size_t clen)
 	w.rss_kb = 333;
 	w.cpu_time_ns = 3000000000ull;
 	w.start_time_ns = 1000000000ull;
+	w.sample_ns = 11000000000ull; /* cpu_pct: 3 s in 10 s alive */
 	put(b, &w, sizeof(w));
 }
 
@@ -305,7 +306,7 @@ static void test_refused(void **state)
 	memset(c->id, 0, sizeof(c->id));
 	expect_refused(&b, b.n, "bad container id");
 	memset(c->id, '0', sizeof(c->id));
-	c->path_len = SI_W_PATH_MAX + 1;
+	c->path_len = SI_W_PATH_FULL_MAX + 1;
 	expect_refused(&b, b.n, "path length");
 	c->path_len = 2;
 	w->pid = 0;
@@ -346,6 +347,60 @@ static void test_full_listing(void **state)
 	snapshot_free(&s);
 }
 
+/* UTF-8 s back to bytes: U+EF80..U+EFFF (ee be 80 .. ee bf bf) is one raw byte. */
+static void unraw(const char *s, char *out, size_t cap)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t o = 0;
+
+	while (*u && o + 1 < cap) {
+		if (u[0] == 0xee && (u[1] == 0xbe || u[1] == 0xbf) && (u[2] & 0xc0) == 0x80) {
+			out[o++] = (char)(((u[1] & 0x3) << 6) | (u[2] & 0x3f));
+			u += 3;
+		} else {
+			out[o++] = (char)*u++;
+		}
+	}
+	out[o] = '\0';
+}
+
+/* A cgroup path longer than the record holds: printed cut, with the \uef00 mark. */
+static void test_cut_path(void **state)
+{
+	static struct buf b;
+	char path[SI_W_PATH_MAX], err[256], *txt = NULL, want[SI_W_PATH_MAX + 32];
+	struct si_wcg *c;
+	struct snapshot m, s;
+	size_t tlen = 0;
+	FILE *f;
+
+	(void)state;
+	memset(path, 'a', sizeof(path));
+	path[0] = '/';
+	b.n = 0;
+	put_hdr_f(&b, 1, 0);
+	put_cg_none(&b, path, sizeof(path));
+	c = (struct si_wcg *)(b.b + sizeof(struct si_rhdr));
+	c->path_len = 300; /* the whole path's length */
+	put_proc(&b, 9, "x", 1);
+	put_end(&b);
+	machine(&m);
+	f = open_memstream(&txt, &tlen);
+	assert_non_null(f);
+	assert_int_equal(bpfrec_print_json(f, b.b, b.n, 0, &m, err, sizeof(err)), 0);
+	fclose(f);
+	snprintf(want, sizeof(want), "\"cgroup\":\"%.*s\\uef00\"", (int)sizeof(path), path);
+	assert_non_null(strstr(txt, want));
+	s = m;
+	assert_int_equal(bpfrec_parse_buf(b.b, b.n, 0, &s, err, sizeof(err)), 0);
+	assert_int_equal(strlen(s.procs[0].cgroup), sizeof(path) + 3);
+	assert_string_equal(s.procs[0].cgroup + sizeof(path), "\xee\xbc\x80");
+	c->path_len = SI_W_PATH_FULL_MAX + 1;
+	expect_refused(&b, b.n, "path length");
+	snapshot_free(&s);
+	free(txt);
+}
+
 /*
  * The printed document: the module's strict parser accepts it and gives
  * what the records give, hostile bytes included; the escapes are the
@@ -358,7 +413,7 @@ static void test_print_json(void **state)
 				0x7f, '\x80', '\r', 1,	  'd',	'e',	'f',	'g' };
 	const char path[] = "/x\xfe/\xe2\x82\xac\xed\xa0\x80";
 	struct snapshot m, s, j;
-	char err[256], *txt = NULL;
+	char err[256], *txt = NULL, raw[SNAP_CGROUP_MAX];
 	size_t tlen = 0;
 	FILE *f;
 
@@ -379,8 +434,8 @@ static void test_print_json(void **state)
 	fclose(f);
 	print_message("# %.*s\n", (int)tlen, txt);
 	assert_non_null(strstr(
-		txt, "\"name\":\"a\\u00ff\\\"\\\\\\n\xc3\xa9\\t\\u007f\\u0080\\r\\u0001defg\""));
-	assert_non_null(strstr(txt, "\"cgroup\":\"/x\\u00fe/\xe2\x82\xac\\u00ed\\u00a0\\u0080\""));
+		txt, "\"name\":\"a\\uefff\\\"\\\\\\n\xc3\xa9\\t\\u007f\\uef80\\r\\u0001defg\""));
+	assert_non_null(strstr(txt, "\"cgroup\":\"/x\\ueffe/\xe2\x82\xac\\uefed\\uefa0\\uef80\""));
 	assert_non_null(
 		strstr(txt, "\"containers_only\":false,\"producer\":\"bpf\",\"args\":false,\n"));
 	assert_int_equal(modsrc_parse_buf(txt, tlen, &j, err, sizeof(err)), 0);
@@ -395,8 +450,16 @@ static void test_print_json(void **state)
 		const struct snap_proc *a = &j.procs[i], *e = &s.procs[i];
 
 		assert_int_equal(a->pid, e->pid);
-		assert_string_equal(a->name, e->name);
-		assert_string_equal(a->cgroup, e->cgroup);
+		if (a->pid == 43) { /* plain ASCII: both decode the same */
+			assert_string_equal(a->name, e->name);
+			assert_string_equal(a->cgroup, e->cgroup);
+		} else { /* the printed strings decode back to the raw bytes */
+			unraw(a->name, raw, sizeof(raw));
+			assert_memory_equal(raw, comm, sizeof(comm));
+			assert_int_equal(raw[sizeof(comm)], '\0');
+			unraw(a->cgroup, raw, sizeof(raw));
+			assert_string_equal(raw, path);
+		}
 		assert_string_equal(a->container_id, e->container_id);
 		assert_string_equal(a->cmdline, "");
 		assert_string_equal(a->state, e->state);
@@ -460,6 +523,7 @@ int main(void)
 		cmocka_unit_test(test_listed_twice), cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_refused),	     cmocka_unit_test(test_covers),
 		cmocka_unit_test(test_full_listing), cmocka_unit_test(test_print_json),
+		cmocka_unit_test(test_cut_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
