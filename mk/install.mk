@@ -61,7 +61,8 @@ install: user man
 	@$(call inst,0755,$(BUILD)/bin/admin_logs,$(SBINDIR)/admin_logs)
 	@$(call inst,0755,contenedores.sh,$(GLIBDIR)/contenedores.sh)
 	@for s in cron module stop trust images; do \
-		$(call inst,0755,scripts/$$s.sh,$(GLIBDIR)/scripts/$$s.sh) || exit 1; done
+		m=0755; [ $$s = trust ] && m=0644; \
+		$(call inst,$$m,scripts/$$s.sh,$(GLIBDIR)/scripts/$$s.sh) || exit 1; done
 	@echo $(GESTOR_VERSION) >$(BUILD)/VERSION && $(call inst,0644,$(BUILD)/VERSION,$(GLIBDIR)/VERSION)
 	@if [ -f kernel/sysinfo.ko ]; then $(call inst,0644,kernel/sysinfo.ko,$(GLIBDIR)/kernel/sysinfo.ko); fi
 	@# the images' build contexts: what their Dockerfiles COPY

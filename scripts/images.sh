@@ -6,10 +6,11 @@
 # (admin_logs, high-cpu, high-ram, low), either images/NAME.tar.gz (`docker
 # save` output, as the packages ship the log server's image) or a build
 # context images/NAME/ (Dockerfile and what it copies, as `make install`
-# installs it). An image gestor/NAME:latest already in Docker whose
-# gestor.version label is this version is left alone; otherwise the tarball
-# is loaded, or else the context built (admin_logs' context needs the base
-# image gestor/bookworm-base:latest, which `make images` made).
+# installs it). The image is gestor/NAME:VERSION (VERSION: the installed
+# VERSION file); when Docker lacks it, the tarball is loaded, or else the
+# context built (admin_logs' context needs the base image
+# gestor/bookworm-base:latest, which `make images` made); then
+# gestor/NAME:latest, which servicio and contenedores.sh run, is tagged to it.
 #
 # Usage: images.sh [--quiet] [--force] NAME...   (no NAME: every one installed)
 # Exit status: 0 all present; 1 one could not be made (the message says why).
@@ -47,27 +48,28 @@ fi
 command -v docker >/dev/null || die "the docker command is not installed"
 for n in "${names[@]}"; do
 	[[ "$n" =~ ^[a-z0-9_-]{1,32}$ ]] || die "bad image name '$n'"
-	tag=gestor/$n:latest
-	if [ "$force" = 0 ] && have=$(docker image inspect -f '{{index .Config.Labels "gestor.version"}}' "$tag" 2>/dev/null) &&
-		{ [ "$have" = "$version" ] || [ ! -e "$top/images/$n.tar.gz" ]; }; then
+	tag=gestor/$n:$version
+	if [ "$force" = 0 ] && docker image inspect "$tag" >/dev/null 2>&1; then
 		say "$tag is present"
-		continue
-	fi
-	if [ -f "$top/images/$n.tar.gz" ]; then
+	elif [ -f "$top/images/$n.tar.gz" ]; then
 		say "loading $tag from $top/images/$n.tar.gz"
 		docker load -q -i "$top/images/$n.tar.gz" >/dev/null || die "docker load of $top/images/$n.tar.gz failed"
+		docker image inspect "$tag" >/dev/null 2>&1 || die "$top/images/$n.tar.gz does not hold $tag"
 	elif [ -f "$top/images/$n/Dockerfile" ]; then
-		args=(--label "gestor.version=$version")
+		args=()
 		if [ "$n" = admin_logs ]; then
 			docker image inspect gestor/bookworm-base:latest >/dev/null 2>&1 ||
 				die "$tag needs the base image gestor/bookworm-base:latest: run 'sudo make images' in the source tree"
 			args+=(--build-arg BASE=gestor/bookworm-base:latest)
 		fi
 		say "building $tag from $top/images/$n"
+		# the legacy builder's deprecation banner is noise here
 		DOCKER_BUILDKIT=0 docker build -q "${args[@]}" -t "$tag" "$top/images/$n" 2>&1 >/dev/null |
-			grep -v -e 'DEPRECATED' -e 'legacy builder' -e 'BuildKit' -e 'buildx' -e '^ *$' >&2 || true
+			grep -v -e DEPRECATED -e 'legacy builder' -e BuildKit -e buildx -e '^ *$' >&2 || true
 		docker image inspect "$tag" >/dev/null 2>&1 || die "docker build of $tag failed"
 	else
 		die "no image $n installed in $top/images"
 	fi
+	# servicio and contenedores.sh run :latest
+	docker tag "$tag" "gestor/$n:latest" || die "docker tag $tag gestor/$n:latest failed"
 done
