@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,22 @@ static void main_scrub_argv(int argc, char **argv)
 	}
 }
 
+/*
+ * Does the PostgreSQL URL verify its server (sslmode=verify-full, in it or
+ * in PGSSLMODE), or reach it without a network (a unix socket: no host, or
+ * a host that is a directory)?
+ */
+static bool main_pg_verified(const char *url)
+{
+	const char *mode = getenv("PGSSLMODE"), *auth = strstr(url, "://");
+
+	if (strstr(url, "sslmode=verify-full") || (mode && strcmp(mode, "verify-full") == 0))
+		return true;
+	if (auth && (auth[3] == '/' || strstr(url, "host=/") || strstr(url, "host=%2F")))
+		return true;
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	static struct config cfg; /* the HTTP threads read it until the end */
@@ -107,6 +124,10 @@ int main(int argc, char **argv)
 
 	if (store_open(&st, cfg.db_path, cfg.group_max, !cfg.quiet, err, sizeof(err)) < 0)
 		fatalx("store: %s", err);
+	if (store_is_url(cfg.db_path) && !main_pg_verified(cfg.db_path))
+		log_warnx("the database server is not verified (libpq's default sslmode=prefer "
+			  "checks no certificate): add sslmode=verify-full and sslrootcert= to the "
+			  "URL, or set PGSSLMODE=verify-full (docs/fleet.md)");
 	if (cfg.retain_mb && store_is_url(cfg.db_path))
 		log_warnx("--retain-mb applies to SQLite only: PostgreSQL is bounded by "
 			  "--retain-days");
