@@ -92,6 +92,9 @@ TEST_PKGS=(
 	# tests/observe: a real Prometheus scraping /metrics (promtool too), the
 	# dashboard in a real headless browser
 	prometheus chromium chromium-driver python3-selenium
+	# tests/install: make install's man pages, the Debian packages and their
+	# lint, the unit's systemd-analyze score
+	help2man man-db debhelper dh-dkms dkms lintian systemd
 )
 # What only the benchmarks need (the original Python design among them).
 BENCH_PKGS=(python3-fastapi python3-uvicorn python3-matplotlib wrk hyperfine
