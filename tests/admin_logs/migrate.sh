@@ -20,7 +20,8 @@ sqlite3 "$DB" "INSERT INTO batches VALUES (1, 'old-1', 'oldhost', 17643384000000
  INSERT INTO records VALUES (1, 1, 'decision', 1764338400000000000, 1, 'a1', 'gestor-low-a1', 'low', 'kept', '$REC');"
 check "the old database is at user_version 0" test "$(sqlite3 "$DB" 'PRAGMA user_version')" = 0
 
-al_start "$W" --quiet
+# the old batch was stored on 2025-11-28: kept (no retention) so migration is what is seen
+al_start "$W" --quiet --retain-days 0
 check "migrated to the current version" test "$(sqlite3 "$DB" 'PRAGMA user_version')" = 2
 check "the migration is logged" grep -q "schema version 0 -> 2" "$W/stderr.log"
 check "the old record is served" test "$(curl -s "$AL_URL/logs?batch=old-1" | jq -r '.records[0].container.name')" = gestor-low-a1
@@ -33,7 +34,7 @@ check "the old batch is not retaken" test "$(al_status "$(al_curl -X POST --data
 al_stop
 check "clean stop" test $? = 0
 
-al_start "$W" --quiet
+al_start "$W" --quiet --retain-days 0
 check "reopened: both batches" test "$(curl -s "$AL_URL/health" | jq .batches)" = 2
 al_stop
 check "migrated once only" test "$(grep -c "schema version" "$W/stderr.log")" = 1
