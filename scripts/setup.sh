@@ -155,17 +155,38 @@ if [ -n "$kheaders" ]; then
 	fi
 fi
 
+# apt's status lines (APT::Status-Fd) as one line per tenth of the download
+# and of the installation: a first run takes minutes and says how far it is
+apt_progress() {
+	local kind pct last_dl=-1 last_pm=-1 p
+	while IFS=: read -r kind _ pct _; do
+		p=${pct%%.*}
+		[[ "$p" =~ ^[0-9]+$ ]] || continue
+		case "$kind" in
+		dlstatus) ((p / 10 > last_dl)) && last_dl=$((p / 10)) && echo "setup: downloading: $((last_dl * 10)) %" ;;
+		pmstatus) ((p / 10 > last_pm)) && last_pm=$((p / 10)) && echo "setup: installing: $((last_pm * 10)) %" ;;
+		esac
+	done
+}
+
 if [ "${#missing[@]}" -gt 0 ]; then
-	say "installing ${#missing[@]} missing package(s) for '$set': ${missing[*]}"
+	# said even with --quiet: this is the part that takes minutes
+	echo "setup: installing ${#missing[@]} missing package(s) for '$set': ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	apt_update
+	# how much: every package apt will add (dependencies too) and the download
+	plan=$(apt-get install -s --no-install-recommends "${missing[@]}" 2>/dev/null | grep -c '^Inst ') || plan='?'
+	size=$(apt-get install --assume-no --no-install-recommends "${missing[@]}" 2>/dev/null |
+		sed -n 's/^Need to get \([^ ]* [kMG]*B\)\(\/[^ ]* [kMG]*B\)\{0,1\} of archives.*/\1/p') || size=
+	echo "setup: that is $plan package(s) with their dependencies, ${size:-nothing} to download"
 	log=$(mktemp "${TMPDIR:-/tmp}/gestor-apt-install.XXXXXX") || die "cannot create a temporary file"
-	apt-get install -y -q --no-install-recommends "${missing[@]}" >"$log" 2>&1 || {
+	if ! apt-get install -y -q --no-install-recommends -o APT::Status-Fd=3 "${missing[@]}" 3>&1 >"$log" 2>&1 |
+		apt_progress; then
 		tail -n 15 "$log" >&2
 		die "apt-get install failed for: ${missing[*]} (full log: $log)"
-	}
+	fi
 	rm -f "$log"
-	say "installed ${#missing[@]} package(s)"
+	echo "setup: installed $plan package(s)"
 else
 	say "all ${#PKGS[@]} packages present (set '$set')"
 fi
