@@ -77,5 +77,13 @@ ctx=$(mktemp -d /tmp/gestor-admin_logs-ctx.XXXXXX)
 trap 'rm -rf "$ctx"' EXIT
 cp "$BUILD/bin/admin_logs" "$here/Dockerfile" "$ctx/"
 "$here/www-dir.sh" "$ctx/www" || die "the dashboard's files (www-dir.sh) failed"
-docker build -q --build-arg BASE="$BASE" -t "$TAG" "$ctx" >/dev/null
+# the legacy builder's deprecation banner (docker CLI >= 23 without buildx)
+# is noise: only the build's own errors reach stderr
+err=$(mktemp /tmp/gestor-admin_logs-build.XXXXXX)
+trap 'rm -rf "$ctx" "$err"' EXIT
+rc=0
+docker build -q --build-arg BASE="$BASE" -t "$TAG" "$ctx" >/dev/null 2>"$err" || rc=$?
+grep -v -e '^DEPRECATED: The legacy builder' -e 'Install the buildx component' \
+	-e 'docs.docker.com/go/buildx' -e '^ *$' "$err" >&2 || true
+[ "$rc" = 0 ] || die "docker build of $TAG failed (exit $rc)"
 say "built $TAG"

@@ -63,10 +63,15 @@ for n in "${names[@]}"; do
 			args+=(--build-arg BASE=gestor/bookworm-base:latest)
 		fi
 		say "building $tag from $top/images/$n"
-		# the legacy builder's deprecation banner is noise here
-		DOCKER_BUILDKIT=0 docker build -q "${args[@]}" -t "$tag" "$top/images/$n" 2>&1 >/dev/null |
-			grep -v -e DEPRECATED -e 'legacy builder' -e BuildKit -e buildx -e '^ *$' >&2 || true
-		docker image inspect "$tag" >/dev/null 2>&1 || die "docker build of $tag failed"
+		# the legacy builder's deprecation banner (docker CLI >= 23 without
+		# buildx) is noise: only the build's own errors reach stderr
+		err=$(mktemp /tmp/gestor-images.XXXXXX)
+		rc=0
+		docker build -q "${args[@]}" -t "$tag" "$top/images/$n" >/dev/null 2>"$err" || rc=$?
+		grep -v -e '^DEPRECATED: The legacy builder' -e 'Install the buildx component' \
+			-e 'docs.docker.com/go/buildx' -e '^ *$' "$err" >&2 || true
+		rm -f "$err"
+		[ "$rc" = 0 ] || die "docker build of $tag failed (exit $rc)"
 	else
 		die "no image $n installed in $top/images"
 	fi
