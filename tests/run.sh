@@ -126,8 +126,8 @@ stock() {
 	# (bounded: a daemon that hangs must not hang the runner; `docker info`
 	# was seen to hang for minutes on a busy daemon while the API answered)
 	if curl -sf --max-time 5 --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1; then
-		timeout 60 docker ps -a --no-trunc --format 'container: {{.Names}} ({{.Image}})' 2>/dev/null
-		timeout 60 docker network ls --format 'network: {{.Name}}' 2>/dev/null
+		timeout 20 docker ps -a --no-trunc --format 'container: {{.Names}} ({{.Image}})' 2>/dev/null
+		timeout 20 docker network ls --format 'network: {{.Name}}' 2>/dev/null
 	fi
 	local f
 	for f in /var/spool/cron/crontabs/*; do
