@@ -117,6 +117,7 @@ CONFIG_DEBUG_ATOMIC_SLEEP=y
 CONFIG_DEBUG_PREEMPT=y
 CONFIG_DEBUG_LIST=y
 CONFIG_RCU_CPU_STALL_TIMEOUT=60
+CONFIG_NET=y
 CONFIG_BPF_SYSCALL=y
 CONFIG_BPF_JIT=y
 CONFIG_BPF_JIT_ALWAYS_ON=y
@@ -137,7 +138,7 @@ EOF
 required="CONFIG_64BIT CONFIG_MODULES CONFIG_PROVE_LOCKING CONFIG_PROVE_RCU CONFIG_DEBUG_ATOMIC_SLEEP
 CONFIG_SERIAL_8250_CONSOLE CONFIG_BLK_DEV_INITRD CONFIG_DEVTMPFS CONFIG_MEMCG
 CONFIG_CGROUP_PIDS CONFIG_CGROUP_CPUACCT CONFIG_USER_NS CONFIG_PID_NS CONFIG_TIME_NS CONFIG_FUSE_FS
-CONFIG_ACPI CONFIG_TMPFS CONFIG_SLUB CONFIG_SWAP CONFIG_BLK_DEV_LOOP CONFIG_SECURITY_LANDLOCK CONFIG_BPF_SYSCALL CONFIG_BPF_JIT CONFIG_DEBUG_INFO_BTF"
+CONFIG_ACPI CONFIG_TMPFS CONFIG_SLUB CONFIG_SWAP CONFIG_BLK_DEV_LOOP CONFIG_SECURITY_LANDLOCK CONFIG_NET CONFIG_BPF_SYSCALL CONFIG_BPF_JIT CONFIG_DEBUG_INFO_BTF"
 
 build() { # variant
 	[ -n "$src_tar" ] || { echo "skipped: linux-source-6.1 is not installed" >&2; exit 77; }
@@ -160,7 +161,17 @@ build() { # variant
 		echo "# debug kernel $key ($variant): linux-source-6.1 $ver, jobs $jobs, nice $nice_n, started $(date -u +%FT%TZ)"
 		if [ ! -f "$dir/linux/Makefile" ]; then
 			rm -rf "$dir/linux" && mkdir -p "$dir/linux"
-			tar -xJf "$src_tar" -C "$dir/linux" --strip-components=1
+			# a finished tree of the same variant and source (an older
+			# fragment) is copied: kbuild then rebuilds only what the
+			# config change touches
+			seed=$(ls -d "$cache/$variant"-*/done 2>/dev/null | head -n1)
+			seed=${seed%/done}
+			if [ -n "$seed" ] && [ "$(sed -n 's/.*linux-source-6.1 \([^,]*\),.*/\1/p' "$seed/build.log" | head -n1)" = "$ver" ]; then
+				echo "# seeded from $seed"
+				cp -a "$seed/linux/." "$dir/linux/"
+			else
+				tar -xJf "$src_tar" -C "$dir/linux" --strip-components=1
+			fi
 		fi
 		# configured once: a build that was stopped resumes where it was
 		if [ ! -f "$dir/configured" ]; then

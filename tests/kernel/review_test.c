@@ -42,7 +42,6 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -978,57 +977,40 @@ static int cmd_fuse(void)
 
 /* ---- the opener's credentials (issue #30) ------------------------------- */
 
-/* send fd over sock (SCM_RIGHTS); 0 or -1 */
-static int fd_send(int sock, int fd)
+/*
+ * As uid 1000: open the file, tell the parent its number on wfd and wait
+ * to be killed; the parent (root) takes the descriptor with pidfd_getfd(),
+ * which needs no socket (the debug kernels have no networking).
+ */
+static pid_t opener_user(const char *file, int *fdp)
 {
-	char c = 0, ctl[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)
-	};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	int pfd[2], fd = -1;
+	pid_t pid;
 
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &mh, 0) == 1 ? 0 : -1;
-}
-
-/* the descriptor received on sock, or -1 */
-static int fd_recv(int sock)
-{
-	char c, ctl[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)
-	};
-	struct cmsghdr *cm;
-	int fd = -1;
-
-	if (recvmsg(sock, &mh, 0) != 1)
+	*fdp = -1;
+	if (pipe(pfd))
 		return -1;
-	cm = CMSG_FIRSTHDR(&mh);
-	if (cm && cm->cmsg_type == SCM_RIGHTS)
-		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
-}
+	pid = fork();
+	if (pid == 0) {
+		close(pfd[0]);
+		if (!setresgid(1000, 1000, 1000) && !setresuid(1000, 1000, 1000))
+			fd = open(file, O_RDONLY);
+		if (write(pfd[1], &fd, sizeof(fd)) != sizeof(fd))
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(pfd[1]);
+	if (pid > 0 && read(pfd[0], &fd, sizeof(fd)) == sizeof(fd) && fd >= 0) {
+		int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 
-struct opener_arg {
-	const char *file;
-	int sock;
-};
-
-/* as uid 1000: open the file and hand the descriptor over */
-static int opener_user(void *p)
-{
-	struct opener_arg *a = p;
-	int fd;
-
-	if (setresgid(1000, 1000, 1000) || setresuid(1000, 1000, 1000))
-		return 3;
-	fd = open(a->file, O_RDONLY | O_CLOEXEC);
-	return fd >= 0 && fd_send(a->sock, fd) == 0 ? 0 : 4;
+		if (pidfd >= 0) {
+			*fdp = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+			close(pidfd);
+		}
+	}
+	close(pfd[0]);
+	return pid;
 }
 
 struct opener_root_arg {
@@ -1054,27 +1036,22 @@ static int opener_root(void *p)
 
 static int cmd_opener(void)
 {
-	struct opener_arg a;
+	struct opener_root_arg ra;
 	char file[64];
-	pid_t root_pid, user_pid;
-	int sv[2], fd, rc;
+	pid_t root_pid, user_pid, opener;
+	int fd, rc;
 	json_t *doc;
 
 	snprintf(file, sizeof(file), "/tmp/hp/%s", NAME);
 	mkdir("/tmp/hp", 0755);
 	t_check(!mount("proc", "/tmp/hp", "proc", 0, "hidepid=2"), "mount proc hidepid=2 (%s)",
 		strerror(errno));
-	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv))
-		return t_done();
 	root_pid = spawn_sleeper(0);
 	user_pid = spawn_sleeper(1000);
 	usleep(100000);
-	a.file = file;
-	a.sock = sv[1];
 
 	/* opened by uid 1000, read by root */
-	rc = in_child(opener_user, &a);
-	fd = rc == 0 ? fd_recv(sv[0]) : -1;
+	opener = opener_user(file, &fd);
 	doc = fd >= 0 ? doc_load(NULL, fd) : NULL;
 	printf("# opened by uid 1000, read by root: %zu records, root sleeper %s, uid-1000 "
 	       "sleeper %s\n",
@@ -1083,22 +1060,20 @@ static int cmd_opener(void)
 	       doc_proc(doc, user_pid) ? "seen" : "hidden");
 	t_check(doc && !doc_proc(doc, root_pid) && !doc_proc(doc, 1) && doc_proc(doc, user_pid),
 		"hidepid=2, file opened by uid 1000 and read by root: only what uid 1000 may see "
-		"(rc %d)",
-		rc);
+		"(descriptor %s)",
+		fd >= 0 ? "taken with pidfd_getfd" : strerror(errno));
 	json_decref(doc);
 	if (fd >= 0)
 		close(fd);
+	reap(opener);
 
 	/* opened by root, read by uid 1000 */
-	{
-		struct opener_root_arg ra = { file, root_pid, user_pid };
-
-		rc = in_child(opener_root, &ra);
-	}
+	ra.file = file;
+	ra.root_pid = root_pid;
+	ra.user_pid = user_pid;
+	rc = in_child(opener_root, &ra);
 	t_check(rc == 0,
 		"hidepid=2, file opened by root and read by uid 1000: every process (rc %d)", rc);
-	close(sv[0]);
-	close(sv[1]);
 	reap(root_pid);
 	reap(user_pid);
 	umount("/tmp/hp");
