@@ -196,7 +196,7 @@ static void store_run_group(struct store *s, struct store_job *jobs, struct stor
 /* One retention step when it is due (writer, mu not held). */
 static void store_retain_step(struct store *s)
 {
-	uint64_t now = util_mono_ns(), deleted = 0;
+	uint64_t now = util_mono_ns(), deleted[3] = { 0, 0, 0 };
 	int64_t cutoff = 0;
 	bool more = false;
 	char err[256];
@@ -205,7 +205,7 @@ static void store_retain_step(struct store *s)
 		return;
 	if (s->retain_ns)
 		cutoff = (int64_t)(util_real_ns() - s->retain_ns);
-	if (s->ops->retain(s->be, cutoff, s->retain_bytes, STORE_RETAIN_CHUNK, &more, &deleted, err,
+	if (s->ops->retain(s->be, cutoff, s->retain_bytes, STORE_RETAIN_CHUNK, &more, deleted, err,
 			   sizeof(err)) < 0) {
 		if (!s->retain_warned)
 			log_warnx("retention: %s", err);
@@ -215,9 +215,11 @@ static void store_retain_step(struct store *s)
 		s->retain_warned = false;
 	}
 	s->retain_due = util_mono_ns() + (more ? STORE_RETAIN_BUSY_NS : STORE_RETAIN_IDLE_NS);
-	if (deleted) {
+	if (deleted[0] || deleted[1]) {
 		pthread_mutex_lock(&s->mu);
-		s->retained_out += deleted;
+		s->retained_out += deleted[0];
+		s->batches -= deleted[0] < s->batches ? deleted[0] : s->batches;
+		s->records -= deleted[1] < s->records ? deleted[1] : s->records;
 		pthread_mutex_unlock(&s->mu);
 	}
 }

@@ -42,7 +42,7 @@ struct store_stats {
 	uint64_t group_batches; /* sum over commits of the batches in each */
 	uint64_t write_ns; /* time spent inserting, summed over commits */
 	uint64_t commit_ns; /* time spent in COMMIT (the fsync), summed */
-	uint64_t retained_out; /* batches and access lines deleted by retention */
+	uint64_t retained_out; /* batches deleted by retention (batches, records: what is left) */
 };
 
 /*

@@ -59,10 +59,11 @@ struct store_be_ops {
 	 * while the data passes max_bytes, 0: no bound) with their records and
 	 * derived rows, mending their runs' rows, and the access-log lines
 	 * before cutoff_ns (or the oldest, over max_bytes), in one transaction.
-	 * *more: a full chunk went, so there may be more. 0 or -errno with err.
+	 * *more: a full chunk went, so there may be more. deleted: batches,
+	 * records and access lines deleted. 0 or -errno with err.
 	 */
 	int (*retain)(void *be, int64_t cutoff_ns, uint64_t max_bytes, unsigned chunk, bool *more,
-		      uint64_t *deleted, char *err, size_t errlen);
+		      uint64_t deleted[3], char *err, size_t errlen);
 	int (*query_logs)(void *be, const struct query *q, char **out, size_t *outlen, char *err,
 			  size_t errlen);
 	int (*query_runs)(void *be, const struct query_runs *q, char **out, size_t *outlen,

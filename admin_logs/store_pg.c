@@ -863,18 +863,18 @@ static const char *const pg_retain_sql[] = {
 };
 
 static int pg_retain(void *be, int64_t cutoff_ns, uint64_t max_bytes, unsigned chunk, bool *more,
-		     uint64_t *deleted, char *err, size_t errlen)
+		     uint64_t deleted[3], char *err, size_t errlen)
 {
 	static const Oid types[2] = { OID_INT8, OID_INT8 };
 	struct store_pg *p = be;
 	char lim[24], cut[24];
 	const char *vals[2] = { lim, cut };
-	uint64_t n = 0;
+	uint64_t n[3] = { 0, 0, 0 };
 	int r = 0;
 
 	(void)max_bytes;
 	*more = false;
-	*deleted = 0;
+	deleted[0] = deleted[1] = deleted[2] = 0;
 	if (cutoff_ns <= 0)
 		return 0;
 	if (!pg_ready(p, err, errlen))
@@ -892,10 +892,13 @@ static int pg_retain(void *be, int64_t cutoff_ns, uint64_t max_bytes, unsigned c
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 			snprintf(err, errlen, "%.60s: %s", sql, PQresultErrorMessage(res));
 			r = -EIO;
-		} else if (i == 1 || i + 1 == sizeof(pg_retain_sql) / sizeof(pg_retain_sql[0])) {
+		} else if (i == 1 || i == 3 ||
+			   i + 1 == sizeof(pg_retain_sql) / sizeof(pg_retain_sql[0])) {
 			uint64_t c = strtoull(PQcmdTuples(res), NULL, 10);
-			n += c;
-			if (c >= chunk)
+			int k = i == 1 ? 0 : i == 3 ? 1 : 2;
+
+			n[k] = c;
+			if (k != 1 && c >= (k == 0 ? chunk : (uint64_t)chunk * 10))
 				*more = true;
 		}
 		PQclear(res);
@@ -914,7 +917,7 @@ static int pg_retain(void *be, int64_t cutoff_ns, uint64_t max_bytes, unsigned c
 		*more = false;
 		return r;
 	}
-	*deleted = n;
+	memcpy(deleted, n, sizeof(n));
 	return 0;
 }
 

@@ -837,16 +837,16 @@ static int sq_data_bytes(sqlite3 *db, uint64_t *bytes)
 }
 
 static int sq_retain(void *be, int64_t cutoff_ns, uint64_t max_bytes, unsigned chunk, bool *more,
-		     uint64_t *deleted, char *err, size_t errlen)
+		     uint64_t deleted[3], char *err, size_t errlen)
 {
 	struct store_sq *s = be;
 	const char *tail = sq_retain_sql;
-	uint64_t bytes = 0, n = 0;
+	uint64_t bytes = 0, n[3] = { 0, 0, 0 };
 	bool all = false;
 	int r = 0;
 
 	*more = false;
-	*deleted = 0;
+	deleted[0] = deleted[1] = deleted[2] = 0;
 	if (max_bytes && sq_data_bytes(s->db, &bytes) == 0 && bytes > max_bytes)
 		all = true;
 	if (!all && cutoff_ns <= 0)
@@ -876,12 +876,17 @@ static int sq_retain(void *be, int64_t cutoff_ns, uint64_t max_bytes, unsigned c
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
 			r = -EIO;
-		} else if (strncmp(sqlite3_sql(st), "INSERT INTO temp", 16) == 0 ||
-			   strncmp(sqlite3_sql(st), "DELETE FROM main.access_log", 27) == 0) {
+		} else {
+			const char *sql = sqlite3_sql(st);
 			uint64_t c = (uint64_t)sqlite3_changes(s->db);
-			n += c;
-			if (c >= chunk)
-				*more = true;
+			int k = strncmp(sql, "INSERT INTO temp", 16) == 0	       ? 0
+				: strncmp(sql, "DELETE FROM main.records", 24) == 0    ? 1
+				: strncmp(sql, "DELETE FROM main.access_log", 27) == 0 ? 2
+										       : -1;
+			if (k >= 0)
+				n[k] = c;
+			if (k == 0 || k == 2)
+				*more = *more || c >= (k == 0 ? chunk : (uint64_t)chunk * 10);
 		}
 		sqlite3_finalize(st);
 	}
@@ -890,8 +895,8 @@ static int sq_retain(void *be, int64_t cutoff_ns, uint64_t max_bytes, unsigned c
 	if (r < 0 && !sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	if (r == 0) {
-		*deleted = n;
-		if (all && n > 0)
+		memcpy(deleted, n, sizeof(n));
+		if (all && (n[0] > 0 || n[2] > 0))
 			*more = true;
 	}
 	return r;

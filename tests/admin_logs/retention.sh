@@ -97,6 +97,9 @@ t_gone=$(($(date +%s) - t_start))
 wait "$pp"
 echo "# poster: $(cat "$W/poster.json"); old batches gone after ${t_gone} s"
 check "the aged batches went while running (within 60 s: ${t_gone} s)" gone
+sleep 1
+hb=$(curl -s "$AL_URL/health" | jq -c '[.batches, .records]')
+check "/health counts what is left ($hb)" [ "$hb" = "[$(count "SELECT count(*) FROM batches"),$(count "SELECT count(*) FROM records")]" ]
 check "their records went" [ "$(count "SELECT count(*) FROM records r WHERE NOT EXISTS (SELECT 1 FROM batches b WHERE b.id = r.batch)")" = 0 ]
 check "no derived row outlives its record (sample_containers)" \
 	[ "$(count "SELECT count(*) FROM sample_containers c WHERE NOT EXISTS (SELECT 1 FROM records r WHERE r.id = c.record)")" = 0 ]
