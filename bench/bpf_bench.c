@@ -6,6 +6,8 @@
  *   bpf read      bpf_iter_create + read of all the binary records (bpfsrc_read_raw)
  *   decode only   bpfrec_parse_buf() of one such read
  *   bpf + decode  read and decode, what the BPF source does (bpfsrc_read)
+ *   bpf ctr-only  the same with the containers-only iterator (servicio's
+ *                 cycle without the cgroup walk): every task visited
  *   procfs walk   procfs_snapshot() of the live /proc (stat, statm, status,
  *                 cmdline, cgroup per process), what the procfs source does
  * and, where the module is loaded (the system VM, bench/sysvm.sh):
@@ -188,6 +190,18 @@ int main(int argc, char **argv)
 		snapshot_free(&s);
 	}
 	report("bpf + decode", t, runs, n);
+	for (long i = 0; i < runs; i++) {
+		struct snapshot s;
+		uint64_t t0 = util_boot_ns();
+
+		if (bpfsrc_read(b, true, &s, err, sizeof(err)) < 0) {
+			fprintf(stderr, "bpf_bench: %s\n", err);
+			goto err;
+		}
+		t[i] = util_boot_ns() - t0;
+		snapshot_free(&s);
+	}
+	report("bpf ctr-only", t, runs, n);
 	for (long i = 0; i < runs; i++) {
 		struct snapshot s;
 		uint64_t t0 = util_boot_ns();

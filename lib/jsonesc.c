@@ -52,10 +52,11 @@ static size_t jsonesc_unit(const unsigned char *s, size_t i, size_t n, size_t *l
 	if (c < 0x20 || c == '"' || c == '\\' || c == 0x7f)
 		return 1;
 	*len = jsonesc_utf8_len(s + i, n - i);
-	if (*len)
-		return *len;
-	*len = 1;
-	return 3; /* U+EF80..U+EFFF: three bytes of UTF-8 */
+	if (*len == 0) {
+		*len = 1;
+		return 3; /* U+EF80..U+EFFF: three bytes of UTF-8 */
+	}
+	return *len;
 }
 
 int jsonesc_write(FILE *f, const char *str, size_t n, bool cut, bool mark)

@@ -413,7 +413,7 @@ static void test_print_json(void **state)
 				0x7f, '\x80', '\r', 1,	  'd',	'e',	'f',	'g' };
 	const char path[] = "/x\xfe/\xe2\x82\xac\xed\xa0\x80";
 	struct snapshot m, s, j;
-	char err[256], *txt = NULL, raw[SNAP_CGROUP_MAX];
+	char err[256], *txt = NULL, raw[SNAP_CGROUP_MAX] = { 0 };
 	size_t tlen = 0;
 	FILE *f;
 
