@@ -2,7 +2,12 @@
  * promexp.c — Prometheus /metrics on servicio (see promexp.h): the state
  * copied out of each cycle, its rendering in the text exposition format,
  * and a libmicrohttpd server (one internal thread) that answers GET
- * /metrics from the published copy under a mutex.
+ * /metrics from the published copy under a mutex. Any local user can
+ * connect to it, so it holds at most PROMEXP_CONNS connections, at most
+ * PROMEXP_CONNS_PER_IP from one address, and a request's headers must be in
+ * within PROMEXP_HEADERS_S of the connection's start or its previous answer
+ * (a watcher thread shuts a slower one down: a trickle of one byte a second
+ * defeats an idle timeout alone).
  */
 #include "promexp.h"
 
@@ -14,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include <microhttpd.h>
 
@@ -413,11 +420,112 @@ bad:
 
 /* ---------- the server ---------- */
 
+#define PROMEXP_CONNS 16u
+#define PROMEXP_CONNS_PER_IP 4u
+#define PROMEXP_HEADERS_S 5u
+#define PROMEXP_IDLE_S 10u
+
+/* One connection under the header deadline (the watcher's view). */
+struct promexp_conn {
+	int fd; /* -1: a free slot */
+	uint64_t since_ns; /* its start, or its previous answer */
+	bool headers_in; /* its current request's headers are in */
+};
+
 struct promexp {
 	struct MHD_Daemon *mhd;
 	pthread_mutex_t mu; /* guards cur against the HTTP thread's reads */
 	struct promexp_state cur; /* written only by the manager's thread, under mu */
+	pthread_mutex_t cmu; /* guards conns, stop */
+	pthread_cond_t cv;
+	struct promexp_conn conns[PROMEXP_CONNS];
+	bool stop;
+	pthread_t watcher;
+	uint64_t cut; /* connections cut at the header deadline */
 };
+
+static struct promexp_conn *promexp_slot(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+/* A connection opens (a free slot, its deadline starts) or closes (the slot is freed). */
+static void promexp_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+			   enum MHD_ConnectionNotificationCode toe)
+{
+	struct promexp *px = cls;
+	struct promexp_conn *c = *socket_context;
+
+	pthread_mutex_lock(&px->cmu);
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+		for (size_t i = 0; ci && i < PROMEXP_CONNS && !*socket_context; i++)
+			if (px->conns[i].fd < 0) {
+				px->conns[i] = (struct promexp_conn){ ci->connect_fd,
+								      util_mono_ns(), false };
+				*socket_context = &px->conns[i];
+			}
+	} else if (c) {
+		c->fd = -1;
+		*socket_context = NULL;
+	}
+	pthread_mutex_unlock(&px->cmu);
+}
+
+/* The headers of conn's request are in (in) or its answer is sent (!in: the next one's start). */
+static void promexp_mark(struct promexp *px, struct MHD_Connection *conn, bool in)
+{
+	struct promexp_conn *c = promexp_slot(conn);
+
+	if (!c)
+		return;
+	pthread_mutex_lock(&px->cmu);
+	c->headers_in = in;
+	if (!in)
+		c->since_ns = util_mono_ns();
+	pthread_mutex_unlock(&px->cmu);
+}
+
+static void promexp_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			      enum MHD_RequestTerminationCode toe)
+{
+	(void)con_cls;
+	(void)toe;
+	promexp_mark(cls, conn, false);
+}
+
+/* Every second: shut down the connections whose headers are late (MHD then closes them). */
+static void *promexp_watch(void *arg)
+{
+	struct promexp *px = arg;
+	const uint64_t limit = (uint64_t)PROMEXP_HEADERS_S * 1000000000ull;
+
+	pthread_mutex_lock(&px->cmu);
+	while (!px->stop) {
+		struct timespec ts;
+		uint64_t now = util_mono_ns();
+
+		for (size_t i = 0; i < PROMEXP_CONNS; i++) {
+			struct promexp_conn *c = &px->conns[i];
+
+			if (c->fd >= 0 && !c->headers_in && now - c->since_ns > limit) {
+				shutdown(c->fd, SHUT_RDWR);
+				c->headers_in = true; /* once */
+				px->cut++;
+			}
+		}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		pthread_cond_timedwait(&px->cv, &px->cmu, &ts);
+	}
+	pthread_mutex_unlock(&px->cmu);
+	return NULL;
+}
 
 static enum MHD_Result promexp_reply(struct MHD_Connection *conn, unsigned status, char *body,
 				     size_t len, const char *type)
@@ -452,6 +560,7 @@ static enum MHD_Result promexp_handler(void *cls, struct MHD_Connection *conn, c
 	(void)upload_data;
 	if (!*con_cls) { /* headers only: wait for the (ignored) body */
 		*con_cls = px;
+		promexp_mark(px, conn, true);
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
@@ -516,15 +625,25 @@ int promexp_start(struct promexp **out, const char *listen, unsigned *port, char
 	}
 	px->cur.source = -1;
 	pthread_mutex_init(&px->mu, NULL);
+	pthread_mutex_init(&px->cmu, NULL);
+	pthread_cond_init(&px->cv, NULL);
+	for (size_t i = 0; i < PROMEXP_CONNS; i++)
+		px->conns[i].fd = -1;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	px->mhd = MHD_start_daemon(flags, 0, NULL, NULL, promexp_handler, px,
-				   MHD_OPTION_EXTERNAL_LOGGER, promexp_mhd_log, NULL,
-				   MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				   MHD_OPTION_CONNECTION_LIMIT, 16u, MHD_OPTION_CONNECTION_TIMEOUT,
-				   10u, MHD_OPTION_END);
-	if (!px->mhd) {
+	px->mhd = MHD_start_daemon(
+		flags, 0, NULL, NULL, promexp_handler, px, MHD_OPTION_EXTERNAL_LOGGER,
+		promexp_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_CONNECTION_LIMIT, PROMEXP_CONNS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		PROMEXP_CONNS_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT, PROMEXP_IDLE_S,
+		MHD_OPTION_NOTIFY_CONNECTION, promexp_notify, px, MHD_OPTION_NOTIFY_COMPLETED,
+		promexp_completed, px, MHD_OPTION_END);
+	if (!px->mhd || pthread_create(&px->watcher, NULL, promexp_watch, px) != 0) {
 		snprintf(err, errlen, "metrics: cannot listen on %s (in use?)", listen);
+		if (px->mhd)
+			MHD_stop_daemon(px->mhd);
+		pthread_cond_destroy(&px->cv);
+		pthread_mutex_destroy(&px->cmu);
 		pthread_mutex_destroy(&px->mu);
 		free(px);
 		return -EADDRINUSE;
@@ -557,7 +676,17 @@ void promexp_stop(struct promexp *px)
 {
 	if (!px)
 		return;
+	pthread_mutex_lock(&px->cmu);
+	px->stop = true;
+	pthread_cond_signal(&px->cv);
+	pthread_mutex_unlock(&px->cmu);
+	pthread_join(px->watcher, NULL);
 	MHD_stop_daemon(px->mhd);
+	if (px->cut)
+		log_info("metrics: %llu connections cut at the %u s header deadline",
+			 (unsigned long long)px->cut, PROMEXP_HEADERS_S);
+	pthread_cond_destroy(&px->cv);
+	pthread_mutex_destroy(&px->cmu);
 	pthread_mutex_destroy(&px->mu);
 	promexp_state_free(&px->cur);
 	free(px);
