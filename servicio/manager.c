@@ -15,7 +15,7 @@
  * hung cycle is killed and restarted), STOPPING=1 when the stop begins.
  *
  * Signals only set a flag (a second SIGINT/SIGTERM exits at once). The
- * stop: flush the spool (bounded wait), GET /graficar, remove the cron
+ * stop: flush the spool (bounded wait), POST /graficar, remove the cron
  * lines, remove the admin_logs container it started (the data stays on the
  * host) and print where the report is.
  */
