@@ -91,6 +91,11 @@ static const struct opts_opt config_opts[] = {
 	  "a removed container's anonymous volumes go too (docker rm -v; default: kept, as "
 	  "docker rm)",
 	  0 },
+	{ "user", OPTS_STR, F(user), 0, 0, NULL, "NAME",
+	  "after start-up run as this system user (made when missing) with only the "
+	  "capabilities the metrics source needs; a privileged parent keeps root for the "
+	  "cron removal (docs/servicio.md, Privileges; empty: stay root)",
+	  0 },
 	{ "docker-timeout", OPTS_DOUBLE, F(docker_timeout_s), 1, 600, NULL, "SECONDS",
 	  "how long one Docker API request may take (a slow or emulated machine needs more)", 0 },
 	{ "health-timeout", OPTS_DOUBLE, F(health_timeout_s), 1, 3600, NULL, "SECONDS",

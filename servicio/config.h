@@ -41,6 +41,7 @@ struct config {
 	char admin_data[CONFIG_STR_MAX];
 	bool keep_admin_logs; /* leave the admin_logs container running at exit */
 	bool remove_volumes; /* removals also delete anonymous volumes (docker rm -v) */
+	char user[64]; /* after start-up, run as this user (privs.h); "" = stay root */
 	double health_timeout_s;
 	double docker_timeout_s; /* one Docker API request */
 	bool demo; /* the cron job of load containers (make run) */

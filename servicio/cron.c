@@ -109,7 +109,15 @@ static int cron_run(const struct cron *c, const char *what)
 	return 0;
 }
 
-void cron_install(struct cron *c, const char *configured)
+/* The privileged parent's end (privs.h); -1: run the script here. */
+static int cron_helper = -1;
+
+void cron_use_helper(int fd)
+{
+	cron_helper = fd;
+}
+
+int cron_locate(struct cron *c, const char *configured)
 {
 	if (configured && configured[0])
 		util_strlcpy(c->script, configured, sizeof(c->script));
@@ -119,23 +127,48 @@ void cron_install(struct cron *c, const char *configured)
 		log_warnx("cron: no executable cron.sh (%s): the cron job is not installed "
 			  "(set --cron-script)",
 			  c->script[0] ? c->script : "not found beside the binary");
-		return;
+		c->script[0] = '\0';
+		return -ENOENT;
 	}
 	/* root runs only root's files (trust.h); the resolved path is run */
 	char real[PATH_MAX], why[2 * PATH_MAX + 256];
 	if (geteuid() == 0 && trust_check_path(c->script, real, why, sizeof(why)) != 0) {
 		log_errorx("cron: %s: the cron job is not installed", why);
 		c->script[0] = '\0';
-		return;
+		return -EPERM;
 	}
 	if (geteuid() == 0)
 		util_strlcpy(c->script, real, sizeof(c->script));
+	return 0;
+}
+
+void cron_install(struct cron *c, const char *configured)
+{
+	char m = 'I';
+
+	if (cron_locate(c, configured) != 0)
+		return;
 	if (cron_run(c, "install") == 0)
 		c->installed = true;
+	/* the privileged parent removes it at the stop, or when we die */
+	if (c->installed && cron_helper >= 0 && write(cron_helper, &m, 1) != 1)
+		log_warnx("cron: cannot tell the privileged parent: the job stays at the stop");
 }
 
 void cron_remove(struct cron *c)
 {
-	if (c->installed && cron_run(c, "remove") == 0)
+	char m = 'R';
+
+	if (!c->installed)
+		return;
+	if (cron_helper < 0) {
+		if (cron_run(c, "remove") == 0)
+			c->installed = false;
+		return;
+	}
+	/* root's crontab is the privileged parent's to edit (privs.h) */
+	if (write(cron_helper, &m, 1) == 1 && read(cron_helper, &m, 1) == 1 && m == '0')
 		c->installed = false;
+	else
+		log_warnx("cron: the privileged parent could not remove the cron job");
 }

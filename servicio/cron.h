@@ -21,7 +21,16 @@ struct cron {
  * could change (lib/trust.h), is refused with an error naming the path. */
 void cron_install(struct cron *c, const char *configured);
 
-/* Run the script with "remove" when the job was installed. */
+/* Run the script with "remove" when the job was installed (through the
+ * privileged parent after cron_use_helper). */
 void cron_remove(struct cron *c);
+
+/* Find and check the script as cron_install does, without running it. 0,
+ * or -ENOENT / -EPERM (logged); c->script is then "". */
+int cron_locate(struct cron *c, const char *configured);
+
+/* From now on, install tells and remove asks the privileged parent on fd
+ * (privs.h): its one-byte protocol. */
+void cron_use_helper(int fd);
 
 #endif

@@ -46,6 +46,7 @@
 #include "measure.h"
 #include "memtrim.h"
 #include "metrics.h"
+#include "privs.h"
 #include "procskip.h"
 #include "promexp.h"
 #include "record.h"
@@ -358,6 +359,16 @@ static int mgr_start(struct mgr *m)
 		stop_sequence(m, false);
 		return 1;
 	}
+	{
+		/* start-up as root is over: before any thread, drop (privs.h) */
+		char err[256];
+		if (privs_drop((enum snap_source)m->ms.last_source, m->cfg.spool_path, err,
+			       sizeof(err)) != 0) {
+			log_errorx("privileges: %s", err);
+			stop_sequence(m, false);
+			return 1;
+		}
+	}
 	if (!m->cfg.once && !m->cfg.no_events) {
 		struct events_cfg ec = { m->cfg.docker_socket, docker_api_version(m->dk),
 					 m->cfg.scope, (unsigned)m->cfg.event_window_ms };
@@ -550,6 +561,12 @@ int manager_main(int argc, char **argv)
 	if (ret >= 0) {
 		free(m);
 		return ret;
+	}
+	ret = privs_split(m->cfg.user, m->cfg.cron_script); /* the parent never returns */
+	if (ret != 0) {
+		fprintf(stderr, "servicio: privilege separation: %s\n", strerror(-ret));
+		free(m);
+		return 1;
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;

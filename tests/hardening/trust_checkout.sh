@@ -38,10 +38,13 @@ mkdir -m 775 "$base/gw" && copy "$base/gw/co"
 copy "$base/root"
 export GESTOR_CRONTAB_FILE=$base/crontab GESTOR_CRON_ID=trust-checkout-$$ GESTOR_CRON_LOG=$base/log/run.log
 port=$(free_port)
+# the cron job is the demo's when servicio has --demo
+demo=()
+[[ "$("$bin" --help)" == *'--demo '* ]] && demo=(--demo)
 
 # servicio: a short run that would install the cron job with this cron.sh
 svc() {
-	timeout -k 5 60 "$bin" --cron-script "$1" --duration 2 --interval 1 --no-events \
+	timeout -k 5 60 "$bin" "${demo[@]}" --cron-script "$1" --duration 2 --interval 1 --no-events \
 		--metrics-listen none --log-url "http://127.0.0.1:$port" --health-timeout 1 \
 		--scope "gestor.test=gtrust-$$" --spool "$base/spool" >"$base/out" 2>&1
 }

@@ -1,0 +1,276 @@
+/*
+ * privs.c — the privileged parent and the drop (see privs.h).
+ *
+ * The parent speaks one-byte messages on a socketpair: the child sends 'I'
+ * when the cron job is installed and 'R' to have it removed; the parent
+ * answers 'R' with '0' (done) or '1' (failed). Nothing else is accepted,
+ * and the script the parent runs is the one it found and checked itself
+ * (cron.h, trust.h), never a path the child names.
+ */
+#include "privs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cron.h"
+#include "gestor.h"
+#include "log.h"
+#include "util.h"
+
+#define PRIVS_USER_MAX 64
+
+static int privs_fd = -1; /* the child's end; -1: not split */
+static char privs_user[PRIVS_USER_MAX];
+static volatile sig_atomic_t privs_sig;
+
+static void privs_on_signal(int sig)
+{
+	privs_sig = sig;
+}
+
+/* The parent's loop: requests, forwarded signals, the child's end. */
+static void privs_parent(int fd, pid_t child, const char *cron_script)
+{
+	struct cron pc = { 0 };
+	struct sigaction sa = { 0 };
+	int status = 0;
+
+	sa.sa_handler = privs_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		char c;
+
+		if (privs_sig) {
+			kill(child, (int)privs_sig);
+			privs_sig = 0;
+		}
+		if (waitpid(child, &status, WNOHANG) == child)
+			break;
+		if (poll(&p, 1, 200) <= 0 || !(p.revents & (POLLIN | POLLHUP)))
+			continue;
+		if (read(fd, &c, 1) != 1) {
+			/* the child is gone (or closing): wait for it below */
+			while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+				if (privs_sig)
+					kill(child, (int)privs_sig);
+				privs_sig = 0;
+			}
+			break;
+		}
+		if (c == 'I') {
+			cron_locate(&pc, cron_script);
+			pc.installed = pc.script[0] != '\0';
+		} else if (c == 'R') {
+			cron_remove(&pc);
+			c = pc.installed ? '1' : '0';
+			if (write(fd, &c, 1) != 1)
+				(void)0;
+		}
+	}
+	if (pc.installed) {
+		log_warnx("servicio (pid %d) ended with the cron job installed: removing it",
+			  (int)child);
+		cron_remove(&pc);
+	}
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
+int privs_split(const char *user, const char *cron_script)
+{
+	int sv[2];
+	pid_t pid;
+
+	if (!user[0] || geteuid() != 0)
+		return 0;
+	if (!util_strlcpy(privs_user, user, sizeof(privs_user)))
+		return -ENAMETOOLONG;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int r = -errno;
+		close(sv[0]);
+		close(sv[1]);
+		return r;
+	}
+	if (pid > 0) {
+		close(sv[1]);
+		privs_parent(sv[0], pid, cron_script);
+	}
+	close(sv[0]);
+	privs_fd = sv[1];
+	/* the parent dies (SIGKILL): the child stops cleanly on its own */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	cron_use_helper(privs_fd);
+	return 0;
+}
+
+void privs_caps_for(enum snap_source src, char *out, size_t cap)
+{
+	/*
+	 * every source: cap_dac_read_search (the root-only run directory on
+	 * the way to the log socket; procfs and cgroup files of containers'
+	 * root processes); procfs also cap_sys_ptrace (/proc/<pid>/io etc. of
+	 * other users' processes); bpf also cap_bpf and cap_perfmon (a new
+	 * iterator is made from the loaded program at every read)
+	 */
+	switch (src) {
+	case SNAP_SRC_PROCFS:
+		util_strlcpy(out, "cap_dac_read_search,cap_sys_ptrace", cap);
+		break;
+	case SNAP_SRC_BPF:
+		util_strlcpy(out, "cap_dac_read_search,cap_bpf,cap_perfmon", cap);
+		break;
+	default:
+		util_strlcpy(out, "cap_dac_read_search", cap);
+		break;
+	}
+}
+
+/* The system user, made with useradd when missing. 0 or -errno. */
+static int privs_user_get(const char *name, uid_t *uid, gid_t *gid, char *err, size_t errlen)
+{
+	struct passwd *pw = getpwnam(name);
+
+	if (!pw) {
+		pid_t pid = fork();
+		int st = -1;
+
+		if (pid == 0) {
+			execl("/usr/sbin/useradd", "useradd", "--system", "--no-create-home",
+			      "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin",
+			      "--comment", "gestor servicio", name, (char *)NULL);
+			_exit(127);
+		}
+		while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		pw = getpwnam(name);
+		if (!pw) {
+			snprintf(err, errlen,
+				 "user %s does not exist and useradd failed (status %d)", name, st);
+			return -ENOENT;
+		}
+		log_info("made the system user %s (uid %u) for servicio", name,
+			 (unsigned)pw->pw_uid);
+	}
+	if (pw->pw_uid == 0) {
+		snprintf(err, errlen, "user %s is root: nothing would be dropped", name);
+		return -EINVAL;
+	}
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return 0;
+}
+
+/* Threads of this process (capabilities are per thread). */
+static int privs_threads(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* The spool's directory and files: the user's, since the child writes them. */
+static void privs_give_spool(const char *spool, uid_t uid, gid_t gid)
+{
+	char dir[PATH_MAX];
+	char *slash;
+	DIR *d;
+	struct dirent *e;
+
+	util_strlcpy(dir, spool, sizeof(dir));
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return;
+	*slash = '\0';
+	if (chown(dir, uid, gid) != 0 || !(d = opendir(dir)))
+		return;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			(void)fchownat(dirfd(d), e->d_name, uid, gid, AT_SYMLINK_NOFOLLOW);
+	closedir(d);
+}
+
+int privs_drop(enum snap_source src, const char *spool, char *err, size_t errlen)
+{
+	char list[128], text[160];
+	gid_t groups[3];
+	int ngroups = 0, r;
+	uid_t uid;
+	gid_t gid;
+	cap_t caps = NULL;
+	struct group *g;
+
+	if (privs_fd < 0)
+		return 0;
+	if (privs_threads() != 1) {
+		snprintf(err, errlen, "%d threads already run: capabilities are per thread",
+			 privs_threads());
+		return -EBUSY;
+	}
+	if ((r = privs_user_get(privs_user, &uid, &gid, err, errlen)) != 0)
+		return r;
+	groups[ngroups++] = gid;
+	if ((g = getgrnam("docker")))
+		groups[ngroups++] = g->gr_gid; /* the Docker socket */
+	if ((g = getgrnam(GESTOR_LOG_USER)))
+		groups[ngroups++] = g->gr_gid; /* the log server's socket */
+	privs_caps_for(src, list, sizeof(list));
+	/* measuring the table (docs/servicio.md): another set, from root's environment */
+	if (getenv("GESTOR_PRIVS_CAPS"))
+		util_strlcpy(list, getenv("GESTOR_PRIVS_CAPS"), sizeof(list));
+	snprintf(text, sizeof(text), "%s%s", list, list[0] ? "=ep" : "=");
+	caps = cap_from_text(text);
+	if (!caps) {
+		snprintf(err, errlen, "cap_from_text(%s): %s", list, strerror(errno));
+		return -EINVAL;
+	}
+	privs_give_spool(spool, uid, gid);
+	/* the bounding set first (that needs cap_setpcap, which goes next) */
+	for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++) {
+		cap_flag_value_t v = CAP_CLEAR;
+		cap_get_flag(caps, c, CAP_PERMITTED, &v);
+		if (v != CAP_SET && cap_drop_bound(c) != 0 && errno != EINVAL)
+			goto err;
+	}
+	if (prctl(PR_SET_KEEPCAPS, 1) != 0 || setgroups((size_t)ngroups, groups) != 0 ||
+	    setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0 ||
+	    cap_set_proc(caps) != 0 || prctl(PR_SET_KEEPCAPS, 0) != 0 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		goto err;
+	cap_free(caps);
+	log_info("privileges: running as %s (uid %u) with only %s; cron removal is asked of "
+		 "the privileged parent (pid %d)",
+		 privs_user, (unsigned)uid, list[0] ? list : "no capability", (int)getppid());
+	return 0;
+err:
+	r = -errno;
+	snprintf(err, errlen, "dropping privileges: %s", strerror(errno));
+	cap_free(caps);
+	return r;
+}
