@@ -37,9 +37,10 @@ listing() {
 }
 listing >"$W/listing.before"
 
-check "the corpus is stored (201)" /usr/bin/python3 - "$AL_URL" "$C" <<'PY'
+check "the corpus is stored (201)" /usr/bin/python3 - "$AL_URL" "$C" "$here" <<'PY'
 import json, sys, urllib.request
-sys.path.insert(0, "tests/admin_logs")
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+sys.path.insert(0, sys.argv[3])
 import hostile_corpus as hc
 url, c = sys.argv[1], sys.argv[2]
 names = hc.names(c)
@@ -85,7 +86,7 @@ check "a name with bytes that are not UTF-8 -> 400" test "$(printf '%b' "$B1" | 
 check "a name with a lone surrogate (\\ud800) -> 400" test "$(printf '%s' "${B1//\\xff\\xfe\`id\`\\xc0\\xaf/\\ud800}" | curl -s -o /dev/null -w '%{http_code}' --data-binary @- "$AL_URL/logs")" = 400
 check "... neither stored" test "$(curl -s "$AL_URL/health" | jq .records)" = "$n"
 
-nnames=$(/usr/bin/python3 "$here/hostile_corpus.py" "$C" | wc -l)
+nnames=$(/usr/bin/python3 -B "$here/hostile_corpus.py" "$C" | wc -l)
 ok=0
 for ((k = 0; k < nnames; k++)); do
 	[ "$(al_status "$(al_curl -X POST "$AL_URL/graficar?run=hostile.n.$k")")" = 200 ] && ok=$((ok + 1))
@@ -96,7 +97,7 @@ r=$(al_curl -X POST "$AL_URL/graficar?run=hostile.1")
 check "POST /graficar?run=hostile.1 -> 200" test "$(al_status "$r")" = 200
 check "no gnuplot error log (every script ran through)" bash -c '! ls "$1"/.gnuplot-*.log 2>/dev/null | grep -q .' _ "$W/report"
 check "the names are data everywhere (hostile_check.py)" /usr/bin/python3 "$here/hostile_check.py" "$W/report" "$C"
-host=$(/usr/bin/python3 -c 'import sys, urllib.parse; sys.path.insert(0, sys.argv[1]); import hostile_corpus as hc; print(urllib.parse.quote(hc.host(sys.argv[2]), safe=""))' "$here" "$C")
+host=$(/usr/bin/python3 -c 'import sys, urllib.parse; sys.dont_write_bytecode = True; sys.path.insert(0, sys.argv[1]); import hostile_corpus as hc; print(urllib.parse.quote(hc.host(sys.argv[2]), safe=""))' "$here" "$C")
 r=$(al_curl -X POST "$AL_URL/graficar?host=$host")
 check "POST /graficar?host=<the hostile host> -> 200, the same run" test "$(al_status "$r"):$(al_body "$r" | jq -r .run)" = 200:hostile.1
 check "... and its report holds every name as data too" /usr/bin/python3 "$here/hostile_check.py" "$W/report" "$C"
