@@ -10,6 +10,14 @@
  * class. Series longer than GRAPHS_MAX_POINTS are averaged into equal time
  * buckets (the CSV holds exactly what is drawn). gnuplot runs as child
  * processes with script files (posix_spawn, no shell), in parallel.
+ *
+ * Every string of a record (container names, hosts, run ids) is data:
+ * gnuplot gets it as a string constant, the CSV as a quoted, formula-safe
+ * cell, index.html escaped (graphs_text.h). A run without records writes
+ * nothing; the saved reports under runs/ are bounded (keep_runs,
+ * keep_bytes), the one drawn longest ago removed first. Who may draw and
+ * when (POST, one at a time, a bounded queue) is http.c's and
+ * graphs_queue.h's business.
  */
 #ifndef ADMIN_LOGS_GRAPHS_H
 #define ADMIN_LOGS_GRAPHS_H
