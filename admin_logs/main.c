@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "gestor.h"
 #include "http.h"
 #include "log.h"
 #include "memtrim.h"

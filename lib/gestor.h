@@ -29,4 +29,13 @@
  */
 #define GESTOR_LOG_USER "gestor-logs"
 
+/*
+ * The one version of every program: debian/changelog's top entry, passed by
+ * mk/common.mk as -DGESTOR_VERSION (this fallback only for tools that
+ * compile a file alone, as clang-tidy does).
+ */
+#ifndef GESTOR_VERSION
+#define GESTOR_VERSION "unknown"
+#endif
+
 #endif

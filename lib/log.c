@@ -15,6 +15,7 @@
  */
 #include "log.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,10 +56,16 @@ bool log_is_journal(int fd, const char *journal_stream)
 {
 	unsigned long long dev, ino;
 	struct stat st;
-	int used = 0;
+	char *end;
 
-	if (!journal_stream || sscanf(journal_stream, "%llu:%llu%n", &dev, &ino, &used) != 2 ||
-	    journal_stream[used] != '\0' || fstat(fd, &st) != 0)
+	if (!journal_stream || !isdigit((unsigned char)journal_stream[0]))
+		return false;
+	errno = 0;
+	dev = strtoull(journal_stream, &end, 10);
+	if (errno || *end != ':' || !isdigit((unsigned char)end[1]))
+		return false;
+	ino = strtoull(end + 1, &end, 10);
+	if (errno || *end != '\0' || fstat(fd, &st) != 0)
 		return false;
 	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }

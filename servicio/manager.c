@@ -42,6 +42,7 @@
 #include "docker.h"
 #include "docker_ctl.h"
 #include "events.h"
+#include "gestor.h"
 #include "log.h"
 #include "measure.h"
 #include "memtrim.h"
