@@ -31,6 +31,7 @@
 #                          report (the guests grep dmesg for lockdep, KASAN,
 #                          KCSAN, RCU, sleep-in-atomic, WARN, BUG) and check
 #                          lockdep is still on
+#   bash tests/kernel/debug-kernel.sh bpf [VARIANT]    the BPF part alone
 #   VARIANT is kasan or kcsan; default both, one after the other.
 # Environment: GESTOR_DEBUG_KERNEL_CACHE (default /var/cache/gestor/debug-kernel),
 # JOBS (default nproc), NICE (default 10).
@@ -118,6 +119,11 @@ CONFIG_DEBUG_PREEMPT=y
 CONFIG_DEBUG_LIST=y
 CONFIG_RCU_CPU_STALL_TIMEOUT=60
 CONFIG_NET=y
+CONFIG_PERF_EVENTS=y
+CONFIG_KPROBES=y
+CONFIG_FTRACE=y
+CONFIG_KPROBE_EVENTS=y
+CONFIG_BPF_EVENTS=y
 CONFIG_BPF_SYSCALL=y
 CONFIG_BPF_JIT=y
 CONFIG_BPF_JIT_ALWAYS_ON=y
@@ -138,7 +144,7 @@ EOF
 required="CONFIG_64BIT CONFIG_MODULES CONFIG_PROVE_LOCKING CONFIG_PROVE_RCU CONFIG_DEBUG_ATOMIC_SLEEP
 CONFIG_SERIAL_8250_CONSOLE CONFIG_BLK_DEV_INITRD CONFIG_DEVTMPFS CONFIG_MEMCG
 CONFIG_CGROUP_PIDS CONFIG_CGROUP_CPUACCT CONFIG_USER_NS CONFIG_PID_NS CONFIG_TIME_NS CONFIG_FUSE_FS
-CONFIG_ACPI CONFIG_TMPFS CONFIG_SLUB CONFIG_SWAP CONFIG_BLK_DEV_LOOP CONFIG_SECURITY_LANDLOCK CONFIG_NET CONFIG_BPF_SYSCALL CONFIG_BPF_JIT CONFIG_DEBUG_INFO_BTF"
+CONFIG_ACPI CONFIG_TMPFS CONFIG_SLUB CONFIG_SWAP CONFIG_BLK_DEV_LOOP CONFIG_SECURITY_LANDLOCK CONFIG_NET CONFIG_BPF_EVENTS CONFIG_BPF_SYSCALL CONFIG_BPF_JIT CONFIG_DEBUG_INFO_BTF"
 
 build() { # variant
 	[ -n "$src_tar" ] || { echo "skipped: linux-source-6.1 is not installed" >&2; exit 77; }
@@ -244,6 +250,11 @@ run_bpf() { # variant
 variants=${2:-kasan kcsan}
 case "${1:-test}" in
 build) for v in $variants; do build "$v"; done ;;
+bpf)
+	rc=0
+	for v in $variants; do run_bpf "$v" || rc=1; done
+	exit $rc
+	;;
 test)
 	rc=0
 	for v in $variants; do
@@ -252,5 +263,5 @@ test)
 	done
 	exit $rc
 	;;
-*) echo "usage: $0 build|test [kasan|kcsan]" >&2; exit 2 ;;
+*) echo "usage: $0 build|test|bpf [kasan|kcsan]" >&2; exit 2 ;;
 esac
