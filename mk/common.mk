@@ -27,6 +27,9 @@ CPPFLAGS += -I$(TOP)/lib
 # the one version of every program: debian/changelog's top entry
 GESTOR_VERSION ?= $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' $(TOP)/debian/changelog)
 CPPFLAGS += -DGESTOR_VERSION='"$(GESTOR_VERSION)"'
+# the files that print it are compiled again when it changes
+$(foreach m,rel asan,$(BUILD)/$(m)/servicio/manager.o $(BUILD)/$(m)/admin_logs/main.o): \
+	$(TOP)/debian/changelog
 
 PKGS ?=
 PKG_CFLAGS = $(if $(strip $(PKGS)),$(shell pkg-config --cflags $(PKGS)))
