@@ -35,7 +35,7 @@ on_exit "docker rm -f $NAME"
 on_exit "rm -rf /run/gestor/$NAME"
 mk low l1
 ARGS=(--admin-name "$NAME" --admin-image "$ADMIN_IMAGE" --admin-port "$PORT" --admin-data "$DATA" --no-cron
-	--scope "gestor.test=$SVT_TAG" --spool "$SVT_TMP/spool/spool" --interval 1)
+	--scope "gestor.test=$SVT_TAG" --spool "$SVT_TMP/spool/spool" --interval 1 --metrics-listen none)
 LOG=$SVT_TMP/run.log
 
 # squat: the squatter, as nobody, on 127.0.0.1:$PORT (appends what it gets to $SQ)

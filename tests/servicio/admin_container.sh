@@ -28,7 +28,7 @@ on_exit "docker rm -f $NAME"
 on_exit "rm -rf /run/gestor/$NAME"
 for i in 1 2 3 4; do mk low "l$i"; done
 ARGS=(--admin-name "$NAME" --admin-image "$ADMIN_IMAGE" --admin-port "$PORT" --admin-data "$DATA" --no-cron
-	--scope "gestor.test=$SVT_TAG" --spool "$SVT_TMP/spool/spool" --interval 1)
+	--scope "gestor.test=$SVT_TAG" --spool "$SVT_TMP/spool/spool" --interval 1 --metrics-listen none)
 LOG=$SVT_TMP/run.log
 "$SVT_BIN" "${ARGS[@]}" >"$LOG" 2>&1 &
 PID=$!
