@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,16 @@
 #define TRUST_HINT                                                                   \
 	"root runs only root's files: put gestor in a root-owned directory such as " \
 	"/usr/local/lib/gestor and run it from there"
+
+/*
+ * A root-owned directory with the sticky bit (/tmp) above the file: others
+ * may add entries there, but cannot rename or remove root's, so what lies
+ * below stays root's. Only a directory above the file itself qualifies.
+ */
+static bool trust_sticky_parent(const char *d, const char *resolved, const struct stat *st)
+{
+	return S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX) && strcmp(d, resolved) != 0;
+}
 
 int trust_check_path(const char *path, char *resolved, char *err, size_t errlen)
 {
@@ -39,7 +50,7 @@ int trust_check_path(const char *path, char *resolved, char *err, size_t errlen)
 				 resolved, d, (unsigned)st.st_uid);
 			return -EPERM;
 		}
-		if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !trust_sticky_parent(d, resolved, &st)) {
 			snprintf(err, errlen,
 				 "refused %s: %s is group- or world-writable (mode %o; chmod go-w "
 				 "it, "

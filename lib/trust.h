@@ -12,8 +12,9 @@
 /*
  * path, with its symbolic links resolved into resolved (PATH_MAX bytes),
  * and every directory above it up to / are owned by root and not group- or
- * world-writable. 0, or -errno with err saying which path and why (-EPERM
- * for an owner or a mode). Run resolved, not path: no link in between can
+ * world-writable (a directory above it may be, with the sticky bit: /tmp).
+ * 0, or -errno with err saying which path and why (-EPERM for an owner or
+ * a mode). Run resolved, not path: no link in between can
  * be changed afterwards.
  */
 int trust_check_path(const char *path, char *resolved, char *err, size_t errlen);

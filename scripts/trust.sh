@@ -5,7 +5,8 @@
 #
 #   gestor_trusted PATH   exit 0 when PATH (symbolic links resolved) and
 #                         every directory above it are owned by root and
-#                         not group- or world-writable; else 1, with one
+#                         not group- or world-writable (a directory above
+#                         it may be, with the sticky bit: /tmp); else 1, with one
 #                         line on stdout saying which path and why. Prints
 #                         the resolved path on fd 3 when fd 3 is open.
 #   gestor_rundir         makes $GESTOR_RUN_DIR (default /run/gestor) root's
@@ -34,7 +35,9 @@ gestor_trusted() {
 				"put gestor in a root-owned directory such as /usr/local/lib/gestor and run it from there)"
 			return 1
 		fi
-		if (((8#$m & 8#022) != 0)); then
+		# a root-owned sticky directory above the file (/tmp) is fine: others
+		# cannot rename or remove root's entries in it
+		if (((8#$m & 8#022) != 0)) && ! { [ "$d" != "$r" ] && (((8#$m & 8#1000) != 0)); }; then
 			echo "refused $r: $d is group- or world-writable (mode $m; root runs only files" \
 				"no other user can change: chmod go-w it, or install gestor to /usr/local/lib/gestor)"
 			return 1
