@@ -14,11 +14,12 @@ bin=$GESTOR_BIN/servicio
 dir=$(mktemp -d /tmp/gtrust-token.XXXXXX)
 on_exit "rm -rf '$dir'"
 port=$(free_port) # nobody listens: servicio spools, which is fine here
+# (https: servicio sends no token over plain http, see docs/servicio.md)
 
 # run_with TOKENFILE: servicio once against an external log URL; its output
 # in $dir/out, its status in $dir/rc; killed (status 124) after 40 s
 run_with() {
-	timeout -k 5 40 "$bin" --log-url "http://127.0.0.1:$port" --token-file "$1" --once \
+	timeout -k 5 40 "$bin" --log-url "https://127.0.0.1:$port" --token-file "$1" --once \
 		--no-cron --no-events --metrics-listen none --scope "gestor.test=gtrust-$$" \
 		--spool "$dir/spool" --health-timeout 1 >"$dir/out" 2>&1
 	echo $? >"$dir/rc"
