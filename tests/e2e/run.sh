@@ -63,8 +63,12 @@ check "the metrics source was announced" grep -q 'metrics source:' "$LOG"
 # auto's choice on this host: the module when make run loaded it, else BPF
 # where the iterator loads, else procfs. Whether it loads is asked of
 # `servicio sysinfo` (it loads the iterator and prints its document).
+# (its whole output is taken first: with pipefail, a reader that stops
+# early would fail the pipeline through servicio's SIGPIPE)
 bpf_loads() {
-	"$GESTOR_BIN/servicio" sysinfo 2>/dev/null | head -c 64 | grep -q '"version":1'
+	local doc
+	doc=$("$GESTOR_BIN/servicio" sysinfo 2>/dev/null) || return 1
+	[[ "${doc:0:64}" == *'"version":1'* ]]
 }
 if grep -q '^module: \(loaded\|already loaded\)' "$LOG"; then
 	want=module
