@@ -8,38 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-/* The code point of the UTF-8 sequence at s (n bytes left) and its length;
- * 0 when s does not start a valid sequence (overlong, surrogate, > U+10FFFF). */
-static size_t gtext_utf8(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t len;
-	uint32_t c, min;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2, c = s[0] & 0x1fu, min = 0x80;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3, c = s[0] & 0x0fu, min = 0x800;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4, c = s[0] & 0x07u, min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3fu);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
+#include "utf8.h"
 
 /* Characters that change the direction of the text around them. */
 static bool gtext_bidi(uint32_t c)
@@ -79,7 +48,7 @@ char *gtext_display(const char *in, char *out, size_t cap)
 	while (n > 0) {
 		char esc[12];
 		uint32_t cp = 0;
-		size_t len = gtext_utf8(s, n, &cp), add;
+		size_t len = utf8_decode(s, n, &cp), add;
 		const char *piece;
 
 		if (len == 0) { /* not UTF-8: one byte becomes U+FFFD */

@@ -8,37 +8,14 @@
 #include <errno.h>
 #include <stdint.h>
 
+#include "utf8.h"
+
 size_t jsonesc_utf8_len(const unsigned char *s, size_t n)
 {
-	size_t len;
 	uint32_t cp;
+	size_t len = utf8_decode(s, n, &cp);
 
-	if (n == 0)
-		return 0;
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff) ||
-	    (cp >= JSONESC_RAW_BASE && cp <= JSONESC_RAW_BASE + 0xff))
+	if (len == 0 || (cp >= JSONESC_RAW_BASE && cp <= JSONESC_RAW_BASE + 0xff))
 		return 0;
 	return len;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cgroupid.h"
+#include "utf8.h"
 #include "util.h"
 
 /*
@@ -234,39 +235,6 @@ const struct snap_ctr *snapshot_find_ctr_prefix(const struct snapshot *s, const 
 	return NULL;
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), 0 when invalid (the module's rules). */
-static size_t snapshot_utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 size_t snapshot_decode_raw(const char *raw, size_t n, char *out, size_t cap)
 {
 	const unsigned char *s = (const unsigned char *)raw;
@@ -275,7 +243,8 @@ size_t snapshot_decode_raw(const char *raw, size_t n, char *out, size_t cap)
 	if (cap == 0)
 		return 0;
 	while (i < n) {
-		size_t len = snapshot_utf8_len(s + i, n - i);
+		uint32_t cp;
+		size_t len = utf8_decode(s + i, n - i, &cp);
 
 		if (len) {
 			if (o + len >= cap)
