@@ -18,9 +18,9 @@
 #include "trust.h"
 #include "util.h"
 
-/* <repo>/scripts/cron.sh from <repo>/build/bin/servicio (or build/asan/bin);
- * installed (make install, the package): <prefix>/lib/gestor/scripts/cron.sh
- * from <prefix>/sbin/servicio. */
+/* <repo>/scripts/cron.sh from <repo>/build/bin/servicio (or build/asan/bin,
+ * or make coverage's build/cov/asan/bin); installed (make install, the
+ * package): <prefix>/lib/gestor/scripts/cron.sh from <prefix>/sbin/servicio. */
 static void cron_default_script(char *out, size_t cap)
 {
 	char exe[PATH_MAX], tmp[PATH_MAX], base[PATH_MAX], cand[PATH_MAX + 64];
@@ -37,7 +37,7 @@ static void cron_default_script(char *out, size_t cap)
 		util_strlcpy(out, base, cap);
 		return;
 	}
-	for (int up = 2; up <= 3; up++) {
+	for (int up = 2; up <= 4; up++) {
 		util_strlcpy(base, bindir, sizeof(base));
 		for (int i = 0; i < up; i++)
 			util_strlcpy(base, dirname(base), sizeof(base));
