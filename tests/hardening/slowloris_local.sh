@@ -35,9 +35,15 @@ mk low l1
 ARGS=(--admin-name "$NAME" --admin-image "$ADMIN_IMAGE" --admin-port "$PORT" --admin-data "$DATA" --no-cron
 	--scope "gestor.test=$SVT_TAG" --spool "$SVT_TMP/spool/spool" --interval 1 --duration 30 --keep-admin-logs --metrics-listen none)
 LOG=$SVT_TMP/run.log
+# the attacker runs as nobody, who may not read the checkout (a clone made
+# with mktemp -d is 0700): its script is copied where nobody can read it
+ATT=$(mktemp -d /tmp/gestor-attacker.XXXXXX)
+on_exit "rm -rf '$ATT'"
+chmod 755 "$ATT"
+install -m 644 "$GESTOR_TOP/tests/hardening/slowloris_local.py" "$ATT/"
 
 setpriv --reuid=nobody --regid=nogroup --clear-groups bash -c "ulimit -n 4096; exec /usr/bin/python3 \
-	'$GESTOR_TOP/tests/hardening/slowloris_local.py' 127.0.0.1 $PORT $CONNS 127.0.0.2" \
+	'$ATT/slowloris_local.py' 127.0.0.1 $PORT $CONNS 127.0.0.2" \
 	>"$SVT_TMP/attack.json" 2>"$SVT_TMP/attack.err" &
 APID=$!
 on_exit "kill $APID"

@@ -37,12 +37,18 @@ mk low l1
 ARGS=(--admin-name "$NAME" --admin-image "$ADMIN_IMAGE" --admin-port "$PORT" --admin-data "$DATA" --no-cron
 	--scope "gestor.test=$SVT_TAG" --spool "$SVT_TMP/spool/spool" --interval 1 --metrics-listen none)
 LOG=$SVT_TMP/run.log
+# the attacker runs as nobody, who may not read the checkout (a clone made
+# with mktemp -d is 0700): its script is copied where nobody can read it
+ATT=$(mktemp -d /tmp/gestor-attacker.XXXXXX)
+on_exit "rm -rf '$ATT'"
+chmod 755 "$ATT"
+install -m 644 "$GESTOR_TOP/tests/hardening/squatter.py" "$ATT/"
 
 # squat: the squatter, as nobody, on 127.0.0.1:$PORT (appends what it gets to $SQ)
 squat() {
 	: >"$SVT_TMP/squatter.err"
 	setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		/usr/bin/python3 "$GESTOR_TOP/tests/hardening/squatter.py" "$PORT" >>"$SQ" 2>"$SVT_TMP/squatter.err" &
+		/usr/bin/python3 "$ATT/squatter.py" "$PORT" >>"$SQ" 2>"$SVT_TMP/squatter.err" &
 	SQPID=$!
 	on_exit "kill $SQPID"
 	wait_for 10 grep -q listening "$SVT_TMP/squatter.err" ||
