@@ -167,6 +167,9 @@ apt_progress() {
 		pmstatus) ((p / 10 > last_pm)) && last_pm=$((p / 10)) && echo "setup: installing: $((last_pm * 10)) %" ;;
 		esac
 	done
+	# the loop's status is its last test's: under pipefail a false one would
+	# fail the pipeline although apt-get succeeded
+	return 0
 }
 
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -176,7 +179,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	apt_update
 	# how much: every package apt will add (dependencies too) and the download
 	plan=$(apt-get install -s --no-install-recommends "${missing[@]}" 2>/dev/null | grep -c '^Inst ') || plan='?'
-	size=$(apt-get install --assume-no --no-install-recommends "${missing[@]}" 2>/dev/null |
+	# (--assume-no answers the question and exits 1: not a failure here)
+	size=$({ apt-get install --assume-no --no-install-recommends "${missing[@]}" 2>/dev/null || true; } |
 		sed -n 's/^Need to get \([^ ]* [kMG]*B\)\(\/[^ ]* [kMG]*B\)\{0,1\} of archives.*/\1/p') || size=
 	echo "setup: that is $plan package(s) with their dependencies, ${size:-nothing} to download"
 	log=$(mktemp "${TMPDIR:-/tmp}/gestor-apt-install.XXXXXX") || die "cannot create a temporary file"
