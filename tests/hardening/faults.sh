@@ -129,7 +129,7 @@ elif [ -z "$doc" ]; then
 	partial "4 (module file disappears): no captured module document"
 else
 	cp "$doc" "$dir/sysinfo"
-	timeout 60 "$svc" --interval 1 --duration 6 --dry-run --no-cron --scope gestor.hardening=none \
+	timeout 60 "$svc" --interval 1 --duration 6 --dry-run --no-cron --table --scope gestor.hardening=none \
 		--module-path "$dir/sysinfo" --log-url http://127.0.0.1:1 --spool "$dir/sp4/spool" \
 		>"$dir/m.out" 2>"$dir/m.err" &
 	spid=$!
