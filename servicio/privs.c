@@ -211,8 +211,10 @@ static void privs_give_spool(const char *spool, uid_t uid, gid_t gid)
 	if (chown(dir, uid, gid) != 0 || !(d = opendir(dir)))
 		return;
 	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			(void)fchownat(dirfd(d), e->d_name, uid, gid, AT_SYMLINK_NOFOLLOW);
+		if (e->d_name[0] != '.' &&
+		    fchownat(dirfd(d), e->d_name, uid, gid, AT_SYMLINK_NOFOLLOW) != 0)
+			log_warn("spool file %s/%s stays root's (the user cannot resend it)", dir,
+				 e->d_name);
 	closedir(d);
 }
 
