@@ -45,7 +45,7 @@ g=$(curl -s --max-time 60 -X POST -H "$AUTH" "http://127.0.0.1:$PORT/graficar")
 check "graphs are drawn inside the container" test "$(jq -r .dir <<<"$g")" = /data/report
 check "the report lands on the host volume" test -s "$VOL/report/removed_by_class.png"
 check "the database is on the host volume" test -s "$VOL/gestor.db"
-check "access lines on the container's stdout" bash -c 'docker logs "$1" 2>/dev/null | grep -q "POST /logs 201"' _ "$NAME"
+check "access lines on the container's stdout" wait_for 30 bash -c 'docker logs "$1" 2>/dev/null | grep -q "POST /logs 201"' _ "$NAME"
 
 docker rm -f "$NAME" >/dev/null
 check "container removed" bash -c '! docker inspect "$1" >/dev/null 2>&1' _ "$NAME"
