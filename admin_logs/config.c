@@ -110,9 +110,7 @@ void config_usage(FILE *out)
 		     "Options (precedence: flag > environment ADMIN_LOGS_<NAME> > INI file >\n"
 		     "default):\n");
 	opts_usage(&config_spec, out, &d);
-	fprintf(out, "\nINI file: 'name = value' lines, optionally under [admin_logs]; names as\n"
-		     "the flags without '--' ('-' or '_'). --print-config writes one with every\n"
-		     "option at its default.\n");
+	opts_usage_ini(out, "admin_logs");
 }
 
 int config_print_file(FILE *out)

@@ -293,9 +293,7 @@ void config_usage(FILE *out, const char *prog)
 	config_defaults(&d);
 	util_strlcpy(d.host, "this machine's host name", sizeof(d.host));
 	opts_usage(&config_spec, out, &d);
-	fprintf(out, "\nINI file: 'name = value' lines, optionally under [servicio]; names as the\n"
-		     "flags without '--' ('-' or '_'). --print-config writes one with every\n"
-		     "option at its default.\n");
+	opts_usage_ini(out, "servicio");
 }
 
 int config_print_file(FILE *out)
