@@ -50,12 +50,18 @@ on_exit "kill $APID"
 
 # held: the most attacker connections admin_logs had open at once
 watch_held() {
-	local max=0 n spid=
+	local max=0 n spid= prev= cur=
 	while [ ! -e "$SVT_TMP/stop-watch" ]; do
 		# the server's own sockets (not the kernel's accept queue): its pid's
 		[ -n "$spid" ] || spid=$(docker inspect -f '{{.State.Pid}}' "$NAME" 2>/dev/null | grep -v '^0$')
-		n=0
-		[ -n "$spid" ] && n=$(ss -Htnp state established "( sport = :$PORT )" dst 127.0.0.2 | grep -c "pid=$spid,")
+		# libmicrohttpd enforces the cap after accept(): the 65th socket is
+		# the server's for the microseconds before it closes it. Held means
+		# open in two snapshots 0.2 s apart (same peer port), not seen once.
+		cur=
+		[ -n "$spid" ] && cur=$(ss -Htnp state established "( sport = :$PORT )" dst 127.0.0.2 |
+			grep "pid=$spid," | awk '{print $4}' | sort)
+		n=$(comm -12 <(printf '%s\n' "$prev") <(printf '%s\n' "$cur") | grep -c .)
+		prev=$cur
 		[ "$n" -gt "$max" ] && max=$n && echo "$max" >"$SVT_TMP/held"
 		sleep 0.2
 	done
