@@ -6,6 +6,8 @@
 #   make coverage   make test on a gcov build ($(BUILD)/cov), then line and
 #                   branch coverage per file of servicio/, admin_logs/, lib/
 #   make test-debug-kernel  the module's VM suite on a lockdep+KASAN kernel
+#   make mutations  break the product one line at a time (tests/mutations.sh):
+#                   each mutation must make the suite named for it fail
 #   make run        set up, build, and run the whole system (DURATION=s to stop)
 #   make run VM=1   the same inside a qemu VM whose kernel loads the module
 #                   (for hosts that cannot load it; scripts/sysvm.sh)
@@ -72,6 +74,13 @@ coverage: setup
 	@rc=0; BUILD=$(BUILD)/cov tests/run.sh $(T) || rc=$$?; \
 		echo "coverage (gcov, lines and branches) of servicio/, admin_logs/, lib/:"; \
 		tests/coverage.sh $(BUILD)/cov || rc=1; exit $$rc
+
+# single-line mutations of the product (tests/mutations.sh): each is applied
+# in a scratch clone of HEAD and must make the suite named for it fail;
+# M="name ..." runs only those. A developer tool, not part of make test.
+.PHONY: mutations
+mutations:
+	@tests/mutations.sh $(M)
 
 # the module's VM suite on a lockdep + KASAN kernel built once from
 # linux-source-6.1 (cached in /var/cache/gestor/debug-kernel); not in `make test`
