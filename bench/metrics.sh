@@ -22,7 +22,7 @@ mkdir -p "$out"
 echo "# machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
 src=()
 for f in snapshot modsrc procfs procskip cgroupid ctrstats cgmem cgfds; do src+=("servicio/$f.c"); done
-cc -std=c17 -D_GNU_SOURCE -O2 -Ilib -o "$out/mbench" servicio/tests/mbench.c "${src[@]}" lib/util.c lib/jspan.c \
+cc -std=c17 -D_GNU_SOURCE -O2 -Ilib -o "$out/mbench" servicio/tests/mbench.c "${src[@]}" lib/util.c lib/jspan.c lib/jsonesc.c \
 	$(pkg-config --cflags --libs jansson) -lm || { echo "metrics: cannot build the benchmark"; exit 1; }
 echo "## snapshot + aggregation, $N extra processes"
 "$out/mbench" "$N" 15 || exit 1

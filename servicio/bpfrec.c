@@ -167,12 +167,9 @@ static int bpfrec_add(void *ctx, const struct si_rhdr *h, const struct si_wcg *c
 	(void)h;
 	if (!st->last_path || st->last.path_len != c->path_len ||
 	    memcmp(st->last.path, c->path, bpfrec_path_len(c)) != 0) {
-		n = snapshot_decode_raw(c->path, bpfrec_path_len(c), dec, sizeof(dec));
 		/* a cut path ends with U+EF00, as the module's document says it */
-		if (c->path_len > SI_W_PATH_MAX && n + 3 < sizeof(dec)) {
-			memcpy(dec + n, "\xee\xbc\x80", 4);
-			n += 3;
-		}
+		n = jsonesc_decode(c->path, bpfrec_path_len(c), c->path_len > SI_W_PATH_MAX, true,
+				   dec, sizeof(dec));
 		st->last_path = snapshot_strdup(out, dec, n);
 		if (!st->last_path)
 			return -ENOMEM;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cgroupid.h"
+#include "jsonesc.h"
 #include "procskip.h"
 #include "util.h"
 
@@ -297,7 +298,8 @@ static int procfs_store(const struct procfs_pid_ctx *ctx, const char **out, cons
 static int procfs_read_cgroup(int rootfd, const char *path, const struct procfs_pid_ctx *ctx,
 			      struct snap_proc *p)
 {
-	char buf[8192], raw[SNAP_RAW_MAX + 1], dec[SNAP_CGROUP_MAX];
+	/* one byte more than the module keeps, to see that the path was cut */
+	char buf[8192], raw[SNAP_RAW_MAX + 2], dec[SNAP_CGROUP_MAX];
 	ssize_t r = util_read_once_at(rootfd, path, buf, sizeof(buf));
 	size_t n;
 
@@ -306,7 +308,10 @@ static int procfs_read_cgroup(int rootfd, const char *path, const struct procfs_
 	cgroupid_from_file_buf(buf, p->container_id, raw, sizeof(raw));
 	if (ctx->containers_only && !p->container_id[0])
 		return PROCFS_NOT_IN_CTR;
-	n = snapshot_decode_raw(raw, strlen(raw), dec, sizeof(dec));
+	/* as the module writes it: cut at 256 raw bytes, a cut path marked */
+	n = strlen(raw);
+	n = jsonesc_decode(raw, n > SNAP_RAW_MAX ? SNAP_RAW_MAX : n, n > SNAP_RAW_MAX, true, dec,
+			   sizeof(dec));
 	return procfs_store(ctx, &p->cgroup, dec, n);
 }
 

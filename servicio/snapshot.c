@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "cgroupid.h"
-#include "utf8.h"
+#include "jsonesc.h"
 #include "util.h"
 
 /*
@@ -237,29 +237,5 @@ const struct snap_ctr *snapshot_find_ctr_prefix(const struct snapshot *s, const 
 
 size_t snapshot_decode_raw(const char *raw, size_t n, char *out, size_t cap)
 {
-	const unsigned char *s = (const unsigned char *)raw;
-	size_t i = 0, o = 0;
-
-	if (cap == 0)
-		return 0;
-	while (i < n) {
-		uint32_t cp;
-		size_t len = utf8_decode(s + i, n - i, &cp);
-
-		if (len) {
-			if (o + len >= cap)
-				break;
-			memcpy(out + o, s + i, len);
-			o += len;
-			i += len;
-		} else {
-			if (o + 2 >= cap)
-				break;
-			out[o++] = (char)(0xc0 | (s[i] >> 6));
-			out[o++] = (char)(0x80 | (s[i] & 0x3f));
-			i++;
-		}
-	}
-	out[o] = '\0';
-	return o;
+	return jsonesc_decode(raw, n, false, false, out, cap);
 }

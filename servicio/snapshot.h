@@ -27,8 +27,10 @@
 /*
  * Field bounds (bytes including the NUL). The module cuts comm at 15 bytes,
  * cmdline and cgroup at 256 raw bytes, and writes each byte that is not
- * valid UTF-8 as \u00XX, which decodes to 2 bytes: so at most 30, 512, 512
- * decoded bytes. Longer input is rejected (module) or cut (procfs).
+ * valid UTF-8 as \uefXX, which decodes to 3 bytes; no string decodes to
+ * more than 512 bytes (JSONESC_DECODED_MAX, the module's bound): so at most
+ * 45, 512, 512 decoded bytes. Longer input is rejected (module) or cut
+ * (procfs, BPF records), as lib/jsonesc.h cuts it.
  */
 #define SNAP_RAW_MAX 256 /* the module's cut of cmdline and cgroup, raw bytes */
 #define SNAP_NAME_MAX 64
@@ -131,9 +133,10 @@ const struct snap_ctr *snapshot_find_ctr_prefix(const struct snapshot *s, const 
 
 /*
  * Copy n raw bytes to out (cap bytes, always terminated) as the module's
- * JSON decodes them: valid UTF-8 stays, every other byte b becomes the
- * character U+00bb (two bytes). Stops before a character that would not
- * fit. Returns the length written.
+ * JSON decodes them (jsonesc_decode(), not cut): valid UTF-8 stays, every
+ * other byte b, and each byte of a code point in U+EF00..U+EFFF, becomes
+ * the character U+EF00 + b (three bytes). Stops before a character that
+ * would not fit. Returns the length written.
  */
 size_t snapshot_decode_raw(const char *raw, size_t n, char *out, size_t cap);
 

@@ -166,7 +166,7 @@ static void test_fields(void **state)
 	snapshot_free(&s);
 }
 
-/* Raw bytes: valid UTF-8 stays, every other byte becomes U+00XX. */
+/* Raw bytes: valid UTF-8 stays, every other byte b becomes U+EF00+b. */
 static void test_hostile_bytes(void **state)
 {
 	static struct buf b;
@@ -189,11 +189,11 @@ static void test_hostile_bytes(void **state)
 	assert_int_equal(bpfrec_parse_buf(b.b, b.n, 0, &s, err, sizeof(err)), 0);
 	snapshot_decode_raw(comm, sizeof(comm), want, sizeof(want));
 	assert_string_equal(s.procs[0].name, want);
-	assert_string_equal(s.procs[0].name, "a\xc3\xbf\"\\\n\xc3\xa9z\x7f\xc2\x80"
+	assert_string_equal(s.procs[0].name, "a\xee\xbf\xbf\"\\\n\xc3\xa9z\x7f\xee\xbe\x80"
 					     "bcdefg");
 	snapshot_decode_raw(path, sizeof(path) - 1, want, sizeof(want));
 	assert_string_equal(s.procs[0].cgroup, want);
-	assert_string_equal(s.procs[0].cgroup, "/x\xc3\xbe/\xe2\x82\xac");
+	assert_string_equal(s.procs[0].cgroup, "/x\xee\xbf\xbe/\xe2\x82\xac");
 	snapshot_free(&s);
 }
 
@@ -404,7 +404,7 @@ static void test_cut_path(void **state)
 /*
  * The printed document: the module's strict parser accepts it and gives
  * what the records give, hostile bytes included; the escapes are the
- * module's (\u00XX for invalid UTF-8, short ones for \n \t \r).
+ * module's (\u00XX for control bytes, \uefXX for invalid UTF-8, short ones for \n \t \r).
  */
 static void test_print_json(void **state)
 {

@@ -61,15 +61,16 @@ static void test_decode_raw(void **state)
 	(void)state;
 	assert_int_equal(snapshot_decode_raw("abc", 3, out, sizeof(out)), 3);
 	assert_string_equal(out, "abc");
-	/* valid multibyte kept, invalid bytes as Latin-1, overlong/surrogates invalid */
-	assert_int_equal(snapshot_decode_raw("\xc3\xa9\xff", 3, out, sizeof(out)), 4);
-	assert_string_equal(out, "\xc3\xa9\xc3\xbf");
-	assert_int_equal(snapshot_decode_raw("\xc0\xaf", 2, out, sizeof(out)), 4);
-	assert_string_equal(out, "\xc3\x80\xc2\xaf");
-	assert_int_equal(snapshot_decode_raw("\xed\xa0\x80", 3, out, sizeof(out)), 6);
+	/* valid multibyte kept, each invalid byte b as U+EF00+b (the module's
+	 * \uefXX), overlong/surrogates invalid */
+	assert_int_equal(snapshot_decode_raw("\xc3\xa9\xff", 3, out, sizeof(out)), 5);
+	assert_string_equal(out, "\xc3\xa9\xee\xbf\xbf");
+	assert_int_equal(snapshot_decode_raw("\xc0\xaf", 2, out, sizeof(out)), 6);
+	assert_string_equal(out, "\xee\xbf\x80\xee\xbe\xaf");
+	assert_int_equal(snapshot_decode_raw("\xed\xa0\x80", 3, out, sizeof(out)), 9);
 	/* never splits a character at the end of the buffer */
-	assert_int_equal(snapshot_decode_raw("\xff\xff\xff\xff\xff\xff\xff\xff", 8, out, 6), 4);
-	assert_int_equal(strlen(out), 4);
+	assert_int_equal(snapshot_decode_raw("\xff\xff\xff\xff\xff\xff\xff\xff", 8, out, 8), 6);
+	assert_int_equal(strlen(out), 6);
 	assert_int_equal(snapshot_decode_raw("x", 1, out, 1), 0);
 	assert_string_equal(out, "");
 }

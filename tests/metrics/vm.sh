@@ -33,7 +33,7 @@ src=()
 for f in snapshot modsrc procfs procskip cgroupid ctrstats cgmem cgfds; do src+=("$GESTOR_TOP/servicio/$f.c"); done
 gcc -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wmissing-prototypes -Werror -O2 -static \
 	-I"$GESTOR_TOP/lib" -o "$work/collector" "$GESTOR_TOP/servicio/tests/collector.c" \
-	"${src[@]}" "$GESTOR_TOP/lib/util.c" "$GESTOR_TOP/lib/jspan.c" "$jansson_a" -lm 2>"$work/cc.log" ||
+	"${src[@]}" "$GESTOR_TOP/lib/util.c" "$GESTOR_TOP/lib/jspan.c" "$GESTOR_TOP/lib/jsonesc.c" "$jansson_a" -lm 2>"$work/cc.log" ||
 	true
 check "static collector builds from the metrics sources" [ -x "$work/collector" ]
 gcc -O2 -static -o "$work/mtest_load" "$GESTOR_TOP/tests/metrics/mtest_load.c"
