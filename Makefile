@@ -106,7 +106,7 @@ images: setup-run
 	@$(MAKE) -s images-only
 
 images-only:
-	@for d in contenedores admin_logs; do \
+	@for d in contenedores admin_logs deploy; do \
 		if grep -q '^images:' $$d/Makefile 2>/dev/null; then $(MAKE) -s -C $$d images || exit 1; fi; done
 
 lint:

@@ -22,6 +22,7 @@
 #include "opts.h"
 #include "opts_ini.h"
 #include "promexp.h"
+#include "snapshot.h"
 #include "util.h"
 
 #define CONFIG_DEFAULT_FILE "/etc/gestor/servicio.ini"
@@ -66,6 +67,10 @@ static const struct opts_opt config_opts[] = {
 	  "allows, else procfs)",
 	  0 },
 	{ "module-path", OPTS_STR, F(module_path), 0, 0, NULL, "PATH", "the kernel module's file",
+	  0 },
+	{ "proc-root", OPTS_STR, F(proc_root), 0, 0, NULL, "DIR",
+	  "the /proc the procfs source walks: in a container, the host's /proc mounted there "
+	  "(e.g. /host/proc) makes it see the host's processes without the host's pid namespace",
 	  0 },
 	{ "docker-socket", OPTS_STR, F(docker_socket), 0, 0, NULL, "PATH",
 	  "Docker Engine API socket", 0 },
@@ -163,6 +168,7 @@ void config_defaults(struct config *c)
 	c->margin_mem_mb = 64;
 	util_strlcpy(c->source, "auto", sizeof(c->source));
 	util_strlcpy(c->module_path, MODSRC_PATH, sizeof(c->module_path));
+	util_strlcpy(c->proc_root, SNAP_PROC_ROOT, sizeof(c->proc_root));
 	util_strlcpy(c->docker_socket, DOCKER_SOCKET, sizeof(c->docker_socket));
 	util_strlcpy(c->admin_image, "gestor/admin_logs:latest", sizeof(c->admin_image));
 	util_strlcpy(c->admin_name, "gestor-admin_logs", sizeof(c->admin_name));

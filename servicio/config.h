@@ -31,6 +31,7 @@ struct config {
 	double margin_mem_mb; /* MiB it must beat it by when their CPU is within margin_cpu */
 	char source[16]; /* auto or a source's name (metrics_source_parse) */
 	char module_path[CONFIG_STR_MAX];
+	char proc_root[CONFIG_STR_MAX]; /* the /proc walked by the procfs source */
 	char docker_socket[CONFIG_STR_MAX];
 	char log_url[CONFIG_STR_MAX]; /* external log server; "" = run the container */
 	char token_file[CONFIG_STR_MAX]; /* bearer token for log_url; "" = none */

@@ -288,6 +288,10 @@ static int mgr_metrics(struct mgr *m)
 {
 	struct metrics_config mc = {
 		.module_path = m->cfg.module_path,
+		/* the live /proc stays NULL: only another tree (a container's view of
+		 * the host's, --proc-root) is named, and BPF then needs --source bpf */
+		.proc_root =
+			strcmp(m->cfg.proc_root, SNAP_PROC_ROOT) != 0 ? m->cfg.proc_root : NULL,
 		.containers_only = true,
 		.skip_details = true, /* no uid or cmdline: the cycle uses neither */
 	};
