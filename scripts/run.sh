@@ -10,7 +10,8 @@
 # report's path printed.
 #
 # Environment: DURATION (seconds, 0 = until Ctrl+C), SERVICIO_ARGS (more
-# flags for servicio, e.g. "--interval 5 --dry-run"), and every GESTOR_*
+# flags for servicio, e.g. "--interval 5 --dry-run"), GESTOR_USER (the user
+# servicio drops to; default gestor, "root" stays root), and every GESTOR_*
 # variable servicio reads (see build/bin/servicio --help).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +33,11 @@ done
 scripts/module.sh load || true
 # --demo: the cron job of load containers (a service installed from the
 # package runs without it)
-args=(--demo)
+# --user: after start-up servicio runs as the system user gestor (made when
+# missing) with only its metrics source's capabilities (docs/servicio.md,
+# "Least privilege"); GESTOR_USER=root (or SERVICIO_ARGS="--user root")
+# keeps it root
+args=(--demo --user "${GESTOR_USER:-gestor}")
 [ -n "${DURATION:-}" ] && [ "${DURATION}" != 0 ] && args+=(--duration "$DURATION")
 # shellcheck disable=SC2206 # word splitting of SERVICIO_ARGS is intended
 [ -n "${SERVICIO_ARGS:-}" ] && args+=(${SERVICIO_ARGS})

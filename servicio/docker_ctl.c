@@ -311,6 +311,7 @@ static int dctl_admin_data_dir(struct docker *d, const struct dctl_admin *a, cha
 			       size_t errlen)
 {
 	char e2[512];
+	struct stat st;
 	long uid, gid;
 	int ret = util_mkdir_p(a->data_dir, 0755);
 
@@ -328,7 +329,11 @@ static int dctl_admin_data_dir(struct docker *d, const struct dctl_admin *a, cha
 		uid = a->uid;
 		gid = a->gid;
 	}
-	if (uid > 0 && chown(a->data_dir, (uid_t)uid, (gid_t)gid) != 0) {
+	/* already the server's: no chown (servicio may have dropped CAP_CHOWN
+	 * by the time it re-creates the container: privs.h) */
+	if (uid > 0 &&
+	    !(stat(a->data_dir, &st) == 0 && st.st_uid == (uid_t)uid && st.st_gid == (gid_t)gid) &&
+	    chown(a->data_dir, (uid_t)uid, (gid_t)gid) != 0) {
 		ret = -errno;
 		snprintf(err, errlen, "admin_logs data directory %s: chown to %ld:%ld: %s",
 			 a->data_dir, uid, gid, strerror(-ret));

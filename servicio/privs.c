@@ -42,8 +42,7 @@ static void privs_on_signal(int sig)
 	privs_sig = sig;
 }
 
-/* The parent's loop: requests, forwarded signals, the child's end. */
-static void privs_parent(int fd, pid_t child, const char *cron_script)
+int privs_serve(int fd, pid_t child, const char *cron_script)
 {
 	struct cron pc = { 0 };
 	struct sigaction sa = { 0 };
@@ -90,7 +89,7 @@ static void privs_parent(int fd, pid_t child, const char *cron_script)
 			  (int)child);
 		cron_remove(&pc);
 	}
-	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 int privs_split(const char *user, const char *cron_script)
@@ -98,10 +97,18 @@ int privs_split(const char *user, const char *cron_script)
 	int sv[2];
 	pid_t pid;
 
+	struct passwd *pw;
+
 	if (!user[0] || geteuid() != 0)
 		return 0;
 	if (!util_strlcpy(privs_user, user, sizeof(privs_user)))
 		return -ENAMETOOLONG;
+	/* --user root: stay root, said once (docs/servicio.md, Privileges) */
+	pw = getpwnam(user);
+	if (pw && pw->pw_uid == 0) {
+		log_info("privileges: --user %s: servicio stays root with every capability", user);
+		return 0;
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
 		return -errno;
 	pid = fork();
@@ -113,7 +120,7 @@ int privs_split(const char *user, const char *cron_script)
 	}
 	if (pid > 0) {
 		close(sv[1]);
-		privs_parent(sv[0], pid, cron_script);
+		_exit(privs_serve(sv[0], pid, cron_script));
 	}
 	close(sv[0]);
 	privs_fd = sv[1];
@@ -195,27 +202,72 @@ static int privs_threads(void)
 	return n;
 }
 
-/* The spool's directory and files: the user's, since the child writes them. */
-static void privs_give_spool(const char *spool, uid_t uid, gid_t gid)
+/*
+ * The spool's directory and files become the user's, since the child
+ * writes them. Only a directory of the spool's own is handed over: one that
+ * holds nothing but <spool>, <spool>.head and their .tmp files, and that is
+ * neither sticky nor writable by others (a spool put in /tmp or /var/lib
+ * must not give that directory away). 0, or -errno with err.
+ */
+static int privs_give_spool(const char *spool, uid_t uid, gid_t gid, char *err, size_t errlen)
 {
 	char dir[PATH_MAX];
+	const char *base;
 	char *slash;
-	DIR *d;
+	struct stat st;
 	struct dirent *e;
+	DIR *d;
+	size_t blen;
+	int r = 0;
 
-	util_strlcpy(dir, spool, sizeof(dir));
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return;
+	if (!util_strlcpy(dir, spool, sizeof(dir)) || !(slash = strrchr(dir, '/')) ||
+	    slash == dir || !slash[1]) {
+		snprintf(err, errlen, "spool %s: give it a directory of its own (--spool DIR/FILE)",
+			 spool);
+		return -EINVAL;
+	}
 	*slash = '\0';
-	if (chown(dir, uid, gid) != 0 || !(d = opendir(dir)))
-		return;
+	base = slash + 1;
+	blen = strlen(base);
+	d = opendir(dir);
+	if (!d || fstat(dirfd(d), &st) != 0) {
+		r = -errno;
+		snprintf(err, errlen, "spool directory %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	if (st.st_mode & (S_ISVTX | S_IWOTH)) {
+		snprintf(err, errlen,
+			 "spool directory %s is shared (sticky or world-writable): give the spool "
+			 "a directory of its own, or stay root with --user root",
+			 dir);
+		r = -EPERM;
+		goto out;
+	}
 	while ((e = readdir(d)))
-		if (e->d_name[0] != '.' &&
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+		    strncmp(e->d_name, base, blen) != 0) {
+			snprintf(err, errlen,
+				 "spool directory %s holds %s, not the spool's: give the spool a "
+				 "directory of its own, or stay root with --user root",
+				 dir, e->d_name);
+			r = -EEXIST;
+			goto out;
+		}
+	if (fchown(dirfd(d), uid, gid) != 0) {
+		r = -errno;
+		snprintf(err, errlen, "spool directory %s: chown: %s", dir, strerror(errno));
+		goto out;
+	}
+	rewinddir(d);
+	while ((e = readdir(d)))
+		if (strncmp(e->d_name, base, blen) == 0 &&
 		    fchownat(dirfd(d), e->d_name, uid, gid, AT_SYMLINK_NOFOLLOW) != 0)
 			log_warn("spool file %s/%s stays root's (the user cannot resend it)", dir,
 				 e->d_name);
-	closedir(d);
+out:
+	if (d)
+		closedir(d);
+	return r;
 }
 
 int privs_drop(enum snap_source src, const char *spool, char *err, size_t errlen)
@@ -252,7 +304,10 @@ int privs_drop(enum snap_source src, const char *spool, char *err, size_t errlen
 		snprintf(err, errlen, "cap_from_text(%s): %s", list, strerror(errno));
 		return -EINVAL;
 	}
-	privs_give_spool(spool, uid, gid);
+	if ((r = privs_give_spool(spool, uid, gid, err, errlen)) != 0) {
+		cap_free(caps);
+		return r;
+	}
 	/* the bounding set first (that needs cap_setpcap, which goes next) */
 	for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++) {
 		cap_flag_value_t v = CAP_CLEAR;

@@ -18,17 +18,29 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "snapshot.h"
 
 /*
- * Fork the privileged parent when user is not empty and we are root.
+ * Fork the privileged parent when user is not empty, is not root (uid 0:
+ * --user root stays root, logged) and we are root.
  * Returns 0 in the child (and when there is nothing to split); the parent
  * never returns (it exits with the child's status). cron_script is the
  * configured --cron-script ("" = beside the binary), for the parent's own
  * lookup. -errno when the fork or socketpair fails.
  */
 int privs_split(const char *user, const char *cron_script);
+
+/*
+ * The privileged parent's loop (privs_split runs it in the process that was
+ * started, then _exits with its result): on fd, 'I' (the child installed the
+ * cron job: locate and check cron_script the parent's own way) and 'R'
+ * (remove it now: answered '0' done, '1' failed); SIGINT and SIGTERM
+ * forwarded to child; when child ends, the cron job removed if it is still
+ * installed. Returns child's exit status (128 + signal when killed).
+ */
+int privs_serve(int fd, pid_t child, const char *cron_script);
 
 /*
  * The capabilities the source needs after start-up, as a comma-separated
@@ -39,7 +51,9 @@ void privs_caps_for(enum snap_source src, char *out, size_t cap);
 /*
  * In the child, at the end of start-up: become the user with the groups
  * and the capabilities of privs_caps_for(src), everything else dropped for
- * good. spool is the spool file (its directory is handed to the user).
+ * good. spool is the spool file: its directory is handed to the user, and
+ * must be the spool's own (nothing else in it, not sticky nor
+ * world-writable; else -EPERM/-EEXIST and nothing is dropped).
  * Refuses (-EBUSY) when the process already runs threads: capabilities are
  * per thread. 0 (also when privs_split did not split), or -errno with err.
  */
