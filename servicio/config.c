@@ -144,6 +144,27 @@ static const struct opts_opt config_opts[] = {
 	{ "metrics-listen", OPTS_STR, F(metrics_listen), 0, 0, NULL, "ADDR:PORT|none",
 	  "serve Prometheus /metrics there (cAdvisor's container_* series; docs/metrics.md)",
 	  OPTS_NONEMPTY },
+	{ "grace", OPTS_DOUBLE, F(grace_s), 0, 86400, NULL, "SECONDS",
+	  "safety rail: a container younger than this is not removed yet (kept, 'grace age' in "
+	  "its reason; removed at the first cycle once that old); 0: decided at once, about a "
+	  "second after its start",
+	  0 },
+	{ "max-removals", OPTS_INT, F(max_removals), 0, 1000000, NULL, "N",
+	  "safety rail: at most N removals per cycle (the others wait for the next cycle, kept "
+	  "with 'removal cap' in their reason); 0: no cap",
+	  0 },
+	{ "stop-timeout", OPTS_INT, F(stop_timeout_s), 0, 3600, NULL, "SECONDS",
+	  "safety rail: remove gracefully, as docker stop -t SECONDS: the container's stop "
+	  "signal (SIGTERM), SIGKILL after SECONDS; 0: SIGKILL at once",
+	  0 },
+	{ "protect-label", OPTS_STR, F(protect), 0, 0, NULL, "LABEL=VALUE",
+	  "safety rail: a managed container carrying this label is never removed (decided, "
+	  "then kept, 'protected' in its reason; empty: no such label)",
+	  0 },
+	{ "state-dir", OPTS_STR, F(state_dir), 0, 0, NULL, "DIR",
+	  "where the kept set (the hysteresis) survives a restart, and `servicio top` reads the "
+	  "last cycle (empty: nothing kept on disk)",
+	  0 },
 	{ "host", OPTS_STR, F(host), 0, 0, NULL, "NAME",
 	  "host name sent with the logs (empty: this machine's host name)", 0 },
 	{ "help", OPTS_BOOL, F(help), 0, 0, NULL, NULL, "print this help and exit", OPTS_NOENV },
@@ -183,6 +204,8 @@ void config_defaults(struct config *c)
 	util_strlcpy(c->log_level, "info", sizeof(c->log_level));
 	c->colour = CONFIG_COLOUR_AUTO;
 	util_strlcpy(c->metrics_listen, PROMEXP_DEFAULT_LISTEN, sizeof(c->metrics_listen));
+	util_strlcpy(c->protect, "gestor.protect=true", sizeof(c->protect));
+	util_strlcpy(c->state_dir, "/var/lib/gestor/servicio", sizeof(c->state_dir));
 	/* host: empty, this machine's name once everything is read (config_load) */
 }
 
@@ -234,6 +257,10 @@ static int config_check(const struct config *c, char *err, size_t errlen)
 		bool off;
 		if (promexp_parse_listen(c->metrics_listen, &off, &ss, err, errlen) != 0)
 			return -EINVAL;
+	}
+	if (c->protect[0] && (!strchr(c->protect, '=') || c->protect[0] == '=')) {
+		snprintf(err, errlen, "protect-label: '%s' is not LABEL=VALUE", c->protect);
+		return -EINVAL;
 	}
 	if (c->spool_path[0] == '\0') {
 		snprintf(err, errlen, "spool: a path is needed");

@@ -33,6 +33,14 @@ enum cycle_action {
 	CYCLE_REMOVE_FAILED,
 };
 
+/* Why a row decided remove was kept this cycle (rails.h). */
+enum cycle_hold {
+	CYCLE_HOLD_NONE,
+	CYCLE_HOLD_PROTECTED, /* the protect label */
+	CYCLE_HOLD_GRACE, /* younger than the grace age */
+	CYCLE_HOLD_CAP, /* the cap of removals per cycle was reached */
+};
+
 struct cycle_row {
 	const struct docker_container *dc;
 	const struct ctr_stat *st; /* NULL: no processes seen */
@@ -40,6 +48,8 @@ struct cycle_row {
 	const struct policy_decision *dec; /* NULL: not decided */
 	enum cycle_action action;
 	const char *note; /* table text when not decided */
+	enum cycle_hold hold; /* a rail kept it (action CYCLE_KEPT) */
+	int64_t remove_at_ns; /* CYCLE_HOLD_GRACE: real time it becomes removable */
 	bool gone; /* not there any more when we came to remove it */
 	int rm_ret;
 	char rm_err[256];

@@ -154,14 +154,11 @@ int decide_cycle(struct cycle *c, const struct decide_ctx *x)
 
 		r->dec = &c->dec[k];
 		util_strlcpy(r->reason, c->dec[k].reason, sizeof(r->reason));
-		if (c->dec[k].keep) {
+		if (c->dec[k].keep)
 			r->action = CYCLE_KEPT;
-		} else if (x->dry_run) {
-			r->action = CYCLE_WOULD_REMOVE;
-		} else {
-			r->action = CYCLE_REMOVE;
-			nremove++;
-		}
+		else
+			r->action = x->dry_run ? CYCLE_WOULD_REMOVE : CYCLE_REMOVE;
 	}
-	return nremove;
+	nremove = rails_apply(c, &x->rails, (int64_t)c->dec_ts);
+	return x->dry_run ? 0 : nremove;
 }

@@ -12,6 +12,7 @@
 
 #include "cycle.h"
 #include "policy.h"
+#include "rails.h"
 
 /*
  * The containers kept at the last decision, with their class: the
@@ -34,6 +35,7 @@ struct decide_ctx {
 	const char *admin_id; /* the admin_logs container's id, "" unknown */
 	const char *self_id; /* servicio's own container's id, "" none */
 	bool dry_run;
+	struct rails_params rails; /* zero: no rail holds a removal back */
 	struct decide_kept *kept; /* read and replaced; NULL: no hysteresis */
 };
 

@@ -107,9 +107,42 @@ static int dctl_delete(struct docker *d, const char *id, char *err, size_t errle
 	return st == 409 ? -EBUSY : -EIO;
 }
 
+/* Seconds a removal gives the container to stop (docker_ctl.h); 0: SIGKILL. */
+static int dctl_stop_s;
+
+void dctl_set_stop_timeout(int seconds)
+{
+	dctl_stop_s = seconds > 0 ? seconds : 0;
+}
+
+/* POST /stop?t=dctl_stop_s: the stop signal, SIGKILL after the timeout. */
+static int dctl_stop(struct docker *d, const char *id, bool *gone, char *err, size_t errlen)
+{
+	char path[256];
+	long st;
+
+	*gone = false;
+	if (!valid_ref(id)) {
+		snprintf(err, errlen, "bad container reference");
+		return -EINVAL;
+	}
+	snprintf(path, sizeof(path), "/containers/%s/stop?t=%d", id, dctl_stop_s);
+	/* the daemon answers once the container is down: the timeout and then some */
+	st = call(d, "POST", path, NULL, (long)(dctl_stop_s + 30) * 1000, err, errlen);
+	if (st < 0)
+		return (int)st;
+	if (st == 404) {
+		*gone = true;
+		return 0;
+	}
+	/* 304: not running (already exited): the delete still has to happen */
+	return st >= 400 ? -EIO : 0;
+}
+
 int dctl_remove(struct docker *d, const char *id, bool *gone, char *err, size_t errlen)
 {
-	int ret = dctl_kill(d, id, gone, err, errlen);
+	int ret = dctl_stop_s > 0 ? dctl_stop(d, id, gone, err, errlen)
+				  : dctl_kill(d, id, gone, err, errlen);
 
 	if (ret || *gone)
 		return ret;

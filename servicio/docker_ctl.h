@@ -22,10 +22,17 @@
 
 /*
  * Kill (SIGKILL) then DELETE ?force=1 (&v=1 only after
- * dctl_set_remove_volumes(true)). A container already gone counts as removed
- * (*gone set when it was not there to begin with). 0 or -errno.
+ * dctl_set_remove_volumes(true)). After dctl_set_stop_timeout(s > 0), the
+ * kill is a graceful stop instead: POST /containers/<id>/stop?t=s, as
+ * `docker stop -t s` (its stop signal, SIGTERM unless the image says
+ * otherwise, then SIGKILL after s seconds). A container already gone counts
+ * as removed (*gone set when it was not there to begin with). 0 or -errno.
  */
 int dctl_remove(struct docker *d, const char *id, bool *gone, char *err, size_t errlen);
+
+/* Seconds a removal gives a container to stop (0: SIGKILL at once, the
+ * default). Set once at start-up (--stop-timeout), before any removal. */
+void dctl_set_stop_timeout(int seconds);
 
 /*
  * The admin_logs container, hardened as the load containers are (it is the

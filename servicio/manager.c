@@ -52,6 +52,7 @@
 #include "promexp.h"
 #include "record.h"
 #include "ship.h"
+#include "state.h"
 #include "util.h"
 
 #define MGR_VERSION GESTOR_VERSION /* debian/changelog, by mk/common.mk */
@@ -92,6 +93,7 @@ struct mgr {
 	bool table; /* print the per-cycle table: stdout is a terminal, or --table */
 	uint64_t removed_total;
 	struct decide_kept kept; /* the incumbents (decide.h) */
+	struct state st; /* the state directory: kept set, status file (state.h) */
 	struct events *ev; /* the event thread; NULL: periodic cycles only */
 	uint64_t event_cycles; /* cycles run early for a started container */
 	struct promexp *px; /* /metrics; NULL when off */
@@ -139,6 +141,9 @@ static struct decide_ctx mgr_decide_ctx(struct mgr *m)
 		.admin_id = m->admin.id,
 		.self_id = m->self_id,
 		.dry_run = m->cfg.dry_run,
+		.rails = { .protect = m->cfg.protect,
+			   .grace_ns = (int64_t)(m->cfg.grace_s * 1e9),
+			   .max_removals = m->cfg.max_removals },
 		.kept = &m->kept,
 	};
 }
@@ -159,6 +164,8 @@ static void run_stages(struct mgr *m, struct cycle *c, uint64_t t[4])
 	}
 	if (nremove > 0)
 		measure_forget_list(&m->ms); /* the set changes: list again next cycle */
+	if (!m->cfg.dry_run) /* a dry run changes nothing, on disk neither */
+		(void)state_save_kept(&m->st, &m->kept); /* a failure is logged once */
 	t[0] = util_mono_ns();
 	act_remove(c, m->dk, m->cfg.docker_socket, &ar);
 	m->removed_total += ar.removed;
@@ -257,6 +264,7 @@ static void mgr_free(struct mgr *m)
 	promexp_stop(m->px);
 	measure_close(&m->ms);
 	decide_kept_free(&m->kept);
+	state_free(&m->st);
 	ship_close(&m->ship);
 	if (m->dk)
 		docker_close(m->dk);
@@ -342,11 +350,27 @@ static void mgr_exporter(struct mgr *m)
 			 m->cfg.metrics_listen, port);
 }
 
+/* The removal's settings and the safety rails (rails.h); the kept set of the last run. */
+static void mgr_rails(struct mgr *m)
+{
+	dctl_set_remove_volumes(m->cfg.remove_volumes);
+	dctl_set_stop_timeout(m->cfg.stop_timeout_s);
+	log_info("safety rails: grace age %gs, removals per cycle %s%.0d, %s, protect label %s",
+		 m->cfg.grace_s, m->cfg.max_removals ? "at most " : "not capped",
+		 m->cfg.max_removals, m->cfg.stop_timeout_s ? "graceful stop" : "SIGKILL at once",
+		 m->cfg.protect[0] ? m->cfg.protect : "none");
+	if (m->cfg.stop_timeout_s)
+		log_info("removal: the stop signal, then SIGKILL after %d s (docker stop -t)",
+			 m->cfg.stop_timeout_s);
+	m->st.dir = m->cfg.state_dir;
+	state_load_kept(&m->st, &m->kept);
+}
+
 /* Everything before the first cycle. 0, or the exit status. */
 static int mgr_start(struct mgr *m)
 {
 	mgr_banner(m);
-	dctl_set_remove_volumes(m->cfg.remove_volumes);
+	mgr_rails(m);
 	ship_open(&m->ship, m->cfg.spool_path, m->cfg.spool_max_mb);
 	if (mgr_docker(m) != 0)
 		return 1;

@@ -38,6 +38,10 @@ static const char *record_class(const struct cycle_row *r)
 /* The table row of r: decided, or with its note ("-" for the class). */
 static struct table_row record_table_row(const struct cycle_row *r)
 {
+	static const char *const held[] = { [CYCLE_HOLD_PROTECTED] = "kept (protected)",
+					    [CYCLE_HOLD_GRACE] = "kept (grace age)",
+					    [CYCLE_HOLD_CAP] = "kept (removal cap)" };
+
 	if (r->dec)
 		return (struct table_row){ r->dc->name,
 					   r->dc->id,
@@ -45,7 +49,9 @@ static struct table_row record_table_row(const struct cycle_row *r)
 					   true,
 					   r->st->cpu_pct,
 					   r->st->mem_kb,
-					   record_action_name(r->action) };
+					   r->hold != CYCLE_HOLD_NONE
+						   ? held[r->hold]
+						   : record_action_name(r->action) };
 	return (struct table_row){ r->dc->name,
 				   r->dc->id,
 				   "-",

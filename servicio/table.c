@@ -41,7 +41,7 @@ static const char *decision_colour(const char *d)
 		return C_RED;
 	if (strcmp(d, "would_remove") == 0)
 		return C_YELLOW;
-	if (strcmp(d, "kept") == 0)
+	if (strncmp(d, "kept", 4) == 0)
 		return C_GREEN;
 	return C_DIM;
 }
@@ -52,7 +52,7 @@ void table_print(FILE *out, const char *title, const struct table_row *rows, siz
 	size_t removed = 0, kept = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (strcmp(rows[i].decision, "kept") == 0)
+		if (strncmp(rows[i].decision, "kept", 4) == 0)
 			kept++;
 		else if (strstr(rows[i].decision, "remove"))
 			removed++;

@@ -93,5 +93,5 @@ count_class() {
 # svt ARGS...: servicio against the test admin_logs, scoped to this suite's containers
 svt_args() {
 	echo --log-url "http://127.0.0.1:$ADMIN_PORT" --no-cron --high-cpu 10 --scope "gestor.test=$SVT_TAG" \
-		--spool "$SVT_TMP/spool/spool" --host "$SVT_TAG"
+		--spool "$SVT_TMP/spool/spool" --host "$SVT_TAG" --state-dir "$SVT_TMP/state"
 }
