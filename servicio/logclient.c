@@ -11,11 +11,13 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "token.h"
 #include "util.h"
@@ -30,6 +32,8 @@ struct logclient {
 	char sock[108]; /* "" or the unix socket the requests go to */
 	uid_t peer_uid; /* with sock: the server's user, who may own it */
 	gid_t peer_gid; /* and its group, who may write its directory */
+	int dirfd; /* >= 0 once pinned (logclient_pin): the socket's directory */
+	char via[64]; /* pinned: /proc/self/fd/<dirfd>/<name>, what curl connects to */
 	char url[640];
 	char *body;
 	size_t len;
@@ -113,6 +117,9 @@ struct logclient *logclient_new(const char *base, const char *token, const char 
 	return logclient_make(base, token, ca_file, false, err, errlen);
 }
 
+static bool logclient_dir_ok(const char *dir, const struct stat *st, bool last, gid_t peer_gid,
+			     char *err, size_t errlen);
+
 struct logclient *logclient_new_unix(const char *sock, uid_t peer_uid, gid_t peer_gid,
 				     const char *token, char *err, size_t errlen)
 {
@@ -129,6 +136,59 @@ struct logclient *logclient_new_unix(const char *sock, uid_t peer_uid, gid_t pee
 	lc->peer_uid = peer_uid;
 	lc->peer_gid = peer_gid;
 	return lc;
+}
+
+int logclient_pin(struct logclient *lc, char *err, size_t errlen)
+{
+	char dir[sizeof(lc->sock)];
+	char *slash;
+	int r, fd;
+
+	if (!lc || !lc->sock[0] || lc->via[0])
+		return 0;
+	if ((r = logclient_sock_ok(lc->sock, lc->peer_uid, lc->peer_gid, err, errlen)) != 0)
+		return r;
+	util_strlcpy(dir, lc->sock, sizeof(dir));
+	slash = strrchr(dir, '/');
+	*slash = '\0';
+	fd = open(dir[0] ? dir : "/", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "log server socket: %s: %s", dir, strerror(-r));
+		return r;
+	}
+	if (snprintf(lc->via, sizeof(lc->via), "/proc/self/fd/%d/%s", fd, slash + 1) >=
+	    (int)sizeof(lc->via)) {
+		close(fd);
+		lc->via[0] = '\0';
+		snprintf(err, errlen, "log server socket %s: name too long", lc->sock);
+		return -ENAMETOOLONG;
+	}
+	lc->dirfd = fd;
+	return 0;
+}
+
+/* Pinned: the socket's directory (the open one) and the socket in it, as logclient_sock_ok. */
+static int logclient_pinned_ok(const struct logclient *lc, char *err, size_t errlen)
+{
+	const char *name = strrchr(lc->sock, '/') + 1;
+	struct stat st;
+
+	if (fstat(lc->dirfd, &st) != 0 ||
+	    !logclient_dir_ok(lc->sock, &st, true, lc->peer_gid, err, errlen))
+		return -EPERM;
+	if (fstatat(lc->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+		int r = -errno;
+		snprintf(err, errlen, "log server socket %s: %s", lc->sock, strerror(-r));
+		return r;
+	}
+	if (!S_ISSOCK(st.st_mode) || (st.st_uid != 0 && st.st_uid != lc->peer_uid)) {
+		snprintf(err, errlen, "log server socket %s: %s: no token sent there", lc->sock,
+			 S_ISSOCK(st.st_mode) ? "owned by another user than root or the server's"
+					      : "not a socket");
+		return -EPERM;
+	}
+	return 0;
 }
 
 /* One directory of the socket's path: a real directory of root's, not writable by others. */
@@ -198,6 +258,8 @@ void logclient_free(struct logclient *lc)
 		return;
 	if (lc->curl)
 		curl_easy_cleanup(lc->curl);
+	if (lc->via[0])
+		close(lc->dirfd);
 	free(lc->body);
 	explicit_bzero(lc->auth, sizeof(lc->auth));
 	free(lc);
@@ -217,13 +279,15 @@ static long request(struct logclient *lc, const char *method, const char *path, 
 	lc->len = 0;
 	lc->over = false;
 	snprintf(lc->url, sizeof(lc->url), "%s%s", lc->base, path);
-	if (lc->sock[0] &&
-	    logclient_sock_ok(lc->sock, lc->peer_uid, lc->peer_gid, err, errlen) != 0)
+	if (lc->sock[0] && (lc->via[0] ? logclient_pinned_ok(lc, err, errlen)
+				       : logclient_sock_ok(lc->sock, lc->peer_uid, lc->peer_gid,
+							   err, errlen)) != 0)
 		return -1; /* not connected: nothing, no token, goes to a socket another user made */
 	curl_easy_reset(lc->curl);
 	curl_easy_setopt(lc->curl, CURLOPT_URL, lc->url);
 	if (lc->sock[0])
-		curl_easy_setopt(lc->curl, CURLOPT_UNIX_SOCKET_PATH, lc->sock);
+		curl_easy_setopt(lc->curl, CURLOPT_UNIX_SOCKET_PATH,
+				 lc->via[0] ? lc->via : lc->sock);
 	curl_easy_setopt(lc->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(lc->curl, CURLOPT_CONNECTTIMEOUT_MS,
 			 timeout_ms < 2000 ? timeout_ms : 2000);

@@ -35,6 +35,16 @@ struct logclient *logclient_new_unix(const char *sock, uid_t peer_uid, gid_t pee
 				     const char *token, char *err, size_t errlen);
 
 /*
+ * Before servicio drops its capabilities (privs.h): check the socket's path
+ * once more and keep its directory open, so the requests reach the socket
+ * through that directory (/proc/self/fd/N/<name>), without searching the
+ * root-only directories above it (GESTOR_RUN_DIR is root's 0700). Every
+ * request then checks the open directory and the socket in it as
+ * logclient_sock_ok does. 0 (also for a TCP client or NULL), or -errno.
+ */
+int logclient_pin(struct logclient *lc, char *err, size_t errlen);
+
+/*
  * Whether sock may be given the token: every directory from / to its own
  * is a real directory owned by root and not writable by other users (its
  * own may be writable by the group peer_gid: the server makes the socket

@@ -47,6 +47,7 @@
 #include "measure.h"
 #include "memtrim.h"
 #include "metrics.h"
+#include "logclient.h"
 #include "privs.h"
 #include "procskip.h"
 #include "promexp.h"
@@ -389,8 +390,12 @@ static int mgr_start(struct mgr *m)
 		return 1;
 	}
 	{
-		/* start-up as root is over: before any thread, drop (privs.h) */
+		/* start-up as root is over: before any thread, drop (privs.h);
+		 * the log server's socket is reached through its open directory
+		 * from now on, not through root's 0700 GESTOR_RUN_DIR */
 		char err[256];
+		if (privs_dropping() && logclient_pin(m->ship.lc, err, sizeof(err)) != 0)
+			log_warnx("log server socket: %s: its requests fail after the drop", err);
 		if (privs_drop((enum snap_source)m->ms.last_source, m->cfg.spool_path, err,
 			       sizeof(err)) != 0) {
 			log_errorx("privileges: %s", err);

@@ -130,26 +130,27 @@ int privs_split(const char *user, const char *cron_script)
 	return 0;
 }
 
+bool privs_dropping(void)
+{
+	return privs_fd >= 0;
+}
+
 void privs_caps_for(enum snap_source src, char *out, size_t cap)
 {
 	/*
-	 * every source: cap_dac_read_search (the root-only run directory on
-	 * the way to the log socket; procfs and cgroup files of containers'
-	 * root processes); procfs also cap_sys_ptrace (/proc/<pid>/io etc. of
-	 * other users' processes); bpf also cap_bpf and cap_perfmon (a new
-	 * iterator is made from the loaded program at every read)
+	 * Measured (docs/servicio.md, "Least privilege"; tests/hardening/
+	 * trust_caps.sh): after start-up no source needs a capability. procfs
+	 * reads /proc/<pid>/stat and status (0444) and the cgroup files
+	 * (0444); bpf makes its iterators from links loaded before the drop
+	 * (BPF_ITER_CREATE needs none); the module's file is 0444; the Docker
+	 * socket is the group docker's, the log server's socket the group
+	 * gestor-logs' in a directory kept open (logclient_pin), so root's
+	 * 0700 GESTOR_RUN_DIR is not searched. (A /proc mounted hidepid=2, or
+	 * a kernel whose unprivileged_bpf_disabled refuses every bpf() command,
+	 * would ask more: cap_sys_ptrace, cap_bpf; GESTOR_PRIVS_CAPS.)
 	 */
-	switch (src) {
-	case SNAP_SRC_PROCFS:
-		util_strlcpy(out, "cap_dac_read_search,cap_sys_ptrace", cap);
-		break;
-	case SNAP_SRC_BPF:
-		util_strlcpy(out, "cap_dac_read_search,cap_bpf,cap_perfmon", cap);
-		break;
-	default:
-		util_strlcpy(out, "cap_dac_read_search", cap);
-		break;
-	}
+	(void)src;
+	util_strlcpy(out, "", cap);
 }
 
 /* The system user, made with useradd when missing. 0 or -errno. */

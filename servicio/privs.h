@@ -42,6 +42,9 @@ int privs_split(const char *user, const char *cron_script);
  */
 int privs_serve(int fd, pid_t child, const char *cron_script);
 
+/* Whether privs_drop will drop (privs_split split this process). */
+bool privs_dropping(void);
+
 /*
  * The capabilities the source needs after start-up, as a comma-separated
  * list in out ("" = none). The table is measured: docs/servicio.md.
