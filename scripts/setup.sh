@@ -66,6 +66,8 @@ RUN_PKGS=(
 	libcap-dev
 	# sd_notify (servicio as a Type=notify systemd service)
 	libsystemd-dev
+	# servicio top: the live terminal view
+	libncurses-dev
 	docker.io cron curl ca-certificates procps kmod iproute2
 	debootstrap
 	# the BPF metrics source (kernel/bpf/): compiler, libbpf, bpftool for
@@ -80,6 +82,8 @@ TEST_PKGS=(
 	# make coverage: line and branch coverage from gcov's counts
 	gcovr
 	sqlite3 jq gnuplot-nox python3 file
+	# tests/servicio/top: servicio top driven in a terminal (send-keys, capture-pane)
+	tmux
 	# hardening/slow (slow HTTP attacks) and hardening/auth (a self-signed certificate)
 	slowhttptest openssl
 	# the PostgreSQL back end's suites start a server of their own

@@ -314,13 +314,14 @@ void config_usage(FILE *out, const char *prog)
 {
 	fprintf(out,
 		"Usage: %s [OPTION]...\n"
-		"       %s stats [--help]\n\n"
+		"       %s stats [--help]\n"
+		"       %s top [--help]\n\n"
 		"The gestor manager: each cycle measures the containers labelled\n"
 		"gestor.managed=true, classifies them high or low, keeps --keep-high high and\n"
 		"--keep-low low ones, removes the rest, prints a table and sends every sample\n"
 		"and decision to admin_logs. Ctrl+C stops it cleanly (graphs, cron removed).\n\n"
 		"Options (precedence: flag > environment GESTOR_<NAME> > INI file > default):\n",
-		prog, prog);
+		prog, prog, prog);
 	struct config d;
 
 	config_defaults(&d);

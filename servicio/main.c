@@ -1,7 +1,8 @@
 /*
  * main.c — servicio's entry point: libcurl's global state, once for the
  * process (before any thread); then `servicio stats ...` prints one
- * measurement of the containers (stats.c), `servicio sysinfo` the module's
+ * measurement of the containers (stats.c), `servicio top` a live view of
+ * them (top.c), `servicio sysinfo` the module's
  * document from the BPF iterator (bpfsrc.c, absent from builds without
  * BTF), anything else runs the manager (manager.c).
  */
@@ -12,6 +13,7 @@
 
 #include "manager.h"
 #include "stats.h"
+#include "top.h"
 
 /* bpfsrc.c: not linked when servicio is built without BTF */
 __attribute__((weak)) int bpfsrc_sysinfo_main(int argc, char **argv);
@@ -38,6 +40,8 @@ int main(int argc, char **argv)
 	raise_fd_limit();
 	if (argc > 1 && strcmp(argv[1], "stats") == 0)
 		ret = stats_main(argc - 1, argv + 1);
+	else if (argc > 1 && strcmp(argv[1], "top") == 0)
+		ret = top_main(argc - 1, argv + 1);
 	else if (argc > 1 && strcmp(argv[1], "sysinfo") == 0 && bpfsrc_sysinfo_main)
 		ret = bpfsrc_sysinfo_main(argc - 1, argv + 1);
 	else if (argc > 1 && strcmp(argv[1], "sysinfo") == 0) {

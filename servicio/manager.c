@@ -54,6 +54,7 @@
 #include "record.h"
 #include "ship.h"
 #include "state.h"
+#include "status.h"
 #include "util.h"
 
 #define MGR_VERSION GESTOR_VERSION /* debian/changelog, by mk/common.mk */
@@ -95,6 +96,7 @@ struct mgr {
 	uint64_t removed_total;
 	struct decide_kept kept; /* the incumbents (decide.h) */
 	struct state st; /* the state directory: kept set, status file (state.h) */
+	bool status_failed; /* the status file could not be written (said once) */
 	struct events *ev; /* the event thread; NULL: periodic cycles only */
 	uint64_t event_cycles; /* cycles run early for a started container */
 	struct promexp *px; /* /metrics; NULL when off */
@@ -149,6 +151,24 @@ static struct decide_ctx mgr_decide_ctx(struct mgr *m)
 	};
 }
 
+/* The cycle's rows for `servicio top` (status.h); a failure is said once. */
+static void mgr_status(struct mgr *m, const struct cycle *c)
+{
+	char err[512], *text;
+
+	if (!m->cfg.state_dir[0])
+		return;
+	text = status_format(c, m->cfg.interval_s, m->cfg.dry_run);
+	if (text &&
+	    state_write(m->cfg.state_dir, STATE_STATUS_FILE, text, strlen(text), false, err,
+			sizeof(err)) != 0 &&
+	    !m->status_failed) {
+		log_warnx("state: no status for servicio top: %s", err);
+		m->status_failed = true;
+	}
+	free(text);
+}
+
 /* The stages after measuring; the timings go to the debug log. */
 static void run_stages(struct mgr *m, struct cycle *c, uint64_t t[4])
 {
@@ -172,6 +192,7 @@ static void run_stages(struct mgr *m, struct cycle *c, uint64_t t[4])
 	m->removed_total += ar.removed;
 	if (ar.docker_err[0])
 		docker_trouble(m, "remove", ar.docker_err);
+	mgr_status(m, c);
 	t[1] = util_mono_ns();
 	if (m->table)
 		record_table(stdout, c, &rx);

@@ -104,7 +104,7 @@ died=$(ev deaf die 5)
 check "stop-timeout: the deaf one got its stop signal, then SIGKILL (137)" \
 	eval '[ "$(ev deaf kill 3)" = 12 ] && [ "$(ev deaf die 4)" = 137 ]'
 check "stop-timeout: ... only after the 3 s timeout ($(((${died:-0} - ${first:-0}) / 1000000)) ms)" \
-	[ -n "$first" ] && [ -n "$died" ] && [ $((died - first)) -ge 2900000000 ]
+	eval '[ -n "$first" ] && [ -n "$died" ] && [ $((died - first)) -ge 2900000000 ]'
 
 # --- state-dir: the kept set survives a restart ---
 # a and b hold 8 MiB more than c and d will: c and d are lighter, but within
