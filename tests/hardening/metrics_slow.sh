@@ -70,7 +70,7 @@ wait_for 20 bash -c "ss -Htn state established '( dport = :$MPORT )' src 127.0.0
 held_max 12 '127\.0\.0\.2' >"$SVT_TMP/held1" &
 HPID=$!
 served=0
-for i in 1 2 3 4 5 6; do
+for _ in 1 2 3 4 5 6; do
 	curl -sf --max-time 10 --interface 127.0.0.3 "http://127.0.0.1:$MPORT/metrics" |
 		grep -q '^gestor_start_time_seconds ' && served=$((served + 1))
 	sleep 1.5
