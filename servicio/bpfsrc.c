@@ -8,9 +8,11 @@
  *
  * For containers-only reads it also loads, where the kernel has them (>= 6.7,
  * cgroup v2), the same source built with the cgroup walk (sysinfo_cg.skel.h):
- * a syscall program that visits only containers' cgroups and writes the same
- * records into an mmapable map, mapped for each read and decoded where they
- * lie. When that program cannot load, or a read fails (more than 2 MiB of
+ * a cgroup iterator attached at the v2 root that visits only containers'
+ * cgroups, one program run per cgroup (bounded; the kernel reschedules
+ * between them and holds cgroup_mutex, so no process moves during the walk),
+ * and writes the same records into an mmapable map, mapped for each read and
+ * decoded where they lie. When that program cannot load, or a read fails (more than 2 MiB of
  * records), the task iterator is read instead.
  */
 #include "bpfsrc.h"
@@ -54,11 +56,11 @@
 struct bpfsrc {
 	struct sysinfo_bpf *skel;
 	struct bpf_link *link_all, *link_ctr; /* sysinfo_task, sysinfo_ctr */
-	/* the cgroup walk: its program and records' map (-1: not loaded, see
-	 * cg_why); the libbpf object is freed once they are loaded. Its map
+	/* the cgroup walk: its iterator link and records' map (-1: not loaded,
+	 * see cg_why); the libbpf object is freed once they are loaded. Its map
 	 * holds one run's records: runs are serialised by cg_lock */
 	pthread_mutex_t cg_lock;
-	int cg_prog, cg_map;
+	int cg_prog, cg_map; /* cg_prog: the iterator's link, for bpf_iter_create() */
 	size_t cg_map_len; /* the records' map: one value of this size */
 	char cg_why[160];
 	bool cg_tried; /* loaded on first use: 250 ms of verification */
@@ -115,7 +117,7 @@ static bool bpfsrc_cg_v2(void)
 static void bpfsrc_cg_close(struct bpfsrc *b)
 {
 	if (b->cg_prog >= 0)
-		close(b->cg_prog);
+		close(b->cg_prog); /* the link: the program goes with its last descriptor */
 	if (b->cg_map >= 0)
 		close(b->cg_map);
 	b->cg_prog = b->cg_map = -1;
@@ -129,6 +131,12 @@ static void bpfsrc_cg_close(struct bpfsrc *b)
 static int bpfsrc_cg_load(struct bpfsrc *b)
 {
 	struct sysinfo_cg_bpf *cg = NULL;
+	union bpf_iter_link_info linfo = { .cgroup = { .order = BPF_CGROUP_ITER_DESCENDANTS_PRE,
+						       .cgroup_id = BPFSRC_CG_ROOT_ID } };
+	struct bpf_iter_attach_opts opts = { .sz = sizeof(opts),
+					     .link_info = &linfo,
+					     .link_info_len = sizeof(linfo) };
+	struct bpf_link *link;
 	int ret;
 
 	if (b->cg_tried)
@@ -159,7 +167,13 @@ static int bpfsrc_cg_load(struct bpfsrc *b)
 	 * descriptors of both and free libbpf's object (its BTF, instructions
 	 * and relocations: about 450 KiB of heap). The program holds its maps.
 	 */
-	b->cg_prog = fcntl(bpf_program__fd(cg->progs.sysinfo_cgroups), F_DUPFD_CLOEXEC, 3);
+	link = bpf_program__attach_iter(cg->progs.sysinfo_cgroups, &opts);
+	if (!link) {
+		ret = errno ? -errno : -EINVAL;
+		goto err;
+	}
+	b->cg_prog = fcntl(bpf_link__fd(link), F_DUPFD_CLOEXEC, 3);
+	bpf_link__destroy(link); /* closes libbpf's descriptor; ours keeps the link */
 	b->cg_map = fcntl(bpf_map__fd(cg->maps.doc), F_DUPFD_CLOEXEC, 3);
 	if (b->cg_prog < 0 || b->cg_map < 0) {
 		ret = -errno;
@@ -385,25 +399,35 @@ off:
 static int bpfsrc_cg_run(struct bpfsrc *b, int64_t rt_off, struct snapshot *out, char *err,
 			 size_t errlen)
 {
-	struct si_walk_args args = { .root_cgid = BPFSRC_CG_ROOT_ID };
-	struct bpf_test_run_opts run = {
-		.sz = sizeof(run),
-		.ctx_in = &args,
-		.ctx_size_in = sizeof(args), /* a syscall program's context is copied back */
-	};
-	size_t pg = (size_t)sysconf(_SC_PAGESIZE), maplen;
+	struct si_walk_out res = { .err = -EIO };
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), maplen, got = 0;
 	uint64_t len;
+	ssize_t n;
 	void *m;
-	int ret;
+	int fd, ret;
 
-	if (bpf_prog_test_run_opts(b->cg_prog, &run) < 0) {
+	/* one read() is the whole walk: the program writes only its outcome */
+	fd = bpf_iter_create(b->cg_prog);
+	if (fd < 0) {
 		ret = -errno;
-		snprintf(err, errlen, "running the cgroup walk: %s", strerror(errno));
+		snprintf(err, errlen, "starting the cgroup walk: %s", strerror(errno));
 		return ret;
 	}
-	len = args.len;
-	if (args.err < 0 || len > b->cg_map_len) {
-		ret = args.err < 0 ? (int)args.err : -EIO;
+	while (got < sizeof(res) && (n = read(fd, (char *)&res + got, sizeof(res) - got)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			close(fd);
+			snprintf(err, errlen, "running the cgroup walk: %s", strerror(-ret));
+			return ret;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	len = res.len;
+	if (got != sizeof(res) || res.err < 0 || len > b->cg_map_len) {
+		ret = got != sizeof(res) ? -EIO : res.err < 0 ? (int)res.err : -EIO;
 		snprintf(err, errlen, "the cgroup walk: %s", strerror(-ret));
 		return ret;
 	}

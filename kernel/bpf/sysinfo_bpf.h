@@ -65,11 +65,10 @@ struct si_rend {
 	__u32 pad;
 };
 
-/* the cgroup walk's context (BPF_PROG_RUN ctx_in, copied back after the run) */
-struct si_walk_args {
-	__u64 root_cgid; /* in: the cgroup whose descendants are walked (1: the v2 root) */
-	__u64 len; /* out: bytes of records in the map */
-	__s64 err; /* out: 0, or -E2BIG (more than the map holds), -ENOENT (no root) */
+/* the cgroup walk's outcome: all a read() of its iterator gives, at the end */
+struct si_walk_out {
+	__u64 len; /* bytes of records in the map */
+	__s64 err; /* 0, or -E2BIG (more than the map holds), -EAGAIN (retry) */
 };
 
 #endif

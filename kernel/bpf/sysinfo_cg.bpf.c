@@ -4,45 +4,43 @@
  * cgroup v2), built as its own object (sysinfo_cg.skel.h) because its kfuncs
  * do not exist before 6.7 and libbpf refuses an object with an unknown one.
  *
- * servicio's cycle needs only the containers' processes: a syscall program
- * (BPF_PROG_RUN) walks the cgroup v2 tree (bpf_iter_css, pre-order) and, for
- * each cgroup whose path names a container (cached like the iterators'
- * results, key: its v2 id alone), lists its processes (bpf_iter_css_task,
- * CSS_TASK_ITER_PROCS: thread-group leaders; the kernel skips zombies there)
- * as the iterators' records, into one mmapable array element that servicio
- * maps: one run at a time per loaded program (servicio serialises its runs).
+ * servicio's cycle needs only the containers' processes: a cgroup iterator
+ * (iter/cgroup, attached at the v2 root in pre-order) is called once per
+ * cgroup and, for a cgroup whose path names a container (cached like the
+ * task iterators' results, key: its v2 id alone), lists its processes
+ * (bpf_iter_css_task, CSS_TASK_ITER_PROCS: thread-group leaders) as the
+ * task iterators' records, into one mmapable array element that servicio
+ * maps: one read at a time per loaded program (servicio serialises them).
+ * The read() itself returns only the run's outcome (struct si_walk_out).
+ *
+ * Bounded per step: the kernel runs the program once per cgroup, each run
+ * in its own rcu_read_lock() section (one cgroup's processes), and calls
+ * cond_resched() between cgroups (the cgroup iterator is BPF_ITER_RESCHED).
+ * The iterator holds cgroup_mutex for the whole read (a sleeping lock), so
+ * no process can change cgroup during it (a move takes that mutex): every
+ * process is listed once, in the cgroup it was in for the whole walk; a
+ * container started meanwhile waits for the walk to finish (milliseconds).
+ * Zombies are not listed: the kernel's css_task iterator skips a group
+ * leader with no live thread (as cgroup.procs does); the task iterators
+ * and the module list them (state Z, no memory). docs/proc-format.md says so.
  * Output larger than SI_DOC_SZ stops with -E2BIG and servicio reads the task
- * iterator instead. A process that changes cgroup during the walk can be
- * listed twice (servicio keeps one) or, moving into a cgroup already
- * visited, not at all. The whole walk is one bpf_rcu_read_lock() section.
+ * iterator instead.
  */
 #include "sysinfo.bpf.c"
 
 #define SI_DOC_SZ (1u << 21)
 #define SI_DOC_MASK (SI_DOC_SZ - 1)
 #define SI_CSS_TASK_ITER_PROCS 1u
-#define SI_CGROUP_ITER_DESCENDANTS_PRE 2 /* enum bpf_cgroup_iter_order */
-#define SI_ENOENT 2
 #define SI_E2BIG 7
 #define SI_EAGAIN 11
 
-/* The kfuncs' iterator structs, named apart from a vmlinux.h that has them. */
-struct si_iter_css {
-	__u64 opaque[3];
-} __attribute__((aligned(8)));
+/* The kfunc's iterator struct, named apart from a vmlinux.h that has it. */
 struct si_iter_css_task {
 	__u64 opaque[1];
 } __attribute__((aligned(8)));
 
-extern struct cgroup *bpf_cgroup_from_id(__u64 cgid) __ksym;
-extern struct cgroup *bpf_cgroup_acquire(struct cgroup *cgrp) __ksym;
-extern void bpf_cgroup_release(struct cgroup *cgrp) __ksym;
 extern void bpf_rcu_read_lock(void) __ksym;
 extern void bpf_rcu_read_unlock(void) __ksym;
-extern int bpf_iter_css_new(struct si_iter_css *it, struct cgroup_subsys_state *start,
-			    unsigned int flags) __ksym;
-extern struct cgroup_subsys_state *bpf_iter_css_next(struct si_iter_css *it) __ksym;
-extern void bpf_iter_css_destroy(struct si_iter_css *it) __ksym;
 extern int bpf_iter_css_task_new(struct si_iter_css_task *it, struct cgroup_subsys_state *css,
 				 unsigned int flags) __ksym;
 extern struct task_struct *bpf_iter_css_task_next(struct si_iter_css_task *it) __ksym;
@@ -117,11 +115,10 @@ static __always_inline void si_walk_cgroup(struct si_doc *o, struct cgroup_subsy
 		o->err = -SI_EAGAIN;
 		return;
 	}
-	/* the css from the walk is only RCU-protected: take a reference */
-	cg = bpf_cgroup_acquire(cg);
-	if (!cg)
-		return;
-	bpf_iter_css_task_new(&it, &cg->self, SI_CSS_TASK_ITER_PROCS);
+	/* the iterator holds cgroup_mutex: the cgroup stays; its tasks are
+	 * read in this run's RCU section (one cgroup: bounded) */
+	bpf_rcu_read_lock();
+	bpf_iter_css_task_new(&it, css, SI_CSS_TASK_ITER_PROCS);
 	while ((task = bpf_iter_css_task_next(&it))) {
 		if (!si_proc(task, &w))
 			continue;
@@ -129,51 +126,47 @@ static __always_inline void si_walk_cgroup(struct si_doc *o, struct cgroup_subsy
 			break;
 	}
 	bpf_iter_css_task_destroy(&it);
-	bpf_cgroup_release(cg);
+	bpf_rcu_read_unlock();
 }
 
-SEC("syscall")
-int sysinfo_cgroups(struct si_walk_args *ctx)
+/*
+ * Once per cgroup, pre-order from the v2 root; seq_num 0 (the root) starts
+ * the run, the final call (cgroup NULL) ends it and writes the outcome.
+ */
+SEC("iter/cgroup")
+int sysinfo_cgroups(struct bpf_iter__cgroup *ctx)
 {
+	struct cgroup *cg = ctx->cgroup;
+	struct si_walk_out out = {};
 	struct si_doc *o;
-	struct cgroup_subsys_state *css;
-	struct si_iter_css it;
-	struct si_rhdr h = {};
-	struct si_rend e = { .type = SI_WREC_END };
-	struct cgroup *root;
 	__u32 zero = 0;
 
-	ctx->len = 0;
-	ctx->err = -SI_ENOENT;
 	o = bpf_map_lookup_elem(&doc, &zero);
 	if (!o)
-		return 0;
-	root = bpf_cgroup_from_id(ctx->root_cgid);
-	if (!root)
-		return 0;
-	o->len = 0;
-	o->err = 0;
-	h.type = SI_WREC_HDR;
-	h.magic = SI_MAGIC;
-	h.version = SI_REC_VERSION;
-	h.flags = SI_HDR_CONTAINERS_ONLY | SI_HDR_CGWALK;
-	h.cg_size = sizeof(struct si_wcg);
-	h.proc_size = sizeof(struct si_wproc);
-	h.boottime_ns = bpf_ktime_get_boot_ns();
-	si_doc_put(o, &h, sizeof(h));
-	bpf_rcu_read_lock();
-	bpf_iter_css_new(&it, &root->self, SI_CGROUP_ITER_DESCENDANTS_PRE);
-	while ((css = bpf_iter_css_next(&it))) {
-		if (o->err)
-			break;
-		si_walk_cgroup(o, css);
+		return 1;
+	if (ctx->meta->seq_num == 0 && cg) {
+		struct si_rhdr h = { .type = SI_WREC_HDR, .magic = SI_MAGIC,
+				     .version = SI_REC_VERSION,
+				     .flags = SI_HDR_CONTAINERS_ONLY | SI_HDR_CGWALK,
+				     .cg_size = sizeof(struct si_wcg),
+				     .proc_size = sizeof(struct si_wproc),
+				     .boottime_ns = bpf_ktime_get_boot_ns() };
+
+		o->len = 0;
+		o->err = 0;
+		si_doc_put(o, &h, sizeof(h));
 	}
-	bpf_iter_css_destroy(&it);
-	bpf_rcu_read_unlock();
-	bpf_cgroup_release(root);
+	if (!cg) {
+		struct si_rend e = { .type = SI_WREC_END };
+
+		if (!o->err)
+			si_doc_put(o, &e, sizeof(e));
+		out.len = o->len;
+		out.err = o->err;
+		bpf_seq_write(ctx->meta->seq, &out, sizeof(out));
+		return 0;
+	}
 	if (!o->err)
-		si_doc_put(o, &e, sizeof(e));
-	ctx->len = o->len;
-	ctx->err = o->err;
+		si_walk_cgroup(o, &cg->self);
 	return 0;
 }
