@@ -578,7 +578,7 @@ static int docker_list_parse(const char *path, const char *body, size_t len,
 		goto out;
 	}
 	for (size_t i = 0; i < n && ret >= 0; i++) {
-		json_t *c = sp ? json_loadb(body + sp[i].off, sp[i].len, 0, &jerr)
+		json_t *c = sp ? json_loadb(body + sp[i].off, sp[i].len, JSON_DECODE_ANY, &jerr)
 			       : json_incref(json_array_get(whole, i));
 
 		if (!c) {
