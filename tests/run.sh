@@ -36,8 +36,25 @@
 # shuffled with TEST_SHUFFLE=SEED (the same seed gives the same order; the
 # seed is printed). No suite may depend on another having run.
 #
+# Lanes (docs/TESTING.md): a script with a line "# parallel: yes [WORDS]"
+# runs in the parallel lane, TEST_JOBS (default 2) at a time beside the
+# serial lane, each in namespaces of its own (tests/sandbox.sh: its own
+# network with loopback, /tmp, /run/netns and PID namespace; no Docker
+# socket, read-only crontabs, /var/lib and /sys/fs/bpf; no module or BPF
+# capability; no CAP_SYS_ADMIN unless WORDS has "mounts"; "docker-ro"
+# gives it a Docker socket that passes only GET and HEAD, "hostnet" the
+# machine's network). So it cannot change what the machine-wide stock
+# looks at, and instead of the stock it is checked for what it left in its
+# own namespaces: processes, listening sockets, files in its /tmp. Every
+# other suite (unit programs, untagged scripts) runs in the serial lane,
+# one at a time, with the machine-wide stock before and after. Each lane
+# keeps the listing's order (shuffled or not); a result line is printed
+# as each suite ends, "[parallel]" after the time for that lane.
+# TEST_JOBS=0 runs every suite in the serial lane.
+#
 # Written: $BUILD/test-results.tsv (name, PASS|SKIP|FAIL, seconds, why) and
-# $BUILD/test-times.tsv (seconds, name; slowest first), printed at the end.
+# $BUILD/test-times.tsv (seconds, name; slowest first), printed at the end
+# with the sum of the suites' times and the wall time of the run.
 # The last line counts the suites:
 #   N passed, N failed, N skipped
 # and the runner exits non-zero when any failed.
@@ -152,15 +169,32 @@ if [ "$(id -u)" = 0 ] && [ -d /sys/fs/bpf ] && ! mountpoint -q /sys/fs/bpf; then
 	mount -t bpf bpf /sys/fs/bpf && echo "run.sh: mounted bpffs on /sys/fs/bpf (as systemd does at boot)"
 fi
 
-pass=0 fail=0 skip=0 failed=()
-before=$BUILD/test-env/stock.before
-[ "$leaks_mode" != off ] && stock | sort -u >"$before"
-for s in "${suites[@]}"; do
+# lane SUITE: "serial", or "parallel WORDS" for a script with a
+# "# parallel: yes [WORDS]" line (see the header); unit programs and
+# untagged scripts are serial
+lane() {
+	local t
+	if [[ "$1" == *.sh ]] && t=$(sed -n 's/^# parallel: *yes\b *//p' "$1" | head -n1) &&
+		grep -q '^# parallel: *yes\b' "$1"; then
+		echo "parallel $t"
+	else
+		echo serial
+	fi
+}
+
+# the lines a suite prints and its results line are written under this
+# lock, so that the two lanes' lines never mix
+outlock=$BUILD/test-env/output.lock
+: >"$outlock"
+
+# run_suite SUITE LANE: runs it, takes stock (serial lane) or checks its
+# sandbox (parallel lane), prints its result line and appends to $results
+run_suite() {
+	local s=$1 ln=$2 name limit l log start rc nskip secs leaked why status note words priv lo
 	case "$s" in
 	"$BUILD"/test/*) name=unit/$(basename "$s") ;;
 	*) name=${s#"$TOP"/tests/}; name=${name%.sh} ;;
 	esac
-	[ -n "$pattern" ] && [[ "$name" != *"$pattern"* ]] && continue
 	limit=900
 	if [[ "$s" == *.sh ]]; then
 		l=$(sed -n 's/^# timeout: *\([0-9]\+\).*/\1/p' "$s" | head -n1)
@@ -168,7 +202,42 @@ for s in "${suites[@]}"; do
 	fi
 	log=$logs/${name//\//_}.log
 	start=$(date +%s.%N)
-	if [ -x "$s" ]; then
+	leaked=
+	if [ "$ln" != serial ] && [ -x "$s" ]; then
+		# the parallel lane: namespaces of its own (tests/sandbox.sh), what it
+		# left there listed by the sandbox, files left in its /tmp here
+		words=" ${ln#parallel} "
+		priv=$BUILD/test-env/tmp/${name//\//_}
+		lo=$BUILD/test-env/left.${name//\//_}
+		rm -rf --one-file-system "$priv" && mkdir -p "$priv" && : >"$lo"
+		local mode ns=(--net)
+		mode=$(echo $words | tr ' ' ,)
+		[ -n "$mode" ] || mode=plain
+		[[ "$words" == *" hostnet "* ]] && ns=()
+		# (--kill-child: when unshare is stopped, so is the sandbox's PID 1,
+		# and with it everything in the namespace)
+		(cd "$TOP" && exec timeout -k 10 $((limit + 90)) unshare "${ns[@]}" --mount --pid --fork --kill-child \
+			--mount-proc --propagation private "$TOP/tests/sandbox.sh" "$mode" "$priv" "$lo" "$limit" \
+			"$dproxy" "$BUILD:$TOP" -- "${suite_env[@]}" -- "$s") >"$log" 2>&1 </dev/null &
+		cur=$!
+		wait "$cur"
+		rc=$?
+		cur=
+		# what is left in its /tmp but the paths to the build directory and
+		# the checkout
+		local keep=() d p
+		for p in "$BUILD" "$TOP"; do
+			[[ "$p" == /tmp/?* ]] || continue
+			d=${p#/tmp/}
+			while [ -n "$d" ] && [ "$d" != . ]; do keep+=("$priv/$d") && d=$(dirname "$d"); done
+		done
+		find "$priv" -mindepth 1 2>/dev/null | sort | while IFS= read -r f; do
+			printf '%s\n' "${keep[@]}" | grep -qxF "$f" || echo "file: /tmp${f#"$priv"}"
+		done >>"$lo"
+		leaked=$(grep -v '^$' "$lo" | head -n 200)
+		rm -rf --one-file-system "$priv" "$lo"
+		if [ -n "$leaked" ] && [ "$leaks_mode" = off ]; then leaked=; fi
+	elif [ -x "$s" ]; then
 		# -k: a suite told to stop has 60 s for its cleanups
 		(cd "$TOP" && exec env -i "${suite_env[@]}" timeout -k 60 "$limit" "$s") >"$log" 2>&1 </dev/null
 		rc=$?
@@ -185,8 +254,7 @@ for s in "${suites[@]}"; do
 		[ "$nskip" -gt 0 ] && rc=77
 	fi
 	secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
-	leaked=
-	if [ "$leaks_mode" != off ]; then
+	if [ "$ln" = serial ] && [ "$leaks_mode" != off ]; then
 		after=$BUILD/test-env/stock.after
 		# a server told to stop may take a moment to let go of its port
 		for _ in $(seq 1 20); do
@@ -195,68 +263,138 @@ for s in "${suites[@]}"; do
 			sleep 0.5
 		done
 		stock | sort -u >"$after"
-		if [ -n "$leaked" ]; then
-			{
-				echo "# the runner: this suite left behind ($(wc -l <<<"$leaked") things):"
-				head -n 30 <<<"$leaked" | sed 's/^/#   /'
-				[ "$(wc -l <<<"$leaked")" -le 30 ] || echo "#   ..."
-			} >>"$log"
-		fi
 		# what this suite leaked is blamed once, not on every later suite
 		mv "$after" "$before"
+	fi
+	if [ -n "$leaked" ]; then
+		{
+			echo "# the runner: this suite left behind ($(wc -l <<<"$leaked") things):"
+			head -n 30 <<<"$leaked" | sed 's/^/#   /'
+			[ "$(wc -l <<<"$leaked")" -le 30 ] || echo "#   ..."
+		} >>"$log"
 	fi
 	why=
 	if [ -n "$leaked" ] && [ "$leaks_mode" = fail ]; then
 		[ "$rc" = 0 ] || [ "$rc" = 77 ] && rc=leak
 	fi
-	if [ "$rc" = 0 ]; then
-		pass=$((pass + 1))
-		printf '%sPASS%s  %-40s %6ss\n' "$G" "$N" "$name" "$secs"
-		status=PASS
-	elif [ "$rc" = 77 ]; then
-		skip=$((skip + 1))
-		# the last "skipped:" line is the suite's own verdict (its
-		# programs may print others before it)
-		if [[ "$s" == "$BUILD"/test/* ]]; then
-			why=$(grep -m1 -o 'skipped: .*' "$log" || echo "skipped: (no reason given)")
+	local tag=
+	[ "$ln" != serial ] && tag=" [parallel]"
+	{
+		flock 9
+		if [ "$rc" = 0 ]; then
+			printf '%sPASS%s  %-40s %6ss%s\n' "$G" "$N" "$name" "$secs" "$tag"
+			status=PASS
+		elif [ "$rc" = 77 ]; then
+			# the last "skipped:" line is the suite's own verdict (its
+			# programs may print others before it)
+			if [[ "$s" == "$BUILD"/test/* ]]; then
+				why=$(grep -m1 -o 'skipped: .*' "$log" || echo "skipped: (no reason given)")
+			else
+				why=$(grep -o '^skipped: .*' "$log" | tail -n1)
+				[ -n "$why" ] || why="skipped: (no reason given)"
+			fi
+			[ "$nskip" -gt 0 ] && why="$nskip test(s) $why"
+			printf '%sSKIP%s  %-40s %6ss%s  %s\n' "$Y" "$N" "$name" "$secs" "$tag" "$why"
+			status=SKIP
 		else
-			why=$(grep -o '^skipped: .*' "$log" | tail -n1)
-			[ -n "$why" ] || why="skipped: (no reason given)"
+			case "$rc" in
+			124) note="timed out after ${limit}s" ;;
+			leak) note="left things behind" ;;
+			*) note="exit $rc" ;;
+			esac
+			why=$note
+			printf '%sFAIL%s  %-40s %6ss%s  (%s; log: %s)\n' "$R" "$N" "$name" "$secs" "$tag" "$note" "$log"
+			# the failed checks with the lines that explain them (a failure
+			# early in a long log would not show in its tail), then the tail
+			if grep -q '^not ok' "$log"; then
+				grep -B 8 '^not ok' "$log" | grep -v '^ok ' | head -n 60 | sed 's/^/      ! /'
+			fi
+			tail -n 25 "$log" | sed 's/^/      | /'
+			status=FAIL
 		fi
-		[ "$nskip" -gt 0 ] && why="$nskip test(s) $why"
-		printf '%sSKIP%s  %-40s %6ss  %s\n' "$Y" "$N" "$name" "$secs" "$why"
-		status=SKIP
+		if [ -n "$leaked" ]; then
+			# the first few under the result line (all of them are in the log)
+			head -n 10 <<<"$leaked" | sed 's/^/      leftover: /'
+			[ "$(wc -l <<<"$leaked")" -le 10 ] || echo "      leftover: ... ($(wc -l <<<"$leaked") in all; $log)"
+		fi
+		printf '%s\t%s\t%s\t%s\n' "$name" "$status" "$secs" "${why//$'\t'/ }" >>"$results"
+	} 9>>"$outlock"
+}
+
+# the two lanes, in the (possibly shuffled) order of the listing
+serial=() parallel=()
+for s in "${suites[@]}"; do
+	case "$s" in
+	"$BUILD"/test/*) name=unit/$(basename "$s") ;;
+	*) name=${s#"$TOP"/tests/}; name=${name%.sh} ;;
+	esac
+	[ -n "$pattern" ] && [[ "$name" != *"$pattern"* ]] && continue
+	ln=$(lane "$s")
+	# the sandbox needs root (namespaces) and unshare; without them, or with
+	# TEST_JOBS=0, every suite runs in the serial lane
+	if [ "$ln" != serial ] && [ "${TEST_JOBS:-2}" -gt 0 ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+		parallel+=("$s|$ln")
 	else
-		fail=$((fail + 1))
-		failed+=("$name")
-		case "$rc" in
-		124) note="timed out after ${limit}s" ;;
-		leak) note="left things behind" ;;
-		*) note="exit $rc" ;;
-		esac
-		why=$note
-		printf '%sFAIL%s  %-40s %6ss  (%s; log: %s)\n' "$R" "$N" "$name" "$secs" "$note" "$log"
-		# the failed checks with the lines that explain them (a failure
-		# early in a long log would not show in its tail), then the tail
-		if grep -q '^not ok' "$log"; then
-			grep -B 8 '^not ok' "$log" | grep -v '^ok ' | head -n 60 | sed 's/^/      ! /'
-		fi
-		tail -n 25 "$log" | sed 's/^/      | /'
-		status=FAIL
+		serial+=("$s")
 	fi
-	if [ -n "$leaked" ]; then
-		# the first few under the result line (all of them are in the log)
-		head -n 10 <<<"$leaked" | sed 's/^/      leftover: /'
-		[ "$(wc -l <<<"$leaked")" -le 10 ] || echo "      leftover: ... ($(wc -l <<<"$leaked") in all; $log)"
-	fi
-	printf '%s\t%s\t%s\t%s\n' "$name" "$status" "$secs" "${why//$'\t'/ }" >>"$results"
 done
+
+wall0=$(date +%s)
+before=$BUILD/test-env/stock.before
+[ "$leaks_mode" != off ] && stock | sort -u >"$before"
+
+# the parallel lane: TEST_JOBS workers (default 2) take its suites in order
+dproxy=$BUILD/test-env/docker-ro.sock
+workers=() proxy_pid=
+if [ "${#parallel[@]}" -gt 0 ]; then
+	jobs_=${TEST_JOBS:-2}
+	echo "lanes: ${#serial[@]} suites one at a time, ${#parallel[@]} in the parallel lane ($jobs_ at a time, in namespaces of their own; TEST_JOBS=0 runs them one at a time)"
+	if printf '%s\n' "${parallel[@]}" | grep -q ' docker-ro'; then
+		/usr/bin/python3 "$TOP/tests/docker_ro.py" "$dproxy" >"$logs/docker-ro.log" 2>&1 &
+		proxy_pid=$!
+		for _ in $(seq 1 50); do [ -S "$dproxy" ] && break; sleep 0.1; done
+	fi
+	queue=$BUILD/test-env/queue
+	printf '%s\n' "${parallel[@]}" >"$queue"
+	echo 0 >"$queue.next"
+	next_job() { # the next line of the queue, or nothing
+		local i
+		{
+			flock 8
+			i=$(($(cat "$queue.next") + 1))
+			echo "$i" >"$queue.next"
+		} 8>>"$queue.lock"
+		sed -n "${i}p" "$queue"
+	}
+	for _ in $(seq 1 "$jobs_"); do
+		(
+			# a runner told to stop stops the suite it runs
+			cur=
+			trap '[ -n "$cur" ] && kill "$cur" 2>/dev/null; exit 143' TERM INT
+			while j=$(next_job) && [ -n "$j" ]; do run_suite "${j%%|*}" "${j#*|}"; done
+		) &
+		workers+=($!)
+	done
+fi
+trap '[ ${#workers[@]} -gt 0 ] && kill "${workers[@]}" 2>/dev/null; [ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null' EXIT
+
+for s in "${serial[@]}"; do run_suite "$s" serial; done
+for w in "${workers[@]}"; do wait "$w"; done
+workers=()
+[ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null && wait "$proxy_pid" 2>/dev/null
+proxy_pid=
+rm -f "$dproxy"
+
+pass=$(awk -F'\t' '$2 == "PASS"' "$results" | wc -l)
+skip=$(awk -F'\t' '$2 == "SKIP"' "$results" | wc -l)
+fail=$(awk -F'\t' '$2 == "FAIL"' "$results" | wc -l)
+mapfile -t failed < <(awk -F'\t' '$2 == "FAIL" { print $1 }' "$results")
 
 sort -t$'\t' -k3,3 -rn "$results" | awk -F'\t' '{ print $3 "\t" $1 }' >"$times"
 if [ -s "$times" ]; then
 	echo "per-suite times (slowest first; $times):"
 	head -n 15 "$times" | awk -F'\t' '{ printf "  %7.1fs  %s\n", $1, $2 }'
-	awk -F'\t' '{ t += $1 } END { printf "  total %.0f s in %d suites\n", t, NR }' "$times"
+	awk -F'\t' -v w=$(($(date +%s) - wall0)) '{ t += $1 } END { printf "  total %.0f s in %d suites, %d s of wall time\n", t, NR, w }' "$times"
 fi
 [ "${#failed[@]}" -gt 0 ] && printf 'failed suites: %s\n' "${failed[*]}"
 printf '%d passed, %d failed, %d skipped\n' "$pass" "$fail" "$skip"

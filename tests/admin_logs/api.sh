@@ -8,6 +8,7 @@
 # started by the suite, tests/admin_logs/lib_pg.sh; api_pg.sh runs this
 # suite so).
 # timeout: 240
+# parallel: yes
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib_server.sh"
 . "$(dirname "$0")/lib_pg.sh"

@@ -4,6 +4,7 @@
 # Three rounds on the same database, each killing the server mid-load at a
 # different moment; then the database passes SQLite's integrity check.
 # timeout: 240
+# parallel: yes
 . "$(dirname "$0")/../lib.sh"
 AL_BIN=${AL_BIN:-$GESTOR_BIN/admin_logs} # release build: real speed under load
 . "$(dirname "$0")/lib_server.sh"

@@ -8,6 +8,7 @@
 # The back end is AL_BACKEND: sqlite (default) or postgresql (a server
 # started by the suite, lib_pg.sh; graphs_pg.sh runs this suite so).
 # timeout: 180
+# parallel: yes
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib_server.sh"
 . "$(dirname "$0")/lib_pg.sh"

@@ -3,4 +3,5 @@
 # against a real server the suite starts (lib_pg.sh): POST /graficar draws
 # from a snapshot of the run (admin_logs/store_pg_snap.c).
 # timeout: 240
+# parallel: yes
 AL_BACKEND=postgresql exec "$(dirname "$0")/graphs.sh" "$@"

@@ -12,6 +12,7 @@
 # with PostgreSQL stopped POST /graficar is a 503, and a 200 again once it
 # is back.
 # timeout: 300
+# parallel: yes
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib_server.sh"
 . "$(dirname "$0")/lib_pg.sh"

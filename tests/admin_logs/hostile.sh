@@ -15,6 +15,7 @@
 # surrogate are refused at the door (400), nothing stored.
 # The back end is AL_BACKEND: sqlite (default) or postgresql (lib_pg.sh).
 # timeout: 300
+# parallel: yes
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib_server.sh"
 . "$(dirname "$0")/lib_pg.sh"

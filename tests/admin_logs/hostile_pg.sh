@@ -3,4 +3,5 @@
 # end, against a real server the suite starts (lib_pg.sh): the names travel
 # through PostgreSQL and the snapshot of the run (store_pg_snap.c) first.
 # timeout: 300
+# parallel: yes
 AL_BACKEND=postgresql exec "$(dirname "$0")/hostile.sh" "$@"

@@ -6,6 +6,7 @@
 # /runs, and opens again unchanged; a database from a newer admin_logs is
 # refused rather than misread.
 # timeout: 60
+# parallel: yes
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib_server.sh"
 need_cmd curl jq sqlite3

@@ -12,6 +12,7 @@
 #     its batch_id) among concurrent ones in the same group: that batch is
 #     answered 500 and not stored, the others 201 and stored.
 # timeout: 300
+# parallel: yes
 . "$(dirname "$0")/../lib.sh"
 AL_BIN=${AL_BIN:-$GESTOR_BIN/admin_logs} # release build: real speed under load
 . "$(dirname "$0")/lib_server.sh"

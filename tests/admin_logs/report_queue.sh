@@ -10,6 +10,7 @@
 #    removed first, and --report-keep-mb bytes (the newest always stays).
 # The back end is AL_BACKEND: sqlite (default) or postgresql (lib_pg.sh).
 # timeout: 300
+# parallel: yes
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib_server.sh"
 . "$(dirname "$0")/lib_pg.sh"

@@ -20,6 +20,7 @@
 # batches started with --retain-mb 2 shrinks its data (pages in use) to
 # 2 MiB while a load keeps posting, and the file stops growing.
 # timeout: 400
+# parallel: yes
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib_server.sh"
 . "$(dirname "$0")/lib_pg.sh"

@@ -16,6 +16,7 @@
 # /health) and no connection of theirs is left on the server; afterwards a
 # whole GET /logs?limit=10000 still answers 200 with 10,000 records.
 # timeout: 300
+# parallel: yes
 . "$(dirname "$0")/../lib.sh"
 need_cmd curl jq ss /usr/bin/python3
 bin=${ADMIN_LOGS_BIN:-$GESTOR_BIN/admin_logs}

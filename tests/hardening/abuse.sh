@@ -7,6 +7,7 @@
 # after each attack, refuse every hostile request, stay alive, keep its RSS
 # under 64 MiB, and every batch it acknowledged (201) must be in the database.
 # timeout: 240
+# parallel: yes
 . "$(dirname "$0")/../lib.sh"
 bin=${ADMIN_LOGS_BIN:-$GESTOR_BIN/admin_logs}
 [ -x "$bin" ] || skip "$bin is not built (make)"

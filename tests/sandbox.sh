@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# sandbox.sh — how tests/run.sh runs a suite of the parallel lane: in
+# namespaces of its own, where it cannot change what the serial lane's
+# machine-wide leak check looks at, and checked for what it left in them.
+#
+# Started by the runner as PID 1 of new network, mount and PID namespaces
+# (unshare --net --mount --pid --fork --mount-proc --propagation private),
+# with all the runner's capabilities, it:
+#   - brings up loopback: the suite's servers listen on 127.0.0.1 of its own
+#     network namespace (no port of the machine's can be taken or left;
+#     "hostnet" suites, which need the network, share the machine's and
+#     must not listen);
+#   - gives it a /tmp of its own (PRIVTMP, the runner's directory for it;
+#     $BUILD stays where it is when it lives under /tmp) and an empty
+#     /run/netns (a namespace it makes with `ip netns add` is its own);
+#   - makes the Docker socket a dead end (/dev/null; with docker-ro: a
+#     proxy that passes only GET and HEAD, so images can be read and saved
+#     but nothing created), and /var/spool/cron, /var/lib (so
+#     /var/lib/gestor, there or not) and /sys/fs/bpf read-only;
+#   - runs the suite without CAP_SYS_MODULE (no module), without CAP_BPF
+#     and CAP_PERFMON unless given "bpf" (a BPF program it loads goes with
+#     its file descriptors: /sys/fs/bpf is read-only, so nothing is
+#     pinned), and without CAP_SYS_ADMIN (no mount, no netns) unless given
+#     "mounts" (its mounts and network namespaces are its own anyway);
+#   - after the suite ended, waits up to 10 s for its processes to go, then
+#     writes to LEFTOVERS what is still there: processes and listening
+#     sockets of its processes. (Files left in PRIVTMP are the runner's to
+#     list.) When this
+#     exits, the kernel kills whatever still runs in the PID namespace.
+#
+# MODE: the words of the suite's "# parallel: yes WORDS" line joined with
+# commas ("mounts", "bpf", "docker-ro", "hostnet"), or "plain".
+# Usage (the runner's): sandbox.sh MODE PRIVTMP LEFTOVERS LIMIT DOCKER-PROXY-SOCKET KEEP -- ENV... -- SUITE
+# Exit status: the suite's (124 when `timeout` stopped it).
+set -uo pipefail
+mode=$1 priv=$2 leftovers=$3 limit=$4 dproxy=$5 keep=$6
+shift 6
+[ "$1" = -- ] && shift
+env_=()
+while [ $# -gt 0 ] && [ "$1" != -- ]; do env_+=("$1") && shift; done
+shift
+suite=$1
+
+die() {
+	echo "sandbox: $*" >&2
+	echo "sandbox: $*" >>"$leftovers"
+	exit 125
+}
+ro_bind() { # make PATH read-only here (when it exists)
+	[ -e "$1" ] || return 0
+	mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" || die "cannot make $1 read-only"
+}
+
+ip link set lo up || die "no loopback in the suite's network namespace"
+
+# /tmp: the private directory, with the build directory and the checkout
+# (KEEP, colon-separated) mounted back at their paths when under /tmp
+kept=()
+for k in $(tr : '\n' <<<"$keep" | sort -u); do
+	[[ "$k" == /tmp/?* ]] || continue
+	under=
+	for o in "${kept[@]}"; do [[ "$k" == "$o"/* ]] && under=1; done
+	[ -n "$under" ] && continue
+	mkdir -p "$priv/${k#/tmp/}" && mount --bind "$k" "$priv/${k#/tmp/}" ||
+		die "cannot keep $k in the private /tmp"
+	kept+=("$k")
+done
+chmod 1777 "$priv"
+mount --rbind "$priv" /tmp || die "cannot mount the private /tmp"
+mkdir -p /run/netns && mount -t tmpfs -o mode=755 gestor-sandbox-netns /run/netns ||
+	die "cannot make /run/netns private"
+
+for sock in /run/docker.sock /var/run/docker.sock; do
+	[ -S "$sock" ] || continue
+	if [[ ",$mode," == *,docker-ro,* ]] && [ -S "$dproxy" ]; then
+		mount --bind "$dproxy" "$sock" || die "cannot put the read-only Docker proxy on $sock"
+	else
+		mount --bind /dev/null "$sock" || die "cannot hide $sock"
+	fi
+	break
+done
+ro_bind /var/spool/cron
+ro_bind /var/lib # (with /var/lib/gestor, present or not)
+ro_bind /sys/fs/bpf
+
+drop=-sys_module
+[[ ",$mode," == *,bpf,* ]] || drop+=,-bpf,-perfmon
+[[ ",$mode," == *,mounts,* ]] || drop+=,-sys_admin
+
+setpriv --bounding-set "$drop" -- env -i "${env_[@]}" timeout -k 60 "$limit" "$suite" </dev/null &
+child=$!
+wait "$child"
+rc=$?
+
+# what is still running here: every process but this one (zombies are gone
+# already as far as the suite is concerned). Bash builtins only, so that
+# the check does not see itself.
+still() {
+	local p st comm
+	: >"$leftovers.procs"
+	for p in /proc/[0-9]*; do
+		p=${p#/proc/}
+		[ "$p" = 1 ] && continue
+		read -r st <"/proc/$p/stat" 2>/dev/null || continue
+		st=${st##*) }
+		[ "${st%% *}" = Z ] && continue
+		read -r comm <"/proc/$p/comm" 2>/dev/null || comm=?
+		echo "process: $comm" >>"$leftovers.procs"
+	done
+	[ -s "$leftovers.procs" ]
+}
+for _ in $(seq 1 20); do
+	still || break
+	sleep 0.5
+done
+{
+	[ -s "$leftovers.procs" ] && sort "$leftovers.procs" | uniq -c | awk '{ c = $1; $1 = ""; print substr($0, 2) (c > 1 ? " (" c ")" : "") }'
+	# (-p: only the processes of this PID namespace are seen, so with
+	# "hostnet" the machine's other listeners are not counted)
+	ss -Hltunp 2>/dev/null | grep 'users:' | awk '{ print "listening: " $1 " " $5 }'
+} >>"$leftovers"
+rm -f "$leftovers.procs"
+exit "$rc"
