@@ -30,12 +30,31 @@ incs=()
 for d in lib $(git ls-files '*.h' | xargs -r -n1 dirname | sort -u); do incs+=("-I$d"); done
 # the BPF source's generated skeleton (servicio/bpfsrc.c includes it)
 make -s -C kernel/bpf >/dev/null 2>&1 && incs+=("-I${BUILD:-build}/bpf")
+# cppcheck reads the skeletons with their embedded BPF objects (a 725 KB
+# string literal each, 2.4 MB of header) emptied: the same declarations
+# and code, the object's bytes (data, not code) left out. With them it
+# spent about 4 minutes of CPU in bpfsrc.c alone, under a second without.
+skel=$(mktemp -d /tmp/gestor-lint-skel.XXXXXX)
+cincs=()
+for i in "${incs[@]}"; do
+	if [ "$i" = "-I${BUILD:-build}/bpf" ]; then
+		for h in "${BUILD:-build}"/bpf/*.skel.h; do
+			[ -f "$h" ] || continue
+			awk '/return \(const void \*\)"\\$/ { print "\treturn (const void *)\"\";"; skip = 1; next }
+				skip { if (/";$/) skip = 0; next } { print }' "$h" >"$skel/$(basename "$h")"
+		done
+		cincs+=("-I$skel" "$i")
+	else
+		cincs+=("$i")
+	fi
+done
 if ! cppcheck -q --error-exitcode=1 --enable=warning,portability,performance \
 	--inline-suppr --std=c11 -D_GNU_SOURCE --suppress=missingIncludeSystem \
-	"${incs[@]}" "${files[@]}"; then
+	"${cincs[@]}" "${files[@]}"; then
 	echo "lint: cppcheck found problems"
 	bad=1
 fi
+rm -rf "$skel"
 
 if [ "$tidy" = 1 ] && [ -f .clang-tidy ]; then
 	# clang-tidy, two files at a time; a finding is "path:check". Those listed
