@@ -401,6 +401,7 @@ struct http_stream {
 	char *row; /* phase 4: the row after its comma */
 	size_t rowlen;
 	char small[192]; /* head and tail */
+	bool failed; /* a row could not be read: the answer ends with an error, not a tail */
 };
 
 static void http_stream_free(void *cls)
@@ -412,7 +413,7 @@ static void http_stream_free(void *cls)
 }
 
 /* The next piece of the answer into st->pend; false at the end or on an error. */
-static bool http_stream_fill(struct http_stream *st, bool *failed)
+static bool http_stream_fill(struct http_stream *st)
 {
 	char err[256];
 	const char *text;
@@ -448,7 +449,7 @@ static bool http_stream_fill(struct http_stream *st, bool *failed)
 		}
 		if (rc < 0) {
 			log_warnx("%s answer cut: %s", st->key, err);
-			*failed = true;
+			st->failed = true;
 			st->phase = 3;
 			return false;
 		}
@@ -477,14 +478,13 @@ static bool http_stream_fill(struct http_stream *st, bool *failed)
 static ssize_t http_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct http_stream *st = cls;
-	bool failed = false;
 	size_t n = 0;
 
 	(void)pos;
 	while (n < max) {
 		size_t k;
 
-		if (st->poff == st->plen && !http_stream_fill(st, &failed))
+		if (st->poff == st->plen && !http_stream_fill(st))
 			break;
 		k = st->plen - st->poff;
 		if (k > max - n)
@@ -493,10 +493,15 @@ static ssize_t http_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 		st->poff += k;
 		n += k;
 	}
-	if (failed && n == 0)
-		return MHD_CONTENT_READER_END_WITH_ERROR;
+	/*
+	 * The error is given on the first read that has nothing left to hand
+	 * over, also when the failure came after bytes of this same read: the
+	 * connection is then closed without the last chunk, so the client sees
+	 * a cut answer, never a clean end after half a document.
+	 */
 	if (n == 0)
-		return MHD_CONTENT_READER_END_OF_STREAM;
+		return st->failed ? MHD_CONTENT_READER_END_WITH_ERROR
+				  : MHD_CONTENT_READER_END_OF_STREAM;
 	st->r->bytes_out += n;
 	return (ssize_t)n;
 }
