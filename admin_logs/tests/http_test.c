@@ -33,6 +33,7 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "util.h"
 
@@ -518,6 +519,72 @@ static void test_no_dashboard(void **state)
 	resp_free(&r);
 }
 
+/*
+ * A stored record that is no longer a JSON object (the file changed under
+ * the server) cuts the streamed answer: the client gets a broken transfer,
+ * never a document that looks whole. Last of the shared server's tests.
+ */
+static void test_corrupt_record(void **state)
+{
+	sqlite3 *db;
+	struct resp r = { 0 };
+	CURLcode rc;
+
+	(void)state;
+	assert_int_equal(sqlite3_open(S.cfg.db_path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "UPDATE records SET body = '[1]' WHERE id = (SELECT min(id) "
+				      "FROM records)",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	rc = req(&S, "GET", "/logs?order=asc", NULL, &r);
+	assert_int_not_equal(rc, CURLE_OK);
+	assert_null(r.doc);
+	resp_free(&r);
+	/* the server is fine: other requests are answered */
+	req(&S, "GET", "/health", NULL, &r);
+	assert_int_equal(r.status, 200);
+	resp_free(&r);
+}
+
+/*
+ * http_rest (the fuzz harness's wait): an idle open connection is counted
+ * and at rest. First of the shared server's tests: no other connection yet.
+ */
+static void test_rest(void **state)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	unsigned conns = 99;
+	bool at_rest = false;
+	int fd, i;
+
+	(void)state;
+	http_rest(S.h, &conns, &at_rest);
+	assert_int_equal(conns, 0);
+	assert_true(at_rest);
+	sa.sin_port = htons((uint16_t)S.port);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	for (i = 0; i < 3000; i++) { /* up to 30 s for the server to accept it */
+		http_rest(S.h, &conns, &at_rest);
+		if (conns == 1)
+			break;
+		usleep(10000);
+	}
+	assert_int_equal(conns, 1);
+	assert_true(at_rest); /* nothing sent, nothing to answer */
+	close(fd);
+	for (i = 0; i < 3000; i++) {
+		http_rest(S.h, &conns, &at_rest);
+		if (conns == 0)
+			break;
+		usleep(10000);
+	}
+	assert_int_equal(conns, 0);
+}
+
 /* ---- servers of their own ---- */
 
 /* --www: its files are served as they are on disk; a missing one is 404. */
@@ -830,9 +897,10 @@ static void test_tls(void **state)
 int main(void)
 {
 	const struct CMUnitTest shared[] = {
-		cmocka_unit_test(test_routes),		cmocka_unit_test(test_post_then_read),
-		cmocka_unit_test(test_bad_query),	cmocka_unit_test(test_bad_bodies),
-		cmocka_unit_test(test_graficar_checks), cmocka_unit_test(test_no_dashboard),
+		cmocka_unit_test(test_rest),	       cmocka_unit_test(test_routes),
+		cmocka_unit_test(test_post_then_read), cmocka_unit_test(test_bad_query),
+		cmocka_unit_test(test_bad_bodies),     cmocka_unit_test(test_graficar_checks),
+		cmocka_unit_test(test_no_dashboard),   cmocka_unit_test(test_corrupt_record),
 	};
 	const struct CMUnitTest own[] = {
 		cmocka_unit_test(test_dashboard),      cmocka_unit_test(test_token_and_unix),

@@ -593,6 +593,31 @@ static void test_server_away(void **state)
 	assert_int_equal(psql_num("SELECT count(*) FROM batches WHERE batch_id = 'away-1'"), 1);
 }
 
+/* A stored record that is no longer a JSON object: the reads fail, they do not answer wrong. */
+static void test_corrupt_record(void **state)
+{
+	struct store *s;
+	struct query q;
+	sqlite3 *db = NULL;
+	char *out = NULL, err[256];
+	size_t len;
+
+	(void)state;
+	need_pg();
+	assert_int_equal(psql(NULL, "UPDATE records SET body = '[1]' WHERE id = (SELECT min(id) "
+				    "FROM records WHERE run = 'run-a')"),
+			 PGRES_COMMAND_OK);
+	s = open_store();
+	assert_int_equal(store_graph_db(s, "run-a", NULL, &db, err, sizeof(err)), -EIO);
+	assert_null(db);
+	assert_non_null(strstr(err, "is not a JSON object"));
+	query_init(&q);
+	assert_int_equal(store_query_logs(s, &q, &out, &len, err, sizeof(err)), -EIO);
+	assert_null(out);
+	assert_non_null(strstr(err, "stored body is not an object"));
+	store_close(s);
+}
+
 /* A database whose schema is newer than this program is not touched. */
 static void test_newer_schema(void **state)
 {
@@ -624,7 +649,7 @@ int main(void)
 		cmocka_unit_test(test_store_and_reopen), cmocka_unit_test(test_queries),
 		cmocka_unit_test(test_graph_snapshot),	 cmocka_unit_test(test_refused_batch),
 		cmocka_unit_test(test_disk_full),	 cmocka_unit_test(test_server_away),
-		cmocka_unit_test(test_newer_schema),
+		cmocka_unit_test(test_corrupt_record),	 cmocka_unit_test(test_newer_schema),
 	};
 
 	return cmocka_run_group_tests_name("store on PostgreSQL", tests, group_setup,

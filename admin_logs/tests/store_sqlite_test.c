@@ -309,6 +309,14 @@ static void test_whole_queries(void **state)
 			 4);
 	json_decref(doc);
 	free(out);
+
+	/* a stored body that is no longer a JSON object: an error, not a wrong answer */
+	sql("UPDATE records SET body = '\"text\"' WHERE id = (SELECT min(id) FROM records)");
+	query_init(&q);
+	out = NULL;
+	assert_int_equal(store_query_logs(s, &q, &out, &len, err, sizeof(err)), -EIO);
+	assert_null(out);
+	assert_non_null(strstr(err, "stored body is not an object"));
 	store_close(s);
 	subs_free(sb, 2);
 }
