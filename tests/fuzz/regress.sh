@@ -5,6 +5,7 @@
 # reproducers), once, with no new fuzzing. Fails when any input crashes,
 # leaks, trips UBSan or runs over 10 s.
 # timeout: 300
+# parallel: yes
 . "$(dirname "$0")/../lib.sh"
 HERE=$GESTOR_TOP/tests/fuzz
 command -v clang-14 >/dev/null 2>&1 || skip "clang-14 is not installed (apt-get install clang-14 libclang-rt-14-dev)"

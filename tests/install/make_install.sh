@@ -8,6 +8,7 @@
 # `systemd-analyze security`; a changed config file survives a reinstall and
 # an uninstall; `make uninstall` leaves nothing else behind.
 # timeout: 600
+# parallel: yes
 source "$(dirname "$0")/../lib.sh"
 need_cmd help2man man systemd-analyze
 { [ -x "$GESTOR_BIN/servicio" ] && [ -x "$GESTOR_BIN/admin_logs" ]; } || skip "servicio/admin_logs are not built"
