@@ -189,6 +189,120 @@ static void test_parse_small_files(void **state)
 	assert_int_equal(procfs_parse_uptime_buf("x\n", &ns), -EINVAL);
 }
 
+/* Each numeric field of /proc/<pid>/stat and status checked on its own: a
+ * damaged one makes the record malformed (the walk skips it), never a
+ * number read from the wrong place. */
+static void test_malformed_fields(void **state)
+{
+	struct procfs_stat st;
+	struct snap_memory m;
+	uint32_t uid, thr;
+	/* fields after ')': 3 state 4 ppid 5..8 9 flags 10..13 14 utime 15 stime
+	 * 16..19 20 threads 21 22 start 23 vsize 24 rss */
+	static const char *bad[] = {
+		"1 (x) 7 1 0 0 0 0 9 0 0 0 0 14 15 0 0 0 0 20 0 22 23 24\n", /* state */
+		"1 (x)S 1 0 0 0 0 9 0 0 0 0 14 15 0 0 0 0 20 0 22 23 24\n", /* no space */
+		"1 (x) SS 1 0 0 0 0 9 0 0 0 0 14 15 0 0 0 0 20 0 22 23 24\n", /* two letters */
+		"1 (x) S 1 0 0 0 0 f 0 0 0 0 14 15 0 0 0 0 20 0 22 23 24\n", /* flags */
+		"1 (x) S 1 0 0 0 0 9 0 0 0 0 14 s 0 0 0 0 20 0 22 23 24\n", /* stime */
+		"1 (x) S 1 0 0 0 0 9 0 0 0 0 14 15 0 0 0 0 -20 0 22 23 24\n", /* threads < 0 */
+		"1 (x) S 1 0 0 0 0 9 0 0 0 0 14 15 0 0 0 0 20 0 22 v 24\n", /* vsize */
+		"1 (x) S 1 0 0 0 0 9 0 0 0 0 14 15 0 0 0 0 20 0 22 23 r\n", /* rss */
+		"1 (x) S 1 0 0 0 0 9 0 0 0 0 14 15 0 0 0 0 20 0\n", /* cut at 21 */
+		"1 )x( S 1 0 0 0 0 9 0 0 0 0 14 15 0 0 0 0 20 0 22 23 24\n", /* parens swapped */
+	};
+
+	(void)state;
+	assert_int_equal(procfs_parse_stat_buf("1 (x) S 1 0 0 0 0 9 0 0 0 0 14 15 0 0 0 0 20 "
+					       "0 22 23 24\n",
+					       &st),
+			 0);
+	assert_int_equal(st.stime, 15);
+	assert_int_equal(st.rss_pages, 24);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (procfs_parse_stat_buf(bad[i], &st) != -EINVAL)
+			fail_msg("accepted: %s", bad[i]);
+	}
+	/* a comm longer than the kernel's is cut, not overflowed */
+	char longc[200];
+	snprintf(longc, sizeof(longc),
+		 "5 (%0100d) S 1 0 0 0 0 9 0 0 0 0 14 15 0 0 0 0 20 0 22 23 24\n", 0);
+	assert_int_equal(procfs_parse_stat_buf(longc, &st), 0);
+	assert_int_equal(strlen(st.comm), sizeof(st.comm) - 1);
+
+	assert_int_equal(procfs_parse_status_buf("Uid:\t0\tx\t0\t0\nThreads:\t1\n", &uid, &thr),
+			 -EINVAL);
+	assert_int_equal(procfs_parse_status_buf("Uid:\t0\t5\t0\t0\nThreads:\tmany\n", &uid, &thr),
+			 -EINVAL);
+	assert_int_equal(procfs_parse_status_buf("Uid:\t0\t5\t0\t0\n", &uid, &thr), -EINVAL);
+	assert_int_equal(procfs_parse_status_buf("Uid:\t0\t5\t0\t0\nThreads:\t3\n", &uid, &thr), 0);
+	assert_int_equal(uid, 5);
+	assert_int_equal(thr, 3);
+
+	/* more available than total (a racing read): used is 0, not a wrap */
+	assert_int_equal(procfs_parse_meminfo_buf("MemTotal: 1000 kB\nMemFree: 900 kB\n"
+						  "MemAvailable: 1200 kB\n",
+						  &m),
+			 0);
+	assert_int_equal(m.available_kb, 1000);
+	assert_int_equal(m.used_kb, 0);
+}
+
+/* A root whose system files are missing or damaged is refused with the
+ * file named, not read as zeros. */
+static void test_bad_system_files(void **state)
+{
+	static const struct {
+		const char *meminfo, *stat, *uptime, *why;
+		int ret;
+	} cases[] = {
+		{ NULL, "cpu  1 2 3 4\n", "5.0 1.0\n", "meminfo: No such file", -ENOENT },
+		{ "MemFree: 1 kB\n", "cpu  1 2 3 4\n", "5.0 1.0\n", "meminfo: malformed", -EINVAL },
+		{ "MemTotal: 9 kB\nMemFree: 1 kB\n", NULL, "5.0 1.0\n", "stat: No such file",
+		  -ENOENT },
+		{ "MemTotal: 9 kB\nMemFree: 1 kB\n", "intr 5\n", "5.0 1.0\n",
+		  "stat: malformed (no cpu line)", -EINVAL },
+		{ "MemTotal: 9 kB\nMemFree: 1 kB\n", "cpu  1 2 3 4\n", NULL, "uptime: No such file",
+		  -ENOENT },
+		{ "MemTotal: 9 kB\nMemFree: 1 kB\n", "cpu  1 2 3 4\n", "soon\n",
+		  "uptime: malformed", -EINVAL },
+		{ "MemTotal: 9 kB\nMemFree: 1 kB\n", "cpu  1 2 3 4\n", "5.0 1.0\n", NULL, 0 },
+	};
+	char root[] = "/tmp/gestor-procfs-bad-XXXXXX", path[128], err[512];
+	struct snapshot s;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *files[3] = { cases[i].meminfo, cases[i].stat, cases[i].uptime };
+		const char *names[3] = { "meminfo", "stat", "uptime" };
+
+		for (int k = 0; k < 3; k++) {
+			snprintf(path, sizeof(path), "%s/%s", root, names[k]);
+			unlink(path);
+			if (files[k]) {
+				FILE *f = fopen(path, "w");
+				assert_non_null(f);
+				fputs(files[k], f);
+				fclose(f);
+			}
+		}
+		err[0] = '\0';
+		assert_int_equal(procfs_snapshot(root, &s, err, sizeof(err)), cases[i].ret);
+		if (cases[i].why) {
+			if (!strstr(err, cases[i].why))
+				fail_msg("case %zu: \"%s\" does not say \"%s\"", i, err,
+					 cases[i].why);
+			assert_non_null(strstr(err, root));
+		} else {
+			assert_int_equal(s.nprocs, 0); /* no pid directories */
+			assert_int_equal(s.mem.total_kb, 9);
+			snapshot_free(&s);
+		}
+	}
+	assert_int_equal(util_rm_tree(root), 0);
+}
+
 static void test_synthetic_tree(void **state)
 {
 	struct snapshot s;
@@ -657,6 +771,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_stat),	  cmocka_unit_test(test_kthread_names),
 		cmocka_unit_test(test_parse_small_files), cmocka_unit_test(test_synthetic_tree),
+		cmocka_unit_test(test_malformed_fields),  cmocka_unit_test(test_bad_system_files),
 		cmocka_unit_test(test_copied_tree),	  cmocka_unit_test(test_live_children),
 		cmocka_unit_test(test_vanishing),	  cmocka_unit_test(test_skip_outside),
 	};
