@@ -4,16 +4,20 @@
  * "SCRIPT install" and marks the job installed, remove runs "SCRIPT remove"
  * only then; a script that fails, or is missing, leaves the job not
  * installed; run as root, a script in a directory others can write to is
- * refused and not run (lib/trust.h).
+ * refused and not run (lib/trust.h); with the privileged parent's socket
+ * (cron_use_helper) the install is reported to it and the removal is its
+ * to do: the job counts as removed only when it answers '0'.
  */
 #include <ftw.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -157,13 +161,61 @@ static void test_untrusted(void **state)
 	assert_string_equal(got, ""); /* never ran */
 }
 
+/* The privileged parent's end of the protocol (privs.h): 'I' after an
+ * install; 'R' asks it to remove the job, answered '0' (done) or else. */
+static void test_helper(void **state)
+{
+	struct cron c = { 0 };
+	char path[256], got[256], m = 0;
+	int sv[2];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	snprintf(path, sizeof(path), "%s/ok.sh", dir);
+	script(path, 0);
+	unlink(strcat(strcpy(got, dir), "/calls"));
+	cron_use_helper(sv[0]);
+	cron_install(&c, path);
+	assert_true(c.installed);
+	assert_int_equal(read(sv[1], &m, 1), 1);
+	assert_int_equal(m, 'I');
+	/* the parent could not remove it: still installed */
+	assert_int_equal(write(sv[1], "1", 1), 1);
+	cron_remove(&c);
+	assert_int_equal(read(sv[1], &m, 1), 1);
+	assert_int_equal(m, 'R');
+	assert_true(c.installed);
+	/* it could: removed, and the script did not run here */
+	assert_int_equal(write(sv[1], "0", 1), 1);
+	cron_remove(&c);
+	assert_int_equal(read(sv[1], &m, 1), 1);
+	assert_int_equal(m, 'R');
+	assert_false(c.installed);
+	calls(got, sizeof(got));
+	assert_string_equal(got, "install\n");
+	/* the parent gone: the install stands (the job is left at the stop,
+	 * said in the log) and the removal is not counted */
+	close(sv[1]);
+	signal(SIGPIPE, SIG_IGN);
+	cron_install(&c, path);
+	assert_true(c.installed);
+	cron_remove(&c);
+	assert_true(c.installed);
+	signal(SIGPIPE, SIG_DFL);
+	cron_use_helper(-1);
+	close(sv[0]);
+	cron_remove(&c); /* here again: the script removes it */
+	assert_false(c.installed);
+	calls(got, sizeof(got));
+	assert_string_equal(got, "install\ninstall\nremove\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_install_remove),
-		cmocka_unit_test(test_failing),
-		cmocka_unit_test(test_missing),
-		cmocka_unit_test(test_untrusted),
+		cmocka_unit_test(test_install_remove), cmocka_unit_test(test_failing),
+		cmocka_unit_test(test_missing),	       cmocka_unit_test(test_untrusted),
+		cmocka_unit_test(test_helper),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
