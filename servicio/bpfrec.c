@@ -57,6 +57,31 @@ static bool bpfrec_id_ok(const char *id, bool need)
 	return true;
 }
 
+size_t bpfrec_end(const void *buf, size_t len, size_t *off)
+{
+	const unsigned char *b = buf;
+	uint32_t type;
+	size_t size;
+
+	if (*off == 0)
+		*off = sizeof(struct si_rhdr);
+	while (*off + sizeof(type) <= len) {
+		memcpy(&type, b + *off, sizeof(type));
+		size = type == SI_WREC_CG     ? sizeof(struct si_wcg)
+		       : type == SI_WREC_PROC ? sizeof(struct si_wproc)
+		       : type == SI_WREC_END  ? sizeof(struct si_rend)
+					      : 0;
+		if (size == 0)
+			return 0; /* not records: left to bpfrec_check */
+		if (*off + size > len)
+			return 0;
+		*off += size;
+		if (type == SI_WREC_END)
+			return *off;
+	}
+	return 0;
+}
+
 static int bpfrec_walk(const void *buf, size_t len, struct si_rhdr *h, bpfrec_fn fn, void *ctx,
 		       char *err, size_t errlen)
 {

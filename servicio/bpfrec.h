@@ -31,6 +31,16 @@
 int bpfrec_check(const void *buf, size_t len, uint32_t *flags, char *err, size_t errlen);
 
 /*
+ * Where the records in buf[0..len) end: the length up to and including the
+ * end record once it is there, 0 while it is not (yet). *off (0 at first)
+ * is where the scan goes on when more bytes come; a record of unknown type
+ * ends the scan (bpfrec_check then says what is wrong). A task iterator's
+ * read() after the end record can show processes forked since (Debian's
+ * 6.1 does): a reader stops at the end record.
+ */
+size_t bpfrec_end(const void *buf, size_t len, size_t *off);
+
+/*
  * Parse checked-or-not records into *out, which holds no processes yet and
  * whose machine-wide fields (mem, cpu, cpus, hz) the caller has set;
  * realtime_off_ns is CLOCK_REALTIME - CLOCK_BOOTTIME. The processes are

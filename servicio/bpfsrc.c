@@ -259,7 +259,7 @@ static int bpfsrc_machine(struct snapshot *m, int64_t *rt_off, char *err, size_t
 int bpfsrc_read_raw(struct bpfsrc *b, bool containers_only, char **buf, size_t *len, char *err,
 		    size_t errlen)
 {
-	size_t cap = 1 << 16, n = 0;
+	size_t cap = 1 << 16, n = 0, scan = 0, end;
 	unsigned again = 0;
 	char *p;
 	int fd, ret = 0;
@@ -312,6 +312,12 @@ int bpfsrc_read_raw(struct bpfsrc *b, bool containers_only, char **buf, size_t *
 		if (r == 0)
 			break;
 		n += (size_t)r;
+		/* the end record is the end, whatever a further read() would show */
+		end = bpfrec_end(p, n, &scan);
+		if (end) {
+			n = end;
+			break;
+		}
 	}
 	close(fd);
 	*buf = p;

@@ -236,6 +236,32 @@ static void test_empty(void **state)
 	snapshot_free(&s);
 }
 
+/*
+ * Where the records end, found as bytes come in: nothing before the end
+ * record is complete, its end after; a pair a later read() shows after the
+ * end record (a process forked since) is not part of the read.
+ */
+static void test_end_found(void **state)
+{
+	static struct buf b;
+	size_t off = 0, end, k;
+
+	(void)state;
+	b.n = 0;
+	put_hdr(&b, 99);
+	put_cg(&b, 1, "/a", 2);
+	put_proc(&b, 42, "x", 1);
+	put_end(&b);
+	end = b.n;
+	put_cg(&b, 2, "/b", 2);
+	put_proc(&b, 43, "y", 1);
+	for (k = 1; k < end; k++)
+		assert_int_equal(bpfrec_end(b.b, k, &off), 0);
+	assert_int_equal(bpfrec_end(b.b, b.n, &off), end);
+	off = 0;
+	assert_int_equal(bpfrec_end(b.b, b.n, &off), end);
+}
+
 static void expect_refused(struct buf *b, size_t len, const char *why)
 {
 	struct snapshot s;
@@ -521,9 +547,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fields),	     cmocka_unit_test(test_hostile_bytes),
 		cmocka_unit_test(test_listed_twice), cmocka_unit_test(test_empty),
-		cmocka_unit_test(test_refused),	     cmocka_unit_test(test_covers),
-		cmocka_unit_test(test_full_listing), cmocka_unit_test(test_print_json),
-		cmocka_unit_test(test_cut_path),
+		cmocka_unit_test(test_end_found),    cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_covers),	     cmocka_unit_test(test_full_listing),
+		cmocka_unit_test(test_print_json),   cmocka_unit_test(test_cut_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -979,6 +979,10 @@ int main(void)
 	 * tests/metrics/bpf.sh (which starts two, names them here and checks
 	 * that it ran), not of the plain unit run, where it would only ever
 	 * be skipped */
+	/* GESTOR_BPF_ONLY=test_name: that test alone (tests/kernel/bpf-conc-guest.sh
+	 * runs the concurrency test on other kernels in a VM) */
+	if (getenv("GESTOR_BPF_ONLY"))
+		cmocka_set_test_filter(getenv("GESTOR_BPF_ONLY"));
 	if (!ids || !*ids) {
 		print_message("# test_containers is run by tests/metrics/bpf.sh "
 			      "(GESTOR_BPF_CTRS names its containers)\n");

@@ -1,0 +1,41 @@
+# shellcheck shell=sh
+# bpf-conc-guest.sh — runs inside a VM (tests/kernel/vm.sh; files from
+# tests/kernel/bpf-conc-build.sh in /opt): servicio's BPF concurrency test,
+# the one `make test` runs on the host (servicio/tests/bpfsrc_test.c,
+# test_concurrent_readers): 8 threads x 1,000 reads of the BPF task
+# iterators, alternating the two settings (every process / containers
+# only), while a helper forks children that exit at once (zombies always
+# there), moves 4 sleepers between two container cgroups it made in the v2
+# tree, and a zombie in a container lives through the test; every read
+# complete and consistent with its header, pids increasing, every process
+# that lived through the read listed in its container, the zombie listed;
+# where the kernel has the cgroup walk (>= 6.7) every 10th read is a walk
+# that must list every sleeper. Then the kernel log must hold no WARNING,
+# BUG, lockdep, KASAN, KCSAN or RCU report.
+# Prints TAP-like lines ("ok - guest: ..."); exits non-zero when a check failed.
+fail=0
+n=0
+ok() {
+	n=$((n + 1))
+	if "$@"; then echo "ok - guest: $what"; else echo "not ok - guest: $what"; fail=1; fi
+}
+echo "# kernel $(uname -r) ($(nproc) CPUs)"
+what="kernel BTF present (/sys/kernel/btf/vmlinux)" ok [ -r /sys/kernel/btf/vmlinux ]
+start=$(date +%s)
+cd /opt || exit 1
+GESTOR_BPF_ONLY=test_concurrent_readers /opt/ld-linux-x86-64.so.2 --library-path /opt \
+	/opt/bpfsrc_test >/tmp/conc.log 2>&1
+rc=$?
+cat /tmp/conc.log
+echo "# concurrency test: $(($(date +%s) - start)) s"
+what="bpfsrc_test test_concurrent_readers passes (exit $rc)" ok [ "$rc" = 0 ]
+what="... and it ran (not skipped)" ok grep -q '^\[       OK \] test_concurrent_readers' /tmp/conc.log
+what="... 8 readers x 1000 reads, all complete and consistent" ok grep -q '^# 8 readers x 1000 reads with moves between two containers, a zombie: all complete and consistent' /tmp/conc.log
+dmesg >/tmp/dmesg-conc.txt
+[ -d /out ] && cp /tmp/dmesg-conc.txt /tmp/conc.log /out/ 2>/dev/null
+splat='WARNING|BUG|Oops|Call Trace|general protection|refcount_t|INFO: |KASAN|KCSAN: data-race|UBSAN|suspicious RCU|sleeping function|stall'
+benign='RCU lockdep checking is enabled'
+what="kernel log has no WARNING, BUG, Oops, Call Trace, lockdep, KASAN, KCSAN or RCU report" ok sh -c '! grep -E "'"$splat"'" /tmp/dmesg-conc.txt | grep -vqE "'"$benign"'"'
+grep -E "$splat" -A20 /tmp/dmesg-conc.txt | grep -vE "$benign" | head -60
+echo "# guest shell: $n checks"
+exit "$fail"
