@@ -19,6 +19,7 @@
 # another kernel (tests/kernel/debug-kernel.sh). Documents read in the VM are saved
 # to $GESTOR_BUILD/fixtures/module/*.json for the metrics parser tests.
 # timeout: 600
+# parallel: yes
 . "$(dirname "$0")/../lib.sh"
 
 need_cmd qemu-system-x86_64 cpio gzip gcc make base64

@@ -11,6 +11,7 @@
 # container, and in CPU rates. The documents read there are kept in
 # $GESTOR_BUILD/fixtures/metrics-vm/ for the parser's unit tests.
 # timeout: 420
+# parallel: yes
 . "$(dirname "$0")/../lib.sh"
 
 need_cmd qemu-system-x86_64 cpio gzip gcc make base64
