@@ -343,6 +343,21 @@ wall0=$(date +%s)
 before=$BUILD/test-env/stock.before
 [ "$leaks_mode" != off ] && stock | sort -u >"$before"
 
+# Unshuffled, the parallel lane starts with its slowest suites by the last
+# run's times (a suite not timed yet counts as 60 s), so that a long one
+# does not start last; shuffled, it keeps the shuffled order.
+if [ "${#parallel[@]}" -gt 1 ] && [ -z "${TEST_SHUFFLE:-}" ] && [ -s "$times" ]; then
+	mapfile -t parallel < <(
+		for j in "${parallel[@]}"; do
+			s=${j%%|*}
+			name=${s#"$TOP"/tests/}
+			name=${name%.sh}
+			t=$(awk -F'\t' -v n="$name" '$2 == n { print $1; exit }' "$times")
+			printf '%s\t%s\n' "${t:-60}" "$j"
+		done | sort -t$'\t' -k1,1 -rn -s | cut -f2-
+	)
+fi
+
 # the parallel lane: TEST_JOBS workers (default 2) take its suites in order
 dproxy=$BUILD/test-env/docker-ro.sock
 workers=() proxy_pid=

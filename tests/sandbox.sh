@@ -11,8 +11,9 @@
 #     "hostnet" suites, which need the network, share the machine's and
 #     must not listen);
 #   - gives it a /tmp of its own (PRIVTMP, the runner's directory for it;
-#     $BUILD stays where it is when it lives under /tmp) and an empty
-#     /run/netns (a namespace it makes with `ip netns add` is its own);
+#     $BUILD stays where it is when it lives under /tmp), an empty
+#     /dev/shm and an empty /run/netns (a namespace it makes with `ip netns
+#     add` is its own);
 #   - makes the Docker socket a dead end (/dev/null; with docker-ro: a
 #     proxy that passes only GET and HEAD, so images can be read and saved
 #     but nothing created), and /var/spool/cron, /var/lib (so
@@ -67,6 +68,8 @@ for k in $(tr : '\n' <<<"$keep" | sort -u); do
 done
 chmod 1777 "$priv"
 mount --rbind "$priv" /tmp || die "cannot mount the private /tmp"
+# (and /dev/shm, which is the machine's otherwise)
+[ -d /dev/shm ] && { mount -t tmpfs -o mode=1777 gestor-sandbox-shm /dev/shm || die "cannot make /dev/shm private"; }
 mkdir -p /run/netns && mount -t tmpfs -o mode=755 gestor-sandbox-netns /run/netns ||
 	die "cannot make /run/netns private"
 
