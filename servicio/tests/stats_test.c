@@ -7,9 +7,13 @@
  * without processes has a row of its own, the containers Docker does not
  * know are left out unless --all; the table has the same rows and no
  * escape codes off a terminal; Docker down still gives the rows, without
- * names; bad arguments exit 2.
+ * names; bad arguments exit 2; with a cgroup v2 tree made here, the memory
+ * is the cgroup's as docker stats computes it (current - inactive_file, of
+ * memory.max, "max" as the RAM), for a container with processes and for
+ * one without, in the JSON and in the table.
  */
 #include <fcntl.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -261,6 +265,92 @@ static void test_table(void **state)
 	free(buf);
 }
 
+/* write text into root/rel (made with its directories) */
+static void put(const char *root, const char *rel, const char *text)
+{
+	char path[512], dirp[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	snprintf(dirp, sizeof(dirp), "%s", path);
+	*strrchr(dirp, '/') = '\0';
+	assert_int_equal(util_mkdir_p(dirp, 0755), 0);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_cgroup_memory(void **state)
+{
+	struct fakedocker fd;
+	char root[] = "/tmp/gestor-stats-cg-XXXXXX", rel[200], *buf = NULL;
+	json_t *out, *r;
+	size_t len;
+	const char *args[] = { "--source", "module", "--module-path", doc_path, "--docker-socket",
+			       NULL,	   "--json", "--interval",    "0.05",	"--cgroup-root",
+			       root,	   NULL };
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	/* ids[0]: 100 MiB charged, 20 MiB of it inactive file cache, 256 MiB limit */
+	snprintf(rel, sizeof(rel), "system.slice/docker-%s.scope/memory.current", ids[0]);
+	put(root, rel, "104857600\n");
+	snprintf(rel, sizeof(rel), "system.slice/docker-%s.scope/memory.max", ids[0]);
+	put(root, rel, "268435456\n");
+	snprintf(rel, sizeof(rel), "system.slice/docker-%s.scope/memory.stat", ids[0]);
+	put(root, rel, "anon 83886080\nfile 20971520\ninactive_file 20971520\n");
+	/* the ghost (no process): 10 MiB, no limit */
+	snprintf(rel, sizeof(rel), "system.slice/docker-%s.scope/memory.current", GHOST);
+	put(root, rel, "10485760\n");
+	snprintf(rel, sizeof(rel), "system.slice/docker-%s.scope/memory.max", GHOST);
+	put(root, rel, "max\n");
+	snprintf(rel, sizeof(rel), "system.slice/docker-%s.scope/memory.stat", GHOST);
+	put(root, rel, "anon 10485760\ninactive_file 0\n");
+
+	assert_int_equal(fakedocker_start(&fd, handler, NULL), 0);
+	args[5] = fd.socket;
+	assert_int_equal(run(args), 0);
+	out = json_load_file(out_path, 0, NULL);
+	assert_non_null(out);
+	r = row_of(out, ids[0]);
+	assert_non_null(r);
+	assert_string_equal(json_string_value(json_object_get(r, "mem_source")), "cgroup");
+	assert_int_equal(json_integer_value(json_object_get(r, "cgroup_version")), 2);
+	assert_int_equal(json_integer_value(json_object_get(r, "mem_raw_kb")), 102400);
+	assert_int_equal(json_integer_value(json_object_get(r, "mem_inactive_file_kb")), 20480);
+	assert_int_equal(json_integer_value(json_object_get(r, "mem_limit_kb")), 262144);
+	assert_int_equal(json_integer_value(json_object_get(r, "mem_kb")), 81920);
+	assert_true(fabs(json_real_value(json_object_get(r, "mem_pct")) - 31.25) < 0.01);
+	/* the others have no cgroup here: their RSS */
+	r = row_of(out, ids[1]);
+	assert_string_equal(json_string_value(json_object_get(r, "mem_source")), "rss");
+	/* the ghost's limit is the machine's RAM (the document's MemTotal) */
+	r = row_of(out, GHOST);
+	assert_non_null(r);
+	assert_string_equal(json_string_value(json_object_get(r, "mem_source")), "cgroup");
+	assert_int_equal(json_integer_value(json_object_get(r, "mem_kb")), 10240);
+	json_int_t ram_kb = json_integer_value(json_object_get(r, "mem_limit_kb"));
+	assert_true(ram_kb > 10240);
+	assert_true(fabs(json_real_value(json_object_get(r, "mem_pct")) -
+			 100.0 * 10240 / (double)ram_kb) < 0.01);
+	json_decref(out);
+
+	/* the table says the same: usage / limit */
+	args[6] = "--interval";
+	args[7] = "0.05";
+	args[8] = "--cgroup-root";
+	args[9] = root;
+	args[10] = NULL;
+	assert_int_equal(run(args), 0);
+	assert_int_equal(util_slurp(out_path, 1 << 20, &buf, &len), 0);
+	assert_non_null(strstr(buf, "80.0MiB / 256MiB"));
+	assert_non_null(strstr(buf, "10.0MiB / "));
+	free(buf);
+	fakedocker_stop(&fd);
+	assert_int_equal(util_rm_tree(root), 0);
+}
+
 static void test_docker_down(void **state)
 {
 	json_t *out;
@@ -308,9 +398,8 @@ static void test_bad_args(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_json),
-		cmocka_unit_test(test_table),
-		cmocka_unit_test(test_docker_down),
+		cmocka_unit_test(test_json),	      cmocka_unit_test(test_table),
+		cmocka_unit_test(test_cgroup_memory), cmocka_unit_test(test_docker_down),
 		cmocka_unit_test(test_bad_args),
 	};
 
