@@ -8,6 +8,7 @@
 # must notice (scripts/qemu-accel.sh probes with a real guest), say so, and
 # boot the same VM with TCG.
 # timeout: 400
+# parallel: yes mounts
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_cmd qemu-system-x86_64 unshare

@@ -20,6 +20,7 @@
 # the attacker; the trickles are cut at the headers and body deadlines;
 # afterwards /health answers and every acknowledged batch is stored.
 # timeout: 360
+# parallel: yes mounts
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_cmd slowhttptest ip ss /usr/bin/python3 sqlite3
