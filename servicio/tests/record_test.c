@@ -3,7 +3,10 @@
  * time, it must still be one JSON document with the envelope, the sample
  * (every measured container) and one decision per decided container, at
  * 500 containers, with hostile names kept byte for byte and a record
- * larger than the writer's buffer.
+ * larger than the writer's buffer; the cycle's table: the decided rows in
+ * policy order with their action or the rail that kept them, the undecided
+ * managed ones, admin_logs and servicio with their note, the unmanaged
+ * counted on a last line, the title with the source, dry-run and CPU.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -156,11 +159,111 @@ static void test_empty(void **state)
 	free(body);
 }
 
+/* Whether the line starting at line[1] (line: its leading '\n') holds text. */
+static bool line_has(const char *line, const char *text)
+{
+	const char *end = strchr(line + 1, '\n'), *t = strstr(line + 1, text);
+
+	return t && (!end || t < end);
+}
+
+/* The table of a small cycle, read back line by line. */
+static void test_table(void **state)
+{
+	struct docker_container dc[7] = { 0 };
+	struct ctr_stat st[7] = { 0 };
+	struct cycle_row rows[7] = { 0 };
+	struct policy_decision dec[3] = { 0 };
+	struct cycle c = { .number = 7, .rows = rows, .nrows = 7, .dec = dec, .ndec = 3 };
+	struct record_ctx x = { .run_id = "r", .host = "h", .dry_run = true };
+	static const char *const names[] = { "hot",	 "cold", "young",   "watcher",
+					     "servicio", "idle", "stranger" };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	for (size_t i = 0; i < 7; i++) {
+		snprintf(dc[i].id, sizeof(dc[i].id), "%064zx", i + 0xabc0);
+		snprintf(dc[i].name, sizeof(dc[i].name), "%s", names[i]);
+		st[i].has_cpu = true;
+		st[i].cpu_pct = 10.0 * (double)i;
+		st[i].mem_kb = 1024 * (i + 1);
+		rows[i].dc = &dc[i];
+		rows[i].st = &st[i];
+		rows[i].pc.managed = i < 3 || i == 5;
+	}
+	/* decided, in policy order: cold (rank 1) kept, hot removed, young
+	 * kept by the grace rail */
+	dec[0] = (struct policy_decision){ .idx = 1, .cls = POLICY_LOW, .keep = true, .rank = 1 };
+	dec[1] = (struct policy_decision){ .idx = 0, .cls = POLICY_HIGH, .rank = 1 };
+	dec[2] = (struct policy_decision){ .idx = 2, .cls = POLICY_LOW, .rank = 2 };
+	rows[1].dec = &dec[0];
+	rows[1].action = CYCLE_KEPT;
+	rows[0].dec = &dec[1];
+	rows[0].action = CYCLE_WOULD_REMOVE;
+	rows[2].dec = &dec[2];
+	rows[2].action = CYCLE_KEPT;
+	rows[2].hold = CYCLE_HOLD_GRACE;
+	rows[3].pc.admin_logs = true;
+	rows[3].note = "the log server";
+	rows[4].pc.self = true;
+	rows[4].st = NULL; /* no processes seen: no rate */
+	rows[5].note = "not measured yet";
+	rows[5].st = NULL;
+	/* rows[6]: unmanaged, not shown */
+
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	record_table(f, &c, &x);
+	fclose(f);
+	assert_non_null(buf);
+	/* the title: cycle, source, dry-run; the counts */
+	assert_non_null(strstr(buf, "cycle 7 · "));
+	assert_non_null(strstr(buf, " · dry-run · CPU 0.0%"));
+	assert_non_null(strstr(buf, "(3 managed, 2 kept, 1 removed)"));
+	/* decided rows first, in policy order */
+	char *cold = strstr(buf, "\ncold "), *hot = strstr(buf, "\nhot "),
+	     *young = strstr(buf, "\nyoung ");
+	assert_true(cold && hot && young && cold < hot && hot < young);
+	assert_true(line_has(cold, "kept"));
+	assert_true(line_has(hot, "would_remove"));
+	assert_true(line_has(young, "kept (grace age)"));
+	/* the undecided shown with their notes, without a rate when unmeasured */
+	char *w = strstr(buf, "\nwatcher "), *sv = strstr(buf, "\nservicio "),
+	     *idle = strstr(buf, "\nidle ");
+	assert_true(w && sv && idle);
+	assert_true(line_has(w, "the log server"));
+	assert_true(line_has(idle, "not measured yet"));
+	assert_true(line_has(cold, " 10.0 ")); /* its CPU % */
+	assert_false(line_has(idle, "50.0")); /* unmeasured: no rate of its own */
+	assert_non_null(strstr(buf, "(+1 other containers, not managed: not shown)"));
+	assert_null(strstr(buf, "stranger"));
+	assert_null(strchr(buf, '\033')); /* no colour asked */
+	free(buf);
+
+	/* with colour: escape codes; without dry-run: not in the title */
+	x.colour = true;
+	x.dry_run = false;
+	c.cs.has_sys_cpu = true;
+	c.cs.sys_cpu_pct = 42.5;
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	record_table(f, &c, &x);
+	fclose(f);
+	assert_non_null(strchr(buf, '\033'));
+	assert_null(strstr(buf, "dry-run"));
+	assert_non_null(strstr(buf, "CPU 42.5%"));
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
