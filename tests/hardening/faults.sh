@@ -15,6 +15,7 @@
 #     falls back to procfs and says so.
 # Never touches dockerd, needs root for mount; parts 2 and 4 need Docker up.
 # timeout: 360
+# parallel: yes mounts docker-ro bpf
 . "$(dirname "$0")/../lib.sh"
 need_root
 svc=$GESTOR_BIN/servicio adm=$GESTOR_BIN/admin_logs

@@ -53,6 +53,7 @@
 # document and the BPF iterator's, read back to back in the VM
 # (tests/system/docs_compare.py says how).
 # timeout: 1500
+# parallel: yes mounts docker-ro hostnet
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_cmd qemu-system-x86_64 debootstrap mkfs.ext4 debugfs docker sqlite3 python3
