@@ -16,7 +16,7 @@
 	let decisions = []; // latest first
 	let cpuGraph = null;
 	let memGraph = null;
-	const dash = { series: [], managed: [], lastCycle: 0, polls: 0, errors: 0, cpu: null, mem: null };
+	const dash = { series: [], managed: [], hosts: [], lastCycle: 0, polls: 0, errors: 0, cpu: null, mem: null };
 	window.gestorDash = dash;
 
 	const $ = (id) => document.getElementById(id);
@@ -171,6 +171,22 @@
 		dash.mem = memGraph;
 	}
 
+	// the fleet: every host that has sent a run (GET /runs), sorted; a
+	// single machine shows its own name
+	// (not fatal: the charts go on without it)
+	async function hosts() {
+		try {
+			const r = await fetch("runs?limit=1000", { cache: "no-store" });
+			if (!r.ok) return;
+			const names = new Set();
+			for (const run of (await r.json()).runs) if (run.host) names.add(run.host);
+			dash.hosts = [...names].sort();
+			$("st-hosts").textContent = dash.hosts.length ? dash.hosts.join(", ") : "–";
+		} catch (e) {
+			// keep the last list
+		}
+	}
+
 	async function poll() {
 		try {
 			let q = "type=sample&order=desc&limit=60";
@@ -183,6 +199,7 @@
 			const d = await getJSON("type=decision&order=desc&limit=60");
 			take(s.records);
 			decisions = d.records;
+			await hosts();
 			render();
 			dash.polls++;
 		} catch (e) {

@@ -11,8 +11,10 @@ Prints TAP-like "ok N - ..." / "not ok N - ..." lines, one per check, and
 exits 0 when all passed, 1 when one failed, 77 (after "skipped: why") when
 chromium or its driver cannot start here.
 """
+import json
 import sys
 import time
+import urllib.request
 
 try:
     from selenium import webdriver
@@ -79,6 +81,10 @@ try:
           all(order.index(n) < len(d["managed"]) for n in names if n in order))
     text = drv.find_element("tag name", "body").text
     check("the quota is shown", "keep " in drv.find_element("id", "st-quota").text)
+    runs = json.load(urllib.request.urlopen(url.rstrip("/") + "/runs?limit=1000", timeout=10))
+    hosts = sorted({r["host"] for r in runs["runs"] if r["host"]})
+    check("the host list shows the hosts of GET /runs (%s)" % ", ".join(hosts),
+          bool(hosts) and wait(lambda: drv.find_element("id", "st-hosts").text.split(", ") == hosts, 10))
     check("the metrics source is shown",
           drv.find_element("id", "st-source").text in ("module", "bpf", "procfs"))
     check("the latest decisions are listed",
