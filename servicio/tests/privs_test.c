@@ -341,8 +341,10 @@ static void test_drop(void **state)
 
 	(void)state;
 	need_root();
-	if (!pw)
+	if (!pw) {
 		skip();
+		return;
+	}
 	spool_dir("sp-ok", 0750, spool, sizeof(spool));
 	snprintf(head, sizeof(head), "%s.head", spool);
 	assert_int_equal(close(open(head, O_WRONLY | O_CREAT, 0640)), 0);
