@@ -178,6 +178,50 @@ static void test_errors(void **state)
 	unlink(ini);
 }
 
+/* The rules between fields: each bad value refused, naming the option. */
+static void test_field_rules(void **state)
+{
+	static const struct {
+		const char *opt, *val, *says;
+	} bad[] = {
+		{ "--source", "magic", "source: expected" },
+		{ "--scope", "gestor.team", "scope: 'gestor.team' is not LABEL=VALUE" },
+		{ "--scope", "=x", "scope: '=x' is not LABEL=VALUE" },
+		{ "--protect-label", "keep", "protect-label: 'keep' is not LABEL=VALUE" },
+		{ "--protect-label", "=yes", "protect-label: '=yes' is not LABEL=VALUE" },
+		{ "--spool", "", "spool: a path is needed" },
+		{ "--metrics-listen", "localhost:9102", "metrics-listen" },
+	};
+	struct config c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *argv[] = { "servicio", (char *)bad[i].opt, (char *)bad[i].val, NULL };
+
+		err[0] = '\0';
+		assert_int_equal(config_load(&c, 3, argv, env_fn, err, sizeof(err)), -EINVAL);
+		if (!strstr(err, bad[i].says))
+			fail_msg("%s %s: \"%s\" does not say \"%s\"", bad[i].opt, bad[i].val, err,
+				 bad[i].says);
+	}
+	/* the same values, well formed, are taken */
+	char *good[] = { "servicio",
+			 "--scope",
+			 "gestor.team=a",
+			 "--protect-label",
+			 "gestor.keep=yes",
+			 "--source",
+			 "procfs",
+			 "--metrics-listen",
+			 "none",
+			 NULL };
+	assert_int_equal(config_load(&c, 9, good, env_fn, err, sizeof(err)), 0);
+	assert_string_equal(c.scope, "gestor.team=a");
+	assert_string_equal(c.protect, "gestor.keep=yes");
+	assert_string_equal(config_ranking_name(0), "cpu");
+	assert_string_equal(config_ranking_name(7), "?");
+}
+
 static void test_help_lists_everything(void **state)
 {
 	struct config c;
@@ -231,6 +275,7 @@ int main(void)
 		cmocka_unit_test_setup(test_precedence, clear_env),
 		cmocka_unit_test_setup(test_flags, clear_env),
 		cmocka_unit_test_setup(test_errors, clear_env),
+		cmocka_unit_test_setup(test_field_rules, clear_env),
 		cmocka_unit_test_setup(test_help_lists_everything, clear_env),
 		cmocka_unit_test_setup(test_print_config_round_trip, clear_env),
 	};
