@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "jsonesc.h"
 #include "rails.h"
 #include "record.h"
 #include "util.h"
@@ -26,37 +27,55 @@ static const char *status_decision(const struct cycle_row *r)
 	return "pending";
 }
 
-static json_t *status_row_json(const struct cycle_row *r)
+/* One row as JSON on f, written directly (no tree: 500 rows each cycle). */
+static void status_row_write(FILE *f, const struct cycle_row *r)
 {
 	const struct ctr_stat *st = r->st;
+	const char *reason = r->dec ? r->reason : (r->note ? r->note : "");
+	const char *cls = r->dec ? policy_class_name(r->dec->cls) : "-";
 
-	return json_pack("{s:s,s:s,s:s,s:b,s:f,s:I,s:s,s:s,s:I}", "id", r->dc->id, "name",
-			 r->dc->name, "class", r->dec ? policy_class_name(r->dec->cls) : "-",
-			 "has_rate", st && st->has_cpu, "cpu_pct",
-			 st && st->cpu_pct >= 0 ? st->cpu_pct : 0.0, "mem_kb",
-			 (json_int_t)(st ? st->mem_kb : 0), "decision", status_decision(r),
-			 "reason", r->dec ? r->reason : (r->note ? r->note : ""), "remove_at_ns",
-			 (json_int_t)r->remove_at_ns);
+	fprintf(f, "{\"id\":");
+	jsonesc_write(f, r->dc->id, strlen(r->dc->id), false, false);
+	fprintf(f, ",\"name\":");
+	jsonesc_write(f, r->dc->name, strlen(r->dc->name), false, false);
+	fprintf(f,
+		",\"class\":\"%s\",\"has_rate\":%s,\"cpu_pct\":%.3f,\"mem_kb\":%" PRIu64
+		",\"decision\":\"%s\",\"reason\":",
+		cls, st && st->has_cpu ? "true" : "false",
+		st && st->cpu_pct >= 0 && st->cpu_pct <= 1e6 ? st->cpu_pct : 0.0,
+		st ? st->mem_kb : 0, status_decision(r));
+	jsonesc_write(f, reason, strlen(reason), false, false);
+	fprintf(f, ",\"remove_at_ns\":%" PRId64 "}", r->remove_at_ns);
 }
 
 char *status_format(const struct cycle *c, double interval_s, bool dry_run)
 {
-	json_t *rows = json_array(), *root;
-	char *text;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	bool first = true;
 
-	if (!rows)
+	if (!f)
 		return NULL;
+	fprintf(f,
+		"{\"ts_ns\":%" PRIu64 ",\"cycle\":%" PRIu64
+		",\"interval_s\":%g,\"dry_run\":%s,\"pid\":%ld,\"containers\":[",
+		c->dec_ts, c->number, interval_s, dry_run ? "true" : "false", (long)getpid());
 	for (size_t i = 0; i < c->nrows; i++) {
 		const struct cycle_row *r = &c->rows[i];
 
-		if (r->pc.managed && !r->pc.admin_logs && !r->pc.self)
-			json_array_append_new(rows, status_row_json(r));
+		if (!r->pc.managed || r->pc.admin_logs || r->pc.self)
+			continue;
+		if (!first)
+			fputc(',', f);
+		first = false;
+		status_row_write(f, r);
 	}
-	root = json_pack("{s:I,s:I,s:f,s:b,s:I,s:o}", "ts_ns", (json_int_t)c->dec_ts, "cycle",
-			 (json_int_t)c->number, "interval_s", interval_s, "dry_run", dry_run, "pid",
-			 (json_int_t)getpid(), "containers", rows);
-	text = root ? json_dumps(root, JSON_COMPACT) : NULL;
-	json_decref(root);
+	fputs("]}\n", f);
+	if (ferror(f) || fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
 	return text;
 }
 
