@@ -36,8 +36,9 @@ scripts/module.sh load || true
 # --user: after start-up servicio runs as the system user gestor (made when
 # missing) with only its metrics source's capabilities (docs/servicio.md,
 # "Least privilege"); GESTOR_USER=root (or SERVICIO_ARGS="--user root")
-# keeps it root
-args=(--demo --user "${GESTOR_USER:-gestor}")
+# keeps it root; --cron-script: this checkout's, whatever BUILD is (servicio
+# looks beside its binary otherwise, and a BUILD outside the checkout has none)
+args=(--demo --user "${GESTOR_USER:-gestor}" --cron-script "$PWD/scripts/cron.sh")
 [ -n "${DURATION:-}" ] && [ "${DURATION}" != 0 ] && args+=(--duration "$DURATION")
 # shellcheck disable=SC2206 # word splitting of SERVICIO_ARGS is intended
 [ -n "${SERVICIO_ARGS:-}" ] && args+=(${SERVICIO_ARGS})

@@ -322,9 +322,10 @@ int privs_drop(enum snap_source src, const char *spool, char *err, size_t errlen
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		goto err;
 	cap_free(caps);
-	log_info("privileges: running as %s (uid %u) with only %s; cron removal is asked of "
-		 "the privileged parent (pid %d)",
-		 privs_user, (unsigned)uid, list[0] ? list : "no capability", (int)getppid());
+	log_info("privileges: running as %s (uid %u) with %s%s; cron removal is asked of the "
+		 "privileged parent (pid %d)",
+		 privs_user, (unsigned)uid, list[0] ? "only " : "no capability", list,
+		 (int)getppid());
 	return 0;
 err:
 	r = -errno;
