@@ -8,7 +8,8 @@
 # --db-file: the password is in no argv, environment or log.
 # Environment: GESTOR_DB_HOST (postgres), GESTOR_DB_PORT (5432),
 # GESTOR_DB_NAME, GESTOR_DB_USER (gestor), GESTOR_DB_PASSWORD_FILE
-# (/run/secrets/gestor_db_password). Arguments go to admin_logs.
+# (/run/secrets/gestor_db_password). Arguments go to admin_logs. It waits
+# (up to 120 s) for the database to accept connections before it starts.
 set -euo pipefail
 host=${GESTOR_DB_HOST:-postgres} port=${GESTOR_DB_PORT:-5432}
 db=${GESTOR_DB_NAME:-gestor} user=${GESTOR_DB_USER:-gestor}
@@ -29,4 +30,10 @@ printf '*:*:*:%s:%s\n' "$user" "$esc" >"$dir/pgpass"
 unset pw esc
 printf 'postgresql://%s@%s:%s/%s\n' "$user" "$host" "$port" "$db" >"$dir/db-url"
 export PGPASSFILE=$dir/pgpass
+# PostgreSQL may still be making its cluster (a first deploy): wait up to
+# 120 s for it to accept TCP connections rather than exit and be restarted
+for _ in $(seq 1 120); do
+	(exec 3<>"/dev/tcp/$host/$port") 2>/dev/null && break
+	sleep 1
+done
 exec /usr/local/bin/admin_logs --db-file "$dir/db-url" "$@"

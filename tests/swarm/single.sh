@@ -39,8 +39,10 @@ rc=$?
 echo "$out" | sed 's/^/# /'
 check "build-images.sh makes the stack's secrets" test "$rc" = 0
 
-docker build -q -t "$NODE_IMAGE" "$GESTOR_TOP/tests/swarm/node" >/dev/null 2>"$WORK/build.err" ||
-	{ cat "$WORK/build.err"; fail "the node image does not build"; }
+# (once more on a failure: a layer of the cache removed under the build by
+# a concurrent image removal; --force-rm leaves no build container behind)
+node_build() { docker build -q --force-rm -t "$NODE_IMAGE" "$GESTOR_TOP/tests/swarm/node" >/dev/null 2>"$WORK/build.err"; }
+node_build || node_build || { cat "$WORK/build.err"; fail "the node image does not build"; }
 OPTS=(--cap-add ALL --security-opt seccomp=unconfined --security-opt apparmor=unconfined
 	--security-opt systempaths=unconfined --device-cgroup-rule 'a *:* rwm' --cgroupns private
 	-l "gestor.test=$P" --network "$P-net")

@@ -48,8 +48,10 @@ for k in 1 2 3; do on_exit "docker rm -f -v '$P-n$k' >/dev/null 2>&1"; done
 
 # --- the nodes -------------------------------------------------------------
 say "building the node image (Debian's docker.io on gestor/bookworm-base)"
-docker build -q -t "$NODE_IMAGE" "$GESTOR_TOP/tests/swarm/node" >/dev/null 2>"$WORK/build.err" ||
-	{ cat "$WORK/build.err"; fail "the node image does not build"; }
+# (once more on a failure: a layer of the cache removed under the build by
+# a concurrent image removal; --force-rm leaves no build container behind)
+node_build() { docker build -q --force-rm -t "$NODE_IMAGE" "$GESTOR_TOP/tests/swarm/node" >/dev/null 2>"$WORK/build.err"; }
+node_build || node_build || { cat "$WORK/build.err"; fail "the node image does not build"; }
 # a subnet of our own (the first free of a few), so that a node comes back
 # with the address the swarm knows it by
 SUBNET=
@@ -222,7 +224,7 @@ stored_ended_cycles() {
 }
 
 # --- fault 1: a worker lost --------------------------------------------------
-say "fault: worker 3 cut off the network (its servicio spools), then stopped"
+say "fault: worker 3 cut off the network for $((INTERVAL * 10)) s (its servicio spools), then stopped"
 cyc3() { pgq "SELECT coalesce(max(cycle), 0) FROM records WHERE host = '$P-n3' AND type = 'sample'"; }
 before3=$(cyc3)
 c3=$(svc_ctr 3)
@@ -230,8 +232,11 @@ docker network disconnect "$NET" "$P-n3" || fail "cannot disconnect node 3"
 T_CUT=$(date +%s)
 cyc() { pgq "SELECT coalesce(max(cycle), 0) FROM records WHERE host = '$P-n$1' AND type = 'sample'"; }
 b1=$(cyc 1) b2=$(cyc 2)
-sleep $((INTERVAL * 4))
-echo "3 $c3 $(ctr_cycles 3 "$c3") cut-off" >>"$LEDGER"
+CUT_S=$((INTERVAL * 10))
+sleep "$CUT_S"
+n3cut=$(ctr_cycles 3 "$c3")
+echo "3 $c3 $n3cut cut-off" >>"$LEDGER"
+fig "worker 3 cut off: $((n3cut - before3)) cycles run while cut ($CUT_S s), spooled"
 docker stop -t 30 "$P-n3" >/dev/null
 T_STOP=$(date +%s)
 # nodes 1 and 2 go on cycling, and their cycles keep reaching the store
@@ -260,6 +265,8 @@ fig "worker 3 back to servicio running: $(($(date +%s) - T_BACK)) s"
 spool_drained() { [ "$(stored_ended_cycles 3)" -ge "$(ledger_sum 3)" ]; }
 check "node 3's records up to its stop are stored: its spool drained" wait_for 120 spool_drained
 fig "worker 3 back to its spool drained: $(($(date +%s) - T_BACK)) s"
+c3b=$(svc_ctr 3)
+fig "worker 3's new servicio: $(nd 3 logs "$c3b" 2>&1 | sed -n 's/.*spool .*: \([0-9]*\) batches left by an earlier run.*/\1/p' | head -n 1) batches left in its spool, sent first"
 say "node 3: cycles stored before the cut $before3; its servicio had run $(ledger_sum 3) at the stop; $(stored_ended_cycles 3) stored now"
 check "no cycle is missing from any run (worker loss)" test "$(gaps)" = 0
 sed 's/^/# run: /' "$WORK/runs.txt"
