@@ -204,6 +204,7 @@ void config_defaults(struct config *c)
 	util_strlcpy(c->log_level, "info", sizeof(c->log_level));
 	c->colour = CONFIG_COLOUR_AUTO;
 	util_strlcpy(c->metrics_listen, PROMEXP_DEFAULT_LISTEN, sizeof(c->metrics_listen));
+	c->max_removals = 50; /* a runaway guard: more than the demo or the tests ever remove */
 	util_strlcpy(c->protect, "gestor.protect=true", sizeof(c->protect));
 	util_strlcpy(c->state_dir, "/var/lib/gestor/servicio", sizeof(c->state_dir));
 	/* host: empty, this machine's name once everything is read (config_load) */
