@@ -47,6 +47,7 @@ int privs_serve(int fd, pid_t child, const char *cron_script)
 	struct cron pc = { 0 };
 	struct sigaction sa = { 0 };
 	int status = 0;
+	bool ended = false; /* the child is reaped: read what it said before, then stop */
 
 	sa.sa_handler = privs_on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -61,13 +62,16 @@ int privs_serve(int fd, pid_t child, const char *cron_script)
 			kill(child, (int)privs_sig);
 			privs_sig = 0;
 		}
-		if (waitpid(child, &status, WNOHANG) == child)
-			break;
-		if (poll(&p, 1, 200) <= 0 || !(p.revents & (POLLIN | POLLHUP)))
+		if (!ended && waitpid(child, &status, WNOHANG) == child)
+			ended = true;
+		if (poll(&p, 1, ended ? 0 : 200) <= 0 || !(p.revents & (POLLIN | POLLHUP))) {
+			if (ended)
+				break;
 			continue;
+		}
 		if (read(fd, &c, 1) != 1) {
 			/* the child is gone (or closing): wait for it below */
-			while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+			while (!ended && waitpid(child, &status, 0) < 0 && errno == EINTR) {
 				if (privs_sig)
 					kill(child, (int)privs_sig);
 				privs_sig = 0;
