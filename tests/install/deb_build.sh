@@ -9,10 +9,14 @@
 # socket the container gets, and shipped as docker-load tarballs), then
 # lintian must report no error and no warning. The packages are copied out
 # and checked: each holds what its .install file says, the image tarballs
-# are `docker load` archives of gestor/<name>:<version>.
+# are `docker load` archives of gestor/<name>:<version>. The recipe is
+# tests/install/debs.sh's; packages that pass here are kept in its cache
+# under the checkout's key, so install/deb_vm reuses them (or builds its
+# own when this suite did not run first, or the tree changed).
 # timeout: 2400
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../foundation/bare.sh"
+. "$(dirname "$0")/debs.sh"
 need_root
 need_docker
 need_cmd git curl
@@ -20,40 +24,14 @@ bare_mirror_up || skip "the Debian mirror $(bare_mirror) does not answer: nothin
 bare_image || fail "could not make the bare image $BARE_IMAGE"
 
 work=$(mktemp -d /tmp/gestor-debbuild.XXXXXX)
-name=gestor-debbuild-$$
-on_exit "docker rm -f $name >/dev/null 2>&1; rm -rf $work"
-mkdir -p "$work/src" "$work/out"
+on_exit "docker rm -f gestor-debbuild-$$ >/dev/null 2>&1; rm -rf $work"
 bare_src "${GESTOR_DEB_REV:-}" "$work/src.tar" || fail "could not copy the checkout"
-tar -C "$work/src" -xf "$work/src.tar"
-version=$(sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' "$GESTOR_TOP/debian/changelog")
-
-script='
-set -o pipefail
-step() {
-	local n=$1 t0=$(date +%s) rc; shift
-	echo "@@BEGIN $n"
-	"$@"; rc=$?
-	echo "@@STEP $n $rc $(( $(date +%s) - t0 ))"
-	[ "$rc" = 0 ] || exit "$rc"
-}
-export DEBIAN_FRONTEND=noninteractive
-step update apt-get update -q
-step tools apt-get install -y -q --no-install-recommends dpkg-dev ca-certificates
-cd /build/gestor
-step build-dep apt-get build-dep -y -q ./
-step build dpkg-buildpackage -us -uc -b
-step lintian-install apt-get install -y -q --no-install-recommends lintian
-lintian --allow-root ../*.changes >/out/lintian.txt 2>&1; echo "@@LINTIAN $?"
-cp ../*.deb ../*.changes /out/
-'
-cache=()
-[ -n "$BARE_APT_CACHE" ] && mkdir -p "$BARE_APT_CACHE" && cache=(-v "$BARE_APT_CACHE:/var/cache/apt/archives")
-log=$work/log
-docker run --rm --name "$name" --label gestor.test=debbuild "${cache[@]}" \
-	-v /var/run/docker.sock:/var/run/docker.sock \
-	-v "$work/src:/build/gestor" -v "$work/out:/out" -w /build/gestor \
-	"$BARE_IMAGE" bash -c "$script" >"$log" 2>&1
+version=$(debs_version)
+key=$(debs_key "$work/src.tar")
+debs_lock
+debs_build "$work"
 rc=$?
+log=$work/log
 grep -E '^@@' "$log"
 step_ok() { grep -qE "^@@STEP $1 0 " "$log"; }
 check "apt-get build-dep ./ installs the build dependencies on a bare Debian 12" step_ok build-dep
@@ -79,4 +57,8 @@ for img in admin_logs:gestor-logs high-cpu:gestor-demo low:gestor-demo; do
 		dpkg-deb --fsys-tarfile '$work/out/${p}_${version}_amd64.deb' | tar -xO ./usr/lib/gestor/images/$n.tar.gz |
 			tar -xzO manifest.json | grep -q '\"gestor/$n:$version\"'"
 done
+# a build of the working tree that passed every check is the one other
+# suites may reuse (a build of another revision is not this checkout's)
+[ "$T_FAILS" = 0 ] && [ -z "${GESTOR_DEB_REV:-}" ] && debs_store "$work/out" "$key"
+debs_unlock
 finish

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# install/deb_vm suite — gestor installed as a user would: the packages of
+# this checkout, `apt-get install ./*.deb` in a Debian 12 VM booted with
+# Debian's own systemd as init and no network, then kill, reboot and purge.
+#
+# 1. The four packages (gestor, gestor-logs, gestor-dkms, gestor-demo) of
+#    this very checkout: built in a bare Debian 12 container
+#    (tests/install/debs.sh, install/deb_build's recipe) or taken from its
+#    cache when a suite built the same files already.
+# 2. The VM (tests/install/sdvm.sh): Debian's kernel <kver> (the host's
+#    /boot), a debootstrapped root with systemd-sysv, Docker, DKMS, the
+#    kernel's headers and the packages' run-time dependencies (cached under
+#    a hash of that list), no network device. qemu uses KVM only when a
+#    guest really runs with it (scripts/qemu-accel.sh), else TCG.
+# 3. In the VM (tests/install/deb_vm-guest.sh, run by the image's agent
+#    unit once per boot): install; DKMS builds the module and it loads;
+#    gestor.service active and enabled; the log server's container running
+#    with its restart policy; servicio's records reach the log server;
+#    `journalctl -p err` shows only error lines; `kill -9` of servicio →
+#    systemd restarts it, the log server runs on; reboot → module,
+#    gestor.service, the log server and new records come back by
+#    themselves; `apt-get purge` → no file, unit, cron line, module,
+#    container or image of gestor's is left.
+# Every check made in the VM is one check here. One boot and one reboot.
+# timeout: 3600
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../foundation/bare.sh"
+. "$(dirname "$0")/debs.sh"
+. "$(dirname "$0")/sdvm.sh"
+need_root
+need_docker
+need_cmd git curl qemu-system-x86_64 debugfs mkfs.ext4 debootstrap
+[ -n "$sdvm_kver" ] || skip "no Debian -amd64 kernel with headers installed (linux-image-amd64, linux-headers-amd64)"
+[ -r "/boot/vmlinuz-$sdvm_kver" ] && [ -r "/boot/initrd.img-$sdvm_kver" ] ||
+	skip "no /boot/vmlinuz-$sdvm_kver and its initrd to boot the VM with"
+bare_mirror_up || skip "the Debian mirror $(bare_mirror) does not answer: neither the packages nor the VM can be made"
+
+t_start=$(date +%s)
+work=$(mktemp -d /var/tmp/gestor-debvm.XXXXXX)
+on_exit "docker rm -f gestor-debbuild-$$ >/dev/null 2>&1; rm -rf '$work' '$work.ext4'"
+p=$work/payload
+mkdir -p "$p/debs"
+
+t0=$(date +%s)
+check "the four packages of this checkout are built (bare Debian 12 container, or the cache of the same files)" \
+	debs_cached "$p/debs"
+t_debs=$(($(date +%s) - t0))
+ls "$p/debs"/*.deb >/dev/null 2>&1 || fail "no packages to install"
+
+t0=$(date +%s)
+img=$(sdvm_image)
+rc=$?
+[ "$rc" = 77 ] && skip "${img#skipped: }"
+check "the VM's root filesystem is made (debootstrap: systemd-sysv, Docker, DKMS, headers of $sdvm_kver)" test "$rc" = 0
+[ "$rc" = 0 ] || finish
+t_image=$(($(date +%s) - t0))
+
+cp "$GESTOR_TOP/tests/install/deb_vm-guest.sh" "$p/stage.sh"
+t0=$(date +%s)
+sdvm_boot "$img" "$p" "$work/console.log" 3000
+qrc=$?
+t_vm=$(($(date +%s) - t0))
+
+res=$p/out/checks.txt
+[ -f "$res" ] || : >"$res"
+grep -E '^@@(INFO|TIME)' "$res" | sed 's/^@@/# /'
+n=0
+while read -r _ st what; do
+	n=$((n + 1))
+	check "VM: $what" test "$st" = 0
+done < <(grep -E '^@@CHECK [01] ' "$res")
+check "the VM ran both boots to the end and powered off (qemu exit $qrc, $n checks reported)" \
+	bash -c "grep -q '^@@VM-RC 0' '$res' && [ '$qrc' = 0 ]"
+if [ "$T_FAILS" -gt 0 ]; then
+	echo "--- console (last 60 lines):"
+	tail -n 60 "$work/console.log"
+	for f in ck.log failed-boot1.txt failed-boot2.txt journal-gestor-boot1.txt journal-gestor-boot2.txt; do
+		[ -f "$p/out/$f" ] && { echo "--- $f (last 40 lines):"; tail -n 40 "$p/out/$f"; }
+	done
+fi
+keep=$GESTOR_BUILD/test-logs/install-deb_vm
+rm -rf "$keep" && mkdir -p "$keep" && cp -a "$p/out/." "$work/console.log" "$keep/" 2>/dev/null
+echo "# guest logs kept in $keep"
+echo "# times: packages ${t_debs} s, VM image ${t_image} s, VM (two boots) ${t_vm} s, total $(($(date +%s) - t_start)) s"
+finish
