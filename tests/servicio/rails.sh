@@ -97,14 +97,15 @@ cat "$SVT_TMP/stop.events"
 ev() { awk -F'|' -v n="$SVT_TAG-$1" -v a="$2" -v f="$3" '$1 == n && $2 == a { print $f; exit }' "$SVT_TMP/stop.events"; }
 check "stop-timeout: the SIGTERM one exited by itself (status 0, not SIGKILL's 137)" \
 	[ "$(ev term die 4)" = 0 ]
-check "stop-timeout: it was sent SIGTERM (15), and no SIGKILL" \
-	eval '[ "$(ev term kill 3)" = 15 ] && ! grep -q "^$SVT_TAG-term|kill|9|" "$SVT_TMP/stop.events"'
+term_only() { [ "$(ev term kill 3)" = 15 ] && ! grep -q "^$SVT_TAG-term|kill|9|" "$SVT_TMP/stop.events"; }
+check "stop-timeout: it was sent SIGTERM (15), and no SIGKILL" term_only
 first=$(ev deaf kill 5)
 died=$(ev deaf die 5)
-check "stop-timeout: the deaf one got its stop signal, then SIGKILL (137)" \
-	eval '[ "$(ev deaf kill 3)" = 12 ] && [ "$(ev deaf die 4)" = 137 ]'
+waited_3s() { [ -n "$first" ] && [ -n "$died" ] && [ $((died - first)) -ge 2900000000 ]; }
+deaf_killed() { [ "$(ev deaf kill 3)" = 12 ] && [ "$(ev deaf die 4)" = 137 ]; }
+check "stop-timeout: the deaf one got its stop signal, then SIGKILL (137)" deaf_killed
 check "stop-timeout: ... only after the 3 s timeout ($(((${died:-0} - ${first:-0}) / 1000000)) ms)" \
-	eval '[ -n "$first" ] && [ -n "$died" ] && [ $((died - first)) -ge 2900000000 ]'
+	waited_3s
 
 # --- state-dir: the kept set survives a restart ---
 # a and b hold 8 MiB more than c and d will: c and d are lighter, but within
