@@ -86,6 +86,8 @@ TEST_PKGS=(
 	tmux
 	# hardening/slow (slow HTTP attacks) and hardening/auth (a self-signed certificate)
 	slowhttptest openssl
+	# hardening/trust_caps: getpcaps of the dropped servicio
+	libcap2-bin
 	# the PostgreSQL back end's suites start a server of their own
 	postgresql-15
 	# the module's VM suites: Debian's kernel, its headers, qemu, busybox

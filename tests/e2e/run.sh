@@ -51,7 +51,7 @@ cron_before=$(wc -l <"$CRONLOG" 2>/dev/null || echo 0)
 t0=$(date +%s)
 
 GESTOR_ADMIN_DATA=$DATA timeout -k 10 $((DUR + 240)) make -s run DURATION="$DUR" \
-	SERVICIO_ARGS="--scope gestor.test=$TAG --spool $TMP/spool" >"$LOG" 2>&1
+	SERVICIO_ARGS="--scope gestor.test=$TAG --spool $TMP/spool/spool" >"$LOG" 2>&1
 rc=$?
 t1=$(date +%s)
 echo "make run: exit $rc after $((t1 - t0)) s; log tail:"

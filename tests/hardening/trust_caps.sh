@@ -20,7 +20,7 @@
 source "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
 need_root
 need_docker
-need_cmd curl jq
+need_cmd curl jq getpcaps
 bin=$GESTOR_BIN/servicio
 [ -x "$bin" ] || skip "servicio is not built"
 for i in gestor/admin_logs gestor/low gestor/bookworm-base; do
@@ -104,11 +104,9 @@ for src in $sources; do
 	check "$src: no inheritable or ambient capability" [ "$(awk '/^Cap(Inh|Amb):/ {print $2}' "$st" | sort -u)" = 0000000000000000 ]
 	check "$src: no new privileges" [ "$(awk '/^NoNewPrivs:/ {print $2}' "$st")" = 1 ]
 	check "$src: the privileged parent is still root" [ "$(awk '/^Uid:/ {print $2}' "/proc/$ppid_/status")" = 0 ]
-	if command -v getpcaps >/dev/null; then
-		g=$(getpcaps "$child" 2>&1 | sed 's/^.*: *//; s/^=$//; s/=ep$//' | tr ',' '\n' | sort | paste -sd,)
-		echo "# getpcaps $child: $(getpcaps "$child" 2>&1)"
-		check "$src: getpcaps says '${want[$src]}' ('$g')" [ "$g" = "${want[$src]}" ]
-	fi
+	g=$(getpcaps "$child" 2>&1 | sed 's/^.*: *//; s/^=$//; s/=ep$//' | tr ',' '\n' | sort | paste -sd,)
+	echo "# getpcaps $child: $(getpcaps "$child" 2>&1)"
+	check "$src: getpcaps says '${want[$src]}' ('$g')" [ "$g" = "${want[$src]}" ]
 	check "$src: the cron job is installed (in the suite's crontab file)" grep -q "gestor-cron:$tag-$src" "$dir/crontab-$src"
 	# the source works as the user: the container started after the drop, with its CPU
 	cpu_seen() { awk -v n="$tag-$src-cpu" '$1 == n && $4 + 0 > 0 && $5 != "-" { f = 1 } END { exit !f }' "$out"; }
