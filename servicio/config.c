@@ -99,7 +99,8 @@ static const struct opts_opt config_opts[] = {
 	{ "user", OPTS_STR, F(user), 0, 0, NULL, "NAME",
 	  "after start-up run as this system user (made when missing) with only the "
 	  "capabilities the metrics source needs; a privileged parent keeps root for the "
-	  "cron removal (docs/servicio.md, Privileges; empty: stay root)",
+	  "cron removal (docs/servicio.md, Least privilege; empty or root: stay root; make run "
+	  "and gestor.service pass gestor)",
 	  0 },
 	{ "docker-timeout", OPTS_DOUBLE, F(docker_timeout_s), 1, 600, NULL, "SECONDS",
 	  "how long one Docker API request may take (a slow or emulated machine needs more)", 0 },
