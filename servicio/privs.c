@@ -29,6 +29,7 @@
 #include "cron.h"
 #include "gestor.h"
 #include "log.h"
+#include "state.h"
 #include "util.h"
 
 #define PRIVS_USER_MAX 64
@@ -208,11 +209,33 @@ static int privs_threads(void)
 }
 
 /*
+ * A file of the spool's directory that servicio itself writes: the spool's
+ * (<base>, <base>.head, their .tmp files) or, when the state directory is the
+ * same (the default /var/lib/gestor/servicio), the state's (state.h: kept,
+ * status.json and their .<name>.<pid>.tmp files).
+ */
+static bool privs_spool_entry(const char *name, const char *base, size_t blen)
+{
+	static const char *const state[] = { STATE_KEPT_FILE, STATE_STATUS_FILE };
+
+	if (strncmp(name, base, blen) == 0)
+		return true;
+	for (size_t i = 0; i < sizeof(state) / sizeof(state[0]); i++) {
+		size_t n = strlen(state[i]);
+
+		if (strcmp(name, state[i]) == 0 ||
+		    (name[0] == '.' && strncmp(name + 1, state[i], n) == 0 && name[n + 1] == '.'))
+			return true;
+	}
+	return false;
+}
+
+/*
  * The spool's directory and files become the user's, since the child
  * writes them. Only a directory of the spool's own is handed over: one that
- * holds nothing but <spool>, <spool>.head and their .tmp files, and that is
+ * holds nothing but files servicio writes there (privs_spool_entry), and that is
  * neither sticky nor writable by others (a spool put in /tmp or /var/lib
- * must not give that directory away). 0, or -errno with err.
+ * must not give that directory away; privs_spool_entry). 0, or -errno with err.
  */
 static int privs_give_spool(const char *spool, uid_t uid, gid_t gid, char *err, size_t errlen)
 {
@@ -250,7 +273,7 @@ static int privs_give_spool(const char *spool, uid_t uid, gid_t gid, char *err, 
 	}
 	while ((e = readdir(d)))
 		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
-		    strncmp(e->d_name, base, blen) != 0) {
+		    !privs_spool_entry(e->d_name, base, blen)) {
 			snprintf(err, errlen,
 				 "spool directory %s holds %s, not the spool's: give the spool a "
 				 "directory of its own, or stay root with --user root",
@@ -265,7 +288,7 @@ static int privs_give_spool(const char *spool, uid_t uid, gid_t gid, char *err, 
 	}
 	rewinddir(d);
 	while ((e = readdir(d)))
-		if (strncmp(e->d_name, base, blen) == 0 &&
+		if (privs_spool_entry(e->d_name, base, blen) &&
 		    fchownat(dirfd(d), e->d_name, uid, gid, AT_SYMLINK_NOFOLLOW) != 0)
 			log_warn("spool file %s/%s stays root's (the user cannot resend it)", dir,
 				 e->d_name);

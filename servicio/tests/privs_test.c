@@ -336,7 +336,7 @@ static void test_drop(void **state)
 {
 	struct passwd *pw = getpwnam(NOBODY);
 	struct dropped d;
-	char spool[256], c[256], head[300];
+	char spool[256], c[256], head[300], sfile[300];
 	struct stat st;
 
 	(void)state;
@@ -348,6 +348,13 @@ static void test_drop(void **state)
 	spool_dir("sp-ok", 0750, spool, sizeof(spool));
 	snprintf(head, sizeof(head), "%s.head", spool);
 	assert_int_equal(close(open(head, O_WRONLY | O_CREAT, 0640)), 0);
+	/* the state's files when the state directory is the spool's (the default) */
+	snprintf(sfile, sizeof(sfile), "%s/sp-ok/status.json", dir);
+	assert_int_equal(close(open(sfile, O_WRONLY | O_CREAT, 0644)), 0);
+	snprintf(sfile, sizeof(sfile), "%s/sp-ok/.kept.123.tmp", dir);
+	assert_int_equal(close(open(sfile, O_WRONLY | O_CREAT, 0644)), 0);
+	snprintf(sfile, sizeof(sfile), "%s/sp-ok/kept", dir);
+	assert_int_equal(close(open(sfile, O_WRONLY | O_CREAT, 0644)), 0);
 	/*
 	 * the coverage build's counters are root's files: the drop keeps
 	 * cap_dac_override (GESTOR_PRIVS_CAPS) so the child can write them at
@@ -377,6 +384,8 @@ static void test_drop(void **state)
 	assert_int_equal(st.st_uid, pw->pw_uid);
 	assert_int_equal(stat(head, &st), 0);
 	assert_int_equal(st.st_uid, pw->pw_uid);
+	assert_int_equal(stat(sfile, &st), 0);
+	assert_int_equal(st.st_uid, pw->pw_uid);
 }
 
 static void test_drop_refused(void **state)
@@ -395,6 +404,12 @@ static void test_drop_refused(void **state)
 	assert_int_equal(split_and_drop(NOBODY, SNAP_SRC_PROCFS, spool, NULL, false, &d), 5);
 	assert_int_equal(d.r, -EEXIST);
 	assert_non_null(strstr(d.err, "holds notes"));
+	/* a name that only starts like a state file is not one */
+	assert_int_equal(unlink(other), 0);
+	snprintf(other, sizeof(other), "%s/sp-shared/.keptx", dir);
+	assert_int_equal(close(open(other, O_WRONLY | O_CREAT, 0600)), 0);
+	assert_int_equal(split_and_drop(NOBODY, SNAP_SRC_PROCFS, spool, NULL, false, &d), 5);
+	assert_int_equal(d.r, -EEXIST);
 	assert_int_equal(d.uid, 0); /* nothing dropped */
 	/* a sticky, world-writable one (as /tmp) */
 	spool_dir("sp-sticky", 01777, spool, sizeof(spool));
@@ -421,7 +436,7 @@ static void test_drop_refused(void **state)
 	calls(c, sizeof(c));
 	assert_string_equal(c,
 			    "install\nremove\ninstall\nremove\ninstall\nremove\ninstall\nremove\n"
-			    "install\nremove\ninstall\nremove\n");
+			    "install\nremove\ninstall\nremove\ninstall\nremove\n");
 }
 
 int main(void)
