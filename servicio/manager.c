@@ -417,6 +417,16 @@ static int mgr_start(struct mgr *m)
 		char err[256];
 		if (privs_dropping() && logclient_pin(m->ship.lc, err, sizeof(err)) != 0)
 			log_warnx("log server socket: %s: its requests fail after the drop", err);
+		if (privs_dropping() && spool_pin(&m->ship.sp, err, sizeof(err)) != 0)
+			log_warnx("%s: the spool may fail after the drop", err);
+		if (privs_dropping() && m->cfg.state_dir[0]) {
+			/* the state directory likewise (/var/lib/gestor is root's
+			 * 0750); the descriptor lives as long as the process */
+			int sfd = open(m->cfg.state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (sfd >= 0)
+				snprintf(m->cfg.state_dir, sizeof(m->cfg.state_dir),
+					 "/proc/self/fd/%d", sfd);
+		}
 		if (privs_drop((enum snap_source)m->ms.last_source, m->cfg.spool_path, err,
 			       sizeof(err)) != 0) {
 			log_errorx("privileges: %s", err);

@@ -177,6 +177,43 @@ void spool_close(struct spool *sp)
 	if (sp->fd >= 0)
 		close(sp->fd);
 	sp->fd = -1;
+	if (sp->pinned)
+		close(sp->dirfd);
+	sp->pinned = false;
+}
+
+int spool_pin(struct spool *sp, char *err, size_t errlen)
+{
+	char dir[sizeof(sp->path)], path[sizeof(sp->path)];
+	char *slash;
+	int fd;
+
+	if (sp->pinned || sp->fd < 0)
+		return 0;
+	util_strlcpy(dir, sp->path, sizeof(dir));
+	slash = strrchr(dir, '/');
+	if (!slash) {
+		snprintf(err, errlen, "spool %s: not a path with a directory", sp->path);
+		return -EINVAL;
+	}
+	*slash = '\0';
+	fd = open(dir[0] ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		int r = -errno;
+		snprintf(err, errlen, "spool directory %s: %s", dir, strerror(-r));
+		return r;
+	}
+	if (snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", fd, slash + 1) >=
+	    (int)sizeof(path)) {
+		close(fd);
+		snprintf(err, errlen, "spool %s: name too long", sp->path);
+		return -ENAMETOOLONG;
+	}
+	util_strlcpy(sp->path, path, sizeof(sp->path));
+	snprintf(sp->head_path, sizeof(sp->head_path), "%s.head", path);
+	sp->dirfd = fd;
+	sp->pinned = true;
+	return 0;
 }
 
 /* Rewrite the file with only [head, size). */

@@ -31,11 +31,21 @@ struct spool {
 	size_t pending;
 	uint64_t dropped; /* batches refused because the spool was full */
 	uint64_t next_try_ns, backoff_ns;
+	int dirfd; /* with pinned: the spool's directory, kept open */
+	bool pinned; /* path and head_path are /proc/self/fd/<dirfd>/... (spool_pin) */
 };
 
 /* Open (creating it and its directory) or reopen what a previous run left. */
 int spool_open(struct spool *sp, const char *path, uint64_t max_bytes, char *err, size_t errlen);
 void spool_close(struct spool *sp);
+
+/*
+ * Before servicio drops its privileges (privs.h): keep the spool's directory
+ * open and reach its files through it (/proc/self/fd/N/<name>) from now on,
+ * so the directories above it (/var/lib/gestor is root's 0750) need not be
+ * searchable by servicio's user. 0 or -errno (err says why).
+ */
+int spool_pin(struct spool *sp, char *err, size_t errlen);
 
 /* Append one batch (no newline inside); durable on return. 0, -ENOSPC or -errno. */
 int spool_append(struct spool *sp, const char *line, size_t len, char *err, size_t errlen);
