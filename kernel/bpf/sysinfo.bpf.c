@@ -271,9 +271,32 @@ static __always_inline struct cgroup *si_v1_cgroup(struct css_set *cset, int i)
 	return c && BPF_CORE_READ(c, root, hierarchy_id) ? c : NULL;
 }
 
-static __always_inline __u64 si_cgid(struct cgroup *c)
+/*
+ * The cache key of a css_set, read for every process: with direct loads
+ * through the typed pointers (BPF_PROBE_MEM: one instruction each, a fault
+ * gives 0) instead of bpf_probe_read_kernel() calls, which were a fifth of
+ * a containers-only read at 10,000 processes (perf, docs/BENCHMARKS.md).
+ */
+static __always_inline __u64 si_kn_id(struct cgroup *c)
 {
-	return c ? BPF_CORE_READ(c, kn, id) : 0;
+	struct kernfs_node *kn = c ? c->kn : NULL;
+
+	return kn ? kn->id : 0;
+}
+
+static __always_inline void si_key(struct css_set *cset, struct si_cgkey *key)
+{
+	struct cgroup_subsys_state *css;
+	struct cgroup *c;
+	int id;
+
+	key->id[0] = si_kn_id(cset->dfl_cgrp);
+	for (int i = 0; i < 4; i++) {
+		id = si_v1_id(i);
+		css = id < 0 ? NULL : cset->subsys[id & 15];
+		c = css ? css->cgroup : NULL;
+		key->id[i + 1] = c && c->root && c->root->hierarchy_id ? si_kn_id(c) : 0;
+	}
 }
 
 /*
@@ -468,10 +491,10 @@ static __always_inline int si_show(struct bpf_iter__task *ctx, bool ctr_only)
 	}
 	if (task->pid != task->tgid)
 		return 0;
-	cset = BPF_CORE_READ(task, cgroups);
-	key.id[0] = si_cgid(BPF_CORE_READ(cset, dfl_cgrp));
-	for (int i = 0; i < 4; i++)
-		key.id[i + 1] = si_cgid(si_v1_cgroup(cset, i));
+	cset = task->cgroups;
+	if (!cset)
+		return 0;
+	si_key(cset, &key);
 	v = bpf_map_lookup_elem(&cg_cache, &key);
 	hit = v != NULL;
 	if (!v) {

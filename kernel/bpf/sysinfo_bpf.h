@@ -10,7 +10,7 @@
  *   { si_wcg si_wproc }...         per process: its cgroup, then the process
  *   si_rend                        once, last: the read is complete
  *
- * The cgroup walk (-DSI_CGROUP_WALK) writes one si_wcg per container's
+ * The cgroup walk (sysinfo_cg.bpf.c) writes one si_wcg per container's
  * cgroup followed by si_wproc records of its processes. Strings are raw
  * kernel bytes with their lengths; the reader escapes or decodes them.
  * Everything the header says holds for every record after it (the settings

@@ -93,7 +93,7 @@ static __always_inline void si_walk_cgroup(struct si_doc *o, struct cgroup_subsy
 	cg = css->cgroup;
 	if (!cg)
 		return;
-	key.id[0] = si_cgid(cg);
+	key.id[0] = si_kn_id(cg);
 	v = bpf_map_lookup_elem(&cg_cache, &key);
 	if (!v) {
 		__builtin_memset(o->s.val.rec.id, 0, SI_W_ID_LEN);

@@ -1,6 +1,7 @@
 # shellcheck shell=sh
 # bpf-conc-guest.sh — runs inside a VM (tests/kernel/vm.sh; files from
-# tests/kernel/bpf-conc-build.sh in /opt): servicio's BPF concurrency test,
+# tests/kernel/bpf-conc-build.sh in /opt): servicio's BPF test agreeing with
+# /proc (test_agrees_with_proc), then its concurrency test,
 # the one `make test` runs on the host (servicio/tests/bpfsrc_test.c,
 # test_concurrent_readers): 8 threads x 1,000 reads of the BPF task
 # iterators, alternating the two settings (every process / containers
@@ -21,8 +22,16 @@ ok() {
 }
 echo "# kernel $(uname -r) ($(nproc) CPUs)"
 what="kernel BTF present (/sys/kernel/btf/vmlinux)" ok [ -r /sys/kernel/btf/vmlinux ]
-start=$(date +%s)
 cd /opt || exit 1
+# the values: every process's memory and CPU time against /proc (on 6.1 the
+# CO-RE fallbacks for the atomic rss counters and kernfs_node.parent)
+GESTOR_BPF_ONLY=test_agrees_with_proc /opt/ld-linux-x86-64.so.2 --library-path /opt \
+	/opt/bpfsrc_test >/tmp/agree.log 2>&1
+rc=$?
+cat /tmp/agree.log
+what="bpfsrc_test test_agrees_with_proc passes (exit $rc)" ok [ "$rc" = 0 ]
+what="... and it ran (not skipped)" ok grep -q '^\[       OK \] test_agrees_with_proc' /tmp/agree.log
+start=$(date +%s)
 GESTOR_BPF_ONLY=test_concurrent_readers /opt/ld-linux-x86-64.so.2 --library-path /opt \
 	/opt/bpfsrc_test >/tmp/conc.log 2>&1
 rc=$?
