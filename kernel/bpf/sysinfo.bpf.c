@@ -12,9 +12,9 @@
  * setting is the program chosen, so it cannot change during a read; the
  * header says which. No state is kept between calls: seq_num 0 writes the
  * header, each group leader a cgroup and a process record, the final call
- * (task NULL) the end record. No process memory is read (no arguments).
- * Kernel memory is read with BPF_CORE_READ (fault-safe probe reads).
- * sysinfo_cg.bpf.c adds the cgroup walk (kernel >= 6.7) to this code.
+ * (task NULL) the end record. No process memory is read (no arguments); kernel
+ * memory fault-safe (BPF_CORE_READ, direct BPF_PROBE_MEM loads). sysinfo_cg.bpf.c
+ * adds the cgroup walk (kernel >= 6.7).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -45,13 +45,11 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 page_shift = 12;
 
 /*
- * A cgroup result (the record written before each process) is a function of
- * the cgroups a process is in: the key is their kernfs ids, per hierarchy
- * (ids are unique within a hierarchy and never reused during a boot). The
- * cache is only a cache: an LRU eviction just computes it again. Values are
- * read in place while another reader may replace the element, so after
- * writing one the key is checked again, and a changed one makes the iterator
- * retry that process (return 1). A v1 cgroup renamed after being cached keeps
+ * A cgroup result (the record before each process) is cached by the kernfs ids
+ * of the process's cgroups, per hierarchy (unique, never reused in a boot); an
+ * LRU eviction just computes it again. Values are read in place while another
+ * reader may replace the element, so the key is checked again after the write
+ * and a changed one retries that process (return 1). A renamed v1 cgroup keeps
  * its old path here (v2 directories cannot be renamed).
  */
 struct si_cgkey { __u64 id[SI_NHIER]; /* 0: none (a v1 controller bound to v2) */ };
@@ -74,9 +72,8 @@ struct si_scratch {
 	char path[SI_PATH_MAX + SI_NAME_MAX];
 };
 
-/* Task-local storage of the reading thread: a thread is in one read() at a time,
- * it is freed with the thread, nothing evicts it (a per-CPU array would be
- * shared with a reader that preempts this one) */
+/* Task-local storage of the reading thread (one read() at a time, freed with it, never
+ * evicted; a per-CPU array would be shared with a reader that preempts this one) */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -261,42 +258,27 @@ static __always_inline int si_v1_id(int i)
 			: SI_SSID(cpuset_cgrp_id);
 }
 
-/* The cgroup of v1 hierarchy i (0..3) in cset, NULL when that controller is on v2. */
+/* The cgroup of v1 hierarchy i (0..3) in cset, NULL when that controller is on v2;
+ * read per process, so with direct BPF_PROBE_MEM loads (docs/BENCHMARKS.md) */
 static __always_inline struct cgroup *si_v1_cgroup(struct css_set *cset, int i)
 {
 	int id = si_v1_id(i);
-	struct cgroup *c;
+	struct cgroup_subsys_state *css = id < 0 ? NULL : cset->subsys[id & 15];
+	struct cgroup *c = css ? css->cgroup : NULL;
 
-	c = id < 0 ? NULL : BPF_CORE_READ(cset, subsys[id & 15], cgroup);
-	return c && BPF_CORE_READ(c, root, hierarchy_id) ? c : NULL;
+	return c && c->root && c->root->hierarchy_id ? c : NULL;
 }
 
-/*
- * The cache key of a css_set, read for every process: with direct loads
- * through the typed pointers (BPF_PROBE_MEM: one instruction each, a fault
- * gives 0) instead of bpf_probe_read_kernel() calls, which were a fifth of
- * a containers-only read at 10,000 processes (perf, docs/BENCHMARKS.md).
- */
 static __always_inline __u64 si_kn_id(struct cgroup *c)
 {
-	struct kernfs_node *kn = c ? c->kn : NULL;
-
-	return kn ? kn->id : 0;
+	return c && c->kn ? c->kn->id : 0;
 }
 
 static __always_inline void si_key(struct css_set *cset, struct si_cgkey *key)
 {
-	struct cgroup_subsys_state *css;
-	struct cgroup *c;
-	int id;
-
 	key->id[0] = si_kn_id(cset->dfl_cgrp);
-	for (int i = 0; i < 4; i++) {
-		id = si_v1_id(i);
-		css = id < 0 ? NULL : cset->subsys[id & 15];
-		c = css ? css->cgroup : NULL;
-		key->id[i + 1] = c && c->root && c->root->hierarchy_id ? si_kn_id(c) : 0;
-	}
+	for (int i = 0; i < 4; i++)
+		key->id[i + 1] = si_kn_id(si_v1_cgroup(cset, i));
 }
 
 /*
@@ -330,8 +312,6 @@ static __noinline int si_cset_cgroup(struct si_scratch *s, struct css_set *cset)
 	si_rec_path(s);
 	return 0;
 }
-
-/* ---- per-process data ------------------------------------------------------ */
 
 struct si_rt { __u64 node, head, sum; };
 
@@ -460,8 +440,6 @@ static __noinline bool si_proc(struct task_struct *task, struct si_wproc *w)
 	}
 	return true;
 }
-
-/* ---- the task iterators ------------------------------------------------------ */
 
 static __always_inline int si_show(struct bpf_iter__task *ctx, bool ctr_only)
 {
