@@ -125,8 +125,14 @@ case "$phase" in
 	# kill -9: systemd restarts servicio; the log server lives on meanwhile
 	pid=$(main_pid)
 	started=$(ctr '{{.Id}} {{.State.StartedAt}}')
-	info "kill -9 $pid (servicio, gestor.service's main process)"
-	kill -9 "$pid"
+	# (MainPID 0: no main process to kill, the service is not running; a
+	# "kill -9 0" would kill this script's own process group)
+	if [ "${pid:-0}" -gt 1 ]; then
+		info "kill -9 $pid (servicio, gestor.service's main process)"
+		kill -9 "$pid"
+	else
+		info "gestor.service has no main process to kill ($(systemctl is-active gestor.service))"
+	fi
 	ck "kill -9 of servicio: systemd restarts it (active, new main process)" timed restart waitfor 600 restarted "$pid"
 	ck "systemd counted the restart (NRestarts >= 1)" test "$(systemctl show -p NRestarts --value gestor.service)" -ge 1
 	ck "the log server ran on through servicio's death (same container, not restarted)" \
