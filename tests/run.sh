@@ -238,9 +238,14 @@ run_suite() {
 		rm -rf --one-file-system "$priv" "$lo"
 		if [ -n "$leaked" ] && [ "$leaks_mode" = off ]; then leaked=; fi
 	elif [ -x "$s" ]; then
-		# -k: a suite told to stop has 60 s for its cleanups
-		(cd "$TOP" && exec env -i "${suite_env[@]}" timeout -k 60 "$limit" "$s") >"$log" 2>&1 </dev/null
+		# -k: a suite told to stop has 60 s for its cleanups. servicio's
+		# state directory (kept set, status.json) is the suite's own, not
+		# the host's /var/lib/gestor/servicio (a flag in the suite beats it)
+		local sdir=$BUILD/test-env/state/${name//\//_}
+		rm -rf --one-file-system "$sdir" && mkdir -p "$sdir"
+		(cd "$TOP" && exec env -i "${suite_env[@]}" "GESTOR_STATE_DIR=$sdir" timeout -k 60 "$limit" "$s") >"$log" 2>&1 </dev/null
 		rc=$?
+		rm -rf --one-file-system "$sdir"
 	elif [[ "$name" == unit/servicio_bpfsrc_test ]] && [ ! -r /sys/kernel/btf/vmlinux ]; then
 		echo "skipped: not built: this kernel publishes no BTF (/sys/kernel/btf/vmlinux)" >"$log"
 		rc=77
