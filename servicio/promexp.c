@@ -658,7 +658,7 @@ void promexp_publish(struct promexp *px, const struct cycle *c, const struct pro
 {
 	struct promexp_state next = { 0 }, old;
 
-	if (!px)
+	if (!px || !c || !x)
 		return;
 	/* only this thread writes cur: reading it here without the lock is safe */
 	if (promexp_state_step(&next, &px->cur, c, x) != 0) {
