@@ -131,8 +131,7 @@ static void bpfsrc_cg_close(struct bpfsrc *b)
 static int bpfsrc_cg_load(struct bpfsrc *b)
 {
 	struct sysinfo_cg_bpf *cg = NULL;
-	union bpf_iter_link_info linfo = { .cgroup = { .order = BPF_CGROUP_ITER_DESCENDANTS_PRE,
-						       .cgroup_id = BPFSRC_CG_ROOT_ID } };
+	union bpf_iter_link_info linfo;
 	struct bpf_iter_attach_opts opts = { .sz = sizeof(opts),
 					     .link_info = &linfo,
 					     .link_info_len = sizeof(linfo) };
@@ -142,6 +141,12 @@ static int bpfsrc_cg_load(struct bpfsrc *b)
 	if (b->cg_tried)
 		return b->cg_prog >= 0 ? 0 : -EOPNOTSUPP;
 	b->cg_tried = true;
+	/* all of it zero: a union initialised by one member leaves the bytes
+	 * past it unspecified, and the kernel refuses any that are not 0
+	 * (EINVAL: seen with the coverage build's stack) */
+	memset(&linfo, 0, sizeof(linfo));
+	linfo.cgroup.order = BPF_CGROUP_ITER_DESCENDANTS_PRE;
+	linfo.cgroup.cgroup_id = BPFSRC_CG_ROOT_ID;
 
 	if (getenv("GESTOR_BPF_NO_CGWALK")) {
 		snprintf(b->cg_why, sizeof(b->cg_why), "cgroup walk off (GESTOR_BPF_NO_CGWALK)");
