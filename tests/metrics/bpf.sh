@@ -78,26 +78,26 @@ PYEOF
 }
 check "servicio sysinfo prints one JSON document per setting with both containers" doc_ok
 
-# servicio stats with the BPF source, beside Docker's stats API over the same second
-api() { curl -sf --max-time 20 --unix-socket /var/run/docker.sock "http://d/v1.41/containers/$1/stats?stream=false"; }
-api "$busy_id" >"$tmp/busy.json" &
-p1=$!
+# servicio stats with the BPF source, beside Docker's stats API over the same
+# window: one-shot reads just before and just after servicio's interval, so a
+# busy machine that slows the spinner slows it in both measurements alike
+api() { curl -sf --max-time 20 --unix-socket /var/run/docker.sock "http://d/v1.41/containers/$1/stats?stream=false&one-shot=true"; }
+api "$busy_id" >"$tmp/busy0.json"
 "$BIN" stats --source bpf --json --interval 2 --no-docker >"$tmp/stats.json" 2>"$tmp/stats.err"
 rc=$?
-wait $p1
+api "$busy_id" >"$tmp/busy1.json"
 check "servicio stats --source bpf exits 0" [ "$rc" = 0 ]
 stats_ok() {
-	"$PY" - "$tmp/stats.json" "$busy_id" "$idle_id" "$tmp/busy.json" <<'PYEOF'
+	"$PY" - "$tmp/stats.json" "$busy_id" "$idle_id" "$tmp/busy0.json" "$tmp/busy1.json" <<'PYEOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["source"] == "bpf", d["source"]
 c = {x["id"]: x for x in d["containers"]}
 busy, idle = c[sys.argv[2]], c[sys.argv[3]]
-st = json.load(open(sys.argv[4]))
-cpu, pre = st["cpu_stats"], st["precpu_stats"]
-sysd = cpu["system_cpu_usage"] - pre.get("system_cpu_usage", 0)
-cd = cpu["cpu_usage"]["total_usage"] - pre["cpu_usage"]["total_usage"]
-ncpu = cpu.get("online_cpus") or 1
+a, b = (json.load(open(f))["cpu_stats"] for f in sys.argv[4:6])
+sysd = b["system_cpu_usage"] - a["system_cpu_usage"]
+cd = b["cpu_usage"]["total_usage"] - a["cpu_usage"]["total_usage"]
+ncpu = b.get("online_cpus") or 1
 dcpu = cd / sysd * ncpu * 100.0 if sysd > 0 else 0.0
 print("# busy %.1f %% CPU (Docker: %.1f %%), idle %.1f %% CPU, idle RSS %d kB" % (busy["cpu_pct"], dcpu, idle["cpu_pct"], idle["rss_kb"]))
 assert abs(busy["cpu_pct"] - dcpu) <= 10, (busy["cpu_pct"], dcpu)
