@@ -6,8 +6,8 @@
 # docker.io) so that this machine's own dockerd never enters swarm mode;
 # the images are loaded into it (docker save | docker load), deploy/ is
 # copied in as `make images` left it, and the stack is deployed with no
-# variable set, on a network of its own. Then: postgres and servicio converge, admin_logs serves
-# (one replica: the second waits for a second node, max one per node),
+# variable set, on a network of its own. Then: postgres, servicio and
+# admin_logs converge, every service at its full count (nothing pending),
 # this node's samples reach PostgreSQL, and its servicio manages a
 # container. Everything it makes is named gss<pid>-*.
 # timeout: 600
@@ -70,9 +70,9 @@ T1=$(date +%s)
 replicas() { nd service ls --format '{{.Name}} {{.Replicas}}' | awk -v s="gestor_$1" '$1 == s {print $2}'; }
 up_all() {
 	[ "$(replicas postgres)" = 1/1 ] && [ "$(replicas servicio)" = 1/1 ] &&
-		[ "${replicas_a:=$(replicas admin_logs)}" != "" ] && [[ "$(replicas admin_logs)" == 1/* ]]
+		[ "$(replicas admin_logs)" = 1/1 ]
 }
-check "postgres 1/1, servicio 1/1 (global), admin_logs one replica running" wait_for 240 up_all
+check "postgres 1/1, servicio 1/1 (global), admin_logs 1/1: nothing pending" wait_for 240 up_all
 nd service ls --format '# {{.Name}} {{.Mode}} {{.Replicas}}'
 say "up in $(($(date +%s) - T1)) s"
 TOKEN=$(cat "$WORK/deploy/secrets/gestor_token")

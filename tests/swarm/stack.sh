@@ -123,7 +123,7 @@ docker cp "$WORK/stack" "$P-n1:/stack" || fail "cannot copy the stack to the man
 for k in 1 2 3; do docker cp "$WORK/stack/secrets/gestor_tls_cert" "$P-n$k:/logs-ca.crt"; done
 TOKEN=$(cat "$WORK/stack/secrets/gestor_token")
 say "docker stack deploy -c deploy/stack.yml gestor"
-docker exec -e GESTOR_INTERVAL=$INTERVAL "$P-n1" docker stack deploy -c /stack/stack.yml gestor \
+docker exec -e GESTOR_INTERVAL=$INTERVAL -e GESTOR_ADMIN_LOGS_REPLICAS=2 "$P-n1" docker stack deploy -c /stack/stack.yml gestor \
 	>"$WORK/deploy.out" 2>&1
 drc=$?
 sed 's/^/# /' "$WORK/deploy.out"
