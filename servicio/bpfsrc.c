@@ -132,18 +132,26 @@ static int bpfsrc_cg_load(struct bpfsrc *b)
 {
 	struct sysinfo_cg_bpf *cg = NULL;
 	union bpf_iter_link_info linfo;
-	struct bpf_iter_attach_opts opts = { .sz = sizeof(opts),
-					     .link_info = &linfo,
-					     .link_info_len = sizeof(linfo) };
+	struct bpf_iter_attach_opts opts;
 	struct bpf_link *link;
 	int ret;
 
 	if (b->cg_tried)
 		return b->cg_prog >= 0 ? 0 : -EOPNOTSUPP;
 	b->cg_tried = true;
-	/* all of it zero: a union initialised by one member leaves the bytes
-	 * past it unspecified, and the kernel refuses any that are not 0
-	 * (EINVAL: seen with the coverage build's stack) */
+	/*
+	 * Both zeroed whole, then filled. libbpf refuses an opts struct whose
+	 * bytes past its last known field are not 0 (EINVAL before any bpf()
+	 * call, "bpf_iter_attach_opts has non-zero extra bytes" at warning
+	 * level), and an initialiser need not zero padding: the 4 bytes after
+	 * link_info_len kept what an earlier call had left on the stack, so the
+	 * walk loaded in one call path and failed in another (the known EINVAL
+	 * of issue 30). The kernel likewise wants linfo's unused bytes 0.
+	 */
+	memset(&opts, 0, sizeof(opts));
+	opts.sz = sizeof(opts);
+	opts.link_info = &linfo;
+	opts.link_info_len = sizeof(linfo);
 	memset(&linfo, 0, sizeof(linfo));
 	linfo.cgroup.order = BPF_CGROUP_ITER_DESCENDANTS_PRE;
 	linfo.cgroup.cgroup_id = BPFSRC_CG_ROOT_ID;
