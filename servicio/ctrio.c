@@ -1,0 +1,400 @@
+/*
+ * ctrio.c — a container's I/O, processes and kernel accounting from its
+ * cgroup and network namespace (see ctrio.h).
+ */
+#include "ctrio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/* Every file read here is small; a bigger one is cut (and parses as far as it goes). */
+#define CTRIO_BUF 8192
+
+/* ---------- parsing ---------- */
+
+/* A decimal number at s; end past it. -EINVAL when none or too big. */
+static int ctrio_num(const char *s, const char **end, uint64_t *v)
+{
+	uint64_t n = 0;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (n > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return -EINVAL;
+		n = n * 10 + (uint64_t)(*p - '0');
+	}
+	*v = n;
+	*end = p;
+	return 0;
+}
+
+static const char *ctrio_skip_blank(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
+static const char *ctrio_next_line(const char *s)
+{
+	const char *nl = strchr(s, '\n');
+
+	return nl ? nl + 1 : s + strlen(s);
+}
+
+int ctrio_u64_parse_buf(const char *buf, uint64_t *v)
+{
+	const char *end;
+
+	if (ctrio_num(ctrio_skip_blank(buf), &end, v) != 0)
+		return -EINVAL;
+	end = ctrio_skip_blank(end);
+	return *end == '\0' || *end == '\n' ? 0 : -EINVAL;
+}
+
+int ctrio_kv_parse_buf(const char *buf, const char *key, uint64_t *v)
+{
+	size_t kl = strlen(key);
+
+	for (const char *l = buf; *l; l = ctrio_next_line(l)) {
+		const char *end;
+
+		if (strncmp(l, key, kl) != 0 || (l[kl] != ' ' && l[kl] != '\t'))
+			continue;
+		if (ctrio_num(ctrio_skip_blank(l + kl), &end, v) != 0)
+			return -EINVAL;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+uint64_t ctrio_lines_parse_buf(const char *buf)
+{
+	uint64_t n = 0;
+
+	for (const char *l = buf; *l; l = ctrio_next_line(l))
+		if (*l != '\n')
+			n++;
+	return n;
+}
+
+/* "MAJ:MIN" at s: the device of dev with that number, added when new
+ * (NULL when dev is full or s is no device number). */
+static struct ctrio_dev *ctrio_dev_at(const char *s, const char **end, struct ctrio_dev *dev,
+				      size_t *ndev)
+{
+	uint64_t ma, mi;
+
+	if (ctrio_num(s, end, &ma) != 0 || **end != ':' || ctrio_num(*end + 1, end, &mi) != 0 ||
+	    ma > UINT_MAX || mi > UINT_MAX)
+		return NULL;
+	for (size_t i = 0; i < *ndev; i++)
+		if (dev[i].major == ma && dev[i].minor == mi)
+			return &dev[i];
+	if (*ndev >= CTRIO_NDEV)
+		return NULL;
+	memset(&dev[*ndev], 0, sizeof(dev[*ndev]));
+	dev[*ndev].major = (unsigned)ma;
+	dev[*ndev].minor = (unsigned)mi;
+	snprintf(dev[*ndev].name, sizeof(dev[*ndev].name), "%u:%u", dev[*ndev].major,
+		 dev[*ndev].minor);
+	return &dev[(*ndev)++];
+}
+
+int ctrio_blkio_v1_parse_buf(const char *buf, bool ios, struct ctrio_dev *dev, size_t *ndev)
+{
+	for (const char *l = buf; *l; l = ctrio_next_line(l)) {
+		const char *p, *end;
+		struct ctrio_dev *d;
+		uint64_t v;
+		bool rd;
+
+		if (*l == '\n' || strncmp(l, "Total", 5) == 0)
+			continue;
+		d = ctrio_dev_at(l, &p, dev, ndev);
+		if (!d) {
+			if (*l >= '0' && *l <= '9' && *ndev >= CTRIO_NDEV)
+				continue; /* one device too many: left out */
+			return -EINVAL;
+		}
+		p = ctrio_skip_blank(p);
+		if (strncmp(p, "Read ", 5) == 0)
+			rd = true;
+		else if (strncmp(p, "Write ", 6) == 0)
+			rd = false;
+		else
+			continue; /* Sync, Async, Discard, Total: sums of these two */
+		if (ctrio_num(ctrio_skip_blank(strchr(p, ' ')), &end, &v) != 0)
+			return -EINVAL;
+		if (ios)
+			*(rd ? &d->rios : &d->wios) = v;
+		else
+			*(rd ? &d->rbytes : &d->wbytes) = v;
+	}
+	return 0;
+}
+
+int ctrio_iostat_parse_buf(const char *buf, struct ctrio_dev *dev, size_t *ndev)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} k[] = {
+		{ "rbytes=", offsetof(struct ctrio_dev, rbytes) },
+		{ "wbytes=", offsetof(struct ctrio_dev, wbytes) },
+		{ "rios=", offsetof(struct ctrio_dev, rios) },
+		{ "wios=", offsetof(struct ctrio_dev, wios) },
+	};
+
+	for (const char *l = buf; *l; l = ctrio_next_line(l)) {
+		const char *p;
+		struct ctrio_dev *d;
+
+		if (*l == '\n')
+			continue;
+		d = ctrio_dev_at(l, &p, dev, ndev);
+		if (!d) {
+			if (*l >= '0' && *l <= '9' && *ndev >= CTRIO_NDEV)
+				continue;
+			return -EINVAL;
+		}
+		while (*(p = ctrio_skip_blank(p)) && *p != '\n') {
+			const char *end = p;
+			size_t i;
+
+			for (i = 0; i < UTIL_ARRAY_LEN(k); i++)
+				if (strncmp(p, k[i].key, strlen(k[i].key)) == 0)
+					break;
+			if (i < UTIL_ARRAY_LEN(k)) {
+				uint64_t v;
+
+				if (ctrio_num(p + strlen(k[i].key), &end, &v) != 0)
+					return -EINVAL;
+				memcpy((char *)d + k[i].off, &v, sizeof(v));
+			}
+			while (*end && *end != ' ' && *end != '\n')
+				end++;
+			p = end;
+		}
+	}
+	return 0;
+}
+
+int ctrio_netdev_parse_buf(const char *buf, struct ctrio_if *ifs, size_t *nif)
+{
+	const char *l = ctrio_next_line(ctrio_next_line(buf));
+
+	*nif = 0;
+	for (; *l; l = ctrio_next_line(l)) {
+		const char *p = ctrio_skip_blank(l), *colon = strchr(p, ':'), *nl = strchr(p, '\n');
+		uint64_t v[16];
+		struct ctrio_if *f;
+		size_t nl_len;
+
+		if (*p == '\n')
+			continue;
+		if (!colon || (nl && colon > nl))
+			return -EINVAL;
+		nl_len = (size_t)(colon - p);
+		if (nl_len == 0 || nl_len >= sizeof(f->name))
+			return -EINVAL;
+		p = colon + 1;
+		for (int i = 0; i < 16; i++)
+			if (ctrio_num(ctrio_skip_blank(p), &p, &v[i]) != 0)
+				return -EINVAL;
+		if (nl_len == 2 && strncmp(colon - 2, "lo", 2) == 0)
+			continue;
+		if (*nif >= CTRIO_NIF)
+			continue;
+		f = &ifs[(*nif)++];
+		memset(f, 0, sizeof(*f));
+		memcpy(f->name, colon - nl_len, nl_len);
+		f->rx_bytes = v[0];
+		f->rx_packets = v[1];
+		f->rx_errors = v[2];
+		f->rx_dropped = v[3];
+		f->tx_bytes = v[8];
+		f->tx_packets = v[9];
+		f->tx_errors = v[10];
+		f->tx_dropped = v[11];
+	}
+	return 0;
+}
+
+/* ---------- reading ---------- */
+
+/* The file root/a/b/c into buf (NUL-terminated, cut at CTRIO_BUF - 1).
+ * 0 or -errno. */
+static int ctrio_slurp(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int ctrio_slurp(char *buf, const char *fmt, ...)
+{
+	char path[PATH_MAX];
+	va_list ap;
+	ssize_t n, got = 0;
+	int fd, r;
+
+	va_start(ap, fmt);
+	r = vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	if (r < 0 || (size_t)r >= sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf + got, CTRIO_BUF - 1 - (size_t)got)) > 0)
+		got += n;
+	r = n < 0 ? -errno : 0;
+	close(fd);
+	buf[got] = '\0';
+	return r;
+}
+
+static bool ctrio_isdir(const char *fmt, const char *a, const char *b)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int r = snprintf(path, sizeof(path), fmt, a, b);
+
+	return r > 0 && (size_t)r < sizeof(path) && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* cAdvisor's device label: /dev/<name> from /sys/dev/block/MAJ:MIN's uevent. */
+static void ctrio_dev_names(const char *sys, struct ctrio_dev *dev, size_t ndev, char *buf)
+{
+	for (size_t i = 0; i < ndev; i++) {
+		const char *l;
+
+		if (ctrio_slurp(buf, "%s/dev/block/%u:%u/uevent", sys, dev[i].major,
+				dev[i].minor) != 0)
+			continue;
+		for (l = buf; *l; l = ctrio_next_line(l)) {
+			if (strncmp(l, "DEVNAME=", 8) == 0) {
+				size_t n = strcspn(l + 8, "\n");
+
+				if (n > 0 && n + 6 < sizeof(dev[i].name))
+					snprintf(dev[i].name, sizeof(dev[i].name), "/dev/%.*s",
+						 (int)n, l + 8);
+				break;
+			}
+		}
+	}
+}
+
+static void ctrio_read_v1(const char *r, const char *cg, struct ctrio *o, char *buf)
+{
+	uint64_t v;
+
+	if (ctrio_slurp(buf, "%s/cpuacct%s/cpuacct.usage", r, cg) == 0 &&
+	    ctrio_u64_parse_buf(buf, &o->cpu_ns) == 0)
+		o->has_cpu = true;
+	if (ctrio_slurp(buf, "%s/cpu%s/cpu.stat", r, cg) == 0 &&
+	    ctrio_kv_parse_buf(buf, "nr_periods", &o->nr_periods) == 0 &&
+	    ctrio_kv_parse_buf(buf, "nr_throttled", &o->nr_throttled) == 0 &&
+	    ctrio_kv_parse_buf(buf, "throttled_time", &o->throttled_ns) == 0)
+		o->has_cfs = true;
+	if (ctrio_slurp(buf, "%s/blkio%s/blkio.throttle.io_service_bytes_recursive", r, cg) == 0 &&
+	    ctrio_blkio_v1_parse_buf(buf, false, o->dev, &o->ndev) == 0 &&
+	    ctrio_slurp(buf, "%s/blkio%s/blkio.throttle.io_serviced_recursive", r, cg) == 0 &&
+	    ctrio_blkio_v1_parse_buf(buf, true, o->dev, &o->ndev) == 0)
+		o->has_io = true;
+	if (ctrio_slurp(buf, "%s/memory%s/memory.oom_control", r, cg) == 0 &&
+	    ctrio_kv_parse_buf(buf, "oom_kill", &o->oom_kill) == 0)
+		o->has_oom = true;
+	/* processes: the pids hierarchy's list, else cpu's */
+	if (ctrio_slurp(buf, "%s/pids%s/cgroup.procs", r, cg) == 0 ||
+	    ctrio_slurp(buf, "%s/cpu%s/cgroup.procs", r, cg) == 0) {
+		o->processes = ctrio_lines_parse_buf(buf);
+		if (ctrio_slurp(buf, "%s/pids%s/pids.current", r, cg) == 0 &&
+		    ctrio_u64_parse_buf(buf, &v) == 0) {
+			o->threads = v;
+			o->has_pids = true;
+		} else if (ctrio_slurp(buf, "%s/cpu%s/tasks", r, cg) == 0) {
+			o->threads = ctrio_lines_parse_buf(buf);
+			o->has_pids = true;
+		}
+	}
+}
+
+static void ctrio_read_v2(const char *dir, struct ctrio *o, char *buf)
+{
+	uint64_t v;
+
+	if (ctrio_slurp(buf, "%s/cpu.stat", dir) == 0) {
+		if (ctrio_kv_parse_buf(buf, "usage_usec", &v) == 0) {
+			o->cpu_ns = v * 1000;
+			o->has_cpu = true;
+		}
+		if (ctrio_kv_parse_buf(buf, "nr_periods", &o->nr_periods) == 0 &&
+		    ctrio_kv_parse_buf(buf, "nr_throttled", &o->nr_throttled) == 0 &&
+		    ctrio_kv_parse_buf(buf, "throttled_usec", &v) == 0) {
+			o->throttled_ns = v * 1000;
+			o->has_cfs = true;
+		}
+	}
+	if (ctrio_slurp(buf, "%s/io.stat", dir) == 0 &&
+	    ctrio_iostat_parse_buf(buf, o->dev, &o->ndev) == 0)
+		o->has_io = true;
+	if (ctrio_slurp(buf, "%s/memory.events", dir) == 0 &&
+	    ctrio_kv_parse_buf(buf, "oom_kill", &o->oom_kill) == 0)
+		o->has_oom = true;
+	if (ctrio_slurp(buf, "%s/cgroup.procs", dir) == 0) {
+		o->processes = ctrio_lines_parse_buf(buf);
+		if (ctrio_slurp(buf, "%s/pids.current", dir) == 0 &&
+		    ctrio_u64_parse_buf(buf, &v) == 0) {
+			o->threads = v;
+			o->has_pids = true;
+		} else if (ctrio_slurp(buf, "%s/cgroup.threads", dir) == 0) {
+			o->threads = ctrio_lines_parse_buf(buf);
+			o->has_pids = true;
+		}
+	}
+}
+
+int ctrio_read(const struct ctrio_roots *roots, const char *cgroup, int pid, struct ctrio *out)
+{
+	const char *r = roots && roots->cgroup ? roots->cgroup : "/sys/fs/cgroup";
+	const char *proc = roots && roots->proc ? roots->proc : "/proc";
+	const char *sys = roots && roots->sys ? roots->sys : "/sys";
+	char buf[CTRIO_BUF], dir[PATH_MAX];
+	int ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (pid > 0 && ctrio_slurp(buf, "%s/%d/net/dev", proc, pid) == 0 &&
+	    ctrio_netdev_parse_buf(buf, out->ifs, &out->nif) == 0)
+		out->has_net = true;
+	if (!cgroup || cgroup[0] != '/' || strstr(cgroup, "/.."))
+		return -ENOENT;
+	if (ctrio_isdir("%s/cpuacct%s", r, cgroup)) {
+		out->version = 1;
+		ctrio_read_v1(r, cgroup, out, buf);
+	} else {
+		static const char *const v2[] = { "%s%s", "%s/unified%s" };
+
+		ret = -ENOENT;
+		for (size_t i = 0; i < UTIL_ARRAY_LEN(v2) && ret; i++) {
+			if (!ctrio_isdir(v2[i], r, cgroup))
+				continue;
+			int n = snprintf(dir, sizeof(dir), v2[i], r, cgroup);
+
+			if (n < 0 || (size_t)n >= sizeof(dir))
+				continue;
+			out->version = 2;
+			ctrio_read_v2(dir, out, buf);
+			ret = 0;
+		}
+	}
+	if (out->ndev)
+		ctrio_dev_names(sys, out->dev, out->ndev, buf);
+	return ret;
+}

@@ -1,0 +1,94 @@
+/*
+ * ctrio.h — a container's I/O, process and kernel-accounting figures as
+ * cAdvisor exports them, read from its cgroup (v1 and v2) and from its
+ * network namespace (/proc/<pid>/net/dev of one of its processes):
+ *   CPU time       v1 cpuacct.usage (ns)            v2 cpu.stat usage_usec
+ *   CFS throttling v1 cpu.stat nr_periods, nr_throttled, throttled_time (ns)
+ *                  v2 cpu.stat nr_periods, nr_throttled, throttled_usec
+ *   block I/O      v1 blkio.throttle.io_service_bytes_recursive / io_serviced_recursive
+ *                  v2 io.stat rbytes, wbytes, rios, wios (per device)
+ *   OOM kills      v1 memory.oom_control oom_kill   v2 memory.events oom_kill
+ *   processes      cgroup.procs lines (v1: the pids hierarchy, else cpu's)
+ *   threads        pids.current (else the lines of tasks / cgroup.threads)
+ *   network        /proc/<pid>/net/dev, every interface but lo
+ * The *_parse_buf() functions are pure (the unit tests feed them fixtures);
+ * ctrio_read() does the reading, under roots given by the caller.
+ */
+#ifndef SERVICIO_CTRIO_H
+#define SERVICIO_CTRIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CTRIO_NDEV 8 /* block devices per container, the rest left out */
+#define CTRIO_NIF 8 /* network interfaces per container, the rest left out */
+
+struct ctrio_dev {
+	unsigned major, minor;
+	char name[32]; /* "/dev/sda" (cAdvisor's device label), else "MAJ:MIN" */
+	uint64_t rbytes, wbytes, rios, wios;
+};
+
+struct ctrio_if {
+	char name[16];
+	uint64_t rx_bytes, rx_packets, rx_errors, rx_dropped;
+	uint64_t tx_bytes, tx_packets, tx_errors, tx_dropped;
+};
+
+struct ctrio {
+	int version; /* cgroup version read: 1 or 2, 0 when none was found */
+	bool has_cpu;
+	uint64_t cpu_ns; /* the cgroup's own CPU time */
+	bool has_cfs;
+	uint64_t nr_periods, nr_throttled, throttled_ns;
+	bool has_io;
+	struct ctrio_dev dev[CTRIO_NDEV];
+	size_t ndev;
+	bool has_oom;
+	uint64_t oom_kill;
+	bool has_pids;
+	uint64_t processes, threads;
+	bool has_net;
+	struct ctrio_if ifs[CTRIO_NIF];
+	size_t nif;
+};
+
+/* Where ctrio_read() looks: NULL members mean the real places. */
+struct ctrio_roots {
+	const char *cgroup; /* "/sys/fs/cgroup" */
+	const char *proc; /* "/proc" */
+	const char *sys; /* "/sys" (block device names) */
+};
+
+/* One unsigned number (cpuacct.usage, pids.current). 0 or -EINVAL. */
+int ctrio_u64_parse_buf(const char *buf, uint64_t *v);
+/* The value of the "key value" line for key (cpu.stat, memory.events,
+ * memory.oom_control). 0, -ENOENT (no such key) or -EINVAL. */
+int ctrio_kv_parse_buf(const char *buf, const char *key, uint64_t *v);
+/* Lines of a list file (cgroup.procs, tasks): its entries. */
+uint64_t ctrio_lines_parse_buf(const char *buf);
+/*
+ * v1 blkio: "MAJ:MIN Read|Write|Sync|Async|Discard|Total N" lines and a last
+ * "Total N". ios false: bytes (io_service_bytes) into rbytes/wbytes, true:
+ * operations (io_serviced) into rios/wios, of the devices in dev (found by
+ * major:minor, added when new). 0 or -EINVAL.
+ */
+int ctrio_blkio_v1_parse_buf(const char *buf, bool ios, struct ctrio_dev *dev, size_t *ndev);
+/* v2 io.stat: "MAJ:MIN rbytes=N wbytes=N rios=N wios=N ..." lines. 0 or -EINVAL. */
+int ctrio_iostat_parse_buf(const char *buf, struct ctrio_dev *dev, size_t *ndev);
+/* /proc/<pid>/net/dev: two header lines, then "name: 16 numbers"; lo is
+ * left out. 0 or -EINVAL. */
+int ctrio_netdev_parse_buf(const char *buf, struct ctrio_if *ifs, size_t *nif);
+
+/*
+ * Read what there is of a container's figures: cgroup is its directory
+ * inside a hierarchy ("/docker/<id>", "/system.slice/docker-<id>.scope"),
+ * pid one of its processes (0: no network figures). v1 when
+ * <cgroup root>/cpuacct/<cgroup> exists, else v2 under <root> or
+ * <root>/unified. Each has_* says what was found; 0, or -ENOENT when no
+ * cgroup directory was found (out->has_net may still be set).
+ */
+int ctrio_read(const struct ctrio_roots *roots, const char *cgroup, int pid, struct ctrio *out);
+
+#endif
