@@ -43,9 +43,13 @@
 # socket, read-only crontabs, /var/lib and /sys/fs/bpf; no module or BPF
 # capability; no CAP_SYS_ADMIN unless WORDS has "mounts"; "docker-ro"
 # gives it a Docker socket that passes only GET and HEAD, "hostnet" the
-# machine's network). So it cannot change what the machine-wide stock
-# looks at, and instead of the stock it is checked for what it left in its
-# own namespaces: processes, listening sockets, files in its /tmp. Every
+# machine's network; "docker" a Docker socket that labels everything the
+# suite creates gestor.test.lane=<its name>, the machine's /tmp and PID
+# namespace, its processes told apart by a cgroup). So it cannot change
+# what the machine-wide stock looks at (which leaves out what carries
+# gestor.test.lane), and instead of the stock it is checked for what it
+# left: processes, listening sockets, files in its /tmp, and for "docker"
+# the containers and networks with its label. Every
 # other suite (unit programs, untagged scripts) runs in the serial lane,
 # one at a time, with the machine-wide stock before and after. Each lane
 # keeps the listing's order (shuffled or not); a result line is printed
@@ -143,8 +147,12 @@ stock() {
 	# (bounded: a daemon that hangs must not hang the runner; `docker info`
 	# was seen to hang for minutes on a busy daemon while the API answered)
 	if curl -sf --max-time 5 --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1; then
-		timeout 20 docker ps -a --no-trunc --format 'container: {{.Names}} ({{.Image}})' 2>/dev/null
-		timeout 20 docker network ls --format 'network: {{.Name}}' 2>/dev/null
+		# (not what a "docker" suite of the parallel lane made: its proxy
+		# labels it gestor.test.lane, and its sandbox checks it)
+		timeout 20 docker ps -a --no-trunc --format '{{.Label "gestor.test.lane"}}|container: {{.Names}} ({{.Image}})' 2>/dev/null |
+			sed -n 's/^|//p'
+		timeout 20 docker network ls --format '{{.Label "gestor.test.lane"}}|network: {{.Name}}' 2>/dev/null |
+			sed -n 's/^|//p'
 	fi
 	local f
 	for f in /var/spool/cron/crontabs/*; do
@@ -210,14 +218,16 @@ run_suite() {
 		priv=$BUILD/test-env/tmp/${name//\//_}
 		lo=$BUILD/test-env/left.${name//\//_}
 		rm -rf --one-file-system "$priv" && mkdir -p "$priv" && : >"$lo"
-		local mode ns=(--net)
+		local mode ns=(--net) pidns=(--pid --mount-proc)
 		mode=$(echo $words | tr ' ' ,)
 		[ -n "$mode" ] || mode=plain
 		[[ "$words" == *" hostnet "* ]] && ns=()
+		# ("docker": the machine's PID namespace, see tests/sandbox.sh)
+		[[ "$words" == *" docker "* ]] && pidns=()
 		# (--kill-child: when unshare is stopped, so is the sandbox's PID 1,
 		# and with it everything in the namespace)
-		(cd "$TOP" && exec timeout -k 10 $((limit + 90)) unshare "${ns[@]}" --mount --pid --fork --kill-child \
-			--mount-proc --propagation private "$TOP/tests/sandbox.sh" "$mode" "$priv" "$lo" "$limit" \
+		(cd "$TOP" && exec timeout -k 10 $((limit + 90)) unshare "${ns[@]}" --mount "${pidns[@]}" --fork --kill-child \
+			--propagation private "$TOP/tests/sandbox.sh" "$mode" "$priv" "$lo" "$limit" \
 			"$dproxy" "$BUILD:$TOP" -- "${suite_env[@]}" -- "$s") >"$log" 2>&1 </dev/null &
 		cur=$!
 		wait "$cur"

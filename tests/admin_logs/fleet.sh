@@ -5,6 +5,7 @@
 # server started by the suite): every host's run is listed by GET /runs,
 # GET /logs?host= returns each host's sample and exactly the decisions about
 # its own containers, ?run= the same records, and nothing is mixed up.
+# parallel: yes docker
 # timeout: 240
 source "$(dirname "$0")/../servicio/common.sh"
 AL_BIN=${AL_BIN:-$GESTOR_BIN/admin_logs}

@@ -5,6 +5,7 @@
 # token) is refused, and so is a file other users can read. Each refusal is
 # a clear error naming the file, and servicio exits instead of running.
 # A private 0600 file is the control: it is taken.
+# parallel: yes docker
 # timeout: 180
 source "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
 need_root

@@ -8,6 +8,7 @@
 # has no decision. The containers carry the suite's scope label only, so
 # other suites' servicio runs (all scoped to their own label) never see them.
 # GESTOR_IMAGE_PREFIX (default gestor/) names the images to test.
+# parallel: yes docker
 # timeout: 180
 source "$(dirname "$0")/common.sh"
 svt_need

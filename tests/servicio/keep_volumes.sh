@@ -4,6 +4,7 @@
 # without a name) stays, with the data written in it; only with
 # --remove-volumes does it go, as with `docker rm -v`. Two low containers
 # with --keep-low 0 are removed by one --once cycle each.
+# parallel: yes docker
 # timeout: 240
 source "$(dirname "$0")/common.sh"
 svt_need

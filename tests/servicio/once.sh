@@ -8,6 +8,7 @@
 # run). The high containers removed are the same in both runs. The CPU
 # threshold is 1.5 % (the low image sleeps at 0 %) so a shared machine busy
 # with other work still sees the two CPU burners as high.
+# parallel: yes docker
 # timeout: 240
 source "$(dirname "$0")/common.sh"
 svt_need

@@ -17,6 +17,7 @@
 #                 is rejected without stopping servicio.
 # Without a rail, its check fails (the surplus containers are removed,
 # SIGKILL gives 137, the restart keeps the lighter newcomers).
+# parallel: yes docker
 # timeout: 300
 source "$(dirname "$0")/common.sh"
 svt_need

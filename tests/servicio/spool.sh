@@ -6,6 +6,7 @@
 # 2. admin_logs down, servicio killed with SIGKILL while its spool holds
 #    batches; admin_logs back, servicio started again: the batches the
 #    spool held are delivered, each exactly once.
+# parallel: yes docker
 # timeout: 300
 source "$(dirname "$0")/common.sh"
 svt_need

@@ -8,6 +8,7 @@
 # memory, name, time to removal; / filters (and the count says so); q
 # quits with status 0; and no flicker: after the first screen, top never
 # sends the terminal's clear-screen sequence (only the changed cells).
+# parallel: yes docker
 # timeout: 180
 source "$(dirname "$0")/common.sh"
 svt_need
