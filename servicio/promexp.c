@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,18 +61,26 @@ static const struct promexp_ctr *promexp_find(const struct promexp_state *s, con
 
 /* One row of the cycle as Prometheus sees it (prev: its last state). */
 static void promexp_ctr_fill(struct promexp_ctr *o, const struct cycle_row *r,
-			     const struct cycle *c, const struct promexp_info *x)
+			     const struct cycle *c, const struct promexp_info *x,
+			     const struct ctrio *io)
 {
 	const struct ctr_stat *st = r->st;
 	const char *lc = docker_container_label(r->dc, "gestor.class");
+	const struct snap_ctr *sc = snapshot_find_ctr(&c->cur, r->dc->id);
 	uint64_t ram = c->cur.mem.total_kb * 1024;
 
 	util_strlcpy(o->id, r->dc->id, sizeof(o->id));
+	if (sc && sc->cgroup[0])
+		util_strlcpy(o->cgroup, sc->cgroup, sizeof(o->cgroup));
+	else
+		snprintf(o->cgroup, sizeof(o->cgroup), "/docker/%s", r->dc->id);
+	if (io)
+		o->io = *io;
 	util_strlcpy(o->name, r->dc->name, sizeof(o->name));
 	util_strlcpy(o->image, r->dc->image, sizeof(o->image));
 	util_strlcpy(o->label_class, lc ? lc : "", sizeof(o->label_class));
 	o->managed = decide_managed(r->dc, x->scope);
-	o->cpu_seconds = (double)st->cpu_time_ns / 1e9;
+	o->cpu_seconds = (double)(o->io.has_cpu ? o->io.cpu_ns : st->cpu_time_ns) / 1e9;
 	if (st->has_mem) {
 		o->working_set = st->mem.usage;
 		o->usage = st->mem.raw;
@@ -118,19 +127,19 @@ int promexp_state_step(struct promexp_state *next, const struct promexp_state *p
 			next->decisions[r->action][r->dec->cls]++;
 		if (!r->st || !r->dc)
 			continue;
-		promexp_ctr_fill(&next->ctrs[n++], r, c, x);
+		promexp_ctr_fill(&next->ctrs[n++], r, c, x, x->io ? &x->io[i] : NULL);
 	}
 	next->nctrs = n;
 	qsort(next->ctrs, n, sizeof(*next->ctrs), promexp_ctr_cmp);
-	/* a container already shown carries its counter on by this cycle's
-	 * rate (the rate servicio decided on); one seen first starts at its
-	 * lifetime CPU time */
+	/* without the cgroup's counter, a container already shown carries its
+	 * counter on by this cycle's rate (the rate servicio decided on); one
+	 * seen first starts at its lifetime CPU time */
 	for (size_t i = 0; i < n; i++) {
 		struct promexp_ctr *o = &next->ctrs[i];
 		const struct promexp_ctr *p = promexp_find(prev, o->id);
 		const struct ctr_stat *st = ctrstats_find(&c->cs, o->id);
 
-		if (!p)
+		if (!p || o->io.has_cpu)
 			continue;
 		o->cpu_seconds = p->cpu_seconds;
 		if (st && st->has_cpu && st->cpu_pct > 0 && c->cs.interval_ns)
@@ -209,12 +218,19 @@ static void pb_head(struct promexp_buf *b, const char *name, const char *type, c
 	pb_fmt(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* name{id="/docker/..",name="..",image="..",container_label_gestor_*} */
-static void pb_ctr_series(struct promexp_buf *b, const char *name, const struct promexp_ctr *c)
+/* name{id="<cgroup>",name="..",image="..",container_label_gestor_*[,key="val"]} */
+static void pb_ctr_series_x(struct promexp_buf *b, const char *name, const struct promexp_ctr *c,
+			    const char *key, const char *val)
 {
 	pb_str(b, name);
-	pb_str(b, "{id=\"/docker/");
-	pb_label(b, c->id);
+	pb_str(b, "{id=\"");
+	pb_label(b, c->cgroup);
+	if (key) {
+		pb_str(b, "\",");
+		pb_str(b, key);
+		pb_str(b, "=\"");
+		pb_label(b, val);
+	}
 	pb_str(b, "\",name=\"");
 	pb_label(b, c->name);
 	pb_str(b, "\",image=\"");
@@ -224,6 +240,157 @@ static void pb_ctr_series(struct promexp_buf *b, const char *name, const struct 
 	pb_str(b, "\",container_label_gestor_class=\"");
 	pb_label(b, c->label_class);
 	pb_str(b, "\"} ");
+}
+
+static void pb_ctr_series(struct promexp_buf *b, const char *name, const struct promexp_ctr *c)
+{
+	pb_ctr_series_x(b, name, c, NULL, NULL);
+}
+
+/* One counter or gauge per container: what get() gives when has() holds. */
+struct pb_ctr_metric {
+	const char *name, *type, *help;
+	bool (*has)(const struct ctrio *io);
+	double (*get)(const struct ctrio *io);
+};
+
+static bool pb_has_cfs(const struct ctrio *io)
+{
+	return io->has_cfs;
+}
+static bool pb_has_pids(const struct ctrio *io)
+{
+	return io->has_pids;
+}
+static bool pb_has_oom(const struct ctrio *io)
+{
+	return io->has_oom;
+}
+static double pb_periods(const struct ctrio *io)
+{
+	return (double)io->nr_periods;
+}
+static double pb_throttled(const struct ctrio *io)
+{
+	return (double)io->nr_throttled;
+}
+static double pb_throttled_s(const struct ctrio *io)
+{
+	return (double)io->throttled_ns / 1e9;
+}
+static double pb_processes(const struct ctrio *io)
+{
+	return (double)io->processes;
+}
+static double pb_threads(const struct ctrio *io)
+{
+	return (double)io->threads;
+}
+static double pb_oom(const struct ctrio *io)
+{
+	return (double)io->oom_kill;
+}
+
+static void pb_ctr_plain(struct promexp_buf *b, const struct promexp_state *s)
+{
+	static const struct pb_ctr_metric m[] = {
+		{ "container_cpu_cfs_periods_total", "counter",
+		  "Number of elapsed enforcement period intervals.", pb_has_cfs, pb_periods },
+		{ "container_cpu_cfs_throttled_periods_total", "counter",
+		  "Number of throttled period intervals.", pb_has_cfs, pb_throttled },
+		{ "container_cpu_cfs_throttled_seconds_total", "counter",
+		  "Total time duration the container has been throttled.", pb_has_cfs,
+		  pb_throttled_s },
+		{ "container_processes", "gauge",
+		  "Number of processes running inside the container.", pb_has_pids, pb_processes },
+		{ "container_threads", "gauge", "Number of threads running inside the container.",
+		  pb_has_pids, pb_threads },
+		{ "container_oom_events_total", "counter",
+		  "Count of out of memory events observed for the container.", pb_has_oom, pb_oom },
+	};
+
+	for (size_t k = 0; k < UTIL_ARRAY_LEN(m); k++) {
+		pb_head(b, m[k].name, m[k].type, m[k].help);
+		for (size_t i = 0; i < s->nctrs; i++) {
+			const struct promexp_ctr *c = &s->ctrs[i];
+
+			if (!m[k].has(&c->io))
+				continue;
+			pb_ctr_series(b, m[k].name, c);
+			pb_fmt(b, "%.9g\n", m[k].get(&c->io));
+		}
+	}
+}
+
+/* Block I/O per device (label device) and network per interface (label
+ * interface): cAdvisor's container_fs_* and container_network_* counters. */
+static void pb_ctr_devices(struct promexp_buf *b, const struct promexp_state *s)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} fs[] = {
+		{ "container_fs_reads_bytes_total", "Cumulative count of bytes read",
+		  offsetof(struct ctrio_dev, rbytes) },
+		{ "container_fs_writes_bytes_total", "Cumulative count of bytes written",
+		  offsetof(struct ctrio_dev, wbytes) },
+		{ "container_fs_reads_total", "Cumulative count of reads completed",
+		  offsetof(struct ctrio_dev, rios) },
+		{ "container_fs_writes_total", "Cumulative count of writes completed",
+		  offsetof(struct ctrio_dev, wios) },
+	};
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} net[] = {
+		{ "container_network_receive_bytes_total", "Cumulative count of bytes received",
+		  offsetof(struct ctrio_if, rx_bytes) },
+		{ "container_network_receive_packets_total", "Cumulative count of packets received",
+		  offsetof(struct ctrio_if, rx_packets) },
+		{ "container_network_receive_errors_total",
+		  "Cumulative count of errors encountered while receiving",
+		  offsetof(struct ctrio_if, rx_errors) },
+		{ "container_network_receive_packets_dropped_total",
+		  "Cumulative count of packets dropped while receiving",
+		  offsetof(struct ctrio_if, rx_dropped) },
+		{ "container_network_transmit_bytes_total", "Cumulative count of bytes transmitted",
+		  offsetof(struct ctrio_if, tx_bytes) },
+		{ "container_network_transmit_packets_total",
+		  "Cumulative count of packets transmitted",
+		  offsetof(struct ctrio_if, tx_packets) },
+		{ "container_network_transmit_errors_total",
+		  "Cumulative count of errors encountered while transmitting",
+		  offsetof(struct ctrio_if, tx_errors) },
+		{ "container_network_transmit_packets_dropped_total",
+		  "Cumulative count of packets dropped while transmitting",
+		  offsetof(struct ctrio_if, tx_dropped) },
+	};
+	uint64_t v;
+
+	for (size_t k = 0; k < UTIL_ARRAY_LEN(fs); k++) {
+		pb_head(b, fs[k].name, "counter", fs[k].help);
+		for (size_t i = 0; i < s->nctrs; i++) {
+			const struct promexp_ctr *c = &s->ctrs[i];
+
+			for (size_t d = 0; c->io.has_io && d < c->io.ndev; d++) {
+				memcpy(&v, (const char *)&c->io.dev[d] + fs[k].off, sizeof(v));
+				pb_ctr_series_x(b, fs[k].name, c, "device", c->io.dev[d].name);
+				pb_fmt(b, "%llu\n", (unsigned long long)v);
+			}
+		}
+	}
+	for (size_t k = 0; k < UTIL_ARRAY_LEN(net); k++) {
+		pb_head(b, net[k].name, "counter", net[k].help);
+		for (size_t i = 0; i < s->nctrs; i++) {
+			const struct promexp_ctr *c = &s->ctrs[i];
+
+			for (size_t f = 0; c->io.has_net && f < c->io.nif; f++) {
+				memcpy(&v, (const char *)&c->io.ifs[f] + net[k].off, sizeof(v));
+				pb_ctr_series_x(b, net[k].name, c, "interface", c->io.ifs[f].name);
+				pb_fmt(b, "%llu\n", (unsigned long long)v);
+			}
+		}
+	}
 }
 
 /* Per-container metrics: cAdvisor's names. */
@@ -345,6 +512,8 @@ int promexp_render(const struct promexp_state *s, char **out, size_t *len)
 	struct promexp_buf b = { 0 };
 
 	pb_containers(&b, s);
+	pb_ctr_plain(&b, s);
+	pb_ctr_devices(&b, s);
 	pb_decisions(&b, s);
 	pb_cycles(&b, s);
 	pb_gestor(&b, s);
@@ -654,14 +823,50 @@ int promexp_start(struct promexp **out, const char *listen, unsigned *port, char
 	return 0;
 }
 
+/* The ctrio figures of each row of c (its cgroup from the snapshot, the
+ * network of its lowest pid), malloc'd; NULL when out of memory. */
+static struct ctrio *promexp_read_io(const struct cycle *c)
+{
+	struct ctrio *io = calloc(c->nrows ? c->nrows : 1, sizeof(*io));
+	int32_t *pid = calloc(c->cur.nctrs ? c->cur.nctrs : 1, sizeof(*pid));
+
+	if (!io || !pid) {
+		free(pid);
+		free(io);
+		return NULL;
+	}
+	for (size_t i = 0; i < c->cur.nprocs; i++) {
+		const struct snap_proc *p = &c->cur.procs[i];
+
+		if (p->ctr >= 0 && (size_t)p->ctr < c->cur.nctrs &&
+		    (!pid[p->ctr] || p->pid < pid[p->ctr]))
+			pid[p->ctr] = p->pid;
+	}
+	for (size_t i = 0; i < c->nrows; i++) {
+		const struct cycle_row *r = &c->rows[i];
+		const struct snap_ctr *sc = r->dc ? snapshot_find_ctr(&c->cur, r->dc->id) : NULL;
+
+		if (r->st && sc)
+			(void)ctrio_read(NULL, sc->cgroup, pid[sc - c->cur.ctrs], &io[i]);
+	}
+	free(pid);
+	return io;
+}
+
 void promexp_publish(struct promexp *px, const struct cycle *c, const struct promexp_info *x)
 {
 	struct promexp_state next = { 0 }, old;
+	struct promexp_info xi;
+	int ret;
 
 	if (!px || !c || !x)
 		return;
+	xi = *x;
+	xi.io = promexp_read_io(c);
 	/* only this thread writes cur: reading it here without the lock is safe */
-	if (promexp_state_step(&next, &px->cur, c, x) != 0) {
+	ret = promexp_state_step(&next, &px->cur, c, &xi);
+	free((void *)xi.io);
+	if (ret != 0) {
 		log_warnx("metrics: out of memory: /metrics keeps the previous cycle");
 		return;
 	}

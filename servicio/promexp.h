@@ -7,9 +7,11 @@
  * (libmicrohttpd's) only ever reads that copy, under the same mutex, and
  * renders it in the text exposition format (version 0.0.4).
  *
- * The per-container series follow cAdvisor's names and labels (id
- * "/docker/<full id>", name, image), so dashboards and alerts written for
- * cAdvisor read them unchanged; gestor's own series say what it decided and
+ * The per-container series follow cAdvisor's names, types and labels (id:
+ * the container's cgroup path as cAdvisor writes it, "/docker/<id>" or
+ * "/system.slice/docker-<id>.scope"; name, image; interface and device on
+ * the network and block I/O series), from the cgroup's own counters and the
+ * container's network namespace (ctrio.h); gestor's own series say what it decided and
  * how it runs. docs/metrics.md lists every one.
  *
  * The pure parts (building the next state from a cycle, rendering, parsing
@@ -23,6 +25,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "ctrio.h"
 #include "cycle.h"
 
 #define PROMEXP_DEFAULT_LISTEN "127.0.0.1:9102"
@@ -33,11 +36,14 @@
 /* One running container as Prometheus sees it. */
 struct promexp_ctr {
 	char id[65];
+	char cgroup[SNAP_CGROUP_MAX]; /* the id label: the cgroup path, "/docker/<id>" unknown */
 	char name[256];
 	char image[256];
 	char label_class[32]; /* its gestor.class label, "" when none */
 	bool managed; /* gestor.managed=true (and in --scope) */
-	double cpu_seconds; /* monotonic: lifetime CPU at first sight, then the cycles' deltas */
+	double cpu_seconds; /* the cgroup's CPU counter; without it the lifetime CPU at first
+			     * sight, then the cycles' deltas */
+	struct ctrio io; /* cgroup and network figures (io.has_*: what was read) */
 	uint64_t working_set; /* bytes: cgroup usage - inactive_file (docker stats), else RSS */
 	uint64_t usage; /* bytes: cgroup memory.current / usage_in_bytes, else RSS */
 	uint64_t limit; /* bytes: 0 when unlimited (as cAdvisor) */
@@ -69,6 +75,8 @@ struct promexp_info {
 	uint64_t delivered, spooled, dropped;
 	uint64_t spool_batches, spool_bytes;
 	double start_time;
+	/* ctrio figures per c->rows[i] (promexp_publish reads them), NULL: none */
+	const struct ctrio *io;
 };
 
 /* The histogram's upper bounds, seconds. */
