@@ -10,6 +10,7 @@
 # the larger (the windows differ: 60 s against 30 s, on a shared machine
 # whose other work moves a burner's share); memory (working set against
 # stats' mem_kb) within 5 %. servicio runs --dry-run: nothing is removed.
+# parallel: yes docker
 # timeout: 300
 source "$(dirname "$0")/../servicio/common.sh"
 svt_need
