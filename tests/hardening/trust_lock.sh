@@ -27,19 +27,34 @@ if [ ! -e "$old" ]; then
 	as_user touch "$old" && on_exit "rm -f '$old'"
 fi
 # hold flock on whatever the user can open at the old and at the new place
+holder=
 for l in "$old" /run/gestor/cron.lock; do
 	as_user flock -n "$l" sleep 600 >/dev/null 2>&1 &
 	on_exit "kill $! 2>/dev/null"
+	[ "$l" = "$old" ] && holder=$!
 done
-sleep 1
-echo "# the user holds: $(ls -l "$old" 2>/dev/null || echo 'nothing at the old place')"
+# held: someone holds flock on FILE (root's non-blocking try fails)
+held() { [ -e "$1" ] && ! flock -n "$1" true; }
+# (the holder at the old place, when the user could open the file there:
+# waited for as an event, not a sleep)
+user_held=
+wait_for 30 bash -c "kill -0 $holder 2>/dev/null || exit 0; ! flock -n '$old' true" &&
+	kill -0 "$holder" 2>/dev/null && held "$old" && user_held=1
+echo "# the user holds: $([ -n "$user_held" ] && ls -l "$old" || echo 'nothing at the old place')"
 
 t0=$(date +%s)
 timeout 90 "$cron" install >"$tmp/install.out" 2>&1
 rc=$?
 t1=$(date +%s)
-check "cron install succeeds with the user's lock in place (status $rc, $((t1 - t0)) s)" [ "$rc" = 0 ]
-check "... without waiting on it (under 30 s)" [ $((t1 - t0)) -lt 30 ]
+# Not waiting on the user's lock is shown by events, not by a time: cron.sh
+# waits at most 60 s for its lock and then fails (flock -w 60), so a 0
+# status while the user still holds the old lock means the install never
+# queued behind it. (How long the install takes is a figure: bench/timings.sh.)
+check "cron install succeeds with the user's lock in place (status $rc; took $((t1 - t0)) s)" [ "$rc" = 0 ]
+if [ -n "$user_held" ]; then
+	check "... without waiting on it: the user still holds the old lock after the install returned" \
+		eval 'kill -0 "$holder" && held "$old"'
+fi
 [ "$rc" = 0 ] || sed 's/^/# /' "$tmp/install.out"
 check "the pair is in root's crontab" bash -c "crontab -l | grep -c ' # gestor-cron:$GESTOR_CRON_ID\$' | grep -qx 2"
 timeout 90 "$cron" remove >"$tmp/remove.out" 2>&1

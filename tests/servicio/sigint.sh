@@ -63,20 +63,30 @@ check "the cron lines are gone" [ "$(ours)" = 0 ]
 check "the user's cron line remains" bash -c "crontab -u root -l | grep -qF '$userline'"
 check "the other lines are as they were" bash -c "diff <(crontab -u root -l | grep -vF '$userline' | grep -v '# gestor-cron') <(grep -v '# gestor-cron' '$saved')"
 
-# a second Ctrl+C exits at once
+# a second Ctrl+C exits at once: while the first one's stop waits (up to
+# 15 s) for the stopped admin_logs to take the spool, the second ends it
+# with 130 before the stop sequence is done. Shown by events (the first
+# signal's "stopping" note, the missing "done:" line), not by a time: how
+# fast the exit is is a figure of bench/timings.sh.
 LOG2=$SVT_TMP/sigint2.log
 "$SVT_BIN" "${ARGS[@]}" --no-cron >"$LOG2" 2>&1 &
 PID=$!
 wait_for 60 grep -q '^cycle 1 ' "$LOG2"
 admin_stop # the flush would now wait for admin_logs
-sleep 1.5
+# two more cycles: their batches wait in the spool for the stop's flush
+n=$(grep -c '^cycle [0-9]* ' "$LOG2")
+wait_for 60 bash -c '[ "$(grep -c "^cycle [0-9]* " "$1")" -ge "$2" ]' _ "$LOG2" $((n + 2)) ||
+	fail "no cycles after admin_logs stopped: $(tail -n 5 "$LOG2")"
 kill -INT "$PID"
-sleep 0.3
+check "first SIGINT: servicio says it is stopping" wait_for 60 grep -q 'press Ctrl+C again to quit at once' "$LOG2"
 t0=$(date +%s%N)
 kill -INT "$PID"
+# (a hang is caught by the suite's time limit; the 15 s flush would end
+# with "done:" and 0)
 wait "$PID"
 rc=$?
 t1=$(date +%s%N)
-check "second SIGINT: exit 130" [ "$rc" = 130 ]
-check "second SIGINT: at once ($(((t1 - t0) / 1000000)) ms)" [ $(((t1 - t0) / 1000000)) -lt 1000 ]
+echo "# second SIGINT -> exit: $(((t1 - t0) / 1000000)) ms (a figure; bench/timings.sh measures it)"
+check "second SIGINT: exit 130 (the handler's immediate exit)" [ "$rc" = 130 ]
+check "... before the stop sequence ended (no \"done:\" line)" bash -c "! grep -q 'done: [0-9]* cycles' '$LOG2'"
 finish
