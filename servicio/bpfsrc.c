@@ -156,10 +156,6 @@ static int bpfsrc_cg_load(struct bpfsrc *b)
 	linfo.cgroup.order = BPF_CGROUP_ITER_DESCENDANTS_PRE;
 	linfo.cgroup.cgroup_id = BPFSRC_CG_ROOT_ID;
 
-	if (getenv("GESTOR_BPF_NO_CGWALK")) {
-		snprintf(b->cg_why, sizeof(b->cg_why), "cgroup walk off (GESTOR_BPF_NO_CGWALK)");
-		return -ECANCELED;
-	}
 	if (!bpfsrc_cg_v2()) {
 		snprintf(b->cg_why, sizeof(b->cg_why), "cgroup walk needs cgroup v2");
 		return -EOPNOTSUPP;
@@ -506,61 +502,93 @@ void bpfsrc_close(struct bpfsrc *b)
 	free(b);
 }
 
-static struct bpfsrc *bpfsrc_g;
-static int bpfsrc_g_ret = 1; /* 1: not tried yet */
-static char bpfsrc_g_err[160];
-
-static void bpfsrc_shared_close(void)
+void bpfsrc_no_cgwalk(struct bpfsrc *b)
 {
-	bpfsrc_close(bpfsrc_g);
-	bpfsrc_g = NULL;
+	pthread_mutex_lock(&b->cg_lock);
+	bpfsrc_cg_close(b);
+	b->cg_tried = true;
+	snprintf(b->cg_why, sizeof(b->cg_why), "cgroup walk off (option bpf-no-cgwalk)");
+	pthread_mutex_unlock(&b->cg_lock);
 }
 
-int bpfsrc_shared_select(bool forced, char *why, size_t whylen)
+/* The BPF source's state: the loaded programs and what to read. */
+struct bpfsrc_state {
+	struct bpfsrc *b;
+	bool containers_only;
+};
+
+static void bpfsrc_src_close(void *state)
 {
-	if (bpfsrc_g_ret == 1) {
-		bpfsrc_g_ret = bpfsrc_open(&bpfsrc_g, bpfsrc_g_err, sizeof(bpfsrc_g_err));
-		if (bpfsrc_g_ret == 0)
-			atexit(bpfsrc_shared_close);
+	struct bpfsrc_state *st = state;
+
+	if (st)
+		bpfsrc_close(st->b);
+	free(st);
+}
+
+static int bpfsrc_src_open(const struct metrics_config *cfg, bool forced, void **state, char *why,
+			   size_t whylen)
+{
+	struct bpfsrc_state *st;
+	char err[160];
+	int ret;
+
+	*state = NULL;
+	/* BPF reads the live system: never when a fixture tree stands for /proc */
+	if (cfg->proc_root && !forced) {
+		snprintf(why, whylen, "BPF not used: a fixture /proc tree is read");
+		return -ENOTSUP;
 	}
-	if (bpfsrc_g_ret < 0) {
-		snprintf(why, whylen, "%s%s", forced ? "bpf forced but " : "", bpfsrc_g_err);
-		return bpfsrc_g_ret;
+	st = calloc(1, sizeof(*st));
+	if (!st) {
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
 	}
-	bpfsrc_cg_load(bpfsrc_g); /* servicio's cycle reads the walk: say now whether it can */
-	snprintf(why, whylen, "%sBPF task iterator loaded (cmdline not read); %s",
-		 forced ? "bpf forced: " : "",
-		 bpfsrc_g->cg_prog >= 0 ? "containers read by the cgroup walk" : bpfsrc_g->cg_why);
+	ret = bpfsrc_open(&st->b, err, sizeof(err));
+	if (ret < 0) {
+		snprintf(why, whylen, "%s%s", forced ? "bpf forced but " : "", err);
+		free(st);
+		return ret;
+	}
+	st->containers_only = cfg->containers_only;
+	if (cfg->bpf_no_cgwalk)
+		bpfsrc_no_cgwalk(st->b);
+	else if (st->containers_only)
+		bpfsrc_cg_load(st->b); /* the cycle reads the walk: say now whether it can */
+	snprintf(why, whylen, "%sBPF task iterator loaded (cmdline not read)%s%s",
+		 forced ? "bpf forced: " : "", st->containers_only ? "; " : "",
+		 !st->containers_only  ? ""
+		 : st->b->cg_prog >= 0 ? "containers read by the cgroup walk"
+				       : st->b->cg_why);
+	*state = st;
 	return 0;
 }
 
-int bpfsrc_shared_read(bool containers_only, bool skip_details, struct snapshot *out, char *err,
-		       size_t errlen)
+/* Containers-only reads take the walk when it is loaded, the task iterator
+ * otherwise and every BPFSRC_CG_CHECK_EVERY-th time (bpfsrc_cg_check). */
+static int bpfsrc_src_take(void *state, struct snapshot *out, char *err, size_t errlen)
 {
+	struct bpfsrc_state *st = state;
+	struct bpfsrc *b = st->b;
+	bool walk = st->containers_only && b->cg_prog >= 0;
+	bool check = walk && b->cg_reads++ % BPFSRC_CG_CHECK_EVERY == 0;
 	int ret;
 
-	(void)skip_details; /* the BPF source never reads arguments */
-	memset(out, 0, sizeof(*out));
-	if (!bpfsrc_g) {
-		snprintf(err, errlen, "BPF source not loaded: %s", bpfsrc_g_err);
-		return bpfsrc_g_ret < 0 ? bpfsrc_g_ret : -ENODEV;
-	}
-	bool walk = containers_only && bpfsrc_g->cg_prog >= 0;
-	bool check = walk && bpfsrc_g->cg_reads++ % BPFSRC_CG_CHECK_EVERY == 0;
-
 	if (walk && !check) {
-		if (bpfsrc_read_containers(bpfsrc_g, out, err, errlen) == 0)
+		if (bpfsrc_read_containers(b, out, err, errlen) == 0)
 			return 0;
 		/* not read again each cycle before the iterator: off for good */
-		snprintf(bpfsrc_g->cg_why, sizeof(bpfsrc_g->cg_why), "cgroup walk failed: %.120s",
-			 err);
-		bpfsrc_cg_close(bpfsrc_g);
+		snprintf(b->cg_why, sizeof(b->cg_why), "cgroup walk failed: %.120s", err);
+		bpfsrc_cg_close(b);
 	}
-	ret = bpfsrc_read(bpfsrc_g, containers_only, out, err, errlen);
+	ret = bpfsrc_read(b, st->containers_only, out, err, errlen);
 	if (ret == 0 && check)
-		bpfsrc_cg_check(bpfsrc_g, out);
+		bpfsrc_cg_check(b, out);
 	return ret;
 }
+
+const struct metrics_src bpfsrc_src = { SNAP_SRC_BPF, "bpf", bpfsrc_src_open, bpfsrc_src_take,
+					bpfsrc_src_close, NULL };
 
 int bpfsrc_sysinfo_main(int argc, char **argv)
 {

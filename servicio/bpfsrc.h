@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "metrics_src.h"
 #include "snapshot.h"
 
 struct bpfsrc; /* opaque: the loaded skeleton and its links */
@@ -47,7 +48,7 @@ int bpfsrc_print_json(struct bpfsrc *b, bool containers_only, FILE *f, char *err
 
 /*
  * A containers-only snapshot from the cgroup walk (kernel >= 6.7, cgroup v2;
- * GESTOR_BPF_NO_CGWALK=1 in the environment turns it off), loaded at the
+ * bpfsrc_no_cgwalk() turns it off), loaded at the
  * first call; runs are serialised (one records map per loaded instance).
  * 0 or -errno: -EOPNOTSUPP when it cannot load (err says why), -E2BIG for
  * over 2 MiB of records; the task iterator still works.
@@ -57,24 +58,16 @@ int bpfsrc_read_containers(struct bpfsrc *b, struct snapshot *out, char *err, si
 /* Detach, unload, free. NULL is fine. */
 void bpfsrc_close(struct bpfsrc *b);
 
+/* The cgroup walk is not used from now on (option bpf-no-cgwalk). */
+void bpfsrc_no_cgwalk(struct bpfsrc *b);
+
 /*
- * The process-wide instance the snapshot sources use: loaded at the first
- * call, kept until exit (the kernel unloads it when the process's
- * descriptors close; an atexit handler closes it first). A failed load is
- * remembered: auto does not retry it every cycle.
- *
- * bpfsrc_shared_select(): 0 when the BPF source is usable (why says so),
- * else -errno with the reason in why (forced: the caller fails; auto: the
- * caller falls back to procfs).
+ * The BPF source (metrics_src.h): open loads the iterators (and, for
+ * containers-only reads, the cgroup walk) into the source's own state,
+ * close unloads them. Programs built without libbpf link bpfsrc_none.c,
+ * whose open says so.
  */
-int bpfsrc_shared_select(bool forced, char *why, size_t whylen);
-/*
- * Read the shared instance into *out; containers_only lists only containers'
- * processes. skip_details is accepted for the other sources' sake: this one
- * never reads arguments.
- */
-int bpfsrc_shared_read(bool containers_only, bool skip_details, struct snapshot *out, char *err,
-		       size_t errlen);
+extern const struct metrics_src bpfsrc_src;
 
 /* `servicio sysinfo [--containers-only]`: the document on stdout; exit status. */
 int bpfsrc_sysinfo_main(int argc, char **argv);

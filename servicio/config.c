@@ -66,6 +66,10 @@ static const struct opts_opt config_opts[] = {
 	  "metrics source (auto: the module file when present, else BPF when the kernel "
 	  "allows, else procfs)",
 	  0 },
+	{ "bpf-no-cgwalk", OPTS_BOOL, F(bpf_no_cgwalk), 0, 0, NULL, NULL,
+	  "BPF source: read containers with the task iterator, never the cgroup walk (what "
+	  "kernels before 6.7 do; for comparisons)",
+	  0 },
 	{ "module-path", OPTS_STR, F(module_path), 0, 0, NULL, "PATH", "the kernel module's file",
 	  0 },
 	{ "proc-root", OPTS_STR, F(proc_root), 0, 0, NULL, "DIR",
@@ -236,16 +240,16 @@ static bool config_second_pass(const struct opts_opt *o)
 }
 
 /* Rules between fields, checked once everything is read. */
-static int config_check(const struct config *c, char *err, size_t errlen)
+static int config_check(struct config *c, char *err, size_t errlen)
 {
-	bool forced;
-	enum snap_source src;
+	enum snap_source src = SNAP_SRC_PROCFS;
 
-	if (!metrics_source_parse(c->source, &forced, &src)) {
+	if (!metrics_source_parse(c->source, &c->source_forced, &src)) {
 		snprintf(err, errlen, "source: expected %s, got '%s'", metrics_source_words(),
 			 c->source);
 		return -EINVAL;
 	}
+	c->source_id = (int)src;
 	if (c->once && c->duration_s > 0) {
 		snprintf(err, errlen, "--once and --duration exclude each other");
 		return -EINVAL;

@@ -30,6 +30,9 @@ struct config {
 	double margin_cpu; /* CPU points a challenger must beat a kept container by */
 	double margin_mem_mb; /* MiB it must beat it by when their CPU is within margin_cpu */
 	char source[16]; /* auto or a source's name (metrics_source_parse) */
+	bool source_forced; /* source parsed by config_load: not auto */
+	int source_id; /* enum snap_source, when source_forced */
+	bool bpf_no_cgwalk; /* BPF source: never the cgroup walk (metrics_src.h) */
 	char module_path[CONFIG_STR_MAX];
 	char proc_root[CONFIG_STR_MAX]; /* the /proc walked by the procfs source */
 	char docker_socket[CONFIG_STR_MAX];

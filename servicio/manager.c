@@ -250,12 +250,13 @@ static void run_cycle(struct mgr *m)
 	docker_back(m);
 	measure_settle(&m->ms, &c, mgr_stopping);
 	run_stages(m, &c, t);
+	size_t skipped, reused;
+	metrics_saved(&m->ms.met, &skipped, &reused);
 	log_debug("cycle %" PRIu64
 		  " timing: measure %.3f ms (%zu containers; %zu processes outside "
 		  "containers and %zu cgroup files not read again), docker list %.3f ms, "
 		  "removals %.3f ms, logs %.3f ms, whole cycle %.3f ms%s",
-		  c.number, (double)(t_meas - t_start) / 1e6, c.cs.nctrs,
-		  procskip_skipped(m->ms.met.cfg.skip), procskip_reused(m->ms.met.cfg.skip),
+		  c.number, (double)(t_meas - t_start) / 1e6, c.cs.nctrs, skipped, reused,
 		  (double)(t_list - t_meas) / 1e6, (double)(t[1] - t[0]) / 1e6,
 		  (double)(t[3] - t[2]) / 1e6, (double)(util_mono_ns() - t_start) / 1e6,
 		  c.settled ? " (with a settle sample)" : "");
@@ -326,17 +327,16 @@ static int mgr_metrics(struct mgr *m)
 		.skip_details = true, /* no uid or cmdline: the cycle uses neither */
 	};
 	struct cycle c0 = { 0 };
-	enum snap_source src;
 	char why[256];
 
-	(void)metrics_source_parse(m->cfg.source, &mc.forced, &mc.source); /* config checked it */
-	measure_open(&m->ms, &mc, m->cfg.settle_ms, m->cfg.scope);
-	if (metrics_select(&m->ms.met.cfg, &src, why, sizeof(why)) != 0) {
+	mc.forced = m->cfg.source_forced;
+	mc.source = (enum snap_source)m->cfg.source_id;
+	mc.bpf_no_cgwalk = m->cfg.bpf_no_cgwalk;
+	if (measure_open(&m->ms, &mc, m->cfg.settle_ms, m->cfg.scope, why, sizeof(why)) != 0) {
 		log_errorx("metrics: %s", why);
 		return -1;
 	}
-	log_info("metrics source: %s (%s)", metrics_source_name(src), why);
-	m->ms.last_source = (int)src;
+	log_info("metrics source: %s (%s)", metrics_source_name(metrics_source(&m->ms.met)), why);
 	/* the first sample: rates need two */
 	if (measure_sample(&m->ms, &c0) == 0)
 		measure_advance(&m->ms, &c0);
@@ -427,8 +427,8 @@ static int mgr_start(struct mgr *m)
 				snprintf(m->cfg.state_dir, sizeof(m->cfg.state_dir),
 					 "/proc/self/fd/%d", sfd);
 		}
-		if (privs_drop((enum snap_source)m->ms.last_source, m->cfg.spool_path, err,
-			       sizeof(err)) != 0) {
+		if (privs_drop(metrics_source(&m->ms.met), m->cfg.spool_path, err, sizeof(err)) !=
+		    0) {
 			log_errorx("privileges: %s", err);
 			stop_sequence(m, false);
 			return 1;

@@ -14,14 +14,13 @@
 /* Cycles a container list is reused at most. */
 #define MEASURE_LIST_EVERY 30
 
-void measure_open(struct measure *ms, const struct metrics_config *mc, int settle_ms,
-		  const char *scope)
+int measure_open(struct measure *ms, const struct metrics_config *mc, int settle_ms,
+		 const char *scope, char *why, size_t whylen)
 {
 	memset(ms, 0, sizeof(*ms));
-	metrics_open(&ms->met, mc);
-	ms->last_source = -1;
 	ms->settle_ns = (uint64_t)settle_ms * 1000000ull;
 	ms->scope = scope;
+	return metrics_open(&ms->met, mc, why, whylen);
 }
 
 void measure_close(struct measure *ms)
@@ -35,15 +34,9 @@ static int measure_take(struct measure *ms, struct snapshot *s, struct ctrstats 
 	char err[512];
 	int ret = metrics_measure(&ms->met, s, cs, err, sizeof(err));
 
-	if (ret) {
+	if (ret)
 		log_warnx("metrics: %s", err);
-		return ret;
-	}
-	if ((int)s->source != ms->last_source) {
-		log_info("metrics source: %s (%s)", metrics_source_name(s->source), s->source_why);
-		ms->last_source = (int)s->source;
-	}
-	return 0;
+	return ret;
 }
 
 int measure_sample(struct measure *ms, struct cycle *c)

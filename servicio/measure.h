@@ -20,7 +20,6 @@
 
 struct measure {
 	struct metrics met;
-	int last_source; /* -1 before the first snapshot */
 	uint64_t settle_ns;
 	const char *scope; /* config: managed containers' extra label */
 	struct docker_container_list dl; /* the last list of running containers */
@@ -29,8 +28,10 @@ struct measure {
 	unsigned dl_cycles;
 };
 
-void measure_open(struct measure *ms, const struct metrics_config *mc, int settle_ms,
-		  const char *scope);
+/* The metrics session (metrics_open: the source chosen once, why says
+ * which). 0 or -errno; measure_close() follows either way. */
+int measure_open(struct measure *ms, const struct metrics_config *mc, int settle_ms,
+		 const char *scope, char *why, size_t whylen);
 void measure_close(struct measure *ms);
 
 /* A snapshot and its rates into c->cur, c->cs (logged on failure). 0 or -errno. */

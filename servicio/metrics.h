@@ -1,17 +1,20 @@
 /*
- * metrics.h — the metrics facade: which source measures (the module's file,
- * the BPF task iterator or a walk of /proc), the sentence saying why, one snapshot from it, and
- * the per-container figures of a cycle against the previous snapshot.
+ * metrics.h — the metrics facade: a measuring session holds one metrics
+ * source (metrics_src.h: an ops object and its own state), chosen once when
+ * the session opens, and the per-container figures of a cycle against the
+ * previous snapshot.
  *
- * The sources are a table in metrics.c: each entry is a source's name, a
- * test of whether it can be used now, and how it takes a snapshot. Auto
- * mode tries them in the table's order and falls back to the next when one
- * cannot be used or fails (source_why says so, with the error); a forced
- * source never falls back. A new source is one file and one table entry.
+ * The sources are a table in metrics.c, in the order auto tries them
+ * (module > bpf > procfs): the first whose open succeeds is the session's
+ * source. A forced source is the only one tried. The source changes only
+ * when a take fails in auto mode: the session then opens the next sources
+ * of the table, takes again from the first that works, and logs one line
+ * saying so; it never goes back. A new source is one file and one table
+ * entry.
  *
- * struct metrics owns what lasts from cycle to cycle: the previous
- * snapshot (rates need two), the procfs skip set (procskip.h) and the kept
- * cgroup descriptors (cgfds.h).
+ * struct metrics owns what lasts from cycle to cycle: the source and its
+ * state, the previous snapshot (rates need two; forgotten when the source
+ * changes) and the kept cgroup descriptors (cgfds.h).
  */
 #ifndef SERVICIO_METRICS_H
 #define SERVICIO_METRICS_H
@@ -20,26 +23,8 @@
 #include <stddef.h>
 
 #include "ctrstats.h"
+#include "metrics_src.h"
 #include "snapshot.h"
-
-struct procskip;
-
-/* Where to read from. Zero-initialised fields take the defaults. */
-struct metrics_config {
-	bool forced; /* only source; else auto (the table's order) */
-	enum snap_source source;
-	const char *module_path; /* NULL: MODSRC_PATH */
-	const char *proc_root; /* NULL: SNAP_PROC_ROOT; a fixture tree in tests */
-	bool containers_only; /* keep only processes that are in a container */
-	/* per process only what CPU rates and the per-container sums need:
-	 * procfs reads no uid or cmdline (procfs_opts.skip_details), BPF no
-	 * cmdline (its sleepable read of each process's arguments) */
-	bool skip_details;
-	/* procfs with containers_only: leave long-standing processes outside
-	 * containers unread most walks (procskip.h; the caller owns it, a
-	 * session makes its own) */
-	struct procskip *skip;
-};
 
 /* "module", "bpf", "procfs" (one table: the JSON records, the table and --help). */
 const char *metrics_source_name(enum snap_source src);
@@ -48,35 +33,39 @@ bool metrics_source_parse(const char *s, bool *forced, enum snap_source *src);
 /* "auto, module, bpf or procfs": the accepted words, for messages and --help. */
 const char *metrics_source_words(void);
 
-/*
- * Which source cfg selects right now: forced, or the first usable one.
- * why gets one sentence saying why. 0, or -errno when the forced source
- * cannot be used.
- */
-int metrics_select(const struct metrics_config *cfg, enum snap_source *out, char *why,
-		   size_t whylen);
-
-/*
- * Take one grouped snapshot with the selected source (see the fallback
- * above). 0 or -errno with the reason in err; on error *out is empty.
- */
-int metrics_take(const struct metrics_config *cfg, struct snapshot *out, char *err, size_t errlen);
-
-/* A measuring session: the previous snapshot and the caches. */
+/* A measuring session. */
 struct metrics {
 	struct metrics_config cfg;
+	const struct metrics_src *src; /* the session's source */
+	void *state; /* its state (src->open) */
+	char why[256]; /* why this source: the sentence logged */
 	struct ctrstats_opts copts;
 	struct snapshot prev;
 	bool have_prev;
 };
 
 /*
- * Start a session with cfg (copied); with containers_only it makes the
- * procfs skip set and the cgroup descriptor cache (without memory for them
- * it reads everything every time). Never fails.
+ * Start a session with cfg (copied; its strings must outlive the session):
+ * choose the source (forced, or the first of the table that opens), why
+ * says which and why. The cgroup descriptor cache is made too (without
+ * memory for it files are opened each cycle). 0, or -errno when no source
+ * can be used (a forced one that cannot) with why saying so; either way
+ * metrics_close() follows.
  */
-void metrics_open(struct metrics *m, const struct metrics_config *cfg);
+int metrics_open(struct metrics *m, const struct metrics_config *cfg, char *why, size_t whylen);
 void metrics_close(struct metrics *m);
+
+/* The session's source (SNAP_SRC_COUNT when none could be opened). */
+enum snap_source metrics_source(const struct metrics *m);
+
+/* What the source's caches saved so far (metrics_src.saved; 0 without). */
+void metrics_saved(const struct metrics *m, size_t *skipped, size_t *reused);
+
+/*
+ * One grouped snapshot from the session's source (see the fallback above).
+ * 0 or -errno with the reason in err; on error *out is empty.
+ */
+int metrics_take(struct metrics *m, struct snapshot *out, char *err, size_t errlen);
 
 /*
  * One snapshot into *cur and its figures against the previous one (none on

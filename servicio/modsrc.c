@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -560,3 +561,70 @@ nomem:
 	json_decref(doc);
 	return NULL;
 }
+
+/* The module source's state: its file, and whether to keep only containers. */
+struct modsrc_state {
+	char *path;
+	bool containers_only;
+};
+
+static void modsrc_src_close(void *state)
+{
+	struct modsrc_state *st = state;
+
+	if (st)
+		free(st->path);
+	free(st);
+}
+
+static int modsrc_src_open(const struct metrics_config *cfg, bool forced, void **state, char *why,
+			   size_t whylen)
+{
+	const char *path = cfg->module_path ? cfg->module_path : MODSRC_PATH;
+	struct modsrc_state *st;
+	int e;
+
+	*state = NULL;
+	if (access(path, R_OK) != 0) {
+		e = errno;
+		if (forced)
+			snprintf(why, whylen, "module forced but %s is not readable: %s", path,
+				 strerror(e));
+		else
+			snprintf(why, whylen, "module file %s is %s", path,
+				 e == ENOENT ? "absent (module not loaded)" : strerror(e));
+		return -e;
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st || !(st->path = strdup(path))) {
+		free(st);
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	st->containers_only = cfg->containers_only;
+	*state = st;
+	if (forced)
+		snprintf(why, whylen, "module forced by configuration (%s)", path);
+	else
+		snprintf(why, whylen, "module file %s is present", path);
+	return 0;
+}
+
+static int modsrc_src_take(void *state, struct snapshot *out, char *err, size_t errlen)
+{
+	const struct modsrc_state *st = state;
+	int ret = modsrc_read(st->path, out, err, errlen);
+
+	/* the procfs walk keeps only the containers' processes itself */
+	if (ret == 0 && st->containers_only) {
+		ret = snapshot_group(out, true);
+		if (ret < 0) {
+			snapshot_free(out);
+			snprintf(err, errlen, "out of memory grouping processes");
+		}
+	}
+	return ret;
+}
+
+const struct metrics_src modsrc_src = { SNAP_SRC_MODULE, "module",	   modsrc_src_open,
+					modsrc_src_take, modsrc_src_close, NULL };

@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 
+#include "metrics_src.h"
 #include "snapshot.h"
 
 /* The module's file. */
@@ -48,5 +49,8 @@ int modsrc_read(const char *path, struct snapshot *out, char *err, size_t errlen
  * NUL-terminated text (len set when not NULL) or NULL when out of memory.
  */
 char *modsrc_format(const struct snapshot *s, size_t *len);
+
+/* The module source (metrics_src.h): usable when its file is readable. */
+extern const struct metrics_src modsrc_src;
 
 #endif

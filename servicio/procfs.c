@@ -462,12 +462,13 @@ static int procfs_walk_one(int rootfd, const struct dirent *de, struct procfs_pi
 			return 0;
 		known = procskip_known(sk, (uint32_t)pid, (uint64_t)de->d_ino, &mc);
 	}
-	ctx->known_id = known ? mc.id : NULL;
-	ctx->known_cgroup = known ? mc.cgroup : NULL;
 	p = snapshot_add_proc(out);
 	if (!p)
 		return -ENOMEM;
+	ctx->known_id = known ? mc.id : NULL;
+	ctx->known_cgroup = known ? mc.cgroup : NULL;
 	ret = procfs_read_pid(rootfd, de->d_name, ctx, p);
+	ctx->known_id = ctx->known_cgroup = NULL; /* mc ends here */
 	if (sk && pid && ret == PROCFS_NOT_IN_CTR)
 		procskip_note_out(sk, (uint32_t)pid, (uint64_t)de->d_ino);
 	else if (sk && pid && ret == 0 && p->container_id[0])
@@ -566,3 +567,59 @@ err:
 	snapshot_free(out);
 	return ret;
 }
+
+/* The procfs source's state: the /proc to walk and what to read of it. */
+struct procfs_state {
+	char *root; /* NULL: the live /proc */
+	struct procfs_opts opts; /* opts.skip owned here */
+};
+
+static void procfs_src_close(void *state)
+{
+	struct procfs_state *st = state;
+
+	if (!st)
+		return;
+	procskip_free(st->opts.skip);
+	free(st->root);
+	free(st);
+}
+
+static int procfs_src_open(const struct metrics_config *cfg, bool forced, void **state, char *why,
+			   size_t whylen)
+{
+	struct procfs_state *st = calloc(1, sizeof(*st));
+
+	*state = NULL;
+	if (!st || (cfg->proc_root && !(st->root = strdup(cfg->proc_root)))) {
+		free(st);
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	st->opts.containers_only = cfg->containers_only;
+	st->opts.skip_details = cfg->skip_details;
+	/* NULL (no memory for it): every process read every time */
+	st->opts.skip = cfg->containers_only ? procskip_new(0) : NULL;
+	*state = st;
+	/* auto: nothing to add to "...: using procfs" */
+	snprintf(why, whylen, "%s", forced ? "procfs forced by configuration" : "");
+	return 0;
+}
+
+static int procfs_src_take(void *state, struct snapshot *out, char *err, size_t errlen)
+{
+	const struct procfs_state *st = state;
+
+	return procfs_snapshot_opts(st->root, &st->opts, out, err, errlen);
+}
+
+static void procfs_src_saved(const void *state, size_t *skipped, size_t *reused)
+{
+	const struct procfs_state *st = state;
+
+	*skipped = procskip_skipped(st->opts.skip);
+	*reused = procskip_reused(st->opts.skip);
+}
+
+const struct metrics_src procfs_src = { SNAP_SRC_PROCFS, "procfs",	   procfs_src_open,
+					procfs_src_take, procfs_src_close, procfs_src_saved };

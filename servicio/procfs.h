@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "metrics_src.h"
 #include "snapshot.h"
 
 /* Bytes of the cmdline kept, like the module's bound. */
@@ -128,5 +129,9 @@ int procfs_snapshot_opts(const char *root, const struct procfs_opts *opts, struc
 			 char *err, size_t errlen);
 /* procfs_snapshot_opts() reading everything of every process. */
 int procfs_snapshot(const char *root, struct snapshot *out, char *err, size_t errlen);
+
+/* The procfs source (metrics_src.h): always usable; with containers_only
+ * it keeps its own skip set (procskip.h) from take to take. */
+extern const struct metrics_src procfs_src;
 
 #endif

@@ -471,13 +471,11 @@ static void pb_cycles(struct promexp_buf *b, const struct promexp_state *s)
 
 static void pb_gestor(struct promexp_buf *b, const struct promexp_state *s)
 {
-	static const enum snap_source srcs[] = { SNAP_SRC_MODULE, SNAP_SRC_BPF, SNAP_SRC_PROCFS };
-
 	pb_head(b, "gestor_metrics_source", "gauge",
 		"1 for the metrics source of the last snapshot, 0 for the others.");
-	for (size_t i = 0; i < UTIL_ARRAY_LEN(srcs); i++)
-		pb_fmt(b, "gestor_metrics_source{source=\"%s\"} %d\n", metrics_source_name(srcs[i]),
-		       s->source == (int)srcs[i]);
+	for (int i = 0; i < SNAP_SRC_COUNT; i++)
+		pb_fmt(b, "gestor_metrics_source{source=\"%s\"} %d\n",
+		       metrics_source_name((enum snap_source)i), s->source == i);
 	pb_head(b, "gestor_module_loaded", "gauge",
 		"1 when the kernel module's file (/proc/sysinfo_202002591) is there.");
 	pb_fmt(b, "gestor_module_loaded %d\n", s->module_loaded);

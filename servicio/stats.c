@@ -214,31 +214,30 @@ static void stats_print_table(const struct snapshot *cur, const struct ctrstats 
 		printf("%s(no running containers)%s\n", dim, off);
 }
 
-/* Two snapshots interval apart, from the same source, and their stats. 0 or 1. */
-static int stats_measure(struct metrics_config *cfg, const struct ctrstats_opts *copts,
-			 double interval, struct snapshot *s1, struct snapshot *s2,
-			 struct ctrstats *st)
+/* Two snapshots interval apart (one session: one source) and their stats. 0 or 1. */
+static int stats_measure(const struct metrics_config *cfg, const char *cgroup_root, double interval,
+			 struct snapshot *s1, struct snapshot *s2, struct ctrstats *st)
 {
+	struct metrics m;
 	char err[512];
 	struct timespec ts = { .tv_sec = (time_t)interval,
 			       .tv_nsec = (long)((interval - floor(interval)) * 1e9) };
+	int ret = metrics_open(&m, cfg, err, sizeof(err));
 
-	if (metrics_take(cfg, s1, err, sizeof(err)) < 0)
-		goto fail;
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+	m.copts.cgroup_root = cgroup_root;
+	if (ret == 0)
+		ret = metrics_take(&m, s1, err, sizeof(err));
+	while (ret == 0 && nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
-	/* the second sample uses the same source as the first */
-	cfg->forced = true;
-	cfg->source = s1->source;
-	if (metrics_take(cfg, s2, err, sizeof(err)) < 0)
-		goto fail;
-	util_strlcpy(s2->source_why, s1->source_why, sizeof(s2->source_why));
-	if (ctrstats_compute(s1, s2, copts, st, err, sizeof(err)) < 0)
-		goto fail;
-	return 0;
-fail:
-	fprintf(stderr, "servicio stats: %s\n", err);
-	return 1;
+	if (ret == 0)
+		ret = metrics_take(&m, s2, err, sizeof(err));
+	/* s1 and s2 are the caller's: the rates against s1, whatever the session kept */
+	if (ret == 0)
+		ret = ctrstats_compute(s1, s2, &m.copts, st, err, sizeof(err));
+	metrics_close(&m);
+	if (ret < 0)
+		fprintf(stderr, "servicio stats: %s\n", err);
+	return ret < 0 ? 1 : 0;
 }
 
 /* A row for a container Docker lists. */
@@ -318,7 +317,6 @@ int stats_main(int argc, char **argv)
 {
 	struct stats_args a;
 	struct metrics_config cfg = { 0 };
-	struct ctrstats_opts copts = { 0 };
 	struct docker_opts dopts = { .api_version = DOCKER_API_DEFAULT, .timeout_ms = 5000 };
 	struct snapshot s1 = { 0 }, s2 = { 0 };
 	struct ctrstats st = { 0 };
@@ -332,10 +330,10 @@ int stats_main(int argc, char **argv)
 
 	if (status)
 		return status < 0 ? 0 : status;
-	copts.cgroup_root = a.cgroup_root[0] ? a.cgroup_root : NULL;
 	dopts.socket_path = a.docker_socket[0] ? a.docker_socket : NULL;
 	status = 1;
-	if (stats_measure(&cfg, &copts, a.interval, &s1, &s2, &st) != 0)
+	if (stats_measure(&cfg, a.cgroup_root[0] ? a.cgroup_root : NULL, a.interval, &s1, &s2,
+			  &st) != 0)
 		goto out;
 	if (!a.no_docker) {
 		int ret = docker_open(&dk, &dopts, err, sizeof(err));

@@ -490,22 +490,44 @@ static void test_shape_matches_module(void **state)
 	free(mod);
 }
 
-/* The shared instance servicio's cycle reads: never a cmdline, whatever is asked. */
-static void test_shared_no_args(void **state)
+/* The BPF source servicio's cycle reads: never a cmdline, whatever is asked. */
+static void test_source_no_args(void **state)
 {
 	struct snapshot s;
 	char why[256], err[512];
+	void *st;
 
 	(void)state;
 	NEED_BPF();
-	assert_int_equal(bpfsrc_shared_select(true, why, sizeof(why)), 0);
 	for (int details = 0; details < 2; details++) {
-		assert_int_equal(bpfsrc_shared_read(false, details, &s, err, sizeof(err)), 0);
+		struct metrics_config cfg = { .skip_details = details };
+
+		assert_int_equal(bpfsrc_src.open(&cfg, true, &st, why, sizeof(why)), 0);
+		assert_int_equal(bpfsrc_src.take(st, &s, err, sizeof(err)), 0);
 		assert_non_null(snapshot_find_proc(&s, getpid()));
 		for (size_t i = 0; i < s.nprocs; i++)
 			assert_string_equal(s.procs[i].cmdline, "");
 		snapshot_free(&s);
+		bpfsrc_src.close(st);
 	}
+}
+
+/* The cgroup walk is an option of the source's state, not of the process. */
+static void test_source_no_cgwalk(void **state)
+{
+	struct metrics_config cfg = { .containers_only = true, .bpf_no_cgwalk = true };
+	struct snapshot s;
+	char why[256], err[512];
+	void *st;
+
+	(void)state;
+	NEED_BPF();
+	assert_int_equal(bpfsrc_src.open(&cfg, false, &st, why, sizeof(why)), 0);
+	assert_non_null(strstr(why, "cgroup walk off (option bpf-no-cgwalk)"));
+	assert_int_equal(bpfsrc_src.take(st, &s, err, sizeof(err)), 0);
+	assert_string_equal(s.source_why, "bpf task iterator");
+	snapshot_free(&s);
+	bpfsrc_src.close(st);
 }
 
 /* containers_only: only containerised processes, and the header says so. */
@@ -968,7 +990,8 @@ int main(void)
 		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_every_byte_in_names),
 		cmocka_unit_test(test_shape_matches_module),
-		cmocka_unit_test(test_shared_no_args),
+		cmocka_unit_test(test_source_no_args),
+		cmocka_unit_test(test_source_no_cgwalk),
 		cmocka_unit_test(test_concurrent_readers),
 		cmocka_unit_test(test_containers_only),
 		cmocka_unit_test(test_cgroup_walk),

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "../config.h"
+#include "../snapshot.h"
 
 static char err[1024];
 static const char *fake_env[16][2];
@@ -107,6 +108,25 @@ static void test_precedence(void **state)
 	assert_int_equal(config_load(&c, 1, argv2, env_fn, err, sizeof(err)), 0);
 	assert_int_equal(c.keep_high, 7);
 	unlink(ini);
+}
+
+/* The source is parsed once, into the config; the BPF switch is an option
+ * (GESTOR_BPF_NO_CGWALK in the environment, as before). */
+static void test_source_options(void **state)
+{
+	struct config c;
+	char *argv[] = { "servicio", "--source", "procfs", NULL };
+	char *argv2[] = { "servicio", NULL };
+
+	(void)state;
+	assert_int_equal(config_load(&c, 1, argv2, env_fn, err, sizeof(err)), 0);
+	assert_false(c.source_forced);
+	assert_false(c.bpf_no_cgwalk);
+	set_env(0, "GESTOR_BPF_NO_CGWALK", "1");
+	assert_int_equal(config_load(&c, 3, argv, env_fn, err, sizeof(err)), 0);
+	assert_true(c.source_forced);
+	assert_int_equal(c.source_id, SNAP_SRC_PROCFS);
+	assert_true(c.bpf_no_cgwalk);
 }
 
 static void test_flags(void **state)
@@ -274,6 +294,7 @@ int main(void)
 		cmocka_unit_test_setup(test_defaults, clear_env),
 		cmocka_unit_test_setup(test_precedence, clear_env),
 		cmocka_unit_test_setup(test_flags, clear_env),
+		cmocka_unit_test_setup(test_source_options, clear_env),
 		cmocka_unit_test_setup(test_errors, clear_env),
 		cmocka_unit_test_setup(test_field_rules, clear_env),
 		cmocka_unit_test_setup(test_help_lists_everything, clear_env),

@@ -121,7 +121,9 @@ static void open_measure(struct measure *ms, int settle_ms)
 				     .source = SNAP_SRC_MODULE,
 				     .module_path = doc_path };
 
-	measure_open(ms, &mc, settle_ms, NULL);
+	char why[256];
+
+	assert_int_equal(measure_open(ms, &mc, settle_ms, NULL, why, sizeof(why)), 0);
 }
 
 static void test_sample_and_list(void **state)

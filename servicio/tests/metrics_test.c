@@ -1,8 +1,9 @@
 /*
- * metrics_test.c — the metrics facade: auto picks the module file when
- * present and procfs otherwise (and says why), a broken module file falls
- * back to procfs in auto mode but is an error when the module is forced,
- * procfs can be forced, containers_only; the source names.
+ * metrics_test.c — the metrics facade: a session picks its source once
+ * (auto: the module file when present, BPF, else procfs; and says why), a
+ * take that fails falls back to procfs in auto mode for good but is an
+ * error when the module is forced, procfs can be forced, containers_only;
+ * the source names.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -68,39 +69,123 @@ static int teardown(void **state)
 	return util_rm_tree(dir);
 }
 
+/* The source a session on cfg chooses (why says why); -errno when none. */
+static int pick(const struct metrics_config *cfg, enum snap_source *src, char *why, size_t len)
+{
+	struct metrics m;
+	int ret = metrics_open(&m, cfg, why, len);
+
+	*src = metrics_source(&m);
+	metrics_close(&m);
+	return ret;
+}
+
 static void test_select(void **state)
 {
 	struct metrics_config cfg = { .module_path = "/nonexistent/sysinfo_202002591",
 				      .proc_root = synth };
 	enum snap_source src;
-	char why[160];
+	char why[256];
 
 	(void)state;
 	/* a fixture tree stands for /proc: BPF (the live kernel) is never used */
-	assert_int_equal(metrics_select(&cfg, &src, why, sizeof(why)), 0);
+	assert_int_equal(pick(&cfg, &src, why, sizeof(why)), 0);
 	assert_int_equal(src, SNAP_SRC_PROCFS);
 	assert_string_equal(why,
 			    "module file /nonexistent/sysinfo_202002591 is absent (module not "
 			    "loaded); BPF not used: a fixture /proc tree is read: using procfs");
 	/* the live system without the module: BPF where the kernel allows, else procfs */
 	cfg.proc_root = NULL;
-	assert_int_equal(metrics_select(&cfg, &src, why, sizeof(why)), 0);
+	assert_int_equal(pick(&cfg, &src, why, sizeof(why)), 0);
 	assert_true(src == SNAP_SRC_BPF || src == SNAP_SRC_PROCFS);
-	assert_non_null(strstr(why, src == SNAP_SRC_BPF ? "bpf" : "using procfs"));
+	assert_non_null(strstr(why, src == SNAP_SRC_BPF ? "using bpf" : "using procfs"));
 	cfg.module_path = modfile;
-	assert_int_equal(metrics_select(&cfg, &src, why, sizeof(why)), 0);
+	assert_int_equal(pick(&cfg, &src, why, sizeof(why)), 0);
 	assert_int_equal(src, SNAP_SRC_MODULE);
 	assert_non_null(strstr(why, "is present"));
 	cfg.forced = true;
 	cfg.source = SNAP_SRC_PROCFS;
-	assert_int_equal(metrics_select(&cfg, &src, why, sizeof(why)), 0);
+	assert_int_equal(pick(&cfg, &src, why, sizeof(why)), 0);
 	assert_int_equal(src, SNAP_SRC_PROCFS);
 	assert_string_equal(why, "procfs forced by configuration");
 	cfg.forced = true;
 	cfg.source = SNAP_SRC_MODULE;
 	cfg.module_path = "/nonexistent/x";
-	assert_int_equal(metrics_select(&cfg, &src, why, sizeof(why)), -ENOENT);
+	assert_int_equal(pick(&cfg, &src, why, sizeof(why)), -ENOENT);
+	assert_int_equal(src, SNAP_SRC_COUNT);
 	assert_non_null(strstr(why, "module forced but /nonexistent/x is not readable"));
+}
+
+/* One take of a session on cfg into *s. */
+static int take_once(const struct metrics_config *cfg, struct snapshot *s, char *err, size_t len)
+{
+	struct metrics m;
+	int ret = metrics_open(&m, cfg, err, len);
+
+	memset(s, 0, sizeof(*s));
+	if (ret == 0)
+		ret = metrics_take(&m, s, err, len);
+	metrics_close(&m);
+	return ret;
+}
+
+/*
+ * The source is chosen once: a module file that breaks after the choice
+ * makes the session fall back to procfs at that take (why says what was
+ * wrong, the previous snapshot is forgotten), and it stays on procfs when
+ * the file is good again. A forced module never falls back.
+ */
+static void test_fallback(void **state)
+{
+	char live[256];
+	struct metrics_config cfg = { .module_path = live, .proc_root = synth };
+	struct metrics m;
+	struct snapshot s;
+	struct ctrstats cs;
+	char err[256];
+
+	(void)state;
+	snprintf(live, sizeof(live), "%s/live", dir);
+	assert_int_equal(link(modfile, live), 0);
+	assert_int_equal(metrics_open(&m, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(metrics_source(&m), SNAP_SRC_MODULE);
+	assert_int_equal(metrics_measure(&m, &s, &cs, err, sizeof(err)), 0);
+	assert_int_equal(s.source, SNAP_SRC_MODULE);
+	ctrstats_free(&cs);
+	metrics_advance(&m, &s);
+	assert_true(m.have_prev);
+
+	assert_int_equal(rename(badfile, live), 0);
+	assert_int_equal(metrics_take(&m, &s, err, sizeof(err)), 0);
+	assert_int_equal(s.source, SNAP_SRC_PROCFS);
+	assert_int_equal(metrics_source(&m), SNAP_SRC_PROCFS);
+	assert_non_null(strstr(s.source_why, "module source failed"));
+	assert_non_null(strstr(s.source_why, "not valid JSON"));
+	assert_false(m.have_prev);
+	assert_int_equal(s.nprocs, 5);
+	snapshot_free(&s);
+
+	/* good again: no reselection */
+	assert_int_equal(unlink(live), 0);
+	assert_int_equal(link(modfile, live), 0);
+	assert_int_equal(metrics_take(&m, &s, err, sizeof(err)), 0);
+	assert_int_equal(s.source, SNAP_SRC_PROCFS);
+	snapshot_free(&s);
+	metrics_close(&m);
+
+	/* forced module + broken file: an error, no fallback */
+	write_file(badfile, "{\"version\":1,\"timest", 20);
+	cfg.module_path = badfile;
+	cfg.forced = true;
+	cfg.source = SNAP_SRC_MODULE;
+	assert_int_equal(metrics_open(&m, &cfg, err, sizeof(err)), 0);
+	assert_true(metrics_take(&m, &s, err, sizeof(err)) < 0);
+	assert_non_null(strstr(err, "module source: "));
+	assert_non_null(strstr(err, badfile));
+	assert_int_equal(s.nprocs, 0);
+	assert_int_equal(metrics_source(&m), SNAP_SRC_MODULE);
+	metrics_close(&m);
+	assert_int_equal(unlink(live), 0);
 }
 
 static void test_take(void **state)
@@ -111,35 +196,17 @@ static void test_take(void **state)
 
 	(void)state;
 	/* auto + module file present: the module source */
-	assert_int_equal(metrics_take(&cfg, &s, err, sizeof(err)), 0);
+	assert_int_equal(take_once(&cfg, &s, err, sizeof(err)), 0);
 	assert_int_equal(s.source, SNAP_SRC_MODULE);
 	assert_int_equal(s.nprocs, 5);
 	assert_int_equal(s.nctrs, 2);
 	snapshot_free(&s);
 
-	/* auto + broken module file: procfs, and why says what was wrong */
-	cfg.module_path = badfile;
-	assert_int_equal(metrics_take(&cfg, &s, err, sizeof(err)), 0);
-	assert_int_equal(s.source, SNAP_SRC_PROCFS);
-	assert_non_null(strstr(s.source_why, "module file unusable"));
-	assert_non_null(strstr(s.source_why, "not valid JSON"));
-	assert_int_equal(s.nprocs, 5);
-	snapshot_free(&s);
-
-	/* forced module + broken file: an error, no fallback */
-	cfg.forced = true;
-	cfg.source = SNAP_SRC_MODULE;
-	assert_true(metrics_take(&cfg, &s, err, sizeof(err)) < 0);
-	assert_non_null(strstr(err, "module source: "));
-	assert_non_null(strstr(err, badfile));
-	assert_int_equal(s.nprocs, 0);
-
 	/* forced procfs ignores a good module file; containers_only */
 	cfg.forced = true;
 	cfg.source = SNAP_SRC_PROCFS;
-	cfg.module_path = modfile;
 	cfg.containers_only = true;
-	assert_int_equal(metrics_take(&cfg, &s, err, sizeof(err)), 0);
+	assert_int_equal(take_once(&cfg, &s, err, sizeof(err)), 0);
 	assert_int_equal(s.source, SNAP_SRC_PROCFS);
 	assert_int_equal(s.nprocs, 3);
 	for (size_t i = 0; i < s.nprocs; i++)
@@ -148,13 +215,14 @@ static void test_take(void **state)
 
 	/* module, containers_only */
 	cfg.forced = false;
-	assert_int_equal(metrics_take(&cfg, &s, err, sizeof(err)), 0);
+	assert_int_equal(take_once(&cfg, &s, err, sizeof(err)), 0);
 	assert_int_equal(s.source, SNAP_SRC_MODULE);
 	assert_int_equal(s.nprocs, 3);
 	snapshot_free(&s);
 
-	/* the live machine (no module here: procfs) */
-	assert_int_equal(metrics_take(NULL, &s, err, sizeof(err)), 0);
+	/* the live machine (no module here: BPF or procfs) */
+	struct metrics_config live = { 0 };
+	assert_int_equal(take_once(&live, &s, err, sizeof(err)), 0);
 	assert_true(s.nprocs > 1);
 	assert_non_null(snapshot_find_proc(&s, getpid()));
 	snapshot_free(&s);
@@ -179,6 +247,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_select),
 		cmocka_unit_test(test_take),
+		cmocka_unit_test(test_fallback),
 		cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -43,7 +43,7 @@ check "forced module with an unknown version fails (exit 1)" rc_is 1
 check "... naming the version" err_has "unsupported format version 2"
 run --module-path "$tmp/v2.json" --proc-root "$FIX/proc-synth" --no-docker --interval 0.05
 check "auto with a bad module file falls back to procfs (exit 0)" rc_is 0
-check "... and says so" err_has "source: procfs (module file unusable"
+check "... and says so" err_has "source: procfs (module source failed (.*unsupported format version 2"
 run --module-path "$tmp/none" --proc-root "$FIX/proc-synth" --no-docker --interval 0.05
 check "auto without the module file uses procfs" err_has "source: procfs (module file $tmp/none is absent"
 
