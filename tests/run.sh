@@ -53,7 +53,9 @@
 # other suite (unit programs, untagged scripts) runs in the serial lane,
 # one at a time, with the machine-wide stock before and after. Each lane
 # keeps the listing's order (shuffled or not); a result line is printed
-# as each suite ends, "[parallel]" after the time for that lane.
+# as each suite ends, "[parallel]" after the time for that lane. When the
+# serial lane is done, the runner itself takes parallel suites not started
+# yet, as one more worker.
 # TEST_JOBS=0 runs every suite in the serial lane.
 #
 # Written: $BUILD/test-results.tsv (name, PASS|SKIP|FAIL, seconds, why) and
@@ -148,9 +150,13 @@ stock() {
 	# was seen to hang for minutes on a busy daemon while the API answered)
 	if curl -sf --max-time 5 --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1; then
 		# (not what a "docker" suite of the parallel lane made: its proxy
-		# labels it gestor.test.lane, and its sandbox checks it)
+		# labels it gestor.test.lane, and its sandbox checks it; nor the
+		# containers the daemon makes for the steps of a `docker build`,
+		# from an image known only by its sha256 id, unlabelled whoever
+		# builds: `docker build` removes them itself, --force-rm even when a
+		# step fails)
 		timeout 20 docker ps -a --no-trunc --format '{{.Label "gestor.test.lane"}}|container: {{.Names}} ({{.Image}})' 2>/dev/null |
-			sed -n 's/^|//p'
+			sed -n 's/^|//p' | grep -v ' (sha256:[0-9a-f]*)$'
 		timeout 20 docker network ls --format '{{.Label "gestor.test.lane"}}|network: {{.Name}}' 2>/dev/null |
 			sed -n 's/^|//p'
 	fi
@@ -409,6 +415,14 @@ fi
 trap '[ ${#workers[@]} -gt 0 ] && kill "${workers[@]}" 2>/dev/null; [ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null' EXIT
 
 for s in "${serial[@]}"; do run_suite "$s" serial; done
+# the serial lane done, this process takes the parallel lane's suites not
+# started yet, as one more worker (never more than TEST_JOBS + 1 suites at
+# once): the lanes end together instead of the workers' queue after it
+if [ "${#workers[@]}" -gt 0 ]; then
+	cur=
+	trap '[ -n "$cur" ] && kill "$cur" 2>/dev/null; exit 143' TERM INT
+	while j=$(next_job) && [ -n "$j" ]; do run_suite "${j%%|*}" "${j#*|}"; done
+fi
 for w in "${workers[@]}"; do wait "$w"; done
 workers=()
 [ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null && wait "$proxy_pid" 2>/dev/null
