@@ -108,6 +108,8 @@ if [ -n "$docker" ]; then
 	/usr/bin/python3 "$(dirname "$0")/docker_label.py" "$lsock" "gestor.test.lane=$lane_name" "$real" \
 		>"$leftovers.proxy.log" 2>&1 &
 	lproxy=$!
+	# (no PID namespace ends it with this shell: a "die" below must too)
+	trap '[ -n "$lproxy" ] && kill "$lproxy" 2>/dev/null' EXIT
 	for _ in $(seq 1 50); do [ -S "$lsock" ] && break; sleep 0.1; done
 	[ -S "$lsock" ] || die "the labelling Docker proxy did not start: $(tail -n 3 "$leftovers.proxy.log")"
 fi
@@ -203,7 +205,7 @@ if [ -n "$cg" ]; then
 	while read -r p; do kill -9 "$p" 2>/dev/null; done <"$cg/cgroup.procs"
 	for _ in $(seq 1 20); do rmdir "$cg" 2>/dev/null && break; sleep 0.2; done
 fi
-if [ -n "$lproxy" ]; then kill "$lproxy" 2>/dev/null; wait "$lproxy" 2>/dev/null; fi
+if [ -n "$lproxy" ]; then kill "$lproxy" 2>/dev/null; wait "$lproxy" 2>/dev/null; lproxy=""; fi
 rm -f "$lsock" "$leftovers.proxy.log"
 [ -n "$docker" ] && { umount "$real" 2>/dev/null; rm -f "$real"; }
 [ -n "$docker" ] && rm -rf --one-file-system "$leftovers.state"

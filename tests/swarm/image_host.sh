@@ -6,6 +6,7 @@
 # service cannot have) agree, container by container; and the daemon itself
 # (--proc-root from GESTOR_PROC_ROOT, the image's default) sees and decides on
 # the host's managed containers. Everything it creates is named swimg-$$.
+# parallel: yes docker
 # timeout: 400
 . "$(dirname "$0")/../lib.sh"
 need_root

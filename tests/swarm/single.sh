@@ -10,6 +10,7 @@
 # admin_logs converge, every service at its full count (nothing pending),
 # this node's samples reach PostgreSQL, and its servicio manages a
 # container. Everything it makes is named gss<pid>-*.
+# parallel: yes docker
 # timeout: 600
 . "$(dirname "$0")/../lib.sh"
 need_root

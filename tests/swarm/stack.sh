@@ -20,6 +20,7 @@
 # Figures (records lost, times to recover) are printed as "figure:" lines
 # (docs/RELIABILITY.md). Everything it makes is named gsw<pid>-*; the
 # node image is built at the start and removed at the end.
+# parallel: yes docker
 # timeout: 900
 . "$(dirname "$0")/../lib.sh"
 need_root
