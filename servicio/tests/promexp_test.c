@@ -3,7 +3,9 @@
  * a cycle (CPU counter carried on by the cycle's rate, a new container
  * starting at its lifetime CPU, decisions counted, "unlimited" as 0), the
  * exposition text (every series under its # TYPE, labels escaped, the
- * cAdvisor label set), and the --metrics-listen syntax; the server on a
+ * cAdvisor label set; ctrio's figures: the cgroup's CPU counter, the id as
+ * the cgroup path, device and interface series, none where nothing was
+ * read), and the --metrics-listen syntax; the server on a
  * port of its own on 127.0.0.1: GET and HEAD /metrics with the published
  * cycle, 404 elsewhere, 405 with Allow for other methods, a request body
  * read and ignored, a connection that sends no headers cut at the header
@@ -188,6 +190,81 @@ static void test_counter_carries_on(void **state)
 	assert_true(value_of(t, "gestor_decisions_total{action=\"kept\",class=\"high\"}") == 1);
 	assert_true(value_of(t, "gestor_decisions_total{action=\"removed\",class=\"low\"}") == 1);
 	assert_true(value_of(t, "gestor_cycle_duration_seconds_count") == 2);
+	free(t);
+	promexp_state_free(&s1);
+	promexp_state_free(&s2);
+}
+
+#define SCOPE_A "/system.slice/docker-" ID_A ".scope"
+#define SER_IO(m, extra)                                                                  \
+	m "{id=\"" SCOPE_A "\"" extra ",name=\"web-1\",image=\"gestor/high-cpu:latest\"," \
+	  "container_label_gestor_managed=\"true\",container_label_gestor_class=\"high-cpu\"}"
+
+/* ctrio figures for A (B has none): they and the cgroup path reach /metrics */
+static void test_ctrio_series(void **state)
+{
+	struct fixture f;
+	struct promexp_state s0 = { .source = -1 }, s1 = { 0 }, s2 = { 0 };
+	struct snap_ctr sc = { .id = ID_A, .cgroup = SCOPE_A };
+	struct ctrio io[2] = { { 0 } };
+	struct promexp_info x = info;
+	char *t;
+
+	(void)state;
+	io[0].has_cpu = true;
+	io[0].cpu_ns = 12500000000ull;
+	io[0].has_cfs = true;
+	io[0].nr_periods = 100;
+	io[0].nr_throttled = 40;
+	io[0].throttled_ns = 2500000000ull;
+	io[0].has_pids = true;
+	io[0].processes = 2;
+	io[0].threads = 9;
+	io[0].has_oom = true;
+	io[0].oom_kill = 1;
+	io[0].has_io = true;
+	io[0].ndev = 1;
+	io[0].dev[0] = (struct ctrio_dev){ .major = 8,
+					   .name = "/dev/sda",
+					   .rbytes = 4096,
+					   .wbytes = 1048576,
+					   .rios = 1,
+					   .wios = 256 };
+	io[0].has_net = true;
+	io[0].nif = 1;
+	io[0].ifs[0] = (struct ctrio_if){ .name = "eth0",
+					  .rx_bytes = 1000,
+					  .rx_packets = 10,
+					  .tx_bytes = 2000,
+					  .tx_packets = 20 };
+	x.io = io;
+	fixture_init(&f, 1700000000000000000ull, 50, 9000000000ull);
+	f.c.cur.ctrs = &sc;
+	f.c.cur.nctrs = 1;
+	assert_int_equal(promexp_state_step(&s1, &s0, &f.c, &x), 0);
+	/* a later cycle: the counter is the cgroup's, not carried on by the rate */
+	io[0].cpu_ns = 13000000000ull;
+	assert_int_equal(promexp_state_step(&s2, &s1, &f.c, &x), 0);
+	t = render(&s2);
+	assert_true(value_of(t, SER_IO("container_cpu_usage_seconds_total", "")) == 13.0);
+	assert_true(value_of(t, SER_IO("container_cpu_cfs_periods_total", "")) == 100);
+	assert_true(value_of(t, SER_IO("container_cpu_cfs_throttled_periods_total", "")) == 40);
+	assert_true(value_of(t, SER_IO("container_cpu_cfs_throttled_seconds_total", "")) == 2.5);
+	assert_true(value_of(t, SER_IO("container_processes", "")) == 2);
+	assert_true(value_of(t, SER_IO("container_threads", "")) == 9);
+	assert_true(value_of(t, SER_IO("container_oom_events_total", "")) == 1);
+	assert_true(value_of(t, SER_IO("container_fs_writes_bytes_total",
+				       ",device=\"/dev/sda\"")) == 1048576);
+	assert_true(value_of(t, SER_IO("container_fs_reads_total", ",device=\"/dev/sda\"")) == 1);
+	assert_true(value_of(t, SER_IO("container_network_receive_bytes_total",
+				       ",interface=\"eth0\"")) == 1000);
+	assert_true(value_of(t, SER_IO("container_network_transmit_packets_total",
+				       ",interface=\"eth0\"")) == 20);
+	/* B: no cgroup path known (the /docker/<id> default), nothing read:
+	 * no such series, and its CPU from the processes */
+	assert_non_null(strstr(t, "container_cpu_usage_seconds_total{id=\"/docker/" ID_B "\""));
+	assert_null(strstr(t, "container_processes{id=\"/docker/" ID_B));
+	assert_null(strstr(t, "container_network_receive_bytes_total{id=\"/docker/" ID_B));
 	free(t);
 	promexp_state_free(&s1);
 	promexp_state_free(&s2);
@@ -387,7 +464,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_first_cycle), cmocka_unit_test(test_counter_carries_on),
 		cmocka_unit_test(test_format),	    cmocka_unit_test(test_parse_listen),
-		cmocka_unit_test(test_server),
+		cmocka_unit_test(test_server),	    cmocka_unit_test(test_ctrio_series),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
