@@ -67,11 +67,19 @@ struct bpfsrc {
 	unsigned long cg_reads; /* containers-only reads (bpfsrc_cg_check) */
 };
 
+/* libbpf's first warning since bpfsrc_cg_load cleared it: a failure's reason
+ * ("... has non-zero extra bytes" is an EINVAL that no bpf() call returns) */
+static _Thread_local char bpfsrc_libbpf_warn[96];
+
 static int bpfsrc_silent(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	(void)level;
-	(void)fmt;
-	(void)ap;
+	size_t n;
+
+	if (level != LIBBPF_WARN || bpfsrc_libbpf_warn[0])
+		return 0;
+	vsnprintf(bpfsrc_libbpf_warn, sizeof(bpfsrc_libbpf_warn), fmt, ap);
+	n = strcspn(bpfsrc_libbpf_warn, "\n");
+	bpfsrc_libbpf_warn[n] = 0;
 	return 0;
 }
 
@@ -153,6 +161,7 @@ static int bpfsrc_cg_load(struct bpfsrc *b)
 	opts.link_info = &linfo;
 	opts.link_info_len = sizeof(linfo);
 	memset(&linfo, 0, sizeof(linfo));
+	bpfsrc_libbpf_warn[0] = 0;
 	linfo.cgroup.order = BPF_CGROUP_ITER_DESCENDANTS_PRE;
 	linfo.cgroup.cgroup_id = BPFSRC_CG_ROOT_ID;
 
@@ -192,8 +201,9 @@ static int bpfsrc_cg_load(struct bpfsrc *b)
 	sysinfo_cg_bpf__destroy(cg);
 	return 0;
 err:
-	snprintf(b->cg_why, sizeof(b->cg_why), "cgroup walk not loaded (kernel >= 6.7 needed): %s",
-		 strerror(-ret));
+	snprintf(b->cg_why, sizeof(b->cg_why), "cgroup walk not loaded: %s%s%.96s%s",
+		 strerror(-ret), bpfsrc_libbpf_warn[0] ? " (" : "", bpfsrc_libbpf_warn,
+		 bpfsrc_libbpf_warn[0] ? ")" : "");
 	bpfsrc_cg_close(b);
 	sysinfo_cg_bpf__destroy(cg);
 	return ret;
