@@ -40,6 +40,7 @@ struct store {
 	bool stopping; /* no new batches */
 	bool exiting; /* writer: leave when the queues are empty */
 	bool in_group;
+	bool asleep; /* the writer waits with no access entry queued: a first one wakes it */
 	pthread_cond_t idle_cv;
 	struct store_job *jobs, **jobs_tail;
 	size_t njobs;
@@ -274,7 +275,9 @@ static void *store_writer(void *arg)
 				continue;
 			}
 			if (!s->accs && !retain) {
+				s->asleep = true;
 				pthread_cond_wait(&s->cv, &s->mu);
+				s->asleep = false;
 				continue;
 			}
 			uint64_t due = s->accs ? s->accs_since + STORE_ACCESS_FLUSH_NS : UINT64_MAX;
@@ -282,7 +285,9 @@ static void *store_writer(void *arg)
 				due = s->retain_due;
 			if (s->accs && util_mono_ns() >= s->accs_since + STORE_ACCESS_FLUSH_NS)
 				break;
+			s->asleep = !s->accs; /* a first entry's deadline may come sooner */
 			store_wait_until(s, due);
+			s->asleep = false;
 		}
 		if (!s->jobs && !s->accs) {
 			if (s->exiting)
@@ -399,11 +404,15 @@ void store_submit_access(struct store *s, const struct access_entry *e)
 	a->e = *e;
 	a->next = NULL;
 	pthread_mutex_lock(&s->mu);
+	/* the writer needs waking only when it waits with no deadline: else
+	 * the entry rides along with the next group or the deadline's flush (a
+	 * wake-up per request cost a context switch each at one sender) */
 	if (!s->accs)
 		s->accs_since = util_mono_ns();
+	if (s->asleep)
+		pthread_cond_signal(&s->cv);
 	*s->accs_tail = a;
 	s->accs_tail = &a->next;
-	pthread_cond_signal(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 }
 

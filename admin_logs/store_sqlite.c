@@ -147,6 +147,7 @@ struct store_sq {
 	pthread_mutex_t ckpt_mu;
 	pthread_cond_t ckpt_cv;
 	int wal_pages; /* writer only: WAL size after the last commit */
+	int ckpt_mark; /* writer only: the WAL size that asks the checkpointer next */
 	bool ckpt_want; /* under ckpt_mu */
 	bool ckpt_exit; /* under ckpt_mu */
 };
@@ -499,9 +500,14 @@ static int sq_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 
 	(void)db;
 	(void)name;
+	if (pages < s->wal_pages || s->ckpt_mark == 0)
+		s->ckpt_mark = STORE_CKPT_PAGES; /* the WAL started over */
 	s->wal_pages = pages;
+	if (pages < s->ckpt_mark)
+		return SQLITE_OK;
+	s->ckpt_mark = pages + STORE_CKPT_PAGES;
 	pthread_mutex_lock(&s->ckpt_mu);
-	if (pages >= STORE_CKPT_PAGES && !s->ckpt_want) {
+	if (!s->ckpt_want) {
 		s->ckpt_want = true;
 		pthread_cond_signal(&s->ckpt_cv);
 	}
@@ -640,7 +646,7 @@ static int sq_open(void **be, const char *path, char *err, size_t errlen)
 		return -ENOMEM;
 	if (sq_open_db(s,
 		       "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-		       "PRAGMA cache_size=-2000",
+		       "PRAGMA cache_size=-2000; PRAGMA temp_store=MEMORY",
 		       &from, err, errlen) < 0)
 		goto err;
 	if (from != STORE_SCHEMA_VERSION)
