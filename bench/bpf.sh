@@ -5,14 +5,32 @@
 # the iterator and /proc both list exactly that many processes; R runs each
 # (default 15), median and best. Needs root (BPF) and the kernel's BTF.
 # Usage: bench/bpf.sh [RUNS]
+#        bench/bpf.sh containers [C [N [RUNS]]]
+#   servicio's containers-only read at C (500) containers among N (10,500)
+#   processes, its two paths: the task iterator (kernels < 6.7, or
+#   bpf-no-cgwalk) and the cgroup walk; wall and CPU time per read
+#   (bench/bpf_ctr_bench.c: sleeping processes in a fresh pid namespace, C
+#   of them in cgroup v2 directories named as Docker's, all removed after).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 TOP=$PWD
 BUILD=${BUILD:-$TOP/build}
+MODE=iter
+if [ "${1:-}" = containers ]; then
+	MODE=containers
+	shift
+fi
 R=${1:-15}
 [ "$(id -u)" = 0 ] || { echo "bpf: needs root"; exit 1; }
 [ -r /sys/kernel/btf/vmlinux ] || { echo "bpf: no kernel BTF"; exit 1; }
 make -s -C servicio BUILD="$BUILD" tools || { echo "bpf: cannot build the benchmark"; exit 1; }
+if [ "$MODE" = containers ]; then
+	C=${1:-500} N=${2:-10500} R=${3:-40}
+	echo "# machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ), kernel $(uname -r)"
+	echo "# servicio's containers-only read, $C containers among $N processes (a fresh pid namespace); $R reads per path"
+	echo
+	exec unshare --pid --fork --mount-proc "$BUILD/tools/bpf_ctr_bench" "$C" "$N" "$R"
+fi
 echo "# machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ), kernel $(uname -r)"
 echo "# each size in a fresh pid namespace; $R runs; times per whole read"
 echo
