@@ -173,8 +173,11 @@ def handle(conn, key, value, upstream):
             up.shutdown(socket.SHUT_WR)
         except OSError:
             pass
+        # the answers may go on after the client closed its side (an
+        # attached `docker run` half-closes when it has no stdin): the
+        # connection ends when the engine's side does
         if back:
-            back.join(60)
+            back.join()
         up.close()
         conn.close()
 

@@ -110,7 +110,7 @@ if [ -n "$docker" ]; then
 	lproxy=$!
 	# (no PID namespace ends it with this shell: a "die" below must too)
 	trap '[ -n "$lproxy" ] && kill "$lproxy" 2>/dev/null' EXIT
-	for _ in $(seq 1 50); do [ -S "$lsock" ] && break; sleep 0.1; done
+	for _ in $(seq 1 300); do [ -S "$lsock" ] && break; sleep 0.1; done
 	[ -S "$lsock" ] || die "the labelling Docker proxy did not start: $(tail -n 3 "$leftovers.proxy.log")"
 fi
 for sock in /run/docker.sock /var/run/docker.sock; do
