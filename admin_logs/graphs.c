@@ -33,6 +33,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "gestor.h"
 #include "graphs_text.h"
 #include "log.h"
 #include "store.h"
@@ -190,7 +191,8 @@ static void samples_split_unknown(const char *body, double *v)
 
 		if (!cls || strcmp(cls, "unknown") != 0)
 			continue;
-		if (role ? strcmp(role, "admin_logs") == 0 : (name && strstr(name, "admin_logs")))
+		if (role ? strcmp(role, GESTOR_ROLE_ADMIN_LOGS) == 0
+			 : (name && strstr(name, "admin_logs")))
 			v[SV_ADMIN]++;
 		else if (role ? strcmp(role, "managed") != 0 : (!lc || !lc[0]))
 			v[SV_UNMANAGED]++;

@@ -29,6 +29,23 @@
  */
 #define GESTOR_LOG_USER "gestor-logs"
 
+/* A container's full id: Docker's 64 lowercase hex digits (and the id
+ * servicio reads from a process's cgroup path, cgroupid.h). */
+#define GESTOR_CTR_ID_LEN 64
+
+/*
+ * The labels gestor reads on containers, and their values. servicio manages
+ * the containers labelled GESTOR_LABEL_MANAGED=true; the log server's
+ * container carries GESTOR_LABEL_ROLE=GESTOR_ROLE_ADMIN_LOGS (servicio sets
+ * it, and both programs tell that container from the managed ones by it);
+ * GESTOR_LABEL_CLASS is the class a load image declares (high or low),
+ * shown beside the one servicio decides.
+ */
+#define GESTOR_LABEL_MANAGED "gestor.managed"
+#define GESTOR_LABEL_ROLE "gestor.role"
+#define GESTOR_ROLE_ADMIN_LOGS "admin_logs"
+#define GESTOR_LABEL_CLASS "gestor.class"
+
 /*
  * The one version of every program: debian/changelog's top entry, passed by
  * mk/common.mk as -DGESTOR_VERSION (this fallback only for tools that

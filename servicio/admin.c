@@ -228,7 +228,7 @@ int admin_start(struct admin *a, struct docker *dk, struct logclient **lc, bool 
 
 void admin_revive(struct admin *a, struct docker *dk)
 {
-	char err[512], id[65];
+	char err[512], id[GESTOR_CTR_ID_LEN + 1];
 	enum dctl_admin_state st;
 	struct dctl_admin spec = admin_spec(a);
 	uint64_t now = util_mono_ns();

@@ -14,11 +14,12 @@
 
 #include "config.h"
 #include "docker.h"
+#include "gestor.h"
 #include "logclient.h"
 
 struct admin {
 	const struct config *cfg;
-	char id[65]; /* "" with --log-url */
+	char id[GESTOR_CTR_ID_LEN + 1]; /* "" with --log-url */
 	bool ours; /* we created or started it */
 	uint64_t check_ns; /* next revive check */
 	long uid, gid; /* the server's host user (GESTOR_LOG_USER) */

@@ -211,8 +211,8 @@ static int bpfrec_add(void *ctx, const struct si_rhdr *h, const struct si_wcg *c
 	snapshot_decode_raw(w->comm, n, p->name, sizeof(p->name));
 	p->state[0] = w->state;
 	if (c->id[0]) {
-		memcpy(p->container_id, c->id, SNAP_CTR_ID_LEN);
-		p->container_id[SNAP_CTR_ID_LEN] = '\0';
+		memcpy(p->container_id, c->id, GESTOR_CTR_ID_LEN);
+		p->container_id[GESTOR_CTR_ID_LEN] = '\0';
 	}
 	p->cgroup = st->last_path;
 	p->vsz_kb = w->vsz_kb;

@@ -597,8 +597,13 @@ static int bpfsrc_src_take(void *state, struct snapshot *out, char *err, size_t 
 	return ret;
 }
 
-const struct metrics_src bpfsrc_src = { SNAP_SRC_BPF, "bpf", bpfsrc_src_open, bpfsrc_src_take,
-					bpfsrc_src_close, NULL };
+const struct metrics_src bpfsrc_src = {
+	.id = SNAP_SRC_BPF,
+	.name = "bpf",
+	.open = bpfsrc_src_open,
+	.take = bpfsrc_src_take,
+	.close = bpfsrc_src_close,
+};
 
 int bpfsrc_sysinfo_main(int argc, char **argv)
 {

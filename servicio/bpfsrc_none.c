@@ -26,5 +26,9 @@ static int bpfsrc_none_take(void *state, struct snapshot *out, char *err, size_t
 	return -ENOTSUP;
 }
 
-const struct metrics_src bpfsrc_src = { SNAP_SRC_BPF,	  "bpf", bpfsrc_none_open,
-					bpfsrc_none_take, NULL,	 NULL };
+const struct metrics_src bpfsrc_src = {
+	.id = SNAP_SRC_BPF,
+	.name = "bpf",
+	.open = bpfsrc_none_open,
+	.take = bpfsrc_none_take,
+};

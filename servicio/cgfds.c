@@ -18,7 +18,7 @@
 
 /* A container whose memory files stay open from cycle to cycle. */
 struct cgfds_ent {
-	char id[SNAP_CTR_ID_LEN + 1];
+	char id[GESTOR_CTR_ID_LEN + 1];
 	int version;
 	int fd[CGMEM_NFILES]; /* -1 for a file the version does not read */
 	uint64_t seen; /* the last cycle that found the container */

@@ -168,7 +168,7 @@ int cgmem_find(const char *root, const char *cgroup_dir, const char *id, uint64_
 				worst = ret;
 		}
 	}
-	if (id && util_is_hex(id, SNAP_CTR_ID_LEN)) {
+	if (id && util_is_hex(id, GESTOR_CTR_ID_LEN)) {
 		for (size_t i = 0; i < UTIL_ARRAY_LEN(v1) + UTIL_ARRAY_LEN(v2); i++) {
 			bool is_v1 = i < UTIL_ARRAY_LEN(v1);
 			snprintf(dir, CGMEM_DIR_MAX, is_v1 ? v1[i] : v2[i - UTIL_ARRAY_LEN(v1)],

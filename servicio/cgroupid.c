@@ -13,7 +13,7 @@
 
 static bool cgroupid_hex64(const char *s, size_t n)
 {
-	if (n != CGROUPID_LEN)
+	if (n != GESTOR_CTR_ID_LEN)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
@@ -37,9 +37,9 @@ static bool cgroupid_component(const char *c, size_t n, const char *prev, size_t
 	for (size_t i = 0; i < UTIL_ARRAY_LEN(prefixes); i++) {
 		size_t pl = strlen(prefixes[i]);
 
-		if (n == pl + CGROUPID_LEN + 6 && memcmp(c, prefixes[i], pl) == 0 &&
-		    memcmp(c + pl + CGROUPID_LEN, ".scope", 6) == 0 &&
-		    cgroupid_hex64(c + pl, CGROUPID_LEN)) {
+		if (n == pl + GESTOR_CTR_ID_LEN + 6 && memcmp(c, prefixes[i], pl) == 0 &&
+		    memcmp(c + pl + GESTOR_CTR_ID_LEN, ".scope", 6) == 0 &&
+		    cgroupid_hex64(c + pl, GESTOR_CTR_ID_LEN)) {
 			*id = c + pl;
 			return true;
 		}
@@ -48,7 +48,8 @@ static bool cgroupid_component(const char *c, size_t n, const char *prev, size_t
 }
 
 /* The path is the n bytes at path (not necessarily terminated). */
-static bool cgroupid_scan(const char *path, size_t len, char id[CGROUPID_LEN + 1], size_t *dir_len)
+static bool cgroupid_scan(const char *path, size_t len, char id[GESTOR_CTR_ID_LEN + 1],
+			  size_t *dir_len)
 {
 	const char *p = path, *end = path + len, *prev = "";
 	size_t prevn = 0;
@@ -66,8 +67,8 @@ static bool cgroupid_scan(const char *path, size_t len, char id[CGROUPID_LEN + 1
 			p++;
 		n = (size_t)(p - c);
 		if (cgroupid_component(c, n, prev, prevn, &match)) {
-			memcpy(id, match, CGROUPID_LEN);
-			id[CGROUPID_LEN] = '\0';
+			memcpy(id, match, GESTOR_CTR_ID_LEN);
+			id[GESTOR_CTR_ID_LEN] = '\0';
 			if (dir_len)
 				*dir_len = (size_t)(p - path);
 			return true;
@@ -79,7 +80,7 @@ static bool cgroupid_scan(const char *path, size_t len, char id[CGROUPID_LEN + 1
 	return false;
 }
 
-bool cgroupid_from_path(const char *path, char id[CGROUPID_LEN + 1], size_t *dir_len)
+bool cgroupid_from_path(const char *path, char id[GESTOR_CTR_ID_LEN + 1], size_t *dir_len)
 {
 	return cgroupid_scan(path, strlen(path), id, dir_len);
 }
@@ -114,7 +115,8 @@ static void cgroupid_copy_path(const char *s, size_t n, char *out, size_t cap)
 /* Slot order: the module's (v2, then v1 memory, cpu, pids, cpuset). */
 enum { CG_V2, CG_MEMORY, CG_CPU, CG_PIDS, CG_CPUSET, CG_SLOTS };
 
-bool cgroupid_from_file_buf(const char *buf, char id[CGROUPID_LEN + 1], char *path, size_t pathcap)
+bool cgroupid_from_file_buf(const char *buf, char id[GESTOR_CTR_ID_LEN + 1], char *path,
+			    size_t pathcap)
 {
 	static const char *const v1names[CG_SLOTS] = { NULL, "memory", "cpu", "pids", "cpuset" };
 	const char *slot[CG_SLOTS] = { NULL };

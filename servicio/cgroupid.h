@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define CGROUPID_LEN 64
+#include "gestor.h" /* GESTOR_CTR_ID_LEN */
 
 /*
  * Find the container id in one cgroup path. On a match, copies the id to
@@ -26,7 +26,7 @@
  * path prefix that ends with the matching component (the container's cgroup
  * directory). false when the path names no container.
  */
-bool cgroupid_from_path(const char *path, char id[CGROUPID_LEN + 1], size_t *dir_len);
+bool cgroupid_from_path(const char *path, char id[GESTOR_CTR_ID_LEN + 1], size_t *dir_len);
 
 /*
  * Parse a /proc/<pid>/cgroup file ("hier:controllers:path" lines, v1 and v2)
@@ -37,6 +37,7 @@ bool cgroupid_from_path(const char *path, char id[CGROUPID_LEN + 1], size_t *dir
  * else the v2 path, else "/". path is cut to pathcap. Returns true when a
  * container was found (id set, else id = "").
  */
-bool cgroupid_from_file_buf(const char *buf, char id[CGROUPID_LEN + 1], char *path, size_t pathcap);
+bool cgroupid_from_file_buf(const char *buf, char id[GESTOR_CTR_ID_LEN + 1], char *path,
+			    size_t pathcap);
 
 #endif

@@ -163,7 +163,7 @@ const struct ctr_stat *ctrstats_find(const struct ctrstats *st, const char *id)
 
 	size_t lo = 0, hi = st->nctrs;
 
-	if (n < 12 || n > SNAP_CTR_ID_LEN)
+	if (n < 12 || n > GESTOR_CTR_ID_LEN)
 		return NULL;
 	/* sorted by id (as the snapshot's containers): the first id >= the
 	 * prefix is the one that starts with it, if any */

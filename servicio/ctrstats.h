@@ -27,7 +27,7 @@
 #include "snapshot.h"
 
 struct ctr_stat {
-	char id[SNAP_CTR_ID_LEN + 1];
+	char id[GESTOR_CTR_ID_LEN + 1];
 	uint32_t procs;
 	uint64_t rss_kb; /* sum over its processes */
 	uint64_t cpu_time_ns; /* sum over its processes */

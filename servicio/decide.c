@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "gestor.h"
 #include "util.h"
 
 static bool decide_label_is(const struct docker_container *c, const char *k, const char *v)
@@ -25,7 +26,7 @@ bool decide_managed(const struct docker_container *c, const char *scope)
 	char key[CONFIG_STR_MAX];
 	const char *eq;
 
-	if (!decide_label_is(c, "gestor.managed", "true"))
+	if (!decide_label_is(c, GESTOR_LABEL_MANAGED, "true"))
 		return false;
 	if (!scope || !scope[0])
 		return true;
@@ -112,7 +113,7 @@ static void decide_row(struct cycle *c, size_t i, const struct decide_ctx *x)
 		.managed = decide_managed(dc, x->scope),
 		/* by label, id or name: the same container for the policy and the
 		 * record's role (record.c) */
-		.admin_logs = decide_label_is(dc, "gestor.role", "admin_logs") ||
+		.admin_logs = decide_label_is(dc, GESTOR_LABEL_ROLE, GESTOR_ROLE_ADMIN_LOGS) ||
 			      (x->admin_id[0] && strcmp(dc->id, x->admin_id) == 0) ||
 			      (x->pp.admin_name && strcmp(dc->name, x->pp.admin_name) == 0),
 		.self = x->self_id[0] && strcmp(dc->id, x->self_id) == 0,

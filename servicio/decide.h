@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "cycle.h"
+#include "gestor.h"
 #include "policy.h"
 #include "rails.h"
 
@@ -21,7 +22,7 @@
  */
 struct decide_kept {
 	struct decide_kept_ctr {
-		char id[65];
+		char id[GESTOR_CTR_ID_LEN + 1];
 		int cls; /* enum policy_class */
 	} * v;
 	size_t n;

@@ -30,6 +30,8 @@
 
 #include <jansson.h>
 
+#include "gestor.h"
+
 #define DOCKER_SOCKET "/var/run/docker.sock"
 #define DOCKER_API_DEFAULT "1.41" /* Docker 20.10 */
 #define DOCKER_API_MAX "1.41" /* newest version this client speaks */
@@ -105,7 +107,7 @@ struct docker_label {
 };
 
 struct docker_container {
-	char id[65];
+	char id[GESTOR_CTR_ID_LEN + 1];
 	char name[256]; /* without the leading '/' */
 	char image[256]; /* as created, e.g. "gestor/low:latest" */
 	char image_id[80];
@@ -138,7 +140,7 @@ const struct docker_container *docker_container_find(const struct docker_contain
 
 /* GET /containers/<id>/json, the parts servicio uses, plus the whole document. */
 struct docker_inspect {
-	char id[65];
+	char id[GESTOR_CTR_ID_LEN + 1];
 	char name[256];
 	char image[256];
 	char status[16]; /* State.Status */

@@ -167,11 +167,12 @@ static json_t *dctl_admin_want(const struct dctl_admin *a)
 		       "SecurityOpt", "no-new-privileges", "ReadonlyRootfs", 1, "Tmpfs", "/tmp",
 		       DCTL_ADMIN_TMPFS, "Memory", (json_int_t)DCTL_ADMIN_MEMORY, "MemorySwap",
 		       (json_int_t)DCTL_ADMIN_MEMORY, "PidsLimit", (json_int_t)DCTL_ADMIN_PIDS);
-	return json_pack(
-		"{s:s,s:s,s:{s:s},s:o,s:[s,s,s,s,s]}", "Image", a->image, "User", user, "Labels",
-		"gestor.role", "admin_logs", "HostConfig", hc, "Env", "ADMIN_LOGS_LISTEN=127.0.0.1",
-		port, "ADMIN_LOGS_UNIX=" GESTOR_LOG_SOCK_CTR_DIR "/" GESTOR_LOG_SOCK_NAME,
-		"ADMIN_LOGS_TOKEN_FILE=/data/" DCTL_ADMIN_TOKEN, "ADMIN_LOGS_OPEN_READS=1");
+	return json_pack("{s:s,s:s,s:{s:s},s:o,s:[s,s,s,s,s]}", "Image", a->image, "User", user,
+			 "Labels", GESTOR_LABEL_ROLE, GESTOR_ROLE_ADMIN_LOGS, "HostConfig", hc,
+			 "Env", "ADMIN_LOGS_LISTEN=127.0.0.1", port,
+			 "ADMIN_LOGS_UNIX=" GESTOR_LOG_SOCK_CTR_DIR "/" GESTOR_LOG_SOCK_NAME,
+			 "ADMIN_LOGS_TOKEN_FILE=/data/" DCTL_ADMIN_TOKEN,
+			 "ADMIN_LOGS_OPEN_READS=1");
 }
 
 char *dctl_admin_create_body(const struct dctl_admin *a)
@@ -376,8 +377,8 @@ static int dctl_admin_data_dir(struct docker *d, const struct dctl_admin *a, cha
 }
 
 /* POST /containers/create; id gets the new container's. 0 or -errno. */
-static int dctl_admin_create(struct docker *d, const struct dctl_admin *a, char id[65], char *err,
-			     size_t errlen)
+static int dctl_admin_create(struct docker *d, const struct dctl_admin *a,
+			     char id[GESTOR_CTR_ID_LEN + 1], char *err, size_t errlen)
 {
 	struct docker_response r = { 0 };
 	char path[512], e2[512], *body = dctl_admin_create_body(a);
@@ -425,12 +426,12 @@ static int dctl_admin_reusable(struct docker *d, const struct dctl_admin *a,
 			       const struct docker_inspect *in, char *err, size_t errlen)
 {
 	const json_t *labels = json_object_get(json_object_get(in->raw, "Config"), "Labels");
-	const char *role = json_string_value(json_object_get(labels, "gestor.role"));
+	const char *role = json_string_value(json_object_get(labels, GESTOR_LABEL_ROLE));
 	json_t *image;
 	char why[256];
 	int ret;
 
-	if (!role || strcmp(role, "admin_logs") != 0) {
+	if (!role || strcmp(role, GESTOR_ROLE_ADMIN_LOGS) != 0) {
 		snprintf(err, errlen,
 			 "a container named %s exists that servicio did not make (no label "
 			 "gestor.role=admin_logs): remove or rename it, or use --admin-name",
@@ -446,7 +447,7 @@ static int dctl_admin_reusable(struct docker *d, const struct dctl_admin *a,
 }
 
 int dctl_admin_ensure(struct docker *d, const struct dctl_admin *a, enum dctl_admin_state *state,
-		      char id[65], char *err, size_t errlen)
+		      char id[GESTOR_CTR_ID_LEN + 1], char *err, size_t errlen)
 {
 	struct docker_inspect in = { 0 };
 	char e2[512], e3[1024];

@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "docker.h"
+#include "gestor.h"
 
 /*
  * Kill (SIGKILL) then DELETE ?force=1 (&v=1 only after
@@ -82,7 +83,7 @@ enum dctl_admin_state {
  * (65 bytes) gets its id.
  */
 int dctl_admin_ensure(struct docker *d, const struct dctl_admin *a, enum dctl_admin_state *state,
-		      char id[65], char *err, size_t errlen);
+		      char id[GESTOR_CTR_ID_LEN + 1], char *err, size_t errlen);
 
 /*
  * Whether removals (dctl_remove, dctl_stop_remove) also delete the

@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gestor.h"
+
 #define EVENTS_LINE_MAX 65536 /* an event longer than this is skipped */
 
 struct events;
@@ -39,7 +41,7 @@ enum events_kind { EVENTS_OTHER, EVENTS_START, EVENTS_DIE };
 
 struct events_event {
 	enum events_kind kind;
-	char id[65];
+	char id[GESTOR_CTR_ID_LEN + 1];
 	char name[256];
 };
 

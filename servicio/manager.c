@@ -88,7 +88,7 @@ struct mgr {
 	struct admin admin;
 	struct cron cron;
 	struct measure ms;
-	char self_id[CGROUPID_LEN + 1];
+	char self_id[GESTOR_CTR_ID_LEN + 1];
 	char run_id[48];
 	uint64_t cycle;
 	bool colour;
@@ -536,10 +536,10 @@ static void mgr_leftovers(struct mgr *m)
 	    docker_list_containers(m->dk, false, "gestor.managed=true", &l, err, sizeof(err)) != 0)
 		return;
 	for (size_t i = 0; i < l.n; i++) {
-		const char *role = docker_container_label(&l.items[i], "gestor.role");
+		const char *role = docker_container_label(&l.items[i], GESTOR_LABEL_ROLE);
 
 		if (decide_managed(&l.items[i], m->cfg.scope) &&
-		    !(role && strcmp(role, "admin_logs") == 0))
+		    !(role && strcmp(role, GESTOR_ROLE_ADMIN_LOGS) == 0))
 			n++;
 	}
 	docker_container_list_free(&l);

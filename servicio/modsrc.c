@@ -240,7 +240,7 @@ static int modsrc_proc(struct modsrc_ctx *c, json_t *o, struct snapshot *s, stru
 		return ret;
 	if (p->state[0] == '\0')
 		return modsrc_fail(c, "state", "is empty");
-	if (p->container_id[0] && !util_is_hex(p->container_id, SNAP_CTR_ID_LEN))
+	if (p->container_id[0] && !util_is_hex(p->container_id, GESTOR_CTR_ID_LEN))
 		return modsrc_fail(c, "container_id", "expected \"\" or 64 lowercase hex digits");
 	return 0;
 }
@@ -626,5 +626,10 @@ static int modsrc_src_take(void *state, struct snapshot *out, char *err, size_t 
 	return ret;
 }
 
-const struct metrics_src modsrc_src = { SNAP_SRC_MODULE, "module",	   modsrc_src_open,
-					modsrc_src_take, modsrc_src_close, NULL };
+const struct metrics_src modsrc_src = {
+	.id = SNAP_SRC_MODULE,
+	.name = "module",
+	.open = modsrc_src_open,
+	.take = modsrc_src_take,
+	.close = modsrc_src_close,
+};

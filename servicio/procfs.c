@@ -621,5 +621,11 @@ static void procfs_src_saved(const void *state, size_t *skipped, size_t *reused)
 	*reused = procskip_reused(st->opts.skip);
 }
 
-const struct metrics_src procfs_src = { SNAP_SRC_PROCFS, "procfs",	   procfs_src_open,
-					procfs_src_take, procfs_src_close, procfs_src_saved };
+const struct metrics_src procfs_src = {
+	.id = SNAP_SRC_PROCFS,
+	.name = "procfs",
+	.open = procfs_src_open,
+	.take = procfs_src_take,
+	.close = procfs_src_close,
+	.saved = procfs_src_saved,
+};

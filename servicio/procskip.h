@@ -31,7 +31,7 @@ struct procskip;
 
 /* Where a process in a container is, as its cgroup file said. */
 struct procskip_where {
-	char id[SNAP_CTR_ID_LEN + 1];
+	char id[GESTOR_CTR_ID_LEN + 1];
 	char cgroup[SNAP_CGROUP_MAX];
 };
 

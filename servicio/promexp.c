@@ -26,6 +26,7 @@
 #include <microhttpd.h>
 
 #include "decide.h"
+#include "gestor.h"
 #include "log.h"
 #include "metrics.h"
 #include "record.h"
@@ -65,7 +66,7 @@ static void promexp_ctr_fill(struct promexp_ctr *o, const struct cycle_row *r,
 			     const struct ctrio *io)
 {
 	const struct ctr_stat *st = r->st;
-	const char *lc = docker_container_label(r->dc, "gestor.class");
+	const char *lc = docker_container_label(r->dc, GESTOR_LABEL_CLASS);
 	const struct snap_ctr *sc = snapshot_find_ctr(&c->cur, r->dc->id);
 	uint64_t ram = c->cur.mem.total_kb * 1024;
 

@@ -27,6 +27,7 @@
 
 #include "ctrio.h"
 #include "cycle.h"
+#include "gestor.h"
 
 #define PROMEXP_DEFAULT_LISTEN "127.0.0.1:9102"
 #define PROMEXP_NACTIONS 6 /* enum cycle_action */
@@ -35,7 +36,7 @@
 
 /* One running container as Prometheus sees it. */
 struct promexp_ctr {
-	char id[65];
+	char id[GESTOR_CTR_ID_LEN + 1];
 	char cgroup[SNAP_CGROUP_MAX]; /* the id label: the cgroup path, "/docker/<id>" unknown */
 	char name[256];
 	char image[256];

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "gestor.h"
 #include "metrics.h"
 #include "table.h"
 #include "util.h"
@@ -103,7 +104,7 @@ static double record_clamp(double v, double lo, double hi)
 static const char *record_role(const struct cycle_row *r)
 {
 	if (r->pc.admin_logs)
-		return "admin_logs";
+		return GESTOR_ROLE_ADMIN_LOGS;
 	if (r->pc.self)
 		return "servicio";
 	return r->pc.managed ? "managed" : "unmanaged";
@@ -112,7 +113,7 @@ static const char *record_role(const struct cycle_row *r)
 static json_t *record_sample_ctr(const struct cycle_row *r)
 {
 	const struct ctr_stat *st = r->st;
-	const char *lc = docker_container_label(r->dc, "gestor.class");
+	const char *lc = docker_container_label(r->dc, GESTOR_LABEL_CLASS);
 
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:b,s:I,s:I,s:f,s:I}", "id", r->dc->id, "name",
 			 r->dc->name, "class", record_class(r), "role", record_role(r),

@@ -103,7 +103,7 @@ static int snapshot_cmp_ctr(const void *a, const void *b)
  * cgroup path, 0 if unknown. */
 static size_t snapshot_ctr_dir(const struct snap_proc *p)
 {
-	char id[SNAP_CTR_ID_LEN + 1];
+	char id[GESTOR_CTR_ID_LEN + 1];
 	size_t n;
 
 	if (!p->cgroup[0] || !cgroupid_from_path(p->cgroup, id, &n) ||
@@ -142,7 +142,8 @@ int snapshot_group(struct snapshot *s, bool containers_only)
 		n = 0;
 		for (i = 0; i < s->nprocs; i++)
 			if (s->procs[i].container_id[0])
-				memcpy(ctrs[n++].id, s->procs[i].container_id, SNAP_CTR_ID_LEN + 1);
+				memcpy(ctrs[n++].id, s->procs[i].container_id,
+				       GESTOR_CTR_ID_LEN + 1);
 		qsort(ctrs, n, sizeof(*ctrs), snapshot_cmp_ctr);
 		for (i = 0, j = 0; i < n; i++) {
 			if (j > 0 && strcmp(ctrs[j - 1].id, ctrs[i].id) == 0)

@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "gestor.h" /* GESTOR_CTR_ID_LEN: a container's full id */
+
 #define SNAP_PROC_ROOT "/proc"
 #define SNAP_FORMAT_VERSION 1
 
@@ -37,7 +39,6 @@
 #define SNAP_CMDLINE_MAX 520
 #define SNAP_CGROUP_MAX 520
 #define SNAP_STATE_MAX 16 /* "R", "S", ... or a word */
-#define SNAP_CTR_ID_LEN 64 /* full container id, lowercase hex */
 
 /* Which source filled a snapshot (names: metrics_source_name()). */
 enum snap_source { SNAP_SRC_MODULE, SNAP_SRC_PROCFS, SNAP_SRC_BPF, SNAP_SRC_COUNT };
@@ -64,7 +65,7 @@ struct snap_proc {
 	char name[SNAP_NAME_MAX];
 	const char *cmdline;
 	char state[SNAP_STATE_MAX];
-	char container_id[SNAP_CTR_ID_LEN + 1]; /* "" when not in a container */
+	char container_id[GESTOR_CTR_ID_LEN + 1]; /* "" when not in a container */
 	const char *cgroup;
 	uint64_t vsz_kb, rss_kb;
 	double mem_pct; /* rss / total RAM * 100, cut to two decimals */
@@ -79,7 +80,7 @@ struct snap_proc {
 
 /* One container as seen in the processes (filled by snapshot_group()). */
 struct snap_ctr {
-	char id[SNAP_CTR_ID_LEN + 1];
+	char id[GESTOR_CTR_ID_LEN + 1];
 	/* cgroup directory of the container (path inside a hierarchy, e.g.
 	 * "/docker/<id>" or "/system.slice/docker-<id>.scope"), "" unknown;
 	 * in the snapshot's string store */

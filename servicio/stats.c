@@ -21,13 +21,14 @@
 #include "cgmem.h"
 #include "ctrstats.h"
 #include "docker.h"
+#include "gestor.h"
 #include "metrics.h"
 #include "opts.h"
 #include "snapshot.h"
 #include "util.h"
 
 struct stats_row {
-	char id[SNAP_CTR_ID_LEN + 1];
+	char id[GESTOR_CTR_ID_LEN + 1];
 	char name[256];
 	char label_class[32];
 	const struct ctr_stat *st; /* NULL: no process of it in the snapshot */
@@ -244,7 +245,7 @@ static int stats_measure(const struct metrics_config *cfg, const char *cgroup_ro
 static void stats_docker_row(struct stats_row *r, const struct docker_container *dc,
 			     const struct ctrstats *st, const char *cgroot, uint64_t ram)
 {
-	const char *cls = docker_container_label(dc, "gestor.class");
+	const char *cls = docker_container_label(dc, GESTOR_LABEL_CLASS);
 
 	util_strlcpy(r->id, dc->id, sizeof(r->id));
 	util_strlcpy(r->name, dc->name, sizeof(r->name));

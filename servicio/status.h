@@ -23,11 +23,12 @@
 #include <stdint.h>
 
 #include "cycle.h"
+#include "gestor.h"
 
 #define STATUS_MAX_ROWS 100000
 
 struct status_row {
-	char id[65];
+	char id[GESTOR_CTR_ID_LEN + 1];
 	char name[128]; /* control characters replaced, cut */
 	char cls[8];
 	bool has_rate;

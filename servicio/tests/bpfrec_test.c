@@ -502,7 +502,7 @@ static void test_print_json(void **state)
 /* Two snapshots with the containers whose ids end in the given digits. */
 static void with_ctrs(struct snapshot *s, const char *digits)
 {
-	char id[SNAP_CTR_ID_LEN + 1];
+	char id[GESTOR_CTR_ID_LEN + 1];
 
 	memset(s, 0, sizeof(*s));
 	for (const char *d = digits; *d; d++) {

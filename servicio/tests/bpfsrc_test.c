@@ -551,9 +551,9 @@ static void test_containers_only(void **state)
 	free(buf);
 	print_message("# containers_only: %zu processes in %zu containers\n", s.nprocs, s.nctrs);
 	for (size_t i = 0; i < s.nprocs; i++)
-		assert_int_equal(strlen(s.procs[i].container_id), SNAP_CTR_ID_LEN);
+		assert_int_equal(strlen(s.procs[i].container_id), GESTOR_CTR_ID_LEN);
 	/* this process is listed exactly when it runs in a container itself */
-	char cg[4096], id[CGROUPID_LEN + 1], path[512];
+	char cg[4096], id[GESTOR_CTR_ID_LEN + 1], path[512];
 	ssize_t n = util_read_file_at(AT_FDCWD, "/proc/self/cgroup", cg, sizeof(cg));
 
 	assert_true(n > 0);
@@ -714,7 +714,7 @@ static void test_cgroup_walk(void **state)
 struct cr_state {
 	pid_t stable[CR_STABLE]; /* alive for the whole test */
 	pid_t zombie; /* a child in container A, a zombie for the whole test */
-	char id_a[SNAP_CTR_ID_LEN + 1], id_b[SNAP_CTR_ID_LEN + 1];
+	char id_a[GESTOR_CTR_ID_LEN + 1], id_b[GESTOR_CTR_ID_LEN + 1];
 	char dir[160], cg_a[256], cg_b[256]; /* cgroup v2 directories ("" without v2) */
 	int idx; /* the reader's number (per thread copy) */
 	unsigned long walks; /* cgroup walks read */
@@ -827,7 +827,7 @@ static void cr_check_iter(struct cr_state *st, bool ctr, const char *buf, size_t
 		last = w.pid;
 		if ((pid_t)w.pid == st->zombie) {
 			if (w.state != 'Z' ||
-			    (st->cg_a[0] && memcmp(c.id, st->id_a, SNAP_CTR_ID_LEN) != 0))
+			    (st->cg_a[0] && memcmp(c.id, st->id_a, GESTOR_CTR_ID_LEN) != 0))
 				return cr_fail(st, "reader %d: zombie %u listed as %c%s", st->idx,
 					       w.pid, w.state, st->cg_a[0] ? " or not in A" : "");
 			zombie = true;
@@ -837,8 +837,8 @@ static void cr_check_iter(struct cr_state *st, bool ctr, const char *buf, size_t
 		if (k == CR_STABLE)
 			continue;
 		if (k < CR_STAY + CR_MOVE && st->cg_a[0]) {
-			bool a = memcmp(c.id, st->id_a, SNAP_CTR_ID_LEN) == 0;
-			bool b = memcmp(c.id, st->id_b, SNAP_CTR_ID_LEN) == 0;
+			bool a = memcmp(c.id, st->id_a, GESTOR_CTR_ID_LEN) == 0;
+			bool b = memcmp(c.id, st->id_b, GESTOR_CTR_ID_LEN) == 0;
 
 			if (!(a || (k >= CR_STAY && b)))
 				return cr_fail(st, "reader %d: pid %u in the wrong container",

@@ -20,7 +20,7 @@
 
 static void expect_id(const char *path, const char *want, size_t want_dir)
 {
-	char id[CGROUPID_LEN + 1] = "x";
+	char id[GESTOR_CTR_ID_LEN + 1] = "x";
 	size_t dir = 12345;
 	bool got = cgroupid_from_path(path, id, &dir);
 
@@ -79,7 +79,7 @@ static void test_non_matches(void **state)
 
 static void test_file_v1_hybrid(void **state)
 {
-	char id[CGROUPID_LEN + 1], path[600];
+	char id[GESTOR_CTR_ID_LEN + 1], path[600];
 	const char *f = "12:pids:/docker/" ID_A "\n"
 			"9:name=systemd:/docker/" ID_A "\n"
 			"4:memory:/docker/" ID_A "\n"
@@ -94,7 +94,7 @@ static void test_file_v1_hybrid(void **state)
 
 static void test_file_order(void **state)
 {
-	char id[CGROUPID_LEN + 1], path[600];
+	char id[GESTOR_CTR_ID_LEN + 1], path[600];
 	/* v2 comes first, then memory, cpu, pids, cpuset; other controllers are ignored */
 	const char *f1 = "5:memory:/docker/" ID_B "\n0::/system.slice/docker-" ID_A ".scope\n";
 	const char *f2 = "3:blkio:/docker/" ID_B "\n1:cpu,cpuacct:/docker/" ID_A "\n0::/\n";
@@ -116,7 +116,7 @@ static void test_file_order(void **state)
 
 static void test_file_no_container(void **state)
 {
-	char id[CGROUPID_LEN + 1], path[600];
+	char id[GESTOR_CTR_ID_LEN + 1], path[600];
 
 	(void)state;
 	/* no container: the memory controller's path on a v1/hybrid system */
@@ -140,7 +140,7 @@ static void test_file_no_container(void **state)
 
 static void test_file_hostile(void **state)
 {
-	char id[CGROUPID_LEN + 1], path[16], line[9000];
+	char id[GESTOR_CTR_ID_LEN + 1], path[16], line[9000];
 
 	(void)state;
 	/* a path with ':' in it, and a path longer than the output (cut, terminated) */

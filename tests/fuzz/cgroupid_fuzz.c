@@ -17,16 +17,16 @@ static void check_id(const char *id)
 {
 	size_t i;
 
-	if (strlen(id) != CGROUPID_LEN)
+	if (strlen(id) != GESTOR_CTR_ID_LEN)
 		abort();
-	for (i = 0; i < CGROUPID_LEN; i++)
+	for (i = 0; i < GESTOR_CTR_ID_LEN; i++)
 		if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')))
 			abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char id[CGROUPID_LEN + 1];
+	char id[GESTOR_CTR_ID_LEN + 1];
 	char path[64]; /* small on purpose: the cut must hold */
 	char *buf, *line, *save = NULL;
 	size_t dir_len;
