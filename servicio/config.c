@@ -27,7 +27,9 @@
 
 #define CONFIG_DEFAULT_FILE "/etc/gestor/servicio.ini"
 
+/* in enum policy_ranking's order; OPTS_ENUM stores the index as an int */
 static const char *const ranking_names[] = { "cpu", "oldest", NULL };
+_Static_assert(sizeof(enum policy_ranking) == sizeof(int), "ranking is an OPTS_ENUM index");
 static const char *const colour_names[] = { "auto", "always", "never", NULL };
 static const char *const level_names[] = { "debug", "info", "warn", "error", NULL };
 
@@ -187,7 +189,7 @@ void config_defaults(struct config *c)
 	c->interval_s = 10;
 	c->keep_high = 2;
 	c->keep_low = 3;
-	c->ranking = CONFIG_RANK_CPU;
+	c->ranking = POLICY_RANK_CPU;
 	c->high_cpu = 20;
 	c->high_mem_mb = 64;
 	c->margin_cpu = 10;

@@ -12,9 +12,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "policy.h" /* enum policy_ranking */
+
 #define CONFIG_STR_MAX 512
 
-enum config_ranking { CONFIG_RANK_CPU, CONFIG_RANK_OLDEST };
 enum config_colour { CONFIG_COLOUR_AUTO, CONFIG_COLOUR_ALWAYS, CONFIG_COLOUR_NEVER };
 
 struct config {
@@ -24,7 +25,7 @@ struct config {
 	bool once; /* one full cycle, then exit */
 	bool dry_run; /* decide and log, remove nothing */
 	int keep_high, keep_low;
-	int ranking; /* enum config_ranking */
+	enum policy_ranking ranking; /* OPTS_ENUM: the index of its name in ranking_names */
 	double high_cpu; /* CPU % of one core at or above which a container is high */
 	double high_mem_mb; /* memory (MiB) at or above which a container is high */
 	double margin_cpu; /* CPU points a challenger must beat a kept container by */

@@ -65,7 +65,7 @@ static void test_defaults(void **state)
 	assert_true(c.interval_s == 10);
 	assert_int_equal(c.keep_high, 2);
 	assert_int_equal(c.keep_low, 3);
-	assert_int_equal(c.ranking, CONFIG_RANK_CPU);
+	assert_int_equal(c.ranking, POLICY_RANK_CPU);
 	assert_string_equal(c.admin_name, "gestor-admin_logs");
 	assert_int_equal(c.admin_port, 8000);
 	assert_true(c.docker_timeout_s == 10);
@@ -98,7 +98,7 @@ static void test_precedence(void **state)
 	assert_true(c.interval_s == 3); /* env over file */
 	assert_int_equal(c.keep_high, 6); /* env over file */
 	assert_int_equal(c.keep_low, 4); /* flag over file */
-	assert_int_equal(c.ranking, CONFIG_RANK_OLDEST); /* file over default */
+	assert_int_equal(c.ranking, POLICY_RANK_OLDEST); /* file over default */
 	assert_true(c.dry_run);
 	assert_string_equal(c.config_file, ini);
 	/* GESTOR_CONFIG names the file too */
