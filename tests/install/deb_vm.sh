@@ -64,6 +64,9 @@ t_vm=$(($(date +%s) - t0))
 res=$p/out/checks.txt
 [ -f "$res" ] || : >"$res"
 grep -E '^@@(INFO|TIME)' "$res" | sed 's/^@@/# /'
+# where the VM's time went: each check's end (the VM's uptime) and length
+[ -f "$p/out/times.txt" ] && awk '$1 == "@@STEP" { w = ""; for (i = 5; i <= NF; i++) w = w " " $i
+	printf "# boot %s, up %7.1f s: %4d s%s\n", $2, $3, $4, w }' "$p/out/times.txt"
 n=0
 while read -r _ st what; do
 	n=$((n + 1))
