@@ -41,8 +41,6 @@
 #include "util.h"
 #include "www.h"
 
-enum route { R_NONE, R_HEALTH, R_LOGS, R_GRAFICAR, R_RUNS, R_WWW };
-
 struct http_server {
 	struct MHD_Daemon *mhd; /* TCP; NULL when --unix is served alone (port taken) */
 	struct MHD_Daemon *mhd_unix; /* --unix: servicio's channel; NULL without */
@@ -56,6 +54,27 @@ struct http_server {
 	char *tls_cert, *tls_key; /* PEM, kept while the daemon runs */
 };
 
+struct req;
+
+/*
+ * The routes, one row each (after libmicrohttpd's own examples): the path
+ * (and another spelling of it), whether it is open without the token
+ * (auth.h: /health), the handler of a GET or HEAD and of a POST (NULL: the
+ * method is refused with 405, its Allow header made from the row), whether
+ * a POST's body is collected before its handler runs, and the handler that
+ * answers once a suspended request is resumed (by the writer or the
+ * drawing thread). The last row, path NULL, is the dashboard's files
+ * (www_name picks them). The 404 text lists the paths.
+ */
+struct http_route {
+	const char *path, *alias;
+	bool open;
+	enum MHD_Result (*get)(struct req *r);
+	enum MHD_Result (*post)(struct req *r);
+	bool post_body;
+	enum MHD_Result (*resumed)(struct req *r);
+};
+
 struct req {
 	struct http_server *h;
 	struct MHD_Connection *conn;
@@ -64,7 +83,7 @@ struct req {
 	char path[256];
 	char client[48];
 	bool client_loopback;
-	enum route route;
+	const struct http_route *route; /* NULL until the headers are in */
 	char *body;
 	size_t len, cap;
 	uint64_t bytes_in;
@@ -75,7 +94,7 @@ struct req {
 	char result_msg[160];
 	char batch_id[BATCH_ID_MAX + 1];
 	size_t nrecords;
-	char www_file[WWW_NAME_MAX + 1]; /* R_WWW: the dashboard's file */
+	char www_file[WWW_NAME_MAX + 1]; /* the dashboard's route: its file */
 	const char *www_type;
 	unsigned status; /* answered with */
 	uint64_t bytes_out;
@@ -281,45 +300,6 @@ static enum MHD_Result http_error(struct req *r, unsigned status, const char *de
 					    json_stringn(detail, (size_t)(colon - detail)));
 	}
 	return http_send_json(r, status, doc, allow);
-}
-
-static enum route http_route(const char *path)
-{
-	if (strcmp(path, "/health") == 0)
-		return R_HEALTH;
-	if (strcmp(path, "/logs") == 0 || strcmp(path, "/logs/") == 0)
-		return R_LOGS;
-	if (strcmp(path, "/graficar") == 0)
-		return R_GRAFICAR;
-	if (strcmp(path, "/runs") == 0)
-		return R_RUNS;
-	return R_NONE;
-}
-
-static const char *http_allowed(enum route rt)
-{
-	switch (rt) {
-	case R_LOGS:
-		return "GET, HEAD, POST";
-	case R_GRAFICAR:
-		return "POST"; /* drawing writes files: never on a GET */
-	default:
-		return "GET, HEAD";
-	}
-}
-
-static bool http_method_ok(enum route rt, const char *m)
-{
-	bool get = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
-
-	switch (rt) {
-	case R_LOGS:
-		return get || strcmp(m, "POST") == 0;
-	case R_GRAFICAR:
-		return strcmp(m, "POST") == 0;
-	default:
-		return get;
-	}
 }
 
 /* /health's deadline counters (deadline.h) added to doc; doc returned. */
@@ -543,28 +523,33 @@ static enum MHD_Result http_stream_answer(struct req *r, bool runs, const void *
 	return ret;
 }
 
-static enum MHD_Result http_get_logs(struct req *r)
+/* GET /logs (runs false) or GET /runs: the query from the arguments, streamed. */
+static enum MHD_Result http_get_rows(struct req *r, bool runs)
 {
 	struct query q;
-	struct http_args a = { .q = &q };
+	struct query_runs qr;
+	struct http_args a = { .bad = false };
 
 	query_init(&q);
+	query_runs_init(&qr);
+	a.q = runs ? NULL : &q;
+	a.qr = runs ? &qr : NULL;
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, http_arg, &a);
 	if (a.bad)
 		return http_error(r, 400, a.err, NULL);
+	if (runs)
+		return http_stream_answer(r, true, &qr, qr.limit, qr.offset);
 	return http_stream_answer(r, false, &q, q.limit, q.offset);
+}
+
+static enum MHD_Result http_get_logs(struct req *r)
+{
+	return http_get_rows(r, false);
 }
 
 static enum MHD_Result http_get_runs(struct req *r)
 {
-	struct query_runs q;
-	struct http_args a = { .qr = &q };
-
-	query_runs_init(&q);
-	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, http_arg, &a);
-	if (a.bad)
-		return http_error(r, 400, a.err, NULL);
-	return http_stream_answer(r, true, &q, q.limit, q.offset);
+	return http_get_rows(r, true);
 }
 
 /* CPU seconds this thread has used. */
@@ -848,7 +833,7 @@ static enum MHD_Result http_collect(struct req *r, const char *data, size_t n)
 static int http_auth(const struct req *r, struct MHD_Connection *conn, const char *method)
 {
 	struct auth_request rq = { .method = method,
-				   .health = r->route == R_HEALTH,
+				   .health = r->route->open,
 				   .client_loopback = r->client_loopback,
 				   .authorization = MHD_lookup_connection_value(
 					   conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION) };
@@ -869,26 +854,87 @@ static bool http_body_follows(struct MHD_Connection *conn)
 	return te != NULL || (cl && strspn(cl, "0") != strlen(cl));
 }
 
+static const struct http_route http_routes[] = {
+	{ "/logs", "/logs/", false, http_get_logs, http_post_logs, true, http_answer_batch },
+	{ "/runs", NULL, false, http_get_runs, NULL, false, NULL },
+	{ "/health", NULL, true, http_health, NULL, false, NULL },
+	/* drawing writes files: never on a GET */
+	{ "/graficar", NULL, false, NULL, http_graficar, false, http_graficar_answer },
+	{ NULL, NULL, false, http_www, NULL, false, NULL },
+};
+
+#define HTTP_NROUTES (sizeof(http_routes) / sizeof(http_routes[0]))
+
+/* The route of r->path (the dashboard's sets r->www_file), or NULL. */
+static const struct http_route *http_route_of(struct req *r)
+{
+	for (size_t i = 0; i + 1 < HTTP_NROUTES; i++) {
+		const struct http_route *rt = &http_routes[i];
+		if (strcmp(r->path, rt->path) == 0 ||
+		    (rt->alias && strcmp(r->path, rt->alias) == 0))
+			return rt;
+	}
+	if (www_name(r->path, r->www_file, sizeof(r->www_file), &r->www_type))
+		return &http_routes[HTTP_NROUTES - 1];
+	return NULL;
+}
+
+/* The methods rt takes, for an Allow header. */
+static const char *http_allowed(const struct http_route *rt)
+{
+	return rt->get && rt->post ? "GET, HEAD, POST" : rt->post ? "POST" : "GET, HEAD";
+}
+
+/* rt's handler for method m, or NULL when it refuses m. */
+static enum MHD_Result (*http_method_fn(const struct http_route *rt, const char *m))(struct req *r)
+{
+	if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0)
+		return rt->get;
+	return strcmp(m, "POST") == 0 ? rt->post : NULL;
+}
+
+/* 404: the text names every path of the table. */
+static enum MHD_Result http_not_found(struct req *r)
+{
+	char d[160];
+	size_t n = (size_t)snprintf(d, sizeof(d), "no such path (try /");
+
+	for (size_t i = 0; i + 1 < HTTP_NROUTES && n < sizeof(d); i++)
+		n += (size_t)snprintf(d + n, sizeof(d) - n, ", %s", http_routes[i].path);
+	if (n < sizeof(d))
+		snprintf(d + n, sizeof(d) - n, ")");
+	return http_error(r, 404, d, NULL);
+}
+
+/* A POST whose Content-Length (*v) is over the limit: 413 before the body comes. */
+static bool http_announced_too_big(struct req *r, struct MHD_Connection *conn, uint64_t *v)
+{
+	const char *cl =
+		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *end;
+
+	return cl && util_parse_u64(cl, &end, UINT64_MAX, v) == 0 && *v > r->h->cfg->max_body;
+}
+
 /*
  * The first call of a request, once its headers are in: route, method,
- * credentials, the announced body size; then either the answer of a GET or
- * MHD_YES to receive the body of a POST /logs.
+ * credentials, the announced body size; then either the route's answer or
+ * MHD_YES to receive the body of a POST that has one.
  */
 static enum MHD_Result http_on_headers(struct req *r, struct MHD_Connection *conn,
 				       const char *method)
 {
 	char tmp[sizeof(r->method)];
+	enum MHD_Result (*fn)(struct req * r);
 
 	deadline_headers_in(r->h->dl, http_dconn(conn), http_body_follows(conn));
 	util_strlcpy(tmp, method, sizeof(tmp));
 	access_clean(r->method, tmp, sizeof(r->method));
-	r->route = http_route(r->path);
-	if (r->route == R_NONE && www_name(r->path, r->www_file, sizeof(r->www_file), &r->www_type))
-		r->route = R_WWW;
-	if (r->route == R_NONE)
-		return http_error(r, 404, "no such path (try /, /logs, /runs, /health, /graficar)",
-				  NULL);
-	if (!http_method_ok(r->route, method)) {
+	r->route = http_route_of(r);
+	if (!r->route)
+		return http_not_found(r);
+	fn = http_method_fn(r->route, method);
+	if (!fn) {
 		char d[320];
 		snprintf(d, sizeof(d), "%s does not accept %s", r->path, r->method);
 		return http_error(r, 405, d, http_allowed(r->route));
@@ -898,13 +944,9 @@ static enum MHD_Result http_on_headers(struct req *r, struct MHD_Connection *con
 				  "this request needs \"Authorization: Bearer <token>\" "
 				  "with the server's token",
 				  NULL);
-	if (r->route == R_LOGS && strcmp(method, "POST") == 0) {
-		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-							     MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (fn == r->route->post && r->route->post_body) {
 		uint64_t v;
-		const char *end;
-		if (cl && util_parse_u64(cl, &end, UINT64_MAX, &v) == 0 &&
-		    v > r->h->cfg->max_body) {
+		if (http_announced_too_big(r, conn, &v)) {
 			char d[96];
 			snprintf(d, sizeof(d), "body of %llu bytes is over the %zu-byte limit",
 				 (unsigned long long)v, r->h->cfg->max_body);
@@ -912,18 +954,7 @@ static enum MHD_Result http_on_headers(struct req *r, struct MHD_Connection *con
 		}
 		return MHD_YES; /* the body follows */
 	}
-	switch (r->route) {
-	case R_HEALTH:
-		return http_health(r);
-	case R_LOGS:
-		return http_get_logs(r);
-	case R_RUNS:
-		return http_get_runs(r);
-	case R_WWW:
-		return http_www(r);
-	default:
-		return http_graficar(r);
-	}
+	return fn(r);
 }
 
 static enum MHD_Result http_handler(void *cls, struct MHD_Connection *conn, const char *url,
@@ -947,9 +978,9 @@ static enum MHD_Result http_handler(void *cls, struct MHD_Connection *conn, cons
 	}
 	deadline_answering(r->h->dl, http_dconn(conn)); /* the body is in */
 	if (r->suspended) {
-		/* resumed by the writer */
+		/* resumed by the writer or the drawing thread */
 		r->suspended = false;
-		return r->route == R_GRAFICAR ? http_graficar_answer(r) : http_answer_batch(r);
+		return r->route->resumed(r);
 	}
 	if (r->status)
 		return MHD_YES;
@@ -959,7 +990,7 @@ static enum MHD_Result http_handler(void *cls, struct MHD_Connection *conn, cons
 			 (unsigned long long)r->bytes_in, r->h->cfg->max_body);
 		return http_error(r, 413, d, NULL);
 	}
-	return http_post_logs(r);
+	return r->route->post ? r->route->post(r) : MHD_NO;
 }
 
 /*
