@@ -398,3 +398,21 @@ int ctrio_read(const struct ctrio_roots *roots, const char *cgroup, int pid, str
 		ctrio_dev_names(sys, out->dev, out->ndev, buf);
 	return ret;
 }
+
+int ctrio_read_snap(const struct ctrio_roots *roots, const struct snapshot *s, const char *id,
+		    struct ctrio *out)
+{
+	const struct snap_ctr *sc = snapshot_find_ctr(s, id);
+	int32_t pid = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!sc)
+		return -ENOENT;
+	for (size_t i = 0; i < s->nprocs; i++) {
+		const struct snap_proc *p = &s->procs[i];
+
+		if (p->ctr >= 0 && &s->ctrs[p->ctr] == sc && (!pid || p->pid < pid))
+			pid = p->pid;
+	}
+	return ctrio_read(roots, sc->cgroup, pid, out);
+}

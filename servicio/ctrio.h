@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "snapshot.h"
+
 #define CTRIO_NDEV 8 /* block devices per container, the rest left out */
 #define CTRIO_NIF 8 /* network interfaces per container, the rest left out */
 
@@ -90,5 +92,10 @@ int ctrio_netdev_parse_buf(const char *buf, struct ctrio_if *ifs, size_t *nif);
  * cgroup directory was found (out->has_net may still be set).
  */
 int ctrio_read(const struct ctrio_roots *roots, const char *cgroup, int pid, struct ctrio *out);
+
+/* ctrio_read() for the container id of snapshot s: its cgroup path there,
+ * the network of its lowest pid. -ENOENT when s has no such container. */
+int ctrio_read_snap(const struct ctrio_roots *roots, const struct snapshot *s, const char *id,
+		    struct ctrio *out);
 
 #endif

@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "cgmem.h"
+#include "ctrio.h"
 #include "ctrstats.h"
 #include "docker.h"
 #include "gestor.h"
@@ -111,6 +112,54 @@ static json_t *stats_jstr(const char *s)
 	return j ? j : json_null();
 }
 
+/* The container's cAdvisor figures (ctrio.h) as an "io" object of o. */
+static void stats_json_io(json_t *o, const struct snapshot *cur, const char *id)
+{
+	struct ctrio io;
+	json_t *j = json_object(), *a;
+
+	if (!j)
+		return;
+	(void)ctrio_read_snap(NULL, cur, id, &io);
+	if (io.has_cpu)
+		json_object_set_new(j, "cpu_seconds", json_real((double)io.cpu_ns / 1e9));
+	if (io.has_cfs) {
+		json_object_set_new(j, "cfs_periods", json_integer((json_int_t)io.nr_periods));
+		json_object_set_new(j, "cfs_throttled_periods",
+				    json_integer((json_int_t)io.nr_throttled));
+		json_object_set_new(j, "cfs_throttled_seconds",
+				    json_real((double)io.throttled_ns / 1e9));
+	}
+	if (io.has_pids) {
+		json_object_set_new(j, "processes", json_integer((json_int_t)io.processes));
+		json_object_set_new(j, "threads", json_integer((json_int_t)io.threads));
+	}
+	if (io.has_oom)
+		json_object_set_new(j, "oom_events", json_integer((json_int_t)io.oom_kill));
+	if (io.has_io && (a = json_array()) != NULL) {
+		for (size_t d = 0; d < io.ndev; d++)
+			json_array_append_new(
+				a, json_pack("{s:s, s:I, s:I, s:I, s:I}", "device", io.dev[d].name,
+					     "read_bytes", (json_int_t)io.dev[d].rbytes,
+					     "write_bytes", (json_int_t)io.dev[d].wbytes, "reads",
+					     (json_int_t)io.dev[d].rios, "writes",
+					     (json_int_t)io.dev[d].wios));
+		json_object_set_new(j, "block", a);
+	}
+	if (io.has_net && (a = json_array()) != NULL) {
+		for (size_t f = 0; f < io.nif; f++)
+			json_array_append_new(
+				a,
+				json_pack("{s:s, s:I, s:I, s:I, s:I}", "interface", io.ifs[f].name,
+					  "rx_bytes", (json_int_t)io.ifs[f].rx_bytes, "rx_packets",
+					  (json_int_t)io.ifs[f].rx_packets, "tx_bytes",
+					  (json_int_t)io.ifs[f].tx_bytes, "tx_packets",
+					  (json_int_t)io.ifs[f].tx_packets));
+		json_object_set_new(j, "network", a);
+	}
+	json_object_set_new(o, "io", j);
+}
+
 static int stats_print_json(const struct snapshot *cur, const struct ctrstats *st,
 			    const struct stats_row *rows, size_t n)
 {
@@ -162,6 +211,8 @@ static int stats_print_json(const struct snapshot *cur, const struct ctrstats *s
 					    json_integer((json_int_t)(c->mem.limit / 1024)));
 			json_object_set_new(o, "cgroup_version", json_integer(c->mem.version));
 		}
+		if (rows[i].st)
+			stats_json_io(o, cur, rows[i].id);
 		json_array_append_new(arr, o);
 	}
 	json_object_set_new(doc, "containers", arr);
