@@ -21,7 +21,8 @@
 #   oom     a child touching 64 MiB under --memory 32m is OOM-killed:
 #           container_oom_events_total against the cgroup's
 #           memory.oom_control oom_kill and Docker's "oom" event
-# each within 5 %; the labels are cAdvisor's (id: the cgroup path as
+# each within 5 %, and `servicio stats --json` gives the same figures in
+# each container's "io"; the labels are cAdvisor's (id: the cgroup path as
 # /proc/<pid>/cgroup names it; name; image); promtool check metrics passes
 # on the whole /metrics.
 #
@@ -188,6 +189,18 @@ cg=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ { print $3 }' "/proc/$pid/cgroup")
 line=$(grep "^container_cpu_usage_seconds_total{.*name=\"$SVT_TAG-cpu\"" "$T/metrics")
 check "id is the cgroup path ($cg)" grep -qF "id=\"$cg\"" <<<"$line"
 check "image is the container's image ($img)" grep -qF "image=\"$img\"" <<<"$line"
+
+# servicio stats --json: the same figures in each container's "io"
+"$SVT_BIN" stats --json --interval 0.5 >"$T/stats.json" 2>"$T/stats.err" || fail "servicio stats: $(cat "$T/stats.err")"
+sj() { jq -r --arg n "$SVT_TAG-$1" ".containers[] | select(.name == \$n) | .io | $2" "$T/stats.json"; }
+near "stats --json: disk write bytes vs /metrics" "$(sj disk '[.block[]?.write_bytes] | add')" \
+	"$(ours container_fs_writes_bytes_total disk)"
+near "stats --json: rx received bytes vs /metrics" "$(sj rx '[.network[]? | select(.interface == "eth0") | .rx_bytes] | add')" \
+	"$(ours container_network_receive_bytes_total rx)"
+near "stats --json: cpu throttled periods vs /metrics" "$(sj cpu .cfs_throttled_periods)" \
+	"$(ours container_cpu_cfs_throttled_periods_total cpu)"
+check "stats --json: thr has 9 threads and 2 processes" [ "$(sj thr '"\(.threads) \(.processes)"')" = "9 2" ]
+check "stats --json: oom has 1 OOM event" [ "$(sj oom .oom_events)" = 1 ]
 
 kill -INT "$SVT_PID"
 wait "$SVT_PID"
