@@ -7,7 +7,7 @@
  *                         blocks, fsync, then read them back with O_DIRECT
  *   serve PORT            accept one TCP connection, read it to EOF
  *   send IPV4 PORT MIB    connect and send MIB MiB, close
- *   burn SECONDS          spin one CPU for SECONDS of wall time
+ *   burn SECONDS          spin one CPU for SECONDS (whole) of wall time
  *   threads N             N threads that sleep, and one child process
  *   oom MIB               a child touches MIB MiB (more than the container
  *                         may have: the kernel's OOM killer kills it)
@@ -180,21 +180,36 @@ static int oom(long mib)
 	return 0;
 }
 
+/* A whole non-negative number, or exit 2: the arguments come from the suites */
+static long num(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0) {
+		fprintf(stderr, "ioload: not a number: %s\n", s);
+		exit(2);
+	}
+	return v;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 4 && strcmp(argv[1], "disk") == 0)
-		return disk(argv[2], atol(argv[3]));
+		return disk(argv[2], num(argv[3]));
 	if (argc == 3 && strcmp(argv[1], "serve") == 0)
-		return serve(atoi(argv[2]));
+		return serve((int)num(argv[2]));
 	if (argc == 5 && strcmp(argv[1], "send") == 0)
-		return send_to(argv[2], atoi(argv[3]), atol(argv[4]));
+		return send_to(argv[2], (int)num(argv[3]), num(argv[4]));
 	if (argc == 3 && strcmp(argv[1], "burn") == 0)
-		return burn(atof(argv[2]));
+		return burn((double)num(argv[2]));
 	if (argc == 3 && strcmp(argv[1], "threads") == 0)
-		return threads(atoi(argv[2]));
+		return threads((int)num(argv[2]));
 	if (argc == 3 && strcmp(argv[1], "oom") == 0)
-		return oom(atol(argv[2]));
+		return oom(num(argv[2]));
 	if (argc == 2 && strcmp(argv[1], "idle") == 0)
 		rest();
 	fprintf(stderr, "usage: ioload disk PATH MIB | serve PORT | send IP PORT MIB | burn S | "
