@@ -55,7 +55,9 @@
 # keeps the listing's order (shuffled or not); a result line is printed
 # as each suite ends, "[parallel]" after the time for that lane. When the
 # serial lane is done, the runner itself takes parallel suites not started
-# yet, as one more worker.
+# yet, as one more worker. A script with a line "# alone: yes" (one that
+# stops or restarts the machine's dockerd) runs after both lanes are done,
+# with nothing beside it, in the serial lane's way.
 # TEST_JOBS=0 runs every suite in the serial lane.
 #
 # Written: $BUILD/test-results.tsv (name, PASS|SKIP|FAIL, seconds, why) and
@@ -343,7 +345,7 @@ run_suite() {
 }
 
 # the two lanes, in the (possibly shuffled) order of the listing
-serial=() parallel=()
+serial=() parallel=() alone=()
 for s in "${suites[@]}"; do
 	case "$s" in
 	"$BUILD"/test/*) name=unit/$(basename "$s") ;;
@@ -353,7 +355,9 @@ for s in "${suites[@]}"; do
 	ln=$(lane "$s")
 	# the sandbox needs root (namespaces) and unshare; without them, or with
 	# TEST_JOBS=0, every suite runs in the serial lane
-	if [ "$ln" != serial ] && [ "${TEST_JOBS:-2}" -gt 0 ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+	if [[ "$s" == *.sh ]] && grep -q '^# alone: *yes' "$s"; then
+		alone+=("$s")
+	elif [ "$ln" != serial ] && [ "${TEST_JOBS:-2}" -gt 0 ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
 		parallel+=("$s|$ln")
 	else
 		serial+=("$s")
@@ -428,6 +432,10 @@ workers=()
 [ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null && wait "$proxy_pid" 2>/dev/null
 proxy_pid=
 rm -f "$dproxy"
+# last, with nothing beside them: the suites that stop or restart the
+# machine's dockerd ("# alone: yes"), which every container of a suite
+# running at the same time would go down with
+for s in "${alone[@]}"; do run_suite "$s" serial; done
 
 pass=$(awk -F'\t' '$2 == "PASS"' "$results" | wc -l)
 skip=$(awk -F'\t' '$2 == "SKIP"' "$results" | wc -l)

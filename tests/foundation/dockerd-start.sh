@@ -3,6 +3,7 @@
 # and `docker info` answers. Stopping the daemon stops every container on
 # the machine, so it runs only in CI or with GESTOR_DISRUPTIVE=1.
 # timeout: 300
+# alone: yes
 . "$(dirname "$0")/../lib.sh"
 need_root
 [ "${CI:-}" = true ] || [ "${GESTOR_DISRUPTIVE:-}" = 1 ] ||

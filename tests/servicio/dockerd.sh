@@ -6,6 +6,7 @@
 # stops), so it runs only where that is allowed: CI=true or
 # GESTOR_DISRUPTIVE=1; otherwise it is skipped.
 # timeout: 400
+# alone: yes
 source "$(dirname "$0")/common.sh"
 [ "${CI:-}" = true ] || [ "${GESTOR_DISRUPTIVE:-}" = 1 ] ||
 	skip "restarts the shared dockerd: runs only with CI=true or GESTOR_DISRUPTIVE=1"
