@@ -16,6 +16,9 @@
 #      holds 1,000 connections, per mode (tests/hardening/slow.sh used to
 #      want every batch < 2 s): the suite itself is run and its "sender:"
 #      lines are the figures. SLOW=0 leaves it out (2 minutes).
+#   4. a cached `make -C contenedores images` (nothing changed: Docker's
+#      layer cache gives the same image ids; tests/contenedores/images.sh
+#      used to want < 20 s). REPS runs.
 # The time from a container crossing the quota to its removal by an event's
 # cycle (tests/servicio/events.sh) is bench/servicio.sh's part 3.
 # Prints Markdown tables. Needs root, Docker and the images (1), `make`
@@ -99,6 +102,20 @@ echo "|---|---:|---|"
 for op in install remove; do
 	echo "| $op | $(stats <"$work/$op.ms") | $(paste -sd' ' "$work/$op.ms") |"
 done
+echo
+
+echo "## 4. make -C contenedores images, cached ($REPS runs)"
+make -s -C "$TOP/contenedores" images >/dev/null 2>&1 || echo "  (the first make images failed)"
+: >"$work/images.ms"
+for i in $(seq 1 "$REPS"); do
+	t0=$(date +%s%N)
+	make -s -C "$TOP/contenedores" images >/dev/null 2>&1 || echo "  (run $i: make images failed)"
+	echo $((($(date +%s%N) - t0) / 1000000)) >>"$work/images.ms"
+done
+echo
+echo "| runs | median / max (ms) | each (ms) |"
+echo "|---:|---:|---|"
+echo "| $REPS | $(stats <"$work/images.ms") | $(paste -sd' ' "$work/images.ms") |"
 echo
 
 if [ "${SLOW:-1}" != 0 ]; then
