@@ -30,19 +30,10 @@ static const char *main_getenv(const char *name)
 
 static int main_write_port(const char *path, unsigned port)
 {
-	char tmp[CONFIG_PATH_MAX + 8], buf[16];
-	int fd, n, r;
+	char buf[16];
+	int n = snprintf(buf, sizeof(buf), "%u\n", port);
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	n = snprintf(buf, sizeof(buf), "%u\n", port);
-	r = util_write_all(fd, buf, (size_t)n);
-	close(fd);
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	return r;
+	return util_write_atomic(path, buf, (size_t)n, 0644, 0);
 }
 
 /*

@@ -178,6 +178,63 @@ int util_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+int util_fsync_dir_of(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t dlen = slash ? (size_t)(slash - path) : 0;
+	int fd, ret = 0;
+
+	if (dlen >= sizeof(dir))
+		return -ENAMETOOLONG;
+	if (slash) { /* "/x": the root */
+		memcpy(dir, path, dlen ? dlen : 1);
+		dir[dlen ? dlen : 1] = '\0';
+	} else {
+		util_strlcpy(dir, ".", sizeof(dir));
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) != 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int util_write_atomic(const char *path, const void *buf, size_t len, mode_t mode, unsigned flags)
+{
+	const char *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : path;
+	int dlen = slash ? (int)(slash - path) : 0;
+	char tmp[PATH_MAX];
+	int fd, ret, n;
+
+	n = snprintf(tmp, sizeof(tmp), "%.*s%s.%s.%d.tmp", dlen, path, slash ? "/" : "", name,
+		     (int)getpid());
+	if (!name[0])
+		return -EINVAL;
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	unlink(tmp); /* a crash of this pid's predecessor left it */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -errno;
+	ret = util_write_all(fd, buf, len);
+	if (ret == 0 && (flags & UTIL_ATOMIC_DURABLE) && fsync(fd) != 0)
+		ret = -errno;
+	if (close(fd) != 0 && ret == 0)
+		ret = -errno;
+	if (ret == 0 && rename(tmp, path) != 0)
+		ret = -errno;
+	if (ret) {
+		unlink(tmp);
+		return ret;
+	}
+	/* the rename itself reaches the disk with the directory */
+	return (flags & UTIL_ATOMIC_DURABLE) ? util_fsync_dir_of(path) : 0;
+}
+
 int util_parse_i64(const char *s, const char **end, int64_t min, int64_t max, int64_t *out)
 {
 	char *e;

@@ -56,6 +56,23 @@ int util_mkdir_p(const char *dir, mode_t mode);
 /* Write all of buf to fd, retrying on EINTR and short writes. 0 or -errno. */
 int util_write_all(int fd, const void *buf, size_t len);
 
+/* fsync the directory holding path (a rename or a new file in it reaches
+ * the disk). 0 or -errno. */
+int util_fsync_dir_of(const char *path);
+
+/* util_write_atomic(): fsync the file before the rename and the directory after */
+#define UTIL_ATOMIC_DURABLE 1u
+
+/*
+ * Replace path with len bytes of buf, all or nothing: written to a
+ * temporary file beside it (".<name>.<pid>.tmp", made with O_EXCL |
+ * O_NOFOLLOW after a stale one of this pid is removed; mode), then renamed
+ * over path. With UTIL_ATOMIC_DURABLE the data is fsync'd before the
+ * rename and the directory after it, so a crash leaves the old or the new
+ * file, never a torn one. 0 or -errno (the temporary file removed).
+ */
+int util_write_atomic(const char *path, const void *buf, size_t len, mode_t mode, unsigned flags);
+
 /*
  * Parse a base-10 integer at s. Leading blanks are skipped; *end (if not
  * NULL) is set past the digits. 0, -EINVAL (no digits) or -ERANGE (outside

@@ -210,7 +210,7 @@ static int privs_threads(void)
 
 /*
  * A file of the spool's directory that servicio itself writes: the spool's
- * (<base>, <base>.head, their .tmp files) or, when the state directory is the
+ * (<base>, <base>.head, and .<base>.head.<pid>.tmp, util_write_atomic's) or, when the state directory is the
  * same (the default /var/lib/gestor/servicio), the state's (state.h: kept,
  * status.json and their .<name>.<pid>.tmp files).
  */
@@ -218,7 +218,8 @@ static bool privs_spool_entry(const char *name, const char *base, size_t blen)
 {
 	static const char *const state[] = { STATE_KEPT_FILE, STATE_STATUS_FILE };
 
-	if (strncmp(name, base, blen) == 0)
+	if (strncmp(name, base, blen) == 0 ||
+	    (name[0] == '.' && strncmp(name + 1, base, blen) == 0))
 		return true;
 	for (size_t i = 0; i < sizeof(state) / sizeof(state[0]); i++) {
 		size_t n = strlen(state[i]);

@@ -27,41 +27,12 @@
 #define SPOOL_BACKOFF_MIN_NS 1000000000ull
 #define SPOOL_BACKOFF_MAX_NS 30000000000ull
 
-static int fsync_dir_of(const char *path)
-{
-	char buf[512];
-	int fd, ret = 0;
-
-	if (!util_strlcpy(buf, path, sizeof(buf)))
-		return -ENAMETOOLONG;
-	fd = open(dirname(buf), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) != 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 static int head_write(struct spool *sp, uint64_t head)
 {
-	char tmp[540], buf[32];
-	int fd, ret = 0, n;
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", head);
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", sp->head_path);
-	n = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", head);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd < 0)
-		return -errno;
-	ret = util_write_all(fd, buf, (size_t)n);
-	if (ret == 0 && fsync(fd) != 0)
-		ret = -errno;
-	close(fd);
-	if (ret == 0 && rename(tmp, sp->head_path) != 0)
-		ret = -errno;
-	if (ret == 0)
-		ret = fsync_dir_of(sp->head_path);
-	return ret;
+	return util_write_atomic(sp->head_path, buf, (size_t)n, 0640, UTIL_ATOMIC_DURABLE);
 }
 
 /* Count the lines in [from, size). */
@@ -248,7 +219,7 @@ static int compact(struct spool *sp)
 		return ret;
 	}
 	close(fd);
-	fsync_dir_of(sp->path);
+	(void)util_fsync_dir_of(sp->path);
 	close(sp->fd);
 	sp->fd = open(sp->path, O_RDWR | O_APPEND | O_CLOEXEC);
 	if (sp->fd < 0)

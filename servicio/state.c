@@ -16,56 +16,22 @@
 
 #define STATE_MAGIC "gestor-kept 1\n"
 
-/* Write, fsync when durable, close; the temporary file goes on error. */
-static int state_write_tmp(const char *tmp, const char *buf, size_t len, bool durable)
-{
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	int ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = util_write_all(fd, buf, len);
-	if (ret == 0 && durable && fsync(fd) != 0)
-		ret = -errno;
-	if (close(fd) != 0 && ret == 0)
-		ret = -errno;
-	if (ret)
-		unlink(tmp);
-	return ret;
-}
-
 int state_write(const char *dir, const char *name, const char *buf, size_t len, bool durable,
 		char *err, size_t errlen)
 {
-	char tmp[4096], path[4096];
-	int ret, dfd;
+	char path[4096];
+	int ret;
 
-	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path) ||
-	    snprintf(tmp, sizeof(tmp), "%s/.%s.%d.tmp", dir, name, (int)getpid()) >=
-		    (int)sizeof(tmp)) {
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path)) {
 		snprintf(err, errlen, "%s/%s: path too long", dir, name);
 		return -ENAMETOOLONG;
 	}
 	ret = util_mkdir_p(dir, 0750);
-	if (ret == 0) {
-		unlink(tmp); /* a crash of this pid's predecessor left it */
-		ret = state_write_tmp(tmp, buf, len, durable);
-	}
-	if (ret == 0 && rename(tmp, path) != 0) {
-		ret = -errno;
-		unlink(tmp);
-	}
-	if (ret) {
+	if (ret == 0)
+		ret = util_write_atomic(path, buf, len, 0644, durable ? UTIL_ATOMIC_DURABLE : 0);
+	if (ret)
 		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
-		return ret;
-	}
-	/* the rename itself reaches the disk with the directory */
-	dfd = durable ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-	if (dfd >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	return 0;
+	return ret;
 }
 
 int state_read(const char *dir, const char *name, size_t max, char **out, size_t *len, char *err,

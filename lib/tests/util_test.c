@@ -2,6 +2,7 @@
  * util_test.c — unit tests for lib/util.c: bounded reads, strict number
  * parsing at the edges of its ranges, complete writes.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -218,6 +219,69 @@ static void test_clocks_move(void **state)
 	assert_true(util_boot_ns() > 0);
 }
 
+/* The entries of tmpdir/sub whose names start with '.' (temporary files). */
+static int dot_files(const char *dir)
+{
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		n += e->d_name[0] == '.' && strcmp(e->d_name, ".") != 0 &&
+		     strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	return n;
+}
+
+/* util_write_atomic: all or nothing, the mode asked, no temporary left. */
+static void test_write_atomic(void **state)
+{
+	char dir[128], path[160], tmp[200], *txt;
+	struct stat st;
+	size_t len;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/atomic", tmpdir);
+	assert_int_equal(util_mkdir_p(dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/f", dir);
+	assert_int_equal(util_write_atomic(path, "first\n", 6, 0640, UTIL_ATOMIC_DURABLE), 0);
+	assert_int_equal(util_slurp(path, 64, &txt, &len), 0);
+	assert_int_equal(len, 6);
+	assert_memory_equal(txt, "first\n", 6);
+	free(txt);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	/* replaced whole; a stale temporary of this pid (a crashed
+	 * predecessor's) is no obstacle */
+	snprintf(tmp, sizeof(tmp), "%s/.f.%d.tmp", dir, (int)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(util_write_atomic(path, "2", 1, 0644, 0), 0);
+	assert_int_equal(util_slurp(path, 64, &txt, &len), 0);
+	assert_int_equal(len, 1);
+	assert_memory_equal(txt, "2", 1);
+	free(txt);
+	assert_int_equal(dot_files(dir), 0);
+	/* a failed rename (onto a directory) leaves the target and no temporary */
+	snprintf(tmp, sizeof(tmp), "%s/d", dir);
+	assert_int_equal(mkdir(tmp, 0700), 0);
+	assert_int_equal(util_write_atomic(tmp, "x", 1, 0644, UTIL_ATOMIC_DURABLE), -EISDIR);
+	assert_int_equal(stat(tmp, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(dot_files(dir), 0);
+	/* no directory: the open's error */
+	snprintf(tmp, sizeof(tmp), "%s/none/f", dir);
+	assert_int_equal(util_write_atomic(tmp, "x", 1, 0644, 0), -ENOENT);
+	/* a name is needed */
+	snprintf(tmp, sizeof(tmp), "%s/", dir);
+	assert_int_equal(util_write_atomic(tmp, "x", 1, 0644, 0), -EINVAL);
+	/* a relative name lands in the working directory's */
+	assert_int_equal(util_fsync_dir_of("relative"), 0);
+	assert_int_equal(util_fsync_dir_of("/none/such/dir/f"), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -231,6 +295,7 @@ int main(void)
 		cmocka_unit_test(test_parse_double),
 		cmocka_unit_test(test_strlcpy_and_hex),
 		cmocka_unit_test(test_clocks_move),
+		cmocka_unit_test(test_write_atomic),
 	};
 	return cmocka_run_group_tests_name("lib_util", tests, setup, teardown);
 }
