@@ -79,16 +79,6 @@ int ctrio_kv_parse_buf(const char *buf, const char *key, uint64_t *v)
 	return -ENOENT;
 }
 
-uint64_t ctrio_lines_parse_buf(const char *buf)
-{
-	uint64_t n = 0;
-
-	for (const char *l = buf; *l; l = ctrio_next_line(l))
-		if (*l != '\n')
-			n++;
-	return n;
-}
-
 /* "MAJ:MIN" at s: the device of dev with that number, added when new
  * (NULL when dev is full or s is no device number). */
 static struct ctrio_dev *ctrio_dev_at(const char *s, const char **end, struct ctrio_dev *dev,
@@ -260,6 +250,34 @@ static int ctrio_slurp(char *buf, const char *fmt, ...)
 	return r;
 }
 
+/* The lines of a list file (cgroup.procs, tasks), read in pieces: a
+ * container's list may be longer than the buffer. 0 or -errno. */
+static int ctrio_count(uint64_t *lines, char *buf, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int ctrio_count(uint64_t *lines, char *buf, const char *fmt, ...)
+{
+	char path[PATH_MAX];
+	va_list ap;
+	ssize_t n;
+	int fd, r;
+
+	va_start(ap, fmt);
+	r = vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	if (r < 0 || (size_t)r >= sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	*lines = 0;
+	while ((n = read(fd, buf, CTRIO_BUF)) > 0)
+		for (ssize_t i = 0; i < n; i++)
+			*lines += buf[i] == '\n';
+	r = n < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
 static bool ctrio_isdir(const char *fmt, const char *a, const char *b)
 {
 	char path[PATH_MAX];
@@ -312,15 +330,13 @@ static void ctrio_read_v1(const char *r, const char *cg, struct ctrio *o, char *
 	    ctrio_kv_parse_buf(buf, "oom_kill", &o->oom_kill) == 0)
 		o->has_oom = true;
 	/* processes: the pids hierarchy's list, else cpu's */
-	if (ctrio_slurp(buf, "%s/pids%s/cgroup.procs", r, cg) == 0 ||
-	    ctrio_slurp(buf, "%s/cpu%s/cgroup.procs", r, cg) == 0) {
-		o->processes = ctrio_lines_parse_buf(buf);
+	if (ctrio_count(&o->processes, buf, "%s/pids%s/cgroup.procs", r, cg) == 0 ||
+	    ctrio_count(&o->processes, buf, "%s/cpu%s/cgroup.procs", r, cg) == 0) {
 		if (ctrio_slurp(buf, "%s/pids%s/pids.current", r, cg) == 0 &&
 		    ctrio_u64_parse_buf(buf, &v) == 0) {
 			o->threads = v;
 			o->has_pids = true;
-		} else if (ctrio_slurp(buf, "%s/cpu%s/tasks", r, cg) == 0) {
-			o->threads = ctrio_lines_parse_buf(buf);
+		} else if (ctrio_count(&o->threads, buf, "%s/cpu%s/tasks", r, cg) == 0) {
 			o->has_pids = true;
 		}
 	}
@@ -348,14 +364,12 @@ static void ctrio_read_v2(const char *dir, struct ctrio *o, char *buf)
 	if (ctrio_slurp(buf, "%s/memory.events", dir) == 0 &&
 	    ctrio_kv_parse_buf(buf, "oom_kill", &o->oom_kill) == 0)
 		o->has_oom = true;
-	if (ctrio_slurp(buf, "%s/cgroup.procs", dir) == 0) {
-		o->processes = ctrio_lines_parse_buf(buf);
+	if (ctrio_count(&o->processes, buf, "%s/cgroup.procs", dir) == 0) {
 		if (ctrio_slurp(buf, "%s/pids.current", dir) == 0 &&
 		    ctrio_u64_parse_buf(buf, &v) == 0) {
 			o->threads = v;
 			o->has_pids = true;
-		} else if (ctrio_slurp(buf, "%s/cgroup.threads", dir) == 0) {
-			o->threads = ctrio_lines_parse_buf(buf);
+		} else if (ctrio_count(&o->threads, buf, "%s/cgroup.threads", dir) == 0) {
 			o->has_pids = true;
 		}
 	}

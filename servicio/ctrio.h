@@ -68,8 +68,6 @@ int ctrio_u64_parse_buf(const char *buf, uint64_t *v);
 /* The value of the "key value" line for key (cpu.stat, memory.events,
  * memory.oom_control). 0, -ENOENT (no such key) or -EINVAL. */
 int ctrio_kv_parse_buf(const char *buf, const char *key, uint64_t *v);
-/* Lines of a list file (cgroup.procs, tasks): its entries. */
-uint64_t ctrio_lines_parse_buf(const char *buf);
 /*
  * v1 blkio: "MAJ:MIN Read|Write|Sync|Async|Discard|Total N" lines and a last
  * "Total N". ios false: bytes (io_service_bytes) into rbytes/wbytes, true:
