@@ -275,7 +275,8 @@ static void test_bad_input(void **state)
 /* Each batch reaches the disk before spool_append returns: one fdatasync of
  * the spool's fd, made when the file already holds the batch (after the
  * write). A delivery's new head is written to a tmp file that is fsync'd,
- * holding the new offset, before it is renamed over <path>.head. */
+ * holding the new offset, before it is renamed over <path>.head
+ * (util_write_atomic). */
 static void test_durability_order(void **state)
 {
 	struct spool sp;
@@ -299,7 +300,10 @@ static void test_durability_order(void **state)
 	sync_reset();
 	assert_int_equal(spool_drain(&sp, sink_send, &k, 0, true, 1, NULL, err, sizeof(err)), 1);
 	snprintf(hp, sizeof(hp), "%s.head", path);
-	snprintf(tmpname, sizeof(tmpname), "%s.tmp", hp);
+	/* util_write_atomic's temporary: .<name>.<pid>.tmp beside the head */
+	const char *slash = strrchr(hp, '/');
+	snprintf(tmpname, sizeof(tmpname), "%.*s/.%s.%d.tmp", (int)(slash - hp), hp, slash + 1,
+		 (int)getpid());
 	size_t i;
 	for (i = 0; i < ncalls; i++)
 		if (calls[i].kind == 'f' && strcmp(calls[i].name, tmpname) == 0)
