@@ -21,9 +21,30 @@
 # host's cgroup tree writable so that its dockerd can start containers.
 # Downloads are kept between runs in $BARE_APT_CACHE (the container's
 # /var/cache/apt/archives) unless BARE_APT_CACHE is empty; the packages are
-# installed afresh in every container.
+# installed afresh in every container. A suite that may run beside another
+# one using a bare container calls bare_cache NAME for a cache of its own.
 BARE_IMAGE=${BARE_IMAGE:-gestor/bare-bookworm:latest}
+BARE_APT_CACHE_SET=${BARE_APT_CACHE+1}
 BARE_APT_CACHE=${BARE_APT_CACHE-/var/cache/gestor/bare-apt}
+
+# bare_cache NAME: the downloads of a cache of NAME's own,
+# /var/cache/gestor/bare-apt-NAME (unless BARE_APT_CACHE was given): apt
+# in a container holds its archives directory's lock for the whole install,
+# so two suites that run at once (foundation/fresh and install/deb_build,
+# both in the parallel lane) must not share one. A new one starts with
+# hard links to the shared cache's .deb files (apt never rewrites a .deb in
+# place; its lock and partial downloads are not shared).
+bare_cache() {
+	[ -n "$BARE_APT_CACHE_SET" ] && return 0
+	local own=/var/cache/gestor/bare-apt-$1 shared=/var/cache/gestor/bare-apt
+	if [ ! -d "$own" ]; then
+		mkdir -p "$own.$$/partial" &&
+			{ [ ! -d "$shared" ] || find "$shared" -maxdepth 1 -name '*.deb' -exec cp -al -t "$own.$$" {} +; } &&
+			mv -T "$own.$$" "$own" 2>/dev/null
+		rm -rf "$own.$$"
+	fi
+	BARE_APT_CACHE=$own
+}
 
 bare_mirror() { "$GESTOR_TOP/scripts/debian-mirror.sh"; }
 

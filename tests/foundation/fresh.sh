@@ -13,6 +13,7 @@
 # reason given. GESTOR_FRESH_REV=<commit> tests that commit instead of the
 # working tree (46b162a, before setup.sh was fixed, fails at step 1 without
 # a word from setup.sh).
+# parallel: yes docker hostnet
 # timeout: 1500
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/bare.sh"
@@ -21,6 +22,7 @@ need_docker
 need_cmd git curl
 bare_mirror_up || skip "the Debian mirror $(bare_mirror) does not answer: nothing can be installed"
 bare_image || fail "could not make the bare image $BARE_IMAGE"
+bare_cache fresh
 
 work=$(mktemp -d /tmp/gestor-fresh.XXXXXX)
 name=gestor-fresh-$$

@@ -13,6 +13,7 @@
 # tests/install/debs.sh's; packages that pass here are kept in its cache
 # under the checkout's key, so install/deb_vm reuses them (or builds its
 # own when this suite did not run first, or the tree changed).
+# parallel: yes docker hostnet
 # timeout: 2400
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../foundation/bare.sh"
@@ -22,6 +23,7 @@ need_docker
 need_cmd git curl
 bare_mirror_up || skip "the Debian mirror $(bare_mirror) does not answer: nothing can be installed"
 bare_image || fail "could not make the bare image $BARE_IMAGE"
+bare_cache debbuild # (foundation/fresh may run beside it)
 
 work=$(mktemp -d /tmp/gestor-debbuild.XXXXXX)
 on_exit "docker rm -f gestor-debbuild-$$ >/dev/null 2>&1; rm -rf $work"
