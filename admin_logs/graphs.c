@@ -36,7 +36,7 @@
 #include "gestor.h"
 #include "graphs_text.h"
 #include "log.h"
-#include "store.h"
+#include "store_graph.h"
 #include "util.h"
 
 #define GRAPHS_TIMEOUT_NS (60ull * 1000000000ull)

@@ -36,6 +36,7 @@
 #include "graphs.h"
 #include "graphs_queue.h"
 #include "log.h"
+#include "store_graph.h"
 #include "query.h"
 #include "token.h"
 #include "util.h"

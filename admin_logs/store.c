@@ -17,8 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "log.h"
 #include "store_be.h"
+#include "store_graph.h"
 #include "util.h"
 
 #define STORE_ACCESS_FLUSH_NS (200ull * 1000000ull) /* access entries wait at most this */
@@ -154,11 +157,102 @@ static void store_print_access(struct store *s, struct store_acc *a)
 		(void)util_write_all(1, s->linebuf, n);
 }
 
-/* One group: the back end writes jobs and accs in one transaction, then report. */
+/* The status a primitive's failure earns (store_be.h): 503 passes, 500 does not. */
+static unsigned store_status_of(int rc)
+{
+	return rc == -EAGAIN || rc == -ENOSPC ? 503 : 500;
+}
+
+/* The first line of err, in place. */
+static const char *store_one_line(char *err)
+{
+	err[strcspn(err, "\r\n")] = '\0';
+	return err;
+}
+
+/* The group failed as a whole (rc): every job gets the same status and reason. */
+static void store_fail_group(struct store_job *jobs, int rc)
+{
+	const char *why = rc == -ENOSPC	  ? "disk full, not stored (retry later)"
+			  : rc == -EAGAIN ? "unavailable, not stored (retry later)"
+					  : "transaction failed";
+
+	for (struct store_job *j = jobs; j; j = j->next) {
+		j->status = store_status_of(rc);
+		snprintf(j->msg, sizeof(j->msg), "database: %s", why);
+	}
+}
+
+/*
+ * One batch inside the group's transaction, in a savepoint: stored whole,
+ * or rolled back to the savepoint with j's status and reason set (the rest
+ * of the group goes on). 0, or -errno when the group cannot go on.
+ */
+static int store_write_batch(struct store *s, struct store_job *j, char *err, size_t errlen)
+{
+	const struct store_be_ops *o = s->ops;
+	int rc = o->savepoint(s->be, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	rc = o->insert_batch(s->be, j->batch, err, errlen);
+	if (rc < 0) {
+		j->status = store_status_of(rc);
+		snprintf(j->msg, sizeof(j->msg), "database: %.100s%s", store_one_line(err),
+			 j->status == 503 ? " (not stored, retry later)" : "");
+		if (rc == -EAGAIN) /* the database is away: nothing more will be stored */
+			return rc;
+		if ((rc = o->rollback_to(s->be, err, errlen)) < 0)
+			return rc;
+	} else {
+		j->status = (unsigned)rc;
+		j->nrec = rc == 201 ? json_array_size(j->batch->records) : 0;
+	}
+	return o->release(s->be, err, errlen);
+}
+
+/*
+ * Write a group with the back end's primitives: one transaction, each batch
+ * in its own savepoint, the access entries in one more (their failure is
+ * logged and must not cost the batches), one commit. true when committed;
+ * every job then has its status. *commit_start: when the commit began.
+ */
+static bool store_write_group(struct store *s, struct store_job *jobs, struct store_acc *accs,
+			      uint64_t *commit_start)
+{
+	const struct store_be_ops *o = s->ops;
+	char err[256] = "";
+	int rc = 0;
+
+	if (o->write_fast &&
+	    (rc = o->write_fast(s->be, jobs, accs, commit_start, err, sizeof(err))) > 0)
+		return true;
+	if (rc == 0)
+		rc = o->begin(s->be, err, sizeof(err));
+	for (struct store_job *j = jobs; rc == 0 && j; j = j->next)
+		rc = store_write_batch(s, j, err, sizeof(err));
+	if (rc == 0 && accs && (rc = o->savepoint(s->be, err, sizeof(err))) == 0) {
+		if (o->insert_access(s->be, accs, err, sizeof(err)) < 0) {
+			log_warnx("access log insert: %s", store_one_line(err));
+			rc = o->rollback_to(s->be, err, sizeof(err));
+		}
+		if (rc == 0)
+			rc = o->release(s->be, err, sizeof(err));
+	}
+	*commit_start = util_mono_ns();
+	if (rc == 0 && (rc = o->commit(s->be, err, sizeof(err))) == 0)
+		return true;
+	log_warnx("group not stored: %s", store_one_line(err));
+	o->rollback(s->be);
+	store_fail_group(jobs, rc);
+	return false;
+}
+
+/* One group: written in one transaction, then each batch's submitter told. */
 static void store_run_group(struct store *s, struct store_job *jobs, struct store_acc *accs)
 {
 	uint64_t nb = 0, nr = 0, ng = 0, t0 = util_mono_ns(), t1 = t0;
-	bool ok = s->ops->write_group(s->be, jobs, accs, &t1);
+	bool ok = store_write_group(s, jobs, accs, &t1);
 	struct store_job *j;
 	struct store_acc *a;
 
@@ -433,11 +527,6 @@ void store_get_stats(struct store *s, struct store_stats *st)
 const char *store_path(const struct store *s)
 {
 	return s->path;
-}
-
-const char *store_backend(const struct store *s)
-{
-	return s->ops->name;
 }
 
 int store_query_logs(struct store *s, const struct query *q, char **out, size_t *outlen, char *err,

@@ -16,7 +16,7 @@
  * write(2) per group.
  *
  * Queries (store_query_logs, store_query_runs) run on connections of their
- * own; the graphs read SQLite (store_graph_db): the store's file itself, or
+ * own; the graphs read SQLite (store_graph.h): the store's file itself, or
  * on PostgreSQL a snapshot of the run drawn.
  */
 #ifndef ADMIN_LOGS_STORE_H
@@ -25,8 +25,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include <sqlite3.h>
 
 #include "access.h"
 #include "batch.h"
@@ -118,35 +116,8 @@ int store_rows_next(struct store_rows *r, const char **text, size_t *len, char *
 bool store_rows_more(const struct store_rows *r);
 void store_rows_close(struct store_rows *r);
 
-/*
- * The database GET /graficar draws from, for the run run (NULL: the latest
- * to start) and host (NULL or "": every host). SQLite: *db = NULL, the
- * graphs read the store's file (store_open_reader, store_scope_host).
- * PostgreSQL: *db is a private SQLite database (the caller closes it) that
- * holds that run's records, scoped to host, with the rows the SQLite back
- * end derives from them, and the runs of the report's list
- * (store_pg_snap.c). 0, -EAGAIN (the server is away: 503) or -errno with
- * the reason in err.
- */
-int store_graph_db(struct store *s, const char *run, const char *host, sqlite3 **db, char *err,
-		   size_t errlen);
-
 /* true when where names a PostgreSQL database (postgresql:// or postgres://). */
 bool store_is_url(const char *where);
-
-/* The back end's name: "sqlite" or "postgresql". */
-const char *store_backend(const struct store *s);
-
-/* A read-only connection to an SQLite database (caller closes it). */
-int store_open_reader(const char *path, sqlite3 **db, char *err, size_t errlen);
-
-/*
- * Scope a reader connection to one host: temporary views named like the
- * tables (records, samples, sample_containers, containers) that hold only
- * that host's rows hide the tables for every unqualified query on db. No-op
- * for NULL or "". 0 or -errno with the reason in err.
- */
-int store_scope_host(sqlite3 *db, const char *host, char *err, size_t errlen);
 
 /*
  * where with any password in it replaced by "***" (the user:password@ of a

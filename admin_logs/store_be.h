@@ -2,13 +2,13 @@
  * store_be.h — what a storage back end gives store.c (internal to the
  * store; the rest of admin_logs uses store.h).
  *
- * store.c owns the queues, the writer thread, group commit and the
- * statistics; a back end owns its database: it creates or migrates the
- * versioned schema at open, writes one group (every queued batch and access
- * entry) in ONE transaction, each batch whole or not at all, sets each
- * batch's status (201 stored, 200 already stored, 500 failed, 503 database
- * unavailable: retry later) and reports whether the transaction committed
- * durably; it also answers the queries. Two back ends: SQLite
+ * store.c owns the queues, the writer thread, group commit (one
+ * transaction per group, each batch in a savepoint: whole or not at all),
+ * the statuses and messages a failure earns, and the statistics; a back end
+ * owns its database: it creates or migrates the versioned schema at open,
+ * supplies the primitives a group is written with (begin, savepoint,
+ * insert, release, rollback, commit; each failure mapped to -EAGAIN,
+ * -ENOSPC or -EIO) and answers the queries. Two back ends: SQLite
  * (store_sqlite.c) and PostgreSQL (store_pg.c).
  */
 #ifndef ADMIN_LOGS_STORE_BE_H
@@ -22,6 +22,7 @@
 #include "batch.h"
 #include "query.h"
 #include "store.h"
+#include "store_graph.h"
 
 struct store_job {
 	struct store_job *next;
@@ -45,12 +46,30 @@ struct store_be_ops {
 	/* Batches and records in the database. */
 	int (*counts)(void *be, uint64_t *batches, uint64_t *records, char *err, size_t errlen);
 	/*
-	 * Write jobs and accs in one transaction; set every job's status and
-	 * msg. *commit_start gets the monotonic time the commit began. true
-	 * when the transaction committed.
+	 * The primitives a group is written with (store.c holds the protocol:
+	 * begin; per batch savepoint, insert_batch, rollback_to when it
+	 * failed, release; the access entries in a savepoint of their own;
+	 * commit; rollback after any failure), on the writer's connection.
+	 * Each returns 0 (insert_batch: 201 stored, 200 already stored) or
+	 * -EAGAIN (the database is away: 503, retry later), -ENOSPC (its disk
+	 * is full: 503) or -EIO (500), with the reason on one line in err.
 	 */
-	bool (*write_group)(void *be, struct store_job *jobs, struct store_acc *accs,
-			    uint64_t *commit_start);
+	int (*begin)(void *be, char *err, size_t errlen);
+	int (*savepoint)(void *be, char *err, size_t errlen);
+	int (*release)(void *be, char *err, size_t errlen);
+	int (*rollback_to)(void *be, char *err, size_t errlen);
+	int (*insert_batch)(void *be, const struct batch *b, char *err, size_t errlen);
+	int (*insert_access)(void *be, const struct store_acc *accs, char *err, size_t errlen);
+	int (*commit)(void *be, char *err, size_t errlen);
+	void (*rollback)(void *be);
+	/*
+	 * A faster way to write a whole group, tried first (may be NULL):
+	 * 1 committed (every job's status set), 0 nothing stored (the group is
+	 * written again with the primitives), or -errno as above.
+	 * *commit_start: the monotonic time the commit began.
+	 */
+	int (*write_fast)(void *be, struct store_job *jobs, const struct store_acc *accs,
+			  uint64_t *commit_start, char *err, size_t errlen);
 	/* Between groups, on the writer (may be NULL). */
 	void (*idle)(void *be);
 	/*

@@ -262,19 +262,27 @@ static int pg_counts(void *be, uint64_t *batches, uint64_t *records, char *err, 
 }
 
 /*
- * The status a failure earns: 503 when the server is away, shutting down,
- * starting, or out of disk (it passes: retry later), 500 otherwise.
+ * A failure's errno (store_be.h), its reason (one line) in err: -ENOSPC for
+ * a full disk, -EAGAIN when the server is away, shutting down, starting or
+ * out of other resources (it passes: retry later), -EIO otherwise.
  */
-static unsigned pg_failure_status(PGconn *c, const PGresult *res)
+static int pg_fail(PGconn *c, const PGresult *res, char *err, size_t errlen)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
+	snprintf(err, errlen, "%s",
+		 res ? PQresultErrorMessage(res)
+		 : c ? PQerrorMessage(c)
+		     : "not connected");
+	err[strcspn(err, "\r\n")] = '\0';
 	if (!c || PQstatus(c) != CONNECTION_OK || !state)
-		return 503;
+		return -EAGAIN;
+	if (strcmp(state, "53100") == 0)
+		return -ENOSPC;
 	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0 ||
 	    strncmp(state, "53", 2) == 0)
-		return 503;
-	return 500;
+		return -EAGAIN;
+	return -EIO;
 }
 
 /* b's records as one JSON array, in p->jbuf. 0 or -ENOMEM. */
@@ -344,12 +352,12 @@ static int pg_insert_batch(struct store_pg *p, const struct batch *b, PGresult *
 }
 
 /* The group's access entries as one JSON array (malloc'd), NULL when out of memory. */
-static char *pg_access_json(struct store_acc *accs)
+static char *pg_access_json(const struct store_acc *accs)
 {
 	json_t *arr = json_array();
 	char *text;
 
-	for (struct store_acc *a = accs; arr && a; a = a->next) {
+	for (const struct store_acc *a = accs; arr && a; a = a->next) {
 		const struct access_entry *e = &a->e;
 		json_array_append_new(arr,
 				      json_pack("{s:I,s:s,s:s,s:s,s:i,s:I,s:I,s:I}", "ts_ns",
@@ -366,23 +374,23 @@ static char *pg_access_json(struct store_acc *accs)
 
 static const Oid pg_access_types[1] = { OID_TEXT };
 
-/* The group's access entries in one statement. */
-static int pg_insert_access(struct store_pg *p, struct store_acc *accs)
+/* The group's access entries in one statement (store_be.h's insert_access). */
+static int pg_insert_access(void *be, const struct store_acc *accs, char *err, size_t errlen)
 {
-	const Oid *types = pg_access_types;
+	struct store_pg *p = be;
 	char *text = pg_access_json(accs);
 	const char *vals[1];
 	PGresult *res;
-	int r = -EIO;
+	int r = 0;
 
-	if (!text)
-		return -ENOMEM;
+	if (!text) {
+		snprintf(err, errlen, "out of memory");
+		return -EIO;
+	}
 	vals[0] = text;
-	res = PQexecParams(p->conn, pg_ins_access, 1, types, vals, NULL, NULL, 0);
-	if (PQresultStatus(res) == PGRES_COMMAND_OK)
-		r = 0;
-	else
-		log_warnx("access log insert: %s", PQresultErrorMessage(res));
+	res = PQexecParams(p->conn, pg_ins_access, 1, pg_access_types, vals, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		r = pg_fail(p->conn, res, err, errlen);
 	PQclear(res);
 	free(text);
 	return r;
@@ -404,19 +412,9 @@ static bool pg_ready(struct store_pg *p, char *err, size_t errlen)
 	return p->conn != NULL;
 }
 
-/* Every job gets status and msg. */
-static void pg_fail_all(struct store_job *jobs, unsigned status, const char *why)
-{
-	for (struct store_job *j = jobs; j; j = j->next) {
-		j->status = status;
-		snprintf(j->msg, sizeof(j->msg), "database: %.100s%s", why,
-			 status == 503 ? " (not stored, retry later)" : "");
-	}
-}
-
 /* Queue BEGIN, a statement per batch, the access entries, COMMIT; *nq: how many. */
-static bool pg_pipeline_send(struct store_pg *p, struct store_job *jobs, struct store_acc *accs,
-			     int *nq)
+static bool pg_pipeline_send(struct store_pg *p, struct store_job *jobs,
+			     const struct store_acc *accs, int *nq)
 {
 	char *acc = NULL;
 	bool ok;
@@ -512,8 +510,9 @@ static bool pg_pipeline_results(struct store_pg *p, struct store_job *jobs, int 
  * connection itself answers 503 at once instead). true when committed; the
  * jobs then carry their statuses.
  */
-static bool pg_write_pipelined(struct store_pg *p, struct store_job *jobs, struct store_acc *accs,
-			       uint64_t *commit_start, bool *fallback, char *err, size_t errlen)
+static bool pg_write_pipelined(struct store_pg *p, struct store_job *jobs,
+			       const struct store_acc *accs, uint64_t *commit_start, bool *fallback,
+			       char *err, size_t errlen)
 {
 	bool ok, committed;
 	int nq = 0;
@@ -539,86 +538,91 @@ static bool pg_write_pipelined(struct store_pg *p, struct store_job *jobs, struc
 	return false;
 }
 
-static bool pg_write_group(void *be, struct store_job *jobs, struct store_acc *accs,
-			   uint64_t *commit_start)
+/* The fast path (store_be.h's write_fast): the whole group pipelined. */
+static int pg_write_fast(void *be, struct store_job *jobs, const struct store_acc *accs,
+			 uint64_t *commit_start, char *err, size_t errlen)
 {
 	struct store_pg *p = be;
-	char err[160] = "";
-	PGresult *res = NULL;
-	bool ok, fallback;
+	bool fallback;
 
 	*commit_start = util_mono_ns();
-	if (!pg_ready(p, err, sizeof(err))) {
-		pg_fail_all(jobs, 503, err);
-		return false;
-	}
-	if (pg_write_pipelined(p, jobs, accs, commit_start, &fallback, err, sizeof(err)))
-		return true;
-	if (!fallback) {
-		char *nl = strchr(err, '\n');
+	if (!pg_ready(p, err, errlen))
+		return -EAGAIN;
+	if (pg_write_pipelined(p, jobs, accs, commit_start, &fallback, err, errlen))
+		return 1;
+	if (fallback)
+		return 0;
+	if (!err[0])
+		snprintf(err, errlen, "%s", PQerrorMessage(p->conn));
+	return -EAGAIN;
+}
 
-		if (nl)
-			*nl = '\0';
-		log_warnx("group not stored: %s", err[0] ? err : PQerrorMessage(p->conn));
-		pg_fail_all(jobs, 503, "unavailable");
-		return false;
-	}
-	ok = pg_exec(p->conn, "BEGIN", err, sizeof(err)) == 0;
-	for (struct store_job *j = jobs; ok && j; j = j->next) {
-		int r;
+/* A statement of the group's protocol (BEGIN, SAVEPOINT b, ...): 0 or -errno. */
+static int pg_step(struct store_pg *p, const char *sql, char *err, size_t errlen)
+{
+	PGresult *res;
+	int r = 0;
 
-		if (pg_exec(p->conn, "SAVEPOINT b", err, sizeof(err)) < 0) {
-			ok = false;
-			break;
-		}
-		j->nrec = json_array_size(j->batch->records);
-		r = pg_insert_batch(p, j->batch, &res);
-		if (r < 0) {
-			j->status = pg_failure_status(p->conn, res);
-			snprintf(j->msg, sizeof(j->msg), "database: %s",
-				 res ? PQresultErrorMessage(res) : "out of memory");
-			PQclear(res);
-			res = NULL;
-			if (j->status == 503 ||
-			    pg_exec(p->conn, "ROLLBACK TO SAVEPOINT b", err, sizeof(err)) < 0) {
-				ok = false;
-				break;
-			}
-		} else {
-			j->status = (unsigned)r;
-			PQclear(res);
-			res = NULL;
-		}
-		if (pg_exec(p->conn, "RELEASE SAVEPOINT b", err, sizeof(err)) < 0)
-			ok = false;
-	}
-	/* the access entries in a savepoint of their own: their failure (logged)
-	 * must not abort the transaction that holds the batches */
-	if (ok && accs && pg_exec(p->conn, "SAVEPOINT a", err, sizeof(err)) == 0) {
-		const char *undo = pg_insert_access(p, accs) == 0 ? "RELEASE SAVEPOINT a"
-								  : "ROLLBACK TO SAVEPOINT a";
-		ok = pg_exec(p->conn, undo, err, sizeof(err)) == 0;
-	}
-	*commit_start = util_mono_ns();
-	if (ok) {
-		res = PQexec(p->conn, "COMMIT");
-		ok = pg_committed(res);
-		if (!ok)
-			snprintf(err, sizeof(err), "commit: %s", PQresultErrorMessage(res));
-	}
-	if (!ok) {
-		unsigned st = pg_failure_status(p->conn, res);
-		char *nl = strchr(err, '\n');
-
-		if (nl)
-			*nl = '\0';
-		log_warnx("group not stored: %s", err);
-		if (PQstatus(p->conn) == CONNECTION_OK)
-			PQclear(PQexec(p->conn, "ROLLBACK"));
-		pg_fail_all(jobs, st, st == 503 ? "unavailable" : "transaction failed");
-	}
+	if (!p->conn || PQstatus(p->conn) != CONNECTION_OK)
+		return pg_fail(p->conn, NULL, err, errlen);
+	res = PQexec(p->conn, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		r = pg_fail(p->conn, res, err, errlen);
 	PQclear(res);
-	return ok;
+	return r;
+}
+
+static int pg_begin(void *be, char *err, size_t errlen)
+{
+	struct store_pg *p = be;
+
+	return pg_ready(p, err, errlen) ? pg_step(p, "BEGIN", err, errlen) : -EAGAIN;
+}
+
+static int pg_savepoint(void *be, char *err, size_t errlen)
+{
+	return pg_step(be, "SAVEPOINT b", err, errlen);
+}
+
+static int pg_release(void *be, char *err, size_t errlen)
+{
+	return pg_step(be, "RELEASE SAVEPOINT b", err, errlen);
+}
+
+static int pg_rollback_to(void *be, char *err, size_t errlen)
+{
+	return pg_step(be, "ROLLBACK TO SAVEPOINT b", err, errlen);
+}
+
+static int pg_commit(void *be, char *err, size_t errlen)
+{
+	struct store_pg *p = be;
+	PGresult *res = PQexec(p->conn, "COMMIT");
+	int r = pg_committed(res) ? 0 : pg_fail(p->conn, res, err, errlen);
+
+	PQclear(res);
+	return r;
+}
+
+static void pg_rollback(void *be)
+{
+	struct store_pg *p = be;
+
+	if (p->conn && PQstatus(p->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(p->conn) != PQTRANS_IDLE)
+		PQclear(PQexec(p->conn, "ROLLBACK"));
+}
+
+static int pg_insert_one(void *be, const struct batch *b, char *err, size_t errlen)
+{
+	struct store_pg *p = be;
+	PGresult *res = NULL;
+	int r = pg_insert_batch(p, b, &res);
+
+	if (r < 0)
+		r = pg_fail(p->conn, res, err, errlen);
+	PQclear(res);
+	return r;
 }
 
 /* A connection for one query; -EAGAIN when the server is away. */
@@ -925,7 +929,15 @@ const struct store_be_ops store_pg_ops = {
 	.name = "postgresql",
 	.open = pg_open,
 	.counts = pg_counts,
-	.write_group = pg_write_group,
+	.begin = pg_begin,
+	.savepoint = pg_savepoint,
+	.release = pg_release,
+	.rollback_to = pg_rollback_to,
+	.insert_batch = pg_insert_one,
+	.insert_access = pg_insert_access,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+	.write_fast = pg_write_fast,
 	.idle = NULL,
 	.retain = pg_retain,
 	.cursor_open = pg_cursor_open,

@@ -14,8 +14,8 @@
  * time range and record count), and access_log (every HTTP request). The
  * schema is versioned (PRAGMA user_version) and migrated at open.
  *
- * A group: BEGIN IMMEDIATE; per batch SAVEPOINT, insert, RELEASE (ROLLBACK
- * TO on error: that batch gets 500, the others are unaffected); the access
+ * A group (store.c drives it with this file's primitives): BEGIN IMMEDIATE;
+ * per batch SAVEPOINT, insert, RELEASE (ROLLBACK TO on error); the access
  * entries; COMMIT (one WAL fsync with synchronous=FULL).
  */
 #include "store_be.h"
@@ -408,65 +408,68 @@ static int store_insert_access(struct store_sq *s, const struct access_entry *e)
 }
 
 /*
- * The status a failed write earns: 503 when the database's disk is full (a
- * condition that passes: the client should retry later), 500 otherwise.
+ * The primitives of a group (store_be.h). A failure's reason is the
+ * connection's message; a full disk is -ENOSPC (it passes: 503), anything
+ * else -EIO.
  */
-static unsigned store_failure_status(struct store_sq *s)
+static int sq_fail(struct store_sq *s, char *err, size_t errlen)
 {
-	return (sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_FULL ? 503 : 500;
+	snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+	return (sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_FULL ? -ENOSPC : -EIO;
 }
 
-static bool sq_write_group(void *be, struct store_job *jobs, struct store_acc *accs,
-			   uint64_t *commit_start)
+static int sq_run(void *be, enum store_stmt i, char *err, size_t errlen)
+{
+	return store_step(be, i) == 0 ? 0 : sq_fail(be, err, errlen);
+}
+
+static int sq_begin(void *be, char *err, size_t errlen)
+{
+	return sq_run(be, ST_BEGIN, err, errlen);
+}
+
+static int sq_savepoint(void *be, char *err, size_t errlen)
+{
+	return sq_run(be, ST_SAVEPOINT, err, errlen);
+}
+
+static int sq_release(void *be, char *err, size_t errlen)
+{
+	return sq_run(be, ST_RELEASE, err, errlen);
+}
+
+static int sq_rollback_to(void *be, char *err, size_t errlen)
+{
+	return sq_run(be, ST_ROLLBACK_TO, err, errlen);
+}
+
+static int sq_commit(void *be, char *err, size_t errlen)
+{
+	return sq_run(be, ST_COMMIT, err, errlen);
+}
+
+static void sq_rollback(void *be)
 {
 	struct store_sq *s = be;
-	bool ok = store_step(s, ST_BEGIN) == 0;
-	struct store_job *j;
-	struct store_acc *a;
 
-	for (j = jobs; ok && j; j = j->next) {
-		int r;
+	if (!sqlite3_get_autocommit(s->db))
+		store_step(s, ST_ROLLBACK);
+}
 
-		if (store_step(s, ST_SAVEPOINT) < 0) {
-			ok = false;
-			break;
-		}
-		j->nrec = 0;
-		r = store_insert_batch(s, j->batch, &j->nrec);
-		if (r < 0) {
-			j->status = store_failure_status(s);
-			snprintf(j->msg, sizeof(j->msg), "database: %s", sqlite3_errmsg(s->db));
-			if (store_step(s, ST_ROLLBACK_TO) < 0) {
-				ok = false;
-				break;
-			}
-		} else {
-			j->status = (unsigned)r;
-		}
-		if (store_step(s, ST_RELEASE) < 0)
-			ok = false;
-	}
-	for (a = accs; ok && a; a = a->next)
-		if (store_insert_access(s, &a->e) < 0)
-			log_warnx("access log insert: %s", sqlite3_errmsg(s->db));
-	*commit_start = util_mono_ns();
-	if (ok && store_step(s, ST_COMMIT) < 0) {
-		log_warnx("commit: %s", sqlite3_errmsg(s->db));
-		ok = false;
-	}
-	if (!ok) {
-		unsigned st = store_failure_status(s);
+static int sq_insert_batch(void *be, const struct batch *b, char *err, size_t errlen)
+{
+	size_t nrec = 0;
+	int r = store_insert_batch(be, b, &nrec);
 
-		if (!sqlite3_get_autocommit(s->db))
-			store_step(s, ST_ROLLBACK);
-		for (j = jobs; j; j = j->next) {
-			j->status = st;
-			snprintf(j->msg, sizeof(j->msg), "%s",
-				 st == 503 ? "database: disk full, not stored (retry later)"
-					   : "database: transaction failed");
-		}
-	}
-	return ok;
+	return r < 0 ? sq_fail(be, err, errlen) : r;
+}
+
+static int sq_insert_access(void *be, const struct store_acc *accs, char *err, size_t errlen)
+{
+	for (const struct store_acc *a = accs; a; a = a->next)
+		if (store_insert_access(be, &a->e) < 0)
+			return sq_fail(be, err, errlen);
+	return 0;
 }
 
 /*
@@ -975,7 +978,14 @@ const struct store_be_ops store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
 	.counts = sq_counts,
-	.write_group = sq_write_group,
+	.begin = sq_begin,
+	.savepoint = sq_savepoint,
+	.release = sq_release,
+	.rollback_to = sq_rollback_to,
+	.insert_batch = sq_insert_batch,
+	.insert_access = sq_insert_access,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
 	.idle = sq_idle,
 	.retain = sq_retain,
 	.cursor_open = sq_cursor_open,
