@@ -19,8 +19,8 @@
 /* A container whose memory files stay open from cycle to cycle. */
 struct cgfds_ent {
 	char id[GESTOR_CTR_ID_LEN + 1];
-	int version;
-	int fd[CGMEM_NFILES]; /* -1 for a file the version does not read */
+	struct cgfds_slot
+		s; /* memory: fd[0..CGMEM_NFILES), -1 for a file the version does not read */
 	uint64_t seen; /* the last cycle that found the container */
 };
 
@@ -31,28 +31,43 @@ struct cgfds {
 	uint64_t gen;
 };
 
-struct cgfds *cgfds_new(void)
+struct cgfds *cgfds_new_n(size_t nfd, size_t reserve)
 {
 	struct cgfds *c = calloc(1, sizeof(*c));
 	struct rlimit rl;
 
 	if (!c)
 		return NULL;
+	if (nfd == 0 || nfd > CGFDS_NFD)
+		nfd = CGFDS_NFD;
 	/* leave room for everything else the process opens (sockets, spool) */
 	c->max = CGFDS_MAX;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-		c->max = rl.rlim_cur > 256 + CGFDS_MAX * CGMEM_NFILES
+		c->max = rl.rlim_cur > reserve + CGFDS_MAX * nfd
 				 ? CGFDS_MAX
-				 : (rl.rlim_cur > 256 ? (size_t)(rl.rlim_cur - 256) / CGMEM_NFILES
-						      : 0);
+				 : (rl.rlim_cur > reserve ? (size_t)(rl.rlim_cur - reserve) / nfd
+							  : 0);
 	return c;
+}
+
+struct cgfds *cgfds_new(void)
+{
+	return cgfds_new_n(CGMEM_NFILES, 256);
+}
+
+void cgfds_slot_reset(struct cgfds_slot *s)
+{
+	for (int i = 0; i < CGFDS_NFD; i++) {
+		if (s->fd[i] >= 0)
+			close(s->fd[i]);
+		s->fd[i] = -1;
+	}
+	s->version = 0;
 }
 
 static void cgfds_close(struct cgfds_ent *e)
 {
-	for (int i = 0; i < CGMEM_NFILES; i++)
-		if (e->fd[i] >= 0)
-			close(e->fd[i]);
+	cgfds_slot_reset(&e->s);
 }
 
 static int cgfds_cmp(const void *a, const void *b)
@@ -103,15 +118,17 @@ void cgfds_end(struct cgfds *c)
 	cgfds_sweep(c, c->gen);
 }
 
+static struct cgfds_ent *cgfds_push(struct cgfds *c, struct cgfds_ent *e);
+
 /* Open the files of dir and keep them for id; quietly nothing when that fails. */
 static void cgfds_add(struct cgfds *c, const char *id, const char *dir, const struct cgmem *m)
 {
-	struct cgfds_ent e = { .version = m->version, .seen = c->gen };
+	struct cgfds_ent e = { .s.version = m->version, .seen = c->gen };
 
 	if (c->n >= c->max)
 		return;
-	for (int i = 0; i < CGMEM_NFILES; i++)
-		e.fd[i] = -1; /* cgfds_close() closes only what was opened */
+	for (int i = 0; i < CGFDS_NFD; i++)
+		e.s.fd[i] = -1; /* cgfds_close() closes only what was opened */
 	util_strlcpy(e.id, id, sizeof(e.id));
 	for (int i = 0; i < CGMEM_NFILES; i++) {
 		char path[CGMEM_DIR_MAX + 32];
@@ -119,23 +136,30 @@ static void cgfds_add(struct cgfds *c, const char *id, const char *dir, const st
 		if (!cgmem_file(m->version, i))
 			continue;
 		if (!cgmem_path(path, sizeof(path), dir, m->version, i) ||
-		    (e.fd[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		    (e.s.fd[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 			cgfds_close(&e);
 			return;
 		}
 	}
+	(void)cgfds_push(c, &e);
+}
+
+/* Append e (its descriptors then owned by c); NULL (e closed) when out of memory. */
+static struct cgfds_ent *cgfds_push(struct cgfds *c, struct cgfds_ent *e)
+{
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 64;
 		struct cgfds_ent *grown = realloc(c->ents, cap * sizeof(*grown));
 
 		if (!grown) {
-			cgfds_close(&e);
-			return;
+			cgfds_close(e);
+			return NULL;
 		}
 		c->ents = grown;
 		c->cap = cap;
 	}
-	c->ents[c->n++] = e;
+	c->ents[c->n] = *e;
+	return &c->ents[c->n++];
 }
 
 /* The kept entry of id, NULL when none (binary search of the sorted part). */
@@ -166,18 +190,37 @@ int cgfds_read(struct cgfds *c, const char *root, const char *cgroup_dir, const 
 
 	if (e) {
 		/* with descriptors the directory is not read by path */
-		if (cgmem_read_dir("", e->version, e->fd, ram_bytes, out) == 0) {
+		if (cgmem_read_dir("", e->s.version, e->s.fd, ram_bytes, out) == 0) {
 			e->seen = c->gen;
 			return 0;
 		}
 		/* gone or moved: close it now (the sweep drops it), look again */
 		cgfds_close(e);
-		for (int i = 0; i < CGMEM_NFILES; i++)
-			e->fd[i] = -1;
 		e->seen = UINT64_MAX;
 	}
 	ret = cgmem_find(root, cgroup_dir, id, ram_bytes, out, dir);
 	if (ret == 0)
 		cgfds_add(c, id, dir, out);
 	return ret;
+}
+
+struct cgfds_slot *cgfds_slot(struct cgfds *c, const char *id)
+{
+	struct cgfds_ent *e = cgfds_find(c, id), ne = { .seen = c->gen };
+
+	if (!e) /* added earlier in this cycle: in the unsorted tail */
+		for (size_t i = c->sorted; i < c->n && !e; i++)
+			if (strcmp(c->ents[i].id, id) == 0)
+				e = &c->ents[i];
+	if (e) {
+		e->seen = c->gen;
+		return &e->s;
+	}
+	if (c->n >= c->max || strlen(id) >= sizeof(ne.id))
+		return NULL;
+	util_strlcpy(ne.id, id, sizeof(ne.id));
+	for (int i = 0; i < CGFDS_NFD; i++)
+		ne.s.fd[i] = -1;
+	e = cgfds_push(c, &ne);
+	return e ? &e->s : NULL;
 }

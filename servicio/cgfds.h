@@ -6,6 +6,10 @@
  * closed; one whose kept files fail is looked up again. At most CGFDS_MAX
  * containers (3 descriptors each at most), fewer when the descriptor limit
  * leaves less room; the others are read by path.
+ *
+ * The same table keeps other files of a container for other readers
+ * (ctrio.c's cgroup and net/dev files): cgfds_new_n() sizes it for their
+ * descriptors, cgfds_slot() hands out a container's kept descriptors.
  */
 #ifndef SERVICIO_CGFDS_H
 #define SERVICIO_CGFDS_H
@@ -16,11 +20,24 @@
 #include "cgmem.h"
 
 #define CGFDS_MAX 1000
+#define CGFDS_NFD 10 /* descriptors kept per container at most */
+#define CGFDS_ABSENT (-2) /* a slot's file that is not there: not looked up again */
 
 struct cgfds;
 
+/* What is kept for one container: fd[i] -1 (not open yet), CGFDS_ABSENT or
+ * an open descriptor the table closes when the container goes. */
+struct cgfds_slot {
+	int version; /* the cgroup version its files are of (0: not known yet) */
+	int32_t pid; /* the caller's: the process a /proc file was opened through */
+	int fd[CGFDS_NFD];
+};
+
 /* NULL when out of memory. */
 struct cgfds *cgfds_new(void);
+/* A table for up to nfd (<= CGFDS_NFD) descriptors per container, whose
+ * size leaves reserve descriptors of the limit to everything else. */
+struct cgfds *cgfds_new_n(size_t nfd, size_t reserve);
 void cgfds_free(struct cgfds *c);
 /* Containers whose files are open. */
 size_t cgfds_size(const struct cgfds *c);
@@ -32,5 +49,13 @@ void cgfds_end(struct cgfds *c);
 /* cgmem_read() through the descriptors kept for id, keeping them when new. */
 int cgfds_read(struct cgfds *c, const char *root, const char *cgroup_dir, const char *id,
 	       uint64_t ram_bytes, struct cgmem *out);
+
+/* The slot kept for id (marked seen in this cycle), a new one (version 0,
+ * every fd -1) when it has none and there is room; NULL when not kept (the
+ * caller reads by path). Valid until the next cgfds_slot() or cgfds_end().
+ * Not to be mixed with cgfds_read() in one table. */
+struct cgfds_slot *cgfds_slot(struct cgfds *c, const char *id);
+/* Close every descriptor of s and forget its version (to look it up again). */
+void cgfds_slot_reset(struct cgfds_slot *s);
 
 #endif

@@ -10,10 +10,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgfds.h"
 #include "util.h"
 
 /* Every file read here is small; a bigger one is cut (and parses as far as it goes). */
@@ -224,59 +226,143 @@ int ctrio_netdev_parse_buf(const char *buf, struct ctrio_if *ifs, size_t *nif)
 
 /* ---------- reading ---------- */
 
-/* The file root/a/b/c into buf (NUL-terminated, cut at CTRIO_BUF - 1).
- * 0 or -errno. */
-static int ctrio_slurp(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int ctrio_slurp(char *buf, const char *fmt, ...)
-{
-	char path[PATH_MAX];
-	va_list ap;
-	ssize_t n, got = 0;
-	int fd, r;
+/* The files of a container kept open (cgfds slots): each is read again at
+ * offset 0 the next cycle, with no path lookup. */
+enum {
+	CTRIO_F_CPU, /* v1 cpuacct.usage, v2 cpu.stat */
+	CTRIO_F_CPUSTAT, /* v1 cpu.stat */
+	CTRIO_F_IOB, /* v1 blkio io_service_bytes, v2 io.stat */
+	CTRIO_F_IOS, /* v1 blkio io_serviced */
+	CTRIO_F_OOM, /* v1 memory.oom_control, v2 memory.events */
+	CTRIO_F_PROCS, /* v1 pids' cgroup.procs, v2 cgroup.procs */
+	CTRIO_F_PROCS_CPU, /* v1 cpu's cgroup.procs */
+	CTRIO_F_PIDS, /* pids.current */
+	CTRIO_F_THREADS, /* v1 cpu's tasks, v2 cgroup.threads */
+	CTRIO_F_NET, /* /proc/<pid>/net/dev (slot pid) */
+	CTRIO_NF
+};
+_Static_assert(CTRIO_NF <= CGFDS_NFD, "cgfds keeps CGFDS_NFD files per container");
 
-	va_start(ap, fmt);
-	r = vsnprintf(path, sizeof(path), fmt, ap);
-	va_end(ap);
-	if (r < 0 || (size_t)r >= sizeof(path))
-		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while ((n = read(fd, buf + got, CTRIO_BUF - 1 - (size_t)got)) > 0)
-		got += n;
-	r = n < 0 ? -errno : 0;
-	close(fd);
-	buf[got] = '\0';
-	return r;
+struct ctrio_keep {
+	struct cgfds *fds;
+	struct {
+		unsigned major, minor;
+		char name[32];
+	} dev[4 * CTRIO_NDEV]; /* device names seen (they stay while the device does) */
+	size_t ndev;
+};
+
+struct ctrio_keep *ctrio_keep_new(void)
+{
+	struct ctrio_keep *k = calloc(1, sizeof(*k));
+
+	/* the memory files' table (cgfds_new) keeps 3 a container beside these */
+	if (k && !(k->fds = cgfds_new_n(CTRIO_NF - 2, 256 + CGFDS_MAX * CGMEM_NFILES))) {
+		free(k);
+		k = NULL;
+	}
+	return k;
 }
 
-/* The lines of a list file (cgroup.procs, tasks), read in pieces: a
- * container's list may be longer than the buffer. 0 or -errno. */
-static int ctrio_count(uint64_t *lines, char *buf, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int ctrio_count(uint64_t *lines, char *buf, const char *fmt, ...)
+void ctrio_keep_free(struct ctrio_keep *k)
 {
-	char path[PATH_MAX];
-	va_list ap;
-	ssize_t n;
-	int fd, r;
+	if (!k)
+		return;
+	cgfds_free(k->fds);
+	free(k);
+}
 
-	va_start(ap, fmt);
-	r = vsnprintf(path, sizeof(path), fmt, ap);
-	va_end(ap);
-	if (r < 0 || (size_t)r >= sizeof(path))
-		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
+void ctrio_keep_begin(struct ctrio_keep *k)
+{
+	if (k)
+		cgfds_begin(k->fds);
+}
+
+void ctrio_keep_end(struct ctrio_keep *k)
+{
+	if (k)
+		cgfds_end(k->fds);
+}
+
+size_t ctrio_keep_size(const struct ctrio_keep *k)
+{
+	return k ? cgfds_size(k->fds) : 0;
+}
+
+/* What fd has, from offset 0, into buf (cut at CTRIO_BUF - 1). 0 or -errno. */
+static int ctrio_fd_slurp(int fd, char *buf)
+{
+	ssize_t n, got = 0;
+
+	while ((n = pread(fd, buf + got, CTRIO_BUF - 1 - (size_t)got, got)) > 0)
+		got += n;
+	buf[got] = '\0';
+	return n < 0 ? -errno : 0;
+}
+
+/* The lines fd has from offset 0, read in pieces. 0 or -errno. */
+static int ctrio_fd_count(int fd, char *buf, uint64_t *lines)
+{
+	ssize_t n;
+	off_t off = 0;
+
 	*lines = 0;
-	while ((n = read(fd, buf, CTRIO_BUF)) > 0)
+	while ((n = pread(fd, buf, CTRIO_BUF, off)) > 0) {
+		off += n;
 		for (ssize_t i = 0; i < n; i++)
 			*lines += buf[i] == '\n';
-	r = n < 0 ? -errno : 0;
-	close(fd);
+	}
+	return n < 0 ? -errno : 0;
+}
+
+/*
+ * The file at the path fmt makes, read by rd (count: lines counted into
+ * *lines, else its text into buf): through *kept when it is open (NULL: no
+ * slot), else opened by path, and then kept in *kept (a file not there
+ * marked CGFDS_ABSENT, not looked up again). 0 or -errno.
+ */
+static int ctrio_file(char *buf, uint64_t *lines, int *kept, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int ctrio_file(char *buf, uint64_t *lines, int *kept, const char *fmt, ...)
+{
+	char path[PATH_MAX];
+	va_list ap;
+	int fd, r;
+
+	if (kept && *kept == CGFDS_ABSENT)
+		return -ENOENT;
+	if (kept && *kept >= 0) {
+		r = lines ? ctrio_fd_count(*kept, buf, lines) : ctrio_fd_slurp(*kept, buf);
+		if (r == 0)
+			return 0;
+		close(*kept); /* its cgroup or process went: look it up again */
+		*kept = -1;
+	}
+	va_start(ap, fmt);
+	r = vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	if (r < 0 || (size_t)r >= sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		if (kept && r == -ENOENT)
+			*kept = CGFDS_ABSENT;
+		return r;
+	}
+	r = lines ? ctrio_fd_count(fd, buf, lines) : ctrio_fd_slurp(fd, buf);
+	if (kept && r == 0)
+		*kept = fd;
+	else
+		close(fd);
 	return r;
 }
+
+/* The file's text into buf (NUL-terminated, cut at CTRIO_BUF - 1). */
+#define ctrio_slurp(buf, kept, ...) ctrio_file(buf, NULL, kept, __VA_ARGS__)
+/* The lines of a list file (cgroup.procs, tasks): a container's list may be
+ * longer than the buffer. */
+#define ctrio_count(lines, buf, kept, ...) ctrio_file(buf, lines, kept, __VA_ARGS__)
 
 static bool ctrio_isdir(const char *fmt, const char *a, const char *b)
 {
@@ -288,12 +374,21 @@ static bool ctrio_isdir(const char *fmt, const char *a, const char *b)
 }
 
 /* cAdvisor's device label: /dev/<name> from /sys/dev/block/MAJ:MIN's uevent. */
-static void ctrio_dev_names(const char *sys, struct ctrio_dev *dev, size_t ndev, char *buf)
+static void ctrio_dev_names(struct ctrio_keep *k, const char *sys, struct ctrio_dev *dev,
+			    size_t ndev, char *buf)
 {
 	for (size_t i = 0; i < ndev; i++) {
 		const char *l;
+		size_t j = 0;
 
-		if (ctrio_slurp(buf, "%s/dev/block/%u:%u/uevent", sys, dev[i].major,
+		for (; k && j < k->ndev; j++)
+			if (k->dev[j].major == dev[i].major && k->dev[j].minor == dev[i].minor)
+				break;
+		if (k && j < k->ndev) {
+			memcpy(dev[i].name, k->dev[j].name, sizeof(dev[i].name));
+			continue;
+		}
+		if (ctrio_slurp(buf, NULL, "%s/dev/block/%u:%u/uevent", sys, dev[i].major,
 				dev[i].minor) != 0)
 			continue;
 		for (l = buf; *l; l = ctrio_next_line(l)) {
@@ -306,47 +401,57 @@ static void ctrio_dev_names(const char *sys, struct ctrio_dev *dev, size_t ndev,
 				break;
 			}
 		}
+		if (k && k->ndev < UTIL_ARRAY_LEN(k->dev)) {
+			k->dev[k->ndev].major = dev[i].major;
+			k->dev[k->ndev].minor = dev[i].minor;
+			memcpy(k->dev[k->ndev++].name, dev[i].name, sizeof(dev[i].name));
+		}
 	}
 }
 
-static void ctrio_read_v1(const char *r, const char *cg, struct ctrio *o, char *buf)
+static void ctrio_read_v1(const char *r, const char *cg, struct ctrio *o, char *buf, int *f)
 {
 	uint64_t v;
 
-	if (ctrio_slurp(buf, "%s/cpuacct%s/cpuacct.usage", r, cg) == 0 &&
+	if (ctrio_slurp(buf, f + CTRIO_F_CPU, "%s/cpuacct%s/cpuacct.usage", r, cg) == 0 &&
 	    ctrio_u64_parse_buf(buf, &o->cpu_ns) == 0)
 		o->has_cpu = true;
-	if (ctrio_slurp(buf, "%s/cpu%s/cpu.stat", r, cg) == 0 &&
+	if (ctrio_slurp(buf, f + CTRIO_F_CPUSTAT, "%s/cpu%s/cpu.stat", r, cg) == 0 &&
 	    ctrio_kv_parse_buf(buf, "nr_periods", &o->nr_periods) == 0 &&
 	    ctrio_kv_parse_buf(buf, "nr_throttled", &o->nr_throttled) == 0 &&
 	    ctrio_kv_parse_buf(buf, "throttled_time", &o->throttled_ns) == 0)
 		o->has_cfs = true;
-	if (ctrio_slurp(buf, "%s/blkio%s/blkio.throttle.io_service_bytes_recursive", r, cg) == 0 &&
+	if (ctrio_slurp(buf, f + CTRIO_F_IOB,
+			"%s/blkio%s/blkio.throttle.io_service_bytes_recursive", r, cg) == 0 &&
 	    ctrio_blkio_v1_parse_buf(buf, false, o->dev, &o->ndev) == 0 &&
-	    ctrio_slurp(buf, "%s/blkio%s/blkio.throttle.io_serviced_recursive", r, cg) == 0 &&
+	    ctrio_slurp(buf, f + CTRIO_F_IOS, "%s/blkio%s/blkio.throttle.io_serviced_recursive", r,
+			cg) == 0 &&
 	    ctrio_blkio_v1_parse_buf(buf, true, o->dev, &o->ndev) == 0)
 		o->has_io = true;
-	if (ctrio_slurp(buf, "%s/memory%s/memory.oom_control", r, cg) == 0 &&
+	if (ctrio_slurp(buf, f + CTRIO_F_OOM, "%s/memory%s/memory.oom_control", r, cg) == 0 &&
 	    ctrio_kv_parse_buf(buf, "oom_kill", &o->oom_kill) == 0)
 		o->has_oom = true;
 	/* processes: the pids hierarchy's list, else cpu's */
-	if (ctrio_count(&o->processes, buf, "%s/pids%s/cgroup.procs", r, cg) == 0 ||
-	    ctrio_count(&o->processes, buf, "%s/cpu%s/cgroup.procs", r, cg) == 0) {
-		if (ctrio_slurp(buf, "%s/pids%s/pids.current", r, cg) == 0 &&
+	if (ctrio_count(&o->processes, buf, f + CTRIO_F_PROCS, "%s/pids%s/cgroup.procs", r, cg) ==
+		    0 ||
+	    ctrio_count(&o->processes, buf, f + CTRIO_F_PROCS_CPU, "%s/cpu%s/cgroup.procs", r,
+			cg) == 0) {
+		if (ctrio_slurp(buf, f + CTRIO_F_PIDS, "%s/pids%s/pids.current", r, cg) == 0 &&
 		    ctrio_u64_parse_buf(buf, &v) == 0) {
 			o->threads = v;
 			o->has_pids = true;
-		} else if (ctrio_count(&o->threads, buf, "%s/cpu%s/tasks", r, cg) == 0) {
+		} else if (ctrio_count(&o->threads, buf, f + CTRIO_F_THREADS, "%s/cpu%s/tasks", r,
+				       cg) == 0) {
 			o->has_pids = true;
 		}
 	}
 }
 
-static void ctrio_read_v2(const char *dir, struct ctrio *o, char *buf)
+static void ctrio_read_v2(const char *dir, struct ctrio *o, char *buf, int *f)
 {
 	uint64_t v;
 
-	if (ctrio_slurp(buf, "%s/cpu.stat", dir) == 0) {
+	if (ctrio_slurp(buf, f + CTRIO_F_CPU, "%s/cpu.stat", dir) == 0) {
 		if (ctrio_kv_parse_buf(buf, "usage_usec", &v) == 0) {
 			o->cpu_ns = v * 1000;
 			o->has_cpu = true;
@@ -358,59 +463,90 @@ static void ctrio_read_v2(const char *dir, struct ctrio *o, char *buf)
 			o->has_cfs = true;
 		}
 	}
-	if (ctrio_slurp(buf, "%s/io.stat", dir) == 0 &&
+	if (ctrio_slurp(buf, f + CTRIO_F_IOB, "%s/io.stat", dir) == 0 &&
 	    ctrio_iostat_parse_buf(buf, o->dev, &o->ndev) == 0)
 		o->has_io = true;
-	if (ctrio_slurp(buf, "%s/memory.events", dir) == 0 &&
+	if (ctrio_slurp(buf, f + CTRIO_F_OOM, "%s/memory.events", dir) == 0 &&
 	    ctrio_kv_parse_buf(buf, "oom_kill", &o->oom_kill) == 0)
 		o->has_oom = true;
-	if (ctrio_count(&o->processes, buf, "%s/cgroup.procs", dir) == 0) {
-		if (ctrio_slurp(buf, "%s/pids.current", dir) == 0 &&
+	if (ctrio_count(&o->processes, buf, f + CTRIO_F_PROCS, "%s/cgroup.procs", dir) == 0) {
+		if (ctrio_slurp(buf, f + CTRIO_F_PIDS, "%s/pids.current", dir) == 0 &&
 		    ctrio_u64_parse_buf(buf, &v) == 0) {
 			o->threads = v;
 			o->has_pids = true;
-		} else if (ctrio_count(&o->threads, buf, "%s/cgroup.threads", dir) == 0) {
+		} else if (ctrio_count(&o->threads, buf, f + CTRIO_F_THREADS, "%s/cgroup.threads",
+				       dir) == 0) {
 			o->has_pids = true;
 		}
 	}
 }
 
-int ctrio_read(const struct ctrio_roots *roots, const char *cgroup, int pid, struct ctrio *out)
+int ctrio_read_kept(struct ctrio_keep *k, const struct ctrio_roots *roots, const char *id,
+		    const char *cgroup, int pid, struct ctrio *out)
 {
 	const char *r = roots && roots->cgroup ? roots->cgroup : "/sys/fs/cgroup";
 	const char *proc = roots && roots->proc ? roots->proc : "/proc";
 	const char *sys = roots && roots->sys ? roots->sys : "/sys";
+	static const char *const v2[] = { "%s%s", "%s/unified%s" };
 	char buf[CTRIO_BUF], dir[PATH_MAX];
-	int ret = 0;
+	struct cgfds_slot *sl = k && id ? cgfds_slot(k->fds, id) : NULL;
+	int tmp[CTRIO_NF], *f = sl ? sl->fd : tmp; /* tmp: opened, read and closed */
+	int ret = 0, where = sl ? sl->version : 0; /* 1: v1, 2: v2, 3: v2 under unified/ */
 
 	memset(out, 0, sizeof(*out));
-	if (pid > 0 && ctrio_slurp(buf, "%s/%d/net/dev", proc, pid) == 0 &&
+	if (!sl)
+		for (int i = 0; i < CTRIO_NF; i++)
+			tmp[i] = -1;
+	if (sl && sl->pid != pid) { /* another process: maybe another namespace */
+		if (f[CTRIO_F_NET] >= 0)
+			close(f[CTRIO_F_NET]);
+		f[CTRIO_F_NET] = -1;
+		sl->pid = pid;
+	}
+	if (pid > 0 && ctrio_slurp(buf, f + CTRIO_F_NET, "%s/%d/net/dev", proc, pid) == 0 &&
 	    ctrio_netdev_parse_buf(buf, out->ifs, &out->nif) == 0)
 		out->has_net = true;
-	if (!cgroup || cgroup[0] != '/' || strstr(cgroup, "/.."))
-		return -ENOENT;
-	if (ctrio_isdir("%s/cpuacct%s", r, cgroup)) {
-		out->version = 1;
-		ctrio_read_v1(r, cgroup, out, buf);
-	} else {
-		static const char *const v2[] = { "%s%s", "%s/unified%s" };
-
+	if (!cgroup || cgroup[0] != '/' || strstr(cgroup, "/..")) {
 		ret = -ENOENT;
-		for (size_t i = 0; i < UTIL_ARRAY_LEN(v2) && ret; i++) {
-			if (!ctrio_isdir(v2[i], r, cgroup))
-				continue;
-			int n = snprintf(dir, sizeof(dir), v2[i], r, cgroup);
+		goto out;
+	}
+	if (where == 0) {
+		if (ctrio_isdir("%s/cpuacct%s", r, cgroup))
+			where = 1;
+		for (size_t i = 0; i < UTIL_ARRAY_LEN(v2) && !where; i++)
+			if (ctrio_isdir(v2[i], r, cgroup))
+				where = 2 + (int)i;
+	}
+	if (where == 1) {
+		out->version = 1;
+		ctrio_read_v1(r, cgroup, out, buf, f);
+	} else if (where >= 2) {
+		int n = snprintf(dir, sizeof(dir), v2[where - 2], r, cgroup);
 
-			if (n < 0 || (size_t)n >= sizeof(dir))
-				continue;
+		if (n > 0 && (size_t)n < sizeof(dir)) {
 			out->version = 2;
-			ctrio_read_v2(dir, out, buf);
-			ret = 0;
+			ctrio_read_v2(dir, out, buf, f);
 		}
 	}
+	if (!out->version)
+		ret = -ENOENT;
+	if (sl && !out->has_cpu) /* its cgroup went or moved: look it up afresh next time */
+		cgfds_slot_reset(sl);
+	else if (sl)
+		sl->version = where;
 	if (out->ndev)
-		ctrio_dev_names(sys, out->dev, out->ndev, buf);
+		ctrio_dev_names(k, sys, out->dev, out->ndev, buf);
+out:
+	if (!sl)
+		for (int i = 0; i < CTRIO_NF; i++)
+			if (tmp[i] >= 0)
+				close(tmp[i]);
 	return ret;
+}
+
+int ctrio_read(const struct ctrio_roots *roots, const char *cgroup, int pid, struct ctrio *out)
+{
+	return ctrio_read_kept(NULL, roots, NULL, cgroup, pid, out);
 }
 
 int ctrio_read_snap(const struct ctrio_roots *roots, const struct snapshot *s, const char *id,

@@ -91,6 +91,24 @@ int ctrio_netdev_parse_buf(const char *buf, struct ctrio_if *ifs, size_t *nif);
  */
 int ctrio_read(const struct ctrio_roots *roots, const char *cgroup, int pid, struct ctrio *out);
 
+/*
+ * The files of the containers read in the last cycle, kept open from one
+ * cycle to the next (cgfds.h's table): a cycle is ctrio_keep_begin(),
+ * ctrio_read_kept() per container, ctrio_keep_end() (closes the files of
+ * the containers it did not read). NULL when out of memory.
+ */
+struct ctrio_keep;
+struct ctrio_keep *ctrio_keep_new(void);
+void ctrio_keep_free(struct ctrio_keep *k);
+void ctrio_keep_begin(struct ctrio_keep *k);
+void ctrio_keep_end(struct ctrio_keep *k);
+/* Containers whose files are kept. */
+size_t ctrio_keep_size(const struct ctrio_keep *k);
+/* ctrio_read() of container id through k (NULL: ctrio_read()): its files
+ * opened once and read again at offset 0 while they answer. */
+int ctrio_read_kept(struct ctrio_keep *k, const struct ctrio_roots *roots, const char *id,
+		    const char *cgroup, int pid, struct ctrio *out);
+
 /* ctrio_read() for the container id of snapshot s: its cgroup path there,
  * the network of its lowest pid. -ENOENT when s has no such container. */
 int ctrio_read_snap(const struct ctrio_roots *roots, const struct snapshot *s, const char *id,

@@ -18,14 +18,15 @@
 /* bpfsrc.c: not linked when servicio is built without BTF */
 __attribute__((weak)) int bpfsrc_sysinfo_main(int argc, char **argv);
 
-/* Enough descriptors for the kept cgroup files of many containers (cgfds.h). */
+/* Enough descriptors for the kept cgroup files of many containers (cgfds.h:
+ * 3 memory files, up to 8 ctrio files a container, 1000 containers). */
 static void raise_fd_limit(void)
 {
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= 8192)
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= 16384)
 		return;
-	rl.rlim_cur = rl.rlim_max < 8192 ? rl.rlim_max : 8192;
+	rl.rlim_cur = rl.rlim_max < 16384 ? rl.rlim_max : 16384;
 	(void)setrlimit(RLIMIT_NOFILE, &rl);
 }
 

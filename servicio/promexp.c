@@ -610,6 +610,7 @@ struct promexp {
 	bool stop;
 	pthread_t watcher;
 	uint64_t cut; /* connections cut at the header deadline */
+	struct ctrio_keep *keep; /* the containers' ctrio files, open from cycle to cycle */
 };
 
 static struct promexp_conn *promexp_slot(struct MHD_Connection *conn)
@@ -792,6 +793,7 @@ int promexp_start(struct promexp **out, const char *listen, unsigned *port, char
 		return -ENOMEM;
 	}
 	px->cur.source = -1;
+	px->keep = ctrio_keep_new(); /* NULL: the files are opened each cycle */
 	pthread_mutex_init(&px->mu, NULL);
 	pthread_mutex_init(&px->cmu, NULL);
 	pthread_cond_init(&px->cv, NULL);
@@ -813,6 +815,7 @@ int promexp_start(struct promexp **out, const char *listen, unsigned *port, char
 		pthread_cond_destroy(&px->cv);
 		pthread_mutex_destroy(&px->cmu);
 		pthread_mutex_destroy(&px->mu);
+		ctrio_keep_free(px->keep);
 		free(px);
 		return -EADDRINUSE;
 	}
@@ -824,7 +827,7 @@ int promexp_start(struct promexp **out, const char *listen, unsigned *port, char
 
 /* The ctrio figures of each row of c (its cgroup from the snapshot, the
  * network of its lowest pid), malloc'd; NULL when out of memory. */
-static struct ctrio *promexp_read_io(const struct cycle *c)
+static struct ctrio *promexp_read_io(struct ctrio_keep *keep, const struct cycle *c)
 {
 	struct ctrio *io = calloc(c->nrows ? c->nrows : 1, sizeof(*io));
 	int32_t *pid = calloc(c->cur.nctrs ? c->cur.nctrs : 1, sizeof(*pid));
@@ -841,13 +844,16 @@ static struct ctrio *promexp_read_io(const struct cycle *c)
 		    (!pid[p->ctr] || p->pid < pid[p->ctr]))
 			pid[p->ctr] = p->pid;
 	}
+	ctrio_keep_begin(keep);
 	for (size_t i = 0; i < c->nrows; i++) {
 		const struct cycle_row *r = &c->rows[i];
 		const struct snap_ctr *sc = r->dc ? snapshot_find_ctr(&c->cur, r->dc->id) : NULL;
 
 		if (r->st && sc)
-			(void)ctrio_read(NULL, sc->cgroup, pid[sc - c->cur.ctrs], &io[i]);
+			(void)ctrio_read_kept(keep, NULL, r->dc->id, sc->cgroup,
+					      pid[sc - c->cur.ctrs], &io[i]);
 	}
+	ctrio_keep_end(keep); /* the containers gone: their files close */
 	free(pid);
 	return io;
 }
@@ -861,7 +867,7 @@ void promexp_publish(struct promexp *px, const struct cycle *c, const struct pro
 	if (!px || !c || !x)
 		return;
 	xi = *x;
-	xi.io = promexp_read_io(c);
+	xi.io = promexp_read_io(px->keep, c);
 	/* only this thread writes cur: reading it here without the lock is safe */
 	ret = promexp_state_step(&next, &px->cur, c, &xi);
 	free((void *)xi.io);
@@ -893,5 +899,6 @@ void promexp_stop(struct promexp *px)
 	pthread_mutex_destroy(&px->cmu);
 	pthread_mutex_destroy(&px->mu);
 	promexp_state_free(&px->cur);
+	ctrio_keep_free(px->keep);
 	free(px);
 }

@@ -248,12 +248,66 @@ static void test_read_v2(void **state)
 	assert_int_equal(nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
 }
 
+/* ctrio_read_kept(): the files stay open from cycle to cycle and are read
+ * again through their descriptors; a container not read in a cycle has
+ * them closed; another pid opens its own net/dev. */
+static void test_read_kept(void **state)
+{
+	char cg[512], pr[512], from[600], to[600];
+	struct ctrio o;
+	struct ctrio_keep *k = ctrio_keep_new();
+	const char *c = "/docker/abc";
+
+	(void)state;
+	assert_non_null(k);
+	snprintf(tmp, sizeof(tmp), "/tmp/ctrio_test.XXXXXX");
+	assert_non_null(mkdtemp(tmp));
+	put("cg/docker/abc/cpu.stat", "usage_usec 1000\nnr_periods 0\nnr_throttled 0\n"
+				      "throttled_usec 0\n");
+	put("cg/docker/abc/cgroup.procs", "10\n");
+	put("proc/42/net/dev", netdev);
+	snprintf(cg, sizeof(cg), "%s/cg", tmp);
+	snprintf(pr, sizeof(pr), "%s/proc", tmp);
+	struct ctrio_roots r = { .cgroup = cg, .proc = pr, .sys = tmp };
+	ctrio_keep_begin(k);
+	assert_int_equal(ctrio_read_kept(k, &r, "abc", c, 42, &o), 0);
+	ctrio_keep_end(k);
+	assert_int_equal(ctrio_keep_size(k), 1);
+	assert_true(o.has_cpu && o.cpu_ns == 1000000ull && o.processes == 1 && o.has_net);
+	/* rewritten in place: the kept descriptor reads the new text */
+	put("cg/docker/abc/cpu.stat", "usage_usec 2000\nnr_periods 0\nnr_throttled 0\n"
+				      "throttled_usec 0\n");
+	put("cg/docker/abc/cgroup.procs", "10\n11\n");
+	/* and its directory moved away: only the kept descriptors still find it */
+	snprintf(from, sizeof(from), "%s/cg/docker/abc", tmp);
+	snprintf(to, sizeof(to), "%s/cg/docker/moved", tmp);
+	assert_int_equal(rename(from, to), 0);
+	assert_int_equal(ctrio_read(&r, c, 0, &o), -ENOENT);
+	ctrio_keep_begin(k);
+	assert_int_equal(ctrio_read_kept(k, &r, "abc", c, 42, &o), 0);
+	ctrio_keep_end(k);
+	assert_true(o.has_cpu && o.cpu_ns == 2000000ull && o.processes == 2);
+	assert_true(o.has_net && o.nif == 1);
+	/* another lowest pid: its own namespace's file (none here) */
+	ctrio_keep_begin(k);
+	assert_int_equal(ctrio_read_kept(k, &r, "abc", c, 43, &o), 0);
+	ctrio_keep_end(k);
+	assert_false(o.has_net);
+	/* a cycle that does not read it closes its files */
+	ctrio_keep_begin(k);
+	ctrio_keep_end(k);
+	assert_int_equal(ctrio_keep_size(k), 0);
+	ctrio_keep_free(k);
+	assert_int_equal(nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_u64_kv),	  cmocka_unit_test(test_blkio_v1),
 		cmocka_unit_test(test_iostat_v2), cmocka_unit_test(test_netdev),
 		cmocka_unit_test(test_read_v1),	  cmocka_unit_test(test_read_v2),
+		cmocka_unit_test(test_read_kept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
