@@ -20,13 +20,9 @@
 #include "http.h"
 #include "log.h"
 #include "memtrim.h"
+#include "opts.h"
 #include "store.h"
 #include "util.h"
-
-static const char *main_getenv(const char *name)
-{
-	return getenv(name);
-}
 
 static int main_write_port(const char *path, unsigned port)
 {
@@ -69,7 +65,7 @@ static void main_scrub_argv(int argc, char **argv)
  */
 static bool main_pg_verified(const char *url)
 {
-	const char *mode = getenv("PGSSLMODE"), *auth = strstr(url, "://");
+	const char *mode = opts_getenv("PGSSLMODE"), *auth = strstr(url, "://");
 
 	if (strstr(url, "sslmode=verify-full") || (mode && strcmp(mode, "verify-full") == 0))
 		return true;
@@ -91,7 +87,7 @@ int main(int argc, char **argv)
 
 	log_init("admin_logs", LOG_LVL_INFO);
 	config_defaults(&cfg);
-	r = config_load(&cfg, argc, argv, main_getenv, err, sizeof(err));
+	r = config_load(&cfg, argc, argv, opts_getenv, err, sizeof(err));
 	if (r == 1) {
 		fputs(err, stdout);
 		return 0;

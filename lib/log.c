@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "opts.h"
+
 static const char *log_prog = "gestor";
 static enum log_level log_min = LOG_LVL_INFO;
 static int log_fd = 2;
@@ -155,9 +157,9 @@ static void log_emit(enum log_level lvl, int err, const char *fmt, va_list ap)
 	if (lvl < log_min)
 		return;
 	if (log_journal < 0)
-		log_journal = log_is_journal(log_fd, getenv("JOURNAL_STREAM"));
+		log_journal = log_is_journal(log_fd, opts_getenv("JOURNAL_STREAM"));
 	if (log_colour < 0)
-		log_colour = !log_journal && isatty(log_fd) && !getenv("NO_COLOR");
+		log_colour = !log_journal && isatty(log_fd) && !opts_getenv("NO_COLOR");
 	n = log_format(line, sizeof(line), lvl, log_colour, log_journal, err, fmt, ap);
 	if (n > 0 && write(log_fd, line, (size_t)n) < 0) {
 		/* nowhere left to report it */

@@ -160,6 +160,11 @@ static void opts_env_name(const struct opts_spec *sp, const struct opts_opt *o, 
 	buf[j < cap ? j : cap - 1] = '\0';
 }
 
+const char *opts_getenv(const char *name)
+{
+	return getenv(name);
+}
+
 int opts_load_env(const struct opts_spec *sp, void *obj, const char *(*getenv_fn)(const char *),
 		  char *err, size_t errlen)
 {

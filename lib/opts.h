@@ -61,6 +61,13 @@ const struct opts_opt *opts_find(const struct opts_spec *sp, const char *name);
 int opts_set(const struct opts_opt *o, void *obj, const char *shown, const char *val, char *err,
 	     size_t errlen);
 
+/*
+ * The process's environment: the one place gestor's programs read it
+ * (the getenv_fn of opts_load_env, and the variables conventions name:
+ * JOURNAL_STREAM, NO_COLOR, libpq's PGSSLMODE). NULL when unset.
+ */
+const char *opts_getenv(const char *name);
+
 /* Apply every <PREFIX><NAME> variable getenv_fn finds. 0 or -errno. */
 int opts_load_env(const struct opts_spec *sp, void *obj, const char *(*getenv_fn)(const char *),
 		  char *err, size_t errlen);

@@ -108,6 +108,11 @@ static const struct opts_opt config_opts[] = {
 	  "cron removal (docs/servicio.md, Least privilege; empty or root: stay root; make run "
 	  "and gestor.service pass gestor)",
 	  0 },
+	{ "privs-caps", OPTS_STR, F(privs_caps), 0, 0, NULL, "CAPS",
+	  "with --user: keep these capabilities (e.g. cap_dac_override,cap_bpf) instead of "
+	  "the metrics source's (none; docs/servicio.md, Least privilege: for a /proc "
+	  "mounted hidepid=2 or a kernel refusing unprivileged bpf())",
+	  0 },
 	{ "docker-timeout", OPTS_DOUBLE, F(docker_timeout_s), 1, 600, NULL, "SECONDS",
 	  "how long one Docker API request may take (a slow or emulated machine needs more)", 0 },
 	{ "health-timeout", OPTS_DOUBLE, F(health_timeout_s), 1, 3600, NULL, "SECONDS",

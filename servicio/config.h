@@ -47,6 +47,7 @@ struct config {
 	bool keep_admin_logs; /* leave the admin_logs container running at exit */
 	bool remove_volumes; /* removals also delete anonymous volumes (docker rm -v) */
 	char user[64]; /* after start-up, run as this user (privs.h); "" = stay root */
+	char privs_caps[128]; /* with user: these capabilities instead of the source's (privs.h) */
 	double health_timeout_s;
 	double docker_timeout_s; /* one Docker API request */
 	bool demo; /* the cron job of load containers (make run) */

@@ -47,6 +47,7 @@
 #include "measure.h"
 #include "memtrim.h"
 #include "metrics.h"
+#include "opts.h"
 #include "logclient.h"
 #include "privs.h"
 #include "procskip.h"
@@ -388,6 +389,57 @@ static void mgr_rails(struct mgr *m)
 	state_load_kept(&m->st, &m->kept);
 }
 
+/*
+ * Start-up as root is over: before any thread, drop (privs.h). The log
+ * server's socket, the spool and the state directory are reached through
+ * their open directories from now on, not through root's 0700
+ * GESTOR_RUN_DIR or 0750 /var/lib/gestor. 0 or -1 (said).
+ */
+static int mgr_drop(struct mgr *m)
+{
+	char err[256];
+
+	if (privs_dropping() && logclient_pin(m->ship.lc, err, sizeof(err)) != 0)
+		log_warnx("log server socket: %s: its requests fail after the drop", err);
+	if (privs_dropping() && spool_pin(&m->ship.sp, err, sizeof(err)) != 0)
+		log_warnx("%s: the spool may fail after the drop", err);
+	if (privs_dropping() && m->cfg.state_dir[0]) {
+		/* the descriptor lives as long as the process */
+		int sfd = open(m->cfg.state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (sfd >= 0)
+			snprintf(m->cfg.state_dir, sizeof(m->cfg.state_dir), "/proc/self/fd/%d",
+				 sfd);
+	}
+	if (privs_drop(metrics_source(&m->ms.met), m->cfg.privs_caps[0] ? m->cfg.privs_caps : NULL,
+		       m->cfg.spool_path, err, sizeof(err)) != 0) {
+		log_errorx("privileges: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The event thread, the exporter, and the start-up's code pages trimmed. */
+static void mgr_threads(struct mgr *m)
+{
+	if (!m->cfg.once && !m->cfg.no_events) {
+		struct events_cfg ec = { m->cfg.docker_socket, docker_api_version(m->dk),
+					 m->cfg.scope, (unsigned)m->cfg.event_window_ms };
+		char err[256];
+
+		if (events_start(&m->ev, &ec, err, sizeof(err)) != 0)
+			log_warnx("events: %s: only the periodic cycle decides", err);
+	}
+	mgr_exporter(m);
+	/* start-up is over (curl, TLS libraries, Docker, admin_logs): give back
+	 * the code pages only it ran (lib/memtrim.c) */
+	size_t rss0 = memtrim_rss_kb();
+	memtrim_code();
+	malloc_trim(0);
+	log_debug("memory: RSS %zu KiB after start-up, %zu KiB once its code pages and heap were "
+		  "trimmed",
+		  rss0, memtrim_rss_kb());
+}
+
 /* Everything before the first cycle. 0, or the exit status. */
 static int mgr_start(struct mgr *m)
 {
@@ -406,51 +458,11 @@ static int mgr_start(struct mgr *m)
 	ship_drain(&m->ship, true);
 	if (m->cfg.demo && !m->cfg.no_cron && !m->cfg.once)
 		cron_install(&m->cron, m->cfg.cron_script);
-	if (mgr_metrics(m) != 0) {
+	if (mgr_metrics(m) != 0 || mgr_drop(m) != 0) {
 		stop_sequence(m, false);
 		return 1;
 	}
-	{
-		/* start-up as root is over: before any thread, drop (privs.h);
-		 * the log server's socket is reached through its open directory
-		 * from now on, not through root's 0700 GESTOR_RUN_DIR */
-		char err[256];
-		if (privs_dropping() && logclient_pin(m->ship.lc, err, sizeof(err)) != 0)
-			log_warnx("log server socket: %s: its requests fail after the drop", err);
-		if (privs_dropping() && spool_pin(&m->ship.sp, err, sizeof(err)) != 0)
-			log_warnx("%s: the spool may fail after the drop", err);
-		if (privs_dropping() && m->cfg.state_dir[0]) {
-			/* the state directory likewise (/var/lib/gestor is root's
-			 * 0750); the descriptor lives as long as the process */
-			int sfd = open(m->cfg.state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-			if (sfd >= 0)
-				snprintf(m->cfg.state_dir, sizeof(m->cfg.state_dir),
-					 "/proc/self/fd/%d", sfd);
-		}
-		if (privs_drop(metrics_source(&m->ms.met), m->cfg.spool_path, err, sizeof(err)) !=
-		    0) {
-			log_errorx("privileges: %s", err);
-			stop_sequence(m, false);
-			return 1;
-		}
-	}
-	if (!m->cfg.once && !m->cfg.no_events) {
-		struct events_cfg ec = { m->cfg.docker_socket, docker_api_version(m->dk),
-					 m->cfg.scope, (unsigned)m->cfg.event_window_ms };
-		char err[256];
-
-		if (events_start(&m->ev, &ec, err, sizeof(err)) != 0)
-			log_warnx("events: %s: only the periodic cycle decides", err);
-	}
-	mgr_exporter(m);
-	/* start-up is over (curl, TLS libraries, Docker, admin_logs): give back
-	 * the code pages only it ran (lib/memtrim.c) */
-	size_t rss0 = memtrim_rss_kb();
-	memtrim_code();
-	malloc_trim(0);
-	log_debug("memory: RSS %zu KiB after start-up, %zu KiB once its code pages and heap were "
-		  "trimmed",
-		  rss0, memtrim_rss_kb());
+	mgr_threads(m);
 	return 0;
 }
 
@@ -576,18 +588,13 @@ static int mgr_run(struct mgr *m)
 	return 0;
 }
 
-static const char *env_get(const char *name)
-{
-	return getenv(name);
-}
-
 /* The configuration, or the exit status of --help, --version or an error. */
 static int mgr_config(struct mgr *m, int argc, char **argv)
 {
 	char err[1024];
 	enum log_level lvl;
 
-	if (config_load(&m->cfg, argc, argv, env_get, err, sizeof(err))) {
+	if (config_load(&m->cfg, argc, argv, opts_getenv, err, sizeof(err))) {
 		fprintf(stderr, "servicio: %s\n", err);
 		return 2;
 	}
@@ -607,7 +614,7 @@ static int mgr_config(struct mgr *m, int argc, char **argv)
 	m->colour = m->cfg.colour == CONFIG_COLOUR_ALWAYS ||
 		    (m->cfg.colour == CONFIG_COLOUR_AUTO && isatty(STDOUT_FILENO));
 	m->table = m->cfg.table || isatty(STDOUT_FILENO);
-	mgr_terminal_note = !log_is_journal(STDERR_FILENO, getenv("JOURNAL_STREAM"));
+	mgr_terminal_note = !log_is_journal(STDERR_FILENO, opts_getenv("JOURNAL_STREAM"));
 	snprintf(m->run_id, sizeof(m->run_id), "s%" PRIx64 ".%d", util_real_ns(), (int)getpid());
 	return -1;
 }

@@ -500,6 +500,20 @@ static json_t *modsrc_pct(double v)
 	return json_real(floor(v * 100.0 + 1e-7) / 100.0);
 }
 
+/* One process as the module writes it; NULL when out of memory. */
+static json_t *modsrc_format_proc(const struct snap_proc *p)
+{
+	return json_pack("{s:i,s:i,s:s%,s:s%,s:s,s:I,s:I,s:s,s:s%,s:I,s:I,s:o,s:I,s:o,s:I}", "pid",
+			 (int)p->pid, "ppid", (int)p->ppid, "name", p->name, strlen(p->name),
+			 "cmdline", p->cmdline, strlen(p->cmdline), "state", p->state, "uid",
+			 (json_int_t)p->uid, "threads", (json_int_t)p->threads, "container_id",
+			 p->container_id, "cgroup", p->cgroup, strlen(p->cgroup), "vsz_kb",
+			 (json_int_t)p->vsz_kb, "rss_kb", (json_int_t)p->rss_kb, "mem_pct",
+			 modsrc_pct(p->mem_pct), "cpu_time_ns", (json_int_t)p->cpu_time_ns,
+			 "cpu_pct", modsrc_pct(p->cpu_pct), "start_time_ns",
+			 (json_int_t)p->start_time_ns);
+}
+
 char *modsrc_format(const struct snapshot *s, size_t *len)
 {
 	json_t *doc, *procs;
@@ -532,17 +546,8 @@ char *modsrc_format(const struct snapshot *s, size_t *len)
 			      (json_int_t)s->cpu.steal_ns)) < 0)
 		goto nomem;
 	for (size_t i = 0; i < s->nprocs; i++) {
-		const struct snap_proc *p = &s->procs[i];
-		json_t *o = json_pack(
-			"{s:i,s:i,s:s%,s:s%,s:s,s:I,s:I,s:s,s:s%,s:I,s:I,s:o,s:I,s:o,s:I}", "pid",
-			(int)p->pid, "ppid", (int)p->ppid, "name", p->name, strlen(p->name),
-			"cmdline", p->cmdline, strlen(p->cmdline), "state", p->state, "uid",
-			(json_int_t)p->uid, "threads", (json_int_t)p->threads, "container_id",
-			p->container_id, "cgroup", p->cgroup, strlen(p->cgroup), "vsz_kb",
-			(json_int_t)p->vsz_kb, "rss_kb", (json_int_t)p->rss_kb, "mem_pct",
-			modsrc_pct(p->mem_pct), "cpu_time_ns", (json_int_t)p->cpu_time_ns,
-			"cpu_pct", modsrc_pct(p->cpu_pct), "start_time_ns",
-			(json_int_t)p->start_time_ns);
+		json_t *o = modsrc_format_proc(&s->procs[i]);
+
 		if (!o || json_array_append_new(procs, o) < 0)
 			goto nomem;
 	}

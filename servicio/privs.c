@@ -299,7 +299,8 @@ out:
 	return r;
 }
 
-int privs_drop(enum snap_source src, const char *spool, char *err, size_t errlen)
+int privs_drop(enum snap_source src, const char *caps_text, const char *spool, char *err,
+	       size_t errlen)
 {
 	char list[128], text[160];
 	gid_t groups[3];
@@ -324,9 +325,9 @@ int privs_drop(enum snap_source src, const char *spool, char *err, size_t errlen
 	if ((g = getgrnam(GESTOR_LOG_USER)))
 		groups[ngroups++] = g->gr_gid; /* the log server's socket */
 	privs_caps_for(src, list, sizeof(list));
-	/* measuring the table (docs/servicio.md): another set, from root's environment */
-	if (getenv("GESTOR_PRIVS_CAPS"))
-		util_strlcpy(list, getenv("GESTOR_PRIVS_CAPS"), sizeof(list));
+	/* measuring the table (docs/servicio.md): another set */
+	if (caps_text)
+		util_strlcpy(list, caps_text, sizeof(list));
 	snprintf(text, sizeof(text), "%s%s", list, list[0] ? "=ep" : "=");
 	caps = cap_from_text(text);
 	if (!caps) {

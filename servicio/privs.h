@@ -53,13 +53,14 @@ void privs_caps_for(enum snap_source src, char *out, size_t cap);
 
 /*
  * In the child, at the end of start-up: become the user with the groups
- * and the capabilities of privs_caps_for(src), everything else dropped for
- * good. spool is the spool file: its directory is handed to the user, and
+ * and the capabilities of privs_caps_for(src) (or caps, when not NULL: a
+ * cap_from_text list such as "cap_dac_override", the option privs-caps),
+ * everything else dropped for good. spool is the spool file: its directory is handed to the user, and
  * must be the spool's own (nothing else in it, not sticky nor
  * world-writable; else -EPERM/-EEXIST and nothing is dropped).
  * Refuses (-EBUSY) when the process already runs threads: capabilities are
  * per thread. 0 (also when privs_split did not split), or -errno with err.
  */
-int privs_drop(enum snap_source src, const char *spool, char *err, size_t errlen);
+int privs_drop(enum snap_source src, const char *caps, const char *spool, char *err, size_t errlen);
 
 #endif

@@ -112,14 +112,13 @@ static size_t snapshot_ctr_dir(const struct snap_proc *p)
 	return n;
 }
 
-int snapshot_group(struct snapshot *s, bool containers_only)
+/* Sort by pid; drop duplicate pids and, if asked, processes outside containers. */
+static void snapshot_dedup_procs(struct snapshot *s, bool containers_only)
 {
-	size_t i, j, n = 0;
-	struct snap_ctr *ctrs = NULL;
+	size_t i, j;
 
 	if (s->nprocs > 1)
 		qsort(s->procs, s->nprocs, sizeof(*s->procs), snapshot_cmp_pid);
-	/* drop duplicate pids and, if asked, processes outside containers */
 	for (i = 0, j = 0; i < s->nprocs; i++) {
 		if (j > 0 && s->procs[j - 1].pid == s->procs[i].pid)
 			continue;
@@ -130,8 +129,15 @@ int snapshot_group(struct snapshot *s, bool containers_only)
 		j++;
 	}
 	s->nprocs = j;
+}
 
-	/* distinct ids: sort a copy of the per-process ids */
+/* s->ctrs: one per distinct container id of the processes, sorted by id,
+ * sums zero. 0 or -ENOMEM. */
+static int snapshot_make_ctrs(struct snapshot *s)
+{
+	struct snap_ctr *ctrs = NULL;
+	size_t i, j, n = 0;
+
 	for (i = 0; i < s->nprocs; i++)
 		if (s->procs[i].container_id[0])
 			n++;
@@ -159,36 +165,49 @@ int snapshot_group(struct snapshot *s, bool containers_only)
 	s->nctrs = n;
 	for (i = 0; i < n; i++)
 		ctrs[i].cgroup = "";
-	for (i = 0; i < s->nprocs; i++) {
-		struct snap_proc *p = &s->procs[i];
-		struct snap_ctr *c;
-		size_t dir;
+	return 0;
+}
 
-		p->ctr = -1;
-		if (!p->container_id[0])
-			continue;
-		c = (struct snap_ctr *)snapshot_find_ctr(s, p->container_id);
-		if (!c)
-			continue;
-		p->ctr = (int32_t)(c - s->ctrs);
-		c->nprocs++;
-		c->rss_kb += p->rss_kb;
-		c->vsz_kb += p->vsz_kb;
-		c->cpu_time_ns += p->cpu_time_ns;
-		if (c->nprocs == 1 || p->start_time_ns < c->start_time_ns)
-			c->start_time_ns = p->start_time_ns;
-		/* the directory is the start of the process's path: a prefix
-		 * that ends at the path's end shares its string */
-		if (!c->cgroup[0] && (dir = snapshot_ctr_dir(p)) > 0) {
-			const char *d =
-				p->cgroup[dir] ? snapshot_strdup(s, p->cgroup, dir) : p->cgroup;
+/* Add process p to its container's sums (p->ctr set). 0 or -ENOMEM. */
+static int snapshot_add_to_ctr(struct snapshot *s, struct snap_proc *p)
+{
+	struct snap_ctr *c;
+	size_t dir;
 
-			if (!d)
-				return -ENOMEM;
-			c->cgroup = d;
-		}
+	p->ctr = -1;
+	if (!p->container_id[0])
+		return 0;
+	c = (struct snap_ctr *)snapshot_find_ctr(s, p->container_id);
+	if (!c)
+		return 0;
+	p->ctr = (int32_t)(c - s->ctrs);
+	c->nprocs++;
+	c->rss_kb += p->rss_kb;
+	c->vsz_kb += p->vsz_kb;
+	c->cpu_time_ns += p->cpu_time_ns;
+	if (c->nprocs == 1 || p->start_time_ns < c->start_time_ns)
+		c->start_time_ns = p->start_time_ns;
+	/* the directory is the start of the process's path: a prefix that
+	 * ends at the path's end shares its string */
+	if (!c->cgroup[0] && (dir = snapshot_ctr_dir(p)) > 0) {
+		const char *d = p->cgroup[dir] ? snapshot_strdup(s, p->cgroup, dir) : p->cgroup;
+
+		if (!d)
+			return -ENOMEM;
+		c->cgroup = d;
 	}
 	return 0;
+}
+
+int snapshot_group(struct snapshot *s, bool containers_only)
+{
+	int ret;
+
+	snapshot_dedup_procs(s, containers_only);
+	ret = snapshot_make_ctrs(s);
+	for (size_t i = 0; i < s->nprocs && ret == 0; i++)
+		ret = snapshot_add_to_ctr(s, &s->procs[i]);
+	return ret;
 }
 
 const struct snap_proc *snapshot_find_proc(const struct snapshot *s, int32_t pid)

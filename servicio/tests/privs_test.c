@@ -106,7 +106,8 @@ static void test_no_split(void **state)
 	/* no user: nothing split, nothing dropped */
 	assert_int_equal(privs_split("", ""), 0);
 	assert_false(privs_dropping());
-	assert_int_equal(privs_drop(SNAP_SRC_PROCFS, "/nonexistent/spool", err, sizeof(err)), 0);
+	assert_int_equal(privs_drop(SNAP_SRC_PROCFS, NULL, "/nonexistent/spool", err, sizeof(err)),
+			 0);
 	need_root();
 	/* --user root stays root: no fork either */
 	assert_int_equal(privs_split("root", ""), 0);
@@ -261,7 +262,7 @@ static void *idle(void *arg)
 /*
  * Fork; the fork splits for user (its parent runs privs_serve and exits
  * with the dropped child's status), the child drops for src with spool and
- * reports through a pipe. env_caps: GESTOR_PRIVS_CAPS for the drop (NULL:
+ * reports through a pipe. env_caps: the capabilities for the drop (option privs-caps; NULL:
  * the table). Returns the split parent's exit status.
  */
 static int split_and_drop(const char *user, enum snap_source src, const char *spool,
@@ -285,13 +286,11 @@ static int split_and_drop(const char *user, enum snap_source src, const char *sp
 		if (privs_split(user, scr) != 0)
 			_exit(80);
 		/* here only in the manager child: its parent is privs_serve */
-		if (env_caps)
-			setenv("GESTOR_PRIVS_CAPS", env_caps, 1);
 		/* as the manager: the cron job installed as root, before the drop */
 		cron_install(&c, scr);
 		if (thread)
 			pthread_create(&t, NULL, idle, NULL);
-		d->r = privs_drop(src, spool, d->err, sizeof(d->err));
+		d->r = privs_drop(src, env_caps, spool, d->err, sizeof(d->err));
 		getresuid(&d->uid, &d->euid, &d->suid);
 		if (util_slurp("/proc/self/status", sizeof(st) - 1, &buf, &len) == 0) {
 			util_strlcpy(st, buf, sizeof(st));
