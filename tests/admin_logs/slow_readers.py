@@ -1,13 +1,16 @@
 #!/usr/bin/python3
 """slow_readers.py — N clients that ask admin_logs for a large answer and
 read it one byte a second, each with a small receive buffer, so the answer
-stays on the server's side; meanwhile POST /logs is timed and the server's
-resident memory sampled from /proc/PID/status.
+stays on the server's side; meanwhile POST /logs is timed, and for each
+answer it is noted whether every reader still held its connection then
+(peeked at, not read: a reader cut by the server shows end-of-file), and
+the server's resident memory is sampled from /proc/PID/status.
 
 Usage: slow_readers.py --port P --pid PID --conns 50 --seconds S
          [--path '/logs?limit=10000'] [--post-every 2]
 Prints one JSON line: {"conns":..,"opened":..,"max_rss_kib":..,
-"posts":..,"post_codes":{code:n},"post_max_s":..,"closed_by_server":..,
+"posts":..,"post_codes":{code:n},"post_max_s":..,"posts_while_all_held":..,
+"closed_by_server":..,
 "bytes_read":..}. Closed by the server means end-of-file or a reset seen
 before the end.
 """
@@ -51,6 +54,16 @@ def post(port, n):
     return code, time.monotonic() - t0
 
 
+def still_open(s):
+    """the server has not closed this reader's connection (peeked, nothing read)"""
+    try:
+        return s.recv(1, socket.MSG_PEEK) != b''
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--port', type=int, required=True)
@@ -77,6 +90,7 @@ def main():
     codes = {}
     post_max = 0.0
     posts = 0
+    while_all = 0
     t_end = time.monotonic() + a.seconds
     next_read = time.monotonic()
     next_post = time.monotonic() + 1
@@ -100,6 +114,8 @@ def main():
         max_rss = max(max_rss, rss_kib(a.pid))
         if now >= next_post:
             code, dt = post(a.port, posts)
+            if code == 201 and len(live) == opened and all(still_open(s) for s in live):
+                while_all += 1
             posts += 1
             codes[str(code)] = codes.get(str(code), 0) + 1
             post_max = max(post_max, dt)
@@ -109,6 +125,7 @@ def main():
         s.close()
     print(json.dumps({"conns": a.conns, "opened": opened, "max_rss_kib": max_rss,
                       "posts": posts, "post_codes": codes, "post_max_s": round(post_max, 3),
+                      "posts_while_all_held": while_all,
                       "closed_by_server": closed, "bytes_read": got}))
 
 

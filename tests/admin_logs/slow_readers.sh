@@ -11,7 +11,9 @@
 # for 20 s, while a batch is posted every 2 s.
 # Asserted: the server's RSS stays under 64 MiB all along (answers stream
 # from the store: built whole, 50 answers would be 700 MB); every POST is
-# 201 within 5 s; the send deadline (--send-timeout 8, below the 10 s idle
+# 201 (30 s per POST only catches a hang), and POSTs are answered while all
+# 50 readers still hold their connections (not queued behind them: an
+# event, not a time; how long a POST takes is printed); the send deadline (--send-timeout 8, below the 10 s idle
 # timeout so it is what cuts them) cuts all 50 (cut_slow_readers in
 # /health) and no connection of theirs is left on the server; afterwards a
 # whole GET /logs?limit=10000 still answers 200 with 10,000 records.
@@ -45,7 +47,9 @@ check "50 slow readers connected and asked" [ "$(r .opened)" = 50 ]
 check "RSS stayed under 64 MiB (max $(r .max_rss_kib) KiB)" \
 	eval '[ "$(r .max_rss_kib)" -gt 0 ] && [ "$(r .max_rss_kib)" -lt 65536 ]'
 check "every POST /logs meanwhile was 201 ($(r .posts) posts, slowest $(r .post_max_s) s)" \
-	eval '[ "$(r .posts)" -ge 5 ] && [ "$(r ".post_codes[\"201\"]")" = "$(r .posts)" ] && awk -v t="$(r .post_max_s)" "BEGIN{exit !(t < 5)}"'
+	eval '[ "$(r .posts)" -ge 5 ] && [ "$(r ".post_codes[\"201\"]")" = "$(r .posts)" ]'
+check "POSTs were answered while all 50 readers held their connections ($(r .posts_while_all_held) of them)" \
+	eval '[ "$(r .posts_while_all_held)" -ge 1 ]'
 cuts=$(curl -s "$url/health" | jq .cut_slow_readers)
 check "the send deadline cut the 50 slow readers (cut_slow_readers $cuts)" [ "$cuts" -ge 50 ]
 left=$(ss -Htn state established "( sport = :$port )" | wc -l)
