@@ -39,6 +39,9 @@ const double promexp_buckets[PROMEXP_NBUCKETS] = { 0.005, 0.01, 0.025, 0.05, 0.1
 
 void promexp_state_free(struct promexp_state *s)
 {
+	for (size_t i = 0; s->ctrs && i < s->nctrs; i++)
+		for (size_t j = 0; j < PROMEXP_NLABELS; j++)
+			free(s->ctrs[i].label[j]);
 	free(s->ctrs);
 	memset(s, 0, sizeof(*s));
 }
@@ -60,10 +63,10 @@ static const struct promexp_ctr *promexp_find(const struct promexp_state *s, con
 	return bsearch(id, s->ctrs, s->nctrs, sizeof(*s->ctrs), promexp_id_cmp);
 }
 
-/* One row of the cycle as Prometheus sees it (prev: its last state). */
-static void promexp_ctr_fill(struct promexp_ctr *o, const struct cycle_row *r,
-			     const struct cycle *c, const struct promexp_info *x,
-			     const struct ctrio *io)
+/* One row of the cycle as Prometheus sees it (prev: its last state).
+ * 0 or -ENOMEM (an allowed label's value not copied). */
+static int promexp_ctr_fill(struct promexp_ctr *o, const struct cycle_row *r, const struct cycle *c,
+			    const struct promexp_info *x, const struct ctrio *io)
 {
 	const struct ctr_stat *st = r->st;
 	const char *lc = docker_container_label(r->dc, GESTOR_LABEL_CLASS);
@@ -92,6 +95,13 @@ static void promexp_ctr_fill(struct promexp_ctr *o, const struct cycle_row *r,
 		o->limit = 0;
 	}
 	o->last_seen = (double)(c->cur.timestamp_ns / 1000000ull) / 1e3;
+	for (size_t j = 0; x->labels && j < x->labels->n; j++) {
+		const char *v = docker_container_label(r->dc, x->labels->name[j]);
+
+		if (v && !(o->label[j] = strdup(v)))
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 int promexp_state_step(struct promexp_state *next, const struct promexp_state *prev,
@@ -116,6 +126,8 @@ int promexp_state_step(struct promexp_state *next, const struct promexp_state *p
 	next->spool_batches = x->spool_batches;
 	next->spool_bytes = x->spool_bytes;
 	next->start_time = x->start_time;
+	if (x->labels)
+		next->labels = *x->labels;
 
 	next->ctrs = calloc(c->nrows ? c->nrows : 1, sizeof(*next->ctrs));
 	if (!next->ctrs)
@@ -128,7 +140,11 @@ int promexp_state_step(struct promexp_state *next, const struct promexp_state *p
 			next->decisions[r->action][r->dec->cls]++;
 		if (!r->st || !r->dc)
 			continue;
-		promexp_ctr_fill(&next->ctrs[n++], r, c, x, x->io ? &x->io[i] : NULL);
+		if (promexp_ctr_fill(&next->ctrs[n++], r, c, x, x->io ? &x->io[i] : NULL) != 0) {
+			next->nctrs = n;
+			promexp_state_free(next);
+			return -ENOMEM;
+		}
 	}
 	next->nctrs = n;
 	qsort(next->ctrs, n, sizeof(*next->ctrs), promexp_ctr_cmp);
@@ -155,6 +171,7 @@ struct promexp_buf {
 	char *p;
 	size_t len, cap;
 	bool oom;
+	const struct promexp_labels *labels; /* the Docker labels exported */
 };
 
 static void pb_add(struct promexp_buf *b, const char *s, size_t n)
@@ -219,10 +236,13 @@ static void pb_head(struct promexp_buf *b, const char *name, const char *type, c
 	pb_fmt(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* name{id="<cgroup>",name="..",image="..",container_label_gestor_*[,key="val"]} */
+/* name{id="<cgroup>",name="..",image="..",container_label_gestor_*[,container_label_<allowed>]
+ * [,key="val"]} */
 static void pb_ctr_series_x(struct promexp_buf *b, const char *name, const struct promexp_ctr *c,
 			    const char *key, const char *val)
 {
+	const struct promexp_labels *l = b->labels;
+
 	pb_str(b, name);
 	pb_str(b, "{id=\"");
 	pb_label(b, c->cgroup);
@@ -240,6 +260,14 @@ static void pb_ctr_series_x(struct promexp_buf *b, const char *name, const struc
 	pb_str(b, c->managed ? "true" : "false");
 	pb_str(b, "\",container_label_gestor_class=\"");
 	pb_label(b, c->label_class);
+	for (size_t j = 0; l && j < l->n; j++) {
+		if (!c->label[j])
+			continue;
+		pb_str(b, "\",");
+		pb_str(b, l->prom[j]);
+		pb_str(b, "=\"");
+		pb_label(b, c->label[j]);
+	}
 	pb_str(b, "\"} ");
 }
 
@@ -470,6 +498,16 @@ static void pb_cycles(struct promexp_buf *b, const struct promexp_state *s)
 	pb_fmt(b, "gestor_last_cycle_duration_seconds %.6f\n", s->cycle_last_s);
 }
 
+/* gestor_build_info{version} 1: the version servicio --version prints. */
+static void pb_build_info(struct promexp_buf *b)
+{
+	pb_head(b, "gestor_build_info", "gauge",
+		"A metric with a constant '1' value labelled by the version of servicio.");
+	pb_str(b, "gestor_build_info{version=\"");
+	pb_label(b, GESTOR_VERSION);
+	pb_str(b, "\"} 1\n");
+}
+
 static void pb_gestor(struct promexp_buf *b, const struct promexp_state *s)
 {
 	pb_head(b, "gestor_metrics_source", "gauge",
@@ -508,8 +546,9 @@ static void pb_gestor(struct promexp_buf *b, const struct promexp_state *s)
 
 int promexp_render(const struct promexp_state *s, char **out, size_t *len)
 {
-	struct promexp_buf b = { 0 };
+	struct promexp_buf b = { .labels = &s->labels };
 
+	pb_build_info(&b);
 	pb_containers(&b, s);
 	pb_ctr_plain(&b, s);
 	pb_ctr_devices(&b, s);
@@ -525,6 +564,74 @@ int promexp_render(const struct promexp_state *s, char **out, size_t *len)
 	*out = b.p;
 	*len = b.len;
 	return 0;
+}
+
+/* ---------- the Docker labels exported ---------- */
+
+void promexp_label_name(const char *name, char *out, size_t outlen)
+{
+	size_t n = (size_t)snprintf(out, outlen, "container_label_%s", name);
+
+	if (n >= outlen)
+		n = outlen - 1;
+	for (size_t i = strlen("container_label_"); i < n; i++) {
+		char ch = out[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '_'))
+			out[i] = '_';
+	}
+}
+
+int promexp_parse_labels(const char *s, struct promexp_labels *out, char *err, size_t errlen)
+{
+	static const char *const fixed[] = { "container_label_gestor_managed",
+					     "container_label_gestor_class" };
+	const char *p = s;
+
+	memset(out, 0, sizeof(*out));
+	if (strcmp(s, "") == 0 || strcmp(s, "none") == 0)
+		return 0;
+	for (;;) {
+		size_t n = strcspn(p, ","), k = out->n;
+
+		if (n == 0 || n >= PROMEXP_LABEL_MAX) {
+			snprintf(err, errlen,
+				 "metrics-labels: empty or too long a label name in %.64s", s);
+			return -EINVAL;
+		}
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned char)p[i] <= ' ' || p[i] == 0x7f) {
+				snprintf(err, errlen,
+					 "metrics-labels: a blank or control character in %.64s",
+					 s);
+				return -EINVAL;
+			}
+		if (k == PROMEXP_NLABELS) {
+			snprintf(err, errlen, "metrics-labels: more than %d labels",
+				 PROMEXP_NLABELS);
+			return -EINVAL;
+		}
+		memcpy(out->name[k], p, n);
+		out->name[k][n] = '\0';
+		promexp_label_name(out->name[k], out->prom[k], sizeof(out->prom[k]));
+		for (size_t i = 0; i < UTIL_ARRAY_LEN(fixed) + k; i++) {
+			const char *o = i < UTIL_ARRAY_LEN(fixed)
+						? fixed[i]
+						: out->prom[i - UTIL_ARRAY_LEN(fixed)];
+
+			if (strcmp(o, out->prom[k]) == 0) {
+				snprintf(err, errlen,
+					 "metrics-labels: %.64s would be exported as %.80s twice",
+					 out->name[k], o);
+				return -EINVAL;
+			}
+		}
+		out->n++;
+		if (p[n] == '\0')
+			return 0;
+		p += n + 1;
+	}
 }
 
 /* ---------- the listen address ---------- */

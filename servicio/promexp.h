@@ -33,6 +33,15 @@
 #define PROMEXP_NACTIONS 6 /* enum cycle_action */
 #define PROMEXP_NCLASSES 3 /* enum policy_class */
 #define PROMEXP_NBUCKETS 11 /* cycle duration histogram, +Inf apart */
+#define PROMEXP_NLABELS 16 /* Docker labels exported (--metrics-labels) at most */
+#define PROMEXP_LABEL_MAX 128 /* a Docker label's name, bytes with the NUL */
+
+/* The Docker labels exported as container_label_<name> (--metrics-labels). */
+struct promexp_labels {
+	char name[PROMEXP_NLABELS][PROMEXP_LABEL_MAX]; /* Docker's names, as given */
+	char prom[PROMEXP_NLABELS][PROMEXP_LABEL_MAX + 16]; /* container_label_<sanitised> */
+	size_t n;
+};
 
 /* One running container as Prometheus sees it. */
 struct promexp_ctr {
@@ -49,6 +58,7 @@ struct promexp_ctr {
 	uint64_t usage; /* bytes: cgroup memory.current / usage_in_bytes, else RSS */
 	uint64_t limit; /* bytes: 0 when unlimited (as cAdvisor) */
 	double last_seen; /* unix seconds of the snapshot */
+	char *label[PROMEXP_NLABELS]; /* the allowed labels' values (owned), NULL: none */
 };
 
 /* Everything /metrics shows: a copy, owned by itself. */
@@ -65,6 +75,7 @@ struct promexp_state {
 	uint64_t delivered, spooled, dropped; /* batches */
 	uint64_t spool_batches, spool_bytes; /* waiting in the spool now */
 	double start_time; /* unix seconds servicio started */
+	struct promexp_labels labels; /* the Docker labels exported */
 };
 
 /* What the manager knows of a cycle besides struct cycle. */
@@ -78,6 +89,7 @@ struct promexp_info {
 	double start_time;
 	/* ctrio figures per c->rows[i] (promexp_publish reads them), NULL: none */
 	const struct ctrio *io;
+	const struct promexp_labels *labels; /* Docker labels to export, NULL: none */
 };
 
 /* The histogram's upper bounds, seconds. */
@@ -103,6 +115,19 @@ int promexp_render(const struct promexp_state *s, char **out, size_t *len);
  */
 int promexp_parse_listen(const char *s, bool *off, struct sockaddr_storage *addr, char *err,
 			 size_t errlen);
+
+/*
+ * Pure: the allow-list of --metrics-labels, "" or "none" (none) or label
+ * names separated by commas (at most PROMEXP_NLABELS, each shorter than
+ * PROMEXP_LABEL_MAX, printable with no blank). Two names that give the
+ * same Prometheus label (container_label_ + the name with every character
+ * outside [A-Za-z0-9_] made '_'), or one that gives gestor.managed's or
+ * gestor.class's (always exported), are refused. 0 or -EINVAL with err.
+ */
+int promexp_parse_labels(const char *s, struct promexp_labels *out, char *err, size_t errlen);
+/* Pure: the Prometheus label name of Docker label name (cAdvisor's
+ * container_label_<name> form) into out. */
+void promexp_label_name(const char *name, char *out, size_t outlen);
 
 struct promexp;
 

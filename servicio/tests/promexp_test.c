@@ -311,6 +311,93 @@ static void test_format(void **state)
 	promexp_state_free(&next);
 }
 
+/* gestor_build_info carries the version servicio --version prints. */
+static void test_build_info(void **state)
+{
+	struct fixture f;
+	struct promexp_state prev = { .source = -1 }, next = { 0 };
+	char *t, want[256];
+
+	(void)state;
+	fixture_init(&f, 1700000000000000000ull, 50, 9000000000ull);
+	assert_int_equal(promexp_state_step(&next, &prev, &f.c, &info), 0);
+	t = render(&next);
+	snprintf(want, sizeof(want), "gestor_build_info{version=\"%s\"}", GESTOR_VERSION);
+	assert_true(value_of(t, want) == 1);
+	assert_non_null(strstr(t, "# TYPE gestor_build_info gauge\n"));
+	free(t);
+	promexp_state_free(&next);
+}
+
+/* --metrics-labels: the allow-list parsed, names sanitised as cAdvisor's
+ * container_label_<name>, values escaped; labels not allowed (or absent
+ * on a container) not exported; off by default. */
+static void test_docker_labels(void **state)
+{
+	static struct docker_label la[] = { { "gestor.managed", "true" },
+					    { "gestor.class", "high-cpu" },
+					    { "com.example.team", "a\"b\\c\nd" },
+					    { "secret", "hidden" },
+					    { "app-name", "web" } };
+	struct promexp_labels l;
+	struct fixture f;
+	struct promexp_state prev = { .source = -1 }, next = { 0 };
+	struct promexp_info x = info;
+	char err[256], name[64], *t;
+
+	(void)state;
+	promexp_label_name("com.example/team-1", name, sizeof(name));
+	assert_string_equal(name, "container_label_com_example_team_1");
+	assert_int_equal(promexp_parse_labels("", &l, err, sizeof(err)), 0);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(promexp_parse_labels("none", &l, err, sizeof(err)), 0);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(promexp_parse_labels("a,,b", &l, err, sizeof(err)), -EINVAL);
+	assert_int_equal(promexp_parse_labels("a,", &l, err, sizeof(err)), -EINVAL);
+	assert_int_equal(promexp_parse_labels("a b", &l, err, sizeof(err)), -EINVAL);
+	assert_int_equal(promexp_parse_labels("a.b,a-b", &l, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "twice"));
+	assert_int_equal(promexp_parse_labels("gestor.class", &l, err, sizeof(err)), -EINVAL);
+	assert_int_equal(
+		promexp_parse_labels("a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q", &l, err, sizeof(err)),
+		-EINVAL);
+	assert_int_equal(
+		promexp_parse_labels("com.example.team,app-name,missing", &l, err, sizeof(err)), 0);
+	assert_int_equal(l.n, 3);
+	assert_string_equal(l.prom[1], "container_label_app_name");
+
+	fixture_init(&f, 1700000000000000000ull, 50, 9000000000ull);
+	f.dc[0].labels = la;
+	f.dc[0].nlabels = 5;
+	/* off by default: no container_label_ but gestor's two */
+	assert_int_equal(promexp_state_step(&next, &prev, &f.c, &info), 0);
+	t = render(&next);
+	assert_null(strstr(t, "container_label_com"));
+	assert_null(strstr(t, "container_label_app"));
+	free(t);
+	promexp_state_free(&next);
+
+	x.labels = &l;
+	memset(&next, 0, sizeof(next));
+	assert_int_equal(promexp_state_step(&next, &prev, &f.c, &x), 0);
+	t = render(&next);
+	assert_true(value_of(t, "container_memory_usage_bytes{id=\"/docker/" ID_A
+				"\",name=\"web-1\",image=\"gestor/high-cpu:latest\","
+				"container_label_gestor_managed=\"true\","
+				"container_label_gestor_class=\"high-cpu\","
+				"container_label_com_example_team=\"a\\\"b\\\\c\\nd\","
+				"container_label_app_name=\"web\"}") == 200.0 * 1048576);
+	assert_null(strstr(t, "hidden")); /* not allowed */
+	assert_null(strstr(t, "container_label_missing")); /* allowed, on no container */
+	/* B has none of them: its series as before */
+	assert_non_null(strstr(t, "container_spec_memory_limit_bytes{id=\"/docker/" ID_B
+				  "\",name=\"odd\\\"name\\\\x\",image=\"busybox\","
+				  "container_label_gestor_managed=\"false\","
+				  "container_label_gestor_class=\"\"} 0\n"));
+	free(t);
+	promexp_state_free(&next);
+}
+
 static void test_parse_listen(void **state)
 {
 	struct sockaddr_storage ss;
@@ -465,6 +552,7 @@ int main(void)
 		cmocka_unit_test(test_first_cycle), cmocka_unit_test(test_counter_carries_on),
 		cmocka_unit_test(test_format),	    cmocka_unit_test(test_parse_listen),
 		cmocka_unit_test(test_server),	    cmocka_unit_test(test_ctrio_series),
+		cmocka_unit_test(test_build_info),  cmocka_unit_test(test_docker_labels),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
