@@ -89,8 +89,9 @@ test-debug-kernel: setup
 	@bash tests/kernel/debug-kernel.sh test
 
 # the packages installed in a Debian 12 VM under real systemd (issue 32 item
-# 8); not in `make test` yet: ~40 min under TCG and its kill/reboot/purge
-# half has not passed (docs/INSTALL.md)
+# 8); not in `make test`: about an hour under TCG (docker load of the log
+# server's image and DKMS's build in the VM), and its purge step has not
+# passed in a run yet (docs/INSTALL.md)
 .PHONY: test-install-vm
 test-install-vm: setup
 	@$(MAKE) -s all && bash tests/install/deb_vm.sh
