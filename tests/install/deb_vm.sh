@@ -26,8 +26,8 @@
 # Time (TCG: this host's KVM runs no guest; measured 2026-12-06 at host
 # load 15-77 on 2 shared cores, the suite prints its own): packages 298 s
 # (cached per checkout), root image 0 (cached; ~8 min once), boot 130 s,
-# apt-get install 1365 s (unpacking 34 s, DKMS's module build 250 s with
-# depmod, gestor-logs' postinst `docker load` of the log server's image
+# apt-get install 1365 s (unpacking 34 s, DKMS's module build and depmod
+# 277 s, gestor-logs' postinst `docker load` of the log server's image
 # 544 s, gestor's start 88 s, gestor-demo's images and restart ~350 s),
 # checks and kill -9 ~4 min, reboot to the agent 385 s, purge > 8 min (cut
 # by the old 3000 s limit). Hence the limits: the VM 5400 s, the purge
