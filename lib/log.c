@@ -143,12 +143,6 @@ int log_format_line(char *buf, size_t cap, enum log_level lvl, bool colour, int 
 	return log_format(buf, cap, lvl, colour, false, err, fmt, ap);
 }
 
-int log_format_journal_line(char *buf, size_t cap, enum log_level lvl, int err, const char *fmt,
-			    va_list ap)
-{
-	return log_format(buf, cap, lvl, false, true, err, fmt, ap);
-}
-
 static void log_emit(enum log_level lvl, int err, const char *fmt, va_list ap)
 {
 	char line[2048];
@@ -182,17 +176,6 @@ LOG_FN(log_info, LOG_LVL_INFO, 0)
 LOG_FN(log_warn, LOG_LVL_WARN, 1)
 LOG_FN(log_warnx, LOG_LVL_WARN, 0)
 LOG_FN(log_errorx, LOG_LVL_ERROR, 0)
-
-void fatal(const char *fmt, ...)
-{
-	int saved = errno;
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_emit(LOG_LVL_ERROR, saved, fmt, ap);
-	va_end(ap);
-	exit(1);
-}
 
 void fatalx(const char *fmt, ...)
 {

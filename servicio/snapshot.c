@@ -243,18 +243,6 @@ const struct snap_ctr *snapshot_find_ctr(const struct snapshot *s, const char *i
 	return NULL;
 }
 
-const struct snap_ctr *snapshot_find_ctr_prefix(const struct snapshot *s, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	if (n == 0)
-		return NULL;
-	for (size_t i = 0; i < s->nctrs; i++)
-		if (strncmp(s->ctrs[i].id, prefix, n) == 0)
-			return &s->ctrs[i];
-	return NULL;
-}
-
 size_t snapshot_decode_raw(const char *raw, size_t n, char *out, size_t cap)
 {
 	return jsonesc_decode(raw, n, false, false, out, cap);

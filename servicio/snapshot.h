@@ -129,8 +129,6 @@ int snapshot_group(struct snapshot *s, bool containers_only);
 /* Lookups on a grouped snapshot (binary search); NULL when absent. */
 const struct snap_proc *snapshot_find_proc(const struct snapshot *s, int32_t pid);
 const struct snap_ctr *snapshot_find_ctr(const struct snapshot *s, const char *id);
-/* A container id given as a prefix (>= 1 char, like docker's 12-char short ids). */
-const struct snap_ctr *snapshot_find_ctr_prefix(const struct snapshot *s, const char *prefix);
 
 /*
  * Copy n raw bytes to out (cap bytes, always terminated) as the module's

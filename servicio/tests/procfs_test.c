@@ -365,7 +365,7 @@ static void test_synthetic_tree(void **state)
 	assert_string_equal(a->cgroup, "/docker/" ID_A);
 	assert_int_equal(b->nprocs, 1);
 	assert_string_equal(b->cgroup, "/system.slice/docker-" ID_B ".scope");
-	assert_ptr_equal(snapshot_find_ctr_prefix(&s, "fedcba987654"), b);
+	assert_ptr_equal(snapshot_find_ctr(&s, ID_B), b);
 
 	/* containers_only keeps 7, 8, 42 */
 	assert_int_equal(snapshot_group(&s, true), 0);
