@@ -474,6 +474,19 @@ out:
 
 /* The line chart's CSV (wide: one column per container, empty where it did
  * not run) and the heatmap's (long: one row per cell) from sorted points. */
+/* The header rows of the per-container lines' CSV (fl) and heatmap's CSV (fh). */
+static void containers_heads(FILE *fl, FILE *fh, const struct chart_data *dl, bool mem)
+{
+	fputs("time_utc,epoch_s", fl);
+	for (unsigned s = 0; s < dl->nseries; s++) {
+		fputc(',', fl);
+		gtext_csv(fl, dl->series[s]);
+	}
+	fputc('\n', fl);
+	/* the name last: gnuplot reads the columns before it only */
+	fprintf(fh, "time_utc,epoch_s,rank,%s,container\n", mem ? "mem_mib" : "cpu_pct");
+}
+
 static int containers_write(struct gctx *g, bool mem, const struct points *pts)
 {
 	enum chart_id lid = mem ? C_CMEM : C_CCPU, hid = mem ? C_CMEM_HEAT : C_CCPU_HEAT;
@@ -488,14 +501,7 @@ static int containers_write(struct gctx *g, bool mem, const struct points *pts)
 		snprintf(g->err, sizeof(g->err), "out of memory");
 		return -ENOMEM;
 	}
-	fputs("time_utc,epoch_s", fl);
-	for (s = 0; s < dl->nseries; s++) {
-		fputc(',', fl);
-		gtext_csv(fl, dl->series[s]);
-	}
-	fputc('\n', fl);
-	/* the name last: gnuplot reads the columns before it only */
-	fprintf(fh, "time_utc,epoch_s,rank,%s,container\n", mem ? "mem_mib" : "cpu_pct");
+	containers_heads(fl, fh, dl, mem);
 	for (i = 0; i < pts->n; i = j) {
 		int64_t ts = pts->v[i].ts;
 		if (prev >= 0 && g->spacing > 0 && ts - prev > GRAPHS_GAP_SPACINGS * g->spacing) {
@@ -594,6 +600,29 @@ static int produce_removed(struct gctx *g)
 }
 
 /* The common head of each terminal's output, then the plot command. */
+/* A heatmap's plot: a row per series, named on the y axis. */
+static void gp_heatmap(FILE *f, const struct chart *c, const struct chart_data *d)
+{
+	char label[GTEXT_MAX];
+
+	/* names as single-quoted strings, drawn as they are (noenhanced) */
+	fprintf(f, "set yrange [-0.5:%u.5]\nset ytics noenhanced (",
+		d->nseries ? d->nseries - 1 : 0);
+	for (unsigned i = 0; i < d->nseries; i++) {
+		fputs(i ? ", " : "", f);
+		gtext_gp(f, gtext_label(d->series[i], label, sizeof(label), GRAPHS_LABEL_CHARS));
+		fprintf(f, " %u", i);
+	}
+	fprintf(f,
+		")\nset palette defined (0 \"#ffffcc\", 0.5 \"#fd8d3c\", 1 "
+		"\"#800026\")\n"
+		"set cblabel \"%s\"\nset cbrange [0:*]\nset key off\n"
+		"plot \"%s.csv\" using ($2):($3):(%.6f):(0.5):($4) skip 1 "
+		"with boxxyerror fs solid 1.0 noborder lc palette "
+		"notitle\n",
+		c->cblabel, c->name, d->dx > 0 ? d->dx / 2 : 5.0);
+}
+
 static void gp_plot(FILE *f, const struct chart *c, const struct chart_data *d, int64_t span_ns)
 {
 	const char *csv = c->name;
@@ -630,23 +659,7 @@ static void gp_plot(FILE *f, const struct chart *c, const struct chart_data *d, 
 		"set key outside right top\nset yrange [0:*]\nset offsets 0, 0, graph 0.05, 0\n",
 		span_ns > 86400LL * 1000000000LL ? "%m-%d\\n%H:%M" : "%H:%M:%S");
 	if (c->kind == CK_HEATMAP) {
-		/* names as single-quoted strings, drawn as they are (noenhanced) */
-		fprintf(f, "set yrange [-0.5:%u.5]\nset ytics noenhanced (",
-			d->nseries ? d->nseries - 1 : 0);
-		for (i = 0; i < d->nseries; i++) {
-			fputs(i ? ", " : "", f);
-			gtext_gp(f, gtext_label(d->series[i], label, sizeof(label),
-						GRAPHS_LABEL_CHARS));
-			fprintf(f, " %u", i);
-		}
-		fprintf(f,
-			")\nset palette defined (0 \"#ffffcc\", 0.5 \"#fd8d3c\", 1 "
-			"\"#800026\")\n"
-			"set cblabel \"%s\"\nset cbrange [0:*]\nset key off\n"
-			"plot \"%s.csv\" using ($2):($3):(%.6f):(0.5):($4) skip 1 "
-			"with boxxyerror fs solid 1.0 noborder lc palette "
-			"notitle\n",
-			c->cblabel, csv, d->dx > 0 ? d->dx / 2 : 5.0);
+		gp_heatmap(f, c, d);
 		return;
 	}
 	fprintf(f, "plot ");

@@ -1177,6 +1177,71 @@ static int http_start_unix(struct http_server *h, const struct config *cfg, unsi
 	return 0;
 }
 
+/* cfg's listen address and port into ss; *flags gains MHD_USE_IPv6 for IPv6. 0 or -EINVAL. */
+static int http_bind_addr(const struct config *cfg, struct sockaddr_storage *ss, unsigned *flags,
+			  char *err, size_t errlen)
+{
+	int ok;
+
+	memset(ss, 0, sizeof(*ss));
+	if (strchr(cfg->listen, ':')) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)cfg->port);
+		ok = inet_pton(AF_INET6, cfg->listen, &s6->sin6_addr) == 1;
+		*flags |= MHD_USE_IPv6;
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)cfg->port);
+		ok = inet_pton(AF_INET, cfg->listen, &s4->sin_addr) == 1;
+	}
+	if (ok)
+		return 0;
+	snprintf(err, errlen, "listen address '%s' is not an IPv4 or IPv6 literal", cfg->listen);
+	return -EINVAL;
+}
+
+/* The TCP daemon on ss (TLS when a certificate was read); h->mhd NULL when it cannot listen. */
+static void http_start_tcp(struct http_server *h, const struct config *cfg, unsigned flags,
+			   struct sockaddr_storage *ss)
+{
+	struct MHD_OptionItem tls[4] = { { MHD_OPTION_END, 0, NULL },
+					 { MHD_OPTION_END, 0, NULL },
+					 { MHD_OPTION_END, 0, NULL },
+					 { MHD_OPTION_END, 0, NULL } };
+
+	if (h->tls_cert) {
+		flags |= MHD_USE_TLS;
+		tls[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls_cert };
+		tls[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls_key };
+		tls[2] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
+						  (void *)HTTP_TLS_PRIORITIES };
+	}
+	h->mhd = MHD_start_daemon(
+		flags, (uint16_t)cfg->port, NULL, NULL, http_handler, h, MHD_OPTION_EXTERNAL_LOGGER,
+		http_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)ss,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(cfg->threads > 1 ? cfg->threads : 0),
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->timeout_s,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_conns,
+		MHD_OPTION_URI_LOG_CALLBACK, http_uri_log, h, MHD_OPTION_NOTIFY_COMPLETED,
+		http_completed, h, MHD_OPTION_NOTIFY_CONNECTION, http_notify_conn, h,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->max_conns_per_ip,
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
+}
+
+/* Stop what http_start started and free h (on its error paths). */
+static void http_abandon(struct http_server *h)
+{
+	if (h->mhd)
+		MHD_stop_daemon(h->mhd);
+	if (h->dl)
+		deadline_stop(h->dl);
+	if (h->gq)
+		graphs_queue_stop(h->gq);
+	http_free(h);
+}
+
 int http_start(struct http_server **out, const struct config *cfg, struct store *st,
 	       unsigned *port_out, char *err, size_t errlen)
 {
@@ -1185,10 +1250,6 @@ int http_start(struct http_server **out, const struct config *cfg, struct store 
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
 	const union MHD_DaemonInfo *di;
-	struct MHD_OptionItem tls[4] = { { MHD_OPTION_END, 0, NULL },
-					 { MHD_OPTION_END, 0, NULL },
-					 { MHD_OPTION_END, 0, NULL },
-					 { MHD_OPTION_END, 0, NULL } };
 	int r;
 
 	*out = NULL;
@@ -1196,20 +1257,9 @@ int http_start(struct http_server **out, const struct config *cfg, struct store 
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	memset(&ss, 0, sizeof(ss));
-	if (strchr(cfg->listen, ':')) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)cfg->port);
-		if (inet_pton(AF_INET6, cfg->listen, &s6->sin6_addr) != 1)
-			goto badaddr;
-		flags |= MHD_USE_IPv6;
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)cfg->port);
-		if (inet_pton(AF_INET, cfg->listen, &s4->sin_addr) != 1)
-			goto badaddr;
+	if ((r = http_bind_addr(cfg, &ss, &flags, err, errlen)) < 0) {
+		free(h);
+		return r;
 	}
 	h->cfg = cfg;
 	h->store = st;
@@ -1219,40 +1269,16 @@ int http_start(struct http_server **out, const struct config *cfg, struct store 
 		http_free(h);
 		return r;
 	}
-	if (h->tls_cert) {
-		flags |= MHD_USE_TLS;
-		tls[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls_cert };
-		tls[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls_key };
-		tls[2] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
-						  (void *)HTTP_TLS_PRIORITIES };
-	}
-	if (graphs_queue_start(&h->gq, cfg->draw_queue, err, errlen) < 0) {
-		http_free(h);
-		return -ENOMEM;
-	}
-	if (deadline_start(&h->dl, (uint64_t)cfg->headers_timeout_s * 1000000000ull,
+	if (graphs_queue_start(&h->gq, cfg->draw_queue, err, errlen) < 0 ||
+	    deadline_start(&h->dl, (uint64_t)cfg->headers_timeout_s * 1000000000ull,
 			   (uint64_t)cfg->body_timeout_s * 1000000000ull,
 			   (uint64_t)cfg->send_timeout_s * 1000000000ull, err, errlen) < 0) {
-		graphs_queue_stop(h->gq);
-		http_free(h);
+		http_abandon(h);
 		return -ENOMEM;
 	}
-	h->mhd = MHD_start_daemon(
-		flags, (uint16_t)cfg->port, NULL, NULL, http_handler, h, MHD_OPTION_EXTERNAL_LOGGER,
-		http_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(cfg->threads > 1 ? cfg->threads : 0),
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->timeout_s,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_conns,
-		MHD_OPTION_URI_LOG_CALLBACK, http_uri_log, h, MHD_OPTION_NOTIFY_COMPLETED,
-		http_completed, h, MHD_OPTION_NOTIFY_CONNECTION, http_notify_conn, h,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->max_conns_per_ip,
-		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
+	http_start_tcp(h, cfg, flags, &ss);
 	if (cfg->unix_path[0] && (r = http_start_unix(h, cfg, flags, err, errlen)) < 0) {
-		if (h->mhd)
-			MHD_stop_daemon(h->mhd);
-		deadline_stop(h->dl);
-		graphs_queue_stop(h->gq);
-		http_free(h);
+		http_abandon(h);
 		return r;
 	}
 	if (!h->mhd && h->mhd_unix) {
@@ -1267,19 +1293,13 @@ int http_start(struct http_server **out, const struct config *cfg, struct store 
 	if (!h->mhd) {
 		snprintf(err, errlen, "cannot listen on %s port %u (in use, bad address%s)",
 			 cfg->listen, cfg->port, h->tls_cert ? ", or a TLS key not matching" : "");
-		deadline_stop(h->dl);
-		graphs_queue_stop(h->gq);
-		http_free(h);
+		http_abandon(h);
 		return -EADDRINUSE;
 	}
 	di = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	*port_out = di ? di->port : cfg->port;
 	*out = h;
 	return 0;
-badaddr:
-	snprintf(err, errlen, "listen address '%s' is not an IPv4 or IPv6 literal", cfg->listen);
-	free(h);
-	return -EINVAL;
 }
 
 void http_stop(struct http_server *h)

@@ -91,25 +91,32 @@ static int query_page_set(const char *key, const char *val, unsigned *limit, uin
 	return 0;
 }
 
+/* ?since= or ?until= (key) into q. */
+static int query_set_time(struct query *q, const char *key, const char *val, char *err,
+			  size_t errlen)
+{
+	int64_t ns;
+
+	if (query_parse_time(val, &ns) < 0) {
+		snprintf(err, errlen,
+			 "%s: must be nanoseconds or an RFC 3339 UTC time "
+			 "(2026-11-28T15:00:00Z)",
+			 key);
+		return -EINVAL;
+	}
+	if (key[0] == 's')
+		q->since_ns = ns;
+	else
+		q->until_ns = ns;
+	return 0;
+}
+
 int query_set(struct query *q, const char *key, const char *val, char *err, size_t errlen)
 {
 	if (!val)
 		val = "";
-	if (strcmp(key, "since") == 0 || strcmp(key, "until") == 0) {
-		int64_t ns;
-		if (query_parse_time(val, &ns) < 0) {
-			snprintf(err, errlen,
-				 "%s: must be nanoseconds or an RFC 3339 UTC time "
-				 "(2026-11-28T15:00:00Z)",
-				 key);
-			return -EINVAL;
-		}
-		if (key[0] == 's')
-			q->since_ns = ns;
-		else
-			q->until_ns = ns;
-		return 0;
-	}
+	if (strcmp(key, "since") == 0 || strcmp(key, "until") == 0)
+		return query_set_time(q, key, val, err, errlen);
 	if (strcmp(key, "type") == 0) {
 		if (strcmp(val, "sample") != 0 && strcmp(val, "decision") != 0) {
 			snprintf(err, errlen, "type: must be \"sample\" or \"decision\"");
@@ -317,49 +324,6 @@ char *query_run_text(const char *run, const char *host, int64_t first_ns, int64_
 	return t;
 }
 
-int query_run(sqlite3 *db, const struct query *q, char **out, size_t *outlen, char *err,
-	      size_t errlen)
-{
-	sqlite3_stmt *st = NULL;
-	json_t *arr = NULL;
-	size_t n = 0;
-	bool more = false;
-	int rc, r;
-
-	if ((r = query_logs_prepare(db, q, &st, err, errlen)) < 0)
-		goto err;
-	arr = json_array();
-	if (!arr) {
-		snprintf(err, errlen, "out of memory");
-		r = -ENOMEM;
-		goto err;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == q->limit) {
-			more = true;
-			rc = SQLITE_DONE;
-			break;
-		}
-		r = query_add_record(arr, (const char *)sqlite3_column_text(st, 0),
-				     (const char *)sqlite3_column_text(st, 1),
-				     sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3), err,
-				     errlen);
-		if (r < 0)
-			goto err;
-		n++;
-	}
-	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "query: %s", sqlite3_errmsg(db));
-		r = -EIO;
-		goto err;
-	}
-	r = query_finish(arr, "records", q->limit, q->offset, more, out, outlen, err, errlen);
-err:
-	json_decref(arr);
-	sqlite3_finalize(st);
-	return r;
-}
-
 void query_runs_init(struct query_runs *q)
 {
 	memset(q, 0, sizeof(*q));
@@ -399,46 +363,4 @@ int query_runs_prepare(sqlite3 *db, const struct query_runs *q, sqlite3_stmt **o
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)q->offset);
 	*out = st;
 	return 0;
-}
-
-int query_runs_run(sqlite3 *db, const struct query_runs *q, char **out, size_t *outlen, char *err,
-		   size_t errlen)
-{
-	sqlite3_stmt *st = NULL;
-	json_t *arr = NULL;
-	size_t n = 0;
-	bool more = false;
-	int rc, r = -EIO;
-
-	if (query_runs_prepare(db, q, &st, err, errlen) < 0)
-		goto err;
-	arr = json_array();
-	if (!arr)
-		goto nomem;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == q->limit) {
-			more = true;
-			rc = SQLITE_DONE;
-			break;
-		}
-		if (query_add_run(arr, (const char *)sqlite3_column_text(st, 0),
-				  (const char *)sqlite3_column_text(st, 1),
-				  sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
-				  sqlite3_column_int64(st, 4)) < 0)
-			goto nomem;
-		n++;
-	}
-	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "query: %s", sqlite3_errmsg(db));
-		goto err;
-	}
-	r = query_finish(arr, "runs", q->limit, q->offset, more, out, outlen, err, errlen);
-	goto err;
-nomem:
-	snprintf(err, errlen, "out of memory");
-	r = -ENOMEM;
-err:
-	json_decref(arr);
-	sqlite3_finalize(st);
-	return r;
 }

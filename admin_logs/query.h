@@ -58,21 +58,6 @@ int query_set(struct query *q, const char *key, const char *val, char *err, size
 int query_parse_time(const char *s, int64_t *ns);
 
 /*
- * Run q against db; *out is a malloc'd JSON document (caller frees) of
- * *outlen bytes. 0 or -EIO with the reason in err.
- */
-int query_run(sqlite3 *db, const struct query *q, char **out, size_t *outlen, char *err,
-	      size_t errlen);
-
-/*
- * GET /runs: one row per run (run, host, first_ns, last_ns, records), the
- * most recently started (first_ns) first, as a malloc'd JSON document in *out.
- * 0 or -EIO/-ENOMEM with the reason in err.
- */
-int query_runs_run(sqlite3 *db, const struct query_runs *q, char **out, size_t *outlen, char *err,
-		   size_t errlen);
-
-/*
  * Shared by the back ends (the same SQL and the same answers on each):
  * the GET /logs statement with placeholders ph ('?' SQLite, '$'
  * PostgreSQL) numbered 1 since, 2 until, 3 type, 4 container, 5 action,
@@ -87,10 +72,10 @@ int query_add_record(json_t *arr, const char *body, const char *batch_id, int64_
 int query_add_run(json_t *arr, const char *run, const char *host, int64_t first_ns, int64_t last_ns,
 		  int64_t records);
 /*
- * The streamed answers (store_rows): the statements of query_run and
- * query_runs_run, prepared and bound on db (LIMIT is limit + 1: a row past
- * the limit says a next page exists); one record or one run as JSON text
- * (malloc'd), exactly as the whole documents hold them.
+ * The answers' rows (store_rows): the GET /logs and GET /runs statements
+ * prepared and bound on db (LIMIT is limit + 1: a row past the limit says a
+ * next page exists); one record or one run as JSON text (malloc'd), exactly
+ * as the whole documents (store_query_logs, store_query_runs) hold them.
  */
 int query_logs_prepare(sqlite3 *db, const struct query *q, sqlite3_stmt **st, char *err,
 		       size_t errlen);

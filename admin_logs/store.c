@@ -339,6 +339,60 @@ static void store_wait_until(struct store *s, uint64_t deadline_ns)
 }
 
 /*
+ * Wait (mu held) until batches are queued, the oldest access entry is due,
+ * or the writer is to leave, running retention steps as they fall due.
+ */
+static void store_wait_work(struct store *s)
+{
+	while (!s->jobs && !s->exiting) {
+		bool retain = s->retain_ns || s->retain_bytes;
+		uint64_t due;
+
+		if (retain && util_mono_ns() >= s->retain_due) {
+			pthread_mutex_unlock(&s->mu);
+			store_retain_step(s);
+			pthread_mutex_lock(&s->mu);
+			continue;
+		}
+		if (!s->accs && !retain) {
+			s->asleep = true;
+			pthread_cond_wait(&s->cv, &s->mu);
+			s->asleep = false;
+			continue;
+		}
+		due = s->accs ? s->accs_since + STORE_ACCESS_FLUSH_NS : UINT64_MAX;
+		if (retain && s->retain_due < due)
+			due = s->retain_due;
+		if (s->accs && util_mono_ns() >= s->accs_since + STORE_ACCESS_FLUSH_NS)
+			return;
+		s->asleep = !s->accs; /* a first entry's deadline may come sooner */
+		store_wait_until(s, due);
+		s->asleep = false;
+	}
+}
+
+/* Take (mu held) up to group_max queued batches into *jobs and every access entry. */
+static void store_take_group(struct store *s, struct store_job **jobs, struct store_acc **accs)
+{
+	struct store_job **jt = jobs;
+	unsigned n = 0;
+
+	while (s->jobs && n < s->group_max) {
+		*jt = s->jobs;
+		s->jobs = s->jobs->next;
+		jt = &(*jt)->next;
+		n++;
+	}
+	*jt = NULL;
+	s->njobs -= n;
+	if (!s->jobs)
+		s->jobs_tail = &s->jobs;
+	*accs = s->accs;
+	s->accs = NULL;
+	s->accs_tail = &s->accs;
+}
+
+/*
  * The writer. Batches start a group; access entries alone wait (up to
  * STORE_ACCESS_FLUSH_NS) to ride along with the next group, so they never
  * cost a commit of their own while batches are flowing. A group is whatever
@@ -355,53 +409,17 @@ static void *store_writer(void *arg)
 
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
-		struct store_job *jobs = NULL, **jt = &jobs;
+		struct store_job *jobs;
 		struct store_acc *accs;
-		unsigned n = 0;
 
-		while (!s->jobs && !s->exiting) {
-			bool retain = s->retain_ns || s->retain_bytes;
-
-			if (retain && util_mono_ns() >= s->retain_due) {
-				pthread_mutex_unlock(&s->mu);
-				store_retain_step(s);
-				pthread_mutex_lock(&s->mu);
-				continue;
-			}
-			if (!s->accs && !retain) {
-				s->asleep = true;
-				pthread_cond_wait(&s->cv, &s->mu);
-				s->asleep = false;
-				continue;
-			}
-			uint64_t due = s->accs ? s->accs_since + STORE_ACCESS_FLUSH_NS : UINT64_MAX;
-			if (retain && s->retain_due < due)
-				due = s->retain_due;
-			if (s->accs && util_mono_ns() >= s->accs_since + STORE_ACCESS_FLUSH_NS)
-				break;
-			s->asleep = !s->accs; /* a first entry's deadline may come sooner */
-			store_wait_until(s, due);
-			s->asleep = false;
-		}
+		store_wait_work(s);
 		if (!s->jobs && !s->accs) {
 			if (s->exiting)
 				break;
 			continue;
 		}
 		s->in_group = true;
-		while (s->jobs && n < s->group_max) {
-			*jt = s->jobs;
-			s->jobs = s->jobs->next;
-			jt = &(*jt)->next;
-			n++;
-		}
-		*jt = NULL;
-		s->njobs -= n;
-		if (!s->jobs)
-			s->jobs_tail = &s->jobs;
-		accs = s->accs;
-		s->accs = NULL;
-		s->accs_tail = &s->accs;
+		store_take_group(s, &jobs, &accs);
 		pthread_mutex_unlock(&s->mu);
 		store_run_group(s, jobs, accs);
 		if (s->ops->idle)
@@ -529,18 +547,6 @@ const char *store_path(const struct store *s)
 	return s->path;
 }
 
-int store_query_logs(struct store *s, const struct query *q, char **out, size_t *outlen, char *err,
-		     size_t errlen)
-{
-	return s->ops->query_logs(s->be, q, out, outlen, err, errlen);
-}
-
-int store_query_runs(struct store *s, const struct query_runs *q, char **out, size_t *outlen,
-		     char *err, size_t errlen)
-{
-	return s->ops->query_runs(s->be, q, out, outlen, err, errlen);
-}
-
 struct store_rows {
 	const struct store_be_ops *ops;
 	void *cur;
@@ -630,6 +636,46 @@ void store_rows_close(struct store_rows *r)
 		r->ops->cursor_close(r->cur);
 	free(r->text);
 	free(r);
+}
+
+/*
+ * A whole answer of GET /logs or GET /runs, read through store_rows like
+ * the streamed one: one query per back end, not one per answer's form.
+ */
+static int store_query_doc(struct store *s, bool runs, const void *q, unsigned limit,
+			   uint64_t offset, char **out, size_t *outlen, char *err, size_t errlen)
+{
+	struct store_rows *r = NULL;
+	json_t *arr = json_array();
+	const char *text;
+	size_t len;
+	int rc = arr ? store_rows_open(s, runs, q, &r, err, errlen) : -ENOMEM;
+
+	while (rc >= 0 && (rc = store_rows_next(r, &text, &len, err, errlen)) > 0) {
+		json_t *row = json_loadb(text, len, 0, NULL);
+		if (!row || json_array_append_new(arr, row) < 0)
+			rc = -ENOMEM;
+	}
+	if (rc == 0)
+		rc = query_finish(arr, runs ? "runs" : "records", limit, offset, store_rows_more(r),
+				  out, outlen, err, errlen);
+	else if (rc == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	store_rows_close(r);
+	json_decref(arr);
+	return rc;
+}
+
+int store_query_logs(struct store *s, const struct query *q, char **out, size_t *outlen, char *err,
+		     size_t errlen)
+{
+	return store_query_doc(s, false, q, q->limit, q->offset, out, outlen, err, errlen);
+}
+
+int store_query_runs(struct store *s, const struct query_runs *q, char **out, size_t *outlen,
+		     char *err, size_t errlen)
+{
+	return store_query_doc(s, true, q, q->limit, q->offset, out, outlen, err, errlen);
 }
 
 int store_graph_db(struct store *s, const char *run, const char *host, sqlite3 **db, char *err,

@@ -83,10 +83,6 @@ struct store_be_ops {
 	 */
 	int (*retain)(void *be, int64_t cutoff_ns, uint64_t max_bytes, unsigned chunk, bool *more,
 		      uint64_t deleted[3], char *err, size_t errlen);
-	int (*query_logs)(void *be, const struct query *q, char **out, size_t *outlen, char *err,
-			  size_t errlen);
-	int (*query_runs)(void *be, const struct query_runs *q, char **out, size_t *outlen,
-			  char *err, size_t errlen);
 	/*
 	 * A streamed answer (store_rows): runs false, the GET /logs statement
 	 * of q (a struct query), columns body, batch_id, stored_ns, id; runs

@@ -633,97 +633,6 @@ static int pg_reader(struct store_pg *p, PGconn **c, char *err, size_t errlen)
 }
 
 /*
- * Run a read query: its rows in *res and an empty JSON array for them in
- * *arr (both the caller's to free, also on error). 0, -EIO, -EAGAIN (the
- * connection is gone: 503) or -ENOMEM.
- */
-static int pg_select(PGconn *c, const char *sql, int n, const Oid *types, const char *const *vals,
-		     PGresult **res, json_t **arr, char *err, size_t errlen)
-{
-	*res = PQexecParams(c, sql, n, types, vals, NULL, NULL, 0);
-	if (PQresultStatus(*res) != PGRES_TUPLES_OK)
-		return pg_result_err(c, *res, "query", err, errlen);
-	*arr = json_array();
-	return *arr ? 0 : -ENOMEM;
-}
-
-static int pg_query_logs(void *be, const struct query *q, char **out, size_t *outlen, char *err,
-			 size_t errlen)
-{
-	static const Oid types[10] = { OID_INT8, OID_INT8, OID_TEXT, OID_TEXT, OID_TEXT,
-				       OID_TEXT, OID_INT8, OID_INT8, OID_TEXT, OID_TEXT };
-	char sql[1536], since[24], until[24], lim[24], off[24];
-	const char *vals[10] = { since,	   until, q->type, q->container, q->action,
-				 q->batch, lim,	  off,	   q->host,	 q->run };
-	json_t *arr = NULL;
-	PGresult *res = NULL;
-	PGconn *c;
-	int r, n;
-
-	if ((r = pg_reader(be, &c, err, errlen)) < 0)
-		return r;
-	query_logs_sql(q, '$', sql, sizeof(sql));
-	snprintf(since, sizeof(since), "%lld", (long long)q->since_ns);
-	snprintf(until, sizeof(until), "%lld", (long long)q->until_ns);
-	snprintf(lim, sizeof(lim), "%u", q->limit + 1); /* one more: is there a next page? */
-	snprintf(off, sizeof(off), "%llu", (unsigned long long)q->offset);
-	if ((r = pg_select(c, sql, 10, types, vals, &res, &arr, err, errlen)) < 0)
-		goto out;
-	n = PQntuples(res);
-	for (int i = 0; i < n && (unsigned)i < q->limit; i++) {
-		r = query_add_record(arr, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-				     strtoll(PQgetvalue(res, i, 2), NULL, 10),
-				     strtoll(PQgetvalue(res, i, 3), NULL, 10), err, errlen);
-		if (r < 0)
-			goto out;
-	}
-	r = query_finish(arr, "records", q->limit, q->offset, (unsigned)n > q->limit, out, outlen,
-			 err, errlen);
-out:
-	json_decref(arr);
-	PQclear(res);
-	PQfinish(c);
-	return r;
-}
-
-static int pg_query_runs(void *be, const struct query_runs *q, char **out, size_t *outlen,
-			 char *err, size_t errlen)
-{
-	static const Oid types[3] = { OID_TEXT, OID_INT8, OID_INT8 };
-	char sql[256], lim[24], off[24];
-	const char *vals[3] = { q->host, lim, off };
-	json_t *arr = NULL;
-	PGresult *res = NULL;
-	PGconn *c;
-	int r, n;
-
-	if ((r = pg_reader(be, &c, err, errlen)) < 0)
-		return r;
-	snprintf(sql, sizeof(sql), query_runs_sql, '$', '$', '$', '$');
-	snprintf(lim, sizeof(lim), "%u", q->limit + 1);
-	snprintf(off, sizeof(off), "%llu", (unsigned long long)q->offset);
-	if ((r = pg_select(c, sql, 3, types, vals, &res, &arr, err, errlen)) < 0)
-		goto out;
-	n = PQntuples(res);
-	for (int i = 0; i < n && (unsigned)i < q->limit; i++) {
-		if (query_add_run(arr, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-				  strtoll(PQgetvalue(res, i, 2), NULL, 10),
-				  strtoll(PQgetvalue(res, i, 3), NULL, 10),
-				  strtoll(PQgetvalue(res, i, 4), NULL, 10)) < 0) {
-			r = -ENOMEM;
-			goto out;
-		}
-	}
-	r = query_finish(arr, "runs", q->limit, q->offset, (unsigned)n > q->limit, out, outlen, err,
-			 errlen);
-out:
-	json_decref(arr);
-	PQclear(res);
-	PQfinish(c);
-	return r;
-}
-
-/*
  * A streamed answer's cursor: a connection of its own with the query sent
  * in single-row mode, so libpq holds one row at a time whatever the limit.
  */
@@ -943,8 +852,6 @@ const struct store_be_ops store_pg_ops = {
 	.cursor_open = pg_cursor_open,
 	.cursor_next = pg_cursor_next,
 	.cursor_close = pg_cursor_close,
-	.query_logs = pg_query_logs,
-	.query_runs = pg_query_runs,
 	.graph_db = pg_graph_db,
 	.close = pg_close,
 };

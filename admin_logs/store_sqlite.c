@@ -328,6 +328,26 @@ static int store_insert_sample(struct store_sq *s, sqlite3_int64 rid, json_t *re
 	return 0;
 }
 
+/* Bind the records row of b's record i (rec) to st, the batch's row being bid. */
+static void store_bind_record(sqlite3_stmt *st, const struct batch *b, size_t i, sqlite3_int64 bid,
+			      json_t *rec)
+{
+	json_t *c = json_object_get(rec, "container");
+
+	sqlite3_bind_text(st, 10, b->host, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, b->run, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 1, bid);
+	bind_text(st, 2, jstr(rec, "type"));
+	sqlite3_bind_int64(st, 3, json_integer_value(json_object_get(rec, "ts_ns")));
+	sqlite3_bind_int64(st, 4, json_integer_value(json_object_get(rec, "cycle")));
+	bind_text(st, 5, jstr(c, "id"));
+	bind_text(st, 6, jstr(c, "name"));
+	bind_text(st, 7, c ? jstr(rec, "class") : NULL);
+	bind_text(st, 8, jstr(rec, "action"));
+	sqlite3_bind_text64(st, 9, b->text + b->spans[i].off, b->spans[i].len, SQLITE_STATIC,
+			    SQLITE_UTF8);
+}
+
 /* Insert one batch's rows (inside the caller's savepoint). 201, 200 or -EIO. */
 static int store_insert_batch(struct store_sq *s, const struct batch *b, size_t *nrec)
 {
@@ -351,26 +371,13 @@ static int store_insert_batch(struct store_sq *s, const struct batch *b, size_t 
 	{
 		const char *type = jstr(rec, "type");
 		json_int_t ts = json_integer_value(json_object_get(rec, "ts_ns"));
-		json_t *c = json_object_get(rec, "container");
 		int r;
 
 		if (i == 0 || ts < first)
 			first = ts;
 		if (i == 0 || ts > last)
 			last = ts;
-		st = s->st[ST_INS_RECORD];
-		sqlite3_bind_text(st, 10, b->host, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 11, b->run, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 1, bid);
-		bind_text(st, 2, type);
-		sqlite3_bind_int64(st, 3, ts);
-		sqlite3_bind_int64(st, 4, json_integer_value(json_object_get(rec, "cycle")));
-		bind_text(st, 5, jstr(c, "id"));
-		bind_text(st, 6, jstr(c, "name"));
-		bind_text(st, 7, c ? jstr(rec, "class") : NULL);
-		bind_text(st, 8, jstr(rec, "action"));
-		sqlite3_bind_text64(st, 9, b->text + b->spans[i].off, b->spans[i].len,
-				    SQLITE_STATIC, SQLITE_UTF8);
+		store_bind_record(s->st[ST_INS_RECORD], b, i, bid, rec);
 		r = store_step(s, ST_INS_RECORD);
 		if (r < 0)
 			return r;
@@ -771,35 +778,6 @@ static int sq_counts(void *be, uint64_t *batches, uint64_t *records, char *err, 
 	return 0;
 }
 
-/* The queries run on a read-only connection of their own (per request). */
-static int sq_query_logs(void *be, const struct query *q, char **out, size_t *outlen, char *err,
-			 size_t errlen)
-{
-	struct store_sq *s = be;
-	sqlite3 *db;
-	int r;
-
-	if (store_open_reader(s->path, &db, err, errlen) < 0)
-		return -EIO;
-	r = query_run(db, q, out, outlen, err, errlen);
-	sqlite3_close(db);
-	return r;
-}
-
-static int sq_query_runs(void *be, const struct query_runs *q, char **out, size_t *outlen,
-			 char *err, size_t errlen)
-{
-	struct store_sq *s = be;
-	sqlite3 *db;
-	int r;
-
-	if (store_open_reader(s->path, &db, err, errlen) < 0)
-		return -EIO;
-	r = query_runs_run(db, q, out, outlen, err, errlen);
-	sqlite3_close(db);
-	return r;
-}
-
 /*
  * Retention (store_be.h): the chunk of the oldest batches goes into a
  * temporary table, then their containers' rows, samples, records and the
@@ -845,6 +823,34 @@ static int sq_data_bytes(sqlite3 *db, uint64_t *bytes)
 	return 0;
 }
 
+/*
+ * Run one bound statement of sq_retain_sql; the chunk's batches, the
+ * records and the access lines it deleted go to n[0..2], and *more is set
+ * when a full chunk went. 0 or -EIO.
+ */
+static int sq_retain_step(struct store_sq *s, sqlite3_stmt *st, unsigned chunk, uint64_t n[3],
+			  bool *more, char *err, size_t errlen)
+{
+	const char *sql = sqlite3_sql(st);
+	uint64_t c;
+	int k;
+
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+		return -EIO;
+	}
+	c = (uint64_t)sqlite3_changes(s->db);
+	k = strncmp(sql, "INSERT INTO temp", 16) == 0		   ? 0
+	    : strncmp(sql, "DELETE FROM main.records", 24) == 0	   ? 1
+	    : strncmp(sql, "DELETE FROM main.access_log", 27) == 0 ? 2
+								   : -1;
+	if (k >= 0)
+		n[k] = c;
+	if (k == 0 || k == 2)
+		*more = *more || c >= (k == 0 ? chunk : (uint64_t)chunk * 10);
+	return 0;
+}
+
 static int sq_retain(void *be, int64_t cutoff_ns, uint64_t max_bytes, unsigned chunk, bool *more,
 		     uint64_t deleted[3], char *err, size_t errlen)
 {
@@ -882,21 +888,7 @@ static int sq_retain(void *be, int64_t cutoff_ns, uint64_t max_bytes, unsigned c
 			sqlite3_bind_int(st, i, all);
 		if ((i = sqlite3_bind_parameter_index(st, ":cutoff")))
 			sqlite3_bind_int64(st, i, cutoff_ns > 0 ? cutoff_ns : 0);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
-			r = -EIO;
-		} else {
-			const char *sql = sqlite3_sql(st);
-			uint64_t c = (uint64_t)sqlite3_changes(s->db);
-			int k = strncmp(sql, "INSERT INTO temp", 16) == 0	       ? 0
-				: strncmp(sql, "DELETE FROM main.records", 24) == 0    ? 1
-				: strncmp(sql, "DELETE FROM main.access_log", 27) == 0 ? 2
-										       : -1;
-			if (k >= 0)
-				n[k] = c;
-			if (k == 0 || k == 2)
-				*more = *more || c >= (k == 0 ? chunk : (uint64_t)chunk * 10);
-		}
+		r = sq_retain_step(s, st, chunk, n, more, err, errlen);
 		sqlite3_finalize(st);
 	}
 	if (r == 0)
@@ -991,8 +983,6 @@ const struct store_be_ops store_sqlite_ops = {
 	.cursor_open = sq_cursor_open,
 	.cursor_next = sq_cursor_next,
 	.cursor_close = sq_cursor_close,
-	.query_logs = sq_query_logs,
-	.query_runs = sq_query_runs,
 	.graph_db = NULL, /* the graphs read the store's file (store_open_reader) */
 	.close = sq_close,
 };

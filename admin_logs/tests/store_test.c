@@ -138,16 +138,16 @@ static int teardown(void **state)
 static void run_query(const char *args[][2], size_t n, json_t **doc)
 {
 	struct query q;
-	sqlite3 *rdb;
+	struct store *s;
 	char err[256], *out = NULL;
 	size_t len;
 
 	query_init(&q);
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(query_set(&q, args[i][0], args[i][1], err, sizeof(err)), 0);
-	assert_int_equal(store_open_reader(db, &rdb, err, sizeof(err)), 0);
-	assert_int_equal(query_run(rdb, &q, &out, &len, err, sizeof(err)), 0);
-	sqlite3_close(rdb);
+	assert_int_equal(store_open(&s, db, 64, false, err, sizeof(err)), 0);
+	assert_int_equal(store_query_logs(s, &q, &out, &len, err, sizeof(err)), 0);
+	store_close(s);
 	*doc = json_loads(out, 0, NULL);
 	free(out);
 	assert_non_null(*doc);
