@@ -156,6 +156,11 @@ static const struct opts_opt config_opts[] = {
 	{ "metrics-listen", OPTS_STR, F(metrics_listen), 0, 0, NULL, "ADDR:PORT|none",
 	  "serve Prometheus /metrics there (cAdvisor's container_* series; docs/metrics.md)",
 	  OPTS_NONEMPTY },
+	{ "metrics-labels", OPTS_STR, F(metrics_labels), 0, 0, NULL, "LABEL,LABEL...",
+	  "also export these Docker labels on /metrics' container_* series, as cAdvisor's "
+	  "container_label_<name> (the name's other characters than letters, digits and _ made "
+	  "_); none by default: label values can carry what the operator would not publish",
+	  0 },
 	{ "grace", OPTS_DOUBLE, F(grace_s), 0, 86400, NULL, "SECONDS",
 	  "safety rail: a container younger than this is not removed yet (kept, 'grace age' in "
 	  "its reason; removed at the first cycle once that old); 0: decided at once, about a "
@@ -268,7 +273,9 @@ static int config_check(struct config *c, char *err, size_t errlen)
 	{
 		struct sockaddr_storage ss;
 		bool off;
-		if (promexp_parse_listen(c->metrics_listen, &off, &ss, err, errlen) != 0)
+		struct promexp_labels pl;
+		if (promexp_parse_listen(c->metrics_listen, &off, &ss, err, errlen) != 0 ||
+		    promexp_parse_labels(c->metrics_labels, &pl, err, errlen) != 0)
 			return -EINVAL;
 	}
 	if (c->protect[0] && (!strchr(c->protect, '=') || c->protect[0] == '=')) {

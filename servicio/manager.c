@@ -101,6 +101,7 @@ struct mgr {
 	struct events *ev; /* the event thread; NULL: periodic cycles only */
 	uint64_t event_cycles; /* cycles run early for a started container */
 	struct promexp *px; /* /metrics; NULL when off */
+	struct promexp_labels px_labels; /* the Docker labels /metrics exports */
 	double start_time;
 };
 
@@ -223,6 +224,7 @@ static void mgr_publish(struct mgr *m, const struct cycle *c, double cycle_s)
 		.spool_batches = m->ship.spool_ok ? m->ship.sp.pending : 0,
 		.spool_bytes = m->ship.spool_ok ? m->ship.sp.size - m->ship.sp.head : 0,
 		.start_time = m->start_time,
+		.labels = &m->px_labels,
 	};
 
 	promexp_publish(m->px, c, &x);
@@ -365,6 +367,8 @@ static void mgr_exporter(struct mgr *m)
 	unsigned port;
 
 	m->start_time = (double)util_real_ns() / 1e9;
+	/* checked with the configuration: an error here leaves the list empty */
+	(void)promexp_parse_labels(m->cfg.metrics_labels, &m->px_labels, err, sizeof(err));
 	if (promexp_start(&m->px, m->cfg.metrics_listen, &port, err, sizeof(err)) != 0)
 		log_warnx("%s: no /metrics this run (--metrics-listen to choose another)", err);
 	else if (m->px)

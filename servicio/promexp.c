@@ -598,19 +598,19 @@ int promexp_parse_labels(const char *s, struct promexp_labels *out, char *err, s
 		if (n == 0 || n >= PROMEXP_LABEL_MAX) {
 			snprintf(err, errlen,
 				 "metrics-labels: empty or too long a label name in %.64s", s);
-			return -EINVAL;
+			goto bad;
 		}
 		for (size_t i = 0; i < n; i++)
 			if ((unsigned char)p[i] <= ' ' || p[i] == 0x7f) {
 				snprintf(err, errlen,
 					 "metrics-labels: a blank or control character in %.64s",
 					 s);
-				return -EINVAL;
+				goto bad;
 			}
 		if (k == PROMEXP_NLABELS) {
 			snprintf(err, errlen, "metrics-labels: more than %d labels",
 				 PROMEXP_NLABELS);
-			return -EINVAL;
+			goto bad;
 		}
 		memcpy(out->name[k], p, n);
 		out->name[k][n] = '\0';
@@ -624,7 +624,7 @@ int promexp_parse_labels(const char *s, struct promexp_labels *out, char *err, s
 				snprintf(err, errlen,
 					 "metrics-labels: %.64s would be exported as %.80s twice",
 					 out->name[k], o);
-				return -EINVAL;
+				goto bad;
 			}
 		}
 		out->n++;
@@ -632,6 +632,9 @@ int promexp_parse_labels(const char *s, struct promexp_labels *out, char *err, s
 			return 0;
 		p += n + 1;
 	}
+bad:
+	memset(out, 0, sizeof(*out));
+	return -EINVAL;
 }
 
 /* ---------- the listen address ---------- */

@@ -122,7 +122,7 @@ int promexp_parse_listen(const char *s, bool *off, struct sockaddr_storage *addr
  * PROMEXP_LABEL_MAX, printable with no blank). Two names that give the
  * same Prometheus label (container_label_ + the name with every character
  * outside [A-Za-z0-9_] made '_'), or one that gives gestor.managed's or
- * gestor.class's (always exported), are refused. 0 or -EINVAL with err.
+ * gestor.class's (always exported), are refused. 0 or -EINVAL with err (out empty).
  */
 int promexp_parse_labels(const char *s, struct promexp_labels *out, char *err, size_t errlen);
 /* Pure: the Prometheus label name of Docker label name (cAdvisor's
