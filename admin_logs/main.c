@@ -74,13 +74,44 @@ static bool main_pg_verified(const char *url)
 	return false;
 }
 
+/* The store of cfg, opened (or the process ends), with its warnings and retention. */
+static struct store *main_store(const struct config *cfg)
+{
+	struct store *st = NULL;
+	char err[1024];
+
+	if (store_open(&st, cfg->db_path, cfg->group_max, !cfg->quiet, err, sizeof(err)) < 0)
+		fatalx("store: %s", err);
+	if (store_is_url(cfg->db_path) && !main_pg_verified(cfg->db_path))
+		log_warnx("the database server is not verified (libpq's default sslmode=prefer "
+			  "checks no certificate): add sslmode=verify-full and sslrootcert= to the "
+			  "URL, or set PGSSLMODE=verify-full (docs/fleet.md)");
+	if (cfg->retain_mb && store_is_url(cfg->db_path))
+		log_warnx("--retain-mb applies to SQLite only: PostgreSQL is bounded by "
+			  "--retain-days");
+	store_set_retention(st, cfg->retain_days, (uint64_t)cfg->retain_mb << 20);
+	return st;
+}
+
+/* The log lines saying where the server listens. */
+static void main_announce(const struct config *cfg, unsigned port)
+{
+	char shown[CONFIG_PATH_MAX]; /* the database, its password hidden */
+
+	store_redact(cfg->db_path, shown, sizeof(shown));
+	log_info("listening on %s://%s%s%s:%u/ (database %s, reports %s)",
+		 cfg->tls_cert[0] ? "https" : "http", strchr(cfg->listen, ':') ? "[" : "",
+		 cfg->listen, strchr(cfg->listen, ':') ? "]" : "", port, shown, cfg->report_dir);
+	if (cfg->unix_path[0])
+		log_info("listening on the unix socket %s as well", cfg->unix_path);
+}
+
 int main(int argc, char **argv)
 {
 	static struct config cfg; /* the HTTP threads read it until the end */
 	struct store *st = NULL;
 	struct http_server *h = NULL;
 	char err[8192]; /* also holds the --help text */
-	char shown[CONFIG_PATH_MAX]; /* the database, its password hidden */
 	unsigned port = 0;
 	sigset_t set;
 	int r, sig;
@@ -110,16 +141,7 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (store_open(&st, cfg.db_path, cfg.group_max, !cfg.quiet, err, sizeof(err)) < 0)
-		fatalx("store: %s", err);
-	if (store_is_url(cfg.db_path) && !main_pg_verified(cfg.db_path))
-		log_warnx("the database server is not verified (libpq's default sslmode=prefer "
-			  "checks no certificate): add sslmode=verify-full and sslrootcert= to the "
-			  "URL, or set PGSSLMODE=verify-full (docs/fleet.md)");
-	if (cfg.retain_mb && store_is_url(cfg.db_path))
-		log_warnx("--retain-mb applies to SQLite only: PostgreSQL is bounded by "
-			  "--retain-days");
-	store_set_retention(st, cfg.retain_days, (uint64_t)cfg.retain_mb << 20);
+	st = main_store(&cfg);
 	if (http_start(&h, &cfg, st, &port, err, sizeof(err)) < 0) {
 		store_close(st);
 		fatalx("http: %s", err);
@@ -127,12 +149,7 @@ int main(int argc, char **argv)
 	if (cfg.port_file[0] && (r = main_write_port(cfg.port_file, port)) < 0)
 		log_warnx("port file %s: %s", cfg.port_file, strerror(-r));
 	memtrim_code(); /* idle RSS: start-up code pages go (lib/memtrim.c) */
-	store_redact(cfg.db_path, shown, sizeof(shown));
-	log_info("listening on %s://%s%s%s:%u/ (database %s, reports %s)",
-		 cfg.tls_cert[0] ? "https" : "http", strchr(cfg.listen, ':') ? "[" : "", cfg.listen,
-		 strchr(cfg.listen, ':') ? "]" : "", port, shown, cfg.report_dir);
-	if (cfg.unix_path[0])
-		log_info("listening on the unix socket %s as well", cfg.unix_path);
+	main_announce(&cfg, port);
 
 	do {
 		if (sigwait(&set, &sig) != 0)
