@@ -10,8 +10,19 @@
 # Prints a Markdown table. Needs root, Docker, gestor/low, admin_logs.
 # Usage: BEFORE=/path/old/servicio AFTER=build/bin/servicio bench/ctrio.sh [N]
 #        (env RUN=60 ROUNDS=2 ADM=build/bin/admin_logs)
+#        bench/ctrio.sh fixture [C [R]]
+#   ctrio alone at C (500) containers without Docker (bench/ctrio_bench.c:
+#   sleeping processes, each in a network namespace and cgroups of its own,
+#   named as Docker's), its files by path against kept open, R (20) cycles.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = fixture ]; then
+	BUILD=${BUILD:-$PWD/build}
+	make -s -C servicio BUILD="$BUILD" ctrio-bench || { echo "bench/ctrio: cannot build ctrio_bench" >&2; exit 1; }
+	echo "### ctrio alone, ${2:-500} containers (no Docker; $(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), kernel $(uname -r))"
+	echo
+	exec "$BUILD/tools/ctrio_bench" "${2:-500}" "${3:-20}"
+fi
 N=${1:-50}
 RUN=${RUN:-60}
 ROUNDS=${ROUNDS:-2}
