@@ -1,7 +1,8 @@
 /*
  * bpfsrc_none.c — the BPF source of programs built without libbpf (no BTF
  * at build time, the fuzzers): its open says so, and auto goes from the
- * module to procfs. Linked instead of bpfsrc.c, never beside it.
+ * module to procfs; `servicio sysinfo` says so too. Linked instead of
+ * bpfsrc.c, never beside it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,6 +25,14 @@ static int bpfsrc_none_take(void *state, struct snapshot *out, char *err, size_t
 	(void)out;
 	snprintf(err, errlen, "built without the BPF source");
 	return -ENOTSUP;
+}
+
+int bpfsrc_sysinfo_main(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fprintf(stderr, "servicio: built without the BPF source (no BTF at build time)\n");
+	return 1;
 }
 
 const struct metrics_src bpfsrc_src = {

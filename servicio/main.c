@@ -3,20 +3,18 @@
  * process (before any thread); then `servicio stats ...` prints one
  * measurement of the containers (stats.c), `servicio top` a live view of
  * them (top.c), `servicio sysinfo` the module's
- * document from the BPF iterator (bpfsrc.c, absent from builds without
- * BTF), anything else runs the manager (manager.c).
+ * document from the BPF iterator (bpfsrc.c; bpfsrc_none.c in builds without
+ * BTF says it is absent), anything else runs the manager (manager.c).
  */
 #include <curl/curl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 
+#include "bpfsrc.h"
 #include "manager.h"
 #include "stats.h"
 #include "top.h"
-
-/* bpfsrc.c: not linked when servicio is built without BTF */
-__attribute__((weak)) int bpfsrc_sysinfo_main(int argc, char **argv);
 
 /* Enough descriptors for the kept cgroup files of many containers (cgfds.h:
  * 3 memory files, up to 8 ctrio files a container, 1000 containers). */
@@ -43,12 +41,9 @@ int main(int argc, char **argv)
 		ret = stats_main(argc - 1, argv + 1);
 	else if (argc > 1 && strcmp(argv[1], "top") == 0)
 		ret = top_main(argc - 1, argv + 1);
-	else if (argc > 1 && strcmp(argv[1], "sysinfo") == 0 && bpfsrc_sysinfo_main)
-		ret = bpfsrc_sysinfo_main(argc - 1, argv + 1);
-	else if (argc > 1 && strcmp(argv[1], "sysinfo") == 0) {
-		fprintf(stderr, "servicio: built without the BPF source (no BTF at build time)\n");
-		ret = 1;
-	} else
+	else if (argc > 1 && strcmp(argv[1], "sysinfo") == 0)
+		ret = bpfsrc_sysinfo_main(argc - 1, argv + 1); /* bpfsrc.c or bpfsrc_none.c */
+	else
 		ret = manager_main(argc, argv);
 	curl_global_cleanup();
 	return ret;
