@@ -61,7 +61,7 @@ for i in $(seq 1 "$REPS"); do
 		--spool "$work/spool$i/spool" --state-dir "$work/state$i" --host "$tag" --metrics-listen none \
 		--interval 1 --dry-run --no-cron >"$log" 2>&1 &
 	spid=$!
-	for _ in $(seq 1 600); do grep -q '^cycle 1 ' "$log" && break; sleep 0.1; done
+	for _ in $(seq 1 600); do grep -qs '^cycle 1 ' "$log" && break; sleep 0.1; done
 	kill "$apid" && wait "$apid" 2>/dev/null
 	apid=
 	n=$(grep -c '^cycle [0-9]* ' "$log")
