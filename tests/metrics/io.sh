@@ -30,6 +30,7 @@
 # a device that has a throttle rule: the disk container gets a generous one
 # (--device-write-bps 10gb) on the disk under Docker's root, as an operator
 # who wants these figures on v1 must; Docker's blkio_stats is empty without.
+# parallel: yes docker
 # timeout: 300
 source "$(dirname "$0")/../servicio/common.sh"
 svt_need

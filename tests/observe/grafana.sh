@@ -11,6 +11,7 @@
 # (promtool check rules on a file with each as a recording rule) and returns
 # at least one series from Prometheus's HTTP API within 90 s of the first
 # scrape; the host variable's label_values() metric has the instance.
+# parallel: yes docker
 # timeout: 300
 source "$(dirname "$0")/../servicio/common.sh"
 svt_need
