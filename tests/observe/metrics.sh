@@ -2,7 +2,9 @@
 # metrics.sh — servicio's Prometheus /metrics over real HTTP with real
 # containers: promtool (Debian's prometheus package) finds nothing wrong in
 # the exposition; each running managed container of the suite has the
-# cAdvisor series with id "/docker/<full id>", its name and image; the
+# cAdvisor series with id "/docker/<full id>", its name and image (and,
+# with --metrics-labels gestor.test, container_label_gestor_test);
+# gestor_build_info has servicio --version's version; the
 # memory limit is the one docker run set (0 for none); the CPU counter
 # grows between cycles by about what the burner uses; gestor's own series
 # count the decisions servicio logged to admin_logs; a container removed by
@@ -28,7 +30,7 @@ PORT=$(free_port)
 URL=http://127.0.0.1:$PORT/metrics
 # shellcheck disable=SC2046
 "$SVT_BIN" $(svt_args) --interval 2 --high-cpu 5 --ranking oldest --keep-high 10 --keep-low 3 --metrics-listen "127.0.0.1:$PORT" \
-	>"$SVT_TMP/svt.log" 2>&1 &
+	--metrics-labels gestor.test >"$SVT_TMP/svt.log" 2>&1 &
 SVT_PID=$!
 on_exit "kill $SVT_PID"
 got() { curl -sf --max-time 5 "$URL" -o "$SVT_TMP/m.txt" && grep -q "^gestor_cycle_duration_seconds_count [1-9]" "$SVT_TMP/m.txt"; }
@@ -64,6 +66,10 @@ for c in cpu50 ram $LOWS; do
 	done
 done
 check "each test container has the 5 cAdvisor series with id, name and image" [ "$ok" = 1 ]
+check "--metrics-labels gestor.test: its value on the test containers' series, as container_label_gestor_test" \
+	grep -qF "name=\"$SVT_TAG-cpu50\",image=\"gestor/high-cpu:latest\",container_label_gestor_managed=\"true\",container_label_gestor_class=\"high-cpu\",container_label_gestor_test=\"$SVT_TAG\"}" "$SVT_TMP/m.txt"
+ver=$("$SVT_BIN" --version | awk '{print $2}')
+check "gestor_build_info carries servicio --version's version ($ver)" grep -qxF "gestor_build_info{version=\"$ver\"} 1" "$SVT_TMP/m.txt"
 check "the image label is the container's image" \
 	grep -qF "name=\"$SVT_TAG-cpu50\",image=\"gestor/high-cpu:latest\"" "$SVT_TMP/m.txt"
 check "the memory limit set by docker run (128 MiB)" [ "$(series container_spec_memory_limit_bytes ram)" = 134217728 ]
