@@ -90,8 +90,8 @@ test-debug-kernel: setup
 
 # the packages installed in a Debian 12 VM under real systemd (issue 32 item
 # 8); not in `make test`: about an hour under TCG (docker load of the log
-# server's image and DKMS's build in the VM), and its purge step has not
-# passed in a run yet (docs/INSTALL.md)
+# server's image and DKMS's build in the VM, slowed by the host's load),
+# and its purge step has passed only in a shortened run (docs/INSTALL.md)
 .PHONY: test-install-vm
 test-install-vm: setup
 	@$(MAKE) -s all && bash tests/install/deb_vm.sh
