@@ -22,6 +22,7 @@ struct act_job {
 	atomic_size_t next;
 	const char *socket, *api;
 	long timeout_ms;
+	void (*alive)(void);
 };
 
 static void *act_worker(void *arg)
@@ -29,7 +30,8 @@ static void *act_worker(void *arg)
 	struct act_job *j = arg;
 	struct docker_opts o = { .socket_path = j->socket,
 				 .api_version = j->api,
-				 .timeout_ms = j->timeout_ms };
+				 .timeout_ms = j->timeout_ms,
+				 .alive = j->alive };
 	struct docker *d = NULL;
 	char err[256];
 	int oret = docker_open(&d, &o, err, sizeof(err));
@@ -97,7 +99,8 @@ void act_remove(struct cycle *c, struct docker *dk, const char *socket, struct a
 {
 	struct act_job j = { .socket = socket,
 			     .api = docker_api_version(dk),
-			     .timeout_ms = docker_timeout_ms(dk) };
+			     .timeout_ms = docker_timeout_ms(dk),
+			     .alive = docker_alive_fn(dk) };
 
 	memset(out, 0, sizeof(*out));
 	/* an array of row pointers: each element is a pointer */

@@ -22,6 +22,7 @@ struct docker {
 	char socket_path[256];
 	char api[16];
 	long timeout_ms, connect_timeout_ms;
+	void (*alive)(void);
 };
 
 struct docker_buf {
@@ -101,6 +102,18 @@ static int docker_curl_error(struct docker *d, CURLcode rc, const char *cerr,
 	}
 }
 
+/* libcurl's progress callback, about once a second: tell whoever watches
+ * that this thread waits on a bounded request (0: go on). */
+static int docker_progress_cb(void *arg, curl_off_t dlt, curl_off_t dln, curl_off_t ult,
+			      curl_off_t uln)
+{
+	const struct docker *d = arg;
+
+	(void)dlt, (void)dln, (void)ult, (void)uln;
+	d->alive();
+	return 0;
+}
+
 /* One exchange on path exactly as given (already versioned or not). */
 static int docker_exchange(struct docker *d, const char *method, const char *path,
 			   const char *json_body, long timeout_ms, struct docker_response *resp,
@@ -127,6 +140,11 @@ static int docker_exchange(struct docker *d, const char *method, const char *pat
 	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(d->curl, CURLOPT_ERRORBUFFER, cerr);
 	curl_easy_setopt(d->curl, CURLOPT_USERAGENT, "gestor-servicio");
+	if (d->alive) {
+		curl_easy_setopt(d->curl, CURLOPT_XFERINFOFUNCTION, docker_progress_cb);
+		curl_easy_setopt(d->curl, CURLOPT_XFERINFODATA, d);
+		curl_easy_setopt(d->curl, CURLOPT_NOPROGRESS, 0L);
+	}
 	if (json_body) {
 		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 		if (!hdrs) {
@@ -327,6 +345,7 @@ int docker_open(struct docker **out, const struct docker_opts *opts, char *err, 
 	d->timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms : DOCKER_TIMEOUT_MS;
 	d->connect_timeout_ms =
 		opts && opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 2000;
+	d->alive = opts ? opts->alive : NULL;
 	if (api && api[0]) {
 		if (api[0] == 'v')
 			api++;
@@ -375,6 +394,11 @@ const char *docker_api_version(const struct docker *d)
 long docker_timeout_ms(const struct docker *d)
 {
 	return d->timeout_ms;
+}
+
+void (*docker_alive_fn(const struct docker *d))(void)
+{
+	return d->alive;
 }
 
 int docker_ping(struct docker *d, char *err, size_t errlen)

@@ -47,6 +47,9 @@ struct docker_opts {
 	const char *api_version;
 	long timeout_ms; /* whole request; 0: DOCKER_TIMEOUT_MS */
 	long connect_timeout_ms; /* 0: 2000 */
+	/* called about once a second while a request is in flight (each is
+	 * bounded by timeout_ms): the caller is waiting, not hung (watchdog.h) */
+	void (*alive)(void);
 };
 
 /* One HTTP exchange. body is NUL-terminated (len excludes the NUL). */
@@ -67,6 +70,8 @@ void docker_close(struct docker *d);
 const char *docker_api_version(const struct docker *d);
 /* The whole-request timeout in use (ms), for other connections to the same daemon. */
 long docker_timeout_ms(const struct docker *d);
+/* The alive callback in use (docker_opts), for other clients of the same caller. */
+void (*docker_alive_fn(const struct docker *d))(void);
 
 /*
  * The transport. method: "GET", "POST", "DELETE", ...; path: the API path

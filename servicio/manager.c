@@ -57,6 +57,7 @@
 #include "state.h"
 #include "status.h"
 #include "util.h"
+#include "watchdog.h"
 
 #define MGR_VERSION GESTOR_VERSION /* debian/changelog, by mk/common.mk */
 #define MGR_FLUSH_S 15 /* how long the stop waits for admin_logs to take the spool */
@@ -190,6 +191,7 @@ static void run_stages(struct mgr *m, struct cycle *c, uint64_t t[4])
 	if (!m->cfg.dry_run) /* a dry run changes nothing, on disk neither */
 		(void)state_save_kept(&m->st, &m->kept); /* a failure is logged once */
 	t[0] = util_mono_ns();
+	wd_alive(); /* each stage is bounded; between them the cycle moves on */
 	act_remove(c, m->dk, m->cfg.docker_socket, &ar);
 	m->removed_total += ar.removed;
 	if (ar.docker_err[0])
@@ -200,6 +202,7 @@ static void run_stages(struct mgr *m, struct cycle *c, uint64_t t[4])
 		record_table(stdout, c, &rx);
 	body = record_batch(c, &rx);
 	t[2] = util_mono_ns();
+	wd_alive();
 	if (body)
 		ship_send(&m->ship, body, strlen(body));
 	else
@@ -250,6 +253,7 @@ static void run_cycle(struct mgr *m)
 		goto out;
 	}
 	t_list = util_mono_ns();
+	wd_alive();
 	docker_back(m);
 	measure_settle(&m->ms, &c, mgr_stopping);
 	run_stages(m, &c, t);
@@ -301,7 +305,8 @@ static int mgr_docker(struct mgr *m)
 {
 	char err[1024];
 	struct docker_opts dopt = { .socket_path = m->cfg.docker_socket,
-				    .timeout_ms = (long)(m->cfg.docker_timeout_s * 1000) };
+				    .timeout_ms = (long)(m->cfg.docker_timeout_s * 1000),
+				    .alive = wd_alive };
 	int ret = docker_open(&m->dk, &dopt, err, sizeof(err));
 
 	if (ret == 0)
@@ -498,8 +503,7 @@ static void mgr_loop(struct mgr *m)
 		m->cfg.duration_s > 0 ? t0 + (uint64_t)(m->cfg.duration_s * 1e9) : UINT64_MAX;
 	uint64_t step = m->cfg.once ? 1000000000ull : (uint64_t)(m->cfg.interval_s * 1e9);
 	uint64_t next = t0 + step;
-	uint64_t wd_usec = 0;
-	uint64_t wd = sd_watchdog_enabled(0, &wd_usec) > 0 ? wd_usec * 1000 / 2 : 0;
+	uint64_t wd = wd_init();
 
 	while (!mgr_stop) {
 		uint64_t wake = next < end ? next : end;
@@ -516,8 +520,7 @@ static void mgr_loop(struct mgr *m)
 			sleep_until(wake);
 		if (mgr_stop || util_mono_ns() >= end)
 			break;
-		if (wd)
-			sd_notify(0, "WATCHDOG=1");
+		wd_ping();
 		if (ping_only && !early && util_mono_ns() < next)
 			continue;
 		if (early) {

@@ -5,8 +5,10 @@
 # must say READY=1 after start-up, WATCHDOG=1 at least every second between
 # cycles, STOPPING=1 on SIGTERM; with stderr as the "journal"
 # ($JOURNAL_STREAM = the log file's dev:ino) every line carries a <N>
-# priority and no time, and the per-cycle table stays off stdout.
-# timeout: 120
+# priority and no time, and the per-cycle table stays off stdout. Then
+# with a Docker that answers every request 6 s late (a relay of the test's
+# own) under a 4 s watchdog: the pings go on while servicio waits.
+# timeout: 300
 source "$(dirname "$0")/../servicio/common.sh"
 unset GESTOR_TABLE # the table must stay off when stdout is not a terminal
 svt_need
@@ -54,6 +56,64 @@ check "every stderr line has a <N> priority and no time of its own" \
 	awk '!/^<[0-7]>(DEBUG|INFO |WARN |ERROR) / { bad = 1; print "# " $0 } END { exit bad }' "$log"
 check "start-up lines at priority info (<6>)" grep -q '^<6>INFO  servicio ' "$log"
 check "no per-cycle table on stdout (not a terminal, no --table)" bash -c "! grep -q '^cycle ' '$out'"
+
+# A slow Docker: each request waits 6 s on a relay of the test's own, under
+# a 4 s watchdog. Every request is bounded (docker_timeout 30 s), so the
+# cycle is slow, not hung: the pings go on while it waits (watchdog.h);
+# before, the loop pinged only between cycles and systemd would have killed
+# a healthy servicio in its first cycle.
+slow=$SVT_TMP/slow-docker.sock
+python3 - "$slow" /var/run/docker.sock <<'PY' &
+import socket, sys, threading, time
+def pipe(a, b, delay):
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d:
+                break
+            if delay:
+                time.sleep(6)
+            b.sendall(d)
+    except OSError:
+        pass
+    finally:
+        for s in (a, b):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(sys.argv[1])
+srv.listen(16)
+while True:
+    c, _ = srv.accept()
+    u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    u.connect(sys.argv[2])
+    threading.Thread(target=pipe, args=(c, u, True), daemon=True).start()
+    threading.Thread(target=pipe, args=(u, c, False), daemon=True).start()
+PY
+relay=$!
+on_exit "kill $relay 2>/dev/null"
+wait_for 10 test -S "$slow" || fail "the slow relay was not made"
+: >"$msgs"
+# shellcheck disable=SC2046
+NOTIFY_SOCKET=$sock WATCHDOG_USEC=4000000 \
+	"$SVT_BIN" $(svt_args) --interval 2 --metrics-listen none --no-events \
+	--docker-socket "$slow" --docker-timeout 30 >"$out.slow" 2>"$log.slow" &
+pid=$!
+check "READY=1 with a slow Docker" wait_for 120 grep -q ' READY=1$' "$msgs"
+ready_t=$(awk '$2 == "READY=1" { print $1; exit }' "$msgs")
+# 24 s of cycles, each several 6 s Docker calls long
+check "servicio works through the slow Docker (ten pings after READY)" \
+	wait_for 180 bash -c '[ "$(awk -v t="$1" '"'"'$2 == "WATCHDOG=1" && $1 > t'"'"' "$2" | wc -l)" -ge 10 ]' _ "$ready_t" "$msgs"
+check "it talks to Docker through the slow relay" grep -q "Docker API .* at $slow" "$log.slow"
+check "servicio is still running" kill -0 "$pid"
+npings=$(awk -v t="$ready_t" '$2 == "WATCHDOG=1" && $1 > t' "$msgs" | wc -l)
+gap=$(awk -v t="$ready_t" '$1 > t && $2 == "WATCHDOG=1" { if (p && $1 - p > m) m = $1 - p; p = $1 } END { printf "%.2f", m + 0 }' "$msgs")
+check "pings go on while servicio waits on Docker ($npings, the longest gap $gap s)" \
+	awk -v g="$gap" -v n="$npings" 'BEGIN { exit !(n >= 6 && g < 4) }'
+kill -TERM "$pid"
+wait "$pid"
 admin_stop
 kill "$rec" && wait "$rec" 2>/dev/null
 finish
