@@ -63,6 +63,10 @@ static const struct opts_opt config_opts[] = {
 	{ "send-timeout", OPTS_UINT, F(send_timeout_s), 1, 86400, NULL, "S",
 	  "deadline for sending an answer, from its first byte: a slower reader is cut", 0 },
 	{ "top", OPTS_UINT, F(top_n), 1, 50, NULL, "N", "busiest containers charted", 0 },
+	{ "draw-timeout", OPTS_UINT, F(draw_timeout_s), 1, 3600, NULL, "S",
+	  "a drawing's gnuplot processes still running after S seconds are killed (the report "
+	  "fails)",
+	  0 },
 	{ "report-keep-runs", OPTS_UINT, F(report_keep_runs), 1, 100000, NULL, "N",
 	  "saved reports kept under <report-dir>/runs/, the oldest drawn removed first", 0 },
 	{ "report-keep-mb", OPTS_UINT, F(report_keep_mb), 1, 1u << 20, NULL, "MIB",
@@ -179,6 +183,7 @@ void config_defaults(struct config *c)
 	c->send_timeout_s = 60;
 	c->retain_days = 30;
 	c->top_n = 5;
+	c->draw_timeout_s = 300;
 	c->report_keep_runs = 50;
 	c->report_keep_mb = 100;
 	c->draw_queue = 4;

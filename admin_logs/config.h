@@ -41,6 +41,7 @@ struct config {
 	unsigned retain_mb; /* SQLite: the oldest go while the data is larger; 0: no bound */
 	bool allow_plaintext; /* a token without TLS beyond loopback */
 	unsigned top_n; /* busiest containers in the charts */
+	unsigned draw_timeout_s; /* gnuplot's deadline per drawing */
 	unsigned report_keep_runs; /* saved reports kept under report_dir/runs/ */
 	unsigned report_keep_mb; /* and the MiB they may take */
 	unsigned draw_queue; /* draws running or waiting, at most */

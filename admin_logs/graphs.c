@@ -688,6 +688,11 @@ static int graphs_render(struct gctx *g, int dfd, pid_t pids[GRAPHS_PROCS])
 	return 0; /* index.html: graphs_save_run, once the runs are saved */
 }
 
+static unsigned graphs_timeout_s(const struct gctx *g)
+{
+	return g->o->timeout_s ? g->o->timeout_s : GRAPHS_TIMEOUT_S;
+}
+
 /* Wait for pid until deadline (then kill it): its status, -1 when killed. */
 static int graphs_wait_one(struct gctx *g, pid_t pid, uint64_t deadline)
 {
@@ -728,7 +733,7 @@ static void graphs_child_failed(struct gctx *g, int dfd, const char *logname, in
 			*p = ' ';
 	snprintf(g->err, sizeof(g->err), "gnuplot failed (%s %d): %s",
 		 status == -1 ? "killed after" : "exit status",
-		 status == -1 ? (int)(GRAPHS_TIMEOUT_NS / 1000000000ull)
+		 status == -1 ? (int)graphs_timeout_s(g)
 			      : (WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)),
 		 msg);
 }
@@ -737,7 +742,7 @@ static void graphs_child_failed(struct gctx *g, int dfd, const char *logname, in
  * result so far, which the first failed child turns into -EIO. */
 static int graphs_wait(struct gctx *g, int dfd, const pid_t pids[GRAPHS_PROCS], int r)
 {
-	uint64_t deadline = util_mono_ns() + GRAPHS_TIMEOUT_NS;
+	uint64_t deadline = util_mono_ns() + (uint64_t)graphs_timeout_s(g) * 1000000000ull;
 
 	for (size_t i = 0; i < GRAPHS_PROCS; i++) {
 		char logname[32];

@@ -41,6 +41,7 @@ struct graphs_opts {
 	const char *host; /* NULL or "": every host; else only this host's records */
 	unsigned keep_runs; /* runs/ keeps at most this many saved reports */
 	uint64_t keep_bytes; /* and at most this many bytes of them (the newest stays) */
+	unsigned timeout_s; /* every gnuplot of a drawing done by then, else killed (0: 300) */
 };
 
 /*

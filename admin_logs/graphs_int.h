@@ -19,7 +19,7 @@
 #include "graphs.h"
 #include "graphs_text.h"
 
-#define GRAPHS_TIMEOUT_NS (60ull * 1000000000ull)
+#define GRAPHS_TIMEOUT_S 300u /* graphs_opts.timeout_s when 0 */
 #define GRAPHS_NAME_MAX 64
 /* a name in a chart's key or axis is cut after this many characters ("…") */
 #define GRAPHS_LABEL_CHARS 48

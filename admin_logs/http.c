@@ -664,6 +664,7 @@ static enum MHD_Result http_graficar(struct req *r)
 				     .dir = c->report_dir,
 				     .gnuplot = c->gnuplot,
 				     .top_n = c->top_n,
+				     .timeout_s = c->draw_timeout_s,
 				     .keep_runs = c->report_keep_runs,
 				     .keep_bytes = (uint64_t)c->report_keep_mb << 20 };
 	d->o.run = http_arg_copy(r, "run", d->run_arg, sizeof(d->run_arg), &bad_run);

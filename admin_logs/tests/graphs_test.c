@@ -33,7 +33,7 @@
 #include "graphs.h"
 #include "store.h"
 
-static char dir[64], db[128], report[128], ok_gp[128], bad_gp[128];
+static char dir[64], db[128], report[128], ok_gp[128], bad_gp[128], hang_gp[128];
 
 static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f)
 {
@@ -130,6 +130,7 @@ static int setup(void **state)
 	snprintf(report, sizeof(report), "%s/report", dir);
 	snprintf(ok_gp, sizeof(ok_gp), "%s/gnuplot-ok", dir);
 	snprintf(bad_gp, sizeof(bad_gp), "%s/gnuplot-bad", dir);
+	snprintf(hang_gp, sizeof(hang_gp), "%s/gnuplot-hang", dir);
 	if (store_open(&s, db, 64, false, err, sizeof(err)) < 0)
 		return -1;
 	submit(s, "g-1", "run-1", 1000000000000LL);
@@ -153,6 +154,7 @@ static int setup(void **state)
 		   "echo \"\\\"$1\\\" line 3: unknown or ambiguous terminal type\" >&2\n"
 		   "exit 3\n",
 		   0755);
+	write_file(hang_gp, "#!/bin/sh\necho started >&2\nexec sleep 600\n", 0755);
 	return 0;
 }
 
@@ -237,6 +239,23 @@ static void test_gnuplot_fails(void **state)
 	assert_true(exists(report, ".gnuplot-0.log"));
 }
 
+/* gnuplot hanging: killed at the deadline, an error that says so. */
+static void test_gnuplot_hangs(void **state)
+{
+	struct graphs_opts o = opts(hang_gp, "run-1");
+	char err[512];
+	json_t *files = NULL;
+	uint64_t t0 = util_mono_ns();
+
+	(void)state;
+	o.timeout_s = 1;
+	assert_int_equal(graphs_draw(&o, &files, NULL, NULL, 0, err, sizeof(err)), -EIO);
+	assert_null(files);
+	assert_non_null(strstr(err, "gnuplot failed (killed after 1)"));
+	/* not left to its 600 s: a hang guard, generous, not a timing claim */
+	assert_true(util_mono_ns() - t0 < 120ull * 1000000000ull);
+}
+
 /* A run with no record: -ENOENT and nothing written. */
 static void test_no_such_run(void **state)
 {
@@ -272,6 +291,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_draw, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keep_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gnuplot_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gnuplot_hangs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_such_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_dir, setup, teardown),
 	};
