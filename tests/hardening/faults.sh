@@ -142,7 +142,7 @@ else
 	check "module file present: servicio reads it (source module)" grep -qiE 'source: module|· module ·' "$dir/m.err" "$dir/m.out"
 	# auto's next source: the BPF iterator where this kernel allows it, else procfs
 	check "module file gone: falls back to the next source and says why" \
-		grep -qE 'metrics source: (bpf|procfs) \(module file .* is absent' "$dir/m.err"
+		grep -qE 'metrics source: (bpf|procfs) from now on \(module source failed \(.*sysinfo: No such file' "$dir/m.err"
 	check "module file gone: later cycles use that source" grep -qE '· (bpf|procfs) ·' "$dir/m.out"
 	check "servicio ran to its end (exit $rc)" [ "$rc" = 0 ]
 fi
