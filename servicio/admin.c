@@ -21,7 +21,6 @@
 #include "token.h"
 #include "util.h"
 
-#define ADMIN_GRAFICAR_MS 120000
 #define ADMIN_REVIVE_EVERY_NS 10000000000ull
 
 static struct dctl_admin admin_spec(const struct admin *a)
@@ -252,13 +251,14 @@ void admin_revive(struct admin *a, struct docker *dk)
 	}
 }
 
-void admin_report(const struct admin *a, struct logclient *lc)
+void admin_report(const struct admin *a, struct logclient *lc, double timeout_s)
 {
 	char err[512], host[CONFIG_STR_MAX + 300], *dir = NULL;
 	size_t nfiles = 0;
 
 	log_info("asking admin_logs for the graphs (POST /graficar)");
-	if (logclient_graficar(lc, ADMIN_GRAFICAR_MS, &dir, &nfiles, err, sizeof(err)) != 0) {
+	if (logclient_graficar(lc, (long)(timeout_s * 1000), &dir, &nfiles, err, sizeof(err)) !=
+	    0) {
 		log_warnx("no graphs: %s", err);
 		return;
 	}

@@ -39,8 +39,8 @@ int admin_start(struct admin *a, struct docker *dk, struct logclient **lc, bool 
 /* With our own container and logs failing: start it again when it stopped. */
 void admin_revive(struct admin *a, struct docker *dk);
 
-/* POST /graficar and print where the report is. */
-void admin_report(const struct admin *a, struct logclient *lc);
+/* POST /graficar, waiting up to timeout_s, and print where the report is. */
+void admin_report(const struct admin *a, struct logclient *lc, double timeout_s);
 
 /* Remove the container we started (not with --keep-admin-logs). */
 void admin_stop(struct admin *a, struct docker *dk);

@@ -117,6 +117,10 @@ static const struct opts_opt config_opts[] = {
 	  "how long one Docker API request may take (a slow or emulated machine needs more)", 0 },
 	{ "health-timeout", OPTS_DOUBLE, F(health_timeout_s), 1, 3600, NULL, "SECONDS",
 	  "how long to wait for admin_logs to answer /health at start", 0 },
+	{ "graph-timeout", OPTS_DOUBLE, F(graph_timeout_s), 1, 3600, NULL, "SECONDS",
+	  "how long the stop waits for admin_logs to draw the report's graphs (it goes on "
+	  "drawing after that)",
+	  0 },
 	{ "demo", OPTS_BOOL, F(demo), 0, 0, NULL, NULL,
 	  "the demo (`make run`, the gestor-demo package): install the cron job that starts "
 	  "load containers every 30 s (removed at the stop); off, servicio creates no "
@@ -213,6 +217,7 @@ void config_defaults(struct config *c)
 	c->admin_port = GESTOR_LOG_PORT;
 	util_strlcpy(c->admin_data, "/var/lib/gestor/admin_logs", sizeof(c->admin_data));
 	c->health_timeout_s = 60;
+	c->graph_timeout_s = 120;
 	c->docker_timeout_s = DOCKER_TIMEOUT_MS / 1000.0;
 	util_strlcpy(c->spool_path, "/var/lib/gestor/servicio/spool", sizeof(c->spool_path));
 	c->spool_max_mb = 64;

@@ -49,6 +49,7 @@ struct config {
 	char user[64]; /* after start-up, run as this user (privs.h); "" = stay root */
 	char privs_caps[128]; /* with user: these capabilities instead of the source's (privs.h) */
 	double health_timeout_s;
+	double graph_timeout_s; /* the stop's wait for POST /graficar */
 	double docker_timeout_s; /* one Docker API request */
 	bool demo; /* the cron job of load containers (make run) */
 	bool no_cron;
