@@ -150,7 +150,8 @@ static void procskip_set_end(struct procskip_set *set)
 	struct procskip_mem *t = set->ents;
 	struct procskip_where *w = set->where;
 
-	qsort(set->next, set->nnext, sizeof(*set->next), procskip_mem_cmp);
+	if (set->nnext > 1) /* an empty set has no array yet: qsort wants one */
+		qsort(set->next, set->nnext, sizeof(*set->next), procskip_mem_cmp);
 	set->ents = set->next;
 	set->n = set->nnext;
 	set->next = t;
