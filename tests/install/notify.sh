@@ -63,35 +63,7 @@ check "no per-cycle table on stdout (not a terminal, no --table)" bash -c "! gre
 # before, the loop pinged only between cycles and systemd would have killed
 # a healthy servicio in its first cycle.
 slow=$SVT_TMP/slow-docker.sock
-python3 - "$slow" /var/run/docker.sock <<'PY' &
-import socket, sys, threading, time
-def pipe(a, b, delay):
-    try:
-        while True:
-            d = a.recv(65536)
-            if not d:
-                break
-            if delay:
-                time.sleep(6)
-            b.sendall(d)
-    except OSError:
-        pass
-    finally:
-        for s in (a, b):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-srv.bind(sys.argv[1])
-srv.listen(16)
-while True:
-    c, _ = srv.accept()
-    u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    u.connect(sys.argv[2])
-    threading.Thread(target=pipe, args=(c, u, True), daemon=True).start()
-    threading.Thread(target=pipe, args=(u, c, False), daemon=True).start()
-PY
+python3 "$GESTOR_TOP/tests/servicio/sockproxy.py" "$slow" /var/run/docker.sock 6 &
 relay=$!
 on_exit "kill $relay 2>/dev/null"
 wait_for 10 test -S "$slow" || fail "the slow relay was not made"

@@ -1,20 +1,25 @@
 #!/usr/bin/env python3
-# sockproxy.py LISTEN TARGET — a unix-socket relay for the events suite: each
-# connection to LISTEN is relayed to TARGET (the Docker socket). Killing it
-# breaks every relayed connection at once, as a dockerd restart would, without
-# touching the shared daemon. (Not a suite: tests/run.sh runs only *.sh.)
+# sockproxy.py LISTEN TARGET [DELAY] — a unix-socket relay: each connection to
+# LISTEN is relayed to TARGET (the Docker socket). Killing it breaks every
+# relayed connection at once, as a dockerd restart would, without touching the
+# shared daemon (the events suite). With DELAY (seconds) every chunk a client
+# sends waits that long before it goes on: a slow Docker (install/notify).
+# (Not a suite: tests/run.sh runs only *.sh.)
 import os
 import socket
 import sys
 import threading
+import time
 
 
-def pipe(a, b):
+def pipe(a, b, delay=0.0):
     try:
         while True:
             d = a.recv(65536)
             if not d:
                 break
+            if delay:
+                time.sleep(delay)
             b.sendall(d)
     except OSError:
         pass
@@ -28,6 +33,7 @@ def pipe(a, b):
 
 def main():
     path, target = sys.argv[1], sys.argv[2]
+    delay = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
     try:
         os.unlink(path)
     except FileNotFoundError:
@@ -43,7 +49,7 @@ def main():
         except OSError:
             c.close()
             continue
-        threading.Thread(target=pipe, args=(c, u), daemon=True).start()
+        threading.Thread(target=pipe, args=(c, u, delay), daemon=True).start()
         threading.Thread(target=pipe, args=(u, c), daemon=True).start()
 
 
