@@ -19,6 +19,9 @@ T_CHECKS=0
 T_FAILS=0
 T_CLEANUP=()
 T_PARTS=()
+# the suite's stderr, kept for what a cleanup action must still say (the
+# actions' own output is dropped: see t_run_cleanup)
+exec {T_ERR}>&2
 
 skip() {
 	if [ "$T_FAILS" -gt 0 ]; then
@@ -86,6 +89,29 @@ free_port() {
 }
 docker_up() { curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1; }
 need_docker() { docker_up || skip "no Docker daemon answers on /var/run/docker.sock"; }
+# docker_rm_label KEY=VALUE: removes every container with that label, and
+# tries again while any is left: under load dockerd can refuse or lose a
+# removal ("removal already in progress", a kill that times out), and a
+# single `docker rm -f` then leaves the suite's containers behind. What is
+# still there after 5 tries is said on the suite's stderr, with Docker's
+# last error.
+docker_rm_label() {
+	local ids err='' i
+	for i in 1 2 3 4 5; do
+		if ids=$(docker ps -aq --filter "label=$1" 2>&1); then
+			[ -z "$ids" ] && return 0
+			# shellcheck disable=SC2086
+			err=$(docker rm -f $ids 2>&1 >/dev/null) && continue
+		else
+			err=$ids
+		fi
+		sleep "$i"
+	done
+	ids=$(docker ps -aq --filter "label=$1" 2>/dev/null)
+	[ -z "$ids" ] && return 0
+	echo "# cleanup: containers labelled $1 still there after 5 tries: $(echo $ids); Docker said: $err" >&"$T_ERR"
+	return 1
+}
 # wait_for SECONDS command...: poll every 0.2 s until the command succeeds
 wait_for() {
 	local deadline=$(($(date +%s) + $1))

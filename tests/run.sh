@@ -185,6 +185,34 @@ if [ "$(id -u)" = 0 ] && [ -d /sys/fs/bpf ] && ! mountpoint -q /sys/fs/bpf; then
 	mount -t bpf bpf /sys/fs/bpf && echo "run.sh: mounted bpffs on /sys/fs/bpf (as systemd does at boot)"
 fi
 
+# What a "docker" suite of an earlier run made and left, that run having
+# been stopped before its sandbox could list it (labelled
+# gestor.test.lane=<suite>@<sandbox PID>, that PID gone): removed and
+# said here, before any stock is taken, and never blamed on this run's
+# suite of the same name.
+lane_stale() { # KIND (container or network): "ID LABEL" of each stale one
+	local id v
+	timeout 20 docker "$1" ls $([ "$1" = container ] && echo -a) --no-trunc \
+		--format '{{.ID}} {{.Label "gestor.test.lane"}}' 2>/dev/null |
+		while read -r id v; do
+			[ -n "$v" ] || continue
+			# (a label without "@PID" is from before the PID was in it)
+			[[ "$v" == *@[0-9]* ]] && kill -0 "${v##*@}" 2>/dev/null && continue
+			echo "$id $v"
+		done
+}
+if curl -sf --max-time 5 --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1; then
+	for k in container network; do
+		stale=$(lane_stale $k)
+		[ -n "$stale" ] || continue
+		echo "run.sh: removing $(wc -l <<<"$stale") ${k}(s) that an earlier, interrupted run left: $(cut -d' ' -f2 <<<"$stale" | sort -u | tr '\n' ' ')"
+		rmf=(rm -f)
+		[ $k = network ] && rmf=(rm)
+		# shellcheck disable=SC2046
+		docker "$k" "${rmf[@]}" $(cut -d' ' -f1 <<<"$stale") >/dev/null 2>&1 || true
+	done
+fi
+
 # lane SUITE: "serial", or "parallel WORDS" for a script with a
 # "# parallel: yes [WORDS]" line (see the header); unit programs and
 # untagged scripts are serial

@@ -35,7 +35,7 @@
 # the machine's namespaces, not in the suite's:
 #   - the Docker socket is a labelling proxy of its own (tests/
 #     docker_label.py): everything the suite creates through it carries
-#     gestor.test.lane=<area/name>. The serial lane's stock leaves such
+#     gestor.test.lane=<area/name>@<sandbox PID>. The serial lane's stock leaves such
 #     things out, and here the containers and networks with its label still
 #     there 10 s after the suite ended are its leftovers;
 #   - /tmp is the machine's (a path given to `docker run -v` must be one
@@ -75,6 +75,10 @@ docker=
 [[ ",$mode," == *,docker,* ]] && docker=1
 # the suite's name, as the runner prints it (area/name)
 lane_name=$(basename "$(dirname "$suite")")/$(basename "$suite" .sh)
+# the label's value: the name and this sandbox's PID, so that what an
+# earlier, interrupted run of the same suite left is not this run's (the
+# runner removes such things when their sandbox is gone)
+lane_label=$lane_name@$$
 
 if [ -z "$docker" ]; then
 # /tmp: the private directory, with the build directory and the checkout
@@ -105,7 +109,7 @@ if [ -n "$docker" ]; then
 	lsock=$leftovers.docker.sock
 	real=$leftovers.engine.sock
 	: >"$real" && mount --bind /run/docker.sock "$real" || die "cannot reach the Docker engine's socket"
-	/usr/bin/python3 "$(dirname "$0")/docker_label.py" "$lsock" "gestor.test.lane=$lane_name" "$real" \
+	/usr/bin/python3 "$(dirname "$0")/docker_label.py" "$lsock" "gestor.test.lane=$lane_label" "$real" \
 		>"$leftovers.proxy.log" 2>&1 &
 	lproxy=$!
 	# (no PID namespace ends it with this shell: a "die" below must too)
@@ -178,8 +182,8 @@ still() {
 # docker: the containers and networks with the suite's label
 dstock() {
 	[ -n "$docker" ] || return 0
-	timeout 20 docker ps -a --filter "label=gestor.test.lane=$lane_name" --format 'container: {{.Names}} ({{.Image}})' 2>/dev/null
-	timeout 20 docker network ls --filter "label=gestor.test.lane=$lane_name" --format 'network: {{.Name}}' 2>/dev/null
+	timeout 20 docker ps -a --filter "label=gestor.test.lane=$lane_label" --format 'container: {{.Names}} ({{.Image}})' 2>/dev/null
+	timeout 20 docker network ls --filter "label=gestor.test.lane=$lane_label" --format 'network: {{.Name}}' 2>/dev/null
 }
 for _ in $(seq 1 20); do
 	still || [ -n "$(dstock)" ] || break

@@ -28,7 +28,7 @@ for h in 1 2 3; do
 			--label "gestor.test.all=$SVT_TAG" gestor/low:latest >/dev/null || fail "docker run"
 	done
 done
-on_exit "docker ps -aq --filter label=gestor.test.all=$SVT_TAG | xargs -r docker rm -f"
+on_exit "docker_rm_label gestor.test.all=$SVT_TAG"
 
 pids=()
 for h in 1 2 3; do

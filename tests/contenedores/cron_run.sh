@@ -23,7 +23,7 @@ export GESTOR_CRON_ID=test-cronrun-$$ GESTOR_COUNT=1 GESTOR_TEST_LABEL=$run_id G
 on_exit "rm -rf '$tmp'"
 # a run already started by cron (the one after sleep 30) may still create a
 # container after the pair is gone: remove ours again once that could be over
-on_exit "docker ps -aq --filter label=gestor.test=$run_id | xargs -r docker rm -f"
+on_exit "docker_rm_label gestor.test=$run_id"
 on_exit "'$cron' remove"
 make -s -C "$GESTOR_TOP/contenedores" images >/dev/null || fail "make images failed"
 

@@ -17,7 +17,7 @@ need_cmd docker curl /usr/bin/python3
 need_docker
 
 run_id=contenedores-images-$$
-on_exit "docker ps -aq --filter label=gestor.test=$run_id | xargs -r docker rm -f"
+on_exit "docker_rm_label gestor.test=$run_id"
 
 check "make images builds the three images" make -s -C "$GESTOR_TOP/contenedores" images
 for c in high-cpu high-ram low; do

@@ -22,7 +22,7 @@ run_id=contenedores-script-$$
 script=$GESTOR_TOP/contenedores.sh
 tmp=$(mktemp -d)
 on_exit "rm -rf '$tmp'"
-on_exit "docker ps -aq --filter label=gestor.test=$run_id | xargs -r docker rm -f"
+on_exit "docker_rm_label gestor.test=$run_id"
 make -s -C "$GESTOR_TOP/contenedores" images >/dev/null || fail "make images failed"
 # other engineers' managed containers must not make ours hit the cap
 export GESTOR_MAX_CONTAINERS=1000

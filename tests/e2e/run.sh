@@ -42,7 +42,7 @@ on_exit "cd '$GESTOR_TOP' && scripts/stop.sh"
 # a contenedores.sh run from cron may be between two containers when servicio
 # removes the job: it stops before the next one; let it finish, then clean up
 on_exit "for i in \$(seq 40); do pgrep -f '$GESTOR_TOP/contenedores.sh' >/dev/null || break; sleep 1; done;
-	docker ps -aq --filter label=gestor.test=$TAG | xargs -r docker rm -f"
+	docker_rm_label gestor.test=$TAG"
 
 cd "$GESTOR_TOP" || fail "no repository"
 scripts/stop.sh >/dev/null 2>&1

@@ -26,7 +26,7 @@ done
 TAG=gstopscope-$$
 dir=$(mktemp -d /tmp/gstopscope.XXXXXX)
 on_exit "rm -rf '$dir'"
-on_exit "docker rm -f \$(docker ps -aq --filter label=gestor.stopscope-suite=$TAG) >/dev/null 2>&1"
+on_exit "docker_rm_label gestor.stopscope-suite=$TAG"
 
 # run NAME ARGS... : a container of this suite's (its own suite label for the cleanup)
 run() {

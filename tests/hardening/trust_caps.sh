@@ -30,7 +30,7 @@ done
 dir=$(mktemp -d /tmp/gtrust-caps.XXXXXX)
 on_exit "rm -rf '$dir'"
 tag=gtcaps-$$
-on_exit "docker rm -f \$(docker ps -aq --filter label=gestor.test=$tag) >/dev/null 2>&1"
+on_exit "docker_rm_label gestor.test=$tag"
 user=${GESTOR_TEST_SERVICIO_USER:-gestor}
 
 # the documented set per source (docs/servicio.md, "Least privilege"), as

@@ -5,8 +5,9 @@
 # (gestor-mtest-load:<pid>). `servicio stats --json` (procfs source, this
 # machine has no module) and GET /containers/<id>/stats?stream=false run
 # over the same seconds; they must agree:
-#   CPU %     within 10 points (busy ~100 % unless the machine is saturated,
-#             which Docker's own figure shows; idle < 2 %)
+#   CPU %     within 10 points (busy ~100 %, or what a loaded machine gives
+#             it by Docker's own figure, which must be 20 % at least for the
+#             check to mean anything; idle < 2 %)
 #   memory    cgroup usage (usage - inactive file) within 2 MiB, memory %
 #             within 0.1 point; RSS of the holder 64 MiB within 4 MiB
 # plus names, class labels and process counts. Everything created here is
@@ -102,8 +103,12 @@ if b and i:
     ok("busy container's label class is high-cpu", b["label_class"] == "high-cpu")
     ok("idle container's label class is low", i["label_class"] == "low")
     dbusy = next(v for k, v in dcpus.items() if k == sys.argv[4])
-    if dbusy >= 50:
-        ok("busy container spins (> 50 %)", (b["cpu_pct"] or 0) > 50)
+    # the spinner's share is what the machine gives it (Docker's figure over
+    # the same window says how much): above 50 % on a quiet machine, and on
+    # a loaded one (CI runs suites side by side) it must still stand out
+    if dbusy >= 20:
+        floor = min(50.0, dbusy - 10)
+        ok(f"busy container spins (> {floor:.0f} %; Docker gave it {dbusy:.1f} %)", (b["cpu_pct"] or 0) > floor)
     else:
         print(f"note: the machine is saturated: Docker itself gave the spinner {dbusy:.1f} %")
         with open(sys.argv[8], "w") as f:

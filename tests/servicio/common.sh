@@ -32,11 +32,7 @@ svt_need() {
 	done
 }
 
-svt_cleanup_containers() {
-	local ids
-	ids=$(docker ps -aq --filter "label=gestor.test=$SVT_TAG")
-	[ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1
-}
+svt_cleanup_containers() { docker_rm_label "gestor.test=$SVT_TAG"; }
 
 
 # admin_start [PORT]: admin_logs as a process with its database in $SVT_TMP/admin
