@@ -138,9 +138,9 @@ static void samples_split_unknown(const char *body, double *v)
 		if (!cls || strcmp(cls, "unknown") != 0)
 			continue;
 		if (role ? strcmp(role, GESTOR_ROLE_ADMIN_LOGS) == 0
-			 : (name && strstr(name, "admin_logs")))
+			 : (name && strstr(name, GESTOR_ROLE_ADMIN_LOGS)))
 			v[SV_ADMIN]++;
-		else if (role ? strcmp(role, "managed") != 0 : (!lc || !lc[0]))
+		else if (role ? strcmp(role, GESTOR_ROLE_MANAGED) != 0 : (!lc || !lc[0]))
 			v[SV_UNMANAGED]++;
 		else
 			v[SV_UNDECIDED]++;

@@ -46,6 +46,26 @@
 #define GESTOR_ROLE_ADMIN_LOGS "admin_logs"
 #define GESTOR_LABEL_CLASS "gestor.class"
 
+/* The managed containers as a Docker label filter (docker ps --filter label=). */
+#define GESTOR_MANAGED_FILTER GESTOR_LABEL_MANAGED "=true"
+
+/* The label that keeps a container from removal (servicio --protect-label's
+ * default, LABEL=VALUE). */
+#define GESTOR_LABEL_PROTECT "gestor.protect"
+#define GESTOR_PROTECT_DEFAULT GESTOR_LABEL_PROTECT "=true"
+
+/*
+ * A sample's "role" of each container (servicio's record, admin_logs'
+ * report): GESTOR_ROLE_ADMIN_LOGS, or one of these.
+ */
+#define GESTOR_ROLE_SELF "servicio"
+#define GESTOR_ROLE_MANAGED "managed"
+#define GESTOR_ROLE_UNMANAGED "unmanaged"
+
+/* servicio's default name for its admin_logs container (--admin-name); older
+ * records without a role are told by a name containing GESTOR_ROLE_ADMIN_LOGS. */
+#define GESTOR_ADMIN_NAME "gestor-" GESTOR_ROLE_ADMIN_LOGS
+
 /*
  * The one version of every program: debian/changelog's top entry, passed by
  * mk/common.mk as -DGESTOR_VERSION (this fallback only for tools that

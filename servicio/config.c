@@ -213,7 +213,7 @@ void config_defaults(struct config *c)
 	util_strlcpy(c->proc_root, SNAP_PROC_ROOT, sizeof(c->proc_root));
 	util_strlcpy(c->docker_socket, DOCKER_SOCKET, sizeof(c->docker_socket));
 	util_strlcpy(c->admin_image, "gestor/admin_logs:latest", sizeof(c->admin_image));
-	util_strlcpy(c->admin_name, "gestor-admin_logs", sizeof(c->admin_name));
+	util_strlcpy(c->admin_name, GESTOR_ADMIN_NAME, sizeof(c->admin_name));
 	c->admin_port = GESTOR_LOG_PORT;
 	util_strlcpy(c->admin_data, "/var/lib/gestor/admin_logs", sizeof(c->admin_data));
 	c->health_timeout_s = 60;
@@ -227,7 +227,7 @@ void config_defaults(struct config *c)
 	c->colour = CONFIG_COLOUR_AUTO;
 	util_strlcpy(c->metrics_listen, PROMEXP_DEFAULT_LISTEN, sizeof(c->metrics_listen));
 	c->max_removals = 50; /* a runaway guard: more than the demo or the tests ever remove */
-	util_strlcpy(c->protect, "gestor.protect=true", sizeof(c->protect));
+	util_strlcpy(c->protect, GESTOR_PROTECT_DEFAULT, sizeof(c->protect));
 	util_strlcpy(c->state_dir, "/var/lib/gestor/servicio", sizeof(c->state_dir));
 	/* host: empty, this machine's name once everything is read (config_load) */
 }

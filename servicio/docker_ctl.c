@@ -434,8 +434,8 @@ static int dctl_admin_reusable(struct docker *d, const struct dctl_admin *a,
 	if (!role || strcmp(role, GESTOR_ROLE_ADMIN_LOGS) != 0) {
 		snprintf(err, errlen,
 			 "a container named %s exists that servicio did not make (no label "
-			 "gestor.role=admin_logs): remove or rename it, or use --admin-name",
-			 a->name);
+			 "%s=%s): remove or rename it, or use --admin-name",
+			 a->name, GESTOR_LABEL_ROLE, GESTOR_ROLE_ADMIN_LOGS);
 		return -EEXIST;
 	}
 	if ((ret = dctl_image_json(d, a->image, &image, err, errlen)) != 0)

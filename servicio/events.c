@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "docker.h"
+#include "gestor.h"
 #include "log.h"
 #include "util.h"
 
@@ -79,7 +80,7 @@ out:
 
 bool events_path(const struct events_cfg *cfg, char *out, size_t cap)
 {
-	json_t *labels = json_pack("[s]", "gestor.managed=true");
+	json_t *labels = json_pack("[s]", GESTOR_MANAGED_FILTER);
 	json_t *f = json_pack("{s:[s],s:[s,s],s:o}", "type", "container", "event", "start", "die",
 			      "label", labels);
 	char *txt, esc[768];

@@ -552,7 +552,7 @@ static void mgr_leftovers(struct mgr *m)
 	size_t n = 0;
 
 	if (m->docker_down ||
-	    docker_list_containers(m->dk, false, "gestor.managed=true", &l, err, sizeof(err)) != 0)
+	    docker_list_containers(m->dk, false, GESTOR_MANAGED_FILTER, &l, err, sizeof(err)) != 0)
 		return;
 	for (size_t i = 0; i < l.n; i++) {
 		const char *role = docker_container_label(&l.items[i], GESTOR_LABEL_ROLE);

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gestor.h"
+
 const char *policy_class_name(enum policy_class c)
 {
 	switch (c) {
@@ -33,7 +35,7 @@ const char *policy_excluded(const struct policy_ctr *c, const struct policy_para
 	if (c->self)
 		return "servicio's own container";
 	if (!c->managed)
-		return "not labelled gestor.managed=true";
+		return "not labelled " GESTOR_MANAGED_FILTER;
 	if (!c->has_rate)
 		return "seen for the first time: no CPU rate yet";
 	return NULL;
