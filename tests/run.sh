@@ -396,51 +396,70 @@ wall0=$(date +%s)
 before=$BUILD/test-env/stock.before
 [ "$leaks_mode" != off ] && stock | sort -u >"$before"
 
-# Unshuffled, the parallel lane starts with its slowest suites by the last
-# run's times (a suite not timed yet counts as 60 s), so that a long one
-# does not start last; shuffled, it keeps the shuffled order.
-if [ "${#parallel[@]}" -gt 1 ] && [ -z "${TEST_SHUFFLE:-}" ] && [ -s "$times" ]; then
+# The parallel lane starts with its slowest suites, by the last run's times
+# ($BUILD/test-times.tsv, else the committed tests/times.tsv, suite by
+# suite; a suite timed in neither counts as 60 s), so that a long one does not start last and
+# hold the run's end. The sort is stable: shuffled, the suites of equal
+# weight keep the shuffled order, and the serial lane is shuffled whole
+# (the parallel suites run in namespaces of their own: their start order
+# changes only which of them run side by side).
+if [ "${#parallel[@]}" -gt 1 ]; then
 	mapfile -t parallel < <(
 		for j in "${parallel[@]}"; do
 			s=${j%%|*}
 			name=${s#"$TOP"/tests/}
 			name=${name%.sh}
-			t=$(awk -F'\t' -v n="$name" '$2 == n { print $1; exit }' "$times")
+			t=$(cat "$times" "$TOP/tests/times.tsv" 2>/dev/null | awk -F'\t' -v n="$name" '$2 == n { print int($1); exit }')
 			printf '%s\t%s\n' "${t:-60}" "$j"
 		done | sort -t$'\t' -k1,1 -rn -s | cut -f2-
 	)
 fi
 
-# the parallel lane: TEST_JOBS workers (default 2) take its suites in order
+# the parallel lane: TEST_JOBS workers (default 2) take its suites in order;
+# a "light" suite (one that mostly waits: on a daemon's cycles at 1 s, on
+# connections held open) goes to a queue of its own, which one more worker
+# takes (TEST_LIGHT_JOBS, default 1), and the others when theirs is empty
 dproxy=$BUILD/test-env/docker-ro.sock
 workers=() proxy_pid=
 if [ "${#parallel[@]}" -gt 0 ]; then
 	jobs_=${TEST_JOBS:-2}
-	echo "lanes: ${#serial[@]} suites one at a time, ${#parallel[@]} in the parallel lane ($jobs_ at a time, in namespaces of their own; TEST_JOBS=0 runs them one at a time)"
+	ljobs=${TEST_LIGHT_JOBS:-1}
+	queue=$BUILD/test-env/queue
+	printf '%s\n' "${parallel[@]}" | grep -v ' light\b' >"$queue"
+	printf '%s\n' "${parallel[@]}" | grep ' light\b' >"$queue.light"
+	[ "$ljobs" -gt 0 ] && [ -s "$queue.light" ] || ljobs=0
+	echo "lanes: ${#serial[@]} suites one at a time, ${#parallel[@]} in the parallel lane ($jobs_ at a time, and $(wc -l <"$queue.light") light ones in $ljobs worker(s) more, in namespaces of their own; TEST_JOBS=0 runs them one at a time)"
 	if printf '%s\n' "${parallel[@]}" | grep -q ' docker-ro'; then
 		/usr/bin/python3 "$TOP/tests/docker_ro.py" "$dproxy" >"$logs/docker-ro.log" 2>&1 &
 		proxy_pid=$!
 		for _ in $(seq 1 50); do [ -S "$dproxy" ] && break; sleep 0.1; done
 	fi
-	queue=$BUILD/test-env/queue
-	printf '%s\n' "${parallel[@]}" >"$queue"
 	echo 0 >"$queue.next"
-	next_job() { # the next line of the queue, or nothing
-		local i
-		{
-			flock 8
-			i=$(($(cat "$queue.next") + 1))
-			echo "$i" >"$queue.next"
-		} 8>>"$queue.lock"
-		sed -n "${i}p" "$queue"
+	echo 0 >"$queue.light.next"
+	next_job() { # Q...: the next line of the first queue Q not yet taken whole, or nothing
+		local i q j
+		for q in "$@"; do
+			{
+				flock 8
+				i=$(($(cat "$q.next") + 1))
+				echo "$i" >"$q.next"
+			} 8>>"$queue.lock"
+			j=$(sed -n "${i}p" "$q")
+			[ -n "$j" ] && echo "$j" && return 0
+		done
+	}
+	work() { # Q...: runs suites from the queues until they are all taken
+		cur=
+		# a runner told to stop stops the suite it runs
+		trap '[ -n "$cur" ] && kill "$cur" 2>/dev/null; exit 143' TERM INT
+		while j=$(next_job "$@") && [ -n "$j" ]; do run_suite "${j%%|*}" "${j#*|}"; done
 	}
 	for _ in $(seq 1 "$jobs_"); do
-		(
-			# a runner told to stop stops the suite it runs
-			cur=
-			trap '[ -n "$cur" ] && kill "$cur" 2>/dev/null; exit 143' TERM INT
-			while j=$(next_job) && [ -n "$j" ]; do run_suite "${j%%|*}" "${j#*|}"; done
-		) &
+		work "$queue" "$queue.light" &
+		workers+=($!)
+	done
+	for _ in $(seq 1 "$ljobs"); do
+		work "$queue.light" &
 		workers+=($!)
 	done
 fi
@@ -448,13 +467,9 @@ trap '[ ${#workers[@]} -gt 0 ] && kill "${workers[@]}" 2>/dev/null; [ -n "$proxy
 
 for s in "${serial[@]}"; do run_suite "$s" serial; done
 # the serial lane done, this process takes the parallel lane's suites not
-# started yet, as one more worker (never more than TEST_JOBS + 1 suites at
-# once): the lanes end together instead of the workers' queue after it
-if [ "${#workers[@]}" -gt 0 ]; then
-	cur=
-	trap '[ -n "$cur" ] && kill "$cur" 2>/dev/null; exit 143' TERM INT
-	while j=$(next_job) && [ -n "$j" ]; do run_suite "${j%%|*}" "${j#*|}"; done
-fi
+# started yet, as one more worker (never more than TEST_JOBS + 1 heavy
+# suites at once): the lanes end together instead of the workers' queue after it
+[ "${#workers[@]}" -gt 0 ] && work "$queue" "$queue.light"
 for w in "${workers[@]}"; do wait "$w"; done
 workers=()
 [ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null && wait "$proxy_pid" 2>/dev/null

@@ -16,7 +16,7 @@
 # logs the cuts at its stop. Phase 2: the same from five addresses
 # (127.0.0.2, .4 to .7): servicio holds at most 16 in all. The expected
 # values are the documented defaults, written here.
-# parallel: yes docker
+# parallel: yes docker light
 # timeout: 240
 source "$(dirname "$0")/../servicio/common.sh"
 svt_need

@@ -6,7 +6,7 @@
 # at exit (non-zero status). (RSS under ASan grows with its quarantine of
 # freed memory, so the RSS over time is measured on the release build by
 # bench/servicio.sh instead.)
-# parallel: yes docker
+# parallel: yes docker light
 # timeout: 300
 source "$(dirname "$0")/common.sh"
 svt_need
