@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cgfds.h"
+#include "cycle.h"
 #include "util.h"
 
 /* Every file read here is small; a bigger one is cut (and parses as far as it goes). */
@@ -565,4 +566,35 @@ int ctrio_read_snap(const struct ctrio_roots *roots, const struct snapshot *s, c
 			pid = p->pid;
 	}
 	return ctrio_read(roots, sc->cgroup, pid, out);
+}
+
+struct ctrio *ctrio_read_cycle(struct ctrio_keep *keep, const struct cycle *c)
+{
+	struct ctrio *io = calloc(c->nrows ? c->nrows : 1, sizeof(*io));
+	int32_t *pid = calloc(c->cur.nctrs ? c->cur.nctrs : 1, sizeof(*pid));
+
+	if (!io || !pid) {
+		free(pid);
+		free(io);
+		return NULL;
+	}
+	for (size_t i = 0; i < c->cur.nprocs; i++) {
+		const struct snap_proc *p = &c->cur.procs[i];
+
+		if (p->ctr >= 0 && (size_t)p->ctr < c->cur.nctrs &&
+		    (!pid[p->ctr] || p->pid < pid[p->ctr]))
+			pid[p->ctr] = p->pid;
+	}
+	ctrio_keep_begin(keep);
+	for (size_t i = 0; i < c->nrows; i++) {
+		const struct cycle_row *r = &c->rows[i];
+		const struct snap_ctr *sc = r->dc ? snapshot_find_ctr(&c->cur, r->dc->id) : NULL;
+
+		if (r->st && sc)
+			(void)ctrio_read_kept(keep, NULL, r->dc->id, sc->cgroup,
+					      pid[sc - c->cur.ctrs], &io[i]);
+	}
+	ctrio_keep_end(keep); /* the containers gone: their files close */
+	free(pid);
+	return io;
 }

@@ -114,4 +114,14 @@ int ctrio_read_kept(struct ctrio_keep *k, const struct ctrio_roots *roots, const
 int ctrio_read_snap(const struct ctrio_roots *roots, const struct snapshot *s, const char *id,
 		    struct ctrio *out);
 
+/*
+ * The figures of each measured row of cycle c (c->rows[i] -> [i]: its cgroup
+ * from the snapshot, the network of its lowest pid; a row without figures
+ * stays zeroed, every has_* false), through keep (NULL: files opened each
+ * time). Read once per cycle: /metrics and the log records share them.
+ * malloc'd (caller frees); NULL when out of memory.
+ */
+struct cycle;
+struct ctrio *ctrio_read_cycle(struct ctrio_keep *keep, const struct cycle *c);
+
 #endif

@@ -38,6 +38,7 @@
 #include "cgroupid.h"
 #include "config.h"
 #include "cron.h"
+#include "ctrio.h"
 #include "decide.h"
 #include "docker.h"
 #include "docker_ctl.h"
@@ -102,6 +103,7 @@ struct mgr {
 	struct events *ev; /* the event thread; NULL: periodic cycles only */
 	uint64_t event_cycles; /* cycles run early for a started container */
 	struct promexp *px; /* /metrics; NULL when off */
+	struct ctrio_keep *iokeep; /* the containers' ctrio files, open from cycle to cycle */
 	struct promexp_labels px_labels; /* the Docker labels /metrics exports */
 	double start_time;
 };
@@ -173,11 +175,12 @@ static void mgr_status(struct mgr *m, const struct cycle *c)
 }
 
 /* The stages after measuring; the timings go to the debug log. */
-static void run_stages(struct mgr *m, struct cycle *c, uint64_t t[4])
+static void run_stages(struct mgr *m, struct cycle *c, const struct ctrio *io, uint64_t t[4])
 {
 	const struct decide_ctx dx = mgr_decide_ctx(m);
 	const struct record_ctx rx = { m->run_id, m->cfg.host,	    m->cfg.dry_run,
-				       m->colour, m->cfg.keep_high, m->cfg.keep_low };
+				       m->colour, m->cfg.keep_high, m->cfg.keep_low,
+				       io };
 	struct act_result ar;
 	int nremove = decide_cycle(c, &dx);
 	char *body;
@@ -212,7 +215,8 @@ static void run_stages(struct mgr *m, struct cycle *c, uint64_t t[4])
 }
 
 /* The cycle's figures to /metrics (promexp.h copies them). */
-static void mgr_publish(struct mgr *m, const struct cycle *c, double cycle_s)
+static void mgr_publish(struct mgr *m, const struct cycle *c, const struct ctrio *io,
+			double cycle_s)
 {
 	if (!m->px)
 		return; /* /metrics is off: nothing to gather */
@@ -228,6 +232,7 @@ static void mgr_publish(struct mgr *m, const struct cycle *c, double cycle_s)
 		.spool_bytes = m->ship.spool_ok ? m->ship.sp.size - m->ship.sp.head : 0,
 		.start_time = m->start_time,
 		.labels = &m->px_labels,
+		.io = io,
 	};
 
 	promexp_publish(m->px, c, &x);
@@ -236,6 +241,7 @@ static void mgr_publish(struct mgr *m, const struct cycle *c, double cycle_s)
 static void run_cycle(struct mgr *m)
 {
 	struct cycle c = { .number = ++m->cycle };
+	struct ctrio *io = NULL;
 	uint64_t t_start = util_mono_ns(), t_meas, t_list, t[4] = { 0 };
 	const char *what = "";
 	char err[512];
@@ -256,7 +262,12 @@ static void run_cycle(struct mgr *m)
 	wd_alive();
 	docker_back(m);
 	measure_settle(&m->ms, &c, mgr_stopping);
-	run_stages(m, &c, t);
+	/* the cgroup and network counters, once for the records and /metrics
+	 * (NULL when out of memory: the records go without them) */
+	if (!m->iokeep)
+		m->iokeep = ctrio_keep_new(); /* NULL: the files are opened each cycle */
+	io = ctrio_read_cycle(m->iokeep, &c);
+	run_stages(m, &c, io, t);
 	size_t skipped, reused;
 	metrics_saved(&m->ms.met, &skipped, &reused);
 	log_debug("cycle %" PRIu64
@@ -267,8 +278,9 @@ static void run_cycle(struct mgr *m)
 		  (double)(t_list - t_meas) / 1e6, (double)(t[1] - t[0]) / 1e6,
 		  (double)(t[3] - t[2]) / 1e6, (double)(util_mono_ns() - t_start) / 1e6,
 		  c.settled ? " (with a settle sample)" : "");
-	mgr_publish(m, &c, (double)(util_mono_ns() - t_start) / 1e9);
+	mgr_publish(m, &c, io, (double)(util_mono_ns() - t_start) / 1e9);
 out:
+	free(io);
 	free(c.rows);
 	free(c.dec);
 	measure_advance(&m->ms, &c);
@@ -292,6 +304,7 @@ static void mgr_free(struct mgr *m)
 	events_stop(m->ev);
 	m->ev = NULL;
 	promexp_stop(m->px);
+	ctrio_keep_free(m->iokeep);
 	measure_close(&m->ms);
 	decide_kept_free(&m->kept);
 	state_free(&m->st);

@@ -935,52 +935,21 @@ int promexp_start(struct promexp **out, const char *listen, unsigned *port, char
 	return 0;
 }
 
-/* The ctrio figures of each row of c (its cgroup from the snapshot, the
- * network of its lowest pid), malloc'd; NULL when out of memory. */
-static struct ctrio *promexp_read_io(struct ctrio_keep *keep, const struct cycle *c)
-{
-	struct ctrio *io = calloc(c->nrows ? c->nrows : 1, sizeof(*io));
-	int32_t *pid = calloc(c->cur.nctrs ? c->cur.nctrs : 1, sizeof(*pid));
-
-	if (!io || !pid) {
-		free(pid);
-		free(io);
-		return NULL;
-	}
-	for (size_t i = 0; i < c->cur.nprocs; i++) {
-		const struct snap_proc *p = &c->cur.procs[i];
-
-		if (p->ctr >= 0 && (size_t)p->ctr < c->cur.nctrs &&
-		    (!pid[p->ctr] || p->pid < pid[p->ctr]))
-			pid[p->ctr] = p->pid;
-	}
-	ctrio_keep_begin(keep);
-	for (size_t i = 0; i < c->nrows; i++) {
-		const struct cycle_row *r = &c->rows[i];
-		const struct snap_ctr *sc = r->dc ? snapshot_find_ctr(&c->cur, r->dc->id) : NULL;
-
-		if (r->st && sc)
-			(void)ctrio_read_kept(keep, NULL, r->dc->id, sc->cgroup,
-					      pid[sc - c->cur.ctrs], &io[i]);
-	}
-	ctrio_keep_end(keep); /* the containers gone: their files close */
-	free(pid);
-	return io;
-}
-
 void promexp_publish(struct promexp *px, const struct cycle *c, const struct promexp_info *x)
 {
 	struct promexp_state next = { 0 }, old;
 	struct promexp_info xi;
+	struct ctrio *own = NULL;
 	int ret;
 
 	if (!px || !c || !x)
 		return;
 	xi = *x;
-	xi.io = promexp_read_io(px->keep, c);
+	if (!xi.io) /* the manager did not read them: read here, kept files and all */
+		xi.io = own = ctrio_read_cycle(px->keep, c);
 	/* only this thread writes cur: reading it here without the lock is safe */
 	ret = promexp_state_step(&next, &px->cur, c, &xi);
-	free((void *)xi.io);
+	free(own);
 	if (ret != 0) {
 		log_warnx("metrics: out of memory: /metrics keeps the previous cycle");
 		return;

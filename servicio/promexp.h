@@ -87,7 +87,7 @@ struct promexp_info {
 	uint64_t delivered, spooled, dropped;
 	uint64_t spool_batches, spool_bytes;
 	double start_time;
-	/* ctrio figures per c->rows[i] (promexp_publish reads them), NULL: none */
+	/* ctrio figures per c->rows[i] (ctrio_read_cycle), NULL: promexp_publish reads them */
 	const struct ctrio *io;
 	const struct promexp_labels *labels; /* Docker labels to export, NULL: none */
 };

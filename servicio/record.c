@@ -110,17 +110,88 @@ static const char *record_role(const struct cycle_row *r)
 	return r->pc.managed ? "managed" : "unmanaged";
 }
 
-static json_t *record_sample_ctr(const struct cycle_row *r)
+/* A kernel counter as a JSON integer (jansson's are signed). */
+static json_t *record_u64(uint64_t v)
+{
+	return json_integer(v > (uint64_t)INT64_MAX ? INT64_MAX : (json_int_t)v);
+}
+
+/* a + b, at most UINT64_MAX */
+static uint64_t record_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/* The block and network counters of io into o, summed over devices and
+ * interfaces (lo left out by ctrio). */
+static void record_io_sums(json_t *o, const struct ctrio *io)
+{
+	uint64_t b[4] = { 0 }, n[4] = { 0 };
+
+	for (size_t d = 0; io->has_io && d < io->ndev; d++) {
+		b[0] = record_add(b[0], io->dev[d].rbytes);
+		b[1] = record_add(b[1], io->dev[d].wbytes);
+		b[2] = record_add(b[2], io->dev[d].rios);
+		b[3] = record_add(b[3], io->dev[d].wios);
+	}
+	for (size_t f = 0; io->has_net && f < io->nif; f++) {
+		n[0] = record_add(n[0], io->ifs[f].rx_bytes);
+		n[1] = record_add(n[1], io->ifs[f].rx_packets);
+		n[2] = record_add(n[2], io->ifs[f].tx_bytes);
+		n[3] = record_add(n[3], io->ifs[f].tx_packets);
+	}
+	if (io->has_io) {
+		json_object_set_new(o, "blk_read_bytes", record_u64(b[0]));
+		json_object_set_new(o, "blk_write_bytes", record_u64(b[1]));
+		json_object_set_new(o, "blk_reads", record_u64(b[2]));
+		json_object_set_new(o, "blk_writes", record_u64(b[3]));
+	}
+	if (io->has_net) {
+		json_object_set_new(o, "net_rx_bytes", record_u64(n[0]));
+		json_object_set_new(o, "net_rx_packets", record_u64(n[1]));
+		json_object_set_new(o, "net_tx_bytes", record_u64(n[2]));
+		json_object_set_new(o, "net_tx_packets", record_u64(n[3]));
+	}
+}
+
+/*
+ * The cgroup's and network's counters (ctrio.h) into o, each only when read
+ * (an absent field: not known), as `servicio stats --json` names them.
+ */
+static void record_io(json_t *o, const struct ctrio *io)
+{
+	if (!o || !io)
+		return;
+	if (io->has_cpu)
+		json_object_set_new(o, "cpu_seconds", json_real((double)io->cpu_ns / 1e9));
+	if (io->has_cfs) {
+		json_object_set_new(o, "cfs_periods", record_u64(io->nr_periods));
+		json_object_set_new(o, "cfs_throttled_periods", record_u64(io->nr_throttled));
+		json_object_set_new(o, "cfs_throttled_seconds",
+				    json_real((double)io->throttled_ns / 1e9));
+	}
+	if (io->has_pids) {
+		json_object_set_new(o, "processes", record_u64(io->processes));
+		json_object_set_new(o, "threads", record_u64(io->threads));
+	}
+	if (io->has_oom)
+		json_object_set_new(o, "oom_events", record_u64(io->oom_kill));
+	record_io_sums(o, io);
+}
+
+static json_t *record_sample_ctr(const struct cycle_row *r, const struct ctrio *io)
 {
 	const struct ctr_stat *st = r->st;
 	const char *lc = docker_container_label(r->dc, GESTOR_LABEL_CLASS);
+	json_t *o = json_pack(
+		"{s:s,s:s,s:s,s:s,s:s,s:f,s:b,s:I,s:I,s:f,s:I}", "id", r->dc->id, "name",
+		r->dc->name, "class", record_class(r), "role", record_role(r), "label_class",
+		lc ? lc : "", "cpu_pct", record_clamp(st->cpu_pct, 0, 1e6), "has_rate", st->has_cpu,
+		"rss_kb", (json_int_t)st->rss_kb, "mem_kb", (json_int_t)st->mem_kb, "mem_limit_pct",
+		record_clamp(st->mem_pct, 0, 100), "procs", (json_int_t)st->procs);
 
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:b,s:I,s:I,s:f,s:I}", "id", r->dc->id, "name",
-			 r->dc->name, "class", record_class(r), "role", record_role(r),
-			 "label_class", lc ? lc : "", "cpu_pct", record_clamp(st->cpu_pct, 0, 1e6),
-			 "has_rate", st->has_cpu, "rss_kb", (json_int_t)st->rss_kb, "mem_kb",
-			 (json_int_t)st->mem_kb, "mem_limit_pct", record_clamp(st->mem_pct, 0, 100),
-			 "procs", (json_int_t)st->procs);
+	record_io(o, io);
+	return o;
 }
 
 #define RECORD_JSON (JSON_COMPACT | JSON_REAL_PRECISION(6))
@@ -192,7 +263,8 @@ static int record_sample(FILE *f, const struct cycle *c, const struct record_ctx
 	for (size_t i = 0; i < c->nrows && ret == 0; i++) {
 		if (!c->rows[i].st)
 			continue;
-		ret = record_put(f, record_sample_ctr(&c->rows[i]), &first);
+		ret = record_put(f, record_sample_ctr(&c->rows[i], x->io ? &x->io[i] : NULL),
+				 &first);
 	}
 	if (ret == 0 && fputs("]}", f) == EOF)
 		ret = -ENOMEM;

@@ -3,7 +3,8 @@
  * For people, the table on stdout (table.h): decided containers first in
  * decision order, then the others with a note (unmanaged ones only
  * counted). For admin_logs, one batch {batch_id, host, records}: a sample
- * record (system memory and CPU, each measured container) and one decision
+ * record (system memory and CPU, each measured container with its cgroup
+ * and network counters when read) and one decision
  * record per decided container (docs/log-api.md).
  */
 #ifndef SERVICIO_RECORD_H
@@ -12,6 +13,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "ctrio.h"
 #include "cycle.h"
 
 /* "kept", "would_remove", "remove", "removed", "remove_failed" ("" none). */
@@ -23,6 +25,7 @@ struct record_ctx {
 	bool dry_run;
 	bool colour; /* the table's */
 	int keep_high, keep_low; /* the quota, in the sample record (the dashboard shows it) */
+	const struct ctrio *io; /* per c->rows[i] (ctrio_read_cycle), NULL: none in the sample */
 };
 
 /* Print the cycle's table on out. */

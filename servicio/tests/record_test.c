@@ -138,6 +138,83 @@ static void test_batch(void **state)
 	free(fx);
 }
 
+/*
+ * The cgroup and network counters: summed over devices and interfaces,
+ * each group only when read, a counter past INT64_MAX capped, none at all
+ * without x->io (an old record's shape).
+ */
+static void test_io(void **state)
+{
+	struct fixture *fx = fixture_new();
+	struct ctrio *io = calloc(N, sizeof(*io));
+	struct record_ctx x = { .run_id = "r", .host = "h", .io = io };
+	json_t *doc, *c0, *c1;
+	char *body;
+
+	(void)state;
+	assert_non_null(io);
+	io[0] = (struct ctrio){ .has_cpu = true,
+				.cpu_ns = 2500000000ull,
+				.has_cfs = true,
+				.nr_periods = 40,
+				.nr_throttled = 7,
+				.throttled_ns = 350000000,
+				.has_pids = true,
+				.processes = 2,
+				.threads = 9,
+				.has_oom = true,
+				.oom_kill = 1,
+				.has_io = true,
+				.ndev = 2,
+				.has_net = true,
+				.nif = 2 };
+	io[0].dev[0] = (struct ctrio_dev){ .rbytes = 100, .wbytes = 200, .rios = 1, .wios = 2 };
+	io[0].dev[1] = (struct ctrio_dev){ .rbytes = 1000, .wbytes = UINT64_MAX, .rios = 10 };
+	io[0].ifs[0] = (struct ctrio_if){ .rx_bytes = 5, .rx_packets = 1, .tx_bytes = 7 };
+	io[0].ifs[1] = (struct ctrio_if){ .rx_bytes = 50, .tx_packets = 3 };
+	io[1] = (struct ctrio){ .has_pids = true, .processes = 1, .threads = 1 };
+	body = record_batch(&fx->c, &x);
+	assert_non_null(body);
+	doc = json_loads(body, 0, NULL);
+	assert_non_null(doc);
+	json_t *ctrs =
+		json_object_get(json_array_get(json_object_get(doc, "records"), 0), "containers");
+	c0 = json_array_get(ctrs, 0);
+	c1 = json_array_get(ctrs, 1);
+#define GETI(o, k) json_integer_value(json_object_get(o, k))
+	assert_true(json_real_value(json_object_get(c0, "cpu_seconds")) == 2.5);
+	assert_int_equal(GETI(c0, "cfs_periods"), 40);
+	assert_int_equal(GETI(c0, "cfs_throttled_periods"), 7);
+	assert_true(json_real_value(json_object_get(c0, "cfs_throttled_seconds")) == 0.35);
+	assert_int_equal(GETI(c0, "threads"), 9);
+	assert_int_equal(GETI(c0, "processes"), 2);
+	assert_int_equal(GETI(c0, "oom_events"), 1);
+	assert_int_equal(GETI(c0, "blk_read_bytes"), 1100);
+	assert_int_equal(GETI(c0, "blk_write_bytes"), INT64_MAX); /* capped, not wrapped */
+	assert_int_equal(GETI(c0, "blk_reads"), 11);
+	assert_int_equal(GETI(c0, "blk_writes"), 2);
+	assert_int_equal(GETI(c0, "net_rx_bytes"), 55);
+	assert_int_equal(GETI(c0, "net_rx_packets"), 1);
+	assert_int_equal(GETI(c0, "net_tx_bytes"), 7);
+	assert_int_equal(GETI(c0, "net_tx_packets"), 3);
+#undef GETI
+	assert_int_equal(json_integer_value(json_object_get(c1, "threads")), 1);
+	assert_null(json_object_get(c1, "net_rx_bytes"));
+	assert_null(json_object_get(c1, "blk_read_bytes"));
+	assert_null(json_object_get(c1, "cpu_seconds"));
+	assert_null(json_object_get(json_array_get(ctrs, 2), "threads")); /* nothing read */
+	json_decref(doc);
+	free(body);
+	/* without x->io: the record of a servicio before the counters */
+	x.io = NULL;
+	body = record_batch(&fx->c, &x);
+	assert_non_null(body);
+	assert_null(strstr(body, "threads"));
+	free(body);
+	free(io);
+	free(fx);
+}
+
 /* No containers and no decisions: still a valid batch with an empty sample. */
 static void test_empty(void **state)
 {
@@ -263,6 +340,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_io),
 		cmocka_unit_test(test_table),
 	};
 
