@@ -96,6 +96,58 @@ static bool need_limit_pct(json_t *obj, const char *path, char *err, size_t errl
 	return need_num(obj, path, legacy ? "mem_pct" : "mem_limit_pct", 0, 100, err, errlen);
 }
 
+/*
+ * The container's cgroup and network counters (servicio's ctrio): each
+ * optional (a servicio before them, or a counter its kernel does not
+ * give, leaves it out), a count in 0..max when there. The bounds are far
+ * past what a kernel counts in a container's life, and keep every value
+ * exact in a double (the dashboard's JavaScript) and in a signed 64-bit column.
+ */
+#define BATCH_COUNT_MAX 9007199254740992.0 /* 2^53 */
+#define BATCH_THREADS_MAX 4194304.0 /* the kernel's PID_MAX_LIMIT */
+
+const struct batch_io_field batch_io_fields[BATCH_IO_NFIELDS] = {
+	{ "cpu_seconds", false, 1e12 },
+	{ "cfs_periods", true, BATCH_COUNT_MAX },
+	{ "cfs_throttled_periods", true, BATCH_COUNT_MAX },
+	{ "cfs_throttled_seconds", false, 1e12 },
+	{ "processes", true, BATCH_THREADS_MAX },
+	{ "threads", true, BATCH_THREADS_MAX },
+	{ "oom_events", true, BATCH_COUNT_MAX },
+	{ "blk_read_bytes", true, BATCH_COUNT_MAX },
+	{ "blk_write_bytes", true, BATCH_COUNT_MAX },
+	{ "blk_reads", true, BATCH_COUNT_MAX },
+	{ "blk_writes", true, BATCH_COUNT_MAX },
+	{ "net_rx_bytes", true, BATCH_COUNT_MAX },
+	{ "net_rx_packets", true, BATCH_COUNT_MAX },
+	{ "net_tx_bytes", true, BATCH_COUNT_MAX },
+	{ "net_tx_packets", true, BATCH_COUNT_MAX },
+};
+
+static bool batch_io_valid(json_t *c, const char *path, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < BATCH_IO_NFIELDS; i++) {
+		const struct batch_io_field *f = &batch_io_fields[i];
+		json_t *v = json_object_get(c, f->key);
+
+		if (!v)
+			continue;
+		if (f->integer && !json_is_integer(v)) {
+			snprintf(err, errlen, "%s%s: must be an integer", path, f->key);
+			return false;
+		}
+		/* a count compared as an integer: 2^53 + 1 is 2^53 as a double */
+		if (f->integer &&
+		    (json_integer_value(v) < 0 || json_integer_value(v) > (json_int_t)f->max)) {
+			snprintf(err, errlen, "%s%s: must be in 0..%.0f", path, f->key, f->max);
+			return false;
+		}
+		if (!need_num(c, path, f->key, 0, f->max, err, errlen))
+			return false;
+	}
+	return true;
+}
+
 static bool need_str(json_t *obj, const char *path, const char *key, size_t maxlen, char *err,
 		     size_t errlen)
 {
@@ -197,7 +249,8 @@ static bool batch_sample_valid(json_t *rec, const char *path, char *err, size_t 
 		    !need_num(c, p, "cpu_pct", 0, 1e6, err, errlen) ||
 		    !need_int(c, p, "rss_kb", 0, err, errlen) ||
 		    !need_int(c, p, "mem_kb", 0, err, errlen) ||
-		    !need_limit_pct(c, p, err, errlen) || !need_int(c, p, "procs", 0, err, errlen))
+		    !need_limit_pct(c, p, err, errlen) ||
+		    !need_int(c, p, "procs", 0, err, errlen) || !batch_io_valid(c, p, err, errlen))
 			return false;
 	}
 	return true;

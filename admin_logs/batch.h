@@ -56,6 +56,19 @@ enum batch_status batch_parse(const char *body, size_t len, const char *auto_id,
 /* Validate one record; path prefixes the field names in err. true when valid. */
 bool batch_record_valid(json_t *rec, const char *path, char *err, size_t errlen);
 
+/*
+ * A sample's container's optional counters (servicio's cgroup and network
+ * figures, docs/log-api.md), in the order of the stores' columns of the
+ * same names: integer ones are counts, the others seconds. At most max.
+ */
+struct batch_io_field {
+	const char *key;
+	bool integer;
+	double max;
+};
+#define BATCH_IO_NFIELDS 15
+extern const struct batch_io_field batch_io_fields[BATCH_IO_NFIELDS];
+
 /* true when s is a valid batch_id: 1..64 chars of [A-Za-z0-9._:-]. */
 bool batch_id_valid(const char *s);
 

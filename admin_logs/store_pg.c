@@ -43,7 +43,7 @@
 #include "store_pg_snap.h"
 #include "util.h"
 
-#define PG_SCHEMA_VERSION 2
+#define PG_SCHEMA_VERSION 3
 #define PG_LOCK_ID "202002591" /* advisory lock held while migrating */
 #define PG_CONNECT_TIMEOUT "3" /* seconds */
 #define OID_INT8 20
@@ -82,6 +82,21 @@ static const char pg_schema_v2[] =
 	" method text, path text, status integer, bytes_in bigint, bytes_out bigint,"
 	" duration_us bigint);";
 
+/*
+ * Version 3: each sample's container keeps servicio's cgroup and network
+ * counters (batch_io_fields), NULL where the record had none. A version 2
+ * database takes this step alone; a new one takes version 2's, then this.
+ */
+static const char pg_schema_v3[] =
+	"ALTER TABLE sample_containers ADD COLUMN cpu_seconds double precision,"
+	" ADD COLUMN cfs_periods bigint, ADD COLUMN cfs_throttled_periods bigint,"
+	" ADD COLUMN cfs_throttled_seconds double precision, ADD COLUMN processes bigint,"
+	" ADD COLUMN threads bigint, ADD COLUMN oom_events bigint,"
+	" ADD COLUMN blk_read_bytes bigint, ADD COLUMN blk_write_bytes bigint,"
+	" ADD COLUMN blk_reads bigint, ADD COLUMN blk_writes bigint,"
+	" ADD COLUMN net_rx_bytes bigint, ADD COLUMN net_rx_packets bigint,"
+	" ADD COLUMN net_tx_bytes bigint, ADD COLUMN net_tx_packets bigint;";
+
 /* $1 batch_id, $2 host, $3 run, $4 stored_ns, $5 n_records, $6 the records (JSON array) */
 static const char pg_ins_batch[] =
 	"WITH b AS (INSERT INTO batches(batch_id, host, run, stored_ns, n_records)"
@@ -94,11 +109,20 @@ static const char pg_ins_batch[] =
 	" e::text, $2, $3 FROM b, json_array_elements($6::json) WITH ORDINALITY AS t(e, ord)"
 	" ORDER BY ord RETURNING id, type, ts_ns, body),"
 	" c AS (INSERT INTO sample_containers(record, idx, ts_ns, cid, name, class, label_class,"
-	" cpu_pct, rss_kb, mem_kb, mem_pct, procs)"
+	" cpu_pct, rss_kb, mem_kb, mem_pct, procs, cpu_seconds, cfs_periods,"
+	" cfs_throttled_periods, cfs_throttled_seconds, processes, threads, oom_events,"
+	" blk_read_bytes, blk_write_bytes, blk_reads, blk_writes, net_rx_bytes, net_rx_packets,"
+	" net_tx_bytes, net_tx_packets)"
 	" SELECT r.id, x.idx - 1, r.ts_ns, x.c->>'id', x.c->>'name', x.c->>'class',"
 	" x.c->>'label_class', (x.c->>'cpu_pct')::float8, (x.c->>'rss_kb')::bigint,"
 	" (x.c->>'mem_kb')::bigint, COALESCE(x.c->>'mem_limit_pct', x.c->>'mem_pct')::float8, "
-	"(x.c->>'procs')::bigint"
+	"(x.c->>'procs')::bigint, (x.c->>'cpu_seconds')::float8, (x.c->>'cfs_periods')::bigint,"
+	" (x.c->>'cfs_throttled_periods')::bigint, (x.c->>'cfs_throttled_seconds')::float8,"
+	" (x.c->>'processes')::bigint, (x.c->>'threads')::bigint, (x.c->>'oom_events')::bigint,"
+	" (x.c->>'blk_read_bytes')::bigint, (x.c->>'blk_write_bytes')::bigint,"
+	" (x.c->>'blk_reads')::bigint, (x.c->>'blk_writes')::bigint,"
+	" (x.c->>'net_rx_bytes')::bigint, (x.c->>'net_rx_packets')::bigint,"
+	" (x.c->>'net_tx_bytes')::bigint, (x.c->>'net_tx_packets')::bigint"
 	" FROM r, json_array_elements(r.body::json->'containers') WITH ORDINALITY AS x(c, idx)"
 	" WHERE r.type = 'sample'),"
 	" u AS (INSERT INTO runs(run, host, first_ns, last_ns, n_records)"
@@ -201,7 +225,8 @@ static int pg_migrate(PGconn *c, char *err, size_t errlen)
 	snprintf(set, sizeof(set),
 		 "DELETE FROM schema_version; INSERT INTO schema_version VALUES (%d)",
 		 PG_SCHEMA_VERSION);
-	if (pg_exec(c, pg_schema_v2, err, errlen) < 0 || pg_exec(c, set, err, errlen) < 0 ||
+	if ((v < 2 && pg_exec(c, pg_schema_v2, err, errlen) < 0) ||
+	    pg_exec(c, pg_schema_v3, err, errlen) < 0 || pg_exec(c, set, err, errlen) < 0 ||
 	    pg_exec(c, "COMMIT", err, errlen) < 0)
 		goto err;
 	log_info("database schema version %lld -> %d", (long long)v, PG_SCHEMA_VERSION);

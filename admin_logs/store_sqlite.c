@@ -34,6 +34,13 @@
 #define STORE_CKPT_PAGES 1000 /* WAL pages that start a checkpoint */
 #define STORE_CKPT_FINISH_PAGES 4000 /* past this, the writer finishes one itself */
 
+/* sample_containers' columns of the optional counters, batch_io_fields' order (?13..?27) */
+#define STORE_IO_COLS                                                                         \
+	"cpu_seconds, cfs_periods, cfs_throttled_periods, cfs_throttled_seconds, processes, " \
+	"threads, oom_events, blk_read_bytes, blk_write_bytes, blk_reads, blk_writes, "       \
+	"net_rx_bytes, net_rx_packets, net_tx_bytes, net_tx_packets"
+#define STORE_IO_FIRST 13
+
 enum store_stmt {
 	ST_BEGIN,
 	ST_COMMIT,
@@ -74,8 +81,9 @@ static const char *const store_sql[ST_COUNT] = {
 			  "available_kb, cpu_pct, n_high, n_low, n_unknown) "
 			  "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
 	[ST_INS_SCONT] = "INSERT INTO sample_containers(record, ts_ns, cid, name, class, "
-			 "label_class, cpu_pct, rss_kb, mem_kb, mem_pct, procs, idx) "
-			 "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+			 "label_class, cpu_pct, rss_kb, mem_kb, mem_pct, procs, idx, " STORE_IO_COLS
+			 ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,"
+			 "?19,?20,?21,?22,?23,?24,?25,?26,?27)",
 	[ST_INS_ACCESS] = "INSERT INTO access_log(ts_ns, client, method, path, status, bytes_in, "
 			  "bytes_out, duration_us) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
 };
@@ -87,7 +95,7 @@ static const char *const store_sql[ST_COUNT] = {
  * earlier version opens and is brought up to date, and a new database is
  * made by the same steps.
  */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 static const char store_schema_v1[] =
 	"CREATE TABLE IF NOT EXISTS batches(id INTEGER PRIMARY KEY, batch_id TEXT NOT NULL UNIQUE,"
@@ -131,8 +139,31 @@ static const char store_schema_v2[] =
 	" last_ns INTEGER NOT NULL, n_records INTEGER NOT NULL, PRIMARY KEY (run, host));"
 	"CREATE INDEX runs_first ON runs(first_ns);";
 
+/*
+ * Version 3: each sample's container keeps servicio's cgroup and network
+ * counters (batch_io_fields), NULL where the record had none (a servicio
+ * before them, or a counter its kernel does not give).
+ */
+static const char store_schema_v3[] =
+	"ALTER TABLE sample_containers ADD COLUMN cpu_seconds REAL;"
+	"ALTER TABLE sample_containers ADD COLUMN cfs_periods INTEGER;"
+	"ALTER TABLE sample_containers ADD COLUMN cfs_throttled_periods INTEGER;"
+	"ALTER TABLE sample_containers ADD COLUMN cfs_throttled_seconds REAL;"
+	"ALTER TABLE sample_containers ADD COLUMN processes INTEGER;"
+	"ALTER TABLE sample_containers ADD COLUMN threads INTEGER;"
+	"ALTER TABLE sample_containers ADD COLUMN oom_events INTEGER;"
+	"ALTER TABLE sample_containers ADD COLUMN blk_read_bytes INTEGER;"
+	"ALTER TABLE sample_containers ADD COLUMN blk_write_bytes INTEGER;"
+	"ALTER TABLE sample_containers ADD COLUMN blk_reads INTEGER;"
+	"ALTER TABLE sample_containers ADD COLUMN blk_writes INTEGER;"
+	"ALTER TABLE sample_containers ADD COLUMN net_rx_bytes INTEGER;"
+	"ALTER TABLE sample_containers ADD COLUMN net_rx_packets INTEGER;"
+	"ALTER TABLE sample_containers ADD COLUMN net_tx_bytes INTEGER;"
+	"ALTER TABLE sample_containers ADD COLUMN net_tx_packets INTEGER;";
+
 static const char *const store_migrations[STORE_SCHEMA_VERSION] = { store_schema_v1,
-								    store_schema_v2 };
+								    store_schema_v2,
+								    store_schema_v3 };
 
 struct store_sq {
 	sqlite3 *db;
@@ -275,6 +306,21 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v)
 		sqlite3_bind_null(st, i);
 }
 
+/* The optional counters of a sample's container c (NULL where absent). */
+static void store_bind_io(sqlite3_stmt *st, json_t *c)
+{
+	for (int k = 0; k < BATCH_IO_NFIELDS; k++) {
+		json_t *v = json_object_get(c, batch_io_fields[k].key);
+
+		if (!v)
+			sqlite3_bind_null(st, STORE_IO_FIRST + k);
+		else if (batch_io_fields[k].integer)
+			sqlite3_bind_int64(st, STORE_IO_FIRST + k, json_integer_value(v));
+		else
+			sqlite3_bind_double(st, STORE_IO_FIRST + k, json_number_value(v));
+	}
+}
+
 static int store_insert_sample(struct store_sq *s, sqlite3_int64 rid, json_t *rec, json_int_t ts)
 {
 	sqlite3_stmt *st = s->st[ST_INS_SAMPLE];
@@ -322,6 +368,7 @@ static int store_insert_sample(struct store_sq *s, sqlite3_int64 rid, json_t *re
 				    json_number_value(lpct ? lpct : json_object_get(c, "mem_pct")));
 		sqlite3_bind_int64(st, 11, json_integer_value(json_object_get(c, "procs")));
 		sqlite3_bind_int64(st, 12, (sqlite3_int64)i);
+		store_bind_io(st, c);
 		if (store_step(s, ST_INS_SCONT) < 0)
 			return -EIO;
 	}

@@ -228,6 +228,83 @@ static void test_record_fields(void **state)
 	mutate(DECISION, "\"rss_kb\":1", "\"rss_kb\":1.5", "records[0].metrics.rss_kb");
 }
 
+/*
+ * The container's counters (servicio's cgroup and network figures): each
+ * optional, so an old servicio's sample passes (SAMPLE has none); every one
+ * of them there passes; each one hostile (negative, past its bound, a
+ * string, a fraction where a count is due, null, NaN-like huge) is refused
+ * naming it.
+ */
+#define IO_FIELDS                                                                        \
+	"\"cpu_seconds\":12.5,\"cfs_periods\":400,\"cfs_throttled_periods\":7,"          \
+	"\"cfs_throttled_seconds\":0.35,\"processes\":2,\"threads\":9,\"oom_events\":1," \
+	"\"blk_read_bytes\":33554432,\"blk_write_bytes\":33554432,\"blk_reads\":128,"    \
+	"\"blk_writes\":130,\"net_rx_bytes\":25600000,\"net_rx_packets\":17000,"         \
+	"\"net_tx_bytes\":900000,\"net_tx_packets\":15000,"
+
+static void test_io_fields(void **state)
+{
+	static const char *const keys[] = {
+		"cpu_seconds",
+		"cfs_periods",
+		"cfs_throttled_periods",
+		"cfs_throttled_seconds",
+		"processes",
+		"threads",
+		"oom_events",
+		"blk_read_bytes",
+		"blk_write_bytes",
+		"blk_reads",
+		"blk_writes",
+		"net_rx_bytes",
+		"net_rx_packets",
+		"net_tx_bytes",
+		"net_tx_packets",
+	};
+	static const char *const hostile[] = { "-1",	"\"5\"", "null",
+					       "1e300", "-0.5",	 "9223372036854775807",
+					       "[1]",	"{}",	 "true" };
+	char body[4096], want[96];
+	const char *at = strstr(SAMPLE, "\"procs\"");
+	struct batch b;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(BATCH_IO_NFIELDS, sizeof(keys) / sizeof(keys[0]));
+	snprintf(body, sizeof(body), "[%.*s" IO_FIELDS "%s]", (int)(at - SAMPLE), SAMPLE, at);
+	assert_int_equal(parse(body, &b, err), BATCH_OK);
+	batch_free(&b);
+	for (size_t k = 0; k < BATCH_IO_NFIELDS; k++) {
+		assert_string_equal(batch_io_fields[k].key, keys[k]);
+		for (size_t h = 0; h < sizeof(hostile) / sizeof(hostile[0]); h++) {
+			char one[96];
+
+			snprintf(one, sizeof(one), "\"%s\":%s,", keys[k], hostile[h]);
+			snprintf(body, sizeof(body), "[%.*s%s%s]", (int)(at - SAMPLE), SAMPLE, one,
+				 at);
+			snprintf(want, sizeof(want), "records[0].containers[0].%s", keys[k]);
+			expect_bad(body, BATCH_INVALID, want);
+		}
+	}
+	/* a count given as a fraction */
+	snprintf(body, sizeof(body), "[%.*s\"threads\":2.5,%s]", (int)(at - SAMPLE), SAMPLE, at);
+	expect_bad(body, BATCH_INVALID, "records[0].containers[0].threads");
+	/* more threads than a kernel allows, more bytes than 2^53 */
+	snprintf(body, sizeof(body), "[%.*s\"threads\":4194305,%s]", (int)(at - SAMPLE), SAMPLE,
+		 at);
+	expect_bad(body, BATCH_INVALID, "records[0].containers[0].threads");
+	snprintf(body, sizeof(body), "[%.*s\"net_rx_bytes\":9007199254740993,%s]",
+		 (int)(at - SAMPLE), SAMPLE, at);
+	expect_bad(body, BATCH_INVALID, "records[0].containers[0].net_rx_bytes");
+	/* the bounds themselves pass */
+	snprintf(body, sizeof(body),
+		 "[%.*s\"threads\":4194304,\"net_rx_bytes\":9007199254740992,"
+		 "\"cpu_seconds\":0,%s]",
+		 (int)(at - SAMPLE), SAMPLE, at);
+	assert_int_equal(parse(body, &b, err), BATCH_OK);
+	batch_free(&b);
+}
+
 /* Every source servicio names (its metrics table: module, bpf, procfs) is accepted. */
 static void test_sources(void **state)
 {
@@ -278,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_batch_fields),	  cmocka_unit_test(test_record_fields),
 		cmocka_unit_test(test_mem_limit_pct),	  cmocka_unit_test(test_sources),
 		cmocka_unit_test(test_second_record_bad), cmocka_unit_test(test_id_valid),
+		cmocka_unit_test(test_io_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
