@@ -102,19 +102,39 @@ static const struct opts_opt config_opts[] = {
 static const struct opts_spec config_spec = { config_opts, UTIL_ARRAY_LEN(config_opts),
 					      "ADMIN_LOGS_", "admin_logs" };
 
+/* The command line as --help shows it; d holds the defaults shown. */
+static struct opts_prog config_prog(struct config *d)
+{
+	config_defaults(d);
+	return (struct opts_prog){
+		.spec = &config_spec,
+		.name = "admin_logs",
+		.synopsis = "admin_logs [OPTION]...",
+		.about =
+			"The gestor log server: takes servicio's batches of samples and decisions\n"
+			"over HTTP, stores them (SQLite or PostgreSQL), answers queries, draws\n"
+			"the report's graphs and serves the live dashboard.",
+		.defaults = d,
+		.version = GESTOR_VERSION, /* debian/changelog, mk/common.mk */
+		.print_config = config_print_file,
+	};
+}
+
 void config_usage(FILE *out)
 {
 	struct config d;
+	const struct opts_prog p = config_prog(&d);
 
-	config_defaults(&d);
-	fprintf(out, "Usage: admin_logs [OPTION]...\n\n"
-		     "The gestor log server: takes servicio's batches of samples and decisions\n"
-		     "over HTTP, stores them (SQLite or PostgreSQL), answers queries, draws\n"
-		     "the report's graphs and serves the live dashboard.\n\n"
-		     "Options (precedence: flag > environment ADMIN_LOGS_<NAME> > INI file >\n"
-		     "default):\n");
-	opts_usage(&config_spec, out, &d);
-	opts_usage_ini(out, "admin_logs");
+	opts_help(&p, out);
+}
+
+bool config_exit(const struct config *c, int ret, const char *err, int *status)
+{
+	struct config d;
+	const struct opts_prog p = config_prog(&d);
+	const struct opts_prog_req rq = { c->help, c->version, c->print_config };
+
+	return opts_prog_exit(&p, &rq, ret, err, status);
 }
 
 int config_print_file(FILE *out)
@@ -249,11 +269,11 @@ int config_load(struct config *c, int argc, char **argv, const char *(*getenv_fn
 	c->help = pre->help;
 	c->version = pre->version;
 	c->print_config = pre->print_config;
-	if (r == 0 && !c->help && (c->version || c->print_config)) {
-		free(pre);
+	if (r == 0 && (c->help || c->version || c->print_config)) {
+		free(pre); /* they end the program: the rest is not read */
 		return 0;
 	}
-	if (r == 0 && !c->help)
+	if (r == 0)
 		r = config_load_file(c, pre, getenv_fn, err, errlen);
 	free(pre);
 	if (r == 0)
@@ -262,15 +282,6 @@ int config_load(struct config *c, int argc, char **argv, const char *(*getenv_fn
 		r = opts_load_args(&config_spec, c, argc, argv, NULL, err, errlen);
 	if (r < 0)
 		return -EINVAL; /* err names the option and why */
-	if (c->help) {
-		FILE *f = fmemopen(err, errlen, "w");
-
-		if (f) {
-			config_usage(f);
-			fclose(f);
-		}
-		return 1;
-	}
 	if (!c->tls_cert[0] != !c->tls_key[0]) {
 		snprintf(err, errlen, "--tls-cert and --tls-key go together");
 		return -EINVAL;

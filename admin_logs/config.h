@@ -62,14 +62,22 @@ void config_defaults(struct config *c);
 
 /*
  * Apply the ADMIN_LOGS_* variables found by getenv_fn (getenv in the
- * program, a fake in tests), then argv. 0, 1 when --help was asked (usage
- * already in err), or -EINVAL with the reason in err.
+ * program, a fake in tests), then argv. 0 or -EINVAL with the reason in
+ * err. --help, --version and --print-config stop the reading after the
+ * first pass (c says which: config_exit).
  */
 int config_load(struct config *c, int argc, char **argv, const char *(*getenv_fn)(const char *),
 		char *err, size_t errlen);
 
 /* The usage text, every option with its default and variable. */
 void config_usage(FILE *out);
+
+/*
+ * Whether config_load's outcome ret (err) ends the program: an error, --help,
+ * --version or --print-config, handled as in every gestor program
+ * (opts_prog_exit). true with the exit status in *status; false: go on.
+ */
+bool config_exit(const struct config *c, int ret, const char *err, int *status);
 
 /* --print-config: an INI file of every option at its default. 0 or -EIO. */
 int config_print_file(FILE *out);

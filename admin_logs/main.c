@@ -111,28 +111,16 @@ int main(int argc, char **argv)
 	static struct config cfg; /* the HTTP threads read it until the end */
 	struct store *st = NULL;
 	struct http_server *h = NULL;
-	char err[8192]; /* also holds the --help text */
+	char err[1024];
 	unsigned port = 0;
 	sigset_t set;
-	int r, sig;
+	int r, sig, status;
 
 	log_init("admin_logs", LOG_LVL_INFO);
 	config_defaults(&cfg);
 	r = config_load(&cfg, argc, argv, opts_getenv, err, sizeof(err));
-	if (r == 1) {
-		fputs(err, stdout);
-		return 0;
-	}
-	if (r < 0) {
-		fprintf(stderr, "admin_logs: %s\n", err);
-		return 2;
-	}
-	if (cfg.version) {
-		printf("admin_logs %s\n", GESTOR_VERSION); /* debian/changelog, mk/common.mk */
-		return 0;
-	}
-	if (cfg.print_config)
-		return config_print_file(stdout) == 0 && fflush(stdout) == 0 ? 0 : 1;
+	if (config_exit(&cfg, r, err, &status))
+		return status;
 	main_scrub_argv(argc, argv);
 	/* Every thread started from here on inherits the blocked signals. */
 	sigemptyset(&set);

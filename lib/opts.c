@@ -310,3 +310,49 @@ void opts_usage(const struct opts_spec *sp, FILE *out, const void *defaults)
 		}
 	}
 }
+
+bool opts_pick_help(const struct opts_opt *o)
+{
+	return strcmp(o->name, "help") == 0;
+}
+
+void opts_help(const struct opts_prog *p, FILE *out)
+{
+	const struct opts_spec *sp = p->spec;
+
+	fprintf(out, "Usage: %s\n\n%s\n\n", p->synopsis, p->about);
+	if (sp->env_prefix && sp->ini_section)
+		fprintf(out,
+			"Options (precedence: flag > environment %s<NAME> > INI file > default):\n",
+			sp->env_prefix);
+	else
+		fputs("Options:\n", out);
+	opts_usage(sp, out, p->defaults);
+	if (sp->ini_section)
+		fprintf(out,
+			"\nINI file: 'name = value' lines, optionally under [%s]; names as\n"
+			"the flags without '--' ('-' or '_'). --print-config writes one with "
+			"every\n"
+			"option at its default.\n",
+			sp->ini_section);
+}
+
+bool opts_prog_exit(const struct opts_prog *p, const struct opts_prog_req *rq, int ret,
+		    const char *err, int *status)
+{
+	if (ret < 0) {
+		fprintf(stderr, "%s: %s\n", p->name, err);
+		*status = 2;
+	} else if (rq && rq->help) {
+		opts_help(p, stdout);
+		*status = fflush(stdout) == 0 ? 0 : 1;
+	} else if (rq && rq->version && p->version) {
+		printf("%s %s\n", p->name, p->version);
+		*status = fflush(stdout) == 0 ? 0 : 1;
+	} else if (rq && rq->print_config && p->print_config) {
+		*status = p->print_config(stdout) == 0 && fflush(stdout) == 0 ? 0 : 1;
+	} else {
+		return false;
+	}
+	return true;
+}

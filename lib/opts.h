@@ -89,4 +89,46 @@ void opts_default(const struct opts_opt *o, const void *defaults, char *buf, siz
  * given) the default and the environment variable. */
 void opts_usage(const struct opts_spec *sp, FILE *out, const void *defaults);
 
+/*
+ * A program's command line as --help shows it and as it ends, the same in
+ * every gestor program (servicio, its stats and top, admin_logs).
+ */
+struct opts_prog {
+	const struct opts_spec *spec;
+	const char *name; /* "servicio stats": starts the errors and --version's line */
+	const char *synopsis; /* after "Usage: " (more lines may follow) */
+	const char *about; /* the paragraph after it */
+	const void *defaults; /* the settings at their defaults, shown per option */
+	const char *version; /* --version's; NULL: no such flag */
+	int (*print_config)(FILE *out); /* --print-config's file, 0 or -errno; NULL: none */
+};
+
+/* A pick for opts_load_args: --help alone (a first pass, so that --help
+ * wins over a bad value elsewhere on the line). */
+bool opts_pick_help(const struct opts_opt *o);
+
+/* What the first pass asked for besides running. */
+struct opts_prog_req {
+	bool help, version, print_config;
+};
+
+/*
+ * --help's text: "Usage: SYNOPSIS", a blank line, ABOUT, a blank line, the
+ * options (with their precedence when there is an environment prefix and
+ * an INI section) and, for an INI section, the file's description.
+ */
+void opts_help(const struct opts_prog *p, FILE *out);
+
+/*
+ * Whether the command line ends the program before its work, and how, alike
+ * everywhere: a load error (ret < 0, err says which) prints "NAME: ERR" on
+ * stderr, status 2; --help prints opts_help() on stdout, status 0 (it wins
+ * over anything else on the line: only the first pass must have
+ * succeeded); --version prints "NAME VERSION", status 0; --print-config the
+ * file, status 0 or 1 when it could not be written. true with *status set
+ * when the program must exit; false when it goes on (rq may be NULL).
+ */
+bool opts_prog_exit(const struct opts_prog *p, const struct opts_prog_req *rq, int ret,
+		    const char *err, int *status);
+
 #endif

@@ -130,12 +130,3 @@ int opts_write_ini(const struct opts_spec *sp, FILE *out, const void *obj, const
 	}
 	return ferror(out) ? -EIO : 0;
 }
-
-void opts_usage_ini(FILE *out, const char *section)
-{
-	fprintf(out,
-		"\nINI file: 'name = value' lines, optionally under [%s]; names as\n"
-		"the flags without '--' ('-' or '_'). --print-config writes one with every\n"
-		"option at its default.\n",
-		section);
-}

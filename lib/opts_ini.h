@@ -25,7 +25,4 @@ int opts_load_ini(const struct opts_spec *sp, void *obj, const char *path, char 
  */
 int opts_write_ini(const struct opts_spec *sp, FILE *out, const void *obj, const char *header);
 
-/* The --help paragraph on the INI file, whose optional section is [section]. */
-void opts_usage_ini(FILE *out, const char *section);
-
 #endif

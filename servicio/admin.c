@@ -51,12 +51,12 @@ static int admin_useradd(void)
 		log_errorx("%s is missing or not root's own program: make the user %s with "
 			   "`useradd --system --user-group %s`",
 			   ADMIN_USERADD, GESTOR_LOG_USER, GESTOR_LOG_USER);
-		return -1;
+		return -EPERM;
 	}
 	if (posix_spawn(&pid, ADMIN_USERADD, NULL, NULL, argv, envp) != 0 ||
 	    waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		log_errorx("useradd --system %s failed", GESTOR_LOG_USER);
-		return -1;
+		return -EIO;
 	}
 	log_info("made the system user %s for the admin_logs server", GESTOR_LOG_USER);
 	return 0;
@@ -64,7 +64,7 @@ static int admin_useradd(void)
 
 /*
  * The host's system user the server runs as (GESTOR_LOG_USER: no real
- * user's uid), made when missing. 0 or -1 (logged).
+ * user's uid), made when missing. 0 or -errno (logged).
  */
 static int admin_server_user(struct admin *a)
 {
@@ -72,12 +72,12 @@ static int admin_server_user(struct admin *a)
 
 	if (!pw && (admin_useradd() != 0 || !(pw = getpwnam(GESTOR_LOG_USER)))) {
 		log_errorx("no user %s for the admin_logs server", GESTOR_LOG_USER);
-		return -1;
+		return -ENOENT;
 	}
 	if (pw->pw_uid == 0) {
 		log_errorx("user %s has uid 0: the admin_logs server must not run as root",
 			   GESTOR_LOG_USER);
-		return -1;
+		return -EPERM;
 	}
 	a->uid = (long)pw->pw_uid;
 	a->gid = (long)pw->pw_gid;
@@ -87,7 +87,7 @@ static int admin_server_user(struct admin *a)
 /*
  * The socket's directory GESTOR_RUN_DIR/<container name>: root's, group the
  * server's, 0770, so only root and the server can make the socket there
- * (checked again before each request: logclient_sock_ok). 0 or -1 (logged).
+ * (checked again before each request: logclient_sock_ok). 0 or -errno (logged).
  */
 static int admin_sock_dir(struct admin *a)
 {
@@ -99,14 +99,14 @@ static int admin_sock_dir(struct admin *a)
 	    snprintf(a->sock, sizeof(a->sock), "%s/%s", a->sock_dir, GESTOR_LOG_SOCK_NAME) >=
 		    (int)sizeof(a->sock)) {
 		log_errorx("admin_logs socket path for container %s: too long", a->cfg->admin_name);
-		return -1;
+		return -ENAMETOOLONG;
 	}
 	if ((mkdir(GESTOR_RUN_DIR, 0700) != 0 && errno != EEXIST) ||
 	    lstat(GESTOR_RUN_DIR, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 ||
 	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
 		log_errorx("%s: not root's own directory (or cannot make it): %s", GESTOR_RUN_DIR,
 			   strerror(errno));
-		return -1;
+		return -EPERM;
 	}
 	if (mkdir(a->sock_dir, 0700) != 0 && errno != EEXIST)
 		goto err;
@@ -116,12 +116,13 @@ static int admin_sock_dir(struct admin *a)
 		goto err;
 	close(fd);
 	return 0;
-err:
-	log_errorx("admin_logs socket directory %s: %s", a->sock_dir,
-		   fd >= 0 && st.st_uid != 0 ? "not root's" : strerror(errno));
+err:;
+	int e = fd >= 0 && st.st_uid != 0 ? EPERM : errno;
+
+	log_errorx("admin_logs socket directory %s: %s", a->sock_dir, strerror(e));
 	if (fd >= 0)
 		close(fd);
-	return -1;
+	return -e;
 }
 
 /*
@@ -153,7 +154,7 @@ static int admin_external(struct admin *a, struct logclient **lc)
 {
 	*lc = admin_client(a, a->cfg->log_url, a->cfg->token_file, a->cfg->log_ca, false);
 	if (!*lc)
-		return -1;
+		return -EINVAL;
 	if (logclient_healthy(*lc, 2000))
 		log_info("log server: %s (external, answers /health)", a->cfg->log_url);
 	else
@@ -163,7 +164,8 @@ static int admin_external(struct admin *a, struct logclient **lc)
 	return 0;
 }
 
-/* Wait for /health until the configured timeout or a stop. 0 or -1. */
+/* Wait for /health until the configured timeout or a stop. 0, -ETIMEDOUT or
+ * -EINTR (a stop). */
 static int admin_wait_health(const struct admin *a, struct logclient *lc, const char *url,
 			     bool (*stopping)(void))
 {
@@ -171,12 +173,12 @@ static int admin_wait_health(const struct admin *a, struct logclient *lc, const 
 
 	while (!logclient_healthy(lc, 1000)) {
 		if (stopping())
-			return -1;
+			return -EINTR;
 		if (util_mono_ns() >= deadline) {
 			log_errorx("admin_logs at %s did not answer /health within %.0f s (see: "
 				   "docker logs %s)",
 				   url, a->cfg->health_timeout_s, a->cfg->admin_name);
-			return -1;
+			return -ETIMEDOUT;
 		}
 		struct timespec ts = { 0, 200000000 };
 		nanosleep(&ts, NULL);
@@ -190,15 +192,20 @@ int admin_start(struct admin *a, struct docker *dk, struct logclient **lc, bool 
 	char err[512], url[sizeof(a->sock) + 8], tpath[CONFIG_STR_MAX + 16];
 	enum dctl_admin_state st;
 	struct dctl_admin spec;
+	int ret;
 
 	if (a->cfg->log_url[0])
 		return admin_external(a, lc);
-	if (admin_server_user(a) != 0 || admin_sock_dir(a) != 0)
-		return -1;
+	ret = admin_server_user(a);
+	if (ret == 0)
+		ret = admin_sock_dir(a);
+	if (ret != 0)
+		return ret;
 	spec = admin_spec(a);
-	if (dctl_admin_ensure(dk, &spec, &st, a->id, err, sizeof(err)) != 0) {
+	ret = dctl_admin_ensure(dk, &spec, &st, a->id, err, sizeof(err));
+	if (ret != 0) {
 		log_errorx("admin_logs container: %s", err);
-		return -1;
+		return ret < 0 ? ret : -EIO;
 	}
 	if (st == DCTL_ADMIN_REPLACED)
 		log_warnx(
@@ -217,11 +224,11 @@ int admin_start(struct admin *a, struct docker *dk, struct logclient **lc, bool 
 	if (snprintf(tpath, sizeof(tpath), "%s/%s", a->cfg->admin_data, DCTL_ADMIN_TOKEN) >=
 	    (int)sizeof(tpath)) {
 		log_errorx("admin_logs data directory %s: path too long", a->cfg->admin_data);
-		return -1;
+		return -ENAMETOOLONG;
 	}
 	*lc = admin_client(a, NULL, tpath, "", true);
 	if (!*lc)
-		return -1;
+		return -EINVAL;
 	return admin_wait_health(a, *lc, url, stopping);
 }
 

@@ -32,7 +32,8 @@ struct admin {
  * is reached over its unix socket (only root's or the server's own socket
  * gets the token: logclient_sock_ok), run as the host's system user
  * GESTOR_LOG_USER (made when missing). stopping() is
- * asked while waiting for /health. 0 or -1 (logged).
+ * asked while waiting for /health. 0 or -errno (logged): -EINTR when
+ * stopping() said so, -ETIMEDOUT when /health did not answer in time.
  */
 int admin_start(struct admin *a, struct docker *dk, struct logclient **lc, bool (*stopping)(void));
 

@@ -335,24 +335,45 @@ int config_load(struct config *c, int argc, char **argv, const char *(*getenv_fn
 	return config_check(c, err, errlen);
 }
 
-void config_usage(FILE *out, const char *prog)
+/* The command line as --help shows it; d holds the defaults shown. */
+static struct opts_prog config_prog(struct config *d)
 {
-	fprintf(out,
-		"Usage: %s [OPTION]...\n"
-		"       %s stats [--help]\n"
-		"       %s top [--help]\n\n"
-		"The gestor manager: each cycle measures the containers labelled\n"
-		"gestor.managed=true, classifies them high or low, keeps --keep-high high and\n"
-		"--keep-low low ones, removes the rest, prints a table and sends every sample\n"
-		"and decision to admin_logs. Ctrl+C stops it cleanly (graphs, cron removed).\n\n"
-		"Options (precedence: flag > environment GESTOR_<NAME> > INI file > default):\n",
-		prog, prog, prog);
-	struct config d;
+	config_defaults(d);
+	util_strlcpy(d->host, "this machine's host name", sizeof(d->host));
+	return (struct opts_prog){
+		.spec = &config_spec,
+		.name = "servicio",
+		.synopsis = "servicio [OPTION]...\n"
+			    "       servicio stats [--help]\n"
+			    "       servicio top [--help]",
+		.about = "The gestor manager: each cycle measures the containers labelled\n"
+			 "gestor.managed=true, classifies them high or low, keeps --keep-high high "
+			 "and\n"
+			 "--keep-low low ones, removes the rest, prints a table and sends every "
+			 "sample\n"
+			 "and decision to admin_logs. Ctrl+C stops it cleanly (graphs, cron "
+			 "removed).",
+		.defaults = d,
+		.version = GESTOR_VERSION,
+		.print_config = config_print_file,
+	};
+}
 
-	config_defaults(&d);
-	util_strlcpy(d.host, "this machine's host name", sizeof(d.host));
-	opts_usage(&config_spec, out, &d);
-	opts_usage_ini(out, "servicio");
+void config_usage(FILE *out)
+{
+	struct config d;
+	const struct opts_prog p = config_prog(&d);
+
+	opts_help(&p, out);
+}
+
+bool config_exit(const struct config *c, int ret, const char *err, int *status)
+{
+	struct config d;
+	const struct opts_prog p = config_prog(&d);
+	const struct opts_prog_req rq = { c->help, c->version, c->print_config };
+
+	return opts_prog_exit(&p, &rq, ret, err, status);
 }
 
 int config_print_file(FILE *out)

@@ -86,7 +86,14 @@ int config_load(struct config *c, int argc, char **argv, const char *(*getenv_fn
 		char *err, size_t errlen);
 
 /* --help text: usage, every option with its env name and default. */
-void config_usage(FILE *out, const char *prog);
+void config_usage(FILE *out);
+
+/*
+ * Whether config_load's outcome ret (err) ends the program: an error, --help,
+ * --version or --print-config, handled as in every gestor program
+ * (opts_prog_exit). true with the exit status in *status; false: go on.
+ */
+bool config_exit(const struct config *c, int ret, const char *err, int *status);
 
 const char *config_ranking_name(int r);
 

@@ -78,22 +78,24 @@ static void cron_log_output(int fd, const char *what)
 	fclose(f);
 }
 
-/* Run the script with one argument. 0 or -1. */
+/* Run the script with one argument. 0 or -errno (-EIO: the script failed). */
 static int cron_run(const struct cron *c, const char *what)
 {
-	int pfd[2], status;
+	int pfd[2], status, e;
 	pid_t pid;
 
 	if (pipe2(pfd, O_CLOEXEC) != 0) {
+		e = errno;
 		log_warn("cron: pipe");
-		return -1;
+		return -e;
 	}
 	pid = fork();
 	if (pid < 0) {
+		e = errno;
 		log_warn("cron: fork");
 		close(pfd[0]);
 		close(pfd[1]);
-		return -1;
+		return -e;
 	}
 	if (pid == 0)
 		cron_child(c->script, what, pfd[1]);
@@ -104,7 +106,7 @@ static int cron_run(const struct cron *c, const char *what)
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		log_warnx("cron: %s %s failed (status %d)", c->script, what,
 			  WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-		return -1;
+		return -EIO;
 	}
 	return 0;
 }

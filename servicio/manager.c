@@ -313,7 +313,7 @@ static void mgr_free(struct mgr *m)
 		docker_close(m->dk);
 }
 
-/* Docker reachable, or a message saying what to do. 0 or -1. */
+/* Docker reachable, or a message saying what to do. 0 or -errno. */
 static int mgr_docker(struct mgr *m)
 {
 	char err[1024];
@@ -329,13 +329,13 @@ static int mgr_docker(struct mgr *m)
 			   ret == -EACCES
 				   ? " (run as root or in the docker group)"
 				   : " (is dockerd running? try: sudo systemctl start docker)");
-		return -1;
+		return ret < 0 ? ret : -EIO;
 	}
 	log_info("Docker API %s at %s", docker_api_version(m->dk), m->cfg.docker_socket);
 	return 0;
 }
 
-/* The metrics session, the source said, and the first sample. 0 or -1. */
+/* The metrics session, the source said, and the first sample. 0 or -errno. */
 static int mgr_metrics(struct mgr *m)
 {
 	struct metrics_config mc = {
@@ -349,13 +349,15 @@ static int mgr_metrics(struct mgr *m)
 	};
 	struct cycle c0 = { 0 };
 	char why[256];
+	int ret;
 
 	mc.forced = m->cfg.source_forced;
 	mc.source = (enum snap_source)m->cfg.source_id;
 	mc.bpf_no_cgwalk = m->cfg.bpf_no_cgwalk;
-	if (measure_open(&m->ms, &mc, m->cfg.settle_ms, m->cfg.scope, why, sizeof(why)) != 0) {
+	ret = measure_open(&m->ms, &mc, m->cfg.settle_ms, m->cfg.scope, why, sizeof(why));
+	if (ret != 0) {
 		log_errorx("metrics: %s", why);
-		return -1;
+		return ret < 0 ? ret : -EIO;
 	}
 	log_info("metrics source: %s (%s)", metrics_source_name(metrics_source(&m->ms.met)), why);
 	/* the first sample: rates need two */
@@ -415,11 +417,12 @@ static void mgr_rails(struct mgr *m)
  * Start-up as root is over: before any thread, drop (privs.h). The log
  * server's socket, the spool and the state directory are reached through
  * their open directories from now on, not through root's 0700
- * GESTOR_RUN_DIR or 0750 /var/lib/gestor. 0 or -1 (said).
+ * GESTOR_RUN_DIR or 0750 /var/lib/gestor. 0 or -errno (said).
  */
 static int mgr_drop(struct mgr *m)
 {
 	char err[256];
+	int ret;
 
 	if (privs_dropping() && logclient_pin(m->ship.lc, err, sizeof(err)) != 0)
 		log_warnx("log server socket: %s: its requests fail after the drop", err);
@@ -432,10 +435,12 @@ static int mgr_drop(struct mgr *m)
 			snprintf(m->cfg.state_dir, sizeof(m->cfg.state_dir), "/proc/self/fd/%d",
 				 sfd);
 	}
-	if (privs_drop(metrics_source(&m->ms.met), m->cfg.privs_caps[0] ? m->cfg.privs_caps : NULL,
-		       m->cfg.spool_path, err, sizeof(err)) != 0) {
+	ret = privs_drop(metrics_source(&m->ms.met),
+			 m->cfg.privs_caps[0] ? m->cfg.privs_caps : NULL, m->cfg.spool_path, err,
+			 sizeof(err));
+	if (ret != 0) {
 		log_errorx("privileges: %s", err);
-		return -1;
+		return ret < 0 ? ret : -EPERM;
 	}
 	return 0;
 }
@@ -462,27 +467,37 @@ static void mgr_threads(struct mgr *m)
 		  rss0, memtrim_rss_kb());
 }
 
-/* Everything before the first cycle. 0, or the exit status. */
+/*
+ * Everything before the first cycle. 0 or -errno (said); -EINTR when a stop
+ * signal came while waiting for admin_logs.
+ */
 static int mgr_start(struct mgr *m)
 {
+	int ret;
+
 	mgr_banner(m);
 	mgr_rails(m);
 	ship_open(&m->ship, m->cfg.spool_path, m->cfg.spool_max_mb);
-	if (mgr_docker(m) != 0)
-		return 1;
+	ret = mgr_docker(m);
+	if (ret != 0)
+		return ret;
 	find_self(m);
 	m->admin.cfg = &m->cfg;
-	if (admin_start(&m->admin, m->dk, &m->ship.lc, mgr_stopping) != 0) {
+	ret = admin_start(&m->admin, m->dk, &m->ship.lc, mgr_stopping);
+	if (ret != 0) {
 		if (mgr_stop)
 			admin_stop(&m->admin, m->dk);
-		return mgr_stop ? -1 : 1;
+		return mgr_stop ? -EINTR : ret;
 	}
 	ship_drain(&m->ship, true);
 	if (m->cfg.demo && !m->cfg.no_cron && !m->cfg.once)
 		cron_install(&m->cron, m->cfg.cron_script);
-	if (mgr_metrics(m) != 0 || mgr_drop(m) != 0) {
+	ret = mgr_metrics(m);
+	if (ret == 0)
+		ret = mgr_drop(m);
+	if (ret != 0) {
 		stop_sequence(m, false);
-		return 1;
+		return ret;
 	}
 	mgr_threads(m);
 	return 0;
@@ -584,12 +599,13 @@ static void mgr_leftovers(struct mgr *m)
 		log_info("no managed container left running");
 }
 
+/* The run, start to stop: its exit status (a stop during the start is a clean end). */
 static int mgr_run(struct mgr *m)
 {
 	int ret = mgr_start(m);
 
-	if (ret)
-		return ret < 0 ? 0 : ret;
+	if (ret != 0)
+		return ret == -EINTR ? 0 : 1;
 	sd_notifyf(0, "READY=1\nSTATUS=managing containers every %gs", m->cfg.interval_s);
 	mgr_loop(m);
 	sd_notify(0, "STOPPING=1");
@@ -608,26 +624,19 @@ static int mgr_run(struct mgr *m)
 	return 0;
 }
 
-/* The configuration, or the exit status of --help, --version or an error. */
-static int mgr_config(struct mgr *m, int argc, char **argv)
+/*
+ * The configuration. true when the command line ends the program (an
+ * error, --help, --version, --print-config), with its exit status in
+ * *status; false when the manager goes on.
+ */
+static bool mgr_config_exit(struct mgr *m, int argc, char **argv, int *status)
 {
 	char err[1024];
 	enum log_level lvl;
+	int ret = config_load(&m->cfg, argc, argv, opts_getenv, err, sizeof(err));
 
-	if (config_load(&m->cfg, argc, argv, opts_getenv, err, sizeof(err))) {
-		fprintf(stderr, "servicio: %s\n", err);
-		return 2;
-	}
-	if (m->cfg.help) {
-		config_usage(stdout, "servicio");
-		return 0;
-	}
-	if (m->cfg.version) {
-		printf("servicio %s\n", MGR_VERSION);
-		return 0;
-	}
-	if (m->cfg.print_config)
-		return config_print_file(stdout) == 0 && fflush(stdout) == 0 ? 0 : 1;
+	if (config_exit(&m->cfg, ret, err, status))
+		return true;
 	if (!log_level_parse(m->cfg.log_level, &lvl))
 		lvl = LOG_LVL_INFO;
 	log_init("servicio", lvl);
@@ -636,7 +645,7 @@ static int mgr_config(struct mgr *m, int argc, char **argv)
 	m->table = m->cfg.table || isatty(STDOUT_FILENO);
 	mgr_terminal_note = !log_is_journal(STDERR_FILENO, opts_getenv("JOURNAL_STREAM"));
 	snprintf(m->run_id, sizeof(m->run_id), "s%" PRIx64 ".%d", util_real_ns(), (int)getpid());
-	return -1;
+	return false;
 }
 
 int manager_main(int argc, char **argv)
@@ -649,8 +658,7 @@ int manager_main(int argc, char **argv)
 		fprintf(stderr, "servicio: out of memory\n");
 		return 1;
 	}
-	ret = mgr_config(m, argc, argv);
-	if (ret >= 0) {
+	if (mgr_config_exit(m, argc, argv, &ret)) {
 		free(m);
 		return ret;
 	}

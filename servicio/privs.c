@@ -201,7 +201,7 @@ static int privs_threads(void)
 	int n = 0;
 
 	if (!d)
-		return -1;
+		return -errno;
 	while ((e = readdir(d)))
 		n += e->d_name[0] != '.';
 	closedir(d);

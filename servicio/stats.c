@@ -68,17 +68,18 @@ static const struct opts_opt stats_opts[] = {
 
 static const struct opts_spec stats_spec = { stats_opts, UTIL_ARRAY_LEN(stats_opts), NULL, NULL };
 
-static void stats_usage(FILE *f)
-{
-	struct stats_args d = { .interval = 1.0, .source = "auto" };
+static const struct stats_args stats_defaults = { .interval = 1.0, .source = "auto" };
 
-	fprintf(f, "usage: servicio stats [OPTION]...\n"
-		   "One row per container: id, name, gestor.class label, processes, CPU %% (100 =\n"
-		   "one core) over the interval (default 1 s), RSS of its processes, cgroup\n"
-		   "memory as docker stats computes it, memory %%. --all also lists containers\n"
-		   "that Docker does not know (other runtimes).\n");
-	opts_usage(&stats_spec, f, &d);
-}
+static const struct opts_prog stats_prog = {
+	.spec = &stats_spec,
+	.name = "servicio stats",
+	.synopsis = "servicio stats [OPTION]...",
+	.about = "One row per container: id, name, gestor.class label, processes, CPU % (100 =\n"
+		 "one core) over the interval (default 1 s), RSS of its processes, cgroup\n"
+		 "memory as docker stats computes it, memory %. --all also lists containers\n"
+		 "that Docker does not know (other runtimes).",
+	.defaults = &stats_defaults,
+};
 
 /* 1536 -> "1.5KiB": binary units like docker stats. */
 static const char *stats_fmt_bytes(uint64_t b, char *buf, size_t cap)
@@ -340,29 +341,32 @@ static struct stats_row *stats_rows(const struct stats_args *a, const struct ctr
 	return rows;
 }
 
-/* The command line into *a and the metrics source. 0, or the exit status. */
-static int stats_args(int argc, char **argv, struct stats_args *a, struct metrics_config *cfg)
+/*
+ * The command line into *a and the metrics source. true when it ends the
+ * program (an error, --help: opts_prog_exit), with the exit status in
+ * *status; false: go on.
+ */
+static bool stats_args_exit(int argc, char **argv, struct stats_args *a, struct metrics_config *cfg,
+			    int *status)
 {
 	char err[512];
+	int ret;
 
-	*a = (struct stats_args){ .interval = 1.0, .source = "auto" };
-	if (opts_load_args(&stats_spec, a, argc, argv, NULL, err, sizeof(err)) < 0) {
-		fprintf(stderr, "servicio stats: %s\n", err);
-		stats_usage(stderr);
-		return 2;
+	*a = stats_defaults;
+	ret = opts_load_args(&stats_spec, a, argc, argv, opts_pick_help, err, sizeof(err));
+	if (ret == 0 && !a->help)
+		ret = opts_load_args(&stats_spec, a, argc, argv, NULL, err, sizeof(err));
+	if (ret == 0 && !a->help && !metrics_source_parse(a->source, &cfg->forced, &cfg->source)) {
+		snprintf(err, sizeof(err), "--source: expected %s, got '%s'",
+			 metrics_source_words(), a->source);
+		ret = -EINVAL;
 	}
-	if (a->help) {
-		stats_usage(stdout);
-		return -1;
-	}
-	if (!metrics_source_parse(a->source, &cfg->forced, &cfg->source)) {
-		fprintf(stderr, "servicio stats: --source: expected %s, got '%s'\n",
-			metrics_source_words(), a->source);
-		return 2;
-	}
+	if (opts_prog_exit(&stats_prog, &(struct opts_prog_req){ .help = a->help }, ret, err,
+			   status))
+		return true;
 	cfg->module_path = a->module_path[0] ? a->module_path : NULL;
 	cfg->proc_root = a->proc_root[0] ? a->proc_root : NULL;
-	return 0;
+	return false;
 }
 
 int stats_main(int argc, char **argv)
@@ -378,10 +382,10 @@ int stats_main(int argc, char **argv)
 	bool have_list = false;
 	size_t nrows = 0;
 	char err[512];
-	int status = stats_args(argc, argv, &a, &cfg);
+	int status;
 
-	if (status)
-		return status < 0 ? 0 : status;
+	if (stats_args_exit(argc, argv, &a, &cfg, &status))
+		return status;
 	dopts.socket_path = a.docker_socket[0] ? a.docker_socket : NULL;
 	status = 1;
 	if (stats_measure(&cfg, a.cgroup_root[0] ? a.cgroup_root : NULL, a.interval, &s1, &s2,

@@ -62,16 +62,17 @@ static void top_on_signal(int sig)
 	top_stop = 1;
 }
 
-static void top_usage(FILE *f)
-{
-	struct top_args d = { .state_dir = "/var/lib/gestor/servicio" };
+static const struct top_args top_defaults = { .state_dir = "/var/lib/gestor/servicio" };
 
-	fprintf(f, "usage: servicio top [OPTION]...\n"
-		   "A live view of the managed containers as servicio last decided them: class,\n"
-		   "CPU %%, memory, decision and time to removal. Keys: c m n t sort by CPU,\n"
-		   "memory, name, time to removal; / filter (Enter keep, Esc drop); q quit.\n");
-	opts_usage(&top_spec, f, &d);
-}
+static const struct opts_prog top_prog = {
+	.spec = &top_spec,
+	.name = "servicio top",
+	.synopsis = "servicio top [OPTION]...",
+	.about = "A live view of the managed containers as servicio last decided them: class,\n"
+		 "CPU %, memory, decision and time to removal. Keys: c m n t sort by CPU,\n"
+		 "memory, name, time to removal; / filter (Enter keep, Esc drop); q quit.",
+	.defaults = &top_defaults,
+};
 
 /* Read and parse the status file; on failure the view says why. */
 static void top_load(struct top_view *v, const char *dir)
@@ -211,21 +212,19 @@ static bool top_key(struct top_view *v, int ch)
 	return true;
 }
 
-static int top_args(int argc, char **argv, struct top_args *a)
+/* The command line into *a. true when it ends the program (an error,
+ * --help: opts_prog_exit), with the exit status in *status. */
+static bool top_args_exit(int argc, char **argv, struct top_args *a, int *status)
 {
 	char err[512];
+	int ret;
 
-	*a = (struct top_args){ .state_dir = "/var/lib/gestor/servicio" };
-	if (opts_load_args(&top_spec, a, argc, argv, NULL, err, sizeof(err)) < 0) {
-		fprintf(stderr, "servicio top: %s\n", err);
-		top_usage(stderr);
-		return 2;
-	}
-	if (a->help) {
-		top_usage(stdout);
-		return 0;
-	}
-	return -1;
+	*a = top_defaults;
+	ret = opts_load_args(&top_spec, a, argc, argv, opts_pick_help, err, sizeof(err));
+	if (ret == 0 && !a->help)
+		ret = opts_load_args(&top_spec, a, argc, argv, NULL, err, sizeof(err));
+	return opts_prog_exit(&top_prog, &(struct opts_prog_req){ .help = a->help }, ret, err,
+			      status);
 }
 
 /* Read at the interval, redraw each second and after each key, until q. */
@@ -254,9 +253,9 @@ int top_main(int argc, char **argv)
 	struct top_view v = { .sort = STATUS_SORT_CPU };
 	struct top_args a;
 	struct sigaction sa = { .sa_handler = top_on_signal };
-	int ret = top_args(argc, argv, &a);
+	int ret;
 
-	if (ret >= 0)
+	if (top_args_exit(argc, argv, &a, &ret))
 		return ret;
 	setlocale(LC_CTYPE, "");
 	if (!initscr()) {

@@ -253,7 +253,7 @@ static void test_help_lists_everything(void **state)
 	/* --help wins even over a bad value elsewhere */
 	assert_int_equal(config_load(&c, 4, argv, env_fn, err, sizeof(err)), 0);
 	assert_true(c.help);
-	config_usage(f, "servicio");
+	config_usage(f);
 	fclose(f);
 	const char *want[] = { "--interval", "[default: 10;", "--keep-high", "GESTOR_KEEP_LOW",
 			       "--ranking",  "--dry-run",     "--once",	     "--duration",

@@ -22,7 +22,7 @@ err_has() { grep -q -- "$1" "$tmp/err"; }
 out_has() { grep -q -- "$1" "$tmp/out"; }
 
 run --help
-check "--help exits 0 with usage" bash -c "[ $(cat "$tmp/rc") = 0 ] && grep -q 'usage: servicio stats' '$tmp/out'"
+check "--help exits 0 with usage" bash -c "[ $(cat "$tmp/rc") = 0 ] && grep -q 'Usage: servicio stats' '$tmp/out'"
 run --interval 0
 check "--interval 0 is refused (exit 2)" rc_is 2
 check "... saying why" err_has "--interval: expected seconds"
