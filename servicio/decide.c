@@ -12,30 +12,8 @@
 
 #include "config.h"
 #include "gestor.h"
+#include "scope.h"
 #include "util.h"
-
-static bool decide_label_is(const struct docker_container *c, const char *k, const char *v)
-{
-	const char *x = docker_container_label(c, k);
-
-	return x && strcmp(x, v) == 0;
-}
-
-bool decide_managed(const struct docker_container *c, const char *scope)
-{
-	char key[CONFIG_STR_MAX];
-	const char *eq;
-
-	if (!decide_label_is(c, GESTOR_LABEL_MANAGED, "true"))
-		return false;
-	if (!scope || !scope[0])
-		return true;
-	eq = strchr(scope, '=');
-	if (!eq)
-		return false;
-	snprintf(key, sizeof(key), "%.*s", (int)(eq - scope), scope);
-	return decide_label_is(c, key, eq + 1);
-}
 
 /*
  * When the container started, ns since the epoch: its oldest process's start
@@ -110,10 +88,10 @@ static void decide_row(struct cycle *c, size_t i, const struct decide_ctx *x)
 	r->pc = (struct policy_ctr){
 		.id = dc->id,
 		.name = dc->name,
-		.managed = decide_managed(dc, x->scope),
+		.managed = scope_managed(dc, x->scope),
 		/* by label, id or name: the same container for the policy and the
 		 * record's role (record.c) */
-		.admin_logs = decide_label_is(dc, GESTOR_LABEL_ROLE, GESTOR_ROLE_ADMIN_LOGS) ||
+		.admin_logs = scope_label_is(dc, GESTOR_LABEL_ROLE, GESTOR_ROLE_ADMIN_LOGS) ||
 			      (x->admin_id[0] && strcmp(dc->id, x->admin_id) == 0) ||
 			      (x->pp.admin_name && strcmp(dc->name, x->pp.admin_name) == 0),
 		.self = x->self_id[0] && strcmp(dc->id, x->self_id) == 0,

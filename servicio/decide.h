@@ -40,9 +40,6 @@ struct decide_ctx {
 	struct decide_kept *kept; /* read and replaced; NULL: no hysteresis */
 };
 
-/* Labelled gestor.managed=true and, with a scope, carrying that label too. */
-bool decide_managed(const struct docker_container *c, const char *scope);
-
 /*
  * Fill c->rows (one per c->dl item) and c->dec. Returns the number of
  * containers to remove (action CYCLE_REMOVE), or -ENOMEM.

@@ -54,6 +54,7 @@
 #include "procskip.h"
 #include "promexp.h"
 #include "record.h"
+#include "scope.h"
 #include "ship.h"
 #include "state.h"
 #include "status.h"
@@ -585,7 +586,7 @@ static void mgr_leftovers(struct mgr *m)
 	for (size_t i = 0; i < l.n; i++) {
 		const char *role = docker_container_label(&l.items[i], GESTOR_LABEL_ROLE);
 
-		if (decide_managed(&l.items[i], m->cfg.scope) &&
+		if (scope_managed(&l.items[i], m->cfg.scope) &&
 		    !(role && strcmp(role, GESTOR_ROLE_ADMIN_LOGS) == 0))
 			n++;
 	}

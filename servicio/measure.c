@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "decide.h"
 #include "log.h"
+#include "scope.h"
 
 /* Cycles a container list is reused at most. */
 #define MEASURE_LIST_EVERY 30
@@ -116,7 +116,7 @@ static uint64_t measure_lifetime_rates(const struct measure *ms, struct cycle *c
 		const struct snap_ctr *sc;
 		size_t k;
 
-		if (!decide_managed(dc, ms->scope) || !(sc = snapshot_find_ctr(s, dc->id)))
+		if (!scope_managed(dc, ms->scope) || !(sc = snapshot_find_ctr(s, dc->id)))
 			continue;
 		k = (size_t)(sc - s->ctrs);
 		if (k >= c->cs.nctrs || c->cs.ctrs[k].has_cpu)

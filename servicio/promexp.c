@@ -25,11 +25,11 @@
 
 #include <microhttpd.h>
 
-#include "decide.h"
 #include "gestor.h"
 #include "log.h"
 #include "metrics.h"
 #include "record.h"
+#include "scope.h"
 #include "util.h"
 
 const double promexp_buckets[PROMEXP_NBUCKETS] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
@@ -83,7 +83,7 @@ static int promexp_ctr_fill(struct promexp_ctr *o, const struct cycle_row *r, co
 	util_strlcpy(o->name, r->dc->name, sizeof(o->name));
 	util_strlcpy(o->image, r->dc->image, sizeof(o->image));
 	util_strlcpy(o->label_class, lc ? lc : "", sizeof(o->label_class));
-	o->managed = decide_managed(r->dc, x->scope);
+	o->managed = scope_managed(r->dc, x->scope);
 	o->cpu_seconds = (double)(o->io.has_cpu ? o->io.cpu_ns : st->cpu_time_ns) / 1e9;
 	if (st->has_mem) {
 		o->working_set = st->mem.usage;

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "../decide.h"
+#include "../scope.h"
 
 #define MAXC 8
 
@@ -121,14 +122,14 @@ static void test_managed(void **state)
 	add(&f, "scoped", scoped);
 	add(&f, "wrong", wrong);
 	add(&f, "none", NULL);
-	assert_true(decide_managed(&f.dc[0], NULL));
-	assert_true(decide_managed(&f.dc[0], ""));
-	assert_false(decide_managed(&f.dc[0], "gestor.test=a"));
-	assert_true(decide_managed(&f.dc[1], "gestor.test=a"));
-	assert_false(decide_managed(&f.dc[1], "gestor.test=b"));
-	assert_false(decide_managed(&f.dc[1], "gestor.test")); /* a scope needs key=value */
-	assert_false(decide_managed(&f.dc[2], ""));
-	assert_false(decide_managed(&f.dc[3], ""));
+	assert_true(scope_managed(&f.dc[0], NULL));
+	assert_true(scope_managed(&f.dc[0], ""));
+	assert_false(scope_managed(&f.dc[0], "gestor.test=a"));
+	assert_true(scope_managed(&f.dc[1], "gestor.test=a"));
+	assert_false(scope_managed(&f.dc[1], "gestor.test=b"));
+	assert_false(scope_managed(&f.dc[1], "gestor.test")); /* a scope needs key=value */
+	assert_false(scope_managed(&f.dc[2], ""));
+	assert_false(scope_managed(&f.dc[3], ""));
 }
 
 /* Two high and two low managed containers, keep 1 of each: the heavier high
