@@ -351,9 +351,8 @@ static void pb_ctr_plain(struct promexp_buf *b, const struct promexp_state *s)
 	}
 }
 
-/* Block I/O per device (label device) and network per interface (label
- * interface): cAdvisor's container_fs_* and container_network_* counters. */
-static void pb_ctr_devices(struct promexp_buf *b, const struct promexp_state *s)
+/* Block I/O per device (label device): cAdvisor's container_fs_* counters. */
+static void pb_ctr_fs(struct promexp_buf *b, const struct promexp_state *s)
 {
 	static const struct {
 		const char *name, *help;
@@ -368,6 +367,26 @@ static void pb_ctr_devices(struct promexp_buf *b, const struct promexp_state *s)
 		{ "container_fs_writes_total", "Cumulative count of writes completed",
 		  offsetof(struct ctrio_dev, wios) },
 	};
+	uint64_t v;
+
+	for (size_t k = 0; k < UTIL_ARRAY_LEN(fs); k++) {
+		pb_head(b, fs[k].name, "counter", fs[k].help);
+		for (size_t i = 0; i < s->nctrs; i++) {
+			const struct promexp_ctr *c = &s->ctrs[i];
+
+			for (size_t d = 0; c->io.has_io && d < c->io.ndev; d++) {
+				memcpy(&v, (const char *)&c->io.dev[d] + fs[k].off, sizeof(v));
+				pb_ctr_series_x(b, fs[k].name, c, "device", c->io.dev[d].name);
+				pb_fmt(b, "%llu\n", (unsigned long long)v);
+			}
+		}
+	}
+}
+
+/* Network per interface (label interface): cAdvisor's container_network_*
+ * counters. */
+static void pb_ctr_net(struct promexp_buf *b, const struct promexp_state *s)
+{
 	static const struct {
 		const char *name, *help;
 		size_t off;
@@ -396,18 +415,6 @@ static void pb_ctr_devices(struct promexp_buf *b, const struct promexp_state *s)
 	};
 	uint64_t v;
 
-	for (size_t k = 0; k < UTIL_ARRAY_LEN(fs); k++) {
-		pb_head(b, fs[k].name, "counter", fs[k].help);
-		for (size_t i = 0; i < s->nctrs; i++) {
-			const struct promexp_ctr *c = &s->ctrs[i];
-
-			for (size_t d = 0; c->io.has_io && d < c->io.ndev; d++) {
-				memcpy(&v, (const char *)&c->io.dev[d] + fs[k].off, sizeof(v));
-				pb_ctr_series_x(b, fs[k].name, c, "device", c->io.dev[d].name);
-				pb_fmt(b, "%llu\n", (unsigned long long)v);
-			}
-		}
-	}
 	for (size_t k = 0; k < UTIL_ARRAY_LEN(net); k++) {
 		pb_head(b, net[k].name, "counter", net[k].help);
 		for (size_t i = 0; i < s->nctrs; i++) {
@@ -551,7 +558,8 @@ int promexp_render(const struct promexp_state *s, char **out, size_t *len)
 	pb_build_info(&b);
 	pb_containers(&b, s);
 	pb_ctr_plain(&b, s);
-	pb_ctr_devices(&b, s);
+	pb_ctr_fs(&b, s);
+	pb_ctr_net(&b, s);
 	pb_decisions(&b, s);
 	pb_cycles(&b, s);
 	pb_gestor(&b, s);
