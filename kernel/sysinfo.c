@@ -112,6 +112,9 @@ static struct proc_dir_entry *gsi_entry;
 /*
  * Length of the UTF-8 sequence at s (1..4) when it is valid and not a code
  * point of U+EF00..U+EFFF (the range the escaping below reserves), else 0.
+ * The module's own copy of lib/utf8.h's rules: kernel code cannot include
+ * or link lib/. servicio's escape_test compiles this function beside
+ * lib/jsonesc.c and checks that both give the same bytes.
  */
 static size_t gsi_utf8_len(const unsigned char *s, size_t n)
 {

@@ -2,7 +2,13 @@
  * utf8.h — the one strict UTF-8 decoder: what the module, servicio and
  * admin_logs call a valid sequence (no overlong form, no surrogate, nothing
  * above U+10FFFF). Inline, so that the static tools that compile single
- * files of lib/ need no new source.
+ * files of lib/ need no new source. Its users: lib/jsonesc.c (so servicio's
+ * snapshot.c, procfs.c and bpfrec.c through jsonesc_decode), admin_logs'
+ * graphs_text.c, and the module's test tests/kernel/sysinfo_test.c. The
+ * kernel module keeps its own copy (kernel/sysinfo.c gsi_utf8_len: kernel
+ * code cannot include lib/; escape_test checks the two agree), and the BPF
+ * programs validate nothing: they copy raw bytes, which servicio decodes
+ * with this one (bpfrec.c).
  */
 #ifndef GESTOR_UTF8_H
 #define GESTOR_UTF8_H

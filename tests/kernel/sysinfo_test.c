@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../lib/utf8.h"
 #include "tap.h"
 
 #define PROC_FILE "/proc/sysinfo_202002591"
@@ -301,30 +302,10 @@ static json_t *doc_find(json_t *doc, pid_t pid)
  */
 static size_t utf8_valid_len(const unsigned char *s, size_t n)
 {
-	size_t len, i;
 	uint32_t cp;
+	size_t len = utf8_decode(s, n, &cp); /* lib/utf8.h: servicio's own rules */
 
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0xef00 && cp <= 0xefff))
-		return 0;
-	return len;
+	return len && (cp < 0xef00 || cp > 0xefff) ? len : 0;
 }
 
 #define DECODED_MAX 512
