@@ -176,12 +176,15 @@ static void mgr_status(struct mgr *m, const struct cycle *c)
 }
 
 /* The stages after measuring; the timings go to the debug log. */
-static void run_stages(struct mgr *m, struct cycle *c, const struct ctrio *io, uint64_t t[4])
+static void run_stages(struct mgr *m, struct cycle *c, struct ctrio **io, uint64_t t[4])
 {
 	const struct decide_ctx dx = mgr_decide_ctx(m);
-	const struct record_ctx rx = { m->run_id, m->cfg.host,	    m->cfg.dry_run,
-				       m->colour, m->cfg.keep_high, m->cfg.keep_low,
-				       io };
+	struct record_ctx rx = { .run_id = m->run_id,
+				 .host = m->cfg.host,
+				 .dry_run = m->cfg.dry_run,
+				 .colour = m->colour,
+				 .keep_high = m->cfg.keep_high,
+				 .keep_low = m->cfg.keep_low };
 	struct act_result ar;
 	int nremove = decide_cycle(c, &dx);
 	char *body;
@@ -190,6 +193,12 @@ static void run_stages(struct mgr *m, struct cycle *c, const struct ctrio *io, u
 		log_errorx("out of memory: cycle skipped");
 		return;
 	}
+	/* the rows' cgroup and network counters, before any removal, once for
+	 * the records and /metrics (NULL when out of memory: both go without) */
+	if (!m->iokeep)
+		m->iokeep = ctrio_keep_new(); /* NULL: the files are opened each cycle */
+	*io = ctrio_read_cycle(m->iokeep, c);
+	rx.io = *io;
 	if (nremove > 0)
 		measure_forget_list(&m->ms); /* the set changes: list again next cycle */
 	if (!m->cfg.dry_run) /* a dry run changes nothing, on disk neither */
@@ -263,12 +272,7 @@ static void run_cycle(struct mgr *m)
 	wd_alive();
 	docker_back(m);
 	measure_settle(&m->ms, &c, mgr_stopping);
-	/* the cgroup and network counters, once for the records and /metrics
-	 * (NULL when out of memory: the records go without them) */
-	if (!m->iokeep)
-		m->iokeep = ctrio_keep_new(); /* NULL: the files are opened each cycle */
-	io = ctrio_read_cycle(m->iokeep, &c);
-	run_stages(m, &c, io, t);
+	run_stages(m, &c, &io, t);
 	size_t skipped, reused;
 	metrics_saved(&m->ms.met, &skipped, &reused);
 	log_debug("cycle %" PRIu64
