@@ -12,8 +12,9 @@
  * batch_id already there is a 200 and stores nothing), its records taken
  * apart by the server from the JSON array of the records as received
  * (json_array_elements keeps each element's text exactly), the containers
- * of its samples, and its run's row, as data-modifying CTEs. The group's
- * access entries are one more statement (json_to_recordset).
+ * of its samples, its run's row and its samples' rows (samples), as
+ * data-modifying CTEs. The group's access entries are one more statement
+ * (json_to_recordset).
  *
  * When the server is unreachable, restarts or fails, every batch of the
  * group is answered 503 (not stored, retry later; a COMMIT cut off may have
@@ -55,6 +56,31 @@ struct store_pg {
 	char *jbuf; /* the records of one batch as a JSON array */
 	size_t jcap;
 };
+
+/*
+ * samples: what the graphs read of each sample record (the system's
+ * figures and its containers counted per class), the same rows as the
+ * SQLite back end's, derived in the server from the sample records of from
+ * (a relation r with id, type, ts_ns and body): at ingest from each batch's
+ * new records (pg_ins_batch), and once from every stored record when a
+ * database made before the table gets it (pg_migrate_samples).
+ */
+#define PG_SAMPLES_INSERT(from)                                                                \
+	"INSERT INTO samples(record, ts_ns, source, total_kb, used_kb, available_kb, cpu_pct," \
+	" n_high, n_low, n_unknown) SELECT r.id, r.ts_ns, j->>'source',"                       \
+	" (j->'memory'->>'total_kb')::bigint, (j->'memory'->>'used_kb')::bigint,"              \
+	" (j->'memory'->>'available_kb')::bigint, (j->>'cpu_pct')::float8, k.nh, k.nl, k.nu"   \
+	" FROM " from ", LATERAL (SELECT r.body::json AS j) p, LATERAL (SELECT count(*)"       \
+	" FILTER (WHERE x->>'class' = 'high') AS nh, count(*) FILTER (WHERE x->>'class' ="     \
+	" 'low') AS nl, count(*) FILTER (WHERE x->>'class' IS DISTINCT FROM 'high' AND"        \
+	" x->>'class' IS DISTINCT FROM 'low') AS nu FROM json_array_elements(j->'containers')" \
+	" x) k WHERE r.type = 'sample'"
+
+static const char pg_samples_schema[] =
+	"CREATE TABLE samples(record bigint PRIMARY KEY REFERENCES records ON DELETE CASCADE,"
+	" ts_ns bigint NOT NULL, source text, total_kb bigint, used_kb bigint,"
+	" available_kb bigint, cpu_pct double precision, n_high integer, n_low integer,"
+	" n_unknown integer);" PG_SAMPLES_INSERT("records r");
 
 static const char pg_schema_v2[] =
 	"CREATE TABLE batches(id bigserial PRIMARY KEY, batch_id text NOT NULL UNIQUE,"
@@ -130,8 +156,9 @@ static const char pg_ins_batch[] =
 	" HAVING count(*) > 0 ON CONFLICT (run, host) DO UPDATE SET"
 	" first_ns = least(runs.first_ns, excluded.first_ns),"
 	" last_ns = greatest(runs.last_ns, excluded.last_ns),"
-	" n_records = runs.n_records + excluded.n_records)"
-	" SELECT count(*) FROM b";
+	" n_records = runs.n_records + excluded.n_records),"
+	" s AS (" PG_SAMPLES_INSERT("r") ")"
+					 " SELECT count(*) FROM b";
 
 static const char pg_ins_access[] =
 	"INSERT INTO access_log(ts_ns, client, method, path, status, bytes_in, bytes_out,"
@@ -236,6 +263,32 @@ err:
 	return -EIO;
 }
 
+/*
+ * The graphs' samples table (PG_SAMPLES_INSERT), in a transaction of its
+ * own under the migration's advisory lock: made and filled from the stored
+ * sample records when the database lacks it (one made before it existed),
+ * else nothing. A step apart from the numbered ones, so that it holds on
+ * a database of any version.
+ */
+static int pg_migrate_samples(PGconn *c, char *err, size_t errlen)
+{
+	int64_t missing = 0;
+
+	if (pg_exec(c, "BEGIN", err, errlen) < 0)
+		return -EIO;
+	if (pg_exec(c, "SELECT pg_advisory_xact_lock(" PG_LOCK_ID ")", err, errlen) < 0 ||
+	    pg_number(c, "SELECT CASE WHEN to_regclass('samples') IS NULL THEN 1 ELSE 0 END",
+		      &missing, err, errlen) < 0 ||
+	    (missing && pg_exec(c, pg_samples_schema, err, errlen) < 0) ||
+	    pg_exec(c, "COMMIT", err, errlen) < 0) {
+		PQclear(PQexec(c, "ROLLBACK"));
+		return -EIO;
+	}
+	if (missing)
+		log_info("database: the graphs' samples table made from the stored records");
+	return 0;
+}
+
 /* The writer's session: durable commits, whatever the server's default. */
 static int pg_session(PGconn *c, char *err, size_t errlen)
 {
@@ -265,7 +318,7 @@ static int pg_open(void **be, const char *url, char *err, size_t errlen)
 	util_strlcpy(p->url, url, sizeof(p->url));
 	p->conn = pg_connect(url, err, errlen);
 	if (!p->conn || pg_migrate(p->conn, err, errlen) < 0 ||
-	    pg_session(p->conn, err, errlen) < 0) {
+	    pg_migrate_samples(p->conn, err, errlen) < 0 || pg_session(p->conn, err, errlen) < 0) {
 		pg_close(p);
 		return -EIO;
 	}

@@ -483,6 +483,27 @@ static void test_graph_snapshot(void **state)
 }
 
 /*
+ * A database made before the graphs' samples table gets it at open, filled
+ * from the sample records already stored (with their per-class counts).
+ */
+static void test_samples_migration(void **state)
+{
+	struct store *s;
+
+	(void)state;
+	need_pg();
+	assert_int_equal(psql(NULL, "DROP TABLE samples"), PGRES_COMMAND_OK);
+	s = open_store();
+	store_close(s);
+	assert_int_equal(psql_num("SELECT count(*) FROM samples s JOIN records r ON r.id = "
+				  "s.record WHERE r.run = 'run-a' AND s.n_high = 1 AND s.n_low = 0 "
+				  "AND s.n_unknown = 0 AND s.used_kb = 50 AND s.cpu_pct = 5"),
+			 2);
+	assert_int_equal(psql_num("SELECT count(*) FROM samples"),
+			 psql_num("SELECT count(*) FROM records WHERE type = 'sample'"));
+}
+
+/*
  * A batch the database refuses fails alone: the group is written again batch
  * by batch, the refused one is answered 500 and the others are stored, the
  * access lines of the group too.
@@ -647,9 +668,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_store_and_reopen), cmocka_unit_test(test_queries),
-		cmocka_unit_test(test_graph_snapshot),	 cmocka_unit_test(test_refused_batch),
-		cmocka_unit_test(test_disk_full),	 cmocka_unit_test(test_server_away),
-		cmocka_unit_test(test_corrupt_record),	 cmocka_unit_test(test_newer_schema),
+		cmocka_unit_test(test_graph_snapshot),	 cmocka_unit_test(test_samples_migration),
+		cmocka_unit_test(test_refused_batch),	 cmocka_unit_test(test_disk_full),
+		cmocka_unit_test(test_server_away),	 cmocka_unit_test(test_corrupt_record),
+		cmocka_unit_test(test_newer_schema),
 	};
 
 	return cmocka_run_group_tests_name("store on PostgreSQL", tests, group_setup,
