@@ -31,7 +31,6 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "gestor.h"
 #include "graphs_text.h"
@@ -78,23 +77,18 @@ static void d_series(struct chart_data *d, const char *name)
 		gtext_display(name, d->series[d->nseries++], GTEXT_MAX);
 }
 
-static int g_prepare(struct gctx *g, const char *sql, sqlite3_stmt **st)
+/* Query q of the store's view (store_graph.h) with arguments a. 0 or -EIO, g->err set. */
+static int g_query(struct gctx *g, enum sg_query q, const struct sg_arg *a)
 {
-	if (sqlite3_prepare_v2(g->db, sql, -1, st, NULL) != SQLITE_OK) {
-		snprintf(g->err, sizeof(g->err), "sql: %s", sqlite3_errmsg(g->db));
-		return -EIO;
-	}
-	return 0;
+	return store_graph_query(g->v, q, a, g->err, sizeof(g->err)) < 0 ? -EIO : 0;
 }
 
-static int g_done(struct gctx *g, sqlite3_stmt *st, int rc)
+/* The query's next row: 1, 0 at the end, -EIO with g->err set. */
+static int g_next(struct gctx *g)
 {
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		snprintf(g->err, sizeof(g->err), "sql: %s", sqlite3_errmsg(g->db));
-		return -EIO;
-	}
-	return 0;
+	int r = store_graph_next(g->v, g->err, sizeof(g->err));
+
+	return r < 0 ? -EIO : r;
 }
 
 /* Per time bucket sums of the sample columns. */
@@ -190,25 +184,14 @@ static int64_t samples_spacing(const struct sbucket *b, size_t nb)
 /* The run's samples read into b[0..nb): one per sample (each) or per bucket. */
 static int samples_read(struct gctx *g, struct sbucket *b, size_t nb, bool each)
 {
-	sqlite3_stmt *st;
+	const struct sg_arg a[] = { { .s = g->run } };
 	size_t i;
 	int rc, c;
 
-	if (g_prepare(
-		    g,
-		    each ? "SELECT s.ts_ns, s.used_kb, s.total_kb, s.available_kb, s.cpu_pct, "
-			   "s.n_high, s.n_low, s.n_unknown, CASE WHEN s.n_unknown > 0 THEN r.body "
-			   "END FROM records r JOIN samples s ON s.record = r.id "
-			   "WHERE r.run = ?1 AND r.type = 'sample' ORDER BY s.ts_ns, s.record"
-			 : "SELECT s.ts_ns, s.used_kb, s.total_kb, s.available_kb, s.cpu_pct, "
-			   "s.n_high, s.n_low, s.n_unknown, CASE WHEN s.n_unknown > 0 THEN r.body "
-			   "END FROM records r JOIN samples s ON s.record = r.id "
-			   "WHERE r.run = ?1 AND r.type = 'sample'",
-		    &st) < 0)
+	if (g_query(g, each ? SG_SAMPLES_SORTED : SG_SAMPLES, a) < 0)
 		return -EIO;
-	sqlite3_bind_text(st, 1, g->run, -1, SQLITE_STATIC);
-	for (i = 0; (rc = sqlite3_step(st)) == SQLITE_ROW; i++) {
-		int64_t ts = sqlite3_column_int64(st, 0);
+	for (i = 0; (rc = g_next(g)) == 1; i++) {
+		int64_t ts = store_graph_num(g->v, 0);
 		size_t k = each ? i : (size_t)((ts - g->t0) / g->bucket);
 		if (k >= nb)
 			continue; /* a sample stored after the span was taken */
@@ -216,16 +199,11 @@ static int samples_read(struct gctx *g, struct sbucket *b, size_t nb, bool each)
 			b[k].ts = ts;
 		b[k].n++;
 		for (c = 0; c < SV_ADMIN; c++)
-			b[k].v[c] += sqlite3_column_double(st, c + 1);
-		if (sqlite3_column_int64(st, 7) > 0)
-			samples_split_unknown((const char *)sqlite3_column_text(st, 8), b[k].v);
+			b[k].v[c] += store_graph_real(g->v, (unsigned)c + 1);
+		if (store_graph_num(g->v, 7) > 0)
+			samples_split_unknown(store_graph_text(g->v, 8), b[k].v);
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		snprintf(g->err, sizeof(g->err), "sql: %s", sqlite3_errmsg(g->db));
-		return -EIO;
-	}
-	return 0;
+	return rc;
 }
 
 /* memory.csv, cpu.csv and running_by_class.csv from the buckets, gaps broken. */
@@ -333,88 +311,81 @@ static int points_add(struct gctx *g, struct points *p, struct point x)
 	return 0;
 }
 
-/* The bucketed points of series s from st (bound to one container). */
-static int containers_series(struct gctx *g, sqlite3_stmt *st, unsigned s, struct points *pts)
+/* The bucketed points of series s: the rows of the open series query. */
+static int containers_series(struct gctx *g, unsigned s, struct points *pts)
 {
 	int rc;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = g_next(g)) == 1) {
 		if (points_add(g, pts,
-			       (struct point){ .k = sqlite3_column_int64(st, 0),
-					       .ts = sqlite3_column_int64(st, 1),
+			       (struct point){ .k = store_graph_num(g->v, 0),
+					       .ts = store_graph_num(g->v, 1),
 					       .s = s,
-					       .v = sqlite3_column_double(st, 2) }) < 0)
+					       .v = store_graph_real(g->v, 2) }) < 0)
 			return -ENOMEM;
 	}
-	if (rc != SQLITE_DONE) {
-		snprintf(g->err, sizeof(g->err), "sql: %s", sqlite3_errmsg(g->db));
-		return -EIO;
-	}
-	sqlite3_reset(st);
-	return 0;
+	return rc;
 }
 
+/* One of the busiest containers: its id and its first and last record. */
+struct top_ctr {
+	char cid[GTEXT_MAX];
+	int64_t first, last;
+};
+
 /*
- * The busiest managed containers by mem (or CPU): a series each (named in
- * both charts' data) and their points from their own record range, sorted
- * by bucket. Managed: decided high or low in a sample of the run (not the
- * admin_logs container, not unmanaged ones, however busy).
+ * The busiest managed containers by mem (or CPU), at most top_n, into
+ * top[0..*n), each a series named in both charts' data. Managed: decided
+ * high or low in a sample of the run (not the admin_logs container, not
+ * unmanaged ones, however busy).
  */
-static int containers_points(struct gctx *g, bool mem, struct points *pts)
+static int containers_top(struct gctx *g, bool mem, struct top_ctr *top, unsigned *n)
 {
 	struct chart_data *dl = &g->d[mem ? C_CMEM : C_CCPU],
 			  *dh = &g->d[mem ? C_CMEM_HEAT : C_CCPU_HEAT];
-	sqlite3_stmt *top = NULL, *st = NULL;
-	char sql[320];
-	int rc = SQLITE_DONE, r = -EIO;
+	const struct sg_arg a[] = {
+		{ .i = g->o->top_n < GRAPHS_SERIES ? g->o->top_n : GRAPHS_SERIES },
+		{ .s = g->run },
+	};
+	int rc;
 
-	snprintf(sql, sizeof(sql),
-		 "SELECT (sc.ts_ns - ?1) / ?2 AS k, min(sc.ts_ns), avg(%s) FROM sample_containers "
-		 "sc "
-		 "JOIN records r ON r.id = sc.record WHERE sc.record BETWEEN ?3 AND ?4 AND "
-		 "sc.cid = ?5 AND r.run = ?6 GROUP BY k ORDER BY k",
-		 mem ? "sc.mem_kb / 1024.0" : "sc.cpu_pct");
-	if (g_prepare(g,
-		      mem ? "SELECT sc.cid, max(sc.name), min(sc.record), max(sc.record) "
-			    "FROM records r JOIN sample_containers sc ON sc.record = r.id "
-			    "WHERE r.run = ?2 AND r.type = 'sample' GROUP BY sc.cid "
-			    "HAVING sum(sc.class IN ('high', 'low')) > 0 "
-			    "ORDER BY avg(sc.mem_kb) DESC, sc.cid LIMIT ?1"
-			  : "SELECT sc.cid, max(sc.name), min(sc.record), max(sc.record) "
-			    "FROM records r JOIN sample_containers sc ON sc.record = r.id "
-			    "WHERE r.run = ?2 AND r.type = 'sample' GROUP BY sc.cid "
-			    "HAVING sum(sc.class IN ('high', 'low')) > 0 "
-			    "ORDER BY avg(sc.cpu_pct) DESC, sc.cid LIMIT ?1",
-		      &top) < 0 ||
-	    g_prepare(g, sql, &st) < 0)
-		goto out;
-	sqlite3_bind_int(top, 1, (int)(g->o->top_n < GRAPHS_SERIES ? g->o->top_n : GRAPHS_SERIES));
-	sqlite3_bind_text(top, 2, g->run, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, g->run, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 1, g->t0);
-	sqlite3_bind_int64(st, 2, g->bucket);
-	while ((rc = sqlite3_step(top)) == SQLITE_ROW) {
-		unsigned s = dl->nseries;
+	*n = 0;
+	if (g_query(g, mem ? SG_TOP_MEM : SG_TOP_CPU, a) < 0)
+		return -EIO;
+	while ((rc = g_next(g)) == 1 && *n < GRAPHS_SERIES) {
+		const char *cid = store_graph_text(g->v, 0);
 
-		d_series(dl, (const char *)sqlite3_column_text(top, 1));
-		d_series(dh, (const char *)sqlite3_column_text(top, 1));
-		sqlite3_bind_int64(st, 3, sqlite3_column_int64(top, 2));
-		sqlite3_bind_int64(st, 4, sqlite3_column_int64(top, 3));
-		sqlite3_bind_text(st, 5, (const char *)sqlite3_column_text(top, 0), -1,
-				  SQLITE_TRANSIENT);
-		if (containers_series(g, st, s, pts) < 0)
-			goto out;
+		util_strlcpy(top[*n].cid, cid ? cid : "", sizeof(top[*n].cid));
+		top[*n].first = store_graph_num(g->v, 2);
+		top[*n].last = store_graph_num(g->v, 3);
+		d_series(dl, store_graph_text(g->v, 1));
+		d_series(dh, store_graph_text(g->v, 1));
+		(*n)++;
 	}
-	if (rc != SQLITE_DONE) {
-		snprintf(g->err, sizeof(g->err), "sql: %s", sqlite3_errmsg(g->db));
-		goto out;
+	return rc < 0 ? -EIO : 0;
+}
+
+/* The busiest containers' points, each from its own record range, sorted by bucket. */
+static int containers_points(struct gctx *g, bool mem, struct points *pts)
+{
+	struct top_ctr *top = calloc(GRAPHS_SERIES, sizeof(*top));
+	unsigned n = 0;
+	int r = top ? containers_top(g, mem, top, &n) : -ENOMEM;
+
+	for (unsigned s = 0; r == 0 && s < n; s++) {
+		const struct sg_arg a[] = { { .i = g->t0 },	   { .i = g->bucket },
+					    { .i = top[s].first }, { .i = top[s].last },
+					    { .s = top[s].cid },   { .s = g->run } };
+
+		r = g_query(g, mem ? SG_SERIES_MEM : SG_SERIES_CPU, a);
+		if (r == 0)
+			r = containers_series(g, s, pts);
 	}
-	if (pts->n > 0)
+	if (!top)
+		snprintf(g->err, sizeof(g->err), "out of memory");
+	free(top);
+	if (r == 0 && pts->n > 0)
 		qsort(pts->v, pts->n, sizeof(*pts->v), point_cmp);
-	r = 0;
-out:
-	sqlite3_finalize(st);
-	sqlite3_finalize(top);
 	return r;
 }
 
@@ -505,36 +476,28 @@ static int produce_containers(struct gctx *g, bool mem)
 static int produce_removed(struct gctx *g)
 {
 	FILE *fb = g->f[C_REMOVED], *fc = g->f[C_REMOVED_CUM];
-	sqlite3_stmt *st;
+	const struct sg_arg a[] = { { .s = g->run } };
 	int64_t high = 0, low = 0, n = 0, total = 0, step;
 	int rc;
 
-	if (g_prepare(g, "SELECT count(*) FROM records WHERE action = 'removed' AND run = ?1",
-		      &st) < 0)
+	if (g_query(g, SG_REMOVED_COUNT, a) < 0 || (rc = g_next(g)) < 0)
 		return -EIO;
-	sqlite3_bind_text(st, 1, g->run, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		total = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	total = rc == 1 ? store_graph_num(g->v, 0) : 0;
 	step = total / GRAPHS_MAX_POINTS + 1;
-	if (g_prepare(g,
-		      "SELECT ts_ns, class FROM records WHERE action = 'removed' AND run = ?1 "
-		      "ORDER BY ts_ns",
-		      &st) < 0)
+	if (g_query(g, SG_REMOVED, a) < 0)
 		return -EIO;
-	sqlite3_bind_text(st, 1, g->run, -1, SQLITE_STATIC);
 	fputs("time_utc,epoch_s,high,low\n", fc);
 	d_series(&g->d[C_REMOVED_CUM], "high");
 	d_series(&g->d[C_REMOVED_CUM], "low");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *cls = (const char *)sqlite3_column_text(st, 1);
+	while ((rc = g_next(g)) == 1) {
+		const char *cls = store_graph_text(g->v, 1);
 		if (cls && strcmp(cls, "high") == 0)
 			high++;
 		else
 			low++;
 		n++;
 		if (n % step == 0 || n == total) {
-			csv_time(fc, sqlite3_column_int64(st, 0));
+			csv_time(fc, store_graph_num(g->v, 0));
 			fprintf(fc, ",%lld,%lld\n", (long long)high, (long long)low);
 			g->d[C_REMOVED_CUM].rows++;
 		}
@@ -542,24 +505,48 @@ static int produce_removed(struct gctx *g)
 	fprintf(fb, "class,removed\nhigh,%lld\nlow,%lld\n", (long long)high, (long long)low);
 	g->d[C_REMOVED].rows = 2;
 	d_series(&g->d[C_REMOVED], "removed");
-	return g_done(g, st, rc);
+	return rc;
+}
+
+/* The runs index.html lists (the 100 latest), in g->runs; none when they cannot be read. */
+static void graphs_read_runs(struct gctx *g)
+{
+	char err[256];
+	int rc;
+
+	if (store_graph_query(g->v, SG_RUNS, NULL, err, sizeof(err)) < 0 ||
+	    !(g->runs = json_array()))
+		return; /* a database before runs: no list */
+	while ((rc = store_graph_next(g->v, err, sizeof(err))) == 1) {
+		const char *run = store_graph_text(g->v, 0), *host = store_graph_text(g->v, 1);
+
+		json_array_append_new(g->runs,
+				      json_pack("[s,s,I,I,I]", run ? run : "", host ? host : "",
+						(json_int_t)store_graph_num(g->v, 2),
+						(json_int_t)store_graph_num(g->v, 3),
+						(json_int_t)store_graph_num(g->v, 4)));
+	}
+	if (rc < 0) {
+		json_decref(g->runs);
+		g->runs = NULL;
+	}
 }
 
 /* The run to draw: the one asked for, else the latest to start. */
-static void graphs_pick_run(struct gctx *g)
+static int graphs_pick_run(struct gctx *g)
 {
-	sqlite3_stmt *st = NULL;
+	int rc;
 
 	if (g->o->run) {
 		util_strlcpy(g->run, g->o->run, sizeof(g->run));
-		return;
+		return 0;
 	}
 	g->run[0] = '\0';
-	if (sqlite3_prepare_v2(g->db, "SELECT run FROM runs ORDER BY first_ns DESC, run LIMIT 1",
-			       -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		util_strlcpy(g->run, (const char *)sqlite3_column_text(st, 0), sizeof(g->run));
-	sqlite3_finalize(st);
+	if (g_query(g, SG_LATEST_RUN, NULL) < 0 || (rc = g_next(g)) < 0)
+		return -EIO;
+	if (rc == 1 && store_graph_text(g->v, 0))
+		util_strlcpy(g->run, store_graph_text(g->v, 0), sizeof(g->run));
+	return 0;
 }
 
 static int graphs_mkdir(const char *dir, char *err, size_t errlen)
@@ -582,21 +569,16 @@ static double graphs_thread_cpu(void)
 /* The time range, the bucket width and the sample count, in g. */
 static int graphs_range(struct gctx *g)
 {
-	sqlite3_stmt *st = NULL;
+	const struct sg_arg a[] = { { .s = g->run } };
+	int rc;
 
-	if (g_prepare(g,
-		      "SELECT coalesce(min(s.ts_ns), 0), coalesce(max(s.ts_ns), 0), count(*) "
-		      "FROM records r JOIN samples s ON s.record = r.id "
-		      "WHERE r.run = ?1 AND r.type = 'sample'",
-		      &st) < 0)
+	if (g_query(g, SG_RANGE, a) < 0 || (rc = g_next(g)) < 0)
 		return -EIO;
-	sqlite3_bind_text(st, 1, g->run, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		g->t0 = sqlite3_column_int64(st, 0);
-		g->t1 = sqlite3_column_int64(st, 1);
-		g->nsamples = sqlite3_column_int64(st, 2);
+	if (rc == 1) {
+		g->t0 = store_graph_num(g->v, 0);
+		g->t1 = store_graph_num(g->v, 1);
+		g->nsamples = store_graph_num(g->v, 2);
 	}
-	sqlite3_finalize(st);
 	g->bucket = (g->t1 - g->t0) / GRAPHS_MAX_POINTS + 1;
 	/* with few samples, keep each one: bucket narrower than any gap */
 	if (g->nsamples <= GRAPHS_MAX_POINTS)
@@ -605,41 +587,31 @@ static int graphs_range(struct gctx *g)
 }
 
 /*
- * Open the read transaction every chart reads (every chart sees the same
- * data) and pick the run: -ENOENT when it has no record (on host, when
- * given), before anything is written.
+ * Open the view every chart reads (one read transaction: every chart sees
+ * the same data) and pick the run: -ENOENT when it has no record (on host,
+ * when given), before anything is written.
  */
 static int graphs_open(struct gctx *g)
 {
-	sqlite3_stmt *st = NULL;
+	const struct sg_arg a[] = { { .s = g->run } };
 	int rc;
 
-	if (g->o->db)
-		g->db = g->o->db;
-	else if (store_open_reader(g->o->db_path, &g->db, g->err, sizeof(g->err)) < 0)
+	if (g->o->view)
+		g->v = g->o->view;
+	else if (store_graph_open_sqlite(g->o->db_path, g->o->host, &g->v, g->err, sizeof(g->err)) <
+		 0)
 		return -EIO;
-	if (store_scope_host(g->db, g->o->host, g->err, sizeof(g->err)) < 0)
+	if (graphs_pick_run(g) < 0 || g_query(g, SG_RUN_FOUND, a) < 0 || (rc = g_next(g)) < 0)
 		return -EIO;
-	sqlite3_exec(g->db, "BEGIN", NULL, NULL, NULL);
-	graphs_pick_run(g);
-	if (g_prepare(g, "SELECT 1 FROM records WHERE run = ?1 LIMIT 1", &st) < 0)
-		return -EIO;
-	sqlite3_bind_text(st, 1, g->run, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW)
+	if (rc == 1)
 		return 0;
-	if (rc != SQLITE_DONE) {
-		snprintf(g->err, sizeof(g->err), "sql: %s", sqlite3_errmsg(g->db));
-		return -EIO;
-	}
 	snprintf(g->err, sizeof(g->err), "no records of run %s%s to draw",
 		 g->run[0] ? g->run : "\"\" (no run id)",
 		 g->o->host && g->o->host[0] ? " on the host asked for" : "");
 	return -ENOENT;
 }
 
-/* Each chart's CSV, from the transaction graphs_open began. */
+/* Each chart's CSV, from the view graphs_open opened, which is closed after. */
 static int graphs_write_csv(struct gctx *g, int dfd)
 {
 	if (graphs_range(g) < 0)
@@ -660,7 +632,9 @@ static int graphs_write_csv(struct gctx *g, int dfd)
 	if (produce_samples(g) < 0 || produce_containers(g, false) < 0 ||
 	    produce_containers(g, true) < 0 || produce_removed(g) < 0)
 		return -EIO;
-	sqlite3_exec(g->db, "COMMIT", NULL, NULL, NULL);
+	graphs_read_runs(g);
+	store_graph_close(g->v); /* the read transaction ends before the drawing */
+	g->v = NULL;
 	for (size_t i = 0; i < NCHARTS; i++) {
 		int fr = fclose(g->f[i]);
 
@@ -791,6 +765,7 @@ int graphs_draw(const struct graphs_opts *o, json_t **files, double *cpu_s, char
 
 	*files = NULL;
 	if (!g) {
+		store_graph_close(o->view);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -833,8 +808,8 @@ out:
 	for (size_t i = 0; i < NCHARTS; i++)
 		if (g->f[i])
 			fclose(g->f[i]);
-	if (g->db && g->db != o->db) /* the caller's stays open */
-		sqlite3_close(g->db);
+	store_graph_close(g->v); /* still open after an error */
+	json_decref(g->runs);
 	if (dfd >= 0)
 		close(dfd);
 	free(g);

@@ -26,13 +26,16 @@
 #include <stdint.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
+
+struct store_graph;
 
 #define GRAPHS_MAX_POINTS 800
 
 struct graphs_opts {
-	const char *db_path; /* SQLite database to read (when db is NULL) */
-	sqlite3 *db; /* else this open database, the caller's (store_graph_db) */
+	const char *db_path; /* SQLite database to read (when view is NULL) */
+	/* else this view of the store (store_graph.h), which graphs_draw takes
+	 * over: closed once the CSVs are written, also on error */
+	struct store_graph *view;
 	const char *dir; /* report directory (created when missing) */
 	const char *gnuplot; /* gnuplot program */
 	unsigned top_n; /* busiest containers charted */

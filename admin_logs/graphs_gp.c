@@ -26,7 +26,6 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "gestor.h"
 #include "graphs_text.h"

@@ -1,8 +1,9 @@
 /*
  * graphs_int.h — what the parts of the report share (internal to graphs*.c):
  * the charts, what each chart's CSV turned out to hold, and the drawing's
- * context. graphs.c turns the stored samples into series and CSV files and
- * runs the drawing; graphs_gp.c writes each chart's gnuplot script and
+ * context. graphs.c asks the store's graph query layer (store_graph.h) for
+ * the stored samples, turns them into series and CSV files and runs the
+ * drawing; graphs_gp.c writes each chart's gnuplot script and
  * starts gnuplot; graphs_page.c writes the report's page and keeps the
  * archive of past runs' reports.
  */
@@ -14,10 +15,9 @@
 #include <sys/types.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
-
 #include "graphs.h"
 #include "graphs_text.h"
+#include "store_graph.h"
 
 #define GRAPHS_TIMEOUT_S 300u /* graphs_opts.timeout_s when 0 */
 #define GRAPHS_NAME_MAX 64
@@ -64,7 +64,8 @@ struct chart_data {
 };
 
 struct gctx {
-	sqlite3 *db;
+	struct store_graph *v; /* the store's view the series are read from */
+	json_t *runs; /* index.html's list: [run, host, first_ns, last_ns, records] each */
 	const struct graphs_opts *o;
 	int64_t t0, t1, bucket; /* samples' time span and bucket width, ns */
 	int64_t nsamples;

@@ -25,7 +25,6 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "gestor.h"
 #include "graphs_text.h"
@@ -71,23 +70,22 @@ static void html_time(char *out, size_t cap, int64_t ns)
  */
 static void graphs_index_runs(struct gctx *g, FILE *f, const char *prefix, int rfd)
 {
-	sqlite3_stmt *st = NULL;
+	json_t *row;
+	size_t i;
 
-	if (sqlite3_prepare_v2(g->db,
-			       "SELECT run, host, min(first_ns), max(last_ns), sum(n_records) FROM "
-			       "runs GROUP BY run ORDER BY min(first_ns) DESC LIMIT 100",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (!g->runs)
 		return; /* a database before runs: no list */
 	fputs("<h2>Runs</h2>\n<ul>\n", f);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *run = (const char *)sqlite3_column_text(st, 0);
-		const char *host = (const char *)sqlite3_column_text(st, 1);
+	json_array_foreach(g->runs, i, row)
+	{
+		const char *run = json_string_value(json_array_get(row, 0));
+		const char *host = json_string_value(json_array_get(row, 1));
 		char from[32], to[32], dir[128];
 		bool drawn;
 
 		run = run ? run : "";
-		html_time(from, sizeof(from), sqlite3_column_int64(st, 2));
-		html_time(to, sizeof(to), sqlite3_column_int64(st, 3));
+		html_time(from, sizeof(from), json_integer_value(json_array_get(row, 2)));
+		html_time(to, sizeof(to), json_integer_value(json_array_get(row, 3)));
 		graphs_run_dir(run, dir, sizeof(dir));
 		drawn = rfd >= 0 && faccessat(rfd, dir, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 		fputs("<li>", f);
@@ -108,9 +106,8 @@ static void graphs_index_runs(struct gctx *g, FILE *f, const char *prefix, int r
 		fputs(" — host ", f);
 		html_text(f, host ? host : "");
 		fprintf(f, ", %s – %s UTC, %lld records</li>\n", from, to,
-			(long long)sqlite3_column_int64(st, 4));
+			(long long)json_integer_value(json_array_get(row, 4)));
 	}
-	sqlite3_finalize(st);
 	fputs("</ul>\n", f);
 }
 

@@ -553,15 +553,6 @@ static enum MHD_Result http_get_runs(struct req *r)
 	return http_get_rows(r, true);
 }
 
-/* CPU seconds this thread has used. */
-static double http_thread_cpu(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* POST /graficar's drawing: asked on an HTTP thread, drawn on the drawing thread. */
 struct http_draw {
 	struct graphs_opts o;
@@ -585,25 +576,20 @@ static void http_draw_job(void *ctx, bool cancelled)
 	struct req *r = ctx;
 	struct http_draw *d = r->draw;
 	uint64_t t0 = util_mono_ns();
-	double copy_cpu = http_thread_cpu();
-	sqlite3 *db = NULL;
+	struct store_graph *view = NULL;
 
 	if (cancelled) {
 		d->rc = -ESHUTDOWN;
 		snprintf(d->err, sizeof(d->err), "server is shutting down");
 	} else {
-		d->rc = store_graph_db(r->h->store, d->o.run, d->o.host, &db, d->err,
-				       sizeof(d->err));
-		copy_cpu = http_thread_cpu() - copy_cpu; /* PostgreSQL's copy of the run */
+		d->rc = store_graph_open(r->h->store, d->o.host, &view, d->err, sizeof(d->err));
 		if (d->rc == 0) {
-			d->o.db = db;
+			d->o.view = view; /* graphs_draw closes it */
 			d->rc = graphs_draw(&d->o, &d->files, &d->cpu, d->run, sizeof(d->run),
 					    d->err, sizeof(d->err));
 			/* only the database's absence is a 503 */
 			d->rc = d->rc == -EAGAIN ? -EIO : d->rc;
 		}
-		sqlite3_close(db);
-		d->cpu += copy_cpu;
 		d->seconds = (double)(util_mono_ns() - t0) / 1e9;
 	}
 	MHD_resume_connection(r->conn);

@@ -678,11 +678,19 @@ int store_query_runs(struct store *s, const struct query_runs *q, char **out, si
 	return store_query_doc(s, true, q, q->limit, q->offset, out, outlen, err, errlen);
 }
 
-int store_graph_db(struct store *s, const char *run, const char *host, sqlite3 **db, char *err,
-		   size_t errlen)
+const unsigned sg_nargs[SG_NQUERIES] = {
+	[SG_LATEST_RUN] = 0,	 [SG_RUN_FOUND] = 1,	 [SG_RANGE] = 1,   [SG_SAMPLES] = 1,
+	[SG_SAMPLES_SORTED] = 1, [SG_TOP_CPU] = 2,	 [SG_TOP_MEM] = 2, [SG_SERIES_CPU] = 6,
+	[SG_SERIES_MEM] = 6,	 [SG_REMOVED_COUNT] = 1, [SG_REMOVED] = 1, [SG_RUNS] = 0,
+};
+
+int store_graph_open(struct store *s, const char *host, struct store_graph **g, char *err,
+		     size_t errlen)
 {
-	*db = NULL;
-	return s->ops->graph_db ? s->ops->graph_db(s->be, run, host, db, err, errlen) : 0;
+	*g = NULL;
+	if (s->ops->graph_open)
+		return s->ops->graph_open(s->be, host, g, err, errlen);
+	return store_graph_open_sqlite(store_path(s), host, g, err, errlen);
 }
 
 void store_drain(struct store *s)

@@ -16,8 +16,8 @@
  * write(2) per group.
  *
  * Queries (store_query_logs, store_query_runs) run on connections of their
- * own; the graphs read SQLite (store_graph.h): the store's file itself, or
- * on PostgreSQL a snapshot of the run drawn.
+ * own; the graphs read through the graph query layer (store_graph.h): named
+ * queries each back end answers on its own tables.
  */
 #ifndef ADMIN_LOGS_STORE_H
 #define ADMIN_LOGS_STORE_H

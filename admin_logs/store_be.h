@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sqlite3.h>
+
 #include "access.h"
 #include "batch.h"
 #include "query.h"
@@ -96,9 +98,13 @@ struct store_be_ops {
 			   size_t errlen);
 	int (*cursor_next)(void *cur, const char *col[5], char *err, size_t errlen);
 	void (*cursor_close)(void *cur);
-	/* The database the graphs read (store_graph_db); NULL: the store's own file. */
-	int (*graph_db)(void *be, const char *run, const char *host, sqlite3 **db, char *err,
-			size_t errlen);
+	/*
+	 * A view for the graphs (store_graph.h) on a connection of its own,
+	 * scoped to host (NULL or ""; every host). NULL: the SQLite view of
+	 * the store's file (store_graph_open_sqlite).
+	 */
+	int (*graph_open)(void *be, const char *host, struct store_graph **g, char *err,
+			  size_t errlen);
 	void (*close)(void *be);
 };
 
@@ -106,25 +112,14 @@ extern const struct store_be_ops store_sqlite_ops;
 extern const struct store_be_ops store_pg_ops;
 
 /*
- * A scratch database (store_sqlite.c): a private, temporary SQLite database
- * with the SQLite back end's schema, filled by the SQLite back end's own
- * ingest code, so its derived tables (samples, sample_containers, runs) are
- * exactly what the SQLite back end would have made of the same batches. The
- * PostgreSQL back end draws its graphs from one (store_pg_snap.c).
- *
- * store_scratch_open opens one (empty, a transaction begun); each batch
- * added must have a batch_id of its own; store_scratch_add_run adds a runs
- * row unless the batches already made one for that (run, host);
- * store_scratch_finish commits and hands over the database (the caller
- * closes it with sqlite3_close) and frees s, also on error;
- * store_scratch_free abandons one. 0 or -errno with the reason in err.
+ * SQLite's readers (store_sqlite.c): a read-only connection to the
+ * database at path (the caller closes it); and its scope narrowed to one
+ * host: temporary views named like the tables (records, samples,
+ * sample_containers, runs) that hold only that host's rows hide the tables
+ * for every unqualified query on db (no-op for NULL or ""). 0 or -errno
+ * with the reason in err.
  */
-struct store_sq;
-int store_scratch_open(struct store_sq **out, char *err, size_t errlen);
-int store_scratch_add(struct store_sq *s, const struct batch *b, char *err, size_t errlen);
-int store_scratch_add_run(struct store_sq *s, const char *run, const char *host, int64_t first_ns,
-			  int64_t last_ns, int64_t n_records, char *err, size_t errlen);
-int store_scratch_finish(struct store_sq *s, sqlite3 **db, char *err, size_t errlen);
-void store_scratch_free(struct store_sq *s);
+int store_open_reader(const char *path, sqlite3 **db, char *err, size_t errlen);
+int store_scope_host(sqlite3 *db, const char *host, char *err, size_t errlen);
 
 #endif

@@ -25,10 +25,12 @@
  * Schema: the SQLite back end's tables and columns that the API reads
  * (batches, records, sample_containers, runs, access_log), versioned in
  * schema_version with the same numbers, created or migrated at open under
- * an advisory lock (two admin_logs starting together migrate once). The
- * graphs' own tables (samples, containers) are not kept: GET /graficar
- * copies the run it draws into a scratch SQLite database on a connection of
- * its own (store_pg_snap.c) and draws from that.
+ * an advisory lock (two admin_logs starting together migrate once), and
+ * samples, which the graphs read (pg_migrate_samples). GET /graficar reads
+ * its series straight from these tables through the graph query layer
+ * (store_graph.h; PostgreSQL's queries are store_pg_graph.c's), on a
+ * connection of its own. (SQLite's containers table is not kept: no query
+ * reads it.)
  */
 #include "store_be.h"
 
@@ -41,7 +43,7 @@
 #include <libpq-fe.h>
 
 #include "log.h"
-#include "store_pg_snap.h"
+#include "store_pg_graph.h"
 #include "util.h"
 
 #define PG_SCHEMA_VERSION 3
@@ -809,19 +811,17 @@ static int pg_cursor_next(void *cur, const char *col[5], char *err, size_t errle
 	return 0;
 }
 
-/* The graphs' database: a snapshot of the run, read on a connection of its own. */
-static int pg_graph_db(void *be, const char *run, const char *host, sqlite3 **db, char *err,
-		       size_t errlen)
+/* The graphs' view (store_pg_graph.c), on a connection of its own. */
+static int pg_graph_open(void *be, const char *host, struct store_graph **g, char *err,
+			 size_t errlen)
 {
 	PGconn *c;
 	int r;
 
-	*db = NULL;
+	*g = NULL;
 	if ((r = pg_reader(be, &c, err, errlen)) < 0)
 		return r;
-	r = pg_snap_build(c, run, host, db, err, errlen);
-	PQfinish(c);
-	return r;
+	return pg_graph_view(c, host, g, err, errlen);
 }
 
 /*
@@ -930,6 +930,6 @@ const struct store_be_ops store_pg_ops = {
 	.cursor_open = pg_cursor_open,
 	.cursor_next = pg_cursor_next,
 	.cursor_close = pg_cursor_close,
-	.graph_db = pg_graph_db,
+	.graph_open = pg_graph_open,
 	.close = pg_close,
 };

@@ -733,86 +733,6 @@ err:
 	return r;
 }
 
-/*
- * Scratch databases (store_be.h): SQLite's private temporary database (the
- * path ""), which lives in its page cache (STORE_SCRATCH_CACHE_KB) and
- * spills into a temporary file that SQLite deletes when it is closed; the
- * journal in memory and no syncs, as nothing in it is kept; everything
- * written in one transaction, committed by store_scratch_finish.
- */
-#define STORE_SCRATCH_CACHE_KB 16384
-
-int store_scratch_open(struct store_sq **out, char *err, size_t errlen)
-{
-	struct store_sq *s = sq_alloc("", err, errlen);
-	uint64_t from;
-	char pragmas[128];
-
-	*out = NULL;
-	if (!s)
-		return -ENOMEM;
-	snprintf(pragmas, sizeof(pragmas),
-		 "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA cache_size=-%d",
-		 STORE_SCRATCH_CACHE_KB);
-	if (sq_open_db(s, pragmas, &from, err, errlen) < 0 ||
-	    store_exec(s->db, "BEGIN", err, errlen) < 0) {
-		sq_close(s);
-		return -EIO;
-	}
-	*out = s;
-	return 0;
-}
-
-int store_scratch_add(struct store_sq *s, const struct batch *b, char *err, size_t errlen)
-{
-	size_t nrec = 0;
-	int r = store_insert_batch(s, b, &nrec);
-
-	if (r == 201)
-		return 0;
-	snprintf(err, errlen, "scratch database: %s",
-		 r < 0 ? sqlite3_errmsg(s->db) : "batch stored twice");
-	return -EIO;
-}
-
-int store_scratch_add_run(struct store_sq *s, const char *run, const char *host, int64_t first_ns,
-			  int64_t last_ns, int64_t n_records, char *err, size_t errlen)
-{
-	sqlite3_stmt *st = s->st[ST_INS_RUN];
-
-	sqlite3_bind_text(st, 1, run, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, host, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, first_ns);
-	sqlite3_bind_int64(st, 4, last_ns);
-	sqlite3_bind_int64(st, 5, n_records);
-	if (store_step(s, ST_INS_RUN) == 0)
-		return 0;
-	snprintf(err, errlen, "scratch database: %s", sqlite3_errmsg(s->db));
-	return -EIO;
-}
-
-int store_scratch_finish(struct store_sq *s, sqlite3 **db, char *err, size_t errlen)
-{
-	int r = store_exec(s->db, "COMMIT", err, errlen);
-
-	*db = NULL;
-	for (int i = 0; i < ST_COUNT; i++) {
-		sqlite3_finalize(s->st[i]);
-		s->st[i] = NULL;
-	}
-	if (r == 0) {
-		*db = s->db;
-		s->db = NULL;
-	}
-	sq_close(s);
-	return r;
-}
-
-void store_scratch_free(struct store_sq *s)
-{
-	sq_close(s);
-}
-
 static int sq_counts(void *be, uint64_t *batches, uint64_t *records, char *err, size_t errlen)
 {
 	struct store_sq *s = be;
@@ -1030,6 +950,6 @@ const struct store_be_ops store_sqlite_ops = {
 	.cursor_open = sq_cursor_open,
 	.cursor_next = sq_cursor_next,
 	.cursor_close = sq_cursor_close,
-	.graph_db = NULL, /* the graphs read the store's file (store_open_reader) */
+	.graph_open = NULL, /* the graphs read the store's file (store_sqlite_graph.c) */
 	.close = sq_close,
 };

@@ -1,10 +1,12 @@
 /*
  * store_pg_test.c — unit tests for the PostgreSQL back end (store_pg.c,
- * store_pg_snap.c) through store.h, on a real server: a private cluster
+ * store_pg_graph.c) through store.h, on a real server: a private cluster
  * made here (initdb + pg_ctl, as the user postgres when run as root) in a
  * temporary directory, reached only on its unix socket there. Batches are
  * stored (201) and recognised again (200); GET /logs and /runs answer the
- * same whole or streamed; the graphs get a snapshot of a run; a batch the
+ * same whole or streamed; the graphs' queries are answered from the
+ * server's tables, and a database made before the samples table gets it
+ * filled from the stored records; a batch the
  * database refuses (a CHECK constraint added here) is answered 500 alone
  * while the others are stored, with the access lines; a disk-full error
  * (a trigger raising SQLSTATE 53100) is a 503 to retry; a server that is
@@ -33,7 +35,6 @@
 #include <cmocka.h>
 #include <jansson.h>
 #include <libpq-fe.h>
-#include <sqlite3.h>
 
 #include "util.h"
 
@@ -434,51 +435,82 @@ static void test_queries(void **state)
 	store_close(s);
 }
 
-/* One number SQLite answers on db. */
-static int sq_num(sqlite3 *db, const char *sql)
+/* Query q of g (with arguments a), expecting rows: the number of rows read. */
+static int gv_rows(struct store_graph *g, enum sg_query q, const struct sg_arg *a)
 {
-	sqlite3_stmt *st;
-	int v;
+	char err[256];
+	int n = 0, rc;
 
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	assert_int_equal(store_graph_query(g, q, a, err, sizeof(err)), 0);
+	while ((rc = store_graph_next(g, err, sizeof(err))) == 1)
+		n++;
+	assert_int_equal(rc, 0);
+	return n;
 }
 
-/* The graphs' snapshot of a run holds its records and the rows derived from them. */
-static void test_graph_snapshot(void **state)
+/* Query q of g, positioned on its first row (which must come). */
+static void gv_first(struct store_graph *g, enum sg_query q, const struct sg_arg *a)
 {
-	struct store *s;
-	sqlite3 *db = NULL;
 	char err[256];
+
+	assert_int_equal(store_graph_query(g, q, a, err, sizeof(err)), 0);
+	if (store_graph_next(g, err, sizeof(err)) != 1)
+		fail_msg("no row: %s", err);
+}
+
+/*
+ * The graphs' queries answered from PostgreSQL's own tables (run-a: two
+ * samples of c1 at 100 and 200, host h1): the range, the samples with their
+ * per-class counts, the busiest container and its series, the runs; on
+ * another host, nothing.
+ */
+static void test_graph_view(void **state)
+{
+	const struct sg_arg run[] = { { .s = "run-a" } }, top[] = { { .i = 4 }, { .s = "run-a" } };
+	struct store_graph *g = NULL;
+	struct store *s;
+	char err[256];
+	int64_t first, last;
 
 	(void)state;
 	need_pg();
 	s = open_store();
-	assert_int_equal(store_graph_db(s, "run-a", "h1", &db, err, sizeof(err)), 0);
-	assert_non_null(db);
-	assert_int_equal(sq_num(db, "SELECT count(*) FROM records"), 4);
-	assert_int_equal(sq_num(db, "SELECT count(*) FROM sample_containers WHERE cid = 'c1'"), 2);
-	assert_int_equal(sq_num(db, "SELECT count(*) FROM runs WHERE run = 'run-a'"), 1);
-	sqlite3_close(db);
+	assert_int_equal(store_graph_open(s, "h1", &g, err, sizeof(err)), 0);
+	gv_first(g, SG_LATEST_RUN, NULL);
+	assert_string_equal(store_graph_text(g, 0), "run-a");
+	gv_first(g, SG_RANGE, run);
+	assert_int_equal(store_graph_num(g, 0) * 10000 + store_graph_num(g, 1) * 10 +
+				 store_graph_num(g, 2),
+			 100 * 10000 + 200 * 10 + 2);
+	gv_first(g, SG_SAMPLES_SORTED, run);
+	assert_int_equal(store_graph_num(g, 0), 100); /* ts, used_kb 50, one high */
+	assert_int_equal(store_graph_num(g, 1), 50);
+	assert_true(store_graph_real(g, 4) == 5.0);
+	assert_int_equal(store_graph_num(g, 5), 1);
+	assert_int_equal(store_graph_num(g, 7), 0);
+	assert_null(store_graph_text(g, 8)); /* no container of no class: no JSON */
+	gv_first(g, SG_TOP_CPU, top);
+	assert_string_equal(store_graph_text(g, 0), "c1");
+	assert_string_equal(store_graph_text(g, 1), "web");
+	first = store_graph_num(g, 2);
+	last = store_graph_num(g, 3);
+	assert_true(first < last);
+	const struct sg_arg ser[] = { { .i = 100 },  { .i = 1 },    { .i = first },
+				      { .i = last }, { .s = "c1" }, { .s = "run-a" } };
+	gv_first(g, SG_SERIES_CPU, ser);
+	assert_true(store_graph_num(g, 0) == 0 && store_graph_real(g, 2) == 9.0);
+	assert_int_equal(gv_rows(g, SG_SERIES_CPU, ser), 2);
+	assert_int_equal(gv_rows(g, SG_REMOVED, run), 0);
+	gv_first(g, SG_RUNS, NULL);
+	assert_string_equal(store_graph_text(g, 1), "h1");
+	assert_int_equal(store_graph_num(g, 4), 4);
+	store_graph_close(g);
 
-	/* no run named: the latest to start, here the only one */
-	db = NULL;
-	assert_int_equal(store_graph_db(s, NULL, NULL, &db, err, sizeof(err)), 0);
-	assert_int_equal(sq_num(db, "SELECT count(*) FROM records WHERE run = 'run-a'"), 4);
-	sqlite3_close(db);
-
-	/* a run never stored, or another host's: nothing to draw (graphs.c answers 404) */
-	db = NULL;
-	assert_int_equal(store_graph_db(s, "no-such-run", NULL, &db, err, sizeof(err)), 0);
-	assert_int_equal(sq_num(db, "SELECT count(*) FROM records"), 0);
-	sqlite3_close(db);
-	db = NULL;
-	assert_int_equal(store_graph_db(s, "run-a", "other-host", &db, err, sizeof(err)), 0);
-	assert_int_equal(sq_num(db, "SELECT count(*) FROM records"), 0);
-	sqlite3_close(db);
+	/* another host's view: the run is not there */
+	assert_int_equal(store_graph_open(s, "other-host", &g, err, sizeof(err)), 0);
+	assert_int_equal(gv_rows(g, SG_RUN_FOUND, run), 0);
+	assert_int_equal(gv_rows(g, SG_LATEST_RUN, NULL), 0);
+	store_graph_close(g);
 	store_close(s);
 }
 
@@ -584,7 +616,7 @@ static void test_server_away(void **state)
 	struct query_runs qr;
 	struct store_rows *rows = NULL;
 	struct store *s;
-	sqlite3 *db = NULL;
+	struct store_graph *g = NULL;
 	char *out = NULL, err[256];
 	size_t len;
 
@@ -602,8 +634,8 @@ static void test_server_away(void **state)
 	assert_int_equal(store_query_logs(s, &q, &out, &len, err, sizeof(err)), -EAGAIN);
 	query_runs_init(&qr);
 	assert_int_equal(store_query_runs(s, &qr, &out, &len, err, sizeof(err)), -EAGAIN);
-	assert_int_equal(store_graph_db(s, "run-a", NULL, &db, err, sizeof(err)), -EAGAIN);
-	assert_null(db);
+	assert_int_equal(store_graph_open(s, NULL, &g, err, sizeof(err)), -EAGAIN);
+	assert_null(g);
 
 	assert_int_equal(pg_ctl("start"), 0);
 	submit(s, &sb[1], "away-1", "run-d", "web", 500);
@@ -619,7 +651,8 @@ static void test_corrupt_record(void **state)
 {
 	struct store *s;
 	struct query q;
-	sqlite3 *db = NULL;
+	const struct sg_arg run[] = { { .s = "run-a" } };
+	struct store_graph *g = NULL;
 	char *out = NULL, err[256];
 	size_t len;
 
@@ -629,9 +662,11 @@ static void test_corrupt_record(void **state)
 				    "FROM records WHERE run = 'run-a')"),
 			 PGRES_COMMAND_OK);
 	s = open_store();
-	assert_int_equal(store_graph_db(s, "run-a", NULL, &db, err, sizeof(err)), -EIO);
-	assert_null(db);
-	assert_non_null(strstr(err, "is not a JSON object"));
+	/* the graphs read the rows derived at ingest, not the body: they still answer */
+	assert_int_equal(store_graph_open(s, NULL, &g, err, sizeof(err)), 0);
+	gv_first(g, SG_RANGE, run);
+	assert_int_equal(store_graph_num(g, 2), 2);
+	store_graph_close(g);
 	query_init(&q);
 	assert_int_equal(store_query_logs(s, &q, &out, &len, err, sizeof(err)), -EIO);
 	assert_null(out);
@@ -668,7 +703,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_store_and_reopen), cmocka_unit_test(test_queries),
-		cmocka_unit_test(test_graph_snapshot),	 cmocka_unit_test(test_samples_migration),
+		cmocka_unit_test(test_graph_view),	 cmocka_unit_test(test_samples_migration),
 		cmocka_unit_test(test_refused_batch),	 cmocka_unit_test(test_disk_full),
 		cmocka_unit_test(test_server_away),	 cmocka_unit_test(test_corrupt_record),
 		cmocka_unit_test(test_newer_schema),

@@ -3,7 +3,7 @@
  * concurrent submitters all answered 201 after commit, duplicates 200,
  * everything still there after reopening, and GET /logs filters and
  * paging over the stored records. Also query time and parameter parsing,
- * and the scratch databases the PostgreSQL back end draws its graphs from.
+ * and the graphs' queries (store_graph.h) on SQLite.
  */
 #include <errno.h>
 #include <ftw.h>
@@ -25,7 +25,7 @@
 #include "batch.h"
 #include "query.h"
 #include "store.h"
-#include "store_be.h"
+#include "store_graph.h"
 
 static char dir[64], db[128];
 
@@ -225,53 +225,86 @@ static void test_group_commit_and_query(void **state)
 	json_decref(doc);
 }
 
-/* The first column of the first row of sql on d. */
-static long long one(sqlite3 *d, const char *sql)
+/* Batch id of batch_body's i, in run, to s; wait_all() waits for it. */
+static void submit_run(struct store *s, const char *id, const char *run, int i)
 {
-	sqlite3_stmt *st;
-	long long v;
+	char body[1024], err[256];
+	struct batch *b = calloc(1, sizeof(*b));
 
-	assert_int_equal(sqlite3_prepare_v2(d, sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	assert_non_null(b);
+	batch_body(body, sizeof(body), id, run, i);
+	assert_int_equal(batch_parse(body, strlen(body), "auto", b, err, sizeof(err)), BATCH_OK);
+	pthread_mutex_lock(&w.mu);
+	w.pending++;
+	pthread_mutex_unlock(&w.mu);
+	assert_int_equal(store_submit_batch(s, b, done, b), 0);
+}
+
+/* Query q of g (with arguments a), positioned on its first row (which must come). */
+static void gv_first(struct store_graph *g, enum sg_query q, const struct sg_arg *a)
+{
+	char err[256];
+
+	assert_int_equal(store_graph_query(g, q, a, err, sizeof(err)), 0);
+	if (store_graph_next(g, err, sizeof(err)) != 1)
+		fail_msg("no row: %s", err);
+}
+
+/* The rows left of g's query after its first. */
+static int gv_rest(struct store_graph *g)
+{
+	char err[256];
+	int n = 0;
+
+	while (store_graph_next(g, err, sizeof(err)) == 1)
+		n++;
+	return n;
 }
 
 /*
- * A scratch database (store_be.h, for the graphs on PostgreSQL): a batch
- * gives the rows the SQLite back end derives (records, samples,
- * sample_containers, its run's row); a batch_id twice is refused; a runs
- * row is added, unless the batches made that (run, host) one already.
+ * The graphs' queries on SQLite (store_graph.h): run r.1 (samples at 1006
+ * and 1008 of c3 and c4, host h) and r.2 (a removal at 1021), through the
+ * store's view; another host's view has none of them.
  */
-static void test_scratch(void **state)
+static void test_graph_view(void **state)
 {
-	struct store_sq *sq;
-	struct batch b = { 0 };
-	char body[1024], err[256];
-	sqlite3 *sdb = NULL;
+	const struct sg_arg r1[] = { { .s = "r.1" } }, r2[] = { { .s = "r.2" } },
+			    top[] = { { .i = 4 }, { .s = "r.1" } };
+	struct store_graph *g = NULL;
+	struct store *s;
+	char err[256];
 
 	(void)state;
-	assert_int_equal(store_scratch_open(&sq, err, sizeof(err)), 0);
-	batch_body(body, sizeof(body), "s1", "r.1", 3);
-	assert_int_equal(batch_parse(body, strlen(body), "auto", &b, err, sizeof(err)), BATCH_OK);
-	assert_int_equal(store_scratch_add(sq, &b, err, sizeof(err)), 0);
-	assert_int_equal(store_scratch_add(sq, &b, err, sizeof(err)), -EIO);
-	batch_free(&b);
-	assert_int_equal(store_scratch_add_run(sq, "r.0", "h", 10, 20, 7, err, sizeof(err)), 0);
-	assert_int_equal(store_scratch_add_run(sq, "r.1", "h", 0, 0, 99, err, sizeof(err)), 0);
-	assert_int_equal(store_scratch_finish(sq, &sdb, err, sizeof(err)), 0);
-	assert_non_null(sdb);
-	assert_int_equal(one(sdb, "SELECT count(*) FROM records WHERE run = 'r.1' AND host = 'h'"),
-			 2);
-	assert_int_equal(one(sdb, "SELECT count(*) FROM samples WHERE ts_ns = 1006 AND n_high = 1"),
-			 1);
-	assert_int_equal(one(sdb, "SELECT count(*) FROM sample_containers WHERE cid = 'c3'"), 1);
-	assert_int_equal(one(sdb, "SELECT first_ns * 10000 + last_ns * 10 + n_records FROM runs "
-				  "WHERE run = 'r.1'"),
-			 1006 * 10000 + 1007 * 10 + 2);
-	assert_int_equal(one(sdb, "SELECT n_records FROM runs WHERE run = 'r.0'"), 7);
-	sqlite3_close(sdb);
+	assert_int_equal(store_open(&s, db, 64, false, err, sizeof(err)), 0);
+	submit_run(s, "g1", "r.1", 3);
+	submit_run(s, "g2", "r.1", 4);
+	submit_run(s, "g3", "r.2", 10);
+	wait_all();
+	assert_int_equal(store_graph_open(s, "h", &g, err, sizeof(err)), 0);
+	gv_first(g, SG_LATEST_RUN, NULL);
+	assert_string_equal(store_graph_text(g, 0), "r.2");
+	gv_first(g, SG_RANGE, r1);
+	assert_int_equal(store_graph_num(g, 0) * 10000 + store_graph_num(g, 1) * 10 +
+				 store_graph_num(g, 2),
+			 1006 * 10000 + 1008 * 10 + 2);
+	gv_first(g, SG_SAMPLES_SORTED, r1);
+	assert_int_equal(store_graph_num(g, 0), 1006); /* ts, used_kb 3, one high */
+	assert_int_equal(store_graph_num(g, 1), 3);
+	assert_int_equal(store_graph_num(g, 5), 1);
+	assert_null(store_graph_text(g, 8));
+	gv_first(g, SG_TOP_CPU, top);
+	assert_int_equal(gv_rest(g), 1); /* c3 and c4 */
+	gv_first(g, SG_REMOVED_COUNT, r2);
+	assert_int_equal(store_graph_num(g, 0), 1);
+	gv_first(g, SG_RUNS, NULL);
+	assert_string_equal(store_graph_text(g, 0), "r.2");
+	assert_int_equal(gv_rest(g), 1);
+	store_graph_close(g);
+	assert_int_equal(store_graph_open(s, "x", &g, err, sizeof(err)), 0);
+	assert_int_equal(store_graph_query(g, SG_RUN_FOUND, r1, err, sizeof(err)), 0);
+	assert_int_equal(store_graph_next(g, err, sizeof(err)), 0);
+	store_graph_close(g);
+	store_close(s);
 }
 
 static void test_query_params(void **state)
@@ -311,7 +344,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_group_commit_and_query, setup, teardown),
 		cmocka_unit_test(test_query_params),
-		cmocka_unit_test(test_scratch),
+		cmocka_unit_test_setup_teardown(test_graph_view, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
