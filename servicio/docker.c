@@ -248,7 +248,7 @@ int docker_response_error(const struct docker_response *resp, char *err, size_t 
 	return ret;
 }
 
-/* "1.41" -> 1041; -1 when malformed. */
+/* "1.41" -> 1041; -EINVAL when malformed. */
 static long docker_api_num(const char *v)
 {
 	int64_t maj, min;
@@ -256,7 +256,7 @@ static long docker_api_num(const char *v)
 
 	if (util_parse_i64(v, &p, 1, 99, &maj) < 0 || *p != '.' ||
 	    util_parse_i64(p + 1, &p, 0, 999, &min) < 0 || *p)
-		return -1;
+		return -EINVAL;
 	return (long)(maj * 1000 + min);
 }
 

@@ -265,24 +265,27 @@ void logclient_free(struct logclient *lc)
 	free(lc);
 }
 
-/* One request; returns the HTTP status, or -1 on a transport error (err set). */
+/* One request; returns the HTTP status, or -errno on a transport error (err
+ * set): the socket's check's, or -EIO when curl failed. */
 static long request(struct logclient *lc, const char *method, const char *path, const char *body,
 		    size_t len, long timeout_ms, char *err, size_t errlen)
 {
 	struct curl_slist *hdr = NULL;
 	char cerr[CURL_ERROR_SIZE] = "";
-	long status = -1;
+	long status = -EIO;
 	CURLcode rc;
+	int r;
 
 	free(lc->body);
 	lc->body = NULL;
 	lc->len = 0;
 	lc->over = false;
 	snprintf(lc->url, sizeof(lc->url), "%s%s", lc->base, path);
-	if (lc->sock[0] && (lc->via[0] ? logclient_pinned_ok(lc, err, errlen)
-				       : logclient_sock_ok(lc->sock, lc->peer_uid, lc->peer_gid,
-							   err, errlen)) != 0)
-		return -1; /* not connected: nothing, no token, goes to a socket another user made */
+	r = !lc->sock[0] ? 0
+	    : lc->via[0] ? logclient_pinned_ok(lc, err, errlen)
+			 : logclient_sock_ok(lc->sock, lc->peer_uid, lc->peer_gid, err, errlen);
+	if (r != 0) /* not connected: nothing, no token, goes to a socket another user made */
+		return r < 0 ? r : -EPERM;
 	curl_easy_reset(lc->curl);
 	curl_easy_setopt(lc->curl, CURLOPT_URL, lc->url);
 	if (lc->sock[0])
