@@ -146,7 +146,7 @@ static void record_io_sums(json_t *o, const struct ctrio *io)
 		json_object_set_new(o, "blk_reads", record_u64(b[2]));
 		json_object_set_new(o, "blk_writes", record_u64(b[3]));
 	}
-	if (io->has_net) {
+	if (io->has_net && io->nif > 0) { /* lo alone: no network (as /metrics) */
 		json_object_set_new(o, "net_rx_bytes", record_u64(n[0]));
 		json_object_set_new(o, "net_rx_packets", record_u64(n[1]));
 		json_object_set_new(o, "net_tx_bytes", record_u64(n[2]));

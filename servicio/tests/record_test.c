@@ -172,7 +172,8 @@ static void test_io(void **state)
 	io[0].dev[1] = (struct ctrio_dev){ .rbytes = 1000, .wbytes = UINT64_MAX, .rios = 10 };
 	io[0].ifs[0] = (struct ctrio_if){ .rx_bytes = 5, .rx_packets = 1, .tx_bytes = 7 };
 	io[0].ifs[1] = (struct ctrio_if){ .rx_bytes = 50, .tx_packets = 3 };
-	io[1] = (struct ctrio){ .has_pids = true, .processes = 1, .threads = 1 };
+	/* a network namespace with lo alone: no network fields */
+	io[1] = (struct ctrio){ .has_pids = true, .processes = 1, .threads = 1, .has_net = true };
 	body = record_batch(&fx->c, &x);
 	assert_non_null(body);
 	doc = json_loads(body, 0, NULL);

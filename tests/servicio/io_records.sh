@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# io_records.sh — the cgroup and network counters servicio reads per
+# container (ctrio) reach admin_logs in every sample record, are stored in
+# their columns, and are served by GET /logs with the figures Docker and the
+# kernel give, on containers that do known work (tests/metrics/ioload.c,
+# static, in a FROM-scratch image built here) and then stay still:
+#   disk  32 MiB written with O_DIRECT + fsync and read back:
+#         blk_{write,read}_bytes and blk_{writes,reads} against the stats
+#         API's blkio_stats, and the bytes against the known 32 MiB
+#   net   24 MiB sent over a Docker bridge network made here:
+#         net_{rx,tx}_{bytes,packets} against the stats API's networks, and
+#         the bytes against the 24 MiB (plus TCP/IP headers)
+#   cpu   4 s of one core under --cpus 0.05: cpu_seconds against
+#         cpu_usage.total_usage, cfs_periods / cfs_throttled_periods /
+#         cfs_throttled_seconds against throttling_data
+#   thr   7 extra threads and one child: threads against pids_stats.current,
+#         processes against docker top
+#   oom   a child touching 64 MiB under --memory 32m: oom_events against the
+#         cgroup's oom_kill
+# each within 5 %, read from the stored record as GET /logs returns it; the
+# database's columns (SQLite, or PostgreSQL with AL_BACKEND=postgresql:
+# io_records_pg.sh) hold the same numbers as the record.
+#
+# Kernels from 6.9 on count cgroup v1 block I/O (blkio.throttle.*) only on a
+# device with a throttle rule: the disk container gets a generous one
+# (--device-write-bps 10gb) on the disk under Docker's root, as in
+# tests/metrics/io.sh.
+# parallel: yes docker
+# timeout: 300
+source "$(dirname "$0")/common.sh"
+source "$GESTOR_TOP/tests/admin_logs/lib_server.sh"
+source "$GESTOR_TOP/tests/admin_logs/lib_pg.sh"
+svt_need
+need_cmd cc
+[ "${AL_BACKEND:-sqlite}" = sqlite ] && need_cmd sqlite3
+T=$SVT_TMP
+pg_backend # AL_DB: a PostgreSQL server of this suite's own, or unset (SQLite)
+AL_BIN=$GESTOR_BUILD/asan/bin/admin_logs
+[ -x "$AL_BIN" ] || AL_BIN=$GESTOR_BIN/admin_logs
+mkdir -p "$T/al"
+al_start "$T/al" --quiet --report-dir "$T/al/report"
+on_exit 'al_kill9'
+ADMIN_PORT=$AL_PORT
+
+img=gestor-iorec-load:$$
+net=gestor-iorec-$$
+on_exit "docker rmi -f '$img' >/dev/null"
+# the containers first: a network with containers attached stays
+on_exit "svt_cleanup_containers; docker network rm '$net' >/dev/null"
+cc -static -O2 -pthread -o "$T/ioload" "$GESTOR_TOP/tests/metrics/ioload.c" || fail "cannot build the static load program"
+printf 'FROM scratch\nCOPY ioload /ioload\nENTRYPOINT ["/ioload"]\n' >"$T/Dockerfile"
+docker build -q -t "$img" "$T" >"$T/build.log" 2>&1 || { cat "$T/build.log"; fail "docker build of $img"; }
+docker network create --driver bridge "$net" >/dev/null || fail "docker network create $net"
+
+# the whole disk under Docker's root (the throttle rule wants a disk, not a partition)
+src=$(df --output=source /var/lib/docker | tail -n 1)
+disk=/dev/$(lsblk -no pkname "$src" 2>/dev/null | head -n 1)
+[ "$disk" != /dev/ ] || disk=$src
+[ -b "$disk" ] || skip "no block device under /var/lib/docker ($src)"
+
+run() { # run NAME [docker args] -- ioload args
+	local n=$1 a=()
+	shift
+	while [ "$1" != -- ]; do a+=("$1"); shift; done
+	shift
+	docker run -d --name "$SVT_TAG-$n" --label gestor.managed=true --label gestor.class=low \
+		--label "gestor.test=$SVT_TAG" "${a[@]}" "$img" "$@" >/dev/null || fail "docker run $n"
+}
+said() { docker logs "$SVT_TAG-$1" 2>&1 | grep -q "$2"; }
+run disk --network none --device-write-bps "$disk:10gb" -- disk /f 32
+run rx --network "$net" -- serve 5000
+wait_for 30 said rx listening || fail "the receiver does not listen"
+rx_ip=$(docker inspect -f "{{(index .NetworkSettings.Networks \"$net\").IPAddress}}" "$SVT_TAG-rx")
+run tx --network "$net" -- send "$rx_ip" 5000 24
+run cpu --network none --cpus 0.05 -- burn 4
+run thr --network none -- threads 7
+run oom --network none --memory 32m --memory-swap 32m -- oom 64
+wait_for 60 said disk "disk wrote" || fail "disk: $(docker logs "$SVT_TAG-disk" 2>&1)"
+wait_for 60 said rx received || fail "rx: $(docker logs "$SVT_TAG-rx" 2>&1)"
+wait_for 60 said tx sent || fail "tx: $(docker logs "$SVT_TAG-tx" 2>&1)"
+wait_for 60 said cpu burnt || fail "cpu: $(docker logs "$SVT_TAG-cpu" 2>&1)"
+wait_for 30 said thr threads || fail "thr: $(docker logs "$SVT_TAG-thr" 2>&1)"
+wait_for 60 said oom child || fail "oom: $(docker logs "$SVT_TAG-oom" 2>&1)"
+
+# shellcheck disable=SC2046
+"$SVT_BIN" $(svt_args) --interval 1 --dry-run >"$T/svt.log" 2>&1 &
+SVT_PID=$!
+on_exit "kill $SVT_PID"
+# the latest stored sample: every container in it with its counters, and
+# at least the third cycle (the work was over before servicio started)
+latest() {
+	admin_get "type=sample&order=desc&limit=1" >"$T/rec.json" || return 1
+	jq -e --arg t "$SVT_TAG-" '.records[0] | .cycle >= 3 and
+		([.containers[] | select(.name | startswith($t)) | select(.threads != null)] | length) == 6' \
+		"$T/rec.json" >/dev/null
+}
+wait_for 60 latest || fail "no stored sample with the six containers' counters: $(tail -n 5 "$T/svt.log")"
+declare -A ID
+for n in disk rx tx cpu thr oom; do
+	ID[$n]=$(docker inspect -f '{{.Id}}' "$SVT_TAG-$n")
+	curl -sf --max-time 20 --unix-socket /var/run/docker.sock \
+		"http://d/v1.41/containers/${ID[$n]}/stats?stream=false&one-shot=true" >"$T/$n.json" ||
+		fail "docker stats API for $n"
+done
+
+# rec NAME FIELD: the field of container NAME in the stored record ("null": absent)
+rec() { jq -r --arg n "$SVT_TAG-$1" ".records[0].containers[] | select(.name == \$n) | .$2" "$T/rec.json"; }
+# near WHAT A B: A and B within 5 % of the larger (both numbers)
+near() {
+	check "$1: stored $2, reference $3, within 5 %" awk -v a="$2" -v b="$3" 'BEGIN {
+		if (a == "null" || a == "" || b == "" || b == "null") exit 1
+		d = a - b; if (d < 0) d = -d; m = a > b ? a : b; exit !(d <= 0.05 * m) }'
+}
+dj() { jq -r "$2" "$T/$1.json"; }
+MIB=1048576
+
+# disk
+near "disk: blk_write_bytes vs Docker's blkio Write" "$(rec disk blk_write_bytes)" \
+	"$(dj disk '[.blkio_stats.io_service_bytes_recursive[]? | select(.op == "Write") | .value] | add')"
+near "disk: blk_read_bytes vs Docker's blkio Read" "$(rec disk blk_read_bytes)" \
+	"$(dj disk '[.blkio_stats.io_service_bytes_recursive[]? | select(.op == "Read") | .value] | add')"
+near "disk: blk_writes vs Docker's io_serviced Write" "$(rec disk blk_writes)" \
+	"$(dj disk '[.blkio_stats.io_serviced_recursive[]? | select(.op == "Write") | .value] | add')"
+near "disk: blk_reads vs Docker's io_serviced Read" "$(rec disk blk_reads)" \
+	"$(dj disk '[.blkio_stats.io_serviced_recursive[]? | select(.op == "Read") | .value] | add')"
+near "disk: blk_write_bytes vs the 32 MiB written" "$(rec disk blk_write_bytes)" $((32 * MIB))
+near "disk: blk_read_bytes vs the 32 MiB read" "$(rec disk blk_read_bytes)" $((32 * MIB))
+check "disk: no network (--network none: lo only) means no network fields" [ "$(rec disk net_rx_bytes)" = null ]
+
+# network (eth0 is the only interface but lo, which the sums leave out)
+for n in rx tx; do
+	for d in rx tx; do
+		for u in bytes packets; do
+			near "$n: net_${d}_$u vs Docker's networks.eth0" "$(rec $n "net_${d}_$u")" \
+				"$(dj $n ".networks.eth0.${d}_$u")"
+		done
+	done
+done
+got=$(rec rx net_rx_bytes)
+check "rx: net_rx_bytes ($got) is the 24 MiB sent plus at most 6 % of headers" \
+	awk -v g="$got" -v p=$((24 * MIB)) 'BEGIN { exit !(g != "null" && g >= p && g <= p * 1.06) }'
+got=$(rec tx net_tx_bytes)
+check "tx: net_tx_bytes ($got) is the 24 MiB sent plus at most 6 % of headers" \
+	awk -v g="$got" -v p=$((24 * MIB)) 'BEGIN { exit !(g != "null" && g >= p && g <= p * 1.06) }'
+
+# cpu
+near "cpu: cpu_seconds vs Docker's cpu_usage.total_usage" "$(rec cpu cpu_seconds)" \
+	"$(dj cpu '.cpu_stats.cpu_usage.total_usage / 1e9')"
+near "cpu: cfs_periods vs Docker's throttling_data.periods" "$(rec cpu cfs_periods)" \
+	"$(dj cpu '.cpu_stats.throttling_data.periods')"
+near "cpu: cfs_throttled_periods vs Docker's throttled_periods" "$(rec cpu cfs_throttled_periods)" \
+	"$(dj cpu '.cpu_stats.throttling_data.throttled_periods')"
+near "cpu: cfs_throttled_seconds vs Docker's throttled_time" "$(rec cpu cfs_throttled_seconds)" \
+	"$(dj cpu '.cpu_stats.throttling_data.throttled_time / 1e9')"
+check "cpu: it was throttled (cfs_throttled_periods > 0)" \
+	awk -v v="$(rec cpu cfs_throttled_periods)" 'BEGIN { exit !(v != "null" && v > 0) }'
+
+# processes and threads
+near "thr: threads vs Docker's pids_stats.current" "$(rec thr threads)" "$(dj thr '.pids_stats.current')"
+check "thr: 9 threads (main, 7, the child)" [ "$(rec thr threads)" = 9 ]
+np=$(docker top "$SVT_TAG-thr" -eo pid | tail -n +2 | wc -l)
+near "thr: processes vs docker top" "$(rec thr processes)" "$np"
+
+# OOM kills, against the cgroup's own count (v1, else v2)
+oc=$(awk '$1 == "oom_kill" { print $2 }' "/sys/fs/cgroup/memory/docker/${ID[oom]}/memory.oom_control" 2>/dev/null ||
+	true)
+[ -n "$oc" ] || oc=$(awk '$1 == "oom_kill" { print $2 }' "/sys/fs/cgroup/system.slice/docker-${ID[oom]}.scope/memory.events" 2>/dev/null)
+near "oom: oom_events vs the cgroup's oom_kill" "$(rec oom oom_events)" "$oc"
+check "oom: one OOM kill" [ "$(rec oom oom_events)" = 1 ]
+
+# the database's columns hold the record's numbers
+rid=$(jq -r '.records[0].id' "$T/rec.json")
+cols="net_rx_bytes, net_rx_packets, net_tx_bytes, net_tx_packets, blk_read_bytes, blk_write_bytes, blk_reads, blk_writes, threads, processes, oom_events, cfs_periods, cfs_throttled_periods"
+for n in disk rx tx thr oom cpu; do
+	want=$(jq -r --arg n "$SVT_TAG-$n" '.records[0].containers[] | select(.name == $n) |
+		[.net_rx_bytes, .net_rx_packets, .net_tx_bytes, .net_tx_packets, .blk_read_bytes,
+		 .blk_write_bytes, .blk_reads, .blk_writes, .threads, .processes, .oom_events,
+		 .cfs_periods, .cfs_throttled_periods] | map(if . == null then "" else tostring end) | join("|")' "$T/rec.json")
+	got=$(al_sql "$T/al" "SELECT $cols FROM sample_containers WHERE record = $rid AND name = '$SVT_TAG-$n'" |
+		tr -d '\n')
+	check "$n: the ${AL_BACKEND:-sqlite} columns hold the record's counters ($got)" [ "$got" = "$want" ]
+done
+cs=$(al_sql "$T/al" "SELECT cpu_seconds FROM sample_containers WHERE record = $rid AND name = '$SVT_TAG-cpu'")
+near "cpu: the stored cpu_seconds column vs the record's" "$cs" "$(rec cpu cpu_seconds)"
+
+kill -INT "$SVT_PID"
+wait "$SVT_PID"
+check "servicio stops cleanly" [ $? = 0 ]
+al_stop
+check "admin_logs stops cleanly" [ $? = 0 ]
+check "no sanitizer report" bash -c '! grep -E "AddressSanitizer|LeakSanitizer|runtime error" "$1" "$2"' _ \
+	"$T/svt.log" "$T/al/stderr.log"
+[ "$T_FAILS" = 0 ] || { tail -n 20 "$T/svt.log"; jq -c --arg t "$SVT_TAG-" '.records[0].containers[] | select(.name | startswith($t))' "$T/rec.json"; }
+finish
