@@ -391,7 +391,7 @@ static void test_bad_args(void **state)
 	assert_int_equal(run(unknown), 2);
 	assert_int_equal(run(help), 0);
 	assert_int_equal(util_slurp(out_path, 1 << 20, &buf, &len), 0);
-	assert_non_null(strstr(buf, "usage: servicio stats"));
+	assert_non_null(strstr(buf, "Usage: servicio stats [OPTION]...\n\n"));
 	free(buf);
 }
 
