@@ -3,9 +3,10 @@
 // and the latest decisions (GET /logs, docs/log-api.md), keeps the last 10
 // minutes, and redraws: one line per container (managed first) for CPU % and
 // memory (Dygraph, Debian's libjs-dygraphs), a ✕ where one was removed, the
-// containers now with their last decision, the latest decisions, the quota
-// and the metrics source. window.gestorDash exposes the state (the browser
-// test reads it).
+// containers now with their network and disk rates (from the counters of
+// the last two samples that carry them) and last decision, the latest
+// decisions, the quota and the metrics source. window.gestorDash exposes the
+// state (the browser test reads it). Every text goes in by textContent.
 "use strict";
 
 (function () {
@@ -16,7 +17,9 @@
 	let decisions = []; // latest first
 	let cpuGraph = null;
 	let memGraph = null;
-	const dash = { series: [], managed: [], hosts: [], lastCycle: 0, polls: 0, errors: 0, cpu: null, mem: null };
+	const dash = { series: [], managed: [], hosts: [], lastCycle: 0, polls: 0, errors: 0, cpu: null, mem: null, rates: {} };
+	// the rate columns: [record field (a counter), what the column shows]
+	const RATES = [["net_rx_bytes", "rx"], ["net_tx_bytes", "tx"], ["blk_read_bytes", "read"], ["blk_write_bytes", "write"]];
 	window.gestorDash = dash;
 
 	const $ = (id) => document.getElementById(id);
@@ -110,6 +113,39 @@
 		return g;
 	}
 
+	// bytes per second with a binary unit: "512 B/s", "1.5 MiB/s"
+	function fmtRate(v) {
+		if (v === null) return "–";
+		const units = ["B/s", "KiB/s", "MiB/s", "GiB/s", "TiB/s"];
+		let i = 0;
+		while (v >= 1024 && i < units.length - 1) {
+			v /= 1024;
+			i++;
+		}
+		return (i ? v.toFixed(1) : String(Math.round(v))) + " " + units[i];
+	}
+
+	// name's rates, bytes/s, from its counters in the last sample and the one
+	// before that has it: null where either lacks the counter (an older
+	// servicio, no network), the counter went back (a restart) or no time passed
+	function rates(name) {
+		const out = {};
+		let cur = null, prev = null;
+		for (let i = samples.length - 1; i >= 0 && !prev; i--) {
+			const c = samples[i].ctrs.get(name);
+			if (!c) continue;
+			if (!cur) cur = { t: samples[i].t, c: c };
+			else prev = { t: samples[i].t, c: c };
+		}
+		for (const [field, key] of RATES) {
+			out[key] = null;
+			if (!cur || !prev) continue;
+			const a = prev.c[field], b = cur.c[field], dt = (cur.t - prev.t) / 1000;
+			if (typeof a === "number" && typeof b === "number" && b >= a && dt > 0) out[key] = (b - a) / dt;
+		}
+		return out;
+	}
+
 	function cell(tr, text, cls) {
 		const td = document.createElement("td");
 		td.textContent = text;
@@ -139,6 +175,7 @@
 		}
 		const tb = $("ctrs").tBodies[0];
 		tb.textContent = "";
+		dash.rates = {};
 		for (const n of names) {
 			const c = last.ctrs.get(n);
 			if (!c) continue;
@@ -149,6 +186,9 @@
 			cell(tr, isManaged(c) ? c.class : "–");
 			cell(tr, c.cpu_pct.toFixed(1), "num");
 			cell(tr, (c.mem_kb / 1024).toFixed(1) + " MiB", "num");
+			const r = rates(n);
+			dash.rates[n] = r;
+			for (const [, key] of RATES) cell(tr, fmtRate(r[key]), "num rate-" + key);
 			cell(tr, d && d.cycle === last.cycle ? d.action : "", d ? "a-" + d.action : "");
 			tb.appendChild(tr);
 		}

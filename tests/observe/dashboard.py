@@ -12,6 +12,7 @@ exits 0 when all passed, 1 when one failed, 77 (after "skipped: why") when
 chromium or its driver cannot start here.
 """
 import json
+import re
 import sys
 import time
 import urllib.request
@@ -95,6 +96,27 @@ try:
     print("# annotations:", ann, flush=True)
     check("a removed container has its ✕ mark on the chart",
           any(a.split(" ")[0] not in names and " removed in cycle" in a for a in ann))
+    heads = [h.text for h in drv.find_elements("css selector", "#ctrs thead th")]
+    check("the containers table has the rate columns (%s)" % ", ".join(heads),
+          all(h in heads for h in ("net rx", "net tx", "disk read", "disk write")))
+    # servicio's counters reach the table as rates: each cell a rate with its
+    # unit or "–" (no counter); these containers have no network (--network
+    # none) and their disk counters are read from the cgroup
+    rate_re = re.compile(r"^(–|\d+ B/s|\d+\.\d (KiB|MiB|GiB|TiB)/s)$")
+    cells = wait(lambda: [e.text for e in drv.find_elements("css selector", "#ctrs td[class*='rate-']")], 10)
+    print("# rate cells:", cells, flush=True)
+    check("every rate cell is a rate with its unit or – (%d cells)" % len(cells),
+          bool(cells) and all(rate_re.match(t) for t in cells))
+    # (two samples with the counters are needed: a cycle or two more)
+    def disk_rates():
+        r = drv.execute_script("return window.gestorDash.rates")
+        return all(n in r and r[n]["read"] is not None for n in names)
+    have = wait(disk_rates, 30)
+    rd = drv.execute_script("return window.gestorDash.rates")
+    print("# rates:", {n: rd.get(n) for n in names}, flush=True)
+    check("the running managed containers have a disk read rate from their counters", bool(have))
+    check("... and no network rate (no network)",
+          all(n in rd and rd[n]["rx"] is None for n in names))
     c0 = d["lastCycle"]
     polls0 = d["polls"]
     c1 = wait(lambda: drv.execute_script(dash)["lastCycle"] > c0 and drv.execute_script(dash)["lastCycle"], 60)

@@ -7,7 +7,14 @@
 # driven by chromium-driver + python3-selenium (dashboard.py), loads the
 # page: no console errors, a series for each running managed container,
 # the quota, source, decisions and marks shown, a new cycle's data without
-# a reload. The screenshot is kept as build/test-logs/observe-dashboard.png.
+# a reload, the containers table's network and disk rate columns filled from
+# servicio's counters (every cell a rate with its unit, or – without a
+# counter). The screenshot is kept as build/test-logs/observe-dashboard.png.
+# A second admin_logs takes three samples whose counters the suite chose
+# (dashboard_rates.py): the rates shown are the counters' differences over
+# the time between the last two samples, with units; – for a missing counter
+# (an older servicio), one that went back (a restart), or no network; a
+# hostile container name is shown as text.
 # Then the admin_logs image ($GESTOR_ADMIN_IMAGE, default
 # gestor/admin_logs:latest) serves the same page and library by itself (run
 # with ADMIN_LOGS_OPEN_READS=1, as servicio runs it: reads need no token).
@@ -78,6 +85,26 @@ kill -TERM "$AL_PID"
 wait "$AL_PID"
 check "admin_logs stops cleanly (no leak)" [ $? = 0 ]
 check "no sanitizer report" bash -c '! grep -E "AddressSanitizer|LeakSanitizer|runtime error" "$1" "$2"' _ "$SVT_TMP/al/log" "$SVT_TMP/svt.log"
+
+# the rate columns on figures the suite chose: a second admin_logs of its
+# own, three samples posted (dashboard_rates.py)
+mkdir -p "$SVT_TMP/al2"
+"$AL" --port 0 --port-file "$SVT_TMP/al2/port" --db "$SVT_TMP/al2/gestor.db" --www "$WWW" --quiet \
+	--report-dir "$SVT_TMP/al2/report" >"$SVT_TMP/al2/log" 2>&1 &
+AL2_PID=$!
+on_exit "kill $AL2_PID"
+wait_for 20 test -s "$SVT_TMP/al2/port" || fail "the second admin_logs did not start: $(tail -n 3 "$SVT_TMP/al2/log")"
+"$PY" "$(dirname "$0")/dashboard_rates.py" "http://127.0.0.1:$(cat "$SVT_TMP/al2/port")/" >"$SVT_TMP/rates.out" 2>&1
+rc=$?
+cat "$SVT_TMP/rates.out"
+if [ "$rc" = 77 ]; then
+	partial "rate checks: $(sed -n 's/^skipped: //p' "$SVT_TMP/rates.out" | head -n1)"
+else
+	check "the rate columns' checks passed (dashboard_rates.py exit 0)" [ "$rc" = 0 ]
+fi
+kill -TERM "$AL2_PID"
+wait "$AL2_PID"
+check "the second admin_logs stops cleanly (no leak)" [ $? = 0 ]
 
 # the image serves the same dashboard by itself
 IMG=${GESTOR_ADMIN_IMAGE:-gestor/admin_logs:latest}

@@ -1,0 +1,125 @@
+#!/usr/bin/python3
+"""dashboard_rates.py — the dashboard's rate columns in Debian's headless
+chromium, for tests/observe/dashboard.sh: against an admin_logs of its own,
+it posts three sample records two seconds apart whose container counters
+it chose, then reads the containers table: the rates the page computes
+from the last two samples, their units, "–" where a counter is missing (an
+older servicio's record), went back (a restart) or the container has no
+network, and a hostile container name shown as text.
+
+Usage: dashboard_rates.py URL
+Prints "ok N - ..." lines; exits 0, 1 (a check failed) or 77 (no chromium).
+"""
+import json
+import sys
+import time
+import urllib.request
+
+try:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+except ImportError:
+    print("skipped: python3-selenium is not installed")
+    sys.exit(77)
+
+url = sys.argv[1].rstrip("/") + "/"
+checks = fails = 0
+MIB = 1048576
+HOSTILE = '<img src=x onerror="window.pwned=1">'
+
+
+def check(what, ok):
+    global checks, fails
+    checks += 1
+    if not ok:
+        fails += 1
+    print(("ok" if ok else "not ok"), checks, "-", what, flush=True)
+
+
+def wait(fn, seconds):
+    end = time.time() + seconds
+    while time.time() < end:
+        try:
+            v = fn()
+            if v:
+                return v
+        except Exception:  # the page may still be loading
+            pass
+        time.sleep(0.25)
+    return fn()
+
+
+def ctr(name, **counters):
+    c = {"id": name, "name": name, "class": "low", "label_class": "low", "cpu_pct": 1.0,
+         "rss_kb": 100, "mem_kb": 100, "mem_limit_pct": 0.1, "procs": 1}
+    c.update(counters)
+    return c
+
+
+# counters per cycle: net rx +1 MiB then +2 MiB, tx +1000 per 2 s, read flat,
+# write going back (a restart); "old" has none (an older servicio); "lo"
+# has disk counters only (no network)
+t0 = time.time_ns() - 6 * 10**9
+recs = []
+for k, (rx, tx, rd, wr) in enumerate([(0, 0, 4096, 900), (MIB, 1000, 4096, 1000), (3 * MIB, 2000, 4096, 10)]):
+    recs.append({"type": "sample", "ts_ns": t0 + k * 2 * 10**9, "cycle": k + 1, "source": "procfs",
+                 "memory": {"total_kb": 1000, "used_kb": 500, "available_kb": 500}, "cpu_pct": 1.0,
+                 "containers": [ctr("io-a", net_rx_bytes=rx, net_tx_bytes=tx, blk_read_bytes=rd,
+                                    blk_write_bytes=wr),
+                                ctr("io-old"),
+                                ctr(HOSTILE, blk_read_bytes=rd * (k + 1), blk_write_bytes=0)]})
+body = json.dumps({"batch_id": "rates-1", "host": "rates", "records": recs}).encode()
+req = urllib.request.Request(url + "logs", data=body, method="POST",
+                             headers={"Content-Type": "application/json"})
+with urllib.request.urlopen(req, timeout=20) as r:
+    check("the three samples are stored (POST /logs -> %d)" % r.status, r.status == 201)
+
+opts = webdriver.ChromeOptions()
+opts.binary_location = "/usr/bin/chromium"
+for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+          "--window-size=1400,1100", "--no-first-run", "--disable-extensions"):
+    opts.add_argument(a)
+try:
+    drv = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+except Exception as e:  # no chromium, no driver, cannot start here
+    print("skipped: headless chromium does not start:", str(e).splitlines()[0])
+    sys.exit(77)
+
+try:
+    drv.set_page_load_timeout(30)
+    drv.get(url)
+    check("the page shows the last sample (cycle 3)",
+          wait(lambda: drv.execute_script("return window.gestorDash.lastCycle") == 3, 30))
+
+    def row(name):
+        for tr in drv.find_elements("css selector", "#ctrs tbody tr"):
+            tds = [td.text for td in tr.find_elements("tag name", "td")]
+            if tds and tds[0] == name:
+                return tds
+        return None
+
+    heads = [h.text for h in drv.find_elements("css selector", "#ctrs thead th")]
+    col = {h: i for i, h in enumerate(heads)}
+    a = wait(lambda: row("io-a"), 10)
+    print("# heads:", heads, "io-a:", a, flush=True)
+    rates = drv.execute_script("return window.gestorDash.rates")
+    check("io-a: net rx is (3 MiB - 1 MiB) / 2 s = 1 MiB/s (%s)" % rates.get("io-a"),
+          rates["io-a"]["rx"] == MIB and a[col["net rx"]] == "1.0 MiB/s")
+    check("io-a: net tx is 1000 B / 2 s, shown as 500 B/s (%s)" % a[col["net tx"]],
+          rates["io-a"]["tx"] == 500 and a[col["net tx"]] == "500 B/s")
+    check("io-a: a flat read counter is 0 B/s (%s)" % a[col["disk read"]], a[col["disk read"]] == "0 B/s")
+    check("io-a: a write counter that went back (a restart) is – (%s)" % a[col["disk write"]],
+          a[col["disk write"]] == "–")
+    old = row("io-old")
+    check("io-old (a record without counters): every rate is – (%s)" % old,
+          old is not None and all(old[col[h]] == "–" for h in ("net rx", "net tx", "disk read", "disk write")))
+    h = row(HOSTILE)
+    check("the hostile name is shown as text, its disk read 2 KiB/s, no network (%s)" % h,
+          h is not None and h[col["disk read"]] == "2.0 KiB/s" and h[col["net rx"]] == "–")
+    check("... and not run as HTML (no img element, window.pwned unset)",
+          not drv.find_elements("css selector", "#ctrs img") and
+          drv.execute_script("return window.pwned === undefined"))
+finally:
+    drv.quit()
+print("# %d checks, %d failed" % (checks, fails))
+sys.exit(1 if fails else 0)
