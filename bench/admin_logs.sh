@@ -98,7 +98,7 @@ backends() {
 		printf '%-40s %8s %12s %10s %8s\n' "admin_logs, SQLite" "$c" "$e" "$p" "$x"
 		stop_pid "$AL_PID"
 		url=postgresql://gestor@127.0.0.1:$pgport/gestor
-		psql -X -q "$url" -c "DROP TABLE IF EXISTS schema_version, access_log, runs, sample_containers, records, batches" 2>/dev/null
+		psql -X -q "$url" -c "DROP TABLE IF EXISTS schema_version, access_log, runs, samples, sample_containers, records, batches" 2>/dev/null
 		mkdir -p "$W/pg$c"
 		rm -f "$W/pg$c.port"
 		"$BIN" --port 0 --port-file "$W/pg$c.port" --db "$url" >"$W/pg$c.access" 2>"$W/pg$c.err" &
