@@ -132,6 +132,51 @@ static void bpfsrc_cg_close(struct bpfsrc *b)
 }
 
 /*
+ * The cgroup iterator's attach options: pre-order from the v2 root. Both
+ * zeroed whole, then filled. libbpf refuses an opts struct whose bytes past
+ * its last known field are not 0 (EINVAL before any bpf() call,
+ * "bpf_iter_attach_opts has non-zero extra bytes" at warning level), and an
+ * initialiser need not zero padding: the 4 bytes after link_info_len kept
+ * what an earlier call had left on the stack, so the walk loaded in one call
+ * path and failed in another (the known EINVAL of issue 30). The kernel
+ * likewise wants linfo's unused bytes 0.
+ */
+static void bpfsrc_cg_opts(struct bpf_iter_attach_opts *opts, union bpf_iter_link_info *linfo)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->sz = sizeof(*opts);
+	opts->link_info = linfo;
+	opts->link_info_len = sizeof(*linfo);
+	memset(linfo, 0, sizeof(*linfo));
+	linfo->cgroup.order = BPF_CGROUP_ITER_DESCENDANTS_PRE;
+	linfo->cgroup.cgroup_id = BPFSRC_CG_ROOT_ID;
+}
+
+/*
+ * Attach the loaded walk and keep descriptors of its link and records' map
+ * in b (the caller then frees libbpf's object: its BTF, instructions and
+ * relocations, about 450 KiB of heap; the program holds its maps). 0 or -errno.
+ */
+static int bpfsrc_cg_keep(struct bpfsrc *b, struct sysinfo_cg_bpf *cg)
+{
+	union bpf_iter_link_info linfo;
+	struct bpf_iter_attach_opts opts;
+	struct bpf_link *link;
+
+	bpfsrc_cg_opts(&opts, &linfo);
+	link = bpf_program__attach_iter(cg->progs.sysinfo_cgroups, &opts);
+	if (!link)
+		return errno ? -errno : -EINVAL;
+	b->cg_prog = fcntl(bpf_link__fd(link), F_DUPFD_CLOEXEC, 3);
+	bpf_link__destroy(link); /* closes libbpf's descriptor; ours keeps the link */
+	b->cg_map = fcntl(bpf_map__fd(cg->maps.doc), F_DUPFD_CLOEXEC, 3);
+	if (b->cg_prog < 0 || b->cg_map < 0)
+		return -errno;
+	b->cg_map_len = bpf_map__value_size(cg->maps.doc);
+	return 0;
+}
+
+/*
  * Load the cgroup walk, once (the first containers-only read, or the shared
  * instance's selection); 0, or -errno with the reason in b->cg_why (then the
  * task iterator serves containers-only reads as well).
@@ -139,32 +184,12 @@ static void bpfsrc_cg_close(struct bpfsrc *b)
 static int bpfsrc_cg_load(struct bpfsrc *b)
 {
 	struct sysinfo_cg_bpf *cg = NULL;
-	union bpf_iter_link_info linfo;
-	struct bpf_iter_attach_opts opts;
-	struct bpf_link *link;
 	int ret;
 
 	if (b->cg_tried)
 		return b->cg_prog >= 0 ? 0 : -EOPNOTSUPP;
 	b->cg_tried = true;
-	/*
-	 * Both zeroed whole, then filled. libbpf refuses an opts struct whose
-	 * bytes past its last known field are not 0 (EINVAL before any bpf()
-	 * call, "bpf_iter_attach_opts has non-zero extra bytes" at warning
-	 * level), and an initialiser need not zero padding: the 4 bytes after
-	 * link_info_len kept what an earlier call had left on the stack, so the
-	 * walk loaded in one call path and failed in another (the known EINVAL
-	 * of issue 30). The kernel likewise wants linfo's unused bytes 0.
-	 */
-	memset(&opts, 0, sizeof(opts));
-	opts.sz = sizeof(opts);
-	opts.link_info = &linfo;
-	opts.link_info_len = sizeof(linfo);
-	memset(&linfo, 0, sizeof(linfo));
 	bpfsrc_libbpf_warn[0] = 0;
-	linfo.cgroup.order = BPF_CGROUP_ITER_DESCENDANTS_PRE;
-	linfo.cgroup.cgroup_id = BPFSRC_CG_ROOT_ID;
-
 	if (!bpfsrc_cg_v2()) {
 		snprintf(b->cg_why, sizeof(b->cg_why), "cgroup walk needs cgroup v2");
 		return -EOPNOTSUPP;
@@ -178,26 +203,10 @@ static int bpfsrc_cg_load(struct bpfsrc *b)
 	bpf_program__set_autoload(cg->progs.sysinfo_ctr, false);
 	cg->rodata->page_shift = bpfsrc_page_shift();
 	ret = sysinfo_cg_bpf__load(cg);
+	if (ret == 0)
+		ret = bpfsrc_cg_keep(b, cg);
 	if (ret < 0)
 		goto err;
-	/*
-	 * Only the program and the records' map are used from now on: keep
-	 * descriptors of both and free libbpf's object (its BTF, instructions
-	 * and relocations: about 450 KiB of heap). The program holds its maps.
-	 */
-	link = bpf_program__attach_iter(cg->progs.sysinfo_cgroups, &opts);
-	if (!link) {
-		ret = errno ? -errno : -EINVAL;
-		goto err;
-	}
-	b->cg_prog = fcntl(bpf_link__fd(link), F_DUPFD_CLOEXEC, 3);
-	bpf_link__destroy(link); /* closes libbpf's descriptor; ours keeps the link */
-	b->cg_map = fcntl(bpf_map__fd(cg->maps.doc), F_DUPFD_CLOEXEC, 3);
-	if (b->cg_prog < 0 || b->cg_map < 0) {
-		ret = -errno;
-		goto err;
-	}
-	b->cg_map_len = bpf_map__value_size(cg->maps.doc);
 	sysinfo_cg_bpf__destroy(cg);
 	return 0;
 err:
@@ -275,6 +284,27 @@ static int bpfsrc_machine(struct snapshot *m, int64_t *rt_off, char *err, size_t
 	return 0;
 }
 
+/* Room for 64 KiB more records at *p + n (at most BPFSRC_MAX_RECORDS in all). 0 or -errno. */
+static int bpfsrc_room(char **p, size_t *cap, size_t n, char *err, size_t errlen)
+{
+	char *q;
+
+	if (*cap - n >= 65536)
+		return 0;
+	if (*cap >= BPFSRC_MAX_RECORDS) {
+		snprintf(err, errlen, "more than %u bytes of records", BPFSRC_MAX_RECORDS);
+		return -EFBIG;
+	}
+	q = realloc(*p, *cap * 2);
+	if (!q) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	*p = q;
+	*cap *= 2;
+	return 0;
+}
+
 int bpfsrc_read_raw(struct bpfsrc *b, bool containers_only, char **buf, size_t *len, char *err,
 		    size_t errlen)
 {
@@ -300,24 +330,9 @@ int bpfsrc_read_raw(struct bpfsrc *b, bool containers_only, char **buf, size_t *
 	for (;;) {
 		ssize_t r;
 
-		if (cap - n < 65536) {
-			char *q;
-
-			if (cap >= BPFSRC_MAX_RECORDS) {
-				ret = -EFBIG;
-				snprintf(err, errlen, "more than %u bytes of records",
-					 BPFSRC_MAX_RECORDS);
-				goto err;
-			}
-			q = realloc(p, cap * 2);
-			if (!q) {
-				ret = -ENOMEM;
-				snprintf(err, errlen, "out of memory");
-				goto err;
-			}
-			p = q;
-			cap *= 2;
-		}
+		ret = bpfsrc_room(&p, &cap, n, err, errlen);
+		if (ret < 0)
+			goto err;
 		r = read(fd, p + n, cap - n);
 		/* EAGAIN: the program asked to show a process again (a cache
 		 * entry replaced while it was written, or no scratch memory) */
