@@ -287,7 +287,7 @@ static int pg_migrate_samples(PGconn *c, char *err, size_t errlen)
 		return -EIO;
 	}
 	if (missing)
-		log_info("database: the graphs' samples table made from the stored records");
+		log_info("database: samples table added, filled from the stored records");
 	return 0;
 }
 

@@ -104,10 +104,10 @@ check "/health counts what is left ($hb)" [ "$hb" = "[$(count "SELECT count(*) F
 check "their records went" [ "$(count "SELECT count(*) FROM records r WHERE NOT EXISTS (SELECT 1 FROM batches b WHERE b.id = r.batch)")" = 0 ]
 check "no derived row outlives its record (sample_containers)" \
 	[ "$(count "SELECT count(*) FROM sample_containers c WHERE NOT EXISTS (SELECT 1 FROM records r WHERE r.id = c.record)")" = 0 ]
-if [ "$AL_BACKEND" = sqlite ]; then
-	check "no derived row outlives its record (samples)" \
-		[ "$(count "SELECT count(*) FROM samples s WHERE NOT EXISTS (SELECT 1 FROM records r WHERE r.id = s.record)")" = 0 ]
-fi
+check "no derived row outlives its record (samples)" \
+	[ "$(count "SELECT count(*) FROM samples s WHERE NOT EXISTS (SELECT 1 FROM records r WHERE r.id = s.record)")" = 0 ]
+check "every sample record left keeps its samples row (the graphs read it)" \
+	[ "$(count "SELECT count(*) FROM records r WHERE r.type = 'sample' AND NOT EXISTS (SELECT 1 FROM samples s WHERE s.record = r.id)")" = 0 ]
 check "the old run's row went" [ "$(count "SELECT count(*) FROM runs WHERE run = 'r-old'")" = 0 ]
 check "the mixed run keeps its newer half, count and first time mended" \
 	[ "$(count "SELECT n_records || ' ' || first_ns FROM runs WHERE run = 'r-mixed'")" = "2200 $mixb_first" ]
