@@ -52,6 +52,7 @@ start() {
 	[ -s "$W/$1/port" ] || { echo "bench: admin_logs ($1) did not start:"; cat "$W/$1/err"; exit 1; }
 	printf -v "URL_$1" 'http://127.0.0.1:%s' "$(cat "$W/$1/port")"
 }
+URL_sq='' URL_pg=''
 start sq "$W/sq/gestor.db"
 start pg "postgresql://gestor@127.0.0.1:$pgport/gestor"
 $PY tests/admin_logs/gen.py --out "$W/run.jsonl" --samples "$SAMPLES" --interval 5 \
