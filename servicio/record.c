@@ -106,8 +106,8 @@ static const char *record_role(const struct cycle_row *r)
 	if (r->pc.admin_logs)
 		return GESTOR_ROLE_ADMIN_LOGS;
 	if (r->pc.self)
-		return "servicio";
-	return r->pc.managed ? "managed" : "unmanaged";
+		return GESTOR_ROLE_SELF;
+	return r->pc.managed ? GESTOR_ROLE_MANAGED : GESTOR_ROLE_UNMANAGED;
 }
 
 /* A kernel counter as a JSON integer (jansson's are signed). */
