@@ -14,7 +14,10 @@
  * through the read; containers named in $GESTOR_BPF_CTRS (full ids, set by
  * tests/metrics/bpf.sh) are attributed like the procfs walk does; the cgroup
  * walk (kernel >= 6.7) lists the containerised processes the task iterator
- * lists, with the same values.
+ * lists, with the same values; with a process whose argv lies on a FUSE
+ * mapping whose reads never end (a read without FOLL_ANON waits, as
+ * bpf_copy_from_user_task() would), every read and the source's take end
+ * promptly and list it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,13 +30,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/utsname.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/fuse.h>
+#include <linux/prctl.h>
 #include <linux/types.h>
 
 #include <cmocka.h>
@@ -1028,7 +1037,401 @@ static void test_concurrent_readers(void **state)
 	assert_string_equal(st.fail, "");
 }
 
-int main(void)
+/* ---- argv on a mapping whose reads never end (issue 30 item 2) ---- */
+
+/*
+ * A FUSE file system (raw /dev/fuse protocol, on a directory of its own)
+ * with one file "f" whose READ requests are never answered. A child maps
+ * the file and points its argv there (PR_SET_MM_MAP: no CAP_SYS_RESOURCE
+ * needed), so whoever reads that argv without FOLL_ANON - access_process_vm(),
+ * what bpf_copy_from_user_task() is - waits until the connection ends (the
+ * CVE-2018-1120 pattern; tests/kernel/review_test.c does the same to the
+ * module). BPF reads no argv, so its reads must end all the same.
+ */
+struct fz {
+	char dir[64];
+	int fd; /* /dev/fuse */
+	pid_t server, mapper, control; /* control: the reader that waits (fz_control) */
+	unsigned long arg_start; /* the mapper's argv, inside the FUSE mapping */
+};
+
+static struct fz *fz_live; /* the running test's, for its teardown */
+
+static void fz_reply(int fd, uint64_t unique, int err, const void *data, size_t len)
+{
+	struct fuse_out_header h = { .len = (uint32_t)(sizeof(h) + len),
+				     .error = err,
+				     .unique = unique };
+	char buf[sizeof(h) + 512];
+
+	memcpy(buf, &h, sizeof(h));
+	if (len)
+		memcpy(buf + sizeof(h), data, len);
+	if (write(fd, buf, sizeof(h) + len) < 0 && errno != ENOENT)
+		perror("fuse write");
+}
+
+static void fz_attr(struct fuse_attr *a, uint64_t ino)
+{
+	memset(a, 0, sizeof(*a));
+	a->ino = ino;
+	a->mode = ino == 1 ? S_IFDIR | 0755 : S_IFREG | 0444;
+	a->nlink = 1;
+	a->size = ino == 1 ? 0 : 65536;
+	a->blocks = 128;
+	a->blksize = 4096;
+}
+
+/* One request answered (or, a READ, held for ever). */
+static void fz_answer(int fd, const struct fuse_in_header *in)
+{
+	union {
+		struct fuse_init_out init;
+		struct fuse_entry_out entry;
+		struct fuse_attr_out attr;
+		struct fuse_open_out open;
+	} o;
+
+	memset(&o, 0, sizeof(o));
+	switch (in->opcode) {
+	case FUSE_INIT:
+		o.init = (struct fuse_init_out){ .major = FUSE_KERNEL_VERSION,
+						 .minor = 31,
+						 .max_readahead = 65536,
+						 .max_write = 4096 };
+		fz_reply(fd, in->unique, 0, &o.init, sizeof(o.init));
+		break;
+	case FUSE_LOOKUP:
+		if (strcmp((const char *)(in + 1), "f") != 0) {
+			fz_reply(fd, in->unique, -ENOENT, NULL, 0);
+			break;
+		}
+		o.entry.nodeid = 2;
+		fz_attr(&o.entry.attr, 2);
+		fz_reply(fd, in->unique, 0, &o.entry, sizeof(o.entry));
+		break;
+	case FUSE_GETATTR:
+		fz_attr(&o.attr.attr, in->nodeid);
+		fz_reply(fd, in->unique, 0, &o.attr, sizeof(o.attr));
+		break;
+	case FUSE_OPEN:
+		o.open.fh = 1;
+		fz_reply(fd, in->unique, 0, &o.open, sizeof(o.open));
+		break;
+	case FUSE_READ: /* never answered */
+	case FUSE_FORGET:
+	case FUSE_BATCH_FORGET:
+	case FUSE_INTERRUPT:
+		break;
+	default:
+		fz_reply(fd, in->unique, -ENOSYS, NULL, 0);
+	}
+}
+
+static void fz_serve(int fd)
+{
+	static char buf[1 << 17];
+
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < (ssize_t)sizeof(struct fuse_in_header))
+			_exit(0);
+		fz_answer(fd, (const struct fuse_in_header *)buf);
+	}
+}
+
+/* The mapper: argv moved into the FUSE mapping (the other fields as they are). */
+static int fz_map_argv(const char *file, unsigned long *start)
+{
+	unsigned long long f[56] = { 0 };
+	char st[2048], *tok, *save = NULL;
+	struct prctl_mm_map mm;
+	int fd = open(file, O_RDONLY);
+	char *m;
+	ssize_t n;
+
+	m = fd < 0 ? MAP_FAILED : mmap(NULL, 65536, PROT_READ, MAP_PRIVATE, fd, 0);
+	n = util_read_once_at(AT_FDCWD, "/proc/self/stat", st, sizeof(st) - 1);
+	if (m == MAP_FAILED || n <= 0)
+		return -1;
+	st[n] = 0;
+	/* fields from 3 (state) on, after the name in parentheses */
+	tok = strrchr(st, ')');
+	for (int i = 3; tok && i < 56; i++) {
+		tok = strtok_r(i == 3 ? tok + 1 : NULL, " ", &save);
+		if (tok)
+			f[i] = strtoull(tok, NULL, 10);
+	}
+	mm = (struct prctl_mm_map){ .start_code = f[26],
+				    .end_code = f[27],
+				    .start_stack = f[28],
+				    .start_data = f[45],
+				    .end_data = f[46],
+				    .start_brk = f[47],
+				    .brk = (uint64_t)(uintptr_t)sbrk(0),
+				    .arg_start = (uint64_t)(uintptr_t)(m + 4096),
+				    .arg_end = (uint64_t)(uintptr_t)(m + 8192),
+				    .env_start = f[50],
+				    .env_end = f[51],
+				    .exe_fd = (uint32_t)-1 };
+	*start = mm.arg_start;
+	return prctl(PR_SET_MM, PR_SET_MM_MAP, (unsigned long)&mm, sizeof(mm), 0);
+}
+
+/* Mount the file system, start its server and the mapper; false (and why) if it cannot. */
+static bool fz_start(struct fz *z, char *why, size_t whylen)
+{
+	char opts[128], file[80];
+	int p[2] = { -1, -1 };
+
+	memset(z, 0, sizeof(*z));
+	z->server = z->mapper = z->control = -1;
+	snprintf(z->dir, sizeof(z->dir), "/tmp/gestor-bpfargv.XXXXXX");
+	z->fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	if (z->fd < 0 || !mkdtemp(z->dir)) {
+		snprintf(why, whylen, "no /dev/fuse or temp dir (%s)", strerror(errno));
+		if (z->fd >= 0)
+			close(z->fd);
+		return false;
+	}
+	snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=0,group_id=0", z->fd);
+	if (mount("gestorbpfargv", z->dir, "fuse", MS_NOSUID | MS_NODEV, opts) != 0) {
+		snprintf(why, whylen, "cannot mount FUSE (%s)", strerror(errno));
+		close(z->fd);
+		rmdir(z->dir);
+		return false;
+	}
+	fz_live = z;
+	z->server = fork();
+	if (z->server == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* a test killed still ends the connection */
+		fz_serve(z->fd);
+	}
+	/* the server's copy must be the only one: its end is the connection's
+	 * end, the one thing that ends a held READ (not even SIGKILL does) */
+	close(z->fd);
+	assert_true(z->server > 0 && pipe(p) == 0);
+	snprintf(file, sizeof(file), "%s/f", z->dir);
+	z->mapper = fork();
+	if (z->mapper == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(p[0]);
+		if (fz_map_argv(file, &z->arg_start) == 0 &&
+		    write(p[1], &z->arg_start, sizeof(z->arg_start)) == sizeof(z->arg_start))
+			for (;;)
+				pause();
+		_exit(1);
+	}
+	close(p[1]);
+	assert_int_equal(read(p[0], &z->arg_start, sizeof(z->arg_start)), sizeof(z->arg_start));
+	close(p[0]);
+	return true;
+}
+
+/* End the connection (the server's exit: every held READ ends), kill, reap. */
+static void fz_stop(struct fz *z)
+{
+	if (z->server > 0)
+		kill(z->server, SIGKILL);
+	if (z->control > 0)
+		kill(z->control, SIGKILL);
+	if (z->mapper > 0)
+		kill(z->mapper, SIGKILL);
+	umount2(z->dir, MNT_DETACH);
+	if (z->mapper > 0)
+		waitpid(z->mapper, NULL, 0);
+	if (z->server > 0)
+		waitpid(z->server, NULL, 0);
+	if (z->control > 0)
+		waitpid(z->control, NULL, 0);
+	rmdir(z->dir);
+	fz_live = NULL;
+}
+
+/* Control: read one byte of the mapper's argv the way access_process_vm() does. */
+static void fz_control(struct fz *z)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		char c;
+		struct iovec l = { &c, 1 }, r = { (void *)z->arg_start, 1 };
+
+		_exit(process_vm_readv(z->mapper, &l, 1, &r, 1, 0) == 1 ? 0 : 1);
+	}
+	assert_true(pid > 0);
+	z->control = pid;
+}
+
+/* The test's teardown: what a failed assertion left (fz_live is set while it runs). */
+static int fz_teardown(void **state)
+{
+	(void)state;
+	if (fz_live)
+		fz_stop(fz_live);
+	return 0;
+}
+
+/* What the reads of fz_reads() found (written by its thread, read after the join). */
+struct fz_res {
+	pid_t pid; /* the mapper */
+	bool done; /* every read ended */
+	char fail[256]; /* the first failure, "" when none */
+	double secs;
+};
+
+/* A failure of fz_reads(): the first kept. */
+static void fz_fail(struct fz_res *r, const char *what, const char *err)
+{
+	if (!r->fail[0])
+		snprintf(r->fail, sizeof(r->fail), "%s: %s", what, err);
+}
+
+/* Both iterators, the printer's document and two takes of the source (servicio's cycle). */
+static void *fz_reads(void *arg)
+{
+	struct fz_res *r = arg;
+	struct metrics_config cfg = { 0 };
+	struct timespec t0, t1;
+	struct snapshot s;
+	const struct snap_proc *p;
+	char err[512], needle[32], *doc = NULL, *at;
+	size_t len = 0;
+	FILE *f;
+	void *st;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int ctr = 0; ctr < 2; ctr++) {
+		if (bpfsrc_read(g_bpf, ctr, &s, err, sizeof(err)) < 0) {
+			fz_fail(r, "bpfsrc_read", err);
+			continue;
+		}
+		p = snapshot_find_proc(&s, r->pid);
+		if (!ctr && (!p || p->cmdline[0]))
+			fz_fail(r, "task iterator", p ? "a cmdline" : "the process is missing");
+		snapshot_free(&s);
+	}
+	f = open_memstream(&doc, &len);
+	if (!f || bpfsrc_print_json(g_bpf, false, f, err, sizeof(err)) < 0)
+		fz_fail(r, "bpfsrc_print_json", f ? err : "open_memstream");
+	if (f)
+		fclose(f);
+	snprintf(needle, sizeof(needle), "{\"pid\":%d,", (int)r->pid);
+	at = doc ? strstr(doc, needle) : NULL;
+	if (!at || !strstr(at, "\"cmdline\":\"\","))
+		fz_fail(r, "the document", at ? "a cmdline" : "the process is missing");
+	free(doc);
+	if (bpfsrc_src.open(&cfg, true, &st, err, sizeof(err)) < 0) {
+		fz_fail(r, "bpfsrc_src.open", err);
+	} else {
+		for (int i = 0; i < 2; i++) {
+			if (bpfsrc_src.take(st, &s, err, sizeof(err)) < 0)
+				fz_fail(r, "bpfsrc_src.take", err);
+			else if (!snapshot_find_proc(&s, r->pid))
+				fz_fail(r, "bpfsrc_src.take", "the process is missing");
+			snapshot_free(&s);
+		}
+		bpfsrc_src.close(st);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	r->secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	r->done = true;
+	return NULL;
+}
+
+/*
+ * With a process whose argv reads never end: a read by process_vm_readv()
+ * (no FOLL_ANON, as bpf_copy_from_user_task()) is still waiting after 3 s
+ * and after all the reads below; meanwhile both BPF iterators, `servicio
+ * sysinfo`'s printer and the source's take (what servicio's cycle calls,
+ * twice) end and list the process with cmdline "". They run in a thread:
+ * one still waiting after 120 s is a failure (the connection is then ended,
+ * which ends the wait), not a hang.
+ */
+static void test_argv_on_fuse(void **state)
+{
+	static struct fz z;
+	struct fz_res r = { 0 };
+	struct timespec until;
+	char why[256];
+	pthread_t th;
+	int ret;
+
+	(void)state;
+	NEED_BPF();
+	if (!fz_start(&z, why, sizeof(why))) {
+		print_message("skipped: %s\n", why);
+		skip();
+	}
+	fz_control(&z);
+	sleep(3);
+	assert_int_equal(waitpid(z.control, NULL, WNOHANG), 0);
+	r.pid = z.mapper;
+	assert_int_equal(pthread_create(&th, NULL, fz_reads, &r), 0);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 120;
+	ret = pthread_timedjoin_np(th, NULL, &until);
+	if (ret != 0) {
+		print_error("the BPF reads still wait after 120 s (argv on FUSE)\n");
+		fz_stop(&z); /* the connection's end ends the wait */
+		pthread_join(th, NULL);
+	}
+	assert_int_equal(ret, 0);
+	assert_true(r.done);
+	assert_string_equal(r.fail, "");
+	/* the argv stayed unreadable the whole time */
+	assert_int_equal(waitpid(z.control, NULL, WNOHANG), 0);
+	print_message("# argv on FUSE (pid %d): process_vm_readv still waiting; 2 iterator "
+		      "reads, the printer and 2 takes done in %.2f s\n",
+		      (int)z.mapper, r.secs);
+	fz_stop(&z);
+}
+
+static volatile sig_atomic_t fz_hold_end;
+
+/* SIGTERM in fz_hold: stop waiting (a read() ends with EINTR), then clean up. */
+static void fz_hold_term(int sig)
+{
+	(void)sig;
+	fz_hold_end = 1;
+}
+
+/*
+ * `servicio_bpfsrc_test --hold-argv-on-fuse`, for tests/metrics/bpf.sh: the
+ * mapper and the control reader of test_argv_on_fuse kept until stdin ends
+ * or SIGTERM, so the servicio binary can be run beside them. Prints "pid N
+ * control waiting" once ready, "control still waiting" at the end (exit 0),
+ * else exit 1; 77 where FUSE cannot be mounted.
+ */
+static int fz_hold(void)
+{
+	struct sigaction sa = { .sa_handler = fz_hold_term }; /* no SA_RESTART */
+	static struct fz z;
+	char why[256], c;
+	bool waiting;
+
+	if (!fz_start(&z, why, sizeof(why))) {
+		printf("skipped: %s\n", why);
+		return 77;
+	}
+	sigaction(SIGTERM, &sa, NULL);
+	fz_control(&z);
+	sleep(3);
+	waiting = waitpid(z.control, NULL, WNOHANG) == 0;
+	printf("pid %d control %s\n", (int)z.mapper, waiting ? "waiting" : "ended");
+	fflush(stdout);
+	while (waiting && !fz_hold_end && read(0, &c, 1) > 0)
+		;
+	waiting = waiting && waitpid(z.control, NULL, WNOHANG) == 0;
+	printf("control %s\n", waiting ? "still waiting" : "ended");
+	fz_stop(&z);
+	return waiting ? 0 : 1;
+}
+
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parses),
@@ -1041,11 +1444,15 @@ int main(void)
 		cmocka_unit_test(test_concurrent_readers),
 		cmocka_unit_test(test_containers_only),
 		cmocka_unit_test(test_cgroup_walk),
+		cmocka_unit_test_teardown(test_argv_on_fuse, fz_teardown),
 		/* last: left out of the run below without containers to name */
 		cmocka_unit_test(test_containers),
 	};
 	size_t n = sizeof(tests) / sizeof(tests[0]);
 	const char *ids = getenv("GESTOR_BPF_CTRS");
+
+	if (argc == 2 && strcmp(argv[1], "--hold-argv-on-fuse") == 0)
+		return fz_hold();
 
 	/* test_containers needs containers started for it: it is a part of
 	 * tests/metrics/bpf.sh (which starts two, names them here and checks
