@@ -6,12 +6,16 @@
 #     agreement with /proc read before and after, hostile names, the
 #     module's shape, 8 concurrent readers, both containers attributed like
 #     procfs does, the cgroup walk (kernel >= 6.7) against the task iterator
+#   - beside a process whose argv lies on a FUSE mapping whose reads never
+#     end (the unit program's --hold-argv-on-fuse; a read of that argv
+#     without FOLL_ANON, as bpf_copy_from_user_task did, is shown waiting
+#     from before the commands below until after them):
 #   - `servicio sysinfo` (the module's JSON printed from the records) gives
-#     a document python's json accepts, listing both containers, and with
-#     --containers-only nothing else
-#   - `servicio stats --source bpf --json` names the source and measures both
-#     containers (the spinner near one core); auto picks bpf here (no module)
-#     and procfs when a fixture tree stands for /proc
+#     a document python's json accepts, listing both containers and that
+#     process (cmdline ""), and with --containers-only nothing else
+#   - `servicio stats --source bpf --json` (the cycle's metrics_open/take)
+#     names the source and measures both containers (the spinner near one
+#     core); auto picks bpf here (no module)
 # Everything created here is removed at the end, also on failure.
 # timeout: 240
 . "$(dirname "$0")/../lib.sh"
@@ -52,16 +56,36 @@ check "... the container test ran (not skipped)" grep -q '^\[       OK \] test_c
 walk_ok() { grep -q '^\[       OK \] test_cgroup_walk' "$tmp/unit.log" || grep -q '^skipped: cgroup walk' "$tmp/unit.log"; }
 check "... the cgroup walk agrees with the task iterator on both containers (or says why it cannot load)" walk_ok
 
+# a process whose argv reads never end (issue 30 item 2): kept until its
+# stdin (a fifo held on descriptor 7) closes, or SIGTERM
+mkfifo "$tmp/hold.in"
+"$T" --hold-argv-on-fuse <"$tmp/hold.in" >"$tmp/hold.log" 2>&1 &
+hold=$!
+exec 7>"$tmp/hold.in"
+on_exit "kill $hold; for i in \$(seq 100); do kill -0 $hold || break; sleep 0.1; done"
+wait_for 30 grep -q '^pid [0-9]* control\|^skipped' "$tmp/hold.log" || fail "the argv holder never got ready: $(head -c 300 "$tmp/hold.log")"
+hold_pid=$(awk '/^pid [0-9]* control/ { print $2 }' "$tmp/hold.log")
+if [ -z "$hold_pid" ]; then
+	partial "argv on FUSE: $(cat "$tmp/hold.log")"
+	hold=
+else
+	check "pid $hold_pid has its argv on FUSE: a read of it without FOLL_ANON waits (control)" grep -q '^pid [0-9]* control waiting' "$tmp/hold.log"
+fi
+
 # servicio sysinfo: the module's document from the records, for a person on a module-less host
-"$BIN" sysinfo >"$tmp/doc.json" 2>"$tmp/doc.err"
+timeout 120 "$BIN" sysinfo >"$tmp/doc.json" 2>"$tmp/doc.err"
 check "servicio sysinfo exits 0" [ $? = 0 ]
-"$BIN" sysinfo --containers-only >"$tmp/ctr.json" 2>>"$tmp/doc.err"
+timeout 120 "$BIN" sysinfo --containers-only >"$tmp/ctr.json" 2>>"$tmp/doc.err"
 check "servicio sysinfo --containers-only exits 0" [ $? = 0 ]
 doc_ok() {
-	"$PY" - "$tmp/doc.json" "$tmp/ctr.json" "$busy_id" "$idle_id" <<'PYEOF'
+	"$PY" - "$tmp/doc.json" "$tmp/ctr.json" "$hold_pid" "$busy_id" "$idle_id" <<'PYEOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
 c = json.load(open(sys.argv[2]))
+if sys.argv[3]:
+    held = [p for p in d["processes"] if p["pid"] == int(sys.argv[3])]
+    assert len(held) == 1 and held[0]["cmdline"] == "", held
+sys.argv.pop(3)
 assert d["version"] == 1 and d["producer"] == "bpf", (d["version"], d.get("producer"))
 assert d["containers_only"] is False and c["containers_only"] is True
 assert d["memory"]["total_kb"] > 0 and d["cpus"] > 0
@@ -76,14 +100,14 @@ assert all(len(p["container_id"]) == 64 for p in c["processes"])
 print("# servicio sysinfo: %d processes, %d in containers, both test containers in each" % (len(d["processes"]), len(c["processes"])))
 PYEOF
 }
-check "servicio sysinfo prints one JSON document per setting with both containers" doc_ok
+check "servicio sysinfo prints one JSON document per setting with both containers and the argv-on-FUSE process" doc_ok
 
 # servicio stats with the BPF source, beside Docker's stats API over the same
 # window: one-shot reads just before and just after servicio's interval, so a
 # busy machine that slows the spinner slows it in both measurements alike
 api() { curl -sf --max-time 20 --unix-socket /var/run/docker.sock "http://d/v1.41/containers/$1/stats?stream=false&one-shot=true"; }
 api "$busy_id" >"$tmp/busy0.json"
-"$BIN" stats --source bpf --json --interval 2 --no-docker >"$tmp/stats.json" 2>"$tmp/stats.err"
+timeout 120 "$BIN" stats --source bpf --json --interval 2 --no-docker >"$tmp/stats.json" 2>"$tmp/stats.err"
 rc=$?
 api "$busy_id" >"$tmp/busy1.json"
 check "servicio stats --source bpf exits 0" [ "$rc" = 0 ]
@@ -107,6 +131,13 @@ assert idle["rss_kb"] >= 16 * 1024, idle["rss_kb"]
 PYEOF
 }
 check "... measures both containers (spinner as busy as Docker says within 10 points, holder idle with its 16 MiB)" stats_ok
+# the argv holder: its argv was unreadable the whole time
+exec 7>&-
+if [ -n "$hold" ]; then
+	wait "$hold"
+	rc=$?
+	check "... and the argv on FUSE stayed unreadable through all of them (holder exit $rc: $(tail -n1 "$tmp/hold.log"))" [ "$rc" = 0 ]
+fi
 "$BIN" stats --json --interval 0.2 --no-docker --module-path "$tmp/none" >"$tmp/auto.json" 2>/dev/null
 check "auto without the module picks bpf here" "$PY" -c "import json,sys; d=json.load(open('$tmp/auto.json')); assert d['source']=='bpf', d['source']"
 finish
