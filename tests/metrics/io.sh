@@ -37,48 +37,9 @@ svt_need
 need_cmd cc promtool
 admin_start
 T=$SVT_TMP
-img=gestor-iotest-load:$$
-net=gestor-iotest-$$
-on_exit "docker rmi -f '$img'"
-# the containers first: a network with containers attached stays
-on_exit "svt_cleanup_containers; docker network rm '$net'"
-
-cc -static -O2 -pthread -o "$T/ioload" "$GESTOR_TOP/tests/metrics/ioload.c" || fail "cannot build the static load program"
-printf 'FROM scratch\nCOPY ioload /ioload\nENTRYPOINT ["/ioload"]\n' >"$T/Dockerfile"
-docker build -q -t "$img" "$T" >"$T/build.log" 2>&1 || { cat "$T/build.log"; fail "docker build of $img"; }
-docker network create --driver bridge "$net" >/dev/null || fail "docker network create $net"
-
-# the whole disk under Docker's root (the throttle rule wants a disk, not a partition)
-src=$(df --output=source /var/lib/docker | tail -n 1)
-disk=/dev/$(lsblk -no pkname "$src" 2>/dev/null | head -n 1)
-[ "$disk" != /dev/ ] || disk=$src
-[ -b "$disk" ] || skip "no block device under /var/lib/docker ($src)"
-
-run() { # run NAME [docker args] -- ioload args
-	local n=$1 a=()
-	shift
-	while [ "$1" != -- ]; do a+=("$1"); shift; done
-	shift
-	docker run -d --name "$SVT_TAG-$n" --label gestor.managed=true --label gestor.class=low \
-		--label "gestor.test=$SVT_TAG" "${a[@]}" "$img" "$@" >/dev/null || fail "docker run $n"
-}
-said() { docker logs "$SVT_TAG-$1" 2>&1 | grep -q "$2"; }
-run disk --network none --device-write-bps "$disk:10gb" -- disk /f 32
-run rx --network "$net" -- serve 5000
-wait_for 30 said rx listening || fail "the receiver does not listen"
-rx_ip=$(docker inspect -f "{{(index .NetworkSettings.Networks \"$net\").IPAddress}}" "$SVT_TAG-rx")
-run tx --network "$net" -- send "$rx_ip" 5000 24
-run cpu --network none --cpus 0.05 -- burn 4
-run thr --network none -- threads 7
-T0=$(date +%s)
-run oom --network none --memory 32m --memory-swap 32m -- oom 64
-wait_for 60 said disk "disk wrote" || fail "disk: $(docker logs "$SVT_TAG-disk" 2>&1)"
-wait_for 60 said rx received || fail "rx: $(docker logs "$SVT_TAG-rx" 2>&1)"
-wait_for 60 said tx sent || fail "tx: $(docker logs "$SVT_TAG-tx" 2>&1)"
-wait_for 60 said cpu burnt || fail "cpu: $(docker logs "$SVT_TAG-cpu" 2>&1)"
-wait_for 30 said thr threads || fail "thr: $(docker logs "$SVT_TAG-thr" 2>&1)"
-wait_for 60 said oom child || fail "oom: $(docker logs "$SVT_TAG-oom" 2>&1)"
-check "the OOM container's child was killed" said oom "child killed"
+source "$GESTOR_TOP/tests/metrics/ioload.sh"
+ioload_start gestor-iotest
+check "the OOM container's child was killed" ioload_said oom "child killed"
 
 MPORT=$(free_port)
 # shellcheck disable=SC2046
@@ -97,13 +58,7 @@ sleep 3
 metrics || fail "GET /metrics"
 check "promtool check metrics: the whole /metrics is clean" promtool check metrics <"$T/metrics"
 
-declare -A ID
-for n in disk rx tx cpu thr oom; do
-	ID[$n]=$(docker inspect -f '{{.Id}}' "$SVT_TAG-$n")
-	curl -sf --max-time 20 --unix-socket /var/run/docker.sock \
-		"http://d/v1.41/containers/${ID[$n]}/stats?stream=false&one-shot=true" >"$T/$n.json" ||
-		fail "docker stats API for $n"
-done
+ioload_stats
 
 # ours METRIC NAME [LABEL=VALUE]: the sum of the series of container NAME
 ours() {
@@ -111,15 +66,6 @@ ours() {
 		index($0, m "{") == 1 && index($0, n) && (l == "" || index($0, l)) { s += $NF; k++ }
 		END { if (k) printf "%.6f\n", s; else print "none" }' "$T/metrics"
 }
-# near WHAT A B: A and B within 5 % of the larger (both numbers)
-near() {
-	check "$1: ours $2, reference $3, within 5 %" awk -v a="$2" -v b="$3" 'BEGIN {
-		if (a == "none" || b == "" || b == "null") exit 1
-		d = a - b; if (d < 0) d = -d; m = a > b ? a : b; exit !(d <= 0.05 * m) }'
-}
-dj() { jq -r "$2" "$T/$1.json"; }
-MIB=1048576
-
 # disk
 near "disk: bytes written vs Docker's blkio Write" "$(ours container_fs_writes_bytes_total disk)" \
 	"$(dj disk '[.blkio_stats.io_service_bytes_recursive[]? | select(.op == "Write") | .value] | add')"
@@ -178,9 +124,7 @@ np=$(docker top "$SVT_TAG-thr" -eo pid | tail -n +2 | wc -l)
 near "thr: processes vs docker top" "$(ours container_processes thr)" "$np"
 
 # OOM kills
-oc=$(awk '$1 == "oom_kill" { print $2 }' "/sys/fs/cgroup/memory/docker/${ID[oom]}/memory.oom_control" 2>/dev/null ||
-	true)
-[ -n "$oc" ] || oc=$(awk '$1 == "oom_kill" { print $2 }' "/sys/fs/cgroup/system.slice/docker-${ID[oom]}.scope/memory.events" 2>/dev/null)
+oc=$(ioload_oom_kills)
 near "oom: OOM events vs the cgroup's oom_kill" "$(ours container_oom_events_total oom)" "$oc"
 ev=$(docker events --since "$T0" --until "$(date +%s)" --filter "container=${ID[oom]}" --filter event=oom \
 	--format '{{.Status}}' | wc -l)
