@@ -14,52 +14,14 @@ chromium or its driver cannot start here.
 import json
 import re
 import sys
-import time
 import urllib.request
 
-try:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-except ImportError:
-    print("skipped: python3-selenium is not installed")
-    sys.exit(77)
+from browser import check, chromium, finish, wait
 
 url, shot, names = sys.argv[1], sys.argv[2], sys.argv[3:]
-checks = fails = 0
 
 
-def check(what, ok):
-    global checks, fails
-    checks += 1
-    if not ok:
-        fails += 1
-    print(("ok" if ok else "not ok"), checks, "-", what, flush=True)
-
-
-def wait(fn, seconds):
-    end = time.time() + seconds
-    while time.time() < end:
-        try:
-            v = fn()
-            if v:
-                return v
-        except Exception:  # the page may still be loading
-            pass
-        time.sleep(0.25)
-    return fn()
-
-
-opts = webdriver.ChromeOptions()
-opts.binary_location = "/usr/bin/chromium"
-for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-          "--window-size=1400,1100", "--no-first-run", "--disable-extensions"):
-    opts.add_argument(a)
-opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-try:
-    drv = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
-except Exception as e:  # no chromium, no driver, cannot start here
-    print("skipped: headless chromium does not start:", str(e).splitlines()[0])
-    sys.exit(77)
+drv = chromium(console_log=True)
 
 try:
     drv.set_page_load_timeout(30)
@@ -133,5 +95,4 @@ try:
     check("no console errors (%d browser log entries)" % len(logs), not bad)
 finally:
     drv.quit()
-print("# %d checks, %d failed" % (checks, fails))
-sys.exit(1 if fails else 0)
+finish()

@@ -8,45 +8,18 @@ older servicio's record), went back (a restart) or the container has no
 network, and a hostile container name shown as text.
 
 Usage: dashboard_rates.py URL
-Prints "ok N - ..." lines; exits 0, 1 (a check failed) or 77 (no chromium).
+Prints "ok N - ..." lines (tests/observe/browser.py); exits 0, 1 (a check failed) or 77 (no chromium).
 """
 import json
 import sys
 import time
 import urllib.request
 
-try:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-except ImportError:
-    print("skipped: python3-selenium is not installed")
-    sys.exit(77)
+from browser import check, chromium, finish, wait
 
 url = sys.argv[1].rstrip("/") + "/"
-checks = fails = 0
 MIB = 1048576
 HOSTILE = '<img src=x onerror="window.pwned=1">'
-
-
-def check(what, ok):
-    global checks, fails
-    checks += 1
-    if not ok:
-        fails += 1
-    print(("ok" if ok else "not ok"), checks, "-", what, flush=True)
-
-
-def wait(fn, seconds):
-    end = time.time() + seconds
-    while time.time() < end:
-        try:
-            v = fn()
-            if v:
-                return v
-        except Exception:  # the page may still be loading
-            pass
-        time.sleep(0.25)
-    return fn()
 
 
 def ctr(name, **counters):
@@ -74,16 +47,7 @@ req = urllib.request.Request(url + "logs", data=body, method="POST",
 with urllib.request.urlopen(req, timeout=20) as r:
     check("the three samples are stored (POST /logs -> %d)" % r.status, r.status == 201)
 
-opts = webdriver.ChromeOptions()
-opts.binary_location = "/usr/bin/chromium"
-for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-          "--window-size=1400,1100", "--no-first-run", "--disable-extensions"):
-    opts.add_argument(a)
-try:
-    drv = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
-except Exception as e:  # no chromium, no driver, cannot start here
-    print("skipped: headless chromium does not start:", str(e).splitlines()[0])
-    sys.exit(77)
+drv = chromium(console_log=False)
 
 try:
     drv.set_page_load_timeout(30)
@@ -121,5 +85,4 @@ try:
           drv.execute_script("return window.pwned === undefined"))
 finally:
     drv.quit()
-print("# %d checks, %d failed" % (checks, fails))
-sys.exit(1 if fails else 0)
+finish()
