@@ -1053,6 +1053,8 @@ struct fz {
 	int fd; /* /dev/fuse */
 	pid_t server, mapper, control; /* control: the reader that waits (fz_control) */
 	unsigned long arg_start; /* the mapper's argv, inside the FUSE mapping */
+	char id[GESTOR_CTR_ID_LEN + 1]; /* the mapper's made-up container, "" when none */
+	char cg_dir[160], cg[256]; /* its cgroup v2 directories */
 };
 
 static struct fz *fz_live; /* the running test's, for its teardown */
@@ -1181,6 +1183,26 @@ static int fz_map_argv(const char *file, unsigned long *start)
 	return prctl(PR_SET_MM, PR_SET_MM_MAP, (unsigned long)&mm, sizeof(mm), 0);
 }
 
+/*
+ * The mapper into a made-up container's cgroup (v2: docker-<id>.scope, as
+ * the concurrency test's), so containers-only reads and the cgroup walk,
+ * servicio's cycle's reads, list it too; without cgroup v2 it stays outside.
+ */
+static void fz_contain(struct fz *z)
+{
+	char root[64];
+
+	cr_v2_root(root, sizeof(root));
+	if (!root[0])
+		return;
+	snprintf(z->id, sizeof(z->id), "%08x%056d", (unsigned)getpid(), 0xf);
+	snprintf(z->cg_dir, sizeof(z->cg_dir), "%s/gestor-bpfargv-%d", root, (int)getpid());
+	snprintf(z->cg, sizeof(z->cg), "%s/docker-%s.scope", z->cg_dir, z->id);
+	assert_int_equal(mkdir(z->cg_dir, 0755), 0);
+	assert_int_equal(mkdir(z->cg, 0755), 0);
+	assert_int_equal(cr_move(z->cg, z->mapper), 0);
+}
+
 /* Mount the file system, start its server and the mapper; false (and why) if it cannot. */
 static bool fz_start(struct fz *z, char *why, size_t whylen)
 {
@@ -1228,6 +1250,7 @@ static bool fz_start(struct fz *z, char *why, size_t whylen)
 	close(p[1]);
 	assert_int_equal(read(p[0], &z->arg_start, sizeof(z->arg_start)), sizeof(z->arg_start));
 	close(p[0]);
+	fz_contain(z);
 	return true;
 }
 
@@ -1248,6 +1271,13 @@ static void fz_stop(struct fz *z)
 	if (z->control > 0)
 		waitpid(z->control, NULL, 0);
 	rmdir(z->dir);
+	/* a cgroup whose last process just exited can stay busy for a moment */
+	for (int i = 0; z->cg_dir[0] && i < 500; i++) {
+		rmdir(z->cg);
+		if (rmdir(z->cg_dir) == 0 || errno == ENOENT)
+			break;
+		usleep(10000);
+	}
 	fz_live = NULL;
 }
 
@@ -1278,7 +1308,9 @@ static int fz_teardown(void **state)
 /* What the reads of fz_reads() found (written by its thread, read after the join). */
 struct fz_res {
 	pid_t pid; /* the mapper */
+	const char *id; /* its container's id, "" when it is in none (no cgroup v2) */
 	bool done; /* every read ended */
+	bool walked; /* the cgroup walk was read too (it loads here) */
 	char fail[256]; /* the first failure, "" when none */
 	double secs;
 };
@@ -1290,31 +1322,55 @@ static void fz_fail(struct fz_res *r, const char *what, const char *err)
 		snprintf(r->fail, sizeof(r->fail), "%s: %s", what, err);
 }
 
-/* Both iterators, the printer's document and two takes of the source (servicio's cycle). */
-static void *fz_reads(void *arg)
+/* The mapper in snapshot s (ctr: a containers-only one): listed, no cmdline, its container. */
+static void fz_check(struct fz_res *r, const char *what, const struct snapshot *s, bool ctr)
 {
-	struct fz_res *r = arg;
-	struct metrics_config cfg = { 0 };
-	struct timespec t0, t1;
-	struct snapshot s;
-	const struct snap_proc *p;
-	char err[512], needle[32], *doc = NULL, *at;
-	size_t len = 0;
-	FILE *f;
-	void *st;
+	const struct snap_proc *p = snapshot_find_proc(s, r->pid);
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!p && !(ctr && !r->id[0]))
+		fz_fail(r, what, "the process is missing");
+	else if (p && p->cmdline[0])
+		fz_fail(r, what, "a cmdline");
+	else if (p && strcmp(p->container_id, r->id) != 0)
+		fz_fail(r, what, "another container id");
+}
+
+/* Both task iterators and, where it loads, the cgroup walk. */
+static void fz_read_iters(struct fz_res *r)
+{
+	struct snapshot s;
+	char err[512];
+	int ret;
+
 	for (int ctr = 0; ctr < 2; ctr++) {
 		if (bpfsrc_read(g_bpf, ctr, &s, err, sizeof(err)) < 0) {
 			fz_fail(r, "bpfsrc_read", err);
 			continue;
 		}
-		p = snapshot_find_proc(&s, r->pid);
-		if (!ctr && (!p || p->cmdline[0]))
-			fz_fail(r, "task iterator", p ? "a cmdline" : "the process is missing");
+		fz_check(r, ctr ? "containers-only task iterator" : "task iterator", &s, ctr);
 		snapshot_free(&s);
 	}
-	f = open_memstream(&doc, &len);
+	ret = bpfsrc_read_containers(g_bpf, &s, err, sizeof(err));
+	if (ret == -EOPNOTSUPP)
+		return;
+	if (ret < 0) {
+		fz_fail(r, "bpfsrc_read_containers", err);
+		return;
+	}
+	r->walked = true;
+	fz_check(r, "cgroup walk", &s, true);
+	snapshot_free(&s);
+}
+
+/* `servicio sysinfo`'s document, and two takes of the source per setting (servicio's cycle). */
+static void fz_read_doc_takes(struct fz_res *r)
+{
+	char err[512], needle[32], *doc = NULL, *at;
+	struct snapshot s;
+	size_t len = 0;
+	FILE *f = open_memstream(&doc, &len);
+	void *st;
+
 	if (!f || bpfsrc_print_json(g_bpf, false, f, err, sizeof(err)) < 0)
 		fz_fail(r, "bpfsrc_print_json", f ? err : "open_memstream");
 	if (f)
@@ -1324,18 +1380,34 @@ static void *fz_reads(void *arg)
 	if (!at || !strstr(at, "\"cmdline\":\"\","))
 		fz_fail(r, "the document", at ? "a cmdline" : "the process is missing");
 	free(doc);
-	if (bpfsrc_src.open(&cfg, true, &st, err, sizeof(err)) < 0) {
-		fz_fail(r, "bpfsrc_src.open", err);
-	} else {
+	for (int ctr = 0; ctr < 2; ctr++) {
+		struct metrics_config cfg = { .containers_only = ctr };
+
+		if (bpfsrc_src.open(&cfg, true, &st, err, sizeof(err)) < 0) {
+			fz_fail(r, "bpfsrc_src.open", err);
+			continue;
+		}
 		for (int i = 0; i < 2; i++) {
-			if (bpfsrc_src.take(st, &s, err, sizeof(err)) < 0)
+			if (bpfsrc_src.take(st, &s, err, sizeof(err)) < 0) {
 				fz_fail(r, "bpfsrc_src.take", err);
-			else if (!snapshot_find_proc(&s, r->pid))
-				fz_fail(r, "bpfsrc_src.take", "the process is missing");
+				continue;
+			}
+			fz_check(r, "bpfsrc_src.take", &s, ctr);
 			snapshot_free(&s);
 		}
 		bpfsrc_src.close(st);
 	}
+}
+
+/* Every read of the test, timed (the thread of test_argv_on_fuse). */
+static void *fz_reads(void *arg)
+{
+	struct fz_res *r = arg;
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	fz_read_iters(r);
+	fz_read_doc_takes(r);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	r->secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	r->done = true;
@@ -1343,11 +1415,12 @@ static void *fz_reads(void *arg)
 }
 
 /*
- * With a process whose argv reads never end: a read by process_vm_readv()
- * (no FOLL_ANON, as bpf_copy_from_user_task()) is still waiting after 3 s
- * and after all the reads below; meanwhile both BPF iterators, `servicio
- * sysinfo`'s printer and the source's take (what servicio's cycle calls,
- * twice) end and list the process with cmdline "". They run in a thread:
+ * With a process whose argv reads never end, in a made-up container: a read
+ * by process_vm_readv() (no FOLL_ANON, as bpf_copy_from_user_task()) is
+ * still waiting after 3 s and after all the reads below; meanwhile both task
+ * iterators, the cgroup walk (where it loads), `servicio sysinfo`'s printer
+ * and the source's take (what servicio's cycle calls, twice per setting)
+ * end and list the process with cmdline "" in its container. They run in a thread:
  * one still waiting after 120 s is a failure (the connection is then ended,
  * which ends the wait), not a hang.
  */
@@ -1370,6 +1443,7 @@ static void test_argv_on_fuse(void **state)
 	sleep(3);
 	assert_int_equal(waitpid(z.control, NULL, WNOHANG), 0);
 	r.pid = z.mapper;
+	r.id = z.id;
 	assert_int_equal(pthread_create(&th, NULL, fz_reads, &r), 0);
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += 120;
@@ -1384,9 +1458,10 @@ static void test_argv_on_fuse(void **state)
 	assert_string_equal(r.fail, "");
 	/* the argv stayed unreadable the whole time */
 	assert_int_equal(waitpid(z.control, NULL, WNOHANG), 0);
-	print_message("# argv on FUSE (pid %d): process_vm_readv still waiting; 2 iterator "
-		      "reads, the printer and 2 takes done in %.2f s\n",
-		      (int)z.mapper, r.secs);
+	print_message("# argv on FUSE (pid %d, container %.12s): process_vm_readv still waiting; "
+		      "both task iterators%s, the printer and 4 takes done in %.2f s\n",
+		      (int)z.mapper, z.id[0] ? z.id : "none", r.walked ? ", the cgroup walk" : "",
+		      r.secs);
 	fz_stop(&z);
 }
 

@@ -15,7 +15,8 @@
 #     process (cmdline ""), and with --containers-only nothing else
 #   - `servicio stats --source bpf --json` (the cycle's metrics_open/take)
 #     names the source and measures both containers (the spinner near one
-#     core); auto picks bpf here (no module)
+#     core); `servicio --once --dry-run --source bpf` ends its cycle; auto
+#     picks bpf here (no module)
 # Everything created here is removed at the end, also on failure.
 # timeout: 240
 . "$(dirname "$0")/../lib.sh"
@@ -83,8 +84,9 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 c = json.load(open(sys.argv[2]))
 if sys.argv[3]:
-    held = [p for p in d["processes"] if p["pid"] == int(sys.argv[3])]
-    assert len(held) == 1 and held[0]["cmdline"] == "", held
+    for doc in (d, c):
+        held = [p for p in doc["processes"] if p["pid"] == int(sys.argv[3])]
+        assert len(held) == 1 and held[0]["cmdline"] == "", held
 sys.argv.pop(3)
 assert d["version"] == 1 and d["producer"] == "bpf", (d["version"], d.get("producer"))
 assert d["containers_only"] is False and c["containers_only"] is True
@@ -131,6 +133,16 @@ assert idle["rss_kb"] >= 16 * 1024, idle["rss_kb"]
 PYEOF
 }
 check "... measures both containers (spinner as busy as Docker says within 10 points, holder idle with its 16 MiB)" stats_ok
+# servicio's own cycle, once, with the BPF source (containers-only: the
+# holder is in a made-up container's cgroup), dry run, scoped to a label no
+# container has, its log server a port nobody listens on (batches spooled)
+env GESTOR_CRONTAB_FILE="$tmp/crontab" GESTOR_CRON_ID="bpftest-$$" GESTOR_CRON_LOCK="$tmp/cron.lock" \
+	GESTOR_CRON_LOG="$tmp/cron.log" timeout 120 "$BIN" --once --dry-run --no-events --source bpf \
+	--scope "gestor.bpftest-none=$$" --log-url "http://127.0.0.1:$(free_port)" --spool "$tmp/spool" \
+	--metrics-listen 127.0.0.1:0 --cron-script "$GESTOR_TOP/scripts/cron.sh" >"$tmp/once.log" 2>&1
+rc=$?
+grep -E 'metrics source|done:' "$tmp/once.log" | sed 's/^/# /'
+check "servicio --once --source bpf ends its cycle beside the argv on FUSE (exit $rc)" grep -q 'done: 1 cycles' "$tmp/once.log"
 # the argv holder: its argv was unreadable the whole time
 exec 7>&-
 if [ -n "$hold" ]; then
