@@ -11,7 +11,9 @@
 # complete and consistent with its header, pids increasing, every process
 # that lived through the read listed in its container, the zombie listed;
 # where the kernel has the cgroup walk (>= 6.7) every 10th read is a walk
-# that must list every sleeper. Then the kernel log must hold no WARNING,
+# that must list every sleeper. With /opt/fuse.ko, test_argv_on_fuse: BPF
+# reads end beside an argv on a never-answering FUSE mapping. Then the
+# kernel log must hold no WARNING,
 # BUG, lockdep, KASAN, KCSAN or RCU report.
 # Prints TAP-like lines ("ok - guest: ..."); exits non-zero when a check failed.
 fail=0
@@ -40,6 +42,18 @@ echo "# concurrency test: $(($(date +%s) - start)) s"
 what="bpfsrc_test test_concurrent_readers passes (exit $rc)" ok [ "$rc" = 0 ]
 what="... and it ran (not skipped)" ok grep -q '^\[       OK \] test_concurrent_readers' /tmp/conc.log
 what="... 8 readers x 1000 reads, all complete and consistent" ok grep -q '^# 8 readers x 1000 reads with moves between two containers, a zombie: all complete and consistent' /tmp/conc.log
+# argv on FUSE (issue 30 item 2), where the suite brought this kernel's
+# fuse.ko: a process whose argv reads are never answered beside every BPF
+# read; each must end (test_argv_on_fuse)
+if [ -f /opt/fuse.ko ]; then
+	insmod /opt/fuse.ko
+	GESTOR_BPF_ONLY=test_argv_on_fuse /opt/ld-linux-x86-64.so.2 --library-path /opt \
+		/opt/bpfsrc_test >/tmp/fuse.log 2>&1
+	rc=$?
+	cat /tmp/fuse.log
+	what="bpfsrc_test test_argv_on_fuse passes (exit $rc)" ok [ "$rc" = 0 ]
+	what="... and it ran (not skipped)" ok grep -q '^\[       OK \] test_argv_on_fuse' /tmp/fuse.log
+fi
 dmesg >/tmp/dmesg-conc.txt
 [ -d /out ] && cp /tmp/dmesg-conc.txt /tmp/conc.log /out/ 2>/dev/null
 splat='WARNING|BUG|Oops|Call Trace|general protection|refcount_t|INFO: |KASAN|KCSAN: data-race|UBSAN|suspicious RCU|sleeping function|stall'
