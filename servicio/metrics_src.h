@@ -24,8 +24,8 @@ struct metrics_config {
 	const char *proc_root; /* NULL: SNAP_PROC_ROOT; a fixture tree in tests */
 	bool containers_only; /* keep only processes that are in a container */
 	/* per process only what CPU rates and the per-container sums need:
-	 * procfs reads no uid or cmdline (procfs_opts.skip_details), BPF no
-	 * cmdline (its sleepable read of each process's arguments) */
+	 * procfs reads no uid or cmdline (procfs_opts.skip_details); the BPF
+	 * programs read no process's arguments at all (docs/proc-format.md) */
 	bool skip_details;
 	/* BPF: containers-only reads use the task iterator, never the cgroup
 	 * walk (what kernels before 6.7 do; option bpf-no-cgwalk) */
