@@ -49,6 +49,7 @@
 #include <jansson.h>
 
 #include "../../kernel/bpf/sysinfo_bpf.h"
+#include "../../tests/kernel/fusehang.h"
 #include "../bpfrec.h"
 #include "../bpfsrc.h"
 #include "../cgroupid.h"
@@ -326,6 +327,26 @@ static void doc_of(bool containers_only, char **buf, size_t *len)
 static const char hostile_comm[] = "a\"b\\c\n\t\x01\xff\xc3";
 static const char hostile_arg[] = "x\"y\\z\r\x7f\xc3\x28\xed\xa0\x80\xf5\xe2\x82\xac";
 
+/* Whether /proc/PID/comm reads NAME within SECONDS (polled every 10 ms). */
+static bool comm_becomes(pid_t pid, const char *name, int seconds)
+{
+	char path[64], buf[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	for (int i = 0; i < seconds * 100; i++) {
+		ssize_t n = util_read_once_at(AT_FDCWD, path, buf, sizeof(buf) - 1);
+
+		if (n > 0) {
+			buf[n] = '\0';
+			buf[strcspn(buf, "\n")] = '\0';
+			if (strcmp(buf, name) == 0)
+				return true;
+		}
+		usleep(10000);
+	}
+	return false;
+}
+
 static void test_hostile_names(void **state)
 {
 	struct snapshot s;
@@ -359,7 +380,9 @@ static void test_hostile_names(void **state)
 		_exit(127);
 	}
 	assert_true(execd > 0);
-	usleep(200000);
+	/* until it has exec'd (a loaded machine can take far more than the
+	 * 200 ms this once slept: the name was still the test's own) */
+	assert_true(comm_becomes(execd, "sleep", 30));
 	/* the printed document is valid JSON (jansson checks UTF-8 too) */
 	doc_of(false, &buf, &len);
 	{
@@ -1040,7 +1063,7 @@ static void test_concurrent_readers(void **state)
 /* ---- argv on a mapping whose reads never end (issue 30 item 2) ---- */
 
 /*
- * A FUSE file system (raw /dev/fuse protocol, on a directory of its own)
+ * A FUSE file system (tests/kernel/fusehang.h, on a directory of its own)
  * with one file "f" whose READ requests are never answered. A child maps
  * the file and points its argv there (PR_SET_MM_MAP: no CAP_SYS_RESOURCE
  * needed), so whoever reads that argv without FOLL_ANON - access_process_vm(),
@@ -1058,92 +1081,6 @@ struct fz {
 };
 
 static struct fz *fz_live; /* the running test's, for its teardown */
-
-static void fz_reply(int fd, uint64_t unique, int err, const void *data, size_t len)
-{
-	struct fuse_out_header h = { .len = (uint32_t)(sizeof(h) + len),
-				     .error = err,
-				     .unique = unique };
-	char buf[sizeof(h) + 512];
-
-	memcpy(buf, &h, sizeof(h));
-	if (len)
-		memcpy(buf + sizeof(h), data, len);
-	if (write(fd, buf, sizeof(h) + len) < 0 && errno != ENOENT)
-		perror("fuse write");
-}
-
-static void fz_attr(struct fuse_attr *a, uint64_t ino)
-{
-	memset(a, 0, sizeof(*a));
-	a->ino = ino;
-	a->mode = ino == 1 ? S_IFDIR | 0755 : S_IFREG | 0444;
-	a->nlink = 1;
-	a->size = ino == 1 ? 0 : 65536;
-	a->blocks = 128;
-	a->blksize = 4096;
-}
-
-/* One request answered (or, a READ, held for ever). */
-static void fz_answer(int fd, const struct fuse_in_header *in)
-{
-	union {
-		struct fuse_init_out init;
-		struct fuse_entry_out entry;
-		struct fuse_attr_out attr;
-		struct fuse_open_out open;
-	} o;
-
-	memset(&o, 0, sizeof(o));
-	switch (in->opcode) {
-	case FUSE_INIT:
-		o.init = (struct fuse_init_out){ .major = FUSE_KERNEL_VERSION,
-						 .minor = 31,
-						 .max_readahead = 65536,
-						 .max_write = 4096 };
-		fz_reply(fd, in->unique, 0, &o.init, sizeof(o.init));
-		break;
-	case FUSE_LOOKUP:
-		if (strcmp((const char *)(in + 1), "f") != 0) {
-			fz_reply(fd, in->unique, -ENOENT, NULL, 0);
-			break;
-		}
-		o.entry.nodeid = 2;
-		fz_attr(&o.entry.attr, 2);
-		fz_reply(fd, in->unique, 0, &o.entry, sizeof(o.entry));
-		break;
-	case FUSE_GETATTR:
-		fz_attr(&o.attr.attr, in->nodeid);
-		fz_reply(fd, in->unique, 0, &o.attr, sizeof(o.attr));
-		break;
-	case FUSE_OPEN:
-		o.open.fh = 1;
-		fz_reply(fd, in->unique, 0, &o.open, sizeof(o.open));
-		break;
-	case FUSE_READ: /* never answered */
-	case FUSE_FORGET:
-	case FUSE_BATCH_FORGET:
-	case FUSE_INTERRUPT:
-		break;
-	default:
-		fz_reply(fd, in->unique, -ENOSYS, NULL, 0);
-	}
-}
-
-static void fz_serve(int fd)
-{
-	static char buf[1 << 17];
-
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < (ssize_t)sizeof(struct fuse_in_header))
-			_exit(0);
-		fz_answer(fd, (const struct fuse_in_header *)buf);
-	}
-}
 
 /* The mapper: argv moved into the FUSE mapping (the other fields as they are). */
 static int fz_map_argv(const char *file, unsigned long *start)
@@ -1230,7 +1167,7 @@ static bool fz_start(struct fz *z, char *why, size_t whylen)
 	z->server = fork();
 	if (z->server == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL); /* a test killed still ends the connection */
-		fz_serve(z->fd);
+		fusehang_serve(z->fd, false);
 	}
 	/* the server's copy must be the only one: its end is the connection's
 	 * end, the one thing that ends a held READ (not even SIGKILL does) */

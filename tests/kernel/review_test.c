@@ -48,6 +48,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fusehang.h"
 #include "tap.h"
 
 #define PROC_FILE "/proc/sysinfo_202002591"
@@ -789,98 +790,10 @@ static int cmd_offsets(void)
 
 /*
  * A FUSE file system on /tmp/fz with one file "f" whose READ requests are
- * never answered, served by the raw /dev/fuse protocol. A child maps the
+ * never answered, served by the raw /dev/fuse protocol (fusehang.h). A child maps the
  * file and points its argv (PR_SET_MM_ARG_START/END) into the mapping, so a
  * reader touching the argv pages would wait forever (CVE-2018-1120).
  */
-static void fuse_reply(int fd, uint64_t unique, int err, const void *data, size_t len)
-{
-	struct fuse_out_header h = { .len = sizeof(h) + len, .error = err, .unique = unique };
-	char buf[sizeof(h) + 512];
-
-	memcpy(buf, &h, sizeof(h));
-	if (len)
-		memcpy(buf + sizeof(h), data, len);
-	if (write(fd, buf, sizeof(h) + len) < 0 && errno != ENOENT)
-		perror("fuse write");
-}
-
-static void fuse_attr(struct fuse_attr *a, uint64_t ino)
-{
-	memset(a, 0, sizeof(*a));
-	a->ino = ino;
-	a->mode = ino == 1 ? S_IFDIR | 0755 : S_IFREG | 0444;
-	a->nlink = 1;
-	a->size = ino == 1 ? 0 : 65536;
-	a->blocks = 128;
-	a->blksize = 4096;
-}
-
-static void fuse_serve(int fd)
-{
-	static char buf[1 << 17];
-
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-		struct fuse_in_header *in = (struct fuse_in_header *)buf;
-		void *arg = in + 1;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < (ssize_t)sizeof(*in))
-			_exit(0);
-		switch (in->opcode) {
-		case FUSE_INIT: {
-			struct fuse_init_out o = { .major = FUSE_KERNEL_VERSION,
-						   .minor = 31,
-						   .max_readahead = 65536,
-						   .max_write = 4096 };
-
-			(void)arg;
-			fuse_reply(fd, in->unique, 0, &o, sizeof(o));
-			break;
-		}
-		case FUSE_LOOKUP: {
-			struct fuse_entry_out o;
-
-			memset(&o, 0, sizeof(o));
-			if (strcmp((char *)arg, "f") != 0) {
-				fuse_reply(fd, in->unique, -ENOENT, NULL, 0);
-				break;
-			}
-			o.nodeid = 2;
-			fuse_attr(&o.attr, 2);
-			fuse_reply(fd, in->unique, 0, &o, sizeof(o));
-			break;
-		}
-		case FUSE_GETATTR: {
-			struct fuse_attr_out o;
-
-			memset(&o, 0, sizeof(o));
-			fuse_attr(&o.attr, in->nodeid);
-			fuse_reply(fd, in->unique, 0, &o, sizeof(o));
-			break;
-		}
-		case FUSE_OPEN: {
-			struct fuse_open_out o = { .fh = 1 };
-
-			fuse_reply(fd, in->unique, 0, &o, sizeof(o));
-			break;
-		}
-		case FUSE_READ:
-			printf("# fuse: READ request held (never answered)\n");
-			fflush(stdout);
-			break;
-		case FUSE_FORGET:
-		case FUSE_BATCH_FORGET:
-		case FUSE_INTERRUPT:
-			break;
-		default:
-			fuse_reply(fd, in->unique, -ENOSYS, NULL, 0);
-		}
-	}
-}
-
 static int fuse_mapper(void *p)
 {
 	int wfd = *(int *)p, fd = open("/tmp/fz/f", O_RDONLY);
@@ -938,7 +851,7 @@ static int cmd_fuse(void)
 		"mount a FUSE file system (%s)", strerror(errno));
 	server = fork();
 	if (server == 0)
-		fuse_serve(fd);
+		fusehang_serve(fd, true);
 	close(fd);
 	if (pipe(p))
 		return 1;
