@@ -89,6 +89,24 @@ free_port() {
 }
 docker_up() { curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1; }
 need_docker() { docker_up || skip "no Docker daemon answers on /var/run/docker.sock"; }
+# stop_pid PID [SECONDS]: SIGTERM, then wait until it is gone (a zombie
+# counts as gone), SIGKILL after SECONDS (30). For a cleanup action: a
+# daemon that stops gracefully (servicio flushes its logs, ASan and gcov
+# write at exit) may need seconds on a loaded machine, and one still
+# running after the suite is a leftover.
+stop_pid() {
+	local p=$1 n=$((${2:-30} * 10)) st
+	kill "$p" 2>/dev/null || return 0
+	while [ "$n" -gt 0 ]; do
+		read -r st <"/proc/$p/stat" 2>/dev/null || return 0
+		st=${st##*) }
+		[ "${st%% *}" = Z ] && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	kill -9 "$p" 2>/dev/null
+	return 0
+}
 # docker_rm_label KEY=VALUE: removes every container with that label, and
 # tries again while any is left: under load dockerd can refuse or lose a
 # removal ("removal already in progress", a kill that times out), and a

@@ -47,7 +47,7 @@ attack() {
 		"$ATT/metrics_slowloris.py" 127.0.0.1 "$MPORT" 100 1 "$@" \
 		>"$SVT_TMP/attack.json" 2>"$SVT_TMP/attack.err" &
 	APID=$!
-	on_exit "kill $APID"
+	on_exit "stop_pid $APID"
 }
 # held_max SECONDS SOURCE_REGEX: the most connections from those sources
 # servicio's own pid held at once (open in two snapshots 0.2 s apart)

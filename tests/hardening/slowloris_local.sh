@@ -46,7 +46,7 @@ setpriv --reuid=nobody --regid=nogroup --clear-groups bash -c "ulimit -n 4096; e
 	'$ATT/slowloris_local.py' 127.0.0.1 $PORT $CONNS 127.0.0.2" \
 	>"$SVT_TMP/attack.json" 2>"$SVT_TMP/attack.err" &
 APID=$!
-on_exit "kill $APID"
+on_exit "stop_pid $APID"
 
 # held: the most attacker connections admin_logs had open at once
 watch_held() {
@@ -69,7 +69,7 @@ watch_held() {
 echo 0 >"$SVT_TMP/held"
 watch_held &
 WPID=$!
-on_exit "kill $WPID"
+on_exit "stop_pid $WPID"
 
 "$SVT_BIN" "${ARGS[@]}" >"$LOG" 2>&1 &
 PID=$!

@@ -50,7 +50,7 @@ squat() {
 	setpriv --reuid=nobody --regid=nogroup --clear-groups \
 		/usr/bin/python3 "$ATT/squatter.py" "$PORT" >>"$SQ" 2>"$SVT_TMP/squatter.err" &
 	SQPID=$!
-	on_exit "kill $SQPID"
+	on_exit "stop_pid $SQPID"
 	wait_for 10 grep -q listening "$SVT_TMP/squatter.err" ||
 		fail "the squatter could not take 127.0.0.1:$PORT: $(cat "$SVT_TMP/squatter.err")"
 }

@@ -63,7 +63,7 @@ mkfifo "$tmp/hold.in"
 "$T" --hold-argv-on-fuse <"$tmp/hold.in" >"$tmp/hold.log" 2>&1 &
 hold=$!
 exec 7>"$tmp/hold.in"
-on_exit "kill $hold; for i in \$(seq 100); do kill -0 $hold || break; sleep 0.1; done"
+on_exit "stop_pid $hold 10"
 wait_for 30 grep -q '^pid [0-9]* control\|^skipped' "$tmp/hold.log" || fail "the argv holder never got ready: $(head -c 300 "$tmp/hold.log")"
 hold_pid=$(awk '/^pid [0-9]* control/ { print $2 }' "$tmp/hold.log")
 if [ -z "$hold_pid" ]; then

@@ -45,7 +45,7 @@ MPORT=$(free_port)
 # shellcheck disable=SC2046
 "$SVT_BIN" $(svt_args) --interval 1 --dry-run --metrics-listen "127.0.0.1:$MPORT" >"$T/svt.log" 2>&1 &
 SVT_PID=$!
-on_exit "kill $SVT_PID"
+on_exit "stop_pid $SVT_PID"
 metrics() { curl -sf --max-time 10 "http://127.0.0.1:$MPORT/metrics" >"$T/metrics"; }
 # every container measured twice (its first cycle may come before its counters move)
 seen_all() {

@@ -38,7 +38,7 @@ mkdir -p "$SVT_TMP/al"
 "$AL" --port 0 --port-file "$SVT_TMP/al/port" --db "$SVT_TMP/al/gestor.db" --www "$WWW" --quiet \
 	>"$SVT_TMP/al/log" 2>&1 &
 AL_PID=$!
-on_exit "kill $AL_PID"
+on_exit "stop_pid $AL_PID"
 wait_for 20 test -s "$SVT_TMP/al/port" || fail "admin_logs did not start: $(tail -n 3 "$SVT_TMP/al/log")"
 ADMIN_PORT=$(cat "$SVT_TMP/al/port")
 URL=http://127.0.0.1:$ADMIN_PORT/
@@ -61,7 +61,7 @@ sleep 1
 "$SVT_BIN" $(svt_args) --interval 3 --high-cpu 5 --ranking oldest --keep-high 10 --keep-low 2 \
 	>"$SVT_TMP/svt.log" 2>&1 &
 SVT_PID=$!
-on_exit "kill $SVT_PID"
+on_exit "stop_pid $SVT_PID"
 removed() { [ -n "$(admin_get 'action=removed&limit=10' | jq -r '.records[].container.name')" ]; }
 wait_for 40 removed || fail "no container removed: $(tail -n 20 "$SVT_TMP/svt.log")"
 NAMES=$(docker ps --filter "label=gestor.test=$SVT_TAG" --filter label=gestor.managed=true --format '{{.Names}}')
@@ -92,7 +92,7 @@ mkdir -p "$SVT_TMP/al2"
 "$AL" --port 0 --port-file "$SVT_TMP/al2/port" --db "$SVT_TMP/al2/gestor.db" --www "$WWW" --quiet \
 	--report-dir "$SVT_TMP/al2/report" >"$SVT_TMP/al2/log" 2>&1 &
 AL2_PID=$!
-on_exit "kill $AL2_PID"
+on_exit "stop_pid $AL2_PID"
 wait_for 20 test -s "$SVT_TMP/al2/port" || fail "the second admin_logs did not start: $(tail -n 3 "$SVT_TMP/al2/log")"
 "$PY" "$(dirname "$0")/dashboard_rates.py" "http://127.0.0.1:$(cat "$SVT_TMP/al2/port")/" >"$SVT_TMP/rates.out" 2>&1
 rc=$?

@@ -73,7 +73,7 @@ MPORT=$(free_port)
 "$SVT_BIN" $(svt_args) --interval 2 --dry-run --metrics-listen "127.0.0.1:$MPORT" \
 	>"$SVT_TMP/svt.log" 2>&1 &
 SVT_PID=$!
-on_exit "kill $SVT_PID"
+on_exit "stop_pid $SVT_PID"
 
 PPORT=$(free_port)
 mkdir -p "$SVT_TMP/prom"
@@ -95,7 +95,7 @@ check "promtool check config: the test's Prometheus config with the rules" \
 prometheus --config.file="$SVT_TMP/prom/prometheus.yml" --storage.tsdb.path="$SVT_TMP/prom/data" \
 	--web.listen-address="127.0.0.1:$PPORT" --log.level=warn >"$SVT_TMP/prom/log" 2>&1 &
 PROM_PID=$!
-on_exit "kill $PROM_PID"
+on_exit "stop_pid $PROM_PID"
 API=http://127.0.0.1:$PPORT/api/v1
 # nres PROMQL: how many series the query returns now
 nres() {

@@ -32,7 +32,7 @@ URL=http://127.0.0.1:$PORT/metrics
 "$SVT_BIN" $(svt_args) --interval 2 --high-cpu 5 --ranking oldest --keep-high 10 --keep-low 3 --metrics-listen "127.0.0.1:$PORT" \
 	--metrics-labels gestor.test >"$SVT_TMP/svt.log" 2>&1 &
 SVT_PID=$!
-on_exit "kill $SVT_PID"
+on_exit "stop_pid $SVT_PID"
 got() { curl -sf --max-time 5 "$URL" -o "$SVT_TMP/m.txt" && grep -q "^gestor_cycle_duration_seconds_count [1-9]" "$SVT_TMP/m.txt"; }
 wait_for 60 got || fail "no cycle on $URL: $(tail -n 5 "$SVT_TMP/svt.log")"
 # keep-low 3 of 4 (ranking oldest: the burner, made first, stays even if a

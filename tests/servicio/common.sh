@@ -43,7 +43,7 @@ admin_start() {
 	"$ADMIN_BIN" --port "${1:-0}" --port-file "$SVT_TMP/admin/port" \
 		--db "$SVT_TMP/admin/gestor.db" --quiet >>"$SVT_TMP/admin/log" 2>&1 &
 	ADMIN_PID=$!
-	on_exit "kill $ADMIN_PID"
+	on_exit "stop_pid $ADMIN_PID"
 	wait_for 20 test -s "$SVT_TMP/admin/port" || fail "admin_logs did not start: $(tail -n3 "$SVT_TMP/admin/log")"
 	ADMIN_PORT=$(cat "$SVT_TMP/admin/port")
 	wait_for 20 curl -sf "http://127.0.0.1:$ADMIN_PORT/health" -o /dev/null || fail "admin_logs /health"

@@ -48,7 +48,7 @@ ioload_start gestor-iorec
 # shellcheck disable=SC2046
 "$SVT_BIN" $(svt_args) --interval 1 --dry-run >"$T/svt.log" 2>&1 &
 SVT_PID=$!
-on_exit "kill $SVT_PID"
+on_exit "stop_pid $SVT_PID"
 # the latest stored sample: every container in it with its counters, and
 # at least the third cycle (the work was over before servicio started)
 latest() {

@@ -27,7 +27,7 @@ wait_for 60 holding ram20 20 || fail "ram20 never said it holds its memory"
 "$SVT_BIN" $(svt_args) --metrics-listen none --interval 1 --dry-run --grace 600 \
 	--keep-high 1 --keep-low 1 --high-mem 30 >"$SVT_TMP/svt.log" 2>&1 &
 SVT_PID=$!
-on_exit "kill $SVT_PID"
+on_exit "stop_pid $SVT_PID"
 rows4() { [ "$(jq '.containers | length' "$SVT_TMP/state/status.json" 2>/dev/null)" = 4 ]; }
 wait_for 60 rows4 || fail "servicio wrote no status with 4 containers: $(tail -n5 "$SVT_TMP/svt.log")"
 
