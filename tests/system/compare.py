@@ -15,10 +15,9 @@ Agreement: |module - cgroup| <= CPU_ABS + CPU_REL * cgroup.
 
 Memory: servicio's mem_kb (docker stats' figure, memory.current minus
 inactive_file) against the sampler's readings within MEM_WINDOW s of the
-sample, when there are readings on both sides of it in that window (else
-the sample's memory is not compared): it must lie within [min - tol, max
-+ tol] of them, tol = MEM_ABS_KB
-+ MEM_REL * value. The module's own RSS sum (rss_kb) against the same
+sample and the two that bracket it (each at most MEM_BRACKET s away; else
+the sample's memory is not compared, and counted): it must lie within
+[min - tol, max + tol] of them, tol = MEM_ABS_KB + MEM_REL * value. The module's own RSS sum (rss_kb) against the same
 cgroup figure, with RSS_ABS_KB + RSS_REL: the cgroup also counts kernel
 memory (stacks, page tables) and active page cache that are not RSS.
 
@@ -46,6 +45,7 @@ import sys
 CPU_ABS = 3.0  # percentage points of one core
 CPU_REL = 0.05
 MEM_WINDOW = 0.6  # s either side of the sample
+MEM_BRACKET = 2.0  # s: the farthest a bracketing reading may be
 MEM_ABS_KB = 256
 MEM_REL = 0.02
 RSS_ABS_KB = 2048
@@ -83,18 +83,21 @@ def usage_at(s, t):
 
 
 def mem_around(s, t):
-    """min and max of the cgroup's memory readings within MEM_WINDOW of t,
-    or None (not compared) unless readings on both sides of t are in the
-    window: a sampler slowed by a loaded host can leave one reading in it
-    while a container still fills its memory in 10 MiB steps (CI,
+    """min and max of the cgroup's memory readings within MEM_WINDOW of t
+    and of the two readings that bracket t (the last before it and the
+    first after it, each at most MEM_BRACKET away), or None (not compared)
+    when no reading that near brackets t on one side. Under TCG on a loaded
+    host the sampler can leave one reading in the window, or none on one
+    side, while a container still fills its memory in 10 MiB steps (CI,
     2026-12-06: servicio 45,112 KiB against the one reading, 34,872 KiB,
-    taken before servicio read; the next came 70 MiB later), and without a
-    reading on each side the window does not bound what servicio read."""
-    before = [r for r in s if t - MEM_WINDOW <= r[0] <= t]
-    after = [r for r in s if t <= r[0] <= t + MEM_WINDOW]
-    if not before or not after:
+    taken before servicio read; the next was 70 MiB later): what servicio
+    read lies between the readings that bracket its read."""
+    ts = [r[0] for r in s]
+    i = bisect.bisect_left(ts, t)
+    if i == 0 or i == len(s) or t - s[i - 1][0] > MEM_BRACKET or s[i][0] - t > MEM_BRACKET:
         return None
-    vals = [(r[3] - r[4]) // 1024 for r in before + after]
+    near = [r for r in s if abs(r[0] - t) <= MEM_WINDOW] + [s[i - 1], s[i]]
+    vals = [(r[3] - r[4]) // 1024 for r in near]
     return (min(vals), max(vals))
 
 
@@ -148,7 +151,7 @@ def main():
                 bad += not ok
                 print(f"{'ok' if ok else 'MISMATCH'} rss cycle {k} {name}: module RSS {c['rss_kb']} KiB, "
                       f"cgroup {lo}..{hi} KiB (tol {tol:.0f})")
-    print(f"# memory not compared at {nunbr} samples: no sampler reading on one side within {MEM_WINDOW} s")
+    print(f"# memory not compared at {nunbr} samples: no sampler reading on one side within {MEM_BRACKET} s")
     print(f"# {ncpu} CPU, {nmem} memory, {nrss} RSS comparisons; {bad} mismatches; "
           f"largest CPU difference {worst_cpu:.2f} points")
     if ncpu < MIN_CPU or nmem < MIN_MEM:
