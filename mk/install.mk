@@ -4,7 +4,7 @@
 # build contexts, in FHS places:
 #
 #   $(SBINDIR)        servicio, admin_logs
-#   $(GLIBDIR)        contenedores.sh, scripts/{cron,module,stop,trust,images}.sh,
+#   $(GLIBDIR)        contenedores.sh, scripts/{cron,module,stop,trust,docker-up,images}.sh,
 #                     VERSION, images/<name>/ (docker build contexts),
 #                     kernel/sysinfo.ko when built
 #   $(SYSCONFDIR)/gestor  servicio.ini, admin_logs.ini: the programs'
@@ -60,8 +60,8 @@ install: user man
 	@$(call inst,0755,$(BUILD)/bin/servicio,$(SBINDIR)/servicio)
 	@$(call inst,0755,$(BUILD)/bin/admin_logs,$(SBINDIR)/admin_logs)
 	@$(call inst,0755,contenedores.sh,$(GLIBDIR)/contenedores.sh)
-	@for s in cron module stop trust images; do \
-		m=0755; [ $$s = trust ] && m=0644; \
+	@for s in cron module stop trust docker-up images; do \
+		m=0755; case $$s in trust | docker-up) m=0644 ;; esac; \
 		$(call inst,$$m,scripts/$$s.sh,$(GLIBDIR)/scripts/$$s.sh) || exit 1; done
 	@echo $(GESTOR_VERSION) >$(BUILD)/VERSION && $(call inst,0644,$(BUILD)/VERSION,$(GLIBDIR)/VERSION)
 	@if [ -f kernel/sysinfo.ko ]; then $(call inst,0644,kernel/sysinfo.ko,$(GLIBDIR)/kernel/sysinfo.ko); fi

@@ -201,7 +201,7 @@ else
 	say "all ${#PKGS[@]} packages present (set '$set')"
 fi
 
-docker_up() { [ -S /var/run/docker.sock ] && curl -sf --max-time 2 --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1; }
+. "$(dirname "$0")/docker-up.sh"
 
 if [ "$want_docker" = 1 ] && ! docker_up; then
 	say "starting dockerd (log: /var/log/gestor-dockerd.log)"

@@ -59,7 +59,8 @@ if [ -n "$scope" ]; then
 	echo "stop: scope $scope: only managed containers with that label are removed"
 fi
 
-if curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1; then
+. scripts/docker-up.sh
+if docker_up; then
 	for filter in label=gestor.managed=true label=gestor.role=admin_logs; do
 		sel=(--filter "$filter")
 		# the scope narrows the managed containers (as servicio's --scope);

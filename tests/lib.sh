@@ -87,7 +87,7 @@ need_cmd() {
 free_port() {
 	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
-docker_up() { curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1; }
+. "$GESTOR_TOP/scripts/docker-up.sh"
 need_docker() { docker_up || skip "no Docker daemon answers on /var/run/docker.sock"; }
 # stop_pid PID [SECONDS]: SIGTERM, then wait until it is gone (a zombie
 # counts as gone), SIGKILL after SECONDS (30). For a cleanup action: a

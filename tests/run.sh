@@ -72,6 +72,7 @@ set -uo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
+. "$TOP/scripts/docker-up.sh"
 pattern=${1:-}
 logs=$BUILD/test-logs
 mkdir -p "$logs" "$BUILD/test-env"
@@ -150,7 +151,7 @@ cmocka_skipped() {
 stock() {
 	# (bounded: a daemon that hangs must not hang the runner; `docker info`
 	# was seen to hang for minutes on a busy daemon while the API answered)
-	if curl -sf --max-time 5 --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1; then
+	if docker_up 5; then
 		# (not what a "docker" suite of the parallel lane made: its proxy
 		# labels it gestor.test.lane, and its sandbox checks it; nor the
 		# containers the daemon makes for the steps of a `docker build`,
@@ -201,7 +202,7 @@ lane_stale() { # KIND (container or network): "ID LABEL" of each stale one
 			echo "$id $v"
 		done
 }
-if curl -sf --max-time 5 --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1; then
+if docker_up 5; then
 	for k in container network; do
 		stale=$(lane_stale $k)
 		[ -n "$stale" ] || continue

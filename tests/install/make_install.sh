@@ -27,7 +27,7 @@ want=$(
 		usr/share/man/man1/contenedores.sh.1 \
 		usr/lib/gestor/VERSION usr/lib/gestor/installed usr/lib/gestor/contenedores.sh \
 		usr/lib/gestor/images/admin_logs/Dockerfile usr/lib/gestor/images/admin_logs/admin_logs
-	for s in cron module stop trust images; do echo "usr/lib/gestor/scripts/$s.sh"; done
+	for s in cron module stop trust docker-up images; do echo "usr/lib/gestor/scripts/$s.sh"; done
 	for i in high-cpu high-ram low; do echo "usr/lib/gestor/images/$i/Dockerfile" "usr/lib/gestor/images/$i/$i"; done | tr ' ' '\n'
 	for f in "$GESTOR_TOP"/admin_logs/www/*; do echo "usr/lib/gestor/images/admin_logs/www/$(basename "$f")"; done
 	echo usr/lib/gestor/images/admin_logs/www/dygraph.min.js usr/lib/gestor/images/admin_logs/www/dygraph.min.css | tr ' ' '\n'
