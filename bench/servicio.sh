@@ -34,11 +34,18 @@
 #        bench/servicio.sh sources [N] (phase 1 at N containers once per
 #                                      metrics source this machine has:
 #                                      module, bpf, procfs; --source forced)
+#        bench/servicio.sh compare [N [BIG]] (phase 1 only, several builds
+#            on the same containers, alternated ROUNDS (1) times: at N, then
+#            at BIG with EXTRA idle processes, there also with the task
+#            iterator where the cgroup walk is read; env
+#            BINS="before=/path/servicio after=/path/servicio" (LABEL=PATH
+#            each), ARGS (more servicio options for every build), /metrics
+#            on a free loopback port scraped every SCRAPE (15) s, 0: never)
 set -uo pipefail
 export GESTOR_TABLE=true # servicio prints its per-cycle table off a terminal too: read below
 cd "$(dirname "$0")/.."
 MODE=all
-if [ "${1:-}" = decisions ] || [ "${1:-}" = sources ]; then
+if [ "${1:-}" = decisions ] || [ "${1:-}" = sources ] || [ "${1:-}" = compare ]; then
 	MODE=$1
 	shift
 fi
@@ -51,7 +58,7 @@ TAG=gsvb-$$
 TMP=$(mktemp -d /tmp/gsvb.XXXXXX)
 SVT=${SVT:-build/bin/servicio} # another build: SVT=/tmp/build-x/bin/servicio
 ADM=${ADM:-build/bin/admin_logs}
-SPID= APID= XPID=
+SPID= APID= XPID= CPID=
 die() {
 	echo "bench/servicio: $*" >&2
 	exit 1
@@ -59,6 +66,7 @@ die() {
 cleanup() {
 	[ -n "$SPID" ] && kill -9 "$SPID" 2>/dev/null
 	[ -n "$XPID" ] && kill -9 "$XPID" 2>/dev/null
+	[ -n "$CPID" ] && kill "$CPID" 2>/dev/null
 	[ -n "$APID" ] && kill "$APID" 2>/dev/null
 	ids=$(for t in "$TAG" "$TAG-rm" "$TAG-a-old" "$TAG-a-new" "$TAG-b-old" "$TAG-b-new"; do
 		docker ps -aq --filter "label=gestor.test=$t"
@@ -227,17 +235,24 @@ seq 1 "$N" | xargs -P 4 -I{} bash -c 'mk c{}' || die "docker run failed"
 APID=$!
 for _ in $(seq 100); do [ -s "$TMP/port" ] && break; sleep 0.1; done
 PORT=$(cat "$TMP/port")
+# /metrics on (its default) but on a free loopback port, not 9102; the kept
+# set and status file in this run's directory, not /var/lib/gestor
+MPORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 COMMON=(--log-url "http://127.0.0.1:$PORT" --no-cron --spool "$TMP/spool" --interval 1
-	--log-level debug --color never)
+	--log-level debug --color never --metrics-listen "127.0.0.1:$MPORT" --state-dir "$TMP/state")
 
 # steady K: servicio with K managed containers for RUN s; sets cpu, rss,
 # rss_max, hwm, priv, libs, load, cycles, meas_med, meas_p95, list_med,
 # cyc_med, nprocs
 steady() {
-	"$SVT" "${COMMON[@]}" ${SRC:+--source "$SRC"} --scope "gestor.test=$TAG" --keep-low "$1" \
+	"$SVT" "${COMMON[@]}" ${SRC:+--source "$SRC"} ${ARGS:-} --scope "gestor.test=$TAG" --keep-low "$1" \
 		>"$TMP/run$1.log" 2>&1 &
 	SPID=$!
 	sleep 5
+	if [ "${SCRAPE:-0}" -gt 0 ]; then # as Prometheus would, during the run
+		(while sleep "$SCRAPE"; do curl -s -o /dev/null "http://127.0.0.1:$MPORT/metrics"; done) &
+		CPID=$!
+	fi
 	ticks() { awk '{print $14 + $15}' "/proc/$SPID/stat"; }
 	t0=$(ticks)
 	s0=$(date +%s%N)
@@ -259,6 +274,11 @@ steady() {
 	nprocs=$(ls /proc | grep -c '^[0-9]')
 	# servicio's start-up line: the source and, for bpf, how it reads
 	srcline=$(grep -m1 -o 'metrics source: .*' "$TMP/run$1.log" | tr '|' '/')
+	if [ -n "$CPID" ]; then
+		kill "$CPID"
+		wait "$CPID" 2>/dev/null
+		CPID=
+	fi
 	kill -INT "$SPID"
 	wait "$SPID"
 	SPID=
@@ -288,6 +308,57 @@ if [ "$MODE" = sources ]; then
 		grep -q "metrics source: $SRC" "$TMP/run$N.log" || die "the $SRC run did not use $SRC"
 		echo "| $SRC | $cpu | $(mib "$rss_max") MiB | $meas_med / $meas_p95 ms | $cycles | $load |"
 	done
+	exit 0
+fi
+
+# compare: phase 1 for several builds on the same containers
+if [ "$MODE" = compare ]; then
+	read -ra BL <<<"${BINS:?BINS=\"LABEL=path LABEL=path\"}"
+	for b in "${BL[@]}"; do [ -x "${b#*=}" ] || die "${b#*=} is not built"; done
+	SCRAPE=${SCRAPE:-15}
+	row() { # K LABEL PATH-NAME
+		echo "| $1 | $2 | $3 | $cpu | $(mib "$rss_max") MiB | $meas_med / $meas_p95 ms | $cyc_med ms | $cycles | $load |"
+	}
+	echo "### servicio, builds compared on the same containers: $N then $BIG managed gestor/low, ${RUN} s per run at a 1 s interval, /metrics scraped every ${SCRAPE} s ($(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores, kernel $(uname -r)${ARGS:+, options $ARGS})"
+	echo
+	echo "| containers | build | BPF read | CPU % of a core | RSS peak | measuring part, median / p95 | whole cycle, median | cycles | load average |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+	walk=
+	for r in $(seq "${ROUNDS:-1}"); do
+		for b in "${BL[@]}"; do
+			SVT=${b#*=} steady "$N"
+			[[ "$srcline" == *"cgroup walk)"* ]] && walk=1
+			row "$N" "${b%%=*}" "${walk:+cgroup walk}"
+		done
+	done
+	if [ "$BIG" -gt "$N" ]; then
+		echo "creating $((BIG - N)) more containers..." >&2
+		seq 1 $((BIG - N)) | xargs -P 4 -I{} bash -c 'mk big{}' || die "docker run failed"
+		if [ "$EXTRA" -gt 0 ]; then
+			printf '#include <signal.h>\n#include <stdlib.h>\n#include <sys/prctl.h>\n#include <unistd.h>\nint main(int c, char **v) { long n = c > 1 ? strtol(v[1], 0, 10) : 0; pid_t me = getpid(); for (long i = 0; i < n; i++) { pid_t p = fork(); if (p == 0) { prctl(PR_SET_PDEATHSIG, SIGKILL); if (getppid() != me) _exit(0); for (;;) pause(); } if (p < 0) return 1; } for (;;) pause(); }\n' >"$TMP/idle.c"
+			cc -O2 -o "$TMP/idle" "$TMP/idle.c" || die "cannot build the idle-process helper"
+			"$TMP/idle" "$EXTRA" &
+			XPID=$!
+			for _ in $(seq 600); do
+				[ "$(pgrep -c -P "$XPID")" -ge "$EXTRA" ] && break
+				sleep 1
+			done
+		fi
+		sleep "${SETTLE:-20}"
+		for r in $(seq "${ROUNDS:-1}"); do
+			for b in "${BL[@]}"; do
+				SVT=${b#*=} steady "$BIG"
+				row "$BIG" "${b%%=*}" "${walk:+cgroup walk}"
+			done
+			[ -n "$walk" ] || continue
+			for b in "${BL[@]}"; do
+				GESTOR_BPF_NO_CGWALK=1 SVT=${b#*=} steady "$BIG"
+				row "$BIG" "${b%%=*}" "task iterator"
+			done
+		done
+	fi
+	echo
+	echo "(BIG: + $EXTRA idle processes outside containers; ${BINS})"
 	exit 0
 fi
 

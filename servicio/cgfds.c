@@ -68,6 +68,8 @@ void cgfds_slot_reset(struct cgfds_slot *s)
 static void cgfds_close(struct cgfds_ent *e)
 {
 	cgfds_slot_reset(&e->s);
+	free(e->s.data);
+	e->s.data = NULL;
 }
 
 static int cgfds_cmp(const void *a, const void *b)

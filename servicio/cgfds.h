@@ -31,6 +31,7 @@ struct cgfds_slot {
 	int version; /* the cgroup version its files are of (0: not known yet) */
 	int32_t pid; /* the caller's: the process a /proc file was opened through */
 	int fd[CGFDS_NFD];
+	void *data; /* the caller's, malloc'd: freed when the container goes */
 };
 
 /* NULL when out of memory. */

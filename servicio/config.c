@@ -165,6 +165,13 @@ static const struct opts_opt config_opts[] = {
 	  "container_label_<name> (the name's other characters than letters, digits and _ made "
 	  "_); none by default: label values can carry what the operator would not publish",
 	  0 },
+	{ "counters-interval", OPTS_DOUBLE, F(counters_interval_s), 0, 86400, NULL, "SECONDS",
+	  "read the containers' cumulative counters (cgroup CPU seconds, block I/O, network, "
+	  "processes and threads, CFS throttling, OOM kills) this often, as cAdvisor's "
+	  "housekeeping interval: /metrics serves the last values read, a sample record sent to "
+	  "admin_logs carries them only from a cycle that read them; a new container is read at "
+	  "its first cycle; 0 or at most the interval: every cycle",
+	  0 },
 	{ "grace", OPTS_DOUBLE, F(grace_s), 0, 86400, NULL, "SECONDS",
 	  "safety rail: a container younger than this is not removed yet (kept, 'grace age' in "
 	  "its reason; removed at the first cycle once that old); 0: decided at once, about a "
@@ -201,6 +208,7 @@ void config_defaults(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->interval_s = 10;
+	c->counters_interval_s = 10;
 	c->keep_high = 2;
 	c->keep_low = 3;
 	c->ranking = POLICY_RANK_CPU;

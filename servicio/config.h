@@ -66,6 +66,7 @@ struct config {
 	char scope[CONFIG_STR_MAX]; /* "key=value": manage only containers with this label too */
 	char metrics_listen[64]; /* Prometheus /metrics: "none" or ADDR:PORT (promexp.h) */
 	char metrics_labels[CONFIG_STR_MAX]; /* Docker labels exported, "a,b" ("": none) */
+	double counters_interval_s; /* ctrio's counters read this often (ctrio_read_every) */
 	double grace_s; /* a container younger than this is not removed (rails.h); 0: none */
 	int max_removals; /* removals per cycle at most; 0: no cap */
 	int stop_timeout_s; /* graceful removal: stop signal, SIGKILL after this; 0: SIGKILL */

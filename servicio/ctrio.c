@@ -251,6 +251,9 @@ struct ctrio_keep {
 		char name[32];
 	} dev[4 * CTRIO_NDEV]; /* device names seen (they stay while the device does) */
 	size_t ndev;
+	bool read_all_once; /* ctrio_read_every() has read every row once */
+	uint64_t last_all_ns; /* ... the last time it did */
+	uint64_t reads; /* rows read, not given kept figures */
 };
 
 struct ctrio_keep *ctrio_keep_new(void)
@@ -288,6 +291,11 @@ void ctrio_keep_end(struct ctrio_keep *k)
 size_t ctrio_keep_size(const struct ctrio_keep *k)
 {
 	return k ? cgfds_size(k->fds) : 0;
+}
+
+uint64_t ctrio_keep_reads(const struct ctrio_keep *k)
+{
+	return k ? k->reads : 0;
 }
 
 /* What fd has, from offset 0, into buf (cut at CTRIO_BUF - 1). 0 or -errno. */
@@ -482,15 +490,16 @@ static void ctrio_read_v2(const char *dir, struct ctrio *o, char *buf, int *f)
 	}
 }
 
-int ctrio_read_kept(struct ctrio_keep *k, const struct ctrio_roots *roots, const char *id,
-		    const char *cgroup, int pid, struct ctrio *out)
+/* ctrio_read_kept() through sl, k's slot of the container (NULL: by path). */
+static int ctrio_read_slot(struct ctrio_keep *k, struct cgfds_slot *sl,
+			   const struct ctrio_roots *roots, const char *cgroup, int pid,
+			   struct ctrio *out)
 {
 	const char *r = roots && roots->cgroup ? roots->cgroup : "/sys/fs/cgroup";
 	const char *proc = roots && roots->proc ? roots->proc : "/proc";
 	const char *sys = roots && roots->sys ? roots->sys : "/sys";
 	static const char *const v2[] = { "%s%s", "%s/unified%s" };
 	char buf[CTRIO_BUF], dir[PATH_MAX];
-	struct cgfds_slot *sl = k && id ? cgfds_slot(k->fds, id) : NULL;
 	int tmp[CTRIO_NF], *f = sl ? sl->fd : tmp; /* tmp: opened, read and closed */
 	int ret = 0, where = sl ? sl->version : 0; /* 1: v1, 2: v2, 3: v2 under unified/ */
 
@@ -545,6 +554,12 @@ out:
 	return ret;
 }
 
+int ctrio_read_kept(struct ctrio_keep *k, const struct ctrio_roots *roots, const char *id,
+		    const char *cgroup, int pid, struct ctrio *out)
+{
+	return ctrio_read_slot(k, k && id ? cgfds_slot(k->fds, id) : NULL, roots, cgroup, pid, out);
+}
+
 int ctrio_read(const struct ctrio_roots *roots, const char *cgroup, int pid, struct ctrio *out)
 {
 	return ctrio_read_kept(NULL, roots, NULL, cgroup, pid, out);
@@ -568,15 +583,50 @@ int ctrio_read_snap(const struct ctrio_roots *roots, const struct snapshot *s, c
 	return ctrio_read(roots, sc->cgroup, pid, out);
 }
 
-struct ctrio *ctrio_read_cycle(struct ctrio_keep *keep, const struct cycle *c)
+/* The row's figures through keep: read when all or none are kept for its
+ * container (then kept in its slot when store), else the kept ones. */
+static void ctrio_row(struct ctrio_keep *keep, const struct ctrio_roots *roots, const char *id,
+		      const char *cgroup, int pid, bool all, bool store, struct ctrio *out)
+{
+	struct cgfds_slot *sl = keep ? cgfds_slot(keep->fds, id) : NULL;
+
+	if (!all && sl && sl->data) {
+		memcpy(out, sl->data, sizeof(*out));
+		return;
+	}
+	(void)ctrio_read_slot(keep, sl, roots, cgroup, pid, out);
+	if (keep)
+		keep->reads++;
+	if (!sl || (!store && !sl->data))
+		return;
+	if (!out->version && !out->has_net) { /* nothing found: read again next cycle */
+		free(sl->data);
+		sl->data = NULL;
+		return;
+	}
+	if (!sl->data)
+		sl->data = malloc(sizeof(*out)); /* NULL: read again next cycle */
+	if (sl->data)
+		memcpy(sl->data, out, sizeof(*out));
+}
+
+struct ctrio *ctrio_read_every(struct ctrio_keep *keep, const struct ctrio_roots *roots,
+			       const struct cycle *c, uint64_t now_ns, uint64_t every_ns,
+			       uint64_t interval_ns, bool *all)
 {
 	struct ctrio *io = calloc(c->nrows ? c->nrows : 1, sizeof(*io));
 	int32_t *pid = calloc(c->cur.nctrs ? c->cur.nctrs : 1, sizeof(*pid));
+	uint64_t due = every_ns > interval_ns / 2 ? every_ns - interval_ns / 2 : 0;
 
+	*all = !keep || !keep->read_all_once || now_ns - keep->last_all_ns >= due;
 	if (!io || !pid) {
 		free(pid);
 		free(io);
 		return NULL;
+	}
+	if (keep && *all) {
+		keep->read_all_once = true;
+		keep->last_all_ns = now_ns;
 	}
 	for (size_t i = 0; i < c->cur.nprocs; i++) {
 		const struct snap_proc *p = &c->cur.procs[i];
@@ -591,10 +641,17 @@ struct ctrio *ctrio_read_cycle(struct ctrio_keep *keep, const struct cycle *c)
 		const struct snap_ctr *sc = r->dc ? snapshot_find_ctr(&c->cur, r->dc->id) : NULL;
 
 		if (r->st && sc)
-			(void)ctrio_read_kept(keep, NULL, r->dc->id, sc->cgroup,
-					      pid[sc - c->cur.ctrs], &io[i]);
+			ctrio_row(keep, roots, r->dc->id, sc->cgroup, pid[sc - c->cur.ctrs], *all,
+				  every_ns > 0, &io[i]);
 	}
 	ctrio_keep_end(keep); /* the containers gone: their files close */
 	free(pid);
 	return io;
+}
+
+struct ctrio *ctrio_read_cycle(struct ctrio_keep *keep, const struct cycle *c)
+{
+	bool all;
+
+	return ctrio_read_every(keep, NULL, c, 0, 0, 0, &all);
 }

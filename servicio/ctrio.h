@@ -124,4 +124,21 @@ int ctrio_read_snap(const struct ctrio_roots *roots, const struct snapshot *s, c
 struct cycle;
 struct ctrio *ctrio_read_cycle(struct ctrio_keep *keep, const struct cycle *c);
 
+/*
+ * ctrio_read_cycle() at a cadence of its own (the counters are cumulative:
+ * they need not be read every cycle, as cAdvisor's housekeeping interval):
+ * every row is read when none was yet or every_ns has passed since keep's
+ * last such read, less half of interval_ns (the cycle's own jitter, so a
+ * cadence of 10 cycles stays 10, not 11); otherwise only the rows whose
+ * container has no figures kept yet (new ones) are read and the others get
+ * the figures of their last read. *all says which (true also when keep is
+ * NULL: everything read). every_ns 0: every cycle. roots as ctrio_read()'s
+ * (NULL: the real places). NULL when out of memory.
+ */
+struct ctrio *ctrio_read_every(struct ctrio_keep *keep, const struct ctrio_roots *roots,
+			       const struct cycle *c, uint64_t now_ns, uint64_t every_ns,
+			       uint64_t interval_ns, bool *all);
+/* Rows read (not given kept figures) over keep's life: the tests' count. */
+uint64_t ctrio_keep_reads(const struct ctrio_keep *k);
+
 #endif

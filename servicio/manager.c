@@ -197,8 +197,11 @@ static void run_stages(struct mgr *m, struct cycle *c, struct ctrio **io, uint64
 	 * the records and /metrics (NULL when out of memory: both go without) */
 	if (!m->iokeep)
 		m->iokeep = ctrio_keep_new(); /* NULL: the files are opened each cycle */
-	*io = ctrio_read_cycle(m->iokeep, c);
-	rx.io = *io;
+	bool io_all; /* every row read: the record carries them (else last values, /metrics only) */
+	*io = ctrio_read_every(m->iokeep, NULL, c, util_mono_ns(),
+			       (uint64_t)(m->cfg.counters_interval_s * 1e9),
+			       (uint64_t)(m->cfg.interval_s * 1e9), &io_all);
+	rx.io = io_all ? *io : NULL;
 	if (nremove > 0)
 		measure_forget_list(&m->ms); /* the set changes: list again next cycle */
 	if (!m->cfg.dry_run) /* a dry run changes nothing, on disk neither */

@@ -125,23 +125,24 @@
 		return (i ? v.toFixed(1) : String(Math.round(v))) + " " + units[i];
 	}
 
-	// name's rates, bytes/s, from its counters in the last sample and the one
-	// before that has it: null where either lacks the counter (an older
-	// servicio, no network), the counter went back (a restart) or no time passed
+	// name's rates, bytes/s, from each counter in the last two samples that
+	// carry it (servicio reads the counters at their own cadence,
+	// --counters-interval: the samples between carry none): null where fewer
+	// than two do (an older servicio, no network), the counter went back (a
+	// restart) or no time passed
 	function rates(name) {
 		const out = {};
-		let cur = null, prev = null;
-		for (let i = samples.length - 1; i >= 0 && !prev; i--) {
-			const c = samples[i].ctrs.get(name);
-			if (!c) continue;
-			if (!cur) cur = { t: samples[i].t, c: c };
-			else prev = { t: samples[i].t, c: c };
-		}
 		for (const [field, key] of RATES) {
+			let cur = null, prev = null;
 			out[key] = null;
-			if (!cur || !prev) continue;
-			const a = prev.c[field], b = cur.c[field], dt = (cur.t - prev.t) / 1000;
-			if (typeof a === "number" && typeof b === "number" && b >= a && dt > 0) out[key] = (b - a) / dt;
+			for (let i = samples.length - 1; i >= 0 && !prev; i--) {
+				const c = samples[i].ctrs.get(name);
+				if (!c || typeof c[field] !== "number") continue;
+				if (!cur) cur = { t: samples[i].t, v: c[field] };
+				else prev = { t: samples[i].t, v: c[field] };
+			}
+			const dt = cur && prev ? (cur.t - prev.t) / 1000 : 0;
+			if (dt > 0 && cur.v >= prev.v) out[key] = (cur.v - prev.v) / dt;
 		}
 		return out;
 	}

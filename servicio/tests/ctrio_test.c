@@ -3,7 +3,8 @@
  * own formats (v1 blkio, v2 io.stat, cpu.stat, memory.events /
  * memory.oom_control, net/dev with lo left out), malformed input refused,
  * and ctrio_read() on v1 and v2 trees written in a temporary directory
- * (cgroup, proc and sys roots).
+ * (cgroup, proc and sys roots); ctrio_read_every()'s cadence (the counters
+ * read every N seconds, new containers at once, the kept values between).
  */
 #include <errno.h>
 #include <ftw.h>
@@ -20,6 +21,7 @@
 #include <cmocka.h>
 
 #include "../ctrio.h"
+#include "../cycle.h"
 
 static void test_u64_kv(void **state)
 {
@@ -301,13 +303,124 @@ static void test_read_kept(void **state)
 	assert_int_equal(nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
 }
 
+static void cpu_stat(const char *ctr, unsigned usec)
+{
+	char rel[128], text[128];
+
+	snprintf(rel, sizeof(rel), "cg/docker/%s/cpu.stat", ctr);
+	snprintf(text, sizeof(text),
+		 "usage_usec %u\nnr_periods 0\nnr_throttled 0\nthrottled_usec 0\n", usec);
+	put(rel, text);
+}
+
+/* ctrio_read_every(): every row read at the first call and whenever the
+ * cadence (10 s, less half the 1 s interval) has passed; between, the kept
+ * figures (the files' new text not read) and a new container read at once;
+ * a cadence of 0 reads every call; no keep reads everything. */
+static void test_read_every(void **state)
+{
+	char cg[512], pr[512];
+	struct ctrio_keep *k = ctrio_keep_new();
+	struct snap_ctr ctrs[2] = { { .id = "aaa", .cgroup = "/docker/aaa" },
+				    { .id = "bbb", .cgroup = "/docker/bbb" } };
+	struct snap_proc procs[2] = { { .pid = 42, .ctr = 0 }, { .pid = 43, .ctr = 1 } };
+	struct docker_container dc[2] = { { .id = "aaa" }, { .id = "bbb" } };
+	struct ctr_stat st[2] = { 0 };
+	struct cycle_row rows[2] = { { .dc = &dc[0], .st = &st[0] },
+				     { .dc = &dc[1], .st = &st[1] } };
+	struct cycle c = { .rows = rows, .nrows = 1 };
+	const uint64_t S = 1000000000ull, every = 10 * S, iv = S;
+	struct ctrio *io;
+	bool all;
+
+	(void)state;
+	assert_non_null(k);
+	snprintf(tmp, sizeof(tmp), "/tmp/ctrio_test.XXXXXX");
+	assert_non_null(mkdtemp(tmp));
+	cpu_stat("aaa", 1000);
+	cpu_stat("bbb", 5000);
+	put("proc/42/net/dev", netdev);
+	snprintf(cg, sizeof(cg), "%s/cg", tmp);
+	snprintf(pr, sizeof(pr), "%s/proc", tmp);
+	const struct ctrio_roots r = { .cgroup = cg, .proc = pr, .sys = tmp };
+	c.cur.ctrs = ctrs;
+	c.cur.nctrs = 1;
+	c.cur.procs = procs;
+	c.cur.nprocs = 1;
+
+	/* the first call reads every row */
+	io = ctrio_read_every(k, &r, &c, 100 * S, every, iv, &all);
+	assert_non_null(io);
+	assert_true(all && io[0].has_cpu && io[0].cpu_ns == 1000000ull && io[0].has_net);
+	assert_int_equal(ctrio_keep_reads(k), 1);
+	free(io);
+	/* 1 s later: nothing read, the kept figures (not the file's new 2000) */
+	cpu_stat("aaa", 2000);
+	io = ctrio_read_every(k, &r, &c, 101 * S, every, iv, &all);
+	assert_non_null(io);
+	assert_false(all);
+	assert_true(io[0].has_cpu && io[0].cpu_ns == 1000000ull && io[0].has_net && io[0].nif == 1);
+	assert_int_equal(ctrio_keep_reads(k), 1);
+	free(io);
+	/* a new container is read in its first cycle, the other still kept */
+	c.cur.nctrs = c.cur.nprocs = c.nrows = 2;
+	io = ctrio_read_every(k, &r, &c, 102 * S, every, iv, &all);
+	assert_non_null(io);
+	assert_false(all);
+	assert_true(io[0].cpu_ns == 1000000ull && io[1].has_cpu && io[1].cpu_ns == 5000000ull);
+	assert_false(io[1].has_net); /* no net/dev for pid 43 here */
+	assert_int_equal(ctrio_keep_reads(k), 2);
+	free(io);
+	/* ... and kept from then on */
+	cpu_stat("bbb", 6000);
+	io = ctrio_read_every(k, &r, &c, 109 * S, every, iv, &all);
+	assert_non_null(io);
+	assert_false(all);
+	assert_true(io[0].cpu_ns == 1000000ull && io[1].cpu_ns == 5000000ull);
+	assert_int_equal(ctrio_keep_reads(k), 2);
+	free(io);
+	/* 9.5 s after the last whole read (10 s less half the interval): both read */
+	io = ctrio_read_every(k, &r, &c, 109 * S + S / 2, every, iv, &all);
+	assert_non_null(io);
+	assert_true(all && io[0].cpu_ns == 2000000ull && io[1].cpu_ns == 6000000ull);
+	assert_int_equal(ctrio_keep_reads(k), 4);
+	free(io);
+	/* a container gone: its kept figures go with its files */
+	c.cur.ctrs = &ctrs[1];
+	c.cur.nctrs = 1;
+	c.cur.procs = &procs[1];
+	c.cur.nprocs = 1;
+	rows[0] = rows[1];
+	c.nrows = 1;
+	io = ctrio_read_every(k, &r, &c, 110 * S, every, iv, &all);
+	assert_non_null(io);
+	assert_false(all);
+	assert_int_equal(ctrio_keep_size(k), 1);
+	assert_int_equal(ctrio_keep_reads(k), 4);
+	free(io);
+	/* a cadence of 0: every call reads every row */
+	cpu_stat("bbb", 7000);
+	io = ctrio_read_every(k, &r, &c, 110 * S, 0, iv, &all);
+	assert_non_null(io);
+	assert_true(all && io[0].cpu_ns == 7000000ull);
+	assert_int_equal(ctrio_keep_reads(k), 5);
+	free(io);
+	ctrio_keep_free(k);
+	/* no keep: everything read */
+	io = ctrio_read_every(NULL, &r, &c, 111 * S, every, iv, &all);
+	assert_non_null(io);
+	assert_true(all && io[0].cpu_ns == 7000000ull);
+	free(io);
+	assert_int_equal(nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_u64_kv),	  cmocka_unit_test(test_blkio_v1),
 		cmocka_unit_test(test_iostat_v2), cmocka_unit_test(test_netdev),
 		cmocka_unit_test(test_read_v1),	  cmocka_unit_test(test_read_v2),
-		cmocka_unit_test(test_read_kept),
+		cmocka_unit_test(test_read_kept), cmocka_unit_test(test_read_every),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,8 +11,9 @@
 # servicio's counters (every cell a rate with its unit, or – without a
 # counter). The screenshot is kept as build/test-logs/observe-dashboard.png.
 # A second admin_logs takes three samples whose counters the suite chose
-# (dashboard_rates.py): the rates shown are the counters' differences over
-# the time between the last two samples, with units; – for a missing counter
+# and a fourth without any (dashboard_rates.py): the rates shown are the
+# counters' differences over the time between the last two samples that
+# carry them, with units; – for a missing counter
 # (an older servicio), one that went back (a restart), or no network; a
 # hostile container name is shown as text.
 # Then the admin_logs image ($GESTOR_ADMIN_IMAGE, default
@@ -87,7 +88,7 @@ check "admin_logs stops cleanly (no leak)" [ $? = 0 ]
 check "no sanitizer report" bash -c '! grep -E "AddressSanitizer|LeakSanitizer|runtime error" "$1" "$2"' _ "$SVT_TMP/al/log" "$SVT_TMP/svt.log"
 
 # the rate columns on figures the suite chose: a second admin_logs of its
-# own, three samples posted (dashboard_rates.py)
+# own, four samples posted (dashboard_rates.py)
 mkdir -p "$SVT_TMP/al2"
 "$AL" --port 0 --port-file "$SVT_TMP/al2/port" --db "$SVT_TMP/al2/gestor.db" --www "$WWW" --quiet \
 	--report-dir "$SVT_TMP/al2/report" >"$SVT_TMP/al2/log" 2>&1 &

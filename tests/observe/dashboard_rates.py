@@ -2,8 +2,10 @@
 """dashboard_rates.py — the dashboard's rate columns in Debian's headless
 chromium, for tests/observe/dashboard.sh: against an admin_logs of its own,
 it posts three sample records two seconds apart whose container counters
-it chose, then reads the containers table: the rates the page computes
-from the last two samples, their units, "–" where a counter is missing (an
+it chose and a fourth that carries none (a cycle between two reads of
+servicio's --counters-interval), then reads the containers table: the
+rates the page computes from the last two samples that carry the
+counters, their units, "–" where a counter is missing (an
 older servicio's record), went back (a restart) or the container has no
 network, and a hostile container name shown as text.
 
@@ -31,29 +33,31 @@ def ctr(name, **counters):
 
 # counters per cycle: net rx +1 MiB then +2 MiB, tx +1000 per 2 s, read flat,
 # write going back (a restart); "old" has none (an older servicio); "lo"
-# has disk counters only (no network)
-t0 = time.time_ns() - 6 * 10**9
+# has disk counters only (no network); the fourth cycle read none
+t0 = time.time_ns() - 8 * 10**9
 recs = []
-for k, (rx, tx, rd, wr) in enumerate([(0, 0, 4096, 900), (MIB, 1000, 4096, 1000), (3 * MIB, 2000, 4096, 10)]):
+for k, (rx, tx, rd, wr) in enumerate([(0, 0, 4096, 900), (MIB, 1000, 4096, 1000), (3 * MIB, 2000, 4096, 10),
+                                      None]):
+    cs = [ctr("io-a"), ctr("io-old"), ctr(HOSTILE)] if k == 3 else \
+         [ctr("io-a", net_rx_bytes=rx, net_tx_bytes=tx, blk_read_bytes=rd, blk_write_bytes=wr),
+          ctr("io-old"),
+          ctr(HOSTILE, blk_read_bytes=rd * (k + 1), blk_write_bytes=0)]
     recs.append({"type": "sample", "ts_ns": t0 + k * 2 * 10**9, "cycle": k + 1, "source": "procfs",
                  "memory": {"total_kb": 1000, "used_kb": 500, "available_kb": 500}, "cpu_pct": 1.0,
-                 "containers": [ctr("io-a", net_rx_bytes=rx, net_tx_bytes=tx, blk_read_bytes=rd,
-                                    blk_write_bytes=wr),
-                                ctr("io-old"),
-                                ctr(HOSTILE, blk_read_bytes=rd * (k + 1), blk_write_bytes=0)]})
+                 "containers": cs})
 body = json.dumps({"batch_id": "rates-1", "host": "rates", "records": recs}).encode()
 req = urllib.request.Request(url + "logs", data=body, method="POST",
                              headers={"Content-Type": "application/json"})
 with urllib.request.urlopen(req, timeout=20) as r:
-    check("the three samples are stored (POST /logs -> %d)" % r.status, r.status == 201)
+    check("the four samples are stored (POST /logs -> %d)" % r.status, r.status == 201)
 
 drv = chromium(console_log=False)
 
 try:
     drv.set_page_load_timeout(30)
     drv.get(url)
-    check("the page shows the last sample (cycle 3)",
-          wait(lambda: drv.execute_script("return window.gestorDash.lastCycle") == 3, 30))
+    check("the page shows the last sample (cycle 4, without counters)",
+          wait(lambda: drv.execute_script("return window.gestorDash.lastCycle") == 4, 30))
 
     def row(name):
         for tr in drv.find_elements("css selector", "#ctrs tbody tr"):
@@ -67,7 +71,7 @@ try:
     a = wait(lambda: row("io-a"), 10)
     print("# heads:", heads, "io-a:", a, flush=True)
     rates = drv.execute_script("return window.gestorDash.rates")
-    check("io-a: net rx is (3 MiB - 1 MiB) / 2 s = 1 MiB/s (%s)" % rates.get("io-a"),
+    check("io-a: net rx is (3 MiB - 1 MiB) / 2 s = 1 MiB/s, from cycles 2 and 3 (%s)" % rates.get("io-a"),
           rates["io-a"]["rx"] == MIB and a[col["net rx"]] == "1.0 MiB/s")
     check("io-a: net tx is 1000 B / 2 s, shown as 500 B/s (%s)" % a[col["net tx"]],
           rates["io-a"]["tx"] == 500 and a[col["net tx"]] == "500 B/s")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # io_records.sh — the cgroup and network counters servicio reads per
-# container (ctrio) reach admin_logs in every sample record, are stored in
-# their columns, and are served by GET /logs with the figures Docker and the
+# container (ctrio) reach admin_logs in the sample records of the cycles
+# that read them (every --counters-interval), are stored in their columns,
+# and are served by GET /logs with the figures Docker and the
 # kernel give, on containers that do known work (tests/metrics/ioload.c,
 # static, in a FROM-scratch image built here) and then stay still:
 #   disk  32 MiB written with O_DIRECT + fsync and read back:
@@ -49,13 +50,15 @@ ioload_start gestor-iorec
 "$SVT_BIN" $(svt_args) --interval 1 --dry-run >"$T/svt.log" 2>&1 &
 SVT_PID=$!
 on_exit "stop_pid $SVT_PID"
-# the latest stored sample: every container in it with its counters, and
-# at least the third cycle (the work was over before servicio started)
+# the latest stored sample that carries the counters (servicio reads them
+# every --counters-interval, 10 s by default: every tenth cycle here), with
+# every container's, of at least the third cycle (the work was over before
+# servicio started); kept as {"records": [it]}
 latest() {
-	admin_get "type=sample&order=desc&limit=1" >"$T/rec.json" || return 1
-	jq -e --arg t "$SVT_TAG-" '.records[0] | .cycle >= 3 and
-		([.containers[] | select(.name | startswith($t)) | select(.threads != null)] | length) == 6' \
-		"$T/rec.json" >/dev/null
+	admin_get "type=sample&order=desc&limit=30" >"$T/recent.json" || return 1
+	jq -e --arg t "$SVT_TAG-" 'first(.records[] | select(.cycle >= 3 and
+		([.containers[] | select(.name | startswith($t)) | select(.threads != null)] | length) == 6)) |
+		{records: [.]}' "$T/recent.json" >"$T/rec.json"
 }
 wait_for 60 latest || fail "no stored sample with the six containers' counters: $(tail -n 5 "$T/svt.log")"
 ioload_stats
