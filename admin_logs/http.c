@@ -49,6 +49,7 @@ struct http_server {
 	struct store *store;
 	uint64_t started_ns;
 	atomic_ullong auto_ids;
+	atomic_uint bodies; /* requests whose body is coming in or being answered */
 	struct graphs_queue *gq; /* POST /graficar's drawings, one at a time, bounded */
 	struct deadline *dl; /* header and body deadlines (slow clients) */
 	char token[TOKEN_MAX + 1]; /* "" = no credential asked */
@@ -90,6 +91,7 @@ struct req {
 	uint64_t bytes_in;
 	bool too_big;
 	bool suspended;
+	bool counted; /* in h->bodies */
 	struct batch batch; /* a POST /logs batch while the writer has it; freed here */
 	atomic_uint result; /* set by the writer: 201, 200, 500, 503 (disk full) */
 	char result_msg[160];
@@ -191,6 +193,8 @@ static void http_completed(void *cls, struct MHD_Connection *conn, void **con_cl
 	deadline_request_done(h->dl, http_dconn(conn));
 	if (!r)
 		return;
+	if (r->counted)
+		atomic_fetch_sub(&h->bodies, 1);
 	memset(&e, 0, sizeof(e));
 	e.ts_ns = r->start_real;
 	util_strlcpy(e.client, r->client, sizeof(e.client));
@@ -740,10 +744,26 @@ static void http_batch_done(void *ctx, unsigned status, const char *msg)
 	MHD_resume_connection(r->conn);
 }
 
+static enum MHD_Result http_answer_batch(struct req *r)
+{
+	unsigned st = atomic_load(&r->result);
+	json_t *doc;
+
+	batch_free(&r->batch); /* the store is done with it */
+
+	if (st == 201 || st == 200)
+		doc = json_pack("{s:s,s:s,s:I}", "status", st == 201 ? "stored" : "duplicate",
+				"batch_id", r->batch_id, "records", (json_int_t)r->nrecords);
+	else
+		return http_error(r, st == 503 ? 503 : 500, r->result_msg, NULL);
+	return http_send_json(r, st, doc, NULL);
+}
+
 static enum MHD_Result http_post_logs(struct req *r)
 {
 	char err[256], auto_id[BATCH_ID_MAX + 1];
 	enum batch_status bs;
+	unsigned st;
 	int rc;
 
 	snprintf(auto_id, sizeof(auto_id), "auto-%llu-%llu", (unsigned long long)r->start_real,
@@ -755,34 +775,31 @@ static enum MHD_Result http_post_logs(struct req *r)
 		return http_error(r, (unsigned)bs, err, NULL);
 	util_strlcpy(r->batch_id, r->batch.batch_id, sizeof(r->batch_id));
 	r->nrecords = json_array_size(r->batch.records);
-	/* suspend first: the writer may resume before this function returns */
-	MHD_suspend_connection(r->conn);
-	r->suspended = true;
-	rc = store_submit_batch(r->h->store, &r->batch, http_batch_done, r);
-	if (rc < 0) {
+	/*
+	 * The only request in: its batch is written and committed on this
+	 * thread when the store is free, and answered at once (one sender's
+	 * case: no hand-off to the writer and back). With others coming in,
+	 * the writer gathers them into groups while this thread parses.
+	 */
+	rc = atomic_load(&r->h->bodies) > 1 ? 0
+					    : store_write_now(r->h->store, &r->batch, &st,
+							      r->result_msg, sizeof(r->result_msg));
+	if (rc > 0) {
+		atomic_store(&r->result, st);
+		return http_answer_batch(r);
+	}
+	if (rc == 0) { /* the writer's: suspend first, it may resume before this returns */
+		MHD_suspend_connection(r->conn);
+		r->suspended = true;
+		rc = store_submit_batch(r->h->store, &r->batch, http_batch_done, r);
+		if (rc == 0)
+			return MHD_YES;
 		MHD_resume_connection(r->conn);
 		r->suspended = false;
-		batch_free(&r->batch);
-		return http_error(r, rc == -ESHUTDOWN ? 503 : 500,
-				  rc == -ESHUTDOWN ? "server is shutting down" : "out of memory",
-				  NULL);
 	}
-	return MHD_YES;
-}
-
-static enum MHD_Result http_answer_batch(struct req *r)
-{
-	unsigned st = atomic_load(&r->result);
-	json_t *doc;
-
-	batch_free(&r->batch); /* the writer is done with it */
-
-	if (st == 201 || st == 200)
-		doc = json_pack("{s:s,s:s,s:I}", "status", st == 201 ? "stored" : "duplicate",
-				"batch_id", r->batch_id, "records", (json_int_t)r->nrecords);
-	else
-		return http_error(r, st == 503 ? 503 : 500, r->result_msg, NULL);
-	return http_send_json(r, st, doc, NULL);
+	batch_free(&r->batch);
+	return http_error(r, rc == -ESHUTDOWN ? 503 : 500,
+			  rc == -ESHUTDOWN ? "server is shutting down" : "out of memory", NULL);
 }
 
 /* Body bytes: keep them up to the limit, then count and drop. */
@@ -940,6 +957,8 @@ static enum MHD_Result http_on_headers(struct req *r, struct MHD_Connection *con
 				 (unsigned long long)v, r->h->cfg->max_body);
 			return http_error(r, 413, d, NULL);
 		}
+		r->counted = true;
+		atomic_fetch_add(&r->h->bodies, 1);
 		return MHD_YES; /* the body follows */
 	}
 	return fn(r);
@@ -1252,6 +1271,7 @@ int http_start(struct http_server **out, const struct config *cfg, struct store 
 	h->store = st;
 	h->started_ns = util_real_ns();
 	atomic_init(&h->auto_ids, 0);
+	atomic_init(&h->bodies, 0);
 	if ((r = http_credentials(h, cfg, err, errlen)) < 0) {
 		http_free(h);
 		return r;

@@ -5,7 +5,8 @@
  * The writer loop: wait for work; take up to group_max batches and all
  * queued access entries; hand them to the back end, which writes them in
  * one transaction and commits durably; then report each batch's status and
- * print the access lines.
+ * print the access lines. A request thread that finds the connection free
+ * and nothing queued writes its batch itself the same way (store_write_now).
  */
 #include "store.h"
 
@@ -42,8 +43,10 @@ struct store {
 	pthread_cond_t cv;
 	bool stopping; /* no new batches */
 	bool exiting; /* writer: leave when the queues are empty */
-	bool in_group;
+	bool in_group; /* the back end's connection is in use (a group, idle work, retention) */
 	bool asleep; /* the writer waits with no access entry queued: a first one wakes it */
+	bool waits_busy; /* the writer waits for a request thread's group to end */
+	bool idle_pending; /* a request thread's group left the back end's idle work due */
 	pthread_cond_t idle_cv;
 	struct store_job *jobs, **jobs_tail;
 	size_t njobs;
@@ -338,35 +341,52 @@ static void store_wait_until(struct store *s, uint64_t deadline_ns)
 	pthread_cond_timedwait(&s->cv, &s->mu, &ts);
 }
 
-/*
- * Wait (mu held) until batches are queued, the oldest access entry is due,
- * or the writer is to leave, running retention steps as they fall due.
- */
-static void store_wait_work(struct store *s)
-{
-	while (!s->jobs && !s->exiting) {
-		bool retain = s->retain_ns || s->retain_bytes;
-		uint64_t due;
+/* What the writer is to do next. */
+enum store_work { STORE_EXIT, STORE_GROUP, STORE_IDLE };
 
-		if (retain && util_mono_ns() >= s->retain_due) {
-			pthread_mutex_unlock(&s->mu);
-			store_retain_step(s);
-			pthread_mutex_lock(&s->mu);
-			continue;
-		}
-		if (!s->accs && !retain) {
-			s->asleep = true;
+/* The writer's work due now (mu held, the connection free), or -1: none yet. */
+static int store_work_due(struct store *s, uint64_t now)
+{
+	bool retain = (s->retain_ns || s->retain_bytes) && s->ops->retain;
+
+	if (s->jobs || (s->accs && now >= s->accs_since + STORE_ACCESS_FLUSH_NS))
+		return STORE_GROUP;
+	if (s->exiting)
+		return s->accs ? STORE_GROUP : STORE_EXIT;
+	if (s->idle_pending || (retain && now >= s->retain_due))
+		return STORE_IDLE;
+	return -1;
+}
+
+/*
+ * Wait (mu held) until there is work for the writer and the connection is
+ * free: batches queued, the oldest access entry due, the back end's idle
+ * work or a retention step due, or the writer to leave.
+ */
+static enum store_work store_wait_work(struct store *s)
+{
+	for (;;) {
+		bool retain = (s->retain_ns || s->retain_bytes) && s->ops->retain;
+		uint64_t due = UINT64_MAX;
+		int w;
+
+		if (s->in_group) { /* a request thread writes: it wakes the writer after */
+			s->waits_busy = true;
 			pthread_cond_wait(&s->cv, &s->mu);
-			s->asleep = false;
+			s->waits_busy = false;
 			continue;
 		}
-		due = s->accs ? s->accs_since + STORE_ACCESS_FLUSH_NS : UINT64_MAX;
+		if ((w = store_work_due(s, util_mono_ns())) >= 0)
+			return (enum store_work)w;
+		if (s->accs)
+			due = s->accs_since + STORE_ACCESS_FLUSH_NS;
 		if (retain && s->retain_due < due)
 			due = s->retain_due;
-		if (s->accs && util_mono_ns() >= s->accs_since + STORE_ACCESS_FLUSH_NS)
-			return;
 		s->asleep = !s->accs; /* a first entry's deadline may come sooner */
-		store_wait_until(s, due);
+		if (due == UINT64_MAX)
+			pthread_cond_wait(&s->cv, &s->mu);
+		else
+			store_wait_until(s, due);
 		s->asleep = false;
 	}
 }
@@ -392,6 +412,14 @@ static void store_take_group(struct store *s, struct store_job **jobs, struct st
 	s->accs_tail = &s->accs;
 }
 
+/* After a group (or alone when due): the back end's idle work and a retention step. */
+static void store_after_group(struct store *s)
+{
+	if (s->ops->idle)
+		s->ops->idle(s->be);
+	store_retain_step(s);
+}
+
 /*
  * The writer. Batches start a group; access entries alone wait (up to
  * STORE_ACCESS_FLUSH_NS) to ride along with the next group, so they never
@@ -409,22 +437,20 @@ static void *store_writer(void *arg)
 
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
-		struct store_job *jobs;
-		struct store_acc *accs;
+		struct store_job *jobs = NULL;
+		struct store_acc *accs = NULL;
+		enum store_work w = store_wait_work(s);
 
-		store_wait_work(s);
-		if (!s->jobs && !s->accs) {
-			if (s->exiting)
-				break;
-			continue;
-		}
+		if (w == STORE_EXIT)
+			break;
 		s->in_group = true;
-		store_take_group(s, &jobs, &accs);
+		s->idle_pending = false;
+		if (w == STORE_GROUP)
+			store_take_group(s, &jobs, &accs);
 		pthread_mutex_unlock(&s->mu);
-		store_run_group(s, jobs, accs);
-		if (s->ops->idle)
-			s->ops->idle(s->be);
-		store_retain_step(s);
+		if (w == STORE_GROUP)
+			store_run_group(s, jobs, accs);
+		store_after_group(s);
 		pthread_mutex_lock(&s->mu);
 		s->in_group = false;
 		pthread_cond_broadcast(&s->idle_cv);
@@ -505,6 +531,68 @@ int store_submit_batch(struct store *s, const struct batch *b, store_done_fn don
 	pthread_cond_signal(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 	return 0;
+}
+
+/* store_write_now's outcome, set by store_run_group on the caller's thread. */
+struct store_now {
+	unsigned status;
+	char *msg;
+	size_t msglen;
+};
+
+static void store_now_done(void *ctx, unsigned status, const char *msg)
+{
+	struct store_now *n = ctx;
+
+	n->status = status;
+	util_strlcpy(n->msg, msg, n->msglen);
+}
+
+/*
+ * A group of one batch (and the queued access entries) on the caller's
+ * thread, when the back end allows it and its connection is free with
+ * nothing queued: with one sender, each batch waits for its own commit,
+ * and the two hand-offs (to the writer and back) were a wake-up each.
+ * Afterwards the writer is woken only when it has something to do.
+ */
+int store_write_now(struct store *s, const struct batch *b, unsigned *status, char *msg,
+		    size_t msglen)
+{
+	struct store_now n = { .status = 500, .msg = msg, .msglen = msglen };
+	struct store_job *j;
+	struct store_acc *accs;
+
+	if (!s->ops->write_inline)
+		return 0;
+	if (!(j = calloc(1, sizeof(*j))))
+		return -ENOMEM;
+	j->batch = b;
+	j->done = store_now_done;
+	j->ctx = &n;
+	pthread_mutex_lock(&s->mu);
+	if (s->stopping || s->in_group || s->jobs) {
+		int r = s->stopping ? -ESHUTDOWN : 0;
+
+		pthread_mutex_unlock(&s->mu);
+		free(j);
+		return r;
+	}
+	s->in_group = true;
+	accs = s->accs;
+	s->accs = NULL;
+	s->accs_tail = &s->accs;
+	pthread_mutex_unlock(&s->mu);
+	store_run_group(s, j, accs); /* frees j and accs */
+	pthread_mutex_lock(&s->mu);
+	s->in_group = false;
+	if (s->ops->idle_due && s->ops->idle_due(s->be))
+		s->idle_pending = true;
+	if (s->waits_busy || s->idle_pending || s->jobs)
+		pthread_cond_signal(&s->cv);
+	pthread_cond_broadcast(&s->idle_cv);
+	pthread_mutex_unlock(&s->mu);
+	*status = n.status;
+	return 1;
 }
 
 void store_submit_access(struct store *s, const struct access_entry *e)

@@ -69,6 +69,16 @@ int store_open(struct store **out, const char *where, unsigned group_max, bool p
  */
 int store_submit_batch(struct store *s, const struct batch *b, store_done_fn done, void *ctx);
 
+/*
+ * Write b at once on the calling thread when the store's connection is
+ * free and no batch is queued (SQLite only; one sender's batches then
+ * cost no hand-off to the writer and back): 1 with *status and msg set as
+ * done() would have them (201 only after the commit), 0 when the store is
+ * busy or the back end writes on the writer only (queue b with
+ * store_submit_batch instead), -ESHUTDOWN or -ENOMEM.
+ */
+int store_write_now(struct store *s, const struct batch *b, unsigned *status, char *msg,
+		    size_t msglen);
 /* Queue an access-log entry (copied). Dropped (and counted) when shutting down. */
 void store_submit_access(struct store *s, const struct access_entry *e);
 

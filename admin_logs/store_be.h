@@ -72,8 +72,20 @@ struct store_be_ops {
 	 */
 	int (*write_fast)(void *be, struct store_job *jobs, const struct store_acc *accs,
 			  uint64_t *commit_start, char *err, size_t errlen);
-	/* Between groups, on the writer (may be NULL). */
+	/*
+	 * Between groups, on the writer (may be NULL); idle_due (may be NULL):
+	 * whether idle has work now, asked after a group written by a request
+	 * thread (cheap: the store's lock is held).
+	 */
 	void (*idle)(void *be);
+	bool (*idle_due)(void *be);
+	/*
+	 * A request thread may write a group itself when the connection is
+	 * free (store_write_now): for a back end whose writes are local and
+	 * bounded. PostgreSQL's wait on a server that may be away: they stay
+	 * on the writer, so no HTTP thread waits for a reconnection.
+	 */
+	bool write_inline;
 	/*
 	 * Retention, one bounded step on the writer between groups: delete the
 	 * oldest batches (at most chunk; those stored before cutoff_ns, or any

@@ -1,6 +1,7 @@
 /*
  * store_sqlite.c — the SQLite back end of the store (see store_be.h): WAL,
- * synchronous=FULL, one write connection used by store.c's writer thread,
+ * synchronous=FULL, one write connection used by store.c's writer thread
+ * (or a request thread writing its batch itself, one at a time),
  * and a checkpointer thread with its own connection.
  *
  * Schema: batches (one row per batch_id, UNIQUE), records (one row per
@@ -177,8 +178,8 @@ struct store_sq {
 	bool ckpt_started;
 	pthread_mutex_t ckpt_mu;
 	pthread_cond_t ckpt_cv;
-	int wal_pages; /* writer only: WAL size after the last commit */
-	int ckpt_mark; /* writer only: the WAL size that asks the checkpointer next */
+	int wal_pages; /* the writing thread only: WAL size after the last commit */
+	int ckpt_mark; /* the writing thread only: the WAL size that asks the checkpointer next */
 	bool ckpt_want; /* under ckpt_mu */
 	bool ckpt_exit; /* under ckpt_mu */
 };
@@ -550,7 +551,15 @@ static void sq_idle(void *be)
 		log_warnx("checkpoint: %s", sqlite3_errmsg(s->db));
 }
 
-/* sqlite3_wal_hook, on the writer thread after each commit. */
+/* Does sq_idle have work: is the WAL past STORE_CKPT_FINISH_PAGES? */
+static bool sq_idle_due(void *be)
+{
+	const struct store_sq *s = be;
+
+	return s->wal_pages >= STORE_CKPT_FINISH_PAGES;
+}
+
+/* sqlite3_wal_hook, on the writing thread after each commit. */
 static int sq_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
 	struct store_sq *s = arg;
@@ -946,6 +955,8 @@ const struct store_be_ops store_sqlite_ops = {
 	.commit = sq_commit,
 	.rollback = sq_rollback,
 	.idle = sq_idle,
+	.idle_due = sq_idle_due,
+	.write_inline = true,
 	.retain = sq_retain,
 	.cursor_open = sq_cursor_open,
 	.cursor_next = sq_cursor_next,

@@ -7,7 +7,10 @@
  * alone while the rest of its group is stored; a disk that takes no more
  * bytes (RLIMIT_FSIZE 0: every write fails, as on a failing disk) answers
  * every batch of the group 500 with nothing stored, and once writes work
- * again the store goes on; and GET /logs and /runs as whole documents.
+ * again the store goes on; GET /logs and /runs as whole documents; and a
+ * batch written at once on the caller's thread (store_write_now) when the
+ * store is free: committed before it returns, a duplicate 200, a refused
+ * one 500, and left to the writer (0) while another batch holds it.
  */
 #include <errno.h>
 #include <ftw.h>
@@ -123,6 +126,21 @@ static void subs_free(struct sub *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		batch_free(&s[i].b);
+}
+
+/* Batch id parsed into b: one decision about the container name, at ts. */
+static void parse_one(struct batch *b, const char *id, const char *name, int ts)
+{
+	char body[2048], err[256];
+
+	snprintf(body, sizeof(body),
+		 "{\"batch_id\":\"%s\",\"host\":\"h1\",\"run\":\"run-s\",\"records\":["
+		 "{\"type\":\"decision\",\"ts_ns\":%d,\"cycle\":1,\"container\":{\"id\":\"c1\","
+		 "\"name\":\"%s\"},\"class\":\"high\",\"action\":\"kept\",\"reason\":\"r\","
+		 "\"rank\":1,\"metrics\":{\"cpu_pct\":1,\"rss_kb\":1,\"mem_kb\":2,\"mem_pct\":0.5}}"
+		 "]}",
+		 id, ts, name);
+	assert_int_equal(batch_parse(body, strlen(body), "auto", b, err, sizeof(err)), BATCH_OK);
 }
 
 /* SQL on the database file, outside the store. */
@@ -320,6 +338,68 @@ static void test_whole_queries(void **state)
 	subs_free(sb, 2);
 }
 
+/*
+ * store_write_now: the batch committed before the call returns (another
+ * connection reads it), a duplicate 200, a refused one 500 with the
+ * reason; 0 (the writer's) while a queued batch holds the store, which is
+ * then stored by the writer; -ESHUTDOWN once draining.
+ */
+static void test_write_now(void **state)
+{
+	struct batch b[4];
+	struct sub sb;
+	struct store_stats st;
+	struct store *s;
+	sqlite3 *lock;
+	unsigned status = 0;
+	char msg[160];
+
+	(void)state;
+	memset(b, 0, sizeof(b));
+	s = open_store();
+	store_close(s);
+	sql("CREATE TRIGGER poison BEFORE INSERT ON records WHEN NEW.container_name = 'poison' "
+	    "BEGIN SELECT RAISE(ABORT, 'poisoned record'); END");
+	s = open_store();
+	parse_one(&b[0], "now-1", "web", 100);
+	assert_int_equal(store_write_now(s, &b[0], &status, msg, sizeof(msg)), 1);
+	assert_int_equal(status, 201);
+	assert_int_equal(num("SELECT count(*) FROM batches WHERE batch_id = 'now-1'"), 1);
+	assert_int_equal(store_write_now(s, &b[0], &status, msg, sizeof(msg)), 1);
+	assert_int_equal(status, 200);
+	parse_one(&b[1], "now-bad", "poison", 110);
+	assert_int_equal(store_write_now(s, &b[1], &status, msg, sizeof(msg)), 1);
+	assert_int_equal(status, 500);
+	assert_non_null(strstr(msg, "poisoned record"));
+
+	/* another connection holds the write lock: the writer waits in its
+	 * group with a queued batch, and a batch now is left to the writer */
+	assert_int_equal(sqlite3_open(db, &lock), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(lock, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	submit(s, &sb, "queued", "web", 120);
+	parse_one(&b[2], "now-2", "web", 130);
+	assert_int_equal(store_write_now(s, &b[2], &status, msg, sizeof(msg)), 0);
+	assert_int_equal(sqlite3_exec(lock, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(lock);
+	wait_all();
+	assert_int_equal(sb.status, 201);
+	assert_int_equal(store_write_now(s, &b[2], &status, msg, sizeof(msg)), 1);
+	assert_int_equal(status, 201);
+	store_get_stats(s, &st);
+	assert_int_equal(st.batches, 3);
+	assert_int_equal(st.records, 4); /* "queued" has a sample too */
+
+	store_drain(s);
+	parse_one(&b[3], "now-late", "web", 140);
+	assert_int_equal(store_write_now(s, &b[3], &status, msg, sizeof(msg)), -ESHUTDOWN);
+	store_close(s);
+	subs_free(&sb, 1);
+	for (int i = 0; i < 4; i++)
+		batch_free(&b[i]);
+	assert_int_equal(num("SELECT count(*) FROM batches"), 3);
+	assert_int_equal(num("SELECT count(*) FROM batches WHERE batch_id = 'now-bad'"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -327,6 +407,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refused_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failing_disk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_whole_queries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_now, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("store on SQLite: refusals and failures", tests, NULL,

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # durability.sh — kill -9 under load: after a restart, every batch that was
 # answered 201 is in the database whole, and no batch is half-written.
-# Three rounds on the same database, each killing the server mid-load at a
-# different moment; then the database passes SQLite's integrity check.
+# Three rounds on the same database with 8 senders (the writer's group
+# commit), three more with one sender (each batch written and committed on
+# its request's thread), each killing the server mid-load at a different
+# moment; then the database passes SQLite's integrity check.
 # timeout: 240
 # parallel: yes
 . "$(dirname "$0")/../lib.sh"
@@ -17,10 +19,11 @@ DB=$W/gestor.db
 : >"$W/acked"
 
 al_kill9_rounds "$W" r 10
+al_kill9_rounds "$W" s 10 1
 
 al_start "$W" --quiet
 acked=$(sort -u "$W/acked" | wc -l)
-check "load got answers (acked $acked batches)" test "$acked" -ge 150
+check "load got answers (acked $acked batches)" test "$acked" -ge 300
 # every acked batch is there with its 10 records
 sort -u "$W/acked" >"$W/acked.sorted"
 sqlite3 "$DB" "SELECT b.batch_id FROM batches b WHERE (SELECT count(*) FROM records r WHERE r.batch = b.id) = 10 AND b.n_records = 10" |

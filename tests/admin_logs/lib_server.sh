@@ -62,22 +62,25 @@ al_kill9() {
 	AL_PID=
 }
 
-# al_kill9_rounds DIR PREFIX WAIT: three rounds of load (load.py, 8 senders,
-# 10 records per batch) on the server's database, each killed with -9 once
-# 50, 100, 150 batches in all were acknowledged (waiting up to WAIT s), at
-# 0.3, 0.6, 0.9 s of load; DIR/acked collects every acknowledged batch_id
+# al_kill9_rounds DIR PREFIX WAIT [SENDERS]: three rounds of load (load.py,
+# SENDERS senders, default 8, 10 records per batch) on the server's
+# database, each killed with -9 once 50, 100, 150 more batches were
+# acknowledged (waiting up to WAIT s), at 0.3, 0.6, 0.9 s of load;
+# DIR/acked collects every acknowledged batch_id
 al_kill9_rounds() {
-	local dir=$1 prefix=$2 wait=$3 round lp
+	local dir=$1 prefix=$2 wait=$3 senders=${4:-8} round lp base
+	touch "$dir/acked"
+	base=$(wc -l <"$dir/acked")
 	for round in 1 2 3; do
 		al_start "$dir" --quiet
-		/usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/load.py" --port "$AL_PORT" --threads 8 \
-			--records 10 --seconds 30 --acked "$dir/acked" --prefix "$prefix$round" >"$dir/load.$round" &
+		/usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/load.py" --port "$AL_PORT" --threads "$senders" \
+			--records 10 --seconds 30 --acked "$dir/acked" --prefix "$prefix$round" >"$dir/load.$prefix$round" &
 		lp=$!
 		sleep "0.$((round * 3))"
-		wait_for "$wait" bash -c '[ "$(wc -l <"$1")" -ge $2 ]' _ "$dir/acked" $((round * 50))
+		wait_for "$wait" bash -c '[ "$(wc -l <"$1")" -ge $2 ]' _ "$dir/acked" $((base + round * 50))
 		al_kill9
 		wait "$lp"
-		echo "# round $round: $(cat "$dir/load.$round"), acked so far $(wc -l <"$dir/acked")"
+		echo "# round $prefix$round ($senders concurrent): $(cat "$dir/load.$prefix$round"), acked so far $(wc -l <"$dir/acked")"
 	done
 }
 
