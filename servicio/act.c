@@ -54,19 +54,20 @@ static void *act_worker(void *arg)
 /* Record how the removal of r went. */
 static void act_done(struct cycle_row *r, struct act_result *out)
 {
-	size_t l = strlen(r->reason);
+	char *reason = r->dec->reason; /* the decision's, appended to in place */
+	size_t cap = sizeof(r->dec->reason), l = strlen(reason);
 
 	if (r->rm_ret == 0) {
 		r->action = CYCLE_REMOVED;
 		out->removed++;
 		if (r->gone)
-			snprintf(r->reason + l, sizeof(r->reason) - l, "; it was already gone");
-		log_info("removed %s (%.12s): %s", r->dc->name, r->dc->id, r->reason);
+			snprintf(reason + l, cap - l, "; it was already gone");
+		log_info("removed %s (%.12s): %s", r->dc->name, r->dc->id, reason);
 		return;
 	}
 	r->action = CYCLE_REMOVE_FAILED;
 	out->failed++;
-	snprintf(r->reason + l, sizeof(r->reason) - l, "; removal failed: %s", r->rm_err);
+	snprintf(reason + l, cap - l, "; removal failed: %s", r->rm_err);
 	log_warnx("could not remove %s (%.12s): %s", r->dc->name, r->dc->id, r->rm_err);
 	if (r->rm_ret == -ECONNREFUSED || r->rm_ret == -ENOENT || r->rm_ret == -ETIMEDOUT)
 		util_strlcpy(out->docker_err, r->rm_err, sizeof(out->docker_err));

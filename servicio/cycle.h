@@ -23,6 +23,8 @@
 #include "policy.h"
 #include "snapshot.h"
 
+struct ctrio; /* ctrio.h */
+
 /* What happens to a container this cycle. */
 enum cycle_action {
 	CYCLE_NONE, /* not decided (a note says why) */
@@ -41,19 +43,35 @@ enum cycle_hold {
 	CYCLE_HOLD_CAP, /* the cap of removals per cycle was reached */
 };
 
+/*
+ * The container record: one per running container, made once per cycle
+ * (cycle_rows(), after measuring) in c->rows and handed on, by pointer or
+ * index, to every later stage. Each stage fills its own part; nothing of it
+ * is copied into a stage's own struct. The identity and the measurement are
+ * views into what the cycle already holds (the list, the snapshot, its
+ * stats), never copies.
+ */
 struct cycle_row {
+	/* identity: Docker's list entry (measure's list) */
 	const struct docker_container *dc;
-	const struct ctr_stat *st; /* NULL: no processes seen */
-	struct policy_ctr pc; /* what the policy sees */
-	const struct policy_decision *dec; /* NULL: not decided */
+	/* measurement (views into c->cur, c->cs; NULL: no processes seen) */
+	const struct snap_ctr *sc;
+	const struct ctr_stat *st;
+	/* its cgroup and network counters (ctrio_read_cycle), NULL: not read */
+	const struct ctrio *io;
+	/* decide: what the policy sees, read there in place (policy_decide_view) */
+	struct policy_ctr pc;
+	/* the decision, in c->dec; NULL: not decided. Its reason is the row's:
+	 * the rails and the removal append to it in place */
+	struct policy_decision *dec;
 	enum cycle_action action;
 	const char *note; /* table text when not decided */
 	enum cycle_hold hold; /* a rail kept it (action CYCLE_KEPT) */
 	int64_t remove_at_ns; /* CYCLE_HOLD_GRACE: real time it becomes removable */
+	/* act */
 	bool gone; /* not there any more when we came to remove it */
 	int rm_ret;
 	char rm_err[256];
-	char reason[400];
 };
 
 /* One cycle's data, owned by the cycle (run_cycle frees it). */
@@ -63,10 +81,21 @@ struct cycle {
 	struct ctrstats cs;
 	const struct docker_container_list *dl; /* the measure stage's */
 	bool settled; /* a second sample was taken for first-seen containers */
-	struct cycle_row *rows; /* one per dl->items[i] */
-	struct policy_decision *dec; /* ndec decisions, policy order */
+	struct cycle_row *rows; /* the records, one per dl->items[i] (cycle_rows) */
+	struct policy_decision *dec; /* ndec decisions, policy order (decide_cycle) */
 	size_t nrows, ndec;
 	uint64_t dec_ts; /* real time of the decision */
 };
+
+/*
+ * The records of c: one per c->dl item, with its identity and its
+ * measurement in c->cur and c->cs (so made after the last sample: the
+ * settle sample replaces both); what was there before is freed. 0 or
+ * -ENOMEM (then none: nrows 0).
+ */
+int cycle_rows(struct cycle *c);
+
+/* Free the records and the decisions (the snapshot and stats are measure's). */
+void cycle_free_rows(struct cycle *c);
 
 #endif

@@ -19,14 +19,13 @@
  * When the container started, ns since the epoch: its oldest process's start
  * (precise) when the snapshot has it, else Docker's creation second.
  */
-static int64_t decide_started_ns(const struct snapshot *s, const struct docker_container *c)
+static int64_t decide_started_ns(const struct snapshot *s, const struct cycle_row *r)
 {
-	const struct snap_ctr *sc = snapshot_find_ctr(s, c->id);
-	uint64_t first = sc && sc->nprocs ? sc->start_time_ns : UINT64_MAX;
+	uint64_t first = r->sc && r->sc->nprocs ? r->sc->start_time_ns : UINT64_MAX;
 
 	if (first != UINT64_MAX && first <= s->boottime_ns && s->timestamp_ns > s->boottime_ns)
 		return (int64_t)(s->timestamp_ns - (s->boottime_ns - first));
-	return c->created * 1000000000ll;
+	return r->dc->created * 1000000000ll;
 }
 
 static const char *decide_note(const struct cycle_row *r)
@@ -79,12 +78,10 @@ static void decide_kept_update(struct decide_kept *k, const struct cycle *c)
 /* Row i: the container as the policy sees it, and a note when it is excluded. */
 static void decide_row(struct cycle *c, size_t i, const struct decide_ctx *x)
 {
-	const struct docker_container *dc = &c->dl->items[i];
-	const struct ctr_stat *st = ctrstats_find(&c->cs, dc->id);
 	struct cycle_row *r = &c->rows[i];
+	const struct docker_container *dc = r->dc;
+	const struct ctr_stat *st = r->st;
 
-	r->dc = dc;
-	r->st = st;
 	r->pc = (struct policy_ctr){
 		.id = dc->id,
 		.name = dc->name,
@@ -98,7 +95,7 @@ static void decide_row(struct cycle *c, size_t i, const struct decide_ctx *x)
 		.has_rate = st && st->has_cpu,
 		.cpu_pct = st ? st->cpu_pct : 0,
 		.mem_kb = st ? st->mem_kb : 0,
-		.started = decide_started_ns(&c->cur, dc),
+		.started = decide_started_ns(&c->cur, r),
 		.kept_as = decide_kept_as(x->kept, dc->id),
 	};
 	if (policy_excluded(&r->pc, &x->pp))
@@ -107,24 +104,20 @@ static void decide_row(struct cycle *c, size_t i, const struct decide_ctx *x)
 
 int decide_cycle(struct cycle *c, const struct decide_ctx *x)
 {
-	size_t n = c->dl->n;
-	struct policy_ctr *pc;
+	size_t n = c->nrows;
 	int nremove = 0;
 
-	c->rows = calloc(n ? n : 1, sizeof(*c->rows));
-	c->dec = calloc(n ? n : 1, sizeof(*c->dec));
-	pc = calloc(n ? n : 1, sizeof(*pc));
-	if (!c->rows || !c->dec || !pc) {
-		free(pc);
-		return -ENOMEM; /* nrows stays 0: no stage reads rows that are not there */
+	free(c->dec);
+	c->dec = c->rows ? calloc(n ? n : 1, sizeof(*c->dec)) : NULL;
+	c->ndec = 0;
+	if (!c->dec) {
+		c->nrows = 0; /* no stage reads rows that were not decided */
+		return -ENOMEM;
 	}
-	c->nrows = n;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		decide_row(c, i, x);
-		pc[i] = c->rows[i].pc;
-	}
-	c->ndec = policy_decide(pc, n, &x->pp, c->dec);
-	free(pc);
+	/* the policy reads each row's pc in place: no array of its own */
+	c->ndec = n ? policy_decide_view(&c->rows[0].pc, n, sizeof(c->rows[0]), &x->pp, c->dec) : 0;
 	c->dec_ts = util_real_ns();
 	if (x->kept)
 		decide_kept_update(x->kept, c);
@@ -132,7 +125,6 @@ int decide_cycle(struct cycle *c, const struct decide_ctx *x)
 		struct cycle_row *r = &c->rows[c->dec[k].idx];
 
 		r->dec = &c->dec[k];
-		util_strlcpy(r->reason, c->dec[k].reason, sizeof(r->reason));
 		if (c->dec[k].keep)
 			r->action = CYCLE_KEPT;
 		else

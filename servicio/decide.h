@@ -41,8 +41,9 @@ struct decide_ctx {
 };
 
 /*
- * Fill c->rows (one per c->dl item) and c->dec. Returns the number of
- * containers to remove (action CYCLE_REMOVE), or -ENOMEM.
+ * Fill the decide part of c's records (cycle_rows made them) and c->dec.
+ * Returns the number of containers to remove (action CYCLE_REMOVE), or
+ * -ENOMEM (then nrows is 0: no later stage reads undecided rows).
  */
 int decide_cycle(struct cycle *c, const struct decide_ctx *x);
 

@@ -207,17 +207,17 @@ static size_t decide_class(struct ranked *r, size_t n, enum policy_class cls, in
 			d->rank = ++place;
 			d->keep = r[i].keep;
 			d->by_margin = r[i].by >= 0;
-			l = snprintf(d->reason, sizeof(d->reason),
+			l = snprintf(d->reason, POLICY_REASON_MAX,
 				     "%s (%s); %s #%zu of %zu, keep %d", policy_class_name(cls),
 				     why, order, i + 1, n, keep);
-			if (l < 0 || (size_t)l >= sizeof(d->reason) || !d->by_margin)
+			if (l < 0 || (size_t)l >= POLICY_REASON_MAX || !d->by_margin)
 				continue;
 			if (d->keep)
-				snprintf(d->reason + l, sizeof(d->reason) - (size_t)l,
+				snprintf(d->reason + l, POLICY_REASON_MAX - (size_t)l,
 					 "; kept by the margin: %s does not beat it by %s",
 					 r[r[i].by].c->name ? r[r[i].by].c->name : "?", margin);
 			else
-				snprintf(d->reason + l, sizeof(d->reason) - (size_t)l,
+				snprintf(d->reason + l, POLICY_REASON_MAX - (size_t)l,
 					 "; the margin decided: it does not beat the kept %s by %s",
 					 r[r[i].by].c->name ? r[r[i].by].c->name : "?", margin);
 		}
@@ -227,6 +227,12 @@ static size_t decide_class(struct ranked *r, size_t n, enum policy_class cls, in
 
 size_t policy_decide(const struct policy_ctr *ctrs, size_t n, const struct policy_params *p,
 		     struct policy_decision *out)
+{
+	return policy_decide_view(ctrs, n, sizeof(*ctrs), p, out);
+}
+
+size_t policy_decide_view(const struct policy_ctr *first, size_t n, size_t stride,
+			  const struct policy_params *p, struct policy_decision *out)
 {
 	struct ranked *hi, *lo;
 	size_t nh = 0, nl = 0, w;
@@ -241,12 +247,15 @@ size_t policy_decide(const struct policy_ctr *ctrs, size_t n, const struct polic
 		return 0;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (policy_excluded(&ctrs[i], p))
+		const struct policy_ctr *c =
+			(const struct policy_ctr *)(const void *)((const char *)first + i * stride);
+
+		if (policy_excluded(c, p))
 			continue;
-		if (policy_classify(&ctrs[i], p) == POLICY_HIGH)
-			hi[nh++] = (struct ranked){ .c = &ctrs[i], .idx = i, .by = -1 };
+		if (policy_classify(c, p) == POLICY_HIGH)
+			hi[nh++] = (struct ranked){ .c = c, .idx = i, .by = -1 };
 		else
-			lo[nl++] = (struct ranked){ .c = &ctrs[i], .idx = i, .by = -1 };
+			lo[nl++] = (struct ranked){ .c = c, .idx = i, .by = -1 };
 	}
 	w = decide_class(hi, nh, POLICY_HIGH, p->keep_high, p, out);
 	w += decide_class(lo, nl, POLICY_LOW, p->keep_low, p, out + w);

@@ -64,13 +64,21 @@ struct policy_params {
 	uint64_t margin_mem_kb; /* memory it must beat it by when CPU is within the margin */
 };
 
+/*
+ * A decision's reason: the policy writes at most POLICY_REASON_MAX bytes;
+ * the buffer holds POLICY_REASON_CAP so that the later stages append their
+ * words to it in place (rails.h: held back; act.h: removed or failed).
+ */
+#define POLICY_REASON_MAX 256
+#define POLICY_REASON_CAP 400
+
 struct policy_decision {
 	size_t idx; /* index into the input array */
 	enum policy_class cls;
 	bool keep;
 	int rank; /* 1-based place in its class: the kept ones first, each part by the ranking */
 	bool by_margin; /* the hysteresis margin decided this keep/remove */
-	char reason[256];
+	char reason[POLICY_REASON_CAP];
 };
 
 /* Why a container is not decided at all, or NULL when it is. */
@@ -86,6 +94,14 @@ enum policy_class policy_classify(const struct policy_ctr *c, const struct polic
  */
 size_t policy_decide(const struct policy_ctr *ctrs, size_t n, const struct policy_params *p,
 		     struct policy_decision *out);
+
+/*
+ * The same on a view: the n containers are read in place at first, first +
+ * stride bytes, ... (e.g. the policy_ctr member of each element of an array
+ * of larger records: servicio's cycle, cycle.h). out[].idx counts elements.
+ */
+size_t policy_decide_view(const struct policy_ctr *first, size_t n, size_t stride,
+			  const struct policy_params *p, struct policy_decision *out);
 
 const char *policy_class_name(enum policy_class c);
 

@@ -38,9 +38,10 @@ const char *rails_hold_name(enum cycle_hold h)
 static void rails_hold(struct cycle_row *r, enum cycle_hold h, const struct rails_params *p,
 		       int64_t now_ns)
 {
-	size_t l = strlen(r->reason);
-	char *t = r->reason + l;
-	size_t cap = sizeof(r->reason) - l;
+	char *reason = r->dec->reason; /* the decision's, appended to in place */
+	size_t l = strlen(reason);
+	char *t = reason + l;
+	size_t cap = sizeof(r->dec->reason) - l;
 
 	r->hold = h;
 	r->action = CYCLE_KEPT;

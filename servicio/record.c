@@ -279,7 +279,7 @@ static json_t *record_decision(const struct cycle *c, const struct cycle_row *r)
 			 "decision", "ts_ns", (json_int_t)c->dec_ts, "cycle", (json_int_t)c->number,
 			 "container", "id", r->dc->id, "name", r->dc->name, "class",
 			 record_class(r), "action", record_action_name(r->action), "reason",
-			 r->reason, "rank", r->dec->rank, "metrics", "cpu_pct",
+			 r->dec->reason, "rank", r->dec->rank, "metrics", "cpu_pct",
 			 record_clamp(st->cpu_pct, 0, 1e6), "rss_kb", (json_int_t)st->rss_kb,
 			 "mem_kb", (json_int_t)st->mem_kb, "mem_limit_pct",
 			 record_clamp(st->mem_pct, 0, 100));

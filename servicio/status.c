@@ -31,7 +31,7 @@ static const char *status_decision(const struct cycle_row *r)
 static void status_row_write(FILE *f, const struct cycle_row *r)
 {
 	const struct ctr_stat *st = r->st;
-	const char *reason = r->dec ? r->reason : (r->note ? r->note : "");
+	const char *reason = r->dec ? r->dec->reason : (r->note ? r->note : "");
 	const char *cls = r->dec ? policy_class_name(r->dec->cls) : "-";
 
 	fprintf(f, "{\"id\":");

@@ -74,7 +74,8 @@ static void rig_init(struct rig *r, const int *b, size_t n, int keep_idx)
 		snprintf(r->dc[i].name, sizeof(r->dc[i].name), "c%zu", i);
 		r->rows[i].dc = &r->dc[i];
 		r->rows[i].action = (int)i == keep_idx ? CYCLE_KEPT : CYCLE_REMOVE;
-		snprintf(r->rows[i].reason, sizeof(r->rows[i].reason), "low, rank %zu", i + 1);
+		r->rows[i].dec = &r->dec[i];
+		snprintf(r->dec[i].reason, sizeof(r->dec[i].reason), "low, rank %zu", i + 1);
 		r->dec[i].idx = i;
 	}
 	r->dl.items = r->dc;
@@ -115,14 +116,14 @@ static void test_workers(void **state)
 	assert_int_equal(res.failed, 1);
 	assert_string_equal(res.docker_err, ""); /* the daemon answered */
 	assert_int_equal(r.rows[0].action, CYCLE_REMOVED);
-	assert_string_equal(r.rows[0].reason, "low, rank 1");
+	assert_string_equal(r.rows[0].dec->reason, "low, rank 1");
 	assert_int_equal(r.rows[1].action, CYCLE_REMOVED);
 	assert_true(r.rows[1].gone);
-	assert_string_equal(r.rows[1].reason, "low, rank 2; it was already gone");
+	assert_string_equal(r.rows[1].dec->reason, "low, rank 2; it was already gone");
 	assert_int_equal(r.rows[2].action, CYCLE_REMOVED);
 	assert_int_equal(r.rows[3].action, CYCLE_REMOVE_FAILED);
-	assert_non_null(strstr(r.rows[3].reason, "low, rank 4; removal failed: "));
-	assert_non_null(strstr(r.rows[3].reason, "driver failed to remove root filesystem"));
+	assert_non_null(strstr(r.rows[3].dec->reason, "low, rank 4; removal failed: "));
+	assert_non_null(strstr(r.rows[3].dec->reason, "driver failed to remove root filesystem"));
 	assert_int_equal(r.rows[4].action, CYCLE_REMOVED);
 	assert_int_equal(r.rows[5].action, CYCLE_REMOVED);
 	assert_int_equal(r.rows[6].action, CYCLE_KEPT); /* not decided remove: untouched */

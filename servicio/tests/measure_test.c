@@ -30,7 +30,7 @@ static json_t *doc;
 static bool list_all = true; /* list every container of the document, or all but one */
 
 /* the document's container ids, sorted, and their count */
-static char ids[16][65];
+static char ids[16][GESTOR_CTR_ID_LEN + 1];
 static size_t nids;
 
 static int handler(void *ctx, const char *method, const char *path, const char *body, int *status,

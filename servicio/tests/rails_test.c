@@ -47,7 +47,8 @@ static void rig_init(struct rig *r, size_t n, const int *age_s, enum cycle_actio
 		r->rows[i].dc = &r->dc[i];
 		r->rows[i].action = a;
 		r->rows[i].pc.started = NOW - (int64_t)age_s[i] * SEC;
-		snprintf(r->rows[i].reason, sizeof(r->rows[i].reason), "low (below both)");
+		r->rows[i].dec = &r->dec[i];
+		snprintf(r->dec[i].reason, sizeof(r->dec[i].reason), "low (below both)");
 		r->dec[i].idx = i;
 	}
 	r->dl.items = r->dc;
@@ -78,7 +79,7 @@ static void test_protect(void **state)
 	assert_int_equal(rails_apply(&r.c, &p, NOW), 2);
 	assert_int_equal(r.rows[0].action, CYCLE_KEPT);
 	assert_int_equal(r.rows[0].hold, CYCLE_HOLD_PROTECTED);
-	assert_string_equal(r.rows[0].reason,
+	assert_string_equal(r.rows[0].dec->reason,
 			    "low (below both); protected (label gestor.protect=true): not removed");
 	assert_string_equal(rails_hold_name(r.rows[0].hold), "protected");
 	assert_int_equal(r.rows[1].action, CYCLE_REMOVE);
@@ -106,7 +107,8 @@ static void test_grace(void **state)
 	assert_int_equal(r.rows[0].action, CYCLE_KEPT);
 	assert_int_equal(r.rows[0].hold, CYCLE_HOLD_GRACE);
 	assert_int_equal(r.rows[0].remove_at_ns, NOW + 29 * SEC);
-	assert_non_null(strstr(r.rows[0].reason, "; grace: 1.0 s old, removable at 30 s (29.0 s"));
+	assert_non_null(
+		strstr(r.rows[0].dec->reason, "; grace: 1.0 s old, removable at 30 s (29.0 s"));
 	assert_int_equal(r.rows[1].hold, CYCLE_HOLD_GRACE);
 	assert_int_equal(r.rows[1].remove_at_ns, NOW + 1 * SEC);
 	assert_int_equal(r.rows[2].action, CYCLE_REMOVE); /* exactly that old: goes */
@@ -132,8 +134,9 @@ static void test_cap(void **state)
 	for (int i = 3; i < 5; i++) {
 		assert_int_equal(r.rows[i].action, CYCLE_KEPT);
 		assert_int_equal(r.rows[i].hold, CYCLE_HOLD_CAP);
-		assert_string_equal(r.rows[i].reason, "low (below both); cap of 2 removals per "
-						      "cycle reached: removal deferred");
+		assert_string_equal(r.rows[i].dec->reason,
+				    "low (below both); cap of 2 removals per "
+				    "cycle reached: removal deferred");
 	}
 	/* a dry run's would-be removals are capped alike */
 	rig_init(&r, 5, age, CYCLE_WOULD_REMOVE);
@@ -157,7 +160,7 @@ static void test_off(void **state)
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(r.rows[i].action, CYCLE_REMOVE);
 		assert_int_equal(r.rows[i].hold, CYCLE_HOLD_NONE);
-		assert_string_equal(r.rows[i].reason, "low (below both)");
+		assert_string_equal(r.rows[i].dec->reason, "low (below both)");
 	}
 	assert_int_equal(r.rows[3].hold, CYCLE_HOLD_NONE);
 }
@@ -194,12 +197,12 @@ static void test_decide_counts(void **state)
 	c.dl = &dl;
 	c.cs.ctrs = st;
 	c.cs.nctrs = 3;
+	assert_int_equal(cycle_rows(&c), 0);
 	assert_int_equal(decide_cycle(&c, &x), 1);
 	assert_int_equal(c.rows[c.dec[0].idx].action, CYCLE_REMOVE);
 	assert_int_equal(c.rows[c.dec[1].idx].hold, CYCLE_HOLD_CAP);
 	assert_int_equal(c.rows[c.dec[2].idx].hold, CYCLE_HOLD_CAP);
-	free(c.rows);
-	free(c.dec);
+	cycle_free_rows(&c);
 }
 
 static int handler(void *ctx, const char *method, const char *path, const char *body, int *status,

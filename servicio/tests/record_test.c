@@ -55,7 +55,7 @@ static struct fixture *fixture_new(void)
 			fx->dec[nd].rank = (int)nd + 1;
 			fx->rows[i].dec = &fx->dec[nd];
 			fx->rows[i].action = nd < 3 ? CYCLE_KEPT : CYCLE_REMOVED;
-			snprintf(fx->rows[i].reason, sizeof(fx->rows[i].reason), "rank %zu",
+			snprintf(fx->dec[nd].reason, sizeof(fx->dec[nd].reason), "rank %zu",
 				 nd + 1);
 			nd++;
 		}

@@ -26,6 +26,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "gestor.h"
 #include "../stats.h"
 #include "fakedocker.h"
 #include "util.h"
@@ -35,7 +36,7 @@
 
 static char doc_path[1024], out_path[64];
 static json_t *doc;
-static char ids[16][65];
+static char ids[16][GESTOR_CTR_ID_LEN + 1];
 static size_t nids;
 
 static int handler(void *ctx, const char *method, const char *path, const char *body, int *status,

@@ -49,7 +49,7 @@ static void rig_init(struct rig *r)
 	r->dec[1] = (struct policy_decision){ .idx = 1, .cls = POLICY_LOW };
 	r->rows[0].dec = &r->dec[0];
 	r->rows[0].action = CYCLE_KEPT;
-	snprintf(r->rows[0].reason, sizeof(r->rows[0].reason), "high; kept");
+	snprintf(r->dec[0].reason, sizeof(r->dec[0].reason), "high; kept");
 	r->rows[1].dec = &r->dec[1];
 	r->rows[1].action = CYCLE_KEPT;
 	r->rows[1].hold = CYCLE_HOLD_GRACE;

@@ -1,0 +1,36 @@
+/*
+ * cycle.c — the cycle's container records: made from Docker's list and
+ * pointed at their measurement (see cycle.h).
+ */
+#include "cycle.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+void cycle_free_rows(struct cycle *c)
+{
+	free(c->rows);
+	free(c->dec);
+	c->rows = NULL;
+	c->dec = NULL;
+	c->nrows = c->ndec = 0;
+}
+
+int cycle_rows(struct cycle *c)
+{
+	size_t n = c->dl ? c->dl->n : 0;
+
+	cycle_free_rows(c);
+	c->rows = calloc(n ? n : 1, sizeof(*c->rows));
+	if (!c->rows)
+		return -ENOMEM;
+	c->nrows = n;
+	for (size_t i = 0; i < n; i++) {
+		struct cycle_row *r = &c->rows[i];
+
+		r->dc = &c->dl->items[i];
+		r->sc = snapshot_find_ctr(&c->cur, r->dc->id);
+		r->st = ctrstats_find(&c->cs, r->dc->id);
+	}
+	return 0;
+}
