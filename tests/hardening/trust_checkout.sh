@@ -37,7 +37,16 @@ copy "$base/user" && chown -R "$u:$u" "$base/user"
 mkdir -m 775 "$base/gw" && copy "$base/gw/co"
 copy "$base/root"
 export GESTOR_CRONTAB_FILE=$base/crontab GESTOR_CRON_ID=trust-checkout-$$ GESTOR_CRON_LOG=$base/log/run.log
-port=$(free_port)
+# a log server of the suite's own that takes servicio's batches: with none
+# answering, each run's stop would wait 15 s for it to take the spool
+adm=$GESTOR_BIN/admin_logs
+[ -x "$adm" ] || skip "admin_logs is not built"
+"$adm" --listen 127.0.0.1 --port 0 --port-file "$base/alport" --db "$base/logs.db" --quiet \
+	>"$base/admin_logs.log" 2>&1 &
+apid=$!
+on_exit "stop_pid $apid"
+wait_for 20 test -s "$base/alport" || fail "admin_logs did not start: $(cat "$base/admin_logs.log")"
+port=$(cat "$base/alport")
 # the cron job is the demo's when servicio has --demo
 demo=()
 [[ "$("$bin" --help)" == *'--demo '* ]] && demo=(--demo)
@@ -45,7 +54,7 @@ demo=()
 # servicio: a short run that would install the cron job with this cron.sh
 svc() {
 	timeout -k 5 60 "$bin" "${demo[@]}" --cron-script "$1" --duration 2 --interval 1 --no-events \
-		--metrics-listen none --log-url "http://127.0.0.1:$port" --health-timeout 1 \
+		--metrics-listen none --log-url "http://127.0.0.1:$port" --health-timeout 10 \
 		--scope "gestor.test=gtrust-$$" --spool "$base/spool" >"$base/out" 2>&1
 }
 svc "$base/user/scripts/cron.sh"
