@@ -102,48 +102,25 @@ static const struct opts_opt config_opts[] = {
 static const struct opts_spec config_spec = { config_opts, UTIL_ARRAY_LEN(config_opts),
 					      "ADMIN_LOGS_", "admin_logs" };
 
-/* The command line as --help shows it; d holds the defaults shown. */
-static struct opts_prog config_prog(struct config *d)
+/* The defaults --help and --print-config show: the program's. */
+static void config_defaults_of(void *d, bool help)
 {
+	(void)help;
 	config_defaults(d);
-	return (struct opts_prog){
-		.spec = &config_spec,
-		.name = "admin_logs",
-		.synopsis = "admin_logs [OPTION]...",
-		.about =
-			"The gestor log server: takes servicio's batches of samples and decisions\n"
-			"over HTTP, stores them (SQLite or PostgreSQL), answers queries, draws\n"
-			"the report's graphs and serves the live dashboard.",
-		.defaults = d,
-		.version = GESTOR_VERSION, /* debian/changelog, mk/common.mk */
-		.print_config = config_print_file,
-	};
 }
 
-void config_usage(FILE *out)
-{
-	struct config d;
-	const struct opts_prog p = config_prog(&d);
-
-	opts_help(&p, out);
-}
-
-bool config_exit(const struct config *c, int ret, const char *err, int *status)
-{
-	struct config d;
-	const struct opts_prog p = config_prog(&d);
-	const struct opts_prog_req rq = { c->help, c->version, c->print_config };
-
-	return opts_prog_exit(&p, &rq, ret, err, status);
-}
-
-int config_print_file(FILE *out)
-{
-	struct config d;
-
-	config_defaults(&d);
-	return opts_write_ini(
-		&config_spec, out, &d,
+const struct opts_prog config_prog = {
+	.spec = &config_spec,
+	.name = "admin_logs",
+	.synopsis = "admin_logs [OPTION]...",
+	.about = "The gestor log server: takes servicio's batches of samples and decisions\n"
+		 "over HTTP, stores them (SQLite or PostgreSQL), answers queries, draws\n"
+		 "the report's graphs and serves the live dashboard.",
+	.defaults_of = config_defaults_of,
+	.defaults_size = sizeof(struct config),
+	.version = GESTOR_VERSION, /* debian/changelog, mk/common.mk */
+	.print_config = opts_print_ini,
+	.ini_header =
 		"admin_logs.ini — the configuration of admin_logs, gestor's log server\n"
 		"(admin_logs.ini(5)).\n"
 		"\n"
@@ -154,8 +131,8 @@ int config_print_file(FILE *out)
 		"the built-in default. The container servicio runs sets its own values in\n"
 		"the environment (listen, port, db, report_dir, www, token_file). The values\n"
 		"below ARE the defaults: this file is the output of\n"
-		"`admin_logs --print-config`.");
-}
+		"`admin_logs --print-config`.",
+};
 
 /* The first pass over the flags: the ones that choose the file or end. */
 static bool config_first_pass(const struct opts_opt *o)

@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "opts.h"
+
 #define CONFIG_PATH_MAX 1024
 
 struct config {
@@ -64,22 +66,17 @@ void config_defaults(struct config *c);
  * Apply the ADMIN_LOGS_* variables found by getenv_fn (getenv in the
  * program, a fake in tests), then argv. 0 or -EINVAL with the reason in
  * err. --help, --version and --print-config stop the reading after the
- * first pass (c says which: config_exit).
+ * first pass (c says which: opts_prog_exit with config_prog).
  */
 int config_load(struct config *c, int argc, char **argv, const char *(*getenv_fn)(const char *),
 		char *err, size_t errlen);
 
-/* The usage text, every option with its default and variable. */
-void config_usage(FILE *out);
-
 /*
- * Whether config_load's outcome ret (err) ends the program: an error, --help,
- * --version or --print-config, handled as in every gestor program
- * (opts_prog_exit). true with the exit status in *status; false: go on.
+ * The command line as --help shows it and as it ends, as in every gestor
+ * program: opts_help() prints the usage, opts_prog_exit() handles
+ * config_load's outcome (an error, --help, --version, --print-config),
+ * opts_print_ini() writes the INI file of every option at its default.
  */
-bool config_exit(const struct config *c, int ret, const char *err, int *status);
-
-/* --print-config: an INI file of every option at its default. 0 or -EIO. */
-int config_print_file(FILE *out);
+extern const struct opts_prog config_prog;
 
 #endif

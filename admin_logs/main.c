@@ -119,7 +119,9 @@ int main(int argc, char **argv)
 	log_init("admin_logs", LOG_LVL_INFO);
 	config_defaults(&cfg);
 	r = config_load(&cfg, argc, argv, opts_getenv, err, sizeof(err));
-	if (config_exit(&cfg, r, err, &status))
+	if (opts_prog_exit(&config_prog,
+			   &(struct opts_prog_req){ cfg.help, cfg.version, cfg.print_config }, r,
+			   err, &status))
 		return status;
 	main_scrub_argv(argc, argv);
 	/* Every thread started from here on inherits the blocked signals. */

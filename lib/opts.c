@@ -316,9 +316,19 @@ bool opts_pick_help(const struct opts_opt *o)
 	return strcmp(o->name, "help") == 0;
 }
 
+void *opts_prog_defaults(const struct opts_prog *p, bool help)
+{
+	void *d = p->defaults_of ? calloc(1, p->defaults_size) : NULL;
+
+	if (d)
+		p->defaults_of(d, help);
+	return d;
+}
+
 void opts_help(const struct opts_prog *p, FILE *out)
 {
 	const struct opts_spec *sp = p->spec;
+	void *made = opts_prog_defaults(p, true);
 
 	fprintf(out, "Usage: %s\n\n%s\n\n", p->synopsis, p->about);
 	if (sp->env_prefix && sp->ini_section)
@@ -327,7 +337,8 @@ void opts_help(const struct opts_prog *p, FILE *out)
 			sp->env_prefix);
 	else
 		fputs("Options:\n", out);
-	opts_usage(sp, out, p->defaults);
+	opts_usage(sp, out, made ? made : p->defaults);
+	free(made);
 	if (sp->ini_section)
 		fprintf(out,
 			"\nINI file: 'name = value' lines, optionally under [%s]; names as\n"
@@ -350,7 +361,7 @@ bool opts_prog_exit(const struct opts_prog *p, const struct opts_prog_req *rq, i
 		printf("%s %s\n", p->name, p->version);
 		*status = fflush(stdout) == 0 ? 0 : 1;
 	} else if (rq && rq->print_config && p->print_config) {
-		*status = p->print_config(stdout) == 0 && fflush(stdout) == 0 ? 0 : 1;
+		*status = p->print_config(p, stdout) == 0 && fflush(stdout) == 0 ? 0 : 1;
 	} else {
 		return false;
 	}

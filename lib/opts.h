@@ -99,9 +99,26 @@ struct opts_prog {
 	const char *synopsis; /* after "Usage: " (more lines may follow) */
 	const char *about; /* the paragraph after it */
 	const void *defaults; /* the settings at their defaults, shown per option */
+	/*
+	 * Or defaults made at run time (when .defaults is NULL): defaults_of
+	 * fills a zeroed struct of defaults_size bytes; help true for the ones
+	 * --help shows (a value found at start may read as its description),
+	 * false for --print-config's file.
+	 */
+	void (*defaults_of)(void *d, bool help);
+	size_t defaults_size;
 	const char *version; /* --version's; NULL: no such flag */
-	int (*print_config)(FILE *out); /* --print-config's file, 0 or -errno; NULL: none */
+	/* --print-config's file (opts_print_ini), 0 or -errno; NULL: no such flag */
+	int (*print_config)(const struct opts_prog *p, FILE *out);
+	const char *ini_header; /* opts_print_ini's header */
 };
+
+/*
+ * p's defaults made by defaults_of (help: as --help shows them), in an
+ * allocation the caller frees; NULL when p has no defaults_of or memory
+ * ran out (then p->defaults, which may be NULL too).
+ */
+void *opts_prog_defaults(const struct opts_prog *p, bool help);
 
 /* A pick for opts_load_args: --help alone (a first pass, so that --help
  * wins over a bad value elsewhere on the line). */

@@ -4,6 +4,7 @@
 #include "opts_ini.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <ini.h>
 #include <stdio.h>
 #include <string.h>
@@ -129,4 +130,14 @@ int opts_write_ini(const struct opts_spec *sp, FILE *out, const void *obj, const
 		fprintf(out, "%s = %s\n", name, value);
 	}
 	return ferror(out) ? -EIO : 0;
+}
+
+int opts_print_ini(const struct opts_prog *p, FILE *out)
+{
+	void *made = opts_prog_defaults(p, false);
+	const void *d = made ? made : p->defaults;
+	int r = d ? opts_write_ini(p->spec, out, d, p->ini_header) : -ENOMEM;
+
+	free(made);
+	return r;
 }

@@ -25,4 +25,11 @@ int opts_load_ini(const struct opts_spec *sp, void *obj, const char *path, char 
  */
 int opts_write_ini(const struct opts_spec *sp, FILE *out, const void *obj, const char *header);
 
+/*
+ * A program's --print-config (its opts_prog's print_config): the INI file
+ * of its defaults (opts_prog_defaults, else .defaults) under its
+ * ini_header. 0, -ENOMEM or -EIO.
+ */
+int opts_print_ini(const struct opts_prog *p, FILE *out);
+
 #endif

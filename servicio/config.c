@@ -343,54 +343,31 @@ int config_load(struct config *c, int argc, char **argv, const char *(*getenv_fn
 	return config_check(c, err, errlen);
 }
 
-/* The command line as --help shows it; d holds the defaults shown. */
-static struct opts_prog config_prog(struct config *d)
+/* The defaults --help shows (the host found at start described) and --print-config's. */
+static void config_defaults_of(void *d, bool help)
 {
-	config_defaults(d);
-	util_strlcpy(d->host, "this machine's host name", sizeof(d->host));
-	return (struct opts_prog){
-		.spec = &config_spec,
-		.name = "servicio",
-		.synopsis = "servicio [OPTION]...\n"
-			    "       servicio stats [--help]\n"
-			    "       servicio top [--help]",
-		.about = "The gestor manager: each cycle measures the containers labelled\n"
-			 "gestor.managed=true, classifies them high or low, keeps --keep-high high "
-			 "and\n"
-			 "--keep-low low ones, removes the rest, prints a table and sends every "
-			 "sample\n"
-			 "and decision to admin_logs. Ctrl+C stops it cleanly (graphs, cron "
-			 "removed).",
-		.defaults = d,
-		.version = GESTOR_VERSION,
-		.print_config = config_print_file,
-	};
+	struct config *c = d;
+
+	config_defaults(c);
+	if (help)
+		util_strlcpy(c->host, "this machine's host name", sizeof(c->host));
 }
 
-void config_usage(FILE *out)
-{
-	struct config d;
-	const struct opts_prog p = config_prog(&d);
-
-	opts_help(&p, out);
-}
-
-bool config_exit(const struct config *c, int ret, const char *err, int *status)
-{
-	struct config d;
-	const struct opts_prog p = config_prog(&d);
-	const struct opts_prog_req rq = { c->help, c->version, c->print_config };
-
-	return opts_prog_exit(&p, &rq, ret, err, status);
-}
-
-int config_print_file(FILE *out)
-{
-	struct config d;
-
-	config_defaults(&d);
-	return opts_write_ini(
-		&config_spec, out, &d,
+static const struct opts_prog config_prog = {
+	.spec = &config_spec,
+	.name = "servicio",
+	.synopsis = "servicio [OPTION]...\n"
+		    "       servicio stats [--help]\n"
+		    "       servicio top [--help]",
+	.about = "The gestor manager: each cycle measures the containers labelled\n"
+		 "gestor.managed=true, classifies them high or low, keeps --keep-high high and\n"
+		 "--keep-low low ones, removes the rest, prints a table and sends every sample\n"
+		 "and decision to admin_logs. Ctrl+C stops it cleanly (graphs, cron removed).",
+	.defaults_of = config_defaults_of,
+	.defaults_size = sizeof(struct config),
+	.version = GESTOR_VERSION,
+	.print_config = opts_print_ini,
+	.ini_header =
 		"servicio.ini — the configuration of servicio, gestor's manager "
 		"(servicio.ini(5)).\n"
 		"\n"
@@ -399,7 +376,24 @@ int config_print_file(FILE *out)
 		"\"--\" ('-' and '_' are the same). Precedence: a flag beats the environment\n"
 		"variable GESTOR_<KEY> (e.g. GESTOR_KEEP_HIGH), which beats this file, which\n"
 		"beats the built-in default. The values below ARE the defaults: this file is\n"
-		"the output of `servicio --print-config`.");
+		"the output of `servicio --print-config`.",
+};
+
+void config_usage(FILE *out)
+{
+	opts_help(&config_prog, out);
+}
+
+bool config_exit(const struct config *c, int ret, const char *err, int *status)
+{
+	return opts_prog_exit(&config_prog,
+			      &(struct opts_prog_req){ c->help, c->version, c->print_config }, ret,
+			      err, status);
+}
+
+int config_print_file(FILE *out)
+{
+	return opts_print_ini(&config_prog, out);
 }
 
 const char *config_ranking_name(int r)

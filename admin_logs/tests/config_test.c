@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "opts_ini.h"
 
 static const char *env_keys[8], *env_vals[8];
 
@@ -123,7 +124,7 @@ static void test_help(void **state)
 	config_defaults(&c);
 	assert_int_equal(config_load(&c, 4, argv, fake_getenv, err, sizeof(err)), 0);
 	assert_true(c.help);
-	config_usage(f);
+	opts_help(&config_prog, f);
 	fclose(f);
 	assert_non_null(strstr(buf, "Usage: admin_logs [OPTION]...\n\n"));
 	assert_non_null(strstr(buf, "--port"));
@@ -144,7 +145,7 @@ static void test_ini_file(void **state)
 	(void)state;
 	assert_non_null(f);
 	assert_true(fd >= 0);
-	assert_int_equal(config_print_file(f), 0);
+	assert_int_equal(opts_print_ini(&config_prog, f), 0);
 	fclose(f);
 	assert_non_null(strstr(text, "\n[admin_logs]\n"));
 	assert_non_null(strstr(text, "\nport = 8000\n"));
