@@ -82,84 +82,93 @@ size_t bpfrec_end(const void *buf, size_t len, size_t *off)
 	return 0;
 }
 
+/* The header at the start of b (len bytes) into h: NULL, or what is wrong. */
+static const char *bpfrec_header(const unsigned char *b, size_t len, struct si_rhdr *h)
+{
+	if (len < sizeof(*h))
+		return "no header";
+	memcpy(h, b, sizeof(*h));
+	if (h->type != SI_WREC_HDR || h->magic != SI_MAGIC || h->version != SI_REC_VERSION ||
+	    h->cg_size != sizeof(struct si_wcg) || h->proc_size != sizeof(struct si_wproc))
+		return "not a header of this format (magic, version or record sizes differ)";
+	return NULL;
+}
+
+/* The cgroup record at b (left bytes to the end) into c: NULL, or what is wrong. */
+static const char *bpfrec_cg(const unsigned char *b, size_t left, const struct si_rhdr *h,
+			     struct si_wcg *c)
+{
+	if (left < sizeof(*c))
+		return "cut cgroup";
+	memcpy(c, b, sizeof(*c));
+	if (!bpfrec_id_ok(c->id, h->flags & SI_HDR_CONTAINERS_ONLY) ||
+	    c->path_len > SI_W_PATH_FULL_MAX)
+		return "bad container id or path length";
+	return NULL;
+}
+
+/*
+ * The process record at b (left bytes to the end), in cgroup c (NULL: none
+ * yet), handed to fn: NULL, or what is wrong (*ret: fn's error, if it was).
+ */
+static const char *bpfrec_proc(const unsigned char *b, size_t left, const struct si_rhdr *h,
+			       const struct si_wcg *c, bpfrec_fn fn, void *ctx, int *ret)
+{
+	struct si_wproc w;
+	int r;
+
+	if (left < sizeof(w))
+		return "cut process";
+	if (!c)
+		return "process before any cgroup";
+	memcpy(&w, b, sizeof(w));
+	if (w.pid == 0 || w.pid > INT32_MAX || w.ppid > INT32_MAX || w.state <= ' ' ||
+	    w.state > '~')
+		return "bad pid or state";
+	r = fn ? fn(ctx, h, c, &w) : 0;
+	if (r < 0) {
+		*ret = r;
+		return r == -ENOMEM ? "out of memory" : "cannot write";
+	}
+	return NULL;
+}
+
 static int bpfrec_walk(const void *buf, size_t len, struct si_rhdr *h, bpfrec_fn fn, void *ctx,
 		       char *err, size_t errlen)
 {
 	const unsigned char *b = buf;
 	struct si_wcg c;
 	bool have_cg = false;
-	const char *what = NULL;
-	size_t off = 0;
+	const char *what = bpfrec_header(b, len, h);
+	size_t off;
 	int ret = -EINVAL;
 
-	if (len < sizeof(*h)) {
-		what = "no header";
-		goto err;
-	}
-	memcpy(h, b, sizeof(*h));
-	if (h->type != SI_WREC_HDR || h->magic != SI_MAGIC || h->version != SI_REC_VERSION ||
-	    h->cg_size != sizeof(struct si_wcg) || h->proc_size != sizeof(struct si_wproc)) {
-		what = "not a header of this format (magic, version or record sizes differ)";
-		goto err;
-	}
-	for (off = sizeof(*h); off < len;) {
+	for (off = what ? 0 : sizeof(*h); !what && off < len;) {
 		uint32_t type;
 
 		if (len - off < sizeof(type)) {
 			what = "cut record";
-			goto err;
+			break;
 		}
 		memcpy(&type, b + off, sizeof(type));
 		if (type == SI_WREC_END) {
-			if (len - off != sizeof(struct si_rend)) {
-				what = "bytes after the end record";
-				goto err;
-			}
-			return 0;
+			if (len - off == sizeof(struct si_rend))
+				return 0;
+			what = "bytes after the end record";
 		} else if (type == SI_WREC_CG) {
-			if (len - off < sizeof(c)) {
-				what = "cut cgroup";
-				goto err;
-			}
-			memcpy(&c, b + off, sizeof(c));
-			if (!bpfrec_id_ok(c.id, h->flags & SI_HDR_CONTAINERS_ONLY) ||
-			    c.path_len > SI_W_PATH_FULL_MAX) {
-				what = "bad container id or path length";
-				goto err;
-			}
-			have_cg = true;
-			off += sizeof(c);
+			what = bpfrec_cg(b + off, len - off, h, &c);
+			have_cg = have_cg || !what;
+			off += what ? 0 : sizeof(c);
 		} else if (type == SI_WREC_PROC) {
-			struct si_wproc w;
-
-			if (len - off < sizeof(w)) {
-				what = "cut process";
-				goto err;
-			}
-			if (!have_cg) {
-				what = "process before any cgroup";
-				goto err;
-			}
-			memcpy(&w, b + off, sizeof(w));
-			if (w.pid == 0 || w.pid > INT32_MAX || w.ppid > INT32_MAX ||
-			    w.state <= ' ' || w.state > '~') {
-				what = "bad pid or state";
-				goto err;
-			}
-			ret = fn ? fn(ctx, h, &c, &w) : 0;
-			if (ret < 0) {
-				what = ret == -ENOMEM ? "out of memory" : "cannot write";
-				goto err;
-			}
-			ret = -EINVAL;
-			off += sizeof(w);
+			what = bpfrec_proc(b + off, len - off, h, have_cg ? &c : NULL, fn, ctx,
+					   &ret);
+			off += what ? 0 : sizeof(struct si_wproc);
 		} else {
 			what = "unknown record type";
-			goto err;
 		}
 	}
-	what = "no end record (the read stopped early)";
-err:
+	if (!what)
+		what = "no end record (the read stopped early)";
 	snprintf(err, errlen, "BPF records: at byte %zu: %s", off, what);
 	return ret;
 }

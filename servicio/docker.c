@@ -115,6 +115,53 @@ static int docker_progress_cb(void *arg, curl_off_t dlt, curl_off_t dln, curl_of
 }
 
 /* One exchange on path exactly as given (already versioned or not). */
+/* The handle's transport for one request to url: the socket, the
+ * timeouts, the answer into b, curl's message into cerr. */
+static void docker_setup(struct docker *d, const char *url, long timeout_ms, struct docker_buf *b,
+			 char *cerr)
+{
+	curl_easy_reset(d->curl); /* keeps the open connection */
+	curl_easy_setopt(d->curl, CURLOPT_UNIX_SOCKET_PATH, d->socket_path);
+	curl_easy_setopt(d->curl, CURLOPT_URL, url);
+	curl_easy_setopt(d->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(d->curl, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : d->timeout_ms);
+	curl_easy_setopt(d->curl, CURLOPT_CONNECTTIMEOUT_MS, d->connect_timeout_ms);
+	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, docker_write_cb);
+	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, b);
+	curl_easy_setopt(d->curl, CURLOPT_ERRORBUFFER, cerr);
+	curl_easy_setopt(d->curl, CURLOPT_USERAGENT, "gestor-servicio");
+	if (d->alive) {
+		curl_easy_setopt(d->curl, CURLOPT_XFERINFOFUNCTION, docker_progress_cb);
+		curl_easy_setopt(d->curl, CURLOPT_XFERINFODATA, d);
+		curl_easy_setopt(d->curl, CURLOPT_NOPROGRESS, 0L);
+	}
+}
+
+/* The method and the body of the request (*hdrs: the headers to free
+ * after it). 0 or -ENOMEM. */
+static int docker_method(struct docker *d, const char *method, const char *json_body,
+			 struct curl_slist **hdrs)
+{
+	if (json_body) {
+		*hdrs = curl_slist_append(*hdrs, "Content-Type: application/json");
+		if (!*hdrs)
+			return -ENOMEM;
+		curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, *hdrs);
+		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS, json_body);
+		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(json_body));
+		curl_easy_setopt(d->curl, CURLOPT_CUSTOMREQUEST, method);
+	} else if (strcmp(method, "POST") == 0) {
+		curl_easy_setopt(d->curl, CURLOPT_POST, 1L);
+		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS, "");
+		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDSIZE, 0L);
+	} else if (strcmp(method, "HEAD") == 0) {
+		curl_easy_setopt(d->curl, CURLOPT_NOBODY, 1L);
+	} else if (strcmp(method, "GET") != 0) {
+		curl_easy_setopt(d->curl, CURLOPT_CUSTOMREQUEST, method);
+	}
+	return 0;
+}
+
 static int docker_exchange(struct docker *d, const char *method, const char *path,
 			   const char *json_body, long timeout_ms, struct docker_response *resp,
 			   char *err, size_t errlen)
@@ -130,39 +177,10 @@ static int docker_exchange(struct docker *d, const char *method, const char *pat
 		snprintf(err, errlen, "request path too long");
 		return -ENAMETOOLONG;
 	}
-	curl_easy_reset(d->curl); /* keeps the open connection */
-	curl_easy_setopt(d->curl, CURLOPT_UNIX_SOCKET_PATH, d->socket_path);
-	curl_easy_setopt(d->curl, CURLOPT_URL, url);
-	curl_easy_setopt(d->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(d->curl, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : d->timeout_ms);
-	curl_easy_setopt(d->curl, CURLOPT_CONNECTTIMEOUT_MS, d->connect_timeout_ms);
-	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, docker_write_cb);
-	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(d->curl, CURLOPT_ERRORBUFFER, cerr);
-	curl_easy_setopt(d->curl, CURLOPT_USERAGENT, "gestor-servicio");
-	if (d->alive) {
-		curl_easy_setopt(d->curl, CURLOPT_XFERINFOFUNCTION, docker_progress_cb);
-		curl_easy_setopt(d->curl, CURLOPT_XFERINFODATA, d);
-		curl_easy_setopt(d->curl, CURLOPT_NOPROGRESS, 0L);
-	}
-	if (json_body) {
-		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-		if (!hdrs) {
-			snprintf(err, errlen, "out of memory");
-			return -ENOMEM;
-		}
-		curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, hdrs);
-		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS, json_body);
-		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(json_body));
-		curl_easy_setopt(d->curl, CURLOPT_CUSTOMREQUEST, method);
-	} else if (strcmp(method, "POST") == 0) {
-		curl_easy_setopt(d->curl, CURLOPT_POST, 1L);
-		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS, "");
-		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDSIZE, 0L);
-	} else if (strcmp(method, "HEAD") == 0) {
-		curl_easy_setopt(d->curl, CURLOPT_NOBODY, 1L);
-	} else if (strcmp(method, "GET") != 0) {
-		curl_easy_setopt(d->curl, CURLOPT_CUSTOMREQUEST, method);
+	docker_setup(d, url, timeout_ms, &b, cerr);
+	if (docker_method(d, method, json_body, &hdrs) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
 	}
 	rc = curl_easy_perform(d->curl);
 	curl_slist_free_all(hdrs);

@@ -315,14 +315,80 @@ static int procfs_read_cgroup(int rootfd, const char *path, const struct procfs_
 	return procfs_store(ctx, &p->cgroup, dec, n);
 }
 
+/* The container of the process at path (plen: the pid's part) into p: a
+ * recent walk's reading (ctx->known_*) or its cgroup file. 0 or as
+ * procfs_read_cgroup(). */
+static int procfs_pid_cgroup(int rootfd, char *path, size_t plen, const struct procfs_pid_ctx *ctx,
+			     struct snap_proc *p)
+{
+	int rc;
+
+	if (!ctx->known_id || !ctx->known_cgroup)
+		return procfs_read_cgroup(rootfd, procfs_path(path, plen, "cgroup"), ctx, p);
+	rc = procfs_store(ctx, &p->cgroup, ctx->known_cgroup, strlen(ctx->known_cgroup));
+	if (rc != 0)
+		return rc;
+	util_strlcpy(p->container_id, ctx->known_id, sizeof(p->container_id));
+	return 0;
+}
+
+/* The figures of stat (st) into p. */
+static void procfs_pid_stat(struct procfs_stat *st, const struct procfs_pid_ctx *ctx,
+			    struct snap_proc *p)
+{
+	p->pid = st->pid;
+	p->ppid = st->ppid;
+	procfs_comm_as_module(st->comm, st->flags & PROCFS_PF_KTHREAD);
+	snapshot_decode_raw(st->comm, strlen(st->comm), p->name, sizeof(p->name));
+	p->state[0] = st->state;
+	p->state[1] = '\0';
+	p->threads = (uint32_t)st->num_threads;
+	p->cpu_time_ns = procfs_ticks_ns(st->utime + st->stime, ctx->hz);
+	p->start_time_ns = procfs_ticks_ns(st->starttime, ctx->hz);
+
+	/* stat's vsize and rss are statm's size and resident (total_vm and
+	 * get_mm_rss()): one file fewer per process */
+	p->vsz_kb = st->vsize / 1024;
+	p->rss_kb = st->rss_pages > 0 ? (uint64_t)st->rss_pages * ctx->page_kb : 0;
+	/* two decimals, cut like the module's integer arithmetic */
+	p->mem_pct = ctx->total_kb ? (double)(p->rss_kb * 10000 / ctx->total_kb) / 100.0 : 0.0;
+}
+
+/* status (uid, threads) and, but for a kernel thread, cmdline into p; buf
+ * holds cap bytes. 0 or -errno (-ESRCH: the process is gone). */
+static int procfs_pid_details(int rootfd, char *path, size_t plen, bool kthread,
+			      const struct procfs_pid_ctx *ctx, struct snap_proc *p, char *buf,
+			      size_t cap)
+{
+	char cmd[SNAP_CMDLINE_MAX];
+	ssize_t r = util_read_once_at(rootfd, procfs_path(path, plen, "status"), buf, cap);
+
+	if (r < 0)
+		return procfs_gone(r) ? -ESRCH : (int)r;
+	if (procfs_parse_status_buf(buf, &p->uid, &p->threads) < 0)
+		return r == 0 ? -ESRCH : -EINVAL;
+	/* kernel threads have no arguments (the module reports ""): skip the read */
+	if (kthread)
+		return 0;
+	r = util_read_once_at(rootfd, procfs_path(path, plen, "cmdline"), buf,
+			      PROCFS_CMDLINE_MAX + 1);
+	if (r < 0)
+		return procfs_gone(r) ? -ESRCH : (int)r;
+	procfs_parse_cmdline_buf(buf, (size_t)r, cmd, sizeof(cmd));
+	if ((r = procfs_store(ctx, &p->cmdline, cmd, strlen(cmd))) < 0)
+		return (int)r;
+	return 0;
+}
+
 int procfs_read_pid(int rootfd, const char *pid, const struct procfs_pid_ctx *ctx,
 		    struct snap_proc *p)
 {
-	char buf[8192], path[32], cmd[SNAP_CMDLINE_MAX];
+	char buf[8192], path[32];
 	struct procfs_stat st;
 	size_t plen = strlen(pid);
 	int64_t want;
 	ssize_t r;
+	int rc;
 
 	if (plen + sizeof("/cmdline") > sizeof(path) ||
 	    util_parse_i64(pid, NULL, 1, INT32_MAX, &want) < 0)
@@ -332,19 +398,9 @@ int procfs_read_pid(int rootfd, const char *pid, const struct procfs_pid_ctx *ct
 
 	/* cgroup first: when only containers matter, a process outside one
 	 * costs this one file; a recent walk's reading may stand for it */
-	if (ctx->known_id && ctx->known_cgroup) {
-		int rc =
-			procfs_store(ctx, &p->cgroup, ctx->known_cgroup, strlen(ctx->known_cgroup));
-
-		if (rc != 0)
-			return rc;
-		util_strlcpy(p->container_id, ctx->known_id, sizeof(p->container_id));
-	} else {
-		int rc = procfs_read_cgroup(rootfd, procfs_path(path, plen, "cgroup"), ctx, p);
-
-		if (rc != 0)
-			return rc;
-	}
+	rc = procfs_pid_cgroup(rootfd, path, plen, ctx, p);
+	if (rc != 0)
+		return rc;
 
 	r = util_read_once_at(rootfd, procfs_path(path, plen, "stat"), buf, sizeof(buf));
 	if (r < 0)
@@ -353,40 +409,12 @@ int procfs_read_pid(int rootfd, const char *pid, const struct procfs_pid_ctx *ct
 		return -ESRCH; /* reaped between open and read */
 	if (procfs_parse_stat_buf(buf, &st) < 0 || st.pid != want)
 		return -EINVAL;
-	p->pid = st.pid;
-	p->ppid = st.ppid;
-	procfs_comm_as_module(st.comm, st.flags & PROCFS_PF_KTHREAD);
-	snapshot_decode_raw(st.comm, strlen(st.comm), p->name, sizeof(p->name));
-	p->state[0] = st.state;
-	p->state[1] = '\0';
-	p->threads = (uint32_t)st.num_threads;
-	p->cpu_time_ns = procfs_ticks_ns(st.utime + st.stime, ctx->hz);
-	p->start_time_ns = procfs_ticks_ns(st.starttime, ctx->hz);
-
-	/* stat's vsize and rss are statm's size and resident (total_vm and
-	 * get_mm_rss()): one file fewer per process */
-	p->vsz_kb = st.vsize / 1024;
-	p->rss_kb = st.rss_pages > 0 ? (uint64_t)st.rss_pages * ctx->page_kb : 0;
-	/* two decimals, cut like the module's integer arithmetic */
-	p->mem_pct = ctx->total_kb ? (double)(p->rss_kb * 10000 / ctx->total_kb) / 100.0 : 0.0;
-
+	procfs_pid_stat(&st, ctx, p);
 	if (!ctx->skip_details) {
-		r = util_read_once_at(rootfd, procfs_path(path, plen, "status"), buf, sizeof(buf));
-		if (r < 0)
-			return procfs_gone(r) ? -ESRCH : (int)r;
-		if (procfs_parse_status_buf(buf, &p->uid, &p->threads) < 0)
-			return r == 0 ? -ESRCH : -EINVAL;
-
-		/* kernel threads have no arguments (the module reports ""): skip the read */
-		if (!(st.flags & PROCFS_PF_KTHREAD)) {
-			r = util_read_once_at(rootfd, procfs_path(path, plen, "cmdline"), buf,
-					      PROCFS_CMDLINE_MAX + 1);
-			if (r < 0)
-				return procfs_gone(r) ? -ESRCH : (int)r;
-			procfs_parse_cmdline_buf(buf, (size_t)r, cmd, sizeof(cmd));
-			if ((r = procfs_store(ctx, &p->cmdline, cmd, strlen(cmd))) < 0)
-				return (int)r;
-		}
+		rc = procfs_pid_details(rootfd, path, plen, st.flags & PROCFS_PF_KTHREAD, ctx, p,
+					buf, sizeof(buf));
+		if (rc != 0)
+			return rc;
 	}
 
 	if (ctx->now_ns > p->start_time_ns) {
