@@ -11,7 +11,8 @@
 # are made 40 days old (their stored_ns / ts_ns: the server's clock is
 # what retention reads, not the records' own times), and a third run "mixed"
 # whose first half is old. Restarted with --retain-days 30 under a steady
-# load (a batch every 50 ms, each timed):
+# load (a batch every 50 ms, each timed, until the aged data is gone and
+# 10 s more):
 # asserted that the old batches, their records, samples, containers' rows
 # and access lines go within 60 s; the "old" run's row goes, "mixed" keeps
 # its newer half with its count and first time mended; "new" is untouched;
@@ -40,15 +41,16 @@ gen() { # PREFIX RUN SAMPLES START
 }
 count() { al_sql "$W" "$1"; }
 
-# timed posts: a batch every 50 ms for SECONDS; prints {"n","codes","max_s"}
+# timed posts: a batch every 50 ms for SECONDS, or until the file STOP
+# exists when given; prints {"n","codes","max_s"}
 poster() {
-	/usr/bin/python3 - "$AL_PORT" "$1" <<'PY'
-import json, sys, time, http.client
-port, secs = int(sys.argv[1]), float(sys.argv[2])
+	/usr/bin/python3 - "$AL_PORT" "$1" "${2:-}" <<'PY'
+import json, os, sys, time, http.client
+port, secs, stop = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
 codes, mx, n = {}, 0.0, 0
 end = time.time() + secs
 c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-while time.time() < end:
+while time.time() < end and not (stop and os.path.exists(stop)):
     n += 1
     body = json.dumps({"batch_id": "live-%d-%d" % (time.time_ns(), n), "host": "live",
                        "records": [{"type": "decision", "ts_ns": time.time_ns(), "cycle": n,
@@ -88,13 +90,17 @@ check "the old data is there to age out (800 old batches, old access lines)" \
 	eval '[ "$(count "SELECT count(*) FROM batches WHERE batch_id LIKE '"'"'old-%'"'"' OR batch_id LIKE '"'"'mixa-%'"'"'")" = 800 ] && [ "$old_acc" -gt 0 ]'
 
 # --- retention on, under load
+# (the load goes on while the aged data goes and 10 s more: ten of the
+# writer's once-a-second retention passes with nothing left to delete)
 al_start "$W" --retain-days 30 --quiet
-poster 25 >"$W/poster.json" &
+poster 75 "$W/poster.stop" >"$W/poster.json" &
 pp=$!
 gone() { [ "$(count "SELECT count(*) FROM batches WHERE batch_id LIKE 'old-%' OR batch_id LIKE 'mixa-%'")" = 0 ]; }
 t_start=$(date +%s)
 wait_for 60 gone
 t_gone=$(($(date +%s) - t_start))
+sleep 10
+touch "$W/poster.stop"
 wait "$pp"
 echo "# poster: $(cat "$W/poster.json"); old batches gone after ${t_gone} s"
 check "the aged batches went while running (within 60 s: ${t_gone} s)" gone
