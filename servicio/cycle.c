@@ -25,12 +25,18 @@ int cycle_rows(struct cycle *c)
 	if (!c->rows)
 		return -ENOMEM;
 	c->nrows = n;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
+		c->rows[i].dc = &c->dl->items[i];
+	cycle_measured(c);
+	return 0;
+}
+
+void cycle_measured(struct cycle *c)
+{
+	for (size_t i = 0; i < c->nrows; i++) {
 		struct cycle_row *r = &c->rows[i];
 
-		r->dc = &c->dl->items[i];
 		r->sc = snapshot_find_ctr(&c->cur, r->dc->id);
 		r->st = ctrstats_find(&c->cs, r->dc->id);
 	}
-	return 0;
 }

@@ -89,11 +89,14 @@ struct cycle {
 
 /*
  * The records of c: one per c->dl item, with its identity and its
- * measurement in c->cur and c->cs (so made after the last sample: the
- * settle sample replaces both); what was there before is freed. 0 or
+ * measurement in c->cur and c->cs (measure_list makes them; measure_settle
+ * points them at the settle sample); what was there before is freed. 0 or
  * -ENOMEM (then none: nrows 0).
  */
 int cycle_rows(struct cycle *c);
+
+/* Point each record at its measurement in c->cur and c->cs again. */
+void cycle_measured(struct cycle *c);
 
 /* Free the records and the decisions (the snapshot and stats are measure's). */
 void cycle_free_rows(struct cycle *c);

@@ -274,10 +274,9 @@ static void run_cycle(struct mgr *m)
 	t_list = util_mono_ns();
 	wd_alive();
 	docker_back(m);
+	/* the cycle's container records (cycle.h), made by measure_list, are
+	 * the one data each stage fills in turn */
 	measure_settle(&m->ms, &c, mgr_stopping);
-	/* the cycle's container records, the stages' one data (cycle.h); out of
-	 * memory: decide_cycle says so and the cycle is skipped */
-	(void)cycle_rows(&c);
 	run_stages(m, &c, &io, t);
 	size_t skipped, reused;
 	metrics_saved(&m->ms.met, &skipped, &reused);
@@ -292,7 +291,6 @@ static void run_cycle(struct mgr *m)
 	mgr_publish(m, &c, io, (double)(util_mono_ns() - t_start) / 1e9);
 out:
 	free(io);
-	cycle_free_rows(&c);
 	measure_advance(&m->ms, &c);
 }
 

@@ -74,14 +74,17 @@ int measure_list(struct measure *ms, struct docker *dk, struct cycle *c, const c
 	if (ms->dl_valid && sig == ms->dl_sig && ms->dl_cycles < MEASURE_LIST_EVERY) {
 		*what = "ping";
 		ret = docker_ping(dk, err, errlen);
-		if (ret == 0)
+		if (ret == 0) {
 			ms->dl_cycles++;
+			(void)cycle_rows(c); /* out of memory: none, decide_cycle says so */
+		}
 		return ret;
 	}
 	*what = "list containers";
 	ret = docker_list_containers(dk, false, NULL, &fresh, err, errlen);
 	if (ret)
 		return ret;
+	cycle_free_rows(c); /* they point into the list replaced */
 	docker_container_list_free(&ms->dl);
 	ms->dl = fresh;
 	ms->dl_sig = sig;
@@ -92,6 +95,7 @@ int measure_list(struct measure *ms, struct docker *dk, struct cycle *c, const c
 	for (size_t i = 0; i < c->cur.nctrs && ms->dl_valid; i++)
 		if (!docker_container_find(&ms->dl, c->cur.ctrs[i].id))
 			ms->dl_valid = false;
+	(void)cycle_rows(c); /* out of memory: none, decide_cycle says so */
 	return 0;
 }
 
@@ -111,12 +115,12 @@ static uint64_t measure_lifetime_rates(const struct measure *ms, struct cycle *c
 	const struct snapshot *s = &c->cur;
 	uint64_t wait = 0;
 
-	for (size_t i = 0; i < c->dl->n; i++) {
-		const struct docker_container *dc = &c->dl->items[i];
-		const struct snap_ctr *sc;
+	for (size_t i = 0; i < c->nrows; i++) {
+		const struct cycle_row *r = &c->rows[i];
+		const struct snap_ctr *sc = r->sc;
 		size_t k;
 
-		if (!scope_managed(dc, ms->scope) || !(sc = snapshot_find_ctr(s, dc->id)))
+		if (!sc || !scope_managed(r->dc, ms->scope))
 			continue;
 		k = (size_t)(sc - s->ctrs);
 		if (k >= c->cs.nctrs || c->cs.ctrs[k].has_cpu)
@@ -153,11 +157,13 @@ void measure_settle(struct measure *ms, struct cycle *c, bool (*stopping)(void))
 	snapshot_free(&c->cur);
 	c->cs = cs2;
 	c->cur = s2;
+	cycle_measured(c); /* the records' views: into the new sample */
 	measure_lifetime_rates(ms, c);
 }
 
 void measure_advance(struct measure *ms, struct cycle *c)
 {
+	cycle_free_rows(c);
 	ctrstats_free(&c->cs);
 	metrics_advance(&ms->met, &c->cur);
 }

@@ -38,18 +38,21 @@ void measure_close(struct measure *ms);
 int measure_sample(struct measure *ms, struct cycle *c);
 
 /* The running containers for c->cur into c->dl: the kept list, or asked
- * again. 0 or -errno with err (*what names the Docker call that failed). */
+ * again; then the cycle's container records (cycle_rows: none when out of
+ * memory). 0 or -errno with err (*what names the Docker call that failed). */
 int measure_list(struct measure *ms, struct docker *dk, struct cycle *c, const char **what,
 		 char *err, size_t errlen);
 
-/* First-seen managed containers: lifetime rates, and the settle sample
- * when one is too young (not when stopping() says so). */
+/* First-seen managed containers (by the records): lifetime rates, and the
+ * settle sample when one is too young (not when stopping() says so; the
+ * records then point into the new sample). */
 void measure_settle(struct measure *ms, struct cycle *c, bool (*stopping)(void));
 
 /* The set of containers changes (a removal): list again next cycle. */
 void measure_forget_list(struct measure *ms);
 
-/* c->cur becomes the previous snapshot; c's stats are freed. */
+/* The end of the cycle: c->cur becomes the previous snapshot; c's stats
+ * and records are freed. */
 void measure_advance(struct measure *ms, struct cycle *c);
 
 #endif

@@ -70,7 +70,7 @@ static int promexp_ctr_fill(struct promexp_ctr *o, const struct cycle_row *r, co
 {
 	const struct ctr_stat *st = r->st;
 	const char *lc = docker_container_label(r->dc, GESTOR_LABEL_CLASS);
-	const struct snap_ctr *sc = snapshot_find_ctr(&c->cur, r->dc->id);
+	const struct snap_ctr *sc = r->sc;
 	uint64_t ram = c->cur.mem.total_kb * 1024;
 
 	util_strlcpy(o->id, r->dc->id, sizeof(o->id));
@@ -102,6 +102,21 @@ static int promexp_ctr_fill(struct promexp_ctr *o, const struct cycle_row *r, co
 			return -ENOMEM;
 	}
 	return 0;
+}
+
+/*
+ * Without the cgroup's counter, a container already shown (p: its last
+ * state) carries its counter on by this cycle's rate (the rate servicio
+ * decided on, st); one seen first starts at its lifetime CPU time.
+ */
+static void promexp_ctr_carry(struct promexp_ctr *o, const struct promexp_ctr *p,
+			      const struct ctr_stat *st, const struct cycle *c)
+{
+	if (!p || o->io.has_cpu)
+		return;
+	o->cpu_seconds = p->cpu_seconds;
+	if (st && st->has_cpu && st->cpu_pct > 0 && c->cs.interval_ns)
+		o->cpu_seconds += st->cpu_pct / 100.0 * (double)c->cs.interval_ns / 1e9;
 }
 
 int promexp_state_step(struct promexp_state *next, const struct promexp_state *prev,
@@ -140,28 +155,17 @@ int promexp_state_step(struct promexp_state *next, const struct promexp_state *p
 			next->decisions[r->action][r->dec->cls]++;
 		if (!r->st || !r->dc)
 			continue;
-		if (promexp_ctr_fill(&next->ctrs[n++], r, c, x, x->io ? &x->io[i] : NULL) != 0) {
+		struct promexp_ctr *o = &next->ctrs[n++];
+
+		if (promexp_ctr_fill(o, r, c, x, x->io ? &x->io[i] : NULL) != 0) {
 			next->nctrs = n;
 			promexp_state_free(next);
 			return -ENOMEM;
 		}
+		promexp_ctr_carry(o, promexp_find(prev, o->id), r->st, c);
 	}
 	next->nctrs = n;
 	qsort(next->ctrs, n, sizeof(*next->ctrs), promexp_ctr_cmp);
-	/* without the cgroup's counter, a container already shown carries its
-	 * counter on by this cycle's rate (the rate servicio decided on); one
-	 * seen first starts at its lifetime CPU time */
-	for (size_t i = 0; i < n; i++) {
-		struct promexp_ctr *o = &next->ctrs[i];
-		const struct promexp_ctr *p = promexp_find(prev, o->id);
-		const struct ctr_stat *st = ctrstats_find(&c->cs, o->id);
-
-		if (!p || o->io.has_cpu)
-			continue;
-		o->cpu_seconds = p->cpu_seconds;
-		if (st && st->has_cpu && st->cpu_pct > 0 && c->cs.interval_ns)
-			o->cpu_seconds += st->cpu_pct / 100.0 * (double)c->cs.interval_ns / 1e9;
-	}
 	return 0;
 }
 

@@ -241,6 +241,7 @@ static void test_ctrio_series(void **state)
 	fixture_init(&f, 1700000000000000000ull, 50, 9000000000ull);
 	f.c.cur.ctrs = &sc;
 	f.c.cur.nctrs = 1;
+	f.rows[0].sc = &sc; /* A's record: its group in the snapshot (cycle_rows) */
 	assert_int_equal(promexp_state_step(&s1, &s0, &f.c, &x), 0);
 	/* a later cycle: the counter is the cgroup's, not carried on by the rate */
 	io[0].cpu_ns = 13000000000ull;
