@@ -17,7 +17,9 @@
  *
  * A group (store.c drives it with this file's primitives): BEGIN IMMEDIATE;
  * per batch SAVEPOINT, insert, RELEASE (ROLLBACK TO on error); the access
- * entries; COMMIT (one WAL fsync with synchronous=FULL).
+ * entries; COMMIT (one WAL fsync with synchronous=FULL; the write
+ * connection's VFS, store_sqlite_vfs.h, writes the commit's frames to the
+ * WAL in one piece just before it).
  */
 #include "store_be.h"
 
@@ -30,6 +32,7 @@
 #include <sqlite3.h>
 
 #include "log.h"
+#include "store_sqlite_vfs.h"
 #include "util.h"
 
 #define STORE_CKPT_PAGES 1000 /* WAL pages that start a checkpoint */
@@ -679,9 +682,10 @@ static struct store_sq *sq_alloc(const char *path, char *err, size_t errlen)
 static int sq_open_db(struct store_sq *s, const char *pragmas, uint64_t *from, char *err,
 		      size_t errlen)
 {
-	if (sqlite3_open_v2(s->path, &s->db,
+	if (store_sqlite_vfs_register() != SQLITE_OK ||
+	    sqlite3_open_v2(s->path, &s->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK) {
+			    STORE_SQLITE_VFS) != SQLITE_OK) {
 		snprintf(err, errlen, "open %s: %s", s->path,
 			 s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		return -EIO;

@@ -10,7 +10,8 @@
  * again the store goes on; GET /logs and /runs as whole documents; and a
  * batch written at once on the caller's thread (store_write_now) when the
  * store is free: committed before it returns, a duplicate 200, a refused
- * one 500, and left to the writer (0) while another batch holds it.
+ * one 500, and left to the writer (0) while another batch holds it; and
+ * the write connection's VFS writes each commit's WAL frames in one piece.
  */
 #include <errno.h>
 #include <ftw.h>
@@ -36,6 +37,7 @@
 #include "batch.h"
 #include "query.h"
 #include "store.h"
+#include "store_sqlite_vfs.h"
 
 static char dir[64], db[128];
 
@@ -143,6 +145,30 @@ static void parse_one(struct batch *b, const char *id, const char *name, int ts)
 	assert_int_equal(batch_parse(body, strlen(body), "auto", b, err, sizeof(err)), BATCH_OK);
 }
 
+/* Batch id parsed into b: n decisions with a 600-byte reason each (n * ~800 bytes). */
+static void parse_big(struct batch *b, const char *id, int n)
+{
+	size_t cap = (size_t)n * 1024 + 256, len;
+	char *body = malloc(cap), err[256], reason[601];
+
+	assert_non_null(body);
+	memset(reason, 'r', 600);
+	reason[600] = '\0';
+	len = (size_t)snprintf(body, cap, "{\"batch_id\":\"%s\",\"records\":[", id);
+	for (int i = 0; i < n; i++)
+		len += (size_t)snprintf(
+			body + len, cap - len,
+			"%s{\"type\":\"decision\",\"ts_ns\":%d,\"cycle\":1,\"container\":{\"id\":"
+			"\"c%d\",\"name\":\"big\"},\"class\":\"low\",\"action\":\"kept\","
+			"\"reason\":"
+			"\"%s\",\"rank\":1,\"metrics\":{\"cpu_pct\":1,\"rss_kb\":1,\"mem_kb\":2,"
+			"\"mem_pct\":0.5}}",
+			i ? "," : "", 1000 + i, i, reason);
+	len += (size_t)snprintf(body + len, cap - len, "]}");
+	assert_int_equal(batch_parse(body, len, "auto", b, err, sizeof(err)), BATCH_OK);
+	free(body);
+}
+
 /* SQL on the database file, outside the store. */
 static void sql(const char *text)
 {
@@ -168,6 +194,20 @@ static long long num(const char *text)
 	sqlite3_finalize(st);
 	sqlite3_close(h);
 	return v;
+}
+
+/* SQLite's integrity check of the database file says "ok". */
+static void integrity_ok(void)
+{
+	sqlite3 *h;
+	sqlite3_stmt *st;
+
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
+	sqlite3_finalize(st);
+	sqlite3_close(h);
 }
 
 static struct store *open_store(void)
@@ -349,6 +389,8 @@ static void test_write_now(void **state)
 	struct batch b[4];
 	struct sub sb;
 	struct store_stats st;
+	struct store_sqlite_vfs_stats v0, v1;
+	struct batch big;
 	struct store *s;
 	sqlite3 *lock;
 	unsigned status = 0;
@@ -362,9 +404,29 @@ static void test_write_now(void **state)
 	    "BEGIN SELECT RAISE(ABORT, 'poisoned record'); END");
 	s = open_store();
 	parse_one(&b[0], "now-1", "web", 100);
+	store_sqlite_vfs_stats(&v0);
 	assert_int_equal(store_write_now(s, &b[0], &status, msg, sizeof(msg)), 1);
+	store_sqlite_vfs_stats(&v1);
 	assert_int_equal(status, 201);
 	assert_int_equal(num("SELECT count(*) FROM batches WHERE batch_id = 'now-1'"), 1);
+	/* the commit's frames (a header and a page each, for at least the
+	 * batches, records and two index pages): one write, or two when the
+	 * WAL starts over (its header is written and synced first) */
+	print_message("# WAL writes: %llu asked, %llu made\n",
+		      (unsigned long long)(v1.asked - v0.asked),
+		      (unsigned long long)(v1.written - v0.written));
+	assert_true(v1.asked - v0.asked >= 8);
+	assert_true(v1.written - v0.written >= 1 && v1.written - v0.written <= 2);
+	/* a commit of about 400 KiB of frames: written in pieces the default
+	 * VFS takes whole (it writes at most 128 KiB a call) */
+	parse_big(&big, "now-big", 500);
+	store_sqlite_vfs_stats(&v0);
+	assert_int_equal(store_write_now(s, &big, &status, msg, sizeof(msg)), 1);
+	store_sqlite_vfs_stats(&v1);
+	assert_int_equal(status, 201);
+	assert_true(v1.written - v0.written >= 3);
+	assert_int_equal(num("SELECT count(*) FROM records WHERE container_name = 'big'"), 500);
+	batch_free(&big);
 	assert_int_equal(store_write_now(s, &b[0], &status, msg, sizeof(msg)), 1);
 	assert_int_equal(status, 200);
 	parse_one(&b[1], "now-bad", "poison", 110);
@@ -386,8 +448,8 @@ static void test_write_now(void **state)
 	assert_int_equal(store_write_now(s, &b[2], &status, msg, sizeof(msg)), 1);
 	assert_int_equal(status, 201);
 	store_get_stats(s, &st);
-	assert_int_equal(st.batches, 3);
-	assert_int_equal(st.records, 4); /* "queued" has a sample too */
+	assert_int_equal(st.batches, 4);
+	assert_int_equal(st.records, 504); /* "queued" has a sample too */
 
 	store_drain(s);
 	parse_one(&b[3], "now-late", "web", 140);
@@ -396,8 +458,9 @@ static void test_write_now(void **state)
 	subs_free(&sb, 1);
 	for (int i = 0; i < 4; i++)
 		batch_free(&b[i]);
-	assert_int_equal(num("SELECT count(*) FROM batches"), 3);
+	assert_int_equal(num("SELECT count(*) FROM batches"), 4);
 	assert_int_equal(num("SELECT count(*) FROM batches WHERE batch_id = 'now-bad'"), 0);
+	integrity_ok();
 }
 
 int main(void)
