@@ -11,7 +11,10 @@
  * whole or not at all) and commits with one fsync, then tells each batch's
  * submitter the outcome: 201 stored, 200 already stored (same batch_id),
  * 500 failed, 503 database unavailable or disk full (retry later). A 201 is
- * therefore only ever reported after the commit.
+ * therefore only ever reported after the commit. On SQLite, a request
+ * thread that finds the connection free and nothing queued (one sender)
+ * writes its own batch the same way and gets the outcome at once
+ * (store_write_now): no hand-off to the writer and back.
  * Access-log lines are printed on stdout by the writer after each commit, one
  * write(2) per group.
  *
