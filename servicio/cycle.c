@@ -7,6 +7,22 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "util.h"
+
+static const char *const cycle_actions[] = {
+	[CYCLE_NONE] = "",
+	[CYCLE_KEPT] = "kept",
+	[CYCLE_WOULD_REMOVE] = "would_remove",
+	[CYCLE_REMOVE] = "remove",
+	[CYCLE_REMOVED] = "removed",
+	[CYCLE_REMOVE_FAILED] = "remove_failed",
+};
+
+const char *cycle_action_name(enum cycle_action a)
+{
+	return (size_t)a < UTIL_ARRAY_LEN(cycle_actions) ? cycle_actions[a] : "";
+}
+
 void cycle_free_rows(struct cycle *c)
 {
 	free(c->rows);

@@ -35,6 +35,10 @@ enum cycle_action {
 	CYCLE_REMOVE_FAILED,
 };
 
+/* "kept", "would_remove", "remove", "removed", "remove_failed" ("" none):
+ * the one name table, for the records, the table, status.json and /metrics. */
+const char *cycle_action_name(enum cycle_action a);
+
 /* Why a row decided remove was kept this cycle (rails.h). */
 enum cycle_hold {
 	CYCLE_HOLD_NONE,

@@ -28,7 +28,6 @@
 #include "gestor.h"
 #include "log.h"
 #include "metrics.h"
-#include "record.h"
 #include "scope.h"
 #include "util.h"
 
@@ -490,7 +489,7 @@ static void pb_decisions(struct promexp_buf *b, const struct promexp_state *s)
 	for (size_t a = 0; a < UTIL_ARRAY_LEN(acts); a++)
 		for (size_t k = 0; k < UTIL_ARRAY_LEN(cls); k++)
 			pb_fmt(b, "gestor_decisions_total{action=\"%s\",class=\"%s\"} %llu\n",
-			       record_action_name(acts[a]), policy_class_name(cls[k]),
+			       cycle_action_name(acts[a]), policy_class_name(cls[k]),
 			       (unsigned long long)s->decisions[acts[a]][cls[k]]);
 }
 

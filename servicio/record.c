@@ -1,6 +1,7 @@
 /*
- * record.c — the cycle's table and its batch of log records (see
- * record.h). The action names are one table, used for both.
+ * record.c — the cycle's table (its title; table.c prints the records) and
+ * its batch of log records (see record.h), both read from the cycle's
+ * container records.
  */
 #include "record.h"
 
@@ -17,80 +18,23 @@
 #include "table.h"
 #include "util.h"
 
-static const char *const record_actions[] = {
-	[CYCLE_NONE] = "",
-	[CYCLE_KEPT] = "kept",
-	[CYCLE_WOULD_REMOVE] = "would_remove",
-	[CYCLE_REMOVE] = "remove",
-	[CYCLE_REMOVED] = "removed",
-	[CYCLE_REMOVE_FAILED] = "remove_failed",
-};
-
-const char *record_action_name(enum cycle_action a)
-{
-	return (size_t)a < UTIL_ARRAY_LEN(record_actions) ? record_actions[a] : "";
-}
-
 static const char *record_class(const struct cycle_row *r)
 {
 	return policy_class_name(r->dec ? r->dec->cls : POLICY_NONE);
 }
 
-/* The table row of r: decided, or with its note ("-" for the class). */
-static struct table_row record_table_row(const struct cycle_row *r)
-{
-	static const char *const held[] = { [CYCLE_HOLD_PROTECTED] = "kept (protected)",
-					    [CYCLE_HOLD_GRACE] = "kept (grace age)",
-					    [CYCLE_HOLD_CAP] = "kept (removal cap)" };
-
-	if (r->dec)
-		return (struct table_row){ r->dc->name,
-					   r->dc->id,
-					   record_class(r),
-					   true,
-					   r->st->cpu_pct,
-					   r->st->mem_kb,
-					   r->hold != CYCLE_HOLD_NONE
-						   ? held[r->hold]
-						   : record_action_name(r->action) };
-	return (struct table_row){ r->dc->name,
-				   r->dc->id,
-				   "-",
-				   r->st && r->st->has_cpu,
-				   r->st ? r->st->cpu_pct : 0,
-				   r->st ? r->st->mem_kb : 0,
-				   r->note ? r->note : "" };
-}
-
 void record_table(FILE *out, const struct cycle *c, const struct record_ctx *x)
 {
-	struct table_row *trows = calloc(c->nrows ? c->nrows : 1, sizeof(*trows));
-	size_t t = 0, hidden = 0;
 	char title[160], hhmmss[16];
 	time_t now = time(NULL);
 	struct tm tm;
 
-	if (!trows)
-		return;
-	for (size_t k = 0; k < c->ndec; k++)
-		trows[t++] = record_table_row(&c->rows[c->dec[k].idx]);
-	for (size_t i = 0; i < c->nrows; i++) {
-		const struct cycle_row *r = &c->rows[i];
-
-		if (r->dec)
-			continue;
-		if (!r->pc.managed && !r->pc.admin_logs && !r->pc.self)
-			hidden++;
-		else
-			trows[t++] = record_table_row(r);
-	}
 	gmtime_r(&now, &tm);
 	strftime(hhmmss, sizeof(hhmmss), "%H:%M:%S", &tm);
 	snprintf(title, sizeof(title), "cycle %" PRIu64 " · %sZ · %s%s · CPU %.1f%%", c->number,
 		 hhmmss, metrics_source_name(c->cur.source), x->dry_run ? " · dry-run" : "",
 		 c->cs.has_sys_cpu ? c->cs.sys_cpu_pct : 0.0);
-	table_print(out, title, trows, t, hidden, x->colour);
-	free(trows);
+	table_print(out, title, c, x->colour);
 }
 
 static double record_clamp(double v, double lo, double hi)
@@ -278,7 +222,7 @@ static json_t *record_decision(const struct cycle *c, const struct cycle_row *r)
 	return json_pack("{s:s,s:I,s:I,s:{s:s,s:s},s:s,s:s,s:s,s:i,s:{s:f,s:I,s:I,s:f}}", "type",
 			 "decision", "ts_ns", (json_int_t)c->dec_ts, "cycle", (json_int_t)c->number,
 			 "container", "id", r->dc->id, "name", r->dc->name, "class",
-			 record_class(r), "action", record_action_name(r->action), "reason",
+			 record_class(r), "action", cycle_action_name(r->action), "reason",
 			 r->dec->reason, "rank", r->dec->rank, "metrics", "cpu_pct",
 			 record_clamp(st->cpu_pct, 0, 1e6), "rss_kb", (json_int_t)st->rss_kb,
 			 "mem_kb", (json_int_t)st->mem_kb, "mem_limit_pct",

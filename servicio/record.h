@@ -16,9 +16,6 @@
 #include "ctrio.h"
 #include "cycle.h"
 
-/* "kept", "would_remove", "remove", "removed", "remove_failed" ("" none). */
-const char *record_action_name(enum cycle_action a);
-
 struct record_ctx {
 	const char *run_id; /* the batch id is "<run_id>-<cycle>" */
 	const char *host;

@@ -14,7 +14,6 @@
 
 #include "jsonesc.h"
 #include "rails.h"
-#include "record.h"
 #include "util.h"
 
 /* The decision word of row r (status.h). */
@@ -23,7 +22,7 @@ static const char *status_decision(const struct cycle_row *r)
 	if (r->hold != CYCLE_HOLD_NONE)
 		return rails_hold_name(r->hold);
 	if (r->dec)
-		return record_action_name(r->action);
+		return cycle_action_name(r->action);
 	return "pending";
 }
 
