@@ -1,15 +1,48 @@
 /*
- * cycle.h — what one cycle carries from stage to stage:
+ * cycle.h — what one cycle carries from stage to stage, and the container
+ * record it is made of:
  *
- *   measure (measure.h)  snapshot + rates, the running containers
- *   decide  (decide.h)   classify and rank (policy.h), an action per row
+ *   measure (measure.h)  snapshot + rates, the running containers, and a
+ *                        record per running container (cycle_rows)
+ *   decide  (decide.h)   classify and rank (policy.h), an action per record
  *   act     (act.h)      the removal workers carry out the removals
- *   record  (record.h)   the table on stdout, the batch of log records
+ *   record  (record.h)   the table on stdout (table.h), the batch of log records
  *   ship    (ship.h)     the batch to admin_logs, or to the spool
+ *   and, beside them, status.json (status.h) and /metrics (promexp.h)
  *
- * One struct cycle_row per running container; the stages fill it in turn.
- * The actions are an enum with one name table (record.h), used where the
- * JSON records and the table are written.
+ * One struct cycle_row per running container, in c->rows, owned by the
+ * cycle; the stages fill it in turn and hand it on by pointer or index,
+ * never copied into a struct of their own. The other per-container structs
+ * are each something else, which the record points at or is read into:
+ *
+ *   docker_container (docker.h)  Docker's answer, before it is matched to a
+ *       measurement; measure's list, kept across cycles while the set of
+ *       containers stays the same. The record's identity points at it.
+ *   snap_ctr (snapshot.h)  a container's processes as the metrics source
+ *       grouped them; `servicio stats`/`sysinfo` read it without a cycle.
+ *       The record points at it.
+ *   ctr_stat (ctrstats.h)  the rates of two snapshots (CPU %, cgroup
+ *       memory), parallel to the snapshot's containers; `servicio stats`
+ *       reads it too. The record points at it.
+ *   policy_ctr (policy.h)  the policy's input, kept pure for its tests: a
+ *       member of the record, read in place (policy_decide_view).
+ *   policy_decision (policy.h)  the policy's output, in decision order
+ *       (c->dec); the record points at its own, whose reason the rails and
+ *       act append to.
+ *   struct ctrio (ctrio.h)  the cgroup and network counters: an array
+ *       index-aligned with c->rows (ctrio_read_cycle), read by record and
+ *       /metrics at the record's index.
+ *   promexp_ctr (promexp.h)  what /metrics serves from its own thread after
+ *       the cycle is freed, and carries from one cycle to the next (the CPU
+ *       counter): a copy by necessity, made once per cycle.
+ *   decide_kept_ctr (decide.h)  the containers kept at the last decision,
+ *       which outlive the cycle (the next decision's incumbents) and are
+ *       saved in the state directory.
+ *   status_row (status.h)  `servicio top`'s reading of status.json, in
+ *       another process.
+ *
+ * A container's id is GESTOR_CTR_ID_LEN hex digits (lib/gestor.h), its
+ * labels and roles gestor.h's named constants, in both programs.
  */
 #ifndef SERVICIO_CYCLE_H
 #define SERVICIO_CYCLE_H
@@ -22,8 +55,6 @@
 #include "docker.h"
 #include "policy.h"
 #include "snapshot.h"
-
-struct ctrio; /* ctrio.h */
 
 /* What happens to a container this cycle. */
 enum cycle_action {
@@ -61,8 +92,6 @@ struct cycle_row {
 	/* measurement (views into c->cur, c->cs; NULL: no processes seen) */
 	const struct snap_ctr *sc;
 	const struct ctr_stat *st;
-	/* its cgroup and network counters (ctrio_read_cycle), NULL: not read */
-	const struct ctrio *io;
 	/* decide: what the policy sees, read there in place (policy_decide_view) */
 	struct policy_ctr pc;
 	/* the decision, in c->dec; NULL: not decided. Its reason is the row's:
