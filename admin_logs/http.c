@@ -205,7 +205,7 @@ static void http_completed(void *cls, struct MHD_Connection *conn, void **con_cl
 	e.bytes_out = r->bytes_out;
 	e.duration_us = (util_mono_ns() - r->start_mono) / 1000;
 	store_submit_access(h->store, &e);
-	batch_free(&r->batch); /* a client gone while its batch was stored is never answered */
+	batch_free(&r->batch); /* after the answer, or a client gone while it was stored */
 	http_draw_free(r->draw);
 	free(r->body);
 	free(r);
@@ -749,8 +749,8 @@ static enum MHD_Result http_answer_batch(struct req *r)
 	unsigned st = atomic_load(&r->result);
 	json_t *doc;
 
-	batch_free(&r->batch); /* the store is done with it */
-
+	/* the store is done with the batch: http_completed frees it once the
+	 * answer is sent, so the client is not kept waiting for that */
 	if (st == 201 || st == 200)
 		doc = json_pack("{s:s,s:s,s:I}", "status", st == 201 ? "stored" : "duplicate",
 				"batch_id", r->batch_id, "records", (json_int_t)r->nrecords);
