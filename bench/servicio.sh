@@ -35,8 +35,8 @@
 #                                      metrics source this machine has:
 #                                      module, bpf, procfs; --source forced)
 #        bench/servicio.sh compare [N [BIG]] (phase 1 only, several builds
-#            on the same containers, alternated ROUNDS (1) times: at N, then
-#            at BIG with EXTRA idle processes, there also with the task
+#            on the same containers, alternated ROUNDS (1) times: at N (0:
+#            skipped), then at BIG with EXTRA idle processes, there also with the task
 #            iterator where the cgroup walk is read; env
 #            BINS="before=/path/servicio after=/path/servicio" (LABEL=PATH
 #            each), ARGS (more servicio options for every build), /metrics
@@ -326,6 +326,7 @@ if [ "$MODE" = compare ]; then
 	walk=
 	for r in $(seq "${ROUNDS:-1}"); do
 		for b in "${BL[@]}"; do
+			[ "$N" -gt 0 ] || break 2 # compare 0 BIG: the BIG part alone
 			SVT=${b#*=} steady "$N"
 			[[ "$srcline" == *"cgroup walk)"* ]] && walk=1
 			row "$N" "${b%%=*}" "${walk:+cgroup walk}"
@@ -348,6 +349,7 @@ if [ "$MODE" = compare ]; then
 		for r in $(seq "${ROUNDS:-1}"); do
 			for b in "${BL[@]}"; do
 				SVT=${b#*=} steady "$BIG"
+				[[ "$srcline" == *"cgroup walk)"* ]] && walk=1
 				row "$BIG" "${b%%=*}" "${walk:+cgroup walk}"
 			done
 			[ -n "$walk" ] || continue

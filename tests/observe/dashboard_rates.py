@@ -36,12 +36,14 @@ def ctr(name, **counters):
 # has disk counters only (no network); the fourth cycle read none
 t0 = time.time_ns() - 8 * 10**9
 recs = []
-for k, (rx, tx, rd, wr) in enumerate([(0, 0, 4096, 900), (MIB, 1000, 4096, 1000), (3 * MIB, 2000, 4096, 10),
-                                      None]):
-    cs = [ctr("io-a"), ctr("io-old"), ctr(HOSTILE)] if k == 3 else \
-         [ctr("io-a", net_rx_bytes=rx, net_tx_bytes=tx, blk_read_bytes=rd, blk_write_bytes=wr),
-          ctr("io-old"),
-          ctr(HOSTILE, blk_read_bytes=rd * (k + 1), blk_write_bytes=0)]
+for k, cnt in enumerate([(0, 0, 4096, 900), (MIB, 1000, 4096, 1000), (3 * MIB, 2000, 4096, 10), None]):
+    if cnt is None:
+        cs = [ctr("io-a"), ctr("io-old"), ctr(HOSTILE)]
+    else:
+        rx, tx, rd, wr = cnt
+        cs = [ctr("io-a", net_rx_bytes=rx, net_tx_bytes=tx, blk_read_bytes=rd, blk_write_bytes=wr),
+              ctr("io-old"),
+              ctr(HOSTILE, blk_read_bytes=rd * (k + 1), blk_write_bytes=0)]
     recs.append({"type": "sample", "ts_ns": t0 + k * 2 * 10**9, "cycle": k + 1, "source": "procfs",
                  "memory": {"total_kb": 1000, "used_kb": 500, "available_kb": 500}, "cpu_pct": 1.0,
                  "containers": cs})
