@@ -46,6 +46,16 @@ bare_cache() {
 	BARE_APT_CACHE=$own
 }
 
+# BARE_DPKG_FAST: a shell line that makes dpkg in a bare container write
+# without fsync (force-unsafe-io), as Debian's own Docker image does
+# (/etc/dpkg/dpkg.cfg.d/docker-apt-speedup): a container that is thrown
+# away needs no package database that survives a power cut, and dpkg
+# syncs every file it unpacks. What is installed, and how apt resolves it,
+# is the same. Measured on this project's 2 cores, loaded (load average
+# ~15): build-essential, linux-headers-amd64 and libcurl4-openssl-dev from
+# the cache into the bare image took 53 and 60 s, 25 and 26 s with it.
+BARE_DPKG_FAST='echo force-unsafe-io >/etc/dpkg/dpkg.cfg.d/gestor-test-unsafe-io && '
+
 bare_mirror() { "$GESTOR_TOP/scripts/debian-mirror.sh"; }
 
 # bare_mirror_up: the Debian mirror answers (else nothing can be installed)
@@ -101,5 +111,5 @@ bare_run() {
 		--security-opt seccomp=unconfined --security-opt apparmor=unconfined \
 		--tmpfs /var/lib/docker:exec "${cg[@]}" "${cache[@]}" \
 		-v "$tar:/src.tar:ro" "$BARE_IMAGE" \
-		bash -c 'mkdir /src && tar -C /src -xf /src.tar && cd /src && exec bash -c "$1"' _ "$1"
+		bash -c "$BARE_DPKG_FAST"'mkdir /src && tar -C /src -xf /src.tar && cd /src && exec bash -c "$1"' _ "$1"
 }

@@ -40,16 +40,18 @@ step() {
 	[ "$rc" = 0 ] || exit "$rc"
 }
 echo "@@PKGS-BEFORE $(dpkg-query -W | wc -l)"
+# (make -j as many jobs as cores: the same targets, built in parallel as
+# the project builds them everywhere else)
 # a setup.sh from before the package sets takes no --for: all is one set
 run=(--for run) test=(--for test)
 grep -q -- "--for" scripts/setup.sh || run=() test=()
 step setup-run bash scripts/setup.sh "${run[@]}"
-step make make -s all
+step make make -s -j"$(nproc)" all
 # INITRD=No: the Debian kernel package builds no initramfs for itself here
 # (its postinst hook honours it). Nothing in this container boots that kernel, and
 # mkinitramfs over every module is most of the time of this step on 2 cores.
 step setup-test env INITRD=No bash scripts/setup.sh "${test[@]}" --no-docker --no-cron
-step test-bins make -s test-bins
+step test-bins make -s -j"$(nproc)" test-bins
 step unit-tests tests/run.sh unit/
 kdir=$(ls -d /lib/modules/*-amd64/build 2>/dev/null | sort -V | tail -n1)
 step kernel make -s kernel KDIR="$kdir"

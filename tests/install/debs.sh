@@ -66,7 +66,7 @@ cp ../*.deb ../*.changes /out/
 	docker run --rm --name "$name" --label gestor.test=debbuild "${cache[@]}" \
 		-v /var/run/docker.sock:/var/run/docker.sock \
 		-v "$work/src:/build/gestor" -v "$work/out:/out" -w /build/gestor \
-		"$BARE_IMAGE" bash -c "$script" >"$work/log" 2>&1
+		"$BARE_IMAGE" bash -c "$BARE_DPKG_FAST$script" >"$work/log" 2>&1
 	rc=$?
 	rm -rf "$work/src"
 	return "$rc"
