@@ -13,13 +13,13 @@
 # parallel: yes docker
 # timeout: 600
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/node-image.sh"
 need_root
 need_docker
 need_cmd openssl
 
 P=gss$$
 NODE=$P-n1
-NODE_IMAGE=gestor-test/swarm-node:$P
 IMAGES=(gestor/servicio:latest gestor/admin_logs:latest gestor/postgres:latest gestor/low:latest)
 T0=$(date +%s)
 say() { echo "# [$(($(date +%s) - T0))s] $*"; }
@@ -30,7 +30,6 @@ for i in "${IMAGES[@]}"; do
 done
 WORK=$(mktemp -d /tmp/$P.XXXXXX)
 on_exit "rm -rf '$WORK'"
-on_exit "docker image rm -f '$NODE_IMAGE' >/dev/null 2>&1"
 on_exit "docker network rm '$P-net' >/dev/null 2>&1"
 on_exit "docker rm -f -v '$NODE' >/dev/null 2>&1"
 cp -r "$GESTOR_TOP/deploy" "$WORK/deploy"
@@ -40,10 +39,9 @@ rc=$?
 echo "$out" | sed 's/^/# /'
 check "build-images.sh makes the stack's secrets" test "$rc" = 0
 
-# (once more on a failure: a layer of the cache removed under the build by
-# a concurrent image removal; --force-rm leaves no build container behind)
-node_build() { docker build -q --force-rm -t "$NODE_IMAGE" "$GESTOR_TOP/tests/swarm/node" >/dev/null 2>"$WORK/build.err"; }
-node_build || node_build || { cat "$WORK/build.err"; fail "the node image does not build"; }
+# the node image: kept between runs, built when its context changed
+# (tests/swarm/node-image.sh; --force-rm leaves no build container behind)
+swarm_node_image "$WORK/build.err" || { cat "$WORK/build.err"; fail "the node image does not build"; }
 OPTS=(--cap-add ALL --security-opt seccomp=unconfined --security-opt apparmor=unconfined
 	--security-opt systempaths=unconfined --device-cgroup-rule 'a *:* rwm' --cgroupns private
 	-l "gestor.test=$P" --network "$P-net")

@@ -19,17 +19,17 @@
 # that ended must have stored as many cycles as its "done: N cycles" line.
 # Figures (records lost, times to recover) are printed as "figure:" lines
 # (docs/RELIABILITY.md). Everything it makes is named gsw<pid>-*; the
-# node image is built at the start and removed at the end.
+# node image is kept between runs (tests/swarm/node-image.sh).
 # parallel: yes docker
 # timeout: 900
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/node-image.sh"
 need_root
 need_docker
 need_cmd python3 jq openssl
 
 P=gsw$$
 NET=$P-net
-NODE_IMAGE=gestor-test/swarm-node:$P
 IMAGES=(gestor/servicio:latest gestor/admin_logs:latest gestor/postgres:latest gestor/low:latest)
 INTERVAL=2
 T0=$(date +%s)
@@ -43,16 +43,14 @@ done
 
 WORK=$(mktemp -d /tmp/$P.XXXXXX)
 on_exit "rm -rf '$WORK'"
-on_exit "docker image rm -f '$NODE_IMAGE' >/dev/null 2>&1"
 on_exit "docker network rm '$NET' >/dev/null 2>&1"
 for k in 1 2 3; do on_exit "docker rm -f -v '$P-n$k' >/dev/null 2>&1"; done
 
 # --- the nodes -------------------------------------------------------------
-say "building the node image (Debian's docker.io on gestor/bookworm-base)"
-# (once more on a failure: a layer of the cache removed under the build by
-# a concurrent image removal; --force-rm leaves no build container behind)
-node_build() { docker build -q --force-rm -t "$NODE_IMAGE" "$GESTOR_TOP/tests/swarm/node" >/dev/null 2>"$WORK/build.err"; }
-node_build || node_build || { cat "$WORK/build.err"; fail "the node image does not build"; }
+say "the node image (Debian's docker.io on gestor/bookworm-base; built when missing)"
+# the node image: kept between runs, built when its context changed
+# (tests/swarm/node-image.sh; --force-rm leaves no build container behind)
+swarm_node_image "$WORK/build.err" || { cat "$WORK/build.err"; fail "the node image does not build"; }
 # a subnet of our own (the first free of a few), so that a node comes back
 # with the address the swarm knows it by
 SUBNET=
@@ -82,6 +80,11 @@ for k in 1 2 3; do
 		"${NODE_OPTS[@]}" "$NODE_IMAGE" >/dev/null ||
 		skip "cannot start a Docker-in-Docker node here"
 done
+# the images to load, saved while the nodes' dockerds start
+# (postgres runs on the manager only, pinned there: the others need not hold it)
+{ docker save gestor/servicio:latest gestor/admin_logs:latest gestor/low:latest -o "$WORK/images.tar" &&
+	docker save gestor/postgres:latest -o "$WORK/pg.tar"; } &
+savepid=$!
 node_up() { nd "$1" info >/dev/null 2>&1; }
 for k in 1 2 3; do
 	if ! wait_for 60 node_up "$k"; then
@@ -91,9 +94,7 @@ for k in 1 2 3; do
 	fi
 done
 say "three dockerds up; loading ${IMAGES[*]} into them"
-# postgres runs on the manager only (pinned there): the others need not hold it
-docker save gestor/servicio:latest gestor/admin_logs:latest gestor/low:latest -o "$WORK/images.tar" || fail "docker save failed"
-docker save gestor/postgres:latest -o "$WORK/pg.tar" || fail "docker save failed"
+wait "$savepid" || fail "docker save failed"
 for k in 1 2 3; do nd "$k" load -q <"$WORK/images.tar" >/dev/null & done
 nd 1 load -q <"$WORK/pg.tar" >/dev/null &
 lrc=0
