@@ -25,7 +25,7 @@
  *       memory), parallel to the snapshot's containers; `servicio stats`
  *       reads it too. The record points at it.
  *   policy_ctr (policy.h)  the policy's input, kept pure for its tests: a
- *       member of the record, read in place (policy_decide_view).
+ *       member of the record, read in place (policy_decide).
  *   policy_decision (policy.h)  the policy's output, in decision order
  *       (c->dec); the record points at its own, whose reason the rails and
  *       act append to.
@@ -92,7 +92,7 @@ struct cycle_row {
 	/* measurement (views into c->cur, c->cs; NULL: no processes seen) */
 	const struct snap_ctr *sc;
 	const struct ctr_stat *st;
-	/* decide: what the policy sees, read there in place (policy_decide_view) */
+	/* decide: what the policy sees, read there in place (policy_decide) */
 	struct policy_ctr pc;
 	/* the decision, in c->dec; NULL: not decided. Its reason is the row's:
 	 * the rails and the removal append to it in place */

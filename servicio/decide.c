@@ -117,7 +117,7 @@ int decide_cycle(struct cycle *c, const struct decide_ctx *x)
 	for (size_t i = 0; i < n; i++)
 		decide_row(c, i, x);
 	/* the policy reads each row's pc in place: no array of its own */
-	c->ndec = n ? policy_decide_view(&c->rows[0].pc, n, sizeof(c->rows[0]), &x->pp, c->dec) : 0;
+	c->ndec = n ? policy_decide(&c->rows[0].pc, n, sizeof(c->rows[0]), &x->pp, c->dec) : 0;
 	c->dec_ts = util_real_ns();
 	if (x->kept)
 		decide_kept_update(x->kept, c);

@@ -225,14 +225,8 @@ static size_t decide_class(struct ranked *r, size_t n, enum policy_class cls, in
 	return n;
 }
 
-size_t policy_decide(const struct policy_ctr *ctrs, size_t n, const struct policy_params *p,
-		     struct policy_decision *out)
-{
-	return policy_decide_view(ctrs, n, sizeof(*ctrs), p, out);
-}
-
-size_t policy_decide_view(const struct policy_ctr *first, size_t n, size_t stride,
-			  const struct policy_params *p, struct policy_decision *out)
+size_t policy_decide(const struct policy_ctr *first, size_t n, size_t stride,
+		     const struct policy_params *p, struct policy_decision *out)
 {
 	struct ranked *hi, *lo;
 	size_t nh = 0, nl = 0, w;

@@ -88,20 +88,15 @@ const char *policy_excluded(const struct policy_ctr *c, const struct policy_para
 enum policy_class policy_classify(const struct policy_ctr *c, const struct policy_params *p);
 
 /*
- * Decide for all n containers. out must hold n entries; the decisions
- * written (one per decided container, high ones first by rank, then low
- * ones by rank) are counted in the return value.
+ * Decide for all n containers, read in place at first, first + stride
+ * bytes, ... (stride sizeof(struct policy_ctr) for a plain array; servicio's
+ * cycle passes the policy_ctr member of each of its records, cycle.h).
+ * out must hold n entries; the decisions written (one per decided
+ * container, high ones first by rank, then low ones by rank; idx counts
+ * elements) are counted in the return value.
  */
-size_t policy_decide(const struct policy_ctr *ctrs, size_t n, const struct policy_params *p,
-		     struct policy_decision *out);
-
-/*
- * The same on a view: the n containers are read in place at first, first +
- * stride bytes, ... (e.g. the policy_ctr member of each element of an array
- * of larger records: servicio's cycle, cycle.h). out[].idx counts elements.
- */
-size_t policy_decide_view(const struct policy_ctr *first, size_t n, size_t stride,
-			  const struct policy_params *p, struct policy_decision *out);
+size_t policy_decide(const struct policy_ctr *first, size_t n, size_t stride,
+		     const struct policy_params *p, struct policy_decision *out);
 
 const char *policy_class_name(enum policy_class c);
 

@@ -99,7 +99,7 @@ static void test_keep_counts_cpu(void **state)
 	(void)state;
 	c[9].managed = false;
 	c[10].name = "gestor-admin_logs";
-	n = policy_decide(c, 11, &params, d);
+	n = policy_decide(c, 11, sizeof(c[0]), &params, d);
 	assert_int_equal(n, 9);
 	/* high: by CPU desc: h1 95, h4 60, h2 30, h3 0.5 -> h1, h4 stay */
 	assert_true(find(d, n, c, 0)->keep);
@@ -136,7 +136,7 @@ static void test_oldest(void **state)
 	(void)state;
 	p.ranking = POLICY_RANK_OLDEST;
 	p.keep_high = 2;
-	n = policy_decide(c, 4, &p, d);
+	n = policy_decide(c, 4, sizeof(c[0]), &p, d);
 	assert_int_equal(n, 4);
 	/* high: a, c, d (b is low); oldest d (10), c (20) stay */
 	assert_true(find(d, n, c, 3)->keep);
@@ -144,6 +144,39 @@ static void test_oldest(void **state)
 	assert_false(find(d, n, c, 0)->keep);
 	assert_true(find(d, n, c, 1)->keep); /* the only low one */
 	assert_non_null(strstr(find(d, n, c, 0)->reason, "longest-running"));
+}
+
+/* The same containers read in place from larger records (a stride, as the
+ * cycle's records are read): the same decisions, reasons and indices. */
+static void test_view_of_records(void **state)
+{
+	struct rec {
+		char before[40];
+		struct policy_ctr pc;
+		double after;
+	} r[5];
+	struct policy_ctr c[5] = { ctr("a", 90, 1, 40), ctr("b", 10, 1, 30), ctr("c", 99, 1, 20),
+				   ctr("d", 50, 1, 10), ctr("e", 1, 1, 5) };
+	struct policy_params p = params;
+	struct policy_decision d1[5], d2[5];
+	size_t n1, n2;
+
+	(void)state;
+	memset(r, 0x5a, sizeof(r));
+	for (size_t i = 0; i < 5; i++)
+		r[i].pc = c[i];
+	p.keep_high = 2;
+	n1 = policy_decide(c, 5, sizeof(c[0]), &p, d1);
+	n2 = policy_decide(&r[0].pc, 5, sizeof(r[0]), &p, d2);
+	assert_int_equal(n1, 5);
+	assert_int_equal(n2, n1);
+	for (size_t k = 0; k < n1; k++) {
+		assert_int_equal(d2[k].idx, d1[k].idx);
+		assert_int_equal(d2[k].cls, d1[k].cls);
+		assert_int_equal(d2[k].keep, d1[k].keep);
+		assert_int_equal(d2[k].rank, d1[k].rank);
+		assert_string_equal(d2[k].reason, d1[k].reason);
+	}
 }
 
 static void test_keep_zero_and_empty(void **state)
@@ -155,10 +188,10 @@ static void test_keep_zero_and_empty(void **state)
 	(void)state;
 	p.keep_high = 0;
 	p.keep_low = 0;
-	assert_int_equal(policy_decide(c, 2, &p, d), 2);
+	assert_int_equal(policy_decide(c, 2, sizeof(c[0]), &p, d), 2);
 	assert_false(d[0].keep);
 	assert_false(d[1].keep);
-	assert_int_equal(policy_decide(c, 0, &p, d), 0);
+	assert_int_equal(policy_decide(c, 0, sizeof(c[0]), &p, d), 0);
 }
 
 static void test_ties_are_stable(void **state)
@@ -169,7 +202,7 @@ static void test_ties_are_stable(void **state)
 
 	(void)state;
 	p.keep_low = 2;
-	assert_int_equal(policy_decide(c, 3, &p, d), 3);
+	assert_int_equal(policy_decide(c, 3, sizeof(c[0]), &p, d), 3);
 	/* equal CPU and memory: the earlier start, then the id */
 	assert_int_equal(d[0].idx, 2);
 	assert_int_equal(d[1].idx, 1);
@@ -191,7 +224,7 @@ static void test_margin_near_tie_keeps_incumbent(void **state)
 	p.margin_mem_kb = 64 * 1024;
 	c[0].kept_as = POLICY_HIGH;
 	c[1].kept_as = POLICY_HIGH;
-	n = policy_decide(c, 3, &p, d);
+	n = policy_decide(c, 3, sizeof(c[0]), &p, d);
 	assert_int_equal(n, 3);
 	assert_true(find(d, n, c, 0)->keep);
 	assert_true(find(d, n, c, 1)->keep);
@@ -208,7 +241,7 @@ static void test_margin_near_tie_keeps_incumbent(void **state)
 	assert_int_equal(find(d, n, c, 2)->rank, 3);
 	/* the same numbers without incumbents: the newcomer is the heaviest */
 	c[0].kept_as = c[1].kept_as = POLICY_NONE;
-	n = policy_decide(c, 3, &p, d);
+	n = policy_decide(c, 3, sizeof(c[0]), &p, d);
 	assert_true(find(d, n, c, 2)->keep);
 	assert_false(find(d, n, c, 1)->keep);
 	assert_false(find(d, n, c, 1)->by_margin);
@@ -226,12 +259,12 @@ static void test_margin_beaten(void **state)
 	(void)state;
 	p.margin_cpu = 10;
 	c[0].kept_as = c[1].kept_as = POLICY_HIGH;
-	n = policy_decide(c, 3, &p, d);
+	n = policy_decide(c, 3, sizeof(c[0]), &p, d);
 	assert_true(find(d, n, c, 2)->keep);
 	assert_false(find(d, n, c, 1)->keep);
 	assert_false(find(d, n, c, 2)->by_margin);
 	c[2].cpu_pct = 30.0; /* exactly 10 points: not beyond */
-	n = policy_decide(c, 3, &p, d);
+	n = policy_decide(c, 3, sizeof(c[0]), &p, d);
 	assert_false(find(d, n, c, 2)->keep);
 	assert_true(find(d, n, c, 1)->keep);
 }
@@ -247,7 +280,7 @@ static void test_margin_ties_never_swap(void **state)
 	(void)state;
 	p.keep_low = 1;
 	c[0].kept_as = POLICY_LOW; /* ranked second by start time, but kept */
-	n = policy_decide(c, 2, &p, d);
+	n = policy_decide(c, 2, sizeof(c[0]), &p, d);
 	assert_true(find(d, n, c, 0)->keep);
 	assert_false(find(d, n, c, 1)->keep);
 }
@@ -283,7 +316,7 @@ static void test_margin_class_threshold(void **state)
 	struct policy_ctr k[1] = { ctr("k", 12.0, 300, 1) };
 	struct policy_decision d[1];
 	k[0].kept_as = POLICY_HIGH;
-	assert_int_equal(policy_decide(k, 1, &p, d), 1);
+	assert_int_equal(policy_decide(k, 1, sizeof(k[0]), &p, d), 1);
 	assert_int_equal(d[0].cls, POLICY_HIGH);
 	assert_true(d[0].keep);
 	assert_non_null(strstr(d[0].reason, "kept as high, within the margin"));
@@ -302,11 +335,11 @@ static void test_margin_memory(void **state)
 	p.margin_cpu = 10;
 	p.margin_mem_kb = 64 * 1024;
 	c[0].kept_as = POLICY_HIGH;
-	n = policy_decide(c, 2, &p, d); /* 44 MiB more: within the margin */
+	n = policy_decide(c, 2, sizeof(c[0]), &p, d); /* 44 MiB more: within the margin */
 	assert_true(find(d, n, c, 0)->keep);
 	assert_true(find(d, n, c, 0)->by_margin);
 	c[1].mem_kb = 400 * 1024; /* 144 MiB more: beyond */
-	n = policy_decide(c, 2, &p, d);
+	n = policy_decide(c, 2, sizeof(c[0]), &p, d);
 	assert_true(find(d, n, c, 1)->keep);
 	assert_false(find(d, n, c, 0)->keep);
 	/* low class: lighter by the margin wins */
@@ -327,10 +360,10 @@ static void test_margin_class_and_oldest(void **state)
 	p.keep_high = 2;
 	p.margin_cpu = 10;
 	c[1].kept_as = POLICY_LOW; /* was low: no place to keep among the high ones */
-	n = policy_decide(c, 3, &p, d);
+	n = policy_decide(c, 3, sizeof(c[0]), &p, d);
 	assert_false(find(d, n, c, 1)->keep);
 	c[1].kept_as = POLICY_HIGH;
-	n = policy_decide(c, 3, &p, d);
+	n = policy_decide(c, 3, sizeof(c[0]), &p, d);
 	assert_true(find(d, n, c, 1)->keep);
 	assert_false(find(d, n, c, 2)->keep);
 	/* several incumbents and challengers: the number kept never changes */
@@ -341,7 +374,7 @@ static void test_margin_class_and_oldest(void **state)
 
 	p.keep_high = 3;
 	m[0].kept_as = m[1].kept_as = m[2].kept_as = POLICY_HIGH;
-	n = policy_decide(m, 6, &p, dm);
+	n = policy_decide(m, 6, sizeof(m[0]), &p, dm);
 	for (size_t i = 0; i < n; i++)
 		kept += dm[i].keep;
 	assert_int_equal(kept, 3);
@@ -352,7 +385,7 @@ static void test_margin_class_and_oldest(void **state)
 	p.keep_high = 2;
 	p.ranking = POLICY_RANK_OLDEST;
 	c[2].started = 0; /* the oldest: it stays although b was kept */
-	n = policy_decide(c, 3, &p, d);
+	n = policy_decide(c, 3, sizeof(c[0]), &p, d);
 	assert_true(find(d, n, c, 2)->keep);
 	assert_true(find(d, n, c, 0)->keep);
 	assert_false(find(d, n, c, 1)->keep);
@@ -373,6 +406,7 @@ int main(void)
 		cmocka_unit_test(test_margin_memory),
 		cmocka_unit_test(test_margin_class_threshold),
 		cmocka_unit_test(test_margin_class_and_oldest),
+		cmocka_unit_test(test_view_of_records),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
