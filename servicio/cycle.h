@@ -30,7 +30,7 @@
  *       (c->dec); the record points at its own, whose reason the rails and
  *       act append to.
  *   struct ctrio (ctrio.h)  the cgroup and network counters: an array
- *       index-aligned with c->rows (ctrio_read_cycle), read by record and
+ *       index-aligned with c->rows (ctrio_read_every), read by record and
  *       /metrics at the record's index.
  *   promexp_ctr (promexp.h)  what /metrics serves from its own thread after
  *       the cycle is freed, and carries from one cycle to the next (the CPU
