@@ -44,7 +44,8 @@ done
 WORK=$(mktemp -d /tmp/$P.XXXXXX)
 on_exit "rm -rf '$WORK'"
 on_exit "docker network rm '$NET' >/dev/null 2>&1"
-for k in 1 2 3; do on_exit "docker rm -f -v '$P-n$k' >/dev/null 2>&1"; done
+# the three nodes removed at once (each removal deletes its node's image store)
+on_exit "for k in 1 2 3; do docker rm -f -v '$P-n'\$k >/dev/null 2>&1 & done; wait"
 
 # --- the nodes -------------------------------------------------------------
 say "the node image (Debian's docker.io on gestor/bookworm-base; built when missing)"
