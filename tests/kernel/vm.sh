@@ -3,7 +3,8 @@
 # Debian kernel, and bring their results back to the host.
 #
 # Builds an initramfs of busybox-static plus the files you add, boots
-# /boot/vmlinuz-<ver> in qemu-system-x86_64 (KVM when a probe guest boots
+# /boot/vmlinuz-<ver> in qemu-system-x86_64 (uncompressed once and booted
+# at its PVH entry: scripts/qemu-kernel.sh; KVM when a probe guest boots
 # with it, else TCG: scripts/qemu-accel.sh; -nographic style, console on the first serial port, -no-reboot,
 # panic=-1, a hard timeout), runs your commands with /bin/sh and powers off.
 #
@@ -109,12 +110,15 @@ chmod +x "$stage/init" "$stage/cmd.sh"
 # KVM only when a guest really runs with it (scripts/qemu-accel.sh probes
 # once per host boot and says which it chose); GESTOR_QEMU_ACCEL overrides.
 accel=$("$(dirname "$0")/../../scripts/qemu-accel.sh" "$kernel") || exit 2
+# the same kernel uncompressed, booted at its PVH entry when it has one
+# (scripts/qemu-kernel.sh: the guest does not unpack it at every boot)
+boot_kernel=$("$(dirname "$0")/../../scripts/qemu-kernel.sh" "$kernel")
 cpu=max
 [ "$accel" = kvm ] && cpu=host
 console=$tmp/console.log
 : >"$tmp/out.b64"
 timeout -k 5 "$limit" qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -m "$mem" -smp "$cpus" \
-	-kernel "$kernel" -initrd "$tmp/initrd.gz" \
+	-kernel "$boot_kernel" -initrd "$tmp/initrd.gz" \
 	-append "console=ttyS0 panic=-1 quiet loglevel=3 rdinit=/init" \
 	-display none -monitor none -no-reboot -nodefaults \
 	-serial stdio -serial "file:$tmp/out.b64" </dev/null 2>&1 |
