@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # sysvm.sh — the whole system in a qemu VM whose kernel can load the module.
 #
-# Boots Debian's own kernel (/boot/vmlinuz-<ver>-amd64 and its initrd) in
+# Boots Debian's own kernel (/boot/vmlinuz-<ver>-amd64, uncompressed by
+# scripts/qemu-kernel.sh) in
 # qemu-system-x86_64 with a real Debian 12 root filesystem: debootstrap
 # --variant=minbase with docker.io, containerd, runc, cron, the runtime
 # libraries servicio needs and the kernel's modules, made once and cached as
 # an ext4 image (mkfs.ext4 -d, no loop mount) under $GESTOR_SYSVM_CACHE
 # (default /var/cache/gestor/sysvm), rebuilt when its package list, its init
 # or the kernel changes. The root disk is attached with snapshot=on, so the
-# cached image is never written.
+# cached image is never written. The initramfs is a small one of this
+# script's (busybox-static and the kernel's modules that reach the root
+# disk, cached beside the image), not Debian's: that one is 31 MB of zstd
+# that unpacks to 129 MB and runs udev, 12 s of the boot under TCG; Debian's
+# is used when busybox-static or a module is missing.
 #
 # A second virtio disk (the payload, also made with mkfs.ext4 -d) carries in
 # this repository (scripts, contenedores.sh, build/bin, kernel/sysinfo.ko built
@@ -132,6 +137,96 @@ preloaded_layers() {
 	fi
 }
 
+# The modules the initramfs loads (with what they depend on, first): the
+# virtio PCI transport and block disk, ext4 with the crc32c it checks its
+# metadata with (the kernel would ask /sbin/modprobe for it, which the
+# initramfs has not), and the virtio NIC that --fwd gives the guest.
+SYSVM_INITRD_MODULES="virtio_pci virtio_blk crc32c_generic ext4 virtio_net"
+
+# The initramfs's /init: the modules, then the root disk mounted as the
+# kernel's command line says (root=, init=), and the root's init as PID 1.
+initrd_init() {
+	cat <<'EOF'
+#!/bin/sh
+# /init of the gestor system VM's initramfs (scripts/sysvm.sh)
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs dev /dev
+while read -r m; do insmod "/lib/$m.ko" || echo "sysvm-initrd: insmod $m failed"; done </modules
+root=/dev/vda init=/sbin/init
+for a in $(cat /proc/cmdline); do
+	case "$a" in root=*) root=${a#root=} ;; init=*) init=${a#init=} ;; esac
+done
+i=0
+while [ ! -b "$root" ] && [ "$i" -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+mkdir -p /newroot
+if ! mount -t ext4 -o rw "$root" /newroot; then
+	echo "sysvm-initrd: cannot mount $root"
+	poweroff -f
+fi
+umount /proc /sys /dev
+exec switch_root /newroot "$init"
+EOF
+}
+
+# Prints the path of the small initramfs for $kver, made once in $CACHE;
+# nothing (and the VM boots with Debian's) when it cannot be made.
+small_initrd() {
+	local bb=/bin/busybox mods f key out stage m a
+	[ -x "$bb" ] && file -L "$bb" 2>/dev/null | grep -q 'statically linked' || return 0
+	command -v cpio >/dev/null && command -v modinfo >/dev/null || return 0
+	# shellcheck disable=SC2086 # a list of names
+	mods=$(initrd_modules $SYSVM_INITRD_MODULES | awk '!seen[$0]++') || return 0
+	key=$({
+		echo "$kver"
+		initrd_init
+		stat -c '%s %Y' "$bb"
+		for m in $mods; do stat -c '%n %s %Y' "$(modinfo -k "$kver" -F filename "$m")"; done
+	} | sha256sum | cut -c1-16)
+	out=$CACHE/initrd-$kver-$key.cpio.gz
+	if [ ! -s "$out" ]; then
+		mkdir -p "$CACHE" || return 0
+		stage=$(mktemp -d /var/tmp/gestor-sysvm-initrd.XXXXXX) || return 0
+		mkdir -p "$stage"/{bin,lib,proc,sys,dev}
+		cp "$bb" "$stage/bin/busybox"
+		for a in sh mount umount insmod switch_root sleep cat mkdir poweroff; do ln -s busybox "$stage/bin/$a"; done
+		for m in $mods; do
+			f=$(modinfo -k "$kver" -F filename "$m")
+			case "$f" in
+			*.ko) cp "$f" "$stage/lib/$m.ko" ;;
+			*.ko.xz) xz -dc "$f" >"$stage/lib/$m.ko" ;;
+			*.ko.zst) zstd -qdc "$f" >"$stage/lib/$m.ko" ;;
+			*) false ;;
+			esac || { rm -rf "$stage"; return 0; }
+			echo "$m" >>"$stage/modules"
+		done
+		initrd_init >"$stage/init"
+		chmod 755 "$stage/init"
+		# (written beside it, then renamed: another run may be doing the same)
+		(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$out.$$" && mv "$out.$$" "$out"
+		rm -rf "$stage" "$out.$$"
+		[ -s "$out" ] || return 0
+	fi
+	echo "$out"
+}
+
+# initrd_modules NAME...: each module of this kernel after the modules it
+# depends on; fails when one is missing (one built in is left out)
+initrd_modules() {
+	local m f d
+	for m in "$@"; do
+		f=$(modinfo -k "$kver" -F filename "$m" 2>/dev/null) && [ -n "$f" ] || return 1
+		case "$f" in /*) ;; *) continue ;; esac # "(builtin)"
+		d=$(modinfo -k "$kver" -F depends "$m" | tr ',' ' ')
+		if [ -n "$d" ]; then
+			# shellcheck disable=SC2086 # a list of names
+			initrd_modules $d || return 1
+		fi
+		echo "$m"
+	done
+}
+
 # Load $SYSVM_BASE into the Docker of root image $1, once (one boot with the
 # image writable); "$1.base" then lists its layers. Nothing when the host has
 # no such image; a failure is said once ("$1.nobase") and runs load it whole.
@@ -246,11 +341,21 @@ if [ -n "$SYSVM_FWD" ] && ip link show eth0 >/dev/null 2>&1; then
 	ip addr add 10.0.2.15/24 dev eth0
 	ip route add default via 10.0.2.2
 fi
-for m in $SYSVM_MODULES; do modprobe -q "$m" || echo "sysvm: modprobe $m failed"; done
+# (one modprobe for all of them; each alone when that failed, to say which)
+modprobe -a -q $SYSVM_MODULES ||
+	for m in $SYSVM_MODULES; do modprobe -q "$m" || echo "sysvm: modprobe $m failed"; done
 sysctl -qw net.ipv4.ip_forward=1
+mark "modules loaded"
 containerd >/var/log/containerd.log 2>&1 &
 dockerd --containerd=/run/containerd/containerd.sock >/var/log/dockerd.log 2>&1 &
-for _ in $(seq 1 600); do docker version >/dev/null 2>&1 && break; sleep 0.2; done
+# dockerd is up when its socket answers: waited for with a test of the
+# socket file, then the client, once. Under TCG each start of the docker
+# client (a 40 MB Go program) takes a second of a vCPU, which polling with
+# it every 0.2 s took from dockerd's own start-up; a client that connects
+# before the daemon serves waits for it.
+for _ in $(seq 1 1200); do [ -S /run/docker.sock ] && break; sleep 0.1; done
+mark "dockerd's socket there"
+for _ in $(seq 1 60); do timeout 120 docker version >/dev/null 2>&1 && break; sleep 1; done
 if ! docker version >/dev/null 2>&1; then
 	tail -n 30 /var/log/dockerd.log
 	echo "@@VM-RC 125 (dockerd did not start)"
@@ -258,6 +363,7 @@ if ! docker version >/dev/null 2>&1; then
 fi
 mark "dockerd up"
 cron
+# (one tar with every image: one docker load)
 for t in /sysvm/images/*.tar; do
 	[ -f "$t" ] && docker load -q -i "$t"
 done
@@ -334,34 +440,43 @@ cmd_run() {
 	local p=$tmp/payload
 	mkdir -p "$p/repo/build" "$p/images" "$p/out"
 	[ -n "$prep" ] || payload_repo "$p" || exit 1
-	local t0 i=0 im n
+	local t0 im have=() any=0 n
 	t0=$(date +%s)
 	local images=${SYSVM_IMAGES:-gestor/admin_logs:latest gestor/high-cpu:latest gestor/high-ram:latest gestor/low:latest}
 	[ -n "$prep" ] && images=$SYSVM_BASE
+	# all in one tar: one docker load in the guest, their shared layers once
 	for im in $images; do
 		docker image inspect "$im" >/dev/null 2>&1 || die "image $im is missing (make images)"
-		docker save -o "$tmp/image.tar" "$im" || die "docker save $im failed"
-		# the layers the root image already holds (its preloaded base) are
-		# left out: docker load skips a layer it has without reading it
+		# how many of its first layers the root image holds already (its
+		# preloaded base): left out, as docker load skips a layer it has
+		# without reading it
 		n=$(preloaded_layers "$img" "$im")
-		if [ -z "$prep" ] && [ "$n" -gt 0 ] && command -v python3 >/dev/null &&
-			python3 - "$tmp/image.tar" "$p/images/$i.tar" "$n" <<'PY'; then
+		have+=("$im=$n")
+		[ "$n" -gt 0 ] && any=1
+	done
+	# shellcheck disable=SC2086 # a list of image names
+	docker save -o "$tmp/image.tar" $images || die "docker save $images failed"
+	if [ -z "$prep" ] && [ "$any" = 1 ] && command -v python3 >/dev/null &&
+		python3 - "$tmp/image.tar" "$p/images/all.tar" "${have[@]}" <<'PY'; then
 import json, sys, tarfile
-src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+src, dst = sys.argv[1], sys.argv[2]
+have = dict(a.rsplit("=", 1) for a in sys.argv[3:])
 with tarfile.open(src) as t:
     man = json.load(t.extractfile("manifest.json"))
-    drop = {p for m in man for p in m["Layers"][:n]}
+    # a layer file is left out when it is one of an image's preloaded first
+    # layers and no image needs it above those
+    n = [int(have.get((m.get("RepoTags") or [""])[0], 0)) for m in man]
+    drop = {p for m, k in zip(man, n) for p in m["Layers"][:k]}
+    drop -= {p for m, k in zip(man, n) for p in m["Layers"][k:]}
     with tarfile.open(dst, "w", format=tarfile.PAX_FORMAT) as o:
         for mem in t.getmembers():
             if mem.name not in drop:
                 o.addfile(mem, t.extractfile(mem) if mem.isfile() else None)
 PY
-			rm -f "$tmp/image.tar"
-		else
-			mv "$tmp/image.tar" "$p/images/$i.tar"
-		fi
-		i=$((i + 1))
-	done
+		rm -f "$tmp/image.tar"
+	else
+		mv "$tmp/image.tar" "$p/images/all.tar"
+	fi
 	say "images saved in $(($(date +%s) - t0)) s ($(du -sm "$p/images" | cut -f1) MiB)"
 	if [ -n "$prep" ]; then
 		# stop dockerd and containerd cleanly so the root image keeps the layers
@@ -421,14 +536,19 @@ vm_boot() {
 		net=(-nic "user,model=virtio-net-pci,restrict=on$hf")
 	fi
 	local console=$tmp/console.log
-	say "booting $kver ($accel, $cpus CPUs, $mem MiB)"
+	local initrd kimg
+	initrd=$(small_initrd)
+	[ -n "$initrd" ] || initrd=/boot/initrd.img-$kver
+	# the kernel uncompressed, booted at its PVH entry when it has one
+	kimg=$("$TOP/scripts/qemu-kernel.sh" "/boot/vmlinuz-$kver")
+	say "booting $kver ($accel, $cpus CPUs, $mem MiB; kernel $(basename "$kimg"), initramfs $(basename "$initrd"))"
 	local snap=on
 	[ -n "$prep" ] && snap=off
 	# interactive: Ctrl+C goes to the guest (its servicio), not to qemu
 	local sig=on
 	[ -n "$interactive" ] && sig=off
 	local qargs=(-accel "$accel" -cpu "$cpu" -m "$mem" -smp "$cpus"
-		-kernel "/boot/vmlinuz-$kver" -initrd "/boot/initrd.img-$kver"
+		-kernel "$kimg" -initrd "$initrd"
 		-append "root=/dev/vda rw rootfstype=ext4 init=/sbin/sysvm-init console=ttyS0 panic=-1 quiet loglevel=4 net.ifnames=0"
 		-drive "file=$img,format=raw,if=virtio,snapshot=$snap,cache=unsafe"
 		-drive "file=$tmp/payload.ext4,format=raw,if=virtio,cache=writeback"
