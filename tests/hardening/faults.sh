@@ -104,10 +104,16 @@ grep -iE 'spool|space' "$dir/s2.err" | sort -u -k4 | head -n 8 | sed 's/^/    | 
 check "spool disk full: servicio says so (No space left / spool error)" grep -qiE 'no space|ENOSPC|spool.*(full|lost|fail)' "$dir/s2.err"
 check "spool disk full: the batch spooled before is intact" cmp -s <(head -c "$(stat -c %s "$dir/spool.before")" "$smnt/spool") "$dir/spool.before"
 rm -f "$smnt/filler" "$smnt/filler2"
+# every batch the spool holds (the one before and those of the run that
+# filled the disk) is delivered once space is back
+spooled=$(grep -ao '"batch_id":"[^"]*"' "$smnt/spool" | cut -d'"' -f4 | sort -u)
 start_adm "$dir/s.db" "$dir/adm2.log"
 svc_once --log-url "http://127.0.0.1:$aport" --spool "$smnt/spool" >"$dir/s3.out" 2>"$dir/s3.err"
 check "space back: the spooled batch reaches admin_logs (0 lost)" \
 	[ "$(pyq "$dir/s.db" "select count(*) from batches where batch_id='$first'")" = 1 ]
+got=0
+for b in $spooled; do [ "$(pyq "$dir/s.db" "select count(*) from batches where batch_id='$b'")" = 1 ] && got=$((got + 1)); done
+check "space back: all $(wc -w <<<"$spooled") batches of the spool reach it ($got)" [ "$got" = "$(wc -w <<<"$spooled")" ]
 kill "$apid"
 fi
 
