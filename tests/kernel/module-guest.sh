@@ -12,12 +12,16 @@ ok() {
 	n=$((n + 1))
 	if "$@"; then echo "ok - guest: $what"; else echo "not ok - guest: $what"; fail=1; fi
 }
+# (each step's start in the VM's uptime, to see where its time goes)
+at() { echo "# at $(cut -d' ' -f1 /proc/uptime) s"; }
 run() {
+	at
 	echo "## sysinfo_test $*"
 	"$T" "$@" || fail=1
 }
 # the review points of issue #16 (review_test.c); 77 = cannot run here
 review() {
+	at
 	echo "## review_test $*"
 	"$R" "$@"
 	rc=$?
@@ -83,6 +87,7 @@ run cycles "${CYCLES:-100}" /opt/sysinfo.ko "${CHURN:-1000}"
 what="no $F after the cycles" ok [ ! -e "$F" ]
 what="module not loaded at the end" ok sh -c '! grep -q "^sysinfo " /proc/modules'
 
+at
 dmesg >/out/dmesg.txt
 # lockdep, KASAN, PROVE_RCU and DEBUG_ATOMIC_SLEEP reports all carry one of
 # these (on the debug kernel: tests/kernel/debug-kernel.sh)

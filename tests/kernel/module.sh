@@ -42,13 +42,25 @@ command -v sparse >/dev/null && sparse=C=1
 make -C "$work/mod" KDIR="$KDIR" W=1 $sparse >"$work/build-w1.log" 2>&1
 check "module builds against $KDIR" [ -f "$work/mod/sysinfo.ko" ]
 check "W=1 ${sparse:+and sparse }build has zero warnings" sh -c "! grep -iE 'warning|error' '$work/build-w1.log' | grep -v 'Skipping BTF'"
-# checkpatch.pl from Debian's linux-source-6.1 (extracted once into $GESTOR_BUILD)
-cp_pl=$GESTOR_BUILD/checkpatch/scripts/checkpatch.pl
+# checkpatch.pl from Debian's linux-source-6.1, extracted once per version of
+# that package into the machine's cache (/var/cache/gestor/checkpatch, else
+# $GESTOR_BUILD): unpacking its 138 MB tar.xz to find three files takes 8 s
+# of a core, which a fresh checkout (CI's) paid at every run
 src_tar=$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V | tail -n1)
+cp_dir=$GESTOR_BUILD/checkpatch
+if [ -n "$src_tar" ]; then
+	cp_key=$(stat -c '%n %s %Y' "$src_tar" | sha256sum | cut -c1-16)
+	cache=${GESTOR_CHECKPATCH_CACHE:-/var/cache/gestor/checkpatch}
+	mkdir -p "$cache" 2>/dev/null && [ -w "$cache" ] && cp_dir=$cache/$cp_key
+fi
+cp_pl=$cp_dir/scripts/checkpatch.pl
 if [ ! -f "$cp_pl" ] && [ -n "$src_tar" ]; then
-	mkdir -p "$GESTOR_BUILD/checkpatch"
-	tar -xJf "$src_tar" -C "$GESTOR_BUILD/checkpatch" --strip-components=1 --wildcards \
-		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' '*/scripts/const_structs.checkpatch'
+	# (unpacked beside it, then renamed: another run may be doing the same)
+	cp_tmp=$(mktemp -d "$cp_dir.XXXXXX") && chmod 755 "$cp_tmp"
+	tar -xJf "$src_tar" -C "$cp_tmp" --strip-components=1 --wildcards \
+		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' '*/scripts/const_structs.checkpatch' &&
+		mv -T "$cp_tmp" "$cp_dir" 2>/dev/null
+	rm -rf "$cp_tmp"
 fi
 if [ -f "$cp_pl" ]; then
 	check "checkpatch.pl --no-tree --strict finds nothing" \
