@@ -585,6 +585,27 @@ int ctrio_read_snap(const struct ctrio_roots *roots, const struct snapshot *s, c
 
 /* The row's figures through keep: read when all or none are kept for its
  * container (then kept in its slot when store), else the kept ones. */
+/*
+ * The cgroup's CPU time again, between the counters' reads: one pread of the
+ * kept file. It is the source of container_cpu_usage_seconds_total, whose
+ * rate Prometheus takes: a figure up to --counters-interval old would stand
+ * still for that long and then jump. On a failed read the last figure stays
+ * (the next full read looks the cgroup up afresh).
+ */
+static void ctrio_refresh_cpu(const struct cgfds_slot *sl, struct ctrio *out)
+{
+	char buf[CTRIO_BUF];
+	uint64_t v;
+	int fd = sl->fd[CTRIO_F_CPU];
+
+	if (!out->has_cpu || fd < 0 || ctrio_fd_slurp(fd, buf) != 0)
+		return;
+	if (out->version == 1 && ctrio_u64_parse_buf(buf, &v) == 0)
+		out->cpu_ns = v;
+	else if (out->version == 2 && ctrio_kv_parse_buf(buf, "usage_usec", &v) == 0)
+		out->cpu_ns = v * 1000;
+}
+
 static void ctrio_row(struct ctrio_keep *keep, const struct ctrio_roots *roots, const char *id,
 		      const char *cgroup, int pid, bool all, bool store, struct ctrio *out)
 {
@@ -592,6 +613,8 @@ static void ctrio_row(struct ctrio_keep *keep, const struct ctrio_roots *roots, 
 
 	if (!all && sl && sl->data) {
 		memcpy(out, sl->data, sizeof(*out));
+		ctrio_refresh_cpu(sl, out);
+		memcpy(sl->data, out, sizeof(*out));
 		return;
 	}
 	(void)ctrio_read_slot(keep, sl, roots, cgroup, pid, out);

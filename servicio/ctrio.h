@@ -131,7 +131,8 @@ struct ctrio *ctrio_read_cycle(struct ctrio_keep *keep, const struct cycle *c);
  * last such read, less half of interval_ns (the cycle's own jitter, so a
  * cadence of 10 cycles stays 10, not 11); otherwise only the rows whose
  * container has no figures kept yet (new ones) are read and the others get
- * the figures of their last read. *all says which (true also when keep is
+ * the figures of their last read, but for the cgroup's CPU time, read afresh
+ * every cycle (one pread: /metrics' CPU counter must not stand still). *all says which (true also when keep is
  * NULL: everything read). every_ns 0: every cycle. roots as ctrio_read()'s
  * (NULL: the real places). NULL when out of memory.
  */

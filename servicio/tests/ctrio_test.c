@@ -315,7 +315,9 @@ static void cpu_stat(const char *ctr, unsigned usec)
 
 /* ctrio_read_every(): every row read at the first call and whenever the
  * cadence (10 s, less half the 1 s interval) has passed; between, the kept
- * figures (the files' new text not read) and a new container read at once;
+ * figures (the files' new text not read: net/dev changed, the figure is the
+ * old one) but for the cgroup's CPU time, read afresh every call (/metrics'
+ * CPU counter must not stand still), and a new container read at once;
  * a cadence of 0 reads every call; no keep reads everything. */
 static void test_read_every(void **state)
 {
@@ -354,12 +356,16 @@ static void test_read_every(void **state)
 	assert_true(all && io[0].has_cpu && io[0].cpu_ns == 1000000ull && io[0].has_net);
 	assert_int_equal(ctrio_keep_reads(k), 1);
 	free(io);
-	/* 1 s later: nothing read, the kept figures (not the file's new 2000) */
+	/* 1 s later: the kept figures (not net/dev's new eth0 bytes), the CPU
+	 * time the file's new 2000 us */
 	cpu_stat("aaa", 2000);
+	put("proc/42/net/dev",
+	    "Inter-|\n face |\n  eth0: 20971520 9000 0 0 0 0 0 0 1 1 0 0 0 0 0 0\n");
 	io = ctrio_read_every(k, &r, &c, 101 * S, every, iv, &all);
 	assert_non_null(io);
 	assert_false(all);
-	assert_true(io[0].has_cpu && io[0].cpu_ns == 1000000ull && io[0].has_net && io[0].nif == 1);
+	assert_true(io[0].has_cpu && io[0].cpu_ns == 2000000ull && io[0].has_net && io[0].nif == 1);
+	assert_true(io[0].ifs[0].rx_bytes == 10485760ull);
 	assert_int_equal(ctrio_keep_reads(k), 1);
 	free(io);
 	/* a new container is read in its first cycle, the other still kept */
@@ -367,22 +373,24 @@ static void test_read_every(void **state)
 	io = ctrio_read_every(k, &r, &c, 102 * S, every, iv, &all);
 	assert_non_null(io);
 	assert_false(all);
-	assert_true(io[0].cpu_ns == 1000000ull && io[1].has_cpu && io[1].cpu_ns == 5000000ull);
+	assert_true(io[0].cpu_ns == 2000000ull && io[1].has_cpu && io[1].cpu_ns == 5000000ull);
 	assert_false(io[1].has_net); /* no net/dev for pid 43 here */
 	assert_int_equal(ctrio_keep_reads(k), 2);
 	free(io);
-	/* ... and kept from then on */
+	/* ... and kept from then on (its CPU time read afresh) */
 	cpu_stat("bbb", 6000);
 	io = ctrio_read_every(k, &r, &c, 109 * S, every, iv, &all);
 	assert_non_null(io);
 	assert_false(all);
-	assert_true(io[0].cpu_ns == 1000000ull && io[1].cpu_ns == 5000000ull);
+	assert_true(io[0].cpu_ns == 2000000ull && io[1].cpu_ns == 6000000ull);
+	assert_true(io[0].ifs[0].rx_bytes == 10485760ull);
 	assert_int_equal(ctrio_keep_reads(k), 2);
 	free(io);
 	/* 9.5 s after the last whole read (10 s less half the interval): both read */
 	io = ctrio_read_every(k, &r, &c, 109 * S + S / 2, every, iv, &all);
 	assert_non_null(io);
 	assert_true(all && io[0].cpu_ns == 2000000ull && io[1].cpu_ns == 6000000ull);
+	assert_true(io[0].ifs[0].rx_bytes == 20971520ull); /* the whole read: net/dev's new text */
 	assert_int_equal(ctrio_keep_reads(k), 4);
 	free(io);
 	/* a container gone: its kept figures go with its files */
