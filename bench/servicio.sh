@@ -311,79 +311,10 @@ if [ "$MODE" = sources ]; then
 	exit 0
 fi
 
-# compare: phase 1 for several builds on the same containers
-if [ "$MODE" = compare ]; then
-	read -ra BL <<<"${BINS:?BINS=\"LABEL=path LABEL=path\"}"
-	for b in "${BL[@]}"; do [ -x "${b#*=}" ] || die "${b#*=} is not built"; done
-	SCRAPE=${SCRAPE:-15}
-	row() { # K LABEL PATH-NAME
-		echo "| $1 | $2 | $3 | $cpu | $(mib "$rss_max") MiB | $meas_med / $meas_p95 ms | $cyc_med ms | $cycles | $load |"
-	}
-	echo "### servicio, builds compared on the same containers: $N then $BIG managed gestor/low, ${RUN} s per run at a 1 s interval, /metrics scraped every ${SCRAPE} s ($(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores, kernel $(uname -r)${ARGS:+, options $ARGS})"
-	echo
-	echo "| containers | build | BPF read | CPU % of a core | RSS peak | measuring part, median / p95 | whole cycle, median | cycles | load average |"
-	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-	walk=
-	for r in $(seq "${ROUNDS:-1}"); do
-		for b in "${BL[@]}"; do
-			[ "$N" -gt 0 ] || break 2 # compare 0 BIG: the BIG part alone
-			SVT=${b#*=} steady "$N"
-			[[ "$srcline" == *"cgroup walk)"* ]] && walk=1
-			row "$N" "${b%%=*}" "${walk:+cgroup walk}"
-		done
-	done
-	if [ "$BIG" -gt "$N" ]; then
-		echo "creating $((BIG - N)) more containers..." >&2
-		seq 1 $((BIG - N)) | xargs -P 4 -I{} bash -c 'mk big{}' || die "docker run failed"
-		if [ "$EXTRA" -gt 0 ]; then
-			printf '#include <signal.h>\n#include <stdlib.h>\n#include <sys/prctl.h>\n#include <unistd.h>\nint main(int c, char **v) { long n = c > 1 ? strtol(v[1], 0, 10) : 0; pid_t me = getpid(); for (long i = 0; i < n; i++) { pid_t p = fork(); if (p == 0) { prctl(PR_SET_PDEATHSIG, SIGKILL); if (getppid() != me) _exit(0); for (;;) pause(); } if (p < 0) return 1; } for (;;) pause(); }\n' >"$TMP/idle.c"
-			cc -O2 -o "$TMP/idle" "$TMP/idle.c" || die "cannot build the idle-process helper"
-			"$TMP/idle" "$EXTRA" &
-			XPID=$!
-			for _ in $(seq 600); do
-				[ "$(pgrep -c -P "$XPID")" -ge "$EXTRA" ] && break
-				sleep 1
-			done
-		fi
-		sleep "${SETTLE:-20}"
-		for r in $(seq "${ROUNDS:-1}"); do
-			for b in "${BL[@]}"; do
-				SVT=${b#*=} steady "$BIG"
-				[[ "$srcline" == *"cgroup walk)"* ]] && walk=1
-				row "$BIG" "${b%%=*}" "${walk:+cgroup walk}"
-			done
-			[ -n "$walk" ] || continue
-			for b in "${BL[@]}"; do
-				GESTOR_BPF_NO_CGWALK=1 SVT=${b#*=} steady "$BIG"
-				row "$BIG" "${b%%=*}" "task iterator"
-			done
-		done
-	fi
-	echo
-	echo "(BIG: + $EXTRA idle processes outside containers; ${BINS})"
-	exit 0
-fi
-
-# 1 + 2: steady state
-steady "$N"
-
-# docker stats --no-stream for the same containers
-ids=$(docker ps -q --filter "label=gestor.test=$TAG")
-for i in 1 2 3 4 5; do
-	a=$(date +%s%N)
-	docker stats --no-stream $ids >/dev/null
-	b=$(date +%s%N)
-	echo $(((b - a) / 1000)) | awk '{printf "%.1f\n", $1 / 1000}'
-done >"$TMP/dstats"
-ds_med=$(med <"$TMP/dstats")
-ratio=$(awk -v a="$ds_med" -v b="$meas_med" 'BEGIN {printf "%.0f", a / b}')
-
-# 1 again at BIG containers, with EXTRA idle processes outside containers
-# (a forked helper; its children die with it)
-if [ "$BIG" -gt "$N" ]; then
-	n_cpu=$cpu n_rss=$rss n_rss_max=$rss_max n_meas_med=$meas_med n_meas_p95=$meas_p95
-	n_cyc_med=$cyc_med n_load=$load n_nprocs=$nprocs n_list_med=$list_med
-	n_hwm=$hwm n_priv=$priv n_libs=$libs n_cycles=$cycles n_src=$srcline
+# grow_big: BIG - N more containers and EXTRA idle processes outside
+# containers (a static forker: each child pause()s, dies with it), then
+# SETTLE s for the machine to calm down after the creation; XPID the forker
+grow_big() {
 	cat >"$TMP/idle.c" <<'CEOF'
 #include <signal.h>
 #include <stdlib.h>
@@ -423,6 +354,70 @@ CEOF
 	done
 	[ "$(pgrep -c -P "$XPID")" -ge "$EXTRA" ] || die "the $EXTRA idle processes did not all start"
 	sleep "${SETTLE:-20}"
+}
+
+# compare: phase 1 for several builds on the same containers
+if [ "$MODE" = compare ]; then
+	read -ra BL <<<"${BINS:?BINS=\"LABEL=path LABEL=path\"}"
+	for b in "${BL[@]}"; do [ -x "${b#*=}" ] || die "${b#*=} is not built"; done
+	SCRAPE=${SCRAPE:-15}
+	row() { # K LABEL PATH-NAME
+		echo "| $1 | $2 | $3 | $cpu | $(mib "$rss_max") MiB | $meas_med / $meas_p95 ms | $cyc_med ms | $cycles | $load |"
+	}
+	echo "### servicio, builds compared on the same containers: $N then $BIG managed gestor/low, ${RUN} s per run at a 1 s interval, /metrics scraped every ${SCRAPE} s ($(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores, kernel $(uname -r)${ARGS:+, options $ARGS})"
+	echo
+	echo "| containers | build | BPF read | CPU % of a core | RSS peak | measuring part, median / p95 | whole cycle, median | cycles | load average |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+	walk=
+	for r in $(seq "${ROUNDS:-1}"); do
+		for b in "${BL[@]}"; do
+			[ "$N" -gt 0 ] || break 2 # compare 0 BIG: the BIG part alone
+			SVT=${b#*=} steady "$N"
+			[[ "$srcline" == *"cgroup walk)"* ]] && walk=1
+			row "$N" "${b%%=*}" "${walk:+cgroup walk}"
+		done
+	done
+	if [ "$BIG" -gt "$N" ]; then
+		grow_big
+		for r in $(seq "${ROUNDS:-1}"); do
+			for b in "${BL[@]}"; do
+				SVT=${b#*=} steady "$BIG"
+				[[ "$srcline" == *"cgroup walk)"* ]] && walk=1
+				row "$BIG" "${b%%=*}" "${walk:+cgroup walk}"
+			done
+			[ -n "$walk" ] || continue
+			for b in "${BL[@]}"; do
+				GESTOR_BPF_NO_CGWALK=1 SVT=${b#*=} steady "$BIG"
+				row "$BIG" "${b%%=*}" "task iterator"
+			done
+		done
+	fi
+	echo
+	echo "(BIG: + $EXTRA idle processes outside containers; ${BINS})"
+	exit 0
+fi
+
+# 1 + 2: steady state
+steady "$N"
+
+# docker stats --no-stream for the same containers
+ids=$(docker ps -q --filter "label=gestor.test=$TAG")
+for i in 1 2 3 4 5; do
+	a=$(date +%s%N)
+	docker stats --no-stream $ids >/dev/null
+	b=$(date +%s%N)
+	echo $(((b - a) / 1000)) | awk '{printf "%.1f\n", $1 / 1000}'
+done >"$TMP/dstats"
+ds_med=$(med <"$TMP/dstats")
+ratio=$(awk -v a="$ds_med" -v b="$meas_med" 'BEGIN {printf "%.0f", a / b}')
+
+# 1 again at BIG containers, with EXTRA idle processes outside containers
+# (a forked helper; its children die with it)
+if [ "$BIG" -gt "$N" ]; then
+	n_cpu=$cpu n_rss=$rss n_rss_max=$rss_max n_meas_med=$meas_med n_meas_p95=$meas_p95
+	n_cyc_med=$cyc_med n_load=$load n_nprocs=$nprocs n_list_med=$list_med
+	n_hwm=$hwm n_priv=$priv n_libs=$libs n_cycles=$cycles n_src=$srcline
+	grow_big
 	steady "$BIG"
 	b_cpu=$cpu b_rss=$rss b_rss_max=$rss_max b_meas_med=$meas_med b_meas_p95=$meas_p95
 	b_cyc_med=$cyc_med b_load=$load b_nprocs=$nprocs b_list_med=$list_med b_src=$srcline
