@@ -298,11 +298,13 @@ out:
 
 static void stop_sequence(struct mgr *m, bool graphs)
 {
+	/* the cron lines first: the demo's job would go on starting containers
+	 * (nobody left to remove them) and starve the drawing below of CPU */
+	cron_remove(&m->cron);
 	/* what could not be sent waits in the spool for the next run */
 	ship_flush(&m->ship, graphs ? MGR_FLUSH_S : 5);
 	if (graphs && m->ship.lc)
 		admin_report(&m->admin, m->ship.lc, m->cfg.graph_timeout_s);
-	cron_remove(&m->cron);
 	if (!m->docker_down)
 		admin_stop(&m->admin, m->dk);
 }
