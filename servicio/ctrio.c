@@ -418,12 +418,27 @@ static void ctrio_dev_names(struct ctrio_keep *k, const char *sys, struct ctrio_
 	}
 }
 
+/* The cgroup's CPU time in ns from its file's text: v1 cpuacct.usage (ns),
+ * v2 cpu.stat's usage_usec. 0 or -EINVAL (*ns untouched). */
+static int ctrio_cpu_parse_buf(int version, const char *buf, uint64_t *ns)
+{
+	uint64_t v;
+
+	if (version == 1 && ctrio_u64_parse_buf(buf, &v) == 0)
+		*ns = v;
+	else if (version == 2 && ctrio_kv_parse_buf(buf, "usage_usec", &v) == 0)
+		*ns = v * 1000;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 static void ctrio_read_v1(const char *r, const char *cg, struct ctrio *o, char *buf, int *f)
 {
 	uint64_t v;
 
 	if (ctrio_slurp(buf, f + CTRIO_F_CPU, "%s/cpuacct%s/cpuacct.usage", r, cg) == 0 &&
-	    ctrio_u64_parse_buf(buf, &o->cpu_ns) == 0)
+	    ctrio_cpu_parse_buf(1, buf, &o->cpu_ns) == 0)
 		o->has_cpu = true;
 	if (ctrio_slurp(buf, f + CTRIO_F_CPUSTAT, "%s/cpu%s/cpu.stat", r, cg) == 0 &&
 	    ctrio_kv_parse_buf(buf, "nr_periods", &o->nr_periods) == 0 &&
@@ -461,10 +476,8 @@ static void ctrio_read_v2(const char *dir, struct ctrio *o, char *buf, int *f)
 	uint64_t v;
 
 	if (ctrio_slurp(buf, f + CTRIO_F_CPU, "%s/cpu.stat", dir) == 0) {
-		if (ctrio_kv_parse_buf(buf, "usage_usec", &v) == 0) {
-			o->cpu_ns = v * 1000;
+		if (ctrio_cpu_parse_buf(2, buf, &o->cpu_ns) == 0)
 			o->has_cpu = true;
-		}
 		if (ctrio_kv_parse_buf(buf, "nr_periods", &o->nr_periods) == 0 &&
 		    ctrio_kv_parse_buf(buf, "nr_throttled", &o->nr_throttled) == 0 &&
 		    ctrio_kv_parse_buf(buf, "throttled_usec", &v) == 0) {
@@ -583,8 +596,6 @@ int ctrio_read_snap(const struct ctrio_roots *roots, const struct snapshot *s, c
 	return ctrio_read(roots, sc->cgroup, pid, out);
 }
 
-/* The row's figures through keep: read when all or none are kept for its
- * container (then kept in its slot when store), else the kept ones. */
 /*
  * The cgroup's CPU time again, between the counters' reads: one pread of the
  * kept file. It is the source of container_cpu_usage_seconds_total, whose
@@ -595,17 +606,15 @@ int ctrio_read_snap(const struct ctrio_roots *roots, const struct snapshot *s, c
 static void ctrio_refresh_cpu(const struct cgfds_slot *sl, struct ctrio *out)
 {
 	char buf[CTRIO_BUF];
-	uint64_t v;
 	int fd = sl->fd[CTRIO_F_CPU];
 
-	if (!out->has_cpu || fd < 0 || ctrio_fd_slurp(fd, buf) != 0)
-		return;
-	if (out->version == 1 && ctrio_u64_parse_buf(buf, &v) == 0)
-		out->cpu_ns = v;
-	else if (out->version == 2 && ctrio_kv_parse_buf(buf, "usage_usec", &v) == 0)
-		out->cpu_ns = v * 1000;
+	if (out->has_cpu && fd >= 0 && ctrio_fd_slurp(fd, buf) == 0)
+		(void)ctrio_cpu_parse_buf(out->version, buf, &out->cpu_ns);
 }
 
+/* The row's figures through keep: read when all or none are kept for its
+ * container (then kept in its slot when store), else the kept ones
+ * with the CPU time read afresh. */
 static void ctrio_row(struct ctrio_keep *keep, const struct ctrio_roots *roots, const char *id,
 		      const char *cgroup, int pid, bool all, bool store, struct ctrio *out)
 {
