@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,11 +55,187 @@ static const char *record_role(const struct cycle_row *r)
 	return r->pc.managed ? GESTOR_ROLE_MANAGED : GESTOR_ROLE_UNMANAGED;
 }
 
-/* A kernel counter as a JSON integer (jansson's are signed). */
-static json_t *record_u64(uint64_t v)
+/*
+ * A record's text, written field by field as jansson would write the tree
+ * of the same values (json_pack, then json_dumpb with RECORD_JSON): the
+ * same keys in the same order, integers as %lld, reals as jansson's
+ * dtostr (record_rb_real), strings escaped as jansson escapes them. At 500
+ * containers a cycle writes ~1,000 records; through a jansson tree each
+ * cost ~2.5 us of allocations and dumping (2.5 ms a cycle, a quarter of a
+ * point of a core at a 1 s interval). record_test compares the text with
+ * jansson's, byte for byte.
+ */
+#define RECORD_JSON (JSON_COMPACT | JSON_REAL_PRECISION(6))
+
+struct record_rb {
+	char *p; /* stack, or heap once it outgrew it */
+	size_t n, cap;
+	bool heap, bad; /* bad: out of memory, or a string jansson refuses */
+	char stack[2048];
+};
+
+static void record_rb_init(struct record_rb *b)
 {
-	return json_integer(v > (uint64_t)INT64_MAX ? INT64_MAX : (json_int_t)v);
+	b->p = b->stack;
+	b->n = 0;
+	b->cap = sizeof(b->stack);
+	b->heap = b->bad = false;
 }
+
+static void record_rb_put(struct record_rb *b, const char *s, size_t n)
+{
+	if (b->bad)
+		return;
+	if (b->cap - b->n < n) {
+		size_t cap = (b->n + n) * 2;
+		char *q = b->heap ? realloc(b->p, cap) : malloc(cap);
+
+		if (!q) {
+			b->bad = true;
+			return;
+		}
+		if (!b->heap)
+			memcpy(q, b->p, b->n);
+		b->p = q;
+		b->cap = cap;
+		b->heap = true;
+	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+}
+
+#define record_rb_lit(b, lit) record_rb_put(b, lit, sizeof(lit) - 1)
+
+/* json_integer's text: "%" JSON_INTEGER_FORMAT */
+static void record_rb_int(struct record_rb *b, json_int_t v)
+{
+	char t[24];
+	int n = snprintf(t, sizeof(t), "%" JSON_INTEGER_FORMAT, v);
+
+	record_rb_put(b, t, (size_t)n);
+}
+
+/* A kernel counter as a JSON integer (jansson's are signed). */
+static void record_rb_u64(struct record_rb *b, uint64_t v)
+{
+	record_rb_int(b, v > (uint64_t)INT64_MAX ? INT64_MAX : (json_int_t)v);
+}
+
+/*
+ * json_real's text at JSON_REAL_PRECISION(6), as jansson's jsonp_dtostr
+ * writes it: "%.6g", ".0" added when there is neither '.' nor 'e', and the
+ * exponent without '+' or leading zeros. A value that is not finite makes
+ * no real (json_real gives NULL): the record is left out, as before.
+ */
+static void record_rb_real(struct record_rb *b, double v)
+{
+	char t[48], *e, *from;
+	int n;
+
+	if (!isfinite(v)) {
+		b->bad = true;
+		return;
+	}
+	n = snprintf(t, sizeof(t) - 3, "%.6g", v);
+	if (n < 0 || (size_t)n >= sizeof(t) - 3) {
+		b->bad = true;
+		return;
+	}
+	if (!strchr(t, '.') && !strchr(t, 'e')) {
+		memcpy(t + n, ".0", 3);
+		n += 2;
+	}
+	e = strchr(t, 'e');
+	if (e) {
+		e++;
+		from = e + 1;
+		if (*e == '-')
+			e++;
+		while (*from == '0')
+			from++;
+		if (from != e) {
+			memmove(e, from, (size_t)(t + n - from) + 1);
+			n -= (int)(from - e);
+		}
+	}
+	record_rb_put(b, t, (size_t)n);
+}
+
+/*
+ * s as a JSON string, escaped as jansson's dump escapes it: `\` `"` and the
+ * bytes below 0x20 (\b \f \n \r \t short, others \u00XX), the rest as is.
+ * A string with bytes above 0x7f goes through jansson itself, which checks
+ * its UTF-8 (invalid: the record is left out, as json_pack refused it).
+ */
+static void record_rb_str(struct record_rb *b, const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t run = 0;
+
+	for (const unsigned char *q = u; *q; q++) {
+		if (*q >= 0x80) {
+			json_t *j = json_string(s);
+			size_t n = j ? json_dumpb(j, NULL, 0, RECORD_JSON | JSON_ENCODE_ANY) : 0;
+			char *t = n ? malloc(n) : NULL;
+
+			if (t && json_dumpb(j, t, n, RECORD_JSON | JSON_ENCODE_ANY) == n)
+				record_rb_put(b, t, n);
+			else
+				b->bad = true;
+			free(t);
+			json_decref(j);
+			return;
+		}
+	}
+	record_rb_lit(b, "\"");
+	for (;; u++) {
+		static const char hex[] = "0123456789ABCDEF";
+		char esc[6] = { '\\', 'u', '0', '0' };
+		const char *e = esc;
+		size_t en = 2;
+
+		if (*u >= 0x20 && *u != '"' && *u != '\\') {
+			run++;
+			continue;
+		}
+		record_rb_put(b, (const char *)u - run, run);
+		run = 0;
+		if (!*u)
+			break;
+		switch (*u) {
+		case '\\':
+			e = "\\\\";
+			break;
+		case '"':
+			e = "\\\"";
+			break;
+		case '\b':
+			e = "\\b";
+			break;
+		case '\f':
+			e = "\\f";
+			break;
+		case '\n':
+			e = "\\n";
+			break;
+		case '\r':
+			e = "\\r";
+			break;
+		case '\t':
+			e = "\\t";
+			break;
+		default:
+			esc[4] = hex[*u >> 4];
+			esc[5] = hex[*u & 15];
+			en = 6;
+		}
+		record_rb_put(b, e, en);
+	}
+	record_rb_lit(b, "\"");
+}
+
+/* ,"key": (key: a literal that needs no escaping) */
+#define record_rb_key(b, key) record_rb_lit(b, ",\"" key "\":")
 
 /* a + b, at most UINT64_MAX */
 static uint64_t record_add(uint64_t a, uint64_t b)
@@ -66,9 +243,9 @@ static uint64_t record_add(uint64_t a, uint64_t b)
 	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
-/* The block and network counters of io into o, summed over devices and
- * interfaces (lo left out by ctrio). */
-static void record_io_sums(json_t *o, const struct ctrio *io)
+/* The block and network counters of io, summed over devices and interfaces
+ * (lo left out by ctrio). */
+static void record_io_sums(struct record_rb *o, const struct ctrio *io)
 {
 	uint64_t b[4] = { 0 }, n[4] = { 0 };
 
@@ -85,64 +262,97 @@ static void record_io_sums(json_t *o, const struct ctrio *io)
 		n[3] = record_add(n[3], io->ifs[f].tx_packets);
 	}
 	if (io->has_io) {
-		json_object_set_new(o, "blk_read_bytes", record_u64(b[0]));
-		json_object_set_new(o, "blk_write_bytes", record_u64(b[1]));
-		json_object_set_new(o, "blk_reads", record_u64(b[2]));
-		json_object_set_new(o, "blk_writes", record_u64(b[3]));
+		record_rb_key(o, "blk_read_bytes");
+		record_rb_u64(o, b[0]);
+		record_rb_key(o, "blk_write_bytes");
+		record_rb_u64(o, b[1]);
+		record_rb_key(o, "blk_reads");
+		record_rb_u64(o, b[2]);
+		record_rb_key(o, "blk_writes");
+		record_rb_u64(o, b[3]);
 	}
 	if (io->has_net && io->nif > 0) { /* lo alone: no network (as /metrics) */
-		json_object_set_new(o, "net_rx_bytes", record_u64(n[0]));
-		json_object_set_new(o, "net_rx_packets", record_u64(n[1]));
-		json_object_set_new(o, "net_tx_bytes", record_u64(n[2]));
-		json_object_set_new(o, "net_tx_packets", record_u64(n[3]));
+		record_rb_key(o, "net_rx_bytes");
+		record_rb_u64(o, n[0]);
+		record_rb_key(o, "net_rx_packets");
+		record_rb_u64(o, n[1]);
+		record_rb_key(o, "net_tx_bytes");
+		record_rb_u64(o, n[2]);
+		record_rb_key(o, "net_tx_packets");
+		record_rb_u64(o, n[3]);
 	}
 }
 
 /*
- * The cgroup's and network's counters (ctrio.h) into o, each only when read
- * (an absent field: not known), as `servicio stats --json` names them.
+ * The cgroup's and network's counters (ctrio.h), each only when read (an
+ * absent field: not known), as `servicio stats --json` names them.
  */
-static void record_io(json_t *o, const struct ctrio *io)
+static void record_io(struct record_rb *o, const struct ctrio *io)
 {
-	if (!o || !io)
+	if (!io)
 		return;
-	if (io->has_cpu)
-		json_object_set_new(o, "cpu_seconds", json_real((double)io->cpu_ns / 1e9));
+	if (io->has_cpu) {
+		record_rb_key(o, "cpu_seconds");
+		record_rb_real(o, (double)io->cpu_ns / 1e9);
+	}
 	if (io->has_cfs) {
-		json_object_set_new(o, "cfs_periods", record_u64(io->nr_periods));
-		json_object_set_new(o, "cfs_throttled_periods", record_u64(io->nr_throttled));
-		json_object_set_new(o, "cfs_throttled_seconds",
-				    json_real((double)io->throttled_ns / 1e9));
+		record_rb_key(o, "cfs_periods");
+		record_rb_u64(o, io->nr_periods);
+		record_rb_key(o, "cfs_throttled_periods");
+		record_rb_u64(o, io->nr_throttled);
+		record_rb_key(o, "cfs_throttled_seconds");
+		record_rb_real(o, (double)io->throttled_ns / 1e9);
 	}
 	if (io->has_pids) {
-		json_object_set_new(o, "processes", record_u64(io->processes));
-		json_object_set_new(o, "threads", record_u64(io->threads));
+		record_rb_key(o, "processes");
+		record_rb_u64(o, io->processes);
+		record_rb_key(o, "threads");
+		record_rb_u64(o, io->threads);
 	}
-	if (io->has_oom)
-		json_object_set_new(o, "oom_events", record_u64(io->oom_kill));
+	if (io->has_oom) {
+		record_rb_key(o, "oom_events");
+		record_rb_u64(o, io->oom_kill);
+	}
 	record_io_sums(o, io);
 }
 
-static json_t *record_sample_ctr(const struct cycle_row *r, const struct ctrio *io)
+static void record_sample_ctr(struct record_rb *o, const struct cycle_row *r,
+			      const struct ctrio *io)
 {
 	const struct ctr_stat *st = r->st;
 	const char *lc = docker_container_label(r->dc, GESTOR_LABEL_CLASS);
-	json_t *o = json_pack(
-		"{s:s,s:s,s:s,s:s,s:s,s:f,s:b,s:I,s:I,s:f,s:I}", "id", r->dc->id, "name",
-		r->dc->name, "class", record_class(r), "role", record_role(r), "label_class",
-		lc ? lc : "", "cpu_pct", record_clamp(st->cpu_pct, 0, 1e6), "has_rate", st->has_cpu,
-		"rss_kb", (json_int_t)st->rss_kb, "mem_kb", (json_int_t)st->mem_kb, "mem_limit_pct",
-		record_clamp(st->mem_pct, 0, 100), "procs", (json_int_t)st->procs);
 
+	record_rb_lit(o, "{\"id\":");
+	record_rb_str(o, r->dc->id);
+	record_rb_key(o, "name");
+	record_rb_str(o, r->dc->name);
+	record_rb_key(o, "class");
+	record_rb_str(o, record_class(r));
+	record_rb_key(o, "role");
+	record_rb_str(o, record_role(r));
+	record_rb_key(o, "label_class");
+	record_rb_str(o, lc ? lc : "");
+	record_rb_key(o, "cpu_pct");
+	record_rb_real(o, record_clamp(st->cpu_pct, 0, 1e6));
+	if (st->has_cpu)
+		record_rb_lit(o, ",\"has_rate\":true");
+	else
+		record_rb_lit(o, ",\"has_rate\":false");
+	record_rb_key(o, "rss_kb");
+	record_rb_int(o, (json_int_t)st->rss_kb);
+	record_rb_key(o, "mem_kb");
+	record_rb_int(o, (json_int_t)st->mem_kb);
+	record_rb_key(o, "mem_limit_pct");
+	record_rb_real(o, record_clamp(st->mem_pct, 0, 100));
+	record_rb_key(o, "procs");
+	record_rb_int(o, (json_int_t)st->procs);
 	record_io(o, io);
-	return o;
+	record_rb_lit(o, "}");
 }
-
-#define RECORD_JSON (JSON_COMPACT | JSON_REAL_PRECISION(6))
 
 /*
  * The batch is written one record at a time, so that only one record's
- * tree is alive at once (at 500 containers the whole batch as one tree was
+ * text is alive at once (at 500 containers the whole batch as one tree was
  * the largest thing a cycle held). An object whose members go on (the
  * batch, the sample) is written without its closing brace by record_open();
  * the caller adds the rest and the brace.
@@ -161,29 +371,21 @@ static int record_open(FILE *f, json_t *o)
 }
 
 /*
- * o's text, after a comma unless it is the first of its array (o consumed).
- * A record jansson could not build (NULL) is left out, as appending it to
- * an array did before.
+ * b's record, after a comma unless it is the first of its array (b freed).
+ * A record that could not be written (a string jansson refuses, out of
+ * memory) is left out, as appending a NULL tree to an array did before.
  */
-static int record_put(FILE *f, json_t *o, bool *first)
+static int record_put(FILE *f, struct record_rb *b, bool *first)
 {
-	char buf[4096], *big = NULL;
-	size_t n;
 	int ret = 0;
 
-	if (!o)
-		return 0;
-	/* one write per record (json_dumpf writes token by token) */
-	n = json_dumpb(o, buf, sizeof(buf), RECORD_JSON);
-	if (n > sizeof(buf)) {
-		big = json_dumps(o, RECORD_JSON);
-		n = big ? strlen(big) : 0;
+	if (!b->bad) {
+		if ((!*first && fputc(',', f) == EOF) || fwrite(b->p, 1, b->n, f) != b->n)
+			ret = -ENOMEM;
+		*first = false;
 	}
-	if (n == 0 || (!*first && fputc(',', f) == EOF) || fwrite(big ? big : buf, 1, n, f) != n)
-		ret = -ENOMEM;
-	free(big);
-	*first = false;
-	json_decref(o);
+	if (b->heap)
+		free(b->p);
 	return ret;
 }
 
@@ -205,28 +407,49 @@ static int record_sample(FILE *f, const struct cycle *c, const struct record_ctx
 	if (ret == 0 && fputs(",\"containers\":[", f) == EOF)
 		ret = -ENOMEM;
 	for (size_t i = 0; i < c->nrows && ret == 0; i++) {
+		struct record_rb b;
+
 		if (!c->rows[i].st)
 			continue;
-		ret = record_put(f, record_sample_ctr(&c->rows[i], x->io ? &x->io[i] : NULL),
-				 &first);
+		record_rb_init(&b);
+		record_sample_ctr(&b, &c->rows[i], x->io ? &x->io[i] : NULL);
+		ret = record_put(f, &b, &first);
 	}
 	if (ret == 0 && fputs("]}", f) == EOF)
 		ret = -ENOMEM;
 	return ret;
 }
 
-static json_t *record_decision(const struct cycle *c, const struct cycle_row *r)
+static void record_decision(struct record_rb *o, const struct cycle *c, const struct cycle_row *r)
 {
 	const struct ctr_stat *st = r->st;
 
-	return json_pack("{s:s,s:I,s:I,s:{s:s,s:s},s:s,s:s,s:s,s:i,s:{s:f,s:I,s:I,s:f}}", "type",
-			 "decision", "ts_ns", (json_int_t)c->dec_ts, "cycle", (json_int_t)c->number,
-			 "container", "id", r->dc->id, "name", r->dc->name, "class",
-			 record_class(r), "action", cycle_action_name(r->action), "reason",
-			 r->dec->reason, "rank", r->dec->rank, "metrics", "cpu_pct",
-			 record_clamp(st->cpu_pct, 0, 1e6), "rss_kb", (json_int_t)st->rss_kb,
-			 "mem_kb", (json_int_t)st->mem_kb, "mem_limit_pct",
-			 record_clamp(st->mem_pct, 0, 100));
+	record_rb_lit(o, "{\"type\":\"decision\",\"ts_ns\":");
+	record_rb_int(o, (json_int_t)c->dec_ts);
+	record_rb_key(o, "cycle");
+	record_rb_int(o, (json_int_t)c->number);
+	record_rb_lit(o, ",\"container\":{\"id\":");
+	record_rb_str(o, r->dc->id);
+	record_rb_key(o, "name");
+	record_rb_str(o, r->dc->name);
+	record_rb_lit(o, "}");
+	record_rb_key(o, "class");
+	record_rb_str(o, record_class(r));
+	record_rb_key(o, "action");
+	record_rb_str(o, cycle_action_name(r->action));
+	record_rb_key(o, "reason");
+	record_rb_str(o, r->dec->reason);
+	record_rb_key(o, "rank");
+	record_rb_int(o, (json_int_t)r->dec->rank);
+	record_rb_lit(o, ",\"metrics\":{\"cpu_pct\":");
+	record_rb_real(o, record_clamp(st->cpu_pct, 0, 1e6));
+	record_rb_key(o, "rss_kb");
+	record_rb_int(o, (json_int_t)st->rss_kb);
+	record_rb_key(o, "mem_kb");
+	record_rb_int(o, (json_int_t)st->mem_kb);
+	record_rb_key(o, "mem_limit_pct");
+	record_rb_real(o, record_clamp(st->mem_pct, 0, 100));
+	record_rb_lit(o, "}}");
 }
 
 char *record_batch(const struct cycle *c, const struct record_ctx *x)
@@ -246,8 +469,13 @@ char *record_batch(const struct cycle *c, const struct record_ctx *x)
 		ret = -ENOMEM;
 	if (ret == 0)
 		ret = record_sample(f, c, x);
-	for (size_t k = 0; k < c->ndec && ret == 0; k++)
-		ret = record_put(f, record_decision(c, &c->rows[c->dec[k].idx]), &first);
+	for (size_t k = 0; k < c->ndec && ret == 0; k++) {
+		struct record_rb b;
+
+		record_rb_init(&b);
+		record_decision(&b, c, &c->rows[c->dec[k].idx]);
+		ret = record_put(f, &b, &first);
+	}
 	if (ret == 0 && fputs("]}", f) == EOF)
 		ret = -ENOMEM;
 	if (fclose(f) != 0 || ret != 0) {

@@ -17,8 +17,11 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <inttypes.h>
 #include <jansson.h>
+#include <math.h>
 
+#include "../metrics.h"
 #include "../record.h"
 
 #define N 500
@@ -336,6 +339,251 @@ static void test_table(void **state)
 	free(buf);
 }
 
+/* ---------- the batch as jansson's trees wrote it (the writer before) ---------- */
+
+#define REF_JSON (JSON_COMPACT | JSON_REAL_PRECISION(6))
+
+static double ref_clamp(double v, double lo, double hi)
+{
+	if (!(v >= lo))
+		return lo;
+	return v > hi ? hi : v;
+}
+
+static const char *ref_class(const struct cycle_row *r)
+{
+	return policy_class_name(r->dec ? r->dec->cls : POLICY_NONE);
+}
+
+static const char *ref_role(const struct cycle_row *r)
+{
+	if (r->pc.admin_logs)
+		return GESTOR_ROLE_ADMIN_LOGS;
+	if (r->pc.self)
+		return GESTOR_ROLE_SELF;
+	return r->pc.managed ? GESTOR_ROLE_MANAGED : GESTOR_ROLE_UNMANAGED;
+}
+
+static json_t *ref_u64(uint64_t v)
+{
+	return json_integer(v > (uint64_t)INT64_MAX ? INT64_MAX : (json_int_t)v);
+}
+
+static uint64_t ref_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+static void ref_io(json_t *o, const struct ctrio *io)
+{
+	uint64_t b[4] = { 0 }, n[4] = { 0 };
+
+	if (!o || !io)
+		return;
+	if (io->has_cpu)
+		json_object_set_new(o, "cpu_seconds", json_real((double)io->cpu_ns / 1e9));
+	if (io->has_cfs) {
+		json_object_set_new(o, "cfs_periods", ref_u64(io->nr_periods));
+		json_object_set_new(o, "cfs_throttled_periods", ref_u64(io->nr_throttled));
+		json_object_set_new(o, "cfs_throttled_seconds",
+				    json_real((double)io->throttled_ns / 1e9));
+	}
+	if (io->has_pids) {
+		json_object_set_new(o, "processes", ref_u64(io->processes));
+		json_object_set_new(o, "threads", ref_u64(io->threads));
+	}
+	if (io->has_oom)
+		json_object_set_new(o, "oom_events", ref_u64(io->oom_kill));
+	for (size_t d = 0; io->has_io && d < io->ndev; d++) {
+		b[0] = ref_add(b[0], io->dev[d].rbytes);
+		b[1] = ref_add(b[1], io->dev[d].wbytes);
+		b[2] = ref_add(b[2], io->dev[d].rios);
+		b[3] = ref_add(b[3], io->dev[d].wios);
+	}
+	for (size_t f = 0; io->has_net && f < io->nif; f++) {
+		n[0] = ref_add(n[0], io->ifs[f].rx_bytes);
+		n[1] = ref_add(n[1], io->ifs[f].rx_packets);
+		n[2] = ref_add(n[2], io->ifs[f].tx_bytes);
+		n[3] = ref_add(n[3], io->ifs[f].tx_packets);
+	}
+	if (io->has_io) {
+		json_object_set_new(o, "blk_read_bytes", ref_u64(b[0]));
+		json_object_set_new(o, "blk_write_bytes", ref_u64(b[1]));
+		json_object_set_new(o, "blk_reads", ref_u64(b[2]));
+		json_object_set_new(o, "blk_writes", ref_u64(b[3]));
+	}
+	if (io->has_net && io->nif > 0) {
+		json_object_set_new(o, "net_rx_bytes", ref_u64(n[0]));
+		json_object_set_new(o, "net_rx_packets", ref_u64(n[1]));
+		json_object_set_new(o, "net_tx_bytes", ref_u64(n[2]));
+		json_object_set_new(o, "net_tx_packets", ref_u64(n[3]));
+	}
+}
+
+/* o's text after a comma unless first; a NULL tree left out (o consumed) */
+static void ref_put(FILE *f, json_t *o, bool *first)
+{
+	char *t = o ? json_dumps(o, REF_JSON) : NULL;
+
+	if (t) {
+		fprintf(f, "%s%s", *first ? "" : ",", t);
+		*first = false;
+	}
+	free(t);
+	json_decref(o);
+}
+
+/* o's text without its closing brace */
+static void ref_open(FILE *f, json_t *o)
+{
+	char *t = json_dumps(o, REF_JSON);
+
+	assert_non_null(t);
+	fwrite(t, 1, strlen(t) - 1, f);
+	free(t);
+	json_decref(o);
+}
+
+static char *ref_batch(const struct cycle *c, const struct record_ctx *x)
+{
+	const struct snapshot *s = &c->cur;
+	char bid[80], *body = NULL;
+	size_t len = 0;
+	bool first = true;
+	FILE *f = open_memstream(&body, &len);
+
+	assert_non_null(f);
+	snprintf(bid, sizeof(bid), "%s-%" PRIu64, x->run_id, c->number);
+	ref_open(f, json_pack("{s:s,s:s,s:s}", "batch_id", bid, "host", x->host, "run", x->run_id));
+	fputs(",\"records\":[", f);
+	ref_open(f, json_pack("{s:s,s:I,s:I,s:s,s:{s:I,s:I,s:I},s:f,s:b,s:{s:i,s:i}}", "type",
+			      "sample", "ts_ns", (json_int_t)s->timestamp_ns, "cycle",
+			      (json_int_t)c->number, "source", metrics_source_name(s->source),
+			      "memory", "total_kb", (json_int_t)s->mem.total_kb, "used_kb",
+			      (json_int_t)s->mem.used_kb, "available_kb",
+			      (json_int_t)s->mem.available_kb, "cpu_pct",
+			      c->cs.has_sys_cpu ? ref_clamp(c->cs.sys_cpu_pct, 0, 100) : 0.0,
+			      "dry_run", x->dry_run, "quota", "keep_high", x->keep_high, "keep_low",
+			      x->keep_low));
+	fputs(",\"containers\":[", f);
+	for (size_t i = 0; i < c->nrows; i++) {
+		const struct cycle_row *r = &c->rows[i];
+		const struct ctr_stat *st = r->st;
+		const char *lc = docker_container_label(r->dc, GESTOR_LABEL_CLASS);
+
+		if (!st)
+			continue;
+		json_t *o = json_pack(
+			"{s:s,s:s,s:s,s:s,s:s,s:f,s:b,s:I,s:I,s:f,s:I}", "id", r->dc->id, "name",
+			r->dc->name, "class", ref_class(r), "role", ref_role(r), "label_class",
+			lc ? lc : "", "cpu_pct", ref_clamp(st->cpu_pct, 0, 1e6), "has_rate",
+			st->has_cpu, "rss_kb", (json_int_t)st->rss_kb, "mem_kb",
+			(json_int_t)st->mem_kb, "mem_limit_pct", ref_clamp(st->mem_pct, 0, 100),
+			"procs", (json_int_t)st->procs);
+		ref_io(o, x->io ? &x->io[i] : NULL);
+		ref_put(f, o, &first);
+	}
+	fputs("]}", f);
+	first = false;
+	for (size_t k = 0; k < c->ndec; k++) {
+		const struct cycle_row *r = &c->rows[c->dec[k].idx];
+		const struct ctr_stat *st = r->st;
+
+		ref_put(f,
+			json_pack("{s:s,s:I,s:I,s:{s:s,s:s},s:s,s:s,s:s,s:i,s:{s:f,s:I,s:I,s:f}}",
+				  "type", "decision", "ts_ns", (json_int_t)c->dec_ts, "cycle",
+				  (json_int_t)c->number, "container", "id", r->dc->id, "name",
+				  r->dc->name, "class", ref_class(r), "action",
+				  cycle_action_name(r->action), "reason", r->dec->reason, "rank",
+				  r->dec->rank, "metrics", "cpu_pct",
+				  ref_clamp(st->cpu_pct, 0, 1e6), "rss_kb", (json_int_t)st->rss_kb,
+				  "mem_kb", (json_int_t)st->mem_kb, "mem_limit_pct",
+				  ref_clamp(st->mem_pct, 0, 100)),
+			&first);
+	}
+	fputs("]}", f);
+	assert_int_equal(fclose(f), 0);
+	return body;
+}
+
+/*
+ * The batch written field by field is byte for byte what jansson's trees
+ * wrote for the same cycle: reals of every magnitude (exponents, integral
+ * values, the clamps' bounds, NaN), escapes of every kind, non-ASCII,
+ * DEL, a record jansson refuses (invalid UTF-8: left out), a reason and
+ * a label longer than the writer's stack buffer, the counters.
+ */
+static void test_same_as_jansson(void **state)
+{
+	static const double reals[] = { 0,	  0.1,	      1.0 / 3,	1e-5,  1.5e-7,	2,
+					100,	  99.9999999, 123456.7, 1e6,   3e6,	-4,
+					12345.65, 0.000123,   1e-300,	7.0e5, 999999.5 };
+	const size_t nr = sizeof(reals) / sizeof(reals[0]);
+	struct fixture *fx = fixture_new();
+	struct ctrio *io = calloc(N, sizeof(*io));
+	struct record_ctx x = {
+		.run_id = "run-\x01", .host = "h\xc3\xa9", .io = io, .keep_high = 2, .keep_low = 3
+	};
+	char *body, *ref;
+
+	(void)state;
+	assert_non_null(io);
+	fx->c.cur.mem.total_kb = 16384000;
+	fx->c.cs.has_sys_cpu = true;
+	fx->c.cs.sys_cpu_pct = 37.25;
+	fx->c.dec_ts = 1700000000123456789ull;
+	for (size_t i = 0; i < N; i++) {
+		fx->st[i].cpu_pct = reals[i % nr] * (i % 3 ? 1 : 10);
+		fx->st[i].mem_pct = reals[(i + 5) % nr];
+		fx->st[i].has_cpu = i % 4 != 0;
+		fx->st[i].rss_kb = (uint64_t)i * 7919;
+		if (i % 3 == 0) {
+			io[i] = (struct ctrio){ .has_cpu = true,
+						.cpu_ns = (uint64_t)i * 123456789123ull,
+						.has_cfs = i % 2,
+						.nr_periods = i,
+						.throttled_ns = (uint64_t)i * 1000001,
+						.has_pids = true,
+						.processes = 1,
+						.threads = i,
+						.has_oom = i % 5 == 0,
+						.has_io = true,
+						.ndev = 1,
+						.has_net = i % 2 == 0,
+						.nif = 1 };
+			io[i].dev[0].rbytes = UINT64_MAX - i;
+			io[i].ifs[0].rx_bytes = i * 1000;
+		}
+	}
+	fx->st[7].cpu_pct = NAN; /* clamped to 0, as before */
+	snprintf(fx->dc[3].name, sizeof(fx->dc[3].name), "del\x7f\x1f\b\f\r");
+	snprintf(fx->dc[5].name, sizeof(fx->dc[5].name), "bad\xff utf-8"); /* left out */
+	snprintf(fx->dc[9].name, sizeof(fx->dc[9].name),
+		 "\xe2\x82\xac \xf0\x9f\x90\xb3 \xee\xbc\x81");
+	memset(fx->dec[4].reason, 'r', sizeof(fx->dec[4].reason) - 1);
+	fx->dec[4].reason[sizeof(fx->dec[4].reason) - 1] = '\0';
+	fx->dec[4].reason[10] = '"';
+	fx->dec[6].rank = -1;
+	body = record_batch(&fx->c, &x);
+	ref = ref_batch(&fx->c, &x);
+	assert_non_null(body);
+	assert_non_null(strstr(ref, "\"name\":\"del\x7f\\u001F\\b\\f\\r\""));
+	assert_null(strstr(ref, "bad")); /* jansson refused it: the record is not there */
+	assert_non_null(strstr(ref, "1e6")); /* an exponent, as jansson writes it */
+	if (strcmp(body, ref) != 0) {
+		size_t k = 0;
+
+		while (body[k] && body[k] == ref[k])
+			k++;
+		fail_msg("differs at byte %zu: ...%.60s... vs jansson's ...%.60s...", k,
+			 body + (k > 20 ? k - 20 : 0), ref + (k > 20 ? k - 20 : 0));
+	}
+	free(body);
+	free(ref);
+	free(io);
+	free(fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -343,6 +591,7 @@ int main(void)
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_io),
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_same_as_jansson),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
