@@ -48,15 +48,39 @@ void decide_kept_free(struct decide_kept *k)
 	k->n = 0;
 }
 
-static int decide_kept_as(const struct decide_kept *k, const char *id)
+static int decide_kept_cmp(const void *a, const void *b)
 {
-	for (size_t i = 0; k && i < k->n; i++)
-		if (strcmp(k->v[i].id, id) == 0)
-			return k->v[i].cls;
-	return POLICY_NONE;
+	return strcmp(((const struct decide_kept_ctr *)a)->id,
+		      ((const struct decide_kept_ctr *)b)->id);
 }
 
-/* The kept ones of this decision become the incumbents of the next. */
+/* The kept set in id order, for decide_kept_as's binary search (it comes so
+ * from decide_kept_update; a set read from the state file or made by hand
+ * may not). */
+static void decide_kept_sort(struct decide_kept *k)
+{
+	if (k && k->n > 1)
+		qsort(k->v, k->n, sizeof(*k->v), decide_kept_cmp);
+}
+
+/* The class id was kept as at the last decision (k sorted by id): a binary
+ * search, not a scan of the whole set for each row (500 x 500 compares a
+ * cycle at 500 containers). */
+static int decide_kept_as(const struct decide_kept *k, const char *id)
+{
+	const struct decide_kept_ctr *e;
+	struct decide_kept_ctr key;
+
+	if (!k || !k->n || !util_strlcpy(key.id, id, sizeof(key.id)))
+		return POLICY_NONE;
+	e = bsearch(&key, k->v, k->n, sizeof(*k->v), decide_kept_cmp);
+	return e ? e->cls : POLICY_NONE;
+}
+
+/* The kept ones of this decision become the incumbents of the next, in id
+ * order: decide_kept_as searches them, and the state file saved from them
+ * (state.h, rewritten only when its text changes) does not change when only
+ * the ranks do. */
 static void decide_kept_update(struct decide_kept *k, const struct cycle *c)
 {
 	struct decide_kept_ctr *v = calloc(c->ndec ? c->ndec : 1, sizeof(*v));
@@ -73,6 +97,7 @@ static void decide_kept_update(struct decide_kept *k, const struct cycle *c)
 	free(k->v);
 	k->v = v;
 	k->n = n;
+	decide_kept_sort(k);
 }
 
 /* Row i: the container as the policy sees it, and a note when it is excluded. */
@@ -114,6 +139,7 @@ int decide_cycle(struct cycle *c, const struct decide_ctx *x)
 		c->nrows = 0; /* no stage reads rows that were not decided */
 		return -ENOMEM;
 	}
+	decide_kept_sort(x->kept);
 	for (size_t i = 0; i < n; i++)
 		decide_row(c, i, x);
 	/* the policy reads each row's pc in place: no array of its own */
