@@ -18,6 +18,8 @@
 #include <cmocka.h>
 
 #include "../status.h"
+#include "jsonesc.h"
+#include "util.h"
 
 #define SEC 1000000000ll
 
@@ -95,6 +97,59 @@ static void test_round_trip(void **state)
 	assert_false(s.rows[2].has_rate);
 	assert_string_equal(s.rows[2].reason, "pending (first sample)");
 	status_free(&s);
+}
+
+/* The strings of a row as jsonesc_write() writes them, plain ASCII (copied
+ * as is) and otherwise (escaped, non-ASCII, U+EFxx, longer than the
+ * escaper's bound): the text is the escaper's, byte for byte. */
+static void test_strings(void **state)
+{
+	static const char *const names[] = {
+		"plain-name_1.2",
+		"say \"hi\"",
+		"back\\slash",
+		"q\"b\\s/\n\t\x01",
+		"caf\xc3\xa9 \xee\xbc\x81",
+		"del\x7f",
+		"",
+		NULL,
+	};
+	char longname[600];
+	struct rig r;
+
+	(void)state;
+	memset(longname, 'n', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		const char *nm = names[k] ? names[k] : longname;
+		char *t, *want = NULL;
+		size_t wlen = 0;
+		FILE *f = open_memstream(&want, &wlen);
+
+		assert_non_null(f);
+		jsonesc_write(f, nm, strlen(nm), false, false);
+		assert_int_equal(fclose(f), 0);
+		rig_init(&r);
+		(void)util_strlcpy(r.dc[0].name, nm, sizeof(r.dc[0].name));
+		(void)util_strlcpy(r.dec[0].reason, nm, sizeof(r.dec[0].reason));
+		t = status_format(&r.c, 1, false);
+		assert_non_null(t);
+		/* jsonesc cuts at its bound: the name as the row holds it */
+		if (!names[k]) {
+			free(want);
+			want = NULL;
+			f = open_memstream(&want, &wlen);
+			assert_non_null(f);
+			jsonesc_write(f, r.dc[0].name, strlen(r.dc[0].name), false, false);
+			assert_int_equal(fclose(f), 0);
+		}
+		char *at = strstr(t, "\"name\":");
+		assert_non_null(at);
+		assert_memory_equal(at + 7, want, wlen);
+		assert_non_null(strstr(t, "\"reason\":"));
+		free(want);
+		free(t);
+	}
 }
 
 static void refuse(const char *t)
@@ -199,6 +254,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_control_chars),
 		cmocka_unit_test(test_sort_filter_removal),
