@@ -26,9 +26,16 @@ int state_write(const char *dir, const char *name, const char *buf, size_t len, 
 		snprintf(err, errlen, "%s/%s: path too long", dir, name);
 		return -ENAMETOOLONG;
 	}
-	ret = util_mkdir_p(dir, 0750);
-	if (ret == 0)
-		ret = util_write_atomic(path, buf, len, 0644, durable ? UTIL_ATOMIC_DURABLE : 0);
+	/* the directory is made when the write finds it missing, not before
+	 * every write (status.json is written each cycle: 4 mkdir calls that
+	 * all failed with EEXIST) */
+	ret = util_write_atomic(path, buf, len, 0644, durable ? UTIL_ATOMIC_DURABLE : 0);
+	if (ret == -ENOENT) {
+		ret = util_mkdir_p(dir, 0750);
+		if (ret == 0)
+			ret = util_write_atomic(path, buf, len, 0644,
+						durable ? UTIL_ATOMIC_DURABLE : 0);
+	}
 	if (ret)
 		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
 	return ret;
