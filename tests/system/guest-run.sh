@@ -6,7 +6,10 @@
 #
 # 1. the user's crontab gets two lines of its own; dmesg is cleared
 # 2. scripts/module.sh load (the module built on the host for this kernel)
-# 3. an unlabelled container (-l gestor.managed=false: must survive), then contenedores.sh -n 6 (six
+# 3. an unlabelled container (-l gestor.managed=false: must survive), two
+#    high-cpu burners with the protect label (gestor.protect=true: held by
+#    servicio's protect rail whenever the policy removes them, so their CPU
+#    is compared in every cycle), then contenedores.sh -n 6 (six
 #    random managed containers: more than 2 high + 3 low, so the first cycle
 #    has to remove some)
 #    then, where build/tools/bpfdoc is there, the BPF iterator's
@@ -18,7 +21,8 @@
 #    each 0.25 s took a good part of a vCPU under TCG, and on a loaded host
 #    stretched its period to 1-2 s)
 # 5. scripts/run.sh (what `make run` runs after building) in the background
-#    with SERVICIO_ARGS (default "--interval 5"); cron fires contenedores.sh
+#    with SERVICIO_ARGS (default "--interval 5 --protect-label
+#    gestor.protect=true"); cron fires contenedores.sh
 #    every 30 s; once it has printed CYCLES (7) cycle tables, or after
 #    RUN_SECONDS (420) whatever it did, it gets SIGINT like Ctrl+C
 # 6. afterwards: the crontab, the containers, the admin_logs data (database,
@@ -33,7 +37,9 @@
 out=/sysvm/out
 mark() { echo "@@VM-MARK $(cut -d' ' -f1 /proc/uptime) $*"; }
 RUN_SECONDS=${RUN_SECONDS:-420} CYCLES=${CYCLES:-7}
-export SERVICIO_ARGS=${SERVICIO_ARGS:---interval 5}
+# (the protect label named although it is servicio's default: the burners
+# above rely on it)
+export SERVICIO_ARGS=${SERVICIO_ARGS:---interval 5 --protect-label gestor.protect=true}
 export GESTOR_COUNT=${GESTOR_COUNT:-2} GESTOR_CPU_PCT=${GESTOR_CPU_PCT:-50}
 # docker run under TCG on a loaded host can take longer than the default limit
 # of one Docker API call (contenedores.sh 20 s, servicio --docker-timeout 10 s):
@@ -71,6 +77,27 @@ fi
 docker run -d --name plain-unlabelled --network none --memory 64m --label gestor.managed=false gestor/low:latest >"$out/plain.id" ||
 	echo "could not start the unlabelled container"
 mark "unlabelled container started"
+# two CPU burners the test protects (label gestor.protect=true, servicio's
+# protect rail): the CPU comparison needs busy containers that live through
+# several samples (compare.py's busy rule), and the policy alone may remove
+# every burner at its first decision (CI, 2026-12-06: under TCG their
+# lifetime rate was 17-18 %, so they ranked low and were removed). As
+# contenedores.sh makes a high-cpu container, plus the label; one
+# contenedores.sh-style "created" line each in burners.log (compare.py's
+# start-up window), the ids in burners.id
+for n in 1 2; do
+	if id=$(docker run -d --name "chain-burner-$n" --network none --memory 64m --memory-swap 64m --cpus 1 \
+		--pids-limit 16 --read-only --cap-drop ALL --security-opt no-new-privileges --restart no \
+		--label gestor.managed=true --label gestor.class=high-cpu --label gestor.protect=true \
+		-e "CPU_PCT=$GESTOR_CPU_PCT" gestor/high-cpu:latest) && [[ "$id" =~ ^[0-9a-f]{64}$ ]]; then
+		echo "$id" >>"$out/burners.id"
+		printf '%s created chain-burner-%s class=high-cpu id=%.12s mem=64m\n' \
+			"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$n" "$id" >>"$out/burners.log"
+	else
+		echo "could not start the protected burner chain-burner-$n"
+	fi
+done
+mark "protected burners started"
 ./contenedores.sh -n 6 >"$out/contenedores-initial.log" 2>&1
 echo "contenedores.sh -n 6: exit $?"
 cat "$out/contenedores-initial.log"
