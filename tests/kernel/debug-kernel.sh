@@ -15,9 +15,20 @@
 # two kernels, because KCSAN and KASAN exclude each other in Kconfig
 # (lib/Kconfig.kcsan: KCSAN depends on !KASAN).
 #
+# The source gets the patches in tests/kernel/debug-kernel-patches/*.patch
+# (in name order) when it is unpacked: backports of upstream annotations that
+# keep the checkers quiet about the kernel's own code (each patch says which
+# upstream commit it mirrors and why).
+#
 # Each build tree is kept in /var/cache/gestor/debug-kernel/<variant>-<key>,
-# key a hash of the source package version and the config fragment below; a
-# later run with the same key reuses it (about 1.5 GiB each). Nothing here
+# key a hash of the source package version, the config fragment below and the
+# patches; a later run with the same key reuses it (about 2.4 GiB each). A
+# new key takes over a built tree of the same variant and source: its name
+# becomes a symlink to that tree's directory, which is then re-patched,
+# reconfigured if the fragment changed and rebuilt in place. In place because
+# kbuild records absolute paths (objtool's build, and every object depends
+# on the objtool binary): a copy or a move elsewhere recompiles everything.
+# `done` and `configured` hold the key they were made for. Nothing here
 # runs in CI's `make test`: `make test-debug-kernel` is the entry point.
 #
 # (Not executable on purpose: tests/run.sh runs every executable *.sh.)
@@ -25,13 +36,16 @@
 # Usage:
 #   bash tests/kernel/debug-kernel.sh build [VARIANT]  build or reuse; print the dirs
 #   bash tests/kernel/debug-kernel.sh test [VARIANT]   build or reuse, then run
-#                          tests/kernel/module.sh on each kernel, and the BPF
+#                          tests/kernel/module.sh on each kernel, the BPF
 #                          iterator with concurrent readers under load
-#                          (tests/kernel/bpf-guest.sh); it fails on any
+#                          (tests/kernel/bpf-guest.sh) and the BPF source's
+#                          own suite (tests/kernel/bpf_vm.sh: test_agrees_with_proc
+#                          and the concurrency test, 8 threads x 1,000 reads;
+#                          it needs `make all`, which it runs); it fails on any
 #                          report (the guests grep dmesg for lockdep, KASAN,
 #                          KCSAN, RCU, sleep-in-atomic, WARN, BUG) and check
 #                          lockdep is still on
-#   bash tests/kernel/debug-kernel.sh bpf [VARIANT]    the BPF part alone
+#   bash tests/kernel/debug-kernel.sh bpf [VARIANT]    the two BPF parts alone
 #   VARIANT is kasan or kcsan; default both, one after the other.
 # Environment: GESTOR_DEBUG_KERNEL_CACHE (default /var/cache/gestor/debug-kernel),
 # JOBS (default nproc), NICE (default 10).
@@ -42,6 +56,7 @@ cache=${GESTOR_DEBUG_KERNEL_CACHE:-/var/cache/gestor/debug-kernel}
 src_tar=$(ls /usr/src/linux-source-6.1.tar.xz 2>/dev/null || true)
 jobs=${JOBS:-$(nproc)}
 nice_n=${NICE:-10}
+patches=$top/tests/kernel/debug-kernel-patches
 
 fragment() { # variant
 	cat <<'EOF'
@@ -146,16 +161,76 @@ CONFIG_SERIAL_8250_CONSOLE CONFIG_BLK_DEV_INITRD CONFIG_DEVTMPFS CONFIG_MEMCG
 CONFIG_CGROUP_PIDS CONFIG_CGROUP_CPUACCT CONFIG_USER_NS CONFIG_PID_NS CONFIG_TIME_NS CONFIG_FUSE_FS
 CONFIG_ACPI CONFIG_TMPFS CONFIG_SLUB CONFIG_SWAP CONFIG_BLK_DEV_LOOP CONFIG_SECURITY_LANDLOCK CONFIG_NET CONFIG_BPF_EVENTS CONFIG_BPF_SYSCALL CONFIG_BPF_JIT CONFIG_DEBUG_INFO_BTF"
 
+# bring a tree to exactly this checkout's patches: the applied ones are kept
+# in linux/.gestor-patches/, so a tree seeded from an older key first gets
+# back those that are not (or no longer) in the set, then the missing ones
+patch_tree() { # linux dir
+	local l=$1 p n
+	mkdir -p "$l/.gestor-patches"
+	for p in $(ls -r "$l/.gestor-patches"/*.patch 2>/dev/null); do
+		n=$(basename "$p")
+		cmp -s "$p" "$patches/$n" && continue
+		echo "# reverting $n (not in this set)"
+		patch -d "$l" -p1 -R -s --no-backup-if-mismatch <"$p" || return 1
+		rm "$p"
+	done
+	for p in "$patches"/*.patch; do
+		[ -f "$p" ] || continue
+		n=$(basename "$p")
+		[ -f "$l/.gestor-patches/$n" ] && continue
+		echo "# applying $n"
+		patch -d "$l" -p1 -s --no-backup-if-mismatch <"$p" || return 1
+		cp "$p" "$l/.gestor-patches/$n"
+	done
+}
+
+# the steps of one build, output to the caller's log (errexit does not hold
+# in a function called before ||: every step says itself that it failed)
+build_tree() {
+	echo "# debug kernel $key ($variant): linux-source-6.1 $ver, jobs $jobs, nice $nice_n, started $(date -u +%FT%TZ)"
+	[ -z "$seed" ] || echo "# took over the tree of $seed (built for the key in its done file)"
+	if [ ! -f "$dir/linux/Makefile" ]; then
+		rm -rf "$dir/linux" && mkdir -p "$dir/linux"
+		tar -xJf "$src_tar" -C "$dir/linux" --strip-components=1 || return 1
+	fi
+	patch_tree "$dir/linux" || return 1
+	# configured once per key: a build that was stopped resumes where it was
+	if [ "$(cat "$dir/configured" 2>/dev/null)" != "$key" ]; then
+		fragment "$variant" >"$dir/fragment.config"
+		make -C "$dir/linux" ARCH=x86_64 tinyconfig &&
+			(cd "$dir/linux" && ARCH=x86_64 scripts/kconfig/merge_config.sh -m .config "$dir/fragment.config") &&
+			make -C "$dir/linux" ARCH=x86_64 olddefconfig || return 1
+		echo "$key" >"$dir/configured"
+	fi
+	for o in $required CONFIG_${variant^^}; do grep -q "^$o=y" "$dir/linux/.config" || miss="$miss $o"; done
+	[ -z "$miss" ] || { echo "debug-kernel: config lost:$miss" >&2; return 1; }
+	nice -n "$nice_n" make -C "$dir/linux" ARCH=x86_64 -j"$jobs" bzImage modules || return 1
+	nice -n "$nice_n" make -C "$dir/linux" ARCH=x86_64 -j"$jobs" modules_prepare || return 1
+}
+
 build() { # variant
 	[ -n "$src_tar" ] || { echo "skipped: linux-source-6.1 is not installed" >&2; exit 77; }
 	command -v pahole >/dev/null || { echo "skipped: pahole (dwarves) is not installed: BTF needs it" >&2; exit 77; }
-	local variant=$1 ver key t1 o miss= # dir, t0: global, the EXIT trap reads them
+	local variant=$1 ver key t1 o miss= seed= s real # dir, t0: global, the EXIT trap reads them
 	ver=$(dpkg-query -W -f '${Version}' linux-source-6.1 2>/dev/null || stat -c %Y "$src_tar")
-	key=$variant-$( (echo "$ver"; fragment "$variant"; echo "$required") | sha256sum | cut -c1-16)
+	key=$variant-$( (echo "$ver"; fragment "$variant"; echo "$required"; cat "$patches"/*.patch) | sha256sum | cut -c1-16)
 	dir=$cache/$key
-	if [ -f "$dir/done" ]; then
+	if [ "$(cat "$dir/done" 2>/dev/null)" = "$key" ]; then
 		echo "$dir"
 		return 0
+	fi
+	if [ ! -e "$dir" ]; then
+		# take over a built tree of this variant and source (see the top)
+		for s in "$cache/$variant"-*/done; do
+			[ -f "$s" ] || continue
+			real=$(readlink -f "${s%/done}")
+			[ -f "$real/linux/Makefile" ] &&
+				[ "$(sed -n 's/.*linux-source-6.1 \([^,]*\),.*/\1/p' "$real/build.log" | head -n1)" = "$ver" ] || continue
+			seed="${s%/done} ($(cat "$s"))"
+			rm -f "$real/done" "$real/build-seconds" "$real/build-seconds.log"
+			ln -s "$(basename "$real")" "$dir"
+			break
+		done
 	fi
 	mkdir -p "$dir"
 	t0=$(date +%s)
@@ -163,41 +238,13 @@ build() { # variant
 	# resumed build's total is the sum
 	trap 'echo "$(($(date +%s) - t0))" >>"$dir/build-seconds.log"' EXIT
 	trap 'exit 143' TERM INT HUP
-	{
-		echo "# debug kernel $key ($variant): linux-source-6.1 $ver, jobs $jobs, nice $nice_n, started $(date -u +%FT%TZ)"
-		if [ ! -f "$dir/linux/Makefile" ]; then
-			rm -rf "$dir/linux" && mkdir -p "$dir/linux"
-			# a finished tree of the same variant and source (an older
-			# fragment) is copied: kbuild then rebuilds only what the
-			# config change touches
-			seed=$(ls -d "$cache/$variant"-*/done 2>/dev/null | head -n1)
-			seed=${seed%/done}
-			if [ -n "$seed" ] && [ "$(sed -n 's/.*linux-source-6.1 \([^,]*\),.*/\1/p' "$seed/build.log" | head -n1)" = "$ver" ]; then
-				echo "# seeded from $seed"
-				cp -a "$seed/linux/." "$dir/linux/"
-			else
-				tar -xJf "$src_tar" -C "$dir/linux" --strip-components=1
-			fi
-		fi
-		# configured once: a build that was stopped resumes where it was
-		if [ ! -f "$dir/configured" ]; then
-			fragment "$variant" >"$dir/fragment.config"
-			make -C "$dir/linux" ARCH=x86_64 tinyconfig
-			(cd "$dir/linux" && ARCH=x86_64 scripts/kconfig/merge_config.sh -m .config "$dir/fragment.config")
-			make -C "$dir/linux" ARCH=x86_64 olddefconfig
-			touch "$dir/configured"
-		fi
-		for o in $required CONFIG_${variant^^}; do grep -q "^$o=y" "$dir/linux/.config" || miss="$miss $o"; done
-		[ -z "$miss" ] || { echo "debug-kernel: config lost:$miss" >&2; exit 1; }
-		nice -n "$nice_n" make -C "$dir/linux" ARCH=x86_64 -j"$jobs" bzImage modules
-		nice -n "$nice_n" make -C "$dir/linux" ARCH=x86_64 -j"$jobs" modules_prepare
-	} >"$dir/build.log" 2>&1 || { echo "debug-kernel: build failed, see $dir/build.log" >&2; tail -n 30 "$dir/build.log" >&2; exit 1; }
+	build_tree >"$dir/build.log" 2>&1 || { echo "debug-kernel: build failed, see $dir/build.log" >&2; tail -n 30 "$dir/build.log" >&2; exit 1; }
 	trap - EXIT TERM INT HUP
 	t1=$(date +%s)
 	echo "$((t1 - t0))" >>"$dir/build-seconds.log"
 	awk '{ s += $1 } END { print s }' "$dir/build-seconds.log" >"$dir/build-seconds"
 	echo "# built: this session $((t1 - t0)) s, all sessions $(cat "$dir/build-seconds") s" >>"$dir/build.log"
-	touch "$dir/done"
+	echo "$key" >"$dir/done"
 	echo "$dir"
 }
 
@@ -247,12 +294,38 @@ run_bpf() { # variant
 	return $rc
 }
 
+# the BPF source's own suite on one variant's kernel: tests/kernel/bpf_vm.sh
+# (servicio/tests/bpfsrc_test.c's test_agrees_with_proc, every process's
+# memory and CPU time against /proc, and its concurrency test, 8 threads x
+# 1,000 reads while processes fork, exit, stay zombies and move between
+# container cgroups; then the guest's dmesg check) with this kernel's image.
+# It links servicio's release objects: `make all` into $GESTOR_BUILD first.
+run_bpf_suite() { # variant
+	local dir gb=${GESTOR_BUILD:-$top/build} rc=0 start
+	dir=$(build "$1" | tail -n1) || return 1
+	mkdir -p "$gb/debug-kernel-$1"
+	if ! BUILD=$gb nice -n "$nice_n" make -s -C "$top" -j"$jobs" all >"$gb/debug-kernel-$1/make-all.log" 2>&1; then
+		echo "# BPF suite on the $1 debug kernel: not run, make all failed ($gb/debug-kernel-$1/make-all.log)"
+		return 1
+	fi
+	start=$(date +%s)
+	GESTOR_KERNEL=$dir/linux/arch/x86/boot/bzImage GESTOR_BUILD=$gb \
+		GESTOR_VM_TIMEOUT=${GESTOR_VM_TIMEOUT:-3000} GESTOR_VM_MEM=${GESTOR_VM_MEM:-2560} \
+		bash "$top/tests/kernel/bpf_vm.sh" || rc=$?
+	# a skip (77: nothing to build the test from) is not a pass here
+	echo "# BPF suite (bpf_vm.sh) on the $1 debug kernel: exit $rc in $(($(date +%s) - start)) s"
+	return $rc
+}
+
 variants=${2:-kasan kcsan}
 case "${1:-test}" in
 build) for v in $variants; do build "$v"; done ;;
 bpf)
 	rc=0
-	for v in $variants; do run_bpf "$v" || rc=1; done
+	for v in $variants; do
+		run_bpf "$v" || rc=1
+		run_bpf_suite "$v" || rc=1
+	done
 	exit $rc
 	;;
 test)
@@ -260,6 +333,7 @@ test)
 	for v in $variants; do
 		run_suite "$v" || rc=1
 		run_bpf "$v" || rc=1
+		run_bpf_suite "$v" || rc=1
 	done
 	exit $rc
 	;;
