@@ -121,8 +121,23 @@ static void promexp_ctr_carry(struct promexp_ctr *o, const struct promexp_ctr *p
 int promexp_state_step(struct promexp_state *next, const struct promexp_state *prev,
 		       const struct cycle *c, const struct promexp_info *x)
 {
-	size_t n = 0;
+	struct promexp_ctr *ctrs = next->ctrs;
+	size_t n = 0, cap = next->cap;
 
+	/* what next held goes, but for its array's room */
+	for (size_t i = 0; ctrs && i < next->nctrs; i++)
+		for (size_t j = 0; j < PROMEXP_NLABELS; j++)
+			free(ctrs[i].label[j]);
+	memset(next, 0, sizeof(*next));
+	if (c->nrows > cap || !ctrs) {
+		free(ctrs);
+		cap = c->nrows ? c->nrows : 1;
+		ctrs = malloc(cap * sizeof(*ctrs));
+		if (!ctrs)
+			return -ENOMEM;
+	}
+	next->ctrs = ctrs;
+	next->cap = cap;
 	memcpy(next->decisions, prev->decisions, sizeof(next->decisions));
 	memcpy(next->cycle_buckets, prev->cycle_buckets, sizeof(next->cycle_buckets));
 	next->cycles = prev->cycles + 1;
@@ -143,9 +158,6 @@ int promexp_state_step(struct promexp_state *next, const struct promexp_state *p
 	if (x->labels)
 		next->labels = *x->labels;
 
-	next->ctrs = calloc(c->nrows ? c->nrows : 1, sizeof(*next->ctrs));
-	if (!next->ctrs)
-		return -ENOMEM;
 	for (size_t i = 0; i < c->nrows; i++) {
 		const struct cycle_row *r = &c->rows[i];
 
@@ -156,6 +168,7 @@ int promexp_state_step(struct promexp_state *next, const struct promexp_state *p
 			continue;
 		struct promexp_ctr *o = &next->ctrs[n++];
 
+		memset(o, 0, sizeof(*o)); /* as calloc gave it: every field from this cycle */
 		if (promexp_ctr_fill(o, r, c, x, x->io ? &x->io[i] : NULL) != 0) {
 			next->nctrs = n;
 			promexp_state_free(next);
@@ -725,6 +738,7 @@ struct promexp {
 	struct MHD_Daemon *mhd;
 	pthread_mutex_t mu; /* guards cur against the HTTP thread's reads */
 	struct promexp_state cur; /* written only by the manager's thread, under mu */
+	struct promexp_state spare; /* the manager's alone: the next state is made in it */
 	pthread_mutex_t cmu; /* guards conns, stop */
 	pthread_cond_t cv;
 	struct promexp_conn conns[PROMEXP_CONNS];
@@ -948,7 +962,7 @@ int promexp_start(struct promexp **out, const char *listen, unsigned *port, char
 
 void promexp_publish(struct promexp *px, const struct cycle *c, const struct promexp_info *x)
 {
-	struct promexp_state next = { 0 }, old;
+	struct promexp_state old;
 	struct promexp_info xi;
 	struct ctrio *own = NULL;
 	int ret;
@@ -959,17 +973,18 @@ void promexp_publish(struct promexp *px, const struct cycle *c, const struct pro
 	if (!xi.io) /* the manager did not read them: read here, kept files and all */
 		xi.io = own = ctrio_read_cycle(px->keep, c);
 	/* only this thread writes cur: reading it here without the lock is safe */
-	ret = promexp_state_step(&next, &px->cur, c, &xi);
+	ret = promexp_state_step(&px->spare, &px->cur, c, &xi);
 	free(own);
 	if (ret != 0) {
 		log_warnx("metrics: out of memory: /metrics keeps the previous cycle");
 		return;
 	}
+	/* the two states swap: the one shown until now is the next cycle's to overwrite */
 	pthread_mutex_lock(&px->mu);
 	old = px->cur;
-	px->cur = next;
+	px->cur = px->spare;
 	pthread_mutex_unlock(&px->mu);
-	promexp_state_free(&old);
+	px->spare = old;
 }
 
 void promexp_stop(struct promexp *px)
@@ -989,6 +1004,7 @@ void promexp_stop(struct promexp *px)
 	pthread_mutex_destroy(&px->cmu);
 	pthread_mutex_destroy(&px->mu);
 	promexp_state_free(&px->cur);
+	promexp_state_free(&px->spare);
 	ctrio_keep_free(px->keep);
 	free(px);
 }
