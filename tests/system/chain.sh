@@ -117,6 +117,8 @@ check "servicio exited 0 after SIGINT ($(cat "$OUT/run.rc" 2>/dev/null))" [ "$(c
 check "servicio's log says 'metrics source: module'" grep -q 'metrics source: module' "$RUN"
 check "servicio never used the procfs collector" bash -c "! grep -q 'metrics source: procfs' '$RUN'"
 check "servicio started the admin_logs container" grep -q 'admin_logs container .* created and started' "$RUN"
+check "servicio's protect rail names the burners' label (gestor.protect=true)" \
+	grep -q 'safety rails: .*protect label gestor\.protect=true$' "$RUN"
 check "SIGINT was handled (stop requested)" grep -q 'stop requested' "$RUN"
 cycles=$(grep -c '^cycle [0-9]* ' "$RUN")
 echo "# cycles printed: $cycles"
