@@ -311,8 +311,17 @@ run_bpf_suite() { # variant
 	start=$(date +%s)
 	GESTOR_KERNEL=$dir/linux/arch/x86/boot/bzImage GESTOR_BUILD=$gb \
 		GESTOR_VM_TIMEOUT=${GESTOR_VM_TIMEOUT:-3000} GESTOR_VM_MEM=${GESTOR_VM_MEM:-2560} \
-		bash "$top/tests/kernel/bpf_vm.sh" || rc=$?
-	# a skip (77: nothing to build the test from) is not a pass here
+		bash "$top/tests/kernel/bpf_vm.sh" >"$gb/debug-kernel-$1/bpf_vm.log" 2>&1 || rc=$?
+	cat "$gb/debug-kernel-$1/bpf_vm.log"
+	# bpf_vm.sh leaves test_argv_on_fuse out for any image but Debian's own
+	# (it bundles that kernel's fuse.ko) and says so with 77 after its
+	# checks: that part alone is accepted here, with every check passed; any
+	# other skip (nothing to build the test from) is not a pass
+	if [ "$rc" = 77 ] && grep -q '^# [1-9][0-9]* checks, 0 failed$' "$gb/debug-kernel-$1/bpf_vm.log" &&
+		[ "$(grep '^skipped: ' "$gb/debug-kernel-$1/bpf_vm.log")" = "skipped: part argv on FUSE: no fuse.ko for bzImage" ]; then
+		echo "# (test_argv_on_fuse left out on this kernel, as bpf_vm.sh does for any image but Debian's)"
+		rc=0
+	fi
 	echo "# BPF suite (bpf_vm.sh) on the $1 debug kernel: exit $rc in $(($(date +%s) - start)) s"
 	return $rc
 }
