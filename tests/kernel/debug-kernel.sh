@@ -165,9 +165,12 @@ CONFIG_ACPI CONFIG_TMPFS CONFIG_SLUB CONFIG_SWAP CONFIG_BLK_DEV_LOOP CONFIG_SECU
 # in linux/.gestor-patches/, so a tree seeded from an older key first gets
 # back those that are not (or no longer) in the set, then the missing ones
 patch_tree() { # linux dir
-	local l=$1 p n
+	local l=$1 p n i applied
 	mkdir -p "$l/.gestor-patches"
-	for p in $(ls -r "$l/.gestor-patches"/*.patch 2>/dev/null); do
+	applied=("$l/.gestor-patches"/*.patch)
+	for ((i = ${#applied[@]} - 1; i >= 0; i--)); do
+		p=${applied[i]}
+		[ -f "$p" ] || continue
 		n=$(basename "$p")
 		cmp -s "$p" "$patches/$n" && continue
 		echo "# reverting $n (not in this set)"
@@ -211,7 +214,7 @@ build_tree() {
 build() { # variant
 	[ -n "$src_tar" ] || { echo "skipped: linux-source-6.1 is not installed" >&2; exit 77; }
 	command -v pahole >/dev/null || { echo "skipped: pahole (dwarves) is not installed: BTF needs it" >&2; exit 77; }
-	local variant=$1 ver key t1 o miss= seed= s real # dir, t0: global, the EXIT trap reads them
+	local variant=$1 ver key t1 o miss='' seed='' s real # dir, t0: global, the EXIT trap reads them
 	ver=$(dpkg-query -W -f '${Version}' linux-source-6.1 2>/dev/null || stat -c %Y "$src_tar")
 	key=$variant-$( (echo "$ver"; fragment "$variant"; echo "$required"; cat "$patches"/*.patch) | sha256sum | cut -c1-16)
 	dir=$cache/$key
@@ -224,8 +227,8 @@ build() { # variant
 		for s in "$cache/$variant"-*/done; do
 			[ -f "$s" ] || continue
 			real=$(readlink -f "${s%/done}")
-			[ -f "$real/linux/Makefile" ] &&
-				[ "$(sed -n 's/.*linux-source-6.1 \([^,]*\),.*/\1/p' "$real/build.log" | head -n1)" = "$ver" ] || continue
+			[ -f "$real/linux/Makefile" ] || continue
+			[ "$(sed -n 's/.*linux-source-6.1 \([^,]*\),.*/\1/p' "$real/build.log" | head -n1)" = "$ver" ] || continue
 			seed="${s%/done} ($(cat "$s"))"
 			rm -f "$real/done" "$real/build-seconds" "$real/build-seconds.log"
 			ln -s "$(basename "$real")" "$dir"
