@@ -5,7 +5,8 @@
 #   make test       set up the machine, build with ASan+UBSan, run every suite
 #   make coverage   make test on a gcov build ($(BUILD)/cov), then line and
 #                   branch coverage per file of servicio/, admin_logs/, lib/
-#   make test-debug-kernel  the module's VM suite on a lockdep+KASAN kernel
+#   make test-debug-kernel  the module's and the BPF program's VM suites on
+#                   lockdep+KASAN and lockdep+KCSAN 6.1 kernels
 #   make mutations  break the product one line at a time (tests/mutations.sh):
 #                   each mutation must make the suite named for it fail
 #   make run        set up, build, and run the whole system (DURATION=s to stop)
