@@ -69,7 +69,7 @@ static void decide_kept_sort(struct decide_kept *k)
 static int decide_kept_as(const struct decide_kept *k, const char *id)
 {
 	const struct decide_kept_ctr *e;
-	struct decide_kept_ctr key;
+	struct decide_kept_ctr key = { 0 };
 
 	if (!k || !k->n || !util_strlcpy(key.id, id, sizeof(key.id)))
 		return POLICY_NONE;
