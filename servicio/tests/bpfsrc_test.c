@@ -294,7 +294,8 @@ static void test_agrees_with_proc(void **state)
 		 * so its sum can be short of the runtime by up to two ticks:
 		 * the same bracket as the loop above (a KCSAN kernel under TCG
 		 * showed 11.6 ms of runtime as utime 0 stime 0) */
-		assert_true(between(r->cpu_time_ns, q->cpu_time_ns, q->cpu_time_ns + tick_ns, tick_ns));
+		assert_true(
+			between(r->cpu_time_ns, q->cpu_time_ns, q->cpu_time_ns + tick_ns, tick_ns));
 		assert_string_equal(r->cmdline, "");
 		assert_string_equal(r->state, "S");
 		kill(kids[i], SIGKILL);
