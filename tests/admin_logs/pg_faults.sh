@@ -38,6 +38,13 @@ whole_missing() {
 
 # --- 1. kill -9 of admin_logs under load
 al_kill9_rounds "$W" k 20
+# A killed server's PostgreSQL session lives on until the server notices its
+# client is gone, and finishes a COMMIT it had already received: the batch
+# is then in the database (never acknowledged: allowed) after the next
+# server counted the database at its start (/health: that count plus what
+# it stored). So the next server starts once those sessions have ended.
+pg_sessions_gone() { [ "$(pg_psql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'admin_logs'")" = 0 ]; }
+check "kill -9: the killed servers' database sessions end" wait_for 30 pg_sessions_gone
 al_start "$W" --quiet
 acked=$(sort -u "$W/acked" | wc -l)
 check "kill -9: load got answers (acked $acked batches)" test "$acked" -ge 150
