@@ -400,10 +400,13 @@ enum batch_status batch_parse(const char *body, size_t len, const char *auto_id,
 	memset(b, 0, sizeof(*b));
 	b->host = "";
 	b->run = "";
+	jarena_enter(&b->arena);
 	b->root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+	jarena_leave();
 	if (!b->root) {
 		snprintf(err, errlen, "malformed JSON at line %d column %d: %s", jerr.line,
 			 jerr.column, jerr.text);
+		jarena_release(&b->arena);
 		return BATCH_MALFORMED;
 	}
 	if (json_is_array(b->root)) {
@@ -449,7 +452,10 @@ void batch_free(struct batch *b)
 	b->text = NULL;
 	free(b->spans);
 	b->spans = NULL;
-	json_decref(b->root);
+	if (jarena_owns(&b->arena))
+		jarena_release(&b->arena); /* the tree with it, in one go */
+	else
+		json_decref(b->root);
 	b->root = NULL;
 	b->records = NULL;
 }

@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "jarena.h"
 #include "jspan.h"
 
 #define BATCH_ID_MAX 64
@@ -39,7 +40,8 @@ struct batch {
 	bool generated_id; /* the body was a bare array */
 	const char *host; /* borrowed from root; "" when absent */
 	const char *run; /* borrowed from root; "" when absent (else a valid run id) */
-	json_t *root; /* owned: the parsed body */
+	json_t *root; /* owned: the parsed body, in arena when jarena_owns() says so */
+	struct jarena arena; /* owned: where root's values were allocated */
 	json_t *records; /* borrowed: the records array */
 	char *text; /* owned: the records' JSON text */
 	struct jspan *spans; /* owned: record i is text[spans[i].off .. + len) */

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "gestor.h"
 #include "http.h"
+#include "jarena.h"
 #include "log.h"
 #include "memtrim.h"
 #include "opts.h"
@@ -116,6 +117,7 @@ int main(int argc, char **argv)
 	sigset_t set;
 	int r, sig, status;
 
+	jarena_install(); /* before anything allocates through jansson */
 	log_init("admin_logs", LOG_LVL_INFO);
 	config_defaults(&cfg);
 	r = config_load(&cfg, argc, argv, opts_getenv, err, sizeof(err));
