@@ -61,6 +61,11 @@ free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0));
 # wrk_run URL N [CONNECTIONS] -> "entries_per_s p99_ms non2xx requests"
 wrk_run() {
 	local out rps p99 non2xx reqs c=${3:-16}
+	# the step before (a server's start, PostgreSQL's initdb, the last run's
+	# checkpoint) may leave writeback in flight: flush it, so that no program's
+	# fsyncs queue behind another's data
+	sync
+	sleep 1
 	out=$(RUN="r$RANDOM$RANDOM" N=$2 wrk -t"$((c < 2 ? c : 2))" -c"$c" -d"${DUR}s" --latency -s bench/admin_logs.lua "$1")
 	rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
 	reqs=$(awk '/requests in/ {print $1}' <<<"$out")
