@@ -74,6 +74,16 @@ wrk_run() {
 	echo "$(awk -v r="$rps" -v n="$2" 'BEGIN {printf "%.0f", r * n}') ${p99:-?} ${non2xx:-0} $reqs"
 }
 
+# sync_us: the disk's latency for one small synchronous write (200 appends
+# of 4 KiB with O_DSYNC, as the reference's fsync'd lines; mean, µs): with
+# one sender every batch waits for one such write, so this bounds the rates
+sync_us() {
+	local t
+	t=$(dd if=/dev/zero of="$W/sync.probe" bs=4k count=200 oflag=dsync 2>&1 | awk '/copied/ {print $(NF-3)}')
+	rm -f "$W/sync.probe"
+	awk -v t="$t" 'BEGIN {printf "%.0f", t / 200 * 1e6}'
+}
+
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
 # --- back ends: SQLite, PostgreSQL, the reference, by concurrent senders
@@ -94,7 +104,7 @@ backends() {
 	psql -X -q "postgresql://gestor@127.0.0.1:$pgport/postgres" -c "CREATE DATABASE gestor"
 	echo "back ends: 10 records/request, wrk -d${DUR}s on 127.0.0.1, $(nproc) cores, $(date -u +%FT%TZ)"
 	echo "PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}') (fsync=on, synchronous_commit=on), SQLite $(sqlite3 --version 2>/dev/null | cut -d' ' -f1)"
-	echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg); a 4 KiB O_DSYNC write: $(sync_us) µs"
 	printf '\n%-40s %8s %12s %10s %8s\n' "store" "senders" "entries/s" "p99 ms" "non-2xx"
 	for c in 1 4 16; do
 		mkdir -p "$W/sq$c"
@@ -121,7 +131,7 @@ backends() {
 		printf '%-40s %8s %12s %10s %8s\n' "Python reference (fsync each)" "$c" "$e" "$p" "$x"
 		stop_pid "$REF_PID"
 	done
-	echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg); a 4 KiB O_DSYNC write: $(sync_us) µs"
 }
 if [ "$MODE" = backends ]; then
 	backends
