@@ -316,6 +316,16 @@ bool opts_pick_help(const struct opts_opt *o)
 	return strcmp(o->name, "help") == 0;
 }
 
+bool opts_pick_first(const struct opts_opt *o)
+{
+	static const char *const first[] = { "config", "help", "version", "print-config" };
+
+	for (size_t i = 0; i < sizeof(first) / sizeof(first[0]); i++)
+		if (strcmp(o->name, first[i]) == 0)
+			return true;
+	return false;
+}
+
 void *opts_prog_defaults(const struct opts_prog *p, bool help)
 {
 	void *d = p->defaults_of ? calloc(1, p->defaults_size) : NULL;

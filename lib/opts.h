@@ -46,6 +46,23 @@ struct opts_opt {
 /* OPTS_FIELD(struct config, port): the off and size members of a row. */
 #define OPTS_FIELD(type, field) offsetof(type, field), sizeof(((type *)0)->field)
 
+/* The rows every program's table ends with, alike: --help (type: the
+ * settings' struct, with a bool help), and with --version and --print-config
+ * (bools version, print_config; file: the INI file --print-config makes). */
+/* clang-format off */
+#define OPTS_ROW_HELP(type)                                                    \
+	{ "help", OPTS_BOOL, OPTS_FIELD(type, help), 0, 0, NULL, NULL,         \
+	  "print this help and exit", OPTS_NOENV }
+#define OPTS_ROWS_PROG(type, file)                                             \
+	OPTS_ROW_HELP(type),                                                   \
+	{ "version", OPTS_BOOL, OPTS_FIELD(type, version), 0, 0, NULL, NULL,   \
+	  "print the version and exit", OPTS_NOENV },                          \
+	{ "print-config", OPTS_BOOL, OPTS_FIELD(type, print_config), 0, 0,     \
+	  NULL, NULL, "print a configuration file of every option at its "     \
+	  "default, commented, and exit (the shipped " file " is this output)", \
+	  OPTS_NOENV }
+/* clang-format on */
+
 struct opts_spec {
 	const struct opts_opt *opts;
 	size_t n;
@@ -123,6 +140,11 @@ void *opts_prog_defaults(const struct opts_prog *p, bool help);
 /* A pick for opts_load_args: --help alone (a first pass, so that --help
  * wins over a bad value elsewhere on the line). */
 bool opts_pick_help(const struct opts_opt *o);
+
+/* A pick for a program with an INI file's first pass: the options that
+ * choose the file (--config) or end the program (--help, --version,
+ * --print-config). */
+bool opts_pick_first(const struct opts_opt *o);
 
 /* What the first pass asked for besides running. */
 struct opts_prog_req {

@@ -178,6 +178,30 @@ int util_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+int util_body_add(struct util_body *b, const void *p, size_t n, size_t max)
+{
+	if (n > max || b->len > max - n) {
+		b->over = true;
+		return -EFBIG;
+	}
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		char *d;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		d = realloc(b->data, cap);
+		if (!d)
+			return -ENOMEM;
+		b->data = d;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
 int util_fsync_dir_of(const char *path)
 {
 	char dir[PATH_MAX];

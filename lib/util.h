@@ -88,6 +88,20 @@ uint64_t util_mono_ns(void);
 uint64_t util_real_ns(void);
 uint64_t util_boot_ns(void);
 
+/* A growing, NUL-terminated buffer of at most a given size (an answer's
+ * body); zeroed to start, data freed by its owner. */
+struct util_body {
+	char *data;
+	size_t len, cap;
+	bool over; /* a piece did not fit under the bound: left out */
+};
+
+/*
+ * Append n bytes of p to b when b stays within max bytes (else set b->over
+ * and append nothing: -EFBIG). 0, -EFBIG or -ENOMEM.
+ */
+int util_body_add(struct util_body *b, const void *p, size_t n, size_t max);
+
 /* Copy src into dst (size cap), always terminated; true when it fit. */
 bool util_strlcpy(char *dst, const char *src, size_t cap);
 

@@ -196,13 +196,7 @@ static const struct opts_opt config_opts[] = {
 	  0 },
 	{ "host", OPTS_STR, F(host), 0, 0, NULL, "NAME",
 	  "host name sent with the logs (empty: this machine's host name)", 0 },
-	{ "help", OPTS_BOOL, F(help), 0, 0, NULL, NULL, "print this help and exit", OPTS_NOENV },
-	{ "version", OPTS_BOOL, F(version), 0, 0, NULL, NULL, "print the version and exit",
-	  OPTS_NOENV },
-	{ "print-config", OPTS_BOOL, F(print_config), 0, 0, NULL, NULL,
-	  "print a configuration file of every option at its default, commented, and exit "
-	  "(the shipped " CONFIG_DEFAULT_FILE " is this output)",
-	  OPTS_NOENV },
+	OPTS_ROWS_PROG(struct config, CONFIG_DEFAULT_FILE),
 };
 
 void config_defaults(struct config *c)
@@ -253,16 +247,10 @@ static void config_default_host(struct config *c)
 static const struct opts_spec config_spec = { config_opts, UTIL_ARRAY_LEN(config_opts), "GESTOR_",
 					      "servicio" };
 
-/* The first pass over the flags: --config and --help only. */
-static bool config_first_pass(const struct opts_opt *o)
-{
-	return strcmp(o->name, "config") == 0 || strcmp(o->name, "help") == 0 ||
-	       strcmp(o->name, "version") == 0 || strcmp(o->name, "print-config") == 0;
-}
-
+/* The second pass over the flags: all but the first's (opts_pick_first). */
 static bool config_second_pass(const struct opts_opt *o)
 {
-	return !config_first_pass(o);
+	return !opts_pick_first(o);
 }
 
 /* Rules between fields, checked once everything is read. */
@@ -313,7 +301,7 @@ int config_load(struct config *c, int argc, char **argv, const char *(*getenv_fn
 	config_defaults(c);
 	/* first pass: --config and --help only (checks every flag's syntax too) */
 	config_defaults(&pre);
-	ret = opts_load_args(&config_spec, &pre, argc, argv, config_first_pass, err, errlen);
+	ret = opts_load_args(&config_spec, &pre, argc, argv, opts_pick_first, err, errlen);
 	if (ret)
 		return ret;
 	if (pre.help || pre.version || pre.print_config) {

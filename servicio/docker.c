@@ -25,40 +25,16 @@ struct docker {
 	void (*alive)(void);
 };
 
-struct docker_buf {
-	char *data;
-	size_t len, cap;
-	bool too_big;
-};
-
+/* An answer's body into a util_body; a failure (too big, out of memory)
+ * makes curl fail with CURLE_WRITE_ERROR. */
 static size_t docker_write_cb(char *ptr, size_t size, size_t nmemb, void *user)
 {
-	struct docker_buf *b = user;
-	size_t n = size * nmemb;
-
-	if (b->len + n > DOCKER_MAX_BODY) {
-		b->too_big = true;
-		return 0; /* makes curl fail with CURLE_WRITE_ERROR */
-	}
-	if (b->len + n + 1 > b->cap) {
-		size_t ncap = b->cap ? b->cap : 4096;
-		while (ncap < b->len + n + 1)
-			ncap *= 2;
-		char *d = realloc(b->data, ncap);
-		if (!d)
-			return 0;
-		b->data = d;
-		b->cap = ncap;
-	}
-	memcpy(b->data + b->len, ptr, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return n;
+	return util_body_add(user, ptr, size * nmemb, DOCKER_MAX_BODY) == 0 ? size * nmemb : 0;
 }
 
 /* Turn a curl failure into -errno and a sentence. */
 static int docker_curl_error(struct docker *d, CURLcode rc, const char *cerr,
-			     const struct docker_buf *b, char *err, size_t errlen)
+			     const struct util_body *b, char *err, size_t errlen)
 {
 	long oserr = 0;
 
@@ -83,7 +59,7 @@ static int docker_curl_error(struct docker *d, CURLcode rc, const char *cerr,
 		snprintf(err, errlen, "Docker daemon did not answer within the timeout (%s)", cerr);
 		return -ETIMEDOUT;
 	case CURLE_WRITE_ERROR:
-		if (b->too_big) {
+		if (b->over) {
 			snprintf(err, errlen, "Docker answer larger than %u bytes",
 				 DOCKER_MAX_BODY);
 			return -EFBIG;
@@ -117,7 +93,7 @@ static int docker_progress_cb(void *arg, curl_off_t dlt, curl_off_t dln, curl_of
 /* One exchange on path exactly as given (already versioned or not). */
 /* The handle's transport for one request to url: the socket, the
  * timeouts, the answer into b, curl's message into cerr. */
-static void docker_setup(struct docker *d, const char *url, long timeout_ms, struct docker_buf *b,
+static void docker_setup(struct docker *d, const char *url, long timeout_ms, struct util_body *b,
 			 char *cerr)
 {
 	curl_easy_reset(d->curl); /* keeps the open connection */
@@ -167,7 +143,7 @@ static int docker_exchange(struct docker *d, const char *method, const char *pat
 			   char *err, size_t errlen)
 {
 	char url[2048], cerr[CURL_ERROR_SIZE] = "";
-	struct docker_buf b = { 0 };
+	struct util_body b = { 0 };
 	struct curl_slist *hdrs = NULL;
 	CURLcode rc;
 	int ret;

@@ -35,28 +35,15 @@ struct logclient {
 	int dirfd; /* >= 0 once pinned (logclient_pin): the socket's directory */
 	char via[64]; /* pinned: /proc/self/fd/<dirfd>/<name>, what curl connects to */
 	char url[640];
-	char *body;
-	size_t len;
-	bool over;
+	struct util_body body; /* the last answer's, cut at LOGCLIENT_BODY_MAX */
 };
 
 static size_t on_data(char *p, size_t sz, size_t n, void *user)
 {
 	struct logclient *lc = user;
-	size_t add = sz * n;
 
-	if (lc->len + add > LOGCLIENT_BODY_MAX) {
-		lc->over = true;
-		return add; /* keep reading, drop the excess */
-	}
-	char *nb = realloc(lc->body, lc->len + add + 1);
-	if (!nb)
-		return 0;
-	lc->body = nb;
-	memcpy(lc->body + lc->len, p, add);
-	lc->len += add;
-	lc->body[lc->len] = '\0';
-	return add;
+	/* past the bound: keep reading, drop the excess */
+	return util_body_add(&lc->body, p, sz * n, LOGCLIENT_BODY_MAX) == -ENOMEM ? 0 : sz * n;
 }
 
 /*
@@ -260,7 +247,7 @@ void logclient_free(struct logclient *lc)
 		curl_easy_cleanup(lc->curl);
 	if (lc->via[0])
 		close(lc->dirfd);
-	free(lc->body);
+	free(lc->body.data);
 	explicit_bzero(lc->auth, sizeof(lc->auth));
 	free(lc);
 }
@@ -276,10 +263,8 @@ static long request(struct logclient *lc, const char *method, const char *path, 
 	CURLcode rc;
 	int r;
 
-	free(lc->body);
-	lc->body = NULL;
-	lc->len = 0;
-	lc->over = false;
+	free(lc->body.data);
+	memset(&lc->body, 0, sizeof(lc->body));
 	snprintf(lc->url, sizeof(lc->url), "%s%s", lc->base, path);
 	r = !lc->sock[0] ? 0
 	    : lc->via[0] ? logclient_pinned_ok(lc, err, errlen)
@@ -333,7 +318,8 @@ enum logclient_result logclient_post(struct logclient *lc, const char *body, siz
 		return LOGCLIENT_OK;
 	if (st < 0)
 		return LOGCLIENT_RETRY;
-	snprintf(err, errlen, "POST %s: HTTP %ld: %.200s", lc->url, st, lc->body ? lc->body : "");
+	snprintf(err, errlen, "POST %s: HTTP %ld: %.200s", lc->url, st,
+		 lc->body.data ? lc->body.data : "");
 	/* 401/403: a token to fix on either side; keep the batch until then */
 	if (st >= 500 || st == 429 || st == 408 || st == 401 || st == 403)
 		return LOGCLIENT_RETRY;
@@ -361,10 +347,10 @@ int logclient_graficar(struct logclient *lc, long timeout_ms, char **dir, size_t
 		return -ECONNREFUSED;
 	if (st != 200) {
 		snprintf(err, errlen, "POST %s: HTTP %ld: %.200s", lc->url, st,
-			 lc->body ? lc->body : "");
+			 lc->body.data ? lc->body.data : "");
 		return -EPROTO;
 	}
-	root = json_loadb(lc->body ? lc->body : "", lc->len, 0, &je);
+	root = json_loadb(lc->body.data ? lc->body.data : "", lc->body.len, 0, &je);
 	if (!root) {
 		snprintf(err, errlen, "POST %s: answer is not JSON: %s", lc->url, je.text);
 		return -EPROTO;

@@ -39,7 +39,7 @@ static const struct opts_opt top_opts[] = {
 	  "servicio's --state-dir (where it writes status.json)", 0 },
 	{ "interval", OPTS_DOUBLE, F(interval), 0, 3600, NULL, "SECONDS",
 	  "read the status this often (0: at servicio's interval)", 0 },
-	{ "help", OPTS_BOOL, F(help), 0, 0, NULL, NULL, "print this help and exit", OPTS_NOENV },
+	OPTS_ROW_HELP(struct top_args),
 };
 
 static const struct opts_spec top_spec = { top_opts, UTIL_ARRAY_LEN(top_opts), NULL, NULL };

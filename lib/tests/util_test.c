@@ -282,6 +282,36 @@ static void test_write_atomic(void **state)
 	assert_int_equal(util_fsync_dir_of("/none/such/dir/f"), -ENOENT);
 }
 
+/* util_body_add: pieces appended and terminated, past 4096 bytes too (the
+ * buffer grows), up to the bound exactly; a piece over it is left out and
+ * marks the body over, a later one that fits still goes in. */
+static void test_body_add(void **state)
+{
+	struct util_body b = { 0 };
+	char big[5000];
+
+	(void)state;
+	memset(big, 'x', sizeof(big));
+	assert_int_equal(util_body_add(&b, "ab", 2, 8000), 0);
+	assert_string_equal(b.data, "ab");
+	assert_int_equal(util_body_add(&b, big, sizeof(big), 8000), 0);
+	assert_int_equal(b.len, 5002);
+	assert_int_equal(strlen(b.data), 5002);
+	assert_int_equal(b.data[4000], 'x');
+	assert_false(b.over);
+	assert_int_equal(util_body_add(&b, big, 2999, 8000), -EFBIG); /* 8001 bytes */
+	assert_true(b.over);
+	assert_int_equal(b.len, 5002);
+	assert_int_equal(util_body_add(&b, big, 2998, 8000), 0); /* 8000: the bound itself */
+	assert_int_equal(b.len, 8000);
+	assert_int_equal(b.data[8000], '\0');
+	assert_int_equal(util_body_add(&b, "", 0, 8000), 0);
+	assert_int_equal(util_body_add(&b, "y", 1, 8000), -EFBIG);
+	assert_int_equal(util_body_add(&b, "y", 1, SIZE_MAX), 0); /* no overflow at the top */
+	assert_int_equal(b.len, 8001);
+	free(b.data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +326,7 @@ int main(void)
 		cmocka_unit_test(test_strlcpy_and_hex),
 		cmocka_unit_test(test_clocks_move),
 		cmocka_unit_test(test_write_atomic),
+		cmocka_unit_test(test_body_add),
 	};
 	return cmocka_run_group_tests_name("lib_util", tests, setup, teardown);
 }
