@@ -503,6 +503,40 @@ static void ctrio_read_v2(const char *dir, struct ctrio *o, char *buf, int *f)
 	}
 }
 
+/* The cgroup directory of v2 (at the root, or under unified/ of a hybrid). */
+static const char *const ctrio_v2_dirs[] = { "%s%s", "%s/unified%s" };
+
+/* Where the cgroup's files are: 1 v1, 2 + i under ctrio_v2_dirs[i], 0 nowhere. */
+static int ctrio_where(const char *root, const char *cgroup)
+{
+	if (ctrio_isdir("%s/cpuacct%s", root, cgroup))
+		return 1;
+	for (size_t i = 0; i < UTIL_ARRAY_LEN(ctrio_v2_dirs); i++)
+		if (ctrio_isdir(ctrio_v2_dirs[i], root, cgroup))
+			return 2 + (int)i;
+	return 0;
+}
+
+/* The cgroup's counters from where (ctrio_where) into out, its version set
+ * when read (buf: scratch, f: the files' descriptors). */
+static void ctrio_read_where(int where, const char *root, const char *cgroup, struct ctrio *out,
+			     char *buf, int *f)
+{
+	char dir[PATH_MAX];
+
+	if (where == 1) {
+		out->version = 1;
+		ctrio_read_v1(root, cgroup, out, buf, f);
+	} else if (where >= 2 && (size_t)(where - 2) < UTIL_ARRAY_LEN(ctrio_v2_dirs)) {
+		int n = snprintf(dir, sizeof(dir), ctrio_v2_dirs[where - 2], root, cgroup);
+
+		if (n > 0 && (size_t)n < sizeof(dir)) {
+			out->version = 2;
+			ctrio_read_v2(dir, out, buf, f);
+		}
+	}
+}
+
 /* ctrio_read_kept() through sl, k's slot of the container (NULL: by path). */
 static int ctrio_read_slot(struct ctrio_keep *k, struct cgfds_slot *sl,
 			   const struct ctrio_roots *roots, const char *cgroup, int pid,
@@ -511,8 +545,7 @@ static int ctrio_read_slot(struct ctrio_keep *k, struct cgfds_slot *sl,
 	const char *r = roots && roots->cgroup ? roots->cgroup : "/sys/fs/cgroup";
 	const char *proc = roots && roots->proc ? roots->proc : "/proc";
 	const char *sys = roots && roots->sys ? roots->sys : "/sys";
-	static const char *const v2[] = { "%s%s", "%s/unified%s" };
-	char buf[CTRIO_BUF], dir[PATH_MAX];
+	char buf[CTRIO_BUF];
 	int tmp[CTRIO_NF], *f = sl ? sl->fd : tmp; /* tmp: opened, read and closed */
 	int ret = 0, where = sl ? sl->version : 0; /* 1: v1, 2: v2, 3: v2 under unified/ */
 
@@ -533,24 +566,9 @@ static int ctrio_read_slot(struct ctrio_keep *k, struct cgfds_slot *sl,
 		ret = -ENOENT;
 		goto out;
 	}
-	if (where == 0) {
-		if (ctrio_isdir("%s/cpuacct%s", r, cgroup))
-			where = 1;
-		for (size_t i = 0; i < UTIL_ARRAY_LEN(v2) && !where; i++)
-			if (ctrio_isdir(v2[i], r, cgroup))
-				where = 2 + (int)i;
-	}
-	if (where == 1) {
-		out->version = 1;
-		ctrio_read_v1(r, cgroup, out, buf, f);
-	} else if (where >= 2) {
-		int n = snprintf(dir, sizeof(dir), v2[where - 2], r, cgroup);
-
-		if (n > 0 && (size_t)n < sizeof(dir)) {
-			out->version = 2;
-			ctrio_read_v2(dir, out, buf, f);
-		}
-	}
+	if (where == 0)
+		where = ctrio_where(r, cgroup);
+	ctrio_read_where(where, r, cgroup, out, buf, f);
 	if (!out->version)
 		ret = -ENOENT;
 	if (sl && !out->has_cpu) /* its cgroup went or moved: look it up afresh next time */

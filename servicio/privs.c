@@ -299,16 +299,44 @@ out:
 	return r;
 }
 
+/* The groups the dropped process keeps: gid's, Docker's (its socket) and
+ * the log server's (its socket) when they exist; how many (at most 3). */
+static int privs_groups(gid_t gid, gid_t groups[3])
+{
+	const struct group *g;
+	int n = 0;
+
+	groups[n++] = gid;
+	if ((g = getgrnam("docker")))
+		groups[n++] = g->gr_gid;
+	if ((g = getgrnam(GESTOR_LOG_USER)))
+		groups[n++] = g->gr_gid;
+	return n;
+}
+
+/* Drop from the bounding set every capability caps does not permit. 0 or
+ * -1 with errno (EINVAL, a capability the kernel lacks, is not an error). */
+static int privs_bound(cap_t caps)
+{
+	for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++) {
+		cap_flag_value_t v = CAP_CLEAR;
+
+		cap_get_flag(caps, c, CAP_PERMITTED, &v);
+		if (v != CAP_SET && cap_drop_bound(c) != 0 && errno != EINVAL)
+			return -1;
+	}
+	return 0;
+}
+
 int privs_drop(enum snap_source src, const char *caps_text, const char *spool, char *err,
 	       size_t errlen)
 {
 	char list[128], text[160];
 	gid_t groups[3];
-	int ngroups = 0, r;
+	int ngroups, r;
 	uid_t uid;
 	gid_t gid;
 	cap_t caps = NULL;
-	struct group *g;
 
 	if (privs_fd < 0)
 		return 0;
@@ -319,11 +347,7 @@ int privs_drop(enum snap_source src, const char *caps_text, const char *spool, c
 	}
 	if ((r = privs_user_get(privs_user, &uid, &gid, err, errlen)) != 0)
 		return r;
-	groups[ngroups++] = gid;
-	if ((g = getgrnam("docker")))
-		groups[ngroups++] = g->gr_gid; /* the Docker socket */
-	if ((g = getgrnam(GESTOR_LOG_USER)))
-		groups[ngroups++] = g->gr_gid; /* the log server's socket */
+	ngroups = privs_groups(gid, groups);
 	privs_caps_for(src, list, sizeof(list));
 	/* measuring the table (docs/servicio.md): another set */
 	if (caps_text)
@@ -339,16 +363,10 @@ int privs_drop(enum snap_source src, const char *caps_text, const char *spool, c
 		return r;
 	}
 	/* the bounding set first (that needs cap_setpcap, which goes next) */
-	for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++) {
-		cap_flag_value_t v = CAP_CLEAR;
-		cap_get_flag(caps, c, CAP_PERMITTED, &v);
-		if (v != CAP_SET && cap_drop_bound(c) != 0 && errno != EINVAL)
-			goto err;
-	}
-	if (prctl(PR_SET_KEEPCAPS, 1) != 0 || setgroups((size_t)ngroups, groups) != 0 ||
-	    setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0 ||
-	    cap_set_proc(caps) != 0 || prctl(PR_SET_KEEPCAPS, 0) != 0 ||
-	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+	if (privs_bound(caps) != 0 || prctl(PR_SET_KEEPCAPS, 1) != 0 ||
+	    setgroups((size_t)ngroups, groups) != 0 || setresgid(gid, gid, gid) != 0 ||
+	    setresuid(uid, uid, uid) != 0 || cap_set_proc(caps) != 0 ||
+	    prctl(PR_SET_KEEPCAPS, 0) != 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		goto err;
 	cap_free(caps);
 	log_info("privileges: running as %s (uid %u) with %s%s; cron removal is asked of the "
