@@ -86,11 +86,11 @@ static void ctrstats_memory(const struct snapshot *cur, const char *cgroot, stru
 		struct ctr_stat *cs = &out->ctrs[i];
 		int ret;
 
-		cs->mem_kb = cs->rss_kb;
+		cs->mem_kb = cs->ctr->rss_kb;
 		if (!cgroot[0])
 			continue;
-		ret = fds ? cgfds_read(fds, cgroot, cur->ctrs[i].cgroup, cs->id, ram, &cs->mem)
-			  : cgmem_read(cgroot, cur->ctrs[i].cgroup, cs->id, ram, &cs->mem);
+		ret = fds ? cgfds_read(fds, cgroot, cs->ctr->cgroup, cs->ctr->id, ram, &cs->mem)
+			  : cgmem_read(cgroot, cs->ctr->cgroup, cs->ctr->id, ram, &cs->mem);
 		if (ret == 0) {
 			cs->has_mem = true;
 			cs->mem_kb = cs->mem.usage / 1024;
@@ -98,12 +98,12 @@ static void ctrstats_memory(const struct snapshot *cur, const char *cgroot, stru
 							      (double)cs->mem.limit
 						    : 0;
 		} else if (ram) {
-			cs->mem_pct = 100.0 * (double)cs->rss_kb * 1024.0 / (double)ram;
+			cs->mem_pct = 100.0 * (double)cs->ctr->rss_kb * 1024.0 / (double)ram;
 		}
 	}
 }
 
-/* The arrays of out, and each container's sums from the snapshot. */
+/* The arrays of out, each container's stat pointed at its snap_ctr. */
 static int ctrstats_alloc(const struct snapshot *prev, const struct snapshot *cur, bool rates,
 			  struct ctrstats *out)
 {
@@ -116,10 +116,7 @@ static int ctrstats_alloc(const struct snapshot *prev, const struct snapshot *cu
 		struct ctr_stat *cs = &out->ctrs[i];
 		const struct snap_ctr *sc = &cur->ctrs[i];
 
-		memcpy(cs->id, sc->id, sizeof(cs->id));
-		cs->procs = sc->nprocs;
-		cs->rss_kb = sc->rss_kb;
-		cs->cpu_time_ns = sc->cpu_time_ns;
+		cs->ctr = sc;
 		cs->has_cpu = rates && prev && snapshot_find_ctr(prev, sc->id) != NULL;
 	}
 	return 0;
@@ -170,10 +167,10 @@ const struct ctr_stat *ctrstats_find(const struct ctrstats *st, const char *id)
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (strncmp(st->ctrs[mid].id, id, n) < 0)
+		if (strncmp(st->ctrs[mid].ctr->id, id, n) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < st->nctrs && strncmp(st->ctrs[lo].id, id, n) == 0 ? &st->ctrs[lo] : NULL;
+	return lo < st->nctrs && strncmp(st->ctrs[lo].ctr->id, id, n) == 0 ? &st->ctrs[lo] : NULL;
 }

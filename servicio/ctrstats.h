@@ -26,17 +26,16 @@
 #include "cgmem.h"
 #include "snapshot.h"
 
+/* The rates of one container: a view of its snap_ctr (id, nprocs, and the
+ * rss_kb and cpu_time_ns sums over its processes are read there, not copied). */
 struct ctr_stat {
-	char id[GESTOR_CTR_ID_LEN + 1];
-	uint32_t procs;
-	uint64_t rss_kb; /* sum over its processes */
-	uint64_t cpu_time_ns; /* sum over its processes */
+	const struct snap_ctr *ctr; /* &cur->ctrs[i]: lives as long as the snapshot */
 	bool has_cpu; /* false the first time a container is seen */
 	double cpu_pct; /* 100 = one core; 0 when !has_cpu */
 	bool has_mem; /* the cgroup's memory files were found */
 	struct cgmem mem;
 	double mem_pct; /* mem.usage / mem.limit * 100 (0 when !has_mem) */
-	uint64_t mem_kb; /* mem.usage / 1024 when has_mem, else rss_kb */
+	uint64_t mem_kb; /* mem.usage / 1024 when has_mem, else ctr->rss_kb */
 };
 
 struct cgfds; /* cgfds.h */

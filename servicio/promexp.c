@@ -83,14 +83,14 @@ static int promexp_ctr_fill(struct promexp_ctr *o, const struct cycle_row *r, co
 	util_strlcpy(o->image, r->dc->image, sizeof(o->image));
 	util_strlcpy(o->label_class, lc ? lc : "", sizeof(o->label_class));
 	o->managed = scope_managed(r->dc, x->scope);
-	o->cpu_seconds = (double)(o->io.has_cpu ? o->io.cpu_ns : st->cpu_time_ns) / 1e9;
+	o->cpu_seconds = (double)(o->io.has_cpu ? o->io.cpu_ns : st->ctr->cpu_time_ns) / 1e9;
 	if (st->has_mem) {
 		o->working_set = st->mem.usage;
 		o->usage = st->mem.raw;
 		/* cgmem reports the RAM for "unlimited"; cAdvisor says 0 */
 		o->limit = st->mem.limit >= ram ? 0 : st->mem.limit;
 	} else {
-		o->working_set = o->usage = st->rss_kb * 1024;
+		o->working_set = o->usage = st->ctr->rss_kb * 1024;
 		o->limit = 0;
 	}
 	o->last_seen = (double)(c->cur.timestamp_ns / 1000000ull) / 1e3;
@@ -118,6 +118,25 @@ static void promexp_ctr_carry(struct promexp_ctr *o, const struct promexp_ctr *p
 		o->cpu_seconds += st->cpu_pct / 100.0 * (double)c->cs.interval_ns / 1e9;
 }
 
+/* next's totals and the cycle's figures: prev's counters carried on, this
+ * cycle's added, x's as they are now. */
+static void promexp_state_totals(struct promexp_state *next, const struct promexp_state *prev,
+				 const struct cycle *c, const struct promexp_info *x)
+{
+	memcpy(next->decisions, prev->decisions, sizeof(next->decisions));
+	memcpy(next->cycle_buckets, prev->cycle_buckets, sizeof(next->cycle_buckets));
+	next->cycles = prev->cycles + 1;
+	next->cycle_sum_s = prev->cycle_sum_s + x->cycle_s;
+	next->cycle_last_s = x->cycle_s;
+	for (int b = 0; b < PROMEXP_NBUCKETS; b++)
+		if (x->cycle_s <= promexp_buckets[b])
+			next->cycle_buckets[b]++;
+	next->source = (int)c->cur.source;
+	next->self = x->self;
+	if (x->labels)
+		next->labels = *x->labels;
+}
+
 int promexp_state_step(struct promexp_state *next, const struct promexp_state *prev,
 		       const struct cycle *c, const struct promexp_info *x)
 {
@@ -138,26 +157,7 @@ int promexp_state_step(struct promexp_state *next, const struct promexp_state *p
 	}
 	next->ctrs = ctrs;
 	next->cap = cap;
-	memcpy(next->decisions, prev->decisions, sizeof(next->decisions));
-	memcpy(next->cycle_buckets, prev->cycle_buckets, sizeof(next->cycle_buckets));
-	next->cycles = prev->cycles + 1;
-	next->cycle_sum_s = prev->cycle_sum_s + x->cycle_s;
-	next->cycle_last_s = x->cycle_s;
-	for (int b = 0; b < PROMEXP_NBUCKETS; b++)
-		if (x->cycle_s <= promexp_buckets[b])
-			next->cycle_buckets[b]++;
-	next->source = (int)c->cur.source;
-	next->module_loaded = x->module_loaded;
-	next->logs_up = x->logs_up;
-	next->delivered = x->delivered;
-	next->spooled = x->spooled;
-	next->dropped = x->dropped;
-	next->spool_batches = x->spool_batches;
-	next->spool_bytes = x->spool_bytes;
-	next->start_time = x->start_time;
-	if (x->labels)
-		next->labels = *x->labels;
-
+	promexp_state_totals(next, prev, c, x);
 	for (size_t i = 0; i < c->nrows; i++) {
 		const struct cycle_row *r = &c->rows[i];
 
@@ -540,23 +540,23 @@ static void pb_gestor(struct promexp_buf *b, const struct promexp_state *s)
 		       metrics_source_name((enum snap_source)i), s->source == i);
 	pb_head(b, "gestor_module_loaded", "gauge",
 		"1 when the kernel module's file (/proc/sysinfo_202002591) is there.");
-	pb_fmt(b, "gestor_module_loaded %d\n", s->module_loaded);
+	pb_fmt(b, "gestor_module_loaded %d\n", s->self.module_loaded);
 	pb_head(b, "gestor_admin_logs_up", "gauge",
 		"1 when the last delivery to admin_logs worked, 0 when batches go to the spool.");
-	pb_fmt(b, "gestor_admin_logs_up %d\n", s->logs_up);
+	pb_fmt(b, "gestor_admin_logs_up %d\n", s->self.logs_up);
 	pb_head(b, "gestor_admin_logs_batches_total", "counter",
 		"Batches of log records: delivered to admin_logs, written to the spool first, "
 		"dropped (spool full).");
 	pb_fmt(b, "gestor_admin_logs_batches_total{result=\"delivered\"} %llu\n",
-	       (unsigned long long)s->delivered);
+	       (unsigned long long)s->self.delivered);
 	pb_fmt(b, "gestor_admin_logs_batches_total{result=\"spooled\"} %llu\n",
-	       (unsigned long long)s->spooled);
+	       (unsigned long long)s->self.spooled);
 	pb_fmt(b, "gestor_admin_logs_batches_total{result=\"dropped\"} %llu\n",
-	       (unsigned long long)s->dropped);
+	       (unsigned long long)s->self.dropped);
 	pb_head(b, "gestor_spool_batches", "gauge", "Batches waiting in the spool.");
-	pb_fmt(b, "gestor_spool_batches %llu\n", (unsigned long long)s->spool_batches);
+	pb_fmt(b, "gestor_spool_batches %llu\n", (unsigned long long)s->self.spool_batches);
 	pb_head(b, "gestor_spool_bytes", "gauge", "Bytes of the spool not yet delivered.");
-	pb_fmt(b, "gestor_spool_bytes %llu\n", (unsigned long long)s->spool_bytes);
+	pb_fmt(b, "gestor_spool_bytes %llu\n", (unsigned long long)s->self.spool_bytes);
 	pb_head(b, "gestor_containers", "gauge", "Running containers measured, by managed.");
 	size_t managed = 0;
 	for (size_t i = 0; i < s->nctrs; i++)
@@ -564,7 +564,7 @@ static void pb_gestor(struct promexp_buf *b, const struct promexp_state *s)
 	pb_fmt(b, "gestor_containers{managed=\"true\"} %zu\n", managed);
 	pb_fmt(b, "gestor_containers{managed=\"false\"} %zu\n", s->nctrs - managed);
 	pb_head(b, "gestor_start_time_seconds", "gauge", "Unix time servicio started.");
-	pb_fmt(b, "gestor_start_time_seconds %.3f\n", s->start_time);
+	pb_fmt(b, "gestor_start_time_seconds %.3f\n", s->self.start_time);
 }
 
 int promexp_render(const struct promexp_state *s, char **out, size_t *len)

@@ -62,6 +62,15 @@ struct promexp_ctr {
 };
 
 /* Everything /metrics shows: a copy, owned by itself. */
+/* What servicio says of itself: the manager's, carried into the state as is. */
+struct promexp_self {
+	bool module_loaded; /* the kernel module's file is there */
+	bool logs_up; /* the last delivery to admin_logs worked */
+	uint64_t delivered, spooled, dropped; /* batches */
+	uint64_t spool_batches, spool_bytes; /* waiting in the spool now */
+	double start_time; /* unix seconds servicio started */
+};
+
 struct promexp_state {
 	struct promexp_ctr *ctrs; /* sorted by id */
 	size_t nctrs;
@@ -71,11 +80,7 @@ struct promexp_state {
 	double cycle_sum_s, cycle_last_s;
 	uint64_t cycle_buckets[PROMEXP_NBUCKETS]; /* cumulative counts per upper bound */
 	int source; /* enum snap_source of the last snapshot, -1 before one */
-	bool module_loaded; /* the kernel module's file is there */
-	bool logs_up; /* the last delivery to admin_logs worked */
-	uint64_t delivered, spooled, dropped; /* batches */
-	uint64_t spool_batches, spool_bytes; /* waiting in the spool now */
-	double start_time; /* unix seconds servicio started */
+	struct promexp_self self; /* as the last cycle's promexp_info said */
 	struct promexp_labels labels; /* the Docker labels exported */
 };
 
@@ -83,11 +88,7 @@ struct promexp_state {
 struct promexp_info {
 	double cycle_s; /* the cycle's wall time */
 	const char *scope; /* --scope ("" none), for "managed" */
-	bool module_loaded;
-	bool logs_up;
-	uint64_t delivered, spooled, dropped;
-	uint64_t spool_batches, spool_bytes;
-	double start_time;
+	struct promexp_self self;
 	/* ctrio figures per c->rows[i] (ctrio_read_cycle), NULL: promexp_publish reads them */
 	const struct ctrio *io;
 	const struct promexp_labels *labels; /* Docker labels to export, NULL: none */

@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,38 +162,62 @@ static void record_rb_real(struct record_rb *b, double v)
 	record_rb_put(b, t, (size_t)n);
 }
 
+/* s through jansson itself, which checks its UTF-8 (invalid: b is bad, the
+ * record left out, as json_pack refused it). */
+static void record_rb_str_jansson(struct record_rb *b, const char *s)
+{
+	json_t *j = json_string(s);
+	size_t n = j ? json_dumpb(j, NULL, 0, RECORD_JSON | JSON_ENCODE_ANY) : 0;
+	char *t = n ? malloc(n) : NULL;
+
+	if (t && json_dumpb(j, t, n, RECORD_JSON | JSON_ENCODE_ANY) == n)
+		record_rb_put(b, t, n);
+	else
+		b->bad = true;
+	free(t);
+	json_decref(j);
+}
+
+/* The escape of byte u (below 0x20, '"' or '\\') as jansson writes it, in
+ * esc (6 bytes); its length. */
+static size_t record_esc(unsigned char u, char esc[6])
+{
+	static const char hex[] = "0123456789ABCDEF";
+	static const char shorts[][2] = { { '\\', '\\' }, { '"', '"' },	 { '\b', 'b' },
+					  { '\f', 'f' },  { '\n', 'n' }, { '\r', 'r' },
+					  { '\t', 't' } };
+
+	esc[0] = '\\';
+	for (size_t i = 0; i < UTIL_ARRAY_LEN(shorts); i++)
+		if (u == (unsigned char)shorts[i][0]) {
+			esc[1] = shorts[i][1];
+			return 2;
+		}
+	esc[1] = 'u';
+	esc[2] = esc[3] = '0';
+	esc[4] = hex[u >> 4];
+	esc[5] = hex[u & 15];
+	return 6;
+}
+
 /*
  * s as a JSON string, escaped as jansson's dump escapes it: `\` `"` and the
  * bytes below 0x20 (\b \f \n \r \t short, others \u00XX), the rest as is.
- * A string with bytes above 0x7f goes through jansson itself, which checks
- * its UTF-8 (invalid: the record is left out, as json_pack refused it).
+ * A string with bytes above 0x7f goes through jansson itself.
  */
 static void record_rb_str(struct record_rb *b, const char *s)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t run = 0;
 
-	for (const unsigned char *q = u; *q; q++) {
+	for (const unsigned char *q = u; *q; q++)
 		if (*q >= 0x80) {
-			json_t *j = json_string(s);
-			size_t n = j ? json_dumpb(j, NULL, 0, RECORD_JSON | JSON_ENCODE_ANY) : 0;
-			char *t = n ? malloc(n) : NULL;
-
-			if (t && json_dumpb(j, t, n, RECORD_JSON | JSON_ENCODE_ANY) == n)
-				record_rb_put(b, t, n);
-			else
-				b->bad = true;
-			free(t);
-			json_decref(j);
+			record_rb_str_jansson(b, s);
 			return;
 		}
-	}
 	record_rb_lit(b, "\"");
 	for (;; u++) {
-		static const char hex[] = "0123456789ABCDEF";
-		char esc[6] = { '\\', 'u', '0', '0' };
-		const char *e = esc;
-		size_t en = 2;
+		char esc[6];
 
 		if (*u >= 0x20 && *u != '"' && *u != '\\') {
 			run++;
@@ -202,34 +227,7 @@ static void record_rb_str(struct record_rb *b, const char *s)
 		run = 0;
 		if (!*u)
 			break;
-		switch (*u) {
-		case '\\':
-			e = "\\\\";
-			break;
-		case '"':
-			e = "\\\"";
-			break;
-		case '\b':
-			e = "\\b";
-			break;
-		case '\f':
-			e = "\\f";
-			break;
-		case '\n':
-			e = "\\n";
-			break;
-		case '\r':
-			e = "\\r";
-			break;
-		case '\t':
-			e = "\\t";
-			break;
-		default:
-			esc[4] = hex[*u >> 4];
-			esc[5] = hex[*u & 15];
-			en = 6;
-		}
-		record_rb_put(b, e, en);
+		record_rb_put(b, esc, record_esc(*u, esc));
 	}
 	record_rb_lit(b, "\"");
 }
@@ -237,50 +235,73 @@ static void record_rb_str(struct record_rb *b, const char *s)
 /* ,"key": (key: a literal that needs no escaping) */
 #define record_rb_key(b, key) record_rb_lit(b, ",\"" key "\":")
 
+/* ,"key": for a key of n bytes that needs no escaping (a table's) */
+static void record_rb_keyn(struct record_rb *b, const char *key, size_t n)
+{
+	record_rb_lit(b, ",\"");
+	record_rb_put(b, key, n);
+	record_rb_lit(b, "\":");
+}
+
 /* a + b, at most UINT64_MAX */
 static uint64_t record_add(uint64_t a, uint64_t b)
 {
 	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
+/* A key of the records and the uint64_t counter of a device's or an
+ * interface's struct it sums. */
+struct record_sum {
+	const char *key;
+	size_t keylen, off;
+};
+
+#define RECORD_SUM(k, type, field)                      \
+	{                                               \
+		k, sizeof(k) - 1, offsetof(type, field) \
+	}
+
+static const struct record_sum record_blk_sums[] = {
+	RECORD_SUM("blk_read_bytes", struct ctrio_dev, rbytes),
+	RECORD_SUM("blk_write_bytes", struct ctrio_dev, wbytes),
+	RECORD_SUM("blk_reads", struct ctrio_dev, rios),
+	RECORD_SUM("blk_writes", struct ctrio_dev, wios),
+};
+
+static const struct record_sum record_net_sums[] = {
+	RECORD_SUM("net_rx_bytes", struct ctrio_if, rx_bytes),
+	RECORD_SUM("net_rx_packets", struct ctrio_if, rx_packets),
+	RECORD_SUM("net_tx_bytes", struct ctrio_if, tx_bytes),
+	RECORD_SUM("net_tx_packets", struct ctrio_if, tx_packets),
+};
+
+/* Each key of ks (nk) with its counter summed over the n structs of size
+ * sz at v. */
+static void record_sums(struct record_rb *o, const struct record_sum *ks, size_t nk, const void *v,
+			size_t n, size_t sz)
+{
+	for (size_t k = 0; k < nk; k++) {
+		uint64_t sum = 0, x;
+
+		for (size_t i = 0; i < n; i++) {
+			memcpy(&x, (const char *)v + i * sz + ks[k].off, sizeof(x));
+			sum = record_add(sum, x);
+		}
+		record_rb_keyn(o, ks[k].key, ks[k].keylen);
+		record_rb_u64(o, sum);
+	}
+}
+
 /* The block and network counters of io, summed over devices and interfaces
  * (lo left out by ctrio). */
 static void record_io_sums(struct record_rb *o, const struct ctrio *io)
 {
-	uint64_t b[4] = { 0 }, n[4] = { 0 };
-
-	for (size_t d = 0; io->has_io && d < io->ndev; d++) {
-		b[0] = record_add(b[0], io->dev[d].rbytes);
-		b[1] = record_add(b[1], io->dev[d].wbytes);
-		b[2] = record_add(b[2], io->dev[d].rios);
-		b[3] = record_add(b[3], io->dev[d].wios);
-	}
-	for (size_t f = 0; io->has_net && f < io->nif; f++) {
-		n[0] = record_add(n[0], io->ifs[f].rx_bytes);
-		n[1] = record_add(n[1], io->ifs[f].rx_packets);
-		n[2] = record_add(n[2], io->ifs[f].tx_bytes);
-		n[3] = record_add(n[3], io->ifs[f].tx_packets);
-	}
-	if (io->has_io) {
-		record_rb_key(o, "blk_read_bytes");
-		record_rb_u64(o, b[0]);
-		record_rb_key(o, "blk_write_bytes");
-		record_rb_u64(o, b[1]);
-		record_rb_key(o, "blk_reads");
-		record_rb_u64(o, b[2]);
-		record_rb_key(o, "blk_writes");
-		record_rb_u64(o, b[3]);
-	}
-	if (io->has_net && io->nif > 0) { /* lo alone: no network (as /metrics) */
-		record_rb_key(o, "net_rx_bytes");
-		record_rb_u64(o, n[0]);
-		record_rb_key(o, "net_rx_packets");
-		record_rb_u64(o, n[1]);
-		record_rb_key(o, "net_tx_bytes");
-		record_rb_u64(o, n[2]);
-		record_rb_key(o, "net_tx_packets");
-		record_rb_u64(o, n[3]);
-	}
+	if (io->has_io)
+		record_sums(o, record_blk_sums, UTIL_ARRAY_LEN(record_blk_sums), io->dev, io->ndev,
+			    sizeof(io->dev[0]));
+	if (io->has_net && io->nif > 0) /* lo alone: no network (as /metrics) */
+		record_sums(o, record_net_sums, UTIL_ARRAY_LEN(record_net_sums), io->ifs, io->nif,
+			    sizeof(io->ifs[0]));
 }
 
 /*
@@ -316,6 +337,17 @@ static void record_io(struct record_rb *o, const struct ctrio *io)
 	record_io_sums(o, io);
 }
 
+/* The memory members both records carry: rss_kb, mem_kb, mem_limit_pct. */
+static void record_mem(struct record_rb *o, const struct ctr_stat *st)
+{
+	record_rb_key(o, "rss_kb");
+	record_rb_int(o, (json_int_t)st->ctr->rss_kb);
+	record_rb_key(o, "mem_kb");
+	record_rb_int(o, (json_int_t)st->mem_kb);
+	record_rb_key(o, "mem_limit_pct");
+	record_rb_real(o, record_clamp(st->mem_pct, 0, 100));
+}
+
 static void record_sample_ctr(struct record_rb *o, const struct cycle_row *r,
 			      const struct ctrio *io)
 {
@@ -338,14 +370,9 @@ static void record_sample_ctr(struct record_rb *o, const struct cycle_row *r,
 		record_rb_lit(o, ",\"has_rate\":true");
 	else
 		record_rb_lit(o, ",\"has_rate\":false");
-	record_rb_key(o, "rss_kb");
-	record_rb_int(o, (json_int_t)st->rss_kb);
-	record_rb_key(o, "mem_kb");
-	record_rb_int(o, (json_int_t)st->mem_kb);
-	record_rb_key(o, "mem_limit_pct");
-	record_rb_real(o, record_clamp(st->mem_pct, 0, 100));
+	record_mem(o, st);
 	record_rb_key(o, "procs");
-	record_rb_int(o, (json_int_t)st->procs);
+	record_rb_int(o, (json_int_t)st->ctr->nprocs);
 	record_io(o, io);
 	record_rb_lit(o, "}");
 }
@@ -443,12 +470,7 @@ static void record_decision(struct record_rb *o, const struct cycle *c, const st
 	record_rb_int(o, (json_int_t)r->dec->rank);
 	record_rb_lit(o, ",\"metrics\":{\"cpu_pct\":");
 	record_rb_real(o, record_clamp(st->cpu_pct, 0, 1e6));
-	record_rb_key(o, "rss_kb");
-	record_rb_int(o, (json_int_t)st->rss_kb);
-	record_rb_key(o, "mem_kb");
-	record_rb_int(o, (json_int_t)st->mem_kb);
-	record_rb_key(o, "mem_limit_pct");
-	record_rb_real(o, record_clamp(st->mem_pct, 0, 100));
+	record_mem(o, st);
 	record_rb_lit(o, "}}");
 }
 

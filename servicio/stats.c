@@ -33,8 +33,11 @@ struct stats_row {
 	char name[256];
 	char label_class[32];
 	const struct ctr_stat *st; /* NULL: no process of it in the snapshot */
-	struct ctr_stat none; /* used when st is NULL */
+	struct ctr_stat none; /* used when st is NULL (its ctr: stats_no_procs) */
 };
+
+/* What a container none of whose processes was seen has of them. */
+static const struct snap_ctr stats_no_procs;
 
 /* The command line of `servicio stats`. */
 struct stats_args {
@@ -63,7 +66,7 @@ static const struct opts_opt stats_opts[] = {
 	  "do not ask Docker for names and labels", 0 },
 	{ "all", OPTS_BOOL, F(all), 0, 0, NULL, NULL,
 	  "also containers Docker does not know (other runtimes)", 0 },
-	{ "help", OPTS_BOOL, F(help), 0, 0, NULL, NULL, "print this help and exit", OPTS_NOENV },
+	OPTS_ROW_HELP(struct stats_args),
 };
 
 static const struct opts_spec stats_spec = { stats_opts, UTIL_ARRAY_LEN(stats_opts), NULL, NULL };
@@ -161,6 +164,36 @@ static void stats_json_io(json_t *o, const struct snapshot *cur, const char *id)
 	json_object_set_new(o, "io", j);
 }
 
+/* One container's object of `servicio stats --json` (NULL: out of memory). */
+static json_t *stats_json_ctr(const struct snapshot *cur, const struct stats_row *row)
+{
+	const struct ctr_stat *c = row->st ? row->st : &row->none;
+	json_t *o = json_object();
+
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "id", json_string(row->id));
+	json_object_set_new(o, "name", stats_jstr(row->name));
+	json_object_set_new(o, "label_class", stats_jstr(row->label_class));
+	json_object_set_new(o, "procs", json_integer(c->ctr->nprocs));
+	json_object_set_new(o, "cpu_pct", c->has_cpu ? json_real(c->cpu_pct) : json_null());
+	json_object_set_new(o, "rss_kb", json_integer((json_int_t)c->ctr->rss_kb));
+	json_object_set_new(o, "mem_kb", json_integer((json_int_t)c->mem_kb));
+	json_object_set_new(o, "mem_pct", json_real(c->mem_pct));
+	json_object_set_new(o, "mem_source", json_string(c->has_mem ? "cgroup" : "rss"));
+	if (c->has_mem) {
+		json_object_set_new(o, "mem_raw_kb", json_integer((json_int_t)(c->mem.raw / 1024)));
+		json_object_set_new(o, "mem_inactive_file_kb",
+				    json_integer((json_int_t)(c->mem.inactive_file / 1024)));
+		json_object_set_new(o, "mem_limit_kb",
+				    json_integer((json_int_t)(c->mem.limit / 1024)));
+		json_object_set_new(o, "cgroup_version", json_integer(c->mem.version));
+	}
+	if (row->st)
+		stats_json_io(o, cur, row->id);
+	return o;
+}
+
 static int stats_print_json(const struct snapshot *cur, const struct ctrstats *st,
 			    const struct stats_row *rows, size_t n)
 {
@@ -185,36 +218,13 @@ static int stats_print_json(const struct snapshot *cur, const struct ctrstats *s
 	json_object_set_new(mem, "available_kb", json_integer((json_int_t)cur->mem.available_kb));
 	json_object_set_new(doc, "memory", mem);
 	json_object_set_new(doc, "processes", json_integer((json_int_t)cur->nprocs));
-	for (size_t i = 0; i < n; i++) {
-		const struct ctr_stat *c = rows[i].st ? rows[i].st : &rows[i].none;
-		json_t *o = json_object();
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		json_t *o = stats_json_ctr(cur, &rows[i]);
 
-		if (!o) {
+		if (!o)
 			ret = -ENOMEM;
-			break;
-		}
-		json_object_set_new(o, "id", json_string(rows[i].id));
-		json_object_set_new(o, "name", stats_jstr(rows[i].name));
-		json_object_set_new(o, "label_class", stats_jstr(rows[i].label_class));
-		json_object_set_new(o, "procs", json_integer(c->procs));
-		json_object_set_new(o, "cpu_pct", c->has_cpu ? json_real(c->cpu_pct) : json_null());
-		json_object_set_new(o, "rss_kb", json_integer((json_int_t)c->rss_kb));
-		json_object_set_new(o, "mem_kb", json_integer((json_int_t)c->mem_kb));
-		json_object_set_new(o, "mem_pct", json_real(c->mem_pct));
-		json_object_set_new(o, "mem_source", json_string(c->has_mem ? "cgroup" : "rss"));
-		if (c->has_mem) {
-			json_object_set_new(o, "mem_raw_kb",
-					    json_integer((json_int_t)(c->mem.raw / 1024)));
-			json_object_set_new(
-				o, "mem_inactive_file_kb",
-				json_integer((json_int_t)(c->mem.inactive_file / 1024)));
-			json_object_set_new(o, "mem_limit_kb",
-					    json_integer((json_int_t)(c->mem.limit / 1024)));
-			json_object_set_new(o, "cgroup_version", json_integer(c->mem.version));
-		}
-		if (rows[i].st)
-			stats_json_io(o, cur, rows[i].id);
-		json_array_append_new(arr, o);
+		else
+			json_array_append_new(arr, o);
 	}
 	json_object_set_new(doc, "containers", arr);
 	if (ret == 0 && json_dumpf(doc, stdout, JSON_INDENT(2)) < 0)
@@ -260,8 +270,9 @@ static void stats_print_table(const struct snapshot *cur, const struct ctrstats 
 			snprintf(mem, sizeof(mem), "-");
 		printf("%.12s   %-24.24s %-9.9s %5u %s%8s%s %10s %21s %6.2f%%\n", rows[i].id,
 		       rows[i].name[0] ? rows[i].name : "-",
-		       rows[i].label_class[0] ? rows[i].label_class : "-", c->procs, cc, cpu, off,
-		       stats_fmt_bytes(c->rss_kb * 1024, b1, sizeof(b1)), mem, c->mem_pct);
+		       rows[i].label_class[0] ? rows[i].label_class : "-", c->ctr->nprocs, cc, cpu,
+		       off, stats_fmt_bytes(c->ctr->rss_kb * 1024, b1, sizeof(b1)), mem,
+		       c->mem_pct);
 	}
 	if (n == 0)
 		printf("%s(no running containers)%s\n", dim, off);
@@ -306,7 +317,7 @@ static void stats_docker_row(struct stats_row *r, const struct docker_container 
 	if (r->st)
 		return;
 	/* no process seen (e.g. paused, or just started): its cgroup still counts */
-	util_strlcpy(r->none.id, dc->id, sizeof(r->none.id));
+	r->none.ctr = &stats_no_procs;
 	if ((!cgroot || cgroot[0]) && cgmem_read(cgroot, "", dc->id, ram, &r->none.mem) == 0) {
 		r->none.has_mem = true;
 		r->none.mem_kb = r->none.mem.usage / 1024;
@@ -331,10 +342,10 @@ static struct stats_row *stats_rows(const struct stats_args *a, const struct ctr
 	for (size_t i = 0; i < dl->n; i++)
 		stats_docker_row(&rows[(*n)++], &dl->items[i], st, cgroot, ram);
 	for (size_t i = 0; i < st->nctrs; i++) {
-		if (have_list && (!a->all || docker_container_find(dl, st->ctrs[i].id)))
+		if (have_list && (!a->all || docker_container_find(dl, st->ctrs[i].ctr->id)))
 			continue;
 		struct stats_row *r = &rows[(*n)++];
-		util_strlcpy(r->id, st->ctrs[i].id, sizeof(r->id));
+		util_strlcpy(r->id, st->ctrs[i].ctr->id, sizeof(r->id));
 		r->st = &st->ctrs[i];
 	}
 	qsort(rows, *n, sizeof(*rows), stats_cmp_row);

@@ -118,8 +118,9 @@ static void test_rates(void **state)
 	assert_non_null(c);
 	assert_true(c->has_cpu);
 	assert_true(fabs(c->cpu_pct - 237.5) < 1e-9);
-	assert_int_equal(c->procs, 4);
-	assert_int_equal(c->rss_kb, 3110);
+	assert_ptr_equal(c->ctr, snapshot_find_ctr(&b, ID_A)); /* a view, not a copy */
+	assert_int_equal(c->ctr->nprocs, 4);
+	assert_int_equal(c->ctr->rss_kb, 3110);
 	assert_false(c->has_mem); /* cgroup reads off */
 	assert_int_equal(c->mem_kb, 3110);
 
@@ -127,7 +128,7 @@ static void test_rates(void **state)
 	c = ctrstats_find(&st, ID_B);
 	assert_non_null(c);
 	assert_true(fabs(c->cpu_pct - 5.0) < 1e-9);
-	assert_int_equal(c->procs, 1);
+	assert_int_equal(c->ctr->nprocs, 1);
 
 	/* ID_C: first seen, no rate, not a wrong one */
 	c = ctrstats_find(&st, "aaaaaaaaaaaa");

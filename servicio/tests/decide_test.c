@@ -28,6 +28,7 @@ struct fixture {
 	struct docker_container dc[MAXC];
 	struct docker_label lab[MAXC][3];
 	struct docker_container_list dl;
+	struct snap_ctr sc[MAXC]; /* the snapshot's containers the stats view */
 	struct ctr_stat st[MAXC];
 	struct cycle c;
 };
@@ -68,11 +69,14 @@ static void add(struct fixture *f, const char *name, const char *const *labels)
 /* stats for container i (kept sorted by id: ids grow with i) */
 static void stat_of(struct fixture *f, int i, bool has_cpu, double cpu, uint64_t mem_kb)
 {
+	struct snap_ctr *sc = &f->sc[f->c.cs.nctrs];
 	struct ctr_stat *s = &f->st[f->c.cs.nctrs++];
 
+	memset(sc, 0, sizeof(*sc));
+	snprintf(sc->id, sizeof(sc->id), "%s", id_of(i));
+	sc->nprocs = 1;
 	memset(s, 0, sizeof(*s));
-	snprintf(s->id, sizeof(s->id), "%s", id_of(i));
-	s->procs = 1;
+	s->ctr = sc;
 	s->has_cpu = has_cpu;
 	s->cpu_pct = cpu;
 	s->mem_kb = mem_kb;

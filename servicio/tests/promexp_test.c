@@ -41,6 +41,7 @@ static struct docker_label labels_a[] = { { "gestor.managed", "true" },
  * B unmanaged with no limit and a hostile name. */
 struct fixture {
 	struct docker_container dc[2];
+	struct snap_ctr sc[2]; /* the containers' groups, which the stats view */
 	struct ctr_stat st[2];
 	struct cycle_row rows[2];
 	struct policy_decision dec[1];
@@ -59,8 +60,9 @@ static void fixture_init(struct fixture *f, uint64_t ts_ns, double cpu_a, uint64
 	strcpy(f->dc[1].name, "odd\"name\\x");
 	strcpy(f->dc[1].image, "busybox");
 
-	strcpy(f->st[0].id, ID_A);
-	f->st[0].cpu_time_ns = cpu_ns_a;
+	strcpy(f->sc[0].id, ID_A);
+	f->sc[0].cpu_time_ns = cpu_ns_a;
+	f->st[0].ctr = &f->sc[0];
 	f->st[0].has_cpu = true;
 	f->st[0].cpu_pct = cpu_a;
 	f->st[0].has_mem = true;
@@ -68,9 +70,10 @@ static void fixture_init(struct fixture *f, uint64_t ts_ns, double cpu_a, uint64
 	f->st[0].mem.inactive_file = 50u << 20;
 	f->st[0].mem.usage = 150u << 20;
 	f->st[0].mem.limit = 256u << 20;
-	strcpy(f->st[1].id, ID_B);
-	f->st[1].cpu_time_ns = 7000000000ull;
-	f->st[1].rss_kb = 1000;
+	strcpy(f->sc[1].id, ID_B);
+	f->sc[1].cpu_time_ns = 7000000000ull;
+	f->sc[1].rss_kb = 1000;
+	f->st[1].ctr = &f->sc[1];
 	f->st[1].has_mem = true;
 	f->st[1].mem.raw = 4u << 20;
 	f->st[1].mem.usage = 3u << 20;
@@ -97,12 +100,12 @@ static void fixture_init(struct fixture *f, uint64_t ts_ns, double cpu_a, uint64
 
 static const struct promexp_info info = { .cycle_s = 0.03,
 					  .scope = "",
-					  .logs_up = true,
-					  .delivered = 5,
-					  .spooled = 1,
-					  .spool_batches = 2,
-					  .spool_bytes = 300,
-					  .start_time = 1.5e9 };
+					  .self = { .logs_up = true,
+						    .delivered = 5,
+						    .spooled = 1,
+						    .spool_batches = 2,
+						    .spool_bytes = 300,
+						    .start_time = 1.5e9 } };
 
 static char *render(const struct promexp_state *s)
 {

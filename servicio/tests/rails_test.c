@@ -173,6 +173,7 @@ static void test_decide_counts(void **state)
 				       { "gestor.managed", "true" },
 				       { "gestor.managed", "true" } };
 	struct docker_container_list dl = { dc, 3 };
+	struct snap_ctr sc[3];
 	struct ctr_stat st[3];
 	struct cycle c = { 0 };
 	struct decide_ctx x = { .pp = { .high_cpu = 50, .keep_low = 0 },
@@ -183,6 +184,7 @@ static void test_decide_counts(void **state)
 
 	(void)state;
 	memset(dc, 0, sizeof(dc));
+	memset(sc, 0, sizeof(sc));
 	memset(st, 0, sizeof(st));
 	for (int i = 0; i < 3; i++) {
 		snprintf(dc[i].id, sizeof(dc[i].id), "%02d%062d", i % 10, 0);
@@ -190,8 +192,9 @@ static void test_decide_counts(void **state)
 		dc[i].labels = &lab[i];
 		dc[i].nlabels = 1;
 		dc[i].created = 1000;
-		snprintf(st[i].id, sizeof(st[i].id), "%s", dc[i].id);
-		st[i].procs = 1;
+		snprintf(sc[i].id, sizeof(sc[i].id), "%s", dc[i].id);
+		sc[i].nprocs = 1;
+		st[i].ctr = &sc[i];
 		st[i].has_cpu = true;
 	}
 	c.dl = &dl;

@@ -28,6 +28,7 @@
 
 struct fixture {
 	struct docker_container dc[N];
+	struct snap_ctr sc[N]; /* the snapshot's groups, which the stats view */
 	struct ctr_stat st[N];
 	struct policy_decision dec[N];
 	struct cycle_row rows[N];
@@ -46,9 +47,10 @@ static struct fixture *fixture_new(void)
 		snprintf(fx->dc[i].name, sizeof(fx->dc[i].name), "ctr-%zu", i);
 		fx->st[i].cpu_pct = (double)i / 10.0;
 		fx->st[i].has_cpu = true;
-		fx->st[i].rss_kb = 1000 + i;
+		fx->sc[i].rss_kb = 1000 + i;
+		fx->sc[i].nprocs = 1;
+		fx->st[i].ctr = &fx->sc[i];
 		fx->st[i].mem_kb = 2000 + i;
-		fx->st[i].procs = 1;
 		fx->rows[i].dc = &fx->dc[i];
 		fx->rows[i].st = &fx->st[i];
 		fx->rows[i].pc.managed = true;
@@ -477,9 +479,9 @@ static char *ref_batch(const struct cycle *c, const struct record_ctx *x)
 			"{s:s,s:s,s:s,s:s,s:s,s:f,s:b,s:I,s:I,s:f,s:I}", "id", r->dc->id, "name",
 			r->dc->name, "class", ref_class(r), "role", ref_role(r), "label_class",
 			lc ? lc : "", "cpu_pct", ref_clamp(st->cpu_pct, 0, 1e6), "has_rate",
-			st->has_cpu, "rss_kb", (json_int_t)st->rss_kb, "mem_kb",
+			st->has_cpu, "rss_kb", (json_int_t)st->ctr->rss_kb, "mem_kb",
 			(json_int_t)st->mem_kb, "mem_limit_pct", ref_clamp(st->mem_pct, 0, 100),
-			"procs", (json_int_t)st->procs);
+			"procs", (json_int_t)st->ctr->nprocs);
 		ref_io(o, x->io ? &x->io[i] : NULL);
 		ref_put(f, o, &first);
 	}
@@ -496,9 +498,9 @@ static char *ref_batch(const struct cycle *c, const struct record_ctx *x)
 				  r->dc->name, "class", ref_class(r), "action",
 				  cycle_action_name(r->action), "reason", r->dec->reason, "rank",
 				  r->dec->rank, "metrics", "cpu_pct",
-				  ref_clamp(st->cpu_pct, 0, 1e6), "rss_kb", (json_int_t)st->rss_kb,
-				  "mem_kb", (json_int_t)st->mem_kb, "mem_limit_pct",
-				  ref_clamp(st->mem_pct, 0, 100)),
+				  ref_clamp(st->cpu_pct, 0, 1e6), "rss_kb",
+				  (json_int_t)st->ctr->rss_kb, "mem_kb", (json_int_t)st->mem_kb,
+				  "mem_limit_pct", ref_clamp(st->mem_pct, 0, 100)),
 			&first);
 	}
 	fputs("]}", f);
@@ -536,7 +538,7 @@ static void test_same_as_jansson(void **state)
 		fx->st[i].cpu_pct = reals[i % nr] * (i % 3 ? 1 : 10);
 		fx->st[i].mem_pct = reals[(i + 5) % nr];
 		fx->st[i].has_cpu = i % 4 != 0;
-		fx->st[i].rss_kb = (uint64_t)i * 7919;
+		fx->sc[i].rss_kb = (uint64_t)i * 7919;
 		if (i % 3 == 0) {
 			io[i] = (struct ctrio){ .has_cpu = true,
 						.cpu_ns = (uint64_t)i * 123456789123ull,
@@ -548,11 +550,21 @@ static void test_same_as_jansson(void **state)
 						.threads = i,
 						.has_oom = i % 5 == 0,
 						.has_io = true,
-						.ndev = 1,
+						.ndev = 2,
 						.has_net = i % 2 == 0,
-						.nif = 1 };
-			io[i].dev[0].rbytes = UINT64_MAX - i;
-			io[i].ifs[0].rx_bytes = i * 1000;
+						.nif = i % 4 == 0 ? 2 : 1 };
+			/* every counter its own value, summed over two devices
+			 * and up to two interfaces (the read bytes past UINT64_MAX: saturated) */
+			for (size_t d = 0; d < 2; d++) {
+				io[i].dev[d].rbytes = d ? i + 7 : UINT64_MAX - i;
+				io[i].dev[d].wbytes = i * 11 + d;
+				io[i].dev[d].rios = i * 13 + d * 100;
+				io[i].dev[d].wios = i * 17 + d * 1000;
+				io[i].ifs[d].rx_bytes = i * 1000 + d;
+				io[i].ifs[d].rx_packets = i * 19 + d * 3;
+				io[i].ifs[d].tx_bytes = i * 23 + d * 5;
+				io[i].ifs[d].tx_packets = i * 29 + d * 7;
+			}
 		}
 	}
 	fx->st[7].cpu_pct = NAN; /* clamped to 0, as before */
