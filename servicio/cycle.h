@@ -22,7 +22,8 @@
  *       grouped them; `servicio stats`/`sysinfo` read it without a cycle.
  *       The record points at it.
  *   ctr_stat (ctrstats.h)  the rates of two snapshots (CPU %, cgroup
- *       memory), parallel to the snapshot's containers; `servicio stats`
+ *       memory), parallel to the snapshot's containers, each pointing at
+ *       its snap_ctr for the sums it does not copy; `servicio stats`
  *       reads it too. The record points at it.
  *   policy_ctr (policy.h)  the policy's input, kept pure for its tests: a
  *       member of the record, read in place (policy_decide).
