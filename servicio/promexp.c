@@ -184,33 +184,15 @@ int promexp_state_step(struct promexp_state *next, const struct promexp_state *p
 /* ---------- rendering ---------- */
 
 struct promexp_buf {
-	char *p;
-	size_t len, cap;
+	struct util_body text; /* the exposition, unbounded */
 	bool oom;
 	const struct promexp_labels *labels; /* the Docker labels exported */
 };
 
 static void pb_add(struct promexp_buf *b, const char *s, size_t n)
 {
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 8192;
-		char *np;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		np = realloc(b->p, cap);
-		if (!np) {
-			b->oom = true;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
+	if (!b->oom && util_body_add(&b->text, s, n, SIZE_MAX) != 0)
+		b->oom = true;
 }
 
 static void pb_str(struct promexp_buf *b, const char *s)
@@ -579,14 +561,14 @@ int promexp_render(const struct promexp_state *s, char **out, size_t *len)
 	pb_decisions(&b, s);
 	pb_cycles(&b, s);
 	pb_gestor(&b, s);
-	if (b.oom || !b.p) {
-		free(b.p);
+	if (b.oom || !b.text.data) {
+		free(b.text.data);
 		*out = NULL;
 		*len = 0;
 		return -ENOMEM;
 	}
-	*out = b.p;
-	*len = b.len;
+	*out = b.text.data;
+	*len = b.text.len;
 	return 0;
 }
 
