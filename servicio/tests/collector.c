@@ -250,9 +250,9 @@ int main(int argc, char **argv)
 	check(sm.has_sys_cpu && sp.has_sys_cpu && fabs(sm.sys_cpu_pct - sp.sys_cpu_pct) <= 5.0,
 	      "system CPU %%: module %.1f, procfs %.1f", sm.sys_cpu_pct, sp.sys_cpu_pct);
 	for (size_t i = 0; i < sm.nctrs; i++) {
-		const struct ctr_stat *a = &sm.ctrs[i], *b = ctrstats_find(&sp, a->id);
+		const struct ctr_stat *a = &sm.ctrs[i], *b = ctrstats_find(&sp, a->ctr->id);
 		check(b && a->has_cpu == b->has_cpu && fabs(a->cpu_pct - b->cpu_pct) <= tol,
-		      "container %.12s CPU %%: module %.1f, procfs %.1f", a->id, a->cpu_pct,
+		      "container %.12s CPU %%: module %.1f, procfs %.1f", a->ctr->id, a->cpu_pct,
 		      b ? b->cpu_pct : NAN);
 	}
 	printf("# %d checks, %d failed\n", checks, fails);
