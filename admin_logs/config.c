@@ -90,13 +90,7 @@ static const struct opts_opt config_opts[] = {
 	{ "config", OPTS_STR, F(config_file), 0, 0, NULL, "FILE",
 	  "INI file to read (" CONFIG_DEFAULT_FILE " is read when it exists; ADMIN_LOGS_CONFIG)",
 	  OPTS_NOENV },
-	{ "help", OPTS_BOOL, F(help), 0, 0, NULL, NULL, "print this help and exit", OPTS_NOENV },
-	{ "version", OPTS_BOOL, F(version), 0, 0, NULL, NULL, "print the version and exit",
-	  OPTS_NOENV },
-	{ "print-config", OPTS_BOOL, F(print_config), 0, 0, NULL, NULL,
-	  "print a configuration file of every option at its default, commented, and exit "
-	  "(the shipped " CONFIG_DEFAULT_FILE " is this output)",
-	  OPTS_NOENV },
+	OPTS_ROWS_PROG(struct config, CONFIG_DEFAULT_FILE),
 };
 
 static const struct opts_spec config_spec = { config_opts, UTIL_ARRAY_LEN(config_opts),
@@ -133,13 +127,6 @@ const struct opts_prog config_prog = {
 		"below ARE the defaults: this file is the output of\n"
 		"`admin_logs --print-config`.",
 };
-
-/* The first pass over the flags: the ones that choose the file or end. */
-static bool config_first_pass(const struct opts_opt *o)
-{
-	return strcmp(o->name, "config") == 0 || strcmp(o->name, "help") == 0 ||
-	       strcmp(o->name, "version") == 0 || strcmp(o->name, "print-config") == 0;
-}
 
 /* The INI file (--config, ADMIN_LOGS_CONFIG, or the default one when it
  * exists) into c. 0 or -errno with err set. */
@@ -242,7 +229,7 @@ int config_load(struct config *c, int argc, char **argv, const char *(*getenv_fn
 		return -EINVAL;
 	}
 	memcpy(pre, c, sizeof(*pre));
-	r = opts_load_args(&config_spec, pre, argc, argv, config_first_pass, err, errlen);
+	r = opts_load_args(&config_spec, pre, argc, argv, opts_pick_first, err, errlen);
 	c->help = pre->help;
 	c->version = pre->version;
 	c->print_config = pre->print_config;
