@@ -235,12 +235,22 @@ static void record_rb_str(struct record_rb *b, const char *s)
 /* ,"key": (key: a literal that needs no escaping) */
 #define record_rb_key(b, key) record_rb_lit(b, ",\"" key "\":")
 
-/* ,"key": for a key of n bytes that needs no escaping (a table's) */
+/* ,"key": for a key of n bytes that needs no escaping (a table's), in one
+ * put as record_rb_key's literal */
 static void record_rb_keyn(struct record_rb *b, const char *key, size_t n)
 {
-	record_rb_lit(b, ",\"");
-	record_rb_put(b, key, n);
-	record_rb_lit(b, "\":");
+	char t[64];
+
+	if (n > sizeof(t) - 4) {
+		b->bad = true;
+		return;
+	}
+	t[0] = ',';
+	t[1] = '"';
+	memcpy(t + 2, key, n);
+	t[n + 2] = '"';
+	t[n + 3] = ':';
+	record_rb_put(b, t, n + 4);
 }
 
 /* a + b, at most UINT64_MAX */
@@ -275,20 +285,21 @@ static const struct record_sum record_net_sums[] = {
 	RECORD_SUM("net_tx_packets", struct ctrio_if, tx_packets),
 };
 
-/* Each key of ks (nk) with its counter summed over the n structs of size
- * sz at v. */
+/* Each key of ks (nk, at most 4) with its counter summed over the n structs
+ * of size sz at v. */
 static void record_sums(struct record_rb *o, const struct record_sum *ks, size_t nk, const void *v,
 			size_t n, size_t sz)
 {
-	for (size_t k = 0; k < nk; k++) {
-		uint64_t sum = 0, x;
+	uint64_t sum[4] = { 0 }, x;
 
-		for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < nk && k < UTIL_ARRAY_LEN(sum); k++) {
 			memcpy(&x, (const char *)v + i * sz + ks[k].off, sizeof(x));
-			sum = record_add(sum, x);
+			sum[k] = record_add(sum[k], x);
 		}
+	for (size_t k = 0; k < nk && k < UTIL_ARRAY_LEN(sum); k++) {
 		record_rb_keyn(o, ks[k].key, ks[k].keylen);
-		record_rb_u64(o, sum);
+		record_rb_u64(o, sum[k]);
 	}
 }
 
