@@ -375,6 +375,18 @@ if [ -n "$SYSVM_FWD" ]; then
 	done
 fi
 mkdir -p /sysvm/out
+# the boot's kernel messages (clocksource, CPUs, what the guest script's
+# dmesg -C would lose); then a hung kernel's evidence on the console: the
+# boot is quiet (loglevel=4), which keeps a soft lockup's registers and
+# stack, the stall's NMI backtraces and the starved RCU kthread's stack
+# (KERN_DEFAULT and KERN_INFO) off it, and the console is all a hung guest
+# leaves (CI, 2026-12-06: 'soft lockup' on both vCPUs for 20 minutes, no
+# stack; not on an interactive console, where they would go into the
+# user's terminal); and every CPU's backtrace at a soft lockup, not only
+# the stuck one's
+dmesg >/sysvm/out/dmesg-boot.txt 2>&1
+[ -n "${SYSVM_INTERACTIVE:-}" ] || dmesg -n 7
+sysctl -qw kernel.softlockup_all_cpu_backtrace=1
 cd /sysvm/repo || exit 0
 set -a
 [ -f /sysvm/env ] && . /sysvm/env
@@ -521,6 +533,26 @@ payload_repo() {
 	[ ! -d "$BUILD/tools" ] || cp -a "$BUILD/tools" "$p/repo/build/"
 }
 
+# Copies the console from stdin to stdout; when the guest's kernel says a
+# CPU has been stuck (soft lockup: in the kernel without scheduling) for
+# GESTOR_SYSVM_HANG_SECONDS (240) or more, the guest is hung for good: its
+# line goes to file $2 and qemu (pid in file $1) gets SIGTERM, instead of
+# running on to --timeout (CI, 2026-12-06: both vCPUs stuck from the
+# first container's start, 'stuck for 1129s' at the 1300 s limit). A vCPU
+# the host did not run for a while reports a lockup as long as that pause
+# (tens of seconds at most on a loaded host) and goes on.
+hang_watch() {
+	local line hang=${GESTOR_SYSVM_HANG_SECONDS:-240} re='soft lockup - CPU#[0-9]+ stuck for ([0-9]+)s'
+	[[ "$hang" =~ ^[0-9]+$ ]] || hang=240
+	while IFS= read -r line; do
+		printf '%s\n' "$line"
+		if [[ "$line" =~ $re ]] && [ "${BASH_REMATCH[1]}" -ge "$hang" ] && [ ! -e "$2" ]; then
+			printf '%s\n' "$line" >"$2"
+			[ -s "$1" ] && kill -TERM "$(cat "$1")" 2>/dev/null
+		fi
+	done
+}
+
 # Boot the VM on $img (a throw-away snapshot of it, or the image itself with
 # $prep) and $tmp/payload.ext4; variables of cmd_run.
 vm_boot() {
@@ -564,8 +596,8 @@ vm_boot() {
 		qrc=$?
 		: >"$console"
 	else
-		timeout -k 5 "$limit" qemu-system-x86_64 "${qargs[@]}" </dev/null 2>&1 |
-			sed -u 's/\r$//' | tee "$console"
+		timeout -k 5 "$limit" qemu-system-x86_64 "${qargs[@]}" -pidfile "$tmp/qemu.pid" </dev/null 2>&1 |
+			sed -u 's/\r$//' | tee "$console" | hang_watch "$tmp/qemu.pid" "$tmp/hung"
 		qrc=${PIPESTATUS[0]}
 	fi
 	say "VM ran $(($(date +%s) - t0)) s (qemu exit $qrc)"
@@ -585,8 +617,13 @@ vm_boot() {
 		fi
 	fi
 	if [ -z "$rc" ]; then
-		[ "$qrc" = 124 ] && say "the VM timed out after ${limit}s" ||
+		if [ -s "$tmp/hung" ]; then
+			say "the guest's kernel hung ('$(cat "$tmp/hung")'): qemu stopped; the stuck CPUs' stacks are on the console${log:+ ($log)}"
+		elif [ "$qrc" = 124 ]; then
+			say "the VM timed out after ${limit}s"
+		else
 			say "the VM stopped without reporting a result (qemu exit $qrc)"
+		fi
 		return 125
 	fi
 	return "$rc"

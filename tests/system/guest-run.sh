@@ -32,7 +32,11 @@
 # Environment: SYSVM_SKIP_MODULE=1 (do not load it), RUN_SECONDS (default 420), CYCLES (7), SERVICIO_ARGS, GESTOR_COUNT (the
 # cron job's containers per run; default 2), GESTOR_CPU_PCT (default 50: the
 # VM's two vCPUs are emulated, and two kept burners at a full core each
-# would leave dockerd, cron and servicio a third of them), SYSVM_BENCH=1
+# would leave dockerd, cron and servicio a third of them), BURNER_CPU_PCT
+# (the protected burners', default 25, each capped at half a vCPU: they
+# run all along, beside the policy's two kept high-cpu containers at
+# GESTOR_CPU_PCT, so together with those they leave the guest half a vCPU
+# where at 50 they left it none), SYSVM_BENCH=1
 # runs tests/system/bench-guest.sh instead of steps 3-6 (bench/sysvm.sh).
 out=/sysvm/out
 mark() { echo "@@VM-MARK $(cut -d' ' -f1 /proc/uptime) $*"; }
@@ -41,6 +45,7 @@ RUN_SECONDS=${RUN_SECONDS:-420} CYCLES=${CYCLES:-7}
 # above rely on it)
 export SERVICIO_ARGS=${SERVICIO_ARGS:---interval 5 --protect-label gestor.protect=true}
 export GESTOR_COUNT=${GESTOR_COUNT:-2} GESTOR_CPU_PCT=${GESTOR_CPU_PCT:-50}
+BURNER_CPU_PCT=${BURNER_CPU_PCT:-25}
 # docker run under TCG on a loaded host can take longer than the default limit
 # of one Docker API call (contenedores.sh 20 s, servicio --docker-timeout 10 s):
 # both read GESTOR_DOCKER_TIMEOUT
@@ -82,14 +87,16 @@ mark "unlabelled container started"
 # several samples (compare.py's busy rule), and the policy alone may remove
 # every burner at its first decision (CI, 2026-12-06: under TCG their
 # lifetime rate was 17-18 %, so they ranked low and were removed). As
-# contenedores.sh makes a high-cpu container, plus the label; one
+# contenedores.sh makes a high-cpu container, plus the label, at
+# BURNER_CPU_PCT (25 % of a core: busy for compare.py, which counts >= 5 %)
+# and --cpus 0.5 (the two never take more than one of the two vCPUs); one
 # contenedores.sh-style "created" line each in burners.log (compare.py's
 # start-up window), the ids in burners.id
 for n in 1 2; do
-	if id=$(docker run -d --name "chain-burner-$n" --network none --memory 64m --memory-swap 64m --cpus 1 \
+	if id=$(docker run -d --name "chain-burner-$n" --network none --memory 64m --memory-swap 64m --cpus 0.5 \
 		--pids-limit 16 --read-only --cap-drop ALL --security-opt no-new-privileges --restart no \
 		--label gestor.managed=true --label gestor.class=high-cpu --label gestor.protect=true \
-		-e "CPU_PCT=$GESTOR_CPU_PCT" gestor/high-cpu:latest) && [[ "$id" =~ ^[0-9a-f]{64}$ ]]; then
+		-e "CPU_PCT=$BURNER_CPU_PCT" gestor/high-cpu:latest) && [[ "$id" =~ ^[0-9a-f]{64}$ ]]; then
 		echo "$id" >>"$out/burners.id"
 		printf '%s created chain-burner-%s class=high-cpu id=%.12s mem=64m\n' \
 			"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$n" "$id" >>"$out/burners.log"
@@ -150,6 +157,10 @@ sampler=$!
 # (no throw-away container first: it was there for servicio's 10 s Docker
 # API limit, which GESTOR_DOCKER_TIMEOUT above now makes 120 s)
 mark "servicio starting"
+# the guest's CPU time (user nice system idle iowait irq softirq steal, in
+# ticks) while servicio runs: chain.sh prints how much of the two vCPUs
+# stayed idle
+grep '^cpu ' /proc/stat >"$out/cpustat.txt"
 set -m
 export GESTOR_TABLE=true # servicio prints its per-cycle table off a terminal too: read below
 scripts/run.sh >"$out/run.log" 2>&1 &
@@ -163,7 +174,8 @@ while [ "$(date +%s)" -lt "$deadline" ] && kill -0 "$run" 2>/dev/null &&
 	[ "$(grep -c '^cycle [0-9]* ' "$out/run.log" 2>/dev/null)" -lt "$CYCLES" ]; do
 	sleep 1
 done
-mark "SIGINT to servicio ($(grep -c '^cycle [0-9]* ' "$out/run.log") cycles printed)"
+grep '^cpu ' /proc/stat >>"$out/cpustat.txt"
+mark "SIGINT to servicio ($(grep -c '^cycle [0-9]* ' "$out/run.log") cycles printed; load $(cut -d' ' -f1-3 /proc/loadavg))"
 kill -INT "$run"
 for _ in $(seq 1 240); do kill -0 "$run" 2>/dev/null || break; sleep 0.5; done
 if kill -0 "$run" 2>/dev/null; then
