@@ -178,27 +178,18 @@ int util_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int util_body_add(struct util_body *b, const void *p, size_t n, size_t max)
+int util_body_grow(struct util_body *b, size_t need)
 {
-	if (n > max || b->len > max - n) {
-		b->over = true;
-		return -EFBIG;
-	}
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		char *d;
+	size_t cap = b->cap ? b->cap : 8192;
+	char *d;
 
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		d = realloc(b->data, cap);
-		if (!d)
-			return -ENOMEM;
-		b->data = d;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
+	while (cap < b->len + need + 1)
+		cap *= 2;
+	d = realloc(b->data, cap);
+	if (!d)
+		return -ENOMEM;
+	b->data = d;
+	b->cap = cap;
 	return 0;
 }
 

@@ -9,9 +9,11 @@
 #ifndef GESTOR_UTIL_H
 #define GESTOR_UTIL_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #define UTIL_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -96,11 +98,27 @@ struct util_body {
 	bool over; /* a piece did not fit under the bound: left out */
 };
 
+/* Room in b for need bytes and the terminator (doubling). 0 or -ENOMEM. */
+int util_body_grow(struct util_body *b, size_t need);
+
 /*
  * Append n bytes of p to b when b stays within max bytes (else set b->over
- * and append nothing: -EFBIG). 0, -EFBIG or -ENOMEM.
+ * and append nothing: -EFBIG). 0, -EFBIG or -ENOMEM. Inline: /metrics'
+ * text is thousands of short appends.
  */
-int util_body_add(struct util_body *b, const void *p, size_t n, size_t max);
+static inline int util_body_add(struct util_body *b, const void *p, size_t n, size_t max)
+{
+	if (n > max || b->len > max - n) {
+		b->over = true;
+		return -EFBIG;
+	}
+	if (b->len + n + 1 > b->cap && util_body_grow(b, n) != 0)
+		return -ENOMEM;
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
 
 /* Copy src into dst (size cap), always terminated; true when it fit. */
 bool util_strlcpy(char *dst, const char *src, size_t cap);

@@ -217,7 +217,11 @@ __attribute__((format(printf, 2, 3))) static void pb_fmt(struct promexp_buf *b, 
 /* A label value: backslash, double quote and newline escaped. */
 static void pb_label(struct promexp_buf *b, const char *v)
 {
-	for (const char *s = v; *s; s++) {
+	for (const char *s = v; *s;) {
+		size_t run = strcspn(s, "\\\"\n"); /* appended as one piece */
+
+		pb_add(b, s, run);
+		s += run;
 		if (*s == '\\')
 			pb_str(b, "\\\\");
 		else if (*s == '"')
@@ -225,7 +229,8 @@ static void pb_label(struct promexp_buf *b, const char *v)
 		else if (*s == '\n')
 			pb_str(b, "\\n");
 		else
-			pb_add(b, s, 1);
+			break;
+		s++;
 	}
 }
 
