@@ -397,6 +397,25 @@ static void http_stream_free(void *cls)
 	free(st);
 }
 
+/* The answer's tail after the last row: the counts, and where the next page starts. */
+static void http_stream_tail(struct http_stream *st)
+{
+	unsigned long long off = st->offset;
+
+	if (store_rows_more(st->rows))
+		st->plen = (size_t)snprintf(st->small, sizeof(st->small),
+					    "],\"count\":%u,\"limit\":%u,\"offset\":%llu,"
+					    "\"next_offset\":%llu}\n",
+					    st->n, st->limit, off, off + st->n);
+	else
+		st->plen = (size_t)snprintf(st->small, sizeof(st->small),
+					    "],\"count\":%u,\"limit\":%u,\"offset\":%llu,"
+					    "\"next_offset\":null}\n",
+					    st->n, st->limit, off);
+	st->pend = st->small;
+	st->phase = 2;
+}
+
 /* The next piece of the answer into st->pend; false at the end or on an error. */
 static bool http_stream_fill(struct http_stream *st)
 {
@@ -438,21 +457,7 @@ static bool http_stream_fill(struct http_stream *st)
 			st->phase = 3;
 			return false;
 		}
-		if (store_rows_more(st->rows))
-			st->plen =
-				(size_t)snprintf(st->small, sizeof(st->small),
-						 "],\"count\":%u,\"limit\":%u,\"offset\":%llu,"
-						 "\"next_offset\":%llu}\n",
-						 st->n, st->limit, (unsigned long long)st->offset,
-						 (unsigned long long)st->offset + st->n);
-		else
-			st->plen =
-				(size_t)snprintf(st->small, sizeof(st->small),
-						 "],\"count\":%u,\"limit\":%u,\"offset\":%llu,"
-						 "\"next_offset\":null}\n",
-						 st->n, st->limit, (unsigned long long)st->offset);
-		st->pend = st->small;
-		st->phase = 2;
+		http_stream_tail(st);
 		return true;
 	default:
 		st->phase = 3;
