@@ -536,21 +536,44 @@ payload_repo() {
 # Copies the console from stdin to stdout; when the guest's kernel says a
 # CPU has been stuck (soft lockup: in the kernel without scheduling) for
 # GESTOR_SYSVM_HANG_SECONDS (240) or more, the guest is hung for good: its
-# line goes to file $2 and qemu (pid in file $1) gets SIGTERM, instead of
-# running on to --timeout (CI, 2026-12-06: both vCPUs stuck from the
-# first container's start, 'stuck for 1129s' at the 1300 s limit). A vCPU
-# the host did not run for a while reports a lockup as long as that pause
-# (tens of seconds at most on a loaded host) and goes on.
+# line goes to file $2 and, 10 s later (the rest of the report: the stuck
+# CPU's registers and stack, the other CPUs' NMI backtraces), qemu (pid in
+# file $1) gets SIGTERM, instead of running on to --timeout (CI,
+# 2026-12-06: both vCPUs stuck from the first container's start, 'stuck
+# for 1129s' at the 1300 s limit). A vCPU the host did not run for a while
+# reports a lockup as long as that pause (tens of seconds at most on a
+# loaded host) and goes on.
 hang_watch() {
-	local line hang=${GESTOR_SYSVM_HANG_SECONDS:-240} re='soft lockup - CPU#[0-9]+ stuck for ([0-9]+)s'
+	local line hang=${GESTOR_SYSVM_HANG_SECONDS:-240} re='soft lockup - CPU#[0-9]+ stuck for ([0-9]+)s' stop='' left st
 	[[ "$hang" =~ ^[0-9]+$ ]] || hang=240
-	while IFS= read -r line; do
+	while :; do
+		line=
+		if [ -n "$stop" ]; then
+			left=$((stop - SECONDS))
+			if [ "$left" -le 0 ]; then
+				[ -s "$1" ] && kill -TERM "$(cat "$1")" 2>/dev/null
+				stop=
+				continue
+			fi
+			IFS= read -r -t "$left" line
+			st=$?
+			if [ "$st" != 0 ]; then
+				# a timeout (status > 128) with part of a line, or the end
+				[ "$st" -gt 128 ] || break
+				printf '%s' "$line"
+				continue
+			fi
+		else
+			IFS= read -r line || break
+		fi
 		printf '%s\n' "$line"
-		if [[ "$line" =~ $re ]] && [ "${BASH_REMATCH[1]}" -ge "$hang" ] && [ ! -e "$2" ]; then
+		if [ ! -e "$2" ] && [[ "$line" =~ $re ]] && [ "${BASH_REMATCH[1]}" -ge "$hang" ]; then
 			printf '%s\n' "$line" >"$2"
-			[ -s "$1" ] && kill -TERM "$(cat "$1")" 2>/dev/null
+			stop=$((SECONDS + 10))
 		fi
 	done
+	[ -n "$line" ] && printf '%s' "$line"
+	return 0
 }
 
 # Boot the VM on $img (a throw-away snapshot of it, or the image itself with
