@@ -54,11 +54,13 @@
 #   - dmesg has no WARNING, BUG, Oops or Call Trace.
 # The VM's boot, Docker start-up and run times are printed, and how much of
 # the guest's two vCPUs stayed idle while servicio ran (the burners run at
-# 25 % of a core each: at 50 % beside the policy's kept high-cpu ones the
-# guest had 2 % idle, at 25 % 11-13 %). A guest whose kernel hangs (a soft
-# lockup of 240 s) is stopped then by scripts/sysvm.sh, with the stuck
-# CPUs' stacks in $BUILD/sysvm/chain/console.log, instead of at the
-# 1300 s limit.
+# 25 % of a core each: at 50 %, beside the policy's two kept high-cpu
+# containers at 50 %, they asked for both vCPUs; measured 2026-12-06 at 25 %:
+# 13-30 % idle, 2-11 % with busy loops on the host, as TCG has no steal
+# time and a vCPU the host does not run counts as busy). A guest whose
+# kernel hangs (a soft lockup of 240 s) is stopped then by scripts/sysvm.sh,
+# with the stuck CPUs' stacks in $BUILD/sysvm/chain/console.log, instead of
+# at the 1300 s limit (tests/system/hang_stop.sh).
 # GESTOR_SYSVM_SKIP_MODULE=1 leaves the module out (servicio falls back to
 # BPF on the VM's kernel, else procfs): the suite must then fail;
 # GESTOR_SYSVM_RUN_SECONDS (420).
