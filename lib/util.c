@@ -183,6 +183,8 @@ int util_body_grow(struct util_body *b, size_t need)
 	size_t cap = b->cap ? b->cap : 8192;
 	char *d;
 
+	if (need > SIZE_MAX / 2 - b->len)
+		return -ENOMEM; /* the doubling below would wrap */
 	while (cap < b->len + need + 1)
 		cap *= 2;
 	d = realloc(b->data, cap);

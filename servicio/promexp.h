@@ -61,7 +61,6 @@ struct promexp_ctr {
 	char *label[PROMEXP_NLABELS]; /* the allowed labels' values (owned), NULL: none */
 };
 
-/* Everything /metrics shows: a copy, owned by itself. */
 /* What servicio says of itself: the manager's, carried into the state as is. */
 struct promexp_self {
 	bool module_loaded; /* the kernel module's file is there */
@@ -71,6 +70,7 @@ struct promexp_self {
 	double start_time; /* unix seconds servicio started */
 };
 
+/* Everything /metrics shows: a copy, owned by itself. */
 struct promexp_state {
 	struct promexp_ctr *ctrs; /* sorted by id */
 	size_t nctrs;
