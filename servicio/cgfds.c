@@ -22,6 +22,8 @@ struct cgfds_ent {
 	struct cgfds_slot
 		s; /* memory: fd[0..CGMEM_NFILES), -1 for a file the version does not read */
 	uint64_t seen; /* the last cycle that found the container */
+	struct cgmem last; /* the figures of the last full read (version 0: none) */
+	uint64_t last_ns; /* when it was made (util_mono_ns) */
 };
 
 struct cgfds {
@@ -29,6 +31,8 @@ struct cgfds {
 	size_t n, sorted, cap; /* ents[0..sorted) are in id order */
 	size_t max; /* containers kept at most (CGFDS_MAX, or fewer by the fd limit) */
 	uint64_t gen;
+	uint64_t stat_every_ns; /* cgfds_stat_every(); 0: memory.stat every time */
+	size_t reused; /* memory.stat figures taken again in this cycle */
 };
 
 struct cgfds *cgfds_new_n(size_t nfd, size_t reserve)
@@ -113,6 +117,17 @@ size_t cgfds_size(const struct cgfds *c)
 void cgfds_begin(struct cgfds *c)
 {
 	c->gen++;
+	c->reused = 0;
+}
+
+void cgfds_stat_every(struct cgfds *c, uint64_t ns)
+{
+	c->stat_every_ns = ns;
+}
+
+size_t cgfds_stat_reused(const struct cgfds *c)
+{
+	return c ? c->reused : 0;
 }
 
 void cgfds_end(struct cgfds *c)
@@ -125,7 +140,8 @@ static struct cgfds_ent *cgfds_push(struct cgfds *c, struct cgfds_ent *e);
 /* Open the files of dir and keep them for id; quietly nothing when that fails. */
 static void cgfds_add(struct cgfds *c, const char *id, const char *dir, const struct cgmem *m)
 {
-	struct cgfds_ent e = { .s.version = m->version, .seen = c->gen };
+	struct cgfds_ent e = { .s.version = m->version, .seen = c->gen, .last = *m,
+			       .last_ns = util_mono_ns() };
 
 	if (c->n >= c->max)
 		return;
@@ -191,9 +207,23 @@ int cgfds_read(struct cgfds *c, const char *root, const char *cgroup_dir, const 
 	int ret;
 
 	if (e) {
-		/* with descriptors the directory is not read by path */
-		if (cgmem_read_dir("", e->s.version, e->s.fd, ram_bytes, out) == 0) {
+		/* with descriptors the directory is not read by path; the last
+		 * full read's figures again while the usage stands still and
+		 * they are younger than stat_every_ns */
+		uint64_t now = util_mono_ns();
+		bool fresh = c->stat_every_ns && e->last.version &&
+			     now - e->last_ns < c->stat_every_ns;
+
+		ret = cgmem_read_kept(e->s.version, e->s.fd, ram_bytes, fresh ? &e->last : NULL,
+				      out);
+		if (ret >= 0) {
 			e->seen = c->gen;
+			if (ret == 1) {
+				c->reused++;
+				return 0;
+			}
+			e->last = *out;
+			e->last_ns = now;
 			return 0;
 		}
 		/* gone or moved: close it now (the sweep drops it), look again */

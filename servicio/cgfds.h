@@ -47,6 +47,17 @@ size_t cgfds_size(const struct cgfds *c);
 void cgfds_begin(struct cgfds *c);
 void cgfds_end(struct cgfds *c);
 
+/*
+ * memory.stat (inactive file pages; v1's limit) and v2's memory.max read
+ * again only when the usage changed since their last read or that read is
+ * ns old (0, the default: every time). Between, a container whose usage
+ * stands still keeps that read's figures: pages moving between the active
+ * and inactive lists without a change of usage show at the next read.
+ */
+void cgfds_stat_every(struct cgfds *c, uint64_t ns);
+/* Containers whose memory.stat figures were taken again in this cycle. */
+size_t cgfds_stat_reused(const struct cgfds *c);
+
 /* cgmem_read() through the descriptors kept for id, keeping them when new. */
 int cgfds_read(struct cgfds *c, const char *root, const char *cgroup_dir, const char *id,
 	       uint64_t ram_bytes, struct cgmem *out);

@@ -88,27 +88,21 @@ static int cgmem_num(const char *buf, uint64_t *out, bool *is_max)
 }
 
 /*
- * Read one directory as v1 (version 1) or v2 (version 2), by path or from
- * fds (see cgmem_read_file). On v1 the limit comes from memory.stat's
- * hierarchical_memory_limit (the effective limit, the container's own unless
- * a parent's is lower), so v1 reads two files; v2 reads memory.max as the
- * third.
+ * The files of one directory after its usage (raw, already read), as v1
+ * (version 1) or v2 (version 2), by path or from fds (see cgmem_read_file).
+ * On v1 the limit comes from memory.stat's hierarchical_memory_limit (the
+ * effective limit, the container's own unless a parent's is lower), so v1
+ * reads two files; v2 reads memory.max as the third.
  */
-int cgmem_read_dir(const char *dir, int version, const int *fds, uint64_t ram_bytes,
-		   struct cgmem *out)
+static int cgmem_read_rest(const char *dir, int version, const int *fds, uint64_t raw,
+			   uint64_t ram_bytes, struct cgmem *out)
 {
 	char buf[8192];
-	uint64_t raw, limit = UINT64_MAX, inactive = 0;
+	uint64_t limit = UINT64_MAX, inactive = 0;
 	bool is_max = false;
 	ssize_t r;
 	int ret;
 
-	r = cgmem_read_file(dir, fds, version, CGMEM_USAGE, buf, 64);
-	if (r < 0)
-		return (int)r;
-	ret = cgmem_num(buf, &raw, NULL);
-	if (ret < 0)
-		return ret;
 	if (version == 2 && (cgmem_read_file(dir, fds, version, CGMEM_MAX, buf, 64) < 0 ||
 			     cgmem_num(buf, &limit, &is_max) < 0))
 		limit = UINT64_MAX;
@@ -132,6 +126,39 @@ int cgmem_read_dir(const char *dir, int version, const int *fds, uint64_t ram_by
 	/* v1 "unlimited" is a huge page-aligned number; docker caps at the RAM */
 	out->limit = (limit == 0 || limit > ram_bytes) ? ram_bytes : limit;
 	return 0;
+}
+
+/* The usage file of a directory (by path or from fds): 0 or -errno. */
+static int cgmem_read_usage(const char *dir, int version, const int *fds, uint64_t *raw)
+{
+	char buf[64];
+	ssize_t r = cgmem_read_file(dir, fds, version, CGMEM_USAGE, buf, sizeof(buf));
+
+	return r < 0 ? (int)r : cgmem_num(buf, raw, NULL);
+}
+
+int cgmem_read_dir(const char *dir, int version, const int *fds, uint64_t ram_bytes,
+		   struct cgmem *out)
+{
+	uint64_t raw;
+	int ret = cgmem_read_usage(dir, version, fds, &raw);
+
+	return ret < 0 ? ret : cgmem_read_rest(dir, version, fds, raw, ram_bytes, out);
+}
+
+int cgmem_read_kept(int version, const int *fds, uint64_t ram_bytes, const struct cgmem *last,
+		    struct cgmem *out)
+{
+	uint64_t raw;
+	int ret = cgmem_read_usage("", version, fds, &raw);
+
+	if (ret < 0)
+		return ret;
+	if (last && last->version == version && last->raw == raw) {
+		*out = *last;
+		return 1;
+	}
+	return cgmem_read_rest("", version, fds, raw, ram_bytes, out);
 }
 
 int cgmem_read(const char *root, const char *cgroup_dir, const char *id, uint64_t ram_bytes,

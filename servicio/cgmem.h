@@ -53,6 +53,15 @@ int cgmem_find(const char *root, const char *cgroup_dir, const char *id, uint64_
 int cgmem_read_dir(const char *dir, int version, const int *fds, uint64_t ram_bytes,
 		   struct cgmem *out);
 
+/*
+ * cgmem_read_dir() from kept descriptors, given the figures of the last
+ * full read (NULL: none): when the usage file shows the same usage as then,
+ * those figures again (1) without reading memory.stat (and v2's memory.max),
+ * else a full read (0). -errno as cgmem_read_dir.
+ */
+int cgmem_read_kept(int version, const int *fds, uint64_t ram_bytes, const struct cgmem *last,
+		    struct cgmem *out);
+
 /* File i of a v1 or v2 directory; NULL when that version has none. */
 const char *cgmem_file(int version, int i);
 /* "<dir>/<file i>" into path; false when it does not fit or there is none. */

@@ -280,13 +280,13 @@ static void run_cycle(struct mgr *m)
 	 * the one data each stage fills in turn */
 	measure_settle(&m->ms, &c, mgr_stopping);
 	run_stages(m, &c, &io, t);
-	size_t skipped, reused;
-	metrics_saved(&m->ms.met, &skipped, &reused);
+	size_t skipped, reused, memstat;
+	metrics_saved(&m->ms.met, &skipped, &reused, &memstat);
 	log_debug("cycle %" PRIu64
 		  " timing: measure %.3f ms (%zu containers; %zu processes outside "
-		  "containers and %zu cgroup files not read again), docker list %.3f ms, "
+		  "containers, %zu cgroup files and %zu memory.stat not read again), docker list %.3f ms, "
 		  "removals %.3f ms, logs %.3f ms, whole cycle %.3f ms%s",
-		  c.number, (double)(t_meas - t_start) / 1e6, c.cs.nctrs, skipped, reused,
+		  c.number, (double)(t_meas - t_start) / 1e6, c.cs.nctrs, skipped, reused, memstat,
 		  (double)(t_list - t_meas) / 1e6, (double)(t[1] - t[0]) / 1e6,
 		  (double)(t[3] - t[2]) / 1e6, (double)(util_mono_ns() - t_start) / 1e6,
 		  c.settled ? " (with a settle sample)" : "");
@@ -366,6 +366,7 @@ static int mgr_metrics(struct mgr *m)
 	mc.forced = m->cfg.source_forced;
 	mc.source = (enum snap_source)m->cfg.source_id;
 	mc.bpf_no_cgwalk = m->cfg.bpf_no_cgwalk;
+	mc.memstat_every_ns = (uint64_t)(m->cfg.counters_interval_s * 1e9);
 	ret = measure_open(&m->ms, &mc, m->cfg.settle_ms, m->cfg.scope, why, sizeof(why));
 	if (ret != 0) {
 		log_errorx("metrics: %s", why);

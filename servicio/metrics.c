@@ -105,6 +105,8 @@ int metrics_open(struct metrics *m, const struct metrics_config *cfg, char *why,
 	memset(m, 0, sizeof(*m));
 	m->cfg = *cfg;
 	m->copts.fds = cgfds_new(); /* NULL: files opened each cycle */
+	if (m->copts.fds)
+		cgfds_stat_every(m->copts.fds, cfg->memstat_every_ns);
 	if (cfg->forced) {
 		const struct metrics_src *s = metrics_srcs[metrics_index_of(cfg->source)];
 
@@ -132,9 +134,10 @@ enum snap_source metrics_source(const struct metrics *m)
 	return m->src ? m->src->id : SNAP_SRC_COUNT;
 }
 
-void metrics_saved(const struct metrics *m, size_t *skipped, size_t *reused)
+void metrics_saved(const struct metrics *m, size_t *skipped, size_t *reused, size_t *memstat)
 {
 	*skipped = *reused = 0;
+	*memstat = cgfds_stat_reused(m->copts.fds);
 	if (m->src && m->src->saved)
 		m->src->saved(m->state, skipped, reused);
 }

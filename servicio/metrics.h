@@ -58,8 +58,9 @@ void metrics_close(struct metrics *m);
 /* The session's source (SNAP_SRC_COUNT when none could be opened). */
 enum snap_source metrics_source(const struct metrics *m);
 
-/* What the source's caches saved so far (metrics_src.saved; 0 without). */
-void metrics_saved(const struct metrics *m, size_t *skipped, size_t *reused);
+/* What the source's caches saved in the last take (metrics_src.saved; 0
+ * without), and the containers whose memory.stat was not read again. */
+void metrics_saved(const struct metrics *m, size_t *skipped, size_t *reused, size_t *memstat);
 
 /*
  * One grouped snapshot from the session's source (see the fallback above).

@@ -30,6 +30,9 @@ struct metrics_config {
 	/* BPF: containers-only reads use the task iterator, never the cgroup
 	 * walk (what kernels before 6.7 do; option bpf-no-cgwalk) */
 	bool bpf_no_cgwalk;
+	/* a container's memory.stat read again at least this often, and
+	 * whenever its usage changed (cgfds_stat_every); 0: every take */
+	uint64_t memstat_every_ns;
 };
 
 /* One source. */

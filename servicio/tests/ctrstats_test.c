@@ -336,6 +336,75 @@ static void test_kept_files(void **state)
 	assert_int_equal(util_rm_tree(root), 0);
 }
 
+/* One memory.stat-reuse step: compute, check usage, limit and the count reused. */
+static void memstat_step(struct snapshot *a, const struct ctrstats_opts *o, uint64_t mem_kb,
+			 uint64_t limit, size_t reused)
+{
+	struct ctrstats st;
+	char err[128];
+
+	assert_int_equal(ctrstats_compute(NULL, a, o, &st, err, sizeof(err)), 0);
+	assert_true(st.ctrs[0].has_mem);
+	assert_int_equal(st.ctrs[0].mem_kb, mem_kb);
+	assert_int_equal(st.ctrs[0].mem.limit, limit);
+	assert_int_equal(cgfds_stat_reused(o->fds), reused);
+	ctrstats_free(&st);
+}
+
+/*
+ * cgfds_stat_every: memory.stat is read again when the usage changed, and
+ * once its last read is older than the bound; between, an unchanged usage
+ * keeps that read's inactive pages and limit. With no bound (the default),
+ * every cycle reads it.
+ */
+static void test_memstat_every(void **state)
+{
+	char root[] = "/tmp/gestor-cgfds-XXXXXX", dir[4200], usage[4300], stat[4300];
+	struct cgfds *fds = cgfds_new();
+	struct ctrstats_opts o = { .fds = fds };
+	struct snapshot a;
+
+	(void)state;
+	assert_non_null(fds);
+	assert_non_null(mkdtemp(root));
+	o.cgroup_root = root;
+	snprintf(dir, sizeof(dir), "%s/memory", root);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(dir, sizeof(dir), "%s/memory/docker", root);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(dir, sizeof(dir), "%s/memory/docker/%s", root, ID_A);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(usage, sizeof(usage), "%s/memory.usage_in_bytes", dir);
+	snprintf(stat, sizeof(stat), "%s/memory.stat", dir);
+	rewrite(usage, "10485760\n");
+	rewrite(stat, "hierarchical_memory_limit 67108864\ntotal_inactive_file 1048576\n");
+	base(&a, 10 * SEC, 0, 0);
+	add(&a, 10, ID_A, 0, 1, 4096);
+	assert_int_equal(snapshot_group(&a, false), 0);
+
+	/* no bound: a change of memory.stat alone shows at once */
+	memstat_step(&a, &o, 9 * 1024, 64u << 20, 0);
+	rewrite(stat, "hierarchical_memory_limit 67108864\ntotal_inactive_file 2097152\n");
+	memstat_step(&a, &o, 8 * 1024, 64u << 20, 0);
+
+	/* a bound of an hour: the same usage keeps the last read's figures */
+	cgfds_stat_every(fds, 3600 * SEC);
+	rewrite(stat, "hierarchical_memory_limit 134217728\ntotal_inactive_file 0\n");
+	memstat_step(&a, &o, 8 * 1024, 64u << 20, 1);
+	/* the usage changed: memory.stat is read with it */
+	rewrite(usage, "11534336\n");
+	memstat_step(&a, &o, 11 * 1024, 128u << 20, 0);
+	rewrite(stat, "hierarchical_memory_limit 134217728\ntotal_inactive_file 1048576\n");
+	memstat_step(&a, &o, 11 * 1024, 128u << 20, 1);
+	/* a read older than the bound (1 ns): read again, the usage unchanged */
+	cgfds_stat_every(fds, 1);
+	memstat_step(&a, &o, 10 * 1024, 128u << 20, 0);
+
+	cgfds_free(fds);
+	snapshot_free(&a);
+	assert_int_equal(util_rm_tree(root), 0);
+}
+
 static void test_container_memory_in_stats(void **state)
 {
 	struct snapshot a, b;
@@ -379,6 +448,7 @@ int main(void)
 		cmocka_unit_test(test_cgroup_memory),
 		cmocka_unit_test(test_container_memory_in_stats),
 		cmocka_unit_test(test_kept_files),
+		cmocka_unit_test(test_memstat_every),
 	};
 
 	snprintf(fixtures, sizeof(fixtures), "%s/servicio/tests/fixtures", top ? top : ".");
