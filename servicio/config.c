@@ -168,10 +168,12 @@ static const struct opts_opt config_opts[] = {
 	{ "counters-interval", OPTS_DOUBLE, F(counters_interval_s), 0, 86400, NULL, "SECONDS",
 	  "read the containers' cumulative counters (cgroup CPU seconds, block I/O, network, "
 	  "processes and threads, CFS throttling, OOM kills) this often, as cAdvisor's "
-	  "housekeeping interval: /metrics serves the last values read (but the CPU seconds, read "
-	  "every cycle), a sample record sent to "
+	  "housekeeping interval: /metrics serves the last values read (but the CPU seconds, "
+	  "carried on between reads by the CPU % servicio measures), a sample record sent to "
 	  "admin_logs carries them only from a cycle that read them; a new container is read at "
-	  "its first cycle; 0 or at most the interval: every cycle",
+	  "its first cycle; 0 or at most the interval: every cycle; also the longest a "
+	  "container's memory.stat (inactive file pages, v1's limit) is taken again while its "
+	  "usage stands still",
 	  0 },
 	{ "grace", OPTS_DOUBLE, F(grace_s), 0, 86400, NULL, "SECONDS",
 	  "safety rail: a container younger than this is not removed yet (kept, 'grace age' in "

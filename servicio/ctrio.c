@@ -439,7 +439,7 @@ static void ctrio_read_v1(const char *r, const char *cg, struct ctrio *o, char *
 
 	if (ctrio_slurp(buf, f + CTRIO_F_CPU, "%s/cpuacct%s/cpuacct.usage", r, cg) == 0 &&
 	    ctrio_cpu_parse_buf(1, buf, &o->cpu_ns) == 0)
-		o->has_cpu = true;
+		o->has_cpu = o->cpu_read = true;
 	if (ctrio_slurp(buf, f + CTRIO_F_CPUSTAT, "%s/cpu%s/cpu.stat", r, cg) == 0 &&
 	    ctrio_kv_parse_buf(buf, "nr_periods", &o->nr_periods) == 0 &&
 	    ctrio_kv_parse_buf(buf, "nr_throttled", &o->nr_throttled) == 0 &&
@@ -477,7 +477,7 @@ static void ctrio_read_v2(const char *dir, struct ctrio *o, char *buf, int *f)
 
 	if (ctrio_slurp(buf, f + CTRIO_F_CPU, "%s/cpu.stat", dir) == 0) {
 		if (ctrio_cpu_parse_buf(2, buf, &o->cpu_ns) == 0)
-			o->has_cpu = true;
+			o->has_cpu = o->cpu_read = true;
 		if (ctrio_kv_parse_buf(buf, "nr_periods", &o->nr_periods) == 0 &&
 		    ctrio_kv_parse_buf(buf, "nr_throttled", &o->nr_throttled) == 0 &&
 		    ctrio_kv_parse_buf(buf, "throttled_usec", &v) == 0) {
@@ -614,42 +614,18 @@ int ctrio_read_snap(const struct ctrio_roots *roots, const struct snapshot *s, c
 	return ctrio_read(roots, sc->cgroup, pid, out);
 }
 
-/*
- * The cgroup's CPU time again, between the counters' reads: one pread of the
- * kept file. It is the source of container_cpu_usage_seconds_total, whose
- * rate Prometheus takes: a figure up to --counters-interval old would stand
- * still for that long and then jump. On a failed read the last figure stays
- * (the next full read looks the cgroup up afresh).
- */
-static void ctrio_refresh_cpu(const struct cgfds_slot *sl, struct ctrio *out)
-{
-	char buf[CTRIO_BUF];
-	int fd = sl->fd[CTRIO_F_CPU];
-	ssize_t n;
-
-	if (!out->has_cpu || fd < 0)
-		return;
-	/* one pread, not ctrio_fd_slurp's loop to a read of 0: cpuacct.usage and
-	 * cpu.stat are one show() each, whole in a read this size, and the
-	 * loop's second pread cost a syscall a container every cycle */
-	n = pread(fd, buf, sizeof(buf) - 1, 0);
-	if (n <= 0 || (size_t)n == sizeof(buf) - 1)
-		return;
-	buf[n] = '\0';
-	(void)ctrio_cpu_parse_buf(out->version, buf, &out->cpu_ns);
-}
-
 /* The row's figures through keep: read when all or none are kept for its
- * container (then kept in its slot when store), else the kept ones
- * with the CPU time read afresh. */
+ * container (then kept in its slot when store), else the kept ones (the
+ * CPU time too: /metrics carries its counter on by the cycle's rate,
+ * promexp.c, and a sample record carries none of them). */
 static void ctrio_row(struct ctrio_keep *keep, const struct ctrio_roots *roots, const char *id,
 		      const char *cgroup, int pid, bool all, bool store, struct ctrio *out)
 {
 	struct cgfds_slot *sl = keep ? cgfds_slot(keep->fds, id) : NULL;
 
 	if (!all && sl && sl->data) {
-		ctrio_refresh_cpu(sl, sl->data); /* kept fresh in the slot, then copied once */
 		memcpy(out, sl->data, sizeof(*out));
+		out->cpu_read = false;
 		return;
 	}
 	(void)ctrio_read_slot(keep, sl, roots, cgroup, pid, out);

@@ -42,6 +42,7 @@ struct ctrio {
 	int version; /* cgroup version read: 1 or 2, 0 when none was found */
 	bool has_cpu;
 	uint64_t cpu_ns; /* the cgroup's own CPU time */
+	bool cpu_read; /* cpu_ns read in this call (false: the last read's, kept) */
 	bool has_cfs;
 	uint64_t nr_periods, nr_throttled, throttled_ns;
 	bool has_io;
@@ -131,10 +132,11 @@ struct ctrio *ctrio_read_cycle(struct ctrio_keep *keep, const struct cycle *c);
  * last such read, less half of interval_ns (the cycle's own jitter, so a
  * cadence of 10 cycles stays 10, not 11); otherwise only the rows whose
  * container has no figures kept yet (new ones) are read and the others get
- * the figures of their last read, but for the cgroup's CPU time, read afresh
- * every cycle (one pread: /metrics' CPU counter must not stand still). *all says which (true also when keep is
- * NULL: everything read). every_ns 0: every cycle. roots as ctrio_read()'s
- * (NULL: the real places). NULL when out of memory.
+ * the figures of their last read, the cgroup's CPU time too (cpu_read
+ * false: /metrics carries that counter on by the cycle's rate, promexp.c).
+ * *all says which (true also when keep is NULL: everything read). every_ns
+ * 0: every cycle. roots as ctrio_read()'s (NULL: the real places). NULL
+ * when out of memory.
  */
 struct ctrio *ctrio_read_every(struct ctrio_keep *keep, const struct ctrio_roots *roots,
 			       const struct cycle *c, uint64_t now_ns, uint64_t every_ns,

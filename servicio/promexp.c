@@ -104,15 +104,25 @@ static int promexp_ctr_fill(struct promexp_ctr *o, const struct cycle_row *r, co
 }
 
 /*
- * Without the cgroup's counter, a container already shown (p: its last
- * state) carries its counter on by this cycle's rate (the rate servicio
- * decided on, st); one seen first starts at its lifetime CPU time.
+ * A container already shown (p: its last state) whose cgroup counter was
+ * not read in this cycle (none, or between two reads of --counters-interval)
+ * carries its counter on by this cycle's rate (the rate servicio decided on,
+ * st); one read now takes the cgroup's figure, but not below what was
+ * served (the rate may run ahead of the cgroup's account by a rounding)
+ * unless the cgroup's own counter went back (a restarted container's new
+ * cgroup: a reset, as cAdvisor shows it). One seen first starts at the
+ * cgroup's figure, else its lifetime CPU time.
  */
 static void promexp_ctr_carry(struct promexp_ctr *o, const struct promexp_ctr *p,
 			      const struct ctr_stat *st, const struct cycle *c)
 {
-	if (!p || o->io.has_cpu)
+	if (!p)
 		return;
+	if (o->io.has_cpu && o->io.cpu_read) {
+		if (o->cpu_seconds < p->cpu_seconds && p->io.has_cpu && o->io.cpu_ns >= p->io.cpu_ns)
+			o->cpu_seconds = p->cpu_seconds;
+		return;
+	}
 	o->cpu_seconds = p->cpu_seconds;
 	if (st && st->has_cpu && st->cpu_pct > 0 && c->cs.interval_ns)
 		o->cpu_seconds += st->cpu_pct / 100.0 * (double)c->cs.interval_ns / 1e9;

@@ -354,17 +354,19 @@ static void test_read_every(void **state)
 	io = ctrio_read_every(k, &r, &c, 100 * S, every, iv, &all);
 	assert_non_null(io);
 	assert_true(all && io[0].has_cpu && io[0].cpu_ns == 1000000ull && io[0].has_net);
+	assert_true(io[0].cpu_read);
 	assert_int_equal(ctrio_keep_reads(k), 1);
 	free(io);
-	/* 1 s later: the kept figures (not net/dev's new eth0 bytes), the CPU
-	 * time the file's new 2000 us */
+	/* 1 s later: the kept figures (not net/dev's new eth0 bytes, nor the
+	 * CPU time's new 2000 us: /metrics carries that counter on by rate) */
 	cpu_stat("aaa", 2000);
 	put("proc/42/net/dev",
 	    "Inter-|\n face |\n  eth0: 20971520 9000 0 0 0 0 0 0 1 1 0 0 0 0 0 0\n");
 	io = ctrio_read_every(k, &r, &c, 101 * S, every, iv, &all);
 	assert_non_null(io);
 	assert_false(all);
-	assert_true(io[0].has_cpu && io[0].cpu_ns == 2000000ull && io[0].has_net && io[0].nif == 1);
+	assert_true(io[0].has_cpu && io[0].cpu_ns == 1000000ull && !io[0].cpu_read);
+	assert_true(io[0].has_net && io[0].nif == 1);
 	assert_true(io[0].ifs[0].rx_bytes == 10485760ull);
 	assert_int_equal(ctrio_keep_reads(k), 1);
 	free(io);
@@ -373,16 +375,18 @@ static void test_read_every(void **state)
 	io = ctrio_read_every(k, &r, &c, 102 * S, every, iv, &all);
 	assert_non_null(io);
 	assert_false(all);
-	assert_true(io[0].cpu_ns == 2000000ull && io[1].has_cpu && io[1].cpu_ns == 5000000ull);
+	assert_true(io[0].cpu_ns == 1000000ull && io[1].has_cpu && io[1].cpu_ns == 5000000ull);
+	assert_true(!io[0].cpu_read && io[1].cpu_read);
 	assert_false(io[1].has_net); /* no net/dev for pid 43 here */
 	assert_int_equal(ctrio_keep_reads(k), 2);
 	free(io);
-	/* ... and kept from then on (its CPU time read afresh) */
+	/* ... and kept from then on (its CPU time too) */
 	cpu_stat("bbb", 6000);
 	io = ctrio_read_every(k, &r, &c, 109 * S, every, iv, &all);
 	assert_non_null(io);
 	assert_false(all);
-	assert_true(io[0].cpu_ns == 2000000ull && io[1].cpu_ns == 6000000ull);
+	assert_true(io[0].cpu_ns == 1000000ull && io[1].cpu_ns == 5000000ull);
+	assert_true(!io[0].cpu_read && !io[1].cpu_read);
 	assert_true(io[0].ifs[0].rx_bytes == 10485760ull);
 	assert_int_equal(ctrio_keep_reads(k), 2);
 	free(io);
@@ -390,6 +394,7 @@ static void test_read_every(void **state)
 	io = ctrio_read_every(k, &r, &c, 109 * S + S / 2, every, iv, &all);
 	assert_non_null(io);
 	assert_true(all && io[0].cpu_ns == 2000000ull && io[1].cpu_ns == 6000000ull);
+	assert_true(io[0].cpu_read && io[1].cpu_read);
 	assert_true(io[0].ifs[0].rx_bytes == 20971520ull); /* the whole read: net/dev's new text */
 	assert_int_equal(ctrio_keep_reads(k), 4);
 	free(io);

@@ -214,7 +214,7 @@ static void test_ctrio_series(void **state)
 	char *t;
 
 	(void)state;
-	io[0].has_cpu = true;
+	io[0].has_cpu = io[0].cpu_read = true;
 	io[0].cpu_ns = 12500000000ull;
 	io[0].has_cfs = true;
 	io[0].nr_periods = 100;
@@ -272,6 +272,63 @@ static void test_ctrio_series(void **state)
 	free(t);
 	promexp_state_free(&s1);
 	promexp_state_free(&s2);
+}
+
+/* A's CPU counter (the cgroup's, 50 % of a core) after one more cycle in
+ * which io[0] is as given: a fresh state from prev. */
+static double counter_after(struct promexp_state *next, const struct promexp_state *prev,
+			    struct ctrio *io, uint64_t ts_ns)
+{
+	struct fixture f;
+	struct snap_ctr sc = { .id = ID_A, .cgroup = SCOPE_A };
+	struct promexp_info x = info;
+	double v;
+	char *t;
+
+	x.io = io;
+	fixture_init(&f, ts_ns, 50, 9000000000ull);
+	f.c.cur.ctrs = &sc;
+	f.c.cur.nctrs = 1;
+	f.rows[0].sc = &sc;
+	assert_int_equal(promexp_state_step(next, prev, &f.c, &x), 0);
+	t = render(next);
+	v = value_of(t, SER_IO("container_cpu_usage_seconds_total", ""));
+	free(t);
+	return v;
+}
+
+/*
+ * The cgroup's CPU counter between two reads of --counters-interval (the
+ * kept figure, cpu_read false): carried on by the cycle's rate, not the
+ * kept figure; at the next read the cgroup's figure, but not below what was
+ * served (a counter must not go back), unless the cgroup's own went back.
+ */
+static void test_counter_between_reads(void **state)
+{
+	struct promexp_state s[6] = { { .source = -1 } };
+	struct ctrio io[2] = { { 0 } };
+	const uint64_t t0 = 1700000000000000000ull, S = 1000000000ull;
+
+	(void)state;
+	io[0].has_cpu = io[0].cpu_read = true;
+	io[0].cpu_ns = 12500000000ull;
+	assert_true(counter_after(&s[1], &s[0], io, t0) == 12.5);
+	/* kept, not read: 12.5 + 50 % of the 2 s interval */
+	io[0].cpu_read = false;
+	assert_true(counter_after(&s[2], &s[1], io, t0 + 2 * S) == 13.5);
+	/* read, behind what was served: held there */
+	io[0].cpu_read = true;
+	io[0].cpu_ns = 13200000000ull;
+	assert_true(counter_after(&s[3], &s[2], io, t0 + 4 * S) == 13.5);
+	/* read, ahead of it: the cgroup's */
+	io[0].cpu_ns = 14000000000ull;
+	assert_true(counter_after(&s[4], &s[3], io, t0 + 6 * S) == 14.0);
+	/* the cgroup's own counter went back (the container restarted in a
+	 * new cgroup): a reset, not held at 14 */
+	io[0].cpu_ns = 500000000ull;
+	assert_true(counter_after(&s[5], &s[4], io, t0 + 8 * S) == 0.5);
+	for (int i = 1; i < 6; i++)
+		promexp_state_free(&s[i]);
 }
 
 /* Every sample line's family has a # TYPE line before it, each family once. */
@@ -554,6 +611,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_first_cycle), cmocka_unit_test(test_counter_carries_on),
+		cmocka_unit_test(test_counter_between_reads),
 		cmocka_unit_test(test_format),	    cmocka_unit_test(test_parse_listen),
 		cmocka_unit_test(test_server),	    cmocka_unit_test(test_ctrio_series),
 		cmocka_unit_test(test_build_info),  cmocka_unit_test(test_docker_labels),
