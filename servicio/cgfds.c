@@ -24,6 +24,11 @@ struct cgfds_ent {
 	uint64_t seen; /* the last cycle that found the container */
 	struct cgmem last; /* the figures of the last full read (version 0: none) */
 	uint64_t last_ns; /* when it was made (util_mono_ns) */
+	/* cgfds_prefetch's outcome for cycle pre_gen (0: none): cgfds_kept_read's
+	 * return and figures, the RAM cap not applied */
+	uint64_t pre_gen;
+	int pre_ret;
+	struct cgmem pre;
 };
 
 struct cgfds {
@@ -199,6 +204,29 @@ static struct cgfds_ent *cgfds_find(struct cgfds *c, const char *id)
 	return NULL;
 }
 
+/*
+ * The memory of a kept entry through its descriptors (the directory is not
+ * read by path): the last full read's figures again while the usage stands
+ * still and they are younger than stat_every_ns (1), else a full read,
+ * remembered (0); -errno when a descriptor fails (the cgroup went). The
+ * limit is capped at ram_bytes.
+ */
+static int cgfds_kept_read(const struct cgfds *c, struct cgfds_ent *e, uint64_t ram_bytes,
+			   struct cgmem *out)
+{
+	uint64_t now = util_mono_ns();
+	bool fresh = c->stat_every_ns && e->last.version && now - e->last_ns < c->stat_every_ns;
+	int ret = cgmem_read_kept(e->s.version, e->s.fd, ram_bytes, fresh ? &e->last : NULL, out);
+
+	if (ret == 0) {
+		e->last = *out;
+		e->last_ns = now;
+	}
+	if (ret >= 0 && (out->limit == 0 || out->limit > ram_bytes))
+		out->limit = ram_bytes; /* figures read uncapped (a prefetch) */
+	return ret;
+}
+
 int cgfds_read(struct cgfds *c, const char *root, const char *cgroup_dir, const char *id,
 	       uint64_t ram_bytes, struct cgmem *out)
 {
@@ -207,23 +235,18 @@ int cgfds_read(struct cgfds *c, const char *root, const char *cgroup_dir, const 
 	int ret;
 
 	if (e) {
-		/* with descriptors the directory is not read by path; the last
-		 * full read's figures again while the usage stands still and
-		 * they are younger than stat_every_ns */
-		uint64_t now = util_mono_ns();
-		bool fresh = c->stat_every_ns && e->last.version &&
-			     now - e->last_ns < c->stat_every_ns;
-
-		ret = cgmem_read_kept(e->s.version, e->s.fd, ram_bytes, fresh ? &e->last : NULL,
-				      out);
+		if (e->pre_gen == c->gen) { /* read beside the snapshot (cgfds_prefetch) */
+			e->pre_gen = 0;
+			ret = e->pre_ret;
+			*out = e->pre;
+			if (ret >= 0 && (out->limit == 0 || out->limit > ram_bytes))
+				out->limit = ram_bytes;
+		} else {
+			ret = cgfds_kept_read(c, e, ram_bytes, out);
+		}
 		if (ret >= 0) {
 			e->seen = c->gen;
-			if (ret == 1) {
-				c->reused++;
-				return 0;
-			}
-			e->last = *out;
-			e->last_ns = now;
+			c->reused += ret == 1;
 			return 0;
 		}
 		/* gone or moved: close it now (the sweep drops it), look again */
@@ -234,6 +257,26 @@ int cgfds_read(struct cgfds *c, const char *root, const char *cgroup_dir, const 
 	if (ret == 0)
 		cgfds_add(c, id, dir, out);
 	return ret;
+}
+
+void cgfds_prefetch(struct cgfds *c)
+{
+	/* for the coming cycle: cgfds_begin() counts it */
+	for (size_t i = 0; i < c->sorted; i++) {
+		struct cgfds_ent *e = &c->ents[i];
+
+		e->pre_gen = 0;
+		if (e->seen == UINT64_MAX)
+			continue;
+		e->pre_ret = cgfds_kept_read(c, e, UINT64_MAX, &e->pre);
+		e->pre_gen = c->gen + 1;
+	}
+}
+
+void cgfds_prefetch_drop(struct cgfds *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		c->ents[i].pre_gen = 0;
 }
 
 struct cgfds_slot *cgfds_slot(struct cgfds *c, const char *id)

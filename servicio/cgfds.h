@@ -62,6 +62,18 @@ size_t cgfds_stat_reused(const struct cgfds *c);
 int cgfds_read(struct cgfds *c, const char *root, const char *cgroup_dir, const char *id,
 	       uint64_t ram_bytes, struct cgmem *out);
 
+/*
+ * Read the memory files of every container kept (as cgfds_read() would)
+ * now, for the coming cycle's cgfds_read() to take instead of reading them
+ * then: the metrics facade runs it on a thread of its own while the source
+ * takes its snapshot (on two cores the BPF read and these reads overlap).
+ * Nothing else may use c until it returns. A container whose read failed is
+ * looked up again by that cgfds_read().
+ */
+void cgfds_prefetch(struct cgfds *c);
+/* Forget what cgfds_prefetch() read (the cycle it was for did not come). */
+void cgfds_prefetch_drop(struct cgfds *c);
+
 /* The slot kept for id (marked seen in this cycle), a new one (version 0,
  * every fd -1) when it has none and there is room; NULL when not kept (the
  * caller reads by path). Valid until the next cgfds_slot() or cgfds_end().

@@ -7,6 +7,7 @@
 #include "metrics.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,6 +17,10 @@
 #include "modsrc.h"
 #include "procfs.h"
 #include "util.h"
+
+/* Kept containers from which their memory files are read beside the
+ * snapshot (cgfds_prefetch): below, a thread costs more than it saves. */
+#define METRICS_PREFETCH_MIN 32
 
 /* The sources, in the order auto tries them (the last always opens). */
 static const struct metrics_src *const metrics_srcs[] = { &modsrc_src, &bpfsrc_src, &procfs_src };
@@ -197,11 +202,29 @@ int metrics_take(struct metrics *m, struct snapshot *out, char *err, size_t errl
 	return ret;
 }
 
+static void *metrics_prefetch(void *fds)
+{
+	cgfds_prefetch(fds);
+	return NULL;
+}
+
 int metrics_measure(struct metrics *m, struct snapshot *cur, struct ctrstats *cs, char *err,
 		    size_t errlen)
 {
+	struct cgfds *fds = m->copts.fds;
+	pthread_t th;
+	/* the kept containers' memory files are read on a second thread while
+	 * the source takes the snapshot (the BPF read, or the module's, is this
+	 * thread's), when there are enough of them for a thread to pay */
+	bool pre = fds && cgfds_size(fds) >= METRICS_PREFETCH_MIN &&
+		   pthread_create(&th, NULL, metrics_prefetch, fds) == 0;
 	int ret = metrics_take(m, cur, err, errlen);
 
+	if (pre) {
+		pthread_join(th, NULL);
+		if (ret)
+			cgfds_prefetch_drop(fds);
+	}
 	memset(cs, 0, sizeof(*cs));
 	if (ret)
 		return ret;

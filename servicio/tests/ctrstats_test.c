@@ -405,6 +405,74 @@ static void test_memstat_every(void **state)
 	assert_int_equal(util_rm_tree(root), 0);
 }
 
+/*
+ * The memory files read beside the snapshot (cgfds_prefetch, on the
+ * facade's second thread): the cycle after takes those figures, with the
+ * RAM cap applied as a read then would (a limit above the RAM, and none);
+ * a cycle without a prefetch, or after a dropped one, reads the files then;
+ * a prefetch honours cgfds_stat_every as a read in the cycle does.
+ */
+static void test_prefetch(void **state)
+{
+	char root[] = "/tmp/gestor-cgfds-XXXXXX", dir[4200], usage[4300], stat[4300];
+	struct cgfds *fds = cgfds_new();
+	struct ctrstats_opts o = { .fds = fds };
+	struct snapshot a;
+
+	(void)state;
+	assert_non_null(fds);
+	assert_non_null(mkdtemp(root));
+	o.cgroup_root = root;
+	snprintf(dir, sizeof(dir), "%s/memory", root);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(dir, sizeof(dir), "%s/memory/docker", root);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(dir, sizeof(dir), "%s/memory/docker/%s", root, ID_A);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(usage, sizeof(usage), "%s/memory.usage_in_bytes", dir);
+	snprintf(stat, sizeof(stat), "%s/memory.stat", dir);
+	rewrite(usage, "10485760\n");
+	rewrite(stat, "hierarchical_memory_limit 67108864\ntotal_inactive_file 1048576\n");
+	base(&a, 10 * SEC, 0, 0);
+	add(&a, 10, ID_A, 0, 1, 4096);
+	assert_int_equal(snapshot_group(&a, false), 0);
+	/* the first cycle opens and keeps the files: nothing to prefetch before */
+	cgfds_prefetch(fds);
+	memstat_step(&a, &o, 9 * 1024, 64u << 20, 0);
+
+	/* read beside the snapshot, changed after: the cycle has the read's,
+	 * its limit above the 1 GiB of RAM capped at the RAM */
+	rewrite(usage, "20971520\n");
+	rewrite(stat, "hierarchical_memory_limit 4294967296\ntotal_inactive_file 0\n");
+	cgfds_prefetch(fds);
+	rewrite(usage, "31457280\n");
+	memstat_step(&a, &o, 20 * 1024, 1u << 30, 0);
+	/* the next cycle without one reads the files again */
+	memstat_step(&a, &o, 30 * 1024, 1u << 30, 0);
+
+	/* no limit line: the RAM, as a read in the cycle gives */
+	rewrite(stat, "total_inactive_file 2097152\n");
+	cgfds_prefetch(fds);
+	memstat_step(&a, &o, 28 * 1024, 1u << 30, 0);
+
+	/* a prefetch whose cycle did not come (the snapshot failed): dropped */
+	cgfds_prefetch(fds);
+	rewrite(usage, "41943040\n");
+	cgfds_prefetch_drop(fds);
+	memstat_step(&a, &o, 38 * 1024, 1u << 30, 0);
+
+	/* with a bound: a prefetch of an unchanged usage reuses, counted in
+	 * the cycle that takes it */
+	cgfds_stat_every(fds, 3600 * SEC);
+	rewrite(stat, "total_inactive_file 0\n");
+	cgfds_prefetch(fds);
+	memstat_step(&a, &o, 38 * 1024, 1u << 30, 1);
+
+	cgfds_free(fds);
+	snapshot_free(&a);
+	assert_int_equal(util_rm_tree(root), 0);
+}
+
 static void test_container_memory_in_stats(void **state)
 {
 	struct snapshot a, b;
@@ -449,6 +517,7 @@ int main(void)
 		cmocka_unit_test(test_container_memory_in_stats),
 		cmocka_unit_test(test_kept_files),
 		cmocka_unit_test(test_memstat_every),
+		cmocka_unit_test(test_prefetch),
 	};
 
 	snprintf(fixtures, sizeof(fixtures), "%s/servicio/tests/fixtures", top ? top : ".");

@@ -188,6 +188,93 @@ static void test_fallback(void **state)
 	assert_int_equal(unlink(live), 0);
 }
 
+/* A memory cgroup of the fixture tree: usage mib MiB, no inactive pages. */
+static void cg_usage(const char *root, const char *id, unsigned mib)
+{
+	char path[4300], text[64];
+	int n = snprintf(text, sizeof(text), "%u\n", mib << 20);
+
+	snprintf(path, sizeof(path), "%s/memory/docker/%s/memory.usage_in_bytes", root, id);
+	write_file(path, text, (size_t)n);
+	snprintf(path, sizeof(path), "%s/memory/docker/%s/memory.stat", root, id);
+	write_file(path, "total_inactive_file 0\n", 22);
+}
+
+/*
+ * 40 containers (enough for the facade's second thread, which reads their
+ * kept memory files while the source takes its snapshot): the second
+ * measure has every container's figures as the files show them then.
+ */
+static void test_prefetch_thread(void **state)
+{
+	enum { N = 40 };
+	char root[] = "/tmp/gestor-mtest-cg-XXXXXX", doc[4300], ids[N][GESTOR_CTR_ID_LEN + 1];
+	struct metrics_config cfg = { .module_path = doc, .forced = true,
+				      .source = SNAP_SRC_MODULE };
+	struct metrics m;
+	struct snapshot s;
+	struct ctrstats cs;
+	char err[256], path[4300], *txt;
+	size_t len;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	snprintf(path, sizeof(path), "%s/memory", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/memory/docker", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	assert_int_equal(procfs_snapshot(synth, &s, err, sizeof(err)), 0);
+	for (int i = 0; i < N; i++) {
+		struct snap_proc *p = snapshot_add_proc(&s);
+		int n;
+
+		assert_non_null(p);
+		snprintf(ids[i], sizeof(ids[i]), "%064x", 0xc0de00 + i);
+		p->pid = 1000 + i;
+		p->ppid = 1;
+		p->threads = 1;
+		p->ctr = -1;
+		util_strlcpy(p->name, "worker", sizeof(p->name));
+		util_strlcpy(p->state, "S", sizeof(p->state));
+		util_strlcpy(p->container_id, ids[i], sizeof(p->container_id));
+		n = snprintf(path, sizeof(path), "/docker/%s", ids[i]);
+		assert_non_null(p->cgroup = snapshot_strdup(&s, path, (size_t)n));
+		snprintf(path, sizeof(path), "%s/memory/docker/%s", root, ids[i]);
+		assert_int_equal(mkdir(path, 0755), 0);
+		cg_usage(root, ids[i], 1 + (unsigned)i);
+	}
+	assert_non_null(txt = modsrc_format(&s, &len));
+	snapshot_free(&s);
+	snprintf(doc, sizeof(doc), "%s/sysinfo", root);
+	write_file(doc, txt, len);
+	free(txt);
+
+	assert_int_equal(metrics_open(&m, &cfg, err, sizeof(err)), 0);
+	m.copts.cgroup_root = root;
+	for (unsigned round = 0; round < 3; round++) {
+		size_t ours = 0;
+
+		assert_int_equal(metrics_measure(&m, &s, &cs, err, sizeof(err)), 0);
+		for (size_t i = 0; i < cs.nctrs; i++) { /* ours, beside the tree's own */
+			const char *id = cs.ctrs[i].ctr->id;
+			unsigned k = (unsigned)strtoul(id + 58, NULL, 16) - 0xc0de00;
+
+			if (strncmp(id, "0000000000", 10) != 0 || k >= N)
+				continue;
+			ours++;
+			assert_true(cs.ctrs[i].has_mem);
+			assert_int_equal(cs.ctrs[i].mem_kb, (1 + k + round) * 1024);
+		}
+		assert_int_equal(ours, N);
+		ctrstats_free(&cs);
+		metrics_advance(&m, &s);
+		for (int i = 0; i < N; i++) /* the next round's figures */
+			cg_usage(root, ids[i], 2 + (unsigned)i + round);
+	}
+	metrics_close(&m);
+	assert_int_equal(util_rm_tree(root), 0);
+}
+
 static void test_take(void **state)
 {
 	struct metrics_config cfg = { .module_path = modfile, .proc_root = synth };
@@ -247,6 +334,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_select),
 		cmocka_unit_test(test_take),
+		cmocka_unit_test(test_prefetch_thread),
 		cmocka_unit_test(test_fallback),
 		cmocka_unit_test(test_names),
 	};
