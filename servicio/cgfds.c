@@ -145,8 +145,9 @@ static struct cgfds_ent *cgfds_push(struct cgfds *c, struct cgfds_ent *e);
 /* Open the files of dir and keep them for id; quietly nothing when that fails. */
 static void cgfds_add(struct cgfds *c, const char *id, const char *dir, const struct cgmem *m)
 {
-	struct cgfds_ent e = { .s.version = m->version, .seen = c->gen, .last = *m,
-			       .last_ns = util_mono_ns() };
+	struct cgfds_ent e = {
+		.s.version = m->version, .seen = c->gen, .last = *m, .last_ns = util_mono_ns()
+	};
 
 	if (c->n >= c->max)
 		return;

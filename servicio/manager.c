@@ -284,7 +284,8 @@ static void run_cycle(struct mgr *m)
 	metrics_saved(&m->ms.met, &skipped, &reused, &memstat);
 	log_debug("cycle %" PRIu64
 		  " timing: measure %.3f ms (%zu containers; %zu processes outside "
-		  "containers, %zu cgroup files and %zu memory.stat not read again), docker list %.3f ms, "
+		  "containers, %zu cgroup files and %zu memory.stat not read again), docker list "
+		  "%.3f ms, "
 		  "removals %.3f ms, logs %.3f ms, whole cycle %.3f ms%s",
 		  c.number, (double)(t_meas - t_start) / 1e6, c.cs.nctrs, skipped, reused, memstat,
 		  (double)(t_list - t_meas) / 1e6, (double)(t[1] - t[0]) / 1e6,

@@ -119,7 +119,8 @@ static void promexp_ctr_carry(struct promexp_ctr *o, const struct promexp_ctr *p
 	if (!p)
 		return;
 	if (o->io.has_cpu && o->io.cpu_read) {
-		if (o->cpu_seconds < p->cpu_seconds && p->io.has_cpu && o->io.cpu_ns >= p->io.cpu_ns)
+		if (o->cpu_seconds < p->cpu_seconds && p->io.has_cpu &&
+		    o->io.cpu_ns >= p->io.cpu_ns)
 			o->cpu_seconds = p->cpu_seconds;
 		return;
 	}

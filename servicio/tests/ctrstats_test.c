@@ -336,6 +336,46 @@ static void test_kept_files(void **state)
 	assert_int_equal(util_rm_tree(root), 0);
 }
 
+/* A v1 memory cgroup for ID_A in a new directory: 10 MiB used, 1 MiB of it
+ * inactive file pages, a 64 MiB limit; its two files' paths; a snapshot of
+ * one process in it; a table of kept files reading it. */
+struct memcg_fx {
+	char root[32], usage[4300], stat[4300];
+	struct cgfds *fds;
+	struct ctrstats_opts o;
+	struct snapshot a;
+};
+
+static void memcg_fixture(struct memcg_fx *f)
+{
+	char dir[4200];
+
+	snprintf(f->root, sizeof(f->root), "/tmp/gestor-cgfds-XXXXXX");
+	assert_non_null(mkdtemp(f->root));
+	assert_non_null(f->fds = cgfds_new());
+	f->o = (struct ctrstats_opts){ .fds = f->fds, .cgroup_root = f->root };
+	snprintf(dir, sizeof(dir), "%s/memory", f->root);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(dir, sizeof(dir), "%s/memory/docker", f->root);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(dir, sizeof(dir), "%s/memory/docker/%s", f->root, ID_A);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(f->usage, sizeof(f->usage), "%s/memory.usage_in_bytes", dir);
+	snprintf(f->stat, sizeof(f->stat), "%s/memory.stat", dir);
+	rewrite(f->usage, "10485760\n");
+	rewrite(f->stat, "hierarchical_memory_limit 67108864\ntotal_inactive_file 1048576\n");
+	base(&f->a, 10 * SEC, 0, 0);
+	add(&f->a, 10, ID_A, 0, 1, 4096);
+	assert_int_equal(snapshot_group(&f->a, false), 0);
+}
+
+static void memcg_fixture_free(struct memcg_fx *f)
+{
+	cgfds_free(f->fds);
+	snapshot_free(&f->a);
+	assert_int_equal(util_rm_tree(f->root), 0);
+}
+
 /* One memory.stat-reuse step: compute, check usage, limit and the count reused. */
 static void memstat_step(struct snapshot *a, const struct ctrstats_opts *o, uint64_t mem_kb,
 			 uint64_t limit, size_t reused)
@@ -359,50 +399,30 @@ static void memstat_step(struct snapshot *a, const struct ctrstats_opts *o, uint
  */
 static void test_memstat_every(void **state)
 {
-	char root[] = "/tmp/gestor-cgfds-XXXXXX", dir[4200], usage[4300], stat[4300];
-	struct cgfds *fds = cgfds_new();
-	struct ctrstats_opts o = { .fds = fds };
-	struct snapshot a;
+	struct memcg_fx f;
 
 	(void)state;
-	assert_non_null(fds);
-	assert_non_null(mkdtemp(root));
-	o.cgroup_root = root;
-	snprintf(dir, sizeof(dir), "%s/memory", root);
-	assert_int_equal(mkdir(dir, 0755), 0);
-	snprintf(dir, sizeof(dir), "%s/memory/docker", root);
-	assert_int_equal(mkdir(dir, 0755), 0);
-	snprintf(dir, sizeof(dir), "%s/memory/docker/%s", root, ID_A);
-	assert_int_equal(mkdir(dir, 0755), 0);
-	snprintf(usage, sizeof(usage), "%s/memory.usage_in_bytes", dir);
-	snprintf(stat, sizeof(stat), "%s/memory.stat", dir);
-	rewrite(usage, "10485760\n");
-	rewrite(stat, "hierarchical_memory_limit 67108864\ntotal_inactive_file 1048576\n");
-	base(&a, 10 * SEC, 0, 0);
-	add(&a, 10, ID_A, 0, 1, 4096);
-	assert_int_equal(snapshot_group(&a, false), 0);
+	memcg_fixture(&f);
 
 	/* no bound: a change of memory.stat alone shows at once */
-	memstat_step(&a, &o, 9 * 1024, 64u << 20, 0);
-	rewrite(stat, "hierarchical_memory_limit 67108864\ntotal_inactive_file 2097152\n");
-	memstat_step(&a, &o, 8 * 1024, 64u << 20, 0);
+	memstat_step(&f.a, &f.o, 9 * 1024, 64u << 20, 0);
+	rewrite(f.stat, "hierarchical_memory_limit 67108864\ntotal_inactive_file 2097152\n");
+	memstat_step(&f.a, &f.o, 8 * 1024, 64u << 20, 0);
 
 	/* a bound of an hour: the same usage keeps the last read's figures */
-	cgfds_stat_every(fds, 3600 * SEC);
-	rewrite(stat, "hierarchical_memory_limit 134217728\ntotal_inactive_file 0\n");
-	memstat_step(&a, &o, 8 * 1024, 64u << 20, 1);
+	cgfds_stat_every(f.fds, 3600 * SEC);
+	rewrite(f.stat, "hierarchical_memory_limit 134217728\ntotal_inactive_file 0\n");
+	memstat_step(&f.a, &f.o, 8 * 1024, 64u << 20, 1);
 	/* the usage changed: memory.stat is read with it */
-	rewrite(usage, "11534336\n");
-	memstat_step(&a, &o, 11 * 1024, 128u << 20, 0);
-	rewrite(stat, "hierarchical_memory_limit 134217728\ntotal_inactive_file 1048576\n");
-	memstat_step(&a, &o, 11 * 1024, 128u << 20, 1);
+	rewrite(f.usage, "11534336\n");
+	memstat_step(&f.a, &f.o, 11 * 1024, 128u << 20, 0);
+	rewrite(f.stat, "hierarchical_memory_limit 134217728\ntotal_inactive_file 1048576\n");
+	memstat_step(&f.a, &f.o, 11 * 1024, 128u << 20, 1);
 	/* a read older than the bound (1 ns): read again, the usage unchanged */
-	cgfds_stat_every(fds, 1);
-	memstat_step(&a, &o, 10 * 1024, 128u << 20, 0);
+	cgfds_stat_every(f.fds, 1);
+	memstat_step(&f.a, &f.o, 10 * 1024, 128u << 20, 0);
 
-	cgfds_free(fds);
-	snapshot_free(&a);
-	assert_int_equal(util_rm_tree(root), 0);
+	memcg_fixture_free(&f);
 }
 
 /*
@@ -414,63 +434,43 @@ static void test_memstat_every(void **state)
  */
 static void test_prefetch(void **state)
 {
-	char root[] = "/tmp/gestor-cgfds-XXXXXX", dir[4200], usage[4300], stat[4300];
-	struct cgfds *fds = cgfds_new();
-	struct ctrstats_opts o = { .fds = fds };
-	struct snapshot a;
+	struct memcg_fx f;
 
 	(void)state;
-	assert_non_null(fds);
-	assert_non_null(mkdtemp(root));
-	o.cgroup_root = root;
-	snprintf(dir, sizeof(dir), "%s/memory", root);
-	assert_int_equal(mkdir(dir, 0755), 0);
-	snprintf(dir, sizeof(dir), "%s/memory/docker", root);
-	assert_int_equal(mkdir(dir, 0755), 0);
-	snprintf(dir, sizeof(dir), "%s/memory/docker/%s", root, ID_A);
-	assert_int_equal(mkdir(dir, 0755), 0);
-	snprintf(usage, sizeof(usage), "%s/memory.usage_in_bytes", dir);
-	snprintf(stat, sizeof(stat), "%s/memory.stat", dir);
-	rewrite(usage, "10485760\n");
-	rewrite(stat, "hierarchical_memory_limit 67108864\ntotal_inactive_file 1048576\n");
-	base(&a, 10 * SEC, 0, 0);
-	add(&a, 10, ID_A, 0, 1, 4096);
-	assert_int_equal(snapshot_group(&a, false), 0);
+	memcg_fixture(&f);
 	/* the first cycle opens and keeps the files: nothing to prefetch before */
-	cgfds_prefetch(fds);
-	memstat_step(&a, &o, 9 * 1024, 64u << 20, 0);
+	cgfds_prefetch(f.fds);
+	memstat_step(&f.a, &f.o, 9 * 1024, 64u << 20, 0);
 
 	/* read beside the snapshot, changed after: the cycle has the read's,
 	 * its limit above the 1 GiB of RAM capped at the RAM */
-	rewrite(usage, "20971520\n");
-	rewrite(stat, "hierarchical_memory_limit 4294967296\ntotal_inactive_file 0\n");
-	cgfds_prefetch(fds);
-	rewrite(usage, "31457280\n");
-	memstat_step(&a, &o, 20 * 1024, 1u << 30, 0);
+	rewrite(f.usage, "20971520\n");
+	rewrite(f.stat, "hierarchical_memory_limit 4294967296\ntotal_inactive_file 0\n");
+	cgfds_prefetch(f.fds);
+	rewrite(f.usage, "31457280\n");
+	memstat_step(&f.a, &f.o, 20 * 1024, 1u << 30, 0);
 	/* the next cycle without one reads the files again */
-	memstat_step(&a, &o, 30 * 1024, 1u << 30, 0);
+	memstat_step(&f.a, &f.o, 30 * 1024, 1u << 30, 0);
 
 	/* no limit line: the RAM, as a read in the cycle gives */
-	rewrite(stat, "total_inactive_file 2097152\n");
-	cgfds_prefetch(fds);
-	memstat_step(&a, &o, 28 * 1024, 1u << 30, 0);
+	rewrite(f.stat, "total_inactive_file 2097152\n");
+	cgfds_prefetch(f.fds);
+	memstat_step(&f.a, &f.o, 28 * 1024, 1u << 30, 0);
 
 	/* a prefetch whose cycle did not come (the snapshot failed): dropped */
-	cgfds_prefetch(fds);
-	rewrite(usage, "41943040\n");
-	cgfds_prefetch_drop(fds);
-	memstat_step(&a, &o, 38 * 1024, 1u << 30, 0);
+	cgfds_prefetch(f.fds);
+	rewrite(f.usage, "41943040\n");
+	cgfds_prefetch_drop(f.fds);
+	memstat_step(&f.a, &f.o, 38 * 1024, 1u << 30, 0);
 
 	/* with a bound: a prefetch of an unchanged usage reuses, counted in
 	 * the cycle that takes it */
-	cgfds_stat_every(fds, 3600 * SEC);
-	rewrite(stat, "total_inactive_file 0\n");
-	cgfds_prefetch(fds);
-	memstat_step(&a, &o, 38 * 1024, 1u << 30, 1);
+	cgfds_stat_every(f.fds, 3600 * SEC);
+	rewrite(f.stat, "total_inactive_file 0\n");
+	cgfds_prefetch(f.fds);
+	memstat_step(&f.a, &f.o, 38 * 1024, 1u << 30, 1);
 
-	cgfds_free(fds);
-	snapshot_free(&a);
-	assert_int_equal(util_rm_tree(root), 0);
+	memcg_fixture_free(&f);
 }
 
 static void test_container_memory_in_stats(void **state)

@@ -209,7 +209,8 @@ static void test_prefetch_thread(void **state)
 {
 	enum { N = 40 };
 	char root[] = "/tmp/gestor-mtest-cg-XXXXXX", doc[4300], ids[N][GESTOR_CTR_ID_LEN + 1];
-	struct metrics_config cfg = { .module_path = doc, .forced = true,
+	struct metrics_config cfg = { .module_path = doc,
+				      .forced = true,
 				      .source = SNAP_SRC_MODULE };
 	struct metrics m;
 	struct snapshot s;
@@ -332,10 +333,8 @@ static void test_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_select),
-		cmocka_unit_test(test_take),
-		cmocka_unit_test(test_prefetch_thread),
-		cmocka_unit_test(test_fallback),
+		cmocka_unit_test(test_select),		cmocka_unit_test(test_take),
+		cmocka_unit_test(test_prefetch_thread), cmocka_unit_test(test_fallback),
 		cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

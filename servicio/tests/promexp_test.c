@@ -610,11 +610,15 @@ static void test_server(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_first_cycle), cmocka_unit_test(test_counter_carries_on),
+		cmocka_unit_test(test_first_cycle),
+		cmocka_unit_test(test_counter_carries_on),
 		cmocka_unit_test(test_counter_between_reads),
-		cmocka_unit_test(test_format),	    cmocka_unit_test(test_parse_listen),
-		cmocka_unit_test(test_server),	    cmocka_unit_test(test_ctrio_series),
-		cmocka_unit_test(test_build_info),  cmocka_unit_test(test_docker_labels),
+		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_parse_listen),
+		cmocka_unit_test(test_server),
+		cmocka_unit_test(test_ctrio_series),
+		cmocka_unit_test(test_build_info),
+		cmocka_unit_test(test_docker_labels),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
