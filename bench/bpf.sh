@@ -11,19 +11,28 @@
 #   bpf-no-cgwalk) and the cgroup walk; wall and CPU time per read
 #   (bench/bpf_ctr_bench.c: sleeping processes in a fresh pid namespace, C
 #   of them in cgroup v2 directories named as Docker's, all removed after).
+#        bench/bpf.sh host [RUNS [PAUSE_MS]]
+#   the task iterator's containers-only read of this machine's tasks as
+#   they are (servicio's read on kernels < 6.7): RUNS (20) reads PAUSE_MS
+#   (1000, a 1 s cycle's cold caches) apart, wall and CPU time per read.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 TOP=$PWD
 BUILD=${BUILD:-$TOP/build}
 MODE=iter
-if [ "${1:-}" = containers ]; then
-	MODE=containers
+if [ "${1:-}" = containers ] || [ "${1:-}" = host ]; then
+	MODE=$1
 	shift
 fi
 R=${1:-15}
 [ "$(id -u)" = 0 ] || { echo "bpf: needs root"; exit 1; }
 [ -r /sys/kernel/btf/vmlinux ] || { echo "bpf: no kernel BTF"; exit 1; }
 make -s -C servicio BUILD="$BUILD" tools || { echo "bpf: cannot build the benchmark"; exit 1; }
+if [ "$MODE" = host ]; then
+	echo "# machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ), kernel $(uname -r)"
+	echo "# servicio's containers-only read by the task iterator, this machine's tasks as they are"
+	exec "$BUILD/tools/bpf_ctr_bench" host "${1:-20}" "${2:-1000}"
+fi
 if [ "$MODE" = containers ]; then
 	C=${1:-500} N=${2:-10500} R=${3:-40}
 	echo "# machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ), kernel $(uname -r)"

@@ -17,7 +17,13 @@
  * removed.
  *
  * usage: bpf_ctr_bench C N [RUNS]
+ *
+ * bpf_ctr_bench host [RUNS [PAUSE_MS]] instead reads this machine's tasks as
+ * they are, in the caller's pid namespace (nothing forked or moved): both
+ * paths RUNS times with PAUSE_MS (1000: servicio's 1 s cycle, whose read
+ * finds the caches cold) between reads.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -109,8 +115,9 @@ static void bcb_cleanup(size_t nctr)
 		usleep(20000);
 }
 
-/* R reads of one path: wall median and best, CPU per read. */
-static int bcb_path(struct bpfsrc *b, bool walk, long runs, uint64_t *t, size_t nctr, size_t nproc)
+/* R reads of one path, pause_ms apart: wall median and best, CPU per read. */
+static int bcb_path(struct bpfsrc *b, bool walk, long runs, uint64_t *t, size_t nctr, size_t nproc,
+		    long pause_ms)
 {
 	size_t got = 0;
 	char err[512];
@@ -118,6 +125,8 @@ static int bcb_path(struct bpfsrc *b, bool walk, long runs, uint64_t *t, size_t 
 
 	c0 = bcb_cpu_ms();
 	for (long i = 0; i < runs; i++) {
+		if (pause_ms > 0)
+			usleep((useconds_t)pause_ms * 1000);
 		struct snapshot s;
 		uint64_t t0 = util_boot_ns();
 		int ret = walk ? bpfsrc_read_containers(b, &s, err, sizeof(err))
@@ -135,9 +144,74 @@ static int bcb_path(struct bpfsrc *b, bool walk, long runs, uint64_t *t, size_t 
 
 	qsort(t, (size_t)runs, sizeof(*t), bcb_cmp);
 	printf("| %-13s | %10zu | %6zu | %10zu | %9.2f | %7.2f | %12.2f |\n",
-	       walk ? "cgroup walk" : "task iterator", nctr, got, nproc, (double)t[runs / 2] / 1e6,
-	       (double)t[0] / 1e6, cpu);
+	       walk ? "cgroup walk" : "task iterator", nctr ? nctr : got, got, nproc,
+	       (double)t[runs / 2] / 1e6, (double)t[0] / 1e6, cpu);
 	return 0;
+}
+
+/* The table's head. */
+static void bcb_head(void)
+{
+	printf("| path | containers | listed | processes in the namespace | wall median ms | best "
+	       "ms "
+	       "| CPU ms / read |\n");
+	printf("|---|---|---|---|---|---|---|\n");
+}
+
+/* Tasks (threads) and processes of the caller's /proc. */
+static void bcb_count(size_t *tasks, size_t *procs)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	char path[300];
+
+	*tasks = *procs = 0;
+	while (d && (e = readdir(d))) {
+		DIR *t;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		(*procs)++;
+		snprintf(path, sizeof(path), "/proc/%s/task", e->d_name);
+		t = opendir(path);
+		while (t && readdir(t))
+			(*tasks)++;
+		if (t) {
+			*tasks -= 2; /* . and .. */
+			closedir(t);
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
+/* bpf_ctr_bench host: this machine's tasks as they are. */
+static int bcb_host(long runs, long pause_ms)
+{
+	uint64_t *t = calloc((size_t)runs, sizeof(*t));
+	struct bpfsrc *b = NULL;
+	size_t tasks, procs;
+	char err[512];
+	int ret = 1;
+
+	if (!t)
+		return 1;
+	if (bpfsrc_open(&b, err, sizeof(err)) < 0) {
+		fprintf(stderr, "bpf_ctr_bench: %s\n", err);
+		goto out;
+	}
+	bcb_count(&tasks, &procs);
+	printf("# %zu tasks (threads), %zu processes; %ld reads per path, %ld ms apart\n\n", tasks,
+	       procs, runs, pause_ms);
+	bcb_head();
+	bpfsrc_no_cgwalk(b);
+	if (bcb_path(b, false, runs, t, 0, procs, pause_ms) < 0)
+		goto out;
+	ret = 0;
+out:
+	bpfsrc_close(b);
+	free(t);
+	return ret;
 }
 
 int main(int argc, char **argv)
@@ -152,6 +226,16 @@ int main(int argc, char **argv)
 	char err[512];
 	int ret = 1;
 
+	if (argc > 1 && strcmp(argv[1], "host") == 0) {
+		runs = argc > 2 ? strtol(argv[2], NULL, 10) : 20;
+		long pause_ms = argc > 3 ? strtol(argv[3], NULL, 10) : 1000;
+
+		if (runs < 1 || runs > 1000 || pause_ms < 0 || pause_ms > 60000) {
+			fprintf(stderr, "usage: bpf_ctr_bench host [RUNS [PAUSE_MS]]\n");
+			return 2;
+		}
+		return bcb_host(runs, pause_ms);
+	}
 	if (getpid() != 1 || nctr < 1 || nctr > BCB_MAX_CTRS || nproc < nctr + 1 ||
 	    nproc > BCB_MAX_PROCS || runs < 1 || runs > 1000) {
 		fprintf(stderr,
@@ -198,18 +282,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bpf_ctr_bench: %s\n", err);
 		goto out;
 	}
-	printf("| path | containers | listed | processes in the namespace | wall median ms | best "
-	       "ms "
-	       "| CPU ms / read |\n");
-	printf("|---|---|---|---|---|---|---|\n");
-	if (bcb_path(b, false, runs, t, nctr, nproc) < 0)
+	bcb_head();
+	if (bcb_path(b, false, runs, t, nctr, nproc, 0) < 0)
 		goto out;
 	/* the walk's first read loads it (verification): not timed */
 	if (bpfsrc_read_containers(b, &s, err, sizeof(err)) < 0) {
 		printf("| cgroup walk | %s |\n", err);
 	} else {
 		snapshot_free(&s);
-		if (bcb_path(b, true, runs, t, nctr, nproc) < 0)
+		if (bcb_path(b, true, runs, t, nctr, nproc, 0) < 0)
 			goto out;
 	}
 	ret = 0;
