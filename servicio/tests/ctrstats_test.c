@@ -399,7 +399,7 @@ static void memstat_step(struct snapshot *a, const struct ctrstats_opts *o, uint
  */
 static void test_memstat_every(void **state)
 {
-	struct memcg_fx f;
+	struct memcg_fx f = { 0 };
 
 	(void)state;
 	memcg_fixture(&f);
@@ -434,7 +434,7 @@ static void test_memstat_every(void **state)
  */
 static void test_prefetch(void **state)
 {
-	struct memcg_fx f;
+	struct memcg_fx f = { 0 };
 
 	(void)state;
 	memcg_fixture(&f);
