@@ -40,6 +40,15 @@ def wait(fn, seconds):
     return fn()
 
 
+def table_rows(drv, css):
+    """the text of each cell of each row that css selects, read in one
+    script: a live page that redraws its table between two WebDriver calls
+    cannot leave a stale element half read"""
+    return drv.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0]),"
+        " tr => Array.from(tr.querySelectorAll('td'), td => td.innerText.trim()))", css)
+
+
 def chromium(console_log=False):
     """a headless chromium (1400x1100); console_log keeps the page's console"""
     opts = webdriver.ChromeOptions()

@@ -17,7 +17,7 @@ import sys
 import time
 import urllib.request
 
-from browser import check, chromium, finish, wait
+from browser import check, chromium, finish, table_rows, wait
 
 url = sys.argv[1].rstrip("/") + "/"
 MIB = 1048576
@@ -62,8 +62,8 @@ try:
           wait(lambda: drv.execute_script("return window.gestorDash.lastCycle") == 4, 30))
 
     def row(name):
-        for tr in drv.find_elements("css selector", "#ctrs tbody tr"):
-            tds = [td.text for td in tr.find_elements("tag name", "td")]
+        # the table is redrawn live: read in one script, not cell by cell
+        for tds in table_rows(drv, "#ctrs tbody tr"):
             if tds and tds[0] == name:
                 return tds
         return None
