@@ -19,9 +19,9 @@
  * usage: bpf_ctr_bench C N [RUNS]
  *
  * bpf_ctr_bench host [RUNS [PAUSE_MS]] instead reads this machine's tasks as
- * they are, in the caller's pid namespace (nothing forked or moved): both
- * paths RUNS times with PAUSE_MS (1000: servicio's 1 s cycle, whose read
- * finds the caches cold) between reads.
+ * they are, in the caller's pid namespace (nothing forked or moved): the
+ * task iterator's path RUNS times with PAUSE_MS (1000: servicio's 1 s
+ * cycle, whose read finds the caches cold) between reads.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -204,7 +204,6 @@ static int bcb_host(long runs, long pause_ms)
 	printf("# %zu tasks (threads), %zu processes; %ld reads per path, %ld ms apart\n\n", tasks,
 	       procs, runs, pause_ms);
 	bcb_head();
-	bpfsrc_no_cgwalk(b);
 	if (bcb_path(b, false, runs, t, 0, procs, pause_ms) < 0)
 		goto out;
 	ret = 0;

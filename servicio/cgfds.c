@@ -210,7 +210,8 @@ static struct cgfds_ent *cgfds_find(struct cgfds *c, const char *id)
  * read by path): the last full read's figures again while the usage stands
  * still and they are younger than stat_every_ns (1), else a full read,
  * remembered (0); -errno when a descriptor fails (the cgroup went). The
- * limit is capped at ram_bytes.
+ * figures kept may carry an uncapped limit (a prefetch reads with no RAM
+ * figure): cgfds_read() caps what it hands out.
  */
 static int cgfds_kept_read(const struct cgfds *c, struct cgfds_ent *e, uint64_t ram_bytes,
 			   struct cgmem *out)
@@ -223,8 +224,6 @@ static int cgfds_kept_read(const struct cgfds *c, struct cgfds_ent *e, uint64_t 
 		e->last = *out;
 		e->last_ns = now;
 	}
-	if (ret >= 0 && (out->limit == 0 || out->limit > ram_bytes))
-		out->limit = ram_bytes; /* figures read uncapped (a prefetch) */
 	return ret;
 }
 
@@ -240,12 +239,13 @@ int cgfds_read(struct cgfds *c, const char *root, const char *cgroup_dir, const 
 			e->pre_gen = 0;
 			ret = e->pre_ret;
 			*out = e->pre;
-			if (ret >= 0 && (out->limit == 0 || out->limit > ram_bytes))
-				out->limit = ram_bytes;
 		} else {
 			ret = cgfds_kept_read(c, e, ram_bytes, out);
 		}
 		if (ret >= 0) {
+			/* "unlimited" as the RAM, here for every way the figures came */
+			if (out->limit == 0 || out->limit > ram_bytes)
+				out->limit = ram_bytes;
 			e->seen = c->gen;
 			c->reused += ret == 1;
 			return 0;
