@@ -231,6 +231,8 @@ static int bpfrec_add(void *ctx, const struct si_rhdr *h, const struct si_wcg *c
 	p->start_time_ns = w->start_time_ns;
 	p->cpu_pct = (double)bpfrec_pct100(w->cpu_time_ns, bpfrec_age(w)) / 100.0;
 	p->sample_ns = w->sample_ns;
+	p->memcg_ino = w->memcg_id;
+	p->memcg_bytes = w->memcg_bytes;
 	return 0;
 }
 

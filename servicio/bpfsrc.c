@@ -71,10 +71,20 @@ struct bpfsrc {
  * ("... has non-zero extra bytes" is an EINVAL that no bpf() call returns) */
 static _Thread_local char bpfsrc_libbpf_warn[96];
 
+/* GESTOR_BPF_DEBUG=1: libbpf's warnings (a failed load's verifier log) on stderr too */
+static bool bpfsrc_debug;
+
 static int bpfsrc_silent(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	size_t n;
 
+	if (bpfsrc_debug && level == LIBBPF_WARN) {
+		va_list aq;
+
+		va_copy(aq, ap);
+		vfprintf(stderr, fmt, aq);
+		va_end(aq);
+	}
 	if (level != LIBBPF_WARN || bpfsrc_libbpf_warn[0])
 		return 0;
 	vsnprintf(bpfsrc_libbpf_warn, sizeof(bpfsrc_libbpf_warn), fmt, ap);
@@ -236,6 +246,7 @@ int bpfsrc_open(struct bpfsrc **out, char *err, size_t errlen)
 	}
 	b->cg_prog = b->cg_map = -1;
 	pthread_mutex_init(&b->cg_lock, NULL);
+	bpfsrc_debug = getenv("GESTOR_BPF_DEBUG") != NULL;
 	libbpf_set_print(bpfsrc_silent);
 	ret = bpfsrc_load(b);
 	if (ret < 0) {

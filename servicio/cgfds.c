@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -24,6 +25,8 @@ struct cgfds_ent {
 	uint64_t seen; /* the last cycle that found the container */
 	struct cgmem last; /* the figures of the last full read (version 0: none) */
 	uint64_t last_ns; /* when it was made (util_mono_ns) */
+	uint64_t ino; /* the memory directory's inode number (0: not known) */
+	uint64_t given_gen; /* the last cycle whose usage was given (cgfds_given) */
 	/* cgfds_prefetch's outcome for cycle pre_gen (0: none): cgfds_kept_read's
 	 * return and figures, the RAM cap not applied */
 	uint64_t pre_gen;
@@ -38,6 +41,7 @@ struct cgfds {
 	uint64_t gen;
 	uint64_t stat_every_ns; /* cgfds_stat_every(); 0: memory.stat every time */
 	size_t reused; /* memory.stat figures taken again in this cycle */
+	size_t given; /* usages given in this cycle */
 };
 
 struct cgfds *cgfds_new_n(size_t nfd, size_t reserve)
@@ -122,7 +126,7 @@ size_t cgfds_size(const struct cgfds *c)
 void cgfds_begin(struct cgfds *c)
 {
 	c->gen++;
-	c->reused = 0;
+	c->reused = c->given = 0;
 }
 
 void cgfds_stat_every(struct cgfds *c, uint64_t ns)
@@ -133,6 +137,11 @@ void cgfds_stat_every(struct cgfds *c, uint64_t ns)
 size_t cgfds_stat_reused(const struct cgfds *c)
 {
 	return c ? c->reused : 0;
+}
+
+size_t cgfds_usage_given(const struct cgfds *c)
+{
+	return c ? c->given : 0;
 }
 
 void cgfds_end(struct cgfds *c)
@@ -148,9 +157,12 @@ static void cgfds_add(struct cgfds *c, const char *id, const char *dir, const st
 	struct cgfds_ent e = {
 		.s.version = m->version, .seen = c->gen, .last = *m, .last_ns = util_mono_ns()
 	};
+	struct stat st;
 
 	if (c->n >= c->max)
 		return;
+	if (stat(dir, &st) == 0)
+		e.ino = st.st_ino;
 	for (int i = 0; i < CGFDS_NFD; i++)
 		e.s.fd[i] = -1; /* cgfds_close() closes only what was opened */
 	util_strlcpy(e.id, id, sizeof(e.id));
@@ -207,18 +219,20 @@ static struct cgfds_ent *cgfds_find(struct cgfds *c, const char *id)
 
 /*
  * The memory of a kept entry through its descriptors (the directory is not
- * read by path): the last full read's figures again while the usage stands
- * still and they are younger than stat_every_ns (1), else a full read,
- * remembered (0); -errno when a descriptor fails (the cgroup went). The
- * figures kept may carry an uncapped limit (a prefetch reads with no RAM
- * figure): cgfds_read() caps what it hands out.
+ * read by path), its usage the one given when not NULL: the last full
+ * read's figures again while the usage stands still and they are younger
+ * than stat_every_ns (1), else a full read, remembered (0); -errno when a
+ * descriptor fails (the cgroup went). The figures kept may carry an
+ * uncapped limit (a prefetch reads with no RAM figure): cgfds_read() caps
+ * what it hands out.
  */
 static int cgfds_kept_read(const struct cgfds *c, struct cgfds_ent *e, uint64_t ram_bytes,
-			   struct cgmem *out)
+			   const uint64_t *given, struct cgmem *out)
 {
 	uint64_t now = util_mono_ns();
 	bool fresh = c->stat_every_ns && e->last.version && now - e->last_ns < c->stat_every_ns;
-	int ret = cgmem_read_kept(e->s.version, e->s.fd, ram_bytes, fresh ? &e->last : NULL, out);
+	int ret = cgmem_read_kept(e->s.version, e->s.fd, ram_bytes, given, fresh ? &e->last : NULL,
+				  out);
 
 	if (ret == 0) {
 		e->last = *out;
@@ -228,20 +242,26 @@ static int cgfds_kept_read(const struct cgfds *c, struct cgfds_ent *e, uint64_t 
 }
 
 int cgfds_read(struct cgfds *c, const char *root, const char *cgroup_dir, const char *id,
-	       uint64_t ram_bytes, struct cgmem *out)
+	       uint64_t ram_bytes, const struct cgfds_given *given, struct cgmem *out)
 {
 	struct cgfds_ent *e = cgfds_find(c, id);
 	char dir[CGMEM_DIR_MAX];
 	int ret;
 
 	if (e) {
-		if (e->pre_gen == c->gen) { /* read beside the snapshot (cgfds_prefetch) */
-			e->pre_gen = 0;
+		bool mine = given && given->ino && given->ino == e->ino;
+
+		if (e->pre_gen == c->gen && !mine) { /* read beside the snapshot (cgfds_prefetch) */
 			ret = e->pre_ret;
 			*out = e->pre;
 		} else {
-			ret = cgfds_kept_read(c, e, ram_bytes, out);
+			ret = cgfds_kept_read(c, e, ram_bytes, mine ? &given->bytes : NULL, out);
+			if (mine && ret >= 0) { /* the next cycle needs no prefetch for it */
+				e->given_gen = c->gen;
+				c->given++;
+			}
 		}
+		e->pre_gen = 0;
 		if (ret >= 0) {
 			/* "unlimited" as the RAM, here for every way the figures came */
 			if (out->limit == 0 || out->limit > ram_bytes)
@@ -267,11 +287,20 @@ void cgfds_prefetch(struct cgfds *c)
 		struct cgfds_ent *e = &c->ents[i];
 
 		e->pre_gen = 0;
-		if (e->seen == UINT64_MAX)
+		if (e->seen == UINT64_MAX || e->given_gen == c->gen)
 			continue;
-		e->pre_ret = cgfds_kept_read(c, e, UINT64_MAX, &e->pre);
+		e->pre_ret = cgfds_kept_read(c, e, UINT64_MAX, NULL, &e->pre);
 		e->pre_gen = c->gen + 1;
 	}
+}
+
+size_t cgfds_prefetch_size(const struct cgfds *c)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; c && i < c->sorted; i++)
+		n += c->ents[i].seen != UINT64_MAX && c->ents[i].given_gen != c->gen;
+	return n;
 }
 
 void cgfds_prefetch_drop(struct cgfds *c)

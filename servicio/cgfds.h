@@ -58,9 +58,20 @@ void cgfds_stat_every(struct cgfds *c, uint64_t ns);
 /* Containers whose memory.stat figures were taken again in this cycle. */
 size_t cgfds_stat_reused(const struct cgfds *c);
 
-/* cgmem_read() through the descriptors kept for id, keeping them when new. */
+/* A memory cgroup's usage as the metrics source read it with the processes
+ * (the BPF records): the directory's inode number (its kernfs id) and the
+ * bytes its usage file would show; ino 0: none. */
+struct cgfds_given {
+	uint64_t ino, bytes;
+};
+
+/* cgmem_read() through the descriptors kept for id, keeping them when new.
+ * A usage given for the directory the descriptors are of (the same inode)
+ * is taken instead of reading the usage file (given NULL: none). */
 int cgfds_read(struct cgfds *c, const char *root, const char *cgroup_dir, const char *id,
-	       uint64_t ram_bytes, struct cgmem *out);
+	       uint64_t ram_bytes, const struct cgfds_given *given, struct cgmem *out);
+/* Containers whose usage in this cycle was the one given. */
+size_t cgfds_usage_given(const struct cgfds *c);
 
 /*
  * Read the memory files of every container kept (as cgfds_read() would)
@@ -71,6 +82,9 @@ int cgfds_read(struct cgfds *c, const char *root, const char *cgroup_dir, const 
  * looked up again by that cgfds_read().
  */
 void cgfds_prefetch(struct cgfds *c);
+/* Containers cgfds_prefetch() would read: those kept whose usage the last
+ * cycle did not have given (a source that gives it again needs no thread). */
+size_t cgfds_prefetch_size(const struct cgfds *c);
 /* Forget what cgfds_prefetch() read (the cycle it was for did not come). */
 void cgfds_prefetch_drop(struct cgfds *c);
 

@@ -146,11 +146,11 @@ int cgmem_read_dir(const char *dir, int version, const int *fds, uint64_t ram_by
 	return ret < 0 ? ret : cgmem_read_rest(dir, version, fds, raw, ram_bytes, out);
 }
 
-int cgmem_read_kept(int version, const int *fds, uint64_t ram_bytes, const struct cgmem *last,
-		    struct cgmem *out)
+int cgmem_read_kept(int version, const int *fds, uint64_t ram_bytes, const uint64_t *given,
+		    const struct cgmem *last, struct cgmem *out)
 {
-	uint64_t raw;
-	int ret = cgmem_read_usage("", version, fds, &raw);
+	uint64_t raw = given ? *given : 0;
+	int ret = given ? 0 : cgmem_read_usage("", version, fds, &raw);
 
 	if (ret < 0)
 		return ret;

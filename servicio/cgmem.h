@@ -55,12 +55,14 @@ int cgmem_read_dir(const char *dir, int version, const int *fds, uint64_t ram_by
 
 /*
  * cgmem_read_dir() from kept descriptors, given the figures of the last
- * full read (NULL: none): when the usage file shows the same usage as then,
- * those figures again (1) without reading memory.stat (and v2's memory.max),
- * else a full read (0). -errno as cgmem_read_dir.
+ * full read (NULL: none): when the usage shows the same as then, those
+ * figures again (1) without reading memory.stat (and v2's memory.max), else
+ * a full read (0). The usage is *given when not NULL (the source read the
+ * same counter with the processes), else read from its file. -errno as
+ * cgmem_read_dir.
  */
-int cgmem_read_kept(int version, const int *fds, uint64_t ram_bytes, const struct cgmem *last,
-		    struct cgmem *out);
+int cgmem_read_kept(int version, const int *fds, uint64_t ram_bytes, const uint64_t *given,
+		    const struct cgmem *last, struct cgmem *out);
 
 /* File i of a v1 or v2 directory; NULL when that version has none. */
 const char *cgmem_file(int version, int i);

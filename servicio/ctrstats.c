@@ -89,7 +89,10 @@ static void ctrstats_memory(const struct snapshot *cur, const char *cgroot, stru
 		cs->mem_kb = cs->ctr->rss_kb;
 		if (!cgroot[0])
 			continue;
-		ret = fds ? cgfds_read(fds, cgroot, cs->ctr->cgroup, cs->ctr->id, ram, &cs->mem)
+		struct cgfds_given given = { cs->ctr->memcg_ino, cs->ctr->memcg_bytes };
+
+		ret = fds ? cgfds_read(fds, cgroot, cs->ctr->cgroup, cs->ctr->id, ram, &given,
+				       &cs->mem)
 			  : cgmem_read(cgroot, cs->ctr->cgroup, cs->ctr->id, ram, &cs->mem);
 		if (ret == 0) {
 			cs->has_mem = true;

@@ -280,15 +280,15 @@ static void run_cycle(struct mgr *m)
 	 * the one data each stage fills in turn */
 	measure_settle(&m->ms, &c, mgr_stopping);
 	run_stages(m, &c, &io, t);
-	size_t skipped, reused, memstat;
-	metrics_saved(&m->ms.met, &skipped, &reused, &memstat);
+	size_t skipped, reused, memstat, given;
+	metrics_saved(&m->ms.met, &skipped, &reused, &memstat, &given);
 	log_debug("cycle %" PRIu64
 		  " timing: measure %.3f ms (%zu containers; %zu processes outside "
-		  "containers, %zu cgroup files and %zu memory.stat not read again), docker list "
-		  "%.3f ms, "
+		  "containers, %zu cgroup files and %zu memory.stat not read again, %zu memory "
+		  "usages from the source), docker list %.3f ms, "
 		  "removals %.3f ms, logs %.3f ms, whole cycle %.3f ms%s",
 		  c.number, (double)(t_meas - t_start) / 1e6, c.cs.nctrs, skipped, reused, memstat,
-		  (double)(t_list - t_meas) / 1e6, (double)(t[1] - t[0]) / 1e6,
+		  given, (double)(t_list - t_meas) / 1e6, (double)(t[1] - t[0]) / 1e6,
 		  (double)(t[3] - t[2]) / 1e6, (double)(util_mono_ns() - t_start) / 1e6,
 		  c.settled ? " (with a settle sample)" : "");
 	mgr_publish(m, &c, io, (double)(util_mono_ns() - t_start) / 1e9);

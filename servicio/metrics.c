@@ -139,10 +139,12 @@ enum snap_source metrics_source(const struct metrics *m)
 	return m->src ? m->src->id : SNAP_SRC_COUNT;
 }
 
-void metrics_saved(const struct metrics *m, size_t *skipped, size_t *reused, size_t *memstat)
+void metrics_saved(const struct metrics *m, size_t *skipped, size_t *reused, size_t *memstat,
+		   size_t *given)
 {
 	*skipped = *reused = 0;
 	*memstat = cgfds_stat_reused(m->copts.fds);
+	*given = cgfds_usage_given(m->copts.fds);
 	if (m->src && m->src->saved)
 		m->src->saved(m->state, skipped, reused);
 }
@@ -216,7 +218,7 @@ int metrics_measure(struct metrics *m, struct snapshot *cur, struct ctrstats *cs
 	/* the kept containers' memory files are read on a second thread while
 	 * the source takes the snapshot (the BPF read, or the module's, is this
 	 * thread's), when there are enough of them for a thread to pay */
-	bool pre = fds && cgfds_size(fds) >= METRICS_PREFETCH_MIN &&
+	bool pre = fds && cgfds_prefetch_size(fds) >= METRICS_PREFETCH_MIN &&
 		   pthread_create(&th, NULL, metrics_prefetch, fds) == 0;
 	int ret = metrics_take(m, cur, err, errlen);
 

@@ -59,8 +59,10 @@ void metrics_close(struct metrics *m);
 enum snap_source metrics_source(const struct metrics *m);
 
 /* What the source's caches saved in the last take (metrics_src.saved; 0
- * without), and the containers whose memory.stat was not read again. */
-void metrics_saved(const struct metrics *m, size_t *skipped, size_t *reused, size_t *memstat);
+ * without), the containers whose memory.stat was not read again and those
+ * whose memory usage the source gave (no usage file read). */
+void metrics_saved(const struct metrics *m, size_t *skipped, size_t *reused, size_t *memstat,
+		   size_t *given);
 
 /*
  * One grouped snapshot from the session's source (see the fallback above).

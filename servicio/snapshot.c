@@ -196,6 +196,11 @@ static int snapshot_add_to_ctr(struct snapshot *s, struct snap_proc *p)
 			return -ENOMEM;
 		c->cgroup = d;
 	}
+	/* a process right in the container's directory (not a nested one) */
+	if (!c->memcg_ino && p->memcg_ino && c->cgroup[0] && strcmp(p->cgroup, c->cgroup) == 0) {
+		c->memcg_ino = p->memcg_ino;
+		c->memcg_bytes = p->memcg_bytes;
+	}
 	return 0;
 }
 

@@ -75,6 +75,9 @@ struct snap_proc {
 	/* CLOCK_BOOTTIME when this process was read (procfs walks take a
 	 * while; rates use it), 0 when only the document's time is known */
 	uint64_t sample_ns;
+	/* the memory cgroup the source read with the process (BPF records):
+	 * its directory's inode number and usage in bytes; 0: not given */
+	uint64_t memcg_ino, memcg_bytes;
 	int32_t ctr; /* index in snapshot.ctrs, -1 when none */
 };
 
@@ -88,6 +91,9 @@ struct snap_ctr {
 	uint32_t nprocs;
 	uint64_t rss_kb, vsz_kb, cpu_time_ns;
 	uint64_t start_time_ns; /* the earliest start of its processes, since boot */
+	/* the memory cgroup usage given with its first process right in its
+	 * directory (snap_proc.memcg_*; 0: not given): cgfds.h checks the inode */
+	uint64_t memcg_ino, memcg_bytes;
 };
 
 struct snapshot {

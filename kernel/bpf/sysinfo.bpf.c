@@ -34,12 +34,7 @@ char LICENSE[] SEC("license") = "GPL";
  * bounds (a C bounds check is often moved to another register: the verifier
  * then loses the bound) */
 #define SI_MASK(v, m) asm volatile("%[x] &= %[y]" : [x] "+r"(v) : [y] "i"(m))
-#define SI_IDX(v, m)                                                                               \
-	({                                                                                         \
-		__u64 ___i = (v);                                                                  \
-		SI_MASK(___i, m);                                                                  \
-		___i;                                                                              \
-	})
+#define SI_IDX(v, m) ({ __u64 ___i = (v); SI_MASK(___i, m); ___i; })
 
 /* log2 of the page size, set by the loader before load (read-only after) */
 const volatile __u32 page_shift = 12;
@@ -252,10 +247,8 @@ static __always_inline bool si_try(struct si_scratch *s, struct cgroup *cgrp)
 		 : -1)
 static __always_inline int si_v1_id(int i)
 {
-	return i == 0 ? SI_SSID(memory_cgrp_id)
-	       : i == 1 ? SI_SSID(cpu_cgrp_id)
-	       : i == 2 ? SI_SSID(pids_cgrp_id)
-			: SI_SSID(cpuset_cgrp_id);
+	return i == 0 ? SI_SSID(memory_cgrp_id) : i == 1 ? SI_SSID(cpu_cgrp_id)
+	       : i == 2 ? SI_SSID(pids_cgrp_id) : SI_SSID(cpuset_cgrp_id);
 }
 
 /* The cgroup of v1 hierarchy i (0..3) in cset, NULL when that controller is on v2;
@@ -281,12 +274,8 @@ static __always_inline void si_key(struct css_set *cset, struct si_cgkey *key)
 		key->id[i + 1] = si_kn_id(si_v1_cgroup(cset, i));
 }
 
-/*
- * The module's gsi_task_cgroup() into s->val.rec: v2 first, then the v1
- * memory, cpu, pids and cpuset hierarchies, the first path naming a
- * container; without one, the v1 memory path on a v1 or hybrid system, else
- * the v2 path.
- */
+/* The module's gsi_task_cgroup() into s->val.rec: the first path naming a container of v2,
+ * then v1 memory, cpu, pids, cpuset; else the v1 memory path (v1, hybrid), else v2's. */
 static __noinline int si_cset_cgroup(struct si_scratch *s, struct css_set *cset)
 {
 	struct cgroup *fallback, *c;
@@ -344,39 +333,30 @@ static __always_inline __u64 si_group_runtime(struct task_struct *task)
 	return rt.sum;
 }
 
-/*
- * get_mm_counter(), what get_mm_rss() and the module use: the atomic counter
- * (< 6.2) or the percpu_counter's global part, percpu_counter_read_positive()
- * (>= 6.2; the per-CPU deltas not yet folded in are not summed).
- */
+/* get_mm_counter(), as get_mm_rss() and the module: the atomic counter (< 6.2) or the
+ * percpu_counter's global part (>= 6.2: percpu_counter_read_positive(), deltas not summed) */
 static __always_inline __u64 si_mm_counter(struct mm_struct *mm, int member)
 {
 	struct mm_struct___old *old = (void *)mm;
-	long v;
+	long v = bpf_core_type_exists(struct mm_rss_stat___old) &&
+			 bpf_core_field_exists(old->rss_stat.count)
+		 ? BPF_CORE_READ(old, rss_stat.count[member & 3].counter)
+		 : BPF_CORE_READ(mm, rss_stat[member & 3].count);
 
-	v = bpf_core_type_exists(struct mm_rss_stat___old) &&
-		    bpf_core_field_exists(old->rss_stat.count)
-		? BPF_CORE_READ(old, rss_stat.count[member & 3].counter)
-		: BPF_CORE_READ(mm, rss_stat[member & 3].count);
 	return v > 0 ? v : 0;
 }
 
-/*
- * task_state_to_char(): "RSDTtXZPI"[fls(state & TASK_REPORT)]. The TASK_*
- * values are #defines (not in BTF, so CO-RE cannot relocate them): the
- * report bits 0x01..0x40 are the /proc ABI since 4.14; TASK_IDLE is
- * TASK_UNINTERRUPTIBLE | TASK_NOLOAD (0x402) since 4.2, shown as I; a task
- * in TASK_RTLOCK_WAIT (0x1000, >= 5.15) or TASK_FROZEN (0x8000, >= 6.1; on
- * older kernels 0x8000 is unused) shows as D, like __task_state_index().
- */
+/* task_state_to_char(): "RSDTtXZPI"[fls(state & TASK_REPORT)]. TASK_* are #defines (no
+ * CO-RE): the report bits 0x01..0x40 are /proc ABI since 4.14; TASK_IDLE (0x402, >= 4.2)
+ * shows as I; TASK_RTLOCK_WAIT (0x1000, >= 5.15) and TASK_FROZEN (0x8000, >= 6.1, unused
+ * before) as D, like __task_state_index(). */
 static __always_inline char si_state(struct task_struct *task)
 {
 	struct task_struct___old *old = (void *)task;
 	unsigned int st, state, idx = 0;
 
-	st = bpf_core_field_exists(task->__state) ? BPF_CORE_READ(task, __state)
-						      : BPF_CORE_READ(old, state);
-	state = (st | BPF_CORE_READ(task, exit_state)) & 0x7f;
+	st = bpf_core_field_exists(task->__state) ? task->__state : old->state;
+	state = (st | task->exit_state) & 0x7f;
 	if ((st & 0x402) == 0x402)
 		state = 0x80;
 	if ((st & 0x1000) || (st & 0x8000))
@@ -409,7 +389,24 @@ static __always_inline __u32 si_nr(struct pid *pid, struct upid *ns, __u32 lvl)
 	return up.ns == ns->ns ? up.nr : 0;
 }
 
-/* The process record of task, pids numbered in the reader's pid namespace. */
+/* The process's memory cgroup on v1 or v2: its directory's kernfs id and page_counter
+ * usage (mem_cgroup_usage(); not for a root, whose v1 usage is computed otherwise). */
+static __always_inline void si_memcg(struct css_set *cset, struct si_wproc *w)
+{
+	int id = SI_SSID(memory_cgrp_id);
+	struct cgroup_subsys_state *css = id < 0 || !cset ? NULL : cset->subsys[id & 15];
+	struct cgroup *c = css ? css->cgroup : NULL;
+	__u64 m; /* container_of(css, struct mem_cgroup, css): a number, read by probe */
+
+	if (!c || !c->kn || c->level == 0)
+		return;
+	m = (__u64)BPF_CORE_READ(cset, subsys[id & 15]) - bpf_core_field_offset(struct mem_cgroup, css);
+	w->memcg_id = c->kn->id;
+	w->memcg_bytes = BPF_CORE_READ((struct mem_cgroup *)m, memory.usage.counter) << page_shift;
+}
+
+/* The process record of task, pids numbered in the reader's pid namespace; plain
+ * fields by direct BPF_PROBE_MEM loads, pointers used as numbers by probe. */
 static __noinline bool si_proc(struct task_struct *task, struct si_wproc *w)
 {
 	struct pid *me = BPF_CORE_READ((struct task_struct *)bpf_get_current_task_btf(), thread_pid);
@@ -424,20 +421,21 @@ static __noinline bool si_proc(struct task_struct *task, struct si_wproc *w)
 	if (!w->pid)
 		return false;
 	w->ppid = si_nr(BPF_CORE_READ(task, real_parent, group_leader, thread_pid), &ns, lvl);
-	w->uid = BPF_CORE_READ(task, cred, euid.val);
-	w->threads = BPF_CORE_READ(task, signal, nr_threads);
+	w->uid = task->cred ? task->cred->euid.val : 0;
+	w->threads = task->signal ? task->signal->nr_threads : 0;
 	w->state = si_state(task);
-	w->start_time_ns = BPF_CORE_READ(task, start_boottime);
+	w->start_time_ns = task->start_boottime;
 	w->cpu_time_ns = si_group_runtime(task);
 	w->sample_ns = bpf_ktime_get_boot_ns();
 	bpf_probe_read_kernel_str(w->comm, SI_W_COMM_LEN, &task->comm);
-	mm = BPF_CORE_READ(task, mm);
-	if (mm && !(BPF_CORE_READ(task, flags) & PF_KTHREAD)) {
+	mm = task->mm;
+	if (mm && !(task->flags & PF_KTHREAD)) {
 		rss = si_mm_counter(mm, MM_FILEPAGES) + si_mm_counter(mm, MM_ANONPAGES) +
 		      si_mm_counter(mm, MM_SHMEMPAGES);
-		w->vsz_kb = BPF_CORE_READ(mm, total_vm) << (page_shift - 10);
+		w->vsz_kb = mm->total_vm << (page_shift - 10);
 		w->rss_kb = rss << (page_shift - 10);
 	}
+	si_memcg(task->cgroups, w);
 	return true;
 }
 

@@ -20,7 +20,7 @@
 #define GESTOR_SYSINFO_BPF_H
 
 #define SI_MAGIC 0x31495347u /* "GSI1" */
-#define SI_REC_VERSION 2
+#define SI_REC_VERSION 3
 
 enum { SI_WREC_CG = 1, SI_WREC_PROC = 2, SI_WREC_END = 3, SI_WREC_HDR = 4 };
 
@@ -58,6 +58,11 @@ struct si_wproc {
 	char pad[3];
 	__u64 vsz_kb, rss_kb, cpu_time_ns, start_time_ns;
 	__u64 sample_ns; /* CLOCK_BOOTTIME read right after cpu_time_ns: cpu_pct's time base */
+	/* the process's memory cgroup (its controller's css, v1 or v2): the kernfs
+	 * id of its directory (= the directory's inode number, 0: none) and its
+	 * page_counter usage in bytes, what memory.usage_in_bytes (v1, not the
+	 * root) and memory.current (v2) show, read with the process */
+	__u64 memcg_id, memcg_bytes;
 };
 
 struct si_rend {

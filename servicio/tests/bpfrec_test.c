@@ -109,6 +109,8 @@ static void put_proc(struct buf *b, uint32_t pid, const char *comm, size_t clen)
 	w.cpu_time_ns = 3000000000ull;
 	w.start_time_ns = 1000000000ull;
 	w.sample_ns = 11000000000ull; /* cpu_pct: 3 s in 10 s alive */
+	w.memcg_id = 7000 + pid; /* a distinct memory cgroup per process */
+	w.memcg_bytes = 4096ull * pid;
 	put(b, &w, sizeof(w));
 }
 
@@ -162,7 +164,12 @@ static void test_fields(void **state)
 	/* 333 / 1,000,000 = 0.0333 % -> 0.03; 3 s over 10 s alive -> 30.00 % */
 	assert_float_equal(p->mem_pct, 0.03, 1e-9);
 	assert_float_equal(p->cpu_pct, 30.0, 1e-9);
+	assert_int_equal(p->memcg_ino, 7200);
+	assert_int_equal(p->memcg_bytes, 4096 * 200);
 	assert_int_equal(snapshot_find_ctr(&s, p->container_id)->nprocs, 1);
+	/* these paths do not name the id: no directory, so no memory cgroup of
+	 * the container's (snapshot_test has one that does) */
+	assert_int_equal(snapshot_find_ctr(&s, p->container_id)->memcg_ino, 0);
 	snapshot_free(&s);
 }
 

@@ -812,6 +812,117 @@ static int cr_move(const char *cg, pid_t pid)
 	return ret;
 }
 
+/* Write text to a cgroup file: 0, or -1 with errno. */
+static int cg_write(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = -1;
+
+	if (fd >= 0) {
+		ret = util_write_all(fd, text, strlen(text));
+		close(fd);
+	}
+	return ret < 0 ? -1 : 0;
+}
+
+/* A cgroup file's number (memory.usage_in_bytes, memory.current). */
+static uint64_t cg_u64(const char *path)
+{
+	char buf[64];
+	ssize_t n = util_read_once_at(AT_FDCWD, path, buf, sizeof(buf) - 1);
+
+	assert_true(n > 0);
+	buf[n] = '\0';
+	return strtoull(buf, NULL, 10);
+}
+
+/*
+ * A process's memory cgroup in its record: the directory's inode and the
+ * usage its file shows (v1 memory.usage_in_bytes, v2 memory.current, what
+ * servicio would otherwise read each cycle). A child moved into a memory
+ * cgroup made for it charges 8 MiB there and sleeps; the file, read just
+ * before and after the BPF read, brackets the record's usage.
+ */
+static void test_memcg_usage(void **state)
+{
+	char root[64], dir[128], file[192], ok;
+	const char *name = "memory.usage_in_bytes";
+	int go[2], ready[2];
+	struct snapshot b;
+	const struct snap_proc *r;
+	struct stat st;
+	uint64_t u0, u1;
+	pid_t kid;
+
+	(void)state;
+	NEED_BPF();
+	util_strlcpy(root, "/sys/fs/cgroup/memory", sizeof(root));
+	if (access("/sys/fs/cgroup/memory/memory.usage_in_bytes", F_OK) != 0) {
+		cr_v2_root(root, sizeof(root));
+		name = "memory.current";
+		snprintf(file, sizeof(file), "%s/cgroup.subtree_control", root);
+		/* a bare v2 tree (a VM's) may not hand the controller down yet */
+		if (root[0] && cg_write(file, "+memory") < 0)
+			print_message("# %s: +memory: %s\n", file, strerror(errno));
+		memset(dir, 0, sizeof(dir));
+		if (!root[0] || util_read_once_at(AT_FDCWD, file, dir, sizeof(dir) - 1) <= 0 ||
+		    !strstr(dir, "memory")) {
+			print_message("skipped: no memory cgroup hierarchy to make a cgroup in\n");
+			skip();
+		}
+	}
+	snprintf(dir, sizeof(dir), "%s/gestor-bpfmemcg-%d", root, (int)getpid());
+	snprintf(file, sizeof(file), "%s/%s", dir, name);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(pipe(go), 0);
+	assert_int_equal(pipe(ready), 0);
+	kid = fork();
+	if (kid == 0) {
+		char *mem;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (read(go[0], &ok, 1) != 1 || !(mem = malloc(8u << 20)))
+			_exit(1);
+		memset(mem, 1, 8u << 20); /* charged to the cgroup it is in now */
+		__asm__ volatile("" : : "r"(mem) : "memory"); /* the pages are kept */
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	assert_true(kid > 0);
+	assert_int_equal(cr_move(dir, kid), 0);
+	assert_int_equal(write(go[1], "g", 1), 1);
+	assert_int_equal(read(ready[0], &ok, 1), 1);
+	u0 = cg_u64(file);
+	read_snap(&b);
+	u1 = cg_u64(file);
+	r = snapshot_find_proc(&b, kid);
+	assert_non_null(r);
+	assert_int_equal(stat(dir, &st), 0);
+	print_message("# memory cgroup %s: inode %llu, usage %llu B (file %llu / %llu B)\n", dir,
+		      (unsigned long long)st.st_ino, (unsigned long long)r->memcg_bytes,
+		      (unsigned long long)u0, (unsigned long long)u1);
+	assert_int_equal(r->memcg_ino, st.st_ino);
+	assert_true(u0 >= 8u << 20);
+	/* the kernel moves charges between the counter and a CPU's stock by
+	 * itself (MEMCG_CHARGE_BATCH, 64 pages): within that per CPU */
+	assert_true(between(r->memcg_bytes, u0, u1,
+			    64 * (uint64_t)sysconf(_SC_PAGESIZE) *
+				    (uint64_t)sysconf(_SC_NPROCESSORS_ONLN)));
+	/* this process is not in that cgroup */
+	assert_int_not_equal(snapshot_find_proc(&b, getpid())->memcg_ino, st.st_ino);
+	snapshot_free(&b);
+	kill(kid, SIGKILL);
+	waitpid(kid, NULL, 0);
+	for (int i = 0; i < 100 && rmdir(dir) < 0 && errno == EBUSY; i++)
+		usleep(10000); /* a cgroup whose last process just exited can stay busy */
+	assert_int_equal(access(dir, F_OK), -1);
+	for (int i = 0; i < 2; i++) {
+		close(go[i]);
+		close(ready[i]);
+	}
+}
+
 /*
  * The churn (a child process): forks children that exit at once and reaps
  * them only every 20 (so zombies are always there), and moves the movers
@@ -1461,6 +1572,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_shape_matches_module),
 		cmocka_unit_test(test_source_no_args),
 		cmocka_unit_test(test_source_no_cgwalk),
+		cmocka_unit_test(test_memcg_usage),
 		cmocka_unit_test(test_concurrent_readers),
 		cmocka_unit_test(test_containers_only),
 		cmocka_unit_test(test_cgroup_walk),

@@ -473,6 +473,52 @@ static void test_prefetch(void **state)
 	memcg_fixture_free(&f);
 }
 
+/*
+ * A usage the source gave with the processes (BPF records) for the kept
+ * directory (the same inode) is taken instead of the usage file; one for
+ * another inode is not; a container given one needs no prefetch next
+ * cycle, and a given usage wins over a prefetched one.
+ */
+static void test_usage_given(void **state)
+{
+	struct memcg_fx f = { 0 };
+	struct snap_ctr *c;
+	struct stat st;
+	char dir[4300];
+
+	(void)state;
+	memcg_fixture(&f);
+	c = &f.a.ctrs[0];
+	snprintf(dir, sizeof(dir), "%s/memory/docker/%s", f.root, ID_A);
+	assert_int_equal(stat(dir, &st), 0);
+	c->memcg_ino = st.st_ino;
+	c->memcg_bytes = 20u << 20;
+	/* the first cycle finds the directory by path: the usage file's 10 MiB */
+	memstat_step(&f.a, &f.o, 9 * 1024, 64u << 20, 0);
+	assert_int_equal(cgfds_usage_given(f.fds), 0);
+	assert_int_equal(cgfds_prefetch_size(f.fds), 1);
+	/* kept: the 20 MiB given (less the 1 MiB inactive), not the file's */
+	memstat_step(&f.a, &f.o, 19 * 1024, 64u << 20, 0);
+	assert_int_equal(cgfds_usage_given(f.fds), 1);
+	assert_int_equal(cgfds_prefetch_size(f.fds), 0);
+	/* given for another directory: the file again, and prefetched next */
+	c->memcg_ino = st.st_ino + 1;
+	memstat_step(&f.a, &f.o, 9 * 1024, 64u << 20, 0);
+	assert_int_equal(cgfds_usage_given(f.fds), 0);
+	assert_int_equal(cgfds_prefetch_size(f.fds), 1);
+	/* prefetched (the file's), then given: the given one */
+	c->memcg_ino = st.st_ino;
+	c->memcg_bytes = 30u << 20;
+	cgfds_prefetch(f.fds);
+	memstat_step(&f.a, &f.o, 29 * 1024, 64u << 20, 0);
+	assert_int_equal(cgfds_usage_given(f.fds), 1);
+	/* none given (0): the file */
+	c->memcg_ino = 0;
+	memstat_step(&f.a, &f.o, 9 * 1024, 64u << 20, 0);
+	assert_int_equal(cgfds_usage_given(f.fds), 0);
+	memcg_fixture_free(&f);
+}
+
 static void test_container_memory_in_stats(void **state)
 {
 	struct snapshot a, b;
@@ -518,6 +564,7 @@ int main(void)
 		cmocka_unit_test(test_kept_files),
 		cmocka_unit_test(test_memstat_every),
 		cmocka_unit_test(test_prefetch),
+		cmocka_unit_test(test_usage_given),
 	};
 
 	snprintf(fixtures, sizeof(fixtures), "%s/servicio/tests/fixtures", top ? top : ".");

@@ -54,6 +54,54 @@ static void test_group(void **state)
 	snapshot_free(&s); /* twice is fine */
 }
 
+#define MA "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define MB "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+
+/*
+ * A container's memory cgroup as the source gave it: from its first process
+ * right in its directory; one in a nested directory (the container's own
+ * cgroups) gives none, and neither does a process without one.
+ */
+static void test_group_memcg(void **state)
+{
+	static const struct {
+		int pid;
+		const char *id, *cgroup;
+		uint64_t ino;
+	} ps[] = {
+		{ 1, MA, "/docker/" MA "/sub", 11 }, /* nested: not the container's directory */
+		{ 2, MA, "/docker/" MA, 0 }, /* given none */
+		{ 3, MA, "/docker/" MA, 12 }, /* the one */
+		{ 4, MA, "/docker/" MA, 13 }, /* after the one */
+		{ 5, MB, "/docker/" MB "/x", 21 }, /* MB: nested only */
+	};
+	struct snapshot s = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < UTIL_ARRAY_LEN(ps); i++) {
+		struct snap_proc *p = snapshot_add_proc(&s);
+
+		p->pid = ps[i].pid;
+		util_strlcpy(p->container_id, ps[i].id, sizeof(p->container_id));
+		p->cgroup = snapshot_strdup(&s, ps[i].cgroup, strlen(ps[i].cgroup));
+		assert_non_null(p->cgroup);
+		p->memcg_ino = ps[i].ino;
+		p->memcg_bytes = ps[i].ino * 4096;
+	}
+	assert_int_equal(snapshot_group(&s, false), 0);
+	assert_int_equal(s.nctrs, 2);
+	assert_string_equal(s.ctrs[0].cgroup, "/docker/" MA);
+	assert_int_equal(s.ctrs[0].memcg_ino, 12);
+	assert_int_equal(s.ctrs[0].memcg_bytes, 12 * 4096);
+	assert_string_equal(s.ctrs[1].cgroup, "/docker/" MB);
+	assert_int_equal(s.ctrs[1].memcg_ino, 0);
+	assert_int_equal(s.ctrs[1].memcg_bytes, 0);
+	/* regrouping gives the same */
+	assert_int_equal(snapshot_group(&s, false), 0);
+	assert_int_equal(s.ctrs[0].memcg_ino, 12);
+	snapshot_free(&s);
+}
+
 static void test_decode_raw(void **state)
 {
 	char out[16];
@@ -79,6 +127,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_group),
+		cmocka_unit_test(test_group_memcg),
 		cmocka_unit_test(test_decode_raw),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,6 +25,7 @@ ok() {
 echo "# kernel $(uname -r) ($(nproc) CPUs)"
 what="kernel BTF present (/sys/kernel/btf/vmlinux)" ok [ -r /sys/kernel/btf/vmlinux ]
 cd /opt || exit 1
+export GESTOR_BPF_DEBUG=1
 # the values: every process's memory and CPU time against /proc (on 6.1 the
 # CO-RE fallbacks for the atomic rss counters and kernfs_node.parent)
 GESTOR_BPF_ONLY=test_agrees_with_proc /opt/ld-linux-x86-64.so.2 --library-path /opt \
@@ -33,6 +34,14 @@ rc=$?
 cat /tmp/agree.log
 what="bpfsrc_test test_agrees_with_proc passes (exit $rc)" ok [ "$rc" = 0 ]
 what="... and it ran (not skipped)" ok grep -q '^\[       OK \] test_agrees_with_proc' /tmp/agree.log
+# the memory cgroup in each record (the usage servicio takes instead of a
+# file read) against the cgroup's file, on this kernel's mem_cgroup
+GESTOR_BPF_ONLY=test_memcg_usage /opt/ld-linux-x86-64.so.2 --library-path /opt \
+	/opt/bpfsrc_test >/tmp/memcg.log 2>&1
+rc=$?
+cat /tmp/memcg.log
+what="bpfsrc_test test_memcg_usage passes (exit $rc)" ok [ "$rc" = 0 ]
+what="... and it ran (not skipped)" ok grep -q '^\[       OK \] test_memcg_usage' /tmp/memcg.log
 start=$(date +%s)
 GESTOR_BPF_ONLY=test_concurrent_readers /opt/ld-linux-x86-64.so.2 --library-path /opt \
 	/opt/bpfsrc_test >/tmp/conc.log 2>&1
