@@ -911,7 +911,11 @@ int promexp_start(struct promexp **out, const char *listen, unsigned *port, char
 	struct sockaddr_storage ss;
 	struct promexp *px;
 	const union MHD_DaemonInfo *di;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	/* epoll, not select(): servicio keeps up to 10 cgroup files open per
+	 * container, so from ~100 containers on an accepted connection's
+	 * descriptor is past FD_SETSIZE (1024), which select() cannot watch:
+	 * /metrics then refused every scrape */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	bool off;
 	int ret;
 

@@ -13,6 +13,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -22,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -607,6 +610,50 @@ static void test_server(void **state)
 	promexp_stop(px);
 }
 
+/*
+ * /metrics with more descriptors open than select() can watch (servicio
+ * keeps up to 10 cgroup files a container: 1,100 at 110 containers): every
+ * accepted connection's descriptor is past FD_SETSIZE, and each scrape is
+ * still answered.
+ */
+static void test_server_many_fds(void **state)
+{
+	struct promexp *px = NULL;
+	struct rlimit rl;
+	unsigned port = 0;
+	char err[256];
+	int fds[FD_SETSIZE + 64], n = 0, probe;
+
+	(void)state;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_cur < FD_SETSIZE + 256 && rl.rlim_max >= FD_SETSIZE + 256) {
+		rl.rlim_cur = FD_SETSIZE + 256;
+		assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	}
+	if (rl.rlim_cur < FD_SETSIZE + 256) {
+		print_message("skipped: RLIMIT_NOFILE %llu is below %d\n",
+			      (unsigned long long)rl.rlim_cur, FD_SETSIZE + 256);
+		skip();
+	}
+	assert_int_equal(promexp_start(&px, "127.0.0.1:0", &port, err, sizeof(err)), 0);
+	do { /* the lowest free descriptors, until one is past FD_SETSIZE */
+		fds[n] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		assert_true(fds[n] >= 0);
+	} while (fds[n++] < FD_SETSIZE + 8 && n < (int)(sizeof(fds) / sizeof(fds[0])));
+	probe = dup(0);
+	assert_true(probe >= FD_SETSIZE); /* the next connection's is past it too */
+	close(probe);
+	for (int i = 0; i < 3; i++) {
+		char *a =
+			ask(port, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+
+		assert_non_null(strstr(a, "HTTP/1.1 200"));
+	}
+	promexp_stop(px);
+	while (n > 0)
+		close(fds[--n]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -616,6 +663,7 @@ int main(void)
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_parse_listen),
 		cmocka_unit_test(test_server),
+		cmocka_unit_test(test_server_many_fds),
 		cmocka_unit_test(test_ctrio_series),
 		cmocka_unit_test(test_build_info),
 		cmocka_unit_test(test_docker_labels),
