@@ -1,7 +1,8 @@
 # shellcheck shell=sh
 # bpf-conc-guest.sh — runs inside a VM (tests/kernel/vm.sh; files from
 # tests/kernel/bpf-conc-build.sh in /opt): servicio's BPF test agreeing with
-# /proc (test_agrees_with_proc), then its concurrency test,
+# /proc (test_agrees_with_proc), the memory cgroup in the records
+# (test_memcg_usage), then its concurrency test,
 # the one `make test` runs on the host (servicio/tests/bpfsrc_test.c,
 # test_concurrent_readers): 8 threads x 1,000 reads of the BPF task
 # iterators, alternating the two settings (every process / containers
@@ -25,43 +26,32 @@ ok() {
 echo "# kernel $(uname -r) ($(nproc) CPUs)"
 what="kernel BTF present (/sys/kernel/btf/vmlinux)" ok [ -r /sys/kernel/btf/vmlinux ]
 cd /opt || exit 1
+# libbpf's warnings on stderr: a refused load shows the verifier's log here
 export GESTOR_BPF_DEBUG=1
+# run_one TEST LOG: one test of bpfsrc_test; it passes and it ran (not skipped)
+run_one() {
+	GESTOR_BPF_ONLY=$1 /opt/ld-linux-x86-64.so.2 --library-path /opt /opt/bpfsrc_test >"$2" 2>&1
+	rc=$?
+	cat "$2"
+	what="bpfsrc_test $1 passes (exit $rc)" ok [ "$rc" = 0 ]
+	what="... and it ran (not skipped)" ok grep -q "^\[       OK \] $1" "$2"
+}
 # the values: every process's memory and CPU time against /proc (on 6.1 the
 # CO-RE fallbacks for the atomic rss counters and kernfs_node.parent)
-GESTOR_BPF_ONLY=test_agrees_with_proc /opt/ld-linux-x86-64.so.2 --library-path /opt \
-	/opt/bpfsrc_test >/tmp/agree.log 2>&1
-rc=$?
-cat /tmp/agree.log
-what="bpfsrc_test test_agrees_with_proc passes (exit $rc)" ok [ "$rc" = 0 ]
-what="... and it ran (not skipped)" ok grep -q '^\[       OK \] test_agrees_with_proc' /tmp/agree.log
+run_one test_agrees_with_proc /tmp/agree.log
 # the memory cgroup in each record (the usage servicio takes instead of a
 # file read) against the cgroup's file, on this kernel's mem_cgroup
-GESTOR_BPF_ONLY=test_memcg_usage /opt/ld-linux-x86-64.so.2 --library-path /opt \
-	/opt/bpfsrc_test >/tmp/memcg.log 2>&1
-rc=$?
-cat /tmp/memcg.log
-what="bpfsrc_test test_memcg_usage passes (exit $rc)" ok [ "$rc" = 0 ]
-what="... and it ran (not skipped)" ok grep -q '^\[       OK \] test_memcg_usage' /tmp/memcg.log
+run_one test_memcg_usage /tmp/memcg.log
 start=$(date +%s)
-GESTOR_BPF_ONLY=test_concurrent_readers /opt/ld-linux-x86-64.so.2 --library-path /opt \
-	/opt/bpfsrc_test >/tmp/conc.log 2>&1
-rc=$?
-cat /tmp/conc.log
+run_one test_concurrent_readers /tmp/conc.log
 echo "# concurrency test: $(($(date +%s) - start)) s"
-what="bpfsrc_test test_concurrent_readers passes (exit $rc)" ok [ "$rc" = 0 ]
-what="... and it ran (not skipped)" ok grep -q '^\[       OK \] test_concurrent_readers' /tmp/conc.log
 what="... 8 readers x 1000 reads, all complete and consistent" ok grep -q '^# 8 readers x 1000 reads with moves between two containers, a zombie: all complete and consistent' /tmp/conc.log
 # argv on FUSE (issue 30 item 2), where the suite brought this kernel's
 # fuse.ko: a process whose argv reads are never answered beside every BPF
 # read; each must end (test_argv_on_fuse)
 if [ -f /opt/fuse.ko ]; then
 	insmod /opt/fuse.ko
-	GESTOR_BPF_ONLY=test_argv_on_fuse /opt/ld-linux-x86-64.so.2 --library-path /opt \
-		/opt/bpfsrc_test >/tmp/fuse.log 2>&1
-	rc=$?
-	cat /tmp/fuse.log
-	what="bpfsrc_test test_argv_on_fuse passes (exit $rc)" ok [ "$rc" = 0 ]
-	what="... and it ran (not skipped)" ok grep -q '^\[       OK \] test_argv_on_fuse' /tmp/fuse.log
+	run_one test_argv_on_fuse /tmp/fuse.log
 fi
 dmesg >/tmp/dmesg-conc.txt
 [ -d /out ] && cp /tmp/dmesg-conc.txt /tmp/conc.log /out/ 2>/dev/null

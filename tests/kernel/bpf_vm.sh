@@ -5,8 +5,9 @@
 # tests/kernel/vm.sh boots /boot/vmlinuz-<6.1>-amd64 (KVM, else TCG) and
 # tests/kernel/bpf-conc-guest.sh runs test_agrees_with_proc (every
 # process's memory and CPU time against /proc: on 6.1 the CO-RE fallbacks
-# for the atomic rss counters and kernfs_node.parent) and
-# test_concurrent_readers inside: 8
+# for the atomic rss counters and kernfs_node.parent), test_memcg_usage
+# (each record's memory cgroup id and usage against the cgroup's directory
+# and file, on this kernel's mem_cgroup) and test_concurrent_readers inside: 8
 # threads x 1,000 reads of the task iterators, alternating every process /
 # containers only, while processes fork and exit, zombies exist and 4
 # sleepers move between two container cgroups; every read complete and
