@@ -40,7 +40,10 @@
 #            iterator where the cgroup walk is read; env
 #            BINS="before=/path/servicio after=/path/servicio" (LABEL=PATH
 #            each), ARGS (more servicio options for every build), /metrics
-#            on a free loopback port scraped every SCRAPE (15) s, 0: never)
+#            on a free loopback port scraped every SCRAPE (15) s, 0: never;
+#            before each round at BIG, the task iterator's read alone,
+#            FLOOR_BIN (build/tools/bpf_ctr_bench host 10 1000), for the
+#            host's phase)
 set -uo pipefail
 export GESTOR_TABLE=true # servicio prints its per-cycle table off a terminal too: read below
 cd "$(dirname "$0")/.."
@@ -57,6 +60,7 @@ TRIALS=${TRIALS:-8}
 TAG=gsvb-$$
 TMP=$(mktemp -d /tmp/gsvb.XXXXXX)
 SVT=${SVT:-build/bin/servicio} # another build: SVT=/tmp/build-x/bin/servicio
+FLOOR_BIN=${FLOOR_BIN:-build/tools/bpf_ctr_bench} # compare: the iterator's read alone (make -C servicio tools)
 ADM=${ADM:-build/bin/admin_logs}
 SPID= APID= XPID= CPID=
 die() {
@@ -250,7 +254,11 @@ steady() {
 	SPID=$!
 	sleep 5
 	if [ "${SCRAPE:-0}" -gt 0 ]; then # as Prometheus would, during the run
-		(while sleep "$SCRAPE"; do curl -s -o /dev/null "http://127.0.0.1:$MPORT/metrics"; done) &
+		: >"$TMP/scrapes"
+		(while sleep "$SCRAPE"; do
+			curl -sf -o /dev/null "http://127.0.0.1:$MPORT/metrics" && echo ok >>"$TMP/scrapes" ||
+				echo failed >>"$TMP/scrapes"
+		done) &
 		CPID=$!
 	fi
 	ticks() { awk '{print $14 + $15}' "/proc/$SPID/stat"; }
@@ -279,6 +287,8 @@ steady() {
 		wait "$CPID" 2>/dev/null
 		CPID=
 	fi
+	# a scrape that failed measured no /metrics rendering: said with the row
+	scrape_failed=$(grep -c failed "$TMP/scrapes" 2>/dev/null)
 	kill -INT "$SPID"
 	wait "$SPID"
 	SPID=
@@ -363,6 +373,7 @@ if [ "$MODE" = compare ]; then
 	SCRAPE=${SCRAPE:-15}
 	row() { # K LABEL PATH-NAME
 		echo "| $1 | $2 | $3 | $cpu | $(mib "$rss_max") MiB | $meas_med / $meas_p95 ms | $cyc_med ms | $cycles | $load |"
+		[ "${scrape_failed:-0}" = 0 ] || echo "bench/servicio: $2 at $1 ($3): $scrape_failed /metrics scrapes failed" >&2
 	}
 	echo "### servicio, builds compared on the same containers: $N then $BIG managed gestor/low, ${RUN} s per run at a 1 s interval, /metrics scraped every ${SCRAPE} s ($(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores, kernel $(uname -r)${ARGS:+, options $ARGS})"
 	echo
@@ -379,7 +390,15 @@ if [ "$MODE" = compare ]; then
 	done
 	if [ "$BIG" -gt "$N" ]; then
 		grow_big
+		floors=
 		for r in $(seq "${ROUNDS:-1}"); do
+			# the host's phase: the task iterator's read alone, as servicio reads
+			# it (parsed), over the same tasks, 10 reads 1 s apart
+			if [ -x "$FLOOR_BIN" ]; then
+				f=$("$FLOOR_BIN" host 10 1000 2>&1 | tail -n1 |
+					awk -F'|' '{printf "wall median %.2f ms, best %.2f ms, CPU %.2f ms per read", $6, $7, $8}')
+				floors+="- round $r ($(date -u +%H:%M) UTC), before its runs: $f"$'\n'
+			fi
 			for b in "${BL[@]}"; do
 				SVT=${b#*=} steady "$BIG"
 				[[ "$srcline" == *"cgroup walk)"* ]] && walk=1
@@ -394,6 +413,12 @@ if [ "$MODE" = compare ]; then
 	fi
 	echo
 	echo "(BIG: + $EXTRA idle processes outside containers; ${BINS})"
+	if [ -n "${floors:-}" ]; then
+		echo
+		echo "The task iterator's read alone at BIG (\`bpf_ctr_bench host 10 1000\`, this tree's programs):"
+		echo
+		printf '%s' "$floors"
+	fi
 	exit 0
 fi
 
