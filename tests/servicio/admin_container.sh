@@ -50,6 +50,10 @@ check "the server's socket is there, made by gestor-logs" [ "$(stat -c '%F %U' "
 check "servicio talks to it over the socket" grep -q "admin_logs answers at unix:$SOCKDIR/admin_logs.sock" "$LOG"
 check "it answers /health on 127.0.0.1:$PORT" curl -sf "http://127.0.0.1:$PORT/health" -o /dev/null
 gw=$(docker network inspect bridge -f '{{(index .IPAM.Config 0).Gateway}}')
+# a dockerd that found docker0 already up may list no gateway: the bridge's own address is it
+[ -n "$gw" ] || gw=$(ip -4 -o addr show dev "$(docker network inspect bridge -f '{{index .Options "com.docker.network.bridge.name"}}')" |
+	awk '{sub("/.*", "", $4); print $4; exit}')
+check "the default bridge's gateway is known ($gw)" [ -n "$gw" ]
 out=$(docker run --rm --network bridge --entrypoint /bin/bash "$ADMIN_IMAGE" -c "timeout 5 bash -c 'exec 3<>/dev/tcp/$gw/$PORT' 2>&1; echo rc=\$?" 2>&1)
 check "a container on the default bridge cannot reach it at $gw:$PORT ($(tail -n 1 <<<"$out"))" eval 'grep -q "Connection refused" <<<"$out" && ! grep -q "rc=0" <<<"$out"'
 hc() { docker inspect -f "{{json .HostConfig.$1}}" "$NAME"; }
