@@ -296,11 +296,8 @@ void cgfds_prefetch(struct cgfds *c)
 
 size_t cgfds_prefetch_size(const struct cgfds *c)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; c && i < c->sorted; i++)
-		n += c->ents[i].seen != UINT64_MAX && c->ents[i].given_gen != c->gen;
-	return n;
+	/* after cgfds_end every entry kept was seen this cycle, given ones counted */
+	return c ? c->n - c->given : 0;
 }
 
 void cgfds_prefetch_drop(struct cgfds *c)
