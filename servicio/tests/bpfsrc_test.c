@@ -820,32 +820,25 @@ static void cr_v2_root(char *out, size_t cap)
 		}
 }
 
-static int cr_move(const char *cg, pid_t pid)
+/* Write text to a cgroup file in one write: 0 or -errno. */
+static int cg_write(const char *path, const char *text)
 {
-	char path[400], num[32];
-	int fd, n, ret = 0;
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret;
 
-	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	n = snprintf(num, sizeof(num), "%d", (int)pid);
-	if (write(fd, num, (size_t)n) != n)
-		ret = -errno;
+	ret = util_write_all(fd, text, strlen(text));
 	close(fd);
 	return ret;
 }
 
-/* Write text to a cgroup file: 0, or -1 with errno. */
-static int cg_write(const char *path, const char *text)
+static int cr_move(const char *cg, pid_t pid)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = -1;
+	char path[400], num[32];
 
-	if (fd >= 0) {
-		ret = util_write_all(fd, text, strlen(text));
-		close(fd);
-	}
-	return ret < 0 ? -1 : 0;
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+	snprintf(num, sizeof(num), "%d", (int)pid);
+	return cg_write(path, num);
 }
 
 /* A cgroup file's number (memory.usage_in_bytes, memory.current). */
@@ -885,8 +878,10 @@ static void test_memcg_usage(void **state)
 		name = "memory.current";
 		snprintf(file, sizeof(file), "%s/cgroup.subtree_control", root);
 		/* a bare v2 tree (a VM's) may not hand the controller down yet */
-		if (root[0] && cg_write(file, "+memory") < 0)
-			print_message("# %s: +memory: %s\n", file, strerror(errno));
+		int w = root[0] ? cg_write(file, "+memory") : 0;
+
+		if (w < 0)
+			print_message("# %s: +memory: %s\n", file, strerror(-w));
 		memset(dir, 0, sizeof(dir));
 		if (!root[0] || util_read_once_at(AT_FDCWD, file, dir, sizeof(dir) - 1) <= 0 ||
 		    !strstr(dir, "memory")) {
