@@ -14,7 +14,9 @@
 #        bench/bpf.sh host [RUNS [PAUSE_MS]]
 #   the task iterator's containers-only read of this machine's tasks as
 #   they are (servicio's read on kernels < 6.7): RUNS (20) reads PAUSE_MS
-#   (1000, a 1 s cycle's cold caches) apart, wall and CPU time per read.
+#   (1000, a 1 s cycle's cold caches) apart, wall and CPU time per read,
+#   taking turns with a task iterator whose program does nothing (the
+#   kernel's own visit of the same tasks: the floor of that path).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 TOP=$PWD

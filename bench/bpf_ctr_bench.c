@@ -21,7 +21,10 @@
  * bpf_ctr_bench host [RUNS [PAUSE_MS]] instead reads this machine's tasks as
  * they are, in the caller's pid namespace (nothing forked or moved): the
  * task iterator's path RUNS times with PAUSE_MS (1000: servicio's 1 s
- * cycle, whose read finds the caches cold) between reads.
+ * cycle, whose read finds the caches cold) between reads, each followed,
+ * PAUSE_MS later, by a read of a task iterator whose program does nothing
+ * (two instructions, loaded here): the kernel's own visit of the same tasks,
+ * the floor no program on that path goes below.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -36,6 +39,9 @@
 #include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
 
 #include "../servicio/bpfsrc.h"
 #include "../servicio/snapshot.h"
@@ -185,29 +191,119 @@ static void bcb_count(size_t *tasks, size_t *procs)
 		closedir(d);
 }
 
-/* bpf_ctr_bench host: this machine's tasks as they are. */
+/* A task iterator whose program returns at once (r0 = 0; exit): its link's
+ * descriptor, or -errno (libbpf >= 1.0 returns those). */
+static int bcb_noop_link(void)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	struct bpf_prog_load_opts o = { .sz = sizeof(o), .expected_attach_type = BPF_TRACE_ITER };
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	int id =
+		vmlinux ? btf__find_by_name_kind(vmlinux, "bpf_iter_task", BTF_KIND_FUNC) : -ENOENT;
+	int prog, link;
+
+	btf__free(vmlinux);
+	if (id < 0)
+		return id;
+	o.attach_btf_id = (__u32)id;
+	prog = bpf_prog_load(BPF_PROG_TYPE_TRACING, "bcb_noop", "GPL", insns, 2, &o);
+	if (prog < 0)
+		return prog;
+	link = bpf_link_create(prog, 0, BPF_TRACE_ITER, NULL); /* libbpf 1: -errno */
+	close(prog);
+	return link;
+}
+
+/* One whole read of the no-op iterator; 0 or -errno. */
+static int bcb_noop_read(int link)
+{
+	static char buf[65536];
+	int fd = bpf_iter_create(link), ret;
+	ssize_t n;
+
+	if (fd < 0)
+		return fd;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	ret = n < 0 ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* One row of bcb_host: the times sorted, CPU per read. */
+static void bcb_row(const char *what, uint64_t *t, long runs, size_t listed, size_t nproc,
+		    double cpu_ms)
+{
+	qsort(t, (size_t)runs, sizeof(*t), bcb_cmp);
+	printf("| %-14s | %10zu | %6zu | %10zu | %9.2f | %7.2f | %12.2f |\n", what, listed, listed,
+	       nproc, (double)t[runs / 2] / 1e6, (double)t[0] / 1e6, cpu_ms / (double)runs);
+}
+
+/* bpf_ctr_bench host: this machine's tasks as they are, servicio's read and
+ * the no-op iterator's taking turns (the host's phase the same for both). */
 static int bcb_host(long runs, long pause_ms)
 {
-	uint64_t *t = calloc((size_t)runs, sizeof(*t));
+	uint64_t *t = calloc((size_t)runs * 2, sizeof(*t)), *tn;
+	double cpu[2] = { 0, 0 }, c0;
 	struct bpfsrc *b = NULL;
-	size_t tasks, procs;
+	size_t tasks, procs, got = 0;
 	char err[512];
-	int ret = 1;
+	int ret = 1, link = -1;
 
 	if (!t)
 		return 1;
+	tn = t + runs; /* the no-op iterator's times */
 	if (bpfsrc_open(&b, err, sizeof(err)) < 0) {
 		fprintf(stderr, "bpf_ctr_bench: %s\n", err);
 		goto out;
 	}
-	bcb_count(&tasks, &procs);
-	printf("# %zu tasks (threads), %zu processes; %ld reads per path, %ld ms apart\n\n", tasks,
-	       procs, runs, pause_ms);
-	bcb_head();
-	if (bcb_path(b, false, runs, t, 0, procs, pause_ms) < 0)
+	link = bcb_noop_link();
+	if (link < 0) {
+		fprintf(stderr, "bpf_ctr_bench: the no-op task iterator: %s\n", strerror(-link));
 		goto out;
+	}
+	bcb_count(&tasks, &procs);
+	printf("# %zu tasks (threads), %zu processes; %ld reads per row, %ld ms apart, the rows "
+	       "taking turns\n\n",
+	       tasks, procs, runs, pause_ms);
+	bcb_head();
+	for (long i = 0; i < runs; i++) {
+		struct snapshot s;
+		uint64_t t0;
+
+		usleep((useconds_t)pause_ms * 1000);
+		c0 = bcb_cpu_ms();
+		t0 = util_boot_ns();
+		if (bpfsrc_read(b, true, &s, err, sizeof(err)) < 0) {
+			fprintf(stderr, "bpf_ctr_bench: %s\n", err);
+			goto out;
+		}
+		t[i] = util_boot_ns() - t0;
+		got = s.nctrs;
+		snapshot_free(&s);
+		cpu[0] += bcb_cpu_ms() - c0;
+		usleep((useconds_t)pause_ms * 1000);
+		c0 = bcb_cpu_ms();
+		t0 = util_boot_ns();
+		int e = bcb_noop_read(link);
+
+		if (e < 0) {
+			fprintf(stderr, "bpf_ctr_bench: the no-op task iterator: %s\n",
+				strerror(-e));
+			goto out;
+		}
+		tn[i] = util_boot_ns() - t0;
+		cpu[1] += bcb_cpu_ms() - c0;
+	}
+	bcb_row("task iterator", t, runs, got, procs, cpu[0]);
+	bcb_row("no-op iterator", tn, runs, 0, procs, cpu[1]);
 	ret = 0;
 out:
+	if (link >= 0)
+		close(link);
 	bpfsrc_close(b);
 	free(t);
 	return ret;

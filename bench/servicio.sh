@@ -43,7 +43,9 @@
 #            on a free loopback port scraped every SCRAPE (15) s, 0: never;
 #            before each round at BIG, the task iterator's read alone,
 #            FLOOR_BIN (build/tools/bpf_ctr_bench host 10 1000), for the
-#            host's phase)
+#            host's phase, beside a no-op program's read of the same tasks:
+#            the floor of that path; with ROUNDS > 1, each build's median
+#            and range over the rounds at the end)
 set -uo pipefail
 export GESTOR_TABLE=true # servicio prints its per-cycle table off a terminal too: read below
 cd "$(dirname "$0")/.."
@@ -374,6 +376,23 @@ if [ "$MODE" = compare ]; then
 	row() { # K LABEL PATH-NAME
 		echo "| $1 | $2 | $3 | $cpu | $(mib "$rss_max") MiB | $meas_med / $meas_p95 ms | $cyc_med ms | $cycles | $load |"
 		[ "${scrape_failed:-0}" = 0 ] || echo "bench/servicio: $2 at $1 ($3): $scrape_failed /metrics scrapes failed" >&2
+		# for the summary over rounds: "K|LABEL|PATH-NAME|cpu|meas_med"
+		echo "$1|$2|$3|$cpu|$meas_med" >>"$TMP/rows"
+	}
+	# summary: per containers, build and path, the median and range over the rounds
+	summary() {
+		[ "${ROUNDS:-1}" -gt 1 ] || return 0
+		echo
+		echo "Over the ${ROUNDS} rounds (the host's pace moves between rounds: docs/BENCHMARKS.md):"
+		echo
+		echo "| containers | build | BPF read | CPU % of a core, median (range) | measuring part median, median (range) |"
+		echo "| --- | --- | --- | --- | --- |"
+		cut -d'|' -f1-3 "$TMP/rows" | awk '!seen[$0]++' | while IFS='|' read -r kn kb kp; do
+			sel() { awk -F'|' -v k="$kn|$kb|$kp" -v f="$1" '$1 "|" $2 "|" $3 == k {print $f}' "$TMP/rows" | sort -n; }
+			c=$(sel 4)
+			m=$(sel 5)
+			echo "| $kn | $kb | $kp | $(awk '{a[NR] = $1} END {printf "%.3f", (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}' <<<"$c") ($(head -n1 <<<"$c")-$(tail -n1 <<<"$c")) | $(med <<<"$m") ms ($(head -n1 <<<"$m")-$(tail -n1 <<<"$m")) |"
+		done
 	}
 	echo "### servicio, builds compared on the same containers: $N then $BIG managed gestor/low, ${RUN} s per run at a 1 s interval, /metrics scraped every ${SCRAPE} s ($(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores, kernel $(uname -r)${ARGS:+, options $ARGS})"
 	echo
@@ -393,10 +412,14 @@ if [ "$MODE" = compare ]; then
 		floors=
 		for r in $(seq "${ROUNDS:-1}"); do
 			# the host's phase: the task iterator's read alone, as servicio reads
-			# it (parsed), over the same tasks, 10 reads 1 s apart
+			# it (parsed), over the same tasks, 10 reads 1 s apart, taking turns
+			# with the no-op iterator's (the kernel's visit: the path's floor)
 			if [ -x "$FLOOR_BIN" ]; then
-				f=$("$FLOOR_BIN" host 10 1000 2>&1 | tail -n1 |
-					awk -F'|' '{printf "wall median %.2f ms, best %.2f ms, CPU %.2f ms per read", $6, $7, $8}')
+				f=$("$FLOOR_BIN" host 10 1000 2>&1 | awk -F'|' '
+					function m(what) { return sprintf("%s wall median %.2f ms, best %.2f ms, CPU %.2f ms per read", what, $6, $7, $8) }
+					$2 ~ /task iterator/ { r = m("servicio'"'"'s read") }
+					$2 ~ /no-op iterator/ { n = m("; the no-op iterator") }
+					END { print r n }')
 				floors+="- round $r ($(date -u +%H:%M) UTC), before its runs: $f"$'\n'
 			fi
 			for b in "${BL[@]}"; do
@@ -411,11 +434,13 @@ if [ "$MODE" = compare ]; then
 			done
 		done
 	fi
+	summary
 	echo
 	echo "(BIG: + $EXTRA idle processes outside containers; ${BINS})"
 	if [ -n "${floors:-}" ]; then
 		echo
-		echo "The task iterator's read alone at BIG (\`bpf_ctr_bench host 10 1000\`, this tree's programs):"
+		echo "The task iterator's read alone at BIG (\`bpf_ctr_bench host 10 1000\`, this tree's programs), and a"
+		echo "program that does nothing over the same tasks (the kernel's own visit: the path's floor):"
 		echo
 		printf '%s' "$floors"
 	fi
