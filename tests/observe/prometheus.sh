@@ -9,7 +9,8 @@
 # Tolerance: the two CPU % (of one core) agree within 8 points plus 20 % of
 # the larger (the windows differ: 60 s against 30 s, on a shared machine
 # whose other work moves a burner's share); memory (working set against
-# stats' mem_kb) within 5 %. servicio runs --dry-run: nothing is removed.
+# stats' mem_kb) within 5 % plus the kernel's per-CPU charge batch (below).
+# servicio runs --dry-run: nothing is removed.
 # parallel: yes docker
 # timeout: 300
 source "$(dirname "$0")/../servicio/common.sh"
@@ -70,6 +71,13 @@ echo "# container  prometheus-rate-%  stats-%  prometheus-ws-KiB  stats-mem-KiB"
 join "$SVT_TMP/rate" "$SVT_TMP/stats" | join - "$SVT_TMP/ws" |
 	awk '{ printf "# %-6s %7.2f %7.2f %9d %9d\n", $1, $2 * 100, $3, $5 / 1024, $4 }'
 
+# The two memory figures are reads of the cgroup's usage at two moments (the
+# daemon's last cycle, servicio stats' last sample). The kernel charges a
+# cgroup in batches of 64 pages per CPU (MEMCG_CHARGE_BATCH) and counts the
+# batch's unused part in usage until it drains, so a small container's
+# usage moves by up to that much between reads without its memory moving
+# (CI: the idle container 608 KiB, then 360 KiB).
+stock=$((64 * $(getconf PAGESIZE) / 1024 * $(nproc)))
 for c in b80 b40 b15 ram idle; do
 	p=$(awk -v c=$c '$1 == c { print $2 * 100 }' "$SVT_TMP/rate")
 	s=$(awk -v c=$c '$1 == c { print $2 }' "$SVT_TMP/stats")
@@ -79,9 +87,9 @@ for c in b80 b40 b15 ram idle; do
 			d = p - s; if (d < 0) d = -d; m = p > s ? p : s; exit !(d <= 8 + 0.2 * m) }'
 	w=$(awk -v c=$c '$1 == c { print $2 / 1024 }' "$SVT_TMP/ws")
 	k=$(awk -v c=$c '$1 == c { print $3 }' "$SVT_TMP/stats")
-	check "$c: working set ($w KiB) and stats memory ($k KiB) within 5 %" \
-		awk -v w="${w:-x}" -v k="${k:-y}" 'BEGIN { if (w == "x" || k == "y") exit 1
-			d = w - k; if (d < 0) d = -d; exit !(d <= 0.05 * (w > k ? w : k) + 64) }'
+	check "$c: working set ($w KiB) and stats memory ($k KiB) within 5 % + the charge stock ($stock KiB)" \
+		awk -v w="${w:-x}" -v k="${k:-y}" -v st="$stock" 'BEGIN { if (w == "x" || k == "y") exit 1
+			d = w - k; if (d < 0) d = -d; exit !(d <= 0.05 * (w > k ? w : k) + st) }'
 done
 check "the burner at 80 % is ahead of the one at 15 % in Prometheus" \
 	awk '$1 == "b80" { a = $2 } $1 == "b15" { b = $2 } END { exit !(a > b) }' "$SVT_TMP/rate"
