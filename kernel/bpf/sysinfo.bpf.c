@@ -421,7 +421,7 @@ static __noinline bool si_proc(struct task_struct *task, struct si_wproc *w)
 	if (!w->pid)
 		return false;
 	w->ppid = si_nr(BPF_CORE_READ(task, real_parent, group_leader, thread_pid), &ns, lvl);
-	w->uid = task->cred ? task->cred->euid.val : 0;
+	w->uid = task->real_cred ? task->real_cred->euid.val : 0; /* objective, as /proc and the module */
 	w->threads = task->signal ? task->signal->nr_threads : 0;
 	w->state = si_state(task);
 	w->start_time_ns = task->start_boottime;
