@@ -121,37 +121,55 @@ static void bcb_cleanup(size_t nctr)
 		usleep(20000);
 }
 
+/* One read of a path (servicio's containers-only read by the task iterator,
+ * or the cgroup walk): its wall time into *ns, the containers listed into
+ * *got, its CPU time added to *cpu_ms. 0 or -errno (said on stderr). */
+static int bcb_read(struct bpfsrc *b, bool walk, uint64_t *ns, size_t *got, double *cpu_ms)
+{
+	struct snapshot s;
+	char err[512];
+	double c0 = bcb_cpu_ms();
+	uint64_t t0 = util_boot_ns();
+	int ret = walk ? bpfsrc_read_containers(b, &s, err, sizeof(err))
+		       : bpfsrc_read(b, true, &s, err, sizeof(err));
+
+	if (ret < 0) {
+		fprintf(stderr, "bpf_ctr_bench: %s\n", err);
+		return ret;
+	}
+	*ns = util_boot_ns() - t0;
+	*got = s.nctrs;
+	snapshot_free(&s);
+	*cpu_ms += bcb_cpu_ms() - c0;
+	return 0;
+}
+
+/* One row of the table: the times sorted, wall median and best, CPU per read. */
+static void bcb_row(const char *what, uint64_t *t, long runs, size_t nctr, size_t listed,
+		    size_t nproc, double cpu_ms)
+{
+	qsort(t, (size_t)runs, sizeof(*t), bcb_cmp);
+	printf("| %-14s | %10zu | %6zu | %10zu | %9.2f | %7.2f | %12.2f |\n", what, nctr, listed,
+	       nproc, (double)t[runs / 2] / 1e6, (double)t[0] / 1e6, cpu_ms / (double)runs);
+}
+
 /* R reads of one path, pause_ms apart: wall median and best, CPU per read. */
 static int bcb_path(struct bpfsrc *b, bool walk, long runs, uint64_t *t, size_t nctr, size_t nproc,
 		    long pause_ms)
 {
 	size_t got = 0;
-	char err[512];
-	double c0;
+	double cpu = 0;
 
-	c0 = bcb_cpu_ms();
 	for (long i = 0; i < runs; i++) {
 		if (pause_ms > 0)
 			usleep((useconds_t)pause_ms * 1000);
-		struct snapshot s;
-		uint64_t t0 = util_boot_ns();
-		int ret = walk ? bpfsrc_read_containers(b, &s, err, sizeof(err))
-			       : bpfsrc_read(b, true, &s, err, sizeof(err));
+		int ret = bcb_read(b, walk, &t[i], &got, &cpu);
 
-		if (ret < 0) {
-			fprintf(stderr, "bpf_ctr_bench: %s\n", err);
+		if (ret < 0)
 			return ret;
-		}
-		t[i] = util_boot_ns() - t0;
-		got = s.nctrs;
-		snapshot_free(&s);
 	}
-	double cpu = (bcb_cpu_ms() - c0) / (double)runs;
-
-	qsort(t, (size_t)runs, sizeof(*t), bcb_cmp);
-	printf("| %-13s | %10zu | %6zu | %10zu | %9.2f | %7.2f | %12.2f |\n",
-	       walk ? "cgroup walk" : "task iterator", nctr ? nctr : got, got, nproc,
-	       (double)t[runs / 2] / 1e6, (double)t[0] / 1e6, cpu);
+	bcb_row(walk ? "cgroup walk" : "task iterator", t, runs, nctr ? nctr : got, got, nproc,
+		cpu);
 	return 0;
 }
 
@@ -233,15 +251,6 @@ static int bcb_noop_read(int link)
 	return ret;
 }
 
-/* One row of bcb_host: the times sorted, CPU per read. */
-static void bcb_row(const char *what, uint64_t *t, long runs, size_t listed, size_t nproc,
-		    double cpu_ms)
-{
-	qsort(t, (size_t)runs, sizeof(*t), bcb_cmp);
-	printf("| %-14s | %10zu | %6zu | %10zu | %9.2f | %7.2f | %12.2f |\n", what, listed, listed,
-	       nproc, (double)t[runs / 2] / 1e6, (double)t[0] / 1e6, cpu_ms / (double)runs);
-}
-
 /* bpf_ctr_bench host: this machine's tasks as they are, servicio's read and
  * the no-op iterator's taking turns (the host's phase the same for both). */
 static int bcb_host(long runs, long pause_ms)
@@ -271,20 +280,11 @@ static int bcb_host(long runs, long pause_ms)
 	       tasks, procs, runs, pause_ms);
 	bcb_head();
 	for (long i = 0; i < runs; i++) {
-		struct snapshot s;
 		uint64_t t0;
 
 		usleep((useconds_t)pause_ms * 1000);
-		c0 = bcb_cpu_ms();
-		t0 = util_boot_ns();
-		if (bpfsrc_read(b, true, &s, err, sizeof(err)) < 0) {
-			fprintf(stderr, "bpf_ctr_bench: %s\n", err);
+		if (bcb_read(b, false, &t[i], &got, &cpu[0]) < 0)
 			goto out;
-		}
-		t[i] = util_boot_ns() - t0;
-		got = s.nctrs;
-		snapshot_free(&s);
-		cpu[0] += bcb_cpu_ms() - c0;
 		usleep((useconds_t)pause_ms * 1000);
 		c0 = bcb_cpu_ms();
 		t0 = util_boot_ns();
@@ -298,8 +298,8 @@ static int bcb_host(long runs, long pause_ms)
 		tn[i] = util_boot_ns() - t0;
 		cpu[1] += bcb_cpu_ms() - c0;
 	}
-	bcb_row("task iterator", t, runs, got, procs, cpu[0]);
-	bcb_row("no-op iterator", tn, runs, 0, procs, cpu[1]);
+	bcb_row("task iterator", t, runs, got, got, procs, cpu[0]);
+	bcb_row("no-op iterator", tn, runs, 0, 0, procs, cpu[1]);
 	ret = 0;
 out:
 	if (link >= 0)

@@ -101,7 +101,8 @@ events() {
 event_ns() { awk -v n="$2" -v a="$3" '$2 ~ a && $3 == n {print $1; exit}' "$1"; }
 
 mib() { echo "$(($1 / 1024)).$(($1 % 1024 * 10 / 1024))"; }
-med() { sort -n | awk '{a[NR] = $1} END {if (NR) printf "%.2f", (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}'; }
+# med [FORMAT]: the median of the numbers on stdin, printf'd (%.2f)
+med() { sort -n | awk -v f="${1:-%.2f}" '{a[NR] = $1} END {if (NR) printf f, (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}'; }
 p95() { sort -n | awk '{a[NR] = $1} END {if (NR) {i = int(NR * 0.95); if (i < 1) i = 1; printf "%.2f", a[i]}}'; }
 
 # ---------- 5: decisions before and after (issue 18) ----------
@@ -387,11 +388,12 @@ if [ "$MODE" = compare ]; then
 		echo
 		echo "| containers | build | BPF read | CPU % of a core, median (range) | measuring part median, median (range) |"
 		echo "| --- | --- | --- | --- | --- |"
+		# sel KEY FIELD: that field of KEY's rows, sorted
+		sel() { awk -F'|' -v k="$1" -v f="$2" '$1 "|" $2 "|" $3 == k {print $f}' "$TMP/rows" | sort -n; }
 		cut -d'|' -f1-3 "$TMP/rows" | awk '!seen[$0]++' | while IFS='|' read -r kn kb kp; do
-			sel() { awk -F'|' -v k="$kn|$kb|$kp" -v f="$1" '$1 "|" $2 "|" $3 == k {print $f}' "$TMP/rows" | sort -n; }
-			c=$(sel 4)
-			m=$(sel 5)
-			echo "| $kn | $kb | $kp | $(awk '{a[NR] = $1} END {printf "%.3f", (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}' <<<"$c") ($(head -n1 <<<"$c")-$(tail -n1 <<<"$c")) | $(med <<<"$m") ms ($(head -n1 <<<"$m")-$(tail -n1 <<<"$m")) |"
+			c=$(sel "$kn|$kb|$kp" 4)
+			m=$(sel "$kn|$kb|$kp" 5)
+			echo "| $kn | $kb | $kp | $(med %.3f <<<"$c") ($(head -n1 <<<"$c")-$(tail -n1 <<<"$c")) | $(med <<<"$m") ms ($(head -n1 <<<"$m")-$(tail -n1 <<<"$m")) |"
 		done
 	}
 	echo "### servicio, builds compared on the same containers: $N then $BIG managed gestor/low, ${RUN} s per run at a 1 s interval, /metrics scraped every ${SCRAPE} s ($(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores, kernel $(uname -r)${ARGS:+, options $ARGS})"
