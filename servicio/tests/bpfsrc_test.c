@@ -142,12 +142,11 @@ static bool wait_sleeping(pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	for (int i = 0; i < 1000; i++) {
 		ssize_t n = util_read_once_at(AT_FDCWD, path, buf, sizeof(buf) - 1);
-		const char *p;
+		struct procfs_stat st;
 
 		if (n > 0) {
 			buf[n] = '\0';
-			p = strrchr(buf, ')');
-			if (p && p[1] == ' ' && p[2] == 'S')
+			if (procfs_parse_stat_buf(buf, &st) == 0 && st.state == 'S')
 				return true;
 		}
 		usleep(10000);

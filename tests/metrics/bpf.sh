@@ -139,7 +139,10 @@ on_exit "kill $sampler 2>/dev/null; wait $sampler 2>/dev/null"
 wait_for 20 test -s "$tmp/samples" || fail "Docker's stats API gave no sample of $busy"
 timeout 120 "$BIN" stats --source bpf --json --interval 4 --no-docker >"$tmp/stats.json" 2>"$tmp/stats.err"
 rc=$?
-sleep 2.5 # Docker's next reads, after servicio's last
+# until Docker has read the counter after servicio's last sample
+we=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["ts_ns"])' "$tmp/stats.json" 2>/dev/null)
+read_after() { "$PY" -c 'import sys; sys.exit(not any(int(l.split()[0]) > int(sys.argv[2]) for l in open(sys.argv[1])))' "$tmp/samples" "$1"; }
+[ -z "$we" ] || wait_for 20 read_after "$we"
 touch "$tmp/sample.stop"
 wait "$sampler"
 check "servicio stats --source bpf exits 0" [ "$rc" = 0 ]
